@@ -1,0 +1,450 @@
+//! Code systems and the normalised [`Code`] newtype.
+//!
+//! Codes are stored normalised: upper case ASCII letters and digits, with no dots
+//! and no spaces. `"f41.1"`, `"F411"` and `" F41.1 "` all parse to `F411`; the
+//! ICD-10-CM form with its dot (`F41.1`) is available through [`Code::display_for`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The longest code procode stores (practice custom codes included).
+pub const MAX_CODE_LEN: usize = 15;
+
+/// A code system: which list a code belongs to.
+///
+/// Named everywhere (CLI, C, Python, JSON) by a case-insensitive string:
+/// `hcpcs`, `cpt`, `icd10cm`, `icd10pcs`, `modifier`, `pos`, `custom`.
+///
+/// # Example
+/// ```
+/// use procode::CodeSystem;
+/// let s: CodeSystem = "ICD10CM".parse().unwrap();
+/// assert_eq!(s, CodeSystem::Icd10Cm);
+/// assert_eq!(s.as_str(), "icd10cm");
+/// assert!("loinc".parse::<CodeSystem>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum CodeSystem {
+    /// HCPCS Level II (e.g. G0438).
+    Hcpcs = 1,
+    /// CPT (HCPCS Level I), five characters; AMA-licensed, user-loaded only.
+    Cpt = 2,
+    /// ICD-10-CM diagnoses (e.g. F41.1).
+    Icd10Cm = 3,
+    /// ICD-10-PCS inpatient procedures (seven characters).
+    Icd10Pcs = 4,
+    /// Two-character procedure modifiers (e.g. GT, 95).
+    Modifier = 5,
+    /// Place of service, two digits.
+    Pos = 6,
+    /// A practice's own codes.
+    Custom = 7,
+}
+
+impl CodeSystem {
+    /// Every code system, in their stable numeric order.
+    pub const ALL: [CodeSystem; 7] = [
+        CodeSystem::Hcpcs,
+        CodeSystem::Cpt,
+        CodeSystem::Icd10Cm,
+        CodeSystem::Icd10Pcs,
+        CodeSystem::Modifier,
+        CodeSystem::Pos,
+        CodeSystem::Custom,
+    ];
+
+    /// The lower-case name used in JSON, the CLI and the bindings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeSystem::Hcpcs => "hcpcs",
+            CodeSystem::Cpt => "cpt",
+            CodeSystem::Icd10Cm => "icd10cm",
+            CodeSystem::Icd10Pcs => "icd10pcs",
+            CodeSystem::Modifier => "modifier",
+            CodeSystem::Pos => "pos",
+            CodeSystem::Custom => "custom",
+        }
+    }
+
+    /// The stable one-byte tag used in index files.
+    pub fn to_u8(self) -> u8 {
+        self as u8
+    }
+
+    /// The system of a one-byte tag, if it names one.
+    pub fn from_u8(tag: u8) -> Option<CodeSystem> {
+        CodeSystem::ALL.get(usize::from(tag).wrapping_sub(1)).copied()
+    }
+
+    /// What a well-formed code of this system looks like, for error messages.
+    pub fn expected_shape(self) -> &'static str {
+        match self {
+            CodeSystem::Hcpcs => "a letter followed by four letters or digits (e.g. G0438)",
+            CodeSystem::Cpt => "four digits followed by a digit, F, M, T or U (e.g. 99213, 0001U)",
+            CodeSystem::Icd10Cm => {
+                "3 to 7 letters or digits starting with a letter (e.g. F41.1, QA0)"
+            }
+            CodeSystem::Icd10Pcs => "7 letters or digits, or a 3-character table header",
+            CodeSystem::Modifier => "two letters or digits (e.g. GT, 95)",
+            CodeSystem::Pos => "two digits (e.g. 11)",
+            CodeSystem::Custom => "1 to 15 letters or digits",
+        }
+    }
+
+    /// Whether a normalised code has the shape this system requires.
+    fn accepts(self, c: &[u8]) -> bool {
+        let alnum = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+        match self {
+            CodeSystem::Hcpcs => {
+                c.len() == 5 && c[0].is_ascii_uppercase() && c[1..].iter().all(alnum)
+            }
+            CodeSystem::Cpt => {
+                c.len() == 5
+                    && c[..4].iter().all(u8::is_ascii_digit)
+                    && matches!(c[4], b'0'..=b'9' | b'F' | b'M' | b'T' | b'U')
+            }
+            CodeSystem::Icd10Cm => {
+                (3..=7).contains(&c.len()) && c[0].is_ascii_uppercase() && c.iter().all(alnum)
+            }
+            CodeSystem::Icd10Pcs => (c.len() == 7 || c.len() == 3) && c.iter().all(alnum),
+            CodeSystem::Modifier => c.len() == 2 && c.iter().all(alnum),
+            CodeSystem::Pos => c.len() == 2 && c.iter().all(u8::is_ascii_digit),
+            CodeSystem::Custom => !c.is_empty() && c.iter().all(alnum),
+        }
+    }
+}
+
+impl fmt::Display for CodeSystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CodeSystem {
+    type Err = CodeError;
+
+    fn from_str(s: &str) -> Result<Self, CodeError> {
+        let t = s.trim();
+        CodeSystem::ALL
+            .into_iter()
+            .find(|sys| sys.as_str().eq_ignore_ascii_case(t))
+            .or_else(|| match t.to_ascii_lowercase().as_str() {
+                "icd-10-cm" | "icd10-cm" => Some(CodeSystem::Icd10Cm),
+                "icd-10-pcs" | "icd10-pcs" => Some(CodeSystem::Icd10Pcs),
+                "hcpcs2" | "hcpcs-ii" => Some(CodeSystem::Hcpcs),
+                _ => None,
+            })
+            .ok_or_else(|| CodeError::UnknownSystem { name: s.to_owned() })
+    }
+}
+
+impl Serialize for CodeSystem {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeSystem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Why a string is not a valid code or code system.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CodeError {
+    /// Nothing but spaces and dots.
+    #[error("empty code: give letters and digits such as G0438 or F41.1")]
+    Empty,
+    /// A character that is neither a letter, a digit, a dot nor a space.
+    #[error("invalid character {ch:?} at position {position} in code {input:?}: codes hold only letters and digits (dots and spaces are ignored)")]
+    InvalidChar {
+        /// The text as given.
+        input: String,
+        /// The offending character.
+        ch: char,
+        /// Its character position (0-based) in `input`.
+        position: usize,
+    },
+    /// More than [`MAX_CODE_LEN`] letters and digits.
+    #[error("code {input:?} is too long: at most {max} letters and digits")]
+    TooLong {
+        /// The text as given.
+        input: String,
+        /// The limit.
+        max: usize,
+    },
+    /// A code that does not have the shape its system requires.
+    #[error("{input:?} is not a valid {system} code: expected {expected}")]
+    WrongShape {
+        /// The text as given.
+        input: String,
+        /// The system it was checked against.
+        system: CodeSystem,
+        /// What a code of that system looks like.
+        expected: &'static str,
+    },
+    /// A code-system name that procode does not know.
+    #[error("unknown code system {name:?}: use one of hcpcs, cpt, icd10cm, icd10pcs, modifier, pos, custom")]
+    UnknownSystem {
+        /// The name as given.
+        name: String,
+    },
+}
+
+/// A normalised code: 1 to 15 upper-case ASCII letters and digits.
+///
+/// Stored inline (no allocation, `Copy`). Ordering is byte order of the
+/// normalised form, which is the catalog's code order.
+///
+/// # Example
+/// ```
+/// use procode::{Code, CodeSystem};
+/// let a: Code = " f41.1 ".parse().unwrap();
+/// let b: Code = "F411".parse().unwrap();
+/// assert_eq!(a, b);
+/// assert_eq!(a.as_str(), "F411");
+/// assert_eq!(a.display_for(CodeSystem::Icd10Cm), "F41.1");
+/// assert!("G04#".parse::<Code>().is_err());
+/// assert!(Code::parse_for(CodeSystem::Pos, "1A").is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Code {
+    len: u8,
+    bytes: [u8; MAX_CODE_LEN],
+}
+
+impl Code {
+    /// Parses and normalises any code: upper-cases it and drops dots and spaces.
+    pub fn parse(input: &str) -> Result<Code, CodeError> {
+        let mut bytes = [0u8; MAX_CODE_LEN];
+        let mut len = 0usize;
+        for (position, ch) in input.chars().enumerate() {
+            if ch == '.' || ch.is_whitespace() {
+                continue;
+            }
+            if !ch.is_ascii_alphanumeric() {
+                return Err(CodeError::InvalidChar {
+                    input: input.to_owned(),
+                    ch,
+                    position,
+                });
+            }
+            if len == MAX_CODE_LEN {
+                return Err(CodeError::TooLong {
+                    input: input.to_owned(),
+                    max: MAX_CODE_LEN,
+                });
+            }
+            bytes[len] = ch.to_ascii_uppercase() as u8;
+            len += 1;
+        }
+        if len == 0 {
+            return Err(CodeError::Empty);
+        }
+        Ok(Code {
+            len: len as u8,
+            bytes,
+        })
+    }
+
+    /// Parses a code and checks that it has the shape `system` requires.
+    pub fn parse_for(system: CodeSystem, input: &str) -> Result<Code, CodeError> {
+        let code = Code::parse(input)?;
+        if system.accepts(code.as_bytes()) {
+            Ok(code)
+        } else {
+            Err(CodeError::WrongShape {
+                input: input.to_owned(),
+                system,
+                expected: system.expected_shape(),
+            })
+        }
+    }
+
+    /// Whether this code has the shape `system` requires.
+    pub fn fits(&self, system: CodeSystem) -> bool {
+        system.accepts(self.as_bytes())
+    }
+
+    /// Builds a code from bytes that are already normalised (as stored in an
+    /// index file). Returns `None` when they are not.
+    pub fn from_normalised(b: &[u8]) -> Option<Code> {
+        if b.is_empty()
+            || b.len() > MAX_CODE_LEN
+            || !b
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            return None;
+        }
+        let mut bytes = [0u8; MAX_CODE_LEN];
+        bytes[..b.len()].copy_from_slice(b);
+        Some(Code {
+            len: b.len() as u8,
+            bytes,
+        })
+    }
+
+    /// The normalised code.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII letters and digits are ever stored.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The normalised code as bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The code as people write it in `system`: ICD-10-CM codes longer than three
+    /// characters get their dot (`F411` → `F41.1`); every other code is unchanged.
+    pub fn display_for(&self, system: CodeSystem) -> String {
+        let s = self.as_str();
+        if system == CodeSystem::Icd10Cm && s.len() > 3 {
+            format!("{}.{}", &s[..3], &s[3..])
+        } else {
+            s.to_owned()
+        }
+    }
+}
+
+impl PartialOrd for Code {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Code {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Code({})", self.as_str())
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Code {
+    type Err = CodeError;
+    fn from_str(s: &str) -> Result<Self, CodeError> {
+        Code::parse(s)
+    }
+}
+
+impl TryFrom<&str> for Code {
+    type Error = CodeError;
+    fn try_from(s: &str) -> Result<Self, CodeError> {
+        Code::parse(s)
+    }
+}
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Code::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_dots_spaces_and_case() {
+        for input in ["f41.1", "F411", " F41.1 ", "f 4 1 1"] {
+            assert_eq!(Code::parse(input).unwrap().as_str(), "F411", "{input}");
+        }
+        assert_eq!(Code::parse("..").unwrap_err(), CodeError::Empty);
+        assert!(matches!(
+            Code::parse("G04-1"),
+            Err(CodeError::InvalidChar {
+                ch: '-',
+                position: 3,
+                ..
+            })
+        ));
+        assert!(matches!(
+            Code::parse("A234567890123456"),
+            Err(CodeError::TooLong { max: 15, .. })
+        ));
+        assert!(Code::parse("É1").is_err());
+    }
+
+    #[test]
+    fn shapes_per_system() {
+        assert!(Code::parse_for(CodeSystem::Hcpcs, "g0438").is_ok());
+        assert!(Code::parse_for(CodeSystem::Hcpcs, "99213").is_err());
+        assert!(Code::parse_for(CodeSystem::Cpt, "99213").is_ok());
+        assert!(Code::parse_for(CodeSystem::Cpt, "0001U").is_ok());
+        assert!(Code::parse_for(CodeSystem::Cpt, "0001X").is_err());
+        assert!(Code::parse_for(CodeSystem::Icd10Cm, "QA0").is_ok());
+        assert!(Code::parse_for(CodeSystem::Icd10Cm, "E11.65").is_ok());
+        assert!(Code::parse_for(CodeSystem::Icd10Cm, "11").is_err());
+        assert!(Code::parse_for(CodeSystem::Icd10Pcs, "0DTJ4ZZ").is_ok());
+        assert!(Code::parse_for(CodeSystem::Modifier, "gt").is_ok());
+        assert!(Code::parse_for(CodeSystem::Modifier, "GTX").is_err());
+        assert!(Code::parse_for(CodeSystem::Pos, "11").is_ok());
+        assert!(Code::parse_for(CodeSystem::Pos, "1A").is_err());
+        let e = Code::parse_for(CodeSystem::Pos, "1A").unwrap_err();
+        assert!(e.to_string().contains("two digits"), "{e}");
+    }
+
+    #[test]
+    fn dotted_display_only_for_icd10cm() {
+        let c = Code::parse("E1165").unwrap();
+        assert_eq!(c.display_for(CodeSystem::Icd10Cm), "E11.65");
+        assert_eq!(c.display_for(CodeSystem::Custom), "E1165");
+        assert_eq!(
+            Code::parse("F41").unwrap().display_for(CodeSystem::Icd10Cm),
+            "F41"
+        );
+    }
+
+    #[test]
+    fn systems_round_trip_by_name_and_tag() {
+        for s in CodeSystem::ALL {
+            assert_eq!(s.as_str().to_uppercase().parse::<CodeSystem>().unwrap(), s);
+            assert_eq!(CodeSystem::from_u8(s.to_u8()), Some(s));
+        }
+        assert_eq!(CodeSystem::from_u8(0), None);
+        assert_eq!(CodeSystem::from_u8(8), None);
+        assert!(matches!(
+            "snomed".parse::<CodeSystem>(),
+            Err(CodeError::UnknownSystem { .. })
+        ));
+    }
+
+    #[test]
+    fn json_uses_normalised_strings() {
+        let c: Code = serde_json::from_str("\"f41.1\"").unwrap();
+        assert_eq!(serde_json::to_string(&c).unwrap(), "\"F411\"");
+        let s: CodeSystem = serde_json::from_str("\"HCPCS\"").unwrap();
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"hcpcs\"");
+    }
+}

@@ -1,0 +1,142 @@
+//! Error types of the catalog area: importing sources and building, opening and
+//! querying index files.
+
+use std::path::PathBuf;
+
+use crate::code::{Code, CodeError, CodeSystem};
+
+/// A convenient alias for catalog results.
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// A problem in a source file, with where it is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating-system error.
+        source: std::io::Error,
+    },
+    /// A row that cannot be imported.
+    #[error("{file}:{line}: column {column}: {problem}")]
+    BadRow {
+        /// The file (path or name given to the importer).
+        file: String,
+        /// 1-based line number.
+        line: u64,
+        /// The column (name, or 1-based number / character range).
+        column: String,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+    /// A required column is missing from the header.
+    #[error("{file}: missing column {column:?} in the header (found: {found})")]
+    MissingColumn {
+        /// The file.
+        file: String,
+        /// The column looked for.
+        column: String,
+        /// The header as found.
+        found: String,
+    },
+    /// The same code twice in one system.
+    #[error("{file}:{line}: duplicate {system} code {code} (first seen on line {first_line})")]
+    DuplicateCode {
+        /// The file.
+        file: String,
+        /// Line of the second occurrence.
+        line: u64,
+        /// Line of the first occurrence.
+        first_line: u64,
+        /// The code.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+    },
+    /// A problem with a whole file (empty, wrong format, unreadable workbook).
+    #[error("{file}: {problem}")]
+    BadFile {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Errors of building, opening and querying a catalog.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// An index file could not be read or written.
+    #[error("cannot access index file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating-system error.
+        source: std::io::Error,
+    },
+    /// The file does not start with the procode index magic bytes.
+    #[error("not a procode index file (bad magic bytes); build one with `procode build`")]
+    NotAnIndex,
+    /// The file has a format version this library cannot read.
+    #[error("index format version {found} is not supported (this library reads version {supported}); rebuild the index with this version of procode")]
+    UnsupportedVersion {
+        /// The version found in the file.
+        found: u32,
+        /// The version this library reads.
+        supported: u32,
+    },
+    /// The file is shorter than its header says.
+    #[error("index file is truncated: {expected} bytes expected, {found} present")]
+    Truncated {
+        /// Bytes the header announces.
+        expected: u64,
+        /// Bytes present.
+        found: u64,
+    },
+    /// A checksum does not match: the file was corrupted.
+    #[error("index file is corrupted: checksum of the {section} does not match")]
+    ChecksumMismatch {
+        /// Which part of the file.
+        section: &'static str,
+    },
+    /// A structural inconsistency inside the file.
+    #[error("index file is corrupted: {what}")]
+    Corrupt {
+        /// What is inconsistent.
+        what: String,
+    },
+    /// The same code twice within one system.
+    #[error("duplicate {system} code {code}: codes must be unique within a system")]
+    DuplicateCode {
+        /// The code.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+    },
+    /// An entry that cannot be stored (bad dates, text too long).
+    #[error("cannot index {system} code {code}: {problem}")]
+    BadEntry {
+        /// The code.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The embedded default catalog was not compiled in.
+    #[error("the embedded default catalog is not available: this build of procode found no code-set data. Set PROCODE_DATA_DIR to a directory holding hcpcs_level2.tsv, modifiers.tsv, place_of_service.tsv and icd10cm.tsv (or place it at ../shared/data beside the checkout) and rebuild, or open an index file with Catalog::open")]
+    EmbeddedUnavailable,
+    /// A source file could not be imported.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// A code or code-system name is invalid.
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    /// The fst library reported an error.
+    #[error("index error: {0}")]
+    Fst(String),
+}

@@ -1,0 +1,1 @@
+//! Importers: turn source files into catalog [`Entry`](crate::Entry) values.
