@@ -136,6 +136,14 @@ pub enum CatalogError {
     /// A code or code-system name is invalid.
     #[error(transparent)]
     Code(#[from] CodeError),
+    /// A search query with more words than procode matches at once.
+    #[error("search query has {words} words; at most {max} are allowed")]
+    QueryTooLong {
+        /// Words in the query.
+        words: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The fst library reported an error.
     #[error("index error: {0}")]
     Fst(String),

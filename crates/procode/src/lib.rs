@@ -6,11 +6,17 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 
+pub mod catalog;
 pub mod code;
 pub mod entry;
 pub mod error;
+mod fuzzy;
 pub mod import;
+pub mod index;
+mod text;
 
+pub use catalog::{Catalog, Overlay, SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use entry::Entry;
 pub use error::{CatalogError, ImportError, Result};
+pub use index::{IndexBuilder, Verify};

@@ -1,1 +1,3 @@
 //! Importers: turn source files into catalog [`Entry`](crate::Entry) values.
+pub mod common;
+pub mod tsv;

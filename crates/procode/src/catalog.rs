@@ -1,0 +1,744 @@
+//! The code catalog: an immutable index plus an optional practice overlay, with
+//! exact lookup and one typeahead search.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use chrono::NaiveDate;
+
+use crate::code::{Code, CodeSystem};
+use crate::entry::Entry;
+use crate::error::{CatalogError, Result};
+use crate::fuzzy::Typo;
+use crate::index::format;
+use crate::index::reader::{Index, Storage};
+use crate::index::{IndexBuilder, Verify};
+use crate::text;
+use fst::{IntoStreamer, Streamer};
+
+/// The most words a search query may have.
+pub const MAX_QUERY_WORDS: usize = 32;
+
+/// Options of [`Catalog::search`].
+///
+/// # Example
+/// ```
+/// use procode::{CodeSystem, SearchOptions};
+/// let o = SearchOptions::default().system(CodeSystem::Hcpcs).limit(5);
+/// assert_eq!(o.limit, 5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SearchOptions {
+    /// Only this code system (all systems when `None`).
+    pub system: Option<CodeSystem>,
+    /// At most this many results (default 10).
+    pub limit: usize,
+    /// A date of service: hides codes not yet effective or already terminated on
+    /// that day. Without it, terminated codes are found too (their entry carries
+    /// the termination date).
+    pub as_of: Option<NaiveDate>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            system: None,
+            limit: 10,
+            as_of: None,
+        }
+    }
+}
+
+impl SearchOptions {
+    /// Restricts the search to one code system.
+    pub fn system(mut self, system: impl Into<Option<CodeSystem>>) -> Self {
+        self.system = system.into();
+        self
+    }
+
+    /// Sets the maximum number of results.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Sets the date of service.
+    pub fn as_of(mut self, as_of: impl Into<Option<NaiveDate>>) -> Self {
+        self.as_of = as_of.into();
+        self
+    }
+}
+
+/// How a search matched its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SearchMode {
+    /// The query looked like a code: code-prefix matches in code order.
+    CodePrefix,
+    /// Word-prefix matches in the descriptions, ranked.
+    Words,
+    /// Nothing matched exactly; words within one (two for 8+ letters) edits.
+    Typo,
+    /// Nothing matched at all.
+    None,
+}
+
+/// The results of [`Catalog::search`]: entries in result order, and how they
+/// were found. Dereferences to `[Entry]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchResults {
+    /// How the results were found.
+    pub mode: SearchMode,
+    /// The entries, best first (code order for code-prefix matches).
+    pub entries: Vec<Entry>,
+}
+
+impl std::ops::Deref for SearchResults {
+    type Target = [Entry];
+    fn deref(&self) -> &[Entry] {
+        &self.entries
+    }
+}
+
+impl IntoIterator for SearchResults {
+    type Item = Entry;
+    type IntoIter = std::vec::IntoIter<Entry>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+/// A practice's own layer over the official index: custom codes and favourites.
+/// Small and in memory; adding to it never rebuilds the base index.
+///
+/// # Example
+/// ```
+/// use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder, Overlay};
+/// let base = Catalog::from_bytes(IndexBuilder::new().build().unwrap()).unwrap();
+/// let mut o = Overlay::new();
+/// o.add_custom(Entry::new(Code::parse("INTAKE1").unwrap(), CodeSystem::Custom, "Intake call")).unwrap();
+/// let cat = base.with_overlay(o).unwrap();
+/// assert_eq!(cat.search("intake", &Default::default()).unwrap()[0].code.as_str(), "INTAKE1");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Overlay {
+    custom: BTreeMap<Vec<u8>, Entry>,
+    favourites: BTreeSet<(CodeSystem, Code)>,
+}
+
+impl Overlay {
+    /// An empty overlay.
+    pub fn new() -> Overlay {
+        Overlay::default()
+    }
+
+    /// Adds a practice code. A code already in the overlay for the same system
+    /// is an error.
+    pub fn add_custom(&mut self, entry: Entry) -> Result<()> {
+        let key = format::code_key(entry.code.as_bytes(), entry.system.to_u8());
+        if self.custom.contains_key(&key) {
+            return Err(CatalogError::DuplicateCode {
+                code: entry.code,
+                system: entry.system,
+            });
+        }
+        self.custom.insert(key, entry);
+        Ok(())
+    }
+
+    /// Marks a code as a favourite: among word-search results with the same
+    /// number of exact word matches, favourites come first.
+    pub fn add_favourite(&mut self, system: CodeSystem, code: Code) {
+        self.favourites.insert((system, code));
+    }
+
+    /// The custom entries, in code order.
+    pub fn custom(&self) -> impl Iterator<Item = &Entry> {
+        self.custom.values()
+    }
+
+    /// The favourites.
+    pub fn favourites(&self) -> impl Iterator<Item = &(CodeSystem, Code)> {
+        self.favourites.iter()
+    }
+
+    /// Whether the overlay holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.custom.is_empty() && self.favourites.is_empty()
+    }
+}
+
+/// A code catalog: an immutable fst index (compiled in, memory-mapped from a
+/// file, or in memory) and an optional [`Overlay`]. Cheap to clone and
+/// `Send + Sync`: share one between any number of threads.
+///
+/// # Example
+/// ```
+/// use procode::{Catalog, CodeSystem, SearchOptions};
+/// # fn main() -> procode::Result<()> {
+/// let cat = Catalog::embedded()?;
+/// let g = cat.lookup("g0438", Some(CodeSystem::Hcpcs), None)?.unwrap();
+/// assert!(g.description.contains("wellness"));
+/// let hits = cat.search("G04", &SearchOptions::default().limit(3))?;
+/// assert!(hits.iter().all(|e| e.code.as_str().starts_with("G04")));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    index: Arc<Index>,
+    overlay: Arc<Overlay>,
+    favourite_ids: Arc<Vec<u32>>,
+}
+
+static EMBEDDED: OnceLock<std::result::Result<Catalog, String>> = OnceLock::new();
+
+/// The embedded default catalog's bytes (empty when the build found no data).
+static EMBEDDED_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded.idx"));
+
+/// One query word's match sets within a candidate list.
+struct Cand {
+    id: u32,
+    words: u64,
+    exact: u64,
+}
+
+impl Catalog {
+    fn new(index: Index) -> Catalog {
+        Catalog {
+            index: Arc::new(index),
+            overlay: Arc::new(Overlay::default()),
+            favourite_ids: Arc::new(Vec::new()),
+        }
+    }
+
+    /// The default catalog compiled into this library: HCPCS Level II, Level II
+    /// modifiers, place of service and ICD-10-CM. Fails with
+    /// [`CatalogError::EmbeddedUnavailable`] when the library was built without
+    /// the code-set data.
+    pub fn embedded() -> Result<Catalog> {
+        let r = EMBEDDED.get_or_init(|| {
+            if EMBEDDED_BYTES.is_empty() {
+                return Err(String::new());
+            }
+            Index::open(Storage::Static(EMBEDDED_BYTES), Verify::HeaderOnly)
+                .map(Catalog::new)
+                .map_err(|e| e.to_string())
+        });
+        match r {
+            Ok(c) => Ok(c.clone()),
+            Err(m) if m.is_empty() => Err(CatalogError::EmbeddedUnavailable),
+            Err(m) => Err(CatalogError::Corrupt {
+                what: format!("embedded catalog: {m}"),
+            }),
+        }
+    }
+
+    /// Whether this build carries the embedded default catalog.
+    pub fn has_embedded() -> bool {
+        !EMBEDDED_BYTES.is_empty()
+    }
+
+    /// Opens an index file read-only by memory map, verifying every checksum.
+    pub fn open(path: impl AsRef<Path>) -> Result<Catalog> {
+        Catalog::open_with(path, Verify::Full)
+    }
+
+    /// Opens an index file read-only by memory map with the given verification.
+    pub fn open_with(path: impl AsRef<Path>, verify: Verify) -> Result<Catalog> {
+        let path = path.as_ref();
+        let io = |source| CatalogError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        // SAFETY: the map is read-only and index files are immutable once
+        // written (IndexBuilder::write_to replaces files by rename, never in
+        // place); every read through the map is bounds-checked.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        Index::open(Storage::Mapped(map), verify).map(Catalog::new)
+    }
+
+    /// Opens an index held in memory, verifying every checksum.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Catalog> {
+        Index::open(Storage::Owned(bytes), Verify::Full).map(Catalog::new)
+    }
+
+    /// Builds an in-memory catalog from entries.
+    pub fn build(entries: impl IntoIterator<Item = Entry>) -> Result<Catalog> {
+        let mut b = IndexBuilder::new();
+        b.extend(entries);
+        Catalog::from_bytes(b.build()?)
+    }
+
+    /// A catalog with `overlay` layered over this one's index (replacing any
+    /// overlay it had). A custom code that the index already holds for the same
+    /// system is an error.
+    pub fn with_overlay(&self, overlay: Overlay) -> Result<Catalog> {
+        for e in overlay.custom.values() {
+            if self.base_id(&e.code, e.system)?.is_some() {
+                return Err(CatalogError::DuplicateCode {
+                    code: e.code,
+                    system: e.system,
+                });
+            }
+        }
+        let mut fav = Vec::new();
+        for (s, c) in &overlay.favourites {
+            if let Some(id) = self.base_id(c, *s)? {
+                fav.push(id);
+            }
+        }
+        fav.sort_unstable();
+        Ok(Catalog {
+            index: self.index.clone(),
+            overlay: Arc::new(overlay),
+            favourite_ids: Arc::new(fav),
+        })
+    }
+
+    /// The overlay in use.
+    pub fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// Number of entries (index plus overlay).
+    pub fn len(&self) -> usize {
+        self.index.len() as usize + self.overlay.custom.len()
+    }
+
+    /// Whether the catalog holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Size of the index in bytes.
+    pub fn index_size(&self) -> u64 {
+        self.index.size()
+    }
+
+    /// Every entry of the index (then of the overlay), in index order.
+    pub fn entries(&self) -> impl Iterator<Item = Result<Entry>> + '_ {
+        (0..self.index.len())
+            .map(|id| self.index.entry(id))
+            .chain(self.overlay.custom.values().cloned().map(Ok))
+    }
+
+    fn base_id(&self, code: &Code, system: CodeSystem) -> Result<Option<u32>> {
+        let key = format::code_key(code.as_bytes(), system.to_u8());
+        Ok(self.index.codes().get(key).map(|v| v as u32))
+    }
+
+    /// Exact lookup after normalisation (`"f41.1"`, `"F411"` and `" F41.1 "` are
+    /// the same code). Without a system, the first system holding the code (in
+    /// [`CodeSystem::ALL`] order) answers; some codes exist in two systems (A0100
+    /// is HCPCS and ICD-10-CM), see [`Catalog::lookup_all`]. With `as_of`, a code
+    /// not valid on that date is not found.
+    pub fn lookup(
+        &self,
+        code: &str,
+        system: Option<CodeSystem>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<Entry>> {
+        let code = Code::parse(code)?;
+        if let Some(system) = system {
+            return self.lookup_code(&code, system, as_of);
+        }
+        Ok(self.lookup_all(&code, as_of)?.into_iter().next())
+    }
+
+    /// Exact lookup of a parsed code in one system.
+    pub fn lookup_code(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<Entry>> {
+        let e = match self.base_id(code, system)? {
+            Some(id) => Some(self.index.entry(id)?),
+            None => self
+                .overlay
+                .custom
+                .get(&format::code_key(code.as_bytes(), system.to_u8()))
+                .cloned(),
+        };
+        Ok(e.filter(|e| as_of.is_none_or(|d| e.is_valid_on(d))))
+    }
+
+    /// Every entry with this code, in system order.
+    pub fn lookup_all(&self, code: &Code, as_of: Option<NaiveDate>) -> Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        for s in CodeSystem::ALL {
+            if let Some(e) = self.lookup_code(code, s, as_of)? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One search for the typeahead box.
+    ///
+    /// * A query that looks like a code (`"G04"`, `"f41."`, `"E11.6"`) gives
+    ///   code-prefix matches in code order.
+    /// * Otherwise (or when no code starts that way) its words are matched as
+    ///   prefixes of description words: every query word must match. Results are
+    ///   ranked by more exact (whole-word) matches, then favourites, then shorter
+    ///   description, then code.
+    /// * When that finds nothing, each word may be one edit away (two for words
+    ///   of 8+ letters); an edit is an insertion, deletion, substitution or
+    ///   transposition.
+    pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
+        let none = |mode| SearchResults {
+            mode,
+            entries: Vec::new(),
+        };
+        if opts.limit == 0 {
+            return Ok(none(SearchMode::None));
+        }
+        if let Some(prefix) = code_like(query, opts.system) {
+            let entries = self.code_prefix(&prefix, opts)?;
+            if !entries.is_empty() {
+                return Ok(SearchResults {
+                    mode: SearchMode::CodePrefix,
+                    entries,
+                });
+            }
+        }
+        let words = text::query_words(query);
+        if words.is_empty() {
+            return Ok(none(SearchMode::None));
+        }
+        if words.len() > MAX_QUERY_WORDS {
+            return Err(CatalogError::QueryTooLong {
+                words: words.len(),
+                max: MAX_QUERY_WORDS,
+            });
+        }
+        let entries = self.word_search(&words, opts, false)?;
+        if !entries.is_empty() {
+            return Ok(SearchResults {
+                mode: SearchMode::Words,
+                entries,
+            });
+        }
+        let entries = self.word_search(&words, opts, true)?;
+        let mode = if entries.is_empty() {
+            SearchMode::None
+        } else {
+            SearchMode::Typo
+        };
+        Ok(SearchResults { mode, entries })
+    }
+
+    fn code_prefix(&self, prefix: &str, opts: &SearchOptions) -> Result<Vec<Entry>> {
+        let lo = prefix.as_bytes().to_vec();
+        let mut hi = lo.clone();
+        // Codes are ASCII letters and digits, so the last byte can be bumped.
+        if let Some(last) = hi.last_mut() {
+            *last += 1;
+        }
+        let keep_sys = |tag: u8| opts.system.is_none_or(|s| s.to_u8() == tag);
+        let mut out: Vec<(Vec<u8>, Entry)> = Vec::new();
+        let mut stream = self.index.codes().range().ge(&lo).lt(&hi).into_stream();
+        while let Some((key, id)) = stream.next() {
+            if out.len() >= opts.limit {
+                break;
+            }
+            if !keep_sys(key.last().copied().unwrap_or(0)) {
+                continue;
+            }
+            let id = id as u32;
+            if let Some(d) = opts.as_of {
+                if !self.index.meta(id)?.valid_on(d) {
+                    continue;
+                }
+            }
+            out.push((key.to_vec(), self.index.entry(id)?));
+        }
+        if !self.overlay.custom.is_empty() {
+            for (k, e) in self.overlay.custom.range(lo..hi) {
+                if keep_sys(e.system.to_u8()) && opts.as_of.is_none_or(|d| e.is_valid_on(d)) {
+                    out.push((k.clone(), e.clone()));
+                }
+            }
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            out.truncate(opts.limit);
+        }
+        Ok(out.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// The term numbers a query word expands to, and its exact term if any.
+    fn expand(&self, word: &str, typo: bool) -> Result<(Vec<u64>, Option<u64>)> {
+        let words = self.index.words();
+        let exact = words.get(word);
+        let mut terms = Vec::new();
+        let lo = word.as_bytes();
+        let mut hi = lo.to_vec();
+        if let Some(last) = hi.last_mut() {
+            *last += 1; // words are lower-case ASCII letters and digits
+        }
+        let mut s = words.range().ge(lo).lt(&hi).into_stream();
+        while let Some((_, t)) = s.next() {
+            terms.push(t);
+        }
+        if typo {
+            let max = if word.len() >= 8 { 2 } else { 1 };
+            if let Some(aut) = Typo::new(word, max, word.len() >= 4) {
+                let mut s = words.search(aut).into_stream();
+                while let Some((_, t)) = s.next() {
+                    terms.push(t);
+                }
+                terms.sort_unstable();
+                terms.dedup();
+            }
+        }
+        Ok((terms, exact))
+    }
+
+    fn word_search(
+        &self,
+        words: &[String],
+        opts: &SearchOptions,
+        typo: bool,
+    ) -> Result<Vec<Entry>> {
+        let mut expanded = Vec::with_capacity(words.len());
+        for w in words {
+            expanded.push(self.expand(w, typo)?);
+        }
+        let mut scored: Vec<(u32, bool, Entry)> = Vec::new();
+        if expanded.iter().all(|(t, _)| !t.is_empty()) {
+            self.base_word_hits(&expanded, opts, &mut scored)?;
+        }
+        // Overlay entries, matched by brute force (an overlay is small).
+        if !self.overlay.custom.is_empty() {
+            for e in self.overlay.custom.values() {
+                if opts.system.is_some_and(|s| s != e.system)
+                    || opts.as_of.is_some_and(|d| !e.is_valid_on(d))
+                {
+                    continue;
+                }
+                if let Some(exact) = overlay_match(e, words, typo) {
+                    let fav = self.overlay.favourites.contains(&(e.system, e.code));
+                    scored.push((exact, fav, e.clone()));
+                }
+            }
+        }
+        scored.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then(b.1.cmp(&a.1))
+                .then(a.2.description.len().cmp(&b.2.description.len()))
+                .then(a.2.code.cmp(&b.2.code))
+                .then(a.2.system.cmp(&b.2.system))
+        });
+        scored.truncate(opts.limit);
+        Ok(scored.into_iter().map(|(_, _, e)| e).collect())
+    }
+
+    /// Ranked word matches from the base index: the best `limit` by
+    /// (exact matches, id) plus every matching favourite.
+    fn base_word_hits(
+        &self,
+        expanded: &[(Vec<u64>, Option<u64>)],
+        opts: &SearchOptions,
+        out: &mut Vec<(u32, bool, Entry)>,
+    ) -> Result<()> {
+        let idx = &self.index;
+        // Drive with the word whose postings are smallest.
+        let mut sizes: Vec<(usize, usize)> = Vec::with_capacity(expanded.len());
+        let mut buf = Vec::new();
+        let mut lists: Vec<Vec<Vec<u32>>> = Vec::with_capacity(expanded.len());
+        for (i, (terms, _)) in expanded.iter().enumerate() {
+            let mut per = Vec::with_capacity(terms.len());
+            let mut n = 0;
+            for &t in terms {
+                buf.clear();
+                idx.postings_into(t, &mut buf)?;
+                n += buf.len();
+                per.push(std::mem::take(&mut buf));
+            }
+            lists.push(per);
+            sizes.push((n, i));
+        }
+        sizes.sort_unstable();
+        let driver = sizes[0].1;
+        let mut ids: Vec<u32> = if lists[driver].len() == 1 {
+            lists[driver][0].clone()
+        } else {
+            let mut v: Vec<u32> = lists[driver].iter().flatten().copied().collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        if let Some(d) = opts.as_of {
+            let mut keep = Vec::with_capacity(ids.len());
+            for id in ids {
+                let m = idx.meta(id)?;
+                if m.valid_on(d) && opts.system.is_none_or(|s| s == m.system) {
+                    keep.push(id);
+                }
+            }
+            ids = keep;
+        } else if let Some(s) = opts.system {
+            let mut keep = Vec::with_capacity(ids.len());
+            for id in ids {
+                if idx.meta(id)?.system == s {
+                    keep.push(id);
+                }
+            }
+            ids = keep;
+        }
+        let mut cands: Vec<Cand> = ids
+            .into_iter()
+            .map(|id| Cand {
+                id,
+                words: 0,
+                exact: 0,
+            })
+            .collect();
+        for (w, (terms, exact)) in expanded.iter().enumerate() {
+            let bit = 1u64 << w;
+            for (list, &t) in lists[w].iter().zip(terms) {
+                let is_exact = *exact == Some(t);
+                mark(&mut cands, list, bit, is_exact);
+            }
+        }
+        let all = if expanded.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << expanded.len()) - 1
+        };
+        let max_exact = expanded.iter().filter(|(_, e)| e.is_some()).count();
+        let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); max_exact + 1];
+        let fav = &self.favourite_ids;
+        for c in cands.iter().filter(|c| c.words == all) {
+            let ex = c.exact.count_ones() as usize;
+            if !fav.is_empty() && fav.binary_search(&c.id).is_ok() {
+                out.push((ex as u32, true, idx.entry(c.id)?));
+                continue;
+            }
+            if buckets[ex].len() < opts.limit {
+                buckets[ex].push(c.id);
+                if ex == max_exact && buckets[ex].len() == opts.limit && fav.is_empty() {
+                    break;
+                }
+            }
+        }
+        let mut taken = 0;
+        for (ex, ids) in buckets.iter().enumerate().rev() {
+            for &id in ids {
+                if taken == opts.limit {
+                    return Ok(());
+                }
+                out.push((ex as u32, false, idx.entry(id)?));
+                taken += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Marks the candidates (sorted by id) found in `list` (sorted) with `bit`.
+fn mark(cands: &mut [Cand], list: &[u32], bit: u64, exact: bool) {
+    let (mut i, mut j) = (0usize, 0usize);
+    while i < cands.len() && j < list.len() {
+        let (a, b) = (cands[i].id, list[j]);
+        if a < b {
+            // Gallop through the candidates.
+            let mut step = 1;
+            while i + step < cands.len() && cands[i + step].id < b {
+                i += step;
+                step *= 2;
+            }
+            i += 1;
+        } else if a > b {
+            let mut step = 1;
+            while j + step < list.len() && list[j + step] < a {
+                j += step;
+                step *= 2;
+            }
+            j += 1;
+        } else {
+            cands[i].words |= bit;
+            if exact {
+                cands[i].exact |= bit;
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+}
+
+/// Whether an overlay entry matches every query word, and how many exactly.
+fn overlay_match(e: &Entry, words: &[String], typo: bool) -> Option<u32> {
+    let mut own: Vec<String> = Vec::new();
+    let mut buf = String::new();
+    for d in [&e.description, &e.short_description] {
+        text::for_each_word(d, &mut buf, |w| own.push(w.to_owned()));
+    }
+    let mut exact = 0;
+    for q in words {
+        if own.iter().any(|w| w == q) {
+            exact += 1;
+        } else if !own
+            .iter()
+            .any(|w| w.starts_with(q.as_str()) || (typo && typo_matches(q, w)))
+        {
+            return None;
+        }
+    }
+    Some(exact)
+}
+
+fn typo_matches(q: &str, w: &str) -> bool {
+    use fst::Automaton;
+    let max = if q.len() >= 8 { 2 } else { 1 };
+    let Some(a) = Typo::new(q, max, q.len() >= 4) else {
+        return false;
+    };
+    let mut s = a.start();
+    for &b in w.as_bytes() {
+        if !a.can_match(&s) {
+            return false;
+        }
+        s = a.accept(&s, b);
+    }
+    a.is_match(&s)
+}
+
+/// The normalised code prefix when a query looks like a code: one token of
+/// letters and digits (dots allowed) with a digit or a dot in it, or any short
+/// token when searching modifiers or places of service.
+fn code_like(query: &str, system: Option<CodeSystem>) -> Option<String> {
+    let q = query.trim();
+    if q.is_empty() || q.contains(char::is_whitespace) {
+        return None;
+    }
+    let n = text::normalise_code_query(q)?;
+    if n.is_empty() || n.len() > crate::code::MAX_CODE_LEN {
+        return None;
+    }
+    let short_system =
+        matches!(system, Some(CodeSystem::Modifier | CodeSystem::Pos)) && n.len() <= 2;
+    (n.bytes().any(|b| b.is_ascii_digit()) || q.contains('.') || short_system).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_like_queries() {
+        assert_eq!(code_like("G04", None).as_deref(), Some("G04"));
+        assert_eq!(code_like("f41.", None).as_deref(), Some("F41"));
+        assert_eq!(code_like(" E11.6 ", None).as_deref(), Some("E116"));
+        assert_eq!(code_like("diab mell", None), None);
+        assert_eq!(code_like("wheelchair", None), None);
+        assert_eq!(
+            code_like("gt", Some(CodeSystem::Modifier)).as_deref(),
+            Some("GT")
+        );
+        assert_eq!(code_like("gt", None), None);
+        assert_eq!(code_like("b-12", None), None);
+    }
+}

@@ -1,0 +1,398 @@
+//! Reading an index file: validation on open and bounds-checked access.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::code::{Code, CodeSystem};
+use crate::entry::Entry;
+use crate::error::{CatalogError, Result};
+use crate::index::format::{self, SectionKind};
+use crate::text;
+
+/// Where the bytes of an index live.
+pub(crate) enum Storage {
+    /// Compiled into the binary.
+    Static(&'static [u8]),
+    /// Owned in memory.
+    Owned(Vec<u8>),
+    /// A read-only memory map of a file.
+    Mapped(memmap2::Mmap),
+}
+
+impl AsRef<[u8]> for Storage {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Storage::Static(b) => b,
+            Storage::Owned(v) => v,
+            Storage::Mapped(m) => m,
+        }
+    }
+}
+
+/// A range of an index's bytes that keeps the storage alive (so an `fst::Map`
+/// can own it).
+#[derive(Clone)]
+pub(crate) struct Section {
+    store: Arc<Storage>,
+    range: Range<usize>,
+}
+
+impl AsRef<[u8]> for Section {
+    fn as_ref(&self) -> &[u8] {
+        // The range was checked against the storage length when opened.
+        self.store
+            .as_ref()
+            .as_ref()
+            .get(self.range.clone())
+            .unwrap_or(&[])
+    }
+}
+
+/// How much of a file to check when opening it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Verify {
+    /// Check the header, the section table and the checksum of every section
+    /// (reads the whole file once). The default.
+    #[default]
+    Full,
+    /// Check the header and section table only: opening costs the same for any
+    /// size. For index files this process or a trusted build wrote; a corrupted
+    /// section then shows up as an error on the query that reads it.
+    HeaderOnly,
+}
+
+/// An opened, validated index.
+pub(crate) struct Index {
+    codes: fst::Map<Section>,
+    words: fst::Map<Section>,
+    store: Arc<Storage>,
+    posting_offsets: Range<usize>,
+    postings: Range<usize>,
+    entries: Range<usize>,
+    text: Range<usize>,
+    token_offsets: Range<usize>,
+    tokens: Range<usize>,
+    entry_count: u32,
+    token_count: u32,
+    size: u64,
+}
+
+impl fmt::Debug for Index {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Index")
+            .field("entries", &self.entry_count)
+            .field("bytes", &self.size)
+            .finish()
+    }
+}
+
+fn corrupt(what: impl Into<String>) -> CatalogError {
+    CatalogError::Corrupt { what: what.into() }
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+fn i32_at(b: &[u8], at: usize) -> Option<i32> {
+    Some(i32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The entry-record fields search filters need, without decoding text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Meta {
+    pub(crate) system: CodeSystem,
+    pub(crate) effective: Option<NaiveDate>,
+    pub(crate) terminated: Option<NaiveDate>,
+}
+
+impl Meta {
+    pub(crate) fn valid_on(&self, d: NaiveDate) -> bool {
+        self.effective.is_none_or(|e| e <= d) && self.terminated.is_none_or(|t| d <= t)
+    }
+}
+
+impl Index {
+    pub(crate) fn open(store: Storage, verify: Verify) -> Result<Index> {
+        let store = Arc::new(store);
+        let b: &[u8] = store.as_ref().as_ref();
+        let found = b.len() as u64;
+        if b.len() < 8 {
+            return if format::MAGIC.starts_with(b) && !b.is_empty() {
+                Err(CatalogError::Truncated {
+                    expected: format::HEADER_LEN as u64,
+                    found,
+                })
+            } else {
+                Err(CatalogError::NotAnIndex)
+            };
+        }
+        if b[..8] != format::MAGIC {
+            return Err(CatalogError::NotAnIndex);
+        }
+        let truncated = |expected: u64| CatalogError::Truncated { expected, found };
+        let version = u32_at(b, 8).ok_or_else(|| truncated(format::HEADER_LEN as u64))?;
+        if b.len() < format::HEADER_LEN {
+            return Err(truncated(format::HEADER_LEN as u64));
+        }
+        let nsec = u32_at(b, 12).unwrap_or(0) as usize;
+        let file_len = u64_at(b, 16).unwrap_or(0);
+        let entry_count = u64_at(b, 24).unwrap_or(0);
+        let hsum = u64_at(b, 40).unwrap_or(0);
+        if nsec > 64 {
+            return Err(corrupt(format!("implausible section count {nsec}")));
+        }
+        let table_end = format::HEADER_LEN + nsec * format::SECTION_ROW_LEN;
+        if b.len() < table_end {
+            return Err(truncated(table_end as u64));
+        }
+        let table = &b[format::HEADER_LEN..table_end];
+        if format::checksum(&[&b[..40], table]) != hsum {
+            return Err(CatalogError::ChecksumMismatch { section: "header" });
+        }
+        if version != format::VERSION {
+            return Err(CatalogError::UnsupportedVersion {
+                found: version,
+                supported: format::VERSION,
+            });
+        }
+        if found < file_len {
+            return Err(truncated(file_len));
+        }
+        if found > file_len {
+            return Err(corrupt(format!(
+                "{} unexpected bytes after the end of the index",
+                found - file_len
+            )));
+        }
+        let mut ranges: [Option<Range<usize>>; 8] = Default::default();
+        for row in table.chunks_exact(format::SECTION_ROW_LEN) {
+            let kind = u32_at(row, 0).unwrap_or(0);
+            let off = u64_at(row, 8).unwrap_or(u64::MAX);
+            let len = u64_at(row, 16).unwrap_or(u64::MAX);
+            let sum = u64_at(row, 24).unwrap_or(0);
+            let Some(pos) = SectionKind::ALL.iter().position(|k| *k as u32 == kind) else {
+                return Err(corrupt(format!("unknown section kind {kind}")));
+            };
+            let end = off
+                .checked_add(len)
+                .filter(|&e| e <= file_len && off >= table_end as u64)
+                .ok_or_else(|| corrupt(format!("section {kind} lies outside the file")))?;
+            let range = off as usize..end as usize;
+            if verify == Verify::Full && format::checksum(&[&b[range.clone()]]) != sum {
+                return Err(CatalogError::ChecksumMismatch {
+                    section: SectionKind::ALL[pos].name(),
+                });
+            }
+            if ranges[pos].replace(range).is_some() {
+                return Err(corrupt(format!("section {kind} appears twice")));
+            }
+        }
+        let mut it = ranges.into_iter().zip(SectionKind::ALL);
+        let mut next = || {
+            let (r, k) = it.next().expect("eight sections");
+            r.ok_or_else(|| corrupt(format!("the {} section is missing", k.name())))
+        };
+        let (codes_r, words_r) = (next()?, next()?);
+        let (posting_offsets, postings, entries, text) = (next()?, next()?, next()?, next()?);
+        let (token_offsets, tokens) = (next()?, next()?);
+        let map = |r: Range<usize>, what: &str| {
+            fst::Map::new(Section {
+                store: store.clone(),
+                range: r,
+            })
+            .map_err(|e| corrupt(format!("{what}: {e}")))
+        };
+        let codes = map(codes_r, "code index")?;
+        let words = map(words_r, "word index")?;
+        if entries.len() as u64 != entry_count.saturating_mul(format::ENTRY_LEN as u64)
+            || entry_count > u64::from(u32::MAX)
+        {
+            return Err(corrupt("entry table size does not match the entry count"));
+        }
+        if posting_offsets.len() != (words.len() + 1) * 4 {
+            return Err(corrupt("posting offsets do not match the word index"));
+        }
+        if token_offsets.len() % 4 != 0 || token_offsets.is_empty() {
+            return Err(corrupt("token offsets have a bad size"));
+        }
+        let token_count = (token_offsets.len() / 4 - 1) as u32;
+        Ok(Index {
+            codes,
+            words,
+            posting_offsets,
+            postings,
+            entries,
+            text,
+            token_offsets,
+            tokens,
+            entry_count: entry_count as u32,
+            token_count,
+            size: file_len,
+            store,
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.store.as_ref().as_ref()
+    }
+
+    fn sec(&self, r: &Range<usize>) -> &[u8] {
+        self.bytes().get(r.clone()).unwrap_or(&[])
+    }
+
+    pub(crate) fn len(&self) -> u32 {
+        self.entry_count
+    }
+
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub(crate) fn codes(&self) -> &fst::Map<Section> {
+        &self.codes
+    }
+
+    pub(crate) fn words(&self) -> &fst::Map<Section> {
+        &self.words
+    }
+
+    fn record(&self, id: u32) -> Result<&[u8]> {
+        let at = id as usize * format::ENTRY_LEN;
+        self.sec(&self.entries)
+            .get(at..at + format::ENTRY_LEN)
+            .ok_or_else(|| corrupt(format!("entry id {id} is out of range")))
+    }
+
+    pub(crate) fn meta(&self, id: u32) -> Result<Meta> {
+        Ok(self.meta_at(id)?.0)
+    }
+
+    /// The record's metadata and where its descriptions start in the text.
+    fn meta_at(&self, id: u32) -> Result<(Meta, usize)> {
+        let r = self.record(id)?;
+        let system = CodeSystem::from_u8(r[0])
+            .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {}", r[0])))?;
+        let flags = r[1];
+        let blob = self.sec(&self.text);
+        let mut pos = u32_at(r, 4).unwrap_or(0) as usize + usize::from(r[3]);
+        let mut date = |flag: u8| -> Result<Option<NaiveDate>> {
+            if flags & flag == 0 {
+                return Ok(None);
+            }
+            let d = i32_at(blob, pos).and_then(NaiveDate::from_num_days_from_ce_opt);
+            pos += 4;
+            d.map(Some)
+                .ok_or_else(|| corrupt(format!("entry {id} has an invalid date")))
+        };
+        let effective = date(format::F_EFFECTIVE)?;
+        let terminated = date(format::F_TERMINATED)?;
+        Ok((
+            Meta {
+                system,
+                effective,
+                terminated,
+            },
+            pos,
+        ))
+    }
+
+    fn token(&self, t: u32) -> Result<&[u8]> {
+        if t >= self.token_count {
+            return Err(corrupt(format!("token {t} is out of range")));
+        }
+        let offs = self.sec(&self.token_offsets);
+        let (a, b) = (
+            u32_at(offs, t as usize * 4).unwrap_or(0) as usize,
+            u32_at(offs, t as usize * 4 + 4).unwrap_or(0) as usize,
+        );
+        self.sec(&self.tokens)
+            .get(a..b)
+            .ok_or_else(|| corrupt(format!("token {t} lies outside the dictionary")))
+    }
+
+    fn read_text(&self, blob: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<()> {
+        let bad = || corrupt("description text is malformed");
+        let n = text::get_varint(blob, pos).ok_or_else(bad)?;
+        for _ in 0..n {
+            let t = text::get_varint(blob, pos).ok_or_else(bad)?;
+            out.extend_from_slice(self.token(u32::try_from(t).map_err(|_| bad())?)?);
+        }
+        Ok(())
+    }
+
+    /// The code of an entry, without decoding its descriptions.
+    pub(crate) fn code(&self, id: u32) -> Result<Code> {
+        let r = self.record(id)?;
+        let off = u32_at(r, 4).unwrap_or(0) as usize;
+        let blob = self.sec(&self.text);
+        blob.get(off..off + usize::from(r[3]))
+            .and_then(Code::from_normalised)
+            .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
+    }
+
+    /// The full entry.
+    pub(crate) fn entry(&self, id: u32) -> Result<Entry> {
+        let r = self.record(id)?;
+        let (meta, mut pos) = self.meta_at(id)?;
+        let flags = r[1];
+        let code = self.code(id)?;
+        let blob = self.sec(&self.text);
+        let mut buf = Vec::new();
+        self.read_text(blob, &mut pos, &mut buf)?;
+        let bad_utf8 = |_| corrupt(format!("entry {id} has a description that is not UTF-8"));
+        let description = String::from_utf8(buf).map_err(bad_utf8)?;
+        let short_description = if flags & format::F_SHORT_SAME != 0 {
+            description.clone()
+        } else {
+            let mut buf = Vec::new();
+            self.read_text(blob, &mut pos, &mut buf)?;
+            String::from_utf8(buf).map_err(bad_utf8)?
+        };
+        Ok(Entry {
+            code,
+            system: meta.system,
+            description,
+            short_description,
+            effective: meta.effective,
+            terminated: meta.terminated,
+            billable: flags & format::F_BILLABLE != 0,
+            action: (flags & format::F_ACTION != 0).then_some(char::from(r[2])),
+        })
+    }
+
+    /// Decodes the posting list of a term into `out` (ascending entry ids).
+    pub(crate) fn postings_into(&self, term: u64, out: &mut Vec<u32>) -> Result<()> {
+        let offs = self.sec(&self.posting_offsets);
+        let t = usize::try_from(term).unwrap_or(usize::MAX);
+        let bad = || corrupt(format!("posting list {term} is malformed"));
+        let a = u32_at(offs, t.saturating_mul(4)).ok_or_else(bad)? as usize;
+        let b = u32_at(offs, t.saturating_mul(4) + 4).ok_or_else(bad)? as usize;
+        let list = self.sec(&self.postings).get(a..b).ok_or_else(bad)?;
+        let mut pos = 0;
+        let mut id = 0u64;
+        let mut first = true;
+        while pos < list.len() {
+            let d = text::get_varint(list, &mut pos).ok_or_else(bad)?;
+            id = if first {
+                d
+            } else {
+                id.checked_add(d).ok_or_else(bad)?
+            };
+            first = false;
+            if id >= u64::from(self.entry_count) {
+                return Err(bad());
+            }
+            out.push(id as u32);
+        }
+        Ok(())
+    }
+}
