@@ -1,0 +1,48 @@
+//! Shared fixtures of the integration tests: the real code-set data.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use procode::import::tsv::{load_data_dir, StdFile};
+use procode::{Catalog, Entry};
+
+/// The code-set data directory: `PROCODE_DATA_DIR`, else `../shared/data` beside
+/// the checkout. Panics (never skips) when it is missing.
+pub fn data_dir() -> PathBuf {
+    let dir = match std::env::var_os("PROCODE_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    };
+    assert!(
+        dir.join("hcpcs_level2.tsv").is_file(),
+        "the code-set data is missing at {}: set PROCODE_DATA_DIR to the directory holding \
+         hcpcs_level2.tsv, icd10cm.tsv, icd10pcs.tsv, modifiers.tsv and place_of_service.tsv",
+        dir.display()
+    );
+    dir
+}
+
+/// Every entry of the five standard TSVs.
+pub fn all_entries() -> &'static [Entry] {
+    static E: OnceLock<Vec<Entry>> = OnceLock::new();
+    E.get_or_init(|| {
+        load_data_dir(
+            &data_dir(),
+            &[
+                StdFile::Hcpcs,
+                StdFile::Modifiers,
+                StdFile::PlaceOfService,
+                StdFile::Icd10Cm,
+                StdFile::Icd10Pcs,
+            ],
+        )
+        .expect("the standard TSVs import")
+    })
+}
+
+/// A catalog built from [`all_entries`] (in memory).
+pub fn full_catalog() -> &'static Catalog {
+    static C: OnceLock<Catalog> = OnceLock::new();
+    C.get_or_init(|| Catalog::build(all_entries().iter().cloned()).expect("index builds"))
+}
