@@ -222,7 +222,7 @@ impl Catalog {
             if EMBEDDED_BYTES.is_empty() {
                 return Err(String::new());
             }
-            Index::open(Storage::Static(EMBEDDED_BYTES), Verify::HeaderOnly)
+            Index::open(Storage::Static(EMBEDDED_BYTES), Verify::Trusted)
                 .map(Catalog::new)
                 .map_err(|e| e.to_string())
         });
@@ -263,6 +263,11 @@ impl Catalog {
     /// Opens an index held in memory, verifying every checksum.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Catalog> {
         Index::open(Storage::Owned(bytes), Verify::Full).map(Catalog::new)
+    }
+
+    /// Opens an index held in memory with the given verification.
+    pub fn from_bytes_with(bytes: Vec<u8>, verify: Verify) -> Result<Catalog> {
+        Index::open(Storage::Owned(bytes), verify).map(Catalog::new)
     }
 
     /// Builds an in-memory catalog from entries.
@@ -327,7 +332,7 @@ impl Catalog {
 
     fn base_id(&self, code: &Code, system: CodeSystem) -> Result<Option<u32>> {
         let key = format::code_key(code.as_bytes(), system.to_u8());
-        Ok(self.index.codes().get(key).map(|v| v as u32))
+        Ok(self.index.codes()?.get(key).map(|v| v as u32))
     }
 
     /// Exact lookup after normalisation (`"f41.1"`, `"F411"` and `" F41.1 "` are
@@ -440,7 +445,7 @@ impl Catalog {
         }
         let keep_sys = |tag: u8| opts.system.is_none_or(|s| s.to_u8() == tag);
         let mut out: Vec<(Vec<u8>, Entry)> = Vec::new();
-        let mut stream = self.index.codes().range().ge(&lo).lt(&hi).into_stream();
+        let mut stream = self.index.codes()?.range().ge(&lo).lt(&hi).into_stream();
         while let Some((key, id)) = stream.next() {
             if out.len() >= opts.limit {
                 break;
@@ -470,7 +475,7 @@ impl Catalog {
 
     /// The term numbers a query word expands to, and its exact term if any.
     fn expand(&self, word: &str, typo: bool) -> Result<(Vec<u64>, Option<u64>)> {
-        let words = self.index.words();
+        let words = self.index.words()?;
         let exact = words.get(word);
         let mut terms = Vec::new();
         let lo = word.as_bytes();

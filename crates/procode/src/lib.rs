@@ -20,3 +20,8 @@ pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use entry::Entry;
 pub use error::{CatalogError, ImportError, Result};
 pub use index::{IndexBuilder, Verify};
+
+/// The README's Rust example, compiled and run as a doctest.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -122,7 +122,7 @@ fn embedded_catalog_holds_the_default_code_sets() {
 fn code_prefix_search_equals_brute_force() {
     let cat = full_catalog();
     let mut sorted: Vec<&Entry> = all_entries().iter().collect();
-    sorted.sort_by(|a, b| (a.code, a.system).cmp(&(b.code, b.system)));
+    sorted.sort_by_key(|e| (e.code, e.system));
     // Every one- and two-character prefix, and a deterministic sample of longer ones.
     let mut prefixes: Vec<String> = Vec::new();
     let alnum: Vec<char> = ('0'..='9').chain('A'..='Z').collect();
@@ -267,8 +267,8 @@ fn osa(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

@@ -71,8 +71,7 @@ pub fn load_data_dir(dir: &Path, which: &[StdFile]) -> Result<Vec<Entry>, Import
                         .with_action(c[6].chars().next())
                 }
                 StdFile::PlaceOfService => {
-                    Entry::new(Code::parse(c[0]).unwrap(), CodeSystem::Pos, c[2])
-                        .with_short_description(c[1])
+                    Entry::new(Code::parse(c[0]).unwrap(), CodeSystem::Pos, c[1])
                 }
                 StdFile::Icd10Cm | StdFile::Icd10Pcs => {
                     let sys = if *f == StdFile::Icd10Cm {

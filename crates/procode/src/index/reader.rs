@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 
@@ -59,10 +59,15 @@ pub enum Verify {
     /// (reads the whole file once). The default.
     #[default]
     Full,
-    /// Check the header and section table only: opening costs the same for any
-    /// size. For index files this process or a trusted build wrote; a corrupted
-    /// section then shows up as an error on the query that reads it.
-    HeaderOnly,
+    /// Check the header and section table when opening, so that opening costs
+    /// the same for any size; each fst section's checksum is checked on its
+    /// first use, and every other read is bounds-checked. A damaged file then
+    /// shows up as an error on the query that meets the damage (or, for damage
+    /// inside description text, as wrong text), never as a panic.
+    Lazy,
+    /// Trust the bytes (the embedded catalog, verified when it was built).
+    #[doc(hidden)]
+    Trusted,
 }
 
 /// An opened, validated index.
@@ -79,6 +84,8 @@ pub(crate) struct Index {
     entry_count: u32,
     token_count: u32,
     size: u64,
+    /// Checksums of the two fst sections still to verify on first use.
+    pending: [(u64, OnceLock<bool>); 2],
 }
 
 impl fmt::Debug for Index {
@@ -88,6 +95,15 @@ impl fmt::Debug for Index {
             .field("bytes", &self.size)
             .finish()
     }
+}
+
+/// A check still to do on first use, or one already done (or not needed).
+fn lazy_check(verify: Verify) -> OnceLock<bool> {
+    let once = OnceLock::new();
+    if verify != Verify::Lazy {
+        let _ = once.set(true);
+    }
+    once
 }
 
 fn corrupt(what: impl Into<String>) -> CatalogError {
@@ -174,6 +190,7 @@ impl Index {
             )));
         }
         let mut ranges: [Option<Range<usize>>; 8] = Default::default();
+        let mut sums = [0u64; 8];
         for row in table.chunks_exact(format::SECTION_ROW_LEN) {
             let kind = u32_at(row, 0).unwrap_or(0);
             let off = u64_at(row, 8).unwrap_or(u64::MAX);
@@ -192,8 +209,25 @@ impl Index {
                     section: SectionKind::ALL[pos].name(),
                 });
             }
+            sums[pos] = sum;
             if ranges[pos].replace(range).is_some() {
                 return Err(corrupt(format!("section {kind} appears twice")));
+            }
+        }
+        if verify == Verify::Full {
+            // Padding between and after sections must be zero, so that every
+            // byte of the file is covered by a check.
+            let mut covered: Vec<Range<usize>> = ranges.iter().flatten().cloned().collect();
+            covered.sort_by_key(|r| r.start);
+            let mut at = table_end;
+            for r in covered.iter().chain(std::iter::once(&(b.len()..b.len()))) {
+                if r.start < at {
+                    return Err(corrupt("sections overlap"));
+                }
+                if b[at..r.start].iter().any(|&x| x != 0) {
+                    return Err(CatalogError::ChecksumMismatch { section: "padding" });
+                }
+                at = r.end;
             }
         }
         let mut it = ranges.into_iter().zip(SectionKind::ALL);
@@ -238,6 +272,7 @@ impl Index {
             token_count,
             size: file_len,
             store,
+            pending: [(sums[0], lazy_check(verify)), (sums[1], lazy_check(verify))],
         })
     }
 
@@ -257,12 +292,30 @@ impl Index {
         self.size
     }
 
-    pub(crate) fn codes(&self) -> &fst::Map<Section> {
-        &self.codes
+    fn checked<'a>(
+        &self,
+        which: usize,
+        map: &'a fst::Map<Section>,
+    ) -> Result<&'a fst::Map<Section>> {
+        let (sum, once) = &self.pending[which];
+        let ok = *once.get_or_init(|| format::checksum(&[map.as_fst().as_bytes()]) == *sum);
+        if ok {
+            Ok(map)
+        } else {
+            Err(CatalogError::ChecksumMismatch {
+                section: SectionKind::ALL[which].name(),
+            })
+        }
     }
 
-    pub(crate) fn words(&self) -> &fst::Map<Section> {
-        &self.words
+    /// The code fst (verified before its first use).
+    pub(crate) fn codes(&self) -> Result<&fst::Map<Section>> {
+        self.checked(0, &self.codes)
+    }
+
+    /// The word fst (verified before its first use).
+    pub(crate) fn words(&self) -> Result<&fst::Map<Section>> {
+        self.checked(1, &self.words)
     }
 
     fn record(&self, id: u32) -> Result<&[u8]> {

@@ -1,0 +1,17 @@
+# procode: every check of the project. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+
+.PHONY: test test-rust demo
+test: test-rust
+	@echo "procode: all tests passed"
+
+test-rust:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test --workspace
+
+# The main job on the embedded default catalog.
+demo:
+	$(CARGO) run --release -q -p procode-cli -- search "diab mell"

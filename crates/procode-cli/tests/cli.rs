@@ -1,0 +1,170 @@
+//! The `procode` command, run as a user would.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn procode(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_procode"))
+        .args(args)
+        .output()
+        .expect("run procode")
+}
+
+fn ok_json(args: &[&str]) -> serde_json::Value {
+    let out = procode(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+fn data_dir() -> PathBuf {
+    let dir = match std::env::var_os("PROCODE_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    };
+    assert!(
+        dir.join("hcpcs_level2.tsv").is_file(),
+        "code-set data missing at {}: set PROCODE_DATA_DIR",
+        dir.display()
+    );
+    dir
+}
+
+const FIELDS: [&str; 7] = [
+    "billable",
+    "code",
+    "description",
+    "effective",
+    "short_description",
+    "system",
+    "terminated",
+];
+
+fn assert_entry_shape(v: &serde_json::Value) {
+    let obj = v.as_object().expect("an entry is an object");
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, FIELDS);
+}
+
+#[test]
+fn search_json_is_an_array_of_entries() {
+    let v = ok_json(&[
+        "search", "G04", "--json", "--limit", "4", "--system", "HCPCS",
+    ]);
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 4);
+    for e in arr {
+        assert_entry_shape(e);
+        assert_eq!(e["system"], "hcpcs");
+        assert!(e["code"].as_str().unwrap().starts_with("G04"));
+    }
+    let v = ok_json(&[
+        "search",
+        "wheelchair cushion",
+        "--json",
+        "--as-of",
+        "2025-11-03",
+    ]);
+    assert!(!v.as_array().unwrap().is_empty());
+    let v = ok_json(&["search", "qqqzzzxxq", "--json"]);
+    assert_eq!(v, serde_json::json!([]));
+}
+
+#[test]
+fn lookup_json_is_one_entry_or_null() {
+    let v = ok_json(&["lookup", "f41.1", "--json"]);
+    assert_entry_shape(&v);
+    assert_eq!(v["code"], "F411");
+    assert_eq!(v["system"], "icd10cm");
+    assert_eq!(v["billable"], true);
+    assert_eq!(v["effective"], serde_json::Value::Null);
+    let g = ok_json(&["lookup", "G0438", "--json"]);
+    assert_eq!(g["effective"], "2011-01-01");
+    assert_eq!(
+        ok_json(&["lookup", "Z9999", "--json"]),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        ok_json(&["lookup", "G0438", "--as-of", "2010-12-31", "--json"]),
+        serde_json::Value::Null
+    );
+}
+
+#[test]
+fn errors_go_to_stderr_with_a_failure_status() {
+    for (args, needle) in [
+        (
+            &["search", "x", "--system", "loinc"][..],
+            "unknown code system",
+        ),
+        (
+            &["search", "x", "--as-of", "2025-02-30"][..],
+            "invalid date",
+        ),
+        (&["lookup", "G04#"][..], "invalid character"),
+        (&["lookup", "Z9999"][..], "not found"),
+        (
+            &["search", "x", "--catalog", "/nonexistent.idx"][..],
+            "nonexistent",
+        ),
+    ] {
+        let out = procode(args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn build_writes_an_index_that_search_uses() {
+    let dir = std::env::temp_dir().join(format!("procode-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let idx = dir.join("pcs.idx");
+    let out = procode(&[
+        "build",
+        "--out",
+        idx.to_str().unwrap(),
+        "--data-dir",
+        data_dir().to_str().unwrap(),
+        "--include",
+        "icd10pcs,pos",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = ok_json(&[
+        "lookup",
+        "0DTJ4ZZ",
+        "--json",
+        "--catalog",
+        idx.to_str().unwrap(),
+    ]);
+    assert_eq!(v["system"], "icd10pcs");
+    let v = ok_json(&[
+        "search",
+        "office",
+        "--system",
+        "pos",
+        "--json",
+        "--catalog",
+        idx.to_str().unwrap(),
+    ]);
+    assert_eq!(v[0]["code"], "11");
+    // A damaged index is refused with a clear message.
+    let mut bytes = std::fs::read(&idx).unwrap();
+    let n = bytes.len();
+    bytes.truncate(n / 2);
+    std::fs::write(&idx, bytes).unwrap();
+    let out = procode(&["search", "office", "--catalog", idx.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("truncated"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,202 @@
+//! Index files: written and reopened by memory map; truncated, corrupted and
+//! foreign files give typed errors, never a panic.
+
+mod common;
+
+use common::all_entries;
+use procode::{Catalog, CatalogError, CodeSystem, Entry, IndexBuilder, SearchOptions, Verify};
+
+fn small_index() -> Vec<u8> {
+    let mut b = IndexBuilder::new();
+    b.extend(
+        all_entries()
+            .iter()
+            .filter(|e| matches!(e.system, CodeSystem::Modifier | CodeSystem::Pos))
+            .cloned(),
+    );
+    b.build().unwrap()
+}
+
+fn open_err(bytes: Vec<u8>) -> CatalogError {
+    match Catalog::from_bytes(bytes) {
+        Ok(_) => panic!("a damaged index opened"),
+        Err(e) => e,
+    }
+}
+
+fn exercise(cat: &Catalog) {
+    // Whatever the answers, no query may panic.
+    for q in [
+        "GT",
+        "office",
+        "telehealth",
+        "audio video",
+        "telehelth",
+        "9",
+        "1.",
+    ] {
+        let _ = cat.search(q, &SearchOptions::default().limit(50));
+    }
+    for code in ["GT", "11", "95", "XU"] {
+        let _ = cat.lookup(code, None, None);
+    }
+    for e in cat.entries().take(500) {
+        let _ = e;
+    }
+}
+
+#[test]
+fn written_files_reopen_by_memory_map() {
+    let dir = std::env::temp_dir().join(format!("procode-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("small.idx");
+    let mut b = IndexBuilder::new();
+    b.extend(
+        all_entries()
+            .iter()
+            .filter(|e| e.system == CodeSystem::Modifier)
+            .cloned(),
+    );
+    let n = b.write_to(&path).unwrap();
+    assert_eq!(n, std::fs::metadata(&path).unwrap().len());
+    for verify in [Verify::Full, Verify::Lazy] {
+        let cat = Catalog::open_with(&path, verify).unwrap();
+        assert_eq!(cat.len(), 383);
+        let gt = cat.lookup("gt", None, None).unwrap().unwrap();
+        assert_eq!(gt.system, CodeSystem::Modifier);
+    }
+    // A corrupted file on disk is a typed error.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(matches!(
+        Catalog::open(&path),
+        Err(CatalogError::ChecksumMismatch { .. })
+    ));
+    assert!(matches!(
+        Catalog::open(dir.join("missing.idx")),
+        Err(CatalogError::Io { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn foreign_files_are_not_indexes() {
+    let tsv = std::fs::read(common::data_dir().join("modifiers.tsv")).unwrap();
+    assert!(matches!(open_err(tsv), CatalogError::NotAnIndex));
+    assert!(matches!(open_err(Vec::new()), CatalogError::NotAnIndex));
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for len in [1usize, 7, 8, 47, 48, 100, 4096] {
+        let random: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        assert!(matches!(open_err(random), CatalogError::NotAnIndex));
+    }
+}
+
+#[test]
+fn every_truncation_is_a_typed_error() {
+    let full = small_index();
+    let mut lengths: Vec<usize> = (0..400.min(full.len())).collect();
+    lengths.extend((400..full.len()).step_by(13));
+    lengths.push(full.len() - 1);
+    for len in lengths {
+        let e = open_err(full[..len].to_vec());
+        assert!(
+            matches!(e, CatalogError::Truncated { .. } | CatalogError::NotAnIndex),
+            "length {len}: {e:?}"
+        );
+    }
+    // Extra bytes at the end are caught too.
+    let mut longer = full.clone();
+    longer.extend_from_slice(&[0; 8]);
+    assert!(matches!(open_err(longer), CatalogError::Corrupt { .. }));
+}
+
+#[test]
+fn every_flipped_byte_is_a_typed_error() {
+    let full = small_index();
+    let mut positions: Vec<usize> = (0..600.min(full.len())).collect();
+    positions.extend((600..full.len()).step_by(11));
+    for pos in positions {
+        for bit in [0x01u8, 0x80] {
+            let mut bad = full.clone();
+            bad[pos] ^= bit;
+            let e = open_err(bad);
+            assert!(
+                matches!(
+                    e,
+                    CatalogError::ChecksumMismatch { .. }
+                        | CatalogError::NotAnIndex
+                        | CatalogError::Corrupt { .. }
+                ),
+                "byte {pos} bit {bit:#x}: {e:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unsupported_versions_are_named() {
+    let mut bytes = small_index();
+    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    // Re-seal the header so only the version is wrong.
+    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&bytes[..40]);
+    h.update(&bytes[48..48 + 32 * n]);
+    let sum = h.digest();
+    bytes[40..48].copy_from_slice(&sum.to_le_bytes());
+    match open_err(bytes) {
+        CatalogError::UnsupportedVersion {
+            found: 2,
+            supported: 1,
+        } => {}
+        e => panic!("{e:?}"),
+    }
+}
+
+#[test]
+fn header_only_opening_never_panics_on_damaged_payloads() {
+    let full = small_index();
+    let table_end = 48 + 32 * 8;
+    let mut opened = 0;
+    for pos in (table_end..full.len()).step_by(7) {
+        let mut bad = full.clone();
+        bad[pos] ^= 0xff;
+        if let Ok(cat) = procode::Catalog::from_bytes_with(bad, Verify::Lazy) {
+            opened += 1;
+            exercise(&cat);
+        }
+    }
+    assert!(opened > 100);
+}
+
+#[test]
+fn builder_rejects_duplicates_and_bad_dates() {
+    let e = all_entries()[0].clone();
+    let mut b = IndexBuilder::new();
+    b.add(e.clone()).add(e.clone());
+    assert!(matches!(b.build(), Err(CatalogError::DuplicateCode { .. })));
+    let mut b = IndexBuilder::new();
+    let bad = Entry {
+        terminated: chrono::NaiveDate::from_ymd_opt(1970, 1, 1),
+        effective: chrono::NaiveDate::from_ymd_opt(2000, 1, 1),
+        ..e
+    };
+    b.add(bad);
+    let err = b.build().unwrap_err();
+    assert!(err.to_string().contains("before effective date"), "{err}");
+    // The same code in two systems is fine.
+    let mut b = IndexBuilder::new();
+    for s in [CodeSystem::Custom, CodeSystem::Hcpcs] {
+        b.add(Entry::new(procode::Code::parse("A0100").unwrap(), s, "x"));
+    }
+    assert!(b.build().is_ok());
+}
