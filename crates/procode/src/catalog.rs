@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
-use crate::fuzzy::Typo;
+use crate::fuzzy::{self, Typo};
 use crate::index::format;
 use crate::index::reader::{Index, Storage};
 use crate::index::{IndexBuilder, Verify};
@@ -488,15 +488,33 @@ impl Catalog {
             terms.push(t);
         }
         if typo {
-            let max = if word.len() >= 8 { 2 } else { 1 };
-            if let Some(aut) = Typo::new(word, max, word.len() >= 4) {
-                let mut s = words.search(aut).into_stream();
+            let prefix = fuzzy::prefix_mode(word);
+            if let Some(aut) = Typo::new(word, fuzzy::max_edits(word), prefix) {
+                // Edits that keep the first letter: the automaton, within that
+                // letter's part of the index.
+                let first = lo[0];
+                let mut s = words.search(aut).ge([first]).lt([first + 1]).into_stream();
                 while let Some((_, t)) = s.next() {
                     terms.push(t);
                 }
-                terms.sort_unstable();
-                terms.dedup();
             }
+            // The first letter is the typo: its variants, exactly (or as prefixes).
+            for v in fuzzy::first_letter_variants(word) {
+                let mut hi = v.clone();
+                if prefix {
+                    if let Some(last) = hi.last_mut() {
+                        *last += 1;
+                    }
+                } else {
+                    hi.push(format::SHORT_ONLY + 1);
+                }
+                let mut s = words.range().ge(&v).lt(&hi).into_stream();
+                while let Some((_, t)) = s.next() {
+                    terms.push(t);
+                }
+            }
+            terms.sort_unstable();
+            terms.dedup();
         }
         Ok((terms, exact))
     }
@@ -687,28 +705,12 @@ fn overlay_match(e: &Entry, words: &[String], typo: bool) -> Option<u32> {
             exact += 1;
         } else if !own
             .iter()
-            .any(|w| w.starts_with(q.as_str()) || (typo && typo_matches(q, w)))
+            .any(|w| w.starts_with(q.as_str()) || (typo && fuzzy::typo_matches(q, w)))
         {
             return None;
         }
     }
     Some(exact)
-}
-
-fn typo_matches(q: &str, w: &str) -> bool {
-    use fst::Automaton;
-    let max = if q.len() >= 8 { 2 } else { 1 };
-    let Some(a) = Typo::new(q, max, q.len() >= 4) else {
-        return false;
-    };
-    let mut s = a.start();
-    for &b in w.as_bytes() {
-        if !a.can_match(&s) {
-            return false;
-        }
-        s = a.accept(&s, b);
-    }
-    a.is_match(&s)
 }
 
 /// The normalised code prefix when a query looks like a code: one token of

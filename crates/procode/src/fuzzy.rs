@@ -9,6 +9,9 @@ pub(crate) const MAX_FUZZY_LEN: usize = 31;
 /// Matches keys within `max` edits (insertion, deletion, substitution or
 /// transposition of two neighbours) of the query. In prefix mode a key also
 /// matches when one of its prefixes is within `max` edits.
+///
+/// Only the diagonal band of the edit-distance table that can stay within
+/// `max` is computed, so a step costs `2 * max + 1` cells whatever the length.
 #[derive(Debug)]
 pub(crate) struct Typo<'a> {
     query: &'a [u8],
@@ -16,34 +19,45 @@ pub(crate) struct Typo<'a> {
     prefix: bool,
 }
 
-/// The automaton's state: the last two rows of the edit-distance table, the
-/// last byte read, and whether a prefix already matched.
-#[derive(Clone, Debug)]
+/// The widest band kept: `2 * max + 1` cells for `max` up to 3.
+const BAND: usize = 7;
+
+/// The automaton's state: the band of the last two rows of the edit-distance
+/// table around the diagonal (cell `t` of row `i` is column `i + t - max`;
+/// cells above `max` are clamped to `max + 1`), their minima, the last byte
+/// read, the depth, and whether a prefix already matched.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct TypoState {
-    prev: [u8; MAX_FUZZY_LEN + 1],
-    cur: [u8; MAX_FUZZY_LEN + 1],
+    prev: [u8; BAND],
+    cur: [u8; BAND],
+    min_prev: u8,
+    min_cur: u8,
     last: u8,
-    started: bool,
+    depth: u8,
     matched: bool,
 }
 
 impl<'a> Typo<'a> {
-    /// `None` when the query is empty or longer than [`MAX_FUZZY_LEN`].
+    /// `None` when the query is empty or longer than [`MAX_FUZZY_LEN`], or the
+    /// budget is over three edits.
     pub(crate) fn new(query: &'a str, max: u8, prefix: bool) -> Option<Typo<'a>> {
         let q = query.as_bytes();
-        (!q.is_empty() && q.len() <= MAX_FUZZY_LEN).then_some(Typo {
+        (!q.is_empty() && q.len() <= MAX_FUZZY_LEN && max <= 3).then_some(Typo {
             query: q,
             max,
             prefix,
         })
     }
 
-    fn min_row(&self, row: &[u8]) -> u8 {
-        row[..=self.query.len()]
-            .iter()
-            .copied()
-            .min()
-            .unwrap_or(u8::MAX)
+    /// Row `i`'s cell for the last query column, if inside the band.
+    fn last_cell(&self, row: &[u8; BAND], i: usize) -> u8 {
+        let k = usize::from(self.max);
+        let m = self.query.len();
+        if m + k >= i && i + k >= m {
+            row[m + k - i]
+        } else {
+            self.max + 1
+        }
     }
 }
 
@@ -51,55 +65,155 @@ impl Automaton for Typo<'_> {
     type State = TypoState;
 
     fn start(&self) -> TypoState {
-        let mut cur = [u8::MAX; MAX_FUZZY_LEN + 1];
-        for (j, c) in cur.iter_mut().enumerate().take(self.query.len() + 1) {
-            *c = j as u8;
+        let k = usize::from(self.max);
+        let inf = self.max + 1;
+        let mut cur = [inf; BAND];
+        let mut min = inf;
+        for (t, c) in cur.iter_mut().enumerate().take(2 * k + 1) {
+            if t >= k && t - k <= self.query.len() {
+                *c = ((t - k) as u8).min(inf);
+                min = min.min(*c);
+            }
         }
-        let matched = self.prefix && cur[self.query.len()] <= self.max;
-        TypoState {
-            prev: [u8::MAX; MAX_FUZZY_LEN + 1],
+        let s = TypoState {
+            prev: [inf; BAND],
             cur,
+            min_prev: inf,
+            min_cur: min,
             last: 0,
-            started: false,
-            matched,
+            depth: 0,
+            matched: false,
+        };
+        TypoState {
+            matched: self.prefix && self.last_cell(&s.cur, 0) <= self.max,
+            ..s
         }
     }
 
     fn is_match(&self, s: &TypoState) -> bool {
-        s.matched || s.cur[self.query.len()] <= self.max
+        s.matched || self.last_cell(&s.cur, usize::from(s.depth)) <= self.max
     }
 
     fn can_match(&self, s: &TypoState) -> bool {
-        s.matched
-            || self.min_row(&s.cur) <= self.max
-            || self.min_row(&s.prev).saturating_add(1) <= self.max
+        s.matched || s.min_cur <= self.max || s.min_prev < self.max
     }
 
     fn accept(&self, s: &TypoState, b: u8) -> TypoState {
         let q = self.query;
         let m = q.len();
-        let mut next = [u8::MAX; MAX_FUZZY_LEN + 1];
-        next[0] = s.cur[0].saturating_add(1);
-        for j in 1..=m {
-            let cost = u8::from(q[j - 1] != b);
-            let mut v = s.cur[j]
-                .saturating_add(1)
-                .min(next[j - 1].saturating_add(1))
-                .min(s.cur[j - 1].saturating_add(cost));
-            if s.started && j > 1 && q[j - 1] == s.last && q[j - 2] == b {
-                v = v.min(s.prev[j - 2].saturating_add(1));
+        let k = usize::from(self.max);
+        let inf = self.max + 1;
+        let i = usize::from(s.depth) + 1;
+        let mut next = [inf; BAND];
+        let mut min = inf;
+        for t in 0..=2 * k {
+            // Column j = i + t - k of row i.
+            if i + t < k {
+                continue;
             }
-            next[j] = v;
+            let j = i + t - k;
+            if j > m {
+                break;
+            }
+            let v = if j == 0 {
+                (i as u8).min(inf)
+            } else {
+                let cost = u8::from(q[j - 1] != b);
+                let up = if t < 2 * k { s.cur[t + 1] } else { inf };
+                let left = if t > 0 { next[t - 1] } else { inf };
+                let mut v = (up + 1).min(left + 1).min(s.cur[t] + cost);
+                if i > 1 && j > 1 && q[j - 1] == s.last && q[j - 2] == b {
+                    v = v.min(s.prev[t] + 1);
+                }
+                v.min(inf)
+            };
+            next[t] = v;
+            min = min.min(v);
         }
-        let matched = s.matched || (self.prefix && next[m] <= self.max);
+        let depth = s.depth.saturating_add(1).min(250);
+        let matched = s.matched || (self.prefix && self.last_cell(&next, i) <= self.max);
         TypoState {
             prev: s.cur,
             cur: next,
+            min_prev: s.min_cur,
+            min_cur: min,
             last: b,
-            started: true,
+            depth,
             matched,
         }
     }
+}
+
+/// The typo budget of a query word: one edit, two for words of 8+ letters.
+pub(crate) fn max_edits(word: &str) -> u8 {
+    if word.len() >= 8 {
+        2
+    } else {
+        1
+    }
+}
+
+/// Whether a query word also matches longer words that start within the typo
+/// budget (as-you-type), which it does from four letters on.
+pub(crate) fn prefix_mode(word: &str) -> bool {
+    word.len() >= 4
+}
+
+/// The words a query word becomes when its first letter is the typo:
+/// substituted, deleted, preceded by an inserted letter, or swapped with the
+/// second. (Edits that keep the first letter are the automaton's, searched
+/// within the first letter's part of the word index.)
+pub(crate) fn first_letter_variants(word: &str) -> Vec<Vec<u8>> {
+    let q = word.as_bytes();
+    let mut out = Vec::with_capacity(74);
+    if q.len() > 1 {
+        out.push(q[1..].to_vec());
+    }
+    if q.len() > 1 && q[0] != q[1] {
+        let mut t = q.to_vec();
+        t.swap(0, 1);
+        out.push(t);
+    }
+    for c in (b'0'..=b'9').chain(b'a'..=b'z') {
+        if c != q[0] {
+            let mut sub = q.to_vec();
+            sub[0] = c;
+            out.push(sub);
+        }
+        let mut ins = Vec::with_capacity(q.len() + 1);
+        ins.push(c);
+        ins.extend_from_slice(q);
+        out.push(ins);
+    }
+    out
+}
+
+/// Whether an index word matches a query word under the typo rules (used for
+/// overlay entries, which are matched without an fst).
+pub(crate) fn typo_matches(query: &str, word: &str) -> bool {
+    let (q, w) = (query.as_bytes(), word.as_bytes());
+    let prefix = prefix_mode(query);
+    if q.first() == w.first() {
+        if let Some(a) = Typo::new(query, max_edits(query), prefix) {
+            let mut s = a.start();
+            for &b in w {
+                if !a.can_match(&s) {
+                    return false;
+                }
+                s = a.accept(&s, b);
+            }
+            if a.is_match(&s) {
+                return true;
+            }
+        }
+    }
+    first_letter_variants(query).iter().any(|v| {
+        if prefix {
+            w.starts_with(v)
+        } else {
+            w == v.as_slice()
+        }
+    })
 }
 
 #[cfg(test)]
@@ -134,7 +248,104 @@ mod tests {
     #[test]
     fn prefix_mode() {
         assert!(run("wheelchia", 1, true, "wheelchair"));
+        assert!(run("wheelchiar", 2, true, "wheelchairs"));
         assert!(!run("wheelchia", 1, false, "wheelchair"));
         assert!(!run("xyz", 1, true, "wheelchair"));
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    #[test]
+    fn first_letter_typos_are_found() {
+        assert!(typo_matches("xnxiety", "anxiety"), "substitution");
+        assert!(typo_matches("nxiety", "anxiety"), "deletion");
+        assert!(typo_matches("aanxiety", "anxiety"), "insertion");
+        assert!(typo_matches("naxiety", "anxiety"), "transposition");
+        assert!(typo_matches("anxeity", "anxiety"), "inner transposition");
+        assert!(
+            !typo_matches("xnxeity", "anxiety"),
+            "two typos in a 7-letter word"
+        );
+        assert!(typo_matches("wheelchiar", "wheelchair"));
+        assert!(typo_matches("wheelchiar", "wheelchairs"), "prefix mode");
+        assert!(
+            !typo_matches("cat", "cattle"),
+            "no prefix mode under 4 letters"
+        );
+        assert!(typo_matches("cat", "cut"));
+    }
+}
+
+#[cfg(test)]
+mod reference_tests {
+    use super::*;
+
+    fn osa(a: &[u8], b: &[u8]) -> usize {
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, c) in d[0].iter_mut().enumerate() {
+            *c = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn automaton_agrees_with_the_reference_distance() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..20_000 {
+            let alpha = b"abcd";
+            let ql = 1 + rnd(9) as usize;
+            let kl = rnd(11) as usize;
+            let q: Vec<u8> = (0..ql).map(|_| alpha[rnd(4) as usize]).collect();
+            let w: Vec<u8> = (0..kl).map(|_| alpha[rnd(4) as usize]).collect();
+            let max = rnd(3) as u8;
+            let qs = std::str::from_utf8(&q).unwrap();
+            for prefix in [false, true] {
+                let a = Typo::new(qs, max, prefix).unwrap();
+                let mut s = a.start();
+                let mut alive = true;
+                for &b in &w {
+                    if !a.can_match(&s) {
+                        alive = false;
+                        break;
+                    }
+                    s = a.accept(&s, b);
+                }
+                let got = alive && a.is_match(&s);
+                let want = if prefix {
+                    (0..=w.len()).any(|n| osa(&q, &w[..n]) <= usize::from(max))
+                } else {
+                    osa(&q, &w) <= usize::from(max)
+                };
+                assert_eq!(
+                    got,
+                    want,
+                    "{qs:?} vs {:?} max {max} prefix {prefix}",
+                    std::str::from_utf8(&w).unwrap()
+                );
+            }
+        }
     }
 }
