@@ -224,22 +224,23 @@ impl Encounter {
     }
 
     /// Puts a session and its invoice back together (e.g. after loading
-    /// them from JSON). The invoice must name the session, and the session
-    /// the invoice.
+    /// them from JSON, or to attach an invoice the host made with
+    /// [`Invoice::new`]). The invoice must name the session; a session that
+    /// names no invoice yet is linked to it.
     pub fn from_parts(
-        session: Session,
+        mut session: Session,
         invoice: Option<Invoice>,
     ) -> Result<Encounter, TransitionError> {
         if let Some(inv) = &invoice {
-            if inv.session_id != session.id
-                || session.invoice_id.as_deref() != Some(inv.id.as_str())
-            {
+            let linked = session.invoice_id.as_deref().is_none_or(|id| id == inv.id);
+            if inv.session_id != session.id || !linked {
                 return Err(TransitionError::InvoiceMismatch {
                     invoice: inv.document(),
                     invoice_session: inv.session_id.clone(),
                     session: session.document(),
                 });
             }
+            session.invoice_id = Some(inv.id.clone());
         }
         Ok(Encounter { session, invoice })
     }
@@ -278,19 +279,28 @@ impl Encounter {
             self.session.state.into(),
             batch,
         )?;
-        let Some(invoice) = self.invoice.as_mut() else {
-            // No invoice to review: check the invoice side as if absent.
-            return Err(EditError::NotAllowed {
-                context,
-                document: session_doc,
-                state: self.session.state.into(),
-                action: batch
-                    .ops()
-                    .first()
-                    .map(|o| o.action())
-                    .unwrap_or(EditAction::Edit),
-            });
+        // Review exists only for a pending booking with its draft invoice,
+        // even for an empty batch.
+        let action = batch
+            .ops()
+            .first()
+            .map(|o| o.action())
+            .unwrap_or(EditAction::Edit);
+        let refuse = |document, state| EditError::NotAllowed {
+            context,
+            document,
+            state,
+            action,
         };
+        if self.session.state != SessionState::PendingConfirmation {
+            return Err(refuse(session_doc, self.session.state.into()));
+        }
+        let Some(invoice) = self.invoice.as_mut() else {
+            return Err(refuse(session_doc, self.session.state.into()));
+        };
+        if invoice.state != InvoiceState::Draft {
+            return Err(refuse(invoice.document(), invoice.state.into()));
+        }
         edit::check_policy(
             policy,
             context,
