@@ -149,9 +149,25 @@ pub struct Completion {
 /// assert_eq!(enc.invoice().unwrap().lines()[0].units, 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "EncounterRepr")]
 pub struct Encounter {
     session: Session,
     invoice: Option<Invoice>,
+}
+
+/// The JSON form of an encounter, checked with [`Encounter::from_parts`].
+#[derive(Deserialize)]
+struct EncounterRepr {
+    session: Session,
+    #[serde(default)]
+    invoice: Option<Invoice>,
+}
+
+impl TryFrom<EncounterRepr> for Encounter {
+    type Error = TransitionError;
+    fn try_from(r: EncounterRepr) -> Result<Self, TransitionError> {
+        Encounter::from_parts(r.session, r.invoice)
+    }
 }
 
 impl Encounter {
