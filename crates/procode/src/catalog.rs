@@ -749,3 +749,11 @@ mod tests {
         assert_eq!(code_like("b-12", None), None);
     }
 }
+
+impl crate::billing::CodeSource for Catalog {
+    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
+        // A damaged index reads as "not in the catalog" here; opening and
+        // searching report the damage itself.
+        self.lookup_code(code, system, None).ok().flatten()
+    }
+}

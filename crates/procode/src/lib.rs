@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 
+pub mod billing;
 pub mod catalog;
 pub mod code;
 pub mod entry;

@@ -1,0 +1,1021 @@
+//! The billing documents: services, sessions and invoices.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::audit::AuditLog;
+use super::edit::{self, EditBatch, EditError, EditOutcome, Editor, Target};
+use super::line::CodeLine;
+use super::money::{self, Currency, Money};
+use super::policy::{
+    DocumentKind, DocumentRef, DocumentState, EditContext, InvoiceState, SessionState,
+};
+use crate::code::Code;
+
+fn first_line() -> u32 {
+    1
+}
+
+/// What every billing document offers: its identity, lines and the facts
+/// needed to price and check them.
+pub trait BillingDocument {
+    /// The document's kind and id.
+    fn document(&self) -> DocumentRef;
+    /// Its kind and state.
+    fn state(&self) -> DocumentState;
+    /// Its code lines.
+    fn lines(&self) -> &[CodeLine];
+    /// The date of service of lines that have none of their own.
+    fn date(&self) -> Option<NaiveDate>;
+    /// The payer, for payer fee schedules.
+    fn payer_id(&self) -> Option<&str>;
+    /// The currency.
+    fn currency(&self) -> Currency;
+    /// The service price, the last resort of rate resolution.
+    fn service_price(&self) -> Option<Money>;
+    /// The audit log.
+    fn audit(&self) -> &AuditLog;
+
+    /// The document's diagnoses: every ICD-10-CM code its lines point at, in
+    /// order of first appearance.
+    fn diagnoses(&self) -> Vec<Code> {
+        let mut out: Vec<Code> = Vec::new();
+        for d in self.lines().iter().flat_map(|l| l.diagnoses.iter()) {
+            if !out.contains(d) {
+                out.push(*d);
+            }
+        }
+        out
+    }
+}
+
+/// What a practice offers, with the code lines every booking starts from.
+///
+/// # Example
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use procode::billing::{CodeLine, EditBatch, Editor, Money, Service};
+/// use procode::CodeSystem;
+/// let mut svc = Service::new("SVC-1", "Counseling, 60 minutes", Money::parse("120", "USD").unwrap());
+/// let ed = Editor::new("admin", Utc.with_ymd_and_hms(2025, 1, 2, 8, 0, 0).unwrap());
+/// let line = CodeLine::manual(CodeSystem::Hcpcs, "H0004", "Counseling").unwrap().with_units(4).unwrap();
+/// let out = svc.edit(&EditBatch::new().add(line), &ed).unwrap();
+/// assert_eq!(out.changed_lines, ["L1"]);
+/// assert_eq!(svc.lines()[0].units, 4);
+/// assert_eq!(svc.audit().len(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    id: String,
+    name: String,
+    price: Money,
+    paid_in_advance: bool,
+    insurance_billable: bool,
+    #[serde(default)]
+    lines: Vec<CodeLine>,
+    #[serde(default = "first_line")]
+    next_line: u32,
+    #[serde(default)]
+    audit: AuditLog,
+}
+
+impl Service {
+    /// A service with no code lines, not paid in advance, insurance-billable.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, price: Money) -> Service {
+        Service {
+            id: id.into(),
+            name: name.into(),
+            price,
+            paid_in_advance: false,
+            insurance_billable: true,
+            lines: Vec::new(),
+            next_line: 1,
+            audit: AuditLog::default(),
+        }
+    }
+
+    /// Sets whether the service is paid in advance (booked through review).
+    pub fn with_paid_in_advance(mut self, yes: bool) -> Service {
+        self.paid_in_advance = yes;
+        self
+    }
+
+    /// Sets whether the service can be billed to insurance.
+    pub fn with_insurance_billable(mut self, yes: bool) -> Service {
+        self.insurance_billable = yes;
+        self
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Renames the service.
+    pub fn set_name(&mut self, name: impl Into<String>) {
+        self.name = name.into();
+    }
+
+    /// The price.
+    pub fn price(&self) -> Money {
+        self.price
+    }
+
+    /// Changes the price (bookings already made keep theirs).
+    pub fn set_price(&mut self, price: Money) {
+        self.price = price;
+    }
+
+    /// Whether the service is paid in advance.
+    pub fn paid_in_advance(&self) -> bool {
+        self.paid_in_advance
+    }
+
+    /// Whether the service can be billed to insurance.
+    pub fn insurance_billable(&self) -> bool {
+        self.insurance_billable
+    }
+
+    /// The default code lines.
+    pub fn lines(&self) -> &[CodeLine] {
+        &self.lines
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Applies a batch in the `service` context.
+    pub fn edit(
+        &mut self,
+        batch: &EditBatch,
+        editor: &Editor<'_>,
+    ) -> Result<EditOutcome, EditError> {
+        let context = EditContext::Service;
+        let doc = BillingDocument::document(self);
+        edit::check_policy(
+            editor.policy(),
+            context,
+            &doc,
+            DocumentState::Service,
+            batch,
+        )?;
+        let applied = edit::apply(&self.target(), batch, editor)?;
+        let changed_lines = applied.commit(
+            &mut self.lines,
+            &mut self.next_line,
+            &mut self.audit,
+            context,
+            editor,
+        );
+        Ok(EditOutcome {
+            document: doc,
+            changed_lines,
+            must_resend: false,
+        })
+    }
+
+    fn target(&self) -> Target<'_> {
+        Target {
+            doc: BillingDocument::document(self),
+            lines: &self.lines,
+            next_line: self.next_line,
+            payer_id: None,
+            date: None,
+            currency: self.price.currency(),
+            service_price: Some(self.price),
+        }
+    }
+}
+
+impl BillingDocument for Service {
+    fn document(&self) -> DocumentRef {
+        DocumentRef {
+            kind: DocumentKind::Service,
+            id: self.id.clone(),
+        }
+    }
+    fn state(&self) -> DocumentState {
+        DocumentState::Service
+    }
+    fn lines(&self) -> &[CodeLine] {
+        &self.lines
+    }
+    fn date(&self) -> Option<NaiveDate> {
+        None
+    }
+    fn payer_id(&self) -> Option<&str> {
+        None
+    }
+    fn currency(&self) -> Currency {
+        self.price.currency()
+    }
+    fn service_price(&self) -> Option<Money> {
+        Some(self.price)
+    }
+    fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+}
+
+/// An appointment of a client for a service on a date.
+///
+/// Sessions are made by [`Encounter::book`](super::Encounter::book) and
+/// changed through the [`Encounter`](super::Encounter) flows, which keep the
+/// session and its invoice in step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub(crate) id: String,
+    pub(crate) client_id: String,
+    pub(crate) service_id: String,
+    pub(crate) date: NaiveDate,
+    pub(crate) state: SessionState,
+    /// The service's price when booked.
+    pub(crate) price: Money,
+    #[serde(default)]
+    pub(crate) payer_id: Option<String>,
+    #[serde(default)]
+    pub(crate) invoice_id: Option<String>,
+    #[serde(default)]
+    pub(crate) lines: Vec<CodeLine>,
+    #[serde(default = "first_line")]
+    pub(crate) next_line: u32,
+    #[serde(default)]
+    pub(crate) audit: AuditLog,
+}
+
+impl Session {
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// The client's id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    /// The service's id.
+    pub fn service_id(&self) -> &str {
+        &self.service_id
+    }
+    /// The date of the session (the default date of service).
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+    /// The state.
+    pub fn state(&self) -> SessionState {
+        self.state
+    }
+    /// The service price agreed at booking.
+    pub fn price(&self) -> Money {
+        self.price
+    }
+    /// The payer (insurer) id, if any.
+    pub fn payer_id(&self) -> Option<&str> {
+        self.payer_id.as_deref()
+    }
+    /// The invoice's id, once there is one.
+    pub fn invoice_id(&self) -> Option<&str> {
+        self.invoice_id.as_deref()
+    }
+    /// The code lines.
+    pub fn lines(&self) -> &[CodeLine] {
+        &self.lines
+    }
+    /// The audit log.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    pub(crate) fn target(&self) -> Target<'_> {
+        Target {
+            doc: BillingDocument::document(self),
+            lines: &self.lines,
+            next_line: self.next_line,
+            payer_id: self.payer_id.as_deref(),
+            date: Some(self.date),
+            currency: self.price.currency(),
+            service_price: Some(self.price),
+        }
+    }
+}
+
+impl BillingDocument for Session {
+    fn document(&self) -> DocumentRef {
+        DocumentRef {
+            kind: DocumentKind::Session,
+            id: self.id.clone(),
+        }
+    }
+    fn state(&self) -> DocumentState {
+        self.state.into()
+    }
+    fn lines(&self) -> &[CodeLine] {
+        &self.lines
+    }
+    fn date(&self) -> Option<NaiveDate> {
+        Some(self.date)
+    }
+    fn payer_id(&self) -> Option<&str> {
+        self.payer_id.as_deref()
+    }
+    fn currency(&self) -> Currency {
+        self.price.currency()
+    }
+    fn service_price(&self) -> Option<Money> {
+        Some(self.price)
+    }
+    fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+}
+
+/// A payment received against an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    /// The host's id for the payment.
+    pub id: String,
+    /// The amount (greater than zero, in the invoice's currency).
+    pub amount: Money,
+    /// When it was received (host-supplied).
+    pub received_at: DateTime<Utc>,
+}
+
+impl Payment {
+    /// A payment.
+    pub fn new(id: impl Into<String>, amount: Money, received_at: DateTime<Utc>) -> Payment {
+        Payment {
+            id: id.into(),
+            amount,
+            received_at,
+        }
+    }
+}
+
+/// A state change of a session or invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Transition {
+    /// Review the invoice of a paid-in-advance booking.
+    Review,
+    /// Confirm a paid-in-advance booking.
+    Confirm,
+    /// Cancel a session.
+    Cancel,
+    /// Mark a session as a no-show.
+    NoShow,
+    /// Mark a session complete.
+    Complete,
+    /// Send an invoice (or its new version).
+    Send,
+    /// Record a payment.
+    RecordPayment,
+    /// Void an invoice.
+    Void,
+}
+
+impl fmt::Display for Transition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transition::Review => "review",
+            Transition::Confirm => "confirm",
+            Transition::Cancel => "cancel",
+            Transition::NoShow => "mark as no-show",
+            Transition::Complete => "complete",
+            Transition::Send => "send",
+            Transition::RecordPayment => "record a payment on",
+            Transition::Void => "void",
+        })
+    }
+}
+
+/// Why a state change was refused. The documents are unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransitionError {
+    /// The document is not in a state this transition starts from.
+    #[error("cannot {transition} {document}: {state}")]
+    InvalidState {
+        /// The transition.
+        transition: Transition,
+        /// The document.
+        document: DocumentRef,
+        /// Its kind and state.
+        state: DocumentState,
+    },
+    /// A new invoice is needed and the host gave no id for it.
+    #[error("{session} needs an invoice: give the invoice id to use")]
+    InvoiceIdRequired {
+        /// The session.
+        session: DocumentRef,
+    },
+    /// The session has no invoice for this step.
+    #[error("{session} has no invoice")]
+    NoInvoice {
+        /// The session.
+        session: DocumentRef,
+    },
+    /// The invoice does not belong to the session.
+    #[error("{invoice} belongs to session {invoice_session}, not {session}")]
+    InvoiceMismatch {
+        /// The invoice.
+        invoice: DocumentRef,
+        /// The session the invoice names.
+        invoice_session: String,
+        /// The session given.
+        session: DocumentRef,
+    },
+    /// The service is paid in advance but no invoice id was given, or the
+    /// request does not fit the service.
+    #[error("cannot book {service}: {problem}")]
+    BadBooking {
+        /// The service.
+        service: DocumentRef,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A payment of zero.
+    #[error("{invoice}: a payment must be greater than zero")]
+    ZeroPayment {
+        /// The invoice.
+        invoice: DocumentRef,
+    },
+    /// A payment in another currency.
+    #[error("{invoice} is in {expected}; the payment is in {found}")]
+    CurrencyMismatch {
+        /// The invoice.
+        invoice: DocumentRef,
+        /// The invoice's currency.
+        expected: Currency,
+        /// The payment's currency.
+        found: Currency,
+    },
+    /// A payment above the balance.
+    #[error("{invoice}: payment of {amount} exceeds the balance of {balance}")]
+    Overpayment {
+        /// The invoice.
+        invoice: DocumentRef,
+        /// The payment.
+        amount: Money,
+        /// The balance due.
+        balance: Money,
+    },
+    /// A payment id already recorded.
+    #[error("{invoice} already has payment {payment_id:?}")]
+    DuplicatePayment {
+        /// The invoice.
+        invoice: DocumentRef,
+        /// The payment id.
+        payment_id: String,
+    },
+    /// An invoice with payments cannot be voided.
+    #[error("cannot void {invoice}: {paid} has been paid on it")]
+    HasPayments {
+        /// The invoice.
+        invoice: DocumentRef,
+        /// What was paid.
+        paid: Money,
+    },
+    /// The code edits of the step were refused.
+    #[error(transparent)]
+    Edit(#[from] EditError),
+}
+
+/// An invoice for a session.
+///
+/// `total` and `balance` are derived (the exact sum of line amounts, and the
+/// total less payments); they are written to JSON for readers and checked
+/// when read back.
+///
+/// # Example
+/// ```
+/// use chrono::{NaiveDate, TimeZone, Utc};
+/// use procode::billing::{CodeLine, EditBatch, Editor, Invoice, InvoiceState, Money, Payment};
+/// use procode::CodeSystem;
+/// let date = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+/// let mut inv = Invoice::new("INV-7", "S-1", date, Money::parse("100", "USD").unwrap(), None);
+/// let ed = Editor::new("billing", Utc.with_ymd_and_hms(2025, 3, 3, 12, 0, 0).unwrap());
+/// let line = CodeLine::manual(CodeSystem::Hcpcs, "G0444", "Depression screen").unwrap();
+/// inv.edit(&EditBatch::new().add(line), &ed).unwrap();
+/// assert_eq!(inv.total().to_string(), "100.00 USD"); // the service price
+/// inv.send().unwrap();
+/// let paid = Payment::new("P1", Money::parse("100", "USD").unwrap(), ed.at());
+/// assert_eq!(inv.record_payment(paid).unwrap(), InvoiceState::Paid);
+/// let before = inv.clone();
+/// assert!(inv.edit(&EditBatch::new().remove("L1"), &ed).is_err());
+/// assert_eq!(inv, before);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "InvoiceRepr", into = "InvoiceRepr")]
+pub struct Invoice {
+    pub(crate) id: String,
+    pub(crate) session_id: String,
+    pub(crate) date: NaiveDate,
+    pub(crate) state: InvoiceState,
+    pub(crate) price: Money,
+    pub(crate) payer_id: Option<String>,
+    pub(crate) lines: Vec<CodeLine>,
+    pub(crate) next_line: u32,
+    pub(crate) payments: Vec<Payment>,
+    pub(crate) version: u32,
+    pub(crate) sent_version: Option<u32>,
+    pub(crate) audit: AuditLog,
+}
+
+#[derive(Serialize, Deserialize)]
+struct InvoiceRepr {
+    id: String,
+    session_id: String,
+    date: NaiveDate,
+    state: InvoiceState,
+    price: Money,
+    #[serde(default)]
+    payer_id: Option<String>,
+    #[serde(default)]
+    lines: Vec<CodeLine>,
+    #[serde(default = "first_line")]
+    next_line: u32,
+    #[serde(default)]
+    payments: Vec<Payment>,
+    #[serde(default = "first_line")]
+    version: u32,
+    #[serde(default)]
+    sent_version: Option<u32>,
+    #[serde(default)]
+    needs_resend: Option<bool>,
+    #[serde(default)]
+    total: Option<Money>,
+    #[serde(default)]
+    balance: Option<Money>,
+    #[serde(default)]
+    audit: AuditLog,
+}
+
+impl From<Invoice> for InvoiceRepr {
+    fn from(i: Invoice) -> Self {
+        let (total, balance, needs_resend) = (i.total(), i.balance(), i.needs_resend());
+        InvoiceRepr {
+            id: i.id,
+            session_id: i.session_id,
+            date: i.date,
+            state: i.state,
+            price: i.price,
+            payer_id: i.payer_id,
+            lines: i.lines,
+            next_line: i.next_line,
+            payments: i.payments,
+            version: i.version,
+            sent_version: i.sent_version,
+            needs_resend: Some(needs_resend),
+            total: Some(total),
+            balance: Some(balance),
+            audit: i.audit,
+        }
+    }
+}
+
+impl TryFrom<InvoiceRepr> for Invoice {
+    type Error = String;
+    fn try_from(r: InvoiceRepr) -> Result<Self, String> {
+        let inv = Invoice {
+            id: r.id,
+            session_id: r.session_id,
+            date: r.date,
+            state: r.state,
+            price: r.price,
+            payer_id: r.payer_id,
+            lines: r.lines,
+            next_line: r.next_line,
+            payments: r.payments,
+            version: r.version,
+            sent_version: r.sent_version,
+            audit: r.audit,
+        };
+        if let Some(p) = inv
+            .payments
+            .iter()
+            .find(|p| p.amount.currency() != inv.currency())
+        {
+            return Err(format!(
+                "invoice {}: payment {} is in {}, the invoice in {}",
+                inv.id,
+                p.id,
+                p.amount.currency(),
+                inv.currency()
+            ));
+        }
+        for l in &inv.lines {
+            if let Some(r) = &l.rate {
+                money::check_amount(r.per_unit)
+                    .map_err(|e| format!("invoice {}: line {}: {e}", inv.id, l.id))?;
+            }
+        }
+        let check = |name: &str, given: Option<Money>, actual: Money| match given {
+            Some(g) if g != actual => Err(format!(
+                "invoice {}: {name} {g} does not match the lines and payments ({actual})",
+                inv.id
+            )),
+            _ => Ok(()),
+        };
+        check("total", r.total, inv.total())?;
+        check("balance", r.balance, inv.balance())?;
+        match r.needs_resend {
+            Some(n) if n != inv.needs_resend() => Err(format!(
+                "invoice {}: needs_resend {n} does not match version {} and sent_version {:?}",
+                inv.id, inv.version, inv.sent_version
+            )),
+            _ => Ok(inv),
+        }
+    }
+}
+
+impl Invoice {
+    /// An empty draft invoice for a session. `price` is the service price
+    /// (the last resort of rate resolution) and sets the currency.
+    pub fn new(
+        id: impl Into<String>,
+        session_id: impl Into<String>,
+        date: NaiveDate,
+        price: Money,
+        payer_id: Option<String>,
+    ) -> Invoice {
+        Invoice {
+            id: id.into(),
+            session_id: session_id.into(),
+            date,
+            state: InvoiceState::Draft,
+            price,
+            payer_id,
+            lines: Vec::new(),
+            next_line: 1,
+            payments: Vec::new(),
+            version: 1,
+            sent_version: None,
+            audit: AuditLog::default(),
+        }
+    }
+
+    pub(crate) fn from_lines(
+        id: String,
+        session: &Session,
+        lines: Vec<CodeLine>,
+        next_line: u32,
+    ) -> Invoice {
+        let mut inv = Invoice::new(
+            id,
+            session.id.clone(),
+            session.date,
+            session.price,
+            session.payer_id.clone(),
+        );
+        inv.lines = lines;
+        inv.next_line = next_line;
+        inv
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// The session's id.
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+    /// The date of service of lines that have none of their own.
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+    /// The state.
+    pub fn state(&self) -> InvoiceState {
+        self.state
+    }
+    /// The payer id, if any.
+    pub fn payer_id(&self) -> Option<&str> {
+        self.payer_id.as_deref()
+    }
+    /// The currency.
+    pub fn currency(&self) -> Currency {
+        self.price.currency()
+    }
+    /// The code lines.
+    pub fn lines(&self) -> &[CodeLine] {
+        &self.lines
+    }
+    /// The payments, in the order recorded.
+    pub fn payments(&self) -> &[Payment] {
+        &self.payments
+    }
+    /// The version: 1, plus one for every applied batch of code changes.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+    /// The version last sent to the client.
+    pub fn sent_version(&self) -> Option<u32> {
+        self.sent_version
+    }
+    /// The audit log.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Whether the invoice was changed since it was sent: the client must be
+    /// sent the new version.
+    pub fn needs_resend(&self) -> bool {
+        self.state == InvoiceState::Sent && self.sent_version != Some(self.version)
+    }
+
+    /// The total: the exact sum of the line amounts (lines without a rate
+    /// count zero).
+    pub fn total(&self) -> Money {
+        total_of(&self.lines, self.currency())
+    }
+
+    /// What has been paid.
+    pub fn paid(&self) -> Money {
+        let sum = self
+            .payments
+            .iter()
+            .fold(Decimal::ZERO, |acc, p| money::add(acc, p.amount.amount()));
+        money_or_max(sum, self.currency())
+    }
+
+    /// The total less what has been paid.
+    pub fn balance(&self) -> Money {
+        let b = self.total().amount() - self.paid().amount();
+        money_or_max(b.max(Decimal::ZERO), self.currency())
+    }
+
+    fn doc(&self) -> DocumentRef {
+        BillingDocument::document(self)
+    }
+
+    fn invalid(&self, transition: Transition) -> TransitionError {
+        TransitionError::InvalidState {
+            transition,
+            document: self.doc(),
+            state: self.state.into(),
+        }
+    }
+
+    /// Sends a draft, or re-sends a sent invoice that changed since it was
+    /// sent. Returns the version sent.
+    pub fn send(&mut self) -> Result<u32, TransitionError> {
+        match self.state {
+            InvoiceState::Draft => {}
+            InvoiceState::Sent if self.needs_resend() => {}
+            _ => return Err(self.invalid(Transition::Send)),
+        }
+        self.state = InvoiceState::Sent;
+        self.sent_version = Some(self.version);
+        Ok(self.version)
+    }
+
+    /// Records a payment on a sent invoice: the invoice becomes `paid` when
+    /// the balance reaches zero; a partial payment leaves it `sent`.
+    /// Overpayment is an error.
+    pub fn record_payment(&mut self, payment: Payment) -> Result<InvoiceState, TransitionError> {
+        if self.state != InvoiceState::Sent {
+            return Err(self.invalid(Transition::RecordPayment));
+        }
+        if payment.amount.currency() != self.currency() {
+            return Err(TransitionError::CurrencyMismatch {
+                invoice: self.doc(),
+                expected: self.currency(),
+                found: payment.amount.currency(),
+            });
+        }
+        if payment.amount.is_zero() {
+            return Err(TransitionError::ZeroPayment {
+                invoice: self.doc(),
+            });
+        }
+        if self.payments.iter().any(|p| p.id == payment.id) {
+            return Err(TransitionError::DuplicatePayment {
+                invoice: self.doc(),
+                payment_id: payment.id,
+            });
+        }
+        let balance = self.balance();
+        if payment.amount.amount() > balance.amount() {
+            return Err(TransitionError::Overpayment {
+                invoice: self.doc(),
+                amount: payment.amount,
+                balance,
+            });
+        }
+        self.payments.push(payment);
+        if self.balance().is_zero() {
+            self.state = InvoiceState::Paid;
+        }
+        Ok(self.state)
+    }
+
+    /// Voids a draft or sent invoice without payments.
+    pub fn void(&mut self) -> Result<(), TransitionError> {
+        if !matches!(self.state, InvoiceState::Draft | InvoiceState::Sent) {
+            return Err(self.invalid(Transition::Void));
+        }
+        if !self.payments.is_empty() {
+            return Err(TransitionError::HasPayments {
+                invoice: self.doc(),
+                paid: self.paid(),
+            });
+        }
+        self.state = InvoiceState::Void;
+        Ok(())
+    }
+
+    /// Applies a batch in the `invoice_edit` context (per the policy: `draft`
+    /// or `sent` by default). Editing a sent invoice reports that the client
+    /// must be sent the new version.
+    pub fn edit(
+        &mut self,
+        batch: &EditBatch,
+        editor: &Editor<'_>,
+    ) -> Result<EditOutcome, EditError> {
+        self.edit_in(EditContext::InvoiceEdit, batch, editor)
+    }
+
+    pub(crate) fn target(&self) -> Target<'_> {
+        Target {
+            doc: self.doc(),
+            lines: &self.lines,
+            next_line: self.next_line,
+            payer_id: self.payer_id.as_deref(),
+            date: Some(self.date),
+            currency: self.currency(),
+            service_price: Some(self.price),
+        }
+    }
+
+    /// Checks the paid-amount rule for new lines.
+    pub(crate) fn check_total(&self, lines: &[CodeLine]) -> Result<(), EditError> {
+        let new_total = total_of(lines, self.currency());
+        let paid = self.paid();
+        if new_total.amount() < paid.amount() {
+            return Err(EditError::BelowPaid {
+                document: self.doc(),
+                new_total,
+                paid,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn edit_in(
+        &mut self,
+        context: EditContext,
+        batch: &EditBatch,
+        editor: &Editor<'_>,
+    ) -> Result<EditOutcome, EditError> {
+        edit::check_policy(
+            editor.policy(),
+            context,
+            &self.doc(),
+            self.state.into(),
+            batch,
+        )?;
+        let applied = edit::apply(&self.target(), batch, editor)?;
+        self.check_total(&applied.lines)?;
+        Ok(self.commit(applied, context, editor))
+    }
+
+    pub(crate) fn commit(
+        &mut self,
+        applied: edit::Applied,
+        context: EditContext,
+        editor: &Editor<'_>,
+    ) -> EditOutcome {
+        let changed = !applied.changes.is_empty();
+        let changed_lines = applied.commit(
+            &mut self.lines,
+            &mut self.next_line,
+            &mut self.audit,
+            context,
+            editor,
+        );
+        if changed {
+            self.version = self.version.saturating_add(1);
+        }
+        EditOutcome {
+            document: self.doc(),
+            changed_lines,
+            must_resend: changed && self.needs_resend(),
+        }
+    }
+}
+
+fn money_or_max(amount: Decimal, currency: Currency) -> Money {
+    Money::new(amount, currency).unwrap_or_else(|_| {
+        Money::new(money::MAX_AMOUNT, currency).unwrap_or_else(|_| Money::zero(currency))
+    })
+}
+
+/// The exact sum of line amounts in a currency.
+pub(crate) fn total_of(lines: &[CodeLine], currency: Currency) -> Money {
+    let sum = lines
+        .iter()
+        .filter_map(|l| l.amount(currency))
+        .fold(Decimal::ZERO, money::add);
+    money_or_max(sum, currency)
+}
+
+impl BillingDocument for Invoice {
+    fn document(&self) -> DocumentRef {
+        DocumentRef {
+            kind: DocumentKind::Invoice,
+            id: self.id.clone(),
+        }
+    }
+    fn state(&self) -> DocumentState {
+        self.state.into()
+    }
+    fn lines(&self) -> &[CodeLine] {
+        &self.lines
+    }
+    fn date(&self) -> Option<NaiveDate> {
+        Some(self.date)
+    }
+    fn payer_id(&self) -> Option<&str> {
+        self.payer_id.as_deref()
+    }
+    fn currency(&self) -> Currency {
+        self.price.currency()
+    }
+    fn service_price(&self) -> Option<Money> {
+        Some(self.price)
+    }
+    fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+}
+
+/// Any billing document, for reading JSON whose kind is not known in
+/// advance (`procode check FILE.json`). Internally tagged by `"kind"`:
+/// `{"kind": "invoice", "id": "INV-7", ...}`.
+///
+/// # Example
+/// ```
+/// use procode::billing::{Document, Money, Service};
+/// let svc = Service::new("SVC-1", "Wellness visit", Money::parse("150", "USD").unwrap());
+/// let json = serde_json::to_string(&Document::Service(svc.clone())).unwrap();
+/// assert!(json.starts_with(r#"{"kind":"service""#));
+/// let back: Document = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back, Document::Service(svc));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Document {
+    /// A service.
+    Service(Service),
+    /// A session.
+    Session(Session),
+    /// An invoice.
+    Invoice(Invoice),
+}
+
+impl Document {
+    fn inner(&self) -> &dyn BillingDocument {
+        match self {
+            Document::Service(d) => d,
+            Document::Session(d) => d,
+            Document::Invoice(d) => d,
+        }
+    }
+}
+
+impl BillingDocument for Document {
+    fn document(&self) -> DocumentRef {
+        self.inner().document()
+    }
+    fn state(&self) -> DocumentState {
+        self.inner().state()
+    }
+    fn lines(&self) -> &[CodeLine] {
+        self.inner().lines()
+    }
+    fn date(&self) -> Option<NaiveDate> {
+        self.inner().date()
+    }
+    fn payer_id(&self) -> Option<&str> {
+        self.inner().payer_id()
+    }
+    fn currency(&self) -> Currency {
+        self.inner().currency()
+    }
+    fn service_price(&self) -> Option<Money> {
+        self.inner().service_price()
+    }
+    fn audit(&self) -> &AuditLog {
+        self.inner().audit()
+    }
+}

@@ -1,0 +1,485 @@
+//! Edit batches, the editor (who, when, under which policy and prices) and
+//! the atomic application of a batch to a document's lines.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::audit::{AuditEntry, AuditLog};
+use super::line::{CodeLine, LineChanges, LineError};
+use super::money::{Currency, Money};
+use super::policy::{DocumentRef, DocumentState, EditAction, EditContext, EditPolicy};
+use super::rates::Pricing;
+
+/// One operation of an edit batch.
+///
+/// JSON: `{"op": "add", ...line fields}`, `{"op": "edit", "line_id": "L1",
+/// "changes": {...}}`, `{"op": "remove", "line_id": "L2"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum EditOp {
+    /// Add a line (an empty id is replaced by the next `L<n>`).
+    Add(CodeLine),
+    /// Change fields of a line.
+    Edit {
+        /// The line.
+        line_id: String,
+        /// What changes.
+        changes: LineChanges,
+    },
+    /// Remove a line.
+    Remove {
+        /// The line.
+        line_id: String,
+    },
+}
+
+impl EditOp {
+    /// The policy action of this operation.
+    pub fn action(&self) -> EditAction {
+        match self {
+            EditOp::Add(_) => EditAction::Add,
+            EditOp::Edit { .. } => EditAction::Edit,
+            EditOp::Remove { .. } => EditAction::Remove,
+        }
+    }
+}
+
+/// A batch of line edits, applied entirely or not at all.
+///
+/// # Example
+/// ```
+/// use procode::billing::{CodeLine, EditBatch, LineChanges};
+/// use procode::CodeSystem;
+/// let batch = EditBatch::new()
+///     .add(CodeLine::manual(CodeSystem::Hcpcs, "G0444", "Depression screen").unwrap())
+///     .edit("L1", LineChanges::default().units(2))
+///     .remove("L2");
+/// assert_eq!(batch.ops().len(), 3);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditBatch {
+    ops: Vec<EditOp>,
+}
+
+impl EditBatch {
+    /// An empty batch.
+    pub fn new() -> EditBatch {
+        EditBatch::default()
+    }
+
+    /// A batch of these operations.
+    pub fn from_ops(ops: Vec<EditOp>) -> EditBatch {
+        EditBatch { ops }
+    }
+
+    /// Appends an add.
+    // A builder step named after the operation, not arithmetic.
+    #[allow(clippy::should_implement_trait)]
+    pub fn add(mut self, line: CodeLine) -> EditBatch {
+        self.ops.push(EditOp::Add(line));
+        self
+    }
+
+    /// Appends an edit.
+    pub fn edit(mut self, line_id: impl Into<String>, changes: LineChanges) -> EditBatch {
+        self.ops.push(EditOp::Edit {
+            line_id: line_id.into(),
+            changes,
+        });
+        self
+    }
+
+    /// Appends a remove.
+    pub fn remove(mut self, line_id: impl Into<String>) -> EditBatch {
+        self.ops.push(EditOp::Remove {
+            line_id: line_id.into(),
+        });
+        self
+    }
+
+    /// Appends any operation.
+    pub fn push(&mut self, op: EditOp) {
+        self.ops.push(op);
+    }
+
+    /// The operations, in order.
+    pub fn ops(&self) -> &[EditOp] {
+        &self.ops
+    }
+
+    /// Whether the batch has no operations.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// Why an edit batch was refused. The document is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EditError {
+    /// The policy does not allow this action here.
+    #[error("cannot {} {document} in {context}: {state}", action.phrase())]
+    NotAllowed {
+        /// The edit context.
+        context: EditContext,
+        /// The document.
+        document: DocumentRef,
+        /// Its kind and state.
+        state: DocumentState,
+        /// The refused action.
+        action: EditAction,
+    },
+    /// An edit or remove names a line the document does not have.
+    #[error("{document} has no line {line_id:?}")]
+    UnknownLine {
+        /// The document.
+        document: DocumentRef,
+        /// The line id.
+        line_id: String,
+    },
+    /// An add uses a line id the document already has.
+    #[error(
+        "{document} already has a line {line_id:?}: give the new line another id or leave it empty"
+    )]
+    DuplicateLineId {
+        /// The document.
+        document: DocumentRef,
+        /// The line id.
+        line_id: String,
+    },
+    /// A line is not acceptable.
+    #[error("line {line_id:?} of {document}: {source}")]
+    InvalidLine {
+        /// The document.
+        document: DocumentRef,
+        /// The line id.
+        line_id: String,
+        /// What is wrong.
+        source: LineError,
+    },
+    /// The edit would drop a sent invoice's total below what was paid.
+    #[error(
+        "{document}: the edit would make the total {new_total}, below the {paid} already paid"
+    )]
+    BelowPaid {
+        /// The invoice.
+        document: DocumentRef,
+        /// The total the edit would give.
+        new_total: Money,
+        /// What was already paid.
+        paid: Money,
+    },
+}
+
+/// What an applied batch did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditOutcome {
+    /// The document edited.
+    pub document: DocumentRef,
+    /// Ids of lines added, edited or removed, in batch order.
+    pub changed_lines: Vec<String>,
+    /// The invoice was already sent: the client must be sent the new version.
+    pub must_resend: bool,
+}
+
+/// Who edits, when, under which policy and with which fee schedules.
+///
+/// The time is supplied by the host: the library never reads the clock.
+///
+/// # Example
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use procode::billing::{EditPolicy, Editor};
+/// let at = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+/// let policy = EditPolicy::default();
+/// let ed = Editor::new("dr.lee", at).with_policy(&policy);
+/// assert_eq!(ed.actor(), "dr.lee");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Editor<'a> {
+    actor: String,
+    at: DateTime<Utc>,
+    policy: &'a EditPolicy,
+    pricing: Pricing<'a>,
+}
+
+impl<'a> Editor<'a> {
+    /// An editor under the seed policy with no fee schedules.
+    pub fn new(actor: impl Into<String>, at: DateTime<Utc>) -> Editor<'a> {
+        Editor {
+            actor: actor.into(),
+            at,
+            policy: EditPolicy::seed(),
+            pricing: Pricing::default(),
+        }
+    }
+
+    /// Uses this policy.
+    pub fn with_policy(mut self, policy: &'a EditPolicy) -> Editor<'a> {
+        self.policy = policy;
+        self
+    }
+
+    /// Resolves rates with these fee schedules.
+    pub fn with_pricing(mut self, pricing: Pricing<'a>) -> Editor<'a> {
+        self.pricing = pricing;
+        self
+    }
+
+    /// The actor.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// The time of the edits.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &EditPolicy {
+        self.policy
+    }
+
+    /// The pricing.
+    pub fn pricing(&self) -> Pricing<'a> {
+        self.pricing
+    }
+}
+
+/// The parts of a document a batch works on.
+pub(crate) struct Target<'d> {
+    pub doc: DocumentRef,
+    pub lines: &'d [CodeLine],
+    pub next_line: u32,
+    pub payer_id: Option<&'d str>,
+    pub date: Option<NaiveDate>,
+    pub currency: Currency,
+    pub service_price: Option<Money>,
+}
+
+/// One recorded change.
+pub(crate) struct Change {
+    pub action: EditAction,
+    pub line_id: String,
+    pub before: Option<CodeLine>,
+    pub after: Option<CodeLine>,
+}
+
+/// A batch applied to a copy of a document's lines, not yet committed.
+pub(crate) struct Applied {
+    pub lines: Vec<CodeLine>,
+    pub next_line: u32,
+    pub changes: Vec<Change>,
+}
+
+impl Applied {
+    /// Commits into a document's fields and audit log.
+    pub fn commit(
+        self,
+        lines: &mut Vec<CodeLine>,
+        next_line: &mut u32,
+        audit: &mut AuditLog,
+        context: EditContext,
+        editor: &Editor<'_>,
+    ) -> Vec<String> {
+        *lines = self.lines;
+        *next_line = self.next_line;
+        let mut ids = Vec::with_capacity(self.changes.len());
+        for c in self.changes {
+            ids.push(c.line_id.clone());
+            audit.push(AuditEntry {
+                at: editor.at,
+                actor: editor.actor.clone(),
+                context,
+                action: c.action,
+                line_id: c.line_id,
+                before: c.before,
+                after: c.after,
+            });
+        }
+        ids
+    }
+}
+
+/// Refuses the batch when the policy forbids any of its actions here.
+pub(crate) fn check_policy(
+    policy: &EditPolicy,
+    context: EditContext,
+    doc: &DocumentRef,
+    state: DocumentState,
+    batch: &EditBatch,
+) -> Result<(), EditError> {
+    for op in batch.ops() {
+        let action = op.action();
+        if !policy.allows(context, state, action) {
+            return Err(EditError::NotAllowed {
+                context,
+                document: doc.clone(),
+                state,
+                action,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The number `n` of an `L<n>` id.
+pub(crate) fn line_number(id: &str) -> Option<u32> {
+    let digits = id.strip_prefix('L')?;
+    if digits.is_empty() || digits.starts_with('0') {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The next free `L<n>` id at or after `*next` among `taken`.
+pub(crate) fn fresh_id(next: &mut u32, taken: &dyn Fn(&str) -> bool) -> String {
+    loop {
+        let n = (*next).max(1);
+        *next = n.saturating_add(1);
+        let id = format!("L{n}");
+        if !taken(&id) || n == u32::MAX {
+            return id;
+        }
+    }
+}
+
+/// Applies a batch to a copy of the target's lines: ids assigned, lines
+/// validated, rates resolved. Policy is checked separately.
+pub(crate) fn apply(
+    t: &Target<'_>,
+    batch: &EditBatch,
+    editor: &Editor<'_>,
+) -> Result<Applied, EditError> {
+    let mut lines = t.lines.to_vec();
+    let mut next_line = t.next_line;
+    let mut changes = Vec::with_capacity(batch.ops().len());
+    let invalid = |line_id: &str, source: LineError| EditError::InvalidLine {
+        document: t.doc.clone(),
+        line_id: line_id.to_owned(),
+        source,
+    };
+    let resolve = |line: &mut CodeLine| {
+        line.rate = editor
+            .pricing
+            .resolve(line, t.payer_id, t.date, t.currency, t.service_price);
+    };
+    for op in batch.ops() {
+        match op {
+            EditOp::Add(line) => {
+                let mut line = line.clone();
+                if line.id.trim().is_empty() {
+                    let ids: HashSet<&str> = lines.iter().map(|l| l.id.as_str()).collect();
+                    line.id = fresh_id(&mut next_line, &|id| ids.contains(id));
+                } else if lines.iter().any(|l| l.id == line.id) {
+                    return Err(EditError::DuplicateLineId {
+                        document: t.doc.clone(),
+                        line_id: line.id,
+                    });
+                }
+                if let Some(n) = line_number(&line.id) {
+                    next_line = next_line.max(n.saturating_add(1));
+                }
+                line.validate().map_err(|e| invalid(&line.id, e))?;
+                resolve(&mut line);
+                changes.push(Change {
+                    action: EditAction::Add,
+                    line_id: line.id.clone(),
+                    before: None,
+                    after: Some(line.clone()),
+                });
+                lines.push(line);
+            }
+            EditOp::Edit {
+                line_id,
+                changes: ch,
+            } => {
+                let idx = lines.iter().position(|l| &l.id == line_id).ok_or_else(|| {
+                    EditError::UnknownLine {
+                        document: t.doc.clone(),
+                        line_id: line_id.clone(),
+                    }
+                })?;
+                let before = lines[idx].clone();
+                let (mut after, re_resolve) = ch.apply_to(&before);
+                after.validate().map_err(|e| invalid(line_id, e))?;
+                if re_resolve || after.rate.is_none() {
+                    resolve(&mut after);
+                }
+                lines[idx] = after.clone();
+                changes.push(Change {
+                    action: EditAction::Edit,
+                    line_id: line_id.clone(),
+                    before: Some(before),
+                    after: Some(after),
+                });
+            }
+            EditOp::Remove { line_id } => {
+                let idx = lines.iter().position(|l| &l.id == line_id).ok_or_else(|| {
+                    EditError::UnknownLine {
+                        document: t.doc.clone(),
+                        line_id: line_id.clone(),
+                    }
+                })?;
+                let before = lines.remove(idx);
+                changes.push(Change {
+                    action: EditAction::Remove,
+                    line_id: line_id.clone(),
+                    before: Some(before),
+                    after: None,
+                });
+            }
+        }
+    }
+    Ok(Applied {
+        lines,
+        next_line,
+        changes,
+    })
+}
+
+/// Gives every add without an id a fresh id free in all of `docs`, so one
+/// batch can be applied to a session and its invoice alike.
+pub(crate) fn assign_ids(batch: &EditBatch, docs: &[(&[CodeLine], u32)]) -> EditBatch {
+    let mut next = docs.iter().map(|d| d.1).max().unwrap_or(1);
+    let mut added: HashSet<String> = HashSet::new();
+    let mut out = EditBatch::new();
+    for op in batch.ops() {
+        match op {
+            EditOp::Add(line) if line.id.trim().is_empty() => {
+                let taken = |id: &str| {
+                    added.contains(id) || docs.iter().any(|d| d.0.iter().any(|l| l.id == id))
+                };
+                let id = fresh_id(&mut next, &taken);
+                added.insert(id.clone());
+                out.push(EditOp::Add(line.clone().with_id(id)));
+            }
+            EditOp::Add(line) => {
+                added.insert(line.id.clone());
+                out.push(op.clone());
+            }
+            _ => out.push(op.clone()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_numbers() {
+        assert_eq!(line_number("L1"), Some(1));
+        assert_eq!(line_number("L12"), Some(12));
+        assert_eq!(line_number("L01"), None);
+        assert_eq!(line_number("L"), None);
+        assert_eq!(line_number("X1"), None);
+        let mut n = 1;
+        assert_eq!(fresh_id(&mut n, &|id| id == "L1" || id == "L2"), "L3");
+        assert_eq!(n, 4);
+    }
+}

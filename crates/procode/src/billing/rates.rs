@@ -1,0 +1,490 @@
+//! Fee schedules and rate resolution.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::line::{CodeLine, Rate, RateSource, MAX_MODIFIERS};
+use super::money::{self, decimal_string, Currency, Money};
+use crate::code::{Code, CodeSystem};
+
+/// Why a fee schedule could not be loaded or extended.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RateError {
+    /// The file could not be read.
+    #[error("cannot read fee schedule {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating-system error.
+        source: std::io::Error,
+    },
+    /// A required column is missing from the header.
+    #[error("{file}: missing column {column:?} in the header (found: {found}); expected columns code, modifiers, rate, effective, terminated")]
+    MissingColumn {
+        /// The file.
+        file: String,
+        /// The column.
+        column: &'static str,
+        /// The header as found.
+        found: String,
+    },
+    /// A row that cannot be read.
+    #[error("{file}:{line}: column {column}: {problem}")]
+    BadRow {
+        /// The file.
+        file: String,
+        /// 1-based line number.
+        line: u64,
+        /// The column name.
+        column: String,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+    /// The file is not valid CSV/TSV (e.g. a row with more fields than the header).
+    #[error("{file}:{line}: {problem}")]
+    Malformed {
+        /// The file.
+        file: String,
+        /// 1-based line number (0 when unknown).
+        line: u64,
+        /// What the CSV reader reported.
+        problem: String,
+    },
+    /// Two entries for the same code and modifiers whose periods overlap.
+    #[error("fee schedule {schedule_id}: entry {key} overlaps an earlier entry for the same code and modifiers{}", line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    Overlap {
+        /// The schedule.
+        schedule_id: String,
+        /// The entry key.
+        key: String,
+        /// The line of the second entry, when loaded from a file.
+        line: Option<u64>,
+    },
+    /// A bad entry (negative rate, termination before effective date…).
+    #[error("fee schedule {schedule_id}: entry {key}: {problem}")]
+    BadEntry {
+        /// The schedule.
+        schedule_id: String,
+        /// The entry key.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// One entry of a fee schedule: a code, optionally with modifiers, its rate
+/// per unit and the period it applies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FeeEntry {
+    /// The procedure code.
+    pub code: Code,
+    /// Modifiers the rate is for (matched as a set); empty for the code alone.
+    #[serde(default)]
+    pub modifiers: Vec<Code>,
+    /// Rate per unit.
+    #[serde(with = "decimal_string")]
+    pub rate: Decimal,
+    /// First day the rate applies.
+    #[serde(default)]
+    pub effective: Option<NaiveDate>,
+    /// Last day the rate applies.
+    #[serde(default)]
+    pub terminated: Option<NaiveDate>,
+}
+
+impl FeeEntry {
+    /// The entry's key: `CODE` or `CODE:MOD1:MOD2`.
+    pub fn key(&self) -> String {
+        let mut k = self.code.as_str().to_owned();
+        for m in &self.modifiers {
+            k.push(':');
+            k.push_str(m.as_str());
+        }
+        k
+    }
+
+    /// Whether the entry applies on a date (always, when no date is given).
+    pub fn applies_on(&self, date: Option<NaiveDate>) -> bool {
+        date.is_none_or(|d| {
+            self.effective.is_none_or(|e| e <= d) && self.terminated.is_none_or(|t| d <= t)
+        })
+    }
+
+    fn sorted_modifiers(&self) -> Vec<Code> {
+        let mut m = self.modifiers.clone();
+        m.sort();
+        m
+    }
+
+    fn overlaps(&self, other: &FeeEntry) -> bool {
+        let start = |e: &FeeEntry| e.effective.unwrap_or(NaiveDate::MIN);
+        let end = |e: &FeeEntry| e.terminated.unwrap_or(NaiveDate::MAX);
+        start(self) <= end(other) && start(other) <= end(self)
+    }
+}
+
+/// A fee schedule: per payer, or the practice default (`payer_id` `None`).
+///
+/// # Example
+/// ```
+/// use procode::billing::{Currency, FeeSchedule};
+/// let csv = "code,modifiers,rate,effective,terminated\nH0004,,30.00,2025-01-01,\nH0004,HO,32.50,,\n";
+/// let s = FeeSchedule::from_reader("DEFAULT", None, Currency::Usd, "fees.csv", csv.as_bytes(), b',').unwrap();
+/// assert_eq!(s.entries().len(), 2);
+/// assert_eq!(s.entries()[1].key(), "H0004:HO");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeSchedule {
+    id: String,
+    payer_id: Option<String>,
+    currency: Currency,
+    entries: Vec<FeeEntry>,
+}
+
+impl FeeSchedule {
+    /// An empty schedule.
+    pub fn new(id: impl Into<String>, payer_id: Option<String>, currency: Currency) -> Self {
+        FeeSchedule {
+            id: id.into(),
+            payer_id,
+            currency,
+            entries: Vec::new(),
+        }
+    }
+
+    /// The schedule's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The payer it is for; `None` for the practice default.
+    pub fn payer_id(&self) -> Option<&str> {
+        self.payer_id.as_deref()
+    }
+
+    /// The currency of its rates.
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// The entries, in insertion order.
+    pub fn entries(&self) -> &[FeeEntry] {
+        &self.entries
+    }
+
+    /// Adds an entry; refused when its rate is negative or too large, its
+    /// period is inverted, or it overlaps an entry for the same code and
+    /// modifiers.
+    pub fn add(&mut self, entry: FeeEntry) -> Result<(), RateError> {
+        self.add_at(entry, None)
+    }
+
+    fn add_at(&mut self, entry: FeeEntry, line: Option<u64>) -> Result<(), RateError> {
+        let bad = |problem: String| RateError::BadEntry {
+            schedule_id: self.id.clone(),
+            key: entry.key(),
+            problem,
+        };
+        money::check_amount(entry.rate).map_err(|e| bad(e.to_string()))?;
+        if entry.modifiers.len() > MAX_MODIFIERS {
+            return Err(bad(format!("at most {MAX_MODIFIERS} modifiers")));
+        }
+        if let (Some(e), Some(t)) = (entry.effective, entry.terminated) {
+            if t < e {
+                return Err(bad(format!("terminated {t} is before effective {e}")));
+            }
+        }
+        let mods = entry.sorted_modifiers();
+        if self
+            .entries
+            .iter()
+            .any(|x| x.code == entry.code && x.sorted_modifiers() == mods && x.overlaps(&entry))
+        {
+            return Err(RateError::Overlap {
+                schedule_id: self.id.clone(),
+                key: entry.key(),
+                line,
+            });
+        }
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// The entry for a code with exactly these modifiers (as a set) on a date.
+    pub fn find(
+        &self,
+        code: &Code,
+        modifiers: &[Code],
+        date: Option<NaiveDate>,
+    ) -> Option<&FeeEntry> {
+        let mut mods = modifiers.to_vec();
+        mods.sort();
+        self.entries
+            .iter()
+            .find(|e| e.code == *code && e.applies_on(date) && e.sorted_modifiers() == mods)
+    }
+
+    /// The entry for a line's code: first with its modifiers, then the code
+    /// alone.
+    pub fn lookup(
+        &self,
+        code: &Code,
+        modifiers: &[Code],
+        date: Option<NaiveDate>,
+    ) -> Option<&FeeEntry> {
+        self.find(code, modifiers, date).or_else(|| {
+            if modifiers.is_empty() {
+                None
+            } else {
+                self.find(code, &[], date)
+            }
+        })
+    }
+
+    /// Loads a schedule from a CSV/TSV file; a `.tsv` or `.tab` extension
+    /// selects tabs, anything else commas.
+    pub fn from_path(
+        id: impl Into<String>,
+        payer_id: Option<String>,
+        currency: Currency,
+        path: &Path,
+    ) -> Result<FeeSchedule, RateError> {
+        let file = std::fs::File::open(path).map_err(|source| RateError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let tab = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab"));
+        let name = path.display().to_string();
+        FeeSchedule::from_reader(
+            id,
+            payer_id,
+            currency,
+            &name,
+            file,
+            if tab { b'\t' } else { b',' },
+        )
+    }
+
+    /// Loads a schedule from CSV/TSV text with a header row. Columns (any
+    /// order, names case-insensitive): `code` and `rate` required; `modifiers`
+    /// (separated by spaces, `;`, `|`, `+`, `:` or `,`), `effective` and
+    /// `terminated` (ISO dates) optional. Errors name the file, line and
+    /// column.
+    pub fn from_reader<R: Read>(
+        id: impl Into<String>,
+        payer_id: Option<String>,
+        currency: Currency,
+        file_name: &str,
+        reader: R,
+        delimiter: u8,
+    ) -> Result<FeeSchedule, RateError> {
+        let mut schedule = FeeSchedule::new(id, payer_id, currency);
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(reader);
+        let malformed = |e: csv::Error| RateError::Malformed {
+            file: file_name.to_owned(),
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            problem: e.to_string(),
+        };
+        let headers = rdr.headers().map_err(malformed)?.clone();
+        let col = |name: &str| {
+            headers.iter().position(|h| {
+                h.trim()
+                    .trim_start_matches('\u{feff}')
+                    .eq_ignore_ascii_case(name)
+            })
+        };
+        let found = headers.iter().collect::<Vec<_>>().join(", ");
+        let required = |name: &'static str| {
+            col(name).ok_or_else(|| RateError::MissingColumn {
+                file: file_name.to_owned(),
+                column: name,
+                found: found.clone(),
+            })
+        };
+        let c_code = required("code")?;
+        let c_rate = required("rate")?;
+        let c_mods = col("modifiers");
+        let c_eff = col("effective");
+        let c_term = col("terminated");
+        for rec in rdr.records() {
+            let rec = rec.map_err(malformed)?;
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let field = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim();
+            let bad = |column: &str, problem: String| RateError::BadRow {
+                file: file_name.to_owned(),
+                line,
+                column: column.to_owned(),
+                problem,
+            };
+            let code_text = field(Some(c_code));
+            if code_text.is_empty() && rec.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let code = Code::parse(code_text).map_err(|e| bad("code", e.to_string()))?;
+            let modifiers = field(c_mods)
+                .split(|c: char| c.is_whitespace() || matches!(c, ';' | '|' | '+' | ':' | ','))
+                .filter(|m| !m.is_empty())
+                .map(|m| {
+                    Code::parse_for(CodeSystem::Modifier, m)
+                        .map_err(|e| bad("modifiers", e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let rate_text = field(Some(c_rate));
+            let rate: Decimal = rate_text.parse().map_err(|_| {
+                bad(
+                    "rate",
+                    format!("{rate_text:?} is not a decimal amount (write it like 30.00)"),
+                )
+            })?;
+            money::check_amount(rate).map_err(|e| bad("rate", e.to_string()))?;
+            let date =
+                |name: &'static str, i: Option<usize>| -> Result<Option<NaiveDate>, RateError> {
+                    let t = field(i);
+                    if t.is_empty() {
+                        return Ok(None);
+                    }
+                    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                        .map(Some)
+                        .map_err(|_| bad(name, format!("{t:?} is not an ISO date (YYYY-MM-DD)")))
+                };
+            let effective = date("effective", c_eff)?;
+            let terminated = date("terminated", c_term)?;
+            if let (Some(e), Some(t)) = (effective, terminated) {
+                if t < e {
+                    return Err(bad(
+                        "terminated",
+                        format!("{t} is before the effective date {e}"),
+                    ));
+                }
+            }
+            schedule.add_at(
+                FeeEntry {
+                    code,
+                    modifiers,
+                    rate,
+                    effective,
+                    terminated,
+                },
+                Some(line),
+            )?;
+        }
+        Ok(schedule)
+    }
+}
+
+/// The fee schedules a practice bills with, for resolving line rates.
+///
+/// Resolution order for a line of a document whose payer is `payer_id`:
+/// an explicit override on the line → the payer's schedule (code with the
+/// line's modifiers, then the code alone) → the practice default schedule
+/// (same two steps) → the service's price, used as the rate per unit.
+/// Only schedules in the document's currency are consulted.
+///
+/// # Example
+/// ```
+/// use procode::billing::{CodeLine, Currency, FeeSchedule, Pricing, RateSource};
+/// use procode::CodeSystem;
+/// let csv = "code,modifiers,rate\nH0004,,30.00\n";
+/// let default = FeeSchedule::from_reader("STD", None, Currency::Usd, "std.csv", csv.as_bytes(), b',').unwrap();
+/// let schedules = [default];
+/// let pricing = Pricing::new(&schedules);
+/// let line = CodeLine::manual(CodeSystem::Hcpcs, "H0004", "Counseling").unwrap();
+/// let rate = pricing.resolve(&line, None, None, Currency::Usd, None).unwrap();
+/// assert_eq!(rate.per_unit.to_string(), "30.00");
+/// assert_eq!(rate.source, RateSource::DefaultSchedule { schedule_id: "STD".into(), entry: "H0004".into() });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pricing<'a> {
+    schedules: &'a [FeeSchedule],
+}
+
+impl<'a> Pricing<'a> {
+    /// Pricing over these schedules (payer schedules and at most one default
+    /// per currency; the first match wins).
+    pub fn new(schedules: &'a [FeeSchedule]) -> Pricing<'a> {
+        Pricing { schedules }
+    }
+
+    /// No schedules: lines resolve to overrides or the service price only.
+    pub fn none() -> Pricing<'static> {
+        Pricing { schedules: &[] }
+    }
+
+    /// The schedules.
+    pub fn schedules(&self) -> &'a [FeeSchedule] {
+        self.schedules
+    }
+
+    /// The rate of a line, or `None` when nothing applies. `date` is the
+    /// line's date of service (its own, else the document's).
+    pub fn resolve(
+        &self,
+        line: &CodeLine,
+        payer_id: Option<&str>,
+        date: Option<NaiveDate>,
+        currency: Currency,
+        service_price: Option<Money>,
+    ) -> Option<Rate> {
+        if let Some(r) = line
+            .rate
+            .as_ref()
+            .filter(|r| r.source == RateSource::Override)
+        {
+            return Some(r.clone());
+        }
+        let date = line.date_of_service.or(date);
+        let in_currency = |s: &&FeeSchedule| s.currency == currency;
+        if let Some(payer) = payer_id {
+            for s in self
+                .schedules
+                .iter()
+                .filter(in_currency)
+                .filter(|s| s.payer_id.as_deref() == Some(payer))
+            {
+                if let Some(e) = s.lookup(&line.code, &line.modifiers, date) {
+                    return Some(Rate {
+                        per_unit: e.rate,
+                        source: RateSource::PayerSchedule {
+                            schedule_id: s.id.clone(),
+                            entry: e.key(),
+                        },
+                    });
+                }
+            }
+        }
+        for s in self
+            .schedules
+            .iter()
+            .filter(in_currency)
+            .filter(|s| s.payer_id.is_none())
+        {
+            if let Some(e) = s.lookup(&line.code, &line.modifiers, date) {
+                return Some(Rate {
+                    per_unit: e.rate,
+                    source: RateSource::DefaultSchedule {
+                        schedule_id: s.id.clone(),
+                        entry: e.key(),
+                    },
+                });
+            }
+        }
+        service_price
+            .filter(|p| p.currency() == currency)
+            .map(|p| Rate {
+                per_unit: p.amount(),
+                source: RateSource::ServicePrice,
+            })
+    }
+}

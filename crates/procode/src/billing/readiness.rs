@@ -1,0 +1,295 @@
+//! Insurance readiness: every problem that would get a claim rejected.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::BuildHasher;
+
+use serde::{Deserialize, Serialize};
+
+use super::documents::BillingDocument;
+use super::line::MAX_MODIFIERS;
+use super::rates::Pricing;
+use crate::code::{Code, CodeSystem};
+use crate::entry::Entry;
+
+/// Where readiness looks codes up: a catalog.
+///
+/// `entry` returns the entry whatever its dates; readiness checks
+/// [`Entry::is_valid_on`] itself.
+///
+/// # Example
+/// ```
+/// use std::collections::HashMap;
+/// use procode::{Code, CodeSystem, Entry};
+/// use procode::billing::CodeSource;
+/// let code = Code::parse("G0438").unwrap();
+/// let mut map = HashMap::new();
+/// map.insert((CodeSystem::Hcpcs, code), Entry::new(code, CodeSystem::Hcpcs, "Annual wellness visit"));
+/// assert!(map.entry(&code, CodeSystem::Hcpcs).is_some());
+/// assert!(map.entry(&code, CodeSystem::Cpt).is_none());
+/// ```
+pub trait CodeSource {
+    /// The entry of a code in a system, if the source knows it.
+    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry>;
+}
+
+impl<S: BuildHasher> CodeSource for HashMap<(CodeSystem, Code), Entry, S> {
+    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
+        self.get(&(system, *code)).cloned()
+    }
+}
+
+impl<T: CodeSource + ?Sized> CodeSource for &T {
+    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
+        (**self).entry(code, system)
+    }
+}
+
+/// The stable, machine-readable code of a readiness problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum ProblemCode {
+    /// The document has no code lines.
+    MissingCode,
+    /// A code the catalog does not know (typically typed by hand).
+    UnknownCode,
+    /// A code (or modifier, or diagnosis) not valid on the date of service.
+    CodeNotEffective,
+    /// A line without a diagnosis pointer.
+    MissingDiagnosis,
+    /// A diagnosis the catalog does not know.
+    UnknownDiagnosis,
+    /// A diagnosis that is a header, not a billable code (e.g. F41).
+    DiagnosisNotBillable,
+    /// More than four modifiers.
+    TooManyModifiers,
+    /// A modifier the catalog does not know.
+    UnknownModifier,
+    /// Units of zero.
+    InvalidUnits,
+    /// No place of service, or one the catalog does not know.
+    InvalidPlaceOfService,
+    /// No rate for the line.
+    NoRate,
+}
+
+impl ProblemCode {
+    /// Every problem code.
+    pub const ALL: [ProblemCode; 11] = [
+        ProblemCode::MissingCode,
+        ProblemCode::UnknownCode,
+        ProblemCode::CodeNotEffective,
+        ProblemCode::MissingDiagnosis,
+        ProblemCode::UnknownDiagnosis,
+        ProblemCode::DiagnosisNotBillable,
+        ProblemCode::TooManyModifiers,
+        ProblemCode::UnknownModifier,
+        ProblemCode::InvalidUnits,
+        ProblemCode::InvalidPlaceOfService,
+        ProblemCode::NoRate,
+    ];
+
+    /// The stable code, e.g. `"MISSING_DIAGNOSIS"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemCode::MissingCode => "MISSING_CODE",
+            ProblemCode::UnknownCode => "UNKNOWN_CODE",
+            ProblemCode::CodeNotEffective => "CODE_NOT_EFFECTIVE",
+            ProblemCode::MissingDiagnosis => "MISSING_DIAGNOSIS",
+            ProblemCode::UnknownDiagnosis => "UNKNOWN_DIAGNOSIS",
+            ProblemCode::DiagnosisNotBillable => "DIAGNOSIS_NOT_BILLABLE",
+            ProblemCode::TooManyModifiers => "TOO_MANY_MODIFIERS",
+            ProblemCode::UnknownModifier => "UNKNOWN_MODIFIER",
+            ProblemCode::InvalidUnits => "INVALID_UNITS",
+            ProblemCode::InvalidPlaceOfService => "INVALID_PLACE_OF_SERVICE",
+            ProblemCode::NoRate => "NO_RATE",
+        }
+    }
+}
+
+impl fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One readiness problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The stable code.
+    pub code: ProblemCode,
+    /// The line concerned (`None` for the document as a whole).
+    pub line_id: Option<String>,
+    /// A message for people.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.line_id {
+            Some(id) => write!(f, "{} (line {id}): {}", self.code, self.message),
+            None => write!(f, "{}: {}", self.code, self.message),
+        }
+    }
+}
+
+/// Lists every problem that would get a claim for `doc` rejected; an empty
+/// list means ready. `pricing`, when given, is tried for lines without a
+/// rate before reporting `NO_RATE`.
+///
+/// Services have no date of service, so their codes are not checked for
+/// effective dates.
+///
+/// # Example
+/// ```
+/// use std::collections::HashMap;
+/// use procode::billing::{readiness, CodeLine, EditBatch, Editor, Money, ProblemCode, Service};
+/// use procode::CodeSystem;
+/// use chrono::{TimeZone, Utc};
+/// let mut svc = Service::new("SVC-1", "Visit", Money::parse("80", "USD").unwrap());
+/// let line = CodeLine::manual(CodeSystem::Hcpcs, "G0438", "Wellness visit").unwrap();
+/// svc.edit(&EditBatch::new().add(line), &Editor::new("me", Utc.timestamp_opt(0, 0).unwrap())).unwrap();
+/// let empty: HashMap<_, _> = HashMap::new();
+/// let codes: Vec<_> = readiness(&svc, &empty, None).iter().map(|p| p.code.as_str()).collect();
+/// assert_eq!(codes, ["UNKNOWN_CODE", "MISSING_DIAGNOSIS", "INVALID_PLACE_OF_SERVICE"]);
+/// ```
+pub fn readiness<D, S>(doc: &D, source: &S, pricing: Option<Pricing<'_>>) -> Vec<Problem>
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    let mut out = Vec::new();
+    let lines = doc.lines();
+    if lines.is_empty() {
+        out.push(Problem {
+            code: ProblemCode::MissingCode,
+            line_id: None,
+            message: format!("{} has no codes to bill", doc.document()),
+        });
+    }
+    for line in lines {
+        let mut push = |code: ProblemCode, message: String| {
+            out.push(Problem {
+                code,
+                line_id: Some(line.id.clone()),
+                message,
+            })
+        };
+        let dos = line.date_of_service.or(doc.date());
+        let shown = line.code.display_for(line.system);
+        match source.entry(&line.code, line.system) {
+            None => push(
+                ProblemCode::UnknownCode,
+                format!("{} code {shown} is not in the catalog", line.system),
+            ),
+            Some(e) => {
+                if let Some(d) = dos.filter(|d| !e.is_valid_on(*d)) {
+                    push(
+                        ProblemCode::CodeNotEffective,
+                        format!(
+                            "{} code {shown} is not valid on {d}{}",
+                            line.system,
+                            validity(&e)
+                        ),
+                    );
+                }
+            }
+        }
+        if line.modifiers.len() > MAX_MODIFIERS {
+            push(
+                ProblemCode::TooManyModifiers,
+                format!(
+                    "{} modifiers: a claim line takes at most {MAX_MODIFIERS}",
+                    line.modifiers.len()
+                ),
+            );
+        }
+        for m in &line.modifiers {
+            match source.entry(m, CodeSystem::Modifier) {
+                None => push(
+                    ProblemCode::UnknownModifier,
+                    format!("modifier {m} is not in the catalog"),
+                ),
+                Some(e) => {
+                    if let Some(d) = dos.filter(|d| !e.is_valid_on(*d)) {
+                        push(
+                            ProblemCode::CodeNotEffective,
+                            format!("modifier {m} is not valid on {d}{}", validity(&e)),
+                        );
+                    }
+                }
+            }
+        }
+        if line.diagnoses.is_empty() {
+            push(
+                ProblemCode::MissingDiagnosis,
+                format!("{shown} has no diagnosis: point it at an ICD-10-CM code"),
+            );
+        }
+        for dx in &line.diagnoses {
+            let dotted = dx.display_for(CodeSystem::Icd10Cm);
+            match source.entry(dx, CodeSystem::Icd10Cm) {
+                None => push(
+                    ProblemCode::UnknownDiagnosis,
+                    format!("diagnosis {dotted} is not an ICD-10-CM code in the catalog"),
+                ),
+                Some(e) if !e.billable => push(
+                    ProblemCode::DiagnosisNotBillable,
+                    format!(
+                        "diagnosis {dotted} ({}) is a category header, not billable: pick a more specific code",
+                        e.short_description
+                    ),
+                ),
+                Some(e) => {
+                    if let Some(d) = dos.filter(|d| !e.is_valid_on(*d)) {
+                        push(
+                            ProblemCode::CodeNotEffective,
+                            format!("diagnosis {dotted} is not valid on {d}{}", validity(&e)),
+                        );
+                    }
+                }
+            }
+        }
+        if line.units == 0 {
+            push(
+                ProblemCode::InvalidUnits,
+                "units must be greater than zero".to_owned(),
+            );
+        }
+        match line.place_of_service {
+            None => push(
+                ProblemCode::InvalidPlaceOfService,
+                "no place of service".to_owned(),
+            ),
+            Some(p) if source.entry(&p, CodeSystem::Pos).is_none() => push(
+                ProblemCode::InvalidPlaceOfService,
+                format!("place of service {p} is not in the catalog"),
+            ),
+            Some(_) => {}
+        }
+        let resolvable = pricing.is_some_and(|p| {
+            p.resolve(
+                line,
+                doc.payer_id(),
+                doc.date(),
+                doc.currency(),
+                doc.service_price(),
+            )
+            .is_some()
+        });
+        if line.rate.is_none() && !resolvable {
+            push(ProblemCode::NoRate, format!("no rate for {shown}"));
+        }
+    }
+    out
+}
+
+fn validity(e: &Entry) -> String {
+    match (e.effective, e.terminated) {
+        (Some(a), Some(b)) => format!(" (valid {a} to {b})"),
+        (Some(a), None) => format!(" (valid from {a})"),
+        (None, Some(b)) => format!(" (terminated after {b})"),
+        (None, None) => String::new(),
+    }
+}

@@ -1,0 +1,66 @@
+//! Shared helpers of the billing tests: the real code sets as a
+//! `CodeSource`, loaded once per test binary.
+//!
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use procode::billing::{Currency, Money};
+use procode::{Catalog, Code, CodeSystem, Entry};
+
+/// The data directory: `PROCODE_DATA_DIR`, else `../shared/data` beside the
+/// checkout (for messages: the catalog itself is compiled in from it).
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("PROCODE_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+}
+
+/// The embedded default catalog (HCPCS Level II, modifiers, place of service,
+/// ICD-10-CM), built from the real code-set data. Panics loudly when this build
+/// has no data: these tests never skip.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        Catalog::embedded()
+            .unwrap_or_else(|e| panic!("{e} (data looked for in {})", data_dir().display()))
+    })
+}
+
+/// The catalog entry of a code; panics when the real data lacks it.
+pub fn entry(system: CodeSystem, code: &str) -> Entry {
+    let c = Code::parse(code).expect("a valid code");
+    catalog()
+        .lookup_code(&c, system, None)
+        .expect("the catalog reads")
+        .unwrap_or_else(|| panic!("{system} {code} is not in the code-set data"))
+}
+
+/// A date.
+pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a valid date")
+}
+
+/// A host-supplied time on 2025-03-`d` at `h`:00 UTC.
+pub fn at(d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, d, h, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
+/// US dollars.
+pub fn usd(amount: &str) -> Money {
+    Money::parse(amount, "USD").expect("a valid amount")
+}
+
+/// An amount in a currency.
+pub fn money(amount: &str, currency: Currency) -> Money {
+    Money::parse(amount, currency.as_str()).expect("a valid amount")
+}
+
+/// The JSON of a value, for before/after comparisons.
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("serialisable")
+}
