@@ -76,7 +76,9 @@ impl CodeSystem {
 
     /// The system of a one-byte tag, if it names one.
     pub fn from_u8(tag: u8) -> Option<CodeSystem> {
-        CodeSystem::ALL.get(usize::from(tag).wrapping_sub(1)).copied()
+        CodeSystem::ALL
+            .get(usize::from(tag).wrapping_sub(1))
+            .copied()
     }
 
     /// What a well-formed code of this system looks like, for error messages.
