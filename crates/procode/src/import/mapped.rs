@@ -434,7 +434,6 @@ fn parse_any_date(text: &str) -> Result<Option<NaiveDate>, String> {
         parse_yyyymmdd(text)
     } else {
         parse_iso_date(text)
-            .map_err(|_| format!("invalid date {text:?}: write dates as yyyy-mm-dd (or yyyymmdd), or leave the field empty"))
     }
 }
 

@@ -29,7 +29,7 @@
 //! [`Addenda::apply`] turns the entries of release N-1 into release N and
 //! [`Addenda::revert`] turns N back into N-1.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -37,7 +37,7 @@ use std::path::Path;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::ImportError;
-use crate::import::common::{bad_row, parse_code_field, DuplicateCheck};
+use crate::import::common::{bad_row, clean_description, parse_code_field, DuplicateCheck};
 
 /// Which ICD-10 code set an order file or addenda belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,6 +113,14 @@ fn col_range(from: usize, width: usize) -> String {
     format!("{}-{}", from, from + width - 1)
 }
 
+/// A parsed fixed-width record: the entry (titles with whitespace normalised)
+/// and the titles exactly as written (only trimmed).
+struct Record {
+    entry: Entry,
+    short_title: String,
+    long_title: String,
+}
+
 /// Parses one fixed-width record of `layout` from `line`.
 fn parse_record(
     system: CodeSystem,
@@ -120,7 +128,7 @@ fn parse_record(
     line: &str,
     file: &str,
     line_no: u64,
-) -> Result<Entry, ImportError> {
+) -> Result<Record, ImportError> {
     let len = line.chars().count();
     if len < layout.long {
         return Err(bad_row(
@@ -202,9 +210,13 @@ fn parse_record(
             "empty short title: every record carries an abbreviated title",
         ));
     }
-    Ok(Entry::new(code, system, long)
-        .with_short_description(short)
-        .with_billable(billable))
+    Ok(Record {
+        entry: Entry::new(code, system, clean_description(long))
+            .with_short_description(clean_description(short))
+            .with_billable(billable),
+        short_title: short.to_owned(),
+        long_title: long.to_owned(),
+    })
 }
 
 /// Calls `each(line_number, line)` for every line of `reader`, without its
@@ -290,7 +302,7 @@ pub fn read_order_file<R: BufRead>(
             ));
         }
         last_order = order;
-        let entry = parse_record(system, &ORDER_LAYOUT, line, name, line_no)?;
+        let entry = parse_record(system, &ORDER_LAYOUT, line, name, line_no)?.entry;
         dups.check(name, line_no, system, entry.code)?;
         entries.push(entry);
         Ok(())
@@ -354,8 +366,13 @@ pub struct AddendaRecord {
     pub line: u64,
     /// What the line does.
     pub kind: ChangeKind,
-    /// The record (code, titles, billable flag; no dates).
+    /// The record as an entry (code, titles with whitespace normalised as
+    /// in every importer, billable flag; no dates).
     pub entry: Entry,
+    /// The short title exactly as written (trimmed).
+    pub short_title: String,
+    /// The long title exactly as written (trimmed).
+    pub long_title: String,
 }
 
 /// Counts of changes of one kind of record (headers or codes).
@@ -406,6 +423,22 @@ pub struct Revision {
     pub before: Entry,
     /// The entry after.
     pub after: Entry,
+    /// Whether the long title changed as CMS counts it (exact text, so a
+    /// change in spacing counts even though entries normalise spacing).
+    pub long_title_changed: bool,
+    /// Whether the short title changed as CMS counts it (exact text).
+    pub short_title_changed: bool,
+}
+
+impl Revision {
+    fn from_records(before: &AddendaRecord, after: &AddendaRecord) -> Revision {
+        Revision {
+            before: before.entry.clone(),
+            after: after.entry.clone(),
+            long_title_changed: before.long_title != after.long_title,
+            short_title_changed: before.short_title != after.short_title,
+        }
+    }
 }
 
 /// What [`Addenda::apply`] or [`Addenda::revert`] changed.
@@ -447,17 +480,15 @@ impl ChangeReport {
             .iter()
             .filter(|r| r.before.billable == billable)
         {
-            count_revision(&mut c, &r.before, &r.after);
+            count_revision(&mut c, r);
         }
         c
     }
 }
 
-fn count_revision(c: &mut ChangeCounts, before: &Entry, after: &Entry) {
+fn count_revision(c: &mut ChangeCounts, r: &Revision) {
     c.revisions += 1;
-    let long = before.description != after.description;
-    let short = before.short_description != after.short_description;
-    match (long, short) {
+    match (r.long_title_changed, r.short_title_changed) {
         (true, true) => c.revisions_both_titles += 1,
         (true, false) => c.revisions_long_title_only += 1,
         (false, true) => c.revisions_short_title_only += 1,
@@ -567,7 +598,11 @@ impl Addenda {
                         ),
                     ));
                 }
-                let entry = parse_record(system, layout, line, name, line_no)?;
+                let Record {
+                    entry,
+                    short_title,
+                    long_title,
+                } = parse_record(system, layout, line, name, line_no)?;
                 let prev = records.last();
                 let pending_from = prev.filter(|r| r.kind == ChangeKind::ReviseFrom);
                 match (kind, pending_from) {
@@ -602,6 +637,8 @@ impl Addenda {
                     line: line_no,
                     kind,
                     entry,
+                    short_title,
+                    long_title,
                 });
                 return Ok(());
             }
@@ -773,10 +810,7 @@ impl Addenda {
         self.records
             .windows(2)
             .filter(|w| w[0].kind == ChangeKind::ReviseFrom && w[1].kind == ChangeKind::ReviseTo)
-            .map(|w| Revision {
-                before: w[0].entry.clone(),
-                after: w[1].entry.clone(),
-            })
+            .map(|w| Revision::from_records(&w[0], &w[1]))
     }
 
     /// The codes that are new in this release: added and not deleted by the
@@ -974,20 +1008,25 @@ impl Addenda {
                 after.billable = new.entry.billable;
                 entries[i] = after.clone();
                 index.insert(rec.entry.code, i);
-                report.revised.push(Revision { before, after });
+                report.revised.push(Revision {
+                    before,
+                    after,
+                    long_title_changed: rec.long_title != new.long_title,
+                    short_title_changed: rec.short_title != new.short_title,
+                });
             }
         }
         if removed.iter().any(|&r| r) {
             let mut keep = removed.iter().map(|r| !r);
             entries.retain(|_| keep.next().unwrap_or(true));
         }
-        let mut present: HashSet<Code> = entries
+        let mut present: BTreeSet<Code> = entries
             .iter()
             .filter(|e| e.system == system)
             .map(|e| e.code)
             .collect();
         for rec in self.records.iter().filter(|r| r.kind == insert_kind) {
-            if !present.insert(rec.entry.code) {
+            if present.contains(&rec.entry.code) {
                 return Err(self.conflict(
                     rec,
                     format!(
@@ -996,8 +1035,9 @@ impl Addenda {
                     ),
                 ));
             }
-            let at = insertion_index(&entries, system, &rec.entry.code);
+            let at = insertion_index(&entries, &present, system, &rec.entry.code);
             entries.insert(at, rec.entry.clone());
+            present.insert(rec.entry.code);
             report.added.push(rec.entry.clone());
         }
         Ok((entries, report))
@@ -1027,28 +1067,37 @@ fn summary_error(file: &str, line: u64, text: &str) -> ImportError {
 /// Where a new code goes: after the last entry (by position) of its system
 /// that shares the longest code prefix with it and sorts before it; failing
 /// that, before the first entry with that prefix; failing that, at the end.
-fn insertion_index(entries: &[Entry], system: CodeSystem, code: &Code) -> usize {
+///
+/// `present` holds the codes of `system` in `entries`; the longest shared
+/// prefix is that with the code's neighbours in code order.
+fn insertion_index(
+    entries: &[Entry],
+    present: &BTreeSet<Code>,
+    system: CodeSystem,
+    code: &Code,
+) -> usize {
     let nb = code.as_bytes();
-    let mut best = 0usize;
+    let lcp = |c: &Code| {
+        c.as_bytes()
+            .iter()
+            .zip(nb)
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let before = present.range(..*code).next_back().map_or(0, lcp);
+    let after = present.range(*code..).next().map_or(0, lcp);
+    let prefix = &nb[..before.max(after)];
     let mut last_less: Option<usize> = None;
     let mut first_greater: Option<usize> = None;
     for (i, e) in entries.iter().enumerate() {
-        if e.system != system {
+        let eb = e.code.as_bytes();
+        if e.system != system || !eb.starts_with(prefix) {
             continue;
         }
-        let eb = e.code.as_bytes();
-        let p = eb.iter().zip(nb).take_while(|(a, b)| a == b).count();
-        if p > best {
-            best = p;
-            last_less = None;
-            first_greater = None;
-        }
-        if p == best {
-            if eb < nb {
-                last_less = Some(i);
-            } else if first_greater.is_none() {
-                first_greater = Some(i);
-            }
+        if eb < nb {
+            last_less = Some(i);
+        } else if first_greater.is_none() {
+            first_greater = Some(i);
         }
     }
     match (last_less, first_greater) {
@@ -1081,7 +1130,15 @@ mod tests {
             .iter()
             .map(|c| e(c))
             .collect();
-        let at = |c: &str| insertion_index(&list, CodeSystem::Icd10Cm, &Code::parse(c).unwrap());
+        let present: BTreeSet<Code> = list.iter().map(|e| e.code).collect();
+        let at = |c: &str| {
+            insertion_index(
+                &list,
+                &present,
+                CodeSystem::Icd10Cm,
+                &Code::parse(c).unwrap(),
+            )
+        };
         assert_eq!(at("C4A1"), 4);
         assert_eq!(at("C4B"), 6);
         assert_eq!(at("C50A"), 8);
@@ -1093,7 +1150,9 @@ mod tests {
     #[test]
     fn parses_order_record() {
         let line = "00002 A000    1 Cholera due to Vibrio cholerae 01, biovar cholerae           Cholera due to Vibrio cholerae 01, biovar cholerae";
-        let entry = parse_record(CodeSystem::Icd10Cm, &ORDER_LAYOUT, line, "f", 2).unwrap();
+        let entry = parse_record(CodeSystem::Icd10Cm, &ORDER_LAYOUT, line, "f", 2)
+            .unwrap()
+            .entry;
         assert_eq!(entry.code.as_str(), "A000");
         assert!(entry.billable);
         assert_eq!(
