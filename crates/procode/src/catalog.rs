@@ -730,6 +730,14 @@ fn code_like(query: &str, system: Option<CodeSystem>) -> Option<String> {
     (n.bytes().any(|b| b.is_ascii_digit()) || q.contains('.') || short_system).then_some(n)
 }
 
+impl crate::billing::CodeSource for Catalog {
+    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
+        // A damaged index reads as "not in the catalog" here; opening and
+        // searching report the damage itself.
+        self.lookup_code(code, system, None).ok().flatten()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,13 +755,5 @@ mod tests {
         );
         assert_eq!(code_like("gt", None), None);
         assert_eq!(code_like("b-12", None), None);
-    }
-}
-
-impl crate::billing::CodeSource for Catalog {
-    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
-        // A damaged index reads as "not in the catalog" here; opening and
-        // searching report the damage itself.
-        self.lookup_code(code, system, None).ok().flatten()
     }
 }

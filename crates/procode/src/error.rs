@@ -64,6 +64,31 @@ pub enum ImportError {
         /// What is wrong.
         problem: String,
     },
+    /// An addenda (release change) record does not fit the entries it is
+    /// applied to or reverted from: the entries are not the release the
+    /// addenda starts from (for `apply`) or ends at (for `revert`).
+    #[error("{file}:{line}: {system} code {code}: {problem}")]
+    AddendaConflict {
+        /// The addenda file.
+        file: String,
+        /// 1-based line of the addenda record.
+        line: u64,
+        /// The code the record names.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+        /// What does not match and how to fix it.
+        problem: String,
+    },
+    /// The entries handed to an update (such as applying addenda) hold the same
+    /// code twice within one system.
+    #[error("the entries to update hold {system} code {code} twice: give one entry per code (a single release, imported without duplicates)")]
+    DuplicateEntry {
+        /// The code.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+    },
 }
 
 /// Errors of building, opening and querying a catalog.

@@ -1,91 +1,296 @@
-//! The normalised TSVs (temporary minimal version, replaced by the full importer).
+//! The normalised code-set TSVs of the procode data directory
+//! (`hcpcs_level2.tsv`, `modifiers.tsv`, `icd10cm.tsv`, `icd10pcs.tsv`,
+//! `place_of_service.tsv`; their layout is described in the data set's
+//! `SOURCES.md`).
+//!
+//! Every file is UTF-8, tab-separated, with one header row and no quoting. The
+//! header must name exactly the file's columns (in any order); a missing or an
+//! unexpected column is an error, as is every bad data row. Nothing is
+//! skipped: each data row becomes one [`Entry`] or an error.
+//!
+//! This file is also compiled into the crate's build script (to build the
+//! embedded default catalog), so it refers only to `crate::code`,
+//! `crate::entry`, `crate::error`, `crate::import::{common, tsv}` and the
+//! external crates `csv`, `chrono`, `serde` and `thiserror`.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
-use chrono::NaiveDate;
-
-use crate::code::{Code, CodeSystem};
+use crate::code::CodeSystem;
 use crate::entry::Entry;
 use crate::error::ImportError;
+use crate::import::common::{
+    bad_row, csv_error, parse_action, parse_code_field, parse_flag01, parse_iso_date,
+    DuplicateCheck,
+};
 
-/// One of the standard TSV files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One of the normalised TSV files of a procode data directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StdFile {
-    /// hcpcs_level2.tsv
+    /// `hcpcs_level2.tsv`: HCPCS Level II codes ([`CodeSystem::Hcpcs`]).
     Hcpcs,
-    /// modifiers.tsv
+    /// `modifiers.tsv`: HCPCS Level II modifiers ([`CodeSystem::Modifier`]).
     Modifiers,
-    /// place_of_service.tsv
-    PlaceOfService,
-    /// icd10cm.tsv
+    /// `icd10cm.tsv`: ICD-10-CM diagnoses ([`CodeSystem::Icd10Cm`]).
     Icd10Cm,
-    /// icd10pcs.tsv
+    /// `icd10pcs.tsv`: ICD-10-PCS procedures ([`CodeSystem::Icd10Pcs`]).
     Icd10Pcs,
+    /// `place_of_service.tsv`: CMS place-of-service codes ([`CodeSystem::Pos`]).
+    PlaceOfService,
 }
 
+/// Columns of `hcpcs_level2.tsv` and `modifiers.tsv`.
+const HCPCS_COLUMNS: &[&str] = &[
+    "code",
+    "short_description",
+    "long_description",
+    "effective_date",
+    "termination_date",
+    "action_effective_date",
+    "action_code",
+];
+/// Columns of `icd10cm.tsv` and `icd10pcs.tsv`.
+const ICD_COLUMNS: &[&str] = &["code", "description", "billable", "short_description"];
+/// Columns of `place_of_service.tsv`.
+const POS_COLUMNS: &[&str] = &["code", "name", "description"];
+
 impl StdFile {
-    /// The files of the embedded default catalog.
+    /// All five files.
+    pub const ALL: &'static [StdFile] = &[
+        StdFile::Hcpcs,
+        StdFile::Modifiers,
+        StdFile::Icd10Cm,
+        StdFile::Icd10Pcs,
+        StdFile::PlaceOfService,
+    ];
+
+    /// The files compiled into the embedded default catalog: HCPCS Level II,
+    /// modifiers, place of service and ICD-10-CM.
     pub const DEFAULT_EMBEDDED: &'static [StdFile] = &[
         StdFile::Hcpcs,
         StdFile::Modifiers,
         StdFile::PlaceOfService,
         StdFile::Icd10Cm,
     ];
-    /// The file name.
+
+    /// The file name inside the data directory.
     pub fn file_name(self) -> &'static str {
         match self {
             StdFile::Hcpcs => "hcpcs_level2.tsv",
             StdFile::Modifiers => "modifiers.tsv",
-            StdFile::PlaceOfService => "place_of_service.tsv",
             StdFile::Icd10Cm => "icd10cm.tsv",
             StdFile::Icd10Pcs => "icd10pcs.tsv",
+            StdFile::PlaceOfService => "place_of_service.tsv",
+        }
+    }
+
+    /// The code system of the file's entries.
+    pub fn system(self) -> CodeSystem {
+        match self {
+            StdFile::Hcpcs => CodeSystem::Hcpcs,
+            StdFile::Modifiers => CodeSystem::Modifier,
+            StdFile::Icd10Cm => CodeSystem::Icd10Cm,
+            StdFile::Icd10Pcs => CodeSystem::Icd10Pcs,
+            StdFile::PlaceOfService => CodeSystem::Pos,
+        }
+    }
+
+    /// The header columns the file must have (exactly these, in any order).
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            StdFile::Hcpcs | StdFile::Modifiers => HCPCS_COLUMNS,
+            StdFile::Icd10Cm | StdFile::Icd10Pcs => ICD_COLUMNS,
+            StdFile::PlaceOfService => POS_COLUMNS,
         }
     }
 }
 
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
-/// Loads the given files of a data directory.
+/// Reads the files `which` from the data directory `dir` and returns their
+/// entries, file after file in the order given (a file listed twice is read
+/// once), each file in its row order.
+///
+/// # Errors
+/// [`ImportError::Io`] when a file cannot be opened or read, and every error
+/// of [`read_std_tsv`].
 pub fn load_data_dir(dir: &Path, which: &[StdFile]) -> Result<Vec<Entry>, ImportError> {
-    let mut out = Vec::new();
-    for f in which {
-        let path = dir.join(f.file_name());
-        let text = std::fs::read_to_string(&path).map_err(|source| ImportError::Io {
+    let mut done: Vec<StdFile> = Vec::with_capacity(which.len());
+    let mut entries = Vec::new();
+    for &file in which {
+        if done.contains(&file) {
+            continue;
+        }
+        done.push(file);
+        let path = dir.join(file.file_name());
+        let handle = File::open(&path).map_err(|source| ImportError::Io {
             path: path.clone(),
             source,
         })?;
-        for line in text.lines().skip(1) {
-            let c: Vec<&str> = line.split('\t').collect();
-            let e = match f {
-                StdFile::Hcpcs | StdFile::Modifiers => {
-                    let sys = if *f == StdFile::Hcpcs {
-                        CodeSystem::Hcpcs
-                    } else {
-                        CodeSystem::Modifier
-                    };
-                    Entry::new(Code::parse(c[0]).unwrap(), sys, c[2])
-                        .with_short_description(c[1])
-                        .with_effective(date(c[3]))
-                        .with_terminated(date(c[4]))
-                        .with_action(c[6].chars().next())
-                }
-                StdFile::PlaceOfService => {
-                    Entry::new(Code::parse(c[0]).unwrap(), CodeSystem::Pos, c[1])
-                }
-                StdFile::Icd10Cm | StdFile::Icd10Pcs => {
-                    let sys = if *f == StdFile::Icd10Cm {
-                        CodeSystem::Icd10Cm
-                    } else {
-                        CodeSystem::Icd10Pcs
-                    };
-                    Entry::new(Code::parse(c[0]).unwrap(), sys, c[1])
-                        .with_short_description(c[3])
-                        .with_billable(c[2] == "1")
-                }
-            };
-            out.push(e);
+        let name = path.display().to_string();
+        entries.extend(read_std_tsv(file, &name, BufReader::new(handle))?);
+    }
+    Ok(entries)
+}
+
+/// Reads one normalised TSV (`file` says which layout) from `reader`; `name`
+/// names it in error messages.
+///
+/// Field mapping:
+/// * HCPCS and modifiers: `long_description` → [`Entry::description`],
+///   `short_description` → [`Entry::short_description`] (the long one when
+///   empty), `effective_date` → `effective`, `termination_date` →
+///   `terminated`, `action_code` → `action`; `action_effective_date` is
+///   checked to be a valid date but not stored (entries have no field for it).
+///   Every entry is billable.
+/// * ICD-10-CM / ICD-10-PCS: `description`, `short_description` and
+///   `billable` (`1` or `0`); no dates (the release date is not in the file).
+/// * Place of service: `name` (e.g. "Office") → both `description` and
+///   `short_description`: the name is what a claim line shows and what a
+///   search for "office" should rank first. The CMS definition (`description`
+///   column) is reference text; it must be present as a column but is not
+///   stored.
+///
+/// # Errors
+/// [`ImportError::MissingColumn`] for a missing header column,
+/// [`ImportError::BadRow`] (line 1) for an unexpected or repeated one,
+/// [`ImportError::BadRow`] with the line and column of a bad field (invalid
+/// code, date, flag, action code, empty description, wrong field count),
+/// [`ImportError::DuplicateCode`] for a code seen twice.
+pub fn read_std_tsv<R: Read>(
+    file: StdFile,
+    name: &str,
+    reader: R,
+) -> Result<Vec<Entry>, ImportError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .quoting(false)
+        .flexible(false)
+        .has_headers(true)
+        .from_reader(reader);
+    let header = rdr
+        .headers()
+        .map_err(|e| csv_error(name, e, "tab"))?
+        .clone();
+    let idx = header_indices(file, name, &header)?;
+    let system = file.system();
+    let mut dups = DuplicateCheck::new();
+    let mut entries = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(name, e, "tab")),
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let field = |i: usize| record.get(idx[i]).unwrap_or("");
+        let cols = file.columns();
+        let code = parse_code_field(system, field(0), name, line, cols[0])?;
+        dups.check(name, line, system, code)?;
+        let entry = match file {
+            StdFile::Hcpcs | StdFile::Modifiers => {
+                let long = required_text(field(2), name, line, cols[2])?;
+                let short = field(1);
+                let date = |i: usize| {
+                    parse_iso_date(field(i)).map_err(|p| bad_row(name, line, cols[i], p))
+                };
+                let effective = date(3)?;
+                let terminated = date(4)?;
+                date(5)?;
+                let action = parse_action(field(6)).map_err(|p| bad_row(name, line, cols[6], p))?;
+                Entry::new(code, system, long)
+                    .with_short_description(or_default(short, long))
+                    .with_effective(effective)
+                    .with_terminated(terminated)
+                    .with_action(action)
+            }
+            StdFile::Icd10Cm | StdFile::Icd10Pcs => {
+                let description = required_text(field(1), name, line, cols[1])?;
+                let billable =
+                    parse_flag01(field(2)).map_err(|p| bad_row(name, line, cols[2], p))?;
+                Entry::new(code, system, description)
+                    .with_short_description(or_default(field(3), description))
+                    .with_billable(billable)
+            }
+            StdFile::PlaceOfService => {
+                let pos_name = required_text(field(1), name, line, cols[1])?;
+                Entry::new(code, system, pos_name)
+            }
+        };
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// The position in the header of each of `file`'s columns (in
+/// [`StdFile::columns`] order).
+fn header_indices(
+    file: StdFile,
+    name: &str,
+    header: &csv::StringRecord,
+) -> Result<Vec<usize>, ImportError> {
+    let found = || header.iter().collect::<Vec<_>>().join(", ");
+    let cols = file.columns();
+    for (i, h) in header.iter().enumerate() {
+        if !cols.contains(&h) {
+            return Err(bad_row(
+                name,
+                1,
+                format!("{}", i + 1),
+                format!(
+                    "unexpected column {h:?} in the header of {}: its columns are {}",
+                    file.file_name(),
+                    cols.join(", ")
+                ),
+            ));
+        }
+        if header.iter().take(i).any(|prev| prev == h) {
+            return Err(bad_row(
+                name,
+                1,
+                format!("{}", i + 1),
+                format!("column {h:?} appears twice in the header: keep one"),
+            ));
         }
     }
-    Ok(out)
+    cols.iter()
+        .map(|&c| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .ok_or_else(|| ImportError::MissingColumn {
+                    file: name.to_owned(),
+                    column: c.to_owned(),
+                    found: found(),
+                })
+        })
+        .collect()
+}
+
+/// A description field that must not be empty.
+fn required_text<'a>(
+    text: &'a str,
+    file: &str,
+    line: u64,
+    column: &str,
+) -> Result<&'a str, ImportError> {
+    if text.trim().is_empty() {
+        Err(bad_row(
+            file,
+            line,
+            column,
+            format!("empty {column}: every code needs a description"),
+        ))
+    } else {
+        Ok(text)
+    }
+}
+
+/// `text`, or `default` when `text` is empty.
+fn or_default<'a>(text: &'a str, default: &'a str) -> &'a str {
+    if text.trim().is_empty() {
+        default
+    } else {
+        text
+    }
 }

@@ -1,0 +1,286 @@
+//! The CMS HCPCS Level II quarterly file in its Excel form
+//! (e.g. `HCPC2025_OCT_ANWEB.xlsx`, one row per code with the long
+//! description already joined).
+//!
+//! The worksheet is the first one whose first row names the columns `HCPC`
+//! and `RECID`. Columns are found by their header names (case, `_` and extra
+//! spaces do not matter): `HCPC`, `RECID`, `LONG DESCRIPTION`,
+//! `SHORT DESCRIPTION`, `ADD DT`, `ACT EFF DT`, `TERM DT`, `ACTION CD`; the
+//! pricing, coverage and other CMS columns are not needed by the catalog.
+//!
+//! * RECID `3` rows become [`CodeSystem::Hcpcs`] entries, RECID `7` rows
+//!   [`CodeSystem::Modifier`] entries; any other RECID is an error (CMS's
+//!   continuation records 4 and 8 exist only in the fixed-width text file).
+//! * Codes are trimmed and upper-cased (modifiers are left-padded with spaces
+//!   in the source).
+//! * Descriptions: tabs, CR, LF and no-break spaces become spaces, runs of
+//!   spaces are collapsed, ends trimmed. `LONG DESCRIPTION` →
+//!   [`Entry::description`], `SHORT DESCRIPTION` →
+//!   [`Entry::short_description`] (the long one when empty).
+//! * Dates are `yyyymmdd` (text, number or Excel date cells): `ADD DT` →
+//!   `effective`, `TERM DT` → `terminated`; `ACT EFF DT` is checked but not
+//!   stored. `ACTION CD` → `action`.
+//! * Rows whose cells are all empty carry no data and are skipped; every other
+//!   row becomes an entry or an error naming the sheet row and column.
+//!
+//! The result is what `hcpcs_level2.tsv` and `modifiers.tsv` hold, in sheet
+//! order.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, Range, Reader, Xlsx};
+
+use crate::code::CodeSystem;
+use crate::entry::Entry;
+use crate::error::ImportError;
+use crate::import::common::{
+    bad_row, clean_description, parse_action, parse_code_field, parse_yyyymmdd, DuplicateCheck,
+};
+
+/// Header names looked for (normalised: upper case, single spaces).
+const HCPC: &str = "HCPC";
+const RECID: &str = "RECID";
+const LONG: &str = "LONG DESCRIPTION";
+const SHORT: &str = "SHORT DESCRIPTION";
+const ADD_DT: &str = "ADD DT";
+const ACT_EFF_DT: &str = "ACT EFF DT";
+const TERM_DT: &str = "TERM DT";
+const ACTION_CD: &str = "ACTION CD";
+const REQUIRED: [&str; 8] = [
+    HCPC, RECID, LONG, SHORT, ADD_DT, ACT_EFF_DT, TERM_DT, ACTION_CD,
+];
+
+/// Reads the CMS HCPCS quarterly Excel file at `path`.
+///
+/// # Errors
+/// [`ImportError::Io`] when the file cannot be read, and those of
+/// [`read_hcpcs_xlsx_bytes`].
+pub fn read_hcpcs_xlsx(path: &Path) -> Result<Vec<Entry>, ImportError> {
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_hcpcs_xlsx_bytes(&path.display().to_string(), &bytes)
+}
+
+/// Reads a CMS HCPCS quarterly Excel file held in memory; `name` names it in
+/// error messages.
+///
+/// # Errors
+/// [`ImportError::BadFile`] when the bytes are not an xlsx workbook or no
+/// sheet has the HCPCS header; [`ImportError::MissingColumn`] for a missing
+/// column; [`ImportError::BadRow`] naming the sheet row and column (e.g.
+/// `AS (ADD DT)`) of a bad code, RECID, date or action code or an empty
+/// description; [`ImportError::DuplicateCode`] for a code seen twice.
+pub fn read_hcpcs_xlsx_bytes(name: &str, bytes: &[u8]) -> Result<Vec<Entry>, ImportError> {
+    let bad_file = |problem: String| ImportError::BadFile {
+        file: name.to_owned(),
+        problem,
+    };
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
+        bad_file(format!(
+            "not a readable Excel (.xlsx) workbook: {e}; give the CMS HCPCS quarterly file (HCPCyyyy_MMM_ANWEB.xlsx)"
+        ))
+    })?;
+    let sheets = workbook.sheet_names();
+    for sheet in &sheets {
+        let range = workbook
+            .worksheet_range(sheet)
+            .map_err(|e| bad_file(format!("cannot read sheet {sheet:?}: {e}")))?;
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .map(|row| {
+                row.iter()
+                    .map(|c| normalise_header(&cell_text(c)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if header.iter().any(|h| h == HCPC) && header.iter().any(|h| h == RECID) {
+            return read_sheet(name, sheet, &range, &header);
+        }
+    }
+    Err(bad_file(format!(
+        "no sheet has a header row with the columns HCPC and RECID (sheets: {}): give the CMS HCPCS quarterly file (HCPCyyyy_MMM_ANWEB.xlsx)",
+        sheets.join(", ")
+    )))
+}
+
+fn read_sheet(
+    name: &str,
+    sheet: &str,
+    range: &Range<Data>,
+    header: &[String],
+) -> Result<Vec<Entry>, ImportError> {
+    let (start_row, start_col) = range.start().unwrap_or((0, 0));
+    let file = format!("{name} [sheet {sheet}]");
+    let mut idx = [0usize; REQUIRED.len()];
+    for (slot, want) in idx.iter_mut().zip(REQUIRED) {
+        *slot =
+            header
+                .iter()
+                .position(|h| h == want)
+                .ok_or_else(|| ImportError::MissingColumn {
+                    file: file.clone(),
+                    column: want.to_owned(),
+                    found: header.join(", "),
+                })?;
+    }
+    let [i_code, i_recid, i_long, i_short, i_add, i_act_eff, i_term, i_action] = idx;
+    let column_label = |i: usize| {
+        format!(
+            "{} ({})",
+            column_letters(start_col as usize + i),
+            REQUIRED
+                .iter()
+                .find(|w| header.get(i).is_some_and(|h| h == *w))
+                .copied()
+                .unwrap_or("")
+        )
+    };
+    let mut dups = DuplicateCheck::new();
+    let mut entries = Vec::new();
+    for (r, row) in range.rows().enumerate().skip(1) {
+        let line = u64::from(start_row) + r as u64 + 1;
+        if row.iter().all(|c| cell_text(c).trim().is_empty()) {
+            continue;
+        }
+        let text = |i: usize| -> Result<String, ImportError> {
+            match row.get(i) {
+                Some(Data::Error(e)) => Err(bad_row(
+                    &file,
+                    line,
+                    column_label(i),
+                    format!("the cell holds the Excel error {e}: fix the cell in the workbook"),
+                )),
+                Some(Data::Bool(_)) | Some(Data::DurationIso(_)) => Err(bad_row(
+                    &file,
+                    line,
+                    column_label(i),
+                    "unexpected cell type: expected text",
+                )),
+                Some(c) => Ok(cell_text(c)),
+                None => Ok(String::new()),
+            }
+        };
+        let system = match text(i_recid)?.trim() {
+            "3" => CodeSystem::Hcpcs,
+            "7" => CodeSystem::Modifier,
+            other => {
+                return Err(bad_row(
+                    &file,
+                    line,
+                    column_label(i_recid),
+                    format!(
+                        "unsupported RECID {other:?}: the Excel quarterly file has 3 (procedure/supply codes) and 7 (modifiers), one row per code"
+                    ),
+                ))
+            }
+        };
+        let code_text = text(i_code)?.trim().to_ascii_uppercase();
+        let code = parse_code_field(system, &code_text, &file, line, &column_label(i_code))?;
+        dups.check(&file, line, system, code)?;
+        let long = clean_description(&text(i_long)?);
+        if long.is_empty() {
+            return Err(bad_row(
+                &file,
+                line,
+                column_label(i_long),
+                "empty long description: every code needs a description",
+            ));
+        }
+        let short = clean_description(&text(i_short)?);
+        let date = |i: usize| -> Result<_, ImportError> {
+            parse_yyyymmdd(&text(i)?).map_err(|p| bad_row(&file, line, column_label(i), p))
+        };
+        let effective = date(i_add)?;
+        let terminated = date(i_term)?;
+        date(i_act_eff)?;
+        let action = parse_action(&text(i_action)?)
+            .map_err(|p| bad_row(&file, line, column_label(i_action), p))?;
+        let short = if short.is_empty() {
+            long.clone()
+        } else {
+            short
+        };
+        entries.push(
+            Entry::new(code, system, long)
+                .with_short_description(short)
+                .with_effective(effective)
+                .with_terminated(terminated)
+                .with_action(action),
+        );
+    }
+    Ok(entries)
+}
+
+/// The text of a cell: strings as they are, whole numbers without a
+/// fraction, Excel dates as `yyyymmdd`, anything else in its display form.
+fn cell_text(c: &Data) -> String {
+    match c {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            format!("{y:04}{m:02}{d:02}")
+        }
+        Data::DateTime(dt) => dt.as_f64().to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::Error(e) => e.to_string(),
+        Data::Empty => String::new(),
+    }
+}
+
+/// Upper case, `_` as space, single spaces, trimmed.
+fn normalise_header(h: &str) -> String {
+    clean_description(&h.replace('_', " ")).to_ascii_uppercase()
+}
+
+/// The spreadsheet letters of a 0-based column index (0 → A, 26 → AA).
+fn column_letters(mut i: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_like_excel() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(44), "AS");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn cells_to_text() {
+        assert_eq!(cell_text(&Data::Float(20250930.0)), "20250930");
+        assert_eq!(cell_text(&Data::Int(7)), "7");
+        assert_eq!(cell_text(&Data::Empty), "");
+        assert_eq!(normalise_header(" act_eff  dt "), "ACT EFF DT");
+    }
+
+    #[test]
+    fn not_a_workbook() {
+        let e = read_hcpcs_xlsx_bytes("x.xlsx", b"hello").unwrap_err();
+        assert!(
+            e.to_string().starts_with("x.xlsx: not a readable Excel"),
+            "{e}"
+        );
+    }
+}
