@@ -13,6 +13,8 @@ mod entry;
 mod error;
 #[path = "src/import/common.rs"]
 mod import_common;
+#[path = "src/import/order.rs"]
+mod import_order;
 #[path = "src/import/tsv.rs"]
 mod import_tsv;
 #[path = "src/index/builder.rs"]
@@ -27,6 +29,7 @@ mod index {
 }
 mod import {
     pub(crate) use super::import_common as common;
+    pub(crate) use super::import_order as order;
     pub(crate) use super::import_tsv as tsv;
 }
 
@@ -44,6 +47,7 @@ fn main() {
         "src/index/format.rs",
         "src/import/common.rs",
         "src/import/tsv.rs",
+        "src/import/order.rs",
     ] {
         println!("cargo:rerun-if-changed={f}");
     }
@@ -70,13 +74,39 @@ fn main() {
         std::fs::write(&target, b"").expect("write OUT_DIR/embedded.idx");
         return;
     }
-    let entries = match import::tsv::load_data_dir(&dir, files) {
+    let mut entries = match import::tsv::load_data_dir(&dir, files) {
         Ok(e) => e,
         Err(e) => panic!("procode: cannot import the embedded catalog data: {e}"),
     };
+    // The ICD-10-CM release's addenda, when present, tell which codes are new
+    // in it: they are not valid before the release's first day.
+    if let Some(path) = newest_addenda(&dir.join("cms"), "icd10cm_order_addenda_") {
+        println!("cargo:rerun-if-changed={}", path.display());
+        match import::order::Addenda::from_path(import::order::IcdSet::Cm, &path) {
+            Ok(a) => {
+                a.mark_new_codes(&mut entries);
+            }
+            Err(e) => panic!("procode: cannot read {}: {e}", path.display()),
+        }
+    }
     let bytes = match index::builder::build_index(&entries) {
         Ok(b) => b,
         Err(e) => panic!("procode: cannot build the embedded catalog: {e}"),
     };
     std::fs::write(&target, bytes).expect("write OUT_DIR/embedded.idx");
+}
+
+/// The addenda file with this name prefix and the highest name, if any.
+fn newest_addenda(dir: &std::path::Path, prefix: &str) -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".txt"))
+        })
+        .collect();
+    found.sort();
+    found.pop()
 }

@@ -105,13 +105,35 @@ fn codes_in_two_systems_are_told_apart() {
 fn embedded_catalog_holds_the_default_code_sets() {
     let cat = Catalog::embedded().expect("the embedded catalog is compiled in");
     assert_eq!(cat.len(), 8_463 + 383 + 52 + 98_186);
-    for e in all_entries()
+    // Codes new in the FY2026 ICD-10-CM release are valid from 2025-10-01.
+    let addenda = procode::import::Addenda::from_path(
+        procode::import::IcdSet::Cm,
+        &common::data_dir().join("cms/icd10cm_order_addenda_2026.txt"),
+    )
+    .unwrap();
+    assert_eq!(addenda.release_effective(), Some(d("2025-10-01")));
+    let mut expected: Vec<Entry> = all_entries()
         .iter()
         .filter(|e| e.system != CodeSystem::Icd10Pcs)
-    {
+        .cloned()
+        .collect();
+    let marked = addenda.mark_new_codes(&mut expected);
+    assert_eq!(marked, addenda.new_codes().len());
+    assert!(marked > 400, "{marked}");
+    for e in &expected {
         let got = cat.lookup_code(&e.code, e.system, None).unwrap();
         assert_eq!(got.as_ref(), Some(e));
     }
+    let new = cat.lookup("Z91.0120", None, None).unwrap().unwrap();
+    assert_eq!(new.effective, Some(d("2025-10-01")));
+    assert!(cat
+        .lookup("Z91.0120", None, Some(d("2025-09-30")))
+        .unwrap()
+        .is_none());
+    assert!(cat
+        .lookup("F41.1", None, Some(d("2016-01-01")))
+        .unwrap()
+        .is_some());
     assert!(
         cat.lookup("0DTJ4ZZ", None, None).unwrap().is_none(),
         "PCS is not embedded"

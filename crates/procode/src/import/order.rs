@@ -34,6 +34,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use chrono::NaiveDate;
+
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::ImportError;
@@ -825,6 +827,42 @@ impl Addenda {
             .collect()
     }
 
+    /// The first day of the release this addenda leads to. ICD-10 releases are
+    /// fiscal years: FY N takes effect on October 1 of N − 1. The year is read
+    /// from the summary's current order-file name (`icd10cm_order_2026.txt`),
+    /// else from the addenda's own file name.
+    pub fn release_effective(&self) -> Option<NaiveDate> {
+        let names = self
+            .summary
+            .iter()
+            .map(|s| s.codes.current_file.as_str())
+            .chain(std::iter::once(self.file.as_str()));
+        names
+            .filter_map(fiscal_year_in)
+            .next()
+            .and_then(|fy| NaiveDate::from_ymd_opt(fy - 1, 10, 1))
+    }
+
+    /// Sets the effective date of every code this release added (codes
+    /// deleted and re-added, e.g. to change their header flag, existed before)
+    /// to [`Addenda::release_effective`], on entries of this addenda's system
+    /// that have no effective date yet. Returns how many entries it marked.
+    pub fn mark_new_codes(&self, entries: &mut [Entry]) -> usize {
+        let Some(day) = self.release_effective() else {
+            return 0;
+        };
+        let system = self.set.system();
+        let new: HashSet<Code> = self.new_codes().into_iter().collect();
+        let mut n = 0;
+        for e in entries.iter_mut() {
+            if e.system == system && e.effective.is_none() && new.contains(&e.code) {
+                e.effective = Some(day);
+                n += 1;
+            }
+        }
+        n
+    }
+
     fn of_kind(&self, kind: ChangeKind) -> impl Iterator<Item = &Entry> {
         self.records
             .iter()
@@ -1160,4 +1198,15 @@ mod tests {
             "Cholera due to Vibrio cholerae 01, biovar cholerae"
         );
     }
+}
+
+/// The fiscal year named in a file name: its last run of four digits between
+/// 2000 and 2099.
+fn fiscal_year_in(name: &str) -> Option<i32> {
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    file.as_bytes().windows(4).rev().find_map(|w| {
+        let s = std::str::from_utf8(w).ok()?;
+        let y: i32 = s.parse().ok()?;
+        (s.bytes().all(|b| b.is_ascii_digit()) && (2000..2100).contains(&y)).then_some(y)
+    })
 }
