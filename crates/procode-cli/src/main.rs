@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use procode::billing::{readiness, Currency, Document, FeeSchedule, MoneyError, Pricing};
 use procode::{Catalog, CodeSystem, Entry, SearchOptions};
 
 mod build;
@@ -65,6 +66,24 @@ enum Command {
     },
     /// Build an index file from code-set sources.
     Build(build::BuildArgs),
+    /// Insurance readiness of a billing document (service, session or invoice
+    /// JSON): lists every problem that would get a claim rejected. Exits with
+    /// status 1 when there are problems.
+    Check {
+        /// The document's JSON file.
+        file: PathBuf,
+        /// A default fee schedule (CSV, or TSV by extension).
+        #[arg(long, value_name = "FILE")]
+        fee_schedule: Vec<PathBuf>,
+        /// A payer's fee schedule: PAYER=FILE.
+        #[arg(long, value_name = "PAYER=FILE")]
+        payer_schedule: Vec<String>,
+        /// Currency of the fee schedules.
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        #[command(flatten)]
+        cat: CatalogArgs,
+    },
 }
 
 fn parse_system(s: Option<&str>) -> Result<Option<CodeSystem>, String> {
@@ -169,6 +188,64 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Build(args) => {
             let report = build::run(&args)?;
             emit(report)?;
+        }
+        Command::Check {
+            file,
+            fee_schedule,
+            payer_schedule,
+            currency,
+            cat,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let doc: Document = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: not a procode document: {e}", file.display()))?;
+            let currency: Currency = currency.parse().map_err(|e: MoneyError| e.to_string())?;
+            let mut schedules = Vec::new();
+            for (i, p) in fee_schedule.iter().enumerate() {
+                schedules.push(
+                    FeeSchedule::from_path(format!("default-{}", i + 1), None, currency, p)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+            for spec in &payer_schedule {
+                let (payer, p) = spec
+                    .split_once('=')
+                    .ok_or_else(|| format!("--payer-schedule {spec:?}: expected PAYER=FILE"))?;
+                schedules.push(
+                    FeeSchedule::from_path(payer, Some(payer.to_owned()), currency, p.as_ref())
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+            let catalog = open_catalog(&cat)?;
+            let pricing = (!schedules.is_empty()).then(|| Pricing::new(&schedules));
+            let problems = readiness(&doc, &catalog, pricing);
+            if cat.json {
+                let v: Vec<_> = problems
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "code": p.code.as_str(),
+                            "line_id": p.line_id,
+                            "message": p.message,
+                        })
+                    })
+                    .collect();
+                emit(serde_json::Value::Array(v).to_string())?;
+            } else if problems.is_empty() {
+                emit(format!("{}: ready", file.display()))?;
+            } else {
+                for p in &problems {
+                    emit(p.to_string())?;
+                }
+            }
+            if !problems.is_empty() {
+                return Err(format!(
+                    "{}: {} problem(s) would get the claim rejected",
+                    file.display(),
+                    problems.len()
+                ));
+            }
         }
     }
     Ok(())

@@ -168,3 +168,108 @@ fn build_writes_an_index_that_search_uses() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("truncated"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const INVOICE: &str = r#"{
+  "kind": "invoice", "id": "INV-7", "session_id": "S-1", "date": "2025-03-03",
+  "state": "sent", "price": {"amount": "120.00", "currency": "USD"}, "payer_id": "AETNA",
+  "lines": [{
+    "id": "L1", "system": "hcpcs", "code": "H0004", "provenance": "catalog",
+    "official_description": "Behavioral health counseling and therapy, per 15 minutes",
+    "description": "Counseling, per 15 minutes", "units": 4, "modifiers": ["HO"],
+    "diagnoses": ["F411"], "place_of_service": "11", "date_of_service": "2025-03-03",
+    "rate": {"per_unit": "30.125", "source": {"kind": "payer_schedule", "schedule_id": "AETNA-2025", "entry": "H0004:HO"}}
+  }],
+  "next_line": 2, "payments": [], "version": 1, "sent_version": 1,
+  "needs_resend": false, "total": {"amount": "120.50", "currency": "USD"},
+  "balance": {"amount": "120.50", "currency": "USD"}, "audit": []
+}"#;
+
+#[test]
+fn check_reports_readiness_of_a_document() {
+    let dir = std::env::temp_dir().join(format!("procode-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ready = dir.join("ready.json");
+    std::fs::write(&ready, INVOICE).unwrap();
+    let out = procode(&["check", ready.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ready"));
+
+    // A header diagnosis and an unassigned place of service: rejected, named.
+    let mut v: serde_json::Value = serde_json::from_str(INVOICE).unwrap();
+    v["lines"][0]["diagnoses"] = serde_json::json!(["F41"]);
+    v["lines"][0]["place_of_service"] = serde_json::json!("30");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, v.to_string()).unwrap();
+    let out = procode(&["check", bad.to_str().unwrap(), "--json"]);
+    assert!(!out.status.success());
+    let problems: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = problems
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"DIAGNOSIS_NOT_BILLABLE"), "{codes:?}");
+    assert!(codes.contains(&"INVALID_PLACE_OF_SERVICE"), "{codes:?}");
+    assert!(problems[0]["line_id"] == "L1");
+
+    let garbage = dir.join("garbage.json");
+    std::fs::write(&garbage, "{\"kind\": \"invoice\"").unwrap();
+    let out = procode(&["check", garbage.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a procode document"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn build_accepts_cms_originals_and_mapped_files() {
+    let data = data_dir();
+    let dir = std::env::temp_dir().join(format!("procode-build-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let custom = dir.join("custom.csv");
+    std::fs::write(
+        &custom,
+        "Code,Name\nINTAKE1,\"Intake call, new client\"\nGRP2,Group session\n",
+    )
+    .unwrap();
+    let idx = dir.join("mix.idx");
+    let out = procode(&[
+        "build",
+        "--out",
+        idx.to_str().unwrap(),
+        "--order",
+        &format!("cm={}", data.join("cms/icd10cm_order_2026.txt").display()),
+        "--hcpcs-xlsx",
+        data.join("cms/HCPC2025_OCT_ANWEB.xlsx").to_str().unwrap(),
+        "--mapped",
+        &format!("{}:custom:Code:Name", custom.display()),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cat = ["--catalog", idx.to_str().unwrap(), "--json"];
+    let v = ok_json(&[&["lookup", "INTAKE1"][..], &cat[..]].concat());
+    assert_eq!(v["description"], "Intake call, new client");
+    assert_eq!(v["system"], "custom");
+    let v = ok_json(&[&["lookup", "G0438"][..], &cat[..]].concat());
+    assert_eq!(v["effective"], "2011-01-01");
+    let v = ok_json(&[&["lookup", "F41.1"][..], &cat[..]].concat());
+    assert_eq!(v["description"], "Generalized anxiety disorder");
+    // Bad mapping: a clear error naming the column.
+    let out = procode(&[
+        "build",
+        "--out",
+        idx.to_str().unwrap(),
+        "--mapped",
+        &format!("{}:custom:Kode:Name", custom.display()),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Kode"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
