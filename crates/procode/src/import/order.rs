@@ -1145,6 +1145,17 @@ fn insertion_index(
     }
 }
 
+/// The fiscal year named in a file name: its last run of four digits between
+/// 2000 and 2099.
+fn fiscal_year_in(name: &str) -> Option<i32> {
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    file.as_bytes().windows(4).rev().find_map(|w| {
+        let s = std::str::from_utf8(w).ok()?;
+        let y: i32 = s.parse().ok()?;
+        (s.bytes().all(|b| b.is_ascii_digit()) && (2000..2100).contains(&y)).then_some(y)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1198,15 +1209,4 @@ mod tests {
             "Cholera due to Vibrio cholerae 01, biovar cholerae"
         );
     }
-}
-
-/// The fiscal year named in a file name: its last run of four digits between
-/// 2000 and 2099.
-fn fiscal_year_in(name: &str) -> Option<i32> {
-    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    file.as_bytes().windows(4).rev().find_map(|w| {
-        let s = std::str::from_utf8(w).ok()?;
-        let y: i32 = s.parse().ok()?;
-        (s.bytes().all(|b| b.is_ascii_digit()) && (2000..2100).contains(&y)).then_some(y)
-    })
 }
