@@ -1,7 +1,8 @@
 //! The code catalog: an immutable index plus an optional practice overlay, with
 //! exact lookup and one typeahead search.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -196,13 +197,6 @@ static EMBEDDED: OnceLock<std::result::Result<Catalog, String>> = OnceLock::new(
 
 /// The embedded default catalog's bytes (empty when the build found no data).
 static EMBEDDED_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded.idx"));
-
-/// One query word's match sets within a candidate list.
-struct Cand {
-    id: u32,
-    words: u64,
-    exact: u64,
-}
 
 impl Catalog {
     fn new(index: Index) -> Catalog {
@@ -560,6 +554,12 @@ impl Catalog {
 
     /// Ranked word matches from the base index: the best `limit` by
     /// (exact matches, id) plus every matching favourite.
+    ///
+    /// Entry ids follow the tie-break order (shorter description, then code),
+    /// so the candidates come out of a leapfrog intersection of the words'
+    /// posting unions already in rank order within each exact-match count:
+    /// the walk stops as soon as `limit` candidates with the most exact
+    /// matches possible are found.
     fn base_word_hits(
         &self,
         expanded: &[(Vec<u64>, Option<u64>)],
@@ -567,84 +567,71 @@ impl Catalog {
         out: &mut Vec<(u32, bool, Entry)>,
     ) -> Result<()> {
         let idx = &self.index;
-        // Drive with the word whose postings are smallest.
-        let mut sizes: Vec<(usize, usize)> = Vec::with_capacity(expanded.len());
-        let mut buf = Vec::new();
-        let mut lists: Vec<Vec<Vec<u32>>> = Vec::with_capacity(expanded.len());
-        for (i, (terms, _)) in expanded.iter().enumerate() {
-            let mut per = Vec::with_capacity(terms.len());
-            let mut n = 0;
+        let n = idx.len();
+        let mut sets: Vec<(usize, Union<'_>, Option<Cursor<'_>>)> = Vec::new();
+        for (terms, exact) in expanded {
+            let mut lists = Vec::with_capacity(terms.len());
+            let mut bytes = 0;
             for &t in terms {
-                buf.clear();
-                idx.postings_into(t, &mut buf)?;
-                n += buf.len();
-                per.push(std::mem::take(&mut buf));
+                let l = idx.posting_bytes(t)?;
+                bytes += l.len();
+                lists.push(Cursor::new(l));
             }
-            lists.push(per);
-            sizes.push((n, i));
+            let exact = exact
+                .map(|t| idx.posting_bytes(t).map(Cursor::new))
+                .transpose()?;
+            sets.push((bytes, Union::new(lists, n)?, exact));
         }
-        sizes.sort_unstable();
-        let driver = sizes[0].1;
-        let mut ids: Vec<u32> = if lists[driver].len() == 1 {
-            lists[driver][0].clone()
-        } else {
-            let mut v: Vec<u32> = lists[driver].iter().flatten().copied().collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        if let Some(d) = opts.as_of {
-            let mut keep = Vec::with_capacity(ids.len());
-            for id in ids {
-                let m = idx.meta(id)?;
-                if m.valid_on(d) && opts.system.is_none_or(|s| s == m.system) {
-                    keep.push(id);
-                }
-            }
-            ids = keep;
-        } else if let Some(s) = opts.system {
-            let mut keep = Vec::with_capacity(ids.len());
-            for id in ids {
-                if idx.meta(id)?.system == s {
-                    keep.push(id);
-                }
-            }
-            ids = keep;
-        }
-        let mut cands: Vec<Cand> = ids
-            .into_iter()
-            .map(|id| Cand {
-                id,
-                words: 0,
-                exact: 0,
-            })
-            .collect();
-        for (w, (terms, exact)) in expanded.iter().enumerate() {
-            let bit = 1u64 << w;
-            for (list, &t) in lists[w].iter().zip(terms) {
-                let is_exact = *exact == Some(t);
-                mark(&mut cands, list, bit, is_exact);
-            }
-        }
-        let all = if expanded.len() == 64 {
-            u64::MAX
-        } else {
-            (1u64 << expanded.len()) - 1
-        };
-        let max_exact = expanded.iter().filter(|(_, e)| e.is_some()).count();
+        // Smallest first: it proposes candidates, the others confirm them.
+        sets.sort_by_key(|s| s.0);
+        let max_exact = sets.iter().filter(|s| s.2.is_some()).count();
         let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); max_exact + 1];
         let fav = &self.favourite_ids;
-        for c in cands.iter().filter(|c| c.words == all) {
-            let ex = c.exact.count_ones() as usize;
-            if !fav.is_empty() && fav.binary_search(&c.id).is_ok() {
-                out.push((ex as u32, true, idx.entry(c.id)?));
-                continue;
-            }
-            if buckets[ex].len() < opts.limit {
-                buckets[ex].push(c.id);
-                if ex == max_exact && buckets[ex].len() == opts.limit && fav.is_empty() {
-                    break;
+        let mut id = 0u32;
+        'walk: loop {
+            // Leapfrog: raise `id` until every word's union holds it.
+            let mut agreed = 0;
+            let mut w = 0;
+            while agreed < sets.len() {
+                match sets[w].1.seek(id, n)? {
+                    None => break 'walk,
+                    Some(x) if x == id => agreed += 1,
+                    Some(x) => {
+                        id = x;
+                        agreed = 1;
+                    }
                 }
+                w = (w + 1) % sets.len();
+            }
+            let keep = match (opts.system, opts.as_of) {
+                (None, None) => true,
+                _ => {
+                    let m = idx.meta(id)?;
+                    opts.system.is_none_or(|s| s == m.system)
+                        && opts.as_of.is_none_or(|d| m.valid_on(d))
+                }
+            };
+            if keep {
+                let mut ex = 0;
+                for s in sets.iter_mut() {
+                    if let Some(c) = &mut s.2 {
+                        if c.seek(id, n)? == Some(id) {
+                            ex += 1;
+                        }
+                    }
+                }
+                if !fav.is_empty() && fav.binary_search(&id).is_ok() {
+                    out.push((ex as u32, true, idx.entry(id)?));
+                } else if buckets[ex].len() < opts.limit {
+                    buckets[ex].push(id);
+                    if ex == max_exact && buckets[ex].len() == opts.limit && fav.is_empty() {
+                        break;
+                    }
+                }
+            }
+            match id.checked_add(1) {
+                Some(next) => id = next,
+                None => break,
             }
         }
         let mut taken = 0;
@@ -661,34 +648,92 @@ impl Catalog {
     }
 }
 
-/// Marks the candidates (sorted by id) found in `list` (sorted) with `bit`.
-fn mark(cands: &mut [Cand], list: &[u32], bit: u64, exact: bool) {
-    let (mut i, mut j) = (0usize, 0usize);
-    while i < cands.len() && j < list.len() {
-        let (a, b) = (cands[i].id, list[j]);
-        if a < b {
-            // Gallop through the candidates.
-            let mut step = 1;
-            while i + step < cands.len() && cands[i + step].id < b {
-                i += step;
-                step *= 2;
-            }
-            i += 1;
-        } else if a > b {
-            let mut step = 1;
-            while j + step < list.len() && list[j + step] < a {
-                j += step;
-                step *= 2;
-            }
-            j += 1;
-        } else {
-            cands[i].words |= bit;
-            if exact {
-                cands[i].exact |= bit;
-            }
-            i += 1;
-            j += 1;
+/// A cursor over one posting list (ascending entry ids, delta varints).
+struct Cursor<'a> {
+    data: &'a [u8],
+    pos: usize,
+    cur: Option<u32>,
+    started: bool,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(data: &'a [u8]) -> Cursor<'a> {
+        Cursor {
+            data,
+            pos: 0,
+            cur: None,
+            started: false,
         }
+    }
+
+    /// Moves to the next id; `None` at the end.
+    fn advance(&mut self, n: u32) -> Result<Option<u32>> {
+        if self.pos >= self.data.len() {
+            self.cur = None;
+            self.started = true;
+            return Ok(None);
+        }
+        let bad = || CatalogError::Corrupt {
+            what: "a posting list is malformed".into(),
+        };
+        let d = text::get_varint(self.data, &mut self.pos).ok_or_else(bad)?;
+        let id = match (self.started, self.cur) {
+            (false, _) => d,
+            (true, Some(c)) if d > 0 => u64::from(c) + d,
+            _ => return Err(bad()),
+        };
+        if id >= u64::from(n) {
+            return Err(bad());
+        }
+        self.started = true;
+        self.cur = Some(id as u32);
+        Ok(self.cur)
+    }
+
+    /// The smallest id at or after `target`.
+    fn seek(&mut self, target: u32, n: u32) -> Result<Option<u32>> {
+        if !self.started {
+            self.advance(n)?;
+        }
+        while let Some(c) = self.cur {
+            if c >= target {
+                return Ok(Some(c));
+            }
+            self.advance(n)?;
+        }
+        Ok(None)
+    }
+}
+
+/// The union of a word's posting lists, walked in ascending id order.
+struct Union<'a> {
+    cursors: Vec<Cursor<'a>>,
+    heap: BinaryHeap<Reverse<(u32, usize)>>,
+}
+
+impl<'a> Union<'a> {
+    fn new(mut cursors: Vec<Cursor<'a>>, n: u32) -> Result<Union<'a>> {
+        let mut heap = BinaryHeap::with_capacity(cursors.len());
+        for (i, c) in cursors.iter_mut().enumerate() {
+            if let Some(id) = c.advance(n)? {
+                heap.push(Reverse((id, i)));
+            }
+        }
+        Ok(Union { cursors, heap })
+    }
+
+    /// The smallest id at or after `target` in any of the lists.
+    fn seek(&mut self, target: u32, n: u32) -> Result<Option<u32>> {
+        while let Some(&Reverse((id, i))) = self.heap.peek() {
+            if id >= target {
+                return Ok(Some(id));
+            }
+            self.heap.pop();
+            if let Some(next) = self.cursors[i].seek(target, n)? {
+                self.heap.push(Reverse((next, i)));
+            }
+        }
+        Ok(None)
     }
 }
 

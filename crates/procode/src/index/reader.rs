@@ -422,30 +422,14 @@ impl Index {
         })
     }
 
-    /// Decodes the posting list of a term into `out` (ascending entry ids).
-    pub(crate) fn postings_into(&self, term: u64, out: &mut Vec<u32>) -> Result<()> {
+    /// The encoded posting list of a term.
+    pub(crate) fn posting_bytes(&self, term: u64) -> Result<&[u8]> {
         let offs = self.sec(&self.posting_offsets);
         let t = usize::try_from(term).unwrap_or(usize::MAX);
         let bad = || corrupt(format!("posting list {term} is malformed"));
         let a = u32_at(offs, t.saturating_mul(4)).ok_or_else(bad)? as usize;
         let b = u32_at(offs, t.saturating_mul(4) + 4).ok_or_else(bad)? as usize;
-        let list = self.sec(&self.postings).get(a..b).ok_or_else(bad)?;
-        let mut pos = 0;
-        let mut id = 0u64;
-        let mut first = true;
-        while pos < list.len() {
-            let d = text::get_varint(list, &mut pos).ok_or_else(bad)?;
-            id = if first {
-                d
-            } else {
-                id.checked_add(d).ok_or_else(bad)?
-            };
-            first = false;
-            if id >= u64::from(self.entry_count) {
-                return Err(bad());
-            }
-            out.push(id as u32);
-        }
-        Ok(())
+        self.sec(&self.postings).get(a..b).ok_or_else(bad)
     }
+
 }
