@@ -138,6 +138,7 @@ impl Overlay {
     /// Adds a practice code. A code already in the overlay for the same system
     /// is an error.
     pub fn add_custom(&mut self, entry: Entry) -> Result<()> {
+        crate::index::check_entry(&entry)?;
         let key = format::code_key(entry.code.as_bytes(), entry.system.to_u8());
         if self.custom.contains_key(&key) {
             return Err(CatalogError::DuplicateCode {
@@ -325,8 +326,11 @@ impl Catalog {
     }
 
     fn base_id(&self, code: &Code, system: CodeSystem) -> Result<Option<u32>> {
-        let key = format::code_key(code.as_bytes(), system.to_u8());
-        Ok(self.index.codes()?.get(key).map(|v| v as u32))
+        let mut key = [0u8; crate::code::MAX_CODE_LEN + 2];
+        let len = code.as_bytes().len();
+        key[..len].copy_from_slice(code.as_bytes());
+        key[len + 1] = system.to_u8();
+        Ok(self.index.codes()?.get(&key[..len + 2]).map(|v| v as u32))
     }
 
     /// Exact lookup after normalisation (`"f41.1"`, `"F411"` and `" F41.1 "` are
@@ -344,7 +348,15 @@ impl Catalog {
         if let Some(system) = system {
             return self.lookup_code(&code, system, as_of);
         }
-        Ok(self.lookup_all(&code, as_of)?.into_iter().next())
+        // Only systems whose codes can have this shape need a look.
+        for s in CodeSystem::ALL {
+            if code.fits(s) {
+                if let Some(e) = self.lookup_code(&code, s, as_of)? {
+                    return Ok(Some(e));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// Exact lookup of a parsed code in one system.
@@ -367,11 +379,35 @@ impl Catalog {
 
     /// Every entry with this code, in system order.
     pub fn lookup_all(&self, code: &Code, as_of: Option<NaiveDate>) -> Result<Vec<Entry>> {
+        let mut lo = [0u8; crate::code::MAX_CODE_LEN + 1];
+        let len = code.as_bytes().len();
+        lo[..len].copy_from_slice(code.as_bytes());
+        let mut hi = lo;
+        hi[len] = 1;
         let mut out = Vec::new();
-        for s in CodeSystem::ALL {
-            if let Some(e) = self.lookup_code(code, s, as_of)? {
+        let mut stream = self
+            .index
+            .codes()?
+            .range()
+            .ge(&lo[..=len])
+            .lt(&hi[..=len])
+            .into_stream();
+        while let Some((_, id)) = stream.next() {
+            let e = self.index.entry(id as u32)?;
+            if as_of.is_none_or(|d| e.is_valid_on(d)) {
                 out.push(e);
             }
+        }
+        if !self.overlay.custom.is_empty() {
+            for s in CodeSystem::ALL {
+                let key = format::code_key(code.as_bytes(), s.to_u8());
+                if let Some(e) = self.overlay.custom.get(&key) {
+                    if as_of.is_none_or(|d| e.is_valid_on(d)) {
+                        out.push(e.clone());
+                    }
+                }
+            }
+            out.sort_by_key(|e| e.system);
         }
         Ok(out)
     }
@@ -438,7 +474,7 @@ impl Catalog {
             *last += 1;
         }
         let keep_sys = |tag: u8| opts.system.is_none_or(|s| s.to_u8() == tag);
-        let mut out: Vec<(Vec<u8>, Entry)> = Vec::new();
+        let mut out: Vec<Entry> = Vec::with_capacity(opts.limit.min(64));
         let mut stream = self.index.codes()?.range().ge(&lo).lt(&hi).into_stream();
         while let Some((key, id)) = stream.next() {
             if out.len() >= opts.limit {
@@ -453,18 +489,19 @@ impl Catalog {
                     continue;
                 }
             }
-            out.push((key.to_vec(), self.index.entry(id)?));
+            out.push(self.index.entry(id)?);
         }
         if !self.overlay.custom.is_empty() {
-            for (k, e) in self.overlay.custom.range(lo..hi) {
+            for e in self.overlay.custom.range(lo..hi).map(|(_, e)| e) {
                 if keep_sys(e.system.to_u8()) && opts.as_of.is_none_or(|d| e.is_valid_on(d)) {
-                    out.push((k.clone(), e.clone()));
+                    out.push(e.clone());
                 }
             }
-            out.sort_by(|a, b| a.0.cmp(&b.0));
+            // (code, system) order is the order of the code keys.
+            out.sort_by_key(|e| (e.code, e.system));
             out.truncate(opts.limit);
         }
-        Ok(out.into_iter().map(|(_, e)| e).collect())
+        Ok(out)
     }
 
     /// The term numbers a query word expands to, and its exact term if any.

@@ -70,6 +70,12 @@ pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 /// end early or the value overflows 64 bits.
 #[inline]
 pub(crate) fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    // Most varints in an index are one byte.
+    let first = *buf.get(*pos)?;
+    if first < 0x80 {
+        *pos += 1;
+        return Some(u64::from(first));
+    }
     let mut v = 0u64;
     let mut shift = 0u32;
     loop {

@@ -86,6 +86,12 @@ fn check_entry(e: &Entry) -> Result<()> {
         system: e.system,
         problem,
     };
+    if !e.code.fits(e.system) {
+        return Err(bad(format!(
+            "not a valid code: expected {}",
+            e.system.expected_shape()
+        )));
+    }
     if let (Some(a), Some(t)) = (e.effective, e.terminated) {
         if t < a {
             return Err(bad(format!(
@@ -133,6 +139,11 @@ impl Writer {
 
 fn fst_err(e: fst::Error) -> CatalogError {
     CatalogError::Fst(e.to_string())
+}
+
+#[allow(dead_code)] // used by the library, not by build.rs
+pub(crate) fn check_entry_pub(e: &Entry) -> Result<()> {
+    check_entry(e)
 }
 
 pub(crate) fn build_index(entries: &[Entry]) -> Result<Vec<u8>> {

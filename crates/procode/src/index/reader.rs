@@ -82,10 +82,12 @@ pub(crate) struct Index {
     token_offsets: Range<usize>,
     tokens: Range<usize>,
     entry_count: u32,
-    token_count: u32,
     size: u64,
     /// Checksums of the two fst sections still to verify on first use.
     pending: [(u64, OnceLock<bool>); 2],
+    /// Whether the token dictionary is valid UTF-8 cut on character
+    /// boundaries (checked once, before the first description is decoded).
+    tokens_utf8: OnceLock<bool>,
 }
 
 impl fmt::Debug for Index {
@@ -258,7 +260,6 @@ impl Index {
         if token_offsets.len() % 4 != 0 || token_offsets.is_empty() {
             return Err(corrupt("token offsets have a bad size"));
         }
-        let token_count = (token_offsets.len() / 4 - 1) as u32;
         Ok(Index {
             codes,
             words,
@@ -269,10 +270,10 @@ impl Index {
             token_offsets,
             tokens,
             entry_count: entry_count as u32,
-            token_count,
             size: file_len,
             store,
             pending: [(sums[0], lazy_check(verify)), (sums[1], lazy_check(verify))],
+            tokens_utf8: OnceLock::new(),
         })
     }
 
@@ -358,28 +359,51 @@ impl Index {
         ))
     }
 
-    fn token(&self, t: u32) -> Result<&[u8]> {
-        if t >= self.token_count {
-            return Err(corrupt(format!("token {t} is out of range")));
-        }
-        let offs = self.sec(&self.token_offsets);
-        let (a, b) = (
-            u32_at(offs, t as usize * 4).unwrap_or(0) as usize,
-            u32_at(offs, t as usize * 4 + 4).unwrap_or(0) as usize,
-        );
-        self.sec(&self.tokens)
-            .get(a..b)
-            .ok_or_else(|| corrupt(format!("token {t} lies outside the dictionary")))
+    /// Whether every token of the dictionary is valid UTF-8: the whole
+    /// dictionary is, and every offset is in order and on a character boundary.
+    fn tokens_are_utf8(&self) -> bool {
+        *self.tokens_utf8.get_or_init(|| {
+            let Ok(toks) = std::str::from_utf8(self.sec(&self.tokens)) else {
+                return false;
+            };
+            let mut prev = 0usize;
+            for o in self.sec(&self.token_offsets).chunks_exact(4) {
+                let o = u32::from_le_bytes([o[0], o[1], o[2], o[3]]) as usize;
+                if o < prev || !toks.is_char_boundary(o) {
+                    return false;
+                }
+                prev = o;
+            }
+            true
+        })
     }
 
-    fn read_text(&self, blob: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<()> {
+    /// Decodes one description at `*pos` (token count, then token ids),
+    /// advancing `*pos`.
+    fn read_text(&self, blob: &[u8], pos: &mut usize) -> Result<String> {
         let bad = || corrupt("description text is malformed");
-        let n = text::get_varint(blob, pos).ok_or_else(bad)?;
-        for _ in 0..n {
-            let t = text::get_varint(blob, pos).ok_or_else(bad)?;
-            out.extend_from_slice(self.token(u32::try_from(t).map_err(|_| bad())?)?);
+        if !self.tokens_are_utf8() {
+            return Err(corrupt("the token dictionary is not UTF-8"));
         }
-        Ok(())
+        let offs = self.sec(&self.token_offsets);
+        let toks = self.sec(&self.tokens);
+        let n = text::get_varint(blob, pos).ok_or_else(bad)?;
+        let mut out = String::with_capacity((n as usize).min(1024) * 8);
+        for _ in 0..n {
+            let t = text::get_varint(blob, pos).ok_or_else(bad)? as usize;
+            let at = t.checked_mul(4).ok_or_else(bad)?;
+            let (Some(a), Some(b)) = (u32_at(offs, at), u32_at(offs, at + 4)) else {
+                return Err(bad());
+            };
+            let tok = toks.get(a as usize..b as usize).ok_or_else(bad)?;
+            // SAFETY: `tokens_are_utf8` checked that the dictionary is UTF-8
+            // and that every offset (so `a` and `b`) is on a character
+            // boundary, so the token is valid UTF-8. The bytes are immutable
+            // for the index's lifetime (owned, static, or a read-only map of
+            // a file that procode only ever replaces by rename).
+            out.push_str(unsafe { std::str::from_utf8_unchecked(tok) });
+        }
+        Ok(out)
     }
 
     /// The code of an entry, without decoding its descriptions.
@@ -399,16 +423,11 @@ impl Index {
         let flags = r[1];
         let code = self.code(id)?;
         let blob = self.sec(&self.text);
-        let mut buf = Vec::new();
-        self.read_text(blob, &mut pos, &mut buf)?;
-        let bad_utf8 = |_| corrupt(format!("entry {id} has a description that is not UTF-8"));
-        let description = String::from_utf8(buf).map_err(bad_utf8)?;
+        let description = self.read_text(blob, &mut pos)?;
         let short_description = if flags & format::F_SHORT_SAME != 0 {
             description.clone()
         } else {
-            let mut buf = Vec::new();
-            self.read_text(blob, &mut pos, &mut buf)?;
-            String::from_utf8(buf).map_err(bad_utf8)?
+            self.read_text(blob, &mut pos)?
         };
         Ok(Entry {
             code,
@@ -431,5 +450,4 @@ impl Index {
         let b = u32_at(offs, t.saturating_mul(4) + 4).ok_or_else(bad)? as usize;
         self.sec(&self.postings).get(a..b).ok_or_else(bad)
     }
-
 }
