@@ -58,6 +58,9 @@ fn benches(c: &mut Criterion) {
         g.bench_function("sorted Vec<String>", |b| {
             b.iter(|| black_box(fx.sorted.prefix(black_box(prefix))))
         });
+        g.bench_function("sorted Vec<Entry>", |b| {
+            b.iter(|| black_box(fx.sorted_entries.prefix(black_box(prefix))))
+        });
         g.finish();
     }
 

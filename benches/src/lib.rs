@@ -313,6 +313,34 @@ impl SortedCodes {
     }
 }
 
+/// A second sorted-`Vec` peer that returns what procode returns: every entry of
+/// the catalog sorted by `(code, system)`, the first [`TOP`] matches cloned into
+/// owned [`Entry`] values (descriptions included).
+#[derive(Debug, Clone)]
+pub struct SortedEntries {
+    entries: Vec<Entry>,
+}
+
+impl SortedEntries {
+    /// Clones and sorts `entries`.
+    pub fn new(entries: &[Entry]) -> SortedEntries {
+        let mut entries = entries.to_vec();
+        entries.sort_unstable_by_key(|e| (e.code, e.system));
+        SortedEntries { entries }
+    }
+
+    /// The first [`TOP`] entries whose code starts with `prefix`, cloned.
+    pub fn prefix(&self, prefix: &str) -> Vec<Entry> {
+        let start = self.entries.partition_point(|e| e.code.as_str() < prefix);
+        self.entries[start..]
+            .iter()
+            .take_while(|e| e.code.as_str().starts_with(prefix))
+            .take(TOP)
+            .cloned()
+            .collect()
+    }
+}
+
 /// `LOOKUP_COUNT` real codes spread evenly over the catalog, as normalised code
 /// strings with their system.
 pub fn lookup_set(entries: &[Entry]) -> Vec<(String, CodeSystem)> {
@@ -348,6 +376,8 @@ pub struct Fixture {
     pub sqlite: Sqlite,
     /// The sorted codes of the large catalog.
     pub sorted: SortedCodes,
+    /// The sorted entries of the large catalog.
+    pub sorted_entries: SortedEntries,
     /// The codes the exact-lookup benchmark rotates through.
     pub lookups: Vec<(String, CodeSystem)>,
     /// The same codes parsed, for [`Catalog::lookup_code`].
@@ -369,6 +399,7 @@ impl Fixture {
         let sqlite_file = TempFile::new("large.sqlite");
         let sqlite = Sqlite::build_file(sqlite_file.path(), &entries);
         let sorted = SortedCodes::new(&entries);
+        let sorted_entries = SortedEntries::new(&entries);
         let lookups = lookup_set(&entries);
         let parsed_lookups = lookups
             .iter()
@@ -384,6 +415,7 @@ impl Fixture {
             sqlite_file,
             sqlite,
             sorted,
+            sorted_entries,
             lookups,
             parsed_lookups,
         }
@@ -437,6 +469,12 @@ mod tests {
         let p: Vec<String> = db.prefix("G04").into_iter().map(|r| r.code).collect();
         assert_eq!(p, ["G0402", "G0438"]);
         assert_eq!(SortedCodes::new(&entries).prefix("G04"), p);
+        let e: Vec<String> = SortedEntries::new(&entries)
+            .prefix("G04")
+            .into_iter()
+            .map(|e| e.code.as_str().to_owned())
+            .collect();
+        assert_eq!(e, p);
         let w: Vec<String> = db
             .words(&Sqlite::match_expr("diab mell"))
             .into_iter()
