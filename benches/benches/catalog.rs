@@ -1,0 +1,131 @@
+//! Criterion benchmarks of SPEC §4: every procode figure beside its peer, in the
+//! same run, on the same data (HCPCS + ICD-10-CM + ICD-10-PCS) and queries.
+//!
+//! `cargo bench -p procode-benches` runs them all; `cargo bench -p
+//! procode-benches -- lookup` runs one group.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use procode::{Catalog, SearchOptions, Verify};
+use procode_benches::{
+    build_from_tsvs, parse_tsvs, Fixture, Sqlite, LARGE, PREFIX_QUERIES, SMALL, TOP, TYPO_QUERIES,
+    WORD_QUERIES,
+};
+
+fn benches(c: &mut Criterion) {
+    let fx = Fixture::load();
+    let opts = SearchOptions::default().limit(TOP);
+
+    {
+        let mut g = c.benchmark_group("lookup");
+        let n = fx.lookups.len();
+        g.bench_function("procode lookup(&str)", |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % n;
+                let (code, sys) = &fx.lookups[i];
+                black_box(fx.catalog.lookup(code, Some(*sys), None).unwrap())
+            })
+        });
+        g.bench_function("procode lookup_code(&Code)", |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % n;
+                let (code, sys) = &fx.parsed_lookups[i];
+                black_box(fx.catalog.lookup_code(code, *sys, None).unwrap())
+            })
+        });
+        g.bench_function("sqlite primary key", |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % n;
+                let (code, sys) = &fx.lookups[i];
+                black_box(fx.sqlite.lookup(code, *sys))
+            })
+        });
+        g.finish();
+    }
+
+    for (query, prefix) in PREFIX_QUERIES {
+        let mut g = c.benchmark_group(format!("prefix {prefix}"));
+        g.bench_function("procode search", |b| {
+            b.iter(|| black_box(fx.catalog.search(black_box(query), &opts).unwrap()))
+        });
+        g.bench_function("sqlite range", |b| {
+            b.iter(|| black_box(fx.sqlite.prefix(black_box(prefix))))
+        });
+        g.bench_function("sorted Vec<String>", |b| {
+            b.iter(|| black_box(fx.sorted.prefix(black_box(prefix))))
+        });
+        g.bench_function("sorted Vec<Entry>", |b| {
+            b.iter(|| black_box(fx.sorted_entries.prefix(black_box(prefix))))
+        });
+        g.finish();
+    }
+
+    for query in WORD_QUERIES {
+        let mut g = c.benchmark_group(format!("words {query}"));
+        g.bench_function("procode search", |b| {
+            b.iter(|| black_box(fx.catalog.search(black_box(query), &opts).unwrap()))
+        });
+        let expr = Sqlite::match_expr(query);
+        g.bench_function("sqlite fts5", |b| {
+            b.iter(|| black_box(fx.sqlite.words(black_box(&expr))))
+        });
+        g.finish();
+    }
+
+    {
+        let mut g = c.benchmark_group("typo");
+        for query in TYPO_QUERIES {
+            g.bench_function(*query, |b| {
+                b.iter(|| black_box(fx.catalog.search(black_box(query), &opts).unwrap()))
+            });
+        }
+        g.finish();
+    }
+
+    {
+        let mut g = c.benchmark_group("build");
+        g.sample_size(10);
+        g.bench_function("procode parse + build", |b| {
+            b.iter(|| black_box(build_from_tsvs(&fx.dir, LARGE)))
+        });
+        g.bench_function("sqlite parse + table + fts5", |b| {
+            b.iter(|| black_box(Sqlite::build_in_memory(&parse_tsvs(&fx.dir, LARGE))))
+        });
+        g.finish();
+    }
+
+    {
+        let mut g = c.benchmark_group("open");
+        for (size, path) in [
+            ("small", fx.small_index_file.path()),
+            ("large", fx.index_file.path()),
+        ] {
+            g.bench_function(format!("procode {size} lazy"), |b| {
+                b.iter(|| black_box(Catalog::open_with(path, Verify::Lazy).unwrap()))
+            });
+            g.bench_function(format!("procode {size} full"), |b| {
+                b.iter(|| black_box(Catalog::open_with(path, Verify::Full).unwrap()))
+            });
+        }
+        g.finish();
+    }
+
+    {
+        // The peer of opening: parse the TSVs again.
+        let mut g = c.benchmark_group("open peer");
+        g.sample_size(10);
+        for (size, files) in [("small", SMALL), ("large", LARGE)] {
+            g.bench_function(format!("reparse TSVs {size}"), |b| {
+                b.iter(|| black_box(parse_tsvs(&fx.dir, files)))
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(catalog, benches);
+criterion_main!(catalog);

@@ -1,0 +1,529 @@
+//! `cargo run --release -p procode-benches --bin report [-- --json]`
+//!
+//! Quick measurements of every SPEC §4 figure beside its peer, printed as one
+//! table (or, with `--json`, as JSON). Plain `Instant` loops: each operation is
+//! warmed up while the iteration count is calibrated, then timed in rounds; the
+//! figure is the median round's time per operation. The whole report takes
+//! well under two minutes on the 2-core machine; criterion (`cargo bench -p
+//! procode-benches`) gives the statistically careful figures.
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use procode::{Catalog, SearchOptions, Verify};
+use procode_benches::{
+    build_index, parse_tsvs, tsv_bytes, Fixture, Sqlite, LARGE, PREFIX_QUERIES, SMALL, TOP,
+    TYPO_QUERIES, WORD_QUERIES,
+};
+use serde_json::{json, Value};
+
+/// A calibrated round of a fast operation lasts at least this long.
+const FAST_ROUND: Duration = Duration::from_millis(20);
+/// Rounds of a fast operation.
+const FAST_ROUNDS: usize = 15;
+/// Rounds of a slow operation (a build, a parse of the large TSVs).
+const SLOW_ROUNDS: usize = 5;
+
+/// The median time per call of `f(i)` (`i` counts calls, for rotating inputs).
+fn median_ns(mut f: impl FnMut(usize), min_round: Duration, rounds: usize) -> f64 {
+    // Calibration doubles the count until a round lasts `min_round`; it is the
+    // warm-up too.
+    let mut iters = 1usize;
+    loop {
+        let t = Instant::now();
+        for i in 0..iters {
+            f(i);
+        }
+        if t.elapsed() >= min_round || iters >= 1 << 26 {
+            break;
+        }
+        iters *= 2;
+    }
+    let mut per: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            for i in 0..iters {
+                f(i);
+            }
+            t.elapsed().as_nanos() as f64 / iters as f64
+        })
+        .collect();
+    per.sort_by(f64::total_cmp);
+    per[per.len() / 2]
+}
+
+fn fast(f: impl FnMut(usize)) -> f64 {
+    median_ns(f, FAST_ROUND, FAST_ROUNDS)
+}
+
+fn slow(f: impl FnMut(usize)) -> f64 {
+    median_ns(f, Duration::ZERO, SLOW_ROUNDS)
+}
+
+/// A figure of the table.
+#[derive(Debug, Clone)]
+enum Fig {
+    Ns(f64),
+    Bytes(u64),
+    Text(&'static str),
+}
+
+impl Fig {
+    fn show(&self) -> String {
+        match self {
+            Fig::Ns(ns) if *ns < 1e3 => format!("{ns:.0} ns"),
+            Fig::Ns(ns) if *ns < 1e6 => format!("{:.2} µs", ns / 1e3),
+            Fig::Ns(ns) if *ns < 1e9 => format!("{:.1} ms", ns / 1e6),
+            Fig::Ns(ns) => format!("{:.2} s", ns / 1e9),
+            Fig::Bytes(b) => format!("{:.1} MiB", *b as f64 / (1024.0 * 1024.0)),
+            Fig::Text(t) => (*t).to_owned(),
+        }
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self {
+            Fig::Ns(n) => Some(*n),
+            Fig::Bytes(b) => Some(*b as f64),
+            Fig::Text(_) => None,
+        }
+    }
+}
+
+/// One row: operation | procode | peer | peer figure | ratio | target | met?
+struct Row {
+    op: String,
+    procode: Fig,
+    peer: &'static str,
+    peer_fig: Option<Fig>,
+    target: &'static str,
+    met: Option<bool>,
+    /// Sizes show procode ÷ peer as a percentage; times show peer ÷ procode.
+    size: bool,
+}
+
+impl Row {
+    fn ratio(&self) -> Option<f64> {
+        let p = self.procode.number()?;
+        let q = self.peer_fig.as_ref()?.number()?;
+        Some(if self.size { p / q } else { q / p })
+    }
+
+    fn ratio_text(&self) -> String {
+        match self.ratio() {
+            None => "—".into(),
+            Some(r) if self.size => format!("{:.0}% of peer", r * 100.0),
+            Some(r) if r >= 10.0 => format!("{r:.0}×"),
+            Some(r) => format!("{r:.2}×"),
+        }
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "operation": self.op,
+            "procode": self.procode.show(),
+            "procode_value": self.procode.number(),
+            "unit": if self.size { "bytes" } else { "ns" },
+            "peer": self.peer,
+            "peer_value": self.peer_fig.as_ref().and_then(Fig::number),
+            "ratio": self.ratio(),
+            "ratio_meaning": if self.size { "procode / peer" } else { "peer / procode" },
+            "target": self.target,
+            "met": self.met,
+        })
+    }
+}
+
+/// Kibibytes of a `/proc/self/status` field (`VmHWM`, `VmRSS`).
+fn status_kib(field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The child process of the memory probe: open the embedded catalog, search
+/// once, print `hwm_before rss_before hwm_after rss_after` in KiB.
+fn embedded_probe() {
+    let before = (status_kib("VmHWM:"), status_kib("VmRSS:"));
+    let cat = Catalog::embedded().expect("this build carries the embedded catalog");
+    let hits = cat
+        .search("diab mell", &SearchOptions::default())
+        .expect("search");
+    black_box(hits);
+    let after = (status_kib("VmHWM:"), status_kib("VmRSS:"));
+    println!(
+        "{} {} {} {}",
+        before.0.unwrap_or(0),
+        before.1.unwrap_or(0),
+        after.0.unwrap_or(0),
+        after.1.unwrap_or(0)
+    );
+}
+
+/// Runs the memory probe in a fresh process (the report's own peak is the
+/// fixture's); `None` when it cannot run.
+fn embedded_memory() -> Option<[u64; 4]> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe).arg("--embedded-probe").output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?;
+    let v: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    v.try_into().ok()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--embedded-probe") {
+        embedded_probe();
+        return;
+    }
+    let as_json = args.iter().any(|a| a == "--json");
+    if let Some(a) = args.iter().find(|a| *a != "--json" && !a.is_empty()) {
+        eprintln!("usage: report [--json]   (unknown argument {a:?})");
+        std::process::exit(2);
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; run the report with --release");
+    }
+
+    let started = Instant::now();
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into());
+    eprintln!("report: loading the large catalog and building the peers ...");
+    let fx = Fixture::load();
+    let opts = SearchOptions::default().limit(TOP);
+    let mut rows: Vec<Row> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    eprintln!("report: timing ...");
+
+    // Exact lookup.
+    let n = fx.lookups.len();
+    let ours = fast(|i| {
+        let (c, s) = &fx.lookups[i % n];
+        black_box(fx.catalog.lookup(c, Some(*s), None).unwrap());
+    });
+    let peer = fast(|i| {
+        let (c, s) = &fx.lookups[i % n];
+        black_box(fx.sqlite.lookup(c, *s));
+    });
+    rows.push(Row {
+        op: format!("exact lookup ({n} codes, rotating)"),
+        procode: Fig::Ns(ours),
+        peer: "SQLite primary key",
+        peer_fig: Some(Fig::Ns(peer)),
+        target: "≤ 250 ns; peer ≥ 5× slower",
+        met: Some(ours <= 250.0 && peer / ours >= 5.0),
+        size: false,
+    });
+
+    // Code-prefix typeahead.
+    for (query, prefix) in PREFIX_QUERIES {
+        let ours = fast(|_| {
+            black_box(fx.catalog.search(black_box(query), &opts).unwrap());
+        });
+        let sql = fast(|_| {
+            black_box(fx.sqlite.prefix(black_box(prefix)));
+        });
+        let vec = fast(|_| {
+            black_box(fx.sorted.prefix(black_box(prefix)));
+        });
+        let ent = fast(|_| {
+            black_box(fx.sorted_entries.prefix(black_box(prefix)));
+        });
+        let got = fx.catalog.search(query, &opts).unwrap();
+        let codes: Vec<String> = got.iter().map(|e| e.code.as_str().to_owned()).collect();
+        if codes != fx.sorted.prefix(prefix) {
+            notes.push(format!(
+                "prefix {prefix}: procode and the sorted Vec return different codes"
+            ));
+        }
+        rows.push(Row {
+            op: format!("code prefix {query:?} top {TOP}"),
+            procode: Fig::Ns(ours),
+            peer: "SQLite range query",
+            peer_fig: Some(Fig::Ns(sql)),
+            target: "≤ 1 µs; peer ≥ 5× slower",
+            met: Some(ours <= 1e3 && sql / ours >= 5.0),
+            size: false,
+        });
+        rows.push(Row {
+            op: format!("code prefix {query:?} top {TOP}"),
+            procode: Fig::Ns(ours),
+            peer: "sorted Vec<String>",
+            peer_fig: Some(Fig::Ns(vec)),
+            target: "≤ 1 µs; within 2× of peer",
+            met: Some(ours <= 1e3 && ours <= 2.0 * vec),
+            size: false,
+        });
+        rows.push(Row {
+            op: format!("code prefix {query:?} top {TOP}"),
+            procode: Fig::Ns(ours),
+            peer: "sorted Vec<Entry> (clones entries)",
+            peer_fig: Some(Fig::Ns(ent)),
+            target: "(info; returns what procode returns)",
+            met: None,
+            size: false,
+        });
+    }
+
+    // Word search.
+    for (k, query) in WORD_QUERIES.iter().enumerate() {
+        let expr = Sqlite::match_expr(query);
+        let ours = fast(|_| {
+            black_box(fx.catalog.search(black_box(query), &opts).unwrap());
+        });
+        let peer = fast(|_| {
+            black_box(fx.sqlite.words(black_box(&expr)));
+        });
+        let (a, b) = (
+            fx.catalog.search(query, &opts).unwrap().len(),
+            fx.sqlite.words(&expr).len(),
+        );
+        if a != b {
+            notes.push(format!(
+                "words {query:?}: procode returns {a} results, SQLite {b}"
+            ));
+        }
+        let spec = k == 0;
+        rows.push(Row {
+            op: format!("word search {query:?} top {TOP}"),
+            procode: Fig::Ns(ours),
+            peer: "SQLite FTS5 prefix MATCH",
+            peer_fig: Some(Fig::Ns(peer)),
+            target: if spec {
+                "≤ 10 µs; peer ≥ 10× slower"
+            } else {
+                "(info; SPEC row is \"diab mell\")"
+            },
+            met: spec.then_some(ours <= 10e3 && peer / ours >= 10.0),
+            size: false,
+        });
+    }
+
+    // One-typo search.
+    for query in TYPO_QUERIES {
+        let ours = fast(|_| {
+            black_box(fx.catalog.search(black_box(query), &opts).unwrap());
+        });
+        rows.push(Row {
+            op: format!("one-typo search {query:?} top {TOP}"),
+            procode: Fig::Ns(ours),
+            peer: "— (SQLite has none)",
+            peer_fig: None,
+            target: "≤ 50 µs",
+            met: Some(ours <= 50e3),
+            size: false,
+        });
+    }
+
+    // Build from the TSVs, with its phases.
+    let parse = slow(|_| {
+        black_box(parse_tsvs(&fx.dir, LARGE));
+    });
+    let index = slow(|_| {
+        black_box(build_index(black_box(&fx.entries)));
+    });
+    let ours = slow(|_| {
+        black_box(procode_benches::build_from_tsvs(&fx.dir, LARGE));
+    });
+    let peer = slow(|_| {
+        black_box(Sqlite::build_in_memory(&parse_tsvs(&fx.dir, LARGE)));
+    });
+    notes.push(format!(
+        "build phases: parse the TSVs {} + build the index {} (from already parsed entries, \
+         including cloning them into the builder)",
+        Fig::Ns(parse).show(),
+        Fig::Ns(index).show()
+    ));
+    rows.push(Row {
+        op: format!("build the index from the TSVs ({} codes)", fx.entries.len()),
+        procode: Fig::Ns(ours),
+        peer: "SQLite table + FTS5 build",
+        peer_fig: Some(Fig::Ns(peer)),
+        target: "≤ 300 ms; peer ≥ 2× slower",
+        met: Some(ours <= 300e6 && peer / ours >= 2.0),
+        size: false,
+    });
+
+    // Open the index file.
+    let small_parse = fast(|_| {
+        black_box(parse_tsvs(&fx.dir, SMALL));
+    });
+    for (size, path, reparse) in [
+        ("small", fx.small_index_file.path(), small_parse),
+        ("large", fx.index_file.path(), parse),
+    ] {
+        let lazy = fast(|_| {
+            black_box(Catalog::open_with(path, Verify::Lazy).unwrap());
+        });
+        let full = fast(|_| {
+            black_box(Catalog::open_with(path, Verify::Full).unwrap());
+        });
+        let codes = Catalog::open(path).unwrap().len();
+        rows.push(Row {
+            op: format!("open the index file, {size} ({codes} codes), Verify::Lazy"),
+            procode: Fig::Ns(lazy),
+            peer: "re-parse the TSVs",
+            peer_fig: Some(Fig::Ns(reparse)),
+            target: "≤ 100 µs at any size",
+            met: Some(lazy <= 100e3),
+            size: false,
+        });
+        rows.push(Row {
+            op: format!("open the index file, {size} ({codes} codes), Verify::Full"),
+            procode: Fig::Ns(full),
+            peer: "re-parse the TSVs",
+            peer_fig: Some(Fig::Ns(reparse)),
+            target: "(info; the target is about Lazy)",
+            met: None,
+            size: false,
+        });
+    }
+
+    // Sizes.
+    let index_bytes = fx.index_bytes.len() as u64;
+    let tsv = tsv_bytes(&fx.dir, LARGE);
+    rows.push(Row {
+        op: "index file size".into(),
+        procode: Fig::Bytes(index_bytes),
+        peer: "TSV bytes",
+        peer_fig: Some(Fig::Bytes(tsv)),
+        target: "≤ 50% of the TSV bytes",
+        met: Some(index_bytes as f64 <= 0.5 * tsv as f64),
+        size: true,
+    });
+    rows.push(Row {
+        op: "index file size".into(),
+        procode: Fig::Bytes(index_bytes),
+        peer: "SQLite file (table + FTS5)",
+        peer_fig: Some(Fig::Bytes(fx.sqlite_bytes())),
+        target: "(peer)",
+        met: None,
+        size: true,
+    });
+    rows.push(Row {
+        op: "index file size".into(),
+        procode: Fig::Bytes(index_bytes),
+        peer: "SQLite table only (no FTS5)",
+        peer_fig: Some(Fig::Bytes(fx.sqlite_table_bytes())),
+        target: "(info)",
+        met: None,
+        size: true,
+    });
+
+    // Rows whose code is on other branches.
+    rows.push(Row {
+        op: "Python cat.search".into(),
+        procode: Fig::Text("Python bindings not merged yet"),
+        peer: "sqlite3 FTS5 from Python",
+        peer_fig: None,
+        target: "≤ 2 µs above the Rust figure",
+        met: None,
+        size: false,
+    });
+    rows.push(Row {
+        op: "apply a 10-edit batch + readiness".into(),
+        procode: Fig::Text("billing not merged yet"),
+        peer: "—",
+        peer_fig: None,
+        target: "≤ 20 µs",
+        met: None,
+        size: false,
+    });
+
+    let mem = embedded_memory();
+    let today = chrono::Local::now().date_naive();
+    let elapsed = started.elapsed().as_secs_f64();
+
+    if as_json {
+        let memory = mem.map(|[hb, rb, ha, ra]| {
+            json!({
+                "vm_hwm_kib": ha,
+                "vm_rss_kib": ra,
+                "vm_hwm_before_kib": hb,
+                "vm_rss_before_kib": rb,
+                "rss_delta_kib": ra.saturating_sub(rb),
+            })
+        });
+        let doc = json!({
+            "date": today.to_string(),
+            "codes": fx.entries.len(),
+            "load_average_at_start": load,
+            "rows": rows.iter().map(Row::json).collect::<Vec<_>>(),
+            "sizes": {
+                "index_bytes": index_bytes,
+                "tsv_bytes": tsv,
+                "sqlite_bytes": fx.sqlite_bytes(),
+                "sqlite_table_bytes": fx.sqlite_table_bytes(),
+            },
+            "embedded_open_and_search_memory": memory,
+            "notes": notes,
+            "seconds": elapsed,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON"));
+        return;
+    }
+
+    println!(
+        "procode benchmark report, {today}: HCPCS + ICD-10-CM + ICD-10-PCS, {} codes; \
+         median of {FAST_ROUNDS} rounds (builds and large parses: {SLOW_ROUNDS}); \
+         1-min load average at start {load} on {} cores",
+        fx.entries.len(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!();
+    println!("| operation | procode | peer | peer figure | ratio | SPEC target | met? |");
+    println!("|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.op,
+            r.procode.show(),
+            r.peer,
+            r.peer_fig.as_ref().map_or("—".into(), Fig::show),
+            r.ratio_text(),
+            r.target,
+            match r.met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "—",
+            }
+        );
+    }
+    println!();
+    println!(
+        "ratio: peer ÷ procode for times (above 1 = procode faster); procode ÷ peer for sizes."
+    );
+    println!(
+        "sizes: index {index_bytes} B, TSVs {tsv} B, SQLite file {} B (without FTS5: {} B).",
+        fx.sqlite_bytes(),
+        fx.sqlite_table_bytes()
+    );
+    match mem {
+        Some([hb, rb, ha, ra]) => println!(
+            "memory, Catalog::embedded() + one search in a fresh process: peak (VmHWM) \
+             {:.1} MiB, RSS {:.1} MiB, of which {:.1} MiB added by the open and search \
+             (VmHWM before {:.1} MiB)",
+            ha as f64 / 1024.0,
+            ra as f64 / 1024.0,
+            ra.saturating_sub(rb) as f64 / 1024.0,
+            hb as f64 / 1024.0
+        ),
+        None => println!("memory: the embedded-catalog probe could not run"),
+    }
+    for n in &notes {
+        println!("note: {n}");
+    }
+    println!("({elapsed:.0} s)");
+}
