@@ -450,14 +450,26 @@ impl Catalog {
                 max: MAX_QUERY_WORDS,
             });
         }
-        let entries = self.word_search(&words, opts, false)?;
+        let entries = self.word_search(&words, opts, &vec![false; words.len()])?;
         if !entries.is_empty() {
             return Ok(SearchResults {
                 mode: SearchMode::Words,
                 entries,
             });
         }
-        let entries = self.word_search(&words, opts, true)?;
+        // Typos: first only in the words that match nothing as typed, then in
+        // every word.
+        let mut unmatched = Vec::with_capacity(words.len());
+        for w in &words {
+            unmatched.push(!self.has_prefix(w)?);
+        }
+        let mut entries = Vec::new();
+        if unmatched.iter().any(|&u| u) && !unmatched.iter().all(|&u| u) {
+            entries = self.word_search(&words, opts, &unmatched)?;
+        }
+        if entries.is_empty() {
+            entries = self.word_search(&words, opts, &vec![true; words.len()])?;
+        }
         let mode = if entries.is_empty() {
             SearchMode::None
         } else {
@@ -550,15 +562,45 @@ impl Catalog {
         Ok((terms, exact))
     }
 
+    /// Whether some word of the catalog starts with `word`.
+    fn has_prefix(&self, word: &str) -> Result<bool> {
+        let lo = word.as_bytes();
+        let mut hi = lo.to_vec();
+        if let Some(last) = hi.last_mut() {
+            *last += 1;
+        }
+        if self
+            .index
+            .words()?
+            .range()
+            .ge(lo)
+            .lt(&hi)
+            .into_stream()
+            .next()
+            .is_some()
+        {
+            return Ok(true);
+        }
+        let mut buf = String::new();
+        let mut found = false;
+        for e in self.overlay.custom.values() {
+            for d in [&e.description, &e.short_description] {
+                text::for_each_word(d, &mut buf, |w| found |= w.starts_with(word));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Ranked matches of every word; `typo[i]` lets word `i` be misspelt.
     fn word_search(
         &self,
         words: &[String],
         opts: &SearchOptions,
-        typo: bool,
+        typo: &[bool],
     ) -> Result<Vec<Entry>> {
         let mut expanded = Vec::with_capacity(words.len());
-        for w in words {
-            expanded.push(self.expand(w, typo)?);
+        for (w, &t) in words.iter().zip(typo) {
+            expanded.push(self.expand(w, t)?);
         }
         let mut scored: Vec<(u32, bool, Entry)> = Vec::new();
         if expanded.iter().all(|(t, _)| !t.is_empty()) {
@@ -775,15 +817,17 @@ impl<'a> Union<'a> {
 }
 
 /// Whether an overlay entry matches every query word, and how many exactly.
-fn overlay_match(e: &Entry, words: &[String], typo: bool) -> Option<u32> {
+fn overlay_match(e: &Entry, words: &[String], typo: &[bool]) -> Option<u32> {
+    // Exact (whole-word) matches count in the long description only, as in
+    // the index.
     let mut own: Vec<String> = Vec::new();
     let mut buf = String::new();
-    for d in [&e.description, &e.short_description] {
-        text::for_each_word(d, &mut buf, |w| own.push(w.to_owned()));
-    }
+    text::for_each_word(&e.description, &mut buf, |w| own.push(w.to_owned()));
+    let long = own.len();
+    text::for_each_word(&e.short_description, &mut buf, |w| own.push(w.to_owned()));
     let mut exact = 0;
-    for q in words {
-        if own.iter().any(|w| w == q) {
+    for (q, &typo) in words.iter().zip(typo) {
+        if own[..long].iter().any(|w| w == q) {
             exact += 1;
         } else if !own
             .iter()
