@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use procode::billing::{
-    readiness as core_readiness, AuditEntry, BillingDocument, BookingRequest, CodeChange,
-    CodeLine, Completion, Document, EditBatch, EditOp, EditOutcome, EditPolicy, Editor,
-    Encounter, FeeEntry, FeeSchedule, Invoice, LineChanges, LineDifference, Payment, Pricing,
-    Problem, RateSource, Service, Session,
+    readiness as core_readiness, AuditEntry, BillingDocument, BookingRequest, CodeChange, CodeLine,
+    Completion, Document, EditBatch, EditOp, EditOutcome, EditPolicy, Editor, Encounter, FeeEntry,
+    FeeSchedule, Invoice, LineChanges, LineDifference, Payment, Pricing, Problem, RateSource,
+    Service, Session,
 };
 use procode::{Code, CodeSystem};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -16,8 +16,7 @@ use pyo3::types::PyString;
 
 use crate::catalog::{PyCatalog, PyEntry};
 use crate::convert::{
-    self, decimal, from_json, instant, json_to_py, money, opt_date, py_to_json, to_decimal,
-    to_json,
+    self, decimal, from_json, instant, json_to_py, money, opt_date, py_to_json, to_decimal, to_json,
 };
 use crate::errors::{document_error, policy_error, PyResultExt};
 
@@ -56,8 +55,8 @@ impl EditorArgs {
     }
 
     fn run<R>(&self, f: impl FnOnce(&Editor<'_>) -> R) -> R {
-        let mut ed = Editor::new(self.actor.clone(), self.at)
-            .with_pricing(Pricing::new(&self.schedules));
+        let mut ed =
+            Editor::new(self.actor.clone(), self.at).with_pricing(Pricing::new(&self.schedules));
         if let Some(p) = &self.policy {
             ed = ed.with_policy(p);
         }
@@ -304,10 +303,7 @@ impl PyCodeLine {
     #[pyo3(signature = (currency="USD"))]
     fn amount(&self, py: Python<'_>, currency: &str) -> PyResult<Option<Py<PyAny>>> {
         let c = currency.parse().py()?;
-        self.inner
-            .amount(c)
-            .map(|d| to_decimal(py, d))
-            .transpose()
+        self.inner.amount(c).map(|d| to_decimal(py, d)).transpose()
     }
     fn to_json(&self) -> PyResult<String> {
         to_json(&self.inner)
@@ -556,18 +552,12 @@ impl PyLineDifference {
     /// The session's line (None when the session no longer has it).
     #[getter]
     fn session(&self) -> Option<PyCodeLine> {
-        self.inner
-            .session
-            .clone()
-            .map(|inner| PyCodeLine { inner })
+        self.inner.session.clone().map(|inner| PyCodeLine { inner })
     }
     /// The invoice's line (None when the invoice does not have it).
     #[getter]
     fn invoice(&self) -> Option<PyCodeLine> {
-        self.inner
-            .invoice
-            .clone()
-            .map(|inner| PyCodeLine { inner })
+        self.inner.invoice.clone().map(|inner| PyCodeLine { inner })
     }
     fn __repr__(&self) -> String {
         format!("<LineDifference {}>", self.inner.line_id)
@@ -1158,9 +1148,7 @@ impl PyEncounter {
     /// The invoice (a snapshot), if any.
     #[getter]
     fn invoice(&self) -> Option<PyInvoice> {
-        self.inner
-            .invoice()
-            .map(|i| PyInvoice { inner: i.clone() })
+        self.inner.invoice().map(|i| PyInvoice { inner: i.clone() })
     }
 
     /// Reviews the codes of a paid-in-advance booking (`booking_review`):
@@ -1183,10 +1171,7 @@ impl PyEncounter {
     /// or `paid` when `payment` covers it. Returns the invoice state.
     #[pyo3(signature = (payment=None))]
     fn confirm(&mut self, payment: Option<PyRef<'_, PyPayment>>) -> PyResult<&'static str> {
-        let state = self
-            .inner
-            .confirm(payment.map(|p| p.inner.clone()))
-            .py()?;
+        let state = self.inner.confirm(payment.map(|p| p.inner.clone())).py()?;
         Ok(state.as_str())
     }
 
@@ -1376,7 +1361,11 @@ impl PyFeeSchedule {
     fn from_json(json: &str) -> PyResult<Self> {
         let parsed: FeeSchedule = from_json(json, "fee schedule")?;
         // Re-add every entry so the core checks them.
-        let mut inner = FeeSchedule::new(parsed.id(), parsed.payer_id().map(str::to_owned), parsed.currency());
+        let mut inner = FeeSchedule::new(
+            parsed.id(),
+            parsed.payer_id().map(str::to_owned),
+            parsed.currency(),
+        );
         for e in parsed.entries() {
             inner.add(e.clone()).py()?;
         }
@@ -1401,7 +1390,10 @@ impl PyFeeSchedule {
 
 // ---------------------------------------------------------------- policy
 
-fn document_state(document: &str, state: Option<&str>) -> PyResult<procode::billing::DocumentState> {
+fn document_state(
+    document: &str,
+    state: Option<&str>,
+) -> PyResult<procode::billing::DocumentState> {
     let mut v = serde_json::json!({ "document": document });
     if let Some(s) = state {
         v["state"] = serde_json::Value::String(s.to_owned());

@@ -422,9 +422,7 @@ impl PyCatalog {
     ) -> PyResult<Option<PyEntry>> {
         let system = opt_system(system)?;
         let as_of = opt_date(as_of, "as_of")?;
-        let e = py
-            .detach(|| self.inner.lookup(code, system, as_of))
-            .py()?;
+        let e = py.detach(|| self.inner.lookup(code, system, as_of)).py()?;
         Ok(e.map(|inner| PyEntry { inner }))
     }
 

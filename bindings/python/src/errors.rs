@@ -29,55 +29,55 @@ use pyo3::prelude::*;
 use pyo3::{create_exception, PyErr};
 
 create_exception!(
-    _native,
+    procode._native,
     ProcodeError,
     PyException,
     "Base class of every error raised by procode."
 );
 create_exception!(
-    _native,
+    procode._native,
     CatalogError_,
     ProcodeError,
     "An index file could not be opened, read, written or built."
 );
 create_exception!(
-    _native,
+    procode._native,
     SourceError,
     ProcodeError,
     "A source file (TSV, CSV, order file, Excel workbook) could not be imported."
 );
 create_exception!(
-    _native,
+    procode._native,
     EditError_,
     ProcodeError,
     "A batch of code edits was refused; the document is unchanged."
 );
 create_exception!(
-    _native,
+    procode._native,
     EditNotAllowed,
     EditError_,
     "The edit policy forbids this edit in this context and state."
 );
 create_exception!(
-    _native,
+    procode._native,
     DuplicateLineId,
     EditError_,
     "A line id that the document already has."
 );
 create_exception!(
-    _native,
+    procode._native,
     BelowPaid,
     EditError_,
     "The edit would drop the invoice total below what was already paid."
 );
 create_exception!(
-    _native,
+    procode._native,
     InvalidTransition,
     ProcodeError,
     "A state change (book, confirm, cancel, complete, send, pay, void) was refused; nothing changed."
 );
 create_exception!(
-    _native,
+    procode._native,
     RateError_,
     ProcodeError,
     "A fee schedule or one of its entries was refused."
@@ -128,10 +128,10 @@ impl Hierarchy {
         let value = || py.get_type::<PyValueError>().into_any();
         let key = || py.get_type::<PyKeyError>().into_any();
         let add = |cell: &pyo3::sync::PyOnceLock<Py<PyAny>>,
-                       name: &str,
-                       doc: &str,
-                       parent: Bound<'_, PyAny>,
-                       builtin: Bound<'_, PyAny>|
+                   name: &str,
+                   doc: &str,
+                   parent: Bound<'_, PyAny>,
+                   builtin: Bound<'_, PyAny>|
          -> PyResult<()> {
             let cls = two_bases(py, name, doc, parent, builtin)?;
             m.add(name, &cls)?;
@@ -304,9 +304,9 @@ impl IntoPyErr for LineError {
         let msg = self.to_string();
         match self {
             LineError::Rate(e) => e.into_py_err(),
+            LineError::InvalidCode { .. } => invalid_code(msg),
             LineError::ZeroUnits
             | LineError::TooManyModifiers { .. }
-            | LineError::InvalidCode { .. }
             | LineError::DiagnosisNotIcd10Cm { .. } => raise(&INVALID_LINE, msg),
             _ => ProcodeError::new_err(msg),
         }
