@@ -3,14 +3,18 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: test test-rust demo
-test: test-rust
+.PHONY: test test-rust test-python demo
+test: test-rust test-python
 	@echo "procode: all tests passed"
 
 test-rust:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+
+# The Python package: builds it into .venv, runs pytest and mypy stubtest.
+test-python:
+	bash bindings/python/run-tests.sh
 
 # The main job on the embedded default catalog.
 demo:

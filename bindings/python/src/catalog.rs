@@ -1,0 +1,495 @@
+//! `Catalog` and `Entry`, plus the source descriptions `Catalog.build` reads.
+
+use std::path::PathBuf;
+
+use procode::import::{
+    load_data_dir, read_hcpcs_xlsx, read_mapped_file, read_order_file_path, Column, ColumnMapping,
+    IcdSet, StdFile,
+};
+use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder, SearchOptions, Verify};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyInt, PyString};
+
+use crate::convert::{self, opt_date, opt_system};
+use crate::errors::{invalid_code, unknown_code, PyResultExt};
+
+/// One code of one code system, as the catalog knows it (immutable).
+#[pyclass(module = "procode._native", name = "Entry", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyEntry {
+    pub inner: Entry,
+}
+
+#[pymethods]
+impl PyEntry {
+    #[new]
+    #[pyo3(signature = (code, system, description, *, short_description=None, effective=None, terminated=None, billable=true))]
+    fn new(
+        code: &str,
+        system: &str,
+        description: String,
+        short_description: Option<String>,
+        effective: Option<&Bound<'_, PyAny>>,
+        terminated: Option<&Bound<'_, PyAny>>,
+        billable: bool,
+    ) -> PyResult<Self> {
+        let system = convert::system(system)?;
+        let code = Code::parse_for(system, code).py()?;
+        let short = short_description.unwrap_or_else(|| description.clone());
+        let inner = Entry::new(code, system, description)
+            .with_short_description(short)
+            .with_effective(opt_date(effective, "effective")?)
+            .with_terminated(opt_date(terminated, "terminated")?)
+            .with_billable(billable);
+        Ok(PyEntry { inner })
+    }
+
+    /// The normalised code (`F411`; ICD-10-CM without its dot).
+    #[getter]
+    fn code(&self) -> &str {
+        self.inner.code.as_str()
+    }
+
+    /// The code as people write it (`F41.1`).
+    #[getter]
+    fn display_code(&self) -> String {
+        self.inner.display_code()
+    }
+
+    /// The code system (`hcpcs`, `icd10cm`, ...).
+    #[getter]
+    fn system(&self) -> &'static str {
+        self.inner.system.as_str()
+    }
+
+    /// The long description.
+    #[getter]
+    fn description(&self) -> &str {
+        &self.inner.description
+    }
+
+    /// The short description.
+    #[getter]
+    fn short_description(&self) -> &str {
+        &self.inner.short_description
+    }
+
+    /// First day the code is valid, when known.
+    #[getter]
+    fn effective(&self) -> Option<chrono::NaiveDate> {
+        self.inner.effective
+    }
+
+    /// Last day the code is valid, when it is terminated.
+    #[getter]
+    fn terminated(&self) -> Option<chrono::NaiveDate> {
+        self.inner.terminated
+    }
+
+    /// Whether the code may be billed (ICD-10 headers such as F41 may not).
+    #[getter]
+    fn billable(&self) -> bool {
+        self.inner.billable
+    }
+
+    /// Whether the code is valid on a date of service.
+    fn is_valid_on(&self, date: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(self.inner.is_valid_on(convert::date(date, "date")?))
+    }
+
+    /// The JSON form: `code`, `system`, `description`, `short_description`,
+    /// `effective`, `terminated` (ISO dates or None) and `billable`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        let e = &self.inner;
+        d.set_item("code", e.code.as_str())?;
+        d.set_item("system", e.system.as_str())?;
+        d.set_item("description", &e.description)?;
+        d.set_item("short_description", &e.short_description)?;
+        d.set_item("effective", e.effective.map(|x| x.to_string()))?;
+        d.set_item("terminated", e.terminated.map(|x| x.to_string()))?;
+        d.set_item("billable", e.billable)?;
+        Ok(d)
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.code.hash(&mut h);
+        self.inner.system.hash(&mut h);
+        h.finish()
+    }
+
+    fn __repr__(&self) -> String {
+        let e = &self.inner;
+        let mut s = format!(
+            "<Entry {} {} {:?}",
+            e.system.as_str(),
+            e.display_code(),
+            e.description
+        );
+        if !e.billable {
+            s.push_str(" not billable");
+        }
+        if let Some(t) = e.terminated {
+            s.push_str(&format!(" terminated {t}"));
+        }
+        s.push('>');
+        s
+    }
+}
+
+/// A column of a delimited file: a header name or a 0-based index.
+fn column(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Column> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Column::Name(s.to_cow()?.into_owned()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return Ok(Column::Index(obj.extract()?));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} must be a column name (str) or a 0-based index (int)"
+    )))
+}
+
+fn opt_column(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Column>> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| column(o, what))
+        .transpose()
+}
+
+/// A delimited file (CSV/TSV) and how to read it: which column holds the
+/// code, the description and the rest. Given to `Catalog.build(mapped=...)`.
+#[pyclass(module = "procode._native", name = "MappedSource", frozen)]
+#[derive(Clone)]
+pub struct PyMappedSource {
+    path: PathBuf,
+    mapping: ColumnMapping,
+}
+
+#[pymethods]
+impl PyMappedSource {
+    #[new]
+    #[pyo3(signature = (path, *, system=None, code=None, description=None, system_column=None, short_description=None, effective=None, terminated=None, billable=None, delimiter=None, has_header=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        path: PathBuf,
+        system: Option<&str>,
+        code: Option<&Bound<'_, PyAny>>,
+        description: Option<&Bound<'_, PyAny>>,
+        system_column: Option<&Bound<'_, PyAny>>,
+        short_description: Option<&Bound<'_, PyAny>>,
+        effective: Option<&Bound<'_, PyAny>>,
+        terminated: Option<&Bound<'_, PyAny>>,
+        billable: Option<&Bound<'_, PyAny>>,
+        delimiter: Option<&str>,
+        has_header: bool,
+    ) -> PyResult<Self> {
+        let code = opt_column(code, "code")?.unwrap_or_else(|| Column::Name("code".into()));
+        let description = opt_column(description, "description")?
+            .unwrap_or_else(|| Column::Name("description".into()));
+        let fixed = opt_system(system)?;
+        let sys_col = opt_column(system_column, "system_column")?;
+        let mut mapping = match (fixed, sys_col) {
+            (Some(s), None) => ColumnMapping::new(
+                s,
+                code,
+                description,
+            ),
+            (None, Some(c)) => ColumnMapping::new(
+                CodeSystem::Custom,
+                code,
+                description,
+            )
+            .with_system_column(c),
+            _ => {
+                return Err(PyValueError::new_err(
+                    "give exactly one of system= (every row's code system) or system_column= (the column naming each row's system)",
+                ))
+            }
+        };
+        mapping.short_description = opt_column(short_description, "short_description")?;
+        mapping.effective = opt_column(effective, "effective")?;
+        mapping.terminated = opt_column(terminated, "terminated")?;
+        mapping.billable = opt_column(billable, "billable")?;
+        mapping.has_header = has_header;
+        if let Some(d) = delimiter {
+            match d.as_bytes() {
+                [b] if d.is_ascii() => mapping.delimiter = Some(*b),
+                _ => {
+                    return Err(PyValueError::new_err(format!(
+                        "delimiter must be one ASCII character, got {d:?}"
+                    )))
+                }
+            }
+        }
+        Ok(PyMappedSource { path, mapping })
+    }
+
+    /// The file.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<MappedSource {}>", self.path.display())
+    }
+}
+
+/// The standard TSV of a data directory named `name`.
+fn std_file(name: &str) -> PyResult<StdFile> {
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "hcpcs" => StdFile::Hcpcs,
+        "modifier" | "modifiers" => StdFile::Modifiers,
+        "pos" | "place_of_service" => StdFile::PlaceOfService,
+        "icd10cm" => StdFile::Icd10Cm,
+        "icd10pcs" => StdFile::Icd10Pcs,
+        _ => {
+            return Err(invalid_code(format!(
+                "unknown data file {name:?}: use hcpcs, modifiers, pos, icd10cm or icd10pcs"
+            )))
+        }
+    })
+}
+
+fn icd_set(name: &str) -> PyResult<IcdSet> {
+    match convert::system(name)? {
+        CodeSystem::Icd10Cm => Ok(IcdSet::Cm),
+        CodeSystem::Icd10Pcs => Ok(IcdSet::Pcs),
+        other => Err(invalid_code(format!(
+            "order files are ICD-10-CM or ICD-10-PCS, not {other}"
+        ))),
+    }
+}
+
+/// Everything `Catalog.build` reads, extracted before the GIL is released.
+struct Sources {
+    data_dir: Option<(PathBuf, Vec<StdFile>)>,
+    mapped: Vec<(PathBuf, ColumnMapping)>,
+    order_files: Vec<(IcdSet, PathBuf)>,
+    hcpcs_xlsx: Vec<PathBuf>,
+    entries: Vec<Entry>,
+}
+
+impl Sources {
+    fn entries(self) -> procode::Result<Vec<Entry>> {
+        let mut out = self.entries;
+        if let Some((dir, files)) = &self.data_dir {
+            out.extend(load_data_dir(dir, files)?);
+        }
+        for (path, mapping) in &self.mapped {
+            out.extend(read_mapped_file(mapping, path)?);
+        }
+        for (set, path) in &self.order_files {
+            out.extend(read_order_file_path(*set, path)?);
+        }
+        for path in &self.hcpcs_xlsx {
+            out.extend(read_hcpcs_xlsx(path)?);
+        }
+        Ok(out)
+    }
+}
+
+/// A code catalog: exact lookup, code-prefix typeahead, ranked word search
+/// with typo tolerance, date-aware. Immutable and safe to share between
+/// threads; searches release the GIL.
+#[pyclass(module = "procode._native", name = "Catalog", frozen)]
+pub struct PyCatalog {
+    inner: Catalog,
+}
+
+fn entries_to_list(py: Python<'_>, entries: Vec<Entry>) -> PyResult<Vec<Py<PyEntry>>> {
+    entries
+        .into_iter()
+        .map(|inner| Py::new(py, PyEntry { inner }))
+        .collect()
+}
+
+impl PyCatalog {
+    pub fn core(&self) -> &Catalog {
+        &self.inner
+    }
+}
+
+#[pymethods]
+impl PyCatalog {
+    /// The default catalog compiled into procode: HCPCS Level II, modifiers,
+    /// place of service and ICD-10-CM.
+    #[staticmethod]
+    fn embedded(py: Python<'_>) -> PyResult<Self> {
+        let inner = py.detach(Catalog::embedded).py()?;
+        Ok(PyCatalog { inner })
+    }
+
+    /// Opens an index file (memory-mapped). `verify="full"` checks every
+    /// checksum now; `"lazy"` checks the header now and each section on
+    /// first use.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, verify="full"))]
+    fn open(py: Python<'_>, path: PathBuf, verify: &str) -> PyResult<Self> {
+        let verify = match verify {
+            "full" => Verify::Full,
+            "lazy" => Verify::Lazy,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "verify must be \"full\" or \"lazy\", not {other:?}"
+                )))
+            }
+        };
+        let inner = py.detach(|| Catalog::open_with(&path, verify)).py()?;
+        Ok(PyCatalog { inner })
+    }
+
+    /// Builds an index from sources and returns it opened. With `path`, the
+    /// index is written there (atomically) and memory-mapped; with `None` it
+    /// stays in memory.
+    ///
+    /// Sources (any combination): `data_dir` with the standard TSVs named by
+    /// `include` (default all five: hcpcs, modifiers, pos, icd10cm,
+    /// icd10pcs); `mapped`, a list of `MappedSource`; `order_files`, a list of
+    /// `(system, path)` CMS ICD-10 order files (`"icd10cm"`/`"icd10pcs"`);
+    /// `hcpcs_xlsx`, CMS HCPCS quarterly workbooks; `entries`, `Entry` values.
+    #[staticmethod]
+    #[pyo3(signature = (path=None, *, data_dir=None, include=None, mapped=Vec::new(), order_files=Vec::new(), hcpcs_xlsx=Vec::new(), entries=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        py: Python<'_>,
+        path: Option<PathBuf>,
+        data_dir: Option<PathBuf>,
+        include: Option<Vec<String>>,
+        mapped: Vec<PyRef<'_, PyMappedSource>>,
+        order_files: Vec<(String, PathBuf)>,
+        hcpcs_xlsx: Vec<PathBuf>,
+        entries: Vec<PyRef<'_, PyEntry>>,
+    ) -> PyResult<Self> {
+        let data_dir = match (data_dir, include) {
+            (Some(dir), include) => {
+                let files = match include {
+                    None => StdFile::ALL.to_vec(),
+                    Some(names) => names.iter().map(|n| std_file(n)).collect::<PyResult<_>>()?,
+                };
+                Some((dir, files))
+            }
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "include= names files of data_dir=: give data_dir too",
+                ))
+            }
+        };
+        let sources = Sources {
+            data_dir,
+            mapped: mapped
+                .iter()
+                .map(|m| (m.path.clone(), m.mapping.clone()))
+                .collect(),
+            order_files: order_files
+                .iter()
+                .map(|(s, p)| Ok((icd_set(s)?, p.clone())))
+                .collect::<PyResult<_>>()?,
+            hcpcs_xlsx,
+            entries: entries.iter().map(|e| e.inner.clone()).collect(),
+        };
+        let inner = py
+            .detach(|| -> procode::Result<Catalog> {
+                let entries = sources.entries()?;
+                let mut b = IndexBuilder::new();
+                b.extend(entries);
+                match path {
+                    Some(p) => {
+                        b.write_to(&p)?;
+                        Catalog::open(&p)
+                    }
+                    None => Catalog::from_bytes(b.build()?),
+                }
+            })
+            .py()?;
+        Ok(PyCatalog { inner })
+    }
+
+    /// Exact lookup (`"f41.1"`, `"F411"`, `" F41.1 "` are the same code).
+    /// Without `system`, the first system holding the code answers. With
+    /// `as_of` (a `datetime.date`), a code not valid that day is not found.
+    #[pyo3(signature = (code, system=None, as_of=None))]
+    fn lookup(
+        &self,
+        py: Python<'_>,
+        code: &str,
+        system: Option<&str>,
+        as_of: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<PyEntry>> {
+        let system = opt_system(system)?;
+        let as_of = opt_date(as_of, "as_of")?;
+        let e = py.detach(|| self.inner.lookup(code, system, as_of)).py()?;
+        Ok(e.map(|inner| PyEntry { inner }))
+    }
+
+    /// Every entry with this code, one per system holding it.
+    #[pyo3(signature = (code, as_of=None))]
+    fn lookup_all(
+        &self,
+        py: Python<'_>,
+        code: &str,
+        as_of: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Py<PyEntry>>> {
+        let code = Code::parse(code).py()?;
+        let as_of = opt_date(as_of, "as_of")?;
+        let found = py.detach(|| self.inner.lookup_all(&code, as_of)).py()?;
+        entries_to_list(py, found)
+    }
+
+    /// One search for the typeahead box: code prefixes (`"G04"`), words
+    /// (`"diab mell"`), then typos (`"wheelchiar"`). Releases the GIL.
+    #[pyo3(signature = (query, system=None, limit=10, as_of=None))]
+    fn search(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        system: Option<&str>,
+        limit: usize,
+        as_of: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Py<PyEntry>>> {
+        let opts = SearchOptions::default()
+            .system(opt_system(system)?)
+            .limit(limit)
+            .as_of(opt_date(as_of, "as_of")?);
+        let found = py.detach(|| self.inner.search(query, &opts)).py()?;
+        entries_to_list(py, found.entries)
+    }
+
+    /// `catalog["G0438"]`: the entry, or `UnknownCode` (a `KeyError`).
+    fn __getitem__(&self, py: Python<'_>, code: &str) -> PyResult<PyEntry> {
+        match self.lookup(py, code, None, None)? {
+            Some(e) => Ok(e),
+            None => Err(unknown_code(format!("{code:?} is not in the catalog"))),
+        }
+    }
+
+    fn __contains__(&self, py: Python<'_>, code: &str) -> PyResult<bool> {
+        match self.lookup(py, code, None, None) {
+            Ok(e) => Ok(e.is_some()),
+            Err(e) if e.is_instance_of::<PyValueError>(py) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Size of the index in bytes.
+    #[getter]
+    fn index_size(&self) -> u64 {
+        self.inner.index_size()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Catalog {} codes, {} bytes>",
+            self.inner.len(),
+            self.inner.index_size()
+        )
+    }
+}

@@ -1,0 +1,92 @@
+"""procode: procedure and diagnosis codes for practice billing.
+
+A date-aware code catalog (exact lookup, code-prefix typeahead, ranked word
+search with typo tolerance) and a typed billing model (services, sessions,
+invoices) whose edit policy decides where codes may change. Every rule lives
+in the Rust core; this package is a thin layer over it.
+
+>>> import procode
+>>> cat = procode.Catalog.embedded()
+>>> cat.lookup("f41.1").description
+'Generalized anxiety disorder'
+"""
+
+from procode._native import (
+    AuditEntry,
+    BelowPaid,
+    Catalog,
+    CatalogError,
+    CodeLine,
+    Completion,
+    DocumentError,
+    DuplicateLineId,
+    EditBatch,
+    EditError,
+    EditNotAllowed,
+    EditOutcome,
+    EditPolicy,
+    Encounter,
+    Entry,
+    FeeSchedule,
+    InvalidCode,
+    InvalidLine,
+    InvalidMoney,
+    InvalidTransition,
+    Invoice,
+    LineDifference,
+    MappedSource,
+    Payment,
+    PolicyError,
+    Problem,
+    ProcodeError,
+    RateError,
+    Service,
+    Session,
+    SourceError,
+    UnknownCode,
+    UnknownLine,
+    __version__,
+    document_from_dict,
+    document_from_json,
+    readiness,
+)
+
+__all__ = [
+    "AuditEntry",
+    "BelowPaid",
+    "Catalog",
+    "CatalogError",
+    "CodeLine",
+    "Completion",
+    "DocumentError",
+    "DuplicateLineId",
+    "EditBatch",
+    "EditError",
+    "EditNotAllowed",
+    "EditOutcome",
+    "EditPolicy",
+    "Encounter",
+    "Entry",
+    "FeeSchedule",
+    "InvalidCode",
+    "InvalidLine",
+    "InvalidMoney",
+    "InvalidTransition",
+    "Invoice",
+    "LineDifference",
+    "MappedSource",
+    "Payment",
+    "PolicyError",
+    "Problem",
+    "ProcodeError",
+    "RateError",
+    "Service",
+    "Session",
+    "SourceError",
+    "UnknownCode",
+    "UnknownLine",
+    "__version__",
+    "document_from_dict",
+    "document_from_json",
+    "readiness",
+]

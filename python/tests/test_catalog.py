@@ -1,0 +1,151 @@
+import datetime as dt
+import pathlib
+
+import pytest
+
+import procode
+
+
+def test_lookup_normalises_the_code(catalog):
+    gad = catalog.lookup("f41.1")
+    assert gad is not None
+    assert gad.code == "F411"
+    assert gad.display_code == "F41.1"
+    assert gad.system == "icd10cm"
+    assert gad.description == "Generalized anxiety disorder"
+    assert gad.billable
+    assert catalog.lookup(" F41.1 ", system="ICD10CM") == gad
+    assert catalog.lookup("F411", system="icd10cm") == gad
+
+
+def test_lookup_real_hcpcs_codes(catalog):
+    awv = catalog.lookup("G0438", system="hcpcs")
+    assert awv is not None
+    assert "wellness" in awv.description.lower()
+    assert awv.effective == dt.date(2011, 1, 1)
+    assert isinstance(awv.effective, dt.date)
+    h = catalog.lookup("h0004")
+    assert h is not None and h.system == "hcpcs"
+    assert catalog["G0438"] == awv
+    assert "G0438" in catalog
+    assert "ZZZZZ" not in catalog
+
+
+def test_lookup_missing_and_as_of(catalog):
+    assert catalog.lookup("98", system="pos") is None
+    assert catalog.lookup("G0438", as_of=dt.date(2010, 6, 1)) is None
+    assert catalog.lookup("G0438", as_of=dt.date(2025, 6, 1)) is not None
+
+
+def test_header_is_not_billable(catalog):
+    f41 = catalog.lookup("F41", system="icd10cm")
+    assert f41 is not None and not f41.billable
+    assert "not billable" in repr(f41)
+
+
+def test_search_code_prefix(catalog):
+    hits = catalog.search("G04", limit=5)
+    assert 0 < len(hits) <= 5
+    assert all(e.code.startswith("G04") for e in hits)
+    assert [e.code for e in hits] == sorted(e.code for e in hits)
+
+
+def test_search_words_and_typos(catalog):
+    diabetes = catalog.search("diab mell")
+    assert len(diabetes) == 10
+    assert "diabetes mellitus" in diabetes[0].description.lower()
+    chairs = catalog.search("wheelchiar", system="hcpcs")
+    assert chairs and all(e.system == "hcpcs" for e in chairs)
+    assert catalog.search("pyschotherapy")
+
+
+def test_search_system_limit_and_as_of(catalog):
+    hits = catalog.search("anxiety", system="icd10cm", limit=3)
+    assert len(hits) == 3 and all(e.system == "icd10cm" for e in hits)
+    for e in catalog.search("G04", as_of=dt.date(2025, 1, 1), limit=50):
+        assert e.is_valid_on(dt.date(2025, 1, 1))
+    assert catalog.search("nothing matches this at all qqqq") == []
+
+
+def test_entry_value_semantics(catalog):
+    e = catalog.lookup("F41.1")
+    assert e == catalog.lookup("F411")
+    assert e != catalog.lookup("F41.0")
+    assert hash(e) == hash(catalog.lookup("F411"))
+    assert repr(e) == '<Entry icd10cm F41.1 "Generalized anxiety disorder">'
+    assert e.to_dict() == {
+        "code": "F411",
+        "system": "icd10cm",
+        "description": "Generalized anxiety disorder",
+        "short_description": e.short_description,
+        "effective": None,
+        "terminated": None,
+        "billable": True,
+    }
+    awv = catalog.lookup("G0438")
+    assert awv.to_dict()["effective"] == "2011-01-01"
+
+
+def test_len_and_repr(catalog):
+    assert len(catalog) > 100_000
+    assert catalog.index_size > 0
+    assert repr(catalog).startswith("<Catalog ")
+
+
+def test_build_from_entries_in_memory_and_to_file(tmp_path: pathlib.Path):
+    entries = [
+        procode.Entry("X1", "custom", "Intake assessment"),
+        procode.Entry(
+            "X2",
+            "custom",
+            "Group session",
+            short_description="Group",
+            effective=dt.date(2024, 1, 1),
+            terminated=dt.date(2024, 12, 31),
+        ),
+    ]
+    mem = procode.Catalog.build(entries=entries)
+    assert len(mem) == 2
+    assert mem.lookup("x2").short_description == "Group"
+    assert mem.lookup("X2", as_of=dt.date(2025, 1, 1)) is None
+    path = tmp_path / "custom.idx"
+    built = procode.Catalog.build(path, entries=entries)
+    assert path.exists()
+    opened = procode.Catalog.open(path)
+    assert opened.lookup("X1") == built.lookup("X1") == entries[0]
+    assert procode.Catalog.open(str(path), verify="lazy").search("intake")[0].code == "X1"
+
+
+def test_build_from_data_dir_and_mapped_csv(tmp_path: pathlib.Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "place_of_service.tsv").write_text(
+        "code\tname\tdescription\n11\tOffice\tA place where a practitioner sees patients\n"
+        "10\tTelehealth Provided in Patient's Home\tThe home\n"
+    )
+    cpt = tmp_path / "cpt.csv"
+    cpt.write_text("Code,Long,Short\n99213,Office visit established patient,OV est\n")
+    cat = procode.Catalog.build(
+        tmp_path / "out.idx",
+        data_dir=data,
+        include=["pos"],
+        mapped=[
+            procode.MappedSource(
+                cpt, system="cpt", code="Code", description="Long", short_description="Short"
+            )
+        ],
+    )
+    assert cat.lookup("11", system="pos").description == "Office"
+    assert cat.lookup("99213").system == "cpt"
+    assert cat.lookup("99213").short_description == "OV est"
+    assert cat.search("office", system="pos")[0].code == "11"
+
+
+def test_mapped_source_by_index_and_system_column(tmp_path: pathlib.Path):
+    f = tmp_path / "mixed.tsv"
+    f.write_text("X9\tcustom\tHome visit\nG0438\thcpcs\tAWV\n")
+    src = procode.MappedSource(f, code=0, system_column=1, description=2, has_header=False)
+    cat = procode.Catalog.build(mapped=[src])
+    assert cat.lookup("X9").system == "custom"
+    assert cat.lookup("G0438").system == "hcpcs"
+    assert src.path == f
