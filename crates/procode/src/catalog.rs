@@ -654,10 +654,10 @@ impl Catalog {
             for &t in terms {
                 let l = idx.posting_bytes(t)?;
                 bytes += l.len();
-                lists.push(Cursor::new(l));
+                lists.push(Cursor::new(l)?);
             }
             let exact = exact
-                .map(|t| idx.posting_bytes(t).map(Cursor::new))
+                .map(|t| idx.posting_bytes(t).and_then(Cursor::new))
                 .transpose()?;
             sets.push((bytes, Union::new(lists, n)?, exact));
         }
@@ -727,60 +727,122 @@ impl Catalog {
     }
 }
 
-/// A cursor over one posting list (ascending entry ids, delta varints).
+/// A cursor over one posting list (see [`format::POSTING_BLOCK`] for the
+/// layout): decodes ids in order and seeks through the skip table.
 struct Cursor<'a> {
+    skips: &'a [u8],
     data: &'a [u8],
+    count: u32,
+    /// Index of the next id to decode.
+    idx: u32,
     pos: usize,
     cur: Option<u32>,
-    started: bool,
+}
+
+fn bad_postings() -> CatalogError {
+    CatalogError::Corrupt {
+        what: "a posting list is malformed".into(),
+    }
 }
 
 impl<'a> Cursor<'a> {
-    fn new(data: &'a [u8]) -> Cursor<'a> {
-        Cursor {
+    fn new(list: &'a [u8]) -> Result<Cursor<'a>> {
+        let mut pos = 0;
+        let count = text::get_varint(list, &mut pos).ok_or_else(bad_postings)?;
+        let count = u32::try_from(count).map_err(|_| bad_postings())?;
+        let block = format::POSTING_BLOCK as u32;
+        let nskip = if count > block {
+            (count - 1) / block
+        } else {
+            0
+        } as usize;
+        let skips = list.get(pos..pos + nskip * 8).ok_or_else(bad_postings)?;
+        let data = list.get(pos + nskip * 8..).ok_or_else(bad_postings)?;
+        Ok(Cursor {
+            skips,
             data,
+            count,
+            idx: 0,
             pos: 0,
             cur: None,
-            started: false,
-        }
+        })
+    }
+
+    /// Skip entry `b` (block `b + 1`): its first id and byte offset.
+    fn skip(&self, b: usize) -> Option<(u32, usize)> {
+        let e = self.skips.get(b * 8..b * 8 + 8)?;
+        let id = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+        let off = u32::from_le_bytes([e[4], e[5], e[6], e[7]]);
+        Some((id, off as usize))
     }
 
     /// Moves to the next id; `None` at the end.
     fn advance(&mut self, n: u32) -> Result<Option<u32>> {
-        if self.pos >= self.data.len() {
+        if self.idx >= self.count {
             self.cur = None;
-            self.started = true;
             return Ok(None);
         }
-        let bad = || CatalogError::Corrupt {
-            what: "a posting list is malformed".into(),
-        };
-        let d = text::get_varint(self.data, &mut self.pos).ok_or_else(bad)?;
-        let id = match (self.started, self.cur) {
-            (false, _) => d,
-            (true, Some(c)) if d > 0 => u64::from(c) + d,
-            _ => return Err(bad()),
+        let v = text::get_varint(self.data, &mut self.pos).ok_or_else(bad_postings)?;
+        let id = if self.idx % format::POSTING_BLOCK as u32 == 0 {
+            v
+        } else {
+            match self.cur {
+                Some(c) if v > 0 => u64::from(c) + v,
+                _ => return Err(bad_postings()),
+            }
         };
         if id >= u64::from(n) {
-            return Err(bad());
+            return Err(bad_postings());
         }
-        self.started = true;
+        self.idx += 1;
         self.cur = Some(id as u32);
         Ok(self.cur)
     }
 
     /// The smallest id at or after `target`.
     fn seek(&mut self, target: u32, n: u32) -> Result<Option<u32>> {
-        if !self.started {
-            self.advance(n)?;
-        }
-        while let Some(c) = self.cur {
+        if let Some(c) = self.cur {
             if c >= target {
                 return Ok(Some(c));
             }
-            self.advance(n)?;
+        } else if self.idx > 0 {
+            return Ok(None); // exhausted
         }
-        Ok(None)
+        // Jump to the last block starting at or before `target`, if it lies
+        // beyond the current one.
+        let block = format::POSTING_BLOCK as u32;
+        let here = if self.idx == 0 {
+            0
+        } else {
+            (self.idx - 1) / block
+        } as usize;
+        let nskip = self.skips.len() / 8;
+        // Skip entry b describes block b + 1; find the last with first id <= target.
+        let (mut lo, mut hi) = (here, nskip);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.skip(mid) {
+                Some((id, _)) if id <= target => lo = mid + 1,
+                Some(_) => hi = mid,
+                None => return Err(bad_postings()),
+            }
+        }
+        if lo > here {
+            let (_, off) = self.skip(lo - 1).ok_or_else(bad_postings)?;
+            if off > self.data.len() {
+                return Err(bad_postings());
+            }
+            self.pos = off;
+            self.idx = lo as u32 * block;
+            self.cur = None;
+        }
+        loop {
+            match self.advance(n)? {
+                Some(c) if c >= target => return Ok(Some(c)),
+                Some(_) => {}
+                None => return Ok(None),
+            }
+        }
     }
 }
 
@@ -867,6 +929,43 @@ impl crate::billing::CodeSource for Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn posting_cursors_seek_like_a_binary_search() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for len in [0usize, 1, 63, 64, 65, 128, 129, 1000, 5000] {
+            let n = 200_000u32;
+            let mut ids: Vec<u32> = (0..len).map(|_| rnd(u64::from(n)) as u32).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut bytes = Vec::new();
+            crate::index::builder::encode_postings(&ids, &mut bytes);
+            // Monotone random seeks.
+            let mut c = Cursor::new(&bytes).unwrap();
+            let mut target = 0u32;
+            loop {
+                let want = ids.get(ids.partition_point(|&i| i < target)).copied();
+                assert_eq!(c.seek(target, n).unwrap(), want, "len {len} target {target}");
+                if want.is_none() {
+                    break;
+                }
+                target += 1 + rnd(u64::from(n) / 50) as u32;
+            }
+            // Plain iteration gives every id.
+            let mut c = Cursor::new(&bytes).unwrap();
+            let mut all = Vec::new();
+            while let Some(i) = c.advance(n).unwrap() {
+                all.push(i);
+            }
+            assert_eq!(all, ids);
+        }
+    }
 
     #[test]
     fn code_like_queries() {

@@ -180,6 +180,29 @@ pub(crate) fn check_entry_pub(e: &Entry) -> Result<()> {
     check_entry(e)
 }
 
+/// Appends a posting list (see [`format::POSTING_BLOCK`]): the id count, a
+/// skip table when there is more than one block, then the ids as varints —
+/// absolute at the start of each block, deltas inside it.
+pub(crate) fn encode_postings(ids: &[u32], out: &mut Vec<u8>) {
+    let block = format::POSTING_BLOCK;
+    text::put_varint(out, ids.len() as u64);
+    let mut data = Vec::with_capacity(ids.len() * 2);
+    let mut skips = Vec::new();
+    for (k, &id) in ids.iter().enumerate() {
+        if k % block == 0 {
+            if k > 0 {
+                skips.extend_from_slice(&id.to_le_bytes());
+                skips.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            }
+            text::put_varint(&mut data, u64::from(id));
+        } else {
+            text::put_varint(&mut data, u64::from(id - ids[k - 1]));
+        }
+    }
+    out.extend_from_slice(&skips);
+    out.extend_from_slice(&data);
+}
+
 /// The term number of a word-index key, allocating a new term (and its
 /// posting list) the first time the key is seen.
 fn term_for(terms: &mut FastMap<Box<str>, u32>, postings: &mut Vec<Vec<u32>>, key: &str) -> u32 {
@@ -376,12 +399,7 @@ pub(crate) fn build_index(entries: &[Entry]) -> Result<Vec<u8>> {
     for (n, (w, old)) in words.iter().enumerate() {
         wfst.insert(w.as_bytes(), n as u64).map_err(fst_err)?;
         post_offsets.extend_from_slice(&(post_bytes.len() as u32).to_le_bytes());
-        let mut prev = 0u32;
-        for (k, &id) in postings[*old as usize].iter().enumerate() {
-            let delta = if k == 0 { id } else { id - prev };
-            text::put_varint(&mut post_bytes, u64::from(delta));
-            prev = id;
-        }
+        encode_postings(&postings[*old as usize], &mut post_bytes);
     }
     post_offsets.extend_from_slice(&(post_bytes.len() as u32).to_le_bytes());
     let wfst = wfst.into_inner().map_err(fst_err)?;

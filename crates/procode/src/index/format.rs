@@ -47,7 +47,8 @@ pub(crate) enum SectionKind {
     Words = 2,
     /// u32 LE offsets into `Postings`, one per term plus one.
     PostingOffsets = 3,
-    /// Per term: entry ids ascending, delta-encoded varints.
+    /// Per term: entry ids ascending, in blocks with a skip table
+    /// (see [`POSTING_BLOCK`]).
     Postings = 4,
     /// Fixed `ENTRY_LEN`-byte records, by entry id: system tag, flags, action
     /// code, code length, offset of the entry's text (u32 LE).
@@ -98,6 +99,13 @@ pub(crate) fn checksum(parts: &[&[u8]]) -> u64 {
     }
     h.digest()
 }
+
+/// Ids per posting-list block. A list of `n` ids is stored as `varint(n)`,
+/// then, when `n > POSTING_BLOCK`, one skip entry per block after the first
+/// (u32 LE first id of the block, u32 LE byte offset of the block in the id
+/// data), then the id data: varints, absolute at the start of each block and
+/// deltas (> 0) inside it. Seeking jumps through the skip table.
+pub(crate) const POSTING_BLOCK: usize = 64;
 
 /// Suffix of word-index keys for words found only in a short description: they
 /// match as prefixes but never count as exact (whole-word) matches.
