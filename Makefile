@@ -3,14 +3,18 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: test test-rust demo
-test: test-rust
+.PHONY: test test-rust test-c demo
+test: test-rust test-c
 	@echo "procode: all tests passed"
 
 test-rust:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+
+# The C ABI: header as C99/C++17, C tests and example under valgrind.
+test-c:
+	CARGO=$(CARGO) bindings/c/run-tests.sh
 
 # The main job on the embedded default catalog.
 demo:
