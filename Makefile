@@ -3,8 +3,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: test test-rust test-python demo
-test: test-rust test-python
+.PHONY: test test-rust test-c test-python demo
+test: test-rust test-c test-python
 	@echo "procode: all tests passed"
 
 test-rust:
@@ -15,6 +15,10 @@ test-rust:
 # The Python package: builds it into .venv, runs pytest and mypy stubtest.
 test-python:
 	bash bindings/python/run-tests.sh
+
+# The C ABI: header as C99/C++17, C tests and example under valgrind.
+test-c:
+	CARGO=$(CARGO) bindings/c/run-tests.sh
 
 # The main job on the embedded default catalog.
 demo:

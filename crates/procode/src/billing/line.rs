@@ -239,6 +239,30 @@ impl CodeLine {
         })
     }
 
+    /// This line with `changes` applied, checked like an edit checks it:
+    /// for building a line before adding it (pick an entry from the
+    /// catalog, then set units, modifiers, diagnoses ...) from a host that
+    /// speaks JSON (the C and Python bindings). The rate is resolved when
+    /// the line is added, unless the changes override it.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::billing::{CodeLine, LineChanges};
+    /// use procode::CodeSystem;
+    /// let line = CodeLine::manual(CodeSystem::Hcpcs, "H0004", "Counseling").unwrap();
+    /// let changes: LineChanges =
+    ///     serde_json::from_str(r#"{"units": 4, "diagnoses": ["F41.1"]}"#).unwrap();
+    /// let line = line.with_changes(&changes).unwrap();
+    /// assert_eq!(line.units, 4);
+    /// assert_eq!(line.diagnoses[0].as_str(), "F411");
+    /// assert!(line.with_changes(&LineChanges::default().units(0)).is_err());
+    /// ```
+    pub fn with_changes(&self, changes: &LineChanges) -> Result<CodeLine, LineError> {
+        let (line, _) = changes.apply_to(self);
+        line.validate()?;
+        Ok(line)
+    }
+
     /// Sets the line id.
     pub fn with_id(mut self, id: impl Into<String>) -> CodeLine {
         self.id = id.into();

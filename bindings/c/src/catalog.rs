@@ -1,0 +1,578 @@
+//! The code catalog: open, look up, search, and the entries found.
+
+use std::ffi::{c_char, CString};
+
+use procode::billing::{CodeLine, EditOp, LineChanges};
+use procode::{Catalog, Entry, SearchOptions};
+
+use crate::error::{procode_result, Error};
+use crate::ffi::{
+    boxed, call, call_or, cstring, date_arg, free_handle, json_out, opt_str_arg, out_arg, ref_arg,
+    static_cstr, str_arg, system_arg, write_out,
+};
+
+/// A code catalog (opaque). Immutable and thread-safe: one catalog may be
+/// used from any number of threads at once. Made by
+/// `procode_catalog_embedded` or `procode_catalog_open`, freed by
+/// `procode_catalog_free`.
+pub struct procode_catalog {
+    inner: Catalog,
+}
+
+impl procode_catalog {
+    pub(crate) fn catalog(&self) -> &Catalog {
+        &self.inner
+    }
+}
+
+/// One catalog entry (opaque): a code with its system, descriptions, dates
+/// and billable flag.
+///
+/// An entry is either *owned* (from `procode_catalog_lookup`: free it with
+/// `procode_entry_free`) or *borrowed* (from `procode_results_get`: it lives
+/// as long as its result set and must not be freed). The strings its
+/// accessors return live as long as the entry.
+pub struct procode_entry {
+    entry: Entry,
+    code: CString,
+    display_code: CString,
+    description: CString,
+    short_description: CString,
+    effective: Option<CString>,
+    terminated: Option<CString>,
+}
+
+impl procode_entry {
+    fn new(entry: Entry) -> procode_entry {
+        let date = |d: Option<chrono::NaiveDate>| d.map(|d| cstring(d.to_string()));
+        procode_entry {
+            code: cstring(entry.code.as_str()),
+            display_code: cstring(entry.display_code()),
+            description: cstring(entry.description.as_str()),
+            short_description: cstring(entry.short_description.as_str()),
+            effective: date(entry.effective),
+            terminated: date(entry.terminated),
+            entry,
+        }
+    }
+}
+
+/// The entries a search found, best first (opaque). Read with
+/// `procode_results_len` and `procode_results_get`; free with
+/// `procode_results_free`.
+pub struct procode_results {
+    entries: Vec<procode_entry>,
+}
+
+/// Opens the embedded default catalog (HCPCS Level II, modifiers, place of
+/// service, ICD-10-CM) compiled into this library.
+///
+/// Returns `PROCODE_CATALOG_UNAVAILABLE` when this build was made without
+/// the code-set data (the message says how to provide it).
+///
+/// Ownership: on success `*out` is a new catalog the caller frees with
+/// `procode_catalog_free`.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_embedded(
+    out: *mut *mut procode_catalog,
+) -> procode_result {
+    call(|| {
+        out_arg(out, "out")?;
+        let inner = Catalog::embedded()?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out, boxed(procode_catalog { inner })) };
+        Ok(())
+    })
+}
+
+/// Opens an index file (built by `procode build`) by memory map, read-only.
+/// A missing file is `PROCODE_IO`; a truncated, corrupted or foreign file is
+/// `PROCODE_INDEX_CORRUPT`.
+///
+/// Ownership: `path` is borrowed for the call. On success `*out` is a new
+/// catalog the caller frees with `procode_catalog_free`.
+///
+/// # Safety
+/// `path` must be NULL or a NUL-terminated string; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_open(
+    path: *const c_char,
+    out: *mut *mut procode_catalog,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract.
+        let path = unsafe { str_arg(path, "path") }?;
+        out_arg(out, "out")?;
+        let inner = Catalog::open(path)?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out, boxed(procode_catalog { inner })) };
+        Ok(())
+    })
+}
+
+/// Frees a catalog. NULL is ignored. Entries and result sets taken from it
+/// stay valid (they hold copies).
+///
+/// # Safety
+/// `catalog` must be NULL or a catalog not yet freed; no other thread may
+/// be using it.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_free(catalog: *mut procode_catalog) {
+    // SAFETY: caller contract.
+    unsafe { free_handle(catalog) }
+}
+
+/// The number of entries in the catalog (0 when `catalog` is NULL).
+///
+/// # Safety
+/// `catalog` must be NULL or a live catalog.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_len(catalog: *const procode_catalog) -> usize {
+    // SAFETY: caller contract.
+    call_or(0, || {
+        Ok(unsafe { ref_arg(catalog, "catalog") }?.inner.len())
+    })
+}
+
+/// Exact lookup of a code after normalisation (`"f41.1"`, `"F411"` and
+/// `" F41.1 "` are the same code).
+///
+/// - `system`: a code-system name (`"hcpcs"`, `"cpt"`, `"icd10cm"`,
+///   `"icd10pcs"`, `"modifier"`, `"pos"`, `"custom"`, case-insensitive), or
+///   NULL for any system (the first system holding the code answers).
+/// - `as_of`: a date of service `"YYYY-MM-DD"`, or NULL; with a date, a code
+///   not valid that day is not found.
+///
+/// Returns `PROCODE_NOT_FOUND` when the catalog has no such code,
+/// `PROCODE_INVALID_CODE`, `PROCODE_UNKNOWN_SYSTEM` or
+/// `PROCODE_INVALID_DATE` for bad arguments.
+///
+/// Ownership: the strings are borrowed for the call. On success `*out` is a
+/// new *owned* entry the caller frees with `procode_entry_free`.
+///
+/// # Safety
+/// Pointers must be NULL or valid: strings NUL-terminated, `catalog` live,
+/// `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_lookup(
+    catalog: *const procode_catalog,
+    code: *const c_char,
+    system: *const c_char,
+    as_of: *const c_char,
+    out: *mut *mut procode_entry,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (cat, code, system, as_of) = unsafe {
+            (
+                ref_arg(catalog, "catalog")?,
+                str_arg(code, "code")?,
+                system_arg(system, "system")?,
+                date_arg(as_of, "as_of")?,
+            )
+        };
+        out_arg(out, "out")?;
+        let entry = cat.inner.lookup(code, system, as_of)?.ok_or_else(|| {
+            Error::new(
+                procode_result::PROCODE_NOT_FOUND,
+                not_found(code, system, as_of),
+            )
+        })?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out, boxed(procode_entry::new(entry))) };
+        Ok(())
+    })
+}
+
+fn not_found(
+    code: &str,
+    system: Option<procode::CodeSystem>,
+    as_of: Option<chrono::NaiveDate>,
+) -> String {
+    let mut m = match system {
+        Some(s) => format!("no {s} code {code:?} in the catalog"),
+        None => format!("no code {code:?} in the catalog"),
+    };
+    if let Some(d) = as_of {
+        m.push_str(&format!(" valid on {d}"));
+    }
+    m
+}
+
+/// One search for the typeahead box: a query that looks like a code
+/// (`"G04"`, `"f41."`) gives code-prefix matches in code order; otherwise
+/// description words (`"diab mell"`), ranked; when nothing matches, words
+/// within one or two typos (`"wheelchiar"`).
+///
+/// - `system`: a code-system name or NULL for all systems.
+/// - `limit`: at most this many results.
+/// - `as_of`: `"YYYY-MM-DD"` hides codes not valid that day, or NULL (then
+///   terminated codes are found too, with their termination date).
+///
+/// An empty result set is a success (`procode_results_len` is 0).
+///
+/// Ownership: the strings are borrowed for the call. On success `*out` is a
+/// new result set the caller frees with `procode_results_free`.
+///
+/// # Safety
+/// Pointers must be NULL or valid: strings NUL-terminated, `catalog` live,
+/// `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_search(
+    catalog: *const procode_catalog,
+    query: *const c_char,
+    system: *const c_char,
+    limit: usize,
+    as_of: *const c_char,
+    out: *mut *mut procode_results,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (cat, query, system, as_of) = unsafe {
+            (
+                ref_arg(catalog, "catalog")?,
+                str_arg(query, "query")?,
+                system_arg(system, "system")?,
+                date_arg(as_of, "as_of")?,
+            )
+        };
+        out_arg(out, "out")?;
+        let opts = SearchOptions::default()
+            .system(system)
+            .limit(limit)
+            .as_of(as_of);
+        let found = cat.inner.search(query, &opts)?;
+        let entries = found.into_iter().map(procode_entry::new).collect();
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out, boxed(procode_results { entries })) };
+        Ok(())
+    })
+}
+
+/// The number of entries in a result set (0 when `results` is NULL).
+///
+/// # Safety
+/// `results` must be NULL or a live result set.
+#[no_mangle]
+pub unsafe extern "C" fn procode_results_len(results: *const procode_results) -> usize {
+    // SAFETY: caller contract.
+    call_or(0, || {
+        Ok(unsafe { ref_arg(results, "results") }?.entries.len())
+    })
+}
+
+/// The entry at `index` (0-based, best first), or NULL when `index` is out
+/// of range (`procode_last_error_code` then gives
+/// `PROCODE_INDEX_OUT_OF_RANGE`) or `results` is NULL.
+///
+/// Ownership: the entry is *borrowed*: it lives as long as `results`; do not
+/// free it.
+///
+/// # Safety
+/// `results` must be NULL or a live result set.
+#[no_mangle]
+pub unsafe extern "C" fn procode_results_get(
+    results: *const procode_results,
+    index: usize,
+) -> *const procode_entry {
+    call_or(std::ptr::null(), || {
+        // SAFETY: caller contract.
+        let r = unsafe { ref_arg(results, "results") }?;
+        r.entries
+            .get(index)
+            .map(|e| e as *const procode_entry)
+            .ok_or_else(|| out_of_range(index, r.entries.len()))
+    })
+}
+
+pub(crate) fn out_of_range(index: usize, len: usize) -> Error {
+    Error::new(
+        procode_result::PROCODE_INDEX_OUT_OF_RANGE,
+        format!("index {index} is out of range: the list has {len} items"),
+    )
+}
+
+/// Frees a result set and the entries borrowed from it. NULL is ignored.
+///
+/// # Safety
+/// `results` must be NULL or a result set not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn procode_results_free(results: *mut procode_results) {
+    // SAFETY: caller contract.
+    unsafe { free_handle(results) }
+}
+
+/// Frees an *owned* entry (from `procode_catalog_lookup`). NULL is ignored.
+/// Never pass an entry borrowed from a result set.
+///
+/// # Safety
+/// `entry` must be NULL or an owned entry not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_free(entry: *mut procode_entry) {
+    // SAFETY: caller contract.
+    unsafe { free_handle(entry) }
+}
+
+/// Reads a borrowed string field of an entry (NULL for a NULL entry).
+unsafe fn entry_str(
+    entry: *const procode_entry,
+    f: impl FnOnce(&procode_entry) -> *const c_char,
+) -> *const c_char {
+    // SAFETY: caller contract.
+    call_or(std::ptr::null(), || {
+        Ok(f(unsafe { ref_arg(entry, "entry") }?))
+    })
+}
+
+/// The normalised code: upper case, no dots (`"F411"`, `"H0004"`); NULL
+/// when `entry` is NULL.
+///
+/// Ownership: borrowed; valid as long as the entry.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_code(entry: *const procode_entry) -> *const c_char {
+    // SAFETY: caller contract.
+    unsafe { entry_str(entry, |e| e.code.as_ptr()) }
+}
+
+/// The code as people write it (`"F41.1"` for ICD-10-CM, otherwise as
+/// `procode_entry_code`); NULL when `entry` is NULL.
+///
+/// Ownership: borrowed; valid as long as the entry.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_display_code(entry: *const procode_entry) -> *const c_char {
+    // SAFETY: caller contract.
+    unsafe { entry_str(entry, |e| e.display_code.as_ptr()) }
+}
+
+/// The code system (`"hcpcs"`, `"icd10cm"`, ...); NULL when `entry` is
+/// NULL.
+///
+/// Ownership: static; never free it.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_system(entry: *const procode_entry) -> *const c_char {
+    // SAFETY: caller contract.
+    unsafe { entry_str(entry, |e| static_cstr(e.entry.system.as_str())) }
+}
+
+/// The long description (UTF-8); NULL when `entry` is NULL.
+///
+/// Ownership: borrowed; valid as long as the entry.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_description(entry: *const procode_entry) -> *const c_char {
+    // SAFETY: caller contract.
+    unsafe { entry_str(entry, |e| e.description.as_ptr()) }
+}
+
+/// The short description (equals the description when the source has
+/// none); NULL when `entry` is NULL.
+///
+/// Ownership: borrowed; valid as long as the entry.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_short_description(
+    entry: *const procode_entry,
+) -> *const c_char {
+    // SAFETY: caller contract.
+    unsafe { entry_str(entry, |e| e.short_description.as_ptr()) }
+}
+
+/// The first day the code is valid, `"YYYY-MM-DD"`, or NULL when unknown
+/// (or `entry` is NULL).
+///
+/// Ownership: borrowed; valid as long as the entry.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_effective(entry: *const procode_entry) -> *const c_char {
+    // SAFETY: caller contract.
+    unsafe {
+        entry_str(entry, |e| {
+            e.effective
+                .as_ref()
+                .map_or(std::ptr::null(), |d| d.as_ptr())
+        })
+    }
+}
+
+/// The last day the code is valid, `"YYYY-MM-DD"`, or NULL when it is not
+/// terminated (or `entry` is NULL).
+///
+/// Ownership: borrowed; valid as long as the entry.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_terminated(entry: *const procode_entry) -> *const c_char {
+    // SAFETY: caller contract.
+    unsafe {
+        entry_str(entry, |e| {
+            e.terminated
+                .as_ref()
+                .map_or(std::ptr::null(), |d| d.as_ptr())
+        })
+    }
+}
+
+/// Whether the code may be billed (ICD-10-CM header rows such as F41 may
+/// not); false when `entry` is NULL.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_billable(entry: *const procode_entry) -> bool {
+    // SAFETY: caller contract.
+    call_or(false, || {
+        Ok(unsafe { ref_arg(entry, "entry") }?.entry.billable)
+    })
+}
+
+/// The entry as JSON: `{"code", "system", "description",
+/// "short_description", "effective", "terminated", "billable"}` (the same
+/// form as `procode lookup --json` and the Python binding).
+///
+/// Ownership: on success `*out_json` is a new string the caller frees with
+/// `procode_string_free`.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry; `out_json` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_to_json(
+    entry: *const procode_entry,
+    out_json: *mut *mut c_char,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract.
+        let e = unsafe { ref_arg(entry, "entry") }?;
+        out_arg(out_json, "out_json")?;
+        let json = json_out(&e.entry)?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out_json, json) };
+        Ok(())
+    })
+}
+
+/// Picks an entry onto a new code line: writes the JSON of an edit-batch
+/// operation `{"op": "add", ...line}` whose line has the entry's code,
+/// system and official description (provenance `catalog`, one unit, no id:
+/// the edit assigns the next `L<n>`), with `changes_json` applied.
+///
+/// `changes_json` is NULL or the core's line-changes JSON, e.g.
+/// `{"units": 4, "modifiers": ["HO"], "diagnoses": ["F41.1"],
+/// "place_of_service": "11", "description": "Counseling"}`. A line the
+/// core refuses (zero units, too many modifiers, a diagnosis that is not
+/// ICD-10-CM) is `PROCODE_INVALID_LINE`.
+///
+/// Put one or more operations in a batch as `{"ops": [op, ...]}`.
+///
+/// Ownership: on success `*out_op_json` is a new string the caller frees
+/// with `procode_string_free`.
+///
+/// # Safety
+/// `entry` must be NULL or a live entry; `changes_json` NULL or
+/// NUL-terminated; `out_op_json` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_entry_add_op(
+    entry: *const procode_entry,
+    changes_json: *const c_char,
+    out_op_json: *mut *mut c_char,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract.
+        let e = unsafe { ref_arg(entry, "entry") }?;
+        // SAFETY: caller contract.
+        let op = unsafe { add_op(&e.entry, changes_json) }?;
+        out_arg(out_op_json, "out_op_json")?;
+        let json = json_out(&op)?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out_op_json, json) };
+        Ok(())
+    })
+}
+
+/// Like `procode_entry_add_op` for a code looked up in the catalog: the code
+/// the user picked must be in the catalog (valid on `as_of`, a
+/// `"YYYY-MM-DD"` date or NULL), else `PROCODE_UNKNOWN_CODE` (a code typed
+/// by hand goes in a `"provenance": "manual"` line instead).
+///
+/// Ownership: the strings are borrowed for the call. On success
+/// `*out_op_json` is a new string the caller frees with
+/// `procode_string_free`.
+///
+/// # Safety
+/// Pointers must be NULL or valid: strings NUL-terminated, `catalog` live,
+/// `out_op_json` writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_add_op(
+    catalog: *const procode_catalog,
+    code: *const c_char,
+    system: *const c_char,
+    as_of: *const c_char,
+    changes_json: *const c_char,
+    out_op_json: *mut *mut c_char,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (cat, code, system, as_of) = unsafe {
+            (
+                ref_arg(catalog, "catalog")?,
+                str_arg(code, "code")?,
+                system_arg(system, "system")?,
+                date_arg(as_of, "as_of")?,
+            )
+        };
+        let entry = cat.inner.lookup(code, system, as_of)?.ok_or_else(|| {
+            Error::new(
+                procode_result::PROCODE_UNKNOWN_CODE,
+                not_found(code, system, as_of),
+            )
+        })?;
+        // SAFETY: caller contract.
+        let op = unsafe { add_op(&entry, changes_json) }?;
+        out_arg(out_op_json, "out_op_json")?;
+        let json = json_out(&op)?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out_op_json, json) };
+        Ok(())
+    })
+}
+
+/// The add operation of a line picked from `entry` with optional changes.
+///
+/// # Safety
+/// `changes_json` is NULL or NUL-terminated.
+unsafe fn add_op(entry: &Entry, changes_json: *const c_char) -> Result<EditOp, Error> {
+    let line = CodeLine::from_entry(entry);
+    // SAFETY: caller contract.
+    let line = match unsafe { opt_str_arg(changes_json, "changes_json") }? {
+        None => line,
+        Some(s) => {
+            let changes: LineChanges =
+                serde_json::from_str(s).map_err(|e| Error::json("changes_json", e))?;
+            line.with_changes(&changes).map_err(|e| {
+                Error::new(
+                    procode_result::PROCODE_INVALID_LINE,
+                    format!("line for {}: {e}", entry.display_code()),
+                )
+            })?
+        }
+    };
+    Ok(EditOp::Add(line))
+}

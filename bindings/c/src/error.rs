@@ -1,0 +1,337 @@
+//! Result codes, the per-thread last error and the mapping of core errors.
+
+use std::cell::RefCell;
+use std::ffi::{c_char, CString};
+
+use procode::billing::{EditError, MoneyError, PolicyError, RateError, TransitionError};
+use procode::{CatalogError, CodeError};
+
+/// The result of every fallible call. `PROCODE_OK` (0) is success; any other
+/// value says what kind of failure happened, and
+/// `procode_last_error_message` gives the details (which code, which state).
+///
+/// The numbers are part of the ABI: they are never renumbered, new codes are
+/// only ever added at the end.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum procode_result {
+    /// Success.
+    PROCODE_OK = 0,
+    /// A required pointer argument was NULL.
+    PROCODE_NULL_ARGUMENT = 1,
+    /// A string argument is not valid UTF-8.
+    PROCODE_INVALID_UTF8 = 2,
+    /// A JSON argument is malformed or does not describe the expected value.
+    PROCODE_INVALID_JSON = 3,
+    /// A date is not `YYYY-MM-DD`, or a time not RFC 3339.
+    PROCODE_INVALID_DATE = 4,
+    /// A code is not a valid code (or not of its system's shape).
+    PROCODE_INVALID_CODE = 5,
+    /// A code-system name procode does not know.
+    PROCODE_UNKNOWN_SYSTEM = 6,
+    /// A code picked from the catalog that the catalog does not hold.
+    PROCODE_UNKNOWN_CODE = 7,
+    /// The embedded catalog was not compiled into this build.
+    PROCODE_CATALOG_UNAVAILABLE = 8,
+    /// A file could not be read.
+    PROCODE_IO = 9,
+    /// An index file is truncated, corrupted, foreign or of another version.
+    PROCODE_INDEX_CORRUPT = 10,
+    /// The edit policy refuses this edit here (e.g. a paid invoice).
+    PROCODE_EDIT_NOT_ALLOWED = 11,
+    /// A session or invoice is not in a state this step starts from.
+    PROCODE_INVALID_TRANSITION = 12,
+    /// An edit would drop a sent invoice's total below what was paid.
+    PROCODE_BELOW_PAID = 13,
+    /// An amount or currency is invalid.
+    PROCODE_INVALID_MONEY = 14,
+    /// Nothing was found (a lookup, or an invoice the encounter lacks).
+    PROCODE_NOT_FOUND = 15,
+    /// An index past the end of a list.
+    PROCODE_INDEX_OUT_OF_RANGE = 16,
+    /// procode panicked (a bug): the message says where. The panic did not
+    /// cross into C.
+    PROCODE_PANIC = 17,
+    /// A search query with too many words.
+    PROCODE_QUERY_TOO_LONG = 18,
+    /// An edit names a line the document does not have.
+    PROCODE_UNKNOWN_LINE = 19,
+    /// An add uses a line id the document already has.
+    PROCODE_DUPLICATE_LINE = 20,
+    /// A code line is not acceptable (zero units, too many modifiers, ...).
+    PROCODE_INVALID_LINE = 21,
+    /// The session has no invoice for this step.
+    PROCODE_NO_INVOICE = 22,
+    /// A new invoice is needed and no invoice id was given.
+    PROCODE_INVOICE_ID_REQUIRED = 23,
+    /// The invoice does not belong to the session.
+    PROCODE_INVOICE_MISMATCH = 24,
+    /// The booking request does not fit the service.
+    PROCODE_BAD_BOOKING = 25,
+    /// A payment is refused (zero, another currency, above the balance,
+    /// duplicate id).
+    PROCODE_INVALID_PAYMENT = 26,
+    /// An invoice with payments cannot be voided.
+    PROCODE_HAS_PAYMENTS = 27,
+    /// A fee schedule cannot be loaded (bad row, overlap, missing column).
+    PROCODE_INVALID_FEE_SCHEDULE = 28,
+    /// An edit policy loosens the default rules.
+    PROCODE_INVALID_POLICY = 29,
+    /// Any other catalog failure.
+    PROCODE_CATALOG_ERROR = 30,
+    /// Any other billing failure.
+    PROCODE_BILLING_ERROR = 31,
+}
+
+use procode_result as R;
+
+/// A failure: its result code and message.
+#[derive(Debug)]
+pub(crate) struct Error {
+    pub(crate) code: procode_result,
+    pub(crate) message: String,
+}
+
+impl Error {
+    pub(crate) fn new(code: procode_result, message: impl Into<String>) -> Error {
+        Error {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn null(name: &str) -> Error {
+        Error::new(
+            R::PROCODE_NULL_ARGUMENT,
+            format!("argument `{name}` is NULL"),
+        )
+    }
+
+    pub(crate) fn json(name: &str, e: serde_json::Error) -> Error {
+        Error::new(
+            R::PROCODE_INVALID_JSON,
+            format!("argument `{name}` is not valid JSON for this call: {e}"),
+        )
+    }
+
+    /// Records the error as the thread's last error and returns its code.
+    pub(crate) fn record(self) -> procode_result {
+        let code = self.code;
+        LAST_ERROR.with(|l| {
+            *l.borrow_mut() = Some((code, crate::ffi::cstring(self.message)));
+        });
+        code
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<(procode_result, CString)>> = const { RefCell::new(None) };
+}
+
+impl From<CodeError> for Error {
+    fn from(e: CodeError) -> Error {
+        let code = match e {
+            CodeError::UnknownSystem { .. } => R::PROCODE_UNKNOWN_SYSTEM,
+            _ => R::PROCODE_INVALID_CODE,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
+impl From<CatalogError> for Error {
+    fn from(e: CatalogError) -> Error {
+        let code = match &e {
+            CatalogError::Io { .. } => R::PROCODE_IO,
+            CatalogError::NotAnIndex
+            | CatalogError::UnsupportedVersion { .. }
+            | CatalogError::Truncated { .. }
+            | CatalogError::ChecksumMismatch { .. }
+            | CatalogError::Corrupt { .. }
+            | CatalogError::Fst(_) => R::PROCODE_INDEX_CORRUPT,
+            CatalogError::EmbeddedUnavailable => R::PROCODE_CATALOG_UNAVAILABLE,
+            CatalogError::Code(CodeError::UnknownSystem { .. }) => R::PROCODE_UNKNOWN_SYSTEM,
+            CatalogError::Code(_) => R::PROCODE_INVALID_CODE,
+            CatalogError::QueryTooLong { .. } => R::PROCODE_QUERY_TOO_LONG,
+            _ => R::PROCODE_CATALOG_ERROR,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
+impl From<EditError> for Error {
+    fn from(e: EditError) -> Error {
+        let code = match &e {
+            EditError::NotAllowed { .. } => R::PROCODE_EDIT_NOT_ALLOWED,
+            EditError::UnknownLine { .. } => R::PROCODE_UNKNOWN_LINE,
+            EditError::DuplicateLineId { .. } => R::PROCODE_DUPLICATE_LINE,
+            EditError::InvalidLine { .. } => R::PROCODE_INVALID_LINE,
+            EditError::BelowPaid { .. } => R::PROCODE_BELOW_PAID,
+            _ => R::PROCODE_BILLING_ERROR,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
+impl From<TransitionError> for Error {
+    fn from(e: TransitionError) -> Error {
+        let code = match e {
+            TransitionError::Edit(e) => return e.into(),
+            TransitionError::InvalidState { .. } => R::PROCODE_INVALID_TRANSITION,
+            TransitionError::InvoiceIdRequired { .. } => R::PROCODE_INVOICE_ID_REQUIRED,
+            TransitionError::NoInvoice { .. } => R::PROCODE_NO_INVOICE,
+            TransitionError::InvoiceMismatch { .. } => R::PROCODE_INVOICE_MISMATCH,
+            TransitionError::BadBooking { .. } => R::PROCODE_BAD_BOOKING,
+            TransitionError::ZeroPayment { .. }
+            | TransitionError::CurrencyMismatch { .. }
+            | TransitionError::Overpayment { .. }
+            | TransitionError::DuplicatePayment { .. } => R::PROCODE_INVALID_PAYMENT,
+            TransitionError::HasPayments { .. } => R::PROCODE_HAS_PAYMENTS,
+            _ => R::PROCODE_BILLING_ERROR,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
+impl From<MoneyError> for Error {
+    fn from(e: MoneyError) -> Error {
+        Error::new(R::PROCODE_INVALID_MONEY, e.to_string())
+    }
+}
+
+impl From<RateError> for Error {
+    fn from(e: RateError) -> Error {
+        let code = match &e {
+            RateError::Io { .. } => R::PROCODE_IO,
+            _ => R::PROCODE_INVALID_FEE_SCHEDULE,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
+impl From<PolicyError> for Error {
+    fn from(e: PolicyError) -> Error {
+        let code = match &e {
+            PolicyError::Json(_) => R::PROCODE_INVALID_JSON,
+            _ => R::PROCODE_INVALID_POLICY,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
+/// The name of a result code as a static string, e.g. `"PROCODE_NOT_FOUND"`.
+///
+/// Ownership: the string is static; never free it.
+#[no_mangle]
+pub extern "C" fn procode_result_name(result: procode_result) -> *const c_char {
+    let name = match result {
+        R::PROCODE_OK => c"PROCODE_OK",
+        R::PROCODE_NULL_ARGUMENT => c"PROCODE_NULL_ARGUMENT",
+        R::PROCODE_INVALID_UTF8 => c"PROCODE_INVALID_UTF8",
+        R::PROCODE_INVALID_JSON => c"PROCODE_INVALID_JSON",
+        R::PROCODE_INVALID_DATE => c"PROCODE_INVALID_DATE",
+        R::PROCODE_INVALID_CODE => c"PROCODE_INVALID_CODE",
+        R::PROCODE_UNKNOWN_SYSTEM => c"PROCODE_UNKNOWN_SYSTEM",
+        R::PROCODE_UNKNOWN_CODE => c"PROCODE_UNKNOWN_CODE",
+        R::PROCODE_CATALOG_UNAVAILABLE => c"PROCODE_CATALOG_UNAVAILABLE",
+        R::PROCODE_IO => c"PROCODE_IO",
+        R::PROCODE_INDEX_CORRUPT => c"PROCODE_INDEX_CORRUPT",
+        R::PROCODE_EDIT_NOT_ALLOWED => c"PROCODE_EDIT_NOT_ALLOWED",
+        R::PROCODE_INVALID_TRANSITION => c"PROCODE_INVALID_TRANSITION",
+        R::PROCODE_BELOW_PAID => c"PROCODE_BELOW_PAID",
+        R::PROCODE_INVALID_MONEY => c"PROCODE_INVALID_MONEY",
+        R::PROCODE_NOT_FOUND => c"PROCODE_NOT_FOUND",
+        R::PROCODE_INDEX_OUT_OF_RANGE => c"PROCODE_INDEX_OUT_OF_RANGE",
+        R::PROCODE_PANIC => c"PROCODE_PANIC",
+        R::PROCODE_QUERY_TOO_LONG => c"PROCODE_QUERY_TOO_LONG",
+        R::PROCODE_UNKNOWN_LINE => c"PROCODE_UNKNOWN_LINE",
+        R::PROCODE_DUPLICATE_LINE => c"PROCODE_DUPLICATE_LINE",
+        R::PROCODE_INVALID_LINE => c"PROCODE_INVALID_LINE",
+        R::PROCODE_NO_INVOICE => c"PROCODE_NO_INVOICE",
+        R::PROCODE_INVOICE_ID_REQUIRED => c"PROCODE_INVOICE_ID_REQUIRED",
+        R::PROCODE_INVOICE_MISMATCH => c"PROCODE_INVOICE_MISMATCH",
+        R::PROCODE_BAD_BOOKING => c"PROCODE_BAD_BOOKING",
+        R::PROCODE_INVALID_PAYMENT => c"PROCODE_INVALID_PAYMENT",
+        R::PROCODE_HAS_PAYMENTS => c"PROCODE_HAS_PAYMENTS",
+        R::PROCODE_INVALID_FEE_SCHEDULE => c"PROCODE_INVALID_FEE_SCHEDULE",
+        R::PROCODE_INVALID_POLICY => c"PROCODE_INVALID_POLICY",
+        R::PROCODE_CATALOG_ERROR => c"PROCODE_CATALOG_ERROR",
+        R::PROCODE_BILLING_ERROR => c"PROCODE_BILLING_ERROR",
+    };
+    name.as_ptr()
+}
+
+/// The result code of the most recent failed call on the calling thread
+/// (`PROCODE_OK` when none has failed yet). Calls that return a pointer
+/// rather than a `procode_result` (such as `procode_results_get`) record
+/// their failure here too, e.g. `PROCODE_INDEX_OUT_OF_RANGE`.
+///
+/// Successful calls do not reset it.
+#[no_mangle]
+pub extern "C" fn procode_last_error_code() -> procode_result {
+    LAST_ERROR
+        .try_with(|l| l.borrow().as_ref().map(|(c, _)| *c))
+        .ok()
+        .flatten()
+        .unwrap_or(R::PROCODE_OK)
+}
+
+/// Copies the message of the most recent failed call on the calling thread
+/// into `buf` (an empty string when none has failed yet). Successful calls
+/// do not reset it. The message is UTF-8 and says which code, document or
+/// state was involved.
+///
+/// At most `len - 1` bytes are copied (cut at a UTF-8 character boundary)
+/// and `buf` is always NUL-terminated when `len > 0`. `*out_len`, when
+/// `out_len` is not NULL, receives the full length of the message in bytes
+/// (without the NUL), so a caller can detect truncation and retry with a
+/// bigger buffer; `buf` may be NULL when `len` is 0 to ask for the length
+/// only.
+///
+/// Returns `PROCODE_NULL_ARGUMENT` when `buf` is NULL and `len > 0`. This
+/// call never changes the last error itself.
+///
+/// Ownership: `buf` belongs to the caller.
+///
+/// # Safety
+/// `buf` must point to `len` writable bytes; `out_len` must be NULL or point
+/// to a writable `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn procode_last_error_message(
+    buf: *mut c_char,
+    len: usize,
+    out_len: *mut usize,
+) -> procode_result {
+    let r = std::panic::catch_unwind(|| {
+        if buf.is_null() && len > 0 {
+            return R::PROCODE_NULL_ARGUMENT;
+        }
+        let msg: Vec<u8> = LAST_ERROR
+            .try_with(|l| {
+                l.borrow()
+                    .as_ref()
+                    .map(|(_, m)| m.as_bytes().to_vec())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        if len > 0 {
+            let mut n = msg.len().min(len - 1);
+            // Cut at a character boundary: never leave half a UTF-8 sequence.
+            while n > 0 && n < msg.len() && (msg[n] & 0xC0) == 0x80 {
+                n -= 1;
+            }
+            // SAFETY: `buf` is non-NULL and points to `len` writable bytes
+            // (caller contract); `n + 1 <= len`; `msg` is a separate
+            // allocation, so the regions do not overlap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(msg.as_ptr(), buf.cast::<u8>(), n);
+                *buf.add(n) = 0;
+            }
+        }
+        if !out_len.is_null() {
+            // SAFETY: non-NULL and writable (caller contract).
+            unsafe { *out_len = msg.len() };
+        }
+        R::PROCODE_OK
+    });
+    r.unwrap_or(R::PROCODE_PANIC)
+}
