@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
-use crate::fuzzy::{self, Typo};
+use crate::fuzzy;
 use crate::index::format;
 use crate::index::reader::{Index, Storage};
 use crate::index::{IndexBuilder, Verify};
@@ -531,31 +531,7 @@ impl Catalog {
             terms.push(t);
         }
         if typo {
-            let prefix = fuzzy::prefix_mode(word);
-            if let Some(aut) = Typo::new(word, fuzzy::max_edits(word), prefix) {
-                // Edits that keep the first letter: the automaton, within that
-                // letter's part of the index.
-                let first = lo[0];
-                let mut s = words.search(aut).ge([first]).lt([first + 1]).into_stream();
-                while let Some((_, t)) = s.next() {
-                    terms.push(t);
-                }
-            }
-            // The first letter is the typo: its variants, exactly (or as prefixes).
-            for v in fuzzy::first_letter_variants(word) {
-                let mut hi = v.clone();
-                if prefix {
-                    if let Some(last) = hi.last_mut() {
-                        *last += 1;
-                    }
-                } else {
-                    hi.push(format::SHORT_ONLY + 1);
-                }
-                let mut s = words.range().ge(&v).lt(&hi).into_stream();
-                while let Some((_, t)) = s.next() {
-                    terms.push(t);
-                }
-            }
+            fuzzy::typo_terms(words.as_fst(), word, &mut terms);
             terms.sort_unstable();
             terms.dedup();
         }

@@ -1,7 +1,10 @@
 //! A Damerau–Levenshtein (optimal string alignment) automaton over bytes, for
 //! typo-tolerant word search with `fst`.
 
+use fst::raw::{Fst, Node, Output};
 use fst::Automaton;
+
+use crate::index::format::SHORT_ONLY;
 
 /// The longest query word the automaton accepts.
 pub(crate) const MAX_FUZZY_LEN: usize = 31;
@@ -47,6 +50,17 @@ impl<'a> Typo<'a> {
             max,
             prefix,
         })
+    }
+
+    /// The query bytes that can change the next row of `s` beyond the
+    /// generic no-match row: those the next step compares with, directly or
+    /// through a transposition.
+    fn window(&self, s: &TypoState) -> &'a [u8] {
+        let k = usize::from(self.max);
+        let r = usize::from(s.depth) + 1;
+        let lo = r.saturating_sub(k + 2).min(self.query.len());
+        let hi = (r + k).min(self.query.len());
+        &self.query[lo..hi.max(lo)]
     }
 
     /// Row `i`'s cell for the last query column, if inside the band.
@@ -186,6 +200,142 @@ pub(crate) fn first_letter_variants(word: &str) -> Vec<Vec<u8>> {
         out.push(ins);
     }
     out
+}
+
+/// Collects the values of every word-index key that matches `word` under the
+/// typo rules — the same rules as [`typo_matches`] — by walking the fst
+/// directly (no stream state, no allocation per step).
+pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec<u64>) {
+    let q = word.as_bytes();
+    let Some(&q0) = q.first() else {
+        return;
+    };
+    let prefix = prefix_mode(word);
+    let root = fst.root();
+    // Edits that keep the first letter: the automaton, below that letter.
+    if let (Some(aut), Some(i)) = (
+        Typo::new(word, max_edits(word), prefix),
+        root.find_input(q0),
+    ) {
+        let t = root.transition(i);
+        let s = aut.accept(&aut.start(), q0);
+        if aut.can_match(&s) {
+            walk(fst, &aut, fst.node(t.addr), s, t.out, out);
+        }
+    }
+    // The first letter is the typo: substituted or preceded by an inserted
+    // letter (any first byte, then the rest exactly), deleted, or swapped.
+    for t in root.transitions() {
+        let node = fst.node(t.addr);
+        if t.inp != q0 {
+            follow_then_collect(fst, node, t.out, &q[1..], prefix, out);
+        }
+        follow_then_collect(fst, node, t.out, q, prefix, out);
+    }
+    if q.len() > 1 {
+        follow_then_collect(fst, root, Output::zero(), &q[1..], prefix, out);
+        if q[0] != q[1] {
+            let mut swapped = q.to_vec();
+            swapped.swap(0, 1);
+            follow_then_collect(fst, root, Output::zero(), &swapped, prefix, out);
+        }
+    }
+}
+
+fn walk<'f, D: AsRef<[u8]>>(
+    fst: &'f Fst<D>,
+    aut: &Typo<'_>,
+    node: Node<'f>,
+    state: TypoState,
+    acc: Output,
+    out: &mut Vec<u64>,
+) {
+    if state.matched {
+        // A prefix matched: every key below does.
+        collect_all(fst, node, acc, out);
+        return;
+    }
+    if node.is_final() && aut.is_match(&state) {
+        out.push(acc.cat(node.final_output()).value());
+    }
+    // Every byte outside the query window around this depth gives the same
+    // next row (no match, no transposition): compute it once, and skip those
+    // children altogether when that row is dead.
+    let window = aut.window(&state);
+    let generic = aut.accept(&state, 0);
+    let generic_alive = aut.can_match(&generic);
+    for t in node.transitions() {
+        if t.inp == SHORT_ONLY {
+            // The end of a word found only in short descriptions: it matches
+            // as the word itself does.
+            let n = fst.node(t.addr);
+            if n.is_final() && aut.is_match(&state) {
+                out.push(acc.cat(t.out).cat(n.final_output()).value());
+            }
+            continue;
+        }
+        let next = if window.contains(&t.inp) {
+            aut.accept(&state, t.inp)
+        } else if generic_alive {
+            TypoState {
+                last: t.inp,
+                ..generic
+            }
+        } else {
+            continue;
+        };
+        if aut.can_match(&next) {
+            walk(fst, aut, fst.node(t.addr), next, acc.cat(t.out), out);
+        }
+    }
+}
+
+/// Follows `path` exactly from `node`; then takes every key below (prefix
+/// mode) or the key itself and its short-description twin.
+fn follow_then_collect<'f, D: AsRef<[u8]>>(
+    fst: &'f Fst<D>,
+    mut node: Node<'f>,
+    mut acc: Output,
+    path: &[u8],
+    prefix: bool,
+    out: &mut Vec<u64>,
+) {
+    for &b in path {
+        let Some(i) = node.find_input(b) else {
+            return;
+        };
+        let t = node.transition(i);
+        acc = acc.cat(t.out);
+        node = fst.node(t.addr);
+    }
+    if prefix {
+        collect_all(fst, node, acc, out);
+        return;
+    }
+    if node.is_final() {
+        out.push(acc.cat(node.final_output()).value());
+    }
+    if let Some(i) = node.find_input(SHORT_ONLY) {
+        let t = node.transition(i);
+        let n = fst.node(t.addr);
+        if n.is_final() {
+            out.push(acc.cat(t.out).cat(n.final_output()).value());
+        }
+    }
+}
+
+fn collect_all<'f, D: AsRef<[u8]>>(
+    fst: &'f Fst<D>,
+    node: Node<'f>,
+    acc: Output,
+    out: &mut Vec<u64>,
+) {
+    if node.is_final() {
+        out.push(acc.cat(node.final_output()).value());
+    }
+    for t in node.transitions() {
+        collect_all(fst, fst.node(t.addr), acc.cat(t.out), out);
+    }
 }
 
 /// Whether an index word matches a query word under the typo rules (used for
@@ -346,6 +496,61 @@ mod reference_tests {
                     std::str::from_utf8(&w).unwrap()
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod fst_walk_tests {
+    use super::*;
+
+    #[test]
+    fn fst_walk_agrees_with_the_word_rules() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let alpha = b"abcde1";
+        let mut words: Vec<String> = (0..3000)
+            .map(|_| {
+                let n = 1 + rnd(10) as usize;
+                (0..n).map(|_| alpha[rnd(6) as usize] as char).collect()
+            })
+            .collect();
+        words.sort();
+        words.dedup();
+        // Some words exist only as short-description keys.
+        let mut keys: Vec<String> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if i % 3 == 0 {
+                    format!("{w}\u{1}")
+                } else {
+                    w.clone()
+                }
+            })
+            .collect();
+        keys.sort();
+        let map = fst::Map::from_iter(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i as u64)))
+            .unwrap();
+        for _ in 0..400 {
+            let n = 1 + rnd(10) as usize;
+            let q: String = (0..n).map(|_| alpha[rnd(6) as usize] as char).collect();
+            let mut got = Vec::new();
+            typo_terms(map.as_fst(), &q, &mut got);
+            got.sort_unstable();
+            got.dedup();
+            let want: Vec<u64> = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| typo_matches(&q, k.trim_end_matches('\u{1}')))
+                .map(|(i, _)| i as u64)
+                .collect();
+            assert_eq!(got, want, "query {q:?}");
         }
     }
 }
