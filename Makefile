@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: test test-rust test-c test-python demo
+.PHONY: test test-rust test-c test-python demo bench
 test: test-rust test-c test-python
 	@echo "procode: all tests passed"
 
@@ -23,3 +23,9 @@ test-c:
 # The main job on the embedded default catalog.
 demo:
 	$(CARGO) run --release -q -p procode-cli -- search "diab mell"
+
+# The SPEC performance table: builds the Python package in release mode into
+# .venv (for the Python row), then prints the report (about a minute).
+bench:
+	bash bindings/python/run-tests.sh --release-only
+	$(CARGO) run --release -q -p procode-benches --bin report

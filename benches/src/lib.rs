@@ -9,6 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod billing_bench;
+pub use billing_bench::BillingFixture;
+
 use procode::import::tsv::{load_data_dir, StdFile};
 use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder};
 use rusqlite::{params, Connection};

@@ -18,6 +18,11 @@ source "$venv/bin/activate"
 python -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.5,<2" "pytest>=7" "mypy>=1.8"
 
+if [ "${1:-}" = "--release-only" ]; then
+    # For benchmarks: an optimised build, no tests.
+    maturin develop --quiet --release
+    exit 0
+fi
 # A debug build (the core is optimised in dev builds by the workspace profile).
 maturin develop --quiet
 
