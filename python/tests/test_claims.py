@@ -173,7 +173,7 @@ def check_837(x12: str, tmp_path: Any) -> list[list[str]]:
     pyx12_accepts(x12, tmp_path)
     segs = segments(x12)
     raw = x12.split("~")[:-1]
-    assert len(raw[0]) + 1 == 106 and raw[0][103] == "^" and raw[0][104] == ":"
+    assert len(raw[0]) + 1 == 106 and raw[0][82] == "^" and raw[0][104] == ":"
     for s in raw:
         assert not s.endswith("*"), s
         assert s == s.upper() and s.isascii(), s
@@ -231,7 +231,7 @@ def format_amount(d: Decimal) -> str:
 
 def check_fhir(text: str) -> dict[str, Any]:
     claim = Claim.model_validate_json(text)
-    assert claim.resource_type == "Claim"
+    assert claim.get_resource_type() == "Claim" and claim.item
     data = json.loads(text)
 
     def walk(v: Any) -> None:
@@ -385,11 +385,11 @@ def test_twelve_diagnoses(catalog, tmp_path):
     doc = invoice([line(i + 1, HCPCS[i], dx=ICD[4 * i: 4 * i + 4]) for i in range(3)])
     segs, fhir, form = export_all(doc, CONTEXT, catalog, tmp_path)
     [hi] = by_id(segs, "HI")
-    assert len(hi) == 13 and hi[1] == "ABK:F411" and hi[12] == "ABF:F4010"
+    assert len(hi) == 13 and hi[1] == "ABK:F411" and hi[12] == "ABF:G4700"
     assert len(fhir["diagnosis"]) == 12
     assert fhir["diagnosis"][6]["diagnosisCodeableConcept"]["coding"][0]["code"] == "J45.909"
     b = form["pages"][0]["boxes"]
-    assert b["21L"] == "F4010" and b["24"][2]["24E"] == "IJKL"
+    assert b["21L"] == "G4700" and b["24"][2]["24E"] == "IJKL"
 
 
 def test_more_than_six_lines_make_cms1500_pages(catalog, tmp_path):
@@ -397,7 +397,7 @@ def test_more_than_six_lines_make_cms1500_pages(catalog, tmp_path):
     segs, fhir, form = export_all(doc, CONTEXT, catalog, tmp_path)
     pages = form["pages"]
     assert [len(p["boxes"]["24"]) for p in pages] == [6, 2]
-    assert [p["boxes"]["28"] for p in pages] == ["75.00", "35.00"]  # 10..15, 16+17
+    assert [p["boxes"]["28"] for p in pages] == ["75.00", "33.00"]  # 10..15, 16+17
     assert pages[1]["boxes"]["21A"] == ICD[6] and pages[1]["boxes"]["24"][0]["24E"] == "A"
     assert len(by_id(segs, "CLM")) == 1 and len(by_id(segs, "LX")) == 8
     assert len(fhir["item"]) == 8
@@ -512,11 +512,12 @@ CONTEXT_PROBLEMS = [
 @pytest.mark.parametrize("code,changes", CONTEXT_PROBLEMS, ids=[c for c, _ in CONTEXT_PROBLEMS])
 def test_every_context_problem_code(catalog, code, changes):
     context = ctx(**changes)
-    assert [p.code for p in procode.claim_problems(two_lines(), context, catalog=catalog)] == [code]
+    codes = [p.code for p in procode.claim_problems(two_lines(), context, catalog=catalog)]
+    assert codes and set(codes) == {code}
     for fmt in ["x12", "fhir", "cms1500"]:
         with pytest.raises(procode.ClaimNotReady) as e:
             procode.export_claim(two_lines(), context, format=fmt, catalog=catalog)
-        assert e.value.codes == [code]
+        assert e.value.codes == codes
         assert isinstance(e.value, procode.ProcodeError)
         assert code in str(e.value)
 
