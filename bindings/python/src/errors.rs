@@ -25,8 +25,8 @@
 //! Messages are the core's `Display`: they name the document, its state and
 //! the code.
 
-use procode::claim::ClaimError;
 use procode::billing::{EditError, LineError, MoneyError, PolicyError, RateError, TransitionError};
+use procode::claim::ClaimError;
 use procode::{CatalogError, CodeError, ImportError};
 use pyo3::exceptions::{PyException, PyKeyError, PyValueError};
 use pyo3::prelude::*;
