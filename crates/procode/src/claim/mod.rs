@@ -516,6 +516,9 @@ where
     }
 }
 
+/// The ICD-10-CM system, for display.
+pub(crate) const ICD: CodeSystem = CodeSystem::Icd10Cm;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,6 +531,3 @@ mod tests {
         assert_eq!(plain_amount("0.05".parse().unwrap()), "0.05");
     }
 }
-
-/// The ICD-10-CM system, for display.
-pub(crate) const ICD: CodeSystem = CodeSystem::Icd10Cm;
