@@ -16,7 +16,8 @@ fi
 source "$venv/bin/activate"
 
 python -m pip install --quiet --disable-pip-version-check \
-    "maturin>=1.5,<2" "pytest>=7" "mypy>=1.8"
+    "maturin>=1.5,<2" "pytest>=7" "mypy>=1.8" \
+    "pyx12==4.0.0" "fhir.resources==8.3.0"
 
 if [ "${1:-}" = "--release-only" ]; then
     # For benchmarks: an optimised build, no tests.

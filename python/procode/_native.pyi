@@ -15,6 +15,8 @@ __all__ = [
     "BelowPaid",
     "Catalog",
     "CatalogError",
+    "ClaimError",
+    "ClaimNotReady",
     "CodeLine",
     "Completion",
     "DocumentError",
@@ -27,6 +29,7 @@ __all__ = [
     "Encounter",
     "Entry",
     "FeeSchedule",
+    "InvalidClaimContext",
     "InvalidCode",
     "InvalidLine",
     "InvalidMoney",
@@ -45,8 +48,10 @@ __all__ = [
     "UnknownCode",
     "UnknownLine",
     "__version__",
+    "claim_problems",
     "document_from_dict",
     "document_from_json",
+    "export_claim",
     "readiness",
 ]
 
@@ -72,6 +77,13 @@ class InvalidTransition(ProcodeError): ...
 class RateError(ProcodeError): ...
 class PolicyError(ProcodeError, ValueError): ...
 class DocumentError(ProcodeError, ValueError): ...
+class ClaimError(ProcodeError, ValueError): ...
+
+class ClaimNotReady(ClaimError, Exception):
+    problems: list[Problem]
+    codes: list[str]
+
+class InvalidClaimContext(ClaimError, ValueError): ...
 
 # ---------------------------------------------------------------- catalog
 
@@ -610,4 +622,18 @@ def readiness(
     document: Union[Service, Session, Invoice],
     catalog: Catalog,
     pricing: Optional[Sequence[FeeSchedule]] = None,
+) -> list[Problem]: ...
+
+# ---------------------------------------------------------------- claims
+
+def export_claim(
+    document: Union[Service, Session, Invoice],
+    context: Union[str, dict[str, Any]],
+    format: str = "x12",
+    catalog: Optional[Catalog] = None,
+) -> str: ...
+def claim_problems(
+    document: Union[Service, Session, Invoice],
+    context: Union[str, dict[str, Any]],
+    catalog: Optional[Catalog] = None,
 ) -> list[Problem]: ...

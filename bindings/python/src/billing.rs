@@ -1497,12 +1497,36 @@ impl PyEditPolicy {
 
 // ---------------------------------------------------------------- readiness
 
+/// The core document behind a `Service`, `Session` or `Invoice` argument;
+/// anything else is a `TypeError` starting with `what`.
+pub fn document_arg(document: &Bound<'_, PyAny>, what: &str) -> PyResult<Document> {
+    if let Ok(s) = document.cast::<PyService>() {
+        Ok(Document::Service(s.borrow().inner.clone()))
+    } else if let Ok(s) = document.cast::<PySession>() {
+        Ok(Document::Session(s.get().inner.clone()))
+    } else if let Ok(i) = document.cast::<PyInvoice>() {
+        Ok(Document::Invoice(i.get().inner.clone()))
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "{what} a Service, Session or Invoice, not {}",
+            document.get_type().name()?
+        )))
+    }
+}
+
 /// One readiness problem: a stable `code` (`"MISSING_DIAGNOSIS"`), the line
 /// concerned (None for the whole document) and a message.
 #[pyclass(module = "procode._native", name = "Problem", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyProblem {
     inner: Problem,
+}
+
+impl PyProblem {
+    /// Wraps a core problem.
+    pub fn new(inner: Problem) -> Self {
+        PyProblem { inner }
+    }
 }
 
 #[pymethods]
@@ -1545,18 +1569,7 @@ pub fn readiness(
     catalog: PyRef<'_, PyCatalog>,
     pricing: Option<Vec<PyRef<'_, PyFeeSchedule>>>,
 ) -> PyResult<Vec<PyProblem>> {
-    let doc = if let Ok(s) = document.cast::<PyService>() {
-        Document::Service(s.borrow().inner.clone())
-    } else if let Ok(s) = document.cast::<PySession>() {
-        Document::Session(s.get().inner.clone())
-    } else if let Ok(i) = document.cast::<PyInvoice>() {
-        Document::Invoice(i.get().inner.clone())
-    } else {
-        return Err(PyTypeError::new_err(format!(
-            "readiness checks a Service, Session or Invoice, not {}",
-            document.get_type().name()?
-        )));
-    };
+    let doc = document_arg(document, "readiness checks")?;
     let cat = catalog.core().clone();
     let schedules = schedules(pricing);
     let problems = py.detach(|| {

@@ -16,13 +16,17 @@
 //! ├── InvalidTransition              a refused state change (book, confirm, pay, ...)
 //! ├── RateError                      a fee schedule that cannot be loaded
 //! ├── PolicyError (ValueError)       an edit policy that loosens the rules
-//! └── DocumentError (ValueError)     JSON that is not a valid document
+//! ├── DocumentError (ValueError)     JSON that is not a valid document
+//! └── ClaimError (ValueError)        a claim that cannot be exported
+//!     ├── ClaimNotReady              readiness or context problems (`.problems`, `.codes`)
+//!     └── InvalidClaimContext        claim context JSON that cannot be read
 //! ```
 //!
 //! Messages are the core's `Display`: they name the document, its state and
 //! the code.
 
 use procode::billing::{EditError, LineError, MoneyError, PolicyError, RateError, TransitionError};
+use procode::claim::ClaimError;
 use procode::{CatalogError, CodeError, ImportError};
 use pyo3::exceptions::{PyException, PyKeyError, PyValueError};
 use pyo3::prelude::*;
@@ -110,6 +114,9 @@ static INVALID_LINE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock:
 static UNKNOWN_LINE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
 static POLICY_ERROR: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
 static DOCUMENT_ERROR: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+static CLAIM_ERROR: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+static CLAIM_NOT_READY: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+static INVALID_CLAIM_CONTEXT: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
 
 impl Hierarchy {
     /// Adds every exception class to the module.
@@ -185,6 +192,34 @@ impl Hierarchy {
             "DocumentError",
             "JSON that is not a valid billing document.",
             base(),
+            value(),
+        )?;
+        add(
+            &CLAIM_ERROR,
+            "ClaimError",
+            "A claim that cannot be exported.",
+            base(),
+            value(),
+        )?;
+        let claim_base = || {
+            CLAIM_ERROR
+                .get(py)
+                .map(|c| c.bind(py).clone())
+                .expect("ClaimError registered above")
+        };
+        let builtin_exception = || py.get_type::<PyException>().into_any();
+        add(
+            &CLAIM_NOT_READY,
+            "ClaimNotReady",
+            "The document or the claim context has problems: `problems` lists every one (`Problem` objects), `codes` their stable codes.",
+            claim_base(),
+            builtin_exception(),
+        )?;
+        add(
+            &INVALID_CLAIM_CONTEXT,
+            "InvalidClaimContext",
+            "Claim context JSON (or dict) that cannot be read: a missing or unknown field, a bad value.",
+            claim_base(),
             value(),
         )?;
         Ok(())
@@ -368,6 +403,34 @@ impl IntoPyErr for PolicyError {
         match self {
             PolicyError::Loosens { .. } | PolicyError::Json(_) => policy_error(msg),
             _ => ProcodeError::new_err(msg),
+        }
+    }
+}
+
+impl IntoPyErr for ClaimError {
+    fn into_py_err(self) -> PyErr {
+        let msg = self.to_string();
+        match self {
+            ClaimError::NotReady { problems, .. } => Python::attach(|py| {
+                let err = raise(&CLAIM_NOT_READY, msg);
+                let value = err.value(py);
+                let codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
+                let objs: Vec<crate::billing::PyProblem> = problems
+                    .iter()
+                    .cloned()
+                    .map(crate::billing::PyProblem::new)
+                    .collect();
+                if let Err(e) = value
+                    .setattr("codes", codes)
+                    .and_then(|_| value.setattr("problems", objs))
+                {
+                    return e;
+                }
+                err
+            }),
+            ClaimError::InvalidContext { .. } => raise(&INVALID_CLAIM_CONTEXT, msg),
+            ClaimError::UnknownFormat { .. } => raise(&CLAIM_ERROR, msg),
+            _ => raise(&CLAIM_ERROR, msg),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod billing;
 mod catalog;
+mod claims;
 mod convert;
 mod errors;
 
@@ -37,5 +38,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(billing::readiness, m)?)?;
     m.add_function(wrap_pyfunction!(billing::document_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(billing::document_from_dict, m)?)?;
+    m.add_function(wrap_pyfunction!(claims::export_claim, m)?)?;
+    m.add_function(wrap_pyfunction!(claims::claim_problems, m)?)?;
     Ok(())
 }

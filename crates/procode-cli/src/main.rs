@@ -1,5 +1,5 @@
 //! `procode`: search and look up procedure and diagnosis codes, build index
-//! files, and check billing documents for insurance readiness.
+//! files, check billing documents for insurance readiness, and export claims.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use procode::billing::{readiness, Currency, Document, FeeSchedule, MoneyError, Pricing};
+use procode::billing::{readiness, Currency, Document, FeeSchedule, MoneyError, Pricing, Problem};
+use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat};
 use procode::{Catalog, CodeSystem, Entry, SearchOptions};
 
 mod build;
@@ -81,6 +82,21 @@ enum Command {
         /// Currency of the fee schedules.
         #[arg(long, default_value = "USD")]
         currency: String,
+        #[command(flatten)]
+        cat: CatalogArgs,
+    },
+    /// Export a claim for a ready invoice or completed session: X12 837P,
+    /// FHIR R4 Claim JSON or the CMS-1500 box map. Refuses a document or
+    /// context with problems, listing every one (exit status 1).
+    Claim {
+        /// The document's JSON file (invoice or completed session).
+        file: PathBuf,
+        /// The claim context's JSON file.
+        #[arg(long, value_name = "FILE")]
+        context: PathBuf,
+        /// x12, fhir or cms1500.
+        #[arg(long, default_value = "x12")]
+        format: String,
         #[command(flatten)]
         cat: CatalogArgs,
     },
@@ -221,17 +237,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let pricing = (!schedules.is_empty()).then(|| Pricing::new(&schedules));
             let problems = readiness(&doc, &catalog, pricing);
             if cat.json {
-                let v: Vec<_> = problems
-                    .iter()
-                    .map(|p| {
-                        serde_json::json!({
-                            "code": p.code.as_str(),
-                            "line_id": p.line_id,
-                            "message": p.message,
-                        })
-                    })
-                    .collect();
-                emit(serde_json::Value::Array(v).to_string())?;
+                emit(problems_json(&problems))?;
             } else if problems.is_empty() {
                 emit(format!("{}: ready", file.display()))?;
             } else {
@@ -247,8 +253,56 @@ fn run(cli: Cli) -> Result<(), String> {
                 ));
             }
         }
+        Command::Claim {
+            file,
+            context,
+            format,
+            cat,
+        } => {
+            let format: ClaimFormat = format.parse().map_err(|e: ClaimError| e.to_string())?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let doc: Document = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: not a procode document: {e}", file.display()))?;
+            let ctx_text = std::fs::read_to_string(&context)
+                .map_err(|e| format!("cannot read {}: {e}", context.display()))?;
+            let ctx = ClaimContext::from_json(&ctx_text)
+                .map_err(|e| format!("{}: {e}", context.display()))?;
+            let catalog = open_catalog(&cat)?;
+            match claim::export(&doc, &ctx, &catalog, format) {
+                Ok(out) => emit(out)?,
+                Err(ClaimError::NotReady { document, problems }) => {
+                    if cat.json {
+                        emit(problems_json(&problems))?;
+                    } else {
+                        for p in &problems {
+                            emit(p.to_string())?;
+                        }
+                    }
+                    return Err(format!(
+                        "cannot export a claim for {document}: {} problem(s)",
+                        problems.len()
+                    ));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
     }
     Ok(())
+}
+
+fn problems_json(problems: &[Problem]) -> String {
+    let v: Vec<_> = problems
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "code": p.code.as_str(),
+                "line_id": p.line_id,
+                "message": p.message,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(v).to_string()
 }
 
 fn main() -> ExitCode {

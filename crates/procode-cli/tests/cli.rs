@@ -273,3 +273,46 @@ fn build_accepts_cms_originals_and_mapped_files() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("Kode"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn claim_exports_three_formats_and_refuses_with_every_problem() {
+    let dir = std::env::temp_dir().join(format!("procode-claim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = dir.join("inv.json");
+    let ctx = dir.join("ctx.json");
+    std::fs::write(&doc, procode::claim::EXAMPLE_INVOICE).unwrap();
+    std::fs::write(&ctx, procode::claim::EXAMPLE_CONTEXT).unwrap();
+    let (d, c) = (doc.to_str().unwrap(), ctx.to_str().unwrap());
+    let out = procode(&["claim", "--format", "x12", d, "--context", c]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let x12 = String::from_utf8(out.stdout).unwrap();
+    assert!(x12.starts_with("ISA*00*") && x12.trim_end().ends_with("IEA*1*000000001~"));
+    assert!(x12.contains("~CLM*INV-7*145.5***11:B:1*Y*A*Y*Y~"));
+    let v = ok_json(&["claim", "--format", "fhir", d, "--context", c]);
+    assert_eq!(v["resourceType"], "Claim");
+    let v = ok_json(&["claim", "--format", "cms1500", d, "--context", c]);
+    assert_eq!(v["pages"][0]["boxes"]["28"], "145.50");
+    // A bad NPI and a PO box: refused, both named, exit status 1.
+    let bad = procode::claim::EXAMPLE_CONTEXT
+        .replace("1245319599", "1245319590")
+        .replace("12 Harbor Street", "PO Box 12");
+    std::fs::write(&ctx, bad).unwrap();
+    let out = procode(&["claim", d, "--context", c, "--json"]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["INVALID_NPI", "PO_BOX_ADDRESS"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 problem(s)"));
+    let out = procode(&["claim", "--format", "ub04", d, "--context", c]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown claim format"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -8,6 +8,7 @@
 
 pub mod billing;
 pub mod catalog;
+pub mod claim;
 pub mod code;
 pub mod entry;
 pub mod error;

@@ -45,7 +45,8 @@ impl<T: CodeSource + ?Sized> CodeSource for &T {
     }
 }
 
-/// The stable, machine-readable code of a readiness problem.
+/// The stable, machine-readable code of a readiness problem, or of a claim
+/// problem ([`crate::claim`]: the context and what the claim formats add).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
@@ -72,11 +73,49 @@ pub enum ProblemCode {
     InvalidPlaceOfService,
     /// No rate for the line.
     NoRate,
+    /// A required field of the claim context is missing or empty.
+    MissingContextField,
+    /// An NPI that is not ten digits with a valid Luhn check digit (prefix 80840).
+    InvalidNpi,
+    /// An employer identification number that is not nine digits.
+    InvalidEin,
+    /// A social security number that is not valid.
+    InvalidSsn,
+    /// A provider taxonomy code that is not ten characters ending in X.
+    InvalidTaxonomy,
+    /// A ZIP code that is not five or nine digits (nine for the billing provider).
+    InvalidZip,
+    /// A billing provider address that is a post office box.
+    PoBoxAddress,
+    /// A state that is not a US state or territory code.
+    InvalidState,
+    /// A date out of range (a birth date in the future, a service after the claim's creation).
+    InvalidDate,
+    /// A submitter phone number or email address that cannot be used.
+    InvalidContact,
+    /// An identifier with characters a claim cannot carry.
+    InvalidIdentifier,
+    /// A value longer than the claim formats allow.
+    ValueTooLong,
+    /// An X12 control number outside 1..=999999999.
+    InvalidControlNumber,
+    /// A replacement or void (frequency 7 or 8) without the original claim number.
+    MissingOriginalClaim,
+    /// A document that cannot be claimed: a service, an unfinished session or a void invoice.
+    NotBillable,
+    /// A document not in US dollars (claims are in USD).
+    UnsupportedCurrency,
+    /// More than twelve diagnoses on one claim or CMS-1500 page.
+    TooManyDiagnoses,
+    /// A line pointing at more than four diagnoses.
+    TooManyPointers,
+    /// A charge above 99999999.99.
+    AmountTooLarge,
 }
 
 impl ProblemCode {
     /// Every problem code.
-    pub const ALL: [ProblemCode; 11] = [
+    pub const ALL: [ProblemCode; 30] = [
         ProblemCode::MissingCode,
         ProblemCode::UnknownCode,
         ProblemCode::CodeNotEffective,
@@ -88,6 +127,25 @@ impl ProblemCode {
         ProblemCode::InvalidUnits,
         ProblemCode::InvalidPlaceOfService,
         ProblemCode::NoRate,
+        ProblemCode::MissingContextField,
+        ProblemCode::InvalidNpi,
+        ProblemCode::InvalidEin,
+        ProblemCode::InvalidSsn,
+        ProblemCode::InvalidTaxonomy,
+        ProblemCode::InvalidZip,
+        ProblemCode::PoBoxAddress,
+        ProblemCode::InvalidState,
+        ProblemCode::InvalidDate,
+        ProblemCode::InvalidContact,
+        ProblemCode::InvalidIdentifier,
+        ProblemCode::ValueTooLong,
+        ProblemCode::InvalidControlNumber,
+        ProblemCode::MissingOriginalClaim,
+        ProblemCode::NotBillable,
+        ProblemCode::UnsupportedCurrency,
+        ProblemCode::TooManyDiagnoses,
+        ProblemCode::TooManyPointers,
+        ProblemCode::AmountTooLarge,
     ];
 
     /// The stable code, e.g. `"MISSING_DIAGNOSIS"`.
@@ -104,6 +162,25 @@ impl ProblemCode {
             ProblemCode::InvalidUnits => "INVALID_UNITS",
             ProblemCode::InvalidPlaceOfService => "INVALID_PLACE_OF_SERVICE",
             ProblemCode::NoRate => "NO_RATE",
+            ProblemCode::MissingContextField => "MISSING_CONTEXT_FIELD",
+            ProblemCode::InvalidNpi => "INVALID_NPI",
+            ProblemCode::InvalidEin => "INVALID_EIN",
+            ProblemCode::InvalidSsn => "INVALID_SSN",
+            ProblemCode::InvalidTaxonomy => "INVALID_TAXONOMY",
+            ProblemCode::InvalidZip => "INVALID_ZIP",
+            ProblemCode::PoBoxAddress => "PO_BOX_ADDRESS",
+            ProblemCode::InvalidState => "INVALID_STATE",
+            ProblemCode::InvalidDate => "INVALID_DATE",
+            ProblemCode::InvalidContact => "INVALID_CONTACT",
+            ProblemCode::InvalidIdentifier => "INVALID_IDENTIFIER",
+            ProblemCode::ValueTooLong => "VALUE_TOO_LONG",
+            ProblemCode::InvalidControlNumber => "INVALID_CONTROL_NUMBER",
+            ProblemCode::MissingOriginalClaim => "MISSING_ORIGINAL_CLAIM",
+            ProblemCode::NotBillable => "NOT_BILLABLE",
+            ProblemCode::UnsupportedCurrency => "UNSUPPORTED_CURRENCY",
+            ProblemCode::TooManyDiagnoses => "TOO_MANY_DIAGNOSES",
+            ProblemCode::TooManyPointers => "TOO_MANY_POINTERS",
+            ProblemCode::AmountTooLarge => "AMOUNT_TOO_LARGE",
         }
     }
 }

@@ -1,0 +1,375 @@
+//! FHIR R4 `Claim` (professional), with its parties contained.
+
+use chrono::SecondsFormat;
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+
+use super::context::{
+    ein_digits, ssn_digits, zip_digits, Address, ClaimContext, Frequency, PersonName, ProviderName,
+    Relationship, Sex, TaxId,
+};
+use super::{ensure, parts, Result, ICD};
+use crate::billing::{BillingDocument, CodeSource};
+use crate::code::CodeSystem;
+
+/// HCPCS Level II.
+pub const HCPCS_URI: &str = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
+/// CPT.
+pub const CPT_URI: &str = "http://www.ama-assn.org/go/cpt";
+/// ICD-10-CM.
+pub const ICD10CM_URI: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+/// CMS place of service codes.
+pub const POS_URI: &str =
+    "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set";
+/// NPI.
+pub const NPI_URI: &str = "http://hl7.org/fhir/sid/us-npi";
+const EIN_URI: &str = "urn:oid:2.16.840.1.113883.4.4";
+const SSN_URI: &str = "http://hl7.org/fhir/sid/us-ssn";
+const TAXONOMY_URI: &str = "http://nucc.org/provider-taxonomy";
+
+fn money(d: Decimal) -> Value {
+    json!({"value": number(d), "currency": "USD"})
+}
+
+/// A FHIR decimal as a JSON number (amounts stay well inside f64's exact
+/// range of short decimals).
+fn number(d: Decimal) -> Value {
+    let f: f64 = d.normalize().to_string().parse().unwrap_or_default();
+    json!(f)
+}
+
+fn coding(system: &str, code: &str) -> Value {
+    json!({"coding": [{"system": system, "code": code}]})
+}
+
+fn human_name(n: &PersonName) -> Value {
+    let mut given = vec![n.first.trim().to_owned()];
+    if let Some(m) = n.middle.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        given.push(m.to_owned());
+    }
+    let suffix: Vec<&str> = n.suffix.as_deref().map(str::trim).into_iter().collect();
+    json!({"family": n.last.trim(), "given": given, "suffix": suffix})
+}
+
+fn address(a: &Address) -> Value {
+    let mut lines = vec![a.line1.trim().to_owned()];
+    if let Some(l) = a.line2.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        lines.push(l.to_owned());
+    }
+    let zip = zip_digits(&a.zip).unwrap_or_default();
+    let zip = if zip.len() == 9 {
+        format!("{}-{}", &zip[..5], &zip[5..])
+    } else {
+        zip
+    };
+    json!({"line": lines, "city": a.city.trim(), "state": a.state.trim().to_ascii_uppercase(), "postalCode": zip, "country": "US"})
+}
+
+fn gender(s: Sex) -> &'static str {
+    match s {
+        Sex::Female => "female",
+        Sex::Male => "male",
+        Sex::Unknown => "unknown",
+    }
+}
+
+fn subscriber_relationship(r: Relationship) -> &'static str {
+    match r {
+        Relationship::SelfInsured => "self",
+        Relationship::Spouse => "spouse",
+        Relationship::Child => "child",
+        Relationship::LifePartner => "common",
+        _ => "other",
+    }
+}
+
+fn reference(id: &str) -> Value {
+    json!({"reference": format!("#{id}")})
+}
+
+/// Drops empty arrays, empty strings and nulls, recursively: FHIR forbids
+/// them.
+fn prune(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.values_mut().for_each(prune);
+            map.retain(|_, v| !is_empty(v));
+        }
+        Value::Array(items) => {
+            items.iter_mut().for_each(prune);
+            items.retain(|v| !is_empty(v));
+        }
+        _ => {}
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// A FHIR id: letters, digits, `-` and `.`, at most 64.
+fn fhir_id(s: &str) -> String {
+    let mut id: String = s
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    id.truncate(64);
+    id
+}
+
+/// The FHIR R4 `Claim` (JSON, one line, keys sorted) for `doc` with `ctx`.
+/// The patient, billing provider, payer, rendering provider, subscriber (when
+/// not the patient) and coverage are `contained`. Refuses a document or
+/// context with problems ([`check`](super::check)).
+///
+/// # Example
+/// ```
+/// use procode::billing::Document;
+/// use procode::claim::{fhir_claim, ClaimContext, EXAMPLE_CONTEXT, EXAMPLE_INVOICE};
+/// # let Ok(catalog) = procode::Catalog::embedded() else { return };
+/// let doc: Document = serde_json::from_str(EXAMPLE_INVOICE).unwrap();
+/// let ctx = ClaimContext::from_json(EXAMPLE_CONTEXT).unwrap();
+/// let claim: serde_json::Value = serde_json::from_str(&fhir_claim(&doc, &ctx, &catalog).unwrap()).unwrap();
+/// assert_eq!(claim["resourceType"], "Claim");
+/// assert_eq!(claim["diagnosis"][1]["diagnosisCodeableConcept"]["coding"][0]["code"], "Z13.31");
+/// assert_eq!(claim["item"][1]["diagnosisSequence"], serde_json::json!([1, 2]));
+/// assert_eq!(claim["total"]["value"], 145.5);
+/// ```
+pub fn fhir_claim<D, S>(doc: &D, ctx: &ClaimContext, source: &S) -> Result<String>
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    ensure(doc, ctx, source)?;
+    let mut v = build(doc, ctx, source);
+    prune(&mut v);
+    Ok(v.to_string())
+}
+
+fn build<D, S>(doc: &D, ctx: &ClaimContext, source: &S) -> Value
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    let all = parts(doc, doc.lines().len().max(1))
+        .pop()
+        .expect("checked: a claimed document has lines");
+    let is_self = ctx.patient_is_subscriber();
+    let sub = &ctx.subscriber;
+    let mut contained = Vec::new();
+
+    // Patient.
+    let (pname, paddr, pdob, psex) = match (&ctx.patient, is_self) {
+        (Some(p), false) => (&p.name, &p.address, p.birth_date, p.sex),
+        _ => (&sub.name, &sub.address, sub.birth_date, sub.sex),
+    };
+    contained.push(json!({
+        "resourceType": "Patient",
+        "id": "patient",
+        "name": [human_name(pname)],
+        "gender": gender(psex),
+        "birthDate": pdob.to_string(),
+        "address": [address(paddr)],
+    }));
+
+    // Billing provider.
+    let bp = &ctx.billing_provider;
+    let mut ids = vec![json!({"system": NPI_URI, "value": bp.npi.trim()})];
+    ids.push(match &bp.tax_id {
+        TaxId::Ein(e) => json!({"system": EIN_URI, "value": ein_digits(e).unwrap_or_default()}),
+        TaxId::Ssn(s) => json!({"system": SSN_URI, "value": ssn_digits(s).unwrap_or_default()}),
+    });
+    let taxonomy = |t: &Option<String>| -> Vec<Value> {
+        t.iter()
+            .map(|t| json!({"code": coding(TAXONOMY_URI, &t.trim().to_ascii_uppercase())}))
+            .collect()
+    };
+    contained.push(match &bp.name {
+        ProviderName::Organization(n) => json!({
+            "resourceType": "Organization",
+            "id": "billing-provider",
+            "identifier": ids,
+            "active": true,
+            "name": n.trim(),
+            "address": [address(&bp.address)],
+        }),
+        ProviderName::Person(n) => json!({
+            "resourceType": "Practitioner",
+            "id": "billing-provider",
+            "identifier": ids,
+            "active": true,
+            "name": [human_name(n)],
+            "address": [address(&bp.address)],
+            "qualification": taxonomy(&bp.taxonomy),
+        }),
+    });
+
+    // Rendering provider.
+    let rendering = ctx.distinct_rendering();
+    if let Some(r) = rendering {
+        contained.push(json!({
+            "resourceType": "Practitioner",
+            "id": "rendering-provider",
+            "identifier": [{"system": NPI_URI, "value": r.npi.trim()}],
+            "active": true,
+            "name": [human_name(&r.name)],
+            "qualification": taxonomy(&r.taxonomy),
+        }));
+    }
+
+    // Payer, subscriber, coverage.
+    contained.push(json!({
+        "resourceType": "Organization",
+        "id": "payer",
+        "identifier": [{"value": ctx.payer.id.trim()}],
+        "active": true,
+        "name": ctx.payer.name.trim(),
+    }));
+    if !is_self {
+        contained.push(json!({
+            "resourceType": "RelatedPerson",
+            "id": "subscriber",
+            "patient": reference("patient"),
+            "name": [human_name(&sub.name)],
+            "gender": gender(sub.sex),
+            "birthDate": sub.birth_date.to_string(),
+            "address": [address(&sub.address)],
+        }));
+    }
+    let classes: Vec<Value> = sub
+        .group_number
+        .iter()
+        .map(|g| {
+            json!({
+                "type": coding("http://terminology.hl7.org/CodeSystem/coverage-class", "group"),
+                "value": g.trim(),
+            })
+        })
+        .collect();
+    contained.push(json!({
+        "resourceType": "Coverage",
+        "id": "coverage",
+        "status": "active",
+        "subscriber": reference(if is_self { "patient" } else { "subscriber" }),
+        "subscriberId": sub.member_id.trim(),
+        "beneficiary": reference("patient"),
+        "relationship": coding(
+            "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+            subscriber_relationship(ctx.relationship),
+        ),
+        "payor": [reference("payer")],
+        "class": classes,
+    }));
+
+    let care_provider = if rendering.is_some() {
+        "rendering-provider"
+    } else {
+        "billing-provider"
+    };
+    let diagnoses: Vec<Value> = all
+        .diagnoses
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut c = Map::new();
+            c.insert("system".into(), json!(ICD10CM_URI));
+            c.insert("code".into(), json!(d.display_for(ICD)));
+            if let Some(e) = source.entry(d, ICD) {
+                c.insert("display".into(), json!(e.description));
+            }
+            json!({"sequence": i + 1, "diagnosisCodeableConcept": {"coding": [c]}})
+        })
+        .collect();
+    let items: Vec<Value> = all
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let system = if l.line.system == CodeSystem::Cpt {
+                CPT_URI
+            } else {
+                HCPCS_URI
+            };
+            let display = l
+                .line
+                .official_description
+                .clone()
+                .unwrap_or_else(|| l.line.description.clone());
+            let modifiers: Vec<Value> = l
+                .line
+                .modifiers
+                .iter()
+                .map(|m| {
+                    let numeric = m.as_str().bytes().all(|b| b.is_ascii_digit());
+                    coding(if numeric { CPT_URI } else { HCPCS_URI }, m.as_str())
+                })
+                .collect();
+            let per_unit = l.line.rate.as_ref().map(|r| r.per_unit).unwrap_or_default();
+            json!({
+                "sequence": i + 1,
+                "careTeamSequence": [1],
+                "diagnosisSequence": l.pointers,
+                "productOrService": {"coding": [{"system": system, "code": l.line.code.as_str(), "display": display}]},
+                "modifier": modifiers,
+                "servicedDate": l.date.to_string(),
+                "locationCodeableConcept": coding(POS_URI, l.pos.as_str()),
+                "quantity": {"value": l.line.units},
+                "unitPrice": money(per_unit),
+                "net": money(l.charge),
+            })
+        })
+        .collect();
+    let related: Vec<Value> = match (&ctx.original_claim_number, ctx.frequency.resubmits()) {
+        (Some(n), true) => vec![json!({
+            "claim": {"identifier": {"value": n.trim()}},
+            "relationship": coding("http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship", "prior"),
+        })],
+        _ => Vec::new(),
+    };
+    let first = all.lines.iter().map(|l| l.date).min().expect("lines");
+    let last = all.lines.iter().map(|l| l.date).max().expect("lines");
+    let id = doc.document().id;
+    json!({
+        "resourceType": "Claim",
+        "id": fhir_id(&id),
+        "contained": contained,
+        "identifier": [{"value": id.trim()}],
+        "status": if ctx.frequency == Frequency::Void { "cancelled" } else { "active" },
+        "type": coding("http://terminology.hl7.org/CodeSystem/claim-type", "professional"),
+        "use": "claim",
+        "patient": reference("patient"),
+        "billablePeriod": {"start": first.to_string(), "end": last.to_string()},
+        "created": ctx.created_at.to_rfc3339_opts(SecondsFormat::Secs, false),
+        "provider": reference("billing-provider"),
+        "priority": coding("http://terminology.hl7.org/CodeSystem/processpriority", "normal"),
+        "related": related,
+        "careTeam": [{
+            "sequence": 1,
+            "provider": reference(care_provider),
+            "responsible": true,
+            "role": coding("http://terminology.hl7.org/CodeSystem/claimcareteamrole", "primary"),
+        }],
+        "diagnosis": diagnoses,
+        "insurance": [{
+            "sequence": 1,
+            "focal": true,
+            "coverage": reference("coverage"),
+            "preAuthRef": ctx.prior_authorization.iter().map(|a| a.trim()).collect::<Vec<_>>(),
+        }],
+        "item": items,
+        "total": money(all.total),
+    })
+}

@@ -1,0 +1,533 @@
+//! Claims: a ready invoice (or completed session) plus a [`ClaimContext`]
+//! become an X12 837 Professional (005010X222A1) interchange, a FHIR R4
+//! `Claim` resource or a CMS-1500 (02/12) box map.
+//!
+//! # The pieces
+//!
+//! - [`ClaimContext`]: who submits, receives, bills, renders, pays and is
+//!   covered, with control numbers and the creation time (supplied by the
+//!   host; the library never reads the clock). [`ClaimContext::validate`]
+//!   lists its problems with stable [`ProblemCode`]s.
+//! - [`check`]: every problem that stops an export — the document's
+//!   [`readiness`](crate::billing::readiness), what the claim formats add
+//!   (state, currency, at most four pointers per line, at most twelve
+//!   diagnoses per claim or page, amount limits) and the context's.
+//! - [`export`] (or [`x12_837p`], [`fhir_claim`], [`cms1500`]): the bytes,
+//!   or [`ClaimError::NotReady`] naming every problem. Same input, same
+//!   bytes.
+//!
+//! # Decisions
+//!
+//! - Claims are in US dollars; a line's charge is its rounded amount
+//!   (rate × units) and the claim total is their sum.
+//! - A claim holds at most 50 lines: more lines make more claims (2300
+//!   loops) in the same transaction, with ids `ID-1`, `ID-2`, … (a single
+//!   claim keeps the document id). Each claim lists the diagnoses its own
+//!   lines point at, in order of first appearance.
+//! - The claim place of service is the first line's; a line with another
+//!   place carries its own (SV105).
+//! - CMS-1500 pages hold six lines; each page lists the diagnoses of its
+//!   lines in box 21 and totals its lines in box 28.
+//! - FHIR keeps names as written (UTF-8) and ICD-10-CM codes with their dot;
+//!   X12 is upper-case ASCII (accents transliterated) without dots. A void
+//!   (frequency 8) is a FHIR claim with status `cancelled`.
+//!
+//! # Example
+//! ```
+//! use procode::billing::Document;
+//! use procode::claim::{export, ClaimContext, ClaimFormat, EXAMPLE_CONTEXT};
+//! # let Ok(catalog) = procode::Catalog::embedded() else { return };
+//! let doc: Document = serde_json::from_str(procode::claim::EXAMPLE_INVOICE).unwrap();
+//! let ctx = ClaimContext::from_json(EXAMPLE_CONTEXT).unwrap();
+//! let x12 = export(&doc, &ctx, &catalog, ClaimFormat::X12).unwrap();
+//! assert!(x12.starts_with("ISA*00*          *00*          *ZZ*"));
+//! assert!(x12.contains("~HI*ABK:F411*ABF:Z1331~"));
+//! let fhir = export(&doc, &ctx, &catalog, ClaimFormat::Fhir).unwrap();
+//! assert!(fhir.contains(r#""code":"F41.1""#));
+//! ```
+
+mod ascii;
+mod cms1500;
+mod context;
+mod fhir;
+mod x12;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+pub use cms1500::cms1500;
+pub use context::{
+    npi_is_valid, Address, BillingProvider, ClaimContext, ClaimFilingIndicator, Contact, Frequency,
+    Interchange, Patient, Payer, PersonName, ProviderName, Receiver, Relationship,
+    RenderingProvider, Sex, Submitter, Subscriber, TaxId, Usage,
+};
+pub use fhir::fhir_claim;
+pub use x12::x12_837p;
+
+use crate::billing::{
+    readiness, BillingDocument, CodeLine, CodeSource, Currency, DocumentState, InvoiceState,
+    Problem, ProblemCode, SessionState,
+};
+use crate::code::{Code, CodeSystem};
+
+/// At most this many service lines per claim (X12 837P).
+pub const MAX_LINES_PER_CLAIM: usize = 50;
+/// At most this many diagnoses per claim (HI) or CMS-1500 form (box 21).
+pub const MAX_DIAGNOSES: usize = 12;
+/// At most this many diagnosis pointers per line.
+pub const MAX_POINTERS: usize = 4;
+/// Service lines per CMS-1500 page.
+pub const LINES_PER_PAGE: usize = 6;
+/// The largest charge a claim carries (a line or a claim total).
+pub const MAX_CHARGE: Decimal = Decimal::from_parts(0x540B_E3FF, 2, 0, false, 2);
+/// The longest claim id (CLM01).
+pub const MAX_CLAIM_ID: usize = 38;
+
+/// A sample claim context (the one the docs and tests use).
+pub const EXAMPLE_CONTEXT: &str = r#"{
+  "submitter": {"name": "Lakeside Counseling", "id": "LAKESIDE01",
+                "contact": {"name": "Dana Billing", "phone": "617-555-0134", "email": "billing@lakeside.example"}},
+  "receiver": {"name": "Example Clearinghouse", "id": "CLEARHOUSE"},
+  "interchange": {"sender_qualifier": "ZZ", "sender_id": "LAKESIDE01", "receiver_qualifier": "ZZ",
+                  "receiver_id": "CLEARHOUSE", "usage": "T", "control_number": 1,
+                  "group_control_number": 1, "transaction_set_control_number": 1},
+  "created_at": "2025-03-04T10:30:00-05:00",
+  "billing_provider": {"name": {"organization": "Lakeside Counseling"}, "npi": "1245319599",
+                       "tax_id": {"ein": "04-1234567"}, "taxonomy": "101YM0800X",
+                       "address": {"line1": "12 Harbor Street", "city": "Cambridge", "state": "MA", "zip": "02139-4307"}},
+  "rendering_provider": {"name": {"last": "Lee", "first": "Ana"}, "npi": "1234567893", "taxonomy": "101YM0800X"},
+  "payer": {"name": "Aetna", "id": "60054", "claim_filing_indicator": "CI"},
+  "subscriber": {"name": {"last": "Núñez", "first": "Zoë"}, "member_id": "W123456789", "group_number": "GRP-42",
+                 "address": {"line1": "5 Elm Road", "city": "Somerville", "state": "MA", "zip": "02144"},
+                 "birth_date": "1985-07-14", "sex": "F"},
+  "relationship": "self",
+  "prior_authorization": "PA-7781"
+}"#;
+
+/// A sample ready invoice for the docs and tests (H0004 with modifier HO for
+/// generalised anxiety, and G0444 for a depression screen).
+pub const EXAMPLE_INVOICE: &str = r#"{
+  "kind": "invoice", "id": "INV-7", "session_id": "S-1", "date": "2025-03-03", "state": "sent",
+  "price": {"amount": "150.00", "currency": "USD"}, "payer_id": "60054",
+  "lines": [
+    {"id": "L1", "system": "hcpcs", "code": "H0004", "provenance": "catalog",
+     "official_description": "Behavioral health counseling and therapy, per 15 minutes",
+     "description": "Counseling, per 15 minutes", "units": 4, "modifiers": ["HO"],
+     "diagnoses": ["F411"], "place_of_service": "11", "date_of_service": "2025-03-03",
+     "rate": {"per_unit": "30", "source": {"kind": "override"}}},
+    {"id": "L2", "system": "hcpcs", "code": "G0444", "provenance": "catalog",
+     "description": "Depression screen", "units": 1, "modifiers": [],
+     "diagnoses": ["F411", "Z1331"], "place_of_service": "11", "date_of_service": "2025-03-03",
+     "rate": {"per_unit": "25.50", "source": {"kind": "override"}}}
+  ],
+  "next_line": 3, "payments": [], "version": 1, "sent_version": 1, "audit": []
+}"#;
+
+/// The formats a claim exports to.
+///
+/// # Example
+/// ```
+/// use procode::claim::ClaimFormat;
+/// assert_eq!("X12".parse::<ClaimFormat>().unwrap(), ClaimFormat::X12);
+/// assert_eq!("cms-1500".parse::<ClaimFormat>().unwrap(), ClaimFormat::Cms1500);
+/// assert!("ub04".parse::<ClaimFormat>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClaimFormat {
+    /// X12 837 Professional, 005010X222A1.
+    X12,
+    /// FHIR R4 `Claim` JSON.
+    Fhir,
+    /// CMS-1500 (02/12) box map JSON.
+    Cms1500,
+}
+
+impl ClaimFormat {
+    /// `x12`, `fhir` or `cms1500`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimFormat::X12 => "x12",
+            ClaimFormat::Fhir => "fhir",
+            ClaimFormat::Cms1500 => "cms1500",
+        }
+    }
+}
+
+impl fmt::Display for ClaimFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ClaimFormat {
+    type Err = ClaimError;
+
+    fn from_str(s: &str) -> std::result::Result<Self, ClaimError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "x12" | "837" | "837p" => Ok(ClaimFormat::X12),
+            "fhir" => Ok(ClaimFormat::Fhir),
+            "cms1500" | "cms-1500" => Ok(ClaimFormat::Cms1500),
+            _ => Err(ClaimError::UnknownFormat {
+                format: s.to_owned(),
+            }),
+        }
+    }
+}
+
+/// Why a claim was not exported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClaimError {
+    /// The document or the context has problems; every one is listed.
+    #[error("cannot export a claim for {document}: {}", list(problems))]
+    NotReady {
+        /// The document (`invoice INV-7`).
+        document: String,
+        /// Every problem, readiness first, then the claim's, then the
+        /// context's.
+        problems: Vec<Problem>,
+    },
+    /// Claim context JSON that cannot be read.
+    #[error("invalid claim context: {message}")]
+    InvalidContext {
+        /// What serde said, with the line and column.
+        message: String,
+    },
+    /// A format name procode does not know.
+    #[error("unknown claim format {format:?}: use x12, fhir or cms1500")]
+    UnknownFormat {
+        /// The name as given.
+        format: String,
+    },
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ClaimError {
+    /// The problems of a [`ClaimError::NotReady`] (empty otherwise).
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            ClaimError::NotReady { problems, .. } => problems,
+            _ => &[],
+        }
+    }
+}
+
+/// The result type of claim exports.
+pub type Result<T> = std::result::Result<T, ClaimError>;
+
+impl ClaimContext {
+    /// Reads a context from JSON (unknown fields are refused, so a typo is
+    /// an error rather than a silently missing value).
+    pub fn from_json(json: &str) -> Result<ClaimContext> {
+        serde_json::from_str(json).map_err(|e| ClaimError::InvalidContext {
+            message: e.to_string(),
+        })
+    }
+}
+
+/// One service line as claimed.
+pub(crate) struct ClaimLine<'a> {
+    pub line: &'a CodeLine,
+    pub charge: Decimal,
+    pub date: NaiveDate,
+    pub pos: Code,
+    /// 1-based positions in the claim's (or page's) diagnoses.
+    pub pointers: Vec<usize>,
+}
+
+/// One claim (or CMS-1500 page): lines, their diagnoses, their total.
+pub(crate) struct ClaimPart<'a> {
+    pub id: String,
+    pub lines: Vec<ClaimLine<'a>>,
+    pub diagnoses: Vec<Code>,
+    pub total: Decimal,
+}
+
+impl ClaimPart<'_> {
+    pub fn pos(&self) -> Code {
+        self.lines[0].pos
+    }
+}
+
+/// Cuts the lines into parts of `size`, each with its own diagnosis list
+/// and pointers. Only called on checked documents.
+pub(crate) fn parts<'a, D: BillingDocument + ?Sized>(
+    doc: &'a D,
+    size: usize,
+) -> Vec<ClaimPart<'a>> {
+    let currency = doc.currency();
+    let lines = doc.lines();
+    let id = doc.document().id;
+    let n = lines.len().div_ceil(size);
+    lines
+        .chunks(size)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut diagnoses: Vec<Code> = Vec::new();
+            for d in chunk.iter().flat_map(|l| &l.diagnoses) {
+                if !diagnoses.contains(d) {
+                    diagnoses.push(*d);
+                }
+            }
+            let lines: Vec<ClaimLine<'a>> = chunk
+                .iter()
+                .map(|l| ClaimLine {
+                    line: l,
+                    charge: l.amount(currency).unwrap_or_default(),
+                    date: l
+                        .date_of_service
+                        .or(doc.date())
+                        .expect("checked: a claimed document has a date"),
+                    pos: l.place_of_service.expect("checked: readiness"),
+                    pointers: l
+                        .diagnoses
+                        .iter()
+                        .map(|d| 1 + diagnoses.iter().position(|x| x == d).expect("listed"))
+                        .collect(),
+                })
+                .collect();
+            ClaimPart {
+                id: if n == 1 {
+                    id.clone()
+                } else {
+                    format!("{id}-{}", i + 1)
+                },
+                total: lines.iter().map(|l| l.charge).sum(),
+                lines,
+                diagnoses,
+            }
+        })
+        .collect()
+}
+
+/// An amount as X12 writes it: no trailing zeros (`150`, `25.5`).
+pub(crate) fn plain_amount(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// Every problem that stops `doc` from being claimed with `ctx`: readiness
+/// (looked up in `source`), the claim rules, then the context's. Empty when
+/// the claim can be exported.
+///
+/// # Example
+/// ```
+/// use procode::billing::{Document, ProblemCode};
+/// use procode::claim::{check, ClaimContext, EXAMPLE_CONTEXT, EXAMPLE_INVOICE};
+/// # let Ok(catalog) = procode::Catalog::embedded() else { return };
+/// let doc: Document = serde_json::from_str(EXAMPLE_INVOICE).unwrap();
+/// let mut ctx = ClaimContext::from_json(EXAMPLE_CONTEXT).unwrap();
+/// assert!(check(&doc, &ctx, &catalog).is_empty());
+/// ctx.billing_provider.address.line1 = "PO Box 12".into();
+/// assert_eq!(check(&doc, &ctx, &catalog)[0].code, ProblemCode::PoBoxAddress);
+/// ```
+pub fn check<D, S>(doc: &D, ctx: &ClaimContext, source: &S) -> Vec<Problem>
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    let mut out = readiness(doc, source, None);
+    let document = doc.document();
+    let mut push = |code, line_id: Option<&str>, message: String| {
+        out.push(Problem {
+            code,
+            line_id: line_id.map(str::to_owned),
+            message,
+        })
+    };
+    let billable = match doc.state() {
+        DocumentState::Service => Err("a service is not a claim: bill its session or invoice"),
+        DocumentState::Session { state } if state != SessionState::Completed => {
+            Err("only a completed session can be claimed")
+        }
+        DocumentState::Invoice {
+            state: InvoiceState::Void,
+        } => Err("a void invoice cannot be claimed"),
+        _ => Ok(()),
+    };
+    if let Err(why) = billable {
+        push(
+            ProblemCode::NotBillable,
+            None,
+            format!("{document} ({}): {why}", state_name(doc.state())),
+        );
+    }
+    if doc.currency() != Currency::Usd {
+        push(
+            ProblemCode::UnsupportedCurrency,
+            None,
+            format!(
+                "{document} is in {}: claims are in US dollars",
+                doc.currency()
+            ),
+        );
+    }
+    let id = document.id.trim();
+    let longest = if doc.lines().len() > MAX_LINES_PER_CLAIM {
+        format!("{id}-{}", doc.lines().len().div_ceil(MAX_LINES_PER_CLAIM))
+    } else {
+        id.to_owned()
+    };
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '/' | '_'))
+    {
+        push(
+            ProblemCode::InvalidIdentifier,
+            None,
+            format!(
+                "{document}: the claim id may only hold letters, digits, '-', '.', '/' and '_'"
+            ),
+        );
+    } else if longest.len() > MAX_CLAIM_ID {
+        push(
+            ProblemCode::ValueTooLong,
+            None,
+            format!("claim id {longest:?} is longer than {MAX_CLAIM_ID} characters"),
+        );
+    }
+    let created = ctx.created_at.date_naive();
+    let currency = doc.currency();
+    for l in doc.lines() {
+        if !matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt) {
+            push(
+                ProblemCode::NotBillable,
+                Some(&l.id),
+                format!(
+                    "{} code {} cannot be claimed: claim lines bill HCPCS or CPT codes",
+                    l.system,
+                    l.code.display_for(l.system)
+                ),
+            );
+        }
+        if l.diagnoses.len() > MAX_POINTERS {
+            push(
+                ProblemCode::TooManyPointers,
+                Some(&l.id),
+                format!(
+                    "{} diagnoses: a claim line points at most at {MAX_POINTERS}",
+                    l.diagnoses.len()
+                ),
+            );
+        }
+        if l.amount(currency).is_some_and(|a| a > MAX_CHARGE) {
+            push(
+                ProblemCode::AmountTooLarge,
+                Some(&l.id),
+                format!("the line charge is above {MAX_CHARGE}"),
+            );
+        }
+        if let Some(d) = l.date_of_service.or(doc.date()).filter(|d| *d > created) {
+            push(
+                ProblemCode::InvalidDate,
+                Some(&l.id),
+                format!("date of service {d} is after the claim's creation date {created}"),
+            );
+        }
+    }
+    let lines = doc.lines();
+    if !lines.is_empty() {
+        for part in parts(doc, MAX_LINES_PER_CLAIM) {
+            if part.diagnoses.len() > MAX_DIAGNOSES {
+                push(
+                    ProblemCode::TooManyDiagnoses,
+                    None,
+                    format!(
+                        "claim {} points at {} diagnoses: a claim takes at most {MAX_DIAGNOSES}",
+                        part.id,
+                        part.diagnoses.len()
+                    ),
+                );
+            }
+            if part.total > MAX_CHARGE {
+                push(
+                    ProblemCode::AmountTooLarge,
+                    None,
+                    format!("claim {} totals above {MAX_CHARGE}", part.id),
+                );
+            }
+        }
+        for (i, page) in parts(doc, LINES_PER_PAGE).iter().enumerate() {
+            if page.diagnoses.len() > MAX_DIAGNOSES {
+                push(
+                    ProblemCode::TooManyDiagnoses,
+                    None,
+                    format!(
+                        "CMS-1500 page {} (lines {}) points at {} diagnoses: box 21 takes {MAX_DIAGNOSES}",
+                        i + 1,
+                        page.lines.iter().map(|l| l.line.id.as_str()).collect::<Vec<_>>().join(", "),
+                        page.diagnoses.len()
+                    ),
+                );
+            }
+        }
+    }
+    out.extend(ctx.validate());
+    out
+}
+
+fn state_name(s: DocumentState) -> String {
+    match s {
+        DocumentState::Service => "service".into(),
+        DocumentState::Session { state } => format!("session {}", state.as_str()),
+        DocumentState::Invoice { state } => format!("invoice {}", state.as_str()),
+    }
+}
+
+/// Refuses a document or context with problems.
+pub(crate) fn ensure<D, S>(doc: &D, ctx: &ClaimContext, source: &S) -> Result<()>
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    let problems = check(doc, ctx, source);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ClaimError::NotReady {
+            document: doc.document().to_string(),
+            problems,
+        })
+    }
+}
+
+/// Exports `doc` with `ctx` in `format`, or refuses it naming every problem
+/// ([`check`]). Codes are looked up in `source` (a catalog).
+pub fn export<D, S>(doc: &D, ctx: &ClaimContext, source: &S, format: ClaimFormat) -> Result<String>
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    match format {
+        ClaimFormat::X12 => x12_837p(doc, ctx, source),
+        ClaimFormat::Fhir => fhir_claim(doc, ctx, source),
+        ClaimFormat::Cms1500 => cms1500(doc, ctx, source),
+    }
+}
+
+/// The ICD-10-CM system, for display.
+pub(crate) const ICD: CodeSystem = CodeSystem::Icd10Cm;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert_eq!(MAX_CHARGE.to_string(), "99999999.99");
+        assert_eq!(plain_amount("150.00".parse().unwrap()), "150");
+        assert_eq!(plain_amount("25.50".parse().unwrap()), "25.5");
+        assert_eq!(plain_amount("0.05".parse().unwrap()), "0.05");
+    }
+}

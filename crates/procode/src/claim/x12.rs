@@ -1,0 +1,306 @@
+//! X12 837 Professional, 005010X222A1.
+
+use super::ascii::x12_text;
+use super::context::{
+    ein_digits, phone_digits, ssn_digits, zip_digits, Address, ClaimContext, PersonName,
+    ProviderName, TaxId, Usage,
+};
+use super::{ensure, parts, plain_amount, ClaimPart, Result, MAX_LINES_PER_CLAIM};
+use crate::billing::{BillingDocument, CodeSource};
+
+/// The implementation guide version (GS08, ST03).
+const VERSION: &str = "005010X222A1";
+
+/// Segments being written; counts those of the transaction set.
+struct Writer {
+    out: String,
+    in_set: usize,
+}
+
+impl Writer {
+    /// Writes one segment, dropping trailing empty elements.
+    fn seg(&mut self, elements: &[&str]) {
+        let used = elements
+            .iter()
+            .rposition(|e| !e.is_empty())
+            .map_or(0, |i| i + 1);
+        self.out.push_str(&elements[..used].join("*"));
+        self.out.push('~');
+        self.in_set += 1;
+    }
+
+    /// NM1 for a person: last, first, middle, (prefix), suffix, then the id.
+    fn nm1_person(&mut self, entity: &str, n: &PersonName, qual: &str, id: &str) {
+        let (last, first) = (x12_text(&n.last), x12_text(&n.first));
+        let middle = n.middle.as_deref().map(x12_text).unwrap_or_default();
+        let suffix = n.suffix.as_deref().map(x12_text).unwrap_or_default();
+        self.seg(&[
+            "NM1", entity, "1", &last, &first, &middle, "", &suffix, qual, id,
+        ]);
+    }
+
+    fn nm1_org(&mut self, entity: &str, name: &str, qual: &str, id: &str) {
+        self.seg(&[
+            "NM1",
+            entity,
+            "2",
+            &x12_text(name),
+            "",
+            "",
+            "",
+            "",
+            qual,
+            id,
+        ]);
+    }
+
+    fn address(&mut self, a: &Address) {
+        let line2 = a.line2.as_deref().map(x12_text).unwrap_or_default();
+        self.seg(&["N3", &x12_text(&a.line1), &line2]);
+        let zip = zip_digits(&a.zip).unwrap_or_default();
+        self.seg(&[
+            "N4",
+            &x12_text(&a.city),
+            &a.state.trim().to_ascii_uppercase(),
+            &zip,
+        ]);
+    }
+}
+
+/// The X12 837P interchange (ISA … IEA) for `doc` with `ctx`: one
+/// transaction set, one claim per 50 lines. Refuses a document or context
+/// with problems ([`check`](super::check)).
+///
+/// # Example
+/// ```
+/// use procode::billing::Document;
+/// use procode::claim::{x12_837p, ClaimContext, EXAMPLE_CONTEXT, EXAMPLE_INVOICE};
+/// # let Ok(catalog) = procode::Catalog::embedded() else { return };
+/// let doc: Document = serde_json::from_str(EXAMPLE_INVOICE).unwrap();
+/// let ctx = ClaimContext::from_json(EXAMPLE_CONTEXT).unwrap();
+/// let x12 = x12_837p(&doc, &ctx, &catalog).unwrap();
+/// assert_eq!(x12.split('~').next().unwrap().len(), 105); // ISA, 106 with its `~`
+/// assert!(x12.contains("~CLM*INV-7*145.5***11:B:1*Y*A*Y*Y~"));
+/// assert!(x12.contains("~SV1*HC:H0004:HO*120*UN*4***1~"));
+/// assert!(x12.contains("~NM1*IL*1*NUNEZ*ZOE****MI*W123456789~"));
+/// assert!(x12.ends_with("~IEA*1*000000001~"));
+/// ```
+pub fn x12_837p<D, S>(doc: &D, ctx: &ClaimContext, source: &S) -> Result<String>
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    ensure(doc, ctx, source)?;
+    let claims = parts(doc, MAX_LINES_PER_CLAIM);
+    Ok(write(doc, ctx, &claims))
+}
+
+fn write<D: BillingDocument + ?Sized>(
+    doc: &D,
+    ctx: &ClaimContext,
+    claims: &[ClaimPart<'_>],
+) -> String {
+    let ix = &ctx.interchange;
+    let at = ctx.created_at;
+    let mut w = Writer {
+        out: String::new(),
+        in_set: 0,
+    };
+    let isa13 = format!("{:09}", ix.control_number);
+    let usage = match ix.usage {
+        Usage::Test => "T",
+        Usage::Production => "P",
+    };
+    let sender = x12_text(&ix.sender_id);
+    let receiver = x12_text(&ix.receiver_id);
+    w.seg(&[
+        "ISA",
+        "00",
+        "          ",
+        "00",
+        "          ",
+        &x12_text(&ix.sender_qualifier),
+        &format!("{sender:<15}"),
+        &x12_text(&ix.receiver_qualifier),
+        &format!("{receiver:<15}"),
+        &at.format("%y%m%d").to_string(),
+        &at.format("%H%M").to_string(),
+        "^",
+        "00501",
+        &isa13,
+        "0",
+        usage,
+        ":",
+    ]);
+    let date = at.format("%Y%m%d").to_string();
+    let time = at.format("%H%M").to_string();
+    let gs06 = ix.group_control_number.to_string();
+    w.seg(&[
+        "GS", "HC", &sender, &receiver, &date, &time, &gs06, "X", VERSION,
+    ]);
+    let st02 = format!("{:04}", ix.transaction_set_control_number);
+    w.in_set = 0;
+    w.seg(&["ST", "837", &st02, VERSION]);
+    let batch = x12_text(&doc.document().id);
+    w.seg(&["BHT", "0019", "00", &batch, &date, &time, "CH"]);
+
+    // 1000A submitter, 1000B receiver.
+    let s = &ctx.submitter;
+    w.nm1_org("41", &s.name, "46", &x12_text(&s.id));
+    let mut per = vec!["PER".to_owned(), "IC".to_owned(), x12_text(&s.contact.name)];
+    if let Some(p) = s.contact.phone.as_deref().and_then(phone_digits) {
+        per.extend(["TE".to_owned(), p]);
+    }
+    if let Some(e) = s
+        .contact
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        per.extend(["EM".to_owned(), e.to_ascii_uppercase()]);
+    }
+    w.seg(&per.iter().map(String::as_str).collect::<Vec<_>>());
+    w.nm1_org("40", &ctx.receiver.name, "46", &x12_text(&ctx.receiver.id));
+
+    // 2000A billing provider, 2010AA.
+    w.seg(&["HL", "1", "", "20", "1"]);
+    let bp = &ctx.billing_provider;
+    if let Some(t) = &bp.taxonomy {
+        w.seg(&["PRV", "BI", "PXC", &t.trim().to_ascii_uppercase()]);
+    }
+    match &bp.name {
+        ProviderName::Organization(n) => w.nm1_org("85", n, "XX", bp.npi.trim()),
+        ProviderName::Person(n) => w.nm1_person("85", n, "XX", bp.npi.trim()),
+    }
+    w.address(&bp.address);
+    match &bp.tax_id {
+        TaxId::Ein(e) => w.seg(&["REF", "EI", &ein_digits(e).unwrap_or_default()]),
+        TaxId::Ssn(s) => w.seg(&["REF", "SY", &ssn_digits(s).unwrap_or_default()]),
+    }
+
+    // 2000B subscriber, 2010BA, 2010BB payer.
+    let is_self = ctx.patient_is_subscriber();
+    w.seg(&["HL", "2", "1", "22", if is_self { "0" } else { "1" }]);
+    let sub = &ctx.subscriber;
+    let group = sub
+        .group_number
+        .as_deref()
+        .map(x12_text)
+        .unwrap_or_default();
+    w.seg(&[
+        "SBR",
+        "P",
+        if is_self { "18" } else { "" },
+        &group,
+        "",
+        "",
+        "",
+        "",
+        "",
+        ctx.payer.claim_filing_indicator.as_str(),
+    ]);
+    w.nm1_person("IL", &sub.name, "MI", &x12_text(&sub.member_id));
+    if is_self {
+        w.address(&sub.address);
+        w.seg(&[
+            "DMG",
+            "D8",
+            &sub.birth_date.format("%Y%m%d").to_string(),
+            sub.sex.as_str(),
+        ]);
+    }
+    w.nm1_org("PR", &ctx.payer.name, "PI", &x12_text(&ctx.payer.id));
+
+    // 2000C patient, 2010CA.
+    if let (false, Some(p)) = (is_self, &ctx.patient) {
+        w.seg(&["HL", "3", "2", "23", "0"]);
+        w.seg(&["PAT", ctx.relationship.code()]);
+        w.nm1_person("QC", &p.name, "", "");
+        w.address(&p.address);
+        w.seg(&[
+            "DMG",
+            "D8",
+            &p.birth_date.format("%Y%m%d").to_string(),
+            p.sex.as_str(),
+        ]);
+    }
+
+    // 2300 claims.
+    let freq = ctx.frequency.code();
+    for claim in claims {
+        let pos = claim.pos();
+        w.seg(&[
+            "CLM",
+            &x12_text(&claim.id),
+            &plain_amount(claim.total),
+            "",
+            "",
+            &format!("{}:B:{freq}", pos.as_str()),
+            "Y",
+            "A",
+            "Y",
+            "Y",
+        ]);
+        if let Some(a) = &ctx.prior_authorization {
+            w.seg(&["REF", "G1", &x12_text(a)]);
+        }
+        if ctx.frequency.resubmits() {
+            let orig = ctx.original_claim_number.as_deref().unwrap_or_default();
+            w.seg(&["REF", "F8", &x12_text(orig)]);
+        }
+        let mut hi = vec!["HI".to_owned()];
+        for (i, d) in claim.diagnoses.iter().enumerate() {
+            let q = if i == 0 { "ABK" } else { "ABF" };
+            hi.push(format!("{q}:{}", d.as_str()));
+        }
+        w.seg(&hi.iter().map(String::as_str).collect::<Vec<_>>());
+        if let Some(r) = ctx.distinct_rendering() {
+            w.nm1_person("82", &r.name, "XX", r.npi.trim());
+            if let Some(t) = &r.taxonomy {
+                w.seg(&["PRV", "PE", "PXC", &t.trim().to_ascii_uppercase()]);
+            }
+        }
+        // 2400 lines.
+        for (n, l) in claim.lines.iter().enumerate() {
+            w.seg(&["LX", &(n + 1).to_string()]);
+            let mut proc = format!("HC:{}", l.line.code.as_str());
+            for m in &l.line.modifiers {
+                proc.push(':');
+                proc.push_str(m.as_str());
+            }
+            let line_pos = if l.pos == pos { "" } else { l.pos.as_str() };
+            let pointers = l
+                .pointers
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(":");
+            w.seg(&[
+                "SV1",
+                &proc,
+                &plain_amount(l.charge),
+                "UN",
+                &l.line.units.to_string(),
+                line_pos,
+                "",
+                &pointers,
+            ]);
+            w.seg(&["DTP", "472", "D8", &l.date.format("%Y%m%d").to_string()]);
+            let id = l.line.id.trim();
+            if !id.is_empty()
+                && id.len() <= 50
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '/' | '_'))
+            {
+                w.seg(&["REF", "6R", &x12_text(id)]);
+            }
+        }
+    }
+    let count = (w.in_set + 1).to_string();
+    w.seg(&["SE", &count, &st02]);
+    w.seg(&["GE", "1", &gs06]);
+    w.seg(&["IEA", "1", &isa13]);
+    w.out
+}
