@@ -94,6 +94,13 @@ typedef enum {
   PROCODE_CATALOG_ERROR = 30,
   // Any other billing failure.
   PROCODE_BILLING_ERROR = 31,
+  // A claim cannot be exported: the document or its context has problems
+  // (listed in the message; `procode_claim_problems` gives them one by one).
+  PROCODE_CLAIM_NOT_READY = 32,
+  // The claim context JSON does not have the claim-context shape.
+  PROCODE_INVALID_CLAIM_CONTEXT = 33,
+  // A claim format other than `x12`, `fhir` or `cms1500`.
+  PROCODE_UNKNOWN_FORMAT = 34,
 } procode_result;
 
 // A code catalog (opaque). Immutable and thread-safe: one catalog may be
@@ -773,6 +780,41 @@ procode_result procode_catalog_add_op(const procode_catalog *catalog,
                                       const char *as_of,
                                       const char *changes_json,
                                       char **out_op_json);
+
+// Every problem that stops a claim for `document_json` with `context_json`:
+// readiness first (looked up in `catalog`), then the claim's own rules,
+// then the context's (`INVALID_NPI`, `MISSING_CONTEXT_FIELD`, …). An empty
+// list means the claim can be exported.
+//
+// Ownership: the strings and the catalog are borrowed for the call. On
+// success `*out` is a new problem list the caller frees with
+// `procode_problems_free`.
+//
+// # Safety
+// Pointers must be NULL or valid: strings NUL-terminated, the catalog live,
+// `out` writable.
+procode_result procode_claim_problems(const procode_catalog *catalog,
+                                      const char *document_json,
+                                      const char *context_json,
+                                      procode_problems **out);
+
+// Exports the claim for `document_json` (a ready invoice or completed
+// session) with `context_json` in `format`: `"x12"` (837P 005010X222A1),
+// `"fhir"` (R4 Claim JSON) or `"cms1500"` (box map JSON). Same input, same
+// bytes. A document or context with problems is refused with
+// `PROCODE_CLAIM_NOT_READY`, the message naming every problem.
+//
+// Ownership: the arguments are borrowed for the call. On success `*out` is a
+// new string the caller frees with `procode_string_free`.
+//
+// # Safety
+// Pointers must be NULL or valid: strings NUL-terminated, the catalog live,
+// `out` writable.
+procode_result procode_claim_export(const procode_catalog *catalog,
+                                    const char *document_json,
+                                    const char *context_json,
+                                    const char *format,
+                                    char **out);
 
 // The name of a result code as a static string, e.g. `"PROCODE_NOT_FOUND"`.
 //

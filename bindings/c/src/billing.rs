@@ -48,6 +48,21 @@ pub struct procode_problems {
     items: Vec<ProblemC>,
 }
 
+impl procode_problems {
+    /// The C view of the core's problems.
+    pub(crate) fn new(problems: Vec<procode::billing::Problem>) -> procode_problems {
+        let items = problems
+            .into_iter()
+            .map(|p| ProblemC {
+                code: p.code.as_str(),
+                line_id: p.line_id.map(cstring),
+                message: cstring(p.message),
+            })
+            .collect();
+        procode_problems { items }
+    }
+}
+
 struct ProblemC {
     code: &'static str,
     line_id: Option<CString>,
@@ -824,16 +839,9 @@ pub unsafe extern "C" fn procode_readiness(
             )
         };
         out_arg(out, "out")?;
-        let items = readiness(&doc, cat.catalog(), pricing)
-            .into_iter()
-            .map(|p| ProblemC {
-                code: p.code.as_str(),
-                line_id: p.line_id.map(cstring),
-                message: cstring(p.message),
-            })
-            .collect();
+        let problems = procode_problems::new(readiness(&doc, cat.catalog(), pricing));
         // SAFETY: checked non-NULL; writable (caller contract).
-        unsafe { write_out(out, boxed(procode_problems { items })) };
+        unsafe { write_out(out, boxed(problems)) };
         Ok(())
     })
 }

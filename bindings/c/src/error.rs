@@ -81,6 +81,13 @@ pub enum procode_result {
     PROCODE_CATALOG_ERROR = 30,
     /// Any other billing failure.
     PROCODE_BILLING_ERROR = 31,
+    /// A claim cannot be exported: the document or its context has problems
+    /// (listed in the message; `procode_claim_problems` gives them one by one).
+    PROCODE_CLAIM_NOT_READY = 32,
+    /// The claim context JSON does not have the claim-context shape.
+    PROCODE_INVALID_CLAIM_CONTEXT = 33,
+    /// A claim format other than `x12`, `fhir` or `cms1500`.
+    PROCODE_UNKNOWN_FORMAT = 34,
 }
 
 use procode_result as R;
@@ -192,6 +199,19 @@ impl From<TransitionError> for Error {
     }
 }
 
+impl From<procode::claim::ClaimError> for Error {
+    fn from(e: procode::claim::ClaimError) -> Error {
+        use procode::claim::ClaimError as C;
+        let code = match &e {
+            C::NotReady { .. } => R::PROCODE_CLAIM_NOT_READY,
+            C::InvalidContext { .. } => R::PROCODE_INVALID_CLAIM_CONTEXT,
+            C::UnknownFormat { .. } => R::PROCODE_UNKNOWN_FORMAT,
+            _ => R::PROCODE_BILLING_ERROR,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
 impl From<MoneyError> for Error {
     fn from(e: MoneyError) -> Error {
         Error::new(R::PROCODE_INVALID_MONEY, e.to_string())
@@ -256,6 +276,9 @@ pub extern "C" fn procode_result_name(result: procode_result) -> *const c_char {
         R::PROCODE_INVALID_POLICY => c"PROCODE_INVALID_POLICY",
         R::PROCODE_CATALOG_ERROR => c"PROCODE_CATALOG_ERROR",
         R::PROCODE_BILLING_ERROR => c"PROCODE_BILLING_ERROR",
+        R::PROCODE_CLAIM_NOT_READY => c"PROCODE_CLAIM_NOT_READY",
+        R::PROCODE_INVALID_CLAIM_CONTEXT => c"PROCODE_INVALID_CLAIM_CONTEXT",
+        R::PROCODE_UNKNOWN_FORMAT => c"PROCODE_UNKNOWN_FORMAT",
     };
     name.as_ptr()
 }

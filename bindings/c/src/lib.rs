@@ -29,11 +29,13 @@
 
 mod billing;
 mod catalog;
+mod claim;
 mod error;
 mod ffi;
 
 pub use billing::*;
 pub use catalog::*;
+pub use claim::*;
 pub use error::*;
 pub use ffi::procode_string_free;
 
