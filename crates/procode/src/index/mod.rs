@@ -1,6 +1,6 @@
 //! The immutable index file: building ([`IndexBuilder`]) and reading.
 
-mod builder;
+pub(crate) mod builder;
 pub(crate) mod format;
 pub(crate) mod reader;
 
