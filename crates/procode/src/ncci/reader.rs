@@ -255,10 +255,11 @@ impl NcciEdits {
         })
         .map_err(|e| corrupt(format!("code index: {e}")))?;
         let ncodes = codes.len();
-        if code_pairs.len() != (ncodes + 1) * 4 {
+        // The fst's length comes from its own (possibly damaged) footer.
+        if ncodes.checked_add(1).and_then(|n| n.checked_mul(4)) != Some(code_pairs.len()) {
             return Err(corrupt("code pair offsets do not match the code index"));
         }
-        if mue.len() != ncodes * format::MUE_LEN {
+        if ncodes.checked_mul(format::MUE_LEN) != Some(mue.len()) {
             return Err(corrupt("the MUE table does not match the code index"));
         }
         if pairs.len() % format::PAIR_LEN != 0
