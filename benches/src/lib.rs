@@ -492,3 +492,74 @@ mod tests {
         assert_eq!(ours, p);
     }
 }
+
+/// The CMS NCCI tables of the data directory: the PTP table (gzip TSV) and
+/// the MUE table.
+pub fn ncci_files(dir: &Path) -> (PathBuf, PathBuf) {
+    let ptp = dir.join("ncci_ptp_practitioner.tsv.gz");
+    let mue = dir.join("mue_practitioner.tsv");
+    assert!(
+        ptp.is_file() && mue.is_file(),
+        "the NCCI tables are missing in {}",
+        dir.display()
+    );
+    (ptp, mue)
+}
+
+/// Loads the NCCI tables and builds the edits file in memory.
+pub fn build_edits(dir: &Path) -> Vec<u8> {
+    let (ptp, mue) = ncci_files(dir);
+    let mut b = procode::ncci::EditsBuilder::new();
+    b.load_ptp(&ptp).expect("PTP table loads");
+    b.load_mue(&mue).expect("MUE table loads");
+    b.build().expect("edits build")
+}
+
+/// A 20-line claim of one date of service for the edit checks: colonoscopy,
+/// ECG, critical care, labs, drugs, therapy; some lines carry modifiers.
+pub fn ncci_claim() -> Vec<procode::billing::CodeLine> {
+    use procode::billing::CodeLine;
+    use procode::CodeSystem;
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 3).expect("date");
+    let codes: [(&str, u32, &[&str]); 20] = [
+        ("45380", 1, &[]),
+        ("45378", 1, &[]),
+        ("93000", 1, &[]),
+        ("93005", 1, &["59"]),
+        ("99291", 1, &[]),
+        ("99292", 2, &[]),
+        ("J0585", 200, &[]),
+        ("36415", 1, &[]),
+        ("80053", 1, &[]),
+        ("85025", 1, &[]),
+        ("71046", 1, &[]),
+        ("99213", 1, &["25"]),
+        ("96372", 2, &[]),
+        ("J1885", 4, &[]),
+        ("20610", 1, &["RT"]),
+        ("76942", 1, &[]),
+        ("12001", 1, &[]),
+        ("11042", 1, &[]),
+        ("97110", 3, &["GP"]),
+        ("97140", 2, &["GP", "59"]),
+    ];
+    codes
+        .iter()
+        .enumerate()
+        .map(|(i, (c, units, mods))| {
+            let system = if c.as_bytes()[0].is_ascii_digit() {
+                CodeSystem::Cpt
+            } else {
+                CodeSystem::Hcpcs
+            };
+            let mut l = CodeLine::manual(system, c, "claim line")
+                .expect("code")
+                .with_id(format!("L{}", i + 1))
+                .with_date_of_service(day)
+                .with_modifiers(mods.iter().copied())
+                .expect("modifiers");
+            l.units = *units;
+            l
+        })
+        .collect()
+}
