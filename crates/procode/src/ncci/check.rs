@@ -42,6 +42,8 @@ struct Item<'a> {
     line: &'a CodeLine,
     dos: Option<NaiveDate>,
     id: u32,
+    /// The code's pair rows as column 1.
+    pairs: &'a [u8],
 }
 
 fn when(dos: Option<NaiveDate>) -> String {
@@ -99,6 +101,7 @@ impl NcciEdits {
                     line,
                     dos: line.date_of_service.or(date),
                     id,
+                    pairs: self.pairs_of(id)?,
                 });
             }
         }
@@ -133,10 +136,10 @@ impl NcciEdits {
         for (i, a) in day.iter().enumerate() {
             for (j, b) in day.iter().enumerate() {
                 // The same code twice: one order is enough.
-                if i == j || (a.id == b.id && j < i) {
+                if i == j || (a.id == b.id && j < i) || a.pairs.is_empty() {
                     continue;
                 }
-                let Some(reference) = self.pair_ref(a.id, b.id)? else {
+                let Some(reference) = NcciEdits::find_pair(a.pairs, b.id) else {
                     continue;
                 };
                 let mut strict: Option<RawRecord> = None;

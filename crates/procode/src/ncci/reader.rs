@@ -345,14 +345,22 @@ impl NcciEdits {
 
     /// The record reference of the pair (column-1 id, column-2 id).
     pub(crate) fn pair_ref(&self, c1: u32, c2: u32) -> Result<Option<u32>> {
+        Ok(NcciEdits::find_pair(self.pairs_of(c1)?, c2))
+    }
+
+    /// The pair table rows of a column-1 code id.
+    pub(crate) fn pairs_of(&self, c1: u32) -> Result<&[u8]> {
         let offs = self.sec(&self.inner.code_pairs);
         let bad = || corrupt("a code's pair offsets are out of range");
         let a = u32_at(offs, c1 as usize * 4).ok_or_else(bad)? as usize;
         let z = u32_at(offs, c1 as usize * 4 + 4).ok_or_else(bad)? as usize;
-        let pairs = self
-            .sec(&self.inner.pairs)
+        self.sec(&self.inner.pairs)
             .get(a * format::PAIR_LEN..z * format::PAIR_LEN)
-            .ok_or_else(bad)?;
+            .ok_or_else(bad)
+    }
+
+    /// Binary search of a column-2 id among a code's pair rows.
+    pub(crate) fn find_pair(pairs: &[u8], c2: u32) -> Option<u32> {
         let n = pairs.len() / format::PAIR_LEN;
         let (mut lo, mut hi) = (0usize, n);
         while lo < hi {
@@ -362,10 +370,10 @@ impl NcciEdits {
             match id.cmp(&c2) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(u32_at(pairs, at + 4)),
+                std::cmp::Ordering::Equal => return u32_at(pairs, at + 4),
             }
         }
-        Ok(None)
+        None
     }
 
     /// Calls `f` for every record of a pair reference, in stored order.
