@@ -446,6 +446,108 @@ impl Fixture {
     }
 }
 
+/// The CMS NCCI tables of the data directory: the PTP table (gzip TSV) and
+/// the MUE table.
+pub fn ncci_files(dir: &Path) -> (PathBuf, PathBuf) {
+    let ptp = dir.join("ncci_ptp_practitioner.tsv.gz");
+    let mue = dir.join("mue_practitioner.tsv");
+    assert!(
+        ptp.is_file() && mue.is_file(),
+        "the NCCI tables are missing in {}",
+        dir.display()
+    );
+    (ptp, mue)
+}
+
+/// Loads the NCCI tables and builds the edits file in memory.
+pub fn build_edits(dir: &Path) -> Vec<u8> {
+    let (ptp, mue) = ncci_files(dir);
+    let mut b = procode::ncci::EditsBuilder::new();
+    b.load_ptp(&ptp).expect("PTP table loads");
+    b.load_mue(&mue).expect("MUE table loads");
+    b.build().expect("edits build")
+}
+
+/// A typical 20-line claim of one date of service for the edit checks: an
+/// office visit with labs, ECG, vaccines, injections and spirometry (a few
+/// NCCI problems, as real claims have).
+pub fn ncci_claim() -> Vec<procode::billing::CodeLine> {
+    claim_of(&[
+        ("99214", 1, &["25"]),
+        ("93000", 1, &[]),
+        ("36415", 1, &[]),
+        ("80053", 1, &[]),
+        ("85025", 1, &[]),
+        ("83036", 1, &[]),
+        ("80061", 1, &[]),
+        ("84443", 1, &[]),
+        ("82306", 1, &[]),
+        ("81003", 1, &[]),
+        ("87880", 1, &[]),
+        ("90471", 1, &[]),
+        ("90686", 1, &[]),
+        ("96372", 2, &[]),
+        ("J1885", 4, &[]),
+        ("J3420", 1, &[]),
+        ("71046", 1, &[]),
+        ("94010", 1, &[]),
+        ("94760", 1, &[]),
+        ("G0444", 1, &[]),
+    ])
+}
+
+/// A worst-case 20-line claim: colonoscopy, ECG, critical care, labs,
+/// drugs and minor surgery on one day, about 30 NCCI problems.
+pub fn ncci_claim_worst() -> Vec<procode::billing::CodeLine> {
+    claim_of(&[
+        ("45380", 1, &[]),
+        ("45378", 1, &[]),
+        ("93000", 1, &[]),
+        ("93005", 1, &["59"]),
+        ("99291", 1, &[]),
+        ("99292", 2, &[]),
+        ("J0585", 200, &[]),
+        ("36415", 1, &[]),
+        ("80053", 1, &[]),
+        ("85025", 1, &[]),
+        ("71046", 1, &[]),
+        ("99213", 1, &["25"]),
+        ("96372", 2, &[]),
+        ("J1885", 4, &[]),
+        ("20610", 1, &["RT"]),
+        ("76942", 1, &[]),
+        ("12001", 1, &[]),
+        ("11042", 1, &[]),
+        ("97110", 3, &["GP"]),
+        ("97140", 2, &["GP", "59"]),
+    ])
+}
+
+fn claim_of(codes: &[(&str, u32, &[&str])]) -> Vec<procode::billing::CodeLine> {
+    use procode::billing::CodeLine;
+    use procode::CodeSystem;
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 3).expect("date");
+    codes
+        .iter()
+        .enumerate()
+        .map(|(i, (c, units, mods))| {
+            let system = if c.as_bytes()[0].is_ascii_digit() {
+                CodeSystem::Cpt
+            } else {
+                CodeSystem::Hcpcs
+            };
+            let mut l = CodeLine::manual(system, c, "claim line")
+                .expect("code")
+                .with_id(format!("L{}", i + 1))
+                .with_date_of_service(day)
+                .with_modifiers(mods.iter().copied())
+                .expect("modifiers");
+            l.units = *units;
+            l
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

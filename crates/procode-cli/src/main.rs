@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use procode::billing::{readiness, Currency, Document, FeeSchedule, MoneyError, Pricing, Problem};
 use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat};
+use procode::ncci::{EditsBuilder, NcciEdits};
 use procode::{Catalog, CodeSystem, Entry, SearchOptions};
 
 mod build;
@@ -67,6 +68,21 @@ enum Command {
     },
     /// Build an index file from code-set sources.
     Build(build::BuildArgs),
+    /// Build an NCCI edits file from CMS PTP and MUE tables (TSV, plain or
+    /// gzip), for `check --edits`.
+    BuildEdits {
+        /// A PTP table (columns column1, column2, deletion_date,
+        /// modifier_indicator, rationale); repeatable.
+        #[arg(long, value_name = "FILE")]
+        ptp: Vec<PathBuf>,
+        /// An MUE table (columns code, mue, mai, rationale[, effective_date]);
+        /// repeatable.
+        #[arg(long, value_name = "FILE")]
+        mue: Vec<PathBuf>,
+        /// The edits file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Insurance readiness of a billing document (service, session or invoice
     /// JSON): lists every problem that would get a claim rejected. Exits with
     /// status 1 when there are problems.
@@ -82,6 +98,10 @@ enum Command {
         /// Currency of the fee schedules.
         #[arg(long, default_value = "USD")]
         currency: String,
+        /// An NCCI edits file (from `procode build-edits`): also report
+        /// NCCI_PTP_CONFLICT and MUE_EXCEEDED.
+        #[arg(long, value_name = "FILE")]
+        edits: Option<PathBuf>,
         #[command(flatten)]
         cat: CatalogArgs,
     },
@@ -205,11 +225,33 @@ fn run(cli: Cli) -> Result<(), String> {
             let report = build::run(&args)?;
             emit(report)?;
         }
+        Command::BuildEdits { ptp, mue, out } => {
+            if ptp.is_empty() && mue.is_empty() {
+                return Err("build-edits: give at least one --ptp or --mue table".into());
+            }
+            let t = std::time::Instant::now();
+            let mut b = EditsBuilder::new();
+            for p in &ptp {
+                b.load_ptp(p).map_err(|e| e.to_string())?;
+            }
+            for p in &mue {
+                b.load_mue(p).map_err(|e| e.to_string())?;
+            }
+            let bytes = b.write_to(&out).map_err(|e| e.to_string())?;
+            emit(format!(
+                "wrote {}: {} PTP edits, {} MUEs, {bytes} bytes in {:.1} s",
+                out.display(),
+                b.ptp_rows(),
+                b.mue_rows(),
+                t.elapsed().as_secs_f64()
+            ))?;
+        }
         Command::Check {
             file,
             fee_schedule,
             payer_schedule,
             currency,
+            edits,
             cat,
         } => {
             let text = std::fs::read_to_string(&file)
@@ -233,7 +275,11 @@ fn run(cli: Cli) -> Result<(), String> {
                         .map_err(|e| e.to_string())?,
                 );
             }
-            let catalog = open_catalog(&cat)?;
+            let mut catalog = open_catalog(&cat)?;
+            if let Some(p) = &edits {
+                let e = NcciEdits::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                catalog = catalog.with_edits(e);
+            }
             let pricing = (!schedules.is_empty()).then(|| Pricing::new(&schedules));
             let problems = readiness(&doc, &catalog, pricing);
             if cat.json {
@@ -299,6 +345,7 @@ fn problems_json(problems: &[Problem]) -> String {
                 "code": p.code.as_str(),
                 "line_id": p.line_id,
                 "message": p.message,
+                "detail": p.detail,
             })
         })
         .collect();

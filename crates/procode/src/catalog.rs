@@ -192,6 +192,7 @@ pub struct Catalog {
     index: Arc<Index>,
     overlay: Arc<Overlay>,
     favourite_ids: Arc<Vec<u32>>,
+    edits: Option<crate::ncci::NcciEdits>,
 }
 
 static EMBEDDED: OnceLock<std::result::Result<Catalog, String>> = OnceLock::new();
@@ -205,6 +206,7 @@ impl Catalog {
             index: Arc::new(index),
             overlay: Arc::new(Overlay::default()),
             favourite_ids: Arc::new(Vec::new()),
+            edits: None,
         }
     }
 
@@ -295,7 +297,34 @@ impl Catalog {
             index: self.index.clone(),
             overlay: Arc::new(overlay),
             favourite_ids: Arc::new(fav),
+            edits: self.edits.clone(),
         })
+    }
+
+    /// This catalog with NCCI edits attached (replacing any it had): every
+    /// [`readiness`](crate::billing::readiness) check through it then also
+    /// reports `NCCI_PTP_CONFLICT` and `MUE_EXCEEDED`. Cheap: the index and
+    /// the edits are shared, not copied.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::ncci::{EditsBuilder, NcciEdits};
+    /// use procode::{Catalog, IndexBuilder};
+    /// let edits = NcciEdits::from_bytes(EditsBuilder::new().build().unwrap()).unwrap();
+    /// let cat = Catalog::from_bytes(IndexBuilder::new().build().unwrap()).unwrap();
+    /// assert!(cat.edits().is_none());
+    /// assert!(cat.with_edits(edits).edits().is_some());
+    /// ```
+    pub fn with_edits(&self, edits: crate::ncci::NcciEdits) -> Catalog {
+        Catalog {
+            edits: Some(edits),
+            ..self.clone()
+        }
+    }
+
+    /// The NCCI edits attached with [`Catalog::with_edits`], if any.
+    pub fn edits(&self) -> Option<&crate::ncci::NcciEdits> {
+        self.edits.as_ref()
     }
 
     /// The overlay in use.
@@ -899,6 +928,10 @@ impl crate::billing::CodeSource for Catalog {
         // A damaged index reads as "not in the catalog" here; opening and
         // searching report the damage itself.
         self.lookup_code(code, system, None).ok().flatten()
+    }
+
+    fn edits(&self) -> Option<&crate::ncci::NcciEdits> {
+        self.edits.as_ref()
     }
 }
 

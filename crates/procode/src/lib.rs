@@ -15,12 +15,13 @@ pub mod error;
 mod fuzzy;
 pub mod import;
 pub mod index;
+pub mod ncci;
 mod text;
 
 pub use catalog::{Catalog, Overlay, SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use entry::Entry;
-pub use error::{CatalogError, ImportError, Result};
+pub use error::{CatalogError, EditsError, ImportError, Result};
 pub use index::{IndexBuilder, Verify};
 
 /// The README's Rust example, compiled and run as a doctest.

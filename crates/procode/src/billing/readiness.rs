@@ -11,6 +11,8 @@ use super::line::MAX_MODIFIERS;
 use super::rates::Pricing;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
+use crate::ncci::{MueAdjudication, NcciEdits, PtpEdit};
+use chrono::NaiveDate;
 
 /// Where readiness looks codes up: a catalog.
 ///
@@ -31,6 +33,14 @@ use crate::entry::Entry;
 pub trait CodeSource {
     /// The entry of a code in a system, if the source knows it.
     fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry>;
+
+    /// The NCCI edits readiness checks lines against (`NCCI_PTP_CONFLICT`,
+    /// `MUE_EXCEEDED`); none by default. A [`Catalog`](crate::Catalog)
+    /// returns the edits attached with
+    /// [`Catalog::with_edits`](crate::Catalog::with_edits).
+    fn edits(&self) -> Option<&NcciEdits> {
+        None
+    }
 }
 
 impl<S: BuildHasher> CodeSource for HashMap<(CodeSystem, Code), Entry, S> {
@@ -42,6 +52,10 @@ impl<S: BuildHasher> CodeSource for HashMap<(CodeSystem, Code), Entry, S> {
 impl<T: CodeSource + ?Sized> CodeSource for &T {
     fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
         (**self).entry(code, system)
+    }
+
+    fn edits(&self) -> Option<&NcciEdits> {
+        (**self).edits()
     }
 }
 
@@ -111,11 +125,16 @@ pub enum ProblemCode {
     TooManyPointers,
     /// A charge above 99999999.99.
     AmountTooLarge,
+    /// Two lines of one date of service form an active NCCI
+    /// procedure-to-procedure edit (reported on the column-2 line).
+    NcciPtpConflict,
+    /// More units of a code than its NCCI medically unlikely edit allows.
+    MueExceeded,
 }
 
 impl ProblemCode {
     /// Every problem code.
-    pub const ALL: [ProblemCode; 30] = [
+    pub const ALL: [ProblemCode; 32] = [
         ProblemCode::MissingCode,
         ProblemCode::UnknownCode,
         ProblemCode::CodeNotEffective,
@@ -146,6 +165,8 @@ impl ProblemCode {
         ProblemCode::TooManyDiagnoses,
         ProblemCode::TooManyPointers,
         ProblemCode::AmountTooLarge,
+        ProblemCode::NcciPtpConflict,
+        ProblemCode::MueExceeded,
     ];
 
     /// The stable code, e.g. `"MISSING_DIAGNOSIS"`.
@@ -181,6 +202,8 @@ impl ProblemCode {
             ProblemCode::TooManyDiagnoses => "TOO_MANY_DIAGNOSES",
             ProblemCode::TooManyPointers => "TOO_MANY_POINTERS",
             ProblemCode::AmountTooLarge => "AMOUNT_TOO_LARGE",
+            ProblemCode::NcciPtpConflict => "NCCI_PTP_CONFLICT",
+            ProblemCode::MueExceeded => "MUE_EXCEEDED",
         }
     }
 }
@@ -200,6 +223,50 @@ pub struct Problem {
     pub line_id: Option<String>,
     /// A message for people.
     pub message: String,
+    /// Machine-readable facts of the NCCI problems (absent for the others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<ProblemDetail>,
+}
+
+/// The facts behind an NCCI problem. In JSON, an object tagged by `kind`
+/// (`ptp_conflict`, `mue_exceeded`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProblemDetail {
+    /// `NCCI_PTP_CONFLICT`: the edit and both lines.
+    PtpConflict {
+        /// The id of the line with the column-1 code.
+        column1_line: String,
+        /// The id of the line with the column-2 code (the one denied, and
+        /// the one that takes the modifier).
+        column2_line: String,
+        /// Their date of service (`None` for undated lines, e.g. a service's).
+        date_of_service: Option<NaiveDate>,
+        /// Whether an NCCI-associated modifier on the column-2 line would
+        /// clear the conflict (modifier indicator 1).
+        modifier_can_clear: bool,
+        /// The edit record that decides (the strictest active one).
+        edit: PtpEdit,
+    },
+    /// `MUE_EXCEEDED`: the limit and the units billed.
+    MueExceeded {
+        /// The code.
+        code: Code,
+        /// The date of service (`None` for undated lines).
+        date_of_service: Option<NaiveDate>,
+        /// The MUE: the most units allowed.
+        mue: u32,
+        /// The MUE adjudication indicator: 1 per line, 2 and 3 per date of
+        /// service.
+        mai: MueAdjudication,
+        /// The units billed (of the line for MAI 1, of the day otherwise).
+        units: u64,
+        /// The lines counted.
+        lines: Vec<String>,
+        /// The CMS MUE rationale.
+        rationale: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -243,6 +310,7 @@ where
             code: ProblemCode::MissingCode,
             line_id: None,
             message: format!("{} has no codes to bill", doc.document()),
+            detail: None,
         });
     }
     for line in lines {
@@ -251,6 +319,7 @@ where
                 code,
                 line_id: Some(line.id.clone()),
                 message,
+                detail: None,
             })
         };
         let dos = line.date_of_service.or(doc.date());
@@ -357,6 +426,20 @@ where
         });
         if line.rate.is_none() && !resolvable {
             push(ProblemCode::NoRate, format!("no rate for {shown}"));
+        }
+    }
+    if let Some(edits) = source.edits() {
+        match edits.check_lines(lines, doc.date()) {
+            Ok(found) => out.extend(found),
+            // Only a file opened with `Verify::Lazy` can fail here. Fail
+            // closed: a claim is never called ready when its edits could
+            // not be read.
+            Err(e) => out.push(Problem {
+                code: ProblemCode::NcciPtpConflict,
+                line_id: None,
+                message: format!("the NCCI edits could not be checked: {e}"),
+                detail: None,
+            }),
         }
     }
     out

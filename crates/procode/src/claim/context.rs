@@ -590,6 +590,7 @@ impl Checker {
             code,
             line_id: None,
             message: format!("{field}: {message}"),
+            detail: None,
         });
     }
 

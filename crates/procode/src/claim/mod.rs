@@ -343,6 +343,7 @@ where
             code,
             line_id: line_id.map(str::to_owned),
             message,
+            detail: None,
         })
     };
     let billable = match doc.state() {

@@ -5,10 +5,10 @@ use std::hash::BuildHasherDefault;
 
 /// Hash maps keyed by short strings during a build: FNV-1a is several times
 /// faster than SipHash there, and the keys come from the builder's own input.
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// The 64-bit FNV-1a hash.
-struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Fnv {

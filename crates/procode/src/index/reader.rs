@@ -158,6 +158,14 @@ impl Index {
         }
         let truncated = |expected: u64| CatalogError::Truncated { expected, found };
         let version = u32_at(b, 8).ok_or_else(|| truncated(format::HEADER_LEN as u64))?;
+        // The version first: a file from another version of procode may lay
+        // out the rest of its header differently.
+        if version != format::VERSION {
+            return Err(CatalogError::UnsupportedVersion {
+                found: version,
+                supported: format::VERSION,
+            });
+        }
         if b.len() < format::HEADER_LEN {
             return Err(truncated(format::HEADER_LEN as u64));
         }
@@ -175,12 +183,6 @@ impl Index {
         let table = &b[format::HEADER_LEN..table_end];
         if format::checksum(&[&b[..40], table]) != hsum {
             return Err(CatalogError::ChecksumMismatch { section: "header" });
-        }
-        if version != format::VERSION {
-            return Err(CatalogError::UnsupportedVersion {
-                found: version,
-                supported: format::VERSION,
-            });
         }
         if found < file_len {
             return Err(truncated(file_len));
@@ -254,7 +256,9 @@ impl Index {
         {
             return Err(corrupt("entry table size does not match the entry count"));
         }
-        if posting_offsets.len() != (words.len() + 1) * 4 {
+        // The fst's own length is not checked yet under `Verify::Lazy`.
+        let expected = words.len().checked_add(1).and_then(|n| n.checked_mul(4));
+        if expected != Some(posting_offsets.len()) {
             return Err(corrupt("posting offsets do not match the word index"));
         }
         if token_offsets.len() % 4 != 0 || token_offsets.is_empty() {

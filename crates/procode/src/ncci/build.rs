@@ -1,0 +1,754 @@
+//! Loading CMS edit tables (TSV, plain or gzip) and writing an edits file.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::format::{self, SectionKind};
+use super::{Mue, PtpEdit};
+use crate::code::Code;
+use crate::error::EditsError;
+use crate::index::builder::FastMap;
+use crate::index::format::{checksum, HEADER_LEN, SECTION_ROW_LEN};
+
+type Result<T> = std::result::Result<T, EditsError>;
+
+/// The day number (from 0001-01-01) stored for "not deleted" (9999-12-31).
+pub(crate) fn never_days() -> i32 {
+    super::NEVER.num_days_from_ce()
+}
+
+/// One PTP row as loaded: interned codes and rationale, and where it came from.
+#[derive(Clone, Copy)]
+struct Row {
+    column1: u32,
+    column2: u32,
+    deleted: i32,
+    indicator: u8,
+    rationale: u32,
+    source: u32,
+    line: u32,
+}
+
+/// One MUE row as loaded.
+#[derive(Clone, Copy)]
+struct MueRow {
+    units: u32,
+    mai: u8,
+    effective: i32,
+    rationale: u32,
+    source: u32,
+    line: u32,
+}
+
+/// Collects NCCI PTP edits and MUEs and writes an immutable edits file.
+/// Validation happens while loading: every bad row is an error naming its
+/// file, line and column, and nothing is dropped — rows with modifier
+/// indicator 9 and deleted edits are kept (they simply never fire on dates
+/// they do not cover). The same edit twice (pair, deletion date, indicator
+/// and rationale all equal) and the same code twice in MUE tables are errors.
+/// Two rows that differ only in their rationale (CMS's 88108/88162, deleted
+/// 1996-01-01) are two records of the pair, both kept.
+///
+/// # Example
+/// ```
+/// use procode::ncci::{EditsBuilder, NcciEdits};
+/// use procode::Code;
+/// let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
+///            45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n";
+/// let mue = "code\tmue\tmai\trationale\teffective_date\n\
+///            99291\t1\t2\tCode Descriptor / CPT Instruction\t2024-07-01\n";
+/// let mut b = EditsBuilder::new();
+/// b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
+/// b.read_mue("mue.tsv", mue.as_bytes()).unwrap();
+/// let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
+/// let c = |s| Code::parse(s).unwrap();
+/// assert_eq!(edits.ptp(&c("45380"), &c("45378")).unwrap().len(), 1);
+/// assert_eq!(edits.mue(&c("99291")).unwrap().unwrap().units, 1);
+/// ```
+#[derive(Default)]
+pub struct EditsBuilder {
+    code_ids: FastMap<Code, u32>,
+    codes: Vec<Code>,
+    rationale_ids: FastMap<Box<str>, u32>,
+    rationales: Vec<Box<str>>,
+    sources: Vec<String>,
+    rows: Vec<Row>,
+    mue: FastMap<u32, MueRow>,
+    mue_rows: u64,
+}
+
+impl std::fmt::Debug for EditsBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EditsBuilder")
+            .field("ptp_rows", &self.rows.len())
+            .field("mue_rows", &self.mue_rows)
+            .finish()
+    }
+}
+
+/// Columns of a PTP table.
+const PTP_COLUMNS: [&str; 5] = [
+    "column1",
+    "column2",
+    "deletion_date",
+    "modifier_indicator",
+    "rationale",
+];
+/// Required columns of an MUE table (`effective_date` is optional).
+const MUE_COLUMNS: [&str; 4] = ["code", "mue", "mai", "rationale"];
+
+/// A reader over a file's bytes, decompressed when they start with the
+/// gzip magic.
+fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read>> {
+    let io = |source| EditsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = BufReader::with_capacity(1 << 16, std::fs::File::open(path).map_err(io)?);
+    let gz = file.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(flate2::bufread::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    })
+}
+
+/// Splits one TSV line (without its line ending) into field ranges.
+fn split_fields(line: &[u8], out: &mut Vec<std::ops::Range<usize>>) {
+    out.clear();
+    let mut start = 0;
+    for (i, &b) in line.iter().enumerate() {
+        if b == b'\t' {
+            out.push(start..i);
+            start = i + 1;
+        }
+    }
+    out.push(start..line.len());
+}
+
+/// The fields of one row.
+struct Fields<'a> {
+    line: &'a [u8],
+    ranges: &'a [std::ops::Range<usize>],
+    cols: &'a [Option<usize>],
+}
+
+impl Fields<'_> {
+    /// The field of the `k`-th column asked for (required, then optional).
+    fn col(&self, k: usize) -> Option<&[u8]> {
+        let i = self.cols.get(k).copied().flatten()?;
+        self.line.get(self.ranges.get(i)?.clone())
+    }
+
+    /// The field of a required column.
+    fn req(&self, k: usize) -> &[u8] {
+        self.col(k).unwrap_or(&[])
+    }
+}
+
+/// Reads a table line by line: the header, then `row(line_no, fields)` for
+/// every row. Line endings `\n` and `\r\n` are accepted.
+fn read_table(
+    name: &str,
+    reader: impl Read,
+    required: &[&str],
+    optional: &[&str],
+    mut row: impl FnMut(u64, &Fields<'_>) -> Result<()>,
+) -> Result<u64> {
+    let mut r = BufReader::with_capacity(1 << 16, reader);
+    let mut buf = Vec::with_capacity(256);
+    let bad_file = |problem: String| EditsError::BadFile {
+        file: name.to_owned(),
+        problem,
+    };
+    let read = |r: &mut BufReader<_>, buf: &mut Vec<u8>| -> Result<bool> {
+        buf.clear();
+        let n = r
+            .read_until(b'\n', buf)
+            .map_err(|e| bad_file(format!("cannot read: {e}")))?;
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+        }
+        Ok(n > 0)
+    };
+    if !read(&mut r, &mut buf)? {
+        return Err(bad_file(format!(
+            "empty file: expected a header line with the columns {}",
+            required.join(", ")
+        )));
+    }
+    let header = std::str::from_utf8(&buf)
+        .map_err(|_| bad_file("the header line is not UTF-8 text".into()))?
+        .trim_start_matches('\u{feff}')
+        .to_owned();
+    let names: Vec<String> = header
+        .split('\t')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
+    let mut cols = Vec::with_capacity(required.len() + optional.len());
+    for c in required {
+        let i = names
+            .iter()
+            .position(|n| n == c)
+            .ok_or_else(|| EditsError::MissingColumn {
+                file: name.to_owned(),
+                column: (*c).to_owned(),
+                found: header.replace('\t', ", "),
+            })?;
+        cols.push(Some(i));
+    }
+    for c in optional {
+        cols.push(names.iter().position(|n| n == c));
+    }
+    let mut line_no = 1u64;
+    let mut fields = Vec::with_capacity(names.len());
+    let mut rows = 0u64;
+    while read(&mut r, &mut buf)? {
+        line_no += 1;
+        split_fields(&buf, &mut fields);
+        if fields.len() != names.len() {
+            let column = if fields.len() < names.len() {
+                names[fields.len()].clone()
+            } else {
+                format!("{}", fields.len())
+            };
+            return Err(EditsError::BadRow {
+                file: name.to_owned(),
+                line: line_no,
+                column,
+                problem: format!(
+                    "{} tab-separated fields, the header has {}",
+                    fields.len(),
+                    names.len()
+                ),
+            });
+        }
+        row(
+            line_no,
+            &Fields {
+                line: &buf,
+                ranges: &fields,
+                cols: &cols,
+            },
+        )?;
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+fn bad_row(file: &str, line: u64, column: &str, problem: String) -> EditsError {
+    EditsError::BadRow {
+        file: file.to_owned(),
+        line,
+        column: column.to_owned(),
+        problem,
+    }
+}
+
+fn text<'a>(file: &str, line: u64, column: &str, b: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(b).map_err(|_| bad_row(file, line, column, "not UTF-8 text".into()))
+}
+
+fn parse_code(file: &str, line: u64, column: &str, b: &[u8]) -> Result<Code> {
+    if let Some(c) = Code::from_normalised(b) {
+        return Ok(c);
+    }
+    let s = text(file, line, column, b)?;
+    Code::parse(s).map_err(|e| bad_row(file, line, column, e.to_string()))
+}
+
+/// Parses `YYYY-MM-DD` into a day number from 0001-01-01.
+fn parse_date(file: &str, line: u64, column: &str, b: &[u8]) -> Result<i32> {
+    let bad = || {
+        bad_row(
+            file,
+            line,
+            column,
+            format!(
+                "invalid date {:?}: use YYYY-MM-DD (9999-12-31 for \"not deleted\")",
+                String::from_utf8_lossy(b)
+            ),
+        )
+    };
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let (y, m, d) = (
+        digits(0..4).ok_or_else(bad)?,
+        digits(5..7).ok_or_else(bad)?,
+        digits(8..10).ok_or_else(bad)?,
+    );
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+        .map(|d| d.num_days_from_ce())
+        .ok_or_else(bad)
+}
+
+fn parse_u32(file: &str, line: u64, column: &str, b: &[u8], what: &str) -> Result<u32> {
+    text(file, line, column, b)?
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|&n| n != format::NO_MUE)
+        .ok_or_else(|| {
+            bad_row(
+                file,
+                line,
+                column,
+                format!("{:?} is not {what}", String::from_utf8_lossy(b)),
+            )
+        })
+}
+
+impl EditsBuilder {
+    /// An empty builder.
+    pub fn new() -> EditsBuilder {
+        EditsBuilder::default()
+    }
+
+    /// PTP rows loaded so far.
+    pub fn ptp_rows(&self) -> u64 {
+        self.rows.len() as u64
+    }
+
+    /// MUE rows loaded so far.
+    pub fn mue_rows(&self) -> u64 {
+        self.mue_rows
+    }
+
+    fn code_id(&mut self, code: Code) -> u32 {
+        let next = self.codes.len() as u32;
+        let id = *self.code_ids.entry(code).or_insert(next);
+        if id == next {
+            self.codes.push(code);
+        }
+        id
+    }
+
+    fn rationale_id(&mut self, r: &str) -> u32 {
+        if let Some(&id) = self.rationale_ids.get(r) {
+            return id;
+        }
+        let id = self.rationales.len() as u32;
+        self.rationale_ids.insert(r.into(), id);
+        self.rationales.push(r.into());
+        id
+    }
+
+    fn source(&mut self, name: &str) -> Result<u32> {
+        let id = u32::try_from(self.sources.len()).map_err(|_| EditsError::TooLarge {
+            what: "more than 4 billion source files".into(),
+        })?;
+        self.sources.push(name.to_owned());
+        Ok(id)
+    }
+
+    /// Loads a PTP table (columns `column1, column2, deletion_date,
+    /// modifier_indicator, rationale`, in any order; see `SOURCES.md`) from a
+    /// file, plain or gzip-compressed (recognised by its first bytes).
+    /// Returns the rows loaded.
+    pub fn load_ptp(&mut self, path: impl AsRef<Path>) -> Result<u64> {
+        let path = path.as_ref();
+        let r = open_maybe_gzip(path)?;
+        self.read_ptp(&path.display().to_string(), r)
+    }
+
+    /// Loads an MUE table (columns `code, mue, mai, rationale` and optionally
+    /// `effective_date`) from a file, plain or gzip-compressed. Returns the
+    /// rows loaded.
+    pub fn load_mue(&mut self, path: impl AsRef<Path>) -> Result<u64> {
+        let path = path.as_ref();
+        let r = open_maybe_gzip(path)?;
+        self.read_mue(&path.display().to_string(), r)
+    }
+
+    /// Loads a PTP table from uncompressed TSV bytes; `name` names the source
+    /// in errors. Nothing is added when an error is returned.
+    pub fn read_ptp(&mut self, name: &str, reader: impl Read) -> Result<u64> {
+        let source = self.source(name)?;
+        let before = self.rows.len();
+        let mut last_date: (Vec<u8>, i32) = (Vec::new(), 0);
+        let res = read_table(name, reader, &PTP_COLUMNS, &[], |line, f| {
+            let at = |k: usize| f.req(k);
+            let c1 = parse_code(name, line, PTP_COLUMNS[0], at(0))?;
+            let c2 = parse_code(name, line, PTP_COLUMNS[1], at(1))?;
+            let db = at(2);
+            let deleted = if db == last_date.0.as_slice() {
+                last_date.1
+            } else {
+                let d = parse_date(name, line, PTP_COLUMNS[2], db)?;
+                last_date = (db.to_vec(), d);
+                d
+            };
+            let indicator = match at(3) {
+                b"0" => 0,
+                b"1" => 1,
+                b"9" => 9,
+                other => {
+                    return Err(bad_row(
+                        name,
+                        line,
+                        PTP_COLUMNS[3],
+                        format!(
+                            "modifier indicator {:?}: expected 0, 1 or 9",
+                            String::from_utf8_lossy(other)
+                        ),
+                    ))
+                }
+            };
+            let rationale = text(name, line, PTP_COLUMNS[4], at(4))?.trim();
+            let line32 = u32::try_from(line).map_err(|_| EditsError::TooLarge {
+                what: format!("{name} has more than 4 billion lines"),
+            })?;
+            let row = Row {
+                column1: self.code_id(c1),
+                column2: self.code_id(c2),
+                deleted,
+                indicator,
+                rationale: self.rationale_id(rationale),
+                source,
+                line: line32,
+            };
+            self.rows.push(row);
+            Ok(())
+        });
+        match res {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                self.rows.truncate(before);
+                Err(e)
+            }
+        }
+    }
+
+    /// Loads an MUE table from uncompressed TSV bytes; `name` names the source
+    /// in errors. A code already loaded is an error. Nothing is added when an
+    /// error is returned.
+    pub fn read_mue(&mut self, name: &str, reader: impl Read) -> Result<u64> {
+        let source = self.source(name)?;
+        let mut added: Vec<u32> = Vec::new();
+        let res = read_table(
+            name,
+            reader,
+            &MUE_COLUMNS,
+            &["effective_date"],
+            |line, f| {
+                let at = |k: usize| f.req(k);
+                let code = parse_code(name, line, "code", at(0))?;
+                let units = parse_u32(name, line, "mue", at(1), "a whole number of units")?;
+                let mai = match at(2) {
+                    b"1" => 1,
+                    b"2" => 2,
+                    b"3" => 3,
+                    other => {
+                        return Err(bad_row(
+                            name,
+                            line,
+                            "mai",
+                            format!(
+                                "MUE adjudication indicator {:?}: expected 1, 2 or 3",
+                                String::from_utf8_lossy(other)
+                            ),
+                        ))
+                    }
+                };
+                let rationale = text(name, line, "rationale", at(3))?.trim();
+                let effective = match f.col(4) {
+                    Some(d) if !d.is_empty() => parse_date(name, line, "effective_date", d)?,
+                    _ => format::NO_DATE,
+                };
+                let id = self.code_id(code);
+                let row = MueRow {
+                    units,
+                    mai,
+                    effective,
+                    rationale: self.rationale_id(rationale),
+                    source,
+                    line: line as u32,
+                };
+                if let Some(first) = self.mue.get(&id) {
+                    return Err(EditsError::DuplicateMue {
+                        file: name.to_owned(),
+                        line,
+                        first: format!("{}:{}", self.sources[first.source as usize], first.line),
+                        code,
+                    });
+                }
+                self.mue.insert(id, row);
+                added.push(id);
+                Ok(())
+            },
+        );
+        match res {
+            Ok(n) => {
+                self.mue_rows += n;
+                Ok(n)
+            }
+            Err(e) => {
+                for id in added {
+                    self.mue.remove(&id);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds one PTP edit.
+    pub fn add_ptp(&mut self, edit: &PtpEdit) -> Result<()> {
+        let source = self.source("(added)")?;
+        let row = Row {
+            column1: self.code_id(edit.column1),
+            column2: self.code_id(edit.column2),
+            deleted: edit.deleted.unwrap_or(super::NEVER).num_days_from_ce(),
+            indicator: edit.modifier_indicator.as_u8(),
+            rationale: self.rationale_id(&edit.rationale),
+            source,
+            line: 0,
+        };
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// Adds one MUE. A code that already has one is an error.
+    pub fn add_mue(&mut self, mue: &Mue) -> Result<()> {
+        let source = self.source("(added)")?;
+        let id = self.code_id(mue.code);
+        if let Some(first) = self.mue.get(&id) {
+            return Err(EditsError::DuplicateMue {
+                file: "(added)".into(),
+                line: 0,
+                first: format!("{}:{}", self.sources[first.source as usize], first.line),
+                code: mue.code,
+            });
+        }
+        if mue.units == format::NO_MUE {
+            return Err(EditsError::TooLarge {
+                what: format!("MUE of {} units for {}", mue.units, mue.code),
+            });
+        }
+        let row = MueRow {
+            units: mue.units,
+            mai: mue.mai.as_u8(),
+            effective: mue
+                .effective
+                .map_or(format::NO_DATE, |d| d.num_days_from_ce()),
+            rationale: self.rationale_id(&mue.rationale),
+            source,
+            line: 0,
+        };
+        self.mue.insert(id, row);
+        self.mue_rows += 1;
+        Ok(())
+    }
+
+    /// Builds the edits file in memory.
+    pub fn build(&self) -> Result<Vec<u8>> {
+        build(self)
+    }
+
+    /// Builds the edits file and writes it to `path` atomically (a temporary
+    /// file in the same directory, then a rename). Returns its size in bytes.
+    pub fn write_to(&self, path: impl AsRef<Path>) -> Result<u64> {
+        let path = path.as_ref();
+        let bytes = self.build()?;
+        let io = |source| EditsError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        std::fs::write(&tmp, &bytes).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        Ok(bytes.len() as u64)
+    }
+}
+
+fn too_large(what: &str) -> EditsError {
+    EditsError::TooLarge { what: what.into() }
+}
+
+fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
+    // Code ids in code order, rationale ids in text order: the file does not
+    // depend on the order rows were loaded in.
+    let mut by_code: Vec<u32> = (0..b.codes.len() as u32).collect();
+    by_code.sort_unstable_by(|&x, &y| b.codes[x as usize].cmp(&b.codes[y as usize]));
+    let mut code_rank = vec![0u32; b.codes.len()];
+    for (r, &p) in by_code.iter().enumerate() {
+        code_rank[p as usize] = r as u32;
+    }
+    let mut by_text: Vec<u32> = (0..b.rationales.len() as u32).collect();
+    by_text.sort_unstable_by(|&x, &y| b.rationales[x as usize].cmp(&b.rationales[y as usize]));
+    let mut rat_rank = vec![0u32; b.rationales.len()];
+    for (r, &p) in by_text.iter().enumerate() {
+        rat_rank[p as usize] = r as u32;
+    }
+
+    let mut rows: Vec<Row> = b
+        .rows
+        .iter()
+        .map(|r| Row {
+            column1: code_rank[r.column1 as usize],
+            column2: code_rank[r.column2 as usize],
+            rationale: rat_rank[r.rationale as usize],
+            ..*r
+        })
+        .collect();
+    let key = |r: &Row| (r.column1, r.column2, r.deleted, r.indicator, r.rationale);
+    rows.sort_unstable_by_key(|r| (key(r), r.source, r.line));
+    if let Some(w) = rows.windows(2).find(|w| key(&w[0]) == key(&w[1])) {
+        let (a, z) = (&w[0], &w[1]);
+        return Err(EditsError::DuplicateEdit {
+            file: b.sources[z.source as usize].clone(),
+            line: u64::from(z.line),
+            first: format!("{}:{}", b.sources[a.source as usize], a.line),
+            column1: b.codes[by_code[a.column1 as usize] as usize],
+            column2: b.codes[by_code[a.column2 as usize] as usize],
+        });
+    }
+
+    // Distinct records, the pair table and multi-record lists.
+    let mut record_ids: FastMap<(i32, u8, u32), u32> = FastMap::default();
+    let mut records = Vec::new();
+    let mut record_of = |r: &Row, records: &mut Vec<u8>| -> Result<u32> {
+        let k = (r.deleted, r.indicator, r.rationale);
+        if let Some(&id) = record_ids.get(&k) {
+            return Ok(id);
+        }
+        let id = u32::try_from(record_ids.len())
+            .ok()
+            .filter(|&i| i < format::MULTI)
+            .ok_or_else(|| too_large("more than 2^31 distinct edit records"))?;
+        record_ids.insert(k, id);
+        records.extend_from_slice(&r.deleted.to_le_bytes());
+        records.extend_from_slice(&r.rationale.to_le_bytes());
+        records.extend_from_slice(&[r.indicator, 0, 0, 0]);
+        Ok(id)
+    };
+    let ncodes = b.codes.len();
+    let mut code_pairs: Vec<u8> = Vec::with_capacity((ncodes + 1) * 4);
+    let mut pairs: Vec<u8> = Vec::with_capacity(rows.len() * format::PAIR_LEN);
+    let mut multi: Vec<u8> = Vec::new();
+    let mut npairs = 0u32;
+    let mut i = 0usize;
+    for c1 in 0..ncodes as u32 {
+        code_pairs.extend_from_slice(&npairs.to_le_bytes());
+        while i < rows.len() && rows[i].column1 == c1 {
+            let mut j = i + 1;
+            while j < rows.len() && rows[j].column1 == c1 && rows[j].column2 == rows[i].column2 {
+                j += 1;
+            }
+            let reference = if j - i == 1 {
+                record_of(&rows[i], &mut records)?
+            } else {
+                let at = u32::try_from(multi.len() / 4)
+                    .ok()
+                    .filter(|&a| a < format::MULTI)
+                    .ok_or_else(|| too_large("multi-record lists exceed 2^31 words"))?;
+                multi.extend_from_slice(&((j - i) as u32).to_le_bytes());
+                for r in &rows[i..j] {
+                    multi.extend_from_slice(&record_of(r, &mut records)?.to_le_bytes());
+                }
+                at | format::MULTI
+            };
+            pairs.extend_from_slice(&rows[i].column2.to_le_bytes());
+            pairs.extend_from_slice(&reference.to_le_bytes());
+            npairs = npairs
+                .checked_add(1)
+                .ok_or_else(|| too_large("more than 4 billion pairs"))?;
+            i = j;
+        }
+    }
+    code_pairs.extend_from_slice(&npairs.to_le_bytes());
+
+    // The code fst and the MUE table, by code id.
+    let fst_err = |e: fst::Error| EditsError::Corrupt {
+        what: format!("building the code index: {e}"),
+    };
+    let mut codes = fst::MapBuilder::memory();
+    let mut mue = Vec::with_capacity(ncodes * format::MUE_LEN);
+    for (id, &p) in by_code.iter().enumerate() {
+        codes
+            .insert(b.codes[p as usize].as_bytes(), id as u64)
+            .map_err(fst_err)?;
+        match b.mue.get(&p) {
+            Some(m) => {
+                mue.extend_from_slice(&m.units.to_le_bytes());
+                mue.extend_from_slice(&m.effective.to_le_bytes());
+                mue.extend_from_slice(&rat_rank[m.rationale as usize].to_le_bytes());
+                mue.extend_from_slice(&[m.mai, 0, 0, 0]);
+            }
+            None => {
+                mue.extend_from_slice(&format::NO_MUE.to_le_bytes());
+                mue.extend_from_slice(&format::NO_DATE.to_le_bytes());
+                mue.extend_from_slice(&[0; 8]);
+            }
+        }
+    }
+    let codes = codes.into_inner().map_err(fst_err)?;
+
+    let mut rat_offsets = Vec::with_capacity((by_text.len() + 1) * 4);
+    let mut rat_text = Vec::new();
+    for &p in &by_text {
+        let off = u32::try_from(rat_text.len()).map_err(|_| too_large("rationale text"))?;
+        rat_offsets.extend_from_slice(&off.to_le_bytes());
+        rat_text.extend_from_slice(b.rationales[p as usize].as_bytes());
+    }
+    let off = u32::try_from(rat_text.len()).map_err(|_| too_large("rationale text"))?;
+    rat_offsets.extend_from_slice(&off.to_le_bytes());
+
+    let sections: [(SectionKind, &[u8]); 8] = [
+        (SectionKind::Codes, &codes),
+        (SectionKind::CodePairs, &code_pairs),
+        (SectionKind::Pairs, &pairs),
+        (SectionKind::Multi, &multi),
+        (SectionKind::Records, &records),
+        (SectionKind::Mue, &mue),
+        (SectionKind::RationaleOffsets, &rat_offsets),
+        (SectionKind::Rationales, &rat_text),
+    ];
+    Ok(write_file(&sections, rows.len() as u64, b.mue_rows))
+}
+
+/// Lays out the header, the section table and the sections.
+fn write_file(sections: &[(SectionKind, &[u8])], ptp_rows: u64, mue_rows: u64) -> Vec<u8> {
+    let table_len = sections.len() * SECTION_ROW_LEN;
+    let total: usize = sections.iter().map(|(_, s)| s.len() + 8).sum();
+    let mut out = Vec::with_capacity(HEADER_LEN + table_len + total);
+    out.resize(HEADER_LEN + table_len, 0);
+    let mut table = Vec::with_capacity(table_len);
+    for (kind, bytes) in sections {
+        while out.len() % 8 != 0 {
+            out.push(0);
+        }
+        table.extend_from_slice(&(*kind as u32).to_le_bytes());
+        table.extend_from_slice(&0u32.to_le_bytes());
+        table.extend_from_slice(&(out.len() as u64).to_le_bytes());
+        table.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        table.extend_from_slice(&checksum(&[bytes]).to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
+    while out.len() % 8 != 0 {
+        out.push(0);
+    }
+    let mut head = Vec::with_capacity(HEADER_LEN);
+    head.extend_from_slice(&format::MAGIC);
+    head.extend_from_slice(&format::VERSION.to_le_bytes());
+    head.extend_from_slice(&(sections.len() as u32).to_le_bytes());
+    head.extend_from_slice(&(out.len() as u64).to_le_bytes());
+    head.extend_from_slice(&ptp_rows.to_le_bytes());
+    head.extend_from_slice(&mue_rows.to_le_bytes());
+    let hsum = checksum(&[&head, &table]);
+    head.extend_from_slice(&hsum.to_le_bytes());
+    out[..HEADER_LEN].copy_from_slice(&head);
+    out[HEADER_LEN..HEADER_LEN + table_len].copy_from_slice(&table);
+    out
+}
