@@ -101,6 +101,10 @@ typedef enum {
   PROCODE_INVALID_CLAIM_CONTEXT = 33,
   // A claim format other than `x12`, `fhir` or `cms1500`.
   PROCODE_UNKNOWN_FORMAT = 34,
+  // An NCCI edits file or table that cannot be read: a bad row (file,
+  // line and column in the message), or a truncated, corrupted or foreign
+  // edits file.
+  PROCODE_EDITS_ERROR = 35,
 } procode_result;
 
 // A code catalog (opaque). Immutable and thread-safe: one catalog may be
@@ -564,6 +568,36 @@ procode_result procode_catalog_embedded(procode_catalog **out);
 // # Safety
 // `path` must be NULL or a NUL-terminated string; `out` NULL or writable.
 procode_result procode_catalog_open(const char *path, procode_catalog **out);
+
+// A new catalog: `catalog` with the CMS NCCI edits file at `edits_path`
+// (built by `procode build-edits` or `procode_edits_build`) attached, so that
+// `procode_readiness` on it also reports `NCCI_PTP_CONFLICT` and
+// `MUE_EXCEEDED`. The file is opened by memory map and fully verified; a
+// damaged one is `PROCODE_EDITS_ERROR`, a missing one `PROCODE_IO`.
+//
+// Ownership: both arguments are borrowed for the call. On success `*out` is
+// a new catalog the caller frees with `procode_catalog_free`; `catalog`
+// stays valid and unchanged.
+//
+// # Safety
+// `catalog` must be NULL or live; `edits_path` NULL or NUL-terminated;
+// `out` NULL or writable.
+procode_result procode_catalog_with_edits(const procode_catalog *catalog,
+                                          const char *edits_path,
+                                          procode_catalog **out);
+
+// Builds an NCCI edits file at `out_path` from the CMS practitioner
+// procedure-to-procedure table `ptp_path` and medically-unlikely-edit table
+// `mue_path` (TSV, plain or gzip; either may be NULL but not both). Bad rows
+// are `PROCODE_EDITS_ERROR` naming the file, line and column.
+//
+// Ownership: the strings are borrowed for the call.
+//
+// # Safety
+// Each string must be NULL or NUL-terminated.
+procode_result procode_edits_build(const char *ptp_path,
+                                   const char *mue_path,
+                                   const char *out_path);
 
 // Frees a catalog. NULL is ignored. Entries and result sets taken from it
 // stay valid (they hold copies).

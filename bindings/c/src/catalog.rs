@@ -113,6 +113,81 @@ pub unsafe extern "C" fn procode_catalog_open(
     })
 }
 
+/// A new catalog: `catalog` with the CMS NCCI edits file at `edits_path`
+/// (built by `procode build-edits` or `procode_edits_build`) attached, so that
+/// `procode_readiness` on it also reports `NCCI_PTP_CONFLICT` and
+/// `MUE_EXCEEDED`. The file is opened by memory map and fully verified; a
+/// damaged one is `PROCODE_EDITS_ERROR`, a missing one `PROCODE_IO`.
+///
+/// Ownership: both arguments are borrowed for the call. On success `*out` is
+/// a new catalog the caller frees with `procode_catalog_free`; `catalog`
+/// stays valid and unchanged.
+///
+/// # Safety
+/// `catalog` must be NULL or live; `edits_path` NULL or NUL-terminated;
+/// `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_with_edits(
+    catalog: *const procode_catalog,
+    edits_path: *const c_char,
+    out: *mut *mut procode_catalog,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (cat, path) = unsafe {
+            (
+                ref_arg(catalog, "catalog")?,
+                str_arg(edits_path, "edits_path")?,
+            )
+        };
+        out_arg(out, "out")?;
+        let edits = procode::ncci::NcciEdits::open(path)?;
+        let inner = cat.inner.with_edits(edits);
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out, boxed(procode_catalog { inner })) };
+        Ok(())
+    })
+}
+
+/// Builds an NCCI edits file at `out_path` from the CMS practitioner
+/// procedure-to-procedure table `ptp_path` and medically-unlikely-edit table
+/// `mue_path` (TSV, plain or gzip; either may be NULL but not both). Bad rows
+/// are `PROCODE_EDITS_ERROR` naming the file, line and column.
+///
+/// Ownership: the strings are borrowed for the call.
+///
+/// # Safety
+/// Each string must be NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn procode_edits_build(
+    ptp_path: *const c_char,
+    mue_path: *const c_char,
+    out_path: *const c_char,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (ptp, mue, out) = unsafe {
+            (
+                crate::ffi::opt_str_arg(ptp_path, "ptp_path")?,
+                crate::ffi::opt_str_arg(mue_path, "mue_path")?,
+                str_arg(out_path, "out_path")?,
+            )
+        };
+        if ptp.is_none() && mue.is_none() {
+            return Err(Error::null("ptp_path and mue_path"));
+        }
+        let mut b = procode::ncci::EditsBuilder::new();
+        if let Some(p) = ptp {
+            b.load_ptp(p)?;
+        }
+        if let Some(m) = mue {
+            b.load_mue(m)?;
+        }
+        b.write_to(out)?;
+        Ok(())
+    })
+}
+
 /// Frees a catalog. NULL is ignored. Entries and result sets taken from it
 /// stay valid (they hold copies).
 ///

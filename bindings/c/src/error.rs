@@ -88,6 +88,10 @@ pub enum procode_result {
     PROCODE_INVALID_CLAIM_CONTEXT = 33,
     /// A claim format other than `x12`, `fhir` or `cms1500`.
     PROCODE_UNKNOWN_FORMAT = 34,
+    /// An NCCI edits file or table that cannot be read: a bad row (file,
+    /// line and column in the message), or a truncated, corrupted or foreign
+    /// edits file.
+    PROCODE_EDITS_ERROR = 35,
 }
 
 use procode_result as R;
@@ -212,6 +216,16 @@ impl From<procode::claim::ClaimError> for Error {
     }
 }
 
+impl From<procode::EditsError> for Error {
+    fn from(e: procode::EditsError) -> Error {
+        let code = match &e {
+            procode::EditsError::Io { .. } => R::PROCODE_IO,
+            _ => R::PROCODE_EDITS_ERROR,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
 impl From<MoneyError> for Error {
     fn from(e: MoneyError) -> Error {
         Error::new(R::PROCODE_INVALID_MONEY, e.to_string())
@@ -279,6 +293,7 @@ pub extern "C" fn procode_result_name(result: procode_result) -> *const c_char {
         R::PROCODE_CLAIM_NOT_READY => c"PROCODE_CLAIM_NOT_READY",
         R::PROCODE_INVALID_CLAIM_CONTEXT => c"PROCODE_INVALID_CLAIM_CONTEXT",
         R::PROCODE_UNKNOWN_FORMAT => c"PROCODE_UNKNOWN_FORMAT",
+        R::PROCODE_EDITS_ERROR => c"PROCODE_EDITS_ERROR",
     };
     name.as_ptr()
 }
