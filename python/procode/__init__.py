@@ -13,6 +13,7 @@ in the Rust core; this package is a thin layer over it.
 
 from procode._native import (
     AuditEntry,
+    build_edits,
     BelowPaid,
     Catalog,
     CatalogError,
@@ -57,6 +58,7 @@ from procode._native import (
 )
 
 __all__ = [
+    "build_edits",
     "AuditEntry",
     "BelowPaid",
     "Catalog",

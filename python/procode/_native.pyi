@@ -12,6 +12,7 @@ from typing_extensions import Self, final
 __version__: str
 __all__ = [
     "AuditEntry",
+    "build_edits",
     "BelowPaid",
     "Catalog",
     "CatalogError",
@@ -147,6 +148,9 @@ class Catalog:
     def embedded() -> Catalog: ...
     @staticmethod
     def open(path: _Path, *, verify: str = "full") -> Catalog: ...
+    def with_edits(self, path: _Path) -> Catalog: ...
+    @property
+    def has_edits(self) -> bool: ...
     @staticmethod
     def build(
         path: Optional[_Path] = None,
@@ -615,6 +619,8 @@ class Problem:
     def line_id(self) -> Optional[str]: ...
     @property
     def message(self) -> str: ...
+    @property
+    def detail(self) -> Optional[dict[str, Any]]: ...
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, other: object, /) -> bool: ...
 
@@ -626,6 +632,9 @@ def readiness(
 
 # ---------------------------------------------------------------- claims
 
+def build_edits(
+    path: _Path, *, ptp: Optional[_Path] = None, mue: Optional[_Path] = None
+) -> int: ...
 def export_claim(
     document: Union[Service, Session, Invoice],
     context: Union[str, dict[str, Any]],

@@ -1546,6 +1546,15 @@ impl PyProblem {
     fn message(&self) -> &str {
         &self.inner.message
     }
+    /// Structured detail (NCCI conflicts and MUE excesses) as a dict, or None.
+    #[getter]
+    fn detail(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.inner
+            .detail
+            .as_ref()
+            .map(|d| json_to_py(py, &to_json(d)?))
+            .transpose()
+    }
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         json_to_py(py, &to_json(&self.inner)?)
     }

@@ -323,6 +323,22 @@ impl PyCatalog {
         Ok(PyCatalog { inner })
     }
 
+    /// This catalog with the CMS NCCI edits file at `path` attached (built by
+    /// `procode.build_edits` or `procode build-edits`): readiness on it also
+    /// reports `NCCI_PTP_CONFLICT` and `MUE_EXCEEDED`.
+    fn with_edits(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let edits = py.detach(|| procode::ncci::NcciEdits::open(&path)).py()?;
+        Ok(PyCatalog {
+            inner: self.inner.with_edits(edits),
+        })
+    }
+
+    /// Whether NCCI edits are attached.
+    #[getter]
+    fn has_edits(&self) -> bool {
+        self.inner.edits().is_some()
+    }
+
     /// Opens an index file (memory-mapped). `verify="full"` checks every
     /// checksum now; `"lazy"` checks the header now and each section on
     /// first use.
@@ -492,4 +508,32 @@ impl PyCatalog {
             self.inner.index_size()
         )
     }
+}
+
+/// Builds an NCCI edits file at `path` from CMS practitioner tables: `ptp`
+/// (procedure-to-procedure pairs) and `mue` (medically unlikely edits), each
+/// a TSV path, plain or gzip. Returns the number of bytes written. Releases
+/// the GIL.
+#[pyfunction]
+#[pyo3(signature = (path, *, ptp=None, mue=None))]
+pub fn build_edits(
+    py: Python<'_>,
+    path: PathBuf,
+    ptp: Option<PathBuf>,
+    mue: Option<PathBuf>,
+) -> PyResult<u64> {
+    if ptp.is_none() && mue.is_none() {
+        return Err(PyValueError::new_err("give ptp=, mue= or both"));
+    }
+    py.detach(|| {
+        let mut b = procode::ncci::EditsBuilder::new();
+        if let Some(p) = &ptp {
+            b.load_ptp(p)?;
+        }
+        if let Some(m) = &mue {
+            b.load_mue(m)?;
+        }
+        b.write_to(&path)
+    })
+    .py()
 }

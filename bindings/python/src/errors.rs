@@ -321,6 +321,24 @@ impl IntoPyErr for CatalogError {
     }
 }
 
+impl IntoPyErr for procode::EditsError {
+    fn into_py_err(self) -> PyErr {
+        use procode::EditsError as E;
+        let msg = self.to_string();
+        match self {
+            // Bad rows of a CMS table: the source cannot be imported.
+            E::BadRow { .. }
+            | E::MissingColumn { .. }
+            | E::BadFile { .. }
+            | E::DuplicateEdit { .. }
+            | E::DuplicateMue { .. }
+            | E::TooLarge { .. } => SourceError::new_err(msg),
+            // The edits file itself: unreadable, foreign or damaged.
+            _ => CatalogError_::new_err(msg),
+        }
+    }
+}
+
 impl IntoPyErr for MoneyError {
     fn into_py_err(self) -> PyErr {
         let msg = self.to_string();

@@ -39,6 +39,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(billing::document_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(billing::document_from_dict, m)?)?;
     m.add_function(wrap_pyfunction!(claims::export_claim, m)?)?;
+    m.add_function(wrap_pyfunction!(catalog::build_edits, m)?)?;
     m.add_function(wrap_pyfunction!(claims::claim_problems, m)?)?;
     Ok(())
 }
