@@ -29,7 +29,11 @@ fn catalog() -> *const procode_catalog {
 }
 
 fn ok(rc: procode_result) -> bool {
-    assert_ne!(rc, procode_result::PROCODE_PANIC, "a panic crossed into the C layer");
+    assert_ne!(
+        rc,
+        procode_result::PROCODE_PANIC,
+        "a panic crossed into the C layer"
+    );
     if rc != procode_result::PROCODE_OK {
         // The message of the failure is always readable.
         let mut len = 0usize;
@@ -75,7 +79,13 @@ fuzz_target!(|data: &[u8]| {
         match op % 8 {
             0 => {
                 let mut e = null_mut();
-                if ok(procode_catalog_lookup(cat, arg(&fields, 0), opt(&fields, 1), opt(&fields, 2), &mut e)) {
+                if ok(procode_catalog_lookup(
+                    cat,
+                    arg(&fields, 0),
+                    opt(&fields, 1),
+                    opt(&fields, 2),
+                    &mut e,
+                )) {
                     let mut json = null_mut();
                     if ok(procode_entry_to_json(e, &mut json)) {
                         free_str(json);
@@ -90,7 +100,14 @@ fuzz_target!(|data: &[u8]| {
             1 => {
                 let limit = fields.get(3).map_or(10, |f| f.as_bytes().len());
                 let mut r = null_mut();
-                if ok(procode_catalog_search(cat, arg(&fields, 0), opt(&fields, 1), limit, opt(&fields, 2), &mut r)) {
+                if ok(procode_catalog_search(
+                    cat,
+                    arg(&fields, 0),
+                    opt(&fields, 1),
+                    limit,
+                    opt(&fields, 2),
+                    &mut r,
+                )) {
                     assert!(procode_results_len(r) <= limit);
                     for i in 0..procode_results_len(r) {
                         let e = procode_results_get(r, i);
@@ -113,27 +130,60 @@ fuzz_target!(|data: &[u8]| {
             3 => {
                 let mut enc = null_mut();
                 if ok(procode_encounter_from_json(arg(&fields, 0), &mut enc)) {
-                    for f in [procode_encounter_to_json, procode_encounter_session_json, procode_encounter_invoice_json] {
+                    for f in [
+                        procode_encounter_to_json,
+                        procode_encounter_session_json,
+                        procode_encounter_invoice_json,
+                    ] {
                         let mut json = null_mut();
                         if ok(f(enc, &mut json)) {
                             free_str(json);
                         }
                     }
                     let mut out = null_mut();
-                    if ok(procode_encounter_review(enc, arg(&fields, 1), c"fuzz".as_ptr(), opt(&fields, 2), null(), null(), &mut out)) {
+                    if ok(procode_encounter_review(
+                        enc,
+                        arg(&fields, 1),
+                        c"fuzz".as_ptr(),
+                        opt(&fields, 2),
+                        null(),
+                        null(),
+                        &mut out,
+                    )) {
                         free_str(out);
                     }
                     let mut out = null_mut();
-                    if ok(procode_encounter_complete(enc, arg(&fields, 1), opt(&fields, 3), c"fuzz".as_ptr(), opt(&fields, 2), null(), null(), &mut out)) {
+                    if ok(procode_encounter_complete(
+                        enc,
+                        arg(&fields, 1),
+                        opt(&fields, 3),
+                        c"fuzz".as_ptr(),
+                        opt(&fields, 2),
+                        null(),
+                        null(),
+                        &mut out,
+                    )) {
                         free_str(out);
                     }
                     let mut out = null_mut();
-                    if ok(procode_encounter_edit_invoice(enc, arg(&fields, 1), c"fuzz".as_ptr(), opt(&fields, 2), null(), null(), &mut out)) {
+                    if ok(procode_encounter_edit_invoice(
+                        enc,
+                        arg(&fields, 1),
+                        c"fuzz".as_ptr(),
+                        opt(&fields, 2),
+                        null(),
+                        null(),
+                        &mut out,
+                    )) {
                         free_str(out);
                     }
                     let mut state = null();
                     let _ = ok(procode_encounter_confirm(enc, opt(&fields, 4), &mut state));
-                    let _ = ok(procode_encounter_record_payment(enc, arg(&fields, 4), &mut state));
+                    let _ = ok(procode_encounter_record_payment(
+                        enc,
+                        arg(&fields, 4),
+                        &mut state,
+                    ));
                     let _ = ok(procode_encounter_send_invoice(enc, null_mut()));
                     let _ = ok(procode_encounter_cancel(enc));
                     let _ = ok(procode_encounter_no_show(enc));
@@ -154,21 +204,46 @@ fuzz_target!(|data: &[u8]| {
             5 => {
                 let mut pr = null_mut();
                 assert!(ok(procode_pricing_new(&mut pr)));
-                let delim = fields.get(4).and_then(|f| f.as_bytes().first()).copied().unwrap_or(b',');
-                let _ = ok(procode_pricing_add_csv(pr, arg(&fields, 0), opt(&fields, 1), opt(&fields, 2), arg(&fields, 3), delim as c_char));
+                let delim = fields
+                    .get(4)
+                    .and_then(|f| f.as_bytes().first())
+                    .copied()
+                    .unwrap_or(b',');
+                let _ = ok(procode_pricing_add_csv(
+                    pr,
+                    arg(&fields, 0),
+                    opt(&fields, 1),
+                    opt(&fields, 2),
+                    arg(&fields, 3),
+                    delim as c_char,
+                ));
                 let _ = procode_pricing_len(pr);
                 procode_pricing_free(pr);
             }
             6 => {
                 let (mut s, mut o) = (null_mut(), null_mut());
-                if ok(procode_service_edit(arg(&fields, 0), arg(&fields, 1), c"fuzz".as_ptr(), arg(&fields, 2), null(), null(), &mut s, &mut o)) {
+                if ok(procode_service_edit(
+                    arg(&fields, 0),
+                    arg(&fields, 1),
+                    c"fuzz".as_ptr(),
+                    arg(&fields, 2),
+                    null(),
+                    null(),
+                    &mut s,
+                    &mut o,
+                )) {
                     free_str(s);
                     free_str(o);
                 }
             }
             7 => {
                 let mut enc = null_mut();
-                if ok(procode_encounter_book(arg(&fields, 0), arg(&fields, 1), null(), &mut enc)) {
+                if ok(procode_encounter_book(
+                    arg(&fields, 0),
+                    arg(&fields, 1),
+                    null(),
+                    &mut enc,
+                )) {
                     procode_encounter_free(enc);
                 }
             }
@@ -176,7 +251,14 @@ fuzz_target!(|data: &[u8]| {
                 // Not `procode_catalog_open`: a fuzzed path could name any
                 // file of the machine (a device, a huge file).
                 let mut out = null_mut();
-                if ok(procode_catalog_add_op(cat, arg(&fields, 0), opt(&fields, 1), opt(&fields, 2), opt(&fields, 3), &mut out)) {
+                if ok(procode_catalog_add_op(
+                    cat,
+                    arg(&fields, 0),
+                    opt(&fields, 1),
+                    opt(&fields, 2),
+                    opt(&fields, 3),
+                    &mut out,
+                )) {
                     free_str(out);
                 }
             }

@@ -13,8 +13,18 @@ fn source() -> &'static HashMap<(CodeSystem, Code), Entry> {
     S.get_or_init(|| {
         let mut m = HashMap::new();
         for (s, c, d, billable) in [
-            (CodeSystem::Hcpcs, "H0004", "Behavioral health counseling", true),
-            (CodeSystem::Icd10Cm, "F411", "Generalized anxiety disorder", true),
+            (
+                CodeSystem::Hcpcs,
+                "H0004",
+                "Behavioral health counseling",
+                true,
+            ),
+            (
+                CodeSystem::Icd10Cm,
+                "F411",
+                "Generalized anxiety disorder",
+                true,
+            ),
             (CodeSystem::Icd10Cm, "F41", "Other anxiety disorders", false),
             (CodeSystem::Modifier, "HO", "Masters degree level", true),
             (CodeSystem::Pos, "11", "Office", true),

@@ -15,7 +15,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&sel, body)) = data.split_first() else {
         return;
     };
-    let set = if sel & 1 == 0 { IcdSet::Cm } else { IcdSet::Pcs };
+    let set = if sel & 1 == 0 {
+        IcdSet::Cm
+    } else {
+        IcdSet::Pcs
+    };
     if sel & 2 == 0 {
         if let Ok(entries) = read_order_file(set, "order.txt", body) {
             let _ = procode::Catalog::build(entries);

@@ -11,7 +11,16 @@ const ROW_LEN: usize = 32;
 
 fn exercise(cat: &Catalog) {
     let _ = cat.len();
-    for q in ["GT", "office", "audio video", "telehelth", "9", "1.", "a", "zz"] {
+    for q in [
+        "GT",
+        "office",
+        "audio video",
+        "telehelth",
+        "9",
+        "1.",
+        "a",
+        "zz",
+    ] {
         if let Ok(r) = cat.search(q, &SearchOptions::default().limit(20)) {
             assert!(r.len() <= 20);
         }

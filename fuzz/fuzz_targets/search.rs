@@ -12,16 +12,44 @@ fn catalog() -> &'static Catalog {
     static C: OnceLock<Catalog> = OnceLock::new();
     C.get_or_init(|| {
         let rows = [
-            (CodeSystem::Hcpcs, "H0004", "Behavioral health counseling and therapy, per 15 minutes"),
-            (CodeSystem::Hcpcs, "G0438", "Annual wellness visit; includes a personalized prevention plan"),
-            (CodeSystem::Hcpcs, "A0100", "Nonemergency transportation; taxi"),
+            (
+                CodeSystem::Hcpcs,
+                "H0004",
+                "Behavioral health counseling and therapy, per 15 minutes",
+            ),
+            (
+                CodeSystem::Hcpcs,
+                "G0438",
+                "Annual wellness visit; includes a personalized prevention plan",
+            ),
+            (
+                CodeSystem::Hcpcs,
+                "A0100",
+                "Nonemergency transportation; taxi",
+            ),
             (CodeSystem::Icd10Cm, "F411", "Generalized anxiety disorder"),
             (CodeSystem::Icd10Cm, "F41", "Other anxiety disorders"),
-            (CodeSystem::Icd10Cm, "E119", "Type 2 diabetes mellitus without complications"),
-            (CodeSystem::Modifier, "GT", "Via interactive audio and video telecommunication systems"),
-            (CodeSystem::Modifier, "95", "Synchronous telemedicine service rendered via real-time audio and video"),
+            (
+                CodeSystem::Icd10Cm,
+                "E119",
+                "Type 2 diabetes mellitus without complications",
+            ),
+            (
+                CodeSystem::Modifier,
+                "GT",
+                "Via interactive audio and video telecommunication systems",
+            ),
+            (
+                CodeSystem::Modifier,
+                "95",
+                "Synchronous telemedicine service rendered via real-time audio and video",
+            ),
             (CodeSystem::Pos, "11", "Office"),
-            (CodeSystem::Pos, "02", "Telehealth provided other than in patient's home"),
+            (
+                CodeSystem::Pos,
+                "02",
+                "Telehealth provided other than in patient's home",
+            ),
         ];
         let d = |y, m| NaiveDate::from_ymd_opt(y, m, 1);
         let entries = rows.iter().enumerate().map(|(i, (s, c, t))| {
@@ -34,8 +62,18 @@ fn catalog() -> &'static Catalog {
         });
         let base = Catalog::build(entries).unwrap();
         let mut o = Overlay::new();
-        o.add_custom(Entry::new(Code::parse("INTAKE1").unwrap(), CodeSystem::Custom, "Intake call, new client")).unwrap();
-        o.add_custom(Entry::new(Code::parse("A0100").unwrap(), CodeSystem::Custom, "Practice taxi voucher")).unwrap();
+        o.add_custom(Entry::new(
+            Code::parse("INTAKE1").unwrap(),
+            CodeSystem::Custom,
+            "Intake call, new client",
+        ))
+        .unwrap();
+        o.add_custom(Entry::new(
+            Code::parse("A0100").unwrap(),
+            CodeSystem::Custom,
+            "Practice taxi voucher",
+        ))
+        .unwrap();
         o.add_favourite(CodeSystem::Pos, Code::parse("11").unwrap());
         base.with_overlay(o).unwrap()
     })
@@ -50,8 +88,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let system = (a & 7 != 7).then(|| CodeSystem::ALL[(a & 7) as usize % CodeSystem::ALL.len()]);
     let limit = (*b as usize) % 20;
-    let as_of = (a & 8 != 0).then(|| NaiveDate::from_ymd_opt(2022 + (a >> 6) as i32, 3, 1).unwrap());
-    let opts = SearchOptions::default().system(system).limit(limit).as_of(as_of);
+    let as_of =
+        (a & 8 != 0).then(|| NaiveDate::from_ymd_opt(2022 + (a >> 6) as i32, 3, 1).unwrap());
+    let opts = SearchOptions::default()
+        .system(system)
+        .limit(limit)
+        .as_of(as_of);
     let Ok(r) = catalog().search(query, &opts) else {
         return;
     };
@@ -61,6 +103,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(as_of.is_none_or(|d| e.is_valid_on(d)));
     }
     if r.mode == SearchMode::CodePrefix {
-        assert!(r.windows(2).all(|w| (w[0].code, w[0].system) < (w[1].code, w[1].system)));
+        assert!(r
+            .windows(2)
+            .all(|w| (w[0].code, w[0].system) < (w[1].code, w[1].system)));
     }
 });

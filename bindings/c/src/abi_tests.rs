@@ -55,20 +55,37 @@ fn encounters_round_trip_and_free() {
             procode_result::PROCODE_OK
         );
         let mut json = null_mut();
-        assert_eq!(procode_encounter_to_json(enc, &mut json), procode_result::PROCODE_OK);
+        assert_eq!(
+            procode_encounter_to_json(enc, &mut json),
+            procode_result::PROCODE_OK
+        );
         let text = take(json);
         assert!(text.contains("\"INV-7\""), "{text}");
         let c = std::ffi::CString::new(text).unwrap();
         let mut again = null_mut();
-        assert_eq!(procode_encounter_from_json(c.as_ptr(), &mut again), procode_result::PROCODE_OK);
+        assert_eq!(
+            procode_encounter_from_json(c.as_ptr(), &mut again),
+            procode_result::PROCODE_OK
+        );
         let mut out = null_mut();
         assert_eq!(
-            procode_encounter_review(again, c"{\"ops\":[]}".as_ptr(), c"me".as_ptr(), AT.as_ptr(), null(), null(), &mut out),
+            procode_encounter_review(
+                again,
+                c"{\"ops\":[]}".as_ptr(),
+                c"me".as_ptr(),
+                AT.as_ptr(),
+                null(),
+                null(),
+                &mut out
+            ),
             procode_result::PROCODE_OK
         );
         take(out);
         let mut state = null();
-        assert_eq!(procode_encounter_confirm(again, null(), &mut state), procode_result::PROCODE_OK);
+        assert_eq!(
+            procode_encounter_confirm(again, null(), &mut state),
+            procode_result::PROCODE_OK
+        );
         assert!(!state.is_null());
         procode_encounter_free(again);
         procode_encounter_free(enc);
@@ -87,8 +104,14 @@ fn bad_arguments_are_errors_with_messages() {
         );
         assert!(last_message().contains("json"));
         let bad_utf8 = [b'{' as c_char, 0xff_u8 as c_char, 0];
-        assert_ne!(procode_encounter_from_json(bad_utf8.as_ptr(), &mut enc), procode_result::PROCODE_OK);
-        assert_ne!(procode_encounter_from_json(c"{\"session\":".as_ptr(), &mut enc), procode_result::PROCODE_OK);
+        assert_ne!(
+            procode_encounter_from_json(bad_utf8.as_ptr(), &mut enc),
+            procode_result::PROCODE_OK
+        );
+        assert_ne!(
+            procode_encounter_from_json(c"{\"session\":".as_ptr(), &mut enc),
+            procode_result::PROCODE_OK
+        );
         assert!(enc.is_null(), "outputs are written only on success");
         assert!(!last_message().is_empty());
         // A short buffer gets a truncated, terminated message.
@@ -108,19 +131,39 @@ fn pricing_and_policy_handles() {
         assert_eq!(procode_pricing_new(&mut p), procode_result::PROCODE_OK);
         let csv = c"code,modifiers,rate,effective,terminated\nH0004,HO,30.125,2025-01-01,\n";
         assert_eq!(
-            procode_pricing_add_csv(p, c"AETNA-2025".as_ptr(), c"AETNA".as_ptr(), c"USD".as_ptr(), csv.as_ptr(), b',' as c_char),
+            procode_pricing_add_csv(
+                p,
+                c"AETNA-2025".as_ptr(),
+                c"AETNA".as_ptr(),
+                c"USD".as_ptr(),
+                csv.as_ptr(),
+                b',' as c_char
+            ),
             procode_result::PROCODE_OK
         );
         assert_eq!(procode_pricing_len(p), 1);
         assert_ne!(
-            procode_pricing_add_csv(p, c"X".as_ptr(), null(), c"USD".as_ptr(), c"nope\n".as_ptr(), b',' as c_char),
+            procode_pricing_add_csv(
+                p,
+                c"X".as_ptr(),
+                null(),
+                c"USD".as_ptr(),
+                c"nope\n".as_ptr(),
+                b',' as c_char
+            ),
             procode_result::PROCODE_OK
         );
         procode_pricing_free(p);
         let mut pol = null_mut();
-        assert_eq!(procode_policy_from_json(c"{\"rules\":[]}".as_ptr(), &mut pol), procode_result::PROCODE_OK);
+        assert_eq!(
+            procode_policy_from_json(c"{\"rules\":[]}".as_ptr(), &mut pol),
+            procode_result::PROCODE_OK
+        );
         let mut json = null_mut();
-        assert_eq!(procode_policy_to_json(pol, &mut json), procode_result::PROCODE_OK);
+        assert_eq!(
+            procode_policy_to_json(pol, &mut json),
+            procode_result::PROCODE_OK
+        );
         take(json);
         procode_policy_free(pol);
         procode_policy_free(null_mut());

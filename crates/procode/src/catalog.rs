@@ -951,7 +951,11 @@ mod tests {
             let mut target = 0u32;
             loop {
                 let want = ids.get(ids.partition_point(|&i| i < target)).copied();
-                assert_eq!(c.seek(target, n).unwrap(), want, "len {len} target {target}");
+                assert_eq!(
+                    c.seek(target, n).unwrap(),
+                    want,
+                    "len {len} target {target}"
+                );
                 if want.is_none() {
                     break;
                 }

@@ -5,15 +5,29 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use proptest::prelude::*;
 use procode::{Catalog, Code, CodeSystem, Entry, Overlay, SearchMode, SearchOptions};
+use proptest::prelude::*;
 
 /// Cases per property (the catalogs are small, so this stays fast).
 const CASES: u32 = 256;
 
 const VOCAB: &[&str] = &[
-    "anxiety", "anxious", "audio", "video", "visit", "office", "diabetes", "diabetic", "type",
-    "2", "therapy", "the", "therapist", "home", "health", "homeless",
+    "anxiety",
+    "anxious",
+    "audio",
+    "video",
+    "visit",
+    "office",
+    "diabetes",
+    "diabetic",
+    "type",
+    "2",
+    "therapy",
+    "the",
+    "therapist",
+    "home",
+    "health",
+    "homeless",
 ];
 
 fn words(max: usize) -> impl Strategy<Value = String> {
@@ -31,26 +45,30 @@ fn code_for(system: CodeSystem) -> BoxedStrategy<String> {
 }
 
 fn entry() -> impl Strategy<Value = Entry> {
-    proptest::sample::select(vec![CodeSystem::Hcpcs, CodeSystem::Modifier, CodeSystem::Custom])
-        .prop_flat_map(|s| {
-            (
-                Just(s),
-                code_for(s),
-                words(5),
-                proptest::option::of(words(3)),
-                proptest::option::of(0u32..4),
-            )
-        })
-        .prop_map(|(s, c, d, short, term)| {
-            let mut e = Entry::new(Code::parse(&c).unwrap(), s, d);
-            if let Some(short) = short {
-                e = e.with_short_description(short);
-            }
-            if let Some(t) = term {
-                e = e.with_terminated(NaiveDate::from_ymd_opt(2020 + t as i32, 6, 30));
-            }
-            e
-        })
+    proptest::sample::select(vec![
+        CodeSystem::Hcpcs,
+        CodeSystem::Modifier,
+        CodeSystem::Custom,
+    ])
+    .prop_flat_map(|s| {
+        (
+            Just(s),
+            code_for(s),
+            words(5),
+            proptest::option::of(words(3)),
+            proptest::option::of(0u32..4),
+        )
+    })
+    .prop_map(|(s, c, d, short, term)| {
+        let mut e = Entry::new(Code::parse(&c).unwrap(), s, d);
+        if let Some(short) = short {
+            e = e.with_short_description(short);
+        }
+        if let Some(t) = term {
+            e = e.with_terminated(NaiveDate::from_ymd_opt(2020 + t as i32, 6, 30));
+        }
+        e
+    })
 }
 
 /// Random entries with unique (system, code).
@@ -71,7 +89,11 @@ fn query() -> impl Strategy<Value = String> {
             proptest::sample::select(VOCAB).prop_flat_map(|w| (Just(w), 1..=w.len())),
             1..3
         )
-        .prop_map(|ws| ws.iter().map(|(w, n)| &w[..*n]).collect::<Vec<_>>().join(" ")),
+        .prop_map(|ws| ws
+            .iter()
+            .map(|(w, n)| &w[..*n])
+            .collect::<Vec<_>>()
+            .join(" ")),
         // Code prefixes.
         "[AGHagh0-2][0-2.]{0,4}",
         // Anything.
@@ -139,7 +161,9 @@ fn model_words(all: &[Entry], query: &str, o: &SearchOptions) -> Vec<Entry> {
         let long = lower_words(&e.description);
         let mut any = long.clone();
         any.extend(lower_words(&e.short_description));
-        if q.iter().all(|w| any.iter().any(|a| a.starts_with(w.as_str()))) {
+        if q.iter()
+            .all(|w| any.iter().any(|a| a.starts_with(w.as_str())))
+        {
             let exact = q.iter().filter(|w| long.contains(w)).count();
             scored.push((exact, e));
         }
@@ -150,7 +174,11 @@ fn model_words(all: &[Entry], query: &str, o: &SearchOptions) -> Vec<Entry> {
             .then(a.1.code.cmp(&b.1.code))
             .then(a.1.system.cmp(&b.1.system))
     });
-    scored.into_iter().take(o.limit).map(|(_, e)| e.clone()).collect()
+    scored
+        .into_iter()
+        .take(o.limit)
+        .map(|(_, e)| e.clone())
+        .collect()
 }
 
 /// Checks one search against the model; returns the results.
@@ -248,7 +276,8 @@ proptest! {
             prop_assert_eq!(a, b.entries, "query {:?} {:?}", q, o);
         }
         for e in &all {
-            prop_assert_eq!(layered.lookup_code(&e.code, e.system, None).unwrap().as_ref(), Some(e));
+            let found = layered.lookup_code(&e.code, e.system, None).unwrap();
+            prop_assert_eq!(found.as_ref(), Some(e));
             prop_assert_eq!(
                 layered.lookup_all(&e.code, None).unwrap(),
                 rebuilt.lookup_all(&e.code, None).unwrap()

@@ -278,10 +278,7 @@ fn every_byte_class_damaged_is_an_error_or_an_answer_in_lazy_mode() {
                     let full_check = Catalog::from_bytes_with(bad, Verify::Full);
                     if name.starts_with("section ") && !name.ends_with("table") {
                         assert!(
-                            matches!(
-                                full_check,
-                                Err(CatalogError::ChecksumMismatch { .. })
-                            ),
+                            matches!(full_check, Err(CatalogError::ChecksumMismatch { .. })),
                             "{name} byte {pos} bit {bit:#x}: {full_check:?}"
                         );
                     } else if let Ok(cat) = full_check {

@@ -61,15 +61,18 @@ fn messages_never_echo_patient_data() {
     let mut svc = Service::new("SVC-1", SECRETS[2], usd("120.00")).with_paid_in_advance(true);
     m.err(svc.edit(&EditBatch::new().add(counseling(2)).add(unknown), &ed));
     m.err(svc.edit(&EditBatch::new().remove("L99"), &ed));
-    m.err(svc.edit(&EditBatch::new().edit("L1", LineChanges::default().units(0)), &ed));
+    m.err(svc.edit(
+        &EditBatch::new().edit("L1", LineChanges::default().units(0)),
+        &ed,
+    ));
     m.err(svc.edit(&EditBatch::new().add(counseling(1).with_id("L1")), &ed));
 
-    let req = |id: &str| {
-        BookingRequest::new(id, SECRETS[0], day(2025, 3, 3)).with_payer(SECRETS[1])
-    };
+    let req =
+        |id: &str| BookingRequest::new(id, SECRETS[0], day(2025, 3, 3)).with_payer(SECRETS[1]);
     // A paid-in-advance booking without invoice id.
     m.err(Encounter::book(&svc, req("S-0"), Pricing::none()));
-    let mut enc = Encounter::book(&svc, req("S-1").with_invoice_id("INV-1"), Pricing::none()).unwrap();
+    let mut enc =
+        Encounter::book(&svc, req("S-1").with_invoice_id("INV-1"), Pricing::none()).unwrap();
     for p in readiness(enc.session(), catalog(), None) {
         m.0.push(p.to_string());
     }
@@ -103,7 +106,10 @@ fn messages_never_echo_patient_data() {
     m.err(enc.complete(&EditBatch::new(), &ed, None));
     m.err(enc.send_invoice());
     m.err(enc.record_payment(pay("P3", "1", "USD")));
-    m.err(enc.review(&EditBatch::new().edit("L1", LineChanges::default().units(0)), &ed));
+    m.err(enc.review(
+        &EditBatch::new().edit("L1", LineChanges::default().units(0)),
+        &ed,
+    ));
 
     // Bad JSON that carries the secrets in other fields.
     let json = format!(
