@@ -74,3 +74,19 @@ fn lazy_open_with_a_huge_word_fst_length_is_an_error() {
     }
     assert!(refused > 0, "no damage was refused");
 }
+
+/// Found by the `import_xlsx` fuzz target: a workbook with a malformed cell
+/// reference made calamine 0.38 overflow a `u32` ("attempt to multiply with
+/// overflow"), a panic in builds with overflow checks. procode now turns a
+/// panic inside calamine into `ImportError::BadFile`.
+#[test]
+fn xlsx_with_a_malformed_cell_reference_is_an_error() {
+    let bytes = include_bytes!("regressions/xlsx_long_cell_reference.xlsx");
+    match procode::import::read_hcpcs_xlsx_bytes("crash.xlsx", bytes) {
+        Err(procode::ImportError::BadFile { file, problem }) => {
+            assert_eq!(file, "crash.xlsx");
+            assert!(problem.contains("malformed"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
