@@ -90,3 +90,35 @@ fn xlsx_with_a_malformed_cell_reference_is_an_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Found by the `index_load` fuzz target: a one-entry index whose word fst
+/// was damaged *and* its section checksum (and the header's) forged to match,
+/// as a crafted file can. The `fst` crate panicked on the malformed node
+/// ("assertion failed: 1 <= nbytes && nbytes <= 8") on the first search. The
+/// fsts are now walked once before use (on open with `Verify::Full`, on
+/// first use with `Verify::Lazy`): a malformed one is `Corrupt`.
+#[test]
+fn index_with_a_forged_word_fst_checksum_is_an_error() {
+    // The fuzz target re-seals the header checksum before opening.
+    let mut bytes = include_bytes!("regressions/index_forged_word_fst_checksum.bin").to_vec();
+    reseal(&mut bytes);
+    let full = Catalog::from_bytes(bytes.clone());
+    assert!(
+        matches!(full, Err(procode::CatalogError::Corrupt { .. })),
+        "{full:?}"
+    );
+    let cat = Catalog::from_bytes_with(bytes, Verify::Lazy).unwrap();
+    for q in ["GT", "audio", "audio video", "vidoe", "zz"] {
+        let r = cat.search(q, &SearchOptions::default());
+        assert!(
+            matches!(
+                r,
+                Ok(_)
+                    | Err(procode::CatalogError::Corrupt { .. }
+                        | procode::CatalogError::ChecksumMismatch { .. })
+            ),
+            "{q}: {r:?}"
+        );
+    }
+    let _ = cat.lookup("GT", None, None);
+}
