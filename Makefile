@@ -3,8 +3,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: test test-rust test-c test-python demo bench
-test: test-rust test-c test-python
+.PHONY: test test-rust test-c test-python test-sanitizers test-fuzz-smoke demo bench
+test: test-rust test-c test-sanitizers test-python
 	@echo "procode: all tests passed"
 
 test-rust:
@@ -19,6 +19,20 @@ test-python:
 # The C ABI: header as C99/C++17, C tests and example under valgrind.
 test-c:
 	CARGO=$(CARGO) bindings/c/run-tests.sh
+
+# The C tests and example with the C side built under AddressSanitizer +
+# UndefinedBehaviorSanitizer (+ LeakSanitizer); reuses the debug static lib.
+test-sanitizers:
+	CARGO=$(CARGO) bindings/c/run-tests.sh asan
+
+# 30 s of every fuzz target (nightly + cargo-fuzz; not part of `make test`).
+# The full run is FUZZ_SECONDS=600. See RELIABILITY.md.
+FUZZ_SECONDS ?= 30
+test-fuzz-smoke:
+	cd fuzz && for t in $$(cargo +nightly fuzz list); do \
+	  mkdir -p corpus/$$t && \
+	  cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
+	done
 
 # The main job on the embedded default catalog.
 demo:

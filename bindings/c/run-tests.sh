@@ -5,7 +5,21 @@
 #
 #   bindings/c/run-tests.sh            # from anywhere
 #   VALGRIND=0 bindings/c/run-tests.sh # without valgrind
+#   bindings/c/run-tests.sh asan       # C compiled with AddressSanitizer +
+#                                      # UndefinedBehaviorSanitizer (and
+#                                      # LeakSanitizer), no valgrind
+#
+# In asan mode the Rust static library is built normally: ASan instruments
+# the C side (every use of the API: pointers, buffers, frees) and its
+# LeakSanitizer sees every allocation, the Rust library's included, since
+# both go through the intercepted malloc. Any report fails the run.
 set -euo pipefail
+
+mode="${1:-valgrind}"
+case "$mode" in
+  valgrind | asan) ;;
+  *) echo "usage: $0 [valgrind|asan]" >&2; exit 2 ;;
+esac
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -13,12 +27,17 @@ cargo="${CARGO:-cargo}"
 cc="${CC:-gcc}"
 cxx="${CXX:-g++}"
 out="$root/target/c"
+[[ "$mode" == asan ]] && out="$root/target/c-asan"
 mkdir -p "$out"
 
 "$cargo" build -q -p procode-c --manifest-path "$root/Cargo.toml"
 lib="$root/target/debug/libprocode.a"
 libs=(-lpthread -ldl -lm)
 cflags=(-std=c99 -Wall -Wextra -Werror -g -I"$root/include")
+if [[ "$mode" == asan ]]; then
+  cflags+=(-fsanitize=address,undefined -fno-sanitize-recover=all
+           -fno-omit-frame-pointer -O1)
+fi
 
 # The header on its own, as C99 and as C++17.
 "$cc" -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c "$root/include/procode.h"
@@ -33,7 +52,10 @@ for src in "$here"/tests/test_*.c "$here"/examples/story.c; do
 done
 
 run=()
-if [[ "${VALGRIND:-1}" != 0 ]]; then
+if [[ "$mode" == asan ]]; then
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+elif [[ "${VALGRIND:-1}" != 0 ]]; then
   run=(valgrind --error-exitcode=1 --leak-check=full
        --errors-for-leak-kinds=definite,indirect)
 fi
@@ -47,11 +69,22 @@ for name in "${progs[@]}"; do
     echo "ok   $name ($(grep -E 'passed, [0-9]+ failed' "$log" | tail -1 || echo 'ran'))"
     grep -E 'ERROR SUMMARY|All heap blocks|definitely lost|indirectly lost' "$log" \
       | sed 's/^==[0-9]*== /       valgrind: /' || true
+    if [[ "$mode" == asan ]]; then
+      # A clean run prints nothing from the sanitizers.
+      if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+        failed=$((failed + 1))
+        passed=$((passed - 1))
+        echo "FAIL $name (sanitizer report)"
+        sed 's/^/    /' "$log"
+      else
+        echo "       asan+ubsan: no reports"
+      fi
+    fi
   else
     failed=$((failed + 1))
     echo "FAIL $name"
     sed 's/^/    /' "$log"
   fi
 done
-echo "C: $passed passed, $failed failed"
+echo "C ($mode): $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -48,4 +48,6 @@ pub extern "C" fn procode_version() -> *const std::ffi::c_char {
 }
 
 #[cfg(test)]
+mod abi_tests;
+#[cfg(test)]
 mod header;

@@ -3,6 +3,23 @@
 //! Procedure and diagnosis codes for practice billing: a fast, date-aware code
 //! catalog indexed with `fst`, and a typed billing model whose state machine
 //! decides where codes may be added, edited or removed.
+//!
+//! # Errors and patient data
+//!
+//! Error messages (every `Display` of this crate's errors) and readiness
+//! [`Problem`](billing::Problem) messages never echo patient data. They name a
+//! document by its kind and id (`session S-1`, `invoice INV-7`) and may quote
+//! the value the caller passed for the field at fault (a code, a date, an
+//! amount, a line id), but never a document's client id, payer id, service
+//! name, line descriptions or the editing user. Hosts may log them as they
+//! are. `tests/privacy.rs` plants recognisable strings in those fields and
+//! checks every error and problem of the billing flows.
+//!
+//! # Untrusted input
+//!
+//! Every parser and loader (the importers, [`Catalog::from_bytes`], document
+//! JSON) returns a typed error for bad input and never panics; this is fuzzed
+//! (`fuzz/`) and property-tested, see `RELIABILITY.md`.
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 

@@ -209,3 +209,113 @@ fn builder_rejects_duplicates_and_bad_dates() {
     }
     assert!(b.build().is_ok());
 }
+
+/// Byte classes of an index file: the header, the section table and each
+/// section, as `(name, range)`.
+fn byte_classes(bytes: &[u8]) -> Vec<(String, std::ops::Range<usize>)> {
+    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let table_end = 48 + 32 * n;
+    let mut classes = vec![
+        ("header".to_owned(), 0..48),
+        ("section table".to_owned(), 48..table_end),
+    ];
+    for row in 0..n {
+        let at = 48 + 32 * row;
+        let word = |o: usize| u64::from_le_bytes(bytes[at + o..at + o + 8].try_into().unwrap());
+        let kind = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let (offset, len) = (word(8) as usize, word(16) as usize);
+        classes.push((format!("section {kind}"), offset..offset + len));
+    }
+    classes
+}
+
+/// Re-seals the header checksum, so that damage to the header or the section
+/// table reaches the checks behind the checksum.
+fn reseal(bytes: &mut [u8]) {
+    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let Some(end) = n
+        .checked_mul(32)
+        .map(|t| t + 48)
+        .filter(|&e| e <= bytes.len())
+    else {
+        return;
+    };
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&bytes[..40]);
+    h.update(&bytes[48..end]);
+    let sum = h.digest();
+    bytes[40..48].copy_from_slice(&sum.to_le_bytes());
+}
+
+/// Positions to damage in a range: all of a short one, else the ends and a
+/// stride through the middle.
+fn positions(r: &std::ops::Range<usize>) -> Vec<usize> {
+    if r.len() <= 96 {
+        return r.clone().collect();
+    }
+    let mut v: Vec<usize> = (r.start..r.start + 16).collect();
+    v.extend((r.start..r.end).step_by(r.len() / 48));
+    v.extend(r.end - 16..r.end);
+    v
+}
+
+#[test]
+fn every_byte_class_damaged_is_an_error_or_an_answer_in_lazy_mode() {
+    let full = small_index();
+    let classes = byte_classes(&full);
+    assert_eq!(classes.len(), 2 + 8, "{classes:?}");
+    for (name, range) in &classes {
+        let (mut opened, mut refused) = (0, 0);
+        for pos in positions(range) {
+            for bit in [0x01u8, 0x10, 0x80, 0xff] {
+                for sealed in [false, true] {
+                    let mut bad = full.clone();
+                    bad[pos] ^= bit;
+                    if sealed {
+                        reseal(&mut bad);
+                    }
+                    // Lazy: opening checks header and table; queries meet
+                    // the rest. Errors are fine, panics are not.
+                    match Catalog::from_bytes_with(bad.clone(), Verify::Lazy) {
+                        Ok(cat) => {
+                            opened += 1;
+                            exercise(&cat);
+                        }
+                        Err(_) => refused += 1,
+                    }
+                    // Full: damage inside a section is always a typed error.
+                    let full_check = Catalog::from_bytes_with(bad, Verify::Full);
+                    if name.starts_with("section ") && !name.ends_with("table") {
+                        assert!(
+                            matches!(full_check, Err(CatalogError::ChecksumMismatch { .. })),
+                            "{name} byte {pos} bit {bit:#x}: {full_check:?}"
+                        );
+                    } else if let Ok(cat) = full_check {
+                        exercise(&cat);
+                    }
+                }
+            }
+        }
+        assert!(opened + refused > 0, "{name}: nothing tried");
+        if name.starts_with("section ") {
+            assert!(opened > 0, "{name}: lazy opening refused every damage");
+        }
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error_in_lazy_mode() {
+    let full = small_index();
+    let mut lengths: Vec<usize> = (0..400.min(full.len())).collect();
+    lengths.extend((400..full.len()).step_by(17));
+    for len in lengths {
+        let r = Catalog::from_bytes_with(full[..len].to_vec(), Verify::Lazy);
+        assert!(
+            matches!(
+                r,
+                Err(CatalogError::Truncated { .. } | CatalogError::NotAnIndex)
+            ),
+            "length {len}: {r:?}"
+        );
+    }
+}

@@ -78,15 +78,18 @@ pub fn read_hcpcs_xlsx_bytes(name: &str, bytes: &[u8]) -> Result<Vec<Entry>, Imp
         file: name.to_owned(),
         problem,
     };
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
+    let not_xlsx = |e: String| {
         bad_file(format!(
             "not a readable Excel (.xlsx) workbook: {e}; give the CMS HCPCS quarterly file (HCPCyyyy_MMM_ANWEB.xlsx)"
         ))
-    })?;
-    let sheets = workbook.sheet_names();
+    };
+    let mut workbook: Xlsx<_> = guarded(|| Xlsx::new(Cursor::new(bytes)))
+        .map_err(not_xlsx)?
+        .map_err(|e| not_xlsx(e.to_string()))?;
+    let sheets = guarded(|| workbook.sheet_names()).map_err(not_xlsx)?;
     for sheet in &sheets {
-        let range = workbook
-            .worksheet_range(sheet)
+        let range = guarded(|| workbook.worksheet_range(sheet))
+            .map_err(|e| bad_file(format!("cannot read sheet {sheet:?}: {e}")))?
             .map_err(|e| bad_file(format!("cannot read sheet {sheet:?}: {e}")))?;
         let header: Vec<String> = range
             .rows()
@@ -105,6 +108,22 @@ pub fn read_hcpcs_xlsx_bytes(name: &str, bytes: &[u8]) -> Result<Vec<Entry>, Imp
         "no sheet has a header row with the columns HCPC and RECID (sheets: {}): give the CMS HCPCS quarterly file (HCPCyyyy_MMM_ANWEB.xlsx)",
         sheets.join(", ")
     )))
+}
+
+/// Runs a calamine call, turning a panic inside it into an error message:
+/// calamine 0.38 overflows a `u32` on over-long cell references (`r="AAAAAAA…"`)
+/// of a malformed workbook, a panic in builds with overflow checks (found by
+/// the `import_xlsx` fuzz target). A damaged file must be an `ImportError`.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    // The workbook the closure may borrow is dropped unused after a panic.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("the Excel reader failed on malformed data ({what})")
+    })
 }
 
 fn read_sheet(

@@ -1,0 +1,287 @@
+//! Property tests of the catalog (SPEC §5): build → lookup round trips, code
+//! normalisation, search limits and order against a brute-force model, and an
+//! overlay behaving like a rebuilt index.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use procode::{Catalog, Code, CodeSystem, Entry, Overlay, SearchMode, SearchOptions};
+use proptest::prelude::*;
+
+/// Cases per property (the catalogs are small, so this stays fast).
+const CASES: u32 = 256;
+
+const VOCAB: &[&str] = &[
+    "anxiety",
+    "anxious",
+    "audio",
+    "video",
+    "visit",
+    "office",
+    "diabetes",
+    "diabetic",
+    "type",
+    "2",
+    "therapy",
+    "the",
+    "therapist",
+    "home",
+    "health",
+    "homeless",
+];
+
+fn words(max: usize) -> impl Strategy<Value = String> {
+    proptest::collection::vec(proptest::sample::select(VOCAB), 1..max).prop_map(|w| w.join(" "))
+}
+
+/// A code that fits `system`, from a small space so that prefixes and the same
+/// code in two systems are common.
+fn code_for(system: CodeSystem) -> BoxedStrategy<String> {
+    match system {
+        CodeSystem::Hcpcs => "[AGH][0-2]{4}".boxed(),
+        CodeSystem::Modifier => "[0-9G][0-9T]".boxed(),
+        _ => "[AGH0-2][0-2]{0,4}".boxed(),
+    }
+}
+
+fn entry() -> impl Strategy<Value = Entry> {
+    proptest::sample::select(vec![
+        CodeSystem::Hcpcs,
+        CodeSystem::Modifier,
+        CodeSystem::Custom,
+    ])
+    .prop_flat_map(|s| {
+        (
+            Just(s),
+            code_for(s),
+            words(5),
+            proptest::option::of(words(3)),
+            proptest::option::of(0u32..4),
+        )
+    })
+    .prop_map(|(s, c, d, short, term)| {
+        let mut e = Entry::new(Code::parse(&c).unwrap(), s, d);
+        if let Some(short) = short {
+            e = e.with_short_description(short);
+        }
+        if let Some(t) = term {
+            e = e.with_terminated(NaiveDate::from_ymd_opt(2020 + t as i32, 6, 30));
+        }
+        e
+    })
+}
+
+/// Random entries with unique (system, code).
+fn entries() -> impl Strategy<Value = Vec<Entry>> {
+    proptest::collection::vec(entry(), 0..40).prop_map(|v| {
+        let mut m = BTreeMap::new();
+        for e in v {
+            m.entry((e.system, e.code)).or_insert(e);
+        }
+        m.into_values().collect()
+    })
+}
+
+fn query() -> impl Strategy<Value = String> {
+    prop_oneof![
+        // Word prefixes.
+        proptest::collection::vec(
+            proptest::sample::select(VOCAB).prop_flat_map(|w| (Just(w), 1..=w.len())),
+            1..3
+        )
+        .prop_map(|ws| ws
+            .iter()
+            .map(|(w, n)| &w[..*n])
+            .collect::<Vec<_>>()
+            .join(" ")),
+        // Code prefixes.
+        "[AGHagh0-2][0-2.]{0,4}",
+        // Anything.
+        ".{0,12}",
+    ]
+}
+
+fn opts() -> impl Strategy<Value = SearchOptions> {
+    (
+        proptest::option::of(proptest::sample::select(vec![
+            CodeSystem::Hcpcs,
+            CodeSystem::Modifier,
+            CodeSystem::Custom,
+        ])),
+        0usize..12,
+        proptest::option::of(0u32..5),
+    )
+        .prop_map(|(s, limit, y)| {
+            SearchOptions::default()
+                .system(s)
+                .limit(limit)
+                .as_of(y.map(|y| NaiveDate::from_ymd_opt(2019 + y as i32, 1, 1).unwrap()))
+        })
+}
+
+fn lower_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_lowercase())
+        .collect()
+}
+
+fn visible(e: &Entry, o: &SearchOptions) -> bool {
+    o.system.is_none_or(|s| s == e.system) && o.as_of.is_none_or(|d| e.is_valid_on(d))
+}
+
+/// The code-prefix results of the specification, by brute force.
+fn model_code_prefix(all: &[Entry], prefix: &str, o: &SearchOptions) -> Vec<Entry> {
+    let mut v: Vec<Entry> = all
+        .iter()
+        .filter(|e| e.code.as_str().starts_with(prefix) && visible(e, o))
+        .cloned()
+        .collect();
+    v.sort_by_key(|e| (e.code, e.system));
+    v.truncate(o.limit);
+    v
+}
+
+/// The word results of the specification, by brute force (no typos, no
+/// favourites): every query word is a prefix of a word of the description or
+/// short description; ranked by whole-word matches in the description, then
+/// shorter description, then code, then system.
+fn model_words(all: &[Entry], query: &str, o: &SearchOptions) -> Vec<Entry> {
+    let mut q: Vec<String> = Vec::new();
+    for w in lower_words(query) {
+        if !q.contains(&w) {
+            q.push(w);
+        }
+    }
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(usize, &Entry)> = Vec::new();
+    for e in all.iter().filter(|e| visible(e, o)) {
+        let long = lower_words(&e.description);
+        let mut any = long.clone();
+        any.extend(lower_words(&e.short_description));
+        if q.iter()
+            .all(|w| any.iter().any(|a| a.starts_with(w.as_str())))
+        {
+            let exact = q.iter().filter(|w| long.contains(w)).count();
+            scored.push((exact, e));
+        }
+    }
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(a.1.description.len().cmp(&b.1.description.len()))
+            .then(a.1.code.cmp(&b.1.code))
+            .then(a.1.system.cmp(&b.1.system))
+    });
+    scored
+        .into_iter()
+        .take(o.limit)
+        .map(|(_, e)| e.clone())
+        .collect()
+}
+
+/// Checks one search against the model; returns the results.
+fn check_search(cat: &Catalog, all: &[Entry], q: &str, o: &SearchOptions) -> Vec<Entry> {
+    let r = cat.search(q, o).unwrap();
+    assert!(r.len() <= o.limit, "{} results, limit {}", r.len(), o.limit);
+    for e in r.iter() {
+        assert!(visible(e, o), "{e:?} should be hidden by {o:?}");
+    }
+    match r.mode {
+        SearchMode::CodePrefix => {
+            let prefix: String = q
+                .chars()
+                .filter(|c| *c != '.' && !c.is_whitespace())
+                .map(|c| c.to_ascii_uppercase())
+                .collect();
+            assert_eq!(r.entries, model_code_prefix(all, &prefix, o), "query {q:?}");
+        }
+        SearchMode::Words => assert_eq!(r.entries, model_words(all, q, o), "query {q:?}"),
+        SearchMode::Typo => assert!(model_words(all, q, o).is_empty(), "query {q:?}"),
+        SearchMode::None => {
+            assert!(r.is_empty());
+            if o.limit > 0 {
+                assert!(model_words(all, q, o).is_empty(), "query {q:?}");
+            }
+        }
+        _ => {}
+    }
+    r.entries
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_built_code_looks_up(all in entries()) {
+        let cat = Catalog::build(all.clone()).unwrap();
+        prop_assert_eq!(cat.len(), all.len());
+        for e in &all {
+            let found = cat.lookup_code(&e.code, e.system, None).unwrap();
+            prop_assert_eq!(found.as_ref(), Some(e));
+            let again = cat.lookup(&e.display_code(), Some(e.system), None).unwrap();
+            prop_assert_eq!(again.as_ref(), Some(e));
+            let every = cat.lookup_all(&e.code, None).unwrap();
+            prop_assert!(every.contains(e));
+        }
+        let mut listed: Vec<Entry> = cat.entries().map(Result::unwrap).collect();
+        let mut want = all.clone();
+        listed.sort_by_key(|e| (e.system, e.code));
+        want.sort_by_key(|e| (e.system, e.code));
+        prop_assert_eq!(listed, want);
+    }
+
+    #[test]
+    fn normalisation_is_idempotent(input in "[ .a-zA-Z0-9\u{a0}\u{2003}]{0,20}|\\PC{0,20}") {
+        if let Ok(c) = Code::parse(&input) {
+            prop_assert_eq!(Code::parse(c.as_str()), Ok(c));
+            prop_assert_eq!(Code::from_normalised(c.as_bytes()), Some(c));
+            for s in CodeSystem::ALL {
+                let shown = c.display_for(s);
+                prop_assert_eq!(Code::parse(&shown), Ok(c));
+            }
+        }
+    }
+
+    #[test]
+    fn search_matches_the_model(all in entries(), queries in proptest::collection::vec((query(), opts()), 1..8)) {
+        let cat = Catalog::build(all.clone()).unwrap();
+        for (q, o) in &queries {
+            check_search(&cat, &all, q, o);
+        }
+    }
+
+    #[test]
+    fn overlay_behaves_like_a_rebuilt_index(
+        all in entries(),
+        split in proptest::collection::vec(any::<bool>(), 40),
+        queries in proptest::collection::vec((query(), opts()), 1..8),
+    ) {
+        // Custom entries go to the overlay when `split` says so.
+        let (mut base, mut over) = (Vec::new(), Overlay::new());
+        for (e, to_overlay) in all.iter().zip(split) {
+            if to_overlay && e.system == CodeSystem::Custom {
+                over.add_custom(e.clone()).unwrap();
+            } else {
+                base.push(e.clone());
+            }
+        }
+        let layered = Catalog::build(base).unwrap().with_overlay(over).unwrap();
+        let rebuilt = Catalog::build(all.clone()).unwrap();
+        prop_assert_eq!(layered.len(), rebuilt.len());
+        for (q, o) in &queries {
+            let a = check_search(&layered, &all, q, o);
+            let b = rebuilt.search(q, o).unwrap();
+            prop_assert_eq!(a, b.entries, "query {:?} {:?}", q, o);
+        }
+        for e in &all {
+            let found = layered.lookup_code(&e.code, e.system, None).unwrap();
+            prop_assert_eq!(found.as_ref(), Some(e));
+            prop_assert_eq!(
+                layered.lookup_all(&e.code, None).unwrap(),
+                rebuilt.lookup_all(&e.code, None).unwrap()
+            );
+        }
+    }
+}

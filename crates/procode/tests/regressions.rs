@@ -1,0 +1,124 @@
+//! Inputs found by fuzzing (`fuzz/`), kept as regression tests: each must give
+//! an answer or a typed error, never a panic.
+
+use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder, SearchOptions, Verify};
+
+fn tiny_index() -> Vec<u8> {
+    let mut b = IndexBuilder::new();
+    for (s, c, d) in [
+        (
+            CodeSystem::Modifier,
+            "GT",
+            "Via interactive audio and video telecommunication systems",
+        ),
+        (
+            CodeSystem::Modifier,
+            "95",
+            "Synchronous telemedicine service rendered via real-time audio and video",
+        ),
+        (CodeSystem::Pos, "11", "Office"),
+        (
+            CodeSystem::Pos,
+            "02",
+            "Telehealth provided other than in patient's home",
+        ),
+    ] {
+        b.add(Entry::new(Code::parse(c).unwrap(), s, d));
+    }
+    b.build().unwrap()
+}
+
+/// The header checksum over bytes 0..40 and the section table.
+fn reseal(bytes: &mut [u8]) {
+    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&bytes[..40]);
+    h.update(&bytes[48..48 + 32 * n]);
+    let sum = h.digest();
+    bytes[40..48].copy_from_slice(&sum.to_le_bytes());
+}
+
+/// The byte range of section `kind` from the section table.
+fn section(bytes: &[u8], kind: u32) -> std::ops::Range<usize> {
+    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    (0..n)
+        .map(|i| 48 + 32 * i)
+        .find(|&at| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) == kind)
+        .map(|at| {
+            let w = |o: usize| u64::from_le_bytes(bytes[at + o..at + o + 8].try_into().unwrap());
+            w(8) as usize..(w(8) + w(16)) as usize
+        })
+        .unwrap()
+}
+
+/// Found by the lazy byte-class corruption test (and the `index_load` fuzz
+/// target): a damaged length in the word fst's footer, unchecked before the
+/// fst's first use in `Verify::Lazy`, overflowed `(len + 1) * 4` when opening
+/// ("attempt to multiply with overflow"). It is now a `Corrupt` error.
+#[test]
+fn lazy_open_with_a_huge_word_fst_length_is_an_error() {
+    let full = tiny_index();
+    let words = section(&full, 2);
+    let mut refused = 0;
+    for pos in words.end.saturating_sub(32)..words.end {
+        let mut bad = full.clone();
+        bad[pos] = 0xff;
+        bad[pos.saturating_sub(1)] = 0xff;
+        reseal(&mut bad);
+        if let Ok(cat) = Catalog::from_bytes_with(bad, Verify::Lazy) {
+            let _ = cat.search("audio", &SearchOptions::default());
+            let _ = cat.lookup("GT", None, None);
+        } else {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "no damage was refused");
+}
+
+/// Found by the `import_xlsx` fuzz target: a workbook with a malformed cell
+/// reference made calamine 0.38 overflow a `u32` ("attempt to multiply with
+/// overflow"), a panic in builds with overflow checks. procode now turns a
+/// panic inside calamine into `ImportError::BadFile`.
+#[test]
+fn xlsx_with_a_malformed_cell_reference_is_an_error() {
+    let bytes = include_bytes!("regressions/xlsx_long_cell_reference.xlsx");
+    match procode::import::read_hcpcs_xlsx_bytes("crash.xlsx", bytes) {
+        Err(procode::ImportError::BadFile { file, problem }) => {
+            assert_eq!(file, "crash.xlsx");
+            assert!(problem.contains("malformed"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Found by the `index_load` fuzz target: a one-entry index whose word fst
+/// was damaged *and* its section checksum (and the header's) forged to match,
+/// as a crafted file can. The `fst` crate panicked on the malformed node
+/// ("assertion failed: 1 <= nbytes && nbytes <= 8") on the first search. The
+/// fsts are now walked once before use (on open with `Verify::Full`, on
+/// first use with `Verify::Lazy`): a malformed one is `Corrupt`.
+#[test]
+fn index_with_a_forged_word_fst_checksum_is_an_error() {
+    // The fuzz target re-seals the header checksum before opening.
+    let mut bytes = include_bytes!("regressions/index_forged_word_fst_checksum.bin").to_vec();
+    reseal(&mut bytes);
+    let full = Catalog::from_bytes(bytes.clone());
+    assert!(
+        matches!(full, Err(procode::CatalogError::Corrupt { .. })),
+        "{full:?}"
+    );
+    let cat = Catalog::from_bytes_with(bytes, Verify::Lazy).unwrap();
+    for q in ["GT", "audio", "audio video", "vidoe", "zz"] {
+        let r = cat.search(q, &SearchOptions::default());
+        assert!(
+            matches!(
+                r,
+                Ok(_)
+                    | Err(procode::CatalogError::Corrupt { .. }
+                        | procode::CatalogError::ChecksumMismatch { .. })
+            ),
+            "{q}: {r:?}"
+        );
+    }
+    let _ = cat.lookup("GT", None, None);
+}
