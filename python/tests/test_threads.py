@@ -1,6 +1,10 @@
 """A catalog shared by Python threads; searches release the GIL."""
 
 import datetime as dt
+import os
+import pathlib
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import procode
@@ -33,12 +37,52 @@ def test_threads_open_and_build(tmp_path):
         assert set(pool.map(build, range(8))) == {60}
 
 
-def test_gil_is_released_during_search(catalog):
-    # While worker threads search, the main thread keeps running Python code.
-    import threading
+def _data_dir() -> pathlib.Path:
+    env = os.environ.get("PROCODE_DATA_DIR")
+    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    assert (d / "icd10cm.tsv").is_file(), f"code-set data missing at {d}: set PROCODE_DATA_DIR"
+    return d
 
-    stop = threading.Event()
+
+def _spin_for(seconds: float) -> int:
     ticks = 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        ticks += 1
+    return ticks
+
+
+def test_gil_is_released_during_a_long_native_call(tmp_path):
+    # While one thread is inside a long native call (building an index of
+    # ~180k codes), the main thread keeps running Python code. Were the GIL
+    # held for the call, the main thread could only run in the few
+    # milliseconds around it: far fewer ticks than in a tenth of a second.
+    baseline = _spin_for(0.1)
+    started = threading.Event()
+    finished = threading.Event()
+    elapsed: list[float] = []
+
+    def build() -> None:
+        started.set()
+        t = time.perf_counter()
+        procode.Catalog.build(tmp_path / "big.idx", data_dir=_data_dir(), include=["icd10cm", "icd10pcs"])
+        elapsed.append(time.perf_counter() - t)
+        finished.set()
+
+    worker = threading.Thread(target=build)
+    worker.start()
+    started.wait()
+    ticks = 0
+    while not finished.is_set():
+        ticks += 1
+    worker.join()
+    assert elapsed and elapsed[0] > 0.3, f"the build took only {elapsed}s: too short to tell"
+    assert ticks > baseline, f"{ticks} ticks during a {elapsed[0]:.2f}s build vs {baseline} in 0.1s alone"
+
+
+def test_searches_in_threads_leave_the_main_thread_running(catalog):
+    # While worker threads search, the main thread keeps running Python code.
+    stop = threading.Event()
 
     def searcher() -> None:
         while not stop.is_set():
@@ -48,10 +92,9 @@ def test_gil_is_released_during_search(catalog):
     for t in threads:
         t.start()
     try:
-        for _ in range(20000):
-            ticks += 1
+        ticks = _spin_for(0.2)
     finally:
         stop.set()
         for t in threads:
             t.join()
-    assert ticks == 20000
+    assert ticks > 0
