@@ -19,12 +19,15 @@ mod import_order;
 mod import_tsv;
 #[path = "src/index/builder.rs"]
 mod index_builder;
+#[path = "src/index/container.rs"]
+mod index_container;
 #[path = "src/index/format.rs"]
 mod index_format;
 #[path = "src/text.rs"]
 mod text;
 mod index {
     pub(crate) use super::index_builder as builder;
+    pub(crate) use super::index_container as container;
     pub(crate) use super::index_format as format;
 }
 mod import {
@@ -45,6 +48,7 @@ fn main() {
         "src/text.rs",
         "src/index/builder.rs",
         "src/index/format.rs",
+        "src/index/container.rs",
         "src/import/common.rs",
         "src/import/tsv.rs",
         "src/import/order.rs",

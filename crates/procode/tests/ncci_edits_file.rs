@@ -237,12 +237,15 @@ fn damaged_files_are_typed_errors() {
         Err(EditsError::NotAnEditsFile)
     ));
     assert!(procode::Catalog::from_bytes(good.clone()).is_err());
-    // A future version.
+    // A future version is named as such (before any checksum).
     let mut v2 = good.clone();
     v2[8] = 2;
     assert!(matches!(
         NcciEdits::from_bytes(v2),
-        Err(EditsError::ChecksumMismatch { section: "header" })
+        Err(EditsError::UnsupportedVersion {
+            found: 2,
+            supported: 1
+        })
     ));
 }
 

@@ -33,7 +33,7 @@ use chrono::Datelike;
 
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
-use crate::index::format::{self, SectionKind};
+use crate::index::format;
 use crate::text;
 
 /// Collects entries and writes an immutable index file. Validation happens here:
@@ -94,14 +94,10 @@ impl IndexBuilder {
     pub fn write_to(&self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
         let bytes = self.build()?;
-        let io = |source| CatalogError::Io {
+        crate::index::container::write_atomic(path, &bytes).map_err(|source| CatalogError::Io {
             path: path.to_path_buf(),
             source,
-        };
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        std::fs::write(&tmp, &bytes).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)?;
+        })?;
         Ok(bytes.len() as u64)
     }
 }
@@ -152,23 +148,6 @@ fn check_entry(e: &Entry) -> Result<()> {
         }
     }
     Ok(())
-}
-
-struct Writer {
-    out: Vec<u8>,
-    rows: Vec<(SectionKind, u64, u64, u64)>,
-}
-
-impl Writer {
-    fn section(&mut self, kind: SectionKind, bytes: &[u8]) {
-        while self.out.len() % 8 != 0 {
-            self.out.push(0);
-        }
-        let offset = self.out.len() as u64;
-        self.out.extend_from_slice(bytes);
-        self.rows
-            .push((kind, offset, bytes.len() as u64, format::checksum(&[bytes])));
-    }
 }
 
 fn fst_err(e: fst::Error) -> CatalogError {
@@ -404,46 +383,17 @@ pub(crate) fn build_index(entries: &[Entry]) -> Result<Vec<u8>> {
     post_offsets.extend_from_slice(&(post_bytes.len() as u32).to_le_bytes());
     let wfst = wfst.into_inner().map_err(fst_err)?;
 
-    let sections: [(SectionKind, &[u8]); 8] = [
-        (SectionKind::Codes, &codes),
-        (SectionKind::Words, &wfst),
-        (SectionKind::PostingOffsets, &post_offsets),
-        (SectionKind::Postings, &post_bytes),
-        (SectionKind::Entries, &records),
-        (SectionKind::Text, &text_blob),
-        (SectionKind::TokenOffsets, &tok_offsets),
-        (SectionKind::Tokens, &tok_bytes),
-    ];
-    let table_len = sections.len() * format::SECTION_ROW_LEN;
-    let mut w = Writer {
-        out: vec![0u8; format::HEADER_LEN + table_len],
-        rows: Vec::new(),
-    };
-    for (kind, bytes) in sections {
-        w.section(kind, bytes);
-    }
-    while w.out.len() % 8 != 0 {
-        w.out.push(0);
-    }
-    let file_len = w.out.len() as u64;
-    let mut head = Vec::with_capacity(format::HEADER_LEN + table_len);
-    head.extend_from_slice(&format::MAGIC);
-    head.extend_from_slice(&format::VERSION.to_le_bytes());
-    head.extend_from_slice(&(w.rows.len() as u32).to_le_bytes());
-    head.extend_from_slice(&file_len.to_le_bytes());
-    head.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-    head.extend_from_slice(&0u64.to_le_bytes());
-    let mut table = Vec::with_capacity(table_len);
-    for (kind, offset, len, sum) in &w.rows {
-        table.extend_from_slice(&(*kind as u32).to_le_bytes());
-        table.extend_from_slice(&0u32.to_le_bytes());
-        table.extend_from_slice(&offset.to_le_bytes());
-        table.extend_from_slice(&len.to_le_bytes());
-        table.extend_from_slice(&sum.to_le_bytes());
-    }
-    let hsum = format::checksum(&[&head, &table]);
-    head.extend_from_slice(&hsum.to_le_bytes());
-    head.extend_from_slice(&table);
-    w.out[..head.len()].copy_from_slice(&head);
-    Ok(w.out)
+    Ok(format::LAYOUT.write(
+        [entries.len() as u64, 0],
+        [
+            &codes,
+            &wfst,
+            &post_offsets,
+            &post_bytes,
+            &records,
+            &text_blob,
+            &tok_offsets,
+            &tok_bytes,
+        ],
+    ))
 }

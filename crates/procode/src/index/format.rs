@@ -63,34 +63,6 @@ pub(crate) enum SectionKind {
     Tokens = 8,
 }
 
-impl SectionKind {
-    /// Every section, in file order.
-    pub(crate) const ALL: [SectionKind; 8] = [
-        SectionKind::Codes,
-        SectionKind::Words,
-        SectionKind::PostingOffsets,
-        SectionKind::Postings,
-        SectionKind::Entries,
-        SectionKind::Text,
-        SectionKind::TokenOffsets,
-        SectionKind::Tokens,
-    ];
-
-    /// A name for error messages.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            SectionKind::Codes => "code index",
-            SectionKind::Words => "word index",
-            SectionKind::PostingOffsets => "posting offsets",
-            SectionKind::Postings => "postings",
-            SectionKind::Entries => "entry table",
-            SectionKind::Text => "description text",
-            SectionKind::TokenOffsets => "token offsets",
-            SectionKind::Tokens => "token dictionary",
-        }
-    }
-}
-
 /// The checksum used for the header and every section.
 pub(crate) fn checksum(parts: &[&[u8]]) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
@@ -119,3 +91,20 @@ pub(crate) fn code_key(code: &[u8], system_tag: u8) -> Vec<u8> {
     k.push(system_tag);
     k
 }
+
+/// The catalog index as a container (see `container.rs`): the first header
+/// count is the number of entries, the second is zero.
+pub(crate) const LAYOUT: crate::index::container::Layout<8> = crate::index::container::Layout {
+    magic: MAGIC,
+    version: VERSION,
+    kinds: [
+        (SectionKind::Codes as u32, "code index"),
+        (SectionKind::Words as u32, "word index"),
+        (SectionKind::PostingOffsets as u32, "posting offsets"),
+        (SectionKind::Postings as u32, "postings"),
+        (SectionKind::Entries as u32, "entry table"),
+        (SectionKind::Text as u32, "description text"),
+        (SectionKind::TokenOffsets as u32, "token offsets"),
+        (SectionKind::Tokens as u32, "token dictionary"),
+    ],
+};

@@ -1,6 +1,7 @@
 //! The immutable index file: building ([`IndexBuilder`]) and reading.
 
 pub(crate) mod builder;
+pub(crate) mod container;
 pub(crate) mod format;
 pub(crate) mod reader;
 

@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
-use crate::index::format::{self, SectionKind};
+use crate::index::container::Problem;
+pub use crate::index::container::Verify;
+use crate::index::format;
 use crate::text;
 
 /// Where the bytes of an index live.
@@ -49,25 +51,6 @@ impl AsRef<[u8]> for Section {
             .get(self.range.clone())
             .unwrap_or(&[])
     }
-}
-
-/// How much of a file to check when opening it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Verify {
-    /// Check the header, the section table and the checksum of every section
-    /// (reads the whole file once). The default.
-    #[default]
-    Full,
-    /// Check the header and section table when opening, so that opening costs
-    /// the same for any size; each fst section's checksum is checked on its
-    /// first use, and every other read is bounds-checked. A damaged file then
-    /// shows up as an error on the query that meets the damage (or, for damage
-    /// inside description text, as wrong text), never as a panic.
-    Lazy,
-    /// Trust the bytes (the embedded catalog, verified when it was built).
-    #[doc(hidden)]
-    Trusted,
 }
 
 /// An opened, validated index.
@@ -161,10 +144,6 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
-}
-
 fn i32_at(b: &[u8], at: usize) -> Option<i32> {
     Some(i32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
@@ -187,106 +166,21 @@ impl Index {
     pub(crate) fn open(store: Storage, verify: Verify) -> Result<Index> {
         let store = Arc::new(store);
         let b: &[u8] = store.as_ref().as_ref();
-        let found = b.len() as u64;
-        if b.len() < 8 {
-            return if format::MAGIC.starts_with(b) && !b.is_empty() {
-                Err(CatalogError::Truncated {
-                    expected: format::HEADER_LEN as u64,
-                    found,
-                })
-            } else {
-                Err(CatalogError::NotAnIndex)
-            };
-        }
-        if b[..8] != format::MAGIC {
-            return Err(CatalogError::NotAnIndex);
-        }
-        let truncated = |expected: u64| CatalogError::Truncated { expected, found };
-        let version = u32_at(b, 8).ok_or_else(|| truncated(format::HEADER_LEN as u64))?;
-        // The version first: a file from another version of procode may lay
-        // out the rest of its header differently.
-        if version != format::VERSION {
-            return Err(CatalogError::UnsupportedVersion {
-                found: version,
+        let parsed = format::LAYOUT.parse(b, verify).map_err(|p| match p {
+            Problem::Foreign => CatalogError::NotAnIndex,
+            Problem::Version(found) => CatalogError::UnsupportedVersion {
+                found,
                 supported: format::VERSION,
-            });
-        }
-        if b.len() < format::HEADER_LEN {
-            return Err(truncated(format::HEADER_LEN as u64));
-        }
-        let nsec = u32_at(b, 12).unwrap_or(0) as usize;
-        let file_len = u64_at(b, 16).unwrap_or(0);
-        let entry_count = u64_at(b, 24).unwrap_or(0);
-        let hsum = u64_at(b, 40).unwrap_or(0);
-        if nsec > 64 {
-            return Err(corrupt(format!("implausible section count {nsec}")));
-        }
-        let table_end = format::HEADER_LEN + nsec * format::SECTION_ROW_LEN;
-        if b.len() < table_end {
-            return Err(truncated(table_end as u64));
-        }
-        let table = &b[format::HEADER_LEN..table_end];
-        if format::checksum(&[&b[..40], table]) != hsum {
-            return Err(CatalogError::ChecksumMismatch { section: "header" });
-        }
-        if found < file_len {
-            return Err(truncated(file_len));
-        }
-        if found > file_len {
-            return Err(corrupt(format!(
-                "{} unexpected bytes after the end of the index",
-                found - file_len
-            )));
-        }
-        let mut ranges: [Option<Range<usize>>; 8] = Default::default();
-        let mut sums = [0u64; 8];
-        for row in table.chunks_exact(format::SECTION_ROW_LEN) {
-            let kind = u32_at(row, 0).unwrap_or(0);
-            let off = u64_at(row, 8).unwrap_or(u64::MAX);
-            let len = u64_at(row, 16).unwrap_or(u64::MAX);
-            let sum = u64_at(row, 24).unwrap_or(0);
-            let Some(pos) = SectionKind::ALL.iter().position(|k| *k as u32 == kind) else {
-                return Err(corrupt(format!("unknown section kind {kind}")));
-            };
-            let end = off
-                .checked_add(len)
-                .filter(|&e| e <= file_len && off >= table_end as u64)
-                .ok_or_else(|| corrupt(format!("section {kind} lies outside the file")))?;
-            let range = off as usize..end as usize;
-            if verify == Verify::Full && format::checksum(&[&b[range.clone()]]) != sum {
-                return Err(CatalogError::ChecksumMismatch {
-                    section: SectionKind::ALL[pos].name(),
-                });
-            }
-            sums[pos] = sum;
-            if ranges[pos].replace(range).is_some() {
-                return Err(corrupt(format!("section {kind} appears twice")));
-            }
-        }
-        if verify == Verify::Full {
-            // Padding between and after sections must be zero, so that every
-            // byte of the file is covered by a check.
-            let mut covered: Vec<Range<usize>> = ranges.iter().flatten().cloned().collect();
-            covered.sort_by_key(|r| r.start);
-            let mut at = table_end;
-            for r in covered.iter().chain(std::iter::once(&(b.len()..b.len()))) {
-                if r.start < at {
-                    return Err(corrupt("sections overlap"));
-                }
-                if b[at..r.start].iter().any(|&x| x != 0) {
-                    return Err(CatalogError::ChecksumMismatch { section: "padding" });
-                }
-                at = r.end;
-            }
-        }
-        let mut it = ranges.into_iter().zip(SectionKind::ALL);
-        let mut next = || {
-            let (r, k) = it.next().expect("eight sections");
-            r.ok_or_else(|| corrupt(format!("the {} section is missing", k.name())))
-        };
-        let (codes_r, words_r) = (next()?, next()?);
-        let (posting_offsets, postings, entries, text) = (next()?, next()?, next()?, next()?);
-        let (token_offsets, tokens) = (next()?, next()?);
+            },
+            Problem::Truncated(expected, found) => CatalogError::Truncated { expected, found },
+            Problem::Checksum(section) => CatalogError::ChecksumMismatch { section },
+            Problem::Corrupt(what) => corrupt(what),
+        })?;
+        let [entry_count, _] = parsed.counts;
+        let file_len = b.len() as u64;
+        let sums = parsed.sums;
+        let [codes_r, words_r, posting_offsets, postings, entries, text, token_offsets, tokens] =
+            parsed.ranges;
         let map = |r: Range<usize>, what: &str| {
             fst::Map::new(Section {
                 store: store.clone(),
@@ -297,11 +191,11 @@ impl Index {
         let codes = map(codes_r, "code index")?;
         let words = map(words_r, "word index")?;
         if verify == Verify::Full {
-            for (m, k) in [(&codes, SectionKind::Codes), (&words, SectionKind::Words)] {
+            for (m, k) in [(&codes, 0), (&words, 1)] {
                 if !fst_well_formed(m) {
                     return Err(corrupt(format!(
                         "the {} is not a well-formed fst",
-                        k.name()
+                        format::LAYOUT.kinds[k].1
                     )));
                 }
             }
@@ -365,7 +259,7 @@ impl Index {
             Ok(map)
         } else {
             Err(CatalogError::ChecksumMismatch {
-                section: SectionKind::ALL[which].name(),
+                section: format::LAYOUT.kinds[which].1,
             })
         }
     }

@@ -5,12 +5,11 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::format::{self, SectionKind};
+use super::format;
 use super::{Mue, PtpEdit};
 use crate::code::Code;
 use crate::error::EditsError;
 use crate::index::builder::FastMap;
-use crate::index::format::{checksum, HEADER_LEN, SECTION_ROW_LEN};
 
 type Result<T> = std::result::Result<T, EditsError>;
 
@@ -560,14 +559,10 @@ impl EditsBuilder {
     pub fn write_to(&self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
         let bytes = self.build()?;
-        let io = |source| EditsError::Io {
+        crate::index::container::write_atomic(path, &bytes).map_err(|source| EditsError::Io {
             path: path.to_path_buf(),
             source,
-        };
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        std::fs::write(&tmp, &bytes).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)?;
+        })?;
         Ok(bytes.len() as u64)
     }
 }
@@ -705,50 +700,17 @@ fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
     let off = u32::try_from(rat_text.len()).map_err(|_| too_large("rationale text"))?;
     rat_offsets.extend_from_slice(&off.to_le_bytes());
 
-    let sections: [(SectionKind, &[u8]); 8] = [
-        (SectionKind::Codes, &codes),
-        (SectionKind::CodePairs, &code_pairs),
-        (SectionKind::Pairs, &pairs),
-        (SectionKind::Multi, &multi),
-        (SectionKind::Records, &records),
-        (SectionKind::Mue, &mue),
-        (SectionKind::RationaleOffsets, &rat_offsets),
-        (SectionKind::Rationales, &rat_text),
-    ];
-    Ok(write_file(&sections, rows.len() as u64, b.mue_rows))
-}
-
-/// Lays out the header, the section table and the sections.
-fn write_file(sections: &[(SectionKind, &[u8])], ptp_rows: u64, mue_rows: u64) -> Vec<u8> {
-    let table_len = sections.len() * SECTION_ROW_LEN;
-    let total: usize = sections.iter().map(|(_, s)| s.len() + 8).sum();
-    let mut out = Vec::with_capacity(HEADER_LEN + table_len + total);
-    out.resize(HEADER_LEN + table_len, 0);
-    let mut table = Vec::with_capacity(table_len);
-    for (kind, bytes) in sections {
-        while out.len() % 8 != 0 {
-            out.push(0);
-        }
-        table.extend_from_slice(&(*kind as u32).to_le_bytes());
-        table.extend_from_slice(&0u32.to_le_bytes());
-        table.extend_from_slice(&(out.len() as u64).to_le_bytes());
-        table.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        table.extend_from_slice(&checksum(&[bytes]).to_le_bytes());
-        out.extend_from_slice(bytes);
-    }
-    while out.len() % 8 != 0 {
-        out.push(0);
-    }
-    let mut head = Vec::with_capacity(HEADER_LEN);
-    head.extend_from_slice(&format::MAGIC);
-    head.extend_from_slice(&format::VERSION.to_le_bytes());
-    head.extend_from_slice(&(sections.len() as u32).to_le_bytes());
-    head.extend_from_slice(&(out.len() as u64).to_le_bytes());
-    head.extend_from_slice(&ptp_rows.to_le_bytes());
-    head.extend_from_slice(&mue_rows.to_le_bytes());
-    let hsum = checksum(&[&head, &table]);
-    head.extend_from_slice(&hsum.to_le_bytes());
-    out[..HEADER_LEN].copy_from_slice(&head);
-    out[HEADER_LEN..HEADER_LEN + table_len].copy_from_slice(&table);
-    out
+    Ok(format::LAYOUT.write(
+        [rows.len() as u64, b.mue_rows],
+        [
+            &codes,
+            &code_pairs,
+            &pairs,
+            &multi,
+            &records,
+            &mue,
+            &rat_offsets,
+            &rat_text,
+        ],
+    ))
 }

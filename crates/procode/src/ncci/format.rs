@@ -65,30 +65,19 @@ pub(crate) enum SectionKind {
     Rationales = 8,
 }
 
-impl SectionKind {
-    /// Every section, in file order.
-    pub(crate) const ALL: [SectionKind; 8] = [
-        SectionKind::Codes,
-        SectionKind::CodePairs,
-        SectionKind::Pairs,
-        SectionKind::Multi,
-        SectionKind::Records,
-        SectionKind::Mue,
-        SectionKind::RationaleOffsets,
-        SectionKind::Rationales,
-    ];
-
-    /// A name for error messages.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            SectionKind::Codes => "code index",
-            SectionKind::CodePairs => "code pair offsets",
-            SectionKind::Pairs => "pair table",
-            SectionKind::Multi => "multi-record lists",
-            SectionKind::Records => "edit records",
-            SectionKind::Mue => "MUE table",
-            SectionKind::RationaleOffsets => "rationale offsets",
-            SectionKind::Rationales => "rationale text",
-        }
-    }
-}
+/// The edits file as a container (see `index/container.rs`): the header
+/// counts are the PTP rows and the MUE rows it was built from.
+pub(crate) const LAYOUT: crate::index::container::Layout<8> = crate::index::container::Layout {
+    magic: MAGIC,
+    version: VERSION,
+    kinds: [
+        (SectionKind::Codes as u32, "code index"),
+        (SectionKind::CodePairs as u32, "code pair offsets"),
+        (SectionKind::Pairs as u32, "pair table"),
+        (SectionKind::Multi as u32, "multi-record lists"),
+        (SectionKind::Records as u32, "edit records"),
+        (SectionKind::Mue as u32, "MUE table"),
+        (SectionKind::RationaleOffsets as u32, "rationale offsets"),
+        (SectionKind::Rationales as u32, "rationale text"),
+    ],
+};

@@ -7,11 +7,12 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 
-use super::format::{self, SectionKind};
+use super::format;
 use super::{ModifierIndicator, Mue, MueAdjudication, PtpEdit};
 use crate::code::Code;
 use crate::error::EditsError;
-use crate::index::format::{checksum, HEADER_LEN, SECTION_ROW_LEN};
+use crate::index::container::Problem;
+use crate::index::format::checksum;
 use crate::index::reader::Storage;
 use crate::index::Verify;
 
@@ -40,10 +41,6 @@ fn corrupt(what: impl Into<String>) -> EditsError {
 
 pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
 fn i32_at(b: &[u8], at: usize) -> Option<i32> {
@@ -151,104 +148,21 @@ impl NcciEdits {
     fn open_storage(store: Storage, verify: Verify) -> Result<NcciEdits> {
         let store = Arc::new(store);
         let b: &[u8] = store.as_ref().as_ref();
-        let found = b.len() as u64;
-        let truncated = |expected: u64| EditsError::Truncated { expected, found };
-        if b.len() < 8 {
-            return if !b.is_empty() && format::MAGIC.starts_with(b) {
-                Err(truncated(HEADER_LEN as u64))
-            } else {
-                Err(EditsError::NotAnEditsFile)
-            };
-        }
-        if b[..8] != format::MAGIC {
-            return Err(EditsError::NotAnEditsFile);
-        }
-        if b.len() < HEADER_LEN {
-            return Err(truncated(HEADER_LEN as u64));
-        }
-        let version = u32_at(b, 8).unwrap_or(0);
-        let nsec = u32_at(b, 12).unwrap_or(0) as usize;
-        let file_len = u64_at(b, 16).unwrap_or(0);
-        let ptp_rows = u64_at(b, 24).unwrap_or(0);
-        let mue_rows = u64_at(b, 32).unwrap_or(0);
-        let hsum = u64_at(b, 40).unwrap_or(0);
-        if nsec > 64 {
-            return Err(corrupt(format!("implausible section count {nsec}")));
-        }
-        let table_end = HEADER_LEN + nsec * SECTION_ROW_LEN;
-        if b.len() < table_end {
-            return Err(truncated(table_end as u64));
-        }
-        let table = &b[HEADER_LEN..table_end];
-        if checksum(&[&b[..40], table]) != hsum {
-            return Err(EditsError::ChecksumMismatch { section: "header" });
-        }
-        if version != format::VERSION {
-            return Err(EditsError::UnsupportedVersion {
-                found: version,
+        let parsed = format::LAYOUT.parse(b, verify).map_err(|p| match p {
+            Problem::Foreign => EditsError::NotAnEditsFile,
+            Problem::Version(found) => EditsError::UnsupportedVersion {
+                found,
                 supported: format::VERSION,
-            });
-        }
-        if found < file_len {
-            return Err(truncated(file_len));
-        }
-        if found > file_len {
-            return Err(corrupt(format!(
-                "{} unexpected bytes after the end of the file",
-                found - file_len
-            )));
-        }
-        let mut ranges: [Option<Range<usize>>; 8] = Default::default();
-        let mut sums = [0u64; 8];
-        for row in table.chunks_exact(SECTION_ROW_LEN) {
-            let kind = u32_at(row, 0).unwrap_or(0);
-            let off = u64_at(row, 8).unwrap_or(u64::MAX);
-            let len = u64_at(row, 16).unwrap_or(u64::MAX);
-            let sum = u64_at(row, 24).unwrap_or(0);
-            let Some(pos) = SectionKind::ALL.iter().position(|k| *k as u32 == kind) else {
-                return Err(corrupt(format!("unknown section kind {kind}")));
-            };
-            let end = off
-                .checked_add(len)
-                .filter(|&e| e <= file_len && off >= table_end as u64)
-                .ok_or_else(|| corrupt(format!("section {kind} lies outside the file")))?;
-            let range = off as usize..end as usize;
-            if verify == Verify::Full && checksum(&[&b[range.clone()]]) != sum {
-                return Err(EditsError::ChecksumMismatch {
-                    section: SectionKind::ALL[pos].name(),
-                });
-            }
-            sums[pos] = sum;
-            if ranges[pos].replace(range).is_some() {
-                return Err(corrupt(format!("section {kind} appears twice")));
-            }
-        }
-        if verify == Verify::Full {
-            // Padding between and after sections must be zero, so that every
-            // byte of the file is covered by a check.
-            let mut covered: Vec<Range<usize>> = ranges.iter().flatten().cloned().collect();
-            covered.sort_by_key(|r| r.start);
-            let mut at = table_end;
-            for r in covered.iter().chain(std::iter::once(&(b.len()..b.len()))) {
-                if r.start < at {
-                    return Err(corrupt("sections overlap"));
-                }
-                if b[at..r.start].iter().any(|&x| x != 0) {
-                    return Err(EditsError::ChecksumMismatch { section: "padding" });
-                }
-                at = r.end;
-            }
-        }
-        let mut it = ranges.into_iter().zip(SectionKind::ALL);
-        let mut next = || -> Result<Range<usize>> {
-            match it.next() {
-                Some((Some(r), _)) => Ok(r),
-                Some((None, k)) => Err(corrupt(format!("the {} section is missing", k.name()))),
-                None => Err(corrupt("too few sections")),
-            }
-        };
-        let (codes_r, code_pairs, pairs, multi) = (next()?, next()?, next()?, next()?);
-        let (records, mue, rationale_offsets, rationales) = (next()?, next()?, next()?, next()?);
+            },
+            Problem::Truncated(expected, found) => EditsError::Truncated { expected, found },
+            Problem::Checksum(section) => EditsError::ChecksumMismatch { section },
+            Problem::Corrupt(what) => corrupt(what),
+        })?;
+        let [ptp_rows, mue_rows] = parsed.counts;
+        let file_len = b.len() as u64;
+        let sums = parsed.sums;
+        let [codes_r, code_pairs, pairs, multi, records, mue, rationale_offsets, rationales] =
+            parsed.ranges;
         let codes = fst::Map::new(Bytes {
             store: store.clone(),
             range: codes_r,
@@ -333,7 +247,7 @@ impl NcciEdits {
             Ok(&i.codes)
         } else {
             Err(EditsError::ChecksumMismatch {
-                section: SectionKind::Codes.name(),
+                section: format::LAYOUT.kinds[0].1,
             })
         }
     }
