@@ -240,17 +240,11 @@ impl PyMappedSource {
 
 /// The standard TSV of a data directory named `name`.
 fn std_file(name: &str) -> PyResult<StdFile> {
-    Ok(match name.to_ascii_lowercase().as_str() {
-        "hcpcs" => StdFile::Hcpcs,
-        "modifier" | "modifiers" => StdFile::Modifiers,
-        "pos" | "place_of_service" => StdFile::PlaceOfService,
-        "icd10cm" => StdFile::Icd10Cm,
-        "icd10pcs" => StdFile::Icd10Pcs,
-        _ => {
-            return Err(invalid_code(format!(
-                "unknown data file {name:?}: use hcpcs, modifiers, pos, icd10cm or icd10pcs"
-            )))
-        }
+    StdFile::from_name(name).ok_or_else(|| {
+        invalid_code(format!(
+            "unknown data file {name:?}: use {}",
+            StdFile::NAMES
+        ))
     })
 }
 

@@ -45,18 +45,8 @@ pub struct BuildArgs {
 }
 
 fn std_file(name: &str) -> Result<StdFile, String> {
-    Ok(match name.trim().to_ascii_lowercase().as_str() {
-        "hcpcs" => StdFile::Hcpcs,
-        "modifiers" | "modifier" => StdFile::Modifiers,
-        "pos" => StdFile::PlaceOfService,
-        "icd10cm" => StdFile::Icd10Cm,
-        "icd10pcs" => StdFile::Icd10Pcs,
-        other => {
-            return Err(format!(
-                "unknown standard file {other:?}: use hcpcs, modifiers, pos, icd10cm or icd10pcs"
-            ))
-        }
-    })
+    StdFile::from_name(name)
+        .ok_or_else(|| format!("unknown standard file {name:?}: use {}", StdFile::NAMES))
 }
 
 fn icd_set(name: &str) -> Result<IcdSet, String> {

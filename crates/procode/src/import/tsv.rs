@@ -74,6 +74,23 @@ impl StdFile {
         StdFile::Icd10Cm,
     ];
 
+    /// The names a user gives a standard file by (CLI `--include`, Python
+    /// `include=`), case-insensitive: `hcpcs`, `modifiers` (or `modifier`),
+    /// `pos` (or `place_of_service`), `icd10cm`, `icd10pcs`.
+    pub const NAMES: &'static str = "hcpcs, modifiers, pos, icd10cm or icd10pcs";
+
+    /// The standard file a user-given name means, if any (see [`StdFile::NAMES`]).
+    pub fn from_name(name: &str) -> Option<StdFile> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "hcpcs" => Some(StdFile::Hcpcs),
+            "modifiers" | "modifier" => Some(StdFile::Modifiers),
+            "pos" | "place_of_service" => Some(StdFile::PlaceOfService),
+            "icd10cm" => Some(StdFile::Icd10Cm),
+            "icd10pcs" => Some(StdFile::Icd10Pcs),
+            _ => None,
+        }
+    }
+
     /// The file name inside the data directory.
     pub fn file_name(self) -> &'static str {
         match self {
