@@ -83,8 +83,10 @@ fn main() {
         Err(e) => panic!("procode: cannot import the embedded catalog data: {e}"),
     };
     // The ICD-10-CM release's addenda, when present, tell which codes are new
-    // in it: they are not valid before the release's first day.
-    if let Some(path) = newest_addenda(&dir.join("cms"), "icd10cm_order_addenda_") {
+    // in it: they are not valid before the release's first day. The embedded
+    // release is FY2026, so its own addenda (FY2025 -> FY2026) apply.
+    let path = dir.join("cms/icd10cm_order_addenda_2026.txt");
+    if path.is_file() {
         println!("cargo:rerun-if-changed={}", path.display());
         match import::order::Addenda::from_path(import::order::IcdSet::Cm, &path) {
             Ok(a) => {
@@ -98,19 +100,4 @@ fn main() {
         Err(e) => panic!("procode: cannot build the embedded catalog: {e}"),
     };
     std::fs::write(&target, bytes).expect("write OUT_DIR/embedded.idx");
-}
-
-/// The addenda file with this name prefix and the highest name, if any.
-fn newest_addenda(dir: &std::path::Path, prefix: &str) -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".txt"))
-        })
-        .collect();
-    found.sort();
-    found.pop()
 }
