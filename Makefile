@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: test test-rust test-c test-python test-sanitizers test-fuzz-smoke demo bench
+.PHONY: test test-rust test-c test-python test-sanitizers test-fuzz-smoke demo bench search-quality
 test: test-rust test-c test-sanitizers test-python
 	@echo "procode: all tests passed"
 
@@ -43,3 +43,10 @@ demo:
 bench:
 	bash bindings/python/run-tests.sh --release-only
 	$(CARGO) run --release -q -p procode-benches --bin report
+
+# The search-quality report of the development set (benches/search-quality/):
+# hit@1/3/10 and MRR for procode and an SQLite FTS5 (bm25) peer, latency per
+# query, and the misses. A report, not a test. SET=FILE runs another set of the
+# same format.
+search-quality:
+	$(CARGO) run --release -q -p procode-benches --bin search-quality -- $(if $(SET),--set $(SET))

@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 mod billing_bench;
 pub use billing_bench::BillingFixture;
 
+pub mod fts;
+pub mod quality;
+pub mod synonyms;
+
 use procode::import::tsv::{load_data_dir, StdFile};
 use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder};
 use rusqlite::{params, Connection};
