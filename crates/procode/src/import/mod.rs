@@ -43,6 +43,7 @@ pub mod common;
 pub mod hcpcs_xlsx;
 pub mod mapped;
 pub mod order;
+pub mod tabular;
 pub mod tsv;
 
 pub use hcpcs_xlsx::{read_hcpcs_xlsx, read_hcpcs_xlsx_bytes};
