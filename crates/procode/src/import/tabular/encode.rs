@@ -27,7 +27,9 @@
 //!                       subtree), details u32
 //! part 5  CATEGORIES    8-byte records sorted by code: code [3], 0 u8, node u32
 //! part 6  DETAILS       varint records (below)
-//! part 7  RANGES        14-byte records: first [7], last [7] (a CodeRange)
+//! part 7  RANGES        14-byte records: first [7], last [7] (a CodeRange);
+//!                       a note's ranges are consecutive, and notes with the
+//!                       same ranges share them
 //! part 8  SEVEN_DEFS    u32 LE per 7th-character definition: its offset in
 //!                       DETAILS
 //! ```
@@ -77,13 +79,14 @@ const F_PLACEHOLDER: u8 = 2;
 const F_SEVENTH: u8 = 4;
 
 /// The conditional phrases, by their index in the encoding.
-const PHRASES: [&str; 6] = [
+const PHRASES: [&str; 7] = [
     "if applicable",
     "if known",
     "if present",
     "complicating",
     "when",
     "any",
+    "due to",
 ];
 
 const P_STRINGS: usize = 0;
@@ -168,15 +171,21 @@ struct Encoder<'t> {
     strings: Strings<'t>,
     details: Vec<u8>,
     ranges: Vec<u8>,
+    /// Range lists already written (many notes repeat), by their start.
+    written: HashMap<&'t [CodeRange], u64>,
 }
 
 impl<'t> Encoder<'t> {
-    fn ranges(&mut self, rs: &[CodeRange]) -> (u64, u64) {
+    fn ranges(&mut self, rs: &'t [CodeRange]) -> (u64, u64) {
+        if let Some(&start) = self.written.get(rs) {
+            return (start, rs.len() as u64);
+        }
         let start = (self.ranges.len() / RANGE_LEN) as u64;
         for r in rs {
             code7(&mut self.ranges, &r.first);
             code7(&mut self.ranges, &r.last);
         }
+        self.written.insert(rs, start);
         (start, rs.len() as u64)
     }
 
@@ -232,6 +241,7 @@ pub fn encode(t: &Tabular) -> TabularSections {
         strings: Strings::default(),
         details: Vec::new(),
         ranges: Vec::new(),
+        written: HashMap::new(),
     };
     let mut chapters = Vec::with_capacity(t.chapters.len() * CHAPTER_LEN);
     for c in &t.chapters {

@@ -101,6 +101,8 @@ mod model;
 mod refs;
 mod resolve;
 mod rules;
+#[cfg(test)]
+mod tests;
 mod xml;
 
 use std::path::Path;

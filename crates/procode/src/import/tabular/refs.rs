@@ -80,7 +80,7 @@ fn skip_spaces(t: &[u8], mut i: usize) -> usize {
 /// Whether the word `w` (lower case) starts at `i`, followed by a space.
 fn word_at(t: &[u8], i: usize, w: &str) -> bool {
     let w = w.as_bytes();
-    t.len() >= i + w.len() + 1
+    t.len() > i + w.len()
         && t[i..i + w.len()].eq_ignore_ascii_case(w)
         && (t[i + w.len()] == b' ' || t[i + w.len()] == b'\t')
 }

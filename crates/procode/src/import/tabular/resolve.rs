@@ -9,7 +9,7 @@
 //! no other code lies between, so a check is a binary search or a scan of a
 //! few ranges.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::model::{
     CodeFirstRule, CodeRange, CodeRef, Condition, NodeId, NoteKind, Owner, Resolution, Tabular,
@@ -408,23 +408,27 @@ impl Resolver<'_> {
     }
 }
 
-/// Resolves the notes of every kind that has targets.
+/// Resolves the notes of every kind that has targets. A resolution depends on
+/// the text alone, and many notes repeat ("(T51-T65) to identify chemical and
+/// intent"): each distinct text is resolved once.
 pub(super) fn resolve_all(t: &mut Tabular) {
     let resolved: Vec<Vec<Resolution>> = {
         let r = Resolver {
             t,
             universe: Universe::new(t),
         };
+        let mut seen: HashMap<&str, Resolution> = HashMap::new();
         t.all_blocks()
             .map(|(_, b)| {
                 b.notes
                     .iter()
                     .map(|n| {
-                        if b.kind.has_targets() {
-                            r.resolve(&n.text)
-                        } else {
-                            Resolution::NotApplicable
+                        if !b.kind.has_targets() {
+                            return Resolution::NotApplicable;
                         }
+                        seen.entry(n.text.as_str())
+                            .or_insert_with(|| r.resolve(&n.text))
+                            .clone()
                     })
                     .collect()
             })

@@ -188,12 +188,17 @@ impl<'a> Parser<'a> {
                 Event::Start(e) => return Ok(Item::Open(e)),
                 Event::End(_) => return Ok(Item::Close),
                 Event::Text(t) => {
-                    if !t.xml10_content().trim().is_empty() {
-                        return Err(self.err(
+                    let raw: &str = &t;
+                    let lead = raw.len() - raw.trim_start().len();
+                    if lead < raw.len() {
+                        let line = self.line_at(self.event_start + lead);
+                        return Err(row(
+                            self.file,
+                            line,
                             parent,
                             format!(
                                 "unexpected text {:?} in <{parent}>: only elements may stand here",
-                                clip(&t.xml10_content())
+                                clip(raw)
                             ),
                         ));
                     }
@@ -310,10 +315,6 @@ impl<'a> Parser<'a> {
 
     fn no_attributes(&mut self, e: &BytesStart<'_>) -> Result<(), ImportError> {
         self.attributes(e, []).map(|_| ())
-    }
-
-    fn code(&mut self, text: &str, tag: &str) -> Result<Code, ImportError> {
-        Code::parse_for(CodeSystem::Icd10Cm, text.trim()).map_err(|e| self.err(tag, e.to_string()))
     }
 
     fn document(&mut self, b: &mut Builder) -> Result<(), ImportError> {
@@ -491,7 +492,7 @@ impl<'a> Parser<'a> {
                 "desc" if number.is_some() && title.is_none() => {
                     let t = self.nonempty_text("desc", "the chapter title")?;
                     let (text, range) = split_range(&t);
-                    let range = range.and_then(|r| parse_range(r));
+                    let range = range.and_then(parse_range);
                     let Some((first, last)) = range else {
                         return Err(self.err(
                             "desc",
@@ -555,8 +556,12 @@ impl<'a> Parser<'a> {
                     "a <sectionRef> needs the attributes first, last and id",
                 ));
             };
-            let first = self.code(&first, "sectionRef")?;
-            let last = self.code(&last, "sectionRef")?;
+            let (Some(first), Some(last)) = (category(&first), category(&last)) else {
+                return Err(self.err(
+                    "sectionRef",
+                    format!("first={first:?} last={last:?}: a section runs from one category (such as A00) to another"),
+                ));
+            };
             self.text("sectionRef")?;
             if b.section_refs
                 .insert(id.clone(), (first, last, line))
@@ -687,10 +692,14 @@ impl<'a> Parser<'a> {
         };
         // <name> then <desc> come first.
         let mut header = Vec::with_capacity(2);
+        let mut name_line = line;
         for want in ["name", "desc"] {
             match self.child("diag")? {
                 Item::Open(e) if tag_name(&e) == want => {
                     self.no_attributes(&e)?;
+                    if want == "name" {
+                        name_line = self.line();
+                    }
                     let what = if want == "name" {
                         "the code"
                     } else {
@@ -715,32 +724,29 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        let code = self.code(&header[0], "name")?;
+        let file = self.file;
+        let name_err = |problem: String| row(file, name_line, "name", problem);
+        let code = Code::parse_for(CodeSystem::Icd10Cm, header[0].trim())
+            .map_err(|e| name_err(e.to_string()))?;
         let title = header.pop().unwrap_or_default();
         match parent {
             Some(p) => {
                 let pc = b.nodes[p as usize].code;
                 let (cb, pb) = (code.as_bytes(), pc.as_bytes());
                 if cb.len() != pb.len() + 1 || !cb.starts_with(pb) {
-                    return Err(self.err(
-                        "name",
-                        format!(
-                            "code {} under {} must be its parent's code plus one character",
-                            code.display_for(CodeSystem::Icd10Cm),
-                            pc.display_for(CodeSystem::Icd10Cm)
-                        ),
-                    ));
+                    return Err(name_err(format!(
+                        "code {} under {} must be its parent's code plus one character",
+                        code.display_for(CodeSystem::Icd10Cm),
+                        pc.display_for(CodeSystem::Icd10Cm)
+                    )));
                 }
             }
             None => {
                 if code.as_bytes().len() != 3 {
-                    return Err(self.err(
-                        "name",
-                        format!(
-                            "{} directly in a section must be a three-character category",
-                            code.display_for(CodeSystem::Icd10Cm)
-                        ),
-                    ));
+                    return Err(name_err(format!(
+                        "{} directly in a section must be a three-character category",
+                        code.display_for(CodeSystem::Icd10Cm)
+                    )));
                 }
             }
         }
@@ -955,15 +961,26 @@ fn split_range(text: &str) -> (&str, Option<&str>) {
     (t, None)
 }
 
+/// A three-character category: a letter, then letters or digits with at
+/// least one digit (A00, QA0, J4A).
+fn category(text: &str) -> Option<Code> {
+    let b = text.as_bytes();
+    let ok = b.len() == 3
+        && b[0].is_ascii_uppercase()
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b[1..].iter().any(u8::is_ascii_digit);
+    ok.then(|| Code::from_normalised(b)).flatten()
+}
+
 /// Parses "A00-A09" or "B99" into (first, last).
 fn parse_range(text: &str) -> Option<(Code, Code)> {
     let (a, b) = match text.split_once('-') {
         Some((a, b)) => (a, b),
         None => (text, text),
     };
-    let a = Code::parse_for(CodeSystem::Icd10Cm, a.trim()).ok()?;
-    let b = Code::parse_for(CodeSystem::Icd10Cm, b.trim()).ok()?;
-    Some((a, b))
+    Some((category(a.trim())?, category(b.trim())?))
 }
 
 /// At most 60 characters of `s`, for messages.
