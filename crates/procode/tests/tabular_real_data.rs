@@ -435,6 +435,21 @@ fn resolution_counts_and_unresolved_notes() {
     assert_eq!(cf.unresolved.get("qualifier"), Some(&1));
     assert_eq!(cf.unresolved.get("unknown code"), Some(&1));
     assert_eq!(cf.notes, cf.headings + cf.resolved + cf.unresolved_total());
+    // The other kinds with targets.
+    let counts = |k: NoteKind| {
+        let c = r.kind(k);
+        (c.notes, c.headings, c.resolved, c.unresolved_total())
+    };
+    assert_eq!(counts(NoteKind::Excludes2), (2_520, 16, 2_484, 20));
+    assert_eq!(counts(NoteKind::CodeAlso), (655, 102, 473, 80));
+    assert_eq!(
+        counts(NoteKind::UseAdditionalCode),
+        (1_485, 172, 1_168, 145)
+    );
+    // Kinds without targets are not resolved.
+    for k in [NoteKind::InclusionTerm, NoteKind::Includes, NoteKind::Notes] {
+        assert_eq!(counts(k).1 + counts(k).2 + counts(k).3, 0, "{k:?}");
+    }
     // Every unresolved note is listed, with where it is and why.
     let listed = |k: NoteKind| r.unresolved.iter().filter(|u| u.kind == k).count();
     assert_eq!(listed(NoteKind::Excludes1), e1.unresolved_total());
@@ -493,6 +508,12 @@ fn code_first_classification() {
         363
     );
     assert_eq!(r.code_first_conditional.get("leading clause"), Some(&51));
+    let cond = |p: &str| r.code_first_conditional.get(p).copied();
+    assert_eq!(cond("phrase \"if known\""), Some(11));
+    assert_eq!(cond("phrase \"complicating\""), Some(6));
+    assert_eq!(cond("phrase \"due to\""), Some(2));
+    assert_eq!(cond("phrase \"when\""), Some(1));
+    assert_eq!(cond("alternatives"), None);
     assert_eq!(r.code_first_conditional.get("phrase \"any\""), Some(&29));
     assert_eq!(
         r.code_first_conditional.get("phrase \"if applicable\""),
