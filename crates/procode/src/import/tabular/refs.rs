@@ -323,6 +323,22 @@ mod tests {
     }
 
     #[test]
+    fn any_slice_of_a_note_scans_without_panic() {
+        let texts = [
+            "x (I70.2--I70.7-) and (P28.3- - P28.4-), (M05.00 to M05.8A) with .51-.52",
+            "(S92.-with 7th character B) (T39.0-, with sixth character 1-4)",
+            "Sézary (C84.A-) é(E08.)(-)(.-)(A0",
+        ];
+        for t in texts {
+            for i in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
+                for j in (i..=t.len()).filter(|&j| t.is_char_boundary(j)) {
+                    let _ = groups(&t[i..j]);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn words_outside_parentheses() {
         // Known codes outside parentheses count; other code-shaped words do not.
         let g = groups("hyperammonemia syndrome E72.4");

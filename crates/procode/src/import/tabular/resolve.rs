@@ -177,6 +177,9 @@ fn parse_qualifier(q: &str) -> Option<Qualifier> {
         }),
         [a, "to", b] => {
             let (a, b) = (ordinal(a)?, ordinal(b)?);
+            if b < a {
+                return None;
+            }
             let values = values(vals)?;
             if values.iter().any(|v| v.len() != b + 1 - a) {
                 return None;
@@ -661,6 +664,29 @@ mod tests {
             None
         );
         assert_eq!(parse_qualifier("with fifth to sixth characters 5"), None);
+        assert_eq!(
+            parse_qualifier("with seventh to fourth characters 51"),
+            None
+        );
+        assert_eq!(parse_qualifier("with"), None);
+        assert_eq!(parse_qualifier("with 9th character 1"), None);
+        assert_eq!(parse_qualifier("with 5th character"), None);
+    }
+
+    #[test]
+    fn any_prefix_of_a_qualifier_parses_without_panic() {
+        for q in [
+            "with fifth to sixth characters 51",
+            "with fifth or sixth character 1-4 or 6",
+            "with final characters -23 or .00, .01",
+            "with .51-.52-, .6-",
+            "with the 7th character b-a",
+        ] {
+            for n in 0..=q.len() {
+                let _ = parse_qualifier(&q[..n]);
+                let _ = parse_qualifier(&q[n..]);
+            }
+        }
     }
 
     #[test]
