@@ -13,6 +13,7 @@
 //! | the CMS ICD-10-CM/PCS order file (fixed width) | [`read_order_file`], [`read_order_file_path`] |
 //! | its addenda (changes from the previous release) | [`Addenda`] |
 //! | the CMS HCPCS quarterly Excel file | [`read_hcpcs_xlsx`], [`read_hcpcs_xlsx_bytes`] |
+//! | the CDC ICD-10-CM Tabular List XML (hierarchy, notes, 7th characters) | [`tabular::read_tabular`], [`tabular::read_tabular_path`] |
 //!
 //! # Example
 //! ```
@@ -43,6 +44,7 @@ pub mod common;
 pub mod hcpcs_xlsx;
 pub mod mapped;
 pub mod order;
+pub mod tabular;
 pub mod tsv;
 
 pub use hcpcs_xlsx::{read_hcpcs_xlsx, read_hcpcs_xlsx_bytes};
