@@ -7,8 +7,8 @@
 //!
 //! # Example
 //! ```
-//! use procode::import::{read_mapped, Column, ColumnMapping};
-//! use procode::CodeSystem;
+//! use procode_index::import::{read_mapped, Column, ColumnMapping};
+//! use procode_index::CodeSystem;
 //!
 //! let csv = "\
 //! Code,Name,Valid from,Active
