@@ -172,7 +172,61 @@ impl<const N: usize> Layout<N> {
 
     /// Checks the header and the section table (and, with [`Verify::Full`],
     /// every section's checksum and that all padding is zero).
+    ///
+    /// # Errors
+    /// The [`Problem`] found first.
     pub fn parse(&self, b: &[u8], verify: Verify) -> Result<Parsed<N>, Problem> {
+        let header = self.parse_header(b)?;
+        let table = &b[HEADER_LEN..header.table_end];
+        let mut ranges: [Option<Range<usize>>; N] = std::array::from_fn(|_| None);
+        let mut sums = [0u64; N];
+        for row in table.chunks_exact(SECTION_ROW_LEN) {
+            let kind = u32_at(row, 0).unwrap_or(0);
+            let off = u64_at(row, 8).unwrap_or(u64::MAX);
+            let len = u64_at(row, 16).unwrap_or(u64::MAX);
+            let sum = u64_at(row, 24).unwrap_or(0);
+            let Some(pos) = self.kinds.iter().position(|k| k.0 == kind) else {
+                return Err(Problem::Corrupt(format!("unknown section kind {kind}")));
+            };
+            let end = off
+                .checked_add(len)
+                .filter(|&e| e <= header.file_len && off >= header.table_end as u64)
+                .ok_or_else(|| Problem::Corrupt(format!("section {kind} lies outside the file")))?;
+            let range = off as usize..end as usize;
+            if verify == Verify::Full && checksum(&[&b[range.clone()]]) != sum {
+                return Err(Problem::Checksum(self.kinds[pos].1));
+            }
+            sums[pos] = sum;
+            if ranges[pos].replace(range).is_some() {
+                return Err(Problem::Corrupt(format!("section {kind} appears twice")));
+            }
+        }
+        if verify == Verify::Full {
+            check_padding(b, header.table_end, &ranges)?;
+        }
+        let mut missing = None;
+        let ranges = std::array::from_fn(|i| {
+            ranges[i].clone().unwrap_or_else(|| {
+                missing.get_or_insert(i);
+                0..0
+            })
+        });
+        if let Some(i) = missing {
+            return Err(Problem::Corrupt(format!(
+                "the {} section is missing",
+                self.kinds[i].1
+            )));
+        }
+        Ok(Parsed {
+            counts: header.counts,
+            ranges,
+            sums,
+        })
+    }
+
+    /// Checks the magic, the version, the lengths and the checksum of the
+    /// header and section table.
+    fn parse_header(&self, b: &[u8]) -> Result<Header, Problem> {
         let found = b.len() as u64;
         if b.len() < 8 {
             return if !b.is_empty() && self.magic.starts_with(b) {
@@ -205,8 +259,7 @@ impl<const N: usize> Layout<N> {
         if b.len() < table_end {
             return Err(Problem::Truncated(table_end as u64, found));
         }
-        let table = &b[HEADER_LEN..table_end];
-        if checksum(&[&b[..40], table]) != hsum {
+        if checksum(&[&b[..40], &b[HEADER_LEN..table_end]]) != hsum {
             return Err(Problem::Checksum("header"));
         }
         if found < file_len {
@@ -218,64 +271,42 @@ impl<const N: usize> Layout<N> {
                 found - file_len
             )));
         }
-        let mut ranges: [Option<Range<usize>>; N] = std::array::from_fn(|_| None);
-        let mut sums = [0u64; N];
-        for row in table.chunks_exact(SECTION_ROW_LEN) {
-            let kind = u32_at(row, 0).unwrap_or(0);
-            let off = u64_at(row, 8).unwrap_or(u64::MAX);
-            let len = u64_at(row, 16).unwrap_or(u64::MAX);
-            let sum = u64_at(row, 24).unwrap_or(0);
-            let Some(pos) = self.kinds.iter().position(|k| k.0 == kind) else {
-                return Err(Problem::Corrupt(format!("unknown section kind {kind}")));
-            };
-            let end = off
-                .checked_add(len)
-                .filter(|&e| e <= file_len && off >= table_end as u64)
-                .ok_or_else(|| Problem::Corrupt(format!("section {kind} lies outside the file")))?;
-            let range = off as usize..end as usize;
-            if verify == Verify::Full && checksum(&[&b[range.clone()]]) != sum {
-                return Err(Problem::Checksum(self.kinds[pos].1));
-            }
-            sums[pos] = sum;
-            if ranges[pos].replace(range).is_some() {
-                return Err(Problem::Corrupt(format!("section {kind} appears twice")));
-            }
-        }
-        if verify == Verify::Full {
-            // Padding between and after sections must be zero, so that every
-            // byte of the file is covered by a check.
-            let mut covered: Vec<Range<usize>> = ranges.iter().flatten().cloned().collect();
-            covered.sort_by_key(|r| r.start);
-            let mut at = table_end;
-            for r in covered.iter().chain(std::iter::once(&(b.len()..b.len()))) {
-                if r.start < at {
-                    return Err(Problem::Corrupt("sections overlap".into()));
-                }
-                if b[at..r.start].iter().any(|&x| x != 0) {
-                    return Err(Problem::Checksum("padding"));
-                }
-                at = r.end;
-            }
-        }
-        let mut missing = None;
-        let ranges = std::array::from_fn(|i| {
-            ranges[i].clone().unwrap_or_else(|| {
-                missing.get_or_insert(i);
-                0..0
-            })
-        });
-        if let Some(i) = missing {
-            return Err(Problem::Corrupt(format!(
-                "the {} section is missing",
-                self.kinds[i].1
-            )));
-        }
-        Ok(Parsed {
+        Ok(Header {
             counts,
-            ranges,
-            sums,
+            file_len,
+            table_end,
         })
     }
+}
+
+/// What the header says: the two counts, the file length and where the
+/// section table ends.
+struct Header {
+    counts: [u64; 2],
+    file_len: u64,
+    table_end: usize,
+}
+
+/// Checks that the bytes between and after the sections are zero, so that
+/// every byte of the file is covered by a check.
+fn check_padding(
+    b: &[u8],
+    table_end: usize,
+    ranges: &[Option<Range<usize>>],
+) -> Result<(), Problem> {
+    let mut covered: Vec<Range<usize>> = ranges.iter().flatten().cloned().collect();
+    covered.sort_by_key(|r| r.start);
+    let mut at = table_end;
+    for r in covered.iter().chain(std::iter::once(&(b.len()..b.len()))) {
+        if r.start < at {
+            return Err(Problem::Corrupt("sections overlap".into()));
+        }
+        if b[at..r.start].iter().any(|&x| x != 0) {
+            return Err(Problem::Checksum("padding"));
+        }
+        at = r.end;
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same

@@ -12,7 +12,7 @@
 //! | 17-76 | short (abbreviated) title |
 //! | 78-end | long title |
 //!
-//! Each record becomes an [`Entry`] with `description` = long title,
+//! Each record becomes an [`Entry`](crate::Entry) with `description` = long title,
 //! `short_description` = short title, `billable` = the flag, and no dates.
 //! Entries keep the file's (tabular) order.
 //!
