@@ -2,12 +2,38 @@
 //! error builders and the duplicate-code check.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
 
 use chrono::NaiveDate;
 
 use crate::code::{Code, CodeSystem};
 use crate::date::{parse_date, ymd, DateError};
 use crate::error::ImportError;
+
+/// Opens the source file at `path` for reading; also the name its errors
+/// give it. An [`ImportError::Io`] when it cannot be opened.
+pub(crate) fn open_source(path: &Path) -> Result<(String, BufReader<File>), ImportError> {
+    let f = File::open(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok((path.display().to_string(), BufReader::new(f)))
+}
+
+/// The position of column `want` in `header`, or an
+/// [`ImportError::MissingColumn`] listing the header found.
+pub(crate) fn column_index(file: &str, header: &[&str], want: &str) -> Result<usize, ImportError> {
+    header
+        .iter()
+        .position(|h| *h == want)
+        .ok_or_else(|| ImportError::MissingColumn {
+            file: file.to_owned(),
+            column: want.to_owned(),
+            found: header.join(", "),
+        })
+}
 
 /// Builds an [`ImportError::BadRow`].
 pub(crate) fn bad_row(

@@ -35,7 +35,8 @@ use crate::code::CodeSystem;
 use crate::entry::Entry;
 use crate::error::ImportError;
 use crate::import::common::{
-    bad_row, clean_description, parse_action, parse_code_field, parse_yyyymmdd, DuplicateCheck,
+    bad_row, clean_description, column_index, parse_action, parse_code_field, parse_yyyymmdd,
+    DuplicateCheck,
 };
 
 /// Header names looked for (normalised: upper case, single spaces).
@@ -135,16 +136,9 @@ fn read_sheet(
     let (start_row, start_col) = range.start().unwrap_or((0, 0));
     let file = format!("{name} [sheet {sheet}]");
     let mut columns = [0usize; REQUIRED.len()];
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
     for (slot, want) in columns.iter_mut().zip(REQUIRED) {
-        *slot =
-            header
-                .iter()
-                .position(|h| h == want)
-                .ok_or_else(|| ImportError::MissingColumn {
-                    file: file.clone(),
-                    column: want.to_owned(),
-                    found: header.join(", "),
-                })?;
+        *slot = column_index(&file, &names, want)?;
     }
     let layout = Sheet {
         file: &file,

@@ -30,7 +30,6 @@
 //! assert!(err.to_string().contains("missing column \"Kode\""), "{err}");
 //! ```
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -40,8 +39,8 @@ use crate::code::CodeSystem;
 use crate::entry::Entry;
 use crate::error::ImportError;
 use crate::import::common::{
-    bad_row, clean_description, csv_error, parse_code_field, parse_iso_date, parse_yyyymmdd,
-    DuplicateCheck,
+    bad_row, clean_description, csv_error, open_source, parse_code_field, parse_iso_date,
+    parse_yyyymmdd, DuplicateCheck,
 };
 
 /// A column of a delimited file.
@@ -184,11 +183,8 @@ impl ColumnMapping {
 /// [`ImportError::Io`] when the file cannot be read, and those of
 /// [`read_mapped`].
 pub fn read_mapped_file(mapping: &ColumnMapping, path: &Path) -> Result<Vec<Entry>, ImportError> {
-    let f = File::open(path).map_err(|source| ImportError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    read_mapped(mapping, &path.display().to_string(), f)
+    let (name, f) = open_source(path)?;
+    read_mapped(mapping, &name, f)
 }
 
 /// Reads a delimited file from `reader` with `mapping`; `name` names it in

@@ -8,8 +8,7 @@
 //! unexpected column is an error, as is every bad data row. Nothing is
 //! skipped: each data row becomes one [`Entry`] or an error.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -17,8 +16,8 @@ use crate::code::CodeSystem;
 use crate::entry::Entry;
 use crate::error::{ImportError, UnknownName};
 use crate::import::common::{
-    bad_row, csv_error, parse_action, parse_code_field, parse_flag01, parse_iso_date,
-    DuplicateCheck,
+    bad_row, column_index, csv_error, open_source, parse_action, parse_code_field, parse_flag01,
+    parse_iso_date, DuplicateCheck,
 };
 
 /// One of the normalised TSV files of a procode data directory.
@@ -160,11 +159,8 @@ pub fn load_data_dir(dir: &Path, which: &[StdFile]) -> Result<Vec<Entry>, Import
 /// [`ImportError::Io`] when the file cannot be opened or read, and every
 /// error of [`read_std_tsv`].
 pub fn read_std_tsv_path(file: StdFile, path: &Path) -> Result<Vec<Entry>, ImportError> {
-    let handle = File::open(path).map_err(|source| ImportError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    read_std_tsv(file, &path.display().to_string(), BufReader::new(handle))
+    let (name, f) = open_source(path)?;
+    read_std_tsv(file, &name, f)
 }
 
 /// Reads one normalised TSV (`file` says which layout) from `reader`; `name`
@@ -264,7 +260,6 @@ fn header_indices(
     name: &str,
     header: &csv::StringRecord,
 ) -> Result<Vec<usize>, ImportError> {
-    let found = || header.iter().collect::<Vec<_>>().join(", ");
     let cols = file.columns();
     for (i, h) in header.iter().enumerate() {
         if !cols.contains(&h) {
@@ -288,18 +283,8 @@ fn header_indices(
             ));
         }
     }
-    cols.iter()
-        .map(|&c| {
-            header
-                .iter()
-                .position(|h| h == c)
-                .ok_or_else(|| ImportError::MissingColumn {
-                    file: name.to_owned(),
-                    column: c.to_owned(),
-                    found: found(),
-                })
-        })
-        .collect()
+    let names: Vec<&str> = header.iter().collect();
+    cols.iter().map(|c| column_index(name, &names, c)).collect()
 }
 
 /// A description field that must not be empty.

@@ -20,7 +20,9 @@
 //! sections and the layout of each.
 
 use crate::code::{Code, CodeSystem, MAX_CODE_LEN};
-use crate::index::container::Layout;
+use crate::error::CatalogError;
+use crate::index::container::{Layout, Parsed, Problem};
+use crate::index::Verify;
 
 /// The first eight bytes of every procode index file.
 pub const MAGIC: [u8; 8] = *b"PRCDIDX\x1a";
@@ -43,7 +45,7 @@ pub const F_ACTION: u8 = 16;
 /// The sections of an index file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u32)]
-pub enum SectionKind {
+pub(crate) enum SectionKind {
     /// fst map: code bytes, 0x00, system tag → entry id.
     Codes = 1,
     /// fst map: lower-case word → term number.
@@ -68,7 +70,7 @@ pub enum SectionKind {
 
 /// Ids per posting-list block (the layout of a list is described in
 /// [`postings`](super::postings)).
-pub const POSTING_BLOCK: usize = 64;
+pub(crate) const POSTING_BLOCK: usize = 64;
 
 /// Suffix of word-index keys for words found only in a short description: they
 /// match as prefixes but never count as exact (whole-word) matches.
@@ -140,6 +142,27 @@ impl std::fmt::Debug for CodeKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "CodeKey({:?})", self.as_bytes())
     }
+}
+
+/// Checks the header and section table of an index file (see
+/// [`Layout::parse`]): its sections in [`LAYOUT`] order.
+///
+/// # Errors
+/// What the container's [`Problem`] means for an index file:
+/// [`CatalogError::NotAnIndex`], [`CatalogError::UnsupportedVersion`],
+/// [`CatalogError::Truncated`], [`CatalogError::ChecksumMismatch`] or
+/// [`CatalogError::Corrupt`].
+pub fn parse(bytes: &[u8], verify: Verify) -> Result<Parsed<8>, CatalogError> {
+    LAYOUT.parse(bytes, verify).map_err(|p| match p {
+        Problem::Foreign => CatalogError::NotAnIndex,
+        Problem::Version(found) => CatalogError::UnsupportedVersion {
+            found,
+            supported: VERSION,
+        },
+        Problem::Truncated(expected, found) => CatalogError::Truncated { expected, found },
+        Problem::Checksum(section) => CatalogError::ChecksumMismatch { section },
+        Problem::Corrupt(what) => CatalogError::Corrupt { what },
+    })
 }
 
 /// The catalog index as a container (see `container.rs`): the first header

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
-use crate::index::container::{self, Problem};
+use crate::index::container;
 use crate::index::format;
 use crate::index::Verify;
 use crate::text;
@@ -180,16 +180,7 @@ impl Index {
             Checks::Verify(v) => v,
             Checks::Embedded => Verify::Lazy,
         };
-        let parsed = format::LAYOUT.parse(b, sections).map_err(|p| match p {
-            Problem::Foreign => CatalogError::NotAnIndex,
-            Problem::Version(found) => CatalogError::UnsupportedVersion {
-                found,
-                supported: format::VERSION,
-            },
-            Problem::Truncated(expected, found) => CatalogError::Truncated { expected, found },
-            Problem::Checksum(section) => CatalogError::ChecksumMismatch { section },
-            Problem::Corrupt(what) => corrupt(what),
-        })?;
+        let parsed = format::parse(b, sections)?;
         let [entry_count, _] = parsed.counts;
         let file_len = b.len() as u64;
         let sums = parsed.sums;

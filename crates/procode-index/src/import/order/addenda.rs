@@ -2,7 +2,6 @@
 //! `Revise to:`) from one ICD-10 release to the next, and their summary.
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -16,7 +15,7 @@ use super::IcdSet;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::ImportError;
-use crate::import::common::bad_row;
+use crate::import::common::{bad_row, open_source};
 
 /// The kind of an addenda line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -212,11 +211,8 @@ impl Addenda {
     /// [`ImportError::Io`] when the file cannot be read, and those of
     /// [`Addenda::parse`].
     pub fn from_path(set: IcdSet, path: &Path) -> Result<Addenda, ImportError> {
-        let f = File::open(path).map_err(|source| ImportError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Addenda::parse(set, &path.display().to_string(), BufReader::new(f))
+        let (name, f) = open_source(path)?;
+        Addenda::parse(set, &name, f)
     }
 
     /// Parses an addenda file from any reader (convenience for `&[u8]`, files).
@@ -455,15 +451,9 @@ impl Parser<'_> {
                 } else {
                     (Section::Codes, &mut self.codes)
                 };
-                if slot.is_some() {
-                    return Err(bad_row(
-                        name,
-                        line_no,
-                        "1-",
-                        format!("summary section {text:?} appears twice"),
-                    ));
-                }
-                *slot = Some(PartialCounts::default());
+                fill_once(slot, PartialCounts::default(), name, line_no, || {
+                    format!("summary section {text:?} appears twice")
+                })?;
                 self.section = Some(sec);
                 Ok(())
             }
@@ -505,16 +495,9 @@ impl Parser<'_> {
             }
             _ => return Err(summary_error(name, line_no, text)),
         };
-        if slot.is_some() {
-            return Err(bad_row(
-                name,
-                line_no,
-                "1-",
-                format!("summary count {rest:?} appears twice in its section"),
-            ));
-        }
-        *slot = Some(n);
-        Ok(())
+        fill_once(slot, n, name, line_no, || {
+            format!("summary count {rest:?} appears twice in its section")
+        })
     }
 
     /// The addenda read, once every line is: no `Revise from:` left without
@@ -552,6 +535,22 @@ impl Parser<'_> {
         addenda.check_summary()?;
         Ok(addenda)
     }
+}
+
+/// Fills a summary slot that may be given once; a second time is an error
+/// saying so (`twice`).
+fn fill_once<T>(
+    slot: &mut Option<T>,
+    value: T,
+    name: &str,
+    line_no: u64,
+    twice: impl FnOnce() -> String,
+) -> Result<(), ImportError> {
+    if slot.is_some() {
+        return Err(bad_row(name, line_no, "1-", twice()));
+    }
+    *slot = Some(value);
+    Ok(())
 }
 
 fn summary_error(file: &str, line: u64, text: &str) -> ImportError {

@@ -1,15 +1,14 @@
 //! The CMS ICD-10 order file: one fixed-width record per code or header, in
 //! tabular order.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 use super::record::{cols, for_each_line, parse_record, ORDER_LAYOUT};
 use super::IcdSet;
 use crate::entry::Entry;
 use crate::error::ImportError;
-use crate::import::common::{bad_row, DuplicateCheck};
+use crate::import::common::{bad_row, open_source, DuplicateCheck};
 
 /// Reads a CMS ICD-10 order file of `set` from `reader`; `name` names it in
 /// error messages.
@@ -69,9 +68,6 @@ pub fn read_order_file<R: BufRead>(
 /// [`ImportError::Io`] when the file cannot be read, and those of
 /// [`read_order_file`].
 pub fn read_order_file_path(set: IcdSet, path: &Path) -> Result<Vec<Entry>, ImportError> {
-    let f = File::open(path).map_err(|source| ImportError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    read_order_file(set, &path.display().to_string(), BufReader::new(f))
+    let (name, f) = open_source(path)?;
+    read_order_file(set, &name, f)
 }
