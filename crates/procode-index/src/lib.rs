@@ -23,7 +23,7 @@
 //!
 //! # Features
 //! * `xlsx`: the CMS HCPCS quarterly Excel importer
-//!   ([`import::read_hcpcs_xlsx`]), which needs `calamine`. Off by default so
+//!   (`import::read_hcpcs_xlsx`), which needs `calamine`. Off by default so
 //!   that a build script compiling this crate stays small; `procode` turns it
 //!   on.
 //!
