@@ -3,58 +3,23 @@
 //! `PROCODE_DATA_DIR`, or `../shared/data` beside the checkout. The data itself
 //! is never part of this repository. Without data the build still succeeds and
 //! `Catalog::embedded()` reports how to provide it.
-#![allow(dead_code, unused_imports)]
+//!
+//! The importers and the index writer are those of the `procode-index` crate,
+//! the library's own.
 
-#[path = "src/code.rs"]
-mod code;
-#[path = "src/entry.rs"]
-mod entry;
-#[path = "src/error.rs"]
-mod error;
-#[path = "src/import/common.rs"]
-mod import_common;
-#[path = "src/import/order.rs"]
-mod import_order;
-#[path = "src/import/tsv.rs"]
-mod import_tsv;
-#[path = "src/index/builder.rs"]
-mod index_builder;
-#[path = "src/index/container.rs"]
-mod index_container;
-#[path = "src/index/format.rs"]
-mod index_format;
-#[path = "src/text.rs"]
-mod text;
-mod index {
-    pub(crate) use super::index_builder as builder;
-    pub(crate) use super::index_container as container;
-    pub(crate) use super::index_format as format;
-}
-mod import {
-    pub(crate) use super::import_common as common;
-    pub(crate) use super::import_order as order;
-    pub(crate) use super::import_tsv as tsv;
-}
+use std::path::{Path, PathBuf};
 
-use std::path::PathBuf;
+use procode_index::import::{load_data_dir, Addenda, IcdSet, StdFile};
+use procode_index::IndexBuilder;
+
+/// The ICD-10-CM addenda of the embedded release: the embedded release is
+/// FY2026, so its own addenda (FY2025 -> FY2026) tell which codes are new in
+/// it, and those are not valid before the release's first day.
+const ICD10CM_ADDENDA: &str = "cms/icd10cm_order_addenda_2026.txt";
 
 fn main() {
     println!("cargo:rerun-if-env-changed=PROCODE_DATA_DIR");
     println!("cargo:rerun-if-changed=build.rs");
-    for f in [
-        "src/code.rs",
-        "src/entry.rs",
-        "src/error.rs",
-        "src/text.rs",
-        "src/index/builder.rs",
-        "src/index/format.rs",
-        "src/index/container.rs",
-        "src/import/common.rs",
-        "src/import/tsv.rs",
-        "src/import/order.rs",
-    ] {
-        println!("cargo:rerun-if-changed={f}");
-    }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let target = out.join("embedded.idx");
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
@@ -62,7 +27,7 @@ fn main() {
         Some(d) => PathBuf::from(d),
         None => manifest.join("../../../shared/data"),
     };
-    let files = import::tsv::StdFile::DEFAULT_EMBEDDED;
+    let files = StdFile::DEFAULT_EMBEDDED;
     for f in files {
         println!(
             "cargo:rerun-if-changed={}",
@@ -78,26 +43,30 @@ fn main() {
         std::fs::write(&target, b"").expect("write OUT_DIR/embedded.idx");
         return;
     }
-    let mut entries = match import::tsv::load_data_dir(&dir, files) {
+    let bytes = build_embedded(&dir, files);
+    std::fs::write(&target, bytes).expect("write OUT_DIR/embedded.idx");
+}
+
+/// The embedded catalog's index file, from the data directory `dir`.
+fn build_embedded(dir: &Path, files: &[StdFile]) -> Vec<u8> {
+    let mut entries = match load_data_dir(dir, files) {
         Ok(e) => e,
         Err(e) => panic!("procode: cannot import the embedded catalog data: {e}"),
     };
-    // The ICD-10-CM release's addenda, when present, tell which codes are new
-    // in it: they are not valid before the release's first day. The embedded
-    // release is FY2026, so its own addenda (FY2025 -> FY2026) apply.
-    let path = dir.join("cms/icd10cm_order_addenda_2026.txt");
+    let path = dir.join(ICD10CM_ADDENDA);
     if path.is_file() {
         println!("cargo:rerun-if-changed={}", path.display());
-        match import::order::Addenda::from_path(import::order::IcdSet::Cm, &path) {
+        match Addenda::from_path(IcdSet::Cm, &path) {
             Ok(a) => {
                 a.mark_new_codes(&mut entries);
             }
             Err(e) => panic!("procode: cannot read {}: {e}", path.display()),
         }
     }
-    let bytes = match index::builder::build_index(&entries) {
+    let mut builder = IndexBuilder::new();
+    builder.extend(entries);
+    match builder.build() {
         Ok(b) => b,
         Err(e) => panic!("procode: cannot build the embedded catalog: {e}"),
-    };
-    std::fs::write(&target, bytes).expect("write OUT_DIR/embedded.idx");
+    }
 }

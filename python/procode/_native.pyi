@@ -159,6 +159,7 @@ class Catalog:
         include: Optional[Sequence[str]] = None,
         mapped: Sequence[MappedSource] = ...,
         order_files: Sequence[tuple[str, _Path]] = ...,
+        addenda: Sequence[tuple[str, _Path]] = ...,
         hcpcs_xlsx: Sequence[_Path] = ...,
         entries: Sequence[Entry] = ...,
     ) -> Catalog: ...

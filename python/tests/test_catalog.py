@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 import pathlib
 
 import pytest
@@ -114,6 +115,33 @@ def test_build_from_entries_in_memory_and_to_file(tmp_path: pathlib.Path):
     opened = procode.Catalog.open(path)
     assert opened.lookup("X1") == built.lookup("X1") == entries[0]
     assert procode.Catalog.open(str(path), verify="lazy").search("intake")[0].code == "X1"
+
+
+def _cms_dir() -> pathlib.Path:
+    env = os.environ.get("PROCODE_DATA_DIR")
+    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    assert (d / "cms").is_dir(), f"code-set data missing at {d}: set PROCODE_DATA_DIR"
+    return d / "cms"
+
+
+def test_build_brings_an_order_file_forward_by_its_addenda():
+    cms = _cms_dir()
+    order = cms / "icd10cm_order_2026.txt"
+    cat = procode.Catalog.build(
+        order_files=[("icd10cm", order)], addenda=[("cm", cms / "icd10cm_order_addenda_2027.txt")]
+    )
+    new = cat.lookup("C78.31")
+    assert new is not None and new.description == "Secondary malignant neoplasm of larynx"
+    # New in FY2027: valid from the release's first day only.
+    assert new.effective == dt.date(2026, 10, 1)
+    assert cat.lookup("C78.31", as_of=dt.date(2026, 9, 30)) is None
+    # Deleted and added back as a header: it existed before, so no date.
+    i420 = cat.lookup("I42.0")
+    assert i420 is not None and not i420.billable and i420.effective is None
+    with pytest.raises(procode.SourceError, match="order file"):
+        procode.Catalog.build(addenda=[("icd10cm", cms / "icd10cm_order_addenda_2027.txt")])
+    with pytest.raises(procode.InvalidCode, match="unknown ICD-10 code set"):
+        procode.Catalog.build(order_files=[("hcpcs", order)])
 
 
 def test_build_from_data_dir_and_mapped_csv(tmp_path: pathlib.Path):

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CString};
 
 use procode::billing::{CodeLine, EditOp, LineChanges};
-use procode::{Catalog, Entry, SearchOptions};
+use procode::{Catalog, CatalogError, Entry, SearchOptions};
 
 use crate::error::{procode_result, Error};
 use crate::ffi::{
@@ -250,31 +250,23 @@ pub unsafe extern "C" fn procode_catalog_lookup(
             )
         };
         out_arg(out, "out")?;
-        let entry = cat.inner.lookup(code, system, as_of)?.ok_or_else(|| {
-            Error::new(
-                procode_result::PROCODE_NOT_FOUND,
-                not_found(code, system, as_of),
-            )
-        })?;
+        let entry = cat
+            .inner
+            .require(code, system, as_of)
+            .map_err(|e| missing_as(e, procode_result::PROCODE_NOT_FOUND))?;
         // SAFETY: checked non-NULL; writable (caller contract).
         unsafe { write_out(out, boxed(procode_entry::new(entry))) };
         Ok(())
     })
 }
 
-fn not_found(
-    code: &str,
-    system: Option<procode::CodeSystem>,
-    as_of: Option<chrono::NaiveDate>,
-) -> String {
-    let mut m = match system {
-        Some(s) => format!("no {s} code {code:?} in the catalog"),
-        None => format!("no code {code:?} in the catalog"),
-    };
-    if let Some(d) = as_of {
-        m.push_str(&format!(" valid on {d}"));
+/// `e`, with "not in the catalog" reported as `code` (which differs by call:
+/// a lookup finds nothing, a picked code must exist).
+fn missing_as(e: CatalogError, code: procode_result) -> Error {
+    match e {
+        CatalogError::NotInCatalog { .. } => Error::new(code, e.to_string()),
+        other => other.into(),
     }
-    m
 }
 
 /// One search for the typeahead box: a query that looks like a code
@@ -613,12 +605,10 @@ pub unsafe extern "C" fn procode_catalog_add_op(
                 date_arg(as_of, "as_of")?,
             )
         };
-        let entry = cat.inner.lookup(code, system, as_of)?.ok_or_else(|| {
-            Error::new(
-                procode_result::PROCODE_UNKNOWN_CODE,
-                not_found(code, system, as_of),
-            )
-        })?;
+        let entry = cat
+            .inner
+            .require(code, system, as_of)
+            .map_err(|e| missing_as(e, procode_result::PROCODE_UNKNOWN_CODE))?;
         // SAFETY: caller contract.
         let op = unsafe { add_op(&entry, changes_json) }?;
         out_arg(out_op_json, "out_op_json")?;

@@ -127,18 +127,12 @@ pub(crate) unsafe fn date_arg(p: *const c_char, name: &str) -> Result<Option<Nai
     let Some(s) = (unsafe { opt_str_arg(p, name) })? else {
         return Ok(None);
     };
-    let bad = || {
+    procode::parse_date(s).map(Some).map_err(|e| {
         Error::new(
             procode_result::PROCODE_INVALID_DATE,
-            format!("argument `{name}`: {s:?} is not a date written YYYY-MM-DD"),
+            format!("argument `{name}`: {e}"),
         )
-    };
-    if s.len() != 10 {
-        return Err(bad());
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| bad())
+    })
 }
 
 /// A required RFC 3339 time (`2025-03-03T09:00:00Z`).

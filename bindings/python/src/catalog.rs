@@ -2,17 +2,16 @@
 
 use std::path::PathBuf;
 
-use procode::import::{
-    load_data_dir, read_hcpcs_xlsx, read_mapped_file, read_order_file_path, Column, ColumnMapping,
-    IcdSet, StdFile,
+use procode::import::{Column, ColumnMapping, IcdSet, StdFile};
+use procode::{
+    Catalog, CatalogError, Code, CodeSystem, Entry, IndexBuilder, SearchOptions, Sources, Verify,
 };
-use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder, SearchOptions, Verify};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString};
 
 use crate::convert::{self, opt_date, opt_system};
-use crate::errors::{invalid_code, unknown_code, PyResultExt};
+use crate::errors::{invalid_code, unknown_code, IntoPyErr, PyResultExt};
 
 /// One code of one code system, as the catalog knows it (immutable).
 #[pyclass(module = "procode._native", name = "Entry", frozen, eq)]
@@ -238,52 +237,18 @@ impl PyMappedSource {
     }
 }
 
-/// The standard TSV of a data directory named `name`.
-fn std_file(name: &str) -> PyResult<StdFile> {
-    StdFile::from_name(name).ok_or_else(|| {
-        invalid_code(format!(
-            "unknown data file {name:?}: use {}",
-            StdFile::NAMES
-        ))
-    })
-}
-
+/// An ICD-10 code set named `name` (`"icd10cm"`, `"icd10pcs"`, `"cm"`, …).
 fn icd_set(name: &str) -> PyResult<IcdSet> {
-    match convert::system(name)? {
-        CodeSystem::Icd10Cm => Ok(IcdSet::Cm),
-        CodeSystem::Icd10Pcs => Ok(IcdSet::Pcs),
-        other => Err(invalid_code(format!(
-            "order files are ICD-10-CM or ICD-10-PCS, not {other}"
-        ))),
-    }
+    name.parse()
+        .map_err(|e: procode::UnknownName| invalid_code(e.to_string()))
 }
 
-/// Everything `Catalog.build` reads, extracted before the GIL is released.
-struct Sources {
-    data_dir: Option<(PathBuf, Vec<StdFile>)>,
-    mapped: Vec<(PathBuf, ColumnMapping)>,
-    order_files: Vec<(IcdSet, PathBuf)>,
-    hcpcs_xlsx: Vec<PathBuf>,
-    entries: Vec<Entry>,
-}
-
-impl Sources {
-    fn entries(self) -> procode::Result<Vec<Entry>> {
-        let mut out = self.entries;
-        if let Some((dir, files)) = &self.data_dir {
-            out.extend(load_data_dir(dir, files)?);
-        }
-        for (path, mapping) in &self.mapped {
-            out.extend(read_mapped_file(mapping, path)?);
-        }
-        for (set, path) in &self.order_files {
-            out.extend(read_order_file_path(*set, path)?);
-        }
-        for path in &self.hcpcs_xlsx {
-            out.extend(read_hcpcs_xlsx(path)?);
-        }
-        Ok(out)
-    }
+/// `(set, path)` pairs of ICD-10 files.
+fn icd_files(files: Vec<(String, PathBuf)>) -> PyResult<Vec<(IcdSet, PathBuf)>> {
+    files
+        .into_iter()
+        .map(|(s, p)| Ok((icd_set(&s)?, p)))
+        .collect()
 }
 
 /// A code catalog: exact lookup, code-prefix typeahead, ranked word search
@@ -339,15 +304,9 @@ impl PyCatalog {
     #[staticmethod]
     #[pyo3(signature = (path, *, verify="full"))]
     fn open(py: Python<'_>, path: PathBuf, verify: &str) -> PyResult<Self> {
-        let verify = match verify {
-            "full" => Verify::Full,
-            "lazy" => Verify::Lazy,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "verify must be \"full\" or \"lazy\", not {other:?}"
-                )))
-            }
-        };
+        let verify: Verify = verify
+            .parse()
+            .map_err(|e: procode::UnknownName| PyValueError::new_err(e.to_string()))?;
         let inner = py.detach(|| Catalog::open_with(&path, verify)).py()?;
         Ok(PyCatalog { inner })
     }
@@ -360,9 +319,12 @@ impl PyCatalog {
     /// `include` (default all five: hcpcs, modifiers, pos, icd10cm,
     /// icd10pcs); `mapped`, a list of `MappedSource`; `order_files`, a list of
     /// `(system, path)` CMS ICD-10 order files (`"icd10cm"`/`"icd10pcs"`);
-    /// `hcpcs_xlsx`, CMS HCPCS quarterly workbooks; `entries`, `Entry` values.
+    /// `addenda`, `(system, path)` CMS order addenda files, each applied to
+    /// the order file of its system (the release before it), whose new codes
+    /// become effective on the release's first day; `hcpcs_xlsx`, CMS HCPCS
+    /// quarterly workbooks; `entries`, `Entry` values.
     #[staticmethod]
-    #[pyo3(signature = (path=None, *, data_dir=None, include=None, mapped=Vec::new(), order_files=Vec::new(), hcpcs_xlsx=Vec::new(), entries=Vec::new()))]
+    #[pyo3(signature = (path=None, *, data_dir=None, include=None, mapped=Vec::new(), order_files=Vec::new(), addenda=Vec::new(), hcpcs_xlsx=Vec::new(), entries=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn build(
         py: Python<'_>,
@@ -371,42 +333,47 @@ impl PyCatalog {
         include: Option<Vec<String>>,
         mapped: Vec<PyRef<'_, PyMappedSource>>,
         order_files: Vec<(String, PathBuf)>,
+        addenda: Vec<(String, PathBuf)>,
         hcpcs_xlsx: Vec<PathBuf>,
         entries: Vec<PyRef<'_, PyEntry>>,
     ) -> PyResult<Self> {
-        let data_dir = match (data_dir, include) {
-            (Some(dir), include) => {
-                let files = match include {
-                    None => StdFile::ALL.to_vec(),
-                    Some(names) => names.iter().map(|n| std_file(n)).collect::<PyResult<_>>()?,
-                };
-                Some((dir, files))
+        let mut sources = Sources::new();
+        match (data_dir, include) {
+            (Some(dir), None) => {
+                sources.data_dir(dir, StdFile::ALL);
             }
-            (None, None) => None,
+            (Some(dir), Some(names)) => {
+                let files = names
+                    .iter()
+                    .map(|n| n.parse::<StdFile>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| invalid_code(e.to_string()))?;
+                sources.data_dir(dir, &files);
+            }
+            (None, None) => {}
             (None, Some(_)) => {
                 return Err(PyValueError::new_err(
                     "include= names files of data_dir=: give data_dir too",
                 ))
             }
-        };
-        let sources = Sources {
-            data_dir,
-            mapped: mapped
-                .iter()
-                .map(|m| (m.path.clone(), m.mapping.clone()))
-                .collect(),
-            order_files: order_files
-                .iter()
-                .map(|(s, p)| Ok((icd_set(s)?, p.clone())))
-                .collect::<PyResult<_>>()?,
-            hcpcs_xlsx,
-            entries: entries.iter().map(|e| e.inner.clone()).collect(),
-        };
+        }
+        for m in &mapped {
+            sources.mapped(m.mapping.clone(), m.path.clone());
+        }
+        for (set, p) in icd_files(order_files)? {
+            sources.order_file(set, p);
+        }
+        for (set, p) in icd_files(addenda)? {
+            sources.addenda(set, p);
+        }
+        for p in hcpcs_xlsx {
+            sources.hcpcs_xlsx(p);
+        }
+        sources.entries(entries.iter().map(|e| e.inner.clone()));
         let inner = py
             .detach(|| -> procode::Result<Catalog> {
-                let entries = sources.entries()?;
                 let mut b = IndexBuilder::new();
-                b.extend(entries);
+                b.extend(sources.load()?);
                 match path {
                     Some(p) => {
                         b.write_to(&p)?;
@@ -471,9 +438,10 @@ impl PyCatalog {
 
     /// `catalog["G0438"]`: the entry, or `UnknownCode` (a `KeyError`).
     fn __getitem__(&self, py: Python<'_>, code: &str) -> PyResult<PyEntry> {
-        match self.lookup(py, code, None, None)? {
-            Some(e) => Ok(e),
-            None => Err(unknown_code(format!("{code:?} is not in the catalog"))),
+        match py.detach(|| self.inner.require(code, None, None)) {
+            Ok(inner) => Ok(PyEntry { inner }),
+            Err(e @ CatalogError::NotInCatalog { .. }) => Err(unknown_code(e.to_string())),
+            Err(e) => Err(e.into_py_err()),
         }
     }
 

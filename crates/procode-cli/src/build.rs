@@ -3,11 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use procode::import::{
-    load_data_dir, read_hcpcs_xlsx, read_mapped_file, read_order_file_path, read_std_tsv, Addenda,
-    ColumnMapping, IcdSet, StdFile,
-};
-use procode::{CodeSystem, Entry, IndexBuilder};
+use procode::import::{ColumnMapping, IcdSet, StdFile};
+use procode::{CodeSystem, IndexBuilder, Sources};
 
 /// Arguments of `procode build`.
 #[derive(clap::Args)]
@@ -44,19 +41,6 @@ pub struct BuildArgs {
     mapped: Vec<String>,
 }
 
-fn std_file(name: &str) -> Result<StdFile, String> {
-    StdFile::from_name(name)
-        .ok_or_else(|| format!("unknown standard file {name:?}: use {}", StdFile::NAMES))
-}
-
-fn icd_set(name: &str) -> Result<IcdSet, String> {
-    match name.trim().to_ascii_lowercase().as_str() {
-        "cm" | "icd10cm" => Ok(IcdSet::Cm),
-        "pcs" | "icd10pcs" => Ok(IcdSet::Pcs),
-        other => Err(format!("unknown ICD-10 set {other:?}: use cm or pcs")),
-    }
-}
-
 fn split_kv(s: &str) -> Result<(&str, &Path), String> {
     s.split_once('=')
         .map(|(k, v)| (k, Path::new(v)))
@@ -70,7 +54,8 @@ fn column(s: &str) -> procode::import::Column {
     }
 }
 
-fn mapped(spec: &str) -> Result<Vec<Entry>, String> {
+/// A `--mapped` spec: the file and how to read it.
+fn mapped(spec: &str) -> Result<(ColumnMapping, PathBuf), String> {
     let parts: Vec<&str> = spec.split(':').collect();
     if !(4..=5).contains(&parts.len()) {
         return Err(format!(
@@ -82,66 +67,58 @@ fn mapped(spec: &str) -> Result<Vec<Entry>, String> {
     if let Some(short) = parts.get(4) {
         m = m.with_short_description(column(short));
     }
-    read_mapped_file(&m, Path::new(parts[0])).map_err(|e| e.to_string())
+    Ok((m, PathBuf::from(parts[0])))
 }
 
-/// Runs the build and returns a one-line report.
-pub fn run(a: &BuildArgs) -> Result<String, String> {
-    let start = Instant::now();
-    let err = |e: procode::ImportError| e.to_string();
-    let mut entries: Vec<Entry> = Vec::new();
+/// The sources the arguments name.
+fn sources(a: &BuildArgs) -> Result<Sources, String> {
+    let mut sources = Sources::new();
     if let Some(dir) = &a.data_dir {
         let files: Vec<StdFile> = if a.include.is_empty() {
             StdFile::ALL.to_vec()
         } else {
             a.include
                 .iter()
-                .map(|s| std_file(s))
+                .map(|s| s.parse().map_err(|e| format!("--include: {e}")))
                 .collect::<Result<_, _>>()?
         };
-        entries.extend(load_data_dir(dir, &files).map_err(err)?);
+        sources.data_dir(dir, &files);
     }
     for t in &a.tsv {
         let (kind, path) = split_kv(t)?;
-        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let name = path.display().to_string();
-        entries.extend(
-            read_std_tsv(std_file(kind)?, &name, std::io::BufReader::new(file)).map_err(err)?,
-        );
+        let kind: StdFile = kind.parse().map_err(|e| format!("--tsv: {e}"))?;
+        sources.tsv(kind, path);
     }
-    let mut releases: Vec<(IcdSet, Vec<Entry>)> = Vec::new();
     for o in &a.order {
         let (set, path) = split_kv(o)?;
-        let set = icd_set(set)?;
-        releases.push((set, read_order_file_path(set, path).map_err(err)?));
+        let set: IcdSet = set.parse().map_err(|e| format!("--order: {e}"))?;
+        sources.order_file(set, path);
     }
     for ad in &a.addenda {
         let (set, path) = split_kv(ad)?;
-        let set = icd_set(set)?;
-        let addenda = Addenda::from_path(set, path).map_err(err)?;
-        let Some(pos) = releases.iter().position(|(s, _)| *s == set) else {
-            return Err(format!(
-                "--addenda {ad}: give the release it applies to with --order {}=PATH",
-                if set == IcdSet::Cm { "cm" } else { "pcs" }
-            ));
-        };
-        let prev = std::mem::take(&mut releases[pos].1);
-        let (mut next, _report) = addenda.apply(prev).map_err(err)?;
-        addenda.mark_new_codes(&mut next);
-        releases[pos].1 = next;
+        let set: IcdSet = set.parse().map_err(|e| format!("--addenda: {e}"))?;
+        sources.addenda(set, path);
     }
-    entries.extend(releases.into_iter().flat_map(|(_, e)| e));
     for x in &a.hcpcs_xlsx {
-        entries.extend(read_hcpcs_xlsx(x).map_err(err)?);
+        sources.hcpcs_xlsx(x);
     }
     for m in &a.mapped {
-        entries.extend(mapped(m)?);
+        let (mapping, path) = mapped(m)?;
+        sources.mapped(mapping, path);
     }
-    if entries.is_empty() {
+    Ok(sources)
+}
+
+/// Runs the build and returns a one-line report.
+pub fn run(a: &BuildArgs) -> Result<String, String> {
+    let start = Instant::now();
+    let sources = sources(a)?;
+    if sources.is_empty() {
         return Err(
             "nothing to index: give --data-dir, --tsv, --order, --hcpcs-xlsx or --mapped".into(),
         );
     }
+    let entries = sources.load().map_err(|e| e.to_string())?;
     let n = entries.len();
     let mut b = IndexBuilder::new();
     b.extend(entries);

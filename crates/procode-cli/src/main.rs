@@ -128,11 +128,8 @@ fn parse_system(s: Option<&str>) -> Result<Option<CodeSystem>, String> {
 }
 
 fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, String> {
-    s.map(|s| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| format!("invalid date {s:?}: use YYYY-MM-DD, e.g. 2025-11-03"))
-    })
-    .transpose()
+    s.map(|s| procode::parse_date(s).map_err(|e| e.to_string()))
+        .transpose()
 }
 
 fn open_catalog(a: &CatalogArgs) -> Result<Catalog, String> {

@@ -4,6 +4,11 @@
 //! catalog indexed with `fst`, and a typed billing model whose state machine
 //! decides where codes may be added, edited or removed.
 //!
+//! The code model ([`Code`], [`Entry`]), the importers ([`import`]) and the
+//! index writer ([`IndexBuilder`]) come from the `procode-index` crate and are
+//! re-exported here; this crate adds the [`Catalog`] that opens and searches
+//! index files, the billing model, claims and NCCI edits.
+//!
 //! # Errors and patient data
 //!
 //! Error messages (every `Display` of this crate's errors) and readiness
@@ -26,19 +31,20 @@
 pub mod billing;
 pub mod catalog;
 pub mod claim;
-pub mod code;
-pub mod entry;
 pub mod error;
 mod fuzzy;
-pub mod import;
 pub mod index;
 pub mod ncci;
-mod text;
+
+use procode_index::text;
+pub use procode_index::{code, date, entry, import};
 
 pub use catalog::{Catalog, Overlay, SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
+pub use date::{parse_date, DateError};
 pub use entry::Entry;
-pub use error::{CatalogError, EditsError, ImportError, Result};
+pub use error::{CatalogError, EditsError, ImportError, Result, UnknownName};
+pub use import::Sources;
 pub use index::{IndexBuilder, Verify};
 
 /// The README's Rust example, compiled and run as a doctest.

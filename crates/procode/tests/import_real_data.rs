@@ -518,3 +518,64 @@ fn addenda_conflicts_name_the_addenda_line() {
         "{err}"
     );
 }
+
+#[test]
+fn sources_compose_every_importer_and_bring_an_order_file_forward() {
+    let cms = data_dir().join("cms");
+    let custom = Entry::new(
+        procode::Code::parse("INTAKE1").unwrap(),
+        CodeSystem::Custom,
+        "Intake call",
+    );
+    let mut sources = procode::Sources::new();
+    assert!(sources.is_empty());
+    sources
+        .data_dir(data_dir(), &[StdFile::PlaceOfService])
+        .tsv(StdFile::Modifiers, data_dir().join("modifiers.tsv"))
+        .order_file(IcdSet::Cm, cms.join("icd10cm_order_2026.txt"))
+        .addenda(IcdSet::Cm, cms.join("icd10cm_order_addenda_2027.txt"))
+        .entries([custom.clone()]);
+    assert!(!sources.is_empty());
+    let got = sources.load().unwrap();
+
+    // The same, by hand: FY2026 brought forward to FY2027, its new codes
+    // effective on 2026-10-01.
+    let fy2027 =
+        Addenda::from_path(IcdSet::Cm, &cms.join("icd10cm_order_addenda_2027.txt")).unwrap();
+    let (mut cm, report) = fy2027.apply(order(IcdSet::Cm).to_vec()).unwrap();
+    assert_eq!(
+        report.code_counts(),
+        fy2027.summary().unwrap().codes.changes
+    );
+    assert!(fy2027.mark_new_codes(&mut cm) > 100);
+    let mut want = tsv(StdFile::PlaceOfService).to_vec();
+    want.extend_from_slice(tsv(StdFile::Modifiers));
+    want.extend(cm);
+    want.push(custom);
+    assert_same(&got, &want, "Sources::load");
+
+    let cat = procode::Catalog::build(got).unwrap();
+    let new = cat.require("C78.31", None, None).unwrap();
+    assert_eq!(new.effective, chrono::NaiveDate::from_ymd_opt(2026, 10, 1));
+    let before = chrono::NaiveDate::from_ymd_opt(2026, 9, 30);
+    let e = cat
+        .require("C78.31", Some(CodeSystem::Icd10Cm), before)
+        .unwrap_err();
+    assert!(matches!(e, procode::CatalogError::NotInCatalog { .. }));
+    assert_eq!(
+        e.to_string(),
+        "no icd10cm code \"C78.31\" in the catalog valid on 2026-09-30"
+    );
+    // A bad code is still a code error, not "not in the catalog".
+    assert!(matches!(
+        cat.require("C78#", None, None),
+        Err(procode::CatalogError::Code(_))
+    ));
+
+    // An addenda needs the release it applies to.
+    let mut orphan = procode::Sources::new();
+    orphan.addenda(IcdSet::Cm, cms.join("icd10cm_order_addenda_2027.txt"));
+    let e = orphan.load().unwrap_err();
+    assert!(matches!(e, ImportError::BadFile { .. }), "{e}");
+    assert!(e.to_string().contains("give that order file too"), "{e}");
+}

@@ -194,11 +194,10 @@ fn builder_rejects_duplicates_and_bad_dates() {
     b.add(e.clone()).add(e.clone());
     assert!(matches!(b.build(), Err(CatalogError::DuplicateCode { .. })));
     let mut b = IndexBuilder::new();
-    let bad = Entry {
-        terminated: chrono::NaiveDate::from_ymd_opt(1970, 1, 1),
-        effective: chrono::NaiveDate::from_ymd_opt(2000, 1, 1),
-        ..e
-    };
+    let bad = e
+        .clone()
+        .with_terminated(chrono::NaiveDate::from_ymd_opt(1970, 1, 1))
+        .with_effective(chrono::NaiveDate::from_ymd_opt(2000, 1, 1));
     b.add(bad);
     let err = b.build().unwrap_err();
     assert!(err.to_string().contains("before effective date"), "{err}");

@@ -9,7 +9,7 @@
 //!   host; the library never reads the clock). [`ClaimContext::validate`]
 //!   lists its problems with stable [`ProblemCode`]s.
 //! - [`check`]: every problem that stops an export — the document's
-//!   [`readiness`](crate::billing::readiness), what the claim formats add
+//!   [`readiness`], what the claim formats add
 //!   (state, currency, at most four pointers per line, at most twelve
 //!   diagnoses per claim or page, amount limits) and the context's.
 //! - [`export`] (or [`x12_837p`], [`fhir_claim`], [`cms1500`]): the bytes,

@@ -1,10 +1,7 @@
-//! The immutable index file: building ([`IndexBuilder`]) and reading.
+//! The immutable index file: building ([`IndexBuilder`], from
+//! `procode-index`) and reading (this crate's catalog).
 
-pub(crate) mod builder;
-pub(crate) mod container;
-pub(crate) mod format;
 pub(crate) mod reader;
 
-pub(crate) use builder::check_entry_pub as check_entry;
-pub use builder::{IndexBuilder, MAX_DESCRIPTION_LEN};
-pub use reader::Verify;
+pub(crate) use procode_index::index::{container, format, postings, FastMap};
+pub use procode_index::index::{IndexBuilder, Verify, MAX_DESCRIPTION_LEN};

@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
-use crate::index::container::Problem;
-pub use crate::index::container::Verify;
+use crate::index::container;
 use crate::index::format;
+use crate::index::Verify;
 use crate::text;
 
 /// Where the bytes of an index live.
@@ -82,10 +82,20 @@ impl fmt::Debug for Index {
     }
 }
 
+/// How much an index is checked when it is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checks {
+    /// As the caller asked.
+    Verify(Verify),
+    /// The header and the section table only: the embedded catalog, built
+    /// and verified with this library.
+    Embedded,
+}
+
 /// A check still to do on first use, or one already done (or not needed).
-fn lazy_check(verify: Verify) -> OnceLock<bool> {
+fn lazy_check(checks: Checks) -> OnceLock<bool> {
     let once = OnceLock::new();
-    if verify != Verify::Lazy {
+    if checks != Checks::Verify(Verify::Lazy) {
         let _ = once.set(true);
     }
     once
@@ -163,19 +173,14 @@ impl Meta {
 }
 
 impl Index {
-    pub(crate) fn open(store: Storage, verify: Verify) -> Result<Index> {
+    pub(crate) fn open(store: Storage, checks: Checks) -> Result<Index> {
         let store = Arc::new(store);
         let b: &[u8] = store.as_ref().as_ref();
-        let parsed = format::LAYOUT.parse(b, verify).map_err(|p| match p {
-            Problem::Foreign => CatalogError::NotAnIndex,
-            Problem::Version(found) => CatalogError::UnsupportedVersion {
-                found,
-                supported: format::VERSION,
-            },
-            Problem::Truncated(expected, found) => CatalogError::Truncated { expected, found },
-            Problem::Checksum(section) => CatalogError::ChecksumMismatch { section },
-            Problem::Corrupt(what) => corrupt(what),
-        })?;
+        let sections = match checks {
+            Checks::Verify(v) => v,
+            Checks::Embedded => Verify::Lazy,
+        };
+        let parsed = format::parse(b, sections)?;
         let [entry_count, _] = parsed.counts;
         let file_len = b.len() as u64;
         let sums = parsed.sums;
@@ -190,7 +195,7 @@ impl Index {
         };
         let codes = map(codes_r, "code index")?;
         let words = map(words_r, "word index")?;
-        if verify == Verify::Full {
+        if checks == Checks::Verify(Verify::Full) {
             for (m, k) in [(&codes, 0), (&words, 1)] {
                 if !fst_well_formed(m) {
                     return Err(corrupt(format!(
@@ -225,7 +230,7 @@ impl Index {
             entry_count: entry_count as u32,
             size: file_len,
             store,
-            pending: [(sums[0], lazy_check(verify)), (sums[1], lazy_check(verify))],
+            pending: [(sums[0], lazy_check(checks)), (sums[1], lazy_check(checks))],
             tokens_utf8: OnceLock::new(),
         })
     }
@@ -253,7 +258,7 @@ impl Index {
     ) -> Result<&'a fst::Map<Section>> {
         let (sum, once) = &self.pending[which];
         let ok = *once.get_or_init(|| {
-            format::checksum(&[map.as_fst().as_bytes()]) == *sum && fst_well_formed(map)
+            container::checksum(&[map.as_fst().as_bytes()]) == *sum && fst_well_formed(map)
         });
         if ok {
             Ok(map)
@@ -384,16 +389,13 @@ impl Index {
         } else {
             self.read_text(blob, &mut pos)?
         };
-        Ok(Entry {
-            code,
-            system: meta.system,
-            description,
-            short_description,
-            effective: meta.effective,
-            terminated: meta.terminated,
-            billable: flags & format::F_BILLABLE != 0,
-            action: (flags & format::F_ACTION != 0).then_some(char::from(r[2])),
-        })
+        Ok(
+            Entry::from_descriptions(code, meta.system, description, short_description)
+                .with_effective(meta.effective)
+                .with_terminated(meta.terminated)
+                .with_billable(flags & format::F_BILLABLE != 0)
+                .with_action((flags & format::F_ACTION != 0).then_some(char::from(r[2]))),
+        )
     }
 
     /// The encoded posting list of a term.

@@ -9,7 +9,7 @@ use super::format;
 use super::{Mue, PtpEdit};
 use crate::code::Code;
 use crate::error::EditsError;
-use crate::index::builder::FastMap;
+use crate::index::FastMap;
 
 type Result<T> = std::result::Result<T, EditsError>;
 

@@ -11,8 +11,8 @@ use super::format;
 use super::{ModifierIndicator, Mue, MueAdjudication, PtpEdit};
 use crate::code::Code;
 use crate::error::EditsError;
+use crate::index::container::checksum;
 use crate::index::container::Problem;
-use crate::index::format::checksum;
 use crate::index::reader::Storage;
 use crate::index::Verify;
 

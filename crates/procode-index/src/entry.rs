@@ -8,13 +8,17 @@ use crate::code::{Code, CodeSystem};
 /// One code of one code system, as the catalog knows it. Entries are immutable
 /// values: the catalog hands out copies.
 ///
+/// Entries may gain fields, so they are made with [`Entry::new`] (or
+/// [`Entry::from_descriptions`]) and the `with_*` methods rather than a
+/// struct literal; the fields can be read and changed as usual.
+///
 /// The JSON form (CLI `--json`, bindings) has exactly the fields `code`,
 /// `system`, `description`, `short_description`, `effective`, `terminated`
 /// (ISO dates or `null`) and `billable`; the HCPCS action code is Rust-only.
 ///
 /// # Example
 /// ```
-/// use procode::{Code, CodeSystem, Entry};
+/// use procode_index::{Code, CodeSystem, Entry};
 /// use chrono::NaiveDate;
 /// let e = Entry::new(Code::parse("G0438").unwrap(), CodeSystem::Hcpcs, "Annual wellness visit")
 ///     .with_effective(NaiveDate::from_ymd_opt(2011, 1, 1));
@@ -23,6 +27,7 @@ use crate::code::{Code, CodeSystem};
 /// assert_eq!(e.short_description, "Annual wellness visit");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Entry {
     /// The normalised code (ICD-10-CM without its dot).
     pub code: Code,
@@ -50,11 +55,22 @@ impl Entry {
     /// no dates and no action code.
     pub fn new(code: Code, system: CodeSystem, description: impl Into<String>) -> Entry {
         let description = description.into();
+        Entry::from_descriptions(code, system, description.clone(), description)
+    }
+
+    /// A billable entry with its long and short descriptions, no dates and no
+    /// action code.
+    pub fn from_descriptions(
+        code: Code,
+        system: CodeSystem,
+        description: String,
+        short_description: String,
+    ) -> Entry {
         Entry {
             code,
             system,
-            short_description: description.clone(),
             description,
+            short_description,
             effective: None,
             terminated: None,
             billable: true,

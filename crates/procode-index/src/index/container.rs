@@ -19,10 +19,36 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::str::FromStr;
 
-use crate::index::format::{checksum, HEADER_LEN, SECTION_ROW_LEN};
+use crate::error::UnknownName;
+
+/// Bytes before the section table.
+pub const HEADER_LEN: usize = 48;
+/// Bytes per section-table row.
+pub const SECTION_ROW_LEN: usize = 32;
+
+/// The checksum used for the header and every section: xxh3-64 of the parts,
+/// one after the other.
+pub fn checksum(parts: &[&[u8]]) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.digest()
+}
 
 /// How much of a file to check when opening it.
+///
+/// Named by `full` or `lazy` (case-insensitive) where it crosses into procode
+/// as text.
+///
+/// # Example
+/// ```
+/// use procode_index::Verify;
+/// assert_eq!("Lazy".parse::<Verify>(), Ok(Verify::Lazy));
+/// assert!("maybe".parse::<Verify>().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Verify {
@@ -36,30 +62,58 @@ pub enum Verify {
     /// shows up as an error on the query that meets the damage (or, for damage
     /// inside description text, as wrong text), never as a panic.
     Lazy,
-    /// Trust the bytes (the embedded catalog, verified when it was built).
-    #[doc(hidden)]
-    Trusted,
+}
+
+impl Verify {
+    /// The name of the level: `full` or `lazy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verify::Full => "full",
+            Verify::Lazy => "lazy",
+        }
+    }
+}
+
+impl FromStr for Verify {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> Result<Verify, UnknownName> {
+        [Verify::Full, Verify::Lazy]
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnknownName::new("verify level", s, "full or lazy"))
+    }
 }
 
 /// What a container format is: its magic, version and section kinds (in file
 /// order, with a name each for error messages).
-pub(crate) struct Layout<const N: usize> {
-    pub(crate) magic: [u8; 8],
-    pub(crate) version: u32,
-    pub(crate) kinds: [(u32, &'static str); N],
-}
-
-/// A parsed container: the two header counts, each section's range and
-/// checksum (in the layout's kind order), and the file length.
-pub(crate) struct Parsed<const N: usize> {
-    pub(crate) counts: [u64; 2],
-    pub(crate) ranges: [Range<usize>; N],
-    pub(crate) sums: [u64; N],
-}
-
-/// Why a container cannot be opened; each format maps it to its own error.
 #[derive(Debug)]
-pub(crate) enum Problem {
+pub struct Layout<const N: usize> {
+    /// The first eight bytes of every file of the format.
+    pub magic: [u8; 8],
+    /// The format version written and read.
+    pub version: u32,
+    /// The section kinds, in file order, each with its name.
+    pub kinds: [(u32, &'static str); N],
+}
+
+/// A parsed container: the two header counts, and each section's range and
+/// checksum (in the layout's kind order).
+#[derive(Debug)]
+pub struct Parsed<const N: usize> {
+    /// The two header counts (their meaning is the format's).
+    pub counts: [u64; 2],
+    /// The byte range of each section.
+    pub ranges: [Range<usize>; N],
+    /// The checksum the section table gives each section.
+    pub sums: [u64; N],
+}
+
+/// Why a container cannot be opened; each format maps it to its own error
+/// (exhaustively, so that a new problem is a compile error in every format
+/// rather than a silent fallback).
+#[derive(Debug)]
+pub enum Problem {
     /// Not this format's magic.
     Foreign,
     /// Another format version.
@@ -82,7 +136,7 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
 
 impl<const N: usize> Layout<N> {
     /// Lays out the header, the section table and the sections.
-    pub(crate) fn write(&self, counts: [u64; 2], sections: [&[u8]; N]) -> Vec<u8> {
+    pub fn write(&self, counts: [u64; 2], sections: [&[u8]; N]) -> Vec<u8> {
         let table_len = N * SECTION_ROW_LEN;
         let total: usize = sections.iter().map(|s| s.len() + 8).sum();
         let mut out = Vec::with_capacity(HEADER_LEN + table_len + total);
@@ -118,7 +172,61 @@ impl<const N: usize> Layout<N> {
 
     /// Checks the header and the section table (and, with [`Verify::Full`],
     /// every section's checksum and that all padding is zero).
-    pub(crate) fn parse(&self, b: &[u8], verify: Verify) -> Result<Parsed<N>, Problem> {
+    ///
+    /// # Errors
+    /// The [`Problem`] found first.
+    pub fn parse(&self, b: &[u8], verify: Verify) -> Result<Parsed<N>, Problem> {
+        let header = self.parse_header(b)?;
+        let table = &b[HEADER_LEN..header.table_end];
+        let mut ranges: [Option<Range<usize>>; N] = std::array::from_fn(|_| None);
+        let mut sums = [0u64; N];
+        for row in table.chunks_exact(SECTION_ROW_LEN) {
+            let kind = u32_at(row, 0).unwrap_or(0);
+            let off = u64_at(row, 8).unwrap_or(u64::MAX);
+            let len = u64_at(row, 16).unwrap_or(u64::MAX);
+            let sum = u64_at(row, 24).unwrap_or(0);
+            let Some(pos) = self.kinds.iter().position(|k| k.0 == kind) else {
+                return Err(Problem::Corrupt(format!("unknown section kind {kind}")));
+            };
+            let end = off
+                .checked_add(len)
+                .filter(|&e| e <= header.file_len && off >= header.table_end as u64)
+                .ok_or_else(|| Problem::Corrupt(format!("section {kind} lies outside the file")))?;
+            let range = off as usize..end as usize;
+            if verify == Verify::Full && checksum(&[&b[range.clone()]]) != sum {
+                return Err(Problem::Checksum(self.kinds[pos].1));
+            }
+            sums[pos] = sum;
+            if ranges[pos].replace(range).is_some() {
+                return Err(Problem::Corrupt(format!("section {kind} appears twice")));
+            }
+        }
+        if verify == Verify::Full {
+            check_padding(b, header.table_end, &ranges)?;
+        }
+        let mut missing = None;
+        let ranges = std::array::from_fn(|i| {
+            ranges[i].clone().unwrap_or_else(|| {
+                missing.get_or_insert(i);
+                0..0
+            })
+        });
+        if let Some(i) = missing {
+            return Err(Problem::Corrupt(format!(
+                "the {} section is missing",
+                self.kinds[i].1
+            )));
+        }
+        Ok(Parsed {
+            counts: header.counts,
+            ranges,
+            sums,
+        })
+    }
+
+    /// Checks the magic, the version, the lengths and the checksum of the
+    /// header and section table.
+    fn parse_header(&self, b: &[u8]) -> Result<Header, Problem> {
         let found = b.len() as u64;
         if b.len() < 8 {
             return if !b.is_empty() && self.magic.starts_with(b) {
@@ -151,8 +259,7 @@ impl<const N: usize> Layout<N> {
         if b.len() < table_end {
             return Err(Problem::Truncated(table_end as u64, found));
         }
-        let table = &b[HEADER_LEN..table_end];
-        if checksum(&[&b[..40], table]) != hsum {
+        if checksum(&[&b[..40], &b[HEADER_LEN..table_end]]) != hsum {
             return Err(Problem::Checksum("header"));
         }
         if found < file_len {
@@ -164,69 +271,47 @@ impl<const N: usize> Layout<N> {
                 found - file_len
             )));
         }
-        let mut ranges: [Option<Range<usize>>; N] = std::array::from_fn(|_| None);
-        let mut sums = [0u64; N];
-        for row in table.chunks_exact(SECTION_ROW_LEN) {
-            let kind = u32_at(row, 0).unwrap_or(0);
-            let off = u64_at(row, 8).unwrap_or(u64::MAX);
-            let len = u64_at(row, 16).unwrap_or(u64::MAX);
-            let sum = u64_at(row, 24).unwrap_or(0);
-            let Some(pos) = self.kinds.iter().position(|k| k.0 == kind) else {
-                return Err(Problem::Corrupt(format!("unknown section kind {kind}")));
-            };
-            let end = off
-                .checked_add(len)
-                .filter(|&e| e <= file_len && off >= table_end as u64)
-                .ok_or_else(|| Problem::Corrupt(format!("section {kind} lies outside the file")))?;
-            let range = off as usize..end as usize;
-            if verify == Verify::Full && checksum(&[&b[range.clone()]]) != sum {
-                return Err(Problem::Checksum(self.kinds[pos].1));
-            }
-            sums[pos] = sum;
-            if ranges[pos].replace(range).is_some() {
-                return Err(Problem::Corrupt(format!("section {kind} appears twice")));
-            }
-        }
-        if verify == Verify::Full {
-            // Padding between and after sections must be zero, so that every
-            // byte of the file is covered by a check.
-            let mut covered: Vec<Range<usize>> = ranges.iter().flatten().cloned().collect();
-            covered.sort_by_key(|r| r.start);
-            let mut at = table_end;
-            for r in covered.iter().chain(std::iter::once(&(b.len()..b.len()))) {
-                if r.start < at {
-                    return Err(Problem::Corrupt("sections overlap".into()));
-                }
-                if b[at..r.start].iter().any(|&x| x != 0) {
-                    return Err(Problem::Checksum("padding"));
-                }
-                at = r.end;
-            }
-        }
-        let mut missing = None;
-        let ranges = std::array::from_fn(|i| {
-            ranges[i].clone().unwrap_or_else(|| {
-                missing.get_or_insert(i);
-                0..0
-            })
-        });
-        if let Some(i) = missing {
-            return Err(Problem::Corrupt(format!(
-                "the {} section is missing",
-                self.kinds[i].1
-            )));
-        }
-        Ok(Parsed {
+        Ok(Header {
             counts,
-            ranges,
-            sums,
+            file_len,
+            table_end,
         })
     }
 }
 
+/// What the header says: the two counts, the file length and where the
+/// section table ends.
+struct Header {
+    counts: [u64; 2],
+    file_len: u64,
+    table_end: usize,
+}
+
+/// Checks that the bytes between and after the sections are zero, so that
+/// every byte of the file is covered by a check.
+fn check_padding(
+    b: &[u8],
+    table_end: usize,
+    ranges: &[Option<Range<usize>>],
+) -> Result<(), Problem> {
+    let mut covered: Vec<Range<usize>> = ranges.iter().flatten().cloned().collect();
+    covered.sort_by_key(|r| r.start);
+    let mut at = table_end;
+    for r in covered.iter().chain(std::iter::once(&(b.len()..b.len()))) {
+        if r.start < at {
+            return Err(Problem::Corrupt("sections overlap".into()));
+        }
+        if b[at..r.start].iter().any(|&x| x != 0) {
+            return Err(Problem::Checksum("padding"));
+        }
+        at = r.end;
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, then a rename, so readers never see half a file.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     std::fs::write(&tmp, bytes)?;

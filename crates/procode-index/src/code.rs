@@ -19,7 +19,7 @@ pub const MAX_CODE_LEN: usize = 15;
 ///
 /// # Example
 /// ```
-/// use procode::CodeSystem;
+/// use procode_index::CodeSystem;
 /// let s: CodeSystem = "ICD10CM".parse().unwrap();
 /// assert_eq!(s, CodeSystem::Icd10Cm);
 /// assert_eq!(s.as_str(), "icd10cm");
@@ -206,7 +206,7 @@ pub enum CodeError {
 ///
 /// # Example
 /// ```
-/// use procode::{Code, CodeSystem};
+/// use procode_index::{Code, CodeSystem};
 /// let a: Code = " f41.1 ".parse().unwrap();
 /// let b: Code = "F411".parse().unwrap();
 /// assert_eq!(a, b);
@@ -253,6 +253,34 @@ impl Code {
             len: len as u8,
             bytes,
         })
+    }
+
+    /// The code a search query names, when the query looks like a code rather
+    /// than description words: a single token (spaces around it ignored) that
+    /// parses as a code (see [`Code::parse`]) and holds a digit or a dot, or,
+    /// when searching only modifiers or places of service, any such token of
+    /// at most two characters. `None` otherwise.
+    ///
+    /// # Example
+    /// ```
+    /// use procode_index::{Code, CodeSystem};
+    /// assert_eq!(Code::from_search_query(" E11.6 ", None).unwrap().as_str(), "E116");
+    /// assert_eq!(Code::from_search_query("f41.", None).unwrap().as_str(), "F41");
+    /// assert!(Code::from_search_query("wheelchair", None).is_none());
+    /// assert!(Code::from_search_query("diab mell", None).is_none());
+    /// assert!(Code::from_search_query("gt", None).is_none());
+    /// assert!(Code::from_search_query("gt", Some(CodeSystem::Modifier)).is_some());
+    /// ```
+    pub fn from_search_query(query: &str, system: Option<CodeSystem>) -> Option<Code> {
+        let q = query.trim();
+        if q.contains(char::is_whitespace) {
+            return None;
+        }
+        let code = Code::parse(q).ok()?;
+        let short_system =
+            matches!(system, Some(CodeSystem::Modifier | CodeSystem::Pos)) && code.len <= 2;
+        (code.as_bytes().iter().any(u8::is_ascii_digit) || q.contains('.') || short_system)
+            .then_some(code)
     }
 
     /// Parses a code and checks that it has the shape `system` requires.
@@ -426,6 +454,22 @@ mod tests {
             Code::parse("F41").unwrap().display_for(CodeSystem::Icd10Cm),
             "F41"
         );
+    }
+
+    #[test]
+    fn code_like_queries() {
+        let q = |s: &str, sys| Code::from_search_query(s, sys).map(|c| c.as_str().to_owned());
+        assert_eq!(q("G04", None).as_deref(), Some("G04"));
+        assert_eq!(q("f41.", None).as_deref(), Some("F41"));
+        assert_eq!(q(" E11.6 ", None).as_deref(), Some("E116"));
+        assert_eq!(q("diab mell", None), None);
+        assert_eq!(q("wheelchair", None), None);
+        assert_eq!(q("gt", Some(CodeSystem::Modifier)).as_deref(), Some("GT"));
+        assert_eq!(q("gt", None), None);
+        assert_eq!(q("b-12", None), None);
+        assert_eq!(q("", None), None);
+        assert_eq!(q(".", None), None);
+        assert_eq!(q("A234567890123456", None), None);
     }
 
     #[test]

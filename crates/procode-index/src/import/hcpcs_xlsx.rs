@@ -35,7 +35,8 @@ use crate::code::CodeSystem;
 use crate::entry::Entry;
 use crate::error::ImportError;
 use crate::import::common::{
-    bad_row, clean_description, parse_action, parse_code_field, parse_yyyymmdd, DuplicateCheck,
+    bad_row, clean_description, column_index, parse_action, parse_code_field, parse_yyyymmdd,
+    DuplicateCheck,
 };
 
 /// Header names looked for (normalised: upper case, single spaces).
@@ -134,104 +135,129 @@ fn read_sheet(
 ) -> Result<Vec<Entry>, ImportError> {
     let (start_row, start_col) = range.start().unwrap_or((0, 0));
     let file = format!("{name} [sheet {sheet}]");
-    let mut idx = [0usize; REQUIRED.len()];
-    for (slot, want) in idx.iter_mut().zip(REQUIRED) {
-        *slot =
-            header
-                .iter()
-                .position(|h| h == want)
-                .ok_or_else(|| ImportError::MissingColumn {
-                    file: file.clone(),
-                    column: want.to_owned(),
-                    found: header.join(", "),
-                })?;
+    let mut columns = [0usize; REQUIRED.len()];
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    for (slot, want) in columns.iter_mut().zip(REQUIRED) {
+        *slot = column_index(&file, &names, want)?;
     }
-    let [i_code, i_recid, i_long, i_short, i_add, i_act_eff, i_term, i_action] = idx;
-    let column_label = |i: usize| {
+    let layout = Sheet {
+        file: &file,
+        header,
+        start_col: start_col as usize,
+        columns,
+    };
+    let mut dups = DuplicateCheck::new();
+    let mut entries = Vec::new();
+    for (r, row) in range.rows().enumerate().skip(1) {
+        if row.iter().all(|c| cell_text(c).trim().is_empty()) {
+            continue;
+        }
+        let row = SheetRow {
+            sheet: &layout,
+            cells: row,
+            line: u64::from(start_row) + r as u64 + 1,
+        };
+        entries.push(row.entry(&mut dups)?);
+    }
+    Ok(entries)
+}
+
+/// A worksheet's layout: what names it, its header and where each
+/// [`REQUIRED`] column is (in that order).
+struct Sheet<'a> {
+    file: &'a str,
+    header: &'a [String],
+    start_col: usize,
+    columns: [usize; REQUIRED.len()],
+}
+
+/// One data row of a worksheet.
+struct SheetRow<'a> {
+    sheet: &'a Sheet<'a>,
+    cells: &'a [Data],
+    line: u64,
+}
+
+impl SheetRow<'_> {
+    /// Column `i` as errors name it: its letters and header (`A (HCPC)`).
+    fn label(&self, i: usize) -> String {
+        let header = self.sheet.header;
         format!(
             "{} ({})",
-            column_letters(start_col as usize + i),
+            column_letters(self.sheet.start_col + i),
             REQUIRED
                 .iter()
                 .find(|w| header.get(i).is_some_and(|h| h == *w))
                 .copied()
                 .unwrap_or("")
         )
-    };
-    let mut dups = DuplicateCheck::new();
-    let mut entries = Vec::new();
-    for (r, row) in range.rows().enumerate().skip(1) {
-        let line = u64::from(start_row) + r as u64 + 1;
-        if row.iter().all(|c| cell_text(c).trim().is_empty()) {
-            continue;
-        }
-        let text = |i: usize| -> Result<String, ImportError> {
-            match row.get(i) {
-                Some(Data::Error(e)) => Err(bad_row(
-                    &file,
-                    line,
-                    column_label(i),
-                    format!("the cell holds the Excel error {e}: fix the cell in the workbook"),
-                )),
-                Some(Data::Bool(_)) | Some(Data::DurationIso(_)) => Err(bad_row(
-                    &file,
-                    line,
-                    column_label(i),
-                    "unexpected cell type: expected text",
-                )),
-                Some(c) => Ok(cell_text(c)),
-                None => Ok(String::new()),
+    }
+
+    fn bad(&self, i: usize, problem: impl Into<String>) -> ImportError {
+        bad_row(self.sheet.file, self.line, self.label(i), problem)
+    }
+
+    /// The text of column `i`'s cell (empty when the row is shorter).
+    fn text(&self, i: usize) -> Result<String, ImportError> {
+        match self.cells.get(i) {
+            Some(Data::Error(e)) => Err(self.bad(
+                i,
+                format!("the cell holds the Excel error {e}: fix the cell in the workbook"),
+            )),
+            Some(Data::Bool(_)) | Some(Data::DurationIso(_)) => {
+                Err(self.bad(i, "unexpected cell type: expected text"))
             }
-        };
-        let system = match text(i_recid)?.trim() {
+            Some(c) => Ok(cell_text(c)),
+            None => Ok(String::new()),
+        }
+    }
+
+    /// The row's entry (its code checked against `dups`).
+    fn entry(&self, dups: &mut DuplicateCheck) -> Result<Entry, ImportError> {
+        let [i_code, i_recid, i_long, i_short, i_add, i_act_eff, i_term, i_action] =
+            self.sheet.columns;
+        let (file, line) = (self.sheet.file, self.line);
+        let system = match self.text(i_recid)?.trim() {
             "3" => CodeSystem::Hcpcs,
             "7" => CodeSystem::Modifier,
             other => {
-                return Err(bad_row(
-                    &file,
-                    line,
-                    column_label(i_recid),
+                return Err(self.bad(
+                    i_recid,
                     format!(
                         "unsupported RECID {other:?}: the Excel quarterly file has 3 (procedure/supply codes) and 7 (modifiers), one row per code"
                     ),
                 ))
             }
         };
-        let code_text = text(i_code)?.trim().to_ascii_uppercase();
-        let code = parse_code_field(system, &code_text, &file, line, &column_label(i_code))?;
-        dups.check(&file, line, system, code)?;
-        let long = clean_description(&text(i_long)?);
+        let code_text = self.text(i_code)?.trim().to_ascii_uppercase();
+        let code = parse_code_field(system, &code_text, file, line, &self.label(i_code))?;
+        dups.check(file, line, system, code)?;
+        let long = clean_description(&self.text(i_long)?);
         if long.is_empty() {
-            return Err(bad_row(
-                &file,
-                line,
-                column_label(i_long),
+            return Err(self.bad(
+                i_long,
                 "empty long description: every code needs a description",
             ));
         }
-        let short = clean_description(&text(i_short)?);
+        let short = clean_description(&self.text(i_short)?);
         let date = |i: usize| -> Result<_, ImportError> {
-            parse_yyyymmdd(&text(i)?).map_err(|p| bad_row(&file, line, column_label(i), p))
+            parse_yyyymmdd(&self.text(i)?).map_err(|p| self.bad(i, p))
         };
         let effective = date(i_add)?;
         let terminated = date(i_term)?;
         date(i_act_eff)?;
-        let action = parse_action(&text(i_action)?)
-            .map_err(|p| bad_row(&file, line, column_label(i_action), p))?;
+        let action = parse_action(&self.text(i_action)?).map_err(|p| self.bad(i_action, p))?;
         let short = if short.is_empty() {
             long.clone()
         } else {
             short
         };
-        entries.push(
-            Entry::new(code, system, long)
-                .with_short_description(short)
-                .with_effective(effective)
-                .with_terminated(terminated)
-                .with_action(action),
-        );
+        Ok(Entry::new(code, system, long)
+            .with_short_description(short)
+            .with_effective(effective)
+            .with_terminated(terminated)
+            .with_action(action))
     }
-    Ok(entries)
 }
 
 /// The text of a cell: strings as they are, whole numbers without a

@@ -1,20 +1,42 @@
 //! Helpers shared by every importer: field parsers that explain what is wrong,
 //! error builders and the duplicate-code check.
-//!
-//! This file is also compiled into the crate's build script (to build the
-//! embedded default catalog), so it refers only to `crate::code`,
-//! `crate::entry`, `crate::error`, `crate::import::{common, tsv}` and the
-//! external crates `csv`, `chrono`, `serde` and `thiserror`.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
 
 use chrono::NaiveDate;
 
 use crate::code::{Code, CodeSystem};
+use crate::date::{parse_date, ymd, DateError};
 use crate::error::ImportError;
 
+/// Opens the source file at `path` for reading; also the name its errors
+/// give it. An [`ImportError::Io`] when it cannot be opened.
+pub(crate) fn open_source(path: &Path) -> Result<(String, BufReader<File>), ImportError> {
+    let f = File::open(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok((path.display().to_string(), BufReader::new(f)))
+}
+
+/// The position of column `want` in `header`, or an
+/// [`ImportError::MissingColumn`] listing the header found.
+pub(crate) fn column_index(file: &str, header: &[&str], want: &str) -> Result<usize, ImportError> {
+    header
+        .iter()
+        .position(|h| *h == want)
+        .ok_or_else(|| ImportError::MissingColumn {
+            file: file.to_owned(),
+            column: want.to_owned(),
+            found: header.join(", "),
+        })
+}
+
 /// Builds an [`ImportError::BadRow`].
-pub fn bad_row(
+pub(crate) fn bad_row(
     file: &str,
     line: u64,
     column: impl Into<String>,
@@ -30,7 +52,7 @@ pub fn bad_row(
 
 /// Parses a code of `system` from a field, or explains (with the file, line and
 /// column) why it is not one.
-pub fn parse_code_field(
+pub(crate) fn parse_code_field(
     system: CodeSystem,
     text: &str,
     file: &str,
@@ -40,31 +62,23 @@ pub fn parse_code_field(
     Code::parse_for(system, text).map_err(|e| bad_row(file, line, column, e.to_string()))
 }
 
-/// Parses an ISO `yyyy-mm-dd` date; an empty (or all-space) field is `None`.
+/// Parses an ISO `yyyy-mm-dd` date (see [`parse_date`]) after trimming; an
+/// empty (or all-space) field is `None`.
 ///
 /// The error text says what was found and what is expected.
-pub fn parse_iso_date(text: &str) -> Result<Option<NaiveDate>, String> {
+pub(crate) fn parse_iso_date(text: &str) -> Result<Option<NaiveDate>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    let b = t.as_bytes();
-    let shape_ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape_ok {
-        return Err(format!(
-            "invalid date {t:?}: write dates as yyyy-mm-dd (e.g. 2025-10-01), or leave the field empty"
-        ));
-    }
-    ymd(t, &t[0..4], &t[5..7], &t[8..10]).map(Some)
+    parse_date(t).map(Some).map_err(|e| match e {
+        DateError::Shape { .. } => format!("{e}, or leave the field empty"),
+        _ => e.to_string(),
+    })
 }
 
 /// Parses a CMS `yyyymmdd` date; an empty (or all-space) field is `None`.
-pub fn parse_yyyymmdd(text: &str) -> Result<Option<NaiveDate>, String> {
+pub(crate) fn parse_yyyymmdd(text: &str) -> Result<Option<NaiveDate>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
@@ -74,19 +88,13 @@ pub fn parse_yyyymmdd(text: &str) -> Result<Option<NaiveDate>, String> {
             "invalid date {t:?}: CMS dates are eight digits yyyymmdd (e.g. 20251001), or empty"
         ));
     }
-    ymd(t, &t[0..4], &t[4..6], &t[6..8]).map(Some)
-}
-
-fn ymd(whole: &str, y: &str, m: &str, d: &str) -> Result<NaiveDate, String> {
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) else {
-        return Err(format!("invalid date {whole:?}"));
-    };
-    NaiveDate::from_ymd_opt(y, m, d)
-        .ok_or_else(|| format!("invalid date {whole:?}: there is no such day in the calendar"))
+    ymd(&t[0..4], &t[4..6], &t[6..8])
+        .map(Some)
+        .ok_or_else(|| format!("invalid date {t:?}: there is no such day in the calendar"))
 }
 
 /// Parses a `0`/`1` billable flag.
-pub fn parse_flag01(text: &str) -> Result<bool, String> {
+pub(crate) fn parse_flag01(text: &str) -> Result<bool, String> {
     match text.trim() {
         "1" => Ok(true),
         "0" => Ok(false),
@@ -97,7 +105,7 @@ pub fn parse_flag01(text: &str) -> Result<bool, String> {
 }
 
 /// Parses an optional one-character action code (CMS HCPCS `ACTION CD`).
-pub fn parse_action(text: &str) -> Result<Option<char>, String> {
+pub(crate) fn parse_action(text: &str) -> Result<Option<char>, String> {
     let t = text.trim();
     let mut chars = t.chars();
     match (chars.next(), chars.next()) {
@@ -111,7 +119,7 @@ pub fn parse_action(text: &str) -> Result<Option<char>, String> {
 
 /// Normalises description text: tabs, CR, LF and no-break spaces become
 /// spaces, runs of spaces are collapsed to one, and the ends are trimmed.
-pub fn clean_description(text: &str) -> String {
+pub(crate) fn clean_description(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for ch in text.chars() {
@@ -135,19 +143,19 @@ pub fn clean_description(text: &str) -> String {
 /// Remembers where each (system, code) was first seen in one import and turns
 /// a second occurrence into an [`ImportError::DuplicateCode`].
 #[derive(Debug, Default)]
-pub struct DuplicateCheck {
+pub(crate) struct DuplicateCheck {
     seen: HashMap<(CodeSystem, Code), u64>,
 }
 
 impl DuplicateCheck {
     /// An empty check.
-    pub fn new() -> DuplicateCheck {
+    pub(crate) fn new() -> DuplicateCheck {
         DuplicateCheck::default()
     }
 
     /// Records `code` of `system` seen on `line` of `file`; an error when the
     /// same code of the same system was seen before.
-    pub fn check(
+    pub(crate) fn check(
         &mut self,
         file: &str,
         line: u64,
@@ -175,7 +183,7 @@ impl DuplicateCheck {
 /// `delimiter_name` (such as `tab` or `comma`) is used in the message for a row
 /// with the wrong number of fields; its column is the first field that is
 /// missing or extra (1-based).
-pub fn csv_error(file: &str, err: csv::Error, delimiter_name: &str) -> ImportError {
+pub(crate) fn csv_error(file: &str, err: csv::Error, delimiter_name: &str) -> ImportError {
     let line = err.position().map(|p| p.line()).unwrap_or(0);
     match err.into_kind() {
         csv::ErrorKind::Io(source) => ImportError::Io {

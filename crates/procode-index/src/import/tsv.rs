@@ -7,25 +7,33 @@
 //! header must name exactly the file's columns (in any order); a missing or an
 //! unexpected column is an error, as is every bad data row. Nothing is
 //! skipped: each data row becomes one [`Entry`] or an error.
-//!
-//! This file is also compiled into the crate's build script (to build the
-//! embedded default catalog), so it refers only to `crate::code`,
-//! `crate::entry`, `crate::error`, `crate::import::{common, tsv}` and the
-//! external crates `csv`, `chrono`, `serde` and `thiserror`.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
+use std::str::FromStr;
 
 use crate::code::CodeSystem;
 use crate::entry::Entry;
-use crate::error::ImportError;
+use crate::error::{ImportError, UnknownName};
 use crate::import::common::{
-    bad_row, csv_error, parse_action, parse_code_field, parse_flag01, parse_iso_date,
-    DuplicateCheck,
+    bad_row, column_index, csv_error, open_source, parse_action, parse_code_field, parse_flag01,
+    parse_iso_date, DuplicateCheck,
 };
 
 /// One of the normalised TSV files of a procode data directory.
+///
+/// Named by a user (CLI `--include`, Python `include=`) case-insensitively as
+/// `hcpcs`, `modifiers` (or `modifier`), `pos` (or `place_of_service`),
+/// `icd10cm` or `icd10pcs`.
+///
+/// # Example
+/// ```
+/// use procode_index::import::StdFile;
+/// assert_eq!("POS".parse::<StdFile>(), Ok(StdFile::PlaceOfService));
+/// assert_eq!(StdFile::PlaceOfService.file_name(), "place_of_service.tsv");
+/// let e = "loinc".parse::<StdFile>().unwrap_err();
+/// assert_eq!(e.to_string(), "unknown data file \"loinc\": use hcpcs, modifiers, pos, icd10cm or icd10pcs");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StdFile {
     /// `hcpcs_level2.tsv`: HCPCS Level II codes ([`CodeSystem::Hcpcs`]).
@@ -38,6 +46,25 @@ pub enum StdFile {
     Icd10Pcs,
     /// `place_of_service.tsv`: CMS place-of-service codes ([`CodeSystem::Pos`]).
     PlaceOfService,
+}
+
+impl FromStr for StdFile {
+    type Err = UnknownName;
+
+    fn from_str(name: &str) -> Result<StdFile, UnknownName> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "hcpcs" => Ok(StdFile::Hcpcs),
+            "modifiers" | "modifier" => Ok(StdFile::Modifiers),
+            "pos" | "place_of_service" => Ok(StdFile::PlaceOfService),
+            "icd10cm" => Ok(StdFile::Icd10Cm),
+            "icd10pcs" => Ok(StdFile::Icd10Pcs),
+            _ => Err(UnknownName::new(
+                "data file",
+                name,
+                "hcpcs, modifiers, pos, icd10cm or icd10pcs",
+            )),
+        }
+    }
 }
 
 /// Columns of `hcpcs_level2.tsv` and `modifiers.tsv`.
@@ -73,23 +100,6 @@ impl StdFile {
         StdFile::PlaceOfService,
         StdFile::Icd10Cm,
     ];
-
-    /// The names a user gives a standard file by (CLI `--include`, Python
-    /// `include=`), case-insensitive: `hcpcs`, `modifiers` (or `modifier`),
-    /// `pos` (or `place_of_service`), `icd10cm`, `icd10pcs`.
-    pub const NAMES: &'static str = "hcpcs, modifiers, pos, icd10cm or icd10pcs";
-
-    /// The standard file a user-given name means, if any (see [`StdFile::NAMES`]).
-    pub fn from_name(name: &str) -> Option<StdFile> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "hcpcs" => Some(StdFile::Hcpcs),
-            "modifiers" | "modifier" => Some(StdFile::Modifiers),
-            "pos" | "place_of_service" => Some(StdFile::PlaceOfService),
-            "icd10cm" => Some(StdFile::Icd10Cm),
-            "icd10pcs" => Some(StdFile::Icd10Pcs),
-            _ => None,
-        }
-    }
 
     /// The file name inside the data directory.
     pub fn file_name(self) -> &'static str {
@@ -138,15 +148,19 @@ pub fn load_data_dir(dir: &Path, which: &[StdFile]) -> Result<Vec<Entry>, Import
             continue;
         }
         done.push(file);
-        let path = dir.join(file.file_name());
-        let handle = File::open(&path).map_err(|source| ImportError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let name = path.display().to_string();
-        entries.extend(read_std_tsv(file, &name, BufReader::new(handle))?);
+        entries.extend(read_std_tsv_path(file, &dir.join(file.file_name()))?);
     }
     Ok(entries)
+}
+
+/// Reads the normalised TSV of layout `file` at `path` (whatever its name).
+///
+/// # Errors
+/// [`ImportError::Io`] when the file cannot be opened or read, and every
+/// error of [`read_std_tsv`].
+pub fn read_std_tsv_path(file: StdFile, path: &Path) -> Result<Vec<Entry>, ImportError> {
+    let (name, f) = open_source(path)?;
+    read_std_tsv(file, &name, f)
 }
 
 /// Reads one normalised TSV (`file` says which layout) from `reader`; `name`
@@ -246,7 +260,6 @@ fn header_indices(
     name: &str,
     header: &csv::StringRecord,
 ) -> Result<Vec<usize>, ImportError> {
-    let found = || header.iter().collect::<Vec<_>>().join(", ");
     let cols = file.columns();
     for (i, h) in header.iter().enumerate() {
         if !cols.contains(&h) {
@@ -270,18 +283,8 @@ fn header_indices(
             ));
         }
     }
-    cols.iter()
-        .map(|&c| {
-            header
-                .iter()
-                .position(|h| h == c)
-                .ok_or_else(|| ImportError::MissingColumn {
-                    file: name.to_owned(),
-                    column: c.to_owned(),
-                    found: found(),
-                })
-        })
-        .collect()
+    let names: Vec<&str> = header.iter().collect();
+    cols.iter().map(|c| column_index(name, &names, c)).collect()
 }
 
 /// A description field that must not be empty.

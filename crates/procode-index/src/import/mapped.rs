@@ -7,8 +7,8 @@
 //!
 //! # Example
 //! ```
-//! use procode::import::{read_mapped, Column, ColumnMapping};
-//! use procode::CodeSystem;
+//! use procode_index::import::{read_mapped, Column, ColumnMapping};
+//! use procode_index::CodeSystem;
 //!
 //! let csv = "\
 //! Code,Name,Valid from,Active
@@ -30,7 +30,6 @@
 //! assert!(err.to_string().contains("missing column \"Kode\""), "{err}");
 //! ```
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -40,8 +39,8 @@ use crate::code::CodeSystem;
 use crate::entry::Entry;
 use crate::error::ImportError;
 use crate::import::common::{
-    bad_row, clean_description, csv_error, parse_code_field, parse_iso_date, parse_yyyymmdd,
-    DuplicateCheck,
+    bad_row, clean_description, csv_error, open_source, parse_code_field, parse_iso_date,
+    parse_yyyymmdd, DuplicateCheck,
 };
 
 /// A column of a delimited file.
@@ -184,11 +183,8 @@ impl ColumnMapping {
 /// [`ImportError::Io`] when the file cannot be read, and those of
 /// [`read_mapped`].
 pub fn read_mapped_file(mapping: &ColumnMapping, path: &Path) -> Result<Vec<Entry>, ImportError> {
-    let f = File::open(path).map_err(|source| ImportError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    read_mapped(mapping, &path.display().to_string(), f)
+    let (name, f) = open_source(path)?;
+    read_mapped(mapping, &name, f)
 }
 
 /// Reads a delimited file from `reader` with `mapping`; `name` names it in
@@ -219,13 +215,7 @@ pub fn read_mapped<R: Read>(
     let delimiter = mapping
         .delimiter
         .unwrap_or_else(|| detect_delimiter(name, &data));
-    let delimiter_name = match delimiter {
-        b'\t' => "tab".to_owned(),
-        b',' => "comma".to_owned(),
-        b';' => "semicolon".to_owned(),
-        b'|' => "pipe".to_owned(),
-        other => format!("{:?}", char::from(other)),
-    };
+    let delimiter_name = delimiter_name(delimiter);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(mapping.has_header)
@@ -254,7 +244,6 @@ pub fn read_mapped<R: Read>(
             Ok(false) => break,
             Err(e) => return Err(csv_error(name, e, &delimiter_name)),
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
         if resolver.width.is_none() {
             resolver.width = Some(record.len());
         }
@@ -262,54 +251,95 @@ pub fn read_mapped<R: Read>(
             Some(c) => c,
             None => cols.insert(resolver.resolve(mapping)?),
         };
-        let label = |i: usize| match &header {
+        let row = Row {
+            file: name,
+            header: header.as_deref(),
+            record: &record,
+            line: record.position().map(|p| p.line()).unwrap_or(0),
+        };
+        entries.push(row.entry(c, &mut dups)?);
+    }
+    Ok(entries)
+}
+
+/// How a delimiter is named in error messages.
+fn delimiter_name(delimiter: u8) -> String {
+    match delimiter {
+        b'\t' => "tab".to_owned(),
+        b',' => "comma".to_owned(),
+        b';' => "semicolon".to_owned(),
+        b'|' => "pipe".to_owned(),
+        other => format!("{:?}", char::from(other)),
+    }
+}
+
+/// One data row of a mapped file, with what names it in errors.
+struct Row<'a> {
+    file: &'a str,
+    header: Option<&'a [String]>,
+    record: &'a csv::StringRecord,
+    line: u64,
+}
+
+impl Row<'_> {
+    /// Column `i` as errors name it: its header name, or its 1-based number.
+    fn label(&self, i: usize) -> String {
+        match self.header {
             Some(h) => h.get(i).cloned().unwrap_or_else(|| format!("{}", i + 1)),
             None => format!("{}", i + 1),
-        };
-        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        }
+    }
+
+    fn field(&self, i: usize) -> &str {
+        self.record.get(i).unwrap_or("").trim()
+    }
+
+    fn bad(&self, i: usize, problem: impl Into<String>) -> ImportError {
+        bad_row(self.file, self.line, self.label(i), problem)
+    }
+
+    /// The row's entry (its code checked against `dups`).
+    fn entry(&self, c: &Resolved, dups: &mut DuplicateCheck) -> Result<Entry, ImportError> {
         let system = match c.system {
             Ok(fixed) => fixed,
-            Err(i) => field(i)
+            Err(i) => self
+                .field(i)
                 .parse::<CodeSystem>()
-                .map_err(|e| bad_row(name, line, label(i), e.to_string()))?,
+                .map_err(|e| self.bad(i, e.to_string()))?,
         };
-        let code = parse_code_field(system, field(c.code), name, line, &label(c.code))?;
-        dups.check(name, line, system, code)?;
-        let description = clean_description(field(c.description));
+        let (file, line) = (self.file, self.line);
+        let code = parse_code_field(system, self.field(c.code), file, line, &self.label(c.code))?;
+        dups.check(file, line, system, code)?;
+        let description = clean_description(self.field(c.description));
         if description.is_empty() {
-            return Err(bad_row(
-                name,
-                line,
-                label(c.description),
+            return Err(self.bad(
+                c.description,
                 "empty description: every code needs a description",
             ));
         }
         let short = c
             .short
-            .map(|i| clean_description(field(i)))
+            .map(|i| clean_description(self.field(i)))
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| description.clone());
         let date = |col: Option<usize>| -> Result<Option<NaiveDate>, ImportError> {
             match col {
                 None => Ok(None),
-                Some(i) => parse_any_date(field(i)).map_err(|p| bad_row(name, line, label(i), p)),
+                Some(i) => parse_any_date(self.field(i)).map_err(|p| self.bad(i, p)),
             }
         };
         let effective = date(c.effective)?;
         let terminated = date(c.terminated)?;
         let billable = match c.billable {
             None => true,
-            Some(i) => parse_billable(field(i)).map_err(|p| bad_row(name, line, label(i), p))?,
+            Some(i) => parse_billable(self.field(i)).map_err(|p| self.bad(i, p))?,
         };
-        entries.push(
-            Entry::new(code, system, description)
-                .with_short_description(short)
-                .with_effective(effective)
-                .with_terminated(terminated)
-                .with_billable(billable),
-        );
+        Ok(Entry::new(code, system, description)
+            .with_short_description(short)
+            .with_effective(effective)
+            .with_terminated(terminated)
+            .with_billable(billable))
     }
-    Ok(entries)
 }
 
 /// Column positions of a mapping; `system` is the fixed system or the column.

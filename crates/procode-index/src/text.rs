@@ -1,11 +1,12 @@
-//! Text helpers shared by the index builder and the query side: how descriptions
+//! Text rules shared by the index builder and the query side: how descriptions
 //! are cut into words (for the word index) and into tokens (for compact storage),
-//! and the varint encoding used inside index files.
+//! and the varint encoding used inside index files. A query must be cut into
+//! words exactly as the descriptions were, so both sides use these functions.
 
 /// Calls `f` with every word of `text`: a maximal run of ASCII letters and digits,
 /// lower-cased into `buf`. Everything else (punctuation, spaces, non-ASCII) separates
 /// words.
-pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
     buf.clear();
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() {
@@ -22,7 +23,7 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
 }
 
 /// The words of a query, lower-cased, in order, without duplicates.
-pub(crate) fn query_words(text: &str) -> Vec<String> {
+pub fn query_words(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut buf = String::new();
     for_each_word(text, &mut buf, |w| {
@@ -36,7 +37,7 @@ pub(crate) fn query_words(text: &str) -> Vec<String> {
 /// Splits `text` into storage tokens: each token is a run of ASCII letters and
 /// digits together with the separators that follow it (the first token may start
 /// with separators). Concatenating the tokens gives `text` back exactly.
-pub(crate) fn tokens(text: &str) -> impl Iterator<Item = &str> {
+pub fn tokens(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut start = 0usize;
     std::iter::from_fn(move || {
@@ -58,7 +59,7 @@ pub(crate) fn tokens(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Appends `v` as an unsigned LEB128 varint.
-pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -69,7 +70,7 @@ pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 /// Reads an unsigned LEB128 varint at `*pos`, advancing it. `None` when the bytes
 /// end early or the value overflows 64 bits.
 #[inline]
-pub(crate) fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+pub fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     // Most varints in an index are one byte.
     let first = *buf.get(*pos)?;
     if first < 0x80 {
@@ -90,22 +91,6 @@ pub(crate) fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
         }
         shift += 7;
     }
-}
-
-/// Normalises a query the way codes are normalised (upper case, no dots or
-/// spaces). `None` when it holds anything but letters, digits, dots and spaces.
-pub(crate) fn normalise_code_query(q: &str) -> Option<String> {
-    let mut out = String::with_capacity(q.len());
-    for ch in q.chars() {
-        if ch == '.' || ch.is_whitespace() {
-            continue;
-        }
-        if !ch.is_ascii_alphanumeric() {
-            return None;
-        }
-        out.push(ch.to_ascii_uppercase());
-    }
-    Some(out)
 }
 
 #[cfg(test)]

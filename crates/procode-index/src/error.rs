@@ -1,0 +1,233 @@
+//! Error types of the catalog area: importing sources and building, opening and
+//! querying index files, and names procode does not know.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::code::{Code, CodeError, CodeSystem};
+
+/// A convenient alias for catalog results.
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// A problem in a source file, with where it is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating-system error.
+        source: std::io::Error,
+    },
+    /// A row that cannot be imported.
+    #[error("{file}:{line}: column {column}: {problem}")]
+    BadRow {
+        /// The file (path or name given to the importer).
+        file: String,
+        /// 1-based line number.
+        line: u64,
+        /// The column (name, or 1-based number / character range).
+        column: String,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+    /// A required column is missing from the header.
+    #[error("{file}: missing column {column:?} in the header (found: {found})")]
+    MissingColumn {
+        /// The file.
+        file: String,
+        /// The column looked for.
+        column: String,
+        /// The header as found.
+        found: String,
+    },
+    /// The same code twice in one system.
+    #[error("{file}:{line}: duplicate {system} code {code} (first seen on line {first_line})")]
+    DuplicateCode {
+        /// The file.
+        file: String,
+        /// Line of the second occurrence.
+        line: u64,
+        /// Line of the first occurrence.
+        first_line: u64,
+        /// The code.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+    },
+    /// A problem with a whole file (empty, wrong format, unreadable workbook).
+    #[error("{file}: {problem}")]
+    BadFile {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// An addenda (release change) record does not fit the entries it is
+    /// applied to or reverted from: the entries are not the release the
+    /// addenda starts from (for `apply`) or ends at (for `revert`).
+    #[error("{file}:{line}: {system} code {code}: {problem}")]
+    AddendaConflict {
+        /// The addenda file.
+        file: String,
+        /// 1-based line of the addenda record.
+        line: u64,
+        /// The code the record names.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+        /// What does not match and how to fix it.
+        problem: String,
+    },
+    /// The entries handed to an update (such as applying addenda) hold the same
+    /// code twice within one system.
+    #[error("the entries to update hold {system} code {code} twice: give one entry per code (a single release, imported without duplicates)")]
+    DuplicateEntry {
+        /// The code.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+    },
+}
+
+/// Errors of building, opening and querying a catalog.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// An index file could not be read or written.
+    #[error("cannot access index file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating-system error.
+        source: std::io::Error,
+    },
+    /// The file does not start with the procode index magic bytes.
+    #[error("not a procode index file (bad magic bytes); build one with `procode build`")]
+    NotAnIndex,
+    /// The file has a format version this library cannot read.
+    #[error("index format version {found} is not supported (this library reads version {supported}); rebuild the index with this version of procode")]
+    UnsupportedVersion {
+        /// The version found in the file.
+        found: u32,
+        /// The version this library reads.
+        supported: u32,
+    },
+    /// The file is shorter than its header says.
+    #[error("index file is truncated: {expected} bytes expected, {found} present")]
+    Truncated {
+        /// Bytes the header announces.
+        expected: u64,
+        /// Bytes present.
+        found: u64,
+    },
+    /// A checksum does not match: the file was corrupted.
+    #[error("index file is corrupted: checksum of the {section} does not match")]
+    ChecksumMismatch {
+        /// Which part of the file.
+        section: &'static str,
+    },
+    /// A structural inconsistency inside the file.
+    #[error("index file is corrupted: {what}")]
+    Corrupt {
+        /// What is inconsistent.
+        what: String,
+    },
+    /// The same code twice within one system.
+    #[error("duplicate {system} code {code}: codes must be unique within a system")]
+    DuplicateCode {
+        /// The code.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+    },
+    /// An entry that cannot be stored (bad dates, text too long).
+    #[error("cannot index {system} code {code}: {problem}")]
+    BadEntry {
+        /// The code.
+        code: Code,
+        /// Its system.
+        system: CodeSystem,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The embedded default catalog was not compiled in.
+    #[error("the embedded default catalog is not available: this build of procode found no code-set data. Set PROCODE_DATA_DIR to a directory holding hcpcs_level2.tsv, modifiers.tsv, place_of_service.tsv and icd10cm.tsv (or place it at ../shared/data beside the checkout) and rebuild, or open an index file with Catalog::open")]
+    EmbeddedUnavailable,
+    /// A source file could not be imported.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// A code or code-system name is invalid.
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    /// A search query with more words than procode matches at once.
+    #[error("search query has {words} words; at most {max} are allowed")]
+    QueryTooLong {
+        /// Words in the query.
+        words: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The fst library reported an error.
+    #[error("index error: {0}")]
+    Fst(String),
+    /// A code the caller requires is not in the catalog (see
+    /// `Catalog::require` in `procode`).
+    #[error("{}", not_in_catalog(code, *system, *as_of))]
+    NotInCatalog {
+        /// The code looked up.
+        code: Code,
+        /// The system it was looked up in (`None`: every system).
+        system: Option<CodeSystem>,
+        /// The date of service it had to be valid on, if any.
+        as_of: Option<NaiveDate>,
+    },
+}
+
+fn not_in_catalog(code: &Code, system: Option<CodeSystem>, as_of: Option<NaiveDate>) -> String {
+    let mut m = match system {
+        Some(s) => format!("no {s} code {:?} in the catalog", code.display_for(s)),
+        None => format!("no code {:?} in the catalog", code.as_str()),
+    };
+    if let Some(d) = as_of {
+        m.push_str(&format!(" valid on {d}"));
+    }
+    m
+}
+
+/// A name procode does not know, given for one of the small vocabularies
+/// that cross into procode as text: a standard data file
+/// ([`StdFile`](crate::import::StdFile)), an ICD-10 code set
+/// ([`IcdSet`](crate::import::IcdSet)), a verification level
+/// ([`Verify`](crate::Verify)).
+///
+/// # Example
+/// ```
+/// use procode_index::import::IcdSet;
+/// let e = "icd9".parse::<IcdSet>().unwrap_err();
+/// assert_eq!(e.to_string(), "unknown ICD-10 code set \"icd9\": use cm (icd10cm) or pcs (icd10pcs)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {name:?}: use {expected}")]
+#[non_exhaustive]
+pub struct UnknownName {
+    /// What kind of name it is (`data file`, `ICD-10 code set`, …).
+    pub what: &'static str,
+    /// The name as given.
+    pub name: String,
+    /// The names that are known.
+    pub expected: &'static str,
+}
+
+impl UnknownName {
+    pub(crate) fn new(what: &'static str, name: &str, expected: &'static str) -> UnknownName {
+        UnknownName {
+            what,
+            name: name.to_owned(),
+            expected,
+        }
+    }
+}

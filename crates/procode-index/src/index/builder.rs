@@ -1,0 +1,448 @@
+//! Building an index file from catalog entries.
+
+use std::path::Path;
+
+use chrono::Datelike;
+
+use crate::code::Code;
+use crate::entry::Entry;
+use crate::error::{CatalogError, Result};
+use crate::index::container::write_atomic;
+use crate::index::fast_map::FastMap;
+use crate::index::format::{self, code_key};
+use crate::index::postings;
+use crate::text;
+
+/// Collects entries and writes an immutable index file. Validation happens here:
+/// duplicate codes within a system and unstorable entries are errors.
+///
+/// # Example
+/// ```
+/// use procode_index::{CatalogError, Code, CodeSystem, Entry, IndexBuilder};
+/// let mut b = IndexBuilder::new();
+/// b.add(Entry::new(Code::parse("X1").unwrap(), CodeSystem::Custom, "Intake assessment"));
+/// let bytes = b.build().unwrap();
+/// assert!(bytes.starts_with(b"PRCDIDX"));
+/// // The same code twice within one system is refused.
+/// b.add(Entry::new(Code::parse("x1").unwrap(), CodeSystem::Custom, "Intake, again"));
+/// assert!(matches!(b.build(), Err(CatalogError::DuplicateCode { .. })));
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct IndexBuilder {
+    entries: Vec<Entry>,
+}
+
+/// The largest description (in bytes) an index stores.
+pub const MAX_DESCRIPTION_LEN: usize = 64 * 1024;
+
+impl IndexBuilder {
+    /// An empty builder.
+    pub fn new() -> IndexBuilder {
+        IndexBuilder::default()
+    }
+
+    /// Adds one entry.
+    pub fn add(&mut self, entry: Entry) -> &mut IndexBuilder {
+        self.entries.push(entry);
+        self
+    }
+
+    /// Adds many entries.
+    pub fn extend(&mut self, entries: impl IntoIterator<Item = Entry>) -> &mut IndexBuilder {
+        self.entries.extend(entries);
+        self
+    }
+
+    /// How many entries have been added.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no entry has been added.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Builds the index file in memory.
+    ///
+    /// # Errors
+    /// [`CatalogError::BadEntry`] for an entry [`IndexBuilder::check_entry`]
+    /// refuses, [`CatalogError::DuplicateCode`] for a code given twice in one
+    /// system.
+    pub fn build(&self) -> Result<Vec<u8>> {
+        build_index(&self.entries)
+    }
+
+    /// Builds the index and writes it to `path` atomically (a temporary file in
+    /// the same directory, then a rename), so readers never see half a file.
+    /// Returns the number of bytes written.
+    ///
+    /// # Errors
+    /// Those of [`IndexBuilder::build`], and [`CatalogError::Io`] when the
+    /// file cannot be written.
+    pub fn write_to(&self, path: impl AsRef<Path>) -> Result<u64> {
+        let path = path.as_ref();
+        let bytes = self.build()?;
+        write_atomic(path, &bytes).map_err(|source| CatalogError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(bytes.len() as u64)
+    }
+
+    /// Whether an index can store `entry`: its code has the shape of its
+    /// system, it is not terminated before it takes effect, its descriptions
+    /// are at most [`MAX_DESCRIPTION_LEN`] bytes and its action code is a
+    /// printable ASCII character.
+    ///
+    /// # Errors
+    /// [`CatalogError::BadEntry`] saying what is wrong.
+    pub fn check_entry(e: &Entry) -> Result<()> {
+        let bad = |problem: String| CatalogError::BadEntry {
+            code: e.code,
+            system: e.system,
+            problem,
+        };
+        if !e.code.fits(e.system) {
+            return Err(bad(format!(
+                "not a valid code: expected {}",
+                e.system.expected_shape()
+            )));
+        }
+        if let (Some(a), Some(t)) = (e.effective, e.terminated) {
+            if t < a {
+                return Err(bad(format!(
+                    "termination date {t} is before effective date {a}"
+                )));
+            }
+        }
+        for (what, s) in [
+            ("description", &e.description),
+            ("short description", &e.short_description),
+        ] {
+            if s.len() > MAX_DESCRIPTION_LEN {
+                return Err(bad(format!(
+                    "{what} is {} bytes long; at most {MAX_DESCRIPTION_LEN}",
+                    s.len()
+                )));
+            }
+        }
+        if let Some(a) = e.action {
+            if !a.is_ascii_graphic() {
+                return Err(bad(format!(
+                    "action code {a:?} is not a printable ASCII character"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn fst_err(e: fst::Error) -> CatalogError {
+    CatalogError::Fst(e.to_string())
+}
+
+/// A code as an integer that sorts like its bytes (codes hold no zero byte
+/// and are at most 15 bytes, so zero padding sorts shorter codes first).
+fn pack_code(code: &Code) -> u128 {
+    let mut b = [0u8; 16];
+    b[..code.as_bytes().len()].copy_from_slice(code.as_bytes());
+    u128::from_be_bytes(b)
+}
+
+/// The descriptions an entry stores: the long one, then the short one when
+/// it differs.
+fn stored_descriptions(e: &Entry) -> impl Iterator<Item = &str> {
+    let short = (e.short_description != e.description).then_some(e.short_description.as_str());
+    std::iter::once(e.description.as_str()).chain(short)
+}
+
+fn build_index(entries: &[Entry]) -> Result<Vec<u8>> {
+    for e in entries {
+        IndexBuilder::check_entry(e)?;
+    }
+    // Entry ids follow the search tie-break order: shorter description, then
+    // code. Codes are packed into integers so sorting never calls memcmp.
+    let packed: Vec<(u128, u8)> = entries
+        .iter()
+        .map(|e| (pack_code(&e.code), e.system.to_u8()))
+        .collect();
+    let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| (entries[i as usize].description.len(), packed[i as usize]));
+
+    let codes = code_section(entries, &order, &packed)?;
+    let tokens = Tokens::new(entries);
+    let body = Body::write(entries, &order, &tokens)?;
+    let words = WordSections::write(body.terms, &body.postings)?;
+    Ok(format::LAYOUT.write(
+        [entries.len() as u64, 0],
+        [
+            &codes,
+            &words.fst,
+            &words.offsets,
+            &words.postings,
+            &body.records,
+            &body.text,
+            &tokens.offsets,
+            &tokens.bytes,
+        ],
+    ))
+}
+
+/// The code fst: every code key in key order (code, then system) with its
+/// entry id; the same key twice is a [`CatalogError::DuplicateCode`].
+/// `order[id]` is the entry of id `id`, `packed[i]` entry `i`'s key as integers.
+fn code_section(entries: &[Entry], order: &[u32], packed: &[(u128, u8)]) -> Result<Vec<u8>> {
+    let key_of = |id: u32| packed[order[id as usize] as usize];
+    let mut by_code: Vec<u32> = (0..order.len() as u32).collect();
+    by_code.sort_unstable_by_key(|&id| key_of(id));
+    if let Some(w) = by_code.windows(2).find(|w| key_of(w[0]) == key_of(w[1])) {
+        let e = &entries[order[w[0] as usize] as usize];
+        return Err(CatalogError::DuplicateCode {
+            code: e.code,
+            system: e.system,
+        });
+    }
+    let mut codes = fst::MapBuilder::memory();
+    for &id in &by_code {
+        let e = &entries[order[id as usize] as usize];
+        codes
+            .insert(code_key(&e.code, e.system), u64::from(id))
+            .map_err(fst_err)?;
+    }
+    codes.into_inner().map_err(fst_err)
+}
+
+/// The token dictionary (most frequent tokens first, so they get the
+/// shortest varints) and every stored description as token numbers.
+struct Tokens {
+    /// Every stored description's tokens as provisional (first-seen)
+    /// numbers, description after description, entry after entry.
+    provisional: Vec<u32>,
+    /// Where each stored description starts in `provisional`, plus the end.
+    starts: Vec<usize>,
+    /// Where each entry's descriptions start in `starts`.
+    first_desc: Vec<usize>,
+    /// The dictionary rank of each provisional number.
+    rank_of: Vec<u32>,
+    /// The token-offsets section.
+    offsets: Vec<u8>,
+    /// The tokens section.
+    bytes: Vec<u8>,
+}
+
+impl Tokens {
+    fn new(entries: &[Entry]) -> Tokens {
+        // One hash lookup per token: provisional numbers first, ranks after.
+        let mut seen: FastMap<&str, u32> = FastMap::default();
+        let mut counts: Vec<(u32, &str)> = Vec::new();
+        let mut provisional: Vec<u32> = Vec::new();
+        let mut starts: Vec<usize> = Vec::with_capacity(entries.len() * 2 + 1);
+        let mut first_desc: Vec<usize> = Vec::with_capacity(entries.len());
+        for e in entries {
+            first_desc.push(starts.len());
+            for d in stored_descriptions(e) {
+                starts.push(provisional.len());
+                for t in text::tokens(d) {
+                    let next = counts.len() as u32;
+                    let n = *seen.entry(t).or_insert(next);
+                    if n == next {
+                        counts.push((0, t));
+                    }
+                    counts[n as usize].0 += 1;
+                    provisional.push(n);
+                }
+            }
+        }
+        starts.push(provisional.len());
+        let mut ranked: Vec<u32> = (0..counts.len() as u32).collect();
+        ranked.sort_unstable_by(|&a, &b| {
+            let (x, y) = (counts[a as usize], counts[b as usize]);
+            y.0.cmp(&x.0).then(x.1.cmp(y.1))
+        });
+        let mut rank_of = vec![0u32; counts.len()];
+        let mut offsets = Vec::with_capacity((ranked.len() + 1) * 4);
+        let mut bytes = Vec::new();
+        for (r, &p) in ranked.iter().enumerate() {
+            rank_of[p as usize] = r as u32;
+            offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(counts[p as usize].1.as_bytes());
+        }
+        offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        Tokens {
+            provisional,
+            starts,
+            first_desc,
+            rank_of,
+            offsets,
+            bytes,
+        }
+    }
+
+    /// Appends entry `i`'s `k`th stored description to `out`: the token
+    /// count, then each token's rank, as varints.
+    fn write_description(&self, i: usize, k: usize, out: &mut Vec<u8>) {
+        let slot = self.first_desc[i] + k;
+        let toks = &self.provisional[self.starts[slot]..self.starts[slot + 1]];
+        text::put_varint(out, toks.len() as u64);
+        for &t in toks {
+            text::put_varint(out, u64::from(self.rank_of[t as usize]));
+        }
+    }
+}
+
+/// The entry records, the text section and the word postings.
+struct Body {
+    records: Vec<u8>,
+    text: Vec<u8>,
+    /// Word-index key → term number (in order of first use).
+    terms: FastMap<Box<str>, u32>,
+    /// By term number: the ids of the entries holding the term, ascending.
+    postings: Vec<Vec<u32>>,
+    /// Scratch space: the word being cut, a short-only key, an entry's terms.
+    word: String,
+    key: String,
+    entry_terms: Vec<u32>,
+}
+
+impl Body {
+    fn write(entries: &[Entry], order: &[u32], tokens: &Tokens) -> Result<Body> {
+        let mut body = Body {
+            records: Vec::with_capacity(entries.len() * format::ENTRY_LEN),
+            text: Vec::new(),
+            terms: FastMap::default(),
+            postings: Vec::new(),
+            word: String::new(),
+            key: String::new(),
+            entry_terms: Vec::new(),
+        };
+        for (id, &i) in order.iter().enumerate() {
+            let e = &entries[i as usize];
+            let text_off = u32::try_from(body.text.len()).map_err(|_| CatalogError::BadEntry {
+                code: e.code,
+                system: e.system,
+                problem: "the catalog's text exceeds 4 GiB".into(),
+            })?;
+            body.records.extend_from_slice(&record(e, text_off));
+            body.text.extend_from_slice(e.code.as_bytes());
+            for d in [e.effective, e.terminated].into_iter().flatten() {
+                body.text
+                    .extend_from_slice(&d.num_days_from_ce().to_le_bytes());
+            }
+            for k in 0..stored_descriptions(e).count() {
+                tokens.write_description(i as usize, k, &mut body.text);
+            }
+            body.index_words(e, id as u32);
+        }
+        Ok(body)
+    }
+
+    /// Adds entry `id` to the postings of every word of its descriptions.
+    /// A short-description word the long one lacks gets its own key (the
+    /// word and [`format::SHORT_ONLY`]): it matches as a prefix but never
+    /// counts as an exact match.
+    fn index_words(&mut self, e: &Entry, id: u32) {
+        let Body {
+            terms,
+            postings,
+            word,
+            key,
+            entry_terms,
+            ..
+        } = self;
+        entry_terms.clear();
+        for (k, d) in stored_descriptions(e).enumerate() {
+            let long_terms = entry_terms.len();
+            text::for_each_word(d, word, |w| {
+                if k == 0 {
+                    entry_terms.push(term_for(terms, postings, w));
+                    return;
+                }
+                if terms
+                    .get(w)
+                    .is_some_and(|t| entry_terms[..long_terms].contains(t))
+                {
+                    return;
+                }
+                key.clear();
+                key.push_str(w);
+                key.push(char::from(format::SHORT_ONLY));
+                entry_terms.push(term_for(terms, postings, key));
+            });
+        }
+        entry_terms.sort_unstable();
+        entry_terms.dedup();
+        for &t in entry_terms.iter() {
+            postings[t as usize].push(id);
+        }
+    }
+}
+
+/// An entry's fixed record: system tag, flags, action code, code length and
+/// the offset of its text.
+fn record(e: &Entry, text_off: u32) -> [u8; format::ENTRY_LEN] {
+    let mut flags = 0u8;
+    for (set, flag) in [
+        (e.billable, format::F_BILLABLE),
+        (e.short_description == e.description, format::F_SHORT_SAME),
+        (e.effective.is_some(), format::F_EFFECTIVE),
+        (e.terminated.is_some(), format::F_TERMINATED),
+        (e.action.is_some(), format::F_ACTION),
+    ] {
+        if set {
+            flags |= flag;
+        }
+    }
+    let off = text_off.to_le_bytes();
+    [
+        e.system.to_u8(),
+        flags,
+        e.action.map_or(0, |c| c as u8),
+        e.code.as_bytes().len() as u8,
+        off[0],
+        off[1],
+        off[2],
+        off[3],
+    ]
+}
+
+/// The term number of a word-index key, allocating a new term (and its
+/// posting list) the first time the key is seen.
+fn term_for(terms: &mut FastMap<Box<str>, u32>, postings: &mut Vec<Vec<u32>>, key: &str) -> u32 {
+    if let Some(&t) = terms.get(key) {
+        return t;
+    }
+    let t = postings.len() as u32;
+    terms.insert(key.into(), t);
+    postings.push(Vec::new());
+    t
+}
+
+/// The word fst (in lexicographic order, so terms are renumbered), the
+/// posting offsets and the posting lists.
+struct WordSections {
+    fst: Vec<u8>,
+    offsets: Vec<u8>,
+    postings: Vec<u8>,
+}
+
+impl WordSections {
+    fn write(terms: FastMap<Box<str>, u32>, postings: &[Vec<u32>]) -> Result<WordSections> {
+        let mut words: Vec<(Box<str>, u32)> = terms.into_iter().collect();
+        words.sort_unstable();
+        let mut fst = fst::MapBuilder::memory();
+        let mut offsets = Vec::with_capacity((words.len() + 1) * 4);
+        let mut bytes = Vec::new();
+        for (n, (w, old)) in words.iter().enumerate() {
+            fst.insert(w.as_bytes(), n as u64).map_err(fst_err)?;
+            offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            postings::encode(&postings[*old as usize], &mut bytes);
+        }
+        offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        Ok(WordSections {
+            fst: fst.into_inner().map_err(fst_err)?,
+            offsets,
+            postings: bytes,
+        })
+    }
+}

@@ -1,0 +1,183 @@
+//! The on-disk layout of an index file, shared by the writer and the reader.
+//!
+//! ```text
+//! offset  size  field
+//! 0       8     magic  b"PRCDIDX\x1a"
+//! 8       4     format version (u32 LE)
+//! 12      4     number of sections (u32 LE)
+//! 16      8     total file length in bytes (u64 LE)
+//! 24      8     number of entries (u64 LE)
+//! 32      8     reserved, zero
+//! 40      8     xxh3-64 of bytes 0..40 followed by the section table
+//! 48      32*n  section table: kind u32, reserved u32, offset u64, length u64,
+//!               xxh3-64 of the section's bytes
+//! ...           sections, each starting on an 8-byte boundary
+//! ```
+//! All integers are little-endian. Every read is bounds-checked.
+//!
+//! The header and section table are those of the [`container`](super::container)
+//! both procode file formats share; this module names the catalog index's
+//! sections and the layout of each.
+
+use crate::code::{Code, CodeSystem, MAX_CODE_LEN};
+use crate::error::CatalogError;
+use crate::index::container::{Layout, Parsed, Problem};
+use crate::index::Verify;
+
+/// The first eight bytes of every procode index file.
+pub const MAGIC: [u8; 8] = *b"PRCDIDX\x1a";
+/// The format version this library writes and reads.
+pub const VERSION: u32 = 1;
+/// Bytes per fixed entry record.
+pub const ENTRY_LEN: usize = 8;
+
+/// Entry flag: the code is billable.
+pub const F_BILLABLE: u8 = 1;
+/// Entry flag: the short description equals the long one (stored once).
+pub const F_SHORT_SAME: u8 = 2;
+/// Entry flag: an effective date is stored.
+pub const F_EFFECTIVE: u8 = 4;
+/// Entry flag: a termination date is stored.
+pub const F_TERMINATED: u8 = 8;
+/// Entry flag: a CMS action code is stored.
+pub const F_ACTION: u8 = 16;
+
+/// The sections of an index file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum SectionKind {
+    /// fst map: code bytes, 0x00, system tag → entry id.
+    Codes = 1,
+    /// fst map: lower-case word → term number.
+    Words = 2,
+    /// u32 LE offsets into `Postings`, one per term plus one.
+    PostingOffsets = 3,
+    /// Per term: entry ids ascending, in blocks with a skip table
+    /// (see [`postings`](super::postings)).
+    Postings = 4,
+    /// Fixed `ENTRY_LEN`-byte records, by entry id: system tag, flags, action
+    /// code, code length, offset of the entry's text (u32 LE).
+    Entries = 5,
+    /// Per entry: code bytes, effective and termination dates (i32 LE days from
+    /// 0001-01-01, each only when its flag is set), then the description and
+    /// (unless flagged equal) the short description as token-id varints.
+    Text = 6,
+    /// u32 LE offsets into `Tokens`, one per token plus one.
+    TokenOffsets = 7,
+    /// Token bytes.
+    Tokens = 8,
+}
+
+/// Ids per posting-list block (the layout of a list is described in
+/// [`postings`](super::postings)).
+pub(crate) const POSTING_BLOCK: usize = 64;
+
+/// Suffix of word-index keys for words found only in a short description: they
+/// match as prefixes but never count as exact (whole-word) matches.
+pub const SHORT_ONLY: u8 = 1;
+
+/// The key of a code in the code fst (and in the overlay of custom codes):
+/// the code bytes, a zero byte, the system tag. Keys sort by code, then by
+/// system, and every key of a code starts with the code's bytes, so a code
+/// prefix is also a key prefix. Built only by [`code_key`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CodeKey {
+    len: u8,
+    bytes: [u8; MAX_CODE_LEN + 2],
+}
+
+/// The key of `code` in `system` (see [`CodeKey`]).
+///
+/// # Example
+/// ```
+/// use procode_index::index::format::code_key;
+/// use procode_index::{Code, CodeSystem};
+/// let k = code_key(&Code::parse("G0438").unwrap(), CodeSystem::Hcpcs);
+/// assert_eq!(k.as_bytes(), b"G0438\x00\x01");
+/// ```
+pub fn code_key(code: &Code, system: CodeSystem) -> CodeKey {
+    let c = code.as_bytes();
+    let mut bytes = [0u8; MAX_CODE_LEN + 2];
+    bytes[..c.len()].copy_from_slice(c);
+    bytes[c.len() + 1] = system.to_u8();
+    CodeKey {
+        len: c.len() as u8 + 2,
+        bytes,
+    }
+}
+
+impl CodeKey {
+    /// The key's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl AsRef<[u8]> for CodeKey {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for CodeKey {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+// Ordered as the bytes are, so that `Borrow<[u8]>` lookups and ranges agree.
+impl Ord for CodeKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl PartialOrd for CodeKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CodeKey({:?})", self.as_bytes())
+    }
+}
+
+/// Checks the header and section table of an index file (see
+/// [`Layout::parse`]): its sections in [`LAYOUT`] order.
+///
+/// # Errors
+/// What the container's [`Problem`] means for an index file:
+/// [`CatalogError::NotAnIndex`], [`CatalogError::UnsupportedVersion`],
+/// [`CatalogError::Truncated`], [`CatalogError::ChecksumMismatch`] or
+/// [`CatalogError::Corrupt`].
+pub fn parse(bytes: &[u8], verify: Verify) -> Result<Parsed<8>, CatalogError> {
+    LAYOUT.parse(bytes, verify).map_err(|p| match p {
+        Problem::Foreign => CatalogError::NotAnIndex,
+        Problem::Version(found) => CatalogError::UnsupportedVersion {
+            found,
+            supported: VERSION,
+        },
+        Problem::Truncated(expected, found) => CatalogError::Truncated { expected, found },
+        Problem::Checksum(section) => CatalogError::ChecksumMismatch { section },
+        Problem::Corrupt(what) => CatalogError::Corrupt { what },
+    })
+}
+
+/// The catalog index as a container (see `container.rs`): the first header
+/// count is the number of entries, the second is zero.
+pub const LAYOUT: Layout<8> = Layout {
+    magic: MAGIC,
+    version: VERSION,
+    kinds: [
+        (SectionKind::Codes as u32, "code index"),
+        (SectionKind::Words as u32, "word index"),
+        (SectionKind::PostingOffsets as u32, "posting offsets"),
+        (SectionKind::Postings as u32, "postings"),
+        (SectionKind::Entries as u32, "entry table"),
+        (SectionKind::Text as u32, "description text"),
+        (SectionKind::TokenOffsets as u32, "token offsets"),
+        (SectionKind::Tokens as u32, "token dictionary"),
+    ],
+};

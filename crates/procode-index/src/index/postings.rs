@@ -1,0 +1,289 @@
+//! Posting lists: the ids of the entries whose descriptions hold a word, as
+//! the builder writes them ([`encode`]) and as a search walks them
+//! ([`Cursor`], [`Union`]).
+//!
+//! A list of `n` ids (ascending) is stored as `varint(n)`, then, when
+//! `n > POSTING_BLOCK`, one skip entry per block after the first (u32 LE
+//! first id of the block, u32 LE byte offset of the block in the id data),
+//! then the id data: varints, absolute at the start of each block and deltas
+//! (> 0) inside it. Seeking jumps through the skip table.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::error::{CatalogError, Result};
+use crate::index::format::POSTING_BLOCK;
+use crate::text::{get_varint, put_varint};
+
+/// Appends the posting list of `ids` (ascending, no duplicates) to `out`.
+pub fn encode(ids: &[u32], out: &mut Vec<u8>) {
+    put_varint(out, ids.len() as u64);
+    let mut data = Vec::with_capacity(ids.len() * 2);
+    let mut skips = Vec::new();
+    for (k, &id) in ids.iter().enumerate() {
+        if k % POSTING_BLOCK == 0 {
+            if k > 0 {
+                skips.extend_from_slice(&id.to_le_bytes());
+                skips.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            }
+            put_varint(&mut data, u64::from(id));
+        } else {
+            put_varint(&mut data, u64::from(id - ids[k - 1]));
+        }
+    }
+    out.extend_from_slice(&skips);
+    out.extend_from_slice(&data);
+}
+
+fn malformed() -> CatalogError {
+    CatalogError::Corrupt {
+        what: "a posting list is malformed".into(),
+    }
+}
+
+/// A cursor over one encoded posting list: decodes ids in order and seeks
+/// through the skip table. Every id is checked to be below the entry count
+/// `n` the caller passes, so a damaged list is an error, never a wrong id.
+#[derive(Debug)]
+pub struct Cursor<'a> {
+    skips: &'a [u8],
+    data: &'a [u8],
+    count: u32,
+    /// Index of the next id to decode.
+    idx: u32,
+    pos: usize,
+    cur: Option<u32>,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor before the first id of `list`.
+    ///
+    /// # Errors
+    /// [`CatalogError::Corrupt`] when the list's count or skip table does not
+    /// fit in its bytes.
+    pub fn new(list: &'a [u8]) -> Result<Cursor<'a>> {
+        let mut pos = 0;
+        let count = get_varint(list, &mut pos).ok_or_else(malformed)?;
+        let count = u32::try_from(count).map_err(|_| malformed())?;
+        let block = POSTING_BLOCK as u32;
+        let nskip = if count > block {
+            (count - 1) / block
+        } else {
+            0
+        } as usize;
+        let skips = list.get(pos..pos + nskip * 8).ok_or_else(malformed)?;
+        let data = list.get(pos + nskip * 8..).ok_or_else(malformed)?;
+        Ok(Cursor {
+            skips,
+            data,
+            count,
+            idx: 0,
+            pos: 0,
+            cur: None,
+        })
+    }
+
+    /// Skip entry `b` (block `b + 1`): its first id and byte offset.
+    fn skip(&self, b: usize) -> Option<(u32, usize)> {
+        let e = self.skips.get(b * 8..b * 8 + 8)?;
+        let id = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+        let off = u32::from_le_bytes([e[4], e[5], e[6], e[7]]);
+        Some((id, off as usize))
+    }
+
+    /// Moves to the next id; `None` at the end.
+    ///
+    /// # Errors
+    /// [`CatalogError::Corrupt`] for a malformed list or an id not below `n`.
+    #[inline]
+    pub fn advance(&mut self, n: u32) -> Result<Option<u32>> {
+        if self.idx >= self.count {
+            self.cur = None;
+            return Ok(None);
+        }
+        let v = get_varint(self.data, &mut self.pos).ok_or_else(malformed)?;
+        let id = if self.idx % POSTING_BLOCK as u32 == 0 {
+            v
+        } else {
+            match self.cur {
+                Some(c) if v > 0 => u64::from(c) + v,
+                _ => return Err(malformed()),
+            }
+        };
+        if id >= u64::from(n) {
+            return Err(malformed());
+        }
+        self.idx += 1;
+        self.cur = Some(id as u32);
+        Ok(self.cur)
+    }
+
+    /// The smallest id at or after `target` (the cursor only moves forward).
+    ///
+    /// # Errors
+    /// As [`Cursor::advance`].
+    #[inline]
+    pub fn seek(&mut self, target: u32, n: u32) -> Result<Option<u32>> {
+        if let Some(c) = self.cur {
+            if c >= target {
+                return Ok(Some(c));
+            }
+        } else if self.idx > 0 {
+            return Ok(None); // exhausted
+        }
+        self.jump_towards(target)?;
+        loop {
+            match self.advance(n)? {
+                Some(c) if c >= target => return Ok(Some(c)),
+                Some(_) => {}
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// Jumps to the last block starting at or before `target`, if it lies
+    /// beyond the current one.
+    fn jump_towards(&mut self, target: u32) -> Result<()> {
+        let block = POSTING_BLOCK as u32;
+        let here = if self.idx == 0 {
+            0
+        } else {
+            (self.idx - 1) / block
+        } as usize;
+        let nskip = self.skips.len() / 8;
+        // Skip entry b describes block b + 1; find the last with first id <= target.
+        let (mut lo, mut hi) = (here, nskip);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.skip(mid) {
+                Some((id, _)) if id <= target => lo = mid + 1,
+                Some(_) => hi = mid,
+                None => return Err(malformed()),
+            }
+        }
+        if lo > here {
+            let (_, off) = self.skip(lo - 1).ok_or_else(malformed)?;
+            if off > self.data.len() {
+                return Err(malformed());
+            }
+            self.pos = off;
+            self.idx = lo as u32 * block;
+            self.cur = None;
+        }
+        Ok(())
+    }
+}
+
+/// The union of several posting lists (a query word's prefix matches),
+/// walked in ascending id order.
+#[derive(Debug)]
+pub struct Union<'a> {
+    cursors: Vec<Cursor<'a>>,
+    heap: BinaryHeap<Reverse<(u32, usize)>>,
+}
+
+impl<'a> Union<'a> {
+    /// The union of `cursors` (fresh ones), whose ids are below `n`.
+    ///
+    /// # Errors
+    /// As [`Cursor::advance`].
+    pub fn new(mut cursors: Vec<Cursor<'a>>, n: u32) -> Result<Union<'a>> {
+        let mut heap = BinaryHeap::with_capacity(cursors.len());
+        for (i, c) in cursors.iter_mut().enumerate() {
+            if let Some(id) = c.advance(n)? {
+                heap.push(Reverse((id, i)));
+            }
+        }
+        Ok(Union { cursors, heap })
+    }
+
+    /// The smallest id at or after `target` in any of the lists.
+    ///
+    /// # Errors
+    /// As [`Cursor::advance`].
+    #[inline]
+    pub fn seek(&mut self, target: u32, n: u32) -> Result<Option<u32>> {
+        while let Some(&Reverse((id, i))) = self.heap.peek() {
+            if id >= target {
+                return Ok(Some(id));
+            }
+            self.heap.pop();
+            if let Some(next) = self.cursors[i].seek(target, n)? {
+                self.heap.push(Reverse((next, i)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posting_cursors_seek_like_a_binary_search() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for len in [0usize, 1, 63, 64, 65, 128, 129, 1000, 5000] {
+            let n = 200_000u32;
+            let mut ids: Vec<u32> = (0..len).map(|_| rnd(u64::from(n)) as u32).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut bytes = Vec::new();
+            encode(&ids, &mut bytes);
+            // Monotone random seeks.
+            let mut c = Cursor::new(&bytes).unwrap();
+            let mut target = 0u32;
+            loop {
+                let want = ids.get(ids.partition_point(|&i| i < target)).copied();
+                assert_eq!(
+                    c.seek(target, n).unwrap(),
+                    want,
+                    "len {len} target {target}"
+                );
+                if want.is_none() {
+                    break;
+                }
+                target += 1 + rnd(u64::from(n) / 50) as u32;
+            }
+            // Plain iteration gives every id.
+            let mut c = Cursor::new(&bytes).unwrap();
+            let mut all = Vec::new();
+            while let Some(i) = c.advance(n).unwrap() {
+                all.push(i);
+            }
+            assert_eq!(all, ids);
+        }
+    }
+
+    #[test]
+    fn unions_merge_in_order_and_damage_is_an_error() {
+        let lists: [&[u32]; 3] = [&[1, 5, 9], &[2, 5, 200], &[]];
+        let bytes: Vec<Vec<u8>> = lists
+            .iter()
+            .map(|ids| {
+                let mut b = Vec::new();
+                encode(ids, &mut b);
+                b
+            })
+            .collect();
+        let cursors = bytes.iter().map(|b| Cursor::new(b).unwrap()).collect();
+        let mut u = Union::new(cursors, 1000).unwrap();
+        let mut seen = Vec::new();
+        let mut at = 0;
+        while let Some(id) = u.seek(at, 1000).unwrap() {
+            seen.push(id);
+            at = id + 1;
+        }
+        assert_eq!(seen, [1, 2, 5, 9, 200]);
+        // An id beyond the entry count is damage, not a result.
+        let mut c = Cursor::new(&bytes[1]).unwrap();
+        assert!(c.seek(100, 150).is_err());
+        assert!(Cursor::new(&[0x80]).is_err());
+    }
+}

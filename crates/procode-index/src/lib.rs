@@ -1,0 +1,57 @@
+//! # procode-index
+//!
+//! The code model, source importers and index file format of
+//! [procode](https://example.invalid/procode): everything needed to turn
+//! code-set files into a procode index file, and nothing that reads one.
+//!
+//! The `procode` library re-exports this crate (`procode::Code`,
+//! `procode::Entry`, `procode::IndexBuilder`, `procode::import`, …) and adds the
+//! catalog that opens and searches index files and the billing model. Its
+//! build script uses this crate alone to compile the embedded default catalog,
+//! which is why the index writer and the importers live here rather than in
+//! `procode` itself.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`code`] | [`Code`], the normalised code newtype, and [`CodeSystem`] |
+//! | [`entry`] | [`Entry`], one code of one system with descriptions and dates |
+//! | [`date`] | [`parse_date`], the one `YYYY-MM-DD` date rule |
+//! | [`import`] | the importers (TSV, CMS order files and addenda, mapped CSV, CMS HCPCS Excel) and [`import::Sources`] |
+//! | [`index`] | [`IndexBuilder`], the file format, its container and posting lists |
+//! | [`text`] | how descriptions are cut into words and tokens, varints |
+//! | [`error`] | [`ImportError`], [`CatalogError`], [`UnknownName`] |
+//!
+//! # Features
+//! * `xlsx`: the CMS HCPCS quarterly Excel importer
+//!   (`import::read_hcpcs_xlsx`), which needs `calamine`. Off by default so
+//!   that a build script compiling this crate stays small; `procode` turns it
+//!   on.
+//!
+//! # Example
+//! ```
+//! use procode_index::import::{read_std_tsv, StdFile};
+//! use procode_index::IndexBuilder;
+//!
+//! let tsv = "code\tname\tdescription\n11\tOffice\tA practitioner's office\n";
+//! let entries = read_std_tsv(StdFile::PlaceOfService, "pos.tsv", tsv.as_bytes()).unwrap();
+//! let mut builder = IndexBuilder::new();
+//! builder.extend(entries);
+//! let bytes = builder.build().unwrap();
+//! assert!(bytes.starts_with(b"PRCDIDX"));
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod code;
+pub mod date;
+pub mod entry;
+pub mod error;
+pub mod import;
+pub mod index;
+pub mod text;
+
+pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
+pub use date::{parse_date, DateError};
+pub use entry::Entry;
+pub use error::{CatalogError, ImportError, Result, UnknownName};
+pub use index::{IndexBuilder, Verify, MAX_DESCRIPTION_LEN};

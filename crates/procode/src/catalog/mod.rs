@@ -1,0 +1,336 @@
+//! The code catalog: an immutable index plus an optional practice overlay, with
+//! exact lookup ([`Catalog::lookup`], [`Catalog::require`]) and one typeahead
+//! search ([`Catalog::search`]).
+//!
+//! * this module: opening (an index file, bytes, the embedded default
+//!   catalog) and exact lookup;
+//! * `overlay`: the practice's custom codes and favourites;
+//! * `search`: code prefixes, ranked description words and typos.
+
+mod overlay;
+mod search;
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use chrono::NaiveDate;
+
+use crate::code::{Code, CodeSystem};
+use crate::entry::Entry;
+use crate::error::{CatalogError, Result};
+use crate::index::format::code_key;
+use crate::index::reader::{Checks, Index, Storage};
+use crate::index::{IndexBuilder, Verify};
+
+pub use overlay::Overlay;
+pub use search::{SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
+
+/// A code catalog: an immutable fst index (compiled in, memory-mapped from a
+/// file, or in memory) and an optional [`Overlay`]. Cheap to clone and
+/// `Send + Sync`: share one between any number of threads.
+///
+/// # Example
+/// ```
+/// use procode::{Catalog, CodeSystem, SearchOptions};
+/// # fn main() -> procode::Result<()> {
+/// let cat = Catalog::embedded()?;
+/// let g = cat.lookup("g0438", Some(CodeSystem::Hcpcs), None)?.unwrap();
+/// assert!(g.description.contains("wellness"));
+/// let hits = cat.search("G04", &SearchOptions::default().limit(3))?;
+/// assert!(hits.iter().all(|e| e.code.as_str().starts_with("G04")));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    index: Arc<Index>,
+    overlay: Arc<Overlay>,
+    favourite_ids: Arc<Vec<u32>>,
+    edits: Option<crate::ncci::NcciEdits>,
+}
+
+/// The embedded default catalog, opened on first use.
+#[derive(Debug)]
+enum Embedded {
+    /// Compiled in and opened.
+    Ready(Catalog),
+    /// This build found no code-set data, so none was compiled in.
+    Unavailable,
+    /// Compiled in but it cannot be opened (a broken build): why.
+    Broken(String),
+}
+
+static EMBEDDED: OnceLock<Embedded> = OnceLock::new();
+
+/// The embedded default catalog's bytes (empty when the build found no data).
+static EMBEDDED_BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded.idx"));
+
+impl Catalog {
+    fn new(index: Index) -> Catalog {
+        Catalog {
+            index: Arc::new(index),
+            overlay: Arc::new(Overlay::default()),
+            favourite_ids: Arc::new(Vec::new()),
+            edits: None,
+        }
+    }
+
+    /// The default catalog compiled into this library: HCPCS Level II, Level II
+    /// modifiers, place of service and ICD-10-CM. Fails with
+    /// [`CatalogError::EmbeddedUnavailable`] when the library was built without
+    /// the code-set data.
+    pub fn embedded() -> Result<Catalog> {
+        let state = EMBEDDED.get_or_init(|| {
+            if EMBEDDED_BYTES.is_empty() {
+                return Embedded::Unavailable;
+            }
+            match Index::open(Storage::Static(EMBEDDED_BYTES), Checks::Embedded) {
+                Ok(index) => Embedded::Ready(Catalog::new(index)),
+                Err(e) => Embedded::Broken(e.to_string()),
+            }
+        });
+        match state {
+            Embedded::Ready(c) => Ok(c.clone()),
+            Embedded::Unavailable => Err(CatalogError::EmbeddedUnavailable),
+            Embedded::Broken(m) => Err(CatalogError::Corrupt {
+                what: format!("embedded catalog: {m}"),
+            }),
+        }
+    }
+
+    /// Whether this build carries the embedded default catalog.
+    pub fn has_embedded() -> bool {
+        !EMBEDDED_BYTES.is_empty()
+    }
+
+    /// Opens an index file read-only by memory map, verifying every checksum.
+    pub fn open(path: impl AsRef<Path>) -> Result<Catalog> {
+        Catalog::open_with(path, Verify::Full)
+    }
+
+    /// Opens an index file read-only by memory map with the given verification.
+    pub fn open_with(path: impl AsRef<Path>, verify: Verify) -> Result<Catalog> {
+        let path = path.as_ref();
+        let io = |source| CatalogError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        // SAFETY: the map is read-only and index files are immutable once
+        // written (IndexBuilder::write_to replaces files by rename, never in
+        // place); every read through the map is bounds-checked.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        Index::open(Storage::Mapped(map), Checks::Verify(verify)).map(Catalog::new)
+    }
+
+    /// Opens an index held in memory, verifying every checksum.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Catalog> {
+        Index::open(Storage::Owned(bytes), Checks::Verify(Verify::Full)).map(Catalog::new)
+    }
+
+    /// Opens an index held in memory with the given verification.
+    pub fn from_bytes_with(bytes: Vec<u8>, verify: Verify) -> Result<Catalog> {
+        Index::open(Storage::Owned(bytes), Checks::Verify(verify)).map(Catalog::new)
+    }
+
+    /// Builds an in-memory catalog from entries.
+    pub fn build(entries: impl IntoIterator<Item = Entry>) -> Result<Catalog> {
+        let mut b = IndexBuilder::new();
+        b.extend(entries);
+        Catalog::from_bytes(b.build()?)
+    }
+
+    /// A catalog with `overlay` layered over this one's index (replacing any
+    /// overlay it had). A custom code that the index already holds for the same
+    /// system is an error.
+    pub fn with_overlay(&self, overlay: Overlay) -> Result<Catalog> {
+        for e in overlay.custom.values() {
+            if self.base_id(&e.code, e.system)?.is_some() {
+                return Err(CatalogError::DuplicateCode {
+                    code: e.code,
+                    system: e.system,
+                });
+            }
+        }
+        let mut fav = Vec::new();
+        for (s, c) in &overlay.favourites {
+            if let Some(id) = self.base_id(c, *s)? {
+                fav.push(id);
+            }
+        }
+        fav.sort_unstable();
+        Ok(Catalog {
+            index: self.index.clone(),
+            overlay: Arc::new(overlay),
+            favourite_ids: Arc::new(fav),
+            edits: self.edits.clone(),
+        })
+    }
+
+    /// This catalog with NCCI edits attached (replacing any it had): every
+    /// [`readiness`](crate::billing::readiness) check through it then also
+    /// reports `NCCI_PTP_CONFLICT` and `MUE_EXCEEDED`. Cheap: the index and
+    /// the edits are shared, not copied.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::ncci::{EditsBuilder, NcciEdits};
+    /// use procode::{Catalog, IndexBuilder};
+    /// let edits = NcciEdits::from_bytes(EditsBuilder::new().build().unwrap()).unwrap();
+    /// let cat = Catalog::from_bytes(IndexBuilder::new().build().unwrap()).unwrap();
+    /// assert!(cat.edits().is_none());
+    /// assert!(cat.with_edits(edits).edits().is_some());
+    /// ```
+    pub fn with_edits(&self, edits: crate::ncci::NcciEdits) -> Catalog {
+        Catalog {
+            edits: Some(edits),
+            ..self.clone()
+        }
+    }
+
+    /// The NCCI edits attached with [`Catalog::with_edits`], if any.
+    pub fn edits(&self) -> Option<&crate::ncci::NcciEdits> {
+        self.edits.as_ref()
+    }
+
+    /// The overlay in use.
+    pub fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// Number of entries (index plus overlay).
+    pub fn len(&self) -> usize {
+        self.index.len() as usize + self.overlay.custom.len()
+    }
+
+    /// Whether the catalog holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Size of the index in bytes.
+    pub fn index_size(&self) -> u64 {
+        self.index.size()
+    }
+
+    /// Every entry of the index (then of the overlay), in index order.
+    pub fn entries(&self) -> impl Iterator<Item = Result<Entry>> + '_ {
+        (0..self.index.len())
+            .map(|id| self.index.entry(id))
+            .chain(self.overlay.custom.values().cloned().map(Ok))
+    }
+
+    /// The id of `code` of `system` in the base index.
+    fn base_id(&self, code: &Code, system: CodeSystem) -> Result<Option<u32>> {
+        let key = code_key(code, system);
+        Ok(self.index.codes()?.get(key).map(|v| v as u32))
+    }
+
+    /// Exact lookup after normalisation (`"f41.1"`, `"F411"` and `" F41.1 "` are
+    /// the same code). Without a system, the first system holding the code (in
+    /// [`CodeSystem::ALL`] order) answers; some codes exist in two systems (A0100
+    /// is HCPCS and ICD-10-CM), see [`Catalog::lookup_all`]. With `as_of`, a code
+    /// not valid on that date is not found.
+    ///
+    /// # Errors
+    /// [`CatalogError::Code`] when `code` is not a code at all, and the
+    /// errors of a damaged index.
+    pub fn lookup(
+        &self,
+        code: &str,
+        system: Option<CodeSystem>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<Entry>> {
+        self.find(&Code::parse(code)?, system, as_of)
+    }
+
+    /// Like [`Catalog::lookup`], for a code the caller requires: one the
+    /// catalog does not hold (in `system`, valid on `as_of`) is an error.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::{Catalog, CatalogError, Code, CodeSystem, Entry};
+    /// let cat = Catalog::build([Entry::new(Code::parse("X1").unwrap(), CodeSystem::Custom, "Intake")]).unwrap();
+    /// assert_eq!(cat.require("x1", None, None).unwrap().description, "Intake");
+    /// let e = cat.require("X2", Some(CodeSystem::Custom), None).unwrap_err();
+    /// assert!(matches!(e, CatalogError::NotInCatalog { .. }));
+    /// assert_eq!(e.to_string(), "no custom code \"X2\" in the catalog");
+    /// ```
+    ///
+    /// # Errors
+    /// [`CatalogError::NotInCatalog`], and those of [`Catalog::lookup`].
+    pub fn require(
+        &self,
+        code: &str,
+        system: Option<CodeSystem>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Entry> {
+        let code = Code::parse(code)?;
+        self.find(&code, system, as_of)?
+            .ok_or(CatalogError::NotInCatalog {
+                code,
+                system,
+                as_of,
+            })
+    }
+
+    fn find(
+        &self,
+        code: &Code,
+        system: Option<CodeSystem>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<Entry>> {
+        if let Some(system) = system {
+            return self.lookup_code(code, system, as_of);
+        }
+        // Only systems whose codes can have this shape need a look.
+        for s in CodeSystem::ALL {
+            if code.fits(s) {
+                if let Some(e) = self.lookup_code(code, s, as_of)? {
+                    return Ok(Some(e));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Exact lookup of a parsed code in one system.
+    ///
+    /// # Errors
+    /// Those of a damaged index.
+    pub fn lookup_code(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<Entry>> {
+        let e = match self.base_id(code, system)? {
+            Some(id) => Some(self.index.entry(id)?),
+            None => self.overlay.get(code, system).cloned(),
+        };
+        Ok(e.filter(|e| as_of.is_none_or(|d| e.is_valid_on(d))))
+    }
+
+    /// Every entry with this code, in system order.
+    ///
+    /// # Errors
+    /// Those of a damaged index.
+    pub fn lookup_all(&self, code: &Code, as_of: Option<NaiveDate>) -> Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        for s in CodeSystem::ALL {
+            out.extend(self.lookup_code(code, s, as_of)?);
+        }
+        Ok(out)
+    }
+}
+
+impl crate::billing::CodeSource for Catalog {
+    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
+        // A damaged index reads as "not in the catalog" here; opening and
+        // searching report the damage itself.
+        self.lookup_code(code, system, None).ok().flatten()
+    }
+
+    fn edits(&self) -> Option<&crate::ncci::NcciEdits> {
+        self.edits.as_ref()
+    }
+}
