@@ -67,8 +67,8 @@
 //!
 //! # Example
 //! ```
-//! use procode::import::tabular::{read_tabular, NoteKind, Resolution};
-//! use procode::Code;
+//! use procode_index::import::tabular::{read_tabular, NoteKind, Resolution};
+//! use procode_index::Code;
 //!
 //! let xml = r#"<ICD10CM.tabular><version>2026</version>
 //!   <chapter><name>5</name><desc>Mental disorders (F01-F99)</desc>
