@@ -280,7 +280,7 @@ impl NcciEdits {
         while lo < hi {
             let mid = (lo + hi) / 2;
             let at = mid * format::PAIR_LEN;
-            let id = u32::from_le_bytes([pairs[at], pairs[at + 1], pairs[at + 2], pairs[at + 3]]);
+            let id = u32_at(pairs, at)?;
             match id.cmp(&c2) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
