@@ -1276,7 +1276,7 @@ fn split_kind(
                     return Err(JsonError::new(
                         what,
                         Some("kind".into()),
-                        format!("expected a {e} document, found a {found}"),
+                        format!("expected a {e} document, got a {found}"),
                     ))
                 }
                 _ => found,

@@ -70,12 +70,10 @@ impl JsonError {
 /// assert_eq!(e.path.as_deref(), Some("modifier"));
 /// ```
 pub fn parse_json<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T, JsonError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value: T =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| JsonError::from_path(what, e))?;
-    de.end()
-        .map_err(|e| JsonError::new(what, None, e.to_string()))?;
-    Ok(value)
+    // Parsed in two steps: a syntax error gives its line and column; a
+    // shape error (unknown or missing field, wrong type) its path, which
+    // also reads well for JSON made from a Python dict.
+    from_value(to_value(text, what)?, what)
 }
 
 /// Reads a value from parsed JSON, naming the path of a fault.

@@ -161,6 +161,52 @@ pub enum LineError {
     /// A rate that is negative or too large.
     #[error("invalid rate: {0}")]
     Rate(#[from] MoneyError),
+    /// A number outside the range of its field, from a host whose integers
+    /// are wider than the field (negative units, units beyond `u32`).
+    #[error("{field}: {value} is out of range: give a whole number from {min} to {max}")]
+    OutOfRange {
+        /// The field (`units`).
+        field: &'static str,
+        /// The number as given.
+        value: String,
+        /// The smallest value the field takes.
+        min: u64,
+        /// The largest value the field takes.
+        max: u64,
+    },
+}
+
+impl LineError {
+    /// Units given as a wider integer, checked: 1 to `u32::MAX` (zero is
+    /// [`LineError::ZeroUnits`], anything else outside the range
+    /// [`LineError::OutOfRange`]).
+    ///
+    /// # Example
+    /// ```
+    /// use procode::billing::LineError;
+    /// assert_eq!(LineError::units(3), Ok(3));
+    /// assert_eq!(LineError::units(0), Err(LineError::ZeroUnits));
+    /// assert!(matches!(LineError::units(-1), Err(LineError::OutOfRange { field: "units", .. })));
+    /// assert!(LineError::units(1 << 40).is_err());
+    /// ```
+    pub fn units(value: i128) -> Result<u32, LineError> {
+        match u32::try_from(value) {
+            Ok(0) => Err(LineError::ZeroUnits),
+            Ok(u) => Ok(u),
+            Err(_) => Err(LineError::units_out_of_range(value)),
+        }
+    }
+
+    /// [`LineError::OutOfRange`] for units given as `value` (any text: a
+    /// number too wide even for `i128`).
+    pub fn units_out_of_range(value: impl std::fmt::Display) -> LineError {
+        LineError::OutOfRange {
+            field: "units",
+            value: value.to_string(),
+            min: 1,
+            max: u64::from(u32::MAX),
+        }
+    }
 }
 
 /// One code on a service, session or invoice.

@@ -435,8 +435,12 @@ impl EditPolicy {
 
     /// Parses a policy from JSON (`{"rules": [...]}`).
     pub fn from_json(json: &str) -> Result<EditPolicy, PolicyError> {
-        let repr: PolicyRepr =
-            serde_json::from_str(json).map_err(|e| PolicyError::Json(e.to_string()))?;
+        let repr: PolicyRepr = super::json::parse_json(json, "edit policy").map_err(|e| {
+            PolicyError::Json(match e.path {
+                Some(p) => format!("{p}: {}", e.message),
+                None => e.message,
+            })
+        })?;
         EditPolicy::from_rules(repr.rules)
     }
 

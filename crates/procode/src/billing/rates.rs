@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::json::{parse_json, JsonError};
 use super::line::{CodeLine, Rate, RateSource, MAX_MODIFIERS};
 use super::money::{self, decimal_string, Currency, Money};
 use crate::code::{Code, CodeSystem};
@@ -42,6 +43,9 @@ pub enum RateError {
         /// The column as found.
         column: String,
     },
+    /// A fee schedule's JSON that cannot be read (the path names the field).
+    #[error(transparent)]
+    Json(#[from] JsonError),
     /// A row that cannot be read.
     #[error("{file}:{line}: column {column}: {problem}")]
     BadRow {
@@ -190,6 +194,22 @@ impl FeeSchedule {
             currency,
             entries: Vec::new(),
         }
+    }
+
+    /// Reads a schedule from its JSON (`{"id", "payer_id", "currency",
+    /// "entries": [...]}`, as serialised); every entry gets the checks of
+    /// [`FeeSchedule::add`].
+    ///
+    /// # Example
+    /// ```
+    /// use procode::billing::{FeeSchedule, RateError};
+    /// let json = r#"{"id": "STD", "currency": "USD", "entries": [{"code": "H0004", "rate": "-1"}]}"#;
+    /// assert!(matches!(FeeSchedule::from_json(json), Err(RateError::BadEntry { .. })));
+    /// let typo = r#"{"id": "STD", "currency": "USD", "entries": [{"code": "H0004", "rat": "1"}]}"#;
+    /// assert!(matches!(FeeSchedule::from_json(typo), Err(RateError::Json(_))));
+    /// ```
+    pub fn from_json(text: &str) -> Result<FeeSchedule, RateError> {
+        parse_json::<FeeScheduleRepr>(text, "fee schedule")?.try_into()
     }
 
     /// The schedule's id.

@@ -230,9 +230,21 @@ pub type Result<T> = std::result::Result<T, ClaimError>;
 impl ClaimContext {
     /// Reads a context from JSON (unknown fields are refused, so a typo is
     /// an error rather than a silently missing value).
+    ///
+    /// The message names the path of the field at fault:
+    /// ```
+    /// use procode::claim::ClaimContext;
+    /// let e = ClaimContext::from_json("{}").unwrap_err();
+    /// assert_eq!(e.to_string(), "invalid claim context: missing field `submitter`");
+    /// let e = ClaimContext::from_json(r#"{"submitter": {"nam": "x"}}"#).unwrap_err();
+    /// assert!(e.to_string().starts_with("invalid claim context: submitter.nam: unknown field `nam`"), "{e}");
+    /// ```
     pub fn from_json(json: &str) -> Result<ClaimContext> {
-        serde_json::from_str(json).map_err(|e| ClaimError::InvalidContext {
-            message: e.to_string(),
+        crate::billing::parse_json(json, "claim context").map_err(|e| ClaimError::InvalidContext {
+            message: match e.path {
+                Some(p) => format!("{p}: {}", e.message),
+                None => e.message,
+            },
         })
     }
 }
