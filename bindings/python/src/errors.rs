@@ -351,6 +351,7 @@ impl IntoPyErr for CoreRateError {
             E::Io { .. }
             | E::MissingColumn { .. }
             | E::UnknownColumn { .. }
+            | E::Json(_)
             | E::BadRow { .. }
             | E::Malformed { .. }
             | E::Overlap { .. }
