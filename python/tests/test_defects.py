@@ -340,6 +340,8 @@ def test_item12_messages_speak_python(catalog):
     with pytest.raises(TypeError, match=r"diagnoses must be a list of ICD-10-CM codes such as \[\"F41.1\"\]: found a int"):
         procode.CodeLine("H0004", "hcpcs", "c", diagnoses=[411])
     assert procode.CodeLine("H0004", "hcpcs", "c", diagnoses=("F41.1",)).diagnoses == ["F41.1"]
+    with pytest.raises(TypeError, match="include must be a list of data file names"):
+        procode.Catalog.build(data_dir=".", include="hcpcs")
     inv = procode.Invoice.from_dict(INVOICE)
     with pytest.raises(procode.InvalidClaimContext) as e:
         procode.export_claim(inv, {}, catalog=catalog)

@@ -374,12 +374,22 @@ impl PyCatalog {
         py: Python<'_>,
         path: Option<PathBuf>,
         data_dir: Option<PathBuf>,
-        include: Option<Vec<String>>,
+        include: Option<&Bound<'_, PyAny>>,
         mapped: Vec<PyRef<'_, PyMappedSource>>,
         order_files: Vec<(String, PathBuf)>,
         hcpcs_xlsx: Vec<PathBuf>,
         entries: Vec<PyRef<'_, PyEntry>>,
     ) -> PyResult<Self> {
+        let include = include
+            .filter(|i| !i.is_none())
+            .map(|i| {
+                convert::str_list(
+                    i,
+                    "include",
+                    "data file names such as [\"hcpcs\", \"icd10cm\"]",
+                )
+            })
+            .transpose()?;
         let data_dir = match (data_dir, include) {
             (Some(dir), include) => {
                 let files = match include {

@@ -254,7 +254,10 @@ impl NcciEdits {
 
     /// The id of a code in the file, if any edit or MUE names it.
     pub(crate) fn code_id(&self, code: &Code) -> Result<Option<u32>> {
-        Ok(self.codes()?.get(code.as_bytes()).map(|v| v as u32))
+        self.codes()?
+            .get(code.as_bytes())
+            .map(|v| u32::try_from(v).map_err(|_| corrupt(format!("code id {v} is out of range"))))
+            .transpose()
     }
 
     /// The record reference of the pair (column-1 id, column-2 id).
