@@ -105,6 +105,24 @@ typedef enum {
   // line and column in the message), or a truncated, corrupted or foreign
   // edits file.
   PROCODE_EDITS_ERROR = 35,
+  // A document (or encounter) read from JSON whose parts contradict each
+  // other: a `paid` invoice with a balance, payments above the total, a
+  // `draft` invoice with payments, derived totals that do not add up, two
+  // lines with one id, an amount above the largest procode bills. (A
+  // session and invoice that do not belong together are
+  // `PROCODE_INVOICE_MISMATCH`.)
+  PROCODE_INCONSISTENT_DOCUMENT = 36,
+  // An edit or booking would make a line amount (rate × units) or a
+  // document total exceed the largest amount procode bills (one
+  // trillion); totals are exact, never capped.
+  PROCODE_AMOUNT_TOO_LARGE = 37,
+  // A step would re-resolve a line's rate that came from a fee schedule
+  // the step's pricing does not include: pass that schedule (or override
+  // the rate). A rate never silently falls to a lesser source.
+  PROCODE_SCHEDULE_MISSING = 38,
+  // A number or character argument outside the values the call takes
+  // (the message names the argument).
+  PROCODE_INVALID_ARGUMENT = 39,
 } procode_result;
 
 // A code catalog (opaque). Immutable and thread-safe: one catalog may be
@@ -286,9 +304,13 @@ procode_result procode_encounter_book(const char *service_json,
                                       procode_encounter **out);
 
 // Reads an encounter from its JSON `{"session": {...}, "invoice": {...} or
-// null}` (as written by `procode_encounter_to_json`). An invoice that does
-// not belong to the session, or derived totals that do not add up, are
-// `PROCODE_INVALID_JSON`.
+// null}` (as written by `procode_encounter_to_json`). Malformed JSON or an
+// unknown field is `PROCODE_INVALID_JSON` (the message names the field's
+// path); a document whose parts contradict each other (a `paid` invoice
+// with a balance, payments above the total, derived totals that do not add
+// up, ...) is `PROCODE_INCONSISTENT_DOCUMENT`; an invoice that does not
+// belong to the session (or a session naming an invoice not given) is
+// `PROCODE_INVOICE_MISMATCH`.
 //
 // Ownership: `json` is borrowed for the call. On success `*out` is a new
 // encounter the caller frees with `procode_encounter_free`.
@@ -850,10 +872,13 @@ procode_result procode_claim_export(const procode_catalog *catalog,
                                     const char *format,
                                     char **out);
 
-// The name of a result code as a static string, e.g. `"PROCODE_NOT_FOUND"`.
+// The name of a result code as a static string, e.g. `"PROCODE_NOT_FOUND"`;
+// `"PROCODE_UNKNOWN"` for a number this library does not define (a code
+// from a newer header, or any other integer). Takes the number rather than
+// the enum so that any value is defined behaviour.
 //
 // Ownership: the string is static; never free it.
-const char *procode_result_name(procode_result result);
+const char *procode_result_name(uint32_t result);
 
 // The result code of the most recent failed call on the calling thread
 // (`PROCODE_OK` when none has failed yet). Calls that return a pointer

@@ -12,6 +12,7 @@ in the Rust core; this package is a thin layer over it.
 """
 
 from procode._native import (
+    AmountTooLarge,
     AuditEntry,
     build_edits,
     BelowPaid,
@@ -23,6 +24,7 @@ from procode._native import (
     Completion,
     DocumentError,
     DuplicateLineId,
+    InconsistentDocument,
     EditBatch,
     EditError,
     EditNotAllowed,
@@ -31,6 +33,7 @@ from procode._native import (
     Encounter,
     Entry,
     FeeSchedule,
+    InvalidArgument,
     InvalidClaimContext,
     InvalidCode,
     InvalidLine,
@@ -44,6 +47,7 @@ from procode._native import (
     Problem,
     ProcodeError,
     RateError,
+    ScheduleMissing,
     Service,
     Session,
     SourceError,
@@ -59,6 +63,7 @@ from procode._native import (
 
 __all__ = [
     "build_edits",
+    "AmountTooLarge",
     "AuditEntry",
     "BelowPaid",
     "Catalog",
@@ -68,6 +73,7 @@ __all__ = [
     "CodeLine",
     "Completion",
     "DocumentError",
+    "InconsistentDocument",
     "DuplicateLineId",
     "EditBatch",
     "EditError",
@@ -77,6 +83,7 @@ __all__ = [
     "Encounter",
     "Entry",
     "FeeSchedule",
+    "InvalidArgument",
     "InvalidClaimContext",
     "InvalidCode",
     "InvalidLine",
@@ -90,6 +97,7 @@ __all__ = [
     "Problem",
     "ProcodeError",
     "RateError",
+    "ScheduleMissing",
     "Service",
     "Session",
     "SourceError",

@@ -1,8 +1,46 @@
 import datetime as dt
+from typing import Any
 
 import pytest
 
 import procode
+
+# The core's example claim context (procode::claim::EXAMPLE_CONTEXT).
+CLAIM_CONTEXT: dict[str, Any] = {
+    "submitter": {
+        "name": "Lakeside Counseling",
+        "id": "LAKESIDE01",
+        "contact": {"name": "Dana Billing", "phone": "617-555-0134", "email": "billing@lakeside.example"},
+    },
+    "receiver": {"name": "Example Clearinghouse", "id": "CLEARHOUSE"},
+    "interchange": {
+        "sender_qualifier": "ZZ",
+        "sender_id": "LAKESIDE01",
+        "receiver_qualifier": "ZZ",
+        "receiver_id": "CLEARHOUSE",
+        "usage": "T",
+        "control_number": 1,
+        "group_control_number": 1,
+        "transaction_set_control_number": 1,
+    },
+    "created_at": "2025-03-04T10:30:00-05:00",
+    "billing_provider": {
+        "name": {"organization": "Lakeside Counseling"},
+        "npi": "1245319599",
+        "tax_id": {"ein": "04-1234567"},
+        "taxonomy": "101YM0800X",
+        "address": {"line1": "12 Harbor Street", "city": "Cambridge", "state": "MA", "zip": "02139-4307"},
+    },
+    "payer": {"name": "Aetna", "id": "60054", "claim_filing_indicator": "CI"},
+    "subscriber": {
+        "name": {"last": "Nunez", "first": "Zoe"},
+        "member_id": "W123456789",
+        "address": {"line1": "5 Elm Road", "city": "Somerville", "state": "MA", "zip": "02144"},
+        "birth_date": "1985-07-14",
+        "sex": "F",
+    },
+    "relationship": "self",
+}
 
 
 @pytest.fixture(scope="session")
@@ -13,3 +51,26 @@ def catalog() -> procode.Catalog:
 @pytest.fixture
 def at() -> dt.datetime:
     return dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def readiness_is_followed_by_the_claim_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every document `procode.readiness` rejects in these tests also goes
+    through `claim_problems` and `export_claim` in every format: they must
+    list readiness's problems and refuse with `ClaimNotReady`, never panic
+    (issue 12, item 1)."""
+    real = procode.readiness
+
+    def readiness(document: Any, catalog: procode.Catalog, pricing: Any = None) -> list[procode.Problem]:
+        problems = real(document, catalog, pricing)
+        if problems:
+            found = procode.claim_problems(document, CLAIM_CONTEXT, catalog=catalog)
+            for p in problems:
+                assert p in found, f"claim_problems lacks readiness's {p}"
+            for fmt in ("x12", "fhir", "cms1500"):
+                with pytest.raises(procode.ClaimNotReady) as refused:
+                    procode.export_claim(document, CLAIM_CONTEXT, fmt, catalog=catalog)
+                assert refused.value.problems == found
+        return problems
+
+    monkeypatch.setattr(procode, "readiness", readiness)

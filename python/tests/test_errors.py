@@ -120,8 +120,16 @@ def test_invalid_lines():
         procode.CodeLine("G0438", "hcpcs", "x", units=0)
     with pytest.raises(procode.InvalidLine, match="at most 4"):
         procode.CodeLine("G0438", "hcpcs", "x", modifiers=["GT", "95", "HO", "25", "59"])
-    with pytest.raises(OverflowError):
-        procode.CodeLine("G0438", "hcpcs", "x", units=-1)
+    # Out-of-range integers are InvalidLine naming the field, never a bare
+    # OverflowError (issue 12, item 6).
+    for units in (-1, 2**32, 2**40, 2**200):
+        with pytest.raises(procode.InvalidLine, match=r"units: .* is out of range: give a whole number from 1 to 4294967295"):
+            procode.CodeLine("G0438", "hcpcs", "x", units=units)
+        with pytest.raises(procode.InvalidLine, match="units"):
+            procode.EditBatch().edit("L1", units=units)
+    with pytest.raises(TypeError, match="units must be an int, not str"):
+        procode.CodeLine("G0438", "hcpcs", "x", units="3")
+    assert procode.CodeLine("G0438", "hcpcs", "x", units=2**32 - 1).units == 2**32 - 1
 
 
 def _booked(at):
@@ -173,7 +181,7 @@ def test_every_refusal_leaves_the_documents_unchanged(at):
 
 
 def test_bad_json_is_a_document_error():
-    with pytest.raises(procode.DocumentError, match="invalid service JSON"):
+    with pytest.raises(procode.DocumentError, match="invalid service: EOF while parsing"):
         procode.Service.from_json("{")
     with pytest.raises(procode.DocumentError, match="expected a session document, got a service"):
         procode.Session.from_json(procode.Service("S", "n", 1).to_json())

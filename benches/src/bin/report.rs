@@ -181,6 +181,66 @@ fn embedded_memory() -> Option<[u64; 4]> {
     v.try_into().ok()
 }
 
+/// A document of `n` lines: the 20-line claim repeated, one date of service
+/// per repetition (a long course of treatment on one invoice).
+fn ncci_document(n: usize) -> Vec<procode::billing::CodeLine> {
+    let claim = ncci_claim();
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+    (0..n)
+        .map(|i| {
+            let mut l = claim[i % claim.len()].clone();
+            l.id = format!("L{}", i + 1);
+            l.date_of_service = start.checked_add_days(chrono::Days::new((i / claim.len()) as u64));
+            l
+        })
+        .collect()
+}
+
+/// The NCCI check over 100 to 100,000 lines (SPEC: O(n log n) in lines):
+/// the time per line should stay about flat.
+fn ncci_curve(edits: &NcciEdits) -> Vec<Row> {
+    eprintln!("report: NCCI check curve ...");
+    let mut rows = Vec::new();
+    let mut per_line_1k = None;
+    for n in [100usize, 1_000, 10_000, 100_000] {
+        let doc = ncci_document(n);
+        let t = median_ns(
+            |_| {
+                black_box(edits.check_lines(black_box(&doc), None).unwrap());
+            },
+            Duration::from_millis(50),
+            5,
+        );
+        let per_line = t / n as f64;
+        if n == 1_000 {
+            per_line_1k = Some(per_line);
+        }
+        let last = n == 100_000;
+        rows.push(Row {
+            op: format!(
+                "NCCI PTP + MUE check, {n}-line document ({} dates; {} per line)",
+                n.div_ceil(20),
+                Fig::Ns(per_line).show()
+            ),
+            procode: Fig::Ns(t),
+            peer: "—",
+            peer_fig: None,
+            target: if last {
+                "O(n log n): per line ≤ 3× the 1,000-line figure"
+            } else {
+                "O(n log n) (curve)"
+            },
+            met: if last {
+                per_line_1k.map(|k| per_line <= 3.0 * k)
+            } else {
+                None
+            },
+            size: false,
+        });
+    }
+    rows
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--embedded-probe") {
@@ -188,9 +248,22 @@ fn main() {
         return;
     }
     let as_json = args.iter().any(|a| a == "--json");
-    if let Some(a) = args.iter().find(|a| *a != "--json" && !a.is_empty()) {
-        eprintln!("usage: report [--json]   (unknown argument {a:?})");
+    let curve_only = args.iter().any(|a| a == "--ncci-curve");
+    if let Some(a) = args
+        .iter()
+        .find(|a| !matches!(a.as_str(), "--json" | "--ncci-curve" | ""))
+    {
+        eprintln!("usage: report [--json] [--ncci-curve]   (unknown argument {a:?})");
         std::process::exit(2);
+    }
+    if curve_only {
+        // Only the NCCI curve rows (building the edits file first).
+        let edits =
+            NcciEdits::from_bytes(build_edits(&procode_benches::data_dir())).expect("edits open");
+        for r in ncci_curve(&edits) {
+            println!("{} | {} | {}", r.op, r.procode.show(), r.target);
+        }
+        return;
     }
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; run the report with --release");
@@ -472,6 +545,8 @@ fn main() {
         met: Some(check <= 10e3),
         size: false,
     });
+
+    rows.extend(ncci_curve(&edits));
 
     // Python: procode's `Catalog.search` against sqlite3 FTS5, both from
     // Python, beside the same query in Rust on the same (embedded) catalog.

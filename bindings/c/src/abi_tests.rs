@@ -41,8 +41,24 @@ fn static_strings_are_readable() {
     // SAFETY: static NUL-terminated strings.
     let v = unsafe { CStr::from_ptr(procode_version()) };
     assert!(!v.to_bytes().is_empty());
-    let n = unsafe { CStr::from_ptr(procode_result_name(procode_result::PROCODE_PANIC)) };
-    assert_eq!(n.to_bytes(), b"PROCODE_PANIC");
+    let name = |code: u32| unsafe { CStr::from_ptr(procode_result_name(code)) }.to_bytes();
+    assert_eq!(name(procode_result::PROCODE_PANIC as u32), b"PROCODE_PANIC");
+    // Every defined code has its own name; any other number is defined
+    // behaviour too (issue 12, item 9): a code from a newer header, a
+    // negative int passed as unsigned, the largest value.
+    let last = procode_result::PROCODE_INVALID_ARGUMENT as u32;
+    let mut seen = std::collections::HashSet::new();
+    for code in 0..=last {
+        let n = name(code);
+        assert!(
+            n.starts_with(b"PROCODE_") && n != b"PROCODE_UNKNOWN",
+            "{code}"
+        );
+        assert!(seen.insert(n.to_vec()), "two codes named {n:?}");
+    }
+    for code in [last + 1, last + 2, 1000, u32::MAX, (-1i32) as u32] {
+        assert_eq!(name(code), b"PROCODE_UNKNOWN", "{code}");
+    }
 }
 
 #[test]

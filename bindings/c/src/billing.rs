@@ -7,14 +7,15 @@ use std::ffi::{c_char, CString};
 use chrono::{DateTime, Utc};
 use procode::billing::{
     readiness, BookingRequest, Currency, Document, EditBatch, EditPolicy, Editor, Encounter,
-    FeeSchedule, Payment, Pricing, Service,
+    FeeSchedule, Payment, Pricing,
 };
 
 use crate::catalog::{out_of_range, procode_catalog};
 use crate::error::{procode_result, Error};
 use crate::ffi::{
-    boxed, call, call_or, cstring, free_handle, json_arg, json_out, mut_arg, opt_str_arg, out_arg,
-    ref_arg, static_cstr, str_arg, time_arg, write_out,
+    boxed, call, call_or, cstring, document_arg, encounter_arg, free_handle, json_arg, json_out,
+    mut_arg, opt_json_arg, opt_str_arg, out_arg, ref_arg, service_arg, static_cstr, str_arg,
+    time_arg, write_out,
 };
 
 /// Fee schedules (opaque): per payer, or the practice default. Made by
@@ -128,6 +129,17 @@ pub unsafe extern "C" fn procode_pricing_add_csv(
                 str_arg(csv_text, "csv_text")?,
             )
         };
+        let delimiter = u8::try_from(delimiter)
+            .ok()
+            .filter(|d| *d == b'\t' || (d.is_ascii_punctuation() && *d != b'"'))
+            .ok_or_else(|| {
+                Error::new(
+                    procode_result::PROCODE_INVALID_ARGUMENT,
+                    format!(
+                        "argument `delimiter`: {delimiter} is not a column separator (use ',' or '\\t')"
+                    ),
+                )
+            })?;
         let currency: Currency = currency.parse()?;
         let schedule = FeeSchedule::from_reader(
             id,
@@ -135,7 +147,7 @@ pub unsafe extern "C" fn procode_pricing_add_csv(
             currency,
             id,
             text.as_bytes(),
-            delimiter as u8,
+            delimiter,
         )?;
         pricing.schedules.push(schedule);
         Ok(())
@@ -300,8 +312,8 @@ pub unsafe extern "C" fn procode_service_edit(
         // SAFETY: caller contract, for each argument.
         let (mut service, batch, args) = unsafe {
             (
-                json_arg::<Service>(service_json, "service_json")?,
-                json_arg::<EditBatch>(batch_json, "batch_json")?,
+                service_arg(service_json, "service_json")?,
+                json_arg::<EditBatch>(batch_json, "batch_json", "edit batch")?,
                 EditArgs::read(actor, at, pricing, policy)?,
             )
         };
@@ -353,8 +365,8 @@ pub unsafe extern "C" fn procode_encounter_book(
         // SAFETY: caller contract, for each argument.
         let (service, request, pricing) = unsafe {
             (
-                json_arg::<Service>(service_json, "service_json")?,
-                json_arg::<BookingRequest>(request_json, "request_json")?,
+                service_arg(service_json, "service_json")?,
+                json_arg::<BookingRequest>(request_json, "request_json", "booking request")?,
                 pricing
                     .as_ref()
                     .map_or(Pricing::none(), |p| Pricing::new(&p.schedules)),
@@ -369,9 +381,13 @@ pub unsafe extern "C" fn procode_encounter_book(
 }
 
 /// Reads an encounter from its JSON `{"session": {...}, "invoice": {...} or
-/// null}` (as written by `procode_encounter_to_json`). An invoice that does
-/// not belong to the session, or derived totals that do not add up, are
-/// `PROCODE_INVALID_JSON`.
+/// null}` (as written by `procode_encounter_to_json`). Malformed JSON or an
+/// unknown field is `PROCODE_INVALID_JSON` (the message names the field's
+/// path); a document whose parts contradict each other (a `paid` invoice
+/// with a balance, payments above the total, derived totals that do not add
+/// up, ...) is `PROCODE_INCONSISTENT_DOCUMENT`; an invoice that does not
+/// belong to the session (or a session naming an invoice not given) is
+/// `PROCODE_INVOICE_MISMATCH`.
 ///
 /// Ownership: `json` is borrowed for the call. On success `*out` is a new
 /// encounter the caller frees with `procode_encounter_free`.
@@ -385,7 +401,7 @@ pub unsafe extern "C" fn procode_encounter_from_json(
 ) -> procode_result {
     call(|| {
         // SAFETY: caller contract.
-        let inner: Encounter = unsafe { json_arg(json, "json") }?;
+        let inner: Encounter = unsafe { encounter_arg(json, "json") }?;
         out_arg(out, "out")?;
         // SAFETY: checked non-NULL; writable (caller contract).
         unsafe { write_out(out, boxed(procode_encounter { inner })) };
@@ -568,7 +584,7 @@ pub unsafe extern "C" fn procode_encounter_review(
     // SAFETY: caller contract.
     unsafe {
         encounter_step(encounter, out_outcome_json, |enc| {
-            let batch: EditBatch = json_arg(batch_json, "batch_json")?;
+            let batch: EditBatch = json_arg(batch_json, "batch_json", "edit batch")?;
             let args = EditArgs::read(actor, at, pricing, policy)?;
             to_value(&enc.review(&batch, &args.editor())?)
         })
@@ -598,13 +614,7 @@ pub unsafe extern "C" fn procode_encounter_confirm(
     call(|| {
         // SAFETY: caller contract, for each argument.
         let (enc, payment) = unsafe {
-            let payment = match opt_str_arg(payment_json, "payment_json")? {
-                None => None,
-                Some(s) => Some(
-                    serde_json::from_str::<Payment>(s)
-                        .map_err(|e| Error::json("payment_json", e))?,
-                ),
-            };
+            let payment = opt_json_arg::<Payment>(payment_json, "payment_json", "payment")?;
             (mut_arg(encounter, "encounter")?, payment)
         };
         let state = enc.inner.confirm(payment)?;
@@ -681,7 +691,7 @@ pub unsafe extern "C" fn procode_encounter_complete(
     // SAFETY: caller contract.
     unsafe {
         encounter_step(encounter, out_completion_json, |enc| {
-            let batch: EditBatch = json_arg(batch_json, "batch_json")?;
+            let batch: EditBatch = json_arg(batch_json, "batch_json", "edit batch")?;
             let invoice_id = opt_str_arg(invoice_id, "invoice_id")?;
             let args = EditArgs::read(actor, at, pricing, policy)?;
             to_value(&enc.complete(&batch, &args.editor(), invoice_id)?)
@@ -716,7 +726,7 @@ pub unsafe extern "C" fn procode_encounter_edit_invoice(
     // SAFETY: caller contract.
     unsafe {
         encounter_step(encounter, out_outcome_json, |enc| {
-            let batch: EditBatch = json_arg(batch_json, "batch_json")?;
+            let batch: EditBatch = json_arg(batch_json, "batch_json", "edit batch")?;
             let args = EditArgs::read(actor, at, pricing, policy)?;
             to_value(&enc.edit_invoice(&batch, &args.editor())?)
         })
@@ -767,7 +777,7 @@ pub unsafe extern "C" fn procode_encounter_record_payment(
         let (enc, payment) = unsafe {
             (
                 mut_arg(encounter, "encounter")?,
-                json_arg::<Payment>(payment_json, "payment_json")?,
+                json_arg::<Payment>(payment_json, "payment_json", "payment")?,
             )
         };
         let state = enc.inner.record_payment(payment)?;
@@ -834,7 +844,7 @@ pub unsafe extern "C" fn procode_readiness(
         let (cat, doc, pricing) = unsafe {
             (
                 ref_arg(catalog, "catalog")?,
-                json_arg::<Document>(document_json, "document_json")?,
+                document_arg(document_json, "document_json")?,
                 pricing.as_ref().map(|p| Pricing::new(&p.schedules)),
             )
         };

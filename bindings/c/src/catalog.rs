@@ -629,8 +629,8 @@ unsafe fn add_op(entry: &Entry, changes_json: *const c_char) -> Result<EditOp, E
     let line = match unsafe { opt_str_arg(changes_json, "changes_json") }? {
         None => line,
         Some(s) => {
-            let changes: LineChanges =
-                serde_json::from_str(s).map_err(|e| Error::json("changes_json", e))?;
+            let changes: LineChanges = procode::billing::parse_json(s, "line changes")
+                .map_err(|e| Error::json("changes_json", &e))?;
             line.with_changes(&changes).map_err(|e| {
                 Error::new(
                     procode_result::PROCODE_INVALID_LINE,

@@ -3,7 +3,6 @@
 
 use std::os::raw::c_char;
 
-use procode::billing::Document;
 use procode::claim::{self, ClaimContext, ClaimFormat};
 
 use crate::billing::procode_problems;
@@ -45,7 +44,7 @@ pub unsafe extern "C" fn procode_claim_problems(
         let (cat, doc, ctx) = unsafe {
             (
                 ref_arg(catalog, "catalog")?,
-                crate::ffi::json_arg::<Document>(document_json, "document_json")?,
+                crate::ffi::document_arg(document_json, "document_json")?,
                 context_arg(context_json)?,
             )
         };
@@ -82,7 +81,7 @@ pub unsafe extern "C" fn procode_claim_export(
         let (cat, doc, ctx, format) = unsafe {
             (
                 ref_arg(catalog, "catalog")?,
-                crate::ffi::json_arg::<Document>(document_json, "document_json")?,
+                crate::ffi::document_arg(document_json, "document_json")?,
                 context_arg(context_json)?,
                 str_arg(format, "format")?,
             )

@@ -1,9 +1,11 @@
 //! Result codes, the per-thread last error and the mapping of core errors.
 
 use std::cell::RefCell;
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, CStr, CString};
 
-use procode::billing::{EditError, MoneyError, PolicyError, RateError, TransitionError};
+use procode::billing::{
+    DocumentError, EditError, JsonError, MoneyError, PolicyError, RateError, TransitionError,
+};
 use procode::{CatalogError, CodeError};
 
 /// The result of every fallible call. `PROCODE_OK` (0) is success; any other
@@ -92,6 +94,24 @@ pub enum procode_result {
     /// line and column in the message), or a truncated, corrupted or foreign
     /// edits file.
     PROCODE_EDITS_ERROR = 35,
+    /// A document (or encounter) read from JSON whose parts contradict each
+    /// other: a `paid` invoice with a balance, payments above the total, a
+    /// `draft` invoice with payments, derived totals that do not add up, two
+    /// lines with one id, an amount above the largest procode bills. (A
+    /// session and invoice that do not belong together are
+    /// `PROCODE_INVOICE_MISMATCH`.)
+    PROCODE_INCONSISTENT_DOCUMENT = 36,
+    /// An edit or booking would make a line amount (rate × units) or a
+    /// document total exceed the largest amount procode bills (one
+    /// trillion); totals are exact, never capped.
+    PROCODE_AMOUNT_TOO_LARGE = 37,
+    /// A step would re-resolve a line's rate that came from a fee schedule
+    /// the step's pricing does not include: pass that schedule (or override
+    /// the rate). A rate never silently falls to a lesser source.
+    PROCODE_SCHEDULE_MISSING = 38,
+    /// A number or character argument outside the values the call takes
+    /// (the message names the argument).
+    PROCODE_INVALID_ARGUMENT = 39,
 }
 
 use procode_result as R;
@@ -118,11 +138,20 @@ impl Error {
         )
     }
 
-    pub(crate) fn json(name: &str, e: serde_json::Error) -> Error {
-        Error::new(
-            R::PROCODE_INVALID_JSON,
-            format!("argument `{name}` is not valid JSON for this call: {e}"),
-        )
+    /// JSON that does not describe the value asked for.
+    pub(crate) fn json(name: &str, e: &JsonError) -> Error {
+        Error::new(R::PROCODE_INVALID_JSON, format!("argument `{name}`: {e}"))
+    }
+
+    /// A document argument that cannot be loaded.
+    pub(crate) fn document(name: &str, e: DocumentError) -> Error {
+        let code = match &e {
+            DocumentError::Json(_) => R::PROCODE_INVALID_JSON,
+            DocumentError::Inconsistent { .. } => R::PROCODE_INCONSISTENT_DOCUMENT,
+            DocumentError::Unlinked { .. } => R::PROCODE_INVOICE_MISMATCH,
+            _ => R::PROCODE_INVALID_JSON,
+        };
+        Error::new(code, format!("argument `{name}`: {e}"))
     }
 
     /// Records the error as the thread's last error and returns its code.
@@ -177,6 +206,8 @@ impl From<EditError> for Error {
             EditError::DuplicateLineId { .. } => R::PROCODE_DUPLICATE_LINE,
             EditError::InvalidLine { .. } => R::PROCODE_INVALID_LINE,
             EditError::BelowPaid { .. } => R::PROCODE_BELOW_PAID,
+            EditError::AmountTooLarge { .. } => R::PROCODE_AMOUNT_TOO_LARGE,
+            EditError::ScheduleMissing { .. } => R::PROCODE_SCHEDULE_MISSING,
             _ => R::PROCODE_BILLING_ERROR,
         };
         Error::new(code, e.to_string())
@@ -190,7 +221,9 @@ impl From<TransitionError> for Error {
             TransitionError::InvalidState { .. } => R::PROCODE_INVALID_TRANSITION,
             TransitionError::InvoiceIdRequired { .. } => R::PROCODE_INVOICE_ID_REQUIRED,
             TransitionError::NoInvoice { .. } => R::PROCODE_NO_INVOICE,
-            TransitionError::InvoiceMismatch { .. } => R::PROCODE_INVOICE_MISMATCH,
+            TransitionError::InvoiceMismatch { .. } | TransitionError::WrongInvoice { .. } => {
+                R::PROCODE_INVOICE_MISMATCH
+            }
             TransitionError::BadBooking { .. } => R::PROCODE_BAD_BOOKING,
             TransitionError::ZeroPayment { .. }
             | TransitionError::CurrencyMismatch { .. }
@@ -252,50 +285,78 @@ impl From<PolicyError> for Error {
     }
 }
 
-/// The name of a result code as a static string, e.g. `"PROCODE_NOT_FOUND"`.
+/// Every result code with its name, in number order.
+const NAMES: [(procode_result, &CStr); 40] = [
+    (R::PROCODE_OK, c"PROCODE_OK"),
+    (R::PROCODE_NULL_ARGUMENT, c"PROCODE_NULL_ARGUMENT"),
+    (R::PROCODE_INVALID_UTF8, c"PROCODE_INVALID_UTF8"),
+    (R::PROCODE_INVALID_JSON, c"PROCODE_INVALID_JSON"),
+    (R::PROCODE_INVALID_DATE, c"PROCODE_INVALID_DATE"),
+    (R::PROCODE_INVALID_CODE, c"PROCODE_INVALID_CODE"),
+    (R::PROCODE_UNKNOWN_SYSTEM, c"PROCODE_UNKNOWN_SYSTEM"),
+    (R::PROCODE_UNKNOWN_CODE, c"PROCODE_UNKNOWN_CODE"),
+    (
+        R::PROCODE_CATALOG_UNAVAILABLE,
+        c"PROCODE_CATALOG_UNAVAILABLE",
+    ),
+    (R::PROCODE_IO, c"PROCODE_IO"),
+    (R::PROCODE_INDEX_CORRUPT, c"PROCODE_INDEX_CORRUPT"),
+    (R::PROCODE_EDIT_NOT_ALLOWED, c"PROCODE_EDIT_NOT_ALLOWED"),
+    (R::PROCODE_INVALID_TRANSITION, c"PROCODE_INVALID_TRANSITION"),
+    (R::PROCODE_BELOW_PAID, c"PROCODE_BELOW_PAID"),
+    (R::PROCODE_INVALID_MONEY, c"PROCODE_INVALID_MONEY"),
+    (R::PROCODE_NOT_FOUND, c"PROCODE_NOT_FOUND"),
+    (R::PROCODE_INDEX_OUT_OF_RANGE, c"PROCODE_INDEX_OUT_OF_RANGE"),
+    (R::PROCODE_PANIC, c"PROCODE_PANIC"),
+    (R::PROCODE_QUERY_TOO_LONG, c"PROCODE_QUERY_TOO_LONG"),
+    (R::PROCODE_UNKNOWN_LINE, c"PROCODE_UNKNOWN_LINE"),
+    (R::PROCODE_DUPLICATE_LINE, c"PROCODE_DUPLICATE_LINE"),
+    (R::PROCODE_INVALID_LINE, c"PROCODE_INVALID_LINE"),
+    (R::PROCODE_NO_INVOICE, c"PROCODE_NO_INVOICE"),
+    (
+        R::PROCODE_INVOICE_ID_REQUIRED,
+        c"PROCODE_INVOICE_ID_REQUIRED",
+    ),
+    (R::PROCODE_INVOICE_MISMATCH, c"PROCODE_INVOICE_MISMATCH"),
+    (R::PROCODE_BAD_BOOKING, c"PROCODE_BAD_BOOKING"),
+    (R::PROCODE_INVALID_PAYMENT, c"PROCODE_INVALID_PAYMENT"),
+    (R::PROCODE_HAS_PAYMENTS, c"PROCODE_HAS_PAYMENTS"),
+    (
+        R::PROCODE_INVALID_FEE_SCHEDULE,
+        c"PROCODE_INVALID_FEE_SCHEDULE",
+    ),
+    (R::PROCODE_INVALID_POLICY, c"PROCODE_INVALID_POLICY"),
+    (R::PROCODE_CATALOG_ERROR, c"PROCODE_CATALOG_ERROR"),
+    (R::PROCODE_BILLING_ERROR, c"PROCODE_BILLING_ERROR"),
+    (R::PROCODE_CLAIM_NOT_READY, c"PROCODE_CLAIM_NOT_READY"),
+    (
+        R::PROCODE_INVALID_CLAIM_CONTEXT,
+        c"PROCODE_INVALID_CLAIM_CONTEXT",
+    ),
+    (R::PROCODE_UNKNOWN_FORMAT, c"PROCODE_UNKNOWN_FORMAT"),
+    (R::PROCODE_EDITS_ERROR, c"PROCODE_EDITS_ERROR"),
+    (
+        R::PROCODE_INCONSISTENT_DOCUMENT,
+        c"PROCODE_INCONSISTENT_DOCUMENT",
+    ),
+    (R::PROCODE_AMOUNT_TOO_LARGE, c"PROCODE_AMOUNT_TOO_LARGE"),
+    (R::PROCODE_SCHEDULE_MISSING, c"PROCODE_SCHEDULE_MISSING"),
+    (R::PROCODE_INVALID_ARGUMENT, c"PROCODE_INVALID_ARGUMENT"),
+];
+
+/// The name of a result code as a static string, e.g. `"PROCODE_NOT_FOUND"`;
+/// `"PROCODE_UNKNOWN"` for a number this library does not define (a code
+/// from a newer header, or any other integer). Takes the number rather than
+/// the enum so that any value is defined behaviour.
 ///
 /// Ownership: the string is static; never free it.
 #[no_mangle]
-pub extern "C" fn procode_result_name(result: procode_result) -> *const c_char {
-    let name = match result {
-        R::PROCODE_OK => c"PROCODE_OK",
-        R::PROCODE_NULL_ARGUMENT => c"PROCODE_NULL_ARGUMENT",
-        R::PROCODE_INVALID_UTF8 => c"PROCODE_INVALID_UTF8",
-        R::PROCODE_INVALID_JSON => c"PROCODE_INVALID_JSON",
-        R::PROCODE_INVALID_DATE => c"PROCODE_INVALID_DATE",
-        R::PROCODE_INVALID_CODE => c"PROCODE_INVALID_CODE",
-        R::PROCODE_UNKNOWN_SYSTEM => c"PROCODE_UNKNOWN_SYSTEM",
-        R::PROCODE_UNKNOWN_CODE => c"PROCODE_UNKNOWN_CODE",
-        R::PROCODE_CATALOG_UNAVAILABLE => c"PROCODE_CATALOG_UNAVAILABLE",
-        R::PROCODE_IO => c"PROCODE_IO",
-        R::PROCODE_INDEX_CORRUPT => c"PROCODE_INDEX_CORRUPT",
-        R::PROCODE_EDIT_NOT_ALLOWED => c"PROCODE_EDIT_NOT_ALLOWED",
-        R::PROCODE_INVALID_TRANSITION => c"PROCODE_INVALID_TRANSITION",
-        R::PROCODE_BELOW_PAID => c"PROCODE_BELOW_PAID",
-        R::PROCODE_INVALID_MONEY => c"PROCODE_INVALID_MONEY",
-        R::PROCODE_NOT_FOUND => c"PROCODE_NOT_FOUND",
-        R::PROCODE_INDEX_OUT_OF_RANGE => c"PROCODE_INDEX_OUT_OF_RANGE",
-        R::PROCODE_PANIC => c"PROCODE_PANIC",
-        R::PROCODE_QUERY_TOO_LONG => c"PROCODE_QUERY_TOO_LONG",
-        R::PROCODE_UNKNOWN_LINE => c"PROCODE_UNKNOWN_LINE",
-        R::PROCODE_DUPLICATE_LINE => c"PROCODE_DUPLICATE_LINE",
-        R::PROCODE_INVALID_LINE => c"PROCODE_INVALID_LINE",
-        R::PROCODE_NO_INVOICE => c"PROCODE_NO_INVOICE",
-        R::PROCODE_INVOICE_ID_REQUIRED => c"PROCODE_INVOICE_ID_REQUIRED",
-        R::PROCODE_INVOICE_MISMATCH => c"PROCODE_INVOICE_MISMATCH",
-        R::PROCODE_BAD_BOOKING => c"PROCODE_BAD_BOOKING",
-        R::PROCODE_INVALID_PAYMENT => c"PROCODE_INVALID_PAYMENT",
-        R::PROCODE_HAS_PAYMENTS => c"PROCODE_HAS_PAYMENTS",
-        R::PROCODE_INVALID_FEE_SCHEDULE => c"PROCODE_INVALID_FEE_SCHEDULE",
-        R::PROCODE_INVALID_POLICY => c"PROCODE_INVALID_POLICY",
-        R::PROCODE_CATALOG_ERROR => c"PROCODE_CATALOG_ERROR",
-        R::PROCODE_BILLING_ERROR => c"PROCODE_BILLING_ERROR",
-        R::PROCODE_CLAIM_NOT_READY => c"PROCODE_CLAIM_NOT_READY",
-        R::PROCODE_INVALID_CLAIM_CONTEXT => c"PROCODE_INVALID_CLAIM_CONTEXT",
-        R::PROCODE_UNKNOWN_FORMAT => c"PROCODE_UNKNOWN_FORMAT",
-        R::PROCODE_EDITS_ERROR => c"PROCODE_EDITS_ERROR",
-    };
-    name.as_ptr()
+pub extern "C" fn procode_result_name(result: u32) -> *const c_char {
+    NAMES
+        .iter()
+        .find(|(code, _)| *code as u32 == result)
+        .map_or(c"PROCODE_UNKNOWN", |(_, name)| name)
+        .as_ptr()
 }
 
 /// The result code of the most recent failed call on the calling thread

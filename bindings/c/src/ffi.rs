@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use procode::billing::{parse_json, Document, Encounter, Service};
 use procode::CodeSystem;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -166,17 +167,68 @@ pub(crate) unsafe fn system_arg(p: *const c_char, name: &str) -> Result<Option<C
     }
 }
 
-/// A required JSON argument.
+/// A required JSON argument describing `what` (`"edit batch"`): unknown
+/// fields are refused, the message naming the field's path.
 ///
 /// # Safety
 /// As [`opt_str_arg`].
 pub(crate) unsafe fn json_arg<T: DeserializeOwned>(
     p: *const c_char,
     name: &str,
+    what: &'static str,
 ) -> Result<T, Error> {
     // SAFETY: forwarded from the caller's contract.
     let s = unsafe { str_arg(p, name) }?;
-    serde_json::from_str(s).map_err(|e| Error::json(name, e))
+    parse_json(s, what).map_err(|e| Error::json(name, &e))
+}
+
+/// An optional JSON argument (NULL = none), as [`json_arg`].
+///
+/// # Safety
+/// As [`opt_str_arg`].
+pub(crate) unsafe fn opt_json_arg<T: DeserializeOwned>(
+    p: *const c_char,
+    name: &str,
+    what: &'static str,
+) -> Result<Option<T>, Error> {
+    // SAFETY: forwarded from the caller's contract.
+    match unsafe { opt_str_arg(p, name) }? {
+        None => Ok(None),
+        Some(s) => parse_json(s, what)
+            .map(Some)
+            .map_err(|e| Error::json(name, &e)),
+    }
+}
+
+/// A required document argument (`{"kind": ..., ...}`), read and checked by
+/// the core ([`Document::from_json`]).
+///
+/// # Safety
+/// As [`opt_str_arg`].
+pub(crate) unsafe fn document_arg(p: *const c_char, name: &str) -> Result<Document, Error> {
+    // SAFETY: forwarded from the caller's contract.
+    let s = unsafe { str_arg(p, name) }?;
+    Document::from_json(s).map_err(|e| Error::document(name, e))
+}
+
+/// A required service argument (`"kind": "service"` optional).
+///
+/// # Safety
+/// As [`opt_str_arg`].
+pub(crate) unsafe fn service_arg(p: *const c_char, name: &str) -> Result<Service, Error> {
+    // SAFETY: forwarded from the caller's contract.
+    let s = unsafe { str_arg(p, name) }?;
+    Service::from_json(s).map_err(|e| Error::document(name, e))
+}
+
+/// A required encounter argument (`{"session": ..., "invoice": ...}`).
+///
+/// # Safety
+/// As [`opt_str_arg`].
+pub(crate) unsafe fn encounter_arg(p: *const c_char, name: &str) -> Result<Encounter, Error> {
+    // SAFETY: forwarded from the caller's contract.
+    let s = unsafe { str_arg(p, name) }?;
+    Encounter::from_json(s).map_err(|e| Error::document(name, e))
 }
 
 /// A required handle argument.

@@ -442,7 +442,7 @@ static void test_normal_flow_and_readiness(const procode_catalog *cat) {
     CHECK(p != NULL);
     if (p != NULL) {
       p[strlen("\"id\":\"S-")] = '3';
-      EXPECT(PROCODE_INVALID_JSON, procode_encounter_from_json(text, &bad));
+      EXPECT(PROCODE_INVOICE_MISMATCH, procode_encounter_from_json(text, &bad));
       CHECK_MESSAGE_HAS("S-3");
     }
     CHECK(bad == NULL);

@@ -6,11 +6,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use procode::billing::{
     readiness as core_readiness, AuditEntry, BillingDocument, BookingRequest, CodeChange, CodeLine,
     Completion, Document, EditBatch, EditOp, EditOutcome, EditPolicy, Editor, Encounter, FeeEntry,
-    FeeSchedule, Invoice, LineChanges, LineDifference, Payment, Pricing, Problem, RateSource,
-    Service, Session,
+    FeeSchedule, Invoice, LineChanges, LineDifference, Payment, Pricing, Problem, ProblemCode,
+    ProblemDetail, RateSource, Service, Session,
 };
 use procode::{Code, CodeSystem};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
@@ -18,7 +18,7 @@ use crate::catalog::{PyCatalog, PyEntry};
 use crate::convert::{
     self, decimal, from_json, instant, json_to_py, money, opt_date, py_to_json, to_decimal, to_json,
 };
-use crate::errors::{document_error, policy_error, PyResultExt};
+use crate::errors::{document_error, invalid_argument, policy_error, PyResultExt};
 
 // ---------------------------------------------------------------- helpers
 
@@ -89,17 +89,6 @@ fn diagnoses_of(doc: &dyn BillingDocument) -> Vec<String> {
         .collect()
 }
 
-/// Reads a document of one kind from JSON (with its `"kind"` tag).
-fn document_of<T>(json: &str, kind: &str, pick: impl FnOnce(Document) -> Option<T>) -> PyResult<T> {
-    let doc: Document = from_json(json, kind)?;
-    let found = match &doc {
-        Document::Service(_) => "service",
-        Document::Session(_) => "session",
-        Document::Invoice(_) => "invoice",
-    };
-    pick(doc).ok_or_else(|| document_error(format!("expected a {kind} document, got a {found}")))
-}
-
 /// The JSON text given to `from_dict`.
 fn dict_json(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
     py_to_json(obj, what)
@@ -116,14 +105,19 @@ pub struct PyCodeLine {
     pub inner: CodeLine,
 }
 
+/// What `modifiers=` takes, for messages.
+const MODIFIERS: &str = "modifier codes such as [\"HO\", \"GT\"]";
+/// What `diagnoses=` takes, for messages.
+const DIAGNOSES: &str = "ICD-10-CM codes such as [\"F41.1\"]";
+
 #[allow(clippy::too_many_arguments)]
 fn finish_line(
     mut line: CodeLine,
     id: Option<String>,
     description: Option<String>,
-    units: u32,
-    modifiers: Vec<String>,
-    diagnoses: Vec<String>,
+    units: Option<&Bound<'_, PyAny>>,
+    modifiers: Option<&Bound<'_, PyAny>>,
+    diagnoses: Option<&Bound<'_, PyAny>>,
     place_of_service: Option<&str>,
     date_of_service: Option<&Bound<'_, PyAny>>,
     rate: Option<&Bound<'_, PyAny>>,
@@ -134,13 +128,17 @@ fn finish_line(
     if let Some(d) = description {
         line = line.with_description(d);
     }
-    line = line.with_units(units).py()?;
-    line = line
-        .with_modifiers(modifiers.iter().map(String::as_str))
-        .py()?;
-    line = line
-        .with_diagnoses(diagnoses.iter().map(String::as_str))
-        .py()?;
+    if let Some(u) = units.filter(|u| !u.is_none()) {
+        line = line.with_units(convert::units(u)?).py()?;
+    }
+    if let Some(m) = modifiers.filter(|m| !m.is_none()) {
+        let m = convert::str_list(m, "modifiers", MODIFIERS)?;
+        line = line.with_modifiers(m.iter().map(String::as_str)).py()?;
+    }
+    if let Some(d) = diagnoses.filter(|d| !d.is_none()) {
+        let d = convert::str_list(d, "diagnoses", DIAGNOSES)?;
+        line = line.with_diagnoses(d.iter().map(String::as_str)).py()?;
+    }
     if let Some(p) = place_of_service {
         line = line.with_place_of_service(p).py()?;
     }
@@ -158,16 +156,19 @@ impl PyCodeLine {
     /// A line for a code typed by hand (provenance `manual`): the code must
     /// have the shape of its system.
     #[new]
-    #[pyo3(signature = (code, system, description, *, id=None, units=1, modifiers=Vec::new(), diagnoses=Vec::new(), place_of_service=None, date_of_service=None, rate=None))]
+    #[pyo3(
+        signature = (code, system, description, *, id=None, units=None, modifiers=None, diagnoses=None, place_of_service=None, date_of_service=None, rate=None),
+        text_signature = "(code, system, description, *, id=None, units=1, modifiers=..., diagnoses=..., place_of_service=None, date_of_service=None, rate=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         code: &str,
         system: &str,
         description: String,
         id: Option<String>,
-        units: u32,
-        modifiers: Vec<String>,
-        diagnoses: Vec<String>,
+        units: Option<&Bound<'_, PyAny>>,
+        modifiers: Option<&Bound<'_, PyAny>>,
+        diagnoses: Option<&Bound<'_, PyAny>>,
         place_of_service: Option<&str>,
         date_of_service: Option<&Bound<'_, PyAny>>,
         rate: Option<&Bound<'_, PyAny>>,
@@ -189,15 +190,18 @@ impl PyCodeLine {
     /// A line for a catalog entry (provenance `catalog`): the official
     /// description is captured; `description` overrides the shown one.
     #[staticmethod]
-    #[pyo3(signature = (entry, *, id=None, description=None, units=1, modifiers=Vec::new(), diagnoses=Vec::new(), place_of_service=None, date_of_service=None, rate=None))]
+    #[pyo3(
+        signature = (entry, *, id=None, description=None, units=None, modifiers=None, diagnoses=None, place_of_service=None, date_of_service=None, rate=None),
+        text_signature = "(entry, *, id=None, description=None, units=1, modifiers=..., diagnoses=..., place_of_service=None, date_of_service=None, rate=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn from_entry(
         entry: PyRef<'_, PyEntry>,
         id: Option<String>,
         description: Option<String>,
-        units: u32,
-        modifiers: Vec<String>,
-        diagnoses: Vec<String>,
+        units: Option<&Bound<'_, PyAny>>,
+        modifiers: Option<&Bound<'_, PyAny>>,
+        diagnoses: Option<&Bound<'_, PyAny>>,
         place_of_service: Option<&str>,
         date_of_service: Option<&Bound<'_, PyAny>>,
         rate: Option<&Bound<'_, PyAny>>,
@@ -348,7 +352,7 @@ fn serde_string<T: serde::Serialize>(v: &T) -> PyResult<String> {
 
 fn serde_parse<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> PyResult<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|e| PyValueError::new_err(format!("invalid {what} {s:?}: {e}")))
+        .map_err(|e| invalid_argument(format!("invalid {what} {s:?}: {e}")))
 }
 
 // ---------------------------------------------------------------- edit batches
@@ -389,39 +393,45 @@ impl PyEditBatch {
         code: Option<&Bound<'py, PyAny>>,
         system: Option<&str>,
         description: Option<String>,
-        units: Option<u32>,
-        modifiers: Option<Vec<String>>,
-        diagnoses: Option<Vec<String>>,
+        units: Option<&Bound<'py, PyAny>>,
+        modifiers: Option<&Bound<'py, PyAny>>,
+        diagnoses: Option<&Bound<'py, PyAny>>,
         place_of_service: Option<&str>,
         date_of_service: Option<&Bound<'py, PyAny>>,
         rate: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
         let mut c = LineChanges::default();
-        if let Some(code) = code {
+        if let Some(code) = code.filter(|c| !c.is_none()) {
             let change = if let Ok(e) = code.cast::<PyEntry>() {
                 CodeChange::from_entry(&e.get().inner)
             } else if let Ok(s) = code.cast::<PyString>() {
+                let text = s.to_cow()?;
                 let system = system.ok_or_else(|| {
-                    PyValueError::new_err("a code typed by hand needs system= (e.g. \"hcpcs\")")
+                    invalid_argument(format!(
+                        "code={text:?} is typed by hand: give its system too, e.g. system=\"hcpcs\" (or pass a catalog Entry as code)"
+                    ))
                 })?;
-                CodeChange::manual(convert::system(system)?, &s.to_cow()?).py()?
+                CodeChange::manual(convert::system(system)?, &text).py()?
             } else {
-                return Err(PyTypeError::new_err(
-                    "code must be an Entry (a catalog pick) or a str (typed by hand, with system=)",
-                ));
+                return Err(PyTypeError::new_err(format!(
+                    "code must be an Entry (a catalog pick) or a str (typed by hand, with system=), not {}",
+                    code.get_type().name()?
+                )));
             };
             c = c.code(change);
         }
         if let Some(d) = description {
             c = c.description(d);
         }
-        if let Some(u) = units {
-            c = c.units(u);
+        if let Some(u) = units.filter(|u| !u.is_none()) {
+            c = c.units(convert::units(u)?);
         }
-        if let Some(m) = &modifiers {
+        if let Some(m) = modifiers.filter(|m| !m.is_none()) {
+            let m = convert::str_list(m, "modifiers", MODIFIERS)?;
             c = c.modifiers(m.iter().map(String::as_str)).py()?;
         }
-        if let Some(d) = &diagnoses {
+        if let Some(d) = diagnoses.filter(|d| !d.is_none()) {
+            let d = convert::str_list(d, "diagnoses", DIAGNOSES)?;
             c = c.diagnoses(d.iter().map(String::as_str)).py()?;
         }
         if let Some(p) = place_of_service {
@@ -433,10 +443,11 @@ impl PyEditBatch {
         if let Some(r) = rate.filter(|r| !r.is_none()) {
             c = match r.cast::<PyString>() {
                 Ok(s) if &s.to_cow()? == "resolve" => c.resolve_rate(),
-                Ok(_) => {
-                    return Err(PyTypeError::new_err(
-                        "rate must be a decimal.Decimal, an int or \"resolve\"",
-                    ))
+                Ok(s) => {
+                    return Err(invalid_argument(format!(
+                        "rate={:?}: give a decimal.Decimal, an int or \"resolve\"",
+                        s.to_cow()?
+                    )))
                 }
                 Err(_) => c.rate_override(decimal(r, "rate")?),
             };
@@ -815,9 +826,8 @@ impl PyService {
     }
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
-        document_of(json, "service", |d| match d {
-            Document::Service(inner) => Some(PyService { inner }),
-            _ => None,
+        Ok(PyService {
+            inner: Service::from_json(json).py()?,
         })
     }
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -912,9 +922,8 @@ impl PySession {
     }
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
-        document_of(json, "session", |d| match d {
-            Document::Session(inner) => Some(PySession { inner }),
-            _ => None,
+        Ok(PySession {
+            inner: Session::from_json(json).py()?,
         })
     }
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -1051,9 +1060,8 @@ impl PyInvoice {
     }
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
-        document_of(json, "invoice", |d| match d {
-            Document::Invoice(inner) => Some(PyInvoice { inner }),
-            _ => None,
+        Ok(PyInvoice {
+            inner: Invoice::from_json(json).py()?,
         })
     }
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -1077,7 +1085,7 @@ impl PyInvoice {
 /// Reads any billing document from JSON by its `"kind"`.
 #[pyfunction]
 pub fn document_from_json(py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
-    let doc: Document = from_json(json, "document")?;
+    let doc = Document::from_json(json).py()?;
     Ok(match doc {
         Document::Service(inner) => Py::new(py, PyService { inner })?.into_any(),
         Document::Session(inner) => Py::new(py, PySession { inner })?.into_any(),
@@ -1249,7 +1257,7 @@ impl PyEncounter {
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
         Ok(PyEncounter {
-            inner: from_json(json, "encounter")?,
+            inner: Encounter::from_json(json).py()?,
         })
     }
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -1313,15 +1321,22 @@ impl PyFeeSchedule {
 
     /// Adds an entry: a rate per unit for a code (optionally with modifiers)
     /// over an optional period.
-    #[pyo3(signature = (code, rate, *, modifiers=Vec::new(), effective=None, terminated=None))]
+    #[pyo3(
+        signature = (code, rate, *, modifiers=None, effective=None, terminated=None),
+        text_signature = "($self, code, rate, *, modifiers=..., effective=None, terminated=None)"
+    )]
     fn add(
         &mut self,
         code: &str,
         rate: &Bound<'_, PyAny>,
-        modifiers: Vec<String>,
+        modifiers: Option<&Bound<'_, PyAny>>,
         effective: Option<&Bound<'_, PyAny>>,
         terminated: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let modifiers = match modifiers.filter(|m| !m.is_none()) {
+            None => Vec::new(),
+            Some(m) => convert::str_list(m, "modifiers", MODIFIERS)?,
+        };
         let entry = FeeEntry {
             code: Code::parse(code).py()?,
             modifiers: modifiers
@@ -1359,17 +1374,9 @@ impl PyFeeSchedule {
     }
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
-        let parsed: FeeSchedule = from_json(json, "fee schedule")?;
-        // Re-add every entry so the core checks them.
-        let mut inner = FeeSchedule::new(
-            parsed.id(),
-            parsed.payer_id().map(str::to_owned),
-            parsed.currency(),
-        );
-        for e in parsed.entries() {
-            inner.add(e.clone()).py()?;
-        }
-        Ok(PyFeeSchedule { inner })
+        Ok(PyFeeSchedule {
+            inner: FeeSchedule::from_json(json).py()?,
+        })
     }
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         json_to_py(py, &self.to_json()?)
@@ -1399,8 +1406,8 @@ fn document_state(
         v["state"] = serde_json::Value::String(s.to_owned());
     }
     serde_json::from_value(v).map_err(|e| {
-        PyValueError::new_err(format!(
-            "invalid document state {document:?}/{state:?}: {e} (document is service, session or invoice; sessions and invoices need a state)"
+        invalid_argument(format!(
+            "invalid document state {document:?}/{state:?}: {e} (document is \"service\", \"session\" or \"invoice\"; sessions and invoices need a state)"
         ))
     })
 }
@@ -1531,6 +1538,58 @@ impl PyProblem {
 
 #[pymethods]
 impl PyProblem {
+    /// A problem (as `to_dict` gives it back): a stable `code`
+    /// (`"MISSING_DIAGNOSIS"`), a message, the line concerned and the NCCI
+    /// detail dict, if any.
+    #[new]
+    #[pyo3(signature = (code, message, line_id=None, detail=None))]
+    fn py_new(
+        code: &str,
+        message: String,
+        line_id: Option<String>,
+        detail: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let code: ProblemCode = serde_parse(code, "code")?;
+        let detail = match detail.filter(|d| !d.is_none()) {
+            None => None,
+            Some(d) => Some(from_json::<ProblemDetail>(
+                &py_to_json(d, "problem detail")?,
+                "problem detail",
+            )?),
+        };
+        Ok(PyProblem {
+            inner: Problem {
+                code,
+                line_id,
+                message,
+                detail,
+            },
+        })
+    }
+    /// Pickling: the class and its constructor's arguments.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(
+        Bound<'py, pyo3::types::PyType>,
+        Bound<'py, pyo3::types::PyTuple>,
+    )> {
+        let py = slf.py();
+        let p = &slf.get().inner;
+        let detail = match &p.detail {
+            Some(d) => json_to_py(py, &to_json(d)?)?,
+            None => py.None(),
+        };
+        let args = pyo3::types::PyTuple::new(
+            py,
+            [
+                p.code.as_str().into_pyobject(py)?.into_any(),
+                p.message.as_str().into_pyobject(py)?.into_any(),
+                p.line_id.as_deref().into_pyobject(py)?.into_any(),
+                detail.into_bound(py),
+            ],
+        )?;
+        Ok((py.get_type::<PyProblem>(), args))
+    }
     /// The stable code, e.g. `"MISSING_DIAGNOSIS"`.
     #[getter]
     fn code(&self) -> &'static str {

@@ -10,8 +10,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString};
 
-use crate::convert::{self, opt_date, opt_system};
-use crate::errors::{invalid_code, unknown_code, IntoPyErr, PyResultExt};
+use crate::convert::{self, int_in_range, opt_date, opt_system};
+use crate::errors::{invalid_argument, invalid_code, unknown_code, IntoPyErr, PyResultExt};
 
 /// One code of one code system, as the catalog knows it (immutable).
 #[pyclass(module = "procode._native", name = "Entry", frozen, eq)]
@@ -145,7 +145,13 @@ fn column(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Column> {
         return Ok(Column::Name(s.to_cow()?.into_owned()));
     }
     if obj.is_instance_of::<PyInt>() {
-        return Ok(Column::Index(obj.extract()?));
+        let max = i128::try_from(usize::MAX).unwrap_or(i128::MAX);
+        let i = int_in_range(obj, what, 0, max, |v| {
+            invalid_argument(format!(
+                "{what}: column index {v} is out of range: give a 0-based index (0 or more)"
+            ))
+        })?;
+        return Ok(Column::Index(usize::try_from(i).unwrap_or(usize::MAX)));
     }
     Err(PyTypeError::new_err(format!(
         "{what} must be a column name (str) or a 0-based index (int)"
@@ -203,7 +209,7 @@ impl PyMappedSource {
             )
             .with_system_column(c),
             _ => {
-                return Err(PyValueError::new_err(
+                return Err(invalid_argument(
                     "give exactly one of system= (every row's code system) or system_column= (the column naming each row's system)",
                 ))
             }
@@ -217,7 +223,7 @@ impl PyMappedSource {
             match d.as_bytes() {
                 [b] if d.is_ascii() => mapping.delimiter = Some(*b),
                 _ => {
-                    return Err(PyValueError::new_err(format!(
+                    return Err(invalid_argument(format!(
                         "delimiter must be one ASCII character, got {d:?}"
                     )))
                 }
@@ -306,7 +312,7 @@ impl PyCatalog {
     fn open(py: Python<'_>, path: PathBuf, verify: &str) -> PyResult<Self> {
         let verify: Verify = verify
             .parse()
-            .map_err(|e: procode::UnknownName| PyValueError::new_err(e.to_string()))?;
+            .map_err(|e: procode::UnknownName| invalid_argument(e.to_string()))?;
         let inner = py.detach(|| Catalog::open_with(&path, verify)).py()?;
         Ok(PyCatalog { inner })
     }
@@ -330,13 +336,23 @@ impl PyCatalog {
         py: Python<'_>,
         path: Option<PathBuf>,
         data_dir: Option<PathBuf>,
-        include: Option<Vec<String>>,
+        include: Option<&Bound<'_, PyAny>>,
         mapped: Vec<PyRef<'_, PyMappedSource>>,
         order_files: Vec<(String, PathBuf)>,
         addenda: Vec<(String, PathBuf)>,
         hcpcs_xlsx: Vec<PathBuf>,
         entries: Vec<PyRef<'_, PyEntry>>,
     ) -> PyResult<Self> {
+        let include = include
+            .filter(|i| !i.is_none())
+            .map(|i| {
+                convert::str_list(
+                    i,
+                    "include",
+                    "data file names such as [\"hcpcs\", \"icd10cm\"]",
+                )
+            })
+            .transpose()?;
         let mut sources = Sources::new();
         match (data_dir, include) {
             (Some(dir), None) => {
@@ -352,7 +368,7 @@ impl PyCatalog {
             }
             (None, None) => {}
             (None, Some(_)) => {
-                return Err(PyValueError::new_err(
+                return Err(invalid_argument(
                     "include= names files of data_dir=: give data_dir too",
                 ))
             }
@@ -419,15 +435,30 @@ impl PyCatalog {
 
     /// One search for the typeahead box: code prefixes (`"G04"`), words
     /// (`"diab mell"`), then typos (`"wheelchiar"`). Releases the GIL.
-    #[pyo3(signature = (query, system=None, limit=10, as_of=None))]
+    #[pyo3(
+        signature = (query, system=None, limit=None, as_of=None),
+        text_signature = "($self, query, system=None, limit=10, as_of=None)"
+    )]
     fn search(
         &self,
         py: Python<'_>,
         query: &str,
         system: Option<&str>,
-        limit: usize,
+        limit: Option<&Bound<'_, PyAny>>,
         as_of: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Py<PyEntry>>> {
+        let limit = match limit.filter(|l| !l.is_none()) {
+            None => SearchOptions::default().limit,
+            Some(l) => {
+                let max = i128::try_from(usize::MAX).unwrap_or(i128::MAX);
+                let n = int_in_range(l, "limit", 0, max, |v| {
+                    invalid_argument(format!(
+                        "limit: {v} is out of range: give how many results at most (0 or more)"
+                    ))
+                })?;
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }
+        };
         let opts = SearchOptions::default()
             .system(opt_system(system)?)
             .limit(limit)
@@ -485,7 +516,9 @@ pub fn build_edits(
     mue: Option<PathBuf>,
 ) -> PyResult<u64> {
     if ptp.is_none() && mue.is_none() {
-        return Err(PyValueError::new_err("give ptp=, mue= or both"));
+        return Err(invalid_argument(
+            "give ptp= (a PTP table path), mue= (an MUE table path) or both",
+        ));
     }
     py.detach(|| {
         let mut b = procode::ncci::EditsBuilder::new();

@@ -2,7 +2,7 @@
 //! No rule lives here: every value is parsed and checked by the core.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use procode::billing::{Currency, Money};
+use procode::billing::{Currency, LineError, Money};
 use procode::CodeSystem;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -10,7 +10,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDate, PyDateTime, PyFloat, PyInt, PyString, PyType};
 use rust_decimal::Decimal;
 
-use crate::errors::{document_error, invalid_money, PyResultExt};
+use crate::errors::{document_error, invalid_money, IntoPyErr, PyResultExt};
 
 /// A code system named by a case-insensitive string (`hcpcs`, `icd10cm`, ...).
 pub fn system(name: &str) -> PyResult<CodeSystem> {
@@ -110,9 +110,75 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| document_error(e.to_string()))
 }
 
-/// A core value from JSON text.
-pub fn from_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> PyResult<T> {
-    serde_json::from_str(json).map_err(|e| document_error(format!("invalid {what} JSON: {e}")))
+/// A core value from JSON text (unknown fields refused, the message naming
+/// the field's path).
+pub fn from_json<T: serde::de::DeserializeOwned>(json: &str, what: &'static str) -> PyResult<T> {
+    procode::billing::parse_json(json, what).map_err(|e| document_error(e.to_string()))
+}
+
+/// A whole number for a field that takes `min..=max`: an `int` (not a
+/// `bool`); anything else is a `TypeError`, a number outside the range
+/// `out_of_range(value as text)`.
+pub fn int_in_range(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    min: i128,
+    max: i128,
+    out_of_range: impl FnOnce(String) -> PyErr,
+) -> PyResult<i128> {
+    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "{field} must be an int, not {}",
+            obj.get_type().name()?
+        )));
+    }
+    match obj.extract::<i128>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        Ok(v) => Err(out_of_range(v.to_string())),
+        // Wider than 128 bits.
+        Err(_) => Err(out_of_range(obj.str()?.to_cow()?.into_owned())),
+    }
+}
+
+/// Units (1 to 4294967295): out of range is `InvalidLine` naming `units`.
+pub fn units(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let v = int_in_range(obj, "units", i128::MIN, i128::MAX, |text| {
+        LineError::units_out_of_range(text).into_py_err()
+    })?;
+    LineError::units(v).py()
+}
+
+/// A list of strings (codes): a `str` alone is a `TypeError` saying what the
+/// argument takes (`expects` is e.g. `ICD-10-CM codes such as ["F41.1"]`).
+pub fn str_list(obj: &Bound<'_, PyAny>, field: &str, expects: &str) -> PyResult<Vec<String>> {
+    let wrong = || -> PyResult<PyErr> {
+        Ok(PyTypeError::new_err(format!(
+            "{field} must be a list of {expects}, not {}",
+            obj.get_type().name()?
+        )))
+    };
+    if obj.is_instance_of::<PyString>() {
+        return Err(wrong()?);
+    }
+    let Ok(items) = obj.try_iter() else {
+        return Err(wrong()?);
+    };
+    items
+        .map(|item| {
+            let item = item?;
+            item.cast::<PyString>()
+                .map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "{field} must be a list of {expects}: found a {}",
+                        item.get_type()
+                            .name()
+                            .map(|n| n.to_string())
+                            .unwrap_or_default()
+                    ))
+                })
+                .and_then(|s| Ok(s.to_cow()?.into_owned()))
+        })
+        .collect()
 }
 
 /// `json.loads(text)`: the JSON form as Python dicts, lists and strings.

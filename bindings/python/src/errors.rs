@@ -8,28 +8,38 @@
 //! ├── SourceError                    a source file that cannot be imported
 //! ├── InvalidMoney (ValueError)      an amount or currency that is refused
 //! ├── InvalidLine (ValueError)       a code line that cannot exist (zero units, ...)
+//! ├── InvalidArgument (ValueError)   an argument outside what it takes (a negative limit, ...)
 //! ├── EditError                      a refused batch of code edits
 //! │   ├── EditNotAllowed             the edit policy forbids it here
 //! │   ├── UnknownLine (KeyError)     no line with that id
 //! │   ├── DuplicateLineId
-//! │   └── BelowPaid                  the total would drop below what was paid
+//! │   ├── BelowPaid                  the total would drop below what was paid
+//! │   ├── AmountTooLarge (ValueError) a line amount or total above the largest procode bills
+//! │   └── ScheduleMissing            a rate would fall back without the fee schedule it came from
 //! ├── InvalidTransition              a refused state change (book, confirm, pay, ...)
 //! ├── RateError                      a fee schedule that cannot be loaded
 //! ├── PolicyError (ValueError)       an edit policy that loosens the rules
 //! ├── DocumentError (ValueError)     JSON that is not a valid document
+//! │   └── InconsistentDocument       a document whose parts contradict each other
 //! └── ClaimError (ValueError)        a claim that cannot be exported
 //!     ├── ClaimNotReady              readiness or context problems (`.problems`, `.codes`)
 //!     └── InvalidClaimContext        claim context JSON that cannot be read
 //! ```
 //!
-//! Messages are the core's `Display`: they name the document, its state and
-//! the code.
+//! Every class has its public name and `__module__` `procode._native`, so
+//! tracebacks name it as users import it and instances pickle (they cross
+//! process pools). Messages are the core's `Display`: they name the document,
+//! its state and the code.
 
-use procode::billing::{EditError, LineError, MoneyError, PolicyError, RateError, TransitionError};
-use procode::claim::ClaimError;
-use procode::{CatalogError, CodeError, ImportError};
+use procode::billing::{
+    DocumentError as CoreDocumentError, EditError as CoreEditError, JsonError, LineError,
+    MoneyError, PolicyError as CorePolicyError, RateError as CoreRateError, TransitionError,
+};
+use procode::claim::ClaimError as CoreClaimError;
+use procode::{CatalogError as CoreCatalogError, CodeError, ImportError};
 use pyo3::exceptions::{PyException, PyKeyError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::{create_exception, PyErr};
 
 create_exception!(
@@ -38,195 +48,108 @@ create_exception!(
     PyException,
     "Base class of every error raised by procode."
 );
-create_exception!(
-    procode._native,
-    CatalogError_,
-    ProcodeError,
-    "An index file could not be opened, read, written or built."
-);
-create_exception!(
-    procode._native,
-    SourceError,
-    ProcodeError,
-    "A source file (TSV, CSV, order file, Excel workbook) could not be imported."
-);
-create_exception!(
-    procode._native,
-    EditError_,
-    ProcodeError,
-    "A batch of code edits was refused; the document is unchanged."
-);
-create_exception!(
-    procode._native,
-    EditNotAllowed,
-    EditError_,
-    "The edit policy forbids this edit in this context and state."
-);
-create_exception!(
-    procode._native,
-    DuplicateLineId,
-    EditError_,
-    "A line id that the document already has."
-);
-create_exception!(
-    procode._native,
-    BelowPaid,
-    EditError_,
-    "The edit would drop the invoice total below what was already paid."
-);
-create_exception!(
-    procode._native,
-    InvalidTransition,
-    ProcodeError,
-    "A state change (book, confirm, cancel, complete, send, pay, void) was refused; nothing changed."
-);
-create_exception!(
-    procode._native,
-    RateError_,
-    ProcodeError,
-    "A fee schedule or one of its entries was refused."
-);
 
-/// Exceptions that also subclass a builtin are made at module init (a
-/// `create_exception!` class has one base).
-pub struct Hierarchy;
+/// A class of the hierarchy, made at module init.
+type Cell = PyOnceLock<Py<PyAny>>;
 
-/// Creates `name(ProcodeError or parent, builtin)` in the module.
-fn two_bases<'py>(
-    py: Python<'py>,
-    name: &str,
-    doc: &str,
-    parent: Bound<'py, PyAny>,
-    builtin: Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let builtins = py.import("builtins")?;
-    let ns = pyo3::types::PyDict::new(py);
-    ns.set_item("__doc__", doc)?;
-    ns.set_item("__module__", "procode._native")?;
-    let bases = pyo3::types::PyTuple::new(py, [parent, builtin])?;
-    builtins.getattr("type")?.call1((name, bases, ns))
+static INVALID_CODE: Cell = Cell::new();
+static UNKNOWN_CODE: Cell = Cell::new();
+static CATALOG_ERROR: Cell = Cell::new();
+static SOURCE_ERROR: Cell = Cell::new();
+static INVALID_MONEY: Cell = Cell::new();
+static INVALID_LINE: Cell = Cell::new();
+static INVALID_ARGUMENT: Cell = Cell::new();
+static EDIT_ERROR: Cell = Cell::new();
+static EDIT_NOT_ALLOWED: Cell = Cell::new();
+static UNKNOWN_LINE: Cell = Cell::new();
+static DUPLICATE_LINE_ID: Cell = Cell::new();
+static BELOW_PAID: Cell = Cell::new();
+static AMOUNT_TOO_LARGE: Cell = Cell::new();
+static SCHEDULE_MISSING: Cell = Cell::new();
+static INVALID_TRANSITION: Cell = Cell::new();
+static RATE_ERROR: Cell = Cell::new();
+static POLICY_ERROR: Cell = Cell::new();
+static DOCUMENT_ERROR: Cell = Cell::new();
+static INCONSISTENT_DOCUMENT: Cell = Cell::new();
+static CLAIM_ERROR: Cell = Cell::new();
+static CLAIM_NOT_READY: Cell = Cell::new();
+static INVALID_CLAIM_CONTEXT: Cell = Cell::new();
+
+/// A base of a class: the root, a builtin, or a class made before it.
+enum Base {
+    Root,
+    Exception,
+    Value,
+    Key,
+    Class(&'static Cell),
 }
 
-static INVALID_CODE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static UNKNOWN_CODE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static INVALID_MONEY: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static INVALID_LINE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static UNKNOWN_LINE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static POLICY_ERROR: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static DOCUMENT_ERROR: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static CLAIM_ERROR: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static CLAIM_NOT_READY: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static INVALID_CLAIM_CONTEXT: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+/// The hierarchy, parents before children: (cell, name, docstring, bases).
+const CLASSES: [(&Cell, &str, &str, &[Base]); 22] = [
+    (&INVALID_CODE, "InvalidCode", "A code or code-system name that cannot be parsed.", &[Base::Root, Base::Value]),
+    (&UNKNOWN_CODE, "UnknownCode", "A well-formed code that the catalog does not hold.", &[Base::Root, Base::Key]),
+    (&CATALOG_ERROR, "CatalogError", "An index file could not be opened, read, written or built.", &[Base::Root]),
+    (&SOURCE_ERROR, "SourceError", "A source file (TSV, CSV, order file, Excel workbook) could not be imported.", &[Base::Root]),
+    (&INVALID_MONEY, "InvalidMoney", "An amount or currency that procode refuses.", &[Base::Root, Base::Value]),
+    (&INVALID_LINE, "InvalidLine", "A code line that cannot exist (zero or out-of-range units, too many modifiers, a bad field).", &[Base::Root, Base::Value]),
+    (&INVALID_ARGUMENT, "InvalidArgument", "An argument outside the values it takes (a negative limit, a code typed by hand without its system, ...); the message names the argument.", &[Base::Root, Base::Value]),
+    (&EDIT_ERROR, "EditError", "A batch of code edits was refused; the document is unchanged.", &[Base::Root]),
+    (&EDIT_NOT_ALLOWED, "EditNotAllowed", "The edit policy forbids this edit in this context and state.", &[Base::Class(&EDIT_ERROR)]),
+    (&UNKNOWN_LINE, "UnknownLine", "An edit names a line id the document does not have.", &[Base::Class(&EDIT_ERROR), Base::Key]),
+    (&DUPLICATE_LINE_ID, "DuplicateLineId", "A line id that the document already has.", &[Base::Class(&EDIT_ERROR)]),
+    (&BELOW_PAID, "BelowPaid", "The edit would drop the invoice total below what was already paid.", &[Base::Class(&EDIT_ERROR)]),
+    (&AMOUNT_TOO_LARGE, "AmountTooLarge", "A line amount (rate x units) or a document total would exceed the largest amount procode bills; totals are exact, never capped.", &[Base::Class(&EDIT_ERROR), Base::Value]),
+    (&SCHEDULE_MISSING, "ScheduleMissing", "A line's rate came from a fee schedule this step's pricing lacks: pass the schedule (a rate never silently falls to a lesser source).", &[Base::Class(&EDIT_ERROR)]),
+    (&INVALID_TRANSITION, "InvalidTransition", "A state change (book, confirm, cancel, complete, send, pay, void) was refused; nothing changed.", &[Base::Root]),
+    (&RATE_ERROR, "RateError", "A fee schedule or one of its entries was refused.", &[Base::Root]),
+    (&POLICY_ERROR, "PolicyError", "An edit policy that would loosen the default rules, or invalid policy JSON.", &[Base::Root, Base::Value]),
+    (&DOCUMENT_ERROR, "DocumentError", "JSON (or a dict) that is not a valid billing document: the message names the field's path.", &[Base::Root, Base::Value]),
+    (&INCONSISTENT_DOCUMENT, "InconsistentDocument", "A document whose parts contradict each other (a paid invoice with a balance, payments above the total, a session and an invoice that do not belong together, ...).", &[Base::Class(&DOCUMENT_ERROR)]),
+    (&CLAIM_ERROR, "ClaimError", "A claim that cannot be exported.", &[Base::Root, Base::Value]),
+    (&CLAIM_NOT_READY, "ClaimNotReady", "The document or the claim context has problems: `problems` lists every one (`Problem` objects), `codes` their stable codes.", &[Base::Class(&CLAIM_ERROR), Base::Exception]),
+    (&INVALID_CLAIM_CONTEXT, "InvalidClaimContext", "Claim context JSON (or dict) that cannot be read: a missing or unknown field, a bad value.", &[Base::Class(&CLAIM_ERROR), Base::Value]),
+];
+
+/// Makes every exception class.
+pub struct Hierarchy;
 
 impl Hierarchy {
     /// Adds every exception class to the module.
     pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         let py = m.py();
         m.add("ProcodeError", py.get_type::<ProcodeError>())?;
-        m.add("CatalogError", py.get_type::<CatalogError_>())?;
-        m.add("SourceError", py.get_type::<SourceError>())?;
-        m.add("EditError", py.get_type::<EditError_>())?;
-        m.add("EditNotAllowed", py.get_type::<EditNotAllowed>())?;
-        m.add("DuplicateLineId", py.get_type::<DuplicateLineId>())?;
-        m.add("BelowPaid", py.get_type::<BelowPaid>())?;
-        m.add("InvalidTransition", py.get_type::<InvalidTransition>())?;
-        m.add("RateError", py.get_type::<RateError_>())?;
-        let base = || py.get_type::<ProcodeError>().into_any();
-        let value = || py.get_type::<PyValueError>().into_any();
-        let key = || py.get_type::<PyKeyError>().into_any();
-        let add = |cell: &pyo3::sync::PyOnceLock<Py<PyAny>>,
-                   name: &str,
-                   doc: &str,
-                   parent: Bound<'_, PyAny>,
-                   builtin: Bound<'_, PyAny>|
-         -> PyResult<()> {
-            let cls = two_bases(py, name, doc, parent, builtin)?;
+        let builtins = py.import("builtins")?;
+        for (cell, name, doc, bases) in CLASSES {
+            let bases = bases
+                .iter()
+                .map(|b| -> PyResult<Bound<'_, PyAny>> {
+                    Ok(match b {
+                        Base::Root => py.get_type::<ProcodeError>().into_any(),
+                        Base::Exception => py.get_type::<PyException>().into_any(),
+                        Base::Value => py.get_type::<PyValueError>().into_any(),
+                        Base::Key => py.get_type::<PyKeyError>().into_any(),
+                        Base::Class(c) => {
+                            c.get(py).map(|c| c.bind(py).clone()).ok_or_else(|| {
+                                ProcodeError::new_err(format!("{name}: base made later"))
+                            })?
+                        }
+                    })
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            let ns = pyo3::types::PyDict::new(py);
+            ns.set_item("__doc__", doc)?;
+            ns.set_item("__module__", "procode._native")?;
+            ns.set_item("__qualname__", name)?;
+            let bases = pyo3::types::PyTuple::new(py, bases)?;
+            let cls = builtins.getattr("type")?.call1((name, bases, ns))?;
             m.add(name, &cls)?;
             let _ = cell.set(py, cls.unbind());
-            Ok(())
-        };
-        add(
-            &INVALID_CODE,
-            "InvalidCode",
-            "A code or code-system name that cannot be parsed.",
-            base(),
-            value(),
-        )?;
-        add(
-            &UNKNOWN_CODE,
-            "UnknownCode",
-            "A well-formed code that the catalog does not hold.",
-            base(),
-            key(),
-        )?;
-        add(
-            &INVALID_MONEY,
-            "InvalidMoney",
-            "An amount or currency that procode refuses.",
-            base(),
-            value(),
-        )?;
-        add(
-            &INVALID_LINE,
-            "InvalidLine",
-            "A code line that cannot exist (zero units, too many modifiers, a bad field).",
-            base(),
-            value(),
-        )?;
-        add(
-            &UNKNOWN_LINE,
-            "UnknownLine",
-            "An edit names a line id the document does not have.",
-            py.get_type::<EditError_>().into_any(),
-            key(),
-        )?;
-        add(
-            &POLICY_ERROR,
-            "PolicyError",
-            "An edit policy that would loosen the default rules, or invalid policy JSON.",
-            base(),
-            value(),
-        )?;
-        add(
-            &DOCUMENT_ERROR,
-            "DocumentError",
-            "JSON that is not a valid billing document.",
-            base(),
-            value(),
-        )?;
-        add(
-            &CLAIM_ERROR,
-            "ClaimError",
-            "A claim that cannot be exported.",
-            base(),
-            value(),
-        )?;
-        let claim_base = || {
-            CLAIM_ERROR
-                .get(py)
-                .map(|c| c.bind(py).clone())
-                .expect("ClaimError registered above")
-        };
-        let builtin_exception = || py.get_type::<PyException>().into_any();
-        add(
-            &CLAIM_NOT_READY,
-            "ClaimNotReady",
-            "The document or the claim context has problems: `problems` lists every one (`Problem` objects), `codes` their stable codes.",
-            claim_base(),
-            builtin_exception(),
-        )?;
-        add(
-            &INVALID_CLAIM_CONTEXT,
-            "InvalidClaimContext",
-            "Claim context JSON (or dict) that cannot be read: a missing or unknown field, a bad value.",
-            claim_base(),
-            value(),
-        )?;
+        }
         Ok(())
     }
 }
 
-fn raise(cell: &pyo3::sync::PyOnceLock<Py<PyAny>>, message: String) -> PyErr {
+fn raise(cell: &Cell, message: String) -> PyErr {
     Python::attach(|py| match cell.get(py) {
         Some(cls) => match cls.bind(py).call1((message.clone(),)) {
             Ok(exc) => PyErr::from_value(exc),
@@ -251,6 +174,11 @@ pub fn invalid_money(message: String) -> PyErr {
     raise(&INVALID_MONEY, message)
 }
 
+/// `InvalidArgument` with a message (which names the argument).
+pub fn invalid_argument(message: impl Into<String>) -> PyErr {
+    raise(&INVALID_ARGUMENT, message.into())
+}
+
 /// `DocumentError` with a message.
 pub fn document_error(message: String) -> PyErr {
     raise(&DOCUMENT_ERROR, message)
@@ -259,6 +187,16 @@ pub fn document_error(message: String) -> PyErr {
 /// `PolicyError` with a message.
 pub fn policy_error(message: String) -> PyErr {
     raise(&POLICY_ERROR, message)
+}
+
+/// `SourceError` with a message.
+pub fn source_error(message: String) -> PyErr {
+    raise(&SOURCE_ERROR, message)
+}
+
+/// `CatalogError` with a message.
+pub fn catalog_error(message: String) -> PyErr {
+    raise(&CATALOG_ERROR, message)
 }
 
 /// Converts a core error into the matching exception. One function per core
@@ -293,19 +231,20 @@ impl IntoPyErr for ImportError {
             | ImportError::DuplicateCode { .. }
             | ImportError::BadFile { .. }
             | ImportError::AddendaConflict { .. }
-            | ImportError::DuplicateEntry { .. } => SourceError::new_err(msg),
+            | ImportError::DuplicateEntry { .. } => source_error(msg),
             _ => ProcodeError::new_err(msg),
         }
     }
 }
 
-impl IntoPyErr for CatalogError {
+impl IntoPyErr for CoreCatalogError {
     fn into_py_err(self) -> PyErr {
+        use CoreCatalogError as CatalogError;
         let msg = self.to_string();
         match self {
             CatalogError::Import(e) => e.into_py_err(),
             CatalogError::Code(e) => e.into_py_err(),
-            CatalogError::QueryTooLong { .. } => PyValueError::new_err(msg),
+            CatalogError::QueryTooLong { .. } => invalid_argument(format!("query: {msg}")),
             CatalogError::Io { .. }
             | CatalogError::NotAnIndex
             | CatalogError::UnsupportedVersion { .. }
@@ -315,7 +254,7 @@ impl IntoPyErr for CatalogError {
             | CatalogError::DuplicateCode { .. }
             | CatalogError::BadEntry { .. }
             | CatalogError::EmbeddedUnavailable
-            | CatalogError::Fst(_) => CatalogError_::new_err(msg),
+            | CatalogError::Fst(_) => catalog_error(msg),
             _ => ProcodeError::new_err(msg),
         }
     }
@@ -332,9 +271,9 @@ impl IntoPyErr for procode::EditsError {
             | E::BadFile { .. }
             | E::DuplicateEdit { .. }
             | E::DuplicateMue { .. }
-            | E::TooLarge { .. } => SourceError::new_err(msg),
+            | E::TooLarge { .. } => source_error(msg),
             // The edits file itself: unreadable, foreign or damaged.
-            _ => CatalogError_::new_err(msg),
+            _ => catalog_error(msg),
         }
     }
 }
@@ -360,22 +299,26 @@ impl IntoPyErr for LineError {
             LineError::InvalidCode { .. } => invalid_code(msg),
             LineError::ZeroUnits
             | LineError::TooManyModifiers { .. }
-            | LineError::DiagnosisNotIcd10Cm { .. } => raise(&INVALID_LINE, msg),
+            | LineError::DiagnosisNotIcd10Cm { .. }
+            | LineError::OutOfRange { .. } => raise(&INVALID_LINE, msg),
             _ => ProcodeError::new_err(msg),
         }
     }
 }
 
-impl IntoPyErr for EditError {
+impl IntoPyErr for CoreEditError {
     fn into_py_err(self) -> PyErr {
+        use CoreEditError as E;
         let msg = self.to_string();
         match self {
-            EditError::NotAllowed { .. } => EditNotAllowed::new_err(msg),
-            EditError::UnknownLine { .. } => raise(&UNKNOWN_LINE, msg),
-            EditError::DuplicateLineId { .. } => DuplicateLineId::new_err(msg),
-            EditError::InvalidLine { .. } => raise(&INVALID_LINE, msg),
-            EditError::BelowPaid { .. } => BelowPaid::new_err(msg),
-            _ => EditError_::new_err(msg),
+            E::NotAllowed { .. } => raise(&EDIT_NOT_ALLOWED, msg),
+            E::UnknownLine { .. } => raise(&UNKNOWN_LINE, msg),
+            E::DuplicateLineId { .. } => raise(&DUPLICATE_LINE_ID, msg),
+            E::InvalidLine { .. } => raise(&INVALID_LINE, msg),
+            E::BelowPaid { .. } => raise(&BELOW_PAID, msg),
+            E::AmountTooLarge { .. } => raise(&AMOUNT_TOO_LARGE, msg),
+            E::ScheduleMissing { .. } => raise(&SCHEDULE_MISSING, msg),
+            _ => raise(&EDIT_ERROR, msg),
         }
     }
 }
@@ -394,29 +337,33 @@ impl IntoPyErr for TransitionError {
             | TransitionError::CurrencyMismatch { .. }
             | TransitionError::Overpayment { .. }
             | TransitionError::DuplicatePayment { .. }
-            | TransitionError::HasPayments { .. } => InvalidTransition::new_err(msg),
+            | TransitionError::HasPayments { .. } => raise(&INVALID_TRANSITION, msg),
             _ => ProcodeError::new_err(msg),
         }
     }
 }
 
-impl IntoPyErr for RateError {
+impl IntoPyErr for CoreRateError {
     fn into_py_err(self) -> PyErr {
+        use CoreRateError as E;
         let msg = self.to_string();
         match self {
-            RateError::Io { .. }
-            | RateError::MissingColumn { .. }
-            | RateError::BadRow { .. }
-            | RateError::Malformed { .. }
-            | RateError::Overlap { .. }
-            | RateError::BadEntry { .. } => RateError_::new_err(msg),
+            E::Io { .. }
+            | E::MissingColumn { .. }
+            | E::UnknownColumn { .. }
+            | E::Json(_)
+            | E::BadRow { .. }
+            | E::Malformed { .. }
+            | E::Overlap { .. }
+            | E::BadEntry { .. } => raise(&RATE_ERROR, msg),
             _ => ProcodeError::new_err(msg),
         }
     }
 }
 
-impl IntoPyErr for PolicyError {
+impl IntoPyErr for CorePolicyError {
     fn into_py_err(self) -> PyErr {
+        use CorePolicyError as PolicyError;
         let msg = self.to_string();
         match self {
             PolicyError::Loosens { .. } | PolicyError::Json(_) => policy_error(msg),
@@ -425,8 +372,9 @@ impl IntoPyErr for PolicyError {
     }
 }
 
-impl IntoPyErr for ClaimError {
+impl IntoPyErr for CoreClaimError {
     fn into_py_err(self) -> PyErr {
+        use CoreClaimError as ClaimError;
         let msg = self.to_string();
         match self {
             ClaimError::NotReady { problems, .. } => Python::attach(|py| {
@@ -449,6 +397,24 @@ impl IntoPyErr for ClaimError {
             ClaimError::InvalidContext { .. } => raise(&INVALID_CLAIM_CONTEXT, msg),
             ClaimError::UnknownFormat { .. } => raise(&CLAIM_ERROR, msg),
             _ => raise(&CLAIM_ERROR, msg),
+        }
+    }
+}
+
+impl IntoPyErr for JsonError {
+    fn into_py_err(self) -> PyErr {
+        document_error(self.to_string())
+    }
+}
+
+impl IntoPyErr for CoreDocumentError {
+    fn into_py_err(self) -> PyErr {
+        use CoreDocumentError as E;
+        let msg = self.to_string();
+        match self {
+            E::Json(_) => document_error(msg),
+            E::Inconsistent { .. } | E::Unlinked { .. } => raise(&INCONSISTENT_DOCUMENT, msg),
+            _ => document_error(msg),
         }
     }
 }

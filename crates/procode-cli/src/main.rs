@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use procode::billing::{readiness, Currency, Document, FeeSchedule, MoneyError, Pricing, Problem};
+use procode::billing::{
+    readiness, Currency, Document, DocumentError, FeeSchedule, MoneyError, Pricing, Problem,
+};
 use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat};
 use procode::ncci::{EditsBuilder, NcciEdits};
 use procode::{Catalog, CodeSystem, Entry, SearchOptions};
@@ -253,8 +255,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let doc: Document = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not a procode document: {e}", file.display()))?;
+            let doc = read_document(&file, &text)?;
             let currency: Currency = currency.parse().map_err(|e: MoneyError| e.to_string())?;
             let mut schedules = Vec::new();
             for (i, p) in fee_schedule.iter().enumerate() {
@@ -305,8 +306,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let format: ClaimFormat = format.parse().map_err(|e: ClaimError| e.to_string())?;
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let doc: Document = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not a procode document: {e}", file.display()))?;
+            let doc = read_document(&file, &text)?;
             let ctx_text = std::fs::read_to_string(&context)
                 .map_err(|e| format!("cannot read {}: {e}", context.display()))?;
             let ctx = ClaimContext::from_json(&ctx_text)
@@ -332,6 +332,15 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A billing document from its JSON file, checked by the core (unknown
+/// fields and inconsistent documents are errors naming what is wrong).
+fn read_document(file: &std::path::Path, text: &str) -> Result<Document, String> {
+    Document::from_json(text).map_err(|e| match e {
+        DocumentError::Json(_) => format!("{}: not a procode document: {e}", file.display()),
+        _ => format!("{}: {e}", file.display()),
+    })
 }
 
 fn problems_json(problems: &[Problem]) -> String {

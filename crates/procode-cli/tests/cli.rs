@@ -316,3 +316,73 @@ fn claim_exports_three_formats_and_refuses_with_every_problem() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown claim format"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 12, items 1-4 from the command line: incomplete documents are
+/// reported (exit status 1), never a panic (exit status 101); typos and
+/// impossible documents are refused, naming the field.
+#[test]
+fn claim_and_check_refuse_bad_documents_with_status_1() {
+    let dir = std::env::temp_dir().join(format!("procode-defects-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ctx = dir.join("ctx.json");
+    std::fs::write(&ctx, procode::claim::EXAMPLE_CONTEXT).unwrap();
+    let c = ctx.to_str().unwrap();
+    let example: serde_json::Value = serde_json::from_str(procode::claim::EXAMPLE_INVOICE).unwrap();
+    let write = |name: &str, v: &serde_json::Value| {
+        let p = dir.join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let refused = |args: &[&str], needle: &str| {
+        let out = procode(args);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stdout} {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stdout.contains(needle) || stderr.contains(needle),
+            "{args:?}: {needle:?} not in {stdout} {stderr}"
+        );
+    };
+    // A service with code lines.
+    let service = serde_json::json!({
+        "kind": "service", "id": "SVC-1", "name": "Counseling",
+        "price": {"amount": "120.00", "currency": "USD"},
+        "paid_in_advance": false, "insurance_billable": true,
+        "lines": [example["lines"][0].clone()], "next_line": 2
+    });
+    let svc = write("svc.json", &service);
+    for format in ["x12", "fhir", "cms1500"] {
+        refused(
+            &["claim", "--format", format, &svc, "--context", c],
+            "NOT_BILLABLE",
+        );
+    }
+    // An invoice line without a place of service: `check` and `claim` agree.
+    let mut no_pos = example.clone();
+    no_pos["lines"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("place_of_service");
+    let inv = write("no_pos.json", &no_pos);
+    refused(&["check", &inv], "INVALID_PLACE_OF_SERVICE");
+    refused(&["claim", &inv, "--context", c], "INVALID_PLACE_OF_SERVICE");
+    refused(
+        &["claim", &inv, "--context", c, "--json"],
+        "\"line_id\":\"L1\"",
+    );
+    // A typo in a field name.
+    let mut typo = example.clone();
+    typo["payer_idd"] = serde_json::json!("60054");
+    let t = write("typo.json", &typo);
+    refused(&["check", &t], "unknown field `payer_idd`");
+    refused(&["claim", &t, "--context", c], "payer_idd");
+    // A paid invoice with no payments and a balance.
+    let mut paid = example.clone();
+    paid["state"] = serde_json::json!("paid");
+    let p = write("paid.json", &paid);
+    refused(&["check", &p], "paid but has no payments");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

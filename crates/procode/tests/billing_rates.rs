@@ -237,6 +237,14 @@ fn csv_load_errors_name_line_and_column() {
     assert!(err("code,modifiers,rate\nH0004,HOX,3\n").starts_with("fees.csv:2: column modifiers:"));
     assert!(err("code,rate\nH00#4,3\n").starts_with("fees.csv:2: column code:"));
     assert!(err("code,price\nH0004,3\n").contains("missing column \"rate\""));
+    // A misspelt column is refused, not ignored (issue 12, item 3).
+    let typo = load("S", None, "code,modifers,rate\nH0004,HO,3\n").unwrap_err();
+    assert!(
+        matches!(&typo, RateError::UnknownColumn { column, .. } if column == "modifers"),
+        "{typo}"
+    );
+    // A description column is allowed, and ignored.
+    assert!(load("S", None, "code,description,rate\nH0004,Counseling,3\n").is_ok());
     assert!(err("code,rate\nH0004,3,extra\n").starts_with("fees.csv:2:"));
     let overlap = load(
         "S",

@@ -2,8 +2,11 @@
 //! clean invoice with none.
 
 mod billing_common;
+mod claim_follow;
 
 use billing_common::{at, catalog, day, entry, json, usd};
+// Every document readiness rejects here also goes through the claim checks.
+use claim_follow::readiness;
 use procode::billing::*;
 use procode::CodeSystem;
 

@@ -3,11 +3,12 @@
 
 #[path = "billing_common/mod.rs"]
 mod billing_common;
+mod claim_follow;
 
 use billing_common::{at, catalog, day, entry, usd};
+use claim_follow::readiness;
 use procode::billing::{
-    readiness, BookingRequest, CodeLine, EditBatch, Editor, Encounter, Pricing, ProblemCode,
-    Service,
+    BookingRequest, CodeLine, EditBatch, Editor, Encounter, Pricing, ProblemCode, Service,
 };
 use procode::{CodeSystem, SearchOptions};
 

@@ -2,6 +2,8 @@
 //! are typed errors on open (or, lazily verified, on the lookup that meets
 //! the damage), never panics.
 
+mod claim_follow;
+
 use std::io::Write;
 
 use chrono::NaiveDate;
@@ -273,7 +275,7 @@ fn a_lazily_opened_damaged_code_index_fails_closed_in_readiness() {
         "needs_resend": false, "audit": []
     }))
     .unwrap();
-    let p = procode::billing::readiness(&doc, &cat, None);
+    let p = claim_follow::readiness(&doc, &cat, None);
     assert!(p.iter().any(|p| p.code.as_str() == "NCCI_PTP_CONFLICT"
         && p.line_id.is_none()
         && p.message.contains("could not be checked")));

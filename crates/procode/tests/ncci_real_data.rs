@@ -2,12 +2,14 @@
 //! PTP edits, and `mue_practitioner.tsv`). The edits file is built once per
 //! test binary.
 
+mod claim_follow;
 mod common;
 
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use procode::billing::{readiness, CodeLine, ProblemCode, ProblemDetail};
+use claim_follow::readiness;
+use procode::billing::{CodeLine, ProblemCode, ProblemDetail};
 use procode::ncci::{EditsBuilder, ModifierIndicator, MueAdjudication, NcciEdits, Verify};
 use procode::{Code, CodeSystem, EditsError};
 

@@ -5,11 +5,13 @@
 
 #[path = "billing_common/mod.rs"]
 mod billing_common;
+mod claim_follow;
 
 use billing_common::{at, catalog, day, usd};
+use claim_follow::readiness;
 use procode::billing::{
-    readiness, BookingRequest, CodeLine, EditBatch, Editor, Encounter, LineChanges, Money, Payment,
-    Pricing, Service,
+    BookingRequest, CodeLine, EditBatch, Editor, Encounter, LineChanges, Money, Payment, Pricing,
+    Service,
 };
 use procode::CodeSystem;
 

@@ -8,6 +8,7 @@ use super::policy::{EditAction, EditContext};
 
 /// One recorded code change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuditEntry {
     /// When (supplied by the host; the library never reads the clock).
     pub at: DateTime<Utc>,

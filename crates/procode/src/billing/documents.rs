@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::AuditLog;
 use super::edit::{self, EditBatch, EditError, EditOutcome, Editor, Target};
+use super::json::{self, JsonError};
 use super::line::CodeLine;
 use super::money::{self, Currency, Money};
 use super::policy::{
@@ -68,6 +69,7 @@ pub trait BillingDocument {
 /// assert_eq!(svc.audit().len(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ServiceRepr")]
 pub struct Service {
     id: String,
     name: String,
@@ -80,6 +82,51 @@ pub struct Service {
     next_line: u32,
     #[serde(default)]
     audit: AuditLog,
+}
+
+/// The JSON form of a service as read: the fields of [`Service`] and an
+/// optional `"kind": "service"`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceRepr {
+    #[serde(default)]
+    kind: Option<ServiceTag>,
+    id: String,
+    name: String,
+    price: Money,
+    paid_in_advance: bool,
+    insurance_billable: bool,
+    #[serde(default)]
+    lines: Vec<CodeLine>,
+    #[serde(default = "first_line")]
+    next_line: u32,
+    #[serde(default)]
+    audit: AuditLog,
+}
+
+#[derive(Deserialize)]
+enum ServiceTag {
+    #[serde(rename = "service")]
+    Service,
+}
+
+impl TryFrom<ServiceRepr> for Service {
+    type Error = DocumentError;
+    fn try_from(r: ServiceRepr) -> Result<Self, DocumentError> {
+        let _ = r.kind;
+        let svc = Service {
+            id: r.id,
+            name: r.name,
+            price: r.price,
+            paid_in_advance: r.paid_in_advance,
+            insurance_billable: r.insurance_billable,
+            lines: r.lines,
+            next_line: r.next_line,
+            audit: r.audit,
+        };
+        check_lines(&svc.document(), &svc.lines, svc.price.currency())?;
+        Ok(svc)
+    }
 }
 
 impl Service {
@@ -233,6 +280,7 @@ impl BillingDocument for Service {
 /// changed through the [`Encounter`](super::Encounter) flows, which keep the
 /// session and its invoice in step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SessionRepr")]
 pub struct Session {
     pub(crate) id: String,
     pub(crate) client_id: String,
@@ -251,6 +299,59 @@ pub struct Session {
     pub(crate) next_line: u32,
     #[serde(default)]
     pub(crate) audit: AuditLog,
+}
+
+/// The JSON form of a session as read: the fields of [`Session`] and an
+/// optional `"kind": "session"`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionRepr {
+    #[serde(default)]
+    kind: Option<SessionTag>,
+    id: String,
+    client_id: String,
+    service_id: String,
+    date: NaiveDate,
+    state: SessionState,
+    price: Money,
+    #[serde(default)]
+    payer_id: Option<String>,
+    #[serde(default)]
+    invoice_id: Option<String>,
+    #[serde(default)]
+    lines: Vec<CodeLine>,
+    #[serde(default = "first_line")]
+    next_line: u32,
+    #[serde(default)]
+    audit: AuditLog,
+}
+
+#[derive(Deserialize)]
+enum SessionTag {
+    #[serde(rename = "session")]
+    Session,
+}
+
+impl TryFrom<SessionRepr> for Session {
+    type Error = DocumentError;
+    fn try_from(r: SessionRepr) -> Result<Self, DocumentError> {
+        let _ = r.kind;
+        let s = Session {
+            id: r.id,
+            client_id: r.client_id,
+            service_id: r.service_id,
+            date: r.date,
+            state: r.state,
+            price: r.price,
+            payer_id: r.payer_id,
+            invoice_id: r.invoice_id,
+            lines: r.lines,
+            next_line: r.next_line,
+            audit: r.audit,
+        };
+        check_lines(&s.document(), &s.lines, s.price.currency())?;
+        Ok(s)
+    }
 }
 
 impl Session {
@@ -340,6 +441,7 @@ impl BillingDocument for Session {
 
 /// A payment received against an invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Payment {
     /// The host's id for the payment.
     pub id: String,
@@ -423,6 +525,17 @@ pub enum TransitionError {
     NoInvoice {
         /// The session.
         session: DocumentRef,
+    },
+    /// The session names an invoice other than the one given (or names one
+    /// and none is given).
+    #[error("{session} names invoice {named:?}, {}", match given { Some(g) => format!("not {g:?}"), None => "but it was not given".to_owned() })]
+    WrongInvoice {
+        /// The session.
+        session: DocumentRef,
+        /// The invoice the session names.
+        named: String,
+        /// The invoice given, if any.
+        given: Option<String>,
     },
     /// The invoice does not belong to the session.
     #[error("{invoice} belongs to session {invoice_session}, not {session}")]
@@ -532,7 +645,10 @@ pub struct Invoice {
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct InvoiceRepr {
+    #[serde(default, skip_serializing)]
+    kind: Option<InvoiceTag>,
     id: String,
     session_id: String,
     date: NaiveDate,
@@ -560,10 +676,17 @@ struct InvoiceRepr {
     audit: AuditLog,
 }
 
+#[derive(Serialize, Deserialize)]
+enum InvoiceTag {
+    #[serde(rename = "invoice")]
+    Invoice,
+}
+
 impl From<Invoice> for InvoiceRepr {
     fn from(i: Invoice) -> Self {
         let (total, balance, needs_resend) = (i.total(), i.balance(), i.needs_resend());
         InvoiceRepr {
+            kind: None,
             id: i.id,
             session_id: i.session_id,
             date: i.date,
@@ -584,8 +707,9 @@ impl From<Invoice> for InvoiceRepr {
 }
 
 impl TryFrom<InvoiceRepr> for Invoice {
-    type Error = String;
-    fn try_from(r: InvoiceRepr) -> Result<Self, String> {
+    type Error = DocumentError;
+    fn try_from(r: InvoiceRepr) -> Result<Self, DocumentError> {
+        let _ = r.kind;
         let inv = Invoice {
             id: r.id,
             session_id: r.session_id,
@@ -600,42 +724,96 @@ impl TryFrom<InvoiceRepr> for Invoice {
             sent_version: r.sent_version,
             audit: r.audit,
         };
-        if let Some(p) = inv
-            .payments
-            .iter()
-            .find(|p| p.amount.currency() != inv.currency())
-        {
-            return Err(format!(
-                "invoice {}: payment {} is in {}, the invoice in {}",
-                inv.id,
-                p.id,
-                p.amount.currency(),
-                inv.currency()
-            ));
-        }
-        for l in &inv.lines {
-            if let Some(r) = &l.rate {
-                money::check_amount(r.per_unit)
-                    .map_err(|e| format!("invoice {}: line {}: {e}", inv.id, l.id))?;
-            }
-        }
+        inv.check_consistent()?;
+        let bad = |problem: String| DocumentError::Inconsistent {
+            document: inv.doc(),
+            problem,
+        };
         let check = |name: &str, given: Option<Money>, actual: Money| match given {
-            Some(g) if g != actual => Err(format!(
-                "invoice {}: {name} {g} does not match the lines and payments ({actual})",
-                inv.id
-            )),
+            Some(g) if g != actual => Err(bad(format!(
+                "{name} {g} does not match the lines and payments ({actual})"
+            ))),
             _ => Ok(()),
         };
         check("total", r.total, inv.total())?;
         check("balance", r.balance, inv.balance())?;
         match r.needs_resend {
-            Some(n) if n != inv.needs_resend() => Err(format!(
-                "invoice {}: needs_resend {n} does not match version {} and sent_version {:?}",
-                inv.id, inv.version, inv.sent_version
-            )),
+            Some(n) if n != inv.needs_resend() => Err(bad(format!(
+                "needs_resend {n} does not match version {} and sent_version {:?}",
+                inv.version, inv.sent_version
+            ))),
             _ => Ok(inv),
         }
     }
+}
+
+/// Why a document read from JSON was refused.
+///
+/// # Example
+/// ```
+/// use procode::billing::{Document, DocumentError};
+/// let json = procode::claim::EXAMPLE_INVOICE.replace(r#""state": "sent""#, r#""state": "paid""#);
+/// let e = Document::from_json(&json).unwrap_err();
+/// assert!(matches!(e, DocumentError::Inconsistent { .. }), "{e}");
+/// assert!(e.to_string().contains("paid"), "{e}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocumentError {
+    /// Not JSON, or not the shape of a document: an unknown field, a missing
+    /// field, a value of the wrong type. Names the path of the field.
+    #[error(transparent)]
+    Json(#[from] JsonError),
+    /// A document whose parts contradict each other: a `paid` invoice with a
+    /// balance, payments above the total, a `draft` invoice with payments,
+    /// derived `total`/`balance`/`needs_resend` that do not match, two lines
+    /// with one id, an amount above [`MAX_AMOUNT`](super::MAX_AMOUNT), ...
+    #[error("{document} cannot be loaded: {problem}")]
+    Inconsistent {
+        /// The document.
+        document: DocumentRef,
+        /// What contradicts what.
+        problem: String,
+    },
+    /// A session and an invoice read together that do not belong together
+    /// (the invoice names another session, or the session another invoice).
+    #[error("{session} and its invoice cannot be loaded together: {problem}")]
+    Unlinked {
+        /// The session.
+        session: DocumentRef,
+        /// What does not match.
+        problem: String,
+    },
+}
+
+/// The checks every document's lines pass when loaded: ids present and
+/// unique, rates and amounts within [`MAX_AMOUNT`](super::MAX_AMOUNT), and
+/// their total too.
+fn check_lines(
+    document: &DocumentRef,
+    lines: &[CodeLine],
+    currency: Currency,
+) -> Result<(), DocumentError> {
+    let bad = |problem: String| DocumentError::Inconsistent {
+        document: document.clone(),
+        problem,
+    };
+    let mut seen = std::collections::HashSet::with_capacity(lines.len());
+    for l in lines {
+        if l.id.trim().is_empty() {
+            return Err(bad("a line has no id".into()));
+        }
+        if !seen.insert(l.id.as_str()) {
+            return Err(bad(format!("two lines have the id {:?}", l.id)));
+        }
+        if let Some(r) = &l.rate {
+            money::check_amount(r.per_unit).map_err(|e| bad(format!("line {:?}: {e}", l.id)))?;
+        }
+    }
+    if let Err(e) = money::check_total(lines, currency) {
+        return Err(bad(e.to_string()));
+    }
+    Ok(())
 }
 
 impl Invoice {
@@ -745,13 +923,13 @@ impl Invoice {
             .payments
             .iter()
             .fold(Decimal::ZERO, |acc, p| money::add(acc, p.amount.amount()));
-        money_or_max(sum, self.currency())
+        money_within_bounds(sum, self.currency())
     }
 
     /// The total less what has been paid.
     pub fn balance(&self) -> Money {
         let b = self.total().amount() - self.paid().amount();
-        money_or_max(b.max(Decimal::ZERO), self.currency())
+        money_within_bounds(b.max(Decimal::ZERO), self.currency())
     }
 
     fn doc(&self) -> DocumentRef {
@@ -857,6 +1035,77 @@ impl Invoice {
         }
     }
 
+    /// The checks of an invoice read from JSON: its lines (see
+    /// `check_lines`), its payments (in its currency, above zero, distinct
+    /// ids, at most the total) and its state against them (a draft was never
+    /// sent and has no payments; a sent or paid invoice was sent; a paid one
+    /// has payments and no balance; a void one no payments).
+    fn check_consistent(&self) -> Result<(), DocumentError> {
+        let bad = |problem: String| DocumentError::Inconsistent {
+            document: self.doc(),
+            problem,
+        };
+        check_lines(&self.doc(), &self.lines, self.currency())?;
+        let mut ids = std::collections::HashSet::with_capacity(self.payments.len());
+        let mut paid = Decimal::ZERO;
+        for p in &self.payments {
+            if p.amount.currency() != self.currency() {
+                return Err(bad(format!(
+                    "payment {:?} is in {}, the invoice in {}",
+                    p.id,
+                    p.amount.currency(),
+                    self.currency()
+                )));
+            }
+            if p.amount.is_zero() {
+                return Err(bad(format!("payment {:?} is zero", p.id)));
+            }
+            if !ids.insert(p.id.as_str()) {
+                return Err(bad(format!("two payments have the id {:?}", p.id)));
+            }
+            paid = money::add(paid, p.amount.amount());
+        }
+        let total = self.total().amount();
+        if paid > total {
+            return Err(bad(format!(
+                "its payments ({paid}) exceed its total ({total})"
+            )));
+        }
+        if self.version == 0 {
+            return Err(bad("version 0: versions start at 1".into()));
+        }
+        if let Some(v) = self.sent_version.filter(|v| *v > self.version || *v == 0) {
+            return Err(bad(format!(
+                "sent_version {v} is not a version of the invoice (1 to {})",
+                self.version
+            )));
+        }
+        let has_payments = !self.payments.is_empty();
+        let problem = match self.state {
+            InvoiceState::Draft if has_payments => {
+                Some("it is draft but has payments (payments are recorded on sent invoices)")
+            }
+            InvoiceState::Draft if self.sent_version.is_some() => {
+                Some("it is draft but has a sent_version (a sent invoice never returns to draft)")
+            }
+            InvoiceState::Sent | InvoiceState::Paid if self.sent_version.is_none() => {
+                Some("it was never sent (no sent_version)")
+            }
+            InvoiceState::Paid if !has_payments => Some("it is paid but has no payments"),
+            InvoiceState::Paid if paid < total => {
+                Some("it is paid but has a balance: a partly paid invoice is sent")
+            }
+            InvoiceState::Void if has_payments => {
+                Some("it is void but has payments (an invoice with payments cannot be voided)")
+            }
+            _ => None,
+        };
+        match problem {
+            Some(p) => Err(bad(format!("state {}: {p}", self.state))),
+            None => Ok(()),
+        }
+    }
+
     /// Checks the paid-amount rule for new lines.
     pub(crate) fn check_total(&self, lines: &[CodeLine]) -> Result<(), EditError> {
         let new_total = total_of(lines, self.currency());
@@ -914,19 +1163,22 @@ impl Invoice {
     }
 }
 
-fn money_or_max(amount: Decimal, currency: Currency) -> Money {
-    Money::new(amount, currency).unwrap_or_else(|_| {
-        Money::new(money::MAX_AMOUNT, currency).unwrap_or_else(|_| Money::zero(currency))
-    })
+/// An amount the document's invariants keep within [`money::MAX_AMOUNT`]
+/// (every edit, booking, completion and load refuses lines whose amounts or
+/// total exceed it, and payments never exceed the total), so the fallback is
+/// unreachable; it only keeps the accessors total functions.
+fn money_within_bounds(amount: Decimal, currency: Currency) -> Money {
+    Money::new(amount, currency).unwrap_or_else(|_| Money::zero(currency))
 }
 
-/// The exact sum of line amounts in a currency.
+/// The exact sum of line amounts in a currency (within
+/// [`money::MAX_AMOUNT`] for every document; see [`money::check_total`]).
 pub(crate) fn total_of(lines: &[CodeLine], currency: Currency) -> Money {
-    let sum = lines
-        .iter()
-        .filter_map(|l| l.amount(currency))
-        .fold(Decimal::ZERO, money::add);
-    money_or_max(sum, currency)
+    let sum = match money::check_total(lines, currency) {
+        Ok(sum) => sum,
+        Err(e) => e.amount,
+    };
+    money_within_bounds(sum, currency)
 }
 
 impl BillingDocument for Invoice {
@@ -983,7 +1235,131 @@ pub enum Document {
     Invoice(Invoice),
 }
 
+/// Splits a document's JSON into its kind and its fields (without `kind`).
+/// `expected` is the kind the caller reads; `kind` may then be omitted.
+fn split_kind(
+    text: &str,
+    expected: Option<DocumentKind>,
+) -> Result<(DocumentKind, serde_json::Value), JsonError> {
+    let what = expected.map_or("document", DocumentKind::as_str);
+    let mut value = json::to_value(text, what)?;
+    let serde_json::Value::Object(map) = &mut value else {
+        return Err(JsonError::new(
+            what,
+            None,
+            "expected a JSON object with the document's fields",
+        ));
+    };
+    let kinds = [
+        DocumentKind::Service,
+        DocumentKind::Session,
+        DocumentKind::Invoice,
+    ];
+    let kind = match map.remove("kind") {
+        None => expected.ok_or_else(|| {
+            JsonError::new(
+                what,
+                None,
+                "missing field `kind` (\"service\", \"session\" or \"invoice\")",
+            )
+        })?,
+        Some(serde_json::Value::String(k)) => {
+            let found = kinds.into_iter().find(|x| x.as_str() == k).ok_or_else(|| {
+                JsonError::new(
+                    what,
+                    Some("kind".into()),
+                    format!("unknown kind {k:?}: use \"service\", \"session\" or \"invoice\""),
+                )
+            })?;
+            match expected {
+                Some(e) if e != found => {
+                    return Err(JsonError::new(
+                        what,
+                        Some("kind".into()),
+                        format!("expected a {e} document, got a {found}"),
+                    ))
+                }
+                _ => found,
+            }
+        }
+        Some(_) => {
+            return Err(JsonError::new(
+                what,
+                Some("kind".into()),
+                "expected a string: \"service\", \"session\" or \"invoice\"",
+            ))
+        }
+    };
+    Ok((kind, value))
+}
+
+fn read_document(text: &str, expected: Option<DocumentKind>) -> Result<Document, DocumentError> {
+    let (kind, value) = split_kind(text, expected)?;
+    document_from_value(kind, value)
+}
+
+/// A document of `kind` from its parsed JSON fields (an optional `kind`
+/// field must name `kind`), with the load checks.
+pub(crate) fn document_from_value(
+    kind: DocumentKind,
+    value: serde_json::Value,
+) -> Result<Document, DocumentError> {
+    Ok(match kind {
+        DocumentKind::Service => {
+            Document::Service(json::from_value::<ServiceRepr>(value, "service")?.try_into()?)
+        }
+        DocumentKind::Session => {
+            Document::Session(json::from_value::<SessionRepr>(value, "session")?.try_into()?)
+        }
+        DocumentKind::Invoice => {
+            Document::Invoice(json::from_value::<InvoiceRepr>(value, "invoice")?.try_into()?)
+        }
+    })
+}
+
+macro_rules! from_json_of_kind {
+    ($ty:ident, $kind:ident, $name:literal) => {
+        impl $ty {
+            #[doc = concat!("Reads a ", $name, " from its JSON (`\"kind\": \"", $name, "\"` may be given or omitted), with the checks of [`Document::from_json`].")]
+            pub fn from_json(text: &str) -> Result<$ty, DocumentError> {
+                match read_document(text, Some(DocumentKind::$kind))? {
+                    Document::$kind(d) => Ok(d),
+                    // `read_document` returns the kind asked for.
+                    other => Err(DocumentError::Json(JsonError::new(
+                        $name,
+                        Some("kind".into()),
+                        format!("expected a {}, found a {}", $name, other.document().kind),
+                    ))),
+                }
+            }
+        }
+    };
+}
+from_json_of_kind!(Service, Service, "service");
+from_json_of_kind!(Session, Session, "session");
+from_json_of_kind!(Invoice, Invoice, "invoice");
+
 impl Document {
+    /// Reads any document from its JSON (tagged by `"kind"`). Unknown
+    /// fields are refused, naming the field's path (`lines[0].modifier`);
+    /// a document whose parts contradict each other (a `paid` invoice with
+    /// a balance, payments above the total, two lines with one id, ...) is
+    /// [`DocumentError::Inconsistent`]. Every binding and the CLI read
+    /// documents with this.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::billing::{Document, DocumentError};
+    /// let svc = r#"{"kind": "service", "id": "SVC-1", "name": "Visit",
+    ///   "price": {"amount": "80", "currency": "USD"},
+    ///   "paid_in_advence": true, "paid_in_advance": false, "insurance_billable": true}"#;
+    /// let e = Document::from_json(svc).unwrap_err();
+    /// assert!(matches!(&e, DocumentError::Json(j) if j.path.as_deref() == Some("paid_in_advence")), "{e}");
+    /// ```
+    pub fn from_json(text: &str) -> Result<Document, DocumentError> {
+        read_document(text, None)
+    }
+
     fn inner(&self) -> &dyn BillingDocument {
         match self {
             Document::Service(d) => d,

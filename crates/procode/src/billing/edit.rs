@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{AuditEntry, AuditLog};
-use super::line::{CodeLine, LineChanges, LineError};
-use super::money::{Currency, Money};
+use super::line::{CodeLine, LineChanges, LineError, Rate, RateSource};
+use super::money::{self, Currency, Money};
 use super::policy::{DocumentRef, DocumentState, EditAction, EditContext, EditPolicy};
 use super::rates::Pricing;
 
@@ -17,7 +17,7 @@ use super::rates::Pricing;
 /// JSON: `{"op": "add", ...line fields}`, `{"op": "edit", "line_id": "L1",
 /// "changes": {...}}`, `{"op": "remove", "line_id": "L2"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EditOp {
     /// Add a line (an empty id is replaced by the next `L<n>`).
     Add(CodeLine),
@@ -59,6 +59,7 @@ impl EditOp {
 /// assert_eq!(batch.ops().len(), 3);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EditBatch {
     ops: Vec<EditOp>,
 }
@@ -159,6 +160,37 @@ pub enum EditError {
         /// What is wrong.
         source: LineError,
     },
+    /// A line amount (rate × units) or the document's total would exceed
+    /// [`MAX_AMOUNT`](super::MAX_AMOUNT), the largest amount procode bills.
+    /// Totals are exact sums: an amount beyond the bound is refused, never
+    /// capped.
+    #[error("{document}: {detail}")]
+    AmountTooLarge {
+        /// The document.
+        document: DocumentRef,
+        /// The line whose amount is too large; `None` for the total.
+        line_id: Option<String>,
+        /// The amount the edit would give.
+        amount: rust_decimal::Decimal,
+        /// What is too large, in words.
+        detail: String,
+    },
+    /// A line's rate came from a fee schedule that the step's pricing does
+    /// not include, and the step would re-resolve the rate (a new code,
+    /// modifiers or date of service, `resolve`): resolving it without that
+    /// schedule would silently fall back to a lesser source. Pass the
+    /// schedules the document was priced with (or override the rate).
+    #[error(
+        "line {line_id:?} of {document}: its rate came from fee schedule {schedule_id:?}, which this step's pricing does not include: pass that schedule to re-resolve the rate (or give an override)"
+    )]
+    ScheduleMissing {
+        /// The document.
+        document: DocumentRef,
+        /// The line.
+        line_id: String,
+        /// The schedule the line's rate came from.
+        schedule_id: String,
+    },
     /// The edit would drop a sent invoice's total below what was paid.
     #[error(
         "{document}: the edit would make the total {new_total}, below the {paid} already paid"
@@ -175,6 +207,7 @@ pub enum EditError {
 
 /// What an applied batch did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EditOutcome {
     /// The document edited.
     pub document: DocumentRef,
@@ -347,8 +380,62 @@ pub(crate) fn fresh_id(next: &mut u32, taken: &dyn Fn(&str) -> bool) -> String {
     }
 }
 
+/// Resolves a line's rate with `pricing`, refusing to let a rate that came
+/// from a fee schedule fall to a lesser source because that schedule is not
+/// in `pricing` ([`EditError::ScheduleMissing`]). `previous` is the rate the
+/// line had before the step (an explicit `resolve` clears it first).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn resolve_rate(
+    document: &DocumentRef,
+    pricing: Pricing<'_>,
+    line: &mut CodeLine,
+    previous: Option<&Rate>,
+    payer_id: Option<&str>,
+    date: Option<NaiveDate>,
+    currency: Currency,
+    service_price: Option<Money>,
+) -> Result<(), EditError> {
+    let keeps_override = line
+        .rate
+        .as_ref()
+        .is_some_and(|r| r.source == RateSource::Override);
+    if !keeps_override {
+        if let Some(id) = previous.and_then(|r| r.source.schedule_id()) {
+            if !pricing.schedules().iter().any(|s| s.id() == id) {
+                return Err(EditError::ScheduleMissing {
+                    document: document.clone(),
+                    line_id: line.id.clone(),
+                    schedule_id: id.to_owned(),
+                });
+            }
+        }
+    }
+    line.rate = pricing.resolve(line, payer_id, date, currency, service_price);
+    Ok(())
+}
+
+/// Refuses lines whose amounts or total exceed [`super::MAX_AMOUNT`].
+pub(crate) fn check_amounts(
+    document: &DocumentRef,
+    lines: &[CodeLine],
+    currency: Currency,
+) -> Result<(), EditError> {
+    money::check_total(lines, currency)
+        .map(|_| ())
+        .map_err(|e| EditError::AmountTooLarge {
+            document: document.clone(),
+            detail: e.to_string(),
+            line_id: e.line_id,
+            amount: e.amount,
+        })
+}
+
 /// Applies a batch to a copy of the target's lines: ids assigned, lines
-/// validated, rates resolved. Policy is checked separately.
+/// validated, rates resolved, amounts checked. Policy is checked separately.
+///
+/// An edit that leaves its line exactly as it was (no field given, or each
+/// given field equal to the line's) changes nothing: it records no change,
+/// so it writes no audit entry and does not count as a new version.
 pub(crate) fn apply(
     t: &Target<'_>,
     batch: &EditBatch,
@@ -362,10 +449,17 @@ pub(crate) fn apply(
         line_id: line_id.to_owned(),
         source,
     };
-    let resolve = |line: &mut CodeLine| {
-        line.rate = editor
-            .pricing
-            .resolve(line, t.payer_id, t.date, t.currency, t.service_price);
+    let resolve = |line: &mut CodeLine, previous: Option<&Rate>| {
+        resolve_rate(
+            &t.doc,
+            editor.pricing,
+            line,
+            previous,
+            t.payer_id,
+            t.date,
+            t.currency,
+            t.service_price,
+        )
     };
     for op in batch.ops() {
         match op {
@@ -384,7 +478,8 @@ pub(crate) fn apply(
                     next_line = next_line.max(n.saturating_add(1));
                 }
                 line.validate().map_err(|e| invalid(&line.id, e))?;
-                resolve(&mut line);
+                let previous = line.rate.clone();
+                resolve(&mut line, previous.as_ref())?;
                 changes.push(Change {
                     action: EditAction::Add,
                     line_id: line.id.clone(),
@@ -407,7 +502,11 @@ pub(crate) fn apply(
                 let (mut after, re_resolve) = ch.apply_to(&before);
                 after.validate().map_err(|e| invalid(line_id, e))?;
                 if re_resolve || after.rate.is_none() {
-                    resolve(&mut after);
+                    resolve(&mut after, before.rate.as_ref())?;
+                }
+                if after == before {
+                    // Nothing changes: a true no-op.
+                    continue;
                 }
                 lines[idx] = after.clone();
                 changes.push(Change {
@@ -434,6 +533,7 @@ pub(crate) fn apply(
             }
         }
     }
+    check_amounts(&t.doc, &lines, t.currency)?;
     Ok(Applied {
         lines,
         next_line,

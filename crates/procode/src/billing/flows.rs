@@ -6,11 +6,15 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::AuditLog;
 use super::documents::{
-    BillingDocument, Invoice, Payment, Service, Session, Transition, TransitionError,
+    document_from_value, BillingDocument, Document, DocumentError, Invoice, Payment, Service,
+    Session, Transition, TransitionError,
 };
-use super::edit::{self, Applied, Change, EditBatch, EditError, EditOutcome, Editor};
+use super::edit::{self, EditBatch, EditError, EditOp, EditOutcome, Editor};
+use super::json::{self, JsonError};
 use super::line::CodeLine;
-use super::policy::{DocumentState, EditAction, EditContext, InvoiceState, SessionState};
+use super::policy::{
+    DocumentKind, DocumentState, EditAction, EditContext, InvoiceState, SessionState,
+};
 use super::rates::Pricing;
 
 /// What a host asks for when booking a session.
@@ -25,6 +29,7 @@ use super::rates::Pricing;
 /// assert_eq!(r.invoice_id.as_deref(), Some("INV-7"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BookingRequest {
     /// The new session's id.
     pub session_id: String,
@@ -71,6 +76,7 @@ impl BookingRequest {
 
 /// A line that differs between a session and its invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LineDifference {
     /// The line id.
     pub line_id: String,
@@ -82,7 +88,7 @@ pub struct LineDifference {
 
 /// What happened to the invoice when a session was completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum InvoiceUpdate {
     /// A draft invoice was created from the session's codes.
     Created {
@@ -107,13 +113,16 @@ pub enum InvoiceUpdate {
 
 /// The result of marking a session complete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Completion {
     /// Lines of the session added, changed or removed by the step.
     pub session_changes: Vec<String>,
     /// What happened to the invoice.
     pub invoice: InvoiceUpdate,
     /// When the invoice was left unchanged: every line that now differs
-    /// between the session and the invoice (for an adjustment).
+    /// between the session and the invoice (for an adjustment). When it was
+    /// updated: the lines the completion edited that the invoice no longer
+    /// has (their edits were not applied to it).
     pub differences: Vec<LineDifference>,
 }
 
@@ -157,6 +166,7 @@ pub struct Encounter {
 
 /// The JSON form of an encounter, checked with [`Encounter::from_parts`].
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct EncounterRepr {
     session: Session,
     #[serde(default)]
@@ -199,22 +209,28 @@ impl Encounter {
             SessionState::Booked
         };
         let price = service.price();
+        let document = service.document();
         let lines: Vec<CodeLine> = service
             .lines()
             .iter()
             .map(|l| {
                 let mut l = l.clone();
                 l.date_of_service = l.date_of_service.or(Some(request.date));
-                l.rate = pricing.resolve(
-                    &l,
+                let previous = l.rate.clone();
+                edit::resolve_rate(
+                    &document,
+                    pricing,
+                    &mut l,
+                    previous.as_ref(),
                     request.payer_id.as_deref(),
                     Some(request.date),
                     price.currency(),
                     Some(price),
-                );
-                l
+                )?;
+                Ok(l)
             })
-            .collect();
+            .collect::<Result<_, EditError>>()?;
+        edit::check_amounts(&document, &lines, price.currency())?;
         let next_line = lines
             .iter()
             .filter_map(|l| edit::line_number(&l.id))
@@ -241,24 +257,103 @@ impl Encounter {
 
     /// Puts a session and its invoice back together (e.g. after loading
     /// them from JSON, or to attach an invoice the host made with
-    /// [`Invoice::new`]). The invoice must name the session; a session that
-    /// names no invoice yet is linked to it.
+    /// [`Invoice::new`]). The invoice must name the session
+    /// ([`TransitionError::InvoiceMismatch`]); a session that names an
+    /// invoice must be given that invoice ([`TransitionError::WrongInvoice`]:
+    /// without it a completion would make a second invoice); a session that
+    /// names no invoice yet is linked to the one given.
     pub fn from_parts(
         mut session: Session,
         invoice: Option<Invoice>,
     ) -> Result<Encounter, TransitionError> {
-        if let Some(inv) = &invoice {
-            let linked = session.invoice_id.as_deref().is_none_or(|id| id == inv.id);
-            if inv.session_id != session.id || !linked {
+        match (&invoice, session.invoice_id.as_deref()) {
+            (Some(inv), _) if inv.session_id != session.id => {
                 return Err(TransitionError::InvoiceMismatch {
                     invoice: inv.document(),
                     invoice_session: inv.session_id.clone(),
                     session: session.document(),
-                });
+                })
             }
+            (Some(inv), Some(named)) if named != inv.id => {
+                return Err(TransitionError::WrongInvoice {
+                    session: session.document(),
+                    named: named.to_owned(),
+                    given: Some(inv.id.clone()),
+                })
+            }
+            (None, Some(named)) => {
+                return Err(TransitionError::WrongInvoice {
+                    session: session.document(),
+                    named: named.to_owned(),
+                    given: None,
+                })
+            }
+            _ => {}
+        }
+        if let Some(inv) = &invoice {
             session.invoice_id = Some(inv.id.clone());
         }
         Ok(Encounter { session, invoice })
+    }
+
+    /// Reads an encounter from its JSON, `{"session": {...}, "invoice":
+    /// {...} or null}` (as serialised). Unknown fields are refused, naming
+    /// their path; each document gets the checks of
+    /// [`Document::from_json`](super::Document::from_json), and the two must
+    /// belong together (the checks of [`Encounter::from_parts`], reported as
+    /// [`DocumentError::Unlinked`]).
+    ///
+    /// # Example
+    /// ```
+    /// use procode::billing::{DocumentError, Encounter};
+    /// let e = Encounter::from_json(r#"{"session": {}, "invoce": null}"#).unwrap_err();
+    /// assert!(matches!(&e, DocumentError::Json(j) if j.path.as_deref() == Some("invoce")), "{e}");
+    /// ```
+    pub fn from_json(text: &str) -> Result<Encounter, DocumentError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Parts {
+            session: serde_json::Value,
+            #[serde(default)]
+            invoice: Option<serde_json::Value>,
+        }
+        let parts: Parts = json::parse_json(text, "encounter")?;
+        let nested = |e: JsonError, field: &str| {
+            let path = match e.path {
+                Some(p) => format!("{field}.{p}"),
+                None => field.to_owned(),
+            };
+            DocumentError::Json(JsonError::new("encounter", Some(path), e.message))
+        };
+        let read = |kind: DocumentKind, v: serde_json::Value| {
+            document_from_value(kind, v).map_err(|e| match e {
+                DocumentError::Json(j) => nested(j, kind.as_str()),
+                other => other,
+            })
+        };
+        let Document::Session(session) = read(DocumentKind::Session, parts.session)? else {
+            return Err(nested(
+                JsonError::new("session", None, "not a session"),
+                "session",
+            ));
+        };
+        let invoice = match parts.invoice {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => match read(DocumentKind::Invoice, v)? {
+                Document::Invoice(i) => Some(i),
+                _ => {
+                    return Err(nested(
+                        JsonError::new("invoice", None, "not an invoice"),
+                        "invoice",
+                    ))
+                }
+            },
+        };
+        let doc = session.document();
+        Encounter::from_parts(session, invoice).map_err(|e| DocumentError::Unlinked {
+            session: doc,
+            problem: e.to_string(),
+        })
     }
 
     /// The session.
@@ -409,12 +504,26 @@ impl Encounter {
     ///
     /// - No invoice yet: a `draft` invoice with id `invoice_id` is created
     ///   from the session's codes (`invoice_id` is then required).
-    /// - A `draft` or `sent` invoice: the same changes are applied to it
-    ///   (lines added, replaced by the session's new version, or removed);
-    ///   a sent invoice then needs re-sending.
+    /// - A `draft` or `sent` invoice: the batch's operations are applied to
+    ///   the invoice's own lines as edits, in the same step (policy
+    ///   permitting): an add adds the line, an edit changes only the fields
+    ///   it names — what billing set on the invoice (a rate override, an
+    ///   edited description, modifiers it added) survives unless the
+    ///   completion changes that very field — and a remove removes the line.
+    ///   The invoice's audit log records each change (context
+    ///   `session_completion`), its version counts up when anything changed,
+    ///   and a sent invoice then needs re-sending. An edit of a line the
+    ///   invoice never had adds the session's line to it; an edit of a line
+    ///   billing removed from the invoice does not bring it back:
+    ///   [`Completion::differences`] lists that line.
     /// - A `paid` or `void` invoice (or one the policy locks): the invoice is
     ///   unchanged and [`Completion::differences`] lists every line that now
     ///   differs, so the host can bill an adjustment.
+    ///
+    /// Rates are resolved with the editor's pricing on each document; a rate
+    /// that came from a fee schedule the editor's pricing lacks is never
+    /// silently re-resolved from a lesser source
+    /// ([`EditError::ScheduleMissing`]).
     ///
     /// All or nothing: on error neither document changes.
     pub fn complete(
@@ -450,30 +559,40 @@ impl Encounter {
         // Work out the invoice side before committing anything.
         enum Plan {
             Create(Invoice),
-            Update(Box<Invoice>, EditOutcome),
+            Update(Box<Invoice>, EditOutcome, Vec<String>),
             Leave(Vec<LineDifference>, InvoiceState),
         }
-        let plan = match &self.invoice {
-            None => {
-                let id = invoice_id.unwrap_or_default().to_owned();
-                Plan::Create(Invoice::from_lines(
-                    id,
-                    &self.session,
-                    s.lines.clone(),
-                    s.next_line,
-                ))
+        let plan = match (&self.invoice, invoice_id) {
+            (None, None) => {
+                return Err(TransitionError::InvoiceIdRequired {
+                    session: self.session.document(),
+                })
             }
-            Some(inv) => {
-                let mirrored = mirror(inv, &s);
-                let allowed = mirrored
-                    .changes
-                    .iter()
-                    .all(|c| policy.allows(context, inv.state.into(), c.action));
+            (None, Some(id)) => Plan::Create(Invoice::from_lines(
+                id.to_owned(),
+                &self.session,
+                s.lines.clone(),
+                s.next_line,
+            )),
+            (Some(inv), _) => {
+                let (for_invoice, skipped) = invoice_ops(&batch, inv, &s.lines);
+                let state = DocumentState::from(inv.state);
+                let allowed = if for_invoice.is_empty() {
+                    EditAction::ALL
+                        .into_iter()
+                        .any(|a| policy.allows(context, state, a))
+                } else {
+                    for_invoice
+                        .ops()
+                        .iter()
+                        .all(|op| policy.allows(context, state, op.action()))
+                };
                 if allowed {
-                    inv.check_total(&mirrored.lines)?;
+                    let applied = edit::apply(&inv.target(), &for_invoice, editor)?;
+                    inv.check_total(&applied.lines)?;
                     let mut updated = inv.clone();
-                    let out = updated.commit(mirrored, context, editor);
-                    Plan::Update(Box::new(updated), out)
+                    let out = updated.commit(applied, context, editor);
+                    Plan::Update(Box::new(updated), out, skipped)
                 } else {
                     Plan::Leave(differences(&s.lines, &inv.lines), inv.state)
                 }
@@ -496,14 +615,22 @@ impl Encounter {
                 self.invoice = Some(inv);
                 (InvoiceUpdate::Created { invoice_id: id }, Vec::new())
             }
-            Plan::Update(inv, out) => {
+            Plan::Update(inv, out, skipped) => {
+                let diffs = skipped
+                    .iter()
+                    .map(|id| LineDifference {
+                        line_id: id.clone(),
+                        session: sess.lines.iter().find(|l| &l.id == id).cloned(),
+                        invoice: inv.lines.iter().find(|l| &l.id == id).cloned(),
+                    })
+                    .collect();
                 self.invoice = Some(*inv);
                 (
                     InvoiceUpdate::Updated {
                         changed_lines: out.changed_lines,
                         must_resend: out.must_resend,
                     },
-                    Vec::new(),
+                    diffs,
                 )
             }
             Plan::Leave(diffs, state) => (InvoiceUpdate::Unchanged { state }, diffs),
@@ -561,54 +688,56 @@ impl Encounter {
     }
 }
 
-/// The session's changes, mirrored onto the invoice's lines: adds and edits
-/// put the session's new line in place (or append it), removes drop the line
-/// when the invoice has it.
-fn mirror(inv: &Invoice, s: &Applied) -> Applied {
-    let mut lines = inv.lines.clone();
-    let mut next_line = inv.next_line;
-    let mut changes = Vec::new();
-    for c in &s.changes {
-        let pos = lines.iter().position(|l| l.id == c.line_id);
-        match (&c.after, pos) {
-            (Some(after), Some(i)) => {
-                let before = std::mem::replace(&mut lines[i], after.clone());
-                changes.push(Change {
-                    action: EditAction::Edit,
-                    line_id: c.line_id.clone(),
-                    before: Some(before),
-                    after: Some(after.clone()),
-                });
+/// The completion's operations as edits of the invoice's own lines: adds
+/// add the line, edits change only the fields they name (so what billing
+/// set on the invoice — a rate override, a description, modifiers — stays
+/// unless the completion changes that field), removes remove the line.
+///
+/// An edit of a line the invoice lacks: when the invoice never had it (an
+/// invoice the host attached empty), the session's new line is added; when
+/// billing removed it from the invoice (its audit log says so), it is not
+/// brought back, and its id is returned among the lines left out (reported
+/// as differences). A remove of a line the invoice lacks does nothing.
+fn invoice_ops(
+    batch: &EditBatch,
+    inv: &Invoice,
+    session_lines: &[CodeLine],
+) -> (EditBatch, Vec<String>) {
+    let mut present: std::collections::HashSet<String> =
+        inv.lines.iter().map(|l| l.id.clone()).collect();
+    let removed_by_billing = |id: &str| {
+        inv.audit
+            .iter()
+            .any(|e| e.action == EditAction::Remove && e.line_id == id)
+    };
+    let mut out = EditBatch::new();
+    let mut skipped: Vec<String> = Vec::new();
+    for op in batch.ops() {
+        match op {
+            EditOp::Add(line) => {
+                present.insert(line.id.clone());
+                out.push(op.clone());
             }
-            (Some(after), None) => {
-                lines.push(after.clone());
-                if let Some(n) = edit::line_number(&after.id) {
-                    next_line = next_line.max(n.saturating_add(1));
+            EditOp::Edit { line_id, .. } if present.contains(line_id) => out.push(op.clone()),
+            EditOp::Edit { line_id, .. } => {
+                if removed_by_billing(line_id) {
+                    if !skipped.contains(line_id) {
+                        skipped.push(line_id.clone());
+                    }
+                } else if let Some(l) = session_lines.iter().find(|l| &l.id == line_id) {
+                    present.insert(line_id.clone());
+                    out.push(EditOp::Add(l.clone()));
                 }
-                changes.push(Change {
-                    action: EditAction::Add,
-                    line_id: c.line_id.clone(),
-                    before: None,
-                    after: Some(after.clone()),
-                });
             }
-            (None, Some(i)) => {
-                let before = lines.remove(i);
-                changes.push(Change {
-                    action: EditAction::Remove,
-                    line_id: c.line_id.clone(),
-                    before: Some(before),
-                    after: None,
-                });
+            EditOp::Remove { line_id } => {
+                if present.remove(line_id) {
+                    out.push(op.clone());
+                }
+                skipped.retain(|id| id != line_id);
             }
-            (None, None) => {}
         }
     }
-    Applied {
-        lines,
-        next_line,
-        changes,
-    }
+    (out, skipped)
 }
 
 /// Lines that bill differently between a session and an invoice, by id.

@@ -27,7 +27,7 @@ pub enum Provenance {
 /// In JSON, internally tagged by `"kind"`:
 /// `{"kind": "payer_schedule", "schedule_id": "AETNA-2025", "entry": "H0004:HO"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", from = "RateSourceRepr")]
 #[non_exhaustive]
 pub enum RateSource {
     /// Set explicitly by a person on this line; never re-resolved.
@@ -51,6 +51,43 @@ pub enum RateSource {
     ServicePrice,
 }
 
+/// The JSON form of [`RateSource`] as read: struct variants throughout, so
+/// that an unknown field is refused for every kind.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum RateSourceRepr {
+    Override {},
+    PayerSchedule { schedule_id: String, entry: String },
+    DefaultSchedule { schedule_id: String, entry: String },
+    ServicePrice {},
+}
+
+impl From<RateSourceRepr> for RateSource {
+    fn from(r: RateSourceRepr) -> Self {
+        match r {
+            RateSourceRepr::Override {} => RateSource::Override,
+            RateSourceRepr::PayerSchedule { schedule_id, entry } => {
+                RateSource::PayerSchedule { schedule_id, entry }
+            }
+            RateSourceRepr::DefaultSchedule { schedule_id, entry } => {
+                RateSource::DefaultSchedule { schedule_id, entry }
+            }
+            RateSourceRepr::ServicePrice {} => RateSource::ServicePrice,
+        }
+    }
+}
+
+impl RateSource {
+    /// The fee schedule the rate came from, if it came from one.
+    pub fn schedule_id(&self) -> Option<&str> {
+        match self {
+            RateSource::PayerSchedule { schedule_id, .. }
+            | RateSource::DefaultSchedule { schedule_id, .. } => Some(schedule_id),
+            RateSource::Override | RateSource::ServicePrice => None,
+        }
+    }
+}
+
 /// A rate per unit and where it came from.
 ///
 /// # Example
@@ -61,6 +98,7 @@ pub enum RateSource {
 /// assert_eq!(r.amount(3, Currency::Usd).to_string(), "100.01");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rate {
     /// Rate per unit, in the document's currency, exact (not rounded).
     #[serde(with = "decimal_string")]
@@ -123,6 +161,52 @@ pub enum LineError {
     /// A rate that is negative or too large.
     #[error("invalid rate: {0}")]
     Rate(#[from] MoneyError),
+    /// A number outside the range of its field, from a host whose integers
+    /// are wider than the field (negative units, units beyond `u32`).
+    #[error("{field}: {value} is out of range: give a whole number from {min} to {max}")]
+    OutOfRange {
+        /// The field (`units`).
+        field: &'static str,
+        /// The number as given.
+        value: String,
+        /// The smallest value the field takes.
+        min: u64,
+        /// The largest value the field takes.
+        max: u64,
+    },
+}
+
+impl LineError {
+    /// Units given as a wider integer, checked: 1 to `u32::MAX` (zero is
+    /// [`LineError::ZeroUnits`], anything else outside the range
+    /// [`LineError::OutOfRange`]).
+    ///
+    /// # Example
+    /// ```
+    /// use procode::billing::LineError;
+    /// assert_eq!(LineError::units(3), Ok(3));
+    /// assert_eq!(LineError::units(0), Err(LineError::ZeroUnits));
+    /// assert!(matches!(LineError::units(-1), Err(LineError::OutOfRange { field: "units", .. })));
+    /// assert!(LineError::units(1 << 40).is_err());
+    /// ```
+    pub fn units(value: i128) -> Result<u32, LineError> {
+        match u32::try_from(value) {
+            Ok(0) => Err(LineError::ZeroUnits),
+            Ok(u) => Ok(u),
+            Err(_) => Err(LineError::units_out_of_range(value)),
+        }
+    }
+
+    /// [`LineError::OutOfRange`] for units given as `value` (any text: a
+    /// number too wide even for `i128`).
+    pub fn units_out_of_range(value: impl std::fmt::Display) -> LineError {
+        LineError::OutOfRange {
+            field: "units",
+            value: value.to_string(),
+            min: 1,
+            max: u64::from(u32::MAX),
+        }
+    }
 }
 
 /// One code on a service, session or invoice.
@@ -150,6 +234,7 @@ pub enum LineError {
 /// assert_eq!(line.diagnoses[0].as_str(), "F411");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CodeLine {
     /// The line id: the host's string, or `L1`, `L2`, … when assigned.
     pub id: String,
@@ -431,6 +516,7 @@ pub(crate) fn parse_pos(pos: &str) -> Result<Code, LineError> {
 
 /// A new code for an existing line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CodeChange {
     /// The code system.
     pub system: CodeSystem,
@@ -470,7 +556,7 @@ impl CodeChange {
 
 /// How an edit changes a line's rate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", from = "RateChangeRepr")]
 pub enum RateChange {
     /// Set an explicit rate per unit.
     Override {
@@ -480,6 +566,27 @@ pub enum RateChange {
     },
     /// Drop any override and resolve the rate from the fee schedules.
     Resolve,
+}
+
+/// The JSON form of [`RateChange`] as read (struct variants, so unknown
+/// fields are refused for both kinds).
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum RateChangeRepr {
+    Override {
+        #[serde(with = "decimal_string")]
+        per_unit: Decimal,
+    },
+    Resolve {},
+}
+
+impl From<RateChangeRepr> for RateChange {
+    fn from(r: RateChangeRepr) -> Self {
+        match r {
+            RateChangeRepr::Override { per_unit } => RateChange::Override { per_unit },
+            RateChangeRepr::Resolve {} => RateChange::Resolve,
+        }
+    }
 }
 
 /// The fields an edit changes on a line; `None` leaves a field as it is.
@@ -494,7 +601,7 @@ pub enum RateChange {
 /// assert_eq!(c.units, Some(2));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LineChanges {
     /// A new code.
     pub code: Option<CodeChange>,

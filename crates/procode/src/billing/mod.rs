@@ -28,9 +28,28 @@
 //!   next `L1`, `L2`, … (never reused within a document).
 //! - The service price is the last resort of rate resolution, used as the
 //!   rate per unit.
-//! - A completion mirrors its changes onto a `draft`/`sent` invoice; a
-//!   `paid`/`void` invoice (or one the policy locks) is left alone and the
-//!   differing lines are reported.
+//! - A completion applies its batch to a `draft`/`sent` invoice's own lines
+//!   as edits: fields the completion does not name (a rate override or a
+//!   description billing set) survive. A `paid`/`void` invoice (or one the
+//!   policy locks) is left alone and the differing lines are reported.
+//! - An edit that changes nothing (no field given, or every given field
+//!   equal to the line's) is a true no-op: it is not listed among the
+//!   changed lines, writes no audit entry, does not count as a new invoice
+//!   version and does not ask for a resend.
+//! - A line's rate never silently falls to a lesser source: a step that
+//!   would re-resolve a rate that came from a fee schedule (a new code,
+//!   modifiers or date of service, an explicit `resolve`, a booking) without
+//!   that schedule in its pricing is refused with
+//!   [`EditError::ScheduleMissing`]; pass the schedules again, or override
+//!   the rate.
+//! - Amounts are exact: a line amount (rate × units) and a document's total
+//!   are at most [`MAX_AMOUNT`] (one trillion); an edit or booking that would
+//!   exceed it is refused ([`EditError::AmountTooLarge`]), and a document
+//!   whose lines exceed it does not load.
+//! - Every input read from JSON refuses unknown fields, naming the field's
+//!   path ([`JsonError`]); documents are also checked for consistency when
+//!   read ([`DocumentError::Inconsistent`]: a `paid` invoice with a balance,
+//!   payments above the total, two lines with one id, ...).
 //! - A host may tighten the policy but never loosen it.
 //! - The library never reads the clock: times are supplied by the host.
 //!
@@ -75,7 +94,7 @@
 //!   "balance": {"amount": "100.50", "currency": "USD"},
 //!   "audit": []
 //! }"#;
-//! let doc: Document = serde_json::from_str(json).unwrap();
+//! let doc = Document::from_json(json).unwrap();
 //! let Document::Invoice(inv) = &doc else { panic!("an invoice") };
 //! assert_eq!(inv.total().to_string(), "120.50 USD"); // 30.125 × 4
 //! assert_eq!(inv.diagnoses()[0].display_for(procode::CodeSystem::Icd10Cm), "F41.1");
@@ -87,6 +106,7 @@ mod audit;
 mod documents;
 mod edit;
 mod flows;
+mod json;
 mod line;
 mod money;
 mod policy;
@@ -95,10 +115,12 @@ mod readiness;
 
 pub use audit::{AuditEntry, AuditLog};
 pub use documents::{
-    BillingDocument, Document, Invoice, Payment, Service, Session, Transition, TransitionError,
+    BillingDocument, Document, DocumentError, Invoice, Payment, Service, Session, Transition,
+    TransitionError,
 };
 pub use edit::{EditBatch, EditError, EditOp, EditOutcome, Editor};
 pub use flows::{BookingRequest, Completion, Encounter, InvoiceUpdate, LineDifference};
+pub use json::{parse_json, JsonError};
 pub use line::{
     CodeChange, CodeLine, LineChanges, LineError, Provenance, Rate, RateChange, RateSource,
     MAX_MODIFIERS,

@@ -175,9 +175,68 @@ pub(crate) fn check_amount(amount: Decimal) -> Result<(), MoneyError> {
 }
 
 /// Adds without ever panicking; amounts are bounded by [`MAX_AMOUNT`], so the
-/// saturation can only be reached by absurd hand-written documents.
+/// saturation is never reached by a document (callers compare the sum with
+/// [`MAX_AMOUNT`], which a saturated sum exceeds).
 pub(crate) fn add(a: Decimal, b: Decimal) -> Decimal {
     a.checked_add(b).unwrap_or(Decimal::MAX)
+}
+
+/// A line amount or a document total above [`MAX_AMOUNT`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AmountTooLarge {
+    /// The line whose amount is too large; `None` for the total.
+    pub line_id: Option<String>,
+    /// The amount (saturated at `Decimal::MAX` beyond it).
+    pub amount: Decimal,
+}
+
+impl fmt::Display for AmountTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.line_id {
+            Some(id) => write!(
+                f,
+                "line {id:?} amounts to {} (rate × units), above the largest amount procode bills ({MAX_AMOUNT})",
+                self.amount
+            ),
+            None => write!(
+                f,
+                "the lines total {}, above the largest amount procode bills ({MAX_AMOUNT})",
+                self.amount
+            ),
+        }
+    }
+}
+
+/// The exact total of lines' amounts (rate × units, rounded) in a currency,
+/// or the first line amount or the total that exceeds [`MAX_AMOUNT`]. Every
+/// document keeps its lines within this bound: totals are exact, never
+/// capped.
+pub(crate) fn check_total(
+    lines: &[super::line::CodeLine],
+    currency: Currency,
+) -> Result<Decimal, AmountTooLarge> {
+    let mut total = Decimal::ZERO;
+    for l in lines {
+        let Some(r) = &l.rate else { continue };
+        let amount = r
+            .per_unit
+            .checked_mul(Decimal::from(l.units))
+            .map_or(Decimal::MAX, |a| currency.round(a));
+        if amount > MAX_AMOUNT {
+            return Err(AmountTooLarge {
+                line_id: Some(l.id.clone()),
+                amount,
+            });
+        }
+        total = add(total, amount);
+    }
+    if total > MAX_AMOUNT {
+        return Err(AmountTooLarge {
+            line_id: None,
+            amount: total,
+        });
+    }
+    Ok(total)
 }
 
 /// An amount in a currency, always rounded to the currency's minor unit and
@@ -252,6 +311,7 @@ impl fmt::Display for Money {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct MoneyRepr {
     #[serde(with = "decimal_string")]
     amount: Decimal,

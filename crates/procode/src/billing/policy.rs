@@ -119,6 +119,7 @@ impl fmt::Display for DocumentKind {
 
 /// A document named by kind and the host's id, as in "invoice INV-7".
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentRef {
     /// The kind.
     pub kind: DocumentKind,
@@ -220,7 +221,11 @@ impl fmt::Display for InvoiceState {
 ///
 /// JSON: `{"document": "invoice", "state": "sent"}`, `{"document": "service"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "document", rename_all = "snake_case")]
+#[serde(
+    tag = "document",
+    rename_all = "snake_case",
+    from = "DocumentStateRepr"
+)]
 pub enum DocumentState {
     /// A service (always editable in the `service` context).
     Service,
@@ -234,6 +239,26 @@ pub enum DocumentState {
         /// The state.
         state: InvoiceState,
     },
+}
+
+/// The JSON form of [`DocumentState`] as read (struct variants, so unknown
+/// fields are refused for services too).
+#[derive(Deserialize)]
+#[serde(tag = "document", rename_all = "snake_case", deny_unknown_fields)]
+enum DocumentStateRepr {
+    Service {},
+    Session { state: SessionState },
+    Invoice { state: InvoiceState },
+}
+
+impl From<DocumentStateRepr> for DocumentState {
+    fn from(r: DocumentStateRepr) -> Self {
+        match r {
+            DocumentStateRepr::Service {} => DocumentState::Service,
+            DocumentStateRepr::Session { state } => DocumentState::Session { state },
+            DocumentStateRepr::Invoice { state } => DocumentState::Invoice { state },
+        }
+    }
 }
 
 impl From<SessionState> for DocumentState {
@@ -260,6 +285,7 @@ impl fmt::Display for DocumentState {
 
 /// One rule: in a context, a document in a state allows these actions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PolicyRule {
     /// The context.
     pub context: EditContext,
@@ -322,6 +348,7 @@ pub struct EditPolicy {
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PolicyRepr {
     rules: Vec<PolicyRule>,
 }
@@ -408,8 +435,12 @@ impl EditPolicy {
 
     /// Parses a policy from JSON (`{"rules": [...]}`).
     pub fn from_json(json: &str) -> Result<EditPolicy, PolicyError> {
-        let repr: PolicyRepr =
-            serde_json::from_str(json).map_err(|e| PolicyError::Json(e.to_string()))?;
+        let repr: PolicyRepr = super::json::parse_json(json, "edit policy").map_err(|e| {
+            PolicyError::Json(match e.path {
+                Some(p) => format!("{p}: {}", e.message),
+                None => e.message,
+            })
+        })?;
         EditPolicy::from_rules(repr.rules)
     }
 

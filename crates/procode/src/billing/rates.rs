@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::json::{parse_json, JsonError};
 use super::line::{CodeLine, Rate, RateSource, MAX_MODIFIERS};
 use super::money::{self, decimal_string, Currency, Money};
 use crate::code::{Code, CodeSystem};
@@ -33,6 +34,18 @@ pub enum RateError {
         /// The header as found.
         found: String,
     },
+    /// A header column procode does not know (a misspelt `modifiers` would
+    /// otherwise price every row without its modifiers).
+    #[error("{file}: unknown column {column:?} in the header; the columns are code, modifiers, rate, effective, terminated (and description, which is ignored)")]
+    UnknownColumn {
+        /// The file.
+        file: String,
+        /// The column as found.
+        column: String,
+    },
+    /// A fee schedule's JSON that cannot be read (the path names the field).
+    #[error(transparent)]
+    Json(#[from] JsonError),
     /// A row that cannot be read.
     #[error("{file}:{line}: column {column}: {problem}")]
     BadRow {
@@ -80,6 +93,7 @@ pub enum RateError {
 /// One entry of a fee schedule: a code, optionally with modifiers, its rate
 /// per unit and the period it applies.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FeeEntry {
     /// The procedure code.
     pub code: Code,
@@ -139,11 +153,36 @@ impl FeeEntry {
 /// assert_eq!(s.entries()[1].key(), "H0004:HO");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "FeeScheduleRepr")]
 pub struct FeeSchedule {
     id: String,
     payer_id: Option<String>,
     currency: Currency,
     entries: Vec<FeeEntry>,
+}
+
+/// The JSON form of a fee schedule as read; every entry is added with
+/// [`FeeSchedule::add`], so JSON gets the checks a file gets.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeeScheduleRepr {
+    id: String,
+    #[serde(default)]
+    payer_id: Option<String>,
+    currency: Currency,
+    #[serde(default)]
+    entries: Vec<FeeEntry>,
+}
+
+impl TryFrom<FeeScheduleRepr> for FeeSchedule {
+    type Error = RateError;
+    fn try_from(r: FeeScheduleRepr) -> Result<Self, RateError> {
+        let mut s = FeeSchedule::new(r.id, r.payer_id, r.currency);
+        for e in r.entries {
+            s.add(e)?;
+        }
+        Ok(s)
+    }
 }
 
 impl FeeSchedule {
@@ -155,6 +194,22 @@ impl FeeSchedule {
             currency,
             entries: Vec::new(),
         }
+    }
+
+    /// Reads a schedule from its JSON (`{"id", "payer_id", "currency",
+    /// "entries": [...]}`, as serialised); every entry gets the checks of
+    /// [`FeeSchedule::add`].
+    ///
+    /// # Example
+    /// ```
+    /// use procode::billing::{FeeSchedule, RateError};
+    /// let json = r#"{"id": "STD", "currency": "USD", "entries": [{"code": "H0004", "rate": "-1"}]}"#;
+    /// assert!(matches!(FeeSchedule::from_json(json), Err(RateError::BadEntry { .. })));
+    /// let typo = r#"{"id": "STD", "currency": "USD", "entries": [{"code": "H0004", "rat": "1"}]}"#;
+    /// assert!(matches!(FeeSchedule::from_json(typo), Err(RateError::Json(_))));
+    /// ```
+    pub fn from_json(text: &str) -> Result<FeeSchedule, RateError> {
+        parse_json::<FeeScheduleRepr>(text, "fee schedule")?.try_into()
     }
 
     /// The schedule's id.
@@ -193,6 +248,15 @@ impl FeeSchedule {
         money::check_amount(entry.rate).map_err(|e| bad(e.to_string()))?;
         if entry.modifiers.len() > MAX_MODIFIERS {
             return Err(bad(format!("at most {MAX_MODIFIERS} modifiers")));
+        }
+        if let Some(m) = entry
+            .modifiers
+            .iter()
+            .find(|m| !m.fits(CodeSystem::Modifier))
+        {
+            return Err(bad(format!(
+                "{m} is not a modifier (two letters or digits)"
+            )));
         }
         if let (Some(e), Some(t)) = (entry.effective, entry.terminated) {
             if t < e {
@@ -276,8 +340,9 @@ impl FeeSchedule {
     /// Loads a schedule from CSV/TSV text with a header row. Columns (any
     /// order, names case-insensitive): `code` and `rate` required; `modifiers`
     /// (separated by spaces, `;`, `|`, `+`, `:` or `,`), `effective` and
-    /// `terminated` (ISO dates) optional. Errors name the file, line and
-    /// column.
+    /// `terminated` (ISO dates) optional; `description` allowed and ignored.
+    /// Any other column is refused ([`RateError::UnknownColumn`]). Errors
+    /// name the file, line and column.
     pub fn from_reader<R: Read>(
         id: impl Into<String>,
         payer_id: Option<String>,
@@ -315,6 +380,23 @@ impl FeeSchedule {
         };
         let c_code = required("code")?;
         let c_rate = required("rate")?;
+        const KNOWN: [&str; 6] = [
+            "code",
+            "modifiers",
+            "rate",
+            "effective",
+            "terminated",
+            "description",
+        ];
+        if let Some(h) = headers.iter().find(|h| {
+            let h = h.trim().trim_start_matches('\u{feff}');
+            !KNOWN.iter().any(|k| k.eq_ignore_ascii_case(h))
+        }) {
+            return Err(RateError::UnknownColumn {
+                file: file_name.to_owned(),
+                column: h.to_owned(),
+            });
+        }
         let c_mods = col("modifiers");
         let c_eff = col("effective");
         let c_term = col("terminated");

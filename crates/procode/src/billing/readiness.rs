@@ -216,6 +216,7 @@ impl fmt::Display for ProblemCode {
 
 /// One readiness problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Problem {
     /// The stable code.
     pub code: ProblemCode,
@@ -231,7 +232,7 @@ pub struct Problem {
 /// The facts behind an NCCI problem. In JSON, an object tagged by `kind`
 /// (`ptp_conflict`, `mue_exceeded`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum ProblemDetail {
     /// `NCCI_PTP_CONFLICT`: the edit and both lines.

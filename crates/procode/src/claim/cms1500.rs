@@ -5,10 +5,10 @@ use serde_json::{json, Map, Value};
 
 use super::ascii::x12_text;
 use super::context::{
-    ein_digits, ssn_digits, zip_digits, Address, ClaimContext, ClaimFilingIndicator, PersonName,
-    ProviderName, Relationship, TaxId,
+    Address, ClaimContext, ClaimFilingIndicator, PersonName, ProviderName, Relationship, TaxNumber,
+    Zip,
 };
-use super::{ensure, parts, Result, LINES_PER_PAGE};
+use super::{prepare, Result, LINES_PER_PAGE};
 use crate::billing::{BillingDocument, CodeSource, Currency};
 
 const LETTERS: &[u8; 12] = b"ABCDEFGHIJKL";
@@ -38,7 +38,7 @@ fn amount(d: rust_decimal::Decimal) -> String {
     Currency::Usd.round(d).to_string()
 }
 
-fn put_address(b: &mut Map<String, Value>, box_: &str, a: &Address) {
+fn put_address(b: &mut Map<String, Value>, box_: &str, a: &Address, zip: &Zip) {
     let mut street = x12_text(&a.line1);
     if let Some(l) = a.line2.as_deref().map(x12_text).filter(|l| !l.is_empty()) {
         street.push(' ');
@@ -50,13 +50,7 @@ fn put_address(b: &mut Map<String, Value>, box_: &str, a: &Address) {
         format!("{box_}_state"),
         json!(a.state.trim().to_ascii_uppercase()),
     );
-    let zip = zip_digits(&a.zip).unwrap_or_default();
-    let zip = if zip.len() == 9 {
-        format!("{}-{}", &zip[..5], &zip[5..])
-    } else {
-        zip
-    };
-    b.insert(format!("{box_}_zip"), json!(zip));
+    b.insert(format!("{box_}_zip"), json!(zip.dashed()));
 }
 
 /// Box 1, the kind of insurance.
@@ -111,13 +105,17 @@ where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
 {
-    ensure(doc, ctx, source)?;
-    let pages = parts(doc, LINES_PER_PAGE);
+    let c = prepare(doc, ctx, source)?;
+    let parties = &c.parties;
+    let pages = c.parts(LINES_PER_PAGE);
     let of = pages.len();
-    let doc_id = doc.document().id;
+    let doc_id = &c.id;
     let is_self = ctx.patient_is_subscriber();
     let sub = &ctx.subscriber;
-    let rendering = ctx.distinct_rendering();
+    let rendering = match (&ctx.rendering_provider, &parties.rendering_npi) {
+        (Some(r), Some(npi)) => Some((r, npi)),
+        _ => None,
+    };
     let out: Vec<Value> = pages
         .iter()
         .enumerate()
@@ -128,17 +126,24 @@ where
                 json!(insurance_type(ctx.payer.claim_filing_indicator)),
             );
             b.insert("1a".into(), json!(x12_text(&sub.member_id)));
-            let (pname, paddr, pdob, psex) = match (&ctx.patient, is_self) {
-                (Some(p), false) => (&p.name, &p.address, p.birth_date, p.sex),
-                _ => (&sub.name, &sub.address, sub.birth_date, sub.sex),
-            };
+            let (pname, paddr, pzip, pdob, psex) =
+                match (&ctx.patient, &parties.patient_zip, is_self) {
+                    (Some(p), Some(zip), false) => (&p.name, &p.address, zip, p.birth_date, p.sex),
+                    _ => (
+                        &sub.name,
+                        &sub.address,
+                        &parties.subscriber_zip,
+                        sub.birth_date,
+                        sub.sex,
+                    ),
+                };
             b.insert("2".into(), json!(name(pname)));
             b.insert("3_birth_date".into(), json!(date(pdob)));
             b.insert("3_sex".into(), json!(psex.as_str()));
             b.insert("4".into(), json!(name(&sub.name)));
-            put_address(&mut b, "5", paddr);
+            put_address(&mut b, "5", paddr, pzip);
             b.insert("6".into(), json!(relationship(ctx.relationship)));
-            put_address(&mut b, "7", &sub.address);
+            put_address(&mut b, "7", &sub.address, &parties.subscriber_zip);
             if let Some(g) = &sub.group_number {
                 b.insert("11".into(), json!(x12_text(g)));
             }
@@ -149,9 +154,8 @@ where
             b.insert("12".into(), json!("SIGNATURE ON FILE"));
             b.insert("13".into(), json!("SIGNATURE ON FILE"));
             b.insert("21_indicator".into(), json!("0"));
-            for (k, d) in page.diagnoses.iter().enumerate() {
-                let letter = LETTERS[k] as char;
-                b.insert(format!("21{letter}"), json!(d.as_str()));
+            for (d, &letter) in page.diagnoses.iter().zip(LETTERS) {
+                b.insert(format!("21{}", letter as char), json!(d.as_str()));
             }
             if ctx.frequency.resubmits() {
                 b.insert("22_code".into(), json!(ctx.frequency.code()));
@@ -166,7 +170,8 @@ where
                 .lines
                 .iter()
                 .enumerate()
-                .map(|(n, l)| {
+                .map(|(n, pl)| {
+                    let l = pl.claim;
                     let mut line = Map::new();
                     line.insert("line".into(), json!(n + 1));
                     line.insert("24A_from".into(), json!(short_date(l.date)));
@@ -177,33 +182,35 @@ where
                         let m: Vec<&str> = l.line.modifiers.iter().map(|m| m.as_str()).collect();
                         line.insert("24D_modifiers".into(), json!(m));
                     }
-                    let letters: String =
-                        l.pointers.iter().map(|p| LETTERS[p - 1] as char).collect();
+                    let letters: String = pl
+                        .pointers
+                        .iter()
+                        .filter_map(|p| LETTERS.get(p.wrapping_sub(1)))
+                        .map(|&b| b as char)
+                        .collect();
                     line.insert("24E".into(), json!(letters));
                     line.insert("24F".into(), json!(amount(l.charge)));
                     line.insert("24G".into(), json!(l.line.units.to_string()));
-                    if let Some(r) = rendering {
-                        line.insert("24J".into(), json!(r.npi.trim()));
+                    if let Some((_, npi)) = rendering {
+                        line.insert("24J".into(), json!(npi.as_str()));
                     }
                     Value::Object(line)
                 })
                 .collect();
             b.insert("24".into(), Value::Array(lines));
             let bp = &ctx.billing_provider;
-            match &bp.tax_id {
-                TaxId::Ein(e) => {
-                    b.insert("25".into(), json!(ein_digits(e).unwrap_or_default()));
-                    b.insert("25_type".into(), json!("EIN"));
-                }
-                TaxId::Ssn(s) => {
-                    b.insert("25".into(), json!(ssn_digits(s).unwrap_or_default()));
-                    b.insert("25_type".into(), json!("SSN"));
-                }
-            }
-            b.insert("26".into(), json!(x12_text(&doc_id)));
+            b.insert("25".into(), json!(parties.tax.digits()));
+            b.insert(
+                "25_type".into(),
+                json!(match parties.tax {
+                    TaxNumber::Ein(_) => "EIN",
+                    TaxNumber::Ssn(_) => "SSN",
+                }),
+            );
+            b.insert("26".into(), json!(x12_text(doc_id)));
             b.insert("27".into(), json!("yes"));
             b.insert("28".into(), json!(amount(page.total)));
-            if let Some(r) = rendering {
+            if let Some((r, _)) = rendering {
                 b.insert("31".into(), json!(name(&r.name)));
             }
             let bname = match &bp.name {
@@ -211,8 +218,8 @@ where
                 ProviderName::Person(n) => name(n),
             };
             b.insert("33".into(), json!(bname));
-            put_address(&mut b, "33", &bp.address);
-            b.insert("33a".into(), json!(bp.npi.trim()));
+            put_address(&mut b, "33", &bp.address, &parties.billing_zip);
+            b.insert("33a".into(), json!(parties.billing_npi.as_str()));
             if let Some(t) = &bp.taxonomy {
                 b.insert(
                     "33b".into(),

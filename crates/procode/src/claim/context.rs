@@ -488,33 +488,51 @@ const STATES: [&str; 62] = [
 /// assert!(!npi_is_valid("123456789"));
 /// ```
 pub fn npi_is_valid(npi: &str) -> bool {
-    let b = npi.as_bytes();
-    if b.len() != 10 || !b.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let digits = b"80840".iter().chain(&b[..9]).map(|d| u32::from(d - b'0'));
-    // Luhn over the 14 digits with the check digit appended: double every
-    // second digit from the right, starting with the rightmost payload digit.
-    let sum: u32 = digits
-        .collect::<Vec<_>>()
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
+    Npi::parse(npi).is_some()
+}
+
+/// The value of an ASCII digit.
+fn digit(b: u8) -> u32 {
+    u32::from(b.wrapping_sub(b'0'))
+}
+
+/// A National Provider Identifier, checked: ten digits whose last is the
+/// Luhn check digit over `80840` and the first nine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Npi(String);
+
+impl Npi {
+    /// The NPI written as `s` (exactly ten digits), when valid.
+    pub(crate) fn parse(s: &str) -> Option<Npi> {
+        let b = s.as_bytes();
+        let (&check, payload) = b.split_last()?;
+        if b.len() != 10 || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        // Luhn over 80840 and the nine payload digits, the check digit
+        // appended: double every second digit from the right, starting with
+        // the rightmost payload digit.
+        let sum: u32 = b"80840"
+            .iter()
+            .chain(payload)
+            .rev()
+            .enumerate()
+            .map(|(i, &d)| {
+                let d = digit(d);
+                match (i % 2 == 0, d * 2) {
+                    (true, x) if x > 9 => x - 9,
+                    (true, x) => x,
+                    (false, _) => d,
                 }
-            } else {
-                d
-            }
-        })
-        .sum();
-    let check = (10 - sum % 10) % 10;
-    u32::from(b[9] - b'0') == check
+            })
+            .sum();
+        ((10 - sum % 10) % 10 == digit(check)).then(|| Npi(s.to_owned()))
+    }
+
+    /// The ten digits.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The digits of `s` when it is `n` digits with hyphens only where `groups`
@@ -537,6 +555,24 @@ fn grouped_digits(s: &str, groups: &[usize]) -> Option<String> {
     ok.then_some(digits)
 }
 
+/// A billing provider's tax id, checked: the nine digits of an EIN or SSN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TaxNumber {
+    /// An employer identification number (`12-3456789` or `123456789`).
+    Ein(String),
+    /// A social security number (`123-45-6789`).
+    Ssn(String),
+}
+
+impl TaxNumber {
+    /// The nine digits.
+    pub(crate) fn digits(&self) -> &str {
+        match self {
+            TaxNumber::Ein(d) | TaxNumber::Ssn(d) => d,
+        }
+    }
+}
+
 /// The nine digits of an EIN (`12-3456789` or `123456789`), when valid.
 pub(crate) fn ein_digits(s: &str) -> Option<String> {
     grouped_digits(s, &[2, 7]).filter(|d| !d.starts_with("00"))
@@ -545,7 +581,9 @@ pub(crate) fn ein_digits(s: &str) -> Option<String> {
 /// The nine digits of an SSN (`123-45-6789`), when valid.
 pub(crate) fn ssn_digits(s: &str) -> Option<String> {
     grouped_digits(s, &[3, 2, 4]).filter(|d| {
-        let (area, group, serial) = (&d[..3], &d[3..5], &d[5..]);
+        let area = d.get(..3).unwrap_or_default();
+        let group = d.get(3..5).unwrap_or_default();
+        let serial = d.get(5..).unwrap_or_default();
         area != "000"
             && area != "666"
             && !area.starts_with('9')
@@ -554,9 +592,69 @@ pub(crate) fn ssn_digits(s: &str) -> Option<String> {
     })
 }
 
+/// A ZIP code, checked: five digits, or five and four (ZIP+4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Zip {
+    five: String,
+    four: Option<String>,
+}
+
+impl Zip {
+    /// The ZIP written as `s` (`02139`, `02139-4307` or `021394307`).
+    pub(crate) fn parse(s: &str) -> Option<Zip> {
+        let d = grouped_digits(s, &[5]).or_else(|| grouped_digits(s, &[5, 4]))?;
+        let (five, four) = (d.get(..5)?, d.get(5..)?);
+        Some(Zip {
+            five: five.to_owned(),
+            four: (!four.is_empty()).then(|| four.to_owned()),
+        })
+    }
+
+    /// Whether it is a ZIP+4.
+    pub(crate) fn is_nine(&self) -> bool {
+        self.four.is_some()
+    }
+
+    /// The digits, five or nine (X12 N403).
+    pub(crate) fn digits(&self) -> String {
+        format!("{}{}", self.five, self.four.as_deref().unwrap_or_default())
+    }
+
+    /// As people write it: `02139` or `02139-4307` (FHIR, CMS-1500).
+    pub(crate) fn dashed(&self) -> String {
+        match &self.four {
+            Some(f) => format!("{}-{f}", self.five),
+            None => self.five.clone(),
+        }
+    }
+}
+
 /// The digits of a ZIP code: five or nine (`02139`, `02139-4307`).
+#[cfg(test)]
 pub(crate) fn zip_digits(s: &str) -> Option<String> {
-    grouped_digits(s, &[5]).or_else(|| grouped_digits(s, &[5, 4]))
+    Zip::parse(s).map(|z| z.digits())
+}
+
+/// The parts of a claim context the claim formats carry in a normalised
+/// form, each parsed once by [`ClaimContext::validate`]'s checks: the
+/// writers only write them.
+#[derive(Debug, Clone)]
+pub(crate) struct Parties {
+    /// The billing provider's NPI.
+    pub billing_npi: Npi,
+    /// The rendering provider's NPI, when it must be exported (it differs
+    /// from the billing provider's).
+    pub rendering_npi: Option<Npi>,
+    /// The billing provider's EIN or SSN.
+    pub tax: TaxNumber,
+    /// The billing provider's ZIP+4.
+    pub billing_zip: Zip,
+    /// The subscriber's ZIP.
+    pub subscriber_zip: Zip,
+    /// The patient's ZIP, when the patient is not the subscriber.
+    pub patient_zip: Option<Zip>,
+    /// The submitter's ten-digit phone number, when given.
+    pub phone: Option<String>,
 }
 
 /// Whether a street line names a post office box (`PO Box 12`,
@@ -643,24 +741,29 @@ impl Checker {
         }
     }
 
-    fn npi(&mut self, field: &str, value: &str) {
+    fn npi(&mut self, field: &str, value: &str) -> Option<Npi> {
         if value.trim().is_empty() {
             self.push(ProblemCode::MissingContextField, field, "required".into());
-        } else if !npi_is_valid(value) {
+            return None;
+        }
+        let npi = Npi::parse(value);
+        if npi.is_none() {
             self.push(
                 ProblemCode::InvalidNpi,
                 field,
                 format!("{value:?} is not an NPI: ten digits whose last is the Luhn check digit over 80840 and the first nine"),
             );
         }
+        npi
     }
 
     fn taxonomy(&mut self, field: &str, value: Option<&str>) {
         let Some(v) = value else { return };
         let b = v.as_bytes();
         let ok = b.len() == 10
-            && b[..9].iter().all(u8::is_ascii_alphanumeric)
-            && b[9].eq_ignore_ascii_case(&b'X');
+            && b.split_last().is_some_and(|(last, first)| {
+                first.iter().all(u8::is_ascii_alphanumeric) && last.eq_ignore_ascii_case(&b'X')
+            });
         if !ok {
             self.push(
                 ProblemCode::InvalidTaxonomy,
@@ -677,7 +780,13 @@ impl Checker {
         self.opt_text(&format!("{field}.suffix"), n.suffix.as_deref(), 10);
     }
 
-    fn address(&mut self, field: &str, a: &Address, nine_digit_zip: bool, street: bool) {
+    fn address(
+        &mut self,
+        field: &str,
+        a: &Address,
+        nine_digit_zip: bool,
+        street: bool,
+    ) -> Option<Zip> {
         self.text(&format!("{field}.line1"), &a.line1, 55);
         self.opt_text(&format!("{field}.line2"), a.line2.as_deref(), 55);
         self.text(&format!("{field}.city"), &a.city, 30);
@@ -698,27 +807,36 @@ impl Checker {
                 ),
             );
         }
-        match zip_digits(&a.zip) {
-            Some(z) if nine_digit_zip && z.len() != 9 => self.push(
-                ProblemCode::InvalidZip,
-                &format!("{field}.zip"),
-                format!(
-                    "{:?}: the billing provider needs the nine-digit ZIP+4",
-                    a.zip
-                ),
-            ),
-            Some(_) => {}
-            None if a.zip.trim().is_empty() => self.push(
-                ProblemCode::MissingContextField,
-                &format!("{field}.zip"),
-                "required".into(),
-            ),
-            None => self.push(
-                ProblemCode::InvalidZip,
-                &format!("{field}.zip"),
-                format!("{:?} is not a ZIP code (five or nine digits)", a.zip),
-            ),
-        }
+        let zip = match Zip::parse(&a.zip) {
+            Some(z) if nine_digit_zip && !z.is_nine() => {
+                self.push(
+                    ProblemCode::InvalidZip,
+                    &format!("{field}.zip"),
+                    format!(
+                        "{:?}: the billing provider needs the nine-digit ZIP+4",
+                        a.zip
+                    ),
+                );
+                None
+            }
+            Some(z) => Some(z),
+            None if a.zip.trim().is_empty() => {
+                self.push(
+                    ProblemCode::MissingContextField,
+                    &format!("{field}.zip"),
+                    "required".into(),
+                );
+                None
+            }
+            None => {
+                self.push(
+                    ProblemCode::InvalidZip,
+                    &format!("{field}.zip"),
+                    format!("{:?} is not a ZIP code (five or nine digits)", a.zip),
+                );
+                None
+            }
+        };
         if street {
             for (f, l) in [("line1", Some(&a.line1)), ("line2", a.line2.as_ref())] {
                 if l.is_some_and(|l| is_po_box(l)) {
@@ -730,10 +848,12 @@ impl Checker {
                 }
             }
         }
+        zip
     }
 
     fn birth_date(&mut self, field: &str, d: NaiveDate, created: NaiveDate) {
-        let floor = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
+        // 1900-01-01: the earliest birth date a claim takes.
+        let floor = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
         if d < floor || d > created {
             self.push(
                 ProblemCode::InvalidDate,
@@ -769,6 +889,14 @@ impl ClaimContext {
     /// assert_eq!(codes, [ProblemCode::InvalidNpi, ProblemCode::InvalidZip]);
     /// ```
     pub fn validate(&self) -> Vec<Problem> {
+        self.parse().0
+    }
+
+    /// The context's problems and, when it has none, its parsed parties
+    /// (the NPIs, tax id, ZIP codes and phone number the claim formats
+    /// carry). The parties are `None` exactly when a problem was found in
+    /// one of them.
+    pub(crate) fn parse(&self) -> (Vec<Problem>, Option<Parties>) {
         let mut c = Checker { out: Vec::new() };
         let created = self.created_at.date_naive();
 
@@ -793,15 +921,19 @@ impl ClaimContext {
                 "a phone number or an email address is required".into(),
             );
         }
-        if let Some(p) = phone {
-            if phone_digits(p).is_none() {
+        let mut phone_ok = true;
+        let phone = phone.and_then(|p| {
+            let digits = phone_digits(p);
+            if digits.is_none() {
+                phone_ok = false;
                 c.push(
                     ProblemCode::InvalidContact,
                     "submitter.contact.phone",
                     format!("{p:?} is not a ten-digit US phone number"),
                 );
             }
-        }
+            digits
+        });
         if let Some(e) = email {
             if !email_ok(e) {
                 c.push(
@@ -844,28 +976,50 @@ impl ClaimContext {
             ProviderName::Organization(n) => c.text("billing_provider.name.organization", n, 60),
             ProviderName::Person(n) => c.name("billing_provider.name.person", n),
         }
-        c.npi("billing_provider.npi", &bp.npi);
-        match &bp.tax_id {
-            TaxId::Ein(e) if ein_digits(e).is_none() => c.push(
-                ProblemCode::InvalidEin,
-                "billing_provider.tax_id.ein",
-                format!("{e:?} is not an EIN (nine digits, written 12-3456789)"),
-            ),
-            TaxId::Ssn(s) if ssn_digits(s).is_none() => c.push(
-                ProblemCode::InvalidSsn,
-                "billing_provider.tax_id.ssn",
-                "not a valid social security number (nine digits, written 123-45-6789)".into(),
-            ),
-            _ => {}
-        }
+        let billing_npi = c.npi("billing_provider.npi", &bp.npi);
+        let tax = match &bp.tax_id {
+            TaxId::Ein(e) => {
+                let d = ein_digits(e).map(TaxNumber::Ein);
+                if d.is_none() {
+                    c.push(
+                        ProblemCode::InvalidEin,
+                        "billing_provider.tax_id.ein",
+                        format!("{e:?} is not an EIN (nine digits, written 12-3456789)"),
+                    );
+                }
+                d
+            }
+            TaxId::Ssn(s) => {
+                let d = ssn_digits(s).map(TaxNumber::Ssn);
+                if d.is_none() {
+                    c.push(
+                        ProblemCode::InvalidSsn,
+                        "billing_provider.tax_id.ssn",
+                        "not a valid social security number (nine digits, written 123-45-6789)"
+                            .into(),
+                    );
+                }
+                d
+            }
+        };
         c.taxonomy("billing_provider.taxonomy", bp.taxonomy.as_deref());
-        c.address("billing_provider.address", &bp.address, true, true);
+        let billing_zip = c.address("billing_provider.address", &bp.address, true, true);
 
-        if let Some(r) = &self.rendering_provider {
-            c.name("rendering_provider.name", &r.name);
-            c.npi("rendering_provider.npi", &r.npi);
-            c.taxonomy("rendering_provider.taxonomy", r.taxonomy.as_deref());
-        }
+        // `Some(None)`: no rendering provider (or the billing provider's
+        // NPI); `None`: its NPI is invalid.
+        let rendering_npi = match &self.rendering_provider {
+            None => Some(None),
+            Some(r) => {
+                c.name("rendering_provider.name", &r.name);
+                let npi = c.npi("rendering_provider.npi", &r.npi);
+                c.taxonomy("rendering_provider.taxonomy", r.taxonomy.as_deref());
+                npi.map(|n| {
+                    let same = billing_npi.as_ref().is_some_and(|b| b == &n)
+                        || r.npi.trim() == bp.npi.trim();
+                    (!same).then_some(n)
+                })
+            }
+        };
 
         c.text("payer.name", &self.payer.name, 60);
         c.id("payer.id", &self.payer.id, 80);
@@ -876,22 +1030,27 @@ impl ClaimContext {
         if let Some(g) = &s.group_number {
             c.id("subscriber.group_number", g, 50);
         }
-        c.address("subscriber.address", &s.address, false, false);
+        let subscriber_zip = c.address("subscriber.address", &s.address, false, false);
         c.birth_date("subscriber.birth_date", s.birth_date, created);
 
-        match (&self.relationship, &self.patient) {
-            (Relationship::SelfInsured, _) => {}
-            (_, None) => c.push(
-                ProblemCode::MissingContextField,
-                "patient",
-                "the patient's name, address, birth date and sex are required when the patient is not the subscriber".into(),
-            ),
+        // `Some(None)`: the patient is the subscriber.
+        let patient_zip = match (&self.relationship, &self.patient) {
+            (Relationship::SelfInsured, _) => Some(None),
+            (_, None) => {
+                c.push(
+                    ProblemCode::MissingContextField,
+                    "patient",
+                    "the patient's name, address, birth date and sex are required when the patient is not the subscriber".into(),
+                );
+                None
+            }
             (_, Some(p)) => {
                 c.name("patient.name", &p.name);
-                c.address("patient.address", &p.address, false, false);
+                let zip = c.address("patient.address", &p.address, false, false);
                 c.birth_date("patient.birth_date", p.birth_date, created);
+                zip.map(Some)
             }
-        }
+        };
         if let Some(a) = &self.prior_authorization {
             c.id("prior_authorization", a, 50);
         }
@@ -917,7 +1076,18 @@ impl ClaimContext {
             (Some(n), true) => c.id("original_claim_number", n, 50),
             _ => {}
         }
-        c.out
+        let parties = (|| {
+            Some(Parties {
+                billing_npi: billing_npi?,
+                rendering_npi: rendering_npi?,
+                tax: tax?,
+                billing_zip: billing_zip?,
+                subscriber_zip: subscriber_zip?,
+                patient_zip: patient_zip?,
+                phone: if phone_ok { phone } else { None? },
+            })
+        })();
+        (c.out, parties)
     }
 
     /// Whether the patient is the subscriber.

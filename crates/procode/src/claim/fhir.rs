@@ -5,10 +5,9 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use super::context::{
-    ein_digits, ssn_digits, zip_digits, Address, ClaimContext, Frequency, PersonName, ProviderName,
-    Relationship, Sex, TaxId,
+    Address, ClaimContext, Frequency, PersonName, ProviderName, Relationship, Sex, TaxNumber, Zip,
 };
-use super::{ensure, parts, Result, ICD};
+use super::{prepare, Checked, Result, ICD};
 use crate::billing::{BillingDocument, CodeSource};
 use crate::code::CodeSystem;
 
@@ -51,18 +50,12 @@ fn human_name(n: &PersonName) -> Value {
     json!({"family": n.last.trim(), "given": given, "suffix": suffix})
 }
 
-fn address(a: &Address) -> Value {
+fn address(a: &Address, zip: &Zip) -> Value {
     let mut lines = vec![a.line1.trim().to_owned()];
     if let Some(l) = a.line2.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         lines.push(l.to_owned());
     }
-    let zip = zip_digits(&a.zip).unwrap_or_default();
-    let zip = if zip.len() == 9 {
-        format!("{}-{}", &zip[..5], &zip[5..])
-    } else {
-        zip
-    };
-    json!({"line": lines, "city": a.city.trim(), "state": a.state.trim().to_ascii_uppercase(), "postalCode": zip, "country": "US"})
+    json!({"line": lines, "city": a.city.trim(), "state": a.state.trim().to_ascii_uppercase(), "postalCode": zip.dashed(), "country": "US"})
 }
 
 fn gender(s: Sex) -> &'static str {
@@ -153,28 +146,30 @@ where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
 {
-    ensure(doc, ctx, source)?;
-    let mut v = build(doc, ctx, source);
+    let checked = prepare(doc, ctx, source)?;
+    let mut v = build(&checked, source);
     prune(&mut v);
     Ok(v.to_string())
 }
 
-fn build<D, S>(doc: &D, ctx: &ClaimContext, source: &S) -> Value
-where
-    D: BillingDocument + ?Sized,
-    S: CodeSource + ?Sized,
-{
-    let all = parts(doc, doc.lines().len().max(1))
-        .pop()
-        .expect("checked: a claimed document has lines");
+/// Writes a checked claim (`source` gives the diagnoses' descriptions).
+fn build<S: CodeSource + ?Sized>(c: &Checked<'_>, source: &S) -> Value {
+    let ctx: &ClaimContext = c.ctx;
+    let all = c.whole();
     let is_self = ctx.patient_is_subscriber();
     let sub = &ctx.subscriber;
     let mut contained = Vec::new();
 
     // Patient.
-    let (pname, paddr, pdob, psex) = match (&ctx.patient, is_self) {
-        (Some(p), false) => (&p.name, &p.address, p.birth_date, p.sex),
-        _ => (&sub.name, &sub.address, sub.birth_date, sub.sex),
+    let (pname, paddr, pzip, pdob, psex) = match (&ctx.patient, &c.parties.patient_zip, is_self) {
+        (Some(p), Some(zip), false) => (&p.name, &p.address, zip, p.birth_date, p.sex),
+        _ => (
+            &sub.name,
+            &sub.address,
+            &c.parties.subscriber_zip,
+            sub.birth_date,
+            sub.sex,
+        ),
     };
     contained.push(json!({
         "resourceType": "Patient",
@@ -182,15 +177,15 @@ where
         "name": [human_name(pname)],
         "gender": gender(psex),
         "birthDate": pdob.to_string(),
-        "address": [address(paddr)],
+        "address": [address(paddr, pzip)],
     }));
 
     // Billing provider.
     let bp = &ctx.billing_provider;
-    let mut ids = vec![json!({"system": NPI_URI, "value": bp.npi.trim()})];
-    ids.push(match &bp.tax_id {
-        TaxId::Ein(e) => json!({"system": EIN_URI, "value": ein_digits(e).unwrap_or_default()}),
-        TaxId::Ssn(s) => json!({"system": SSN_URI, "value": ssn_digits(s).unwrap_or_default()}),
+    let mut ids = vec![json!({"system": NPI_URI, "value": c.parties.billing_npi.as_str()})];
+    ids.push(match &c.parties.tax {
+        TaxNumber::Ein(d) => json!({"system": EIN_URI, "value": d}),
+        TaxNumber::Ssn(d) => json!({"system": SSN_URI, "value": d}),
     });
     let taxonomy = |t: &Option<String>| -> Vec<Value> {
         t.iter()
@@ -204,7 +199,7 @@ where
             "identifier": ids,
             "active": true,
             "name": n.trim(),
-            "address": [address(&bp.address)],
+            "address": [address(&bp.address, &c.parties.billing_zip)],
         }),
         ProviderName::Person(n) => json!({
             "resourceType": "Practitioner",
@@ -212,18 +207,21 @@ where
             "identifier": ids,
             "active": true,
             "name": [human_name(n)],
-            "address": [address(&bp.address)],
+            "address": [address(&bp.address, &c.parties.billing_zip)],
             "qualification": taxonomy(&bp.taxonomy),
         }),
     });
 
     // Rendering provider.
-    let rendering = ctx.distinct_rendering();
-    if let Some(r) = rendering {
+    let rendering = match (&ctx.rendering_provider, &c.parties.rendering_npi) {
+        (Some(r), Some(npi)) => Some((r, npi)),
+        _ => None,
+    };
+    if let Some((r, npi)) = rendering {
         contained.push(json!({
             "resourceType": "Practitioner",
             "id": "rendering-provider",
-            "identifier": [{"system": NPI_URI, "value": r.npi.trim()}],
+            "identifier": [{"system": NPI_URI, "value": npi.as_str()}],
             "active": true,
             "name": [human_name(&r.name)],
             "qualification": taxonomy(&r.taxonomy),
@@ -246,7 +244,7 @@ where
             "name": [human_name(&sub.name)],
             "gender": gender(sub.sex),
             "birthDate": sub.birth_date.to_string(),
-            "address": [address(&sub.address)],
+            "address": [address(&sub.address, &c.parties.subscriber_zip)],
         }));
     }
     let classes: Vec<Value> = sub
@@ -297,7 +295,8 @@ where
         .lines
         .iter()
         .enumerate()
-        .map(|(i, l)| {
+        .map(|(i, pl)| {
+            let l = pl.claim;
             let system = if l.line.system == CodeSystem::Cpt {
                 CPT_URI
             } else {
@@ -317,17 +316,16 @@ where
                     coding(if numeric { CPT_URI } else { HCPCS_URI }, m.as_str())
                 })
                 .collect();
-            let per_unit = l.line.rate.as_ref().map(|r| r.per_unit).unwrap_or_default();
             json!({
                 "sequence": i + 1,
                 "careTeamSequence": [1],
-                "diagnosisSequence": l.pointers,
+                "diagnosisSequence": pl.pointers,
                 "productOrService": {"coding": [{"system": system, "code": l.line.code.as_str(), "display": display}]},
                 "modifier": modifiers,
                 "servicedDate": l.date.to_string(),
                 "locationCodeableConcept": coding(POS_URI, l.pos.as_str()),
                 "quantity": {"value": l.line.units},
-                "unitPrice": money(per_unit),
+                "unitPrice": money(l.per_unit),
                 "net": money(l.charge),
             })
         })
@@ -339,12 +337,11 @@ where
         })],
         _ => Vec::new(),
     };
-    let first = all.lines.iter().map(|l| l.date).min().expect("lines");
-    let last = all.lines.iter().map(|l| l.date).max().expect("lines");
-    let id = doc.document().id;
+    let (first, last) = c.period;
+    let id = &c.id;
     json!({
         "resourceType": "Claim",
-        "id": fhir_id(&id),
+        "id": fhir_id(id),
         "contained": contained,
         "identifier": [{"value": id.trim()}],
         "status": if ctx.frequency == Frequency::Void { "cancelled" } else { "active" },

@@ -59,6 +59,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 pub use cms1500::cms1500;
+use context::Parties;
 pub use context::{
     npi_is_valid, Address, BillingProvider, ClaimContext, ClaimFilingIndicator, Contact, Frequency,
     Interchange, Patient, Payer, PersonName, ProviderName, Receiver, Relationship,
@@ -229,84 +230,155 @@ pub type Result<T> = std::result::Result<T, ClaimError>;
 impl ClaimContext {
     /// Reads a context from JSON (unknown fields are refused, so a typo is
     /// an error rather than a silently missing value).
+    ///
+    /// The message names the path of the field at fault:
+    /// ```
+    /// use procode::claim::ClaimContext;
+    /// let e = ClaimContext::from_json("{}").unwrap_err();
+    /// assert_eq!(e.to_string(), "invalid claim context: missing field `submitter`");
+    /// let e = ClaimContext::from_json(r#"{"submitter": {"nam": "x"}}"#).unwrap_err();
+    /// assert!(e.to_string().starts_with("invalid claim context: submitter.nam: unknown field `nam`"), "{e}");
+    /// ```
     pub fn from_json(json: &str) -> Result<ClaimContext> {
-        serde_json::from_str(json).map_err(|e| ClaimError::InvalidContext {
-            message: e.to_string(),
+        crate::billing::parse_json(json, "claim context").map_err(|e| ClaimError::InvalidContext {
+            message: match e.path {
+                Some(p) => format!("{p}: {}", e.message),
+                None => e.message,
+            },
         })
     }
 }
 
-/// One service line as claimed.
+/// One service line as claimed: every value checked.
 pub(crate) struct ClaimLine<'a> {
     pub line: &'a CodeLine,
+    /// Rate × units, rounded.
     pub charge: Decimal,
+    /// The rate per unit.
+    pub per_unit: Decimal,
+    /// The line's date of service (its own, else the document's).
     pub date: NaiveDate,
+    /// The place of service.
     pub pos: Code,
-    /// 1-based positions in the claim's (or page's) diagnoses.
+}
+
+/// A claim checked once: the document's lines with their dates, places and
+/// charges, and the context's parsed parties. Built only by [`prepare`]
+/// when nothing stops the claim; the X12, FHIR and CMS-1500 writers only
+/// write it.
+pub(crate) struct Checked<'a> {
+    /// The document's id (the claim id, or its stem when cut in parts).
+    pub id: String,
+    /// The context.
+    pub ctx: &'a ClaimContext,
+    /// The context's values in the forms the formats carry.
+    pub parties: Parties,
+    /// The lines, at least one.
+    pub lines: Vec<ClaimLine<'a>>,
+    /// The first and last dates of service.
+    pub period: (NaiveDate, NaiveDate),
+    /// The first line's place of service (the claim's).
+    pub first_pos: Code,
+}
+
+/// One line of a claim part, with its diagnosis pointers.
+pub(crate) struct PartLine<'c, 'a> {
+    pub claim: &'c ClaimLine<'a>,
+    /// 1-based positions in the part's diagnoses (at most four, each at
+    /// most twelve: checked).
     pub pointers: Vec<usize>,
 }
 
-/// One claim (or CMS-1500 page): lines, their diagnoses, their total.
-pub(crate) struct ClaimPart<'a> {
+/// One claim (X12 2300 loop) or CMS-1500 page: lines, their diagnoses, their
+/// total, and the place of service of its first line.
+pub(crate) struct ClaimPart<'c, 'a> {
     pub id: String,
-    pub lines: Vec<ClaimLine<'a>>,
+    pub lines: Vec<PartLine<'c, 'a>>,
     pub diagnoses: Vec<Code>,
     pub total: Decimal,
+    pub pos: Code,
 }
 
-impl ClaimPart<'_> {
-    pub fn pos(&self) -> Code {
-        self.lines[0].pos
+impl<'a> Checked<'a> {
+    /// Cuts the lines into parts of `size` (at least one line each), each
+    /// with its own diagnosis list and pointers.
+    pub(crate) fn parts(&self, size: usize) -> Vec<ClaimPart<'_, 'a>> {
+        let size = size.max(1);
+        let n = self.lines.len().div_ceil(size);
+        self.lines
+            .chunks(size)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let id = if n == 1 {
+                    self.id.clone()
+                } else {
+                    format!("{}-{}", self.id, i + 1)
+                };
+                self.part(id, chunk)
+            })
+            .collect()
+    }
+
+    /// The whole claim as one part (FHIR has no line limit).
+    pub(crate) fn whole(&self) -> ClaimPart<'_, 'a> {
+        self.part(self.id.clone(), &self.lines)
+    }
+
+    fn part<'c>(&'c self, id: String, chunk: &'c [ClaimLine<'a>]) -> ClaimPart<'c, 'a> {
+        let mut diagnoses: Vec<Code> = Vec::new();
+        let lines = chunk
+            .iter()
+            .map(|l| PartLine {
+                claim: l,
+                pointers: l
+                    .line
+                    .diagnoses
+                    .iter()
+                    .map(|d| match diagnoses.iter().position(|x| x == d) {
+                        Some(k) => k + 1,
+                        None => {
+                            diagnoses.push(*d);
+                            diagnoses.len()
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        ClaimPart {
+            id,
+            total: chunk.iter().fold(Decimal::ZERO, |t, l| {
+                t.checked_add(l.charge).unwrap_or(Decimal::MAX)
+            }),
+            lines,
+            diagnoses,
+            pos: chunk.first().map_or(self.first_pos, |l| l.pos),
+        }
     }
 }
 
-/// Cuts the lines into parts of `size`, each with its own diagnosis list
-/// and pointers. Only called on checked documents.
-pub(crate) fn parts<'a, D: BillingDocument + ?Sized>(
-    doc: &'a D,
-    size: usize,
-) -> Vec<ClaimPart<'a>> {
-    let currency = doc.currency();
-    let lines = doc.lines();
-    let id = doc.document().id;
-    let n = lines.len().div_ceil(size);
+/// Per group of `size` lines: the number of distinct diagnoses, the total
+/// charge and the line ids (for the claim-wide checks, on any document).
+fn groups(lines: &[CodeLine], size: usize, currency: Currency) -> Vec<(usize, Decimal, Vec<&str>)> {
     lines
-        .chunks(size)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let mut diagnoses: Vec<Code> = Vec::new();
+        .chunks(size.max(1))
+        .map(|chunk| {
+            let mut dx: Vec<&Code> = Vec::new();
             for d in chunk.iter().flat_map(|l| &l.diagnoses) {
-                if !diagnoses.contains(d) {
-                    diagnoses.push(*d);
+                if !dx.contains(&d) {
+                    dx.push(d);
                 }
             }
-            let lines: Vec<ClaimLine<'a>> = chunk
+            let total = chunk
                 .iter()
-                .map(|l| ClaimLine {
-                    line: l,
-                    charge: l.amount(currency).unwrap_or_default(),
-                    date: l
-                        .date_of_service
-                        .or(doc.date())
-                        .expect("checked: a claimed document has a date"),
-                    pos: l.place_of_service.expect("checked: readiness"),
-                    pointers: l
-                        .diagnoses
-                        .iter()
-                        .map(|d| 1 + diagnoses.iter().position(|x| x == d).expect("listed"))
-                        .collect(),
-                })
-                .collect();
-            ClaimPart {
-                id: if n == 1 {
-                    id.clone()
-                } else {
-                    format!("{id}-{}", i + 1)
-                },
-                total: lines.iter().map(|l| l.charge).sum(),
-                lines,
-                diagnoses,
-            }
+                .filter_map(|l| l.amount(currency))
+                .fold(Decimal::ZERO, |a, b| {
+                    a.checked_add(b).unwrap_or(Decimal::MAX)
+                });
+            (
+                dx.len(),
+                total,
+                chunk.iter().map(|l| l.id.as_str()).collect(),
+            )
         })
         .collect()
 }
@@ -332,6 +404,20 @@ pub(crate) fn plain_amount(d: Decimal) -> String {
 /// assert_eq!(check(&doc, &ctx, &catalog)[0].code, ProblemCode::PoBoxAddress);
 /// ```
 pub fn check<D, S>(doc: &D, ctx: &ClaimContext, source: &S) -> Vec<Problem>
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    assess(doc, ctx, source).0
+}
+
+/// Checks `doc` with `ctx` once: every problem, and, when there is none,
+/// the checked claim the writers write.
+fn assess<'a, D, S>(
+    doc: &'a D,
+    ctx: &'a ClaimContext,
+    source: &S,
+) -> (Vec<Problem>, Option<Checked<'a>>)
 where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
@@ -374,8 +460,9 @@ where
         );
     }
     let id = document.id.trim();
-    let longest = if doc.lines().len() > MAX_LINES_PER_CLAIM {
-        format!("{id}-{}", doc.lines().len().div_ceil(MAX_LINES_PER_CLAIM))
+    let lines = doc.lines();
+    let longest = if lines.len() > MAX_LINES_PER_CLAIM {
+        format!("{id}-{}", lines.len().div_ceil(MAX_LINES_PER_CLAIM))
     } else {
         id.to_owned()
     };
@@ -400,7 +487,12 @@ where
     }
     let created = ctx.created_at.date_naive();
     let currency = doc.currency();
-    for l in doc.lines() {
+    // The lines as claimed; `complete` stays true while every line has a
+    // date, a place of service and a rate (readiness or the checks here
+    // report the line otherwise).
+    let mut claimed: Vec<ClaimLine<'a>> = Vec::with_capacity(lines.len());
+    let mut complete = true;
+    for l in lines {
         if !matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt) {
             push(
                 ProblemCode::NotBillable,
@@ -422,60 +514,124 @@ where
                 ),
             );
         }
-        if l.amount(currency).is_some_and(|a| a > MAX_CHARGE) {
+        let charge = l.amount(currency);
+        if charge.is_some_and(|a| a > MAX_CHARGE) {
             push(
                 ProblemCode::AmountTooLarge,
                 Some(&l.id),
                 format!("the line charge is above {MAX_CHARGE}"),
             );
         }
-        if let Some(d) = l.date_of_service.or(doc.date()).filter(|d| *d > created) {
-            push(
+        let date = l.date_of_service.or(doc.date());
+        match date {
+            Some(d) if d > created => push(
                 ProblemCode::InvalidDate,
                 Some(&l.id),
                 format!("date of service {d} is after the claim's creation date {created}"),
-            );
+            ),
+            // A service has no date; it is not billable (reported above).
+            None if billable.is_ok() => push(
+                ProblemCode::InvalidDate,
+                Some(&l.id),
+                "the line has no date of service".to_owned(),
+            ),
+            _ => {}
+        }
+        match (date, l.place_of_service, &l.rate, charge) {
+            (Some(date), Some(pos), Some(rate), Some(charge)) => claimed.push(ClaimLine {
+                line: l,
+                charge,
+                per_unit: rate.per_unit,
+                date,
+                pos,
+            }),
+            _ => complete = false,
         }
     }
-    let lines = doc.lines();
-    if !lines.is_empty() {
-        for part in parts(doc, MAX_LINES_PER_CLAIM) {
-            if part.diagnoses.len() > MAX_DIAGNOSES {
-                push(
-                    ProblemCode::TooManyDiagnoses,
-                    None,
+    for (size, what) in [(MAX_LINES_PER_CLAIM, "claim"), (LINES_PER_PAGE, "page")] {
+        let n = lines.len().div_ceil(size.max(1));
+        for (i, (dx, total, ids)) in groups(lines, size, currency).into_iter().enumerate() {
+            let part = if n == 1 {
+                id.to_owned()
+            } else {
+                format!("{id}-{}", i + 1)
+            };
+            if dx > MAX_DIAGNOSES {
+                let message = if what == "claim" {
                     format!(
-                        "claim {} points at {} diagnoses: a claim takes at most {MAX_DIAGNOSES}",
-                        part.id,
-                        part.diagnoses.len()
-                    ),
-                );
+                        "claim {part} points at {dx} diagnoses: a claim takes at most {MAX_DIAGNOSES}"
+                    )
+                } else {
+                    format!(
+                        "CMS-1500 page {} (lines {}) points at {dx} diagnoses: box 21 takes {MAX_DIAGNOSES}",
+                        i + 1,
+                        ids.join(", "),
+                    )
+                };
+                push(ProblemCode::TooManyDiagnoses, None, message);
             }
-            if part.total > MAX_CHARGE {
+            if what == "claim" && total > MAX_CHARGE {
                 push(
                     ProblemCode::AmountTooLarge,
                     None,
-                    format!("claim {} totals above {MAX_CHARGE}", part.id),
-                );
-            }
-        }
-        for (i, page) in parts(doc, LINES_PER_PAGE).iter().enumerate() {
-            if page.diagnoses.len() > MAX_DIAGNOSES {
-                push(
-                    ProblemCode::TooManyDiagnoses,
-                    None,
-                    format!(
-                        "CMS-1500 page {} (lines {}) points at {} diagnoses: box 21 takes {MAX_DIAGNOSES}",
-                        i + 1,
-                        page.lines.iter().map(|l| l.line.id.as_str()).collect::<Vec<_>>().join(", "),
-                        page.diagnoses.len()
-                    ),
+                    format!("claim {part} totals above {MAX_CHARGE}"),
                 );
             }
         }
     }
-    out.extend(ctx.validate());
-    out
+    let (context_problems, parties) = ctx.parse();
+    out.extend(context_problems);
+    if !out.is_empty() || !complete {
+        return (out, None);
+    }
+    let (Some(parties), Some(first)) = (parties, claimed.first()) else {
+        return (out, None);
+    };
+    let first_pos = first.pos;
+    let period = claimed.iter().fold((first.date, first.date), |(a, b), l| {
+        (a.min(l.date), b.max(l.date))
+    });
+    let checked = Checked {
+        id: document.id,
+        ctx,
+        parties,
+        lines: claimed,
+        period,
+        first_pos,
+    };
+    (out, Some(checked))
+}
+
+/// Checks `doc` with `ctx` once and gives the checked claim, or every
+/// problem that stops it.
+pub(crate) fn prepare<'a, D, S>(
+    doc: &'a D,
+    ctx: &'a ClaimContext,
+    source: &S,
+) -> Result<Checked<'a>>
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    match assess(doc, ctx, source) {
+        (_, Some(checked)) => Ok(checked),
+        (mut problems, None) => {
+            if problems.is_empty() {
+                // Every way `assess` declines to build a claim reports a
+                // problem; this keeps the refusal explained regardless.
+                problems.push(Problem {
+                    code: ProblemCode::NotBillable,
+                    line_id: None,
+                    message: format!("{}: the claim could not be assembled", doc.document()),
+                    detail: None,
+                });
+            }
+            Err(ClaimError::NotReady {
+                document: doc.document().to_string(),
+                problems,
+            })
+        }
+    }
 }
 
 fn state_name(s: DocumentState) -> String {
@@ -483,23 +639,6 @@ fn state_name(s: DocumentState) -> String {
         DocumentState::Service => "service".into(),
         DocumentState::Session { state } => format!("session {}", state.as_str()),
         DocumentState::Invoice { state } => format!("invoice {}", state.as_str()),
-    }
-}
-
-/// Refuses a document or context with problems.
-pub(crate) fn ensure<D, S>(doc: &D, ctx: &ClaimContext, source: &S) -> Result<()>
-where
-    D: BillingDocument + ?Sized,
-    S: CodeSource + ?Sized,
-{
-    let problems = check(doc, ctx, source);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ClaimError::NotReady {
-            document: doc.document().to_string(),
-            problems,
-        })
     }
 }
 

@@ -1,11 +1,8 @@
 //! X12 837 Professional, 005010X222A1.
 
 use super::ascii::x12_text;
-use super::context::{
-    ein_digits, phone_digits, ssn_digits, zip_digits, Address, ClaimContext, PersonName,
-    ProviderName, TaxId, Usage,
-};
-use super::{ensure, parts, plain_amount, ClaimPart, Result, MAX_LINES_PER_CLAIM};
+use super::context::{Address, ClaimContext, PersonName, ProviderName, TaxNumber, Usage, Zip};
+use super::{plain_amount, prepare, Checked, Result, MAX_LINES_PER_CLAIM};
 use crate::billing::{BillingDocument, CodeSource};
 
 /// The implementation guide version (GS08, ST03).
@@ -54,15 +51,14 @@ impl Writer {
         ]);
     }
 
-    fn address(&mut self, a: &Address) {
+    fn address(&mut self, a: &Address, zip: &Zip) {
         let line2 = a.line2.as_deref().map(x12_text).unwrap_or_default();
         self.seg(&["N3", &x12_text(&a.line1), &line2]);
-        let zip = zip_digits(&a.zip).unwrap_or_default();
         self.seg(&[
             "N4",
             &x12_text(&a.city),
             &a.state.trim().to_ascii_uppercase(),
-            &zip,
+            &zip.digits(),
         ]);
     }
 }
@@ -90,16 +86,13 @@ where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
 {
-    ensure(doc, ctx, source)?;
-    let claims = parts(doc, MAX_LINES_PER_CLAIM);
-    Ok(write(doc, ctx, &claims))
+    Ok(write(&prepare(doc, ctx, source)?))
 }
 
-fn write<D: BillingDocument + ?Sized>(
-    doc: &D,
-    ctx: &ClaimContext,
-    claims: &[ClaimPart<'_>],
-) -> String {
+/// Writes a checked claim.
+fn write(c: &Checked<'_>) -> String {
+    let ctx: &ClaimContext = c.ctx;
+    let claims = c.parts(MAX_LINES_PER_CLAIM);
     let ix = &ctx.interchange;
     let at = ctx.created_at;
     let mut w = Writer {
@@ -141,15 +134,15 @@ fn write<D: BillingDocument + ?Sized>(
     let st02 = format!("{:04}", ix.transaction_set_control_number);
     w.in_set = 0;
     w.seg(&["ST", "837", &st02, VERSION]);
-    let batch = x12_text(&doc.document().id);
+    let batch = x12_text(&c.id);
     w.seg(&["BHT", "0019", "00", &batch, &date, &time, "CH"]);
 
     // 1000A submitter, 1000B receiver.
     let s = &ctx.submitter;
     w.nm1_org("41", &s.name, "46", &x12_text(&s.id));
     let mut per = vec!["PER".to_owned(), "IC".to_owned(), x12_text(&s.contact.name)];
-    if let Some(p) = s.contact.phone.as_deref().and_then(phone_digits) {
-        per.extend(["TE".to_owned(), p]);
+    if let Some(p) = &c.parties.phone {
+        per.extend(["TE".to_owned(), p.clone()]);
     }
     if let Some(e) = s
         .contact
@@ -169,14 +162,15 @@ fn write<D: BillingDocument + ?Sized>(
     if let Some(t) = &bp.taxonomy {
         w.seg(&["PRV", "BI", "PXC", &t.trim().to_ascii_uppercase()]);
     }
+    let npi = c.parties.billing_npi.as_str();
     match &bp.name {
-        ProviderName::Organization(n) => w.nm1_org("85", n, "XX", bp.npi.trim()),
-        ProviderName::Person(n) => w.nm1_person("85", n, "XX", bp.npi.trim()),
+        ProviderName::Organization(n) => w.nm1_org("85", n, "XX", npi),
+        ProviderName::Person(n) => w.nm1_person("85", n, "XX", npi),
     }
-    w.address(&bp.address);
-    match &bp.tax_id {
-        TaxId::Ein(e) => w.seg(&["REF", "EI", &ein_digits(e).unwrap_or_default()]),
-        TaxId::Ssn(s) => w.seg(&["REF", "SY", &ssn_digits(s).unwrap_or_default()]),
+    w.address(&bp.address, &c.parties.billing_zip);
+    match &c.parties.tax {
+        TaxNumber::Ein(d) => w.seg(&["REF", "EI", d]),
+        TaxNumber::Ssn(d) => w.seg(&["REF", "SY", d]),
     }
 
     // 2000B subscriber, 2010BA, 2010BB payer.
@@ -202,7 +196,7 @@ fn write<D: BillingDocument + ?Sized>(
     ]);
     w.nm1_person("IL", &sub.name, "MI", &x12_text(&sub.member_id));
     if is_self {
-        w.address(&sub.address);
+        w.address(&sub.address, &c.parties.subscriber_zip);
         w.seg(&[
             "DMG",
             "D8",
@@ -213,11 +207,11 @@ fn write<D: BillingDocument + ?Sized>(
     w.nm1_org("PR", &ctx.payer.name, "PI", &x12_text(&ctx.payer.id));
 
     // 2000C patient, 2010CA.
-    if let (false, Some(p)) = (is_self, &ctx.patient) {
+    if let (false, Some(p), Some(zip)) = (is_self, &ctx.patient, &c.parties.patient_zip) {
         w.seg(&["HL", "3", "2", "23", "0"]);
         w.seg(&["PAT", ctx.relationship.code()]);
         w.nm1_person("QC", &p.name, "", "");
-        w.address(&p.address);
+        w.address(&p.address, zip);
         w.seg(&[
             "DMG",
             "D8",
@@ -228,8 +222,8 @@ fn write<D: BillingDocument + ?Sized>(
 
     // 2300 claims.
     let freq = ctx.frequency.code();
-    for claim in claims {
-        let pos = claim.pos();
+    for claim in &claims {
+        let pos = claim.pos;
         w.seg(&[
             "CLM",
             &x12_text(&claim.id),
@@ -255,14 +249,15 @@ fn write<D: BillingDocument + ?Sized>(
             hi.push(format!("{q}:{}", d.as_str()));
         }
         w.seg(&hi.iter().map(String::as_str).collect::<Vec<_>>());
-        if let Some(r) = ctx.distinct_rendering() {
-            w.nm1_person("82", &r.name, "XX", r.npi.trim());
+        if let (Some(r), Some(npi)) = (&ctx.rendering_provider, &c.parties.rendering_npi) {
+            w.nm1_person("82", &r.name, "XX", npi.as_str());
             if let Some(t) = &r.taxonomy {
                 w.seg(&["PRV", "PE", "PXC", &t.trim().to_ascii_uppercase()]);
             }
         }
         // 2400 lines.
-        for (n, l) in claim.lines.iter().enumerate() {
+        for (n, pl) in claim.lines.iter().enumerate() {
+            let l = pl.claim;
             w.seg(&["LX", &(n + 1).to_string()]);
             let mut proc = format!("HC:{}", l.line.code.as_str());
             for m in &l.line.modifiers {
@@ -270,7 +265,7 @@ fn write<D: BillingDocument + ?Sized>(
                 proc.push_str(m.as_str());
             }
             let line_pos = if l.pos == pos { "" } else { l.pos.as_str() };
-            let pointers = l
+            let pointers = pl
                 .pointers
                 .iter()
                 .map(usize::to_string)

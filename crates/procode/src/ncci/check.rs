@@ -3,7 +3,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::reader::{NcciEdits, RawRecord};
+use super::format;
+use super::reader::{u32_at, NcciEdits, RawRecord};
 use super::{ModifierIndicator, MueAdjudication};
 use crate::billing::{BillingDocument, CodeLine, Problem, ProblemCode, ProblemDetail};
 use crate::code::{Code, CodeSystem};
@@ -86,6 +87,12 @@ impl NcciEdits {
 
     /// Runs the PTP and MUE checks on lines; `date` is the date of service of
     /// lines that have none of their own.
+    ///
+    /// O(n log n) in the number of lines `n` (plus the problems reported):
+    /// lines are sorted by date of service, each day's lines grouped by
+    /// code, and each code's edits looked up once per day against the codes
+    /// present (a binary search on the smaller side), not line against
+    /// line.
     pub fn check_lines(
         &self,
         lines: &[CodeLine],
@@ -108,40 +115,64 @@ impl NcciEdits {
         let mut out = Vec::new();
         // Lines of one date of service, in line order within the day.
         items.sort_by_key(|it| it.dos);
-        let mut start = 0;
-        while start < items.len() {
-            let mut end = start + 1;
-            while end < items.len() && items[end].dos == items[start].dos {
-                end += 1;
-            }
-            let day = &items[start..end];
-            self.ptp_day(day, &mut out)?;
-            self.mue_day(day, &mut out)?;
-            start = end;
+        for day in items.chunk_by(|a, b| a.dos == b.dos) {
+            let codes = Codes::of(day);
+            self.ptp_day(day, &codes, &mut out)?;
+            self.mue_day(day, &codes, &mut out)?;
         }
-        // Report in line order, whatever the dates.
-        let pos = |p: &Problem| {
-            p.line_id
-                .as_deref()
-                .and_then(|id| lines.iter().position(|l| l.id == id))
-        };
-        out.sort_by_key(|p| (p.code != ProblemCode::NcciPtpConflict, pos(p)));
+        // Report in line order, whatever the dates (PTP conflicts first).
+        let mut first: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::with_capacity(lines.len());
+        for (i, l) in lines.iter().enumerate() {
+            first.entry(l.id.as_str()).or_insert(i);
+        }
+        let pos = |p: &Problem| p.line_id.as_deref().and_then(|id| first.get(id).copied());
+        out.sort_by_cached_key(|p| (p.code != ProblemCode::NcciPtpConflict, pos(p)));
         Ok(out)
     }
 
-    fn ptp_day(&self, day: &[Item<'_>], out: &mut Vec<Problem>) -> Result<(), EditsError> {
-        let dos = day[0].dos;
+    fn ptp_day(
+        &self,
+        day: &[Item<'_>],
+        codes: &Codes,
+        out: &mut Vec<Problem>,
+    ) -> Result<(), EditsError> {
+        let Some(dos) = day.first().map(|it| it.dos) else {
+            return Ok(());
+        };
         let dos_days = dos.map(|d| d.num_days_from_ce());
         let never = super::build::never_days();
-        for (i, a) in day.iter().enumerate() {
-            for (j, b) in day.iter().enumerate() {
-                // The same code twice: one order is enough.
-                if i == j || (a.id == b.id && j < i) || a.pairs.is_empty() {
-                    continue;
+        // (column-1 line, column-2 line, problem), put in line order below.
+        let mut found: Vec<(usize, usize, Problem)> = Vec::new();
+        for a_group in &codes.groups {
+            let Some(&first) = a_group.lines.first() else {
+                continue;
+            };
+            let pairs = day[first].pairs;
+            if pairs.is_empty() {
+                continue;
+            }
+            // The codes of the day that `a`'s code has edits with: walk the
+            // smaller of its edit rows and the day's codes.
+            let rows = pairs.len() / format::PAIR_LEN;
+            let mut partners: Vec<(&Group, u32)> = Vec::new();
+            if rows < codes.groups.len() {
+                for row in pairs.chunks_exact(format::PAIR_LEN) {
+                    let (Some(c2), Some(reference)) = (u32_at(row, 0), u32_at(row, 4)) else {
+                        continue;
+                    };
+                    if let Some(g) = codes.find(c2) {
+                        partners.push((g, reference));
+                    }
                 }
-                let Some(reference) = NcciEdits::find_pair(a.pairs, b.id) else {
-                    continue;
-                };
+            } else {
+                for g in &codes.groups {
+                    if let Some(reference) = NcciEdits::find_pair(pairs, g.id) {
+                        partners.push((g, reference));
+                    }
+                }
+            }
+            for (b_group, reference) in partners {
                 let mut strict: Option<RawRecord> = None;
                 let mut loose: Option<RawRecord> = None;
                 self.for_each_record(reference, |r| {
@@ -166,50 +197,47 @@ impl NcciEdits {
                     continue;
                 };
                 let can_clear = r.indicator == ModifierIndicator::Allowed;
-                if can_clear && b.line.modifiers.iter().any(is_ncci_modifier) {
+                let (Some(&a0), Some(&b0)) = (a_group.lines.first(), b_group.lines.first()) else {
                     continue;
-                }
-                let edit = self.edit_of(a.line.code, b.line.code, r)?;
-                let (c1, c2) = (a.line.code, b.line.code);
-                let how = if can_clear {
-                    format!(
-                        "modifier indicator 1: an NCCI-associated modifier (59, XE, XS, XP, XU, …) on line {} allows the pair when the services are distinct",
-                        b.line.id
-                    )
-                } else {
-                    "modifier indicator 0: no modifier allows the pair".to_owned()
                 };
-                out.push(Problem {
-                    code: ProblemCode::NcciPtpConflict,
-                    line_id: Some(b.line.id.clone()),
-                    message: format!(
-                        "{c2} (line {}) is not billable with {c1} (line {}) {}: NCCI PTP edit, column 1 {c1} / column 2 {c2} ({}); {how}",
-                        b.line.id,
-                        a.line.id,
-                        when(dos),
-                        edit.rationale
-                    ),
-                    detail: Some(ProblemDetail::PtpConflict {
-                        column1_line: a.line.id.clone(),
-                        column2_line: b.line.id.clone(),
-                        date_of_service: dos,
-                        modifier_can_clear: can_clear,
-                        edit,
-                    }),
-                });
+                let edit = self.edit_of(day[a0].line.code, day[b0].line.code, r)?;
+                for &i in &a_group.lines {
+                    for &j in &b_group.lines {
+                        // The same code twice: one order is enough.
+                        if i == j || (a_group.id == b_group.id && j < i) {
+                            continue;
+                        }
+                        let (a, b) = (&day[i], &day[j]);
+                        if can_clear && b.line.modifiers.iter().any(is_ncci_modifier) {
+                            continue;
+                        }
+                        found.push((i, j, ptp_problem(a, b, dos, can_clear, edit.clone())));
+                    }
+                }
             }
         }
+        // As line against line would find them: column-1 line, then column 2.
+        found.sort_by_key(|(i, j, _)| (*i, *j));
+        out.extend(found.into_iter().map(|(_, _, p)| p));
         Ok(())
     }
 
-    fn mue_day(&self, day: &[Item<'_>], out: &mut Vec<Problem>) -> Result<(), EditsError> {
-        let dos = day[0].dos;
-        let mut done: Vec<u32> = Vec::new();
-        for (i, a) in day.iter().enumerate() {
-            if done.contains(&a.id) {
+    fn mue_day(
+        &self,
+        day: &[Item<'_>],
+        codes: &Codes,
+        out: &mut Vec<Problem>,
+    ) -> Result<(), EditsError> {
+        let Some(dos) = day.first().map(|it| it.dos) else {
+            return Ok(());
+        };
+        // (the day index of the line reported, problem), in line order below.
+        let mut found: Vec<(usize, Problem)> = Vec::new();
+        for g in &codes.groups {
+            let Some(&first) = g.lines.first() else {
                 continue;
-            }
-            let Some(m) = self.raw_mue(a.id)? else {
+            };
+            let Some(m) = self.raw_mue(g.id)? else {
                 continue;
             };
             if let (Some(d), Some(e)) = (dos, m.effective) {
@@ -217,8 +245,11 @@ impl NcciEdits {
                     continue;
                 }
             }
-            let report = |units: u64, lines: Vec<String>, out: &mut Vec<Problem>| {
-                let code: Code = a.line.code;
+            let code: Code = day[first].line.code;
+            let mut report = |at: usize,
+                              units: u64,
+                              lines: Vec<String>|
+             -> Result<(), EditsError> {
                 let rationale = self.rationale(m.rationale)?.to_owned();
                 let scope = if m.mai.per_line() {
                     format!("MAI 1: per line, line {}", lines.join(", "))
@@ -230,39 +261,120 @@ impl NcciEdits {
                         lines.join(", ")
                     )
                 };
-                out.push(Problem {
-                    code: ProblemCode::MueExceeded,
-                    line_id: Some(lines[0].clone()),
-                    message: format!(
-                        "{units} units of {code} {} exceed its MUE of {} ({scope}; {rationale})",
-                        when(dos),
-                        m.units
-                    ),
-                    detail: Some(ProblemDetail::MueExceeded {
-                        code,
-                        date_of_service: dos,
-                        mue: m.units,
-                        mai: m.mai,
-                        units,
-                        lines,
-                        rationale,
-                    }),
-                });
-                Ok::<(), EditsError>(())
+                found.push((
+                    at,
+                    Problem {
+                        code: ProblemCode::MueExceeded,
+                        line_id: lines.first().cloned(),
+                        message: format!(
+                            "{units} units of {code} {} exceed its MUE of {} ({scope}; {rationale})",
+                            when(dos),
+                            m.units
+                        ),
+                        detail: Some(ProblemDetail::MueExceeded {
+                            code,
+                            date_of_service: dos,
+                            mue: m.units,
+                            mai: m.mai,
+                            units,
+                            lines,
+                            rationale,
+                        }),
+                    },
+                ));
+                Ok(())
             };
             if m.mai == MueAdjudication::Line {
-                if u64::from(a.line.units) > u64::from(m.units) {
-                    report(u64::from(a.line.units), vec![a.line.id.clone()], out)?;
+                for &i in &g.lines {
+                    let units = u64::from(day[i].line.units);
+                    if units > u64::from(m.units) {
+                        report(i, units, vec![day[i].line.id.clone()])?;
+                    }
                 }
                 continue;
             }
-            done.push(a.id);
-            let same = day[i..].iter().filter(|b| b.id == a.id);
-            let units: u64 = same.clone().map(|b| u64::from(b.line.units)).sum();
+            let units: u64 = g.lines.iter().map(|&i| u64::from(day[i].line.units)).sum();
             if units > u64::from(m.units) {
-                report(units, same.map(|b| b.line.id.clone()).collect(), out)?;
+                let ids = g.lines.iter().map(|&i| day[i].line.id.clone()).collect();
+                report(first, units, ids)?;
             }
         }
+        found.sort_by_key(|(at, _)| *at);
+        out.extend(found.into_iter().map(|(_, p)| p));
         Ok(())
+    }
+}
+
+/// The problem of a PTP conflict between lines `a` (column 1) and `b`
+/// (column 2).
+fn ptp_problem(
+    a: &Item<'_>,
+    b: &Item<'_>,
+    dos: Option<NaiveDate>,
+    can_clear: bool,
+    edit: super::PtpEdit,
+) -> Problem {
+    let (c1, c2) = (a.line.code, b.line.code);
+    let how = if can_clear {
+        format!(
+            "modifier indicator 1: an NCCI-associated modifier (59, XE, XS, XP, XU, …) on line {} allows the pair when the services are distinct",
+            b.line.id
+        )
+    } else {
+        "modifier indicator 0: no modifier allows the pair".to_owned()
+    };
+    Problem {
+        code: ProblemCode::NcciPtpConflict,
+        line_id: Some(b.line.id.clone()),
+        message: format!(
+            "{c2} (line {}) is not billable with {c1} (line {}) {}: NCCI PTP edit, column 1 {c1} / column 2 {c2} ({}); {how}",
+            b.line.id,
+            a.line.id,
+            when(dos),
+            edit.rationale
+        ),
+        detail: Some(ProblemDetail::PtpConflict {
+            column1_line: a.line.id.clone(),
+            column2_line: b.line.id.clone(),
+            date_of_service: dos,
+            modifier_can_clear: can_clear,
+            edit,
+        }),
+    }
+}
+
+/// The lines of one code on one day (indexes into the day, in line order).
+struct Group {
+    id: u32,
+    lines: Vec<usize>,
+}
+
+/// A day's lines grouped by code, the groups sorted by code id.
+struct Codes {
+    groups: Vec<Group>,
+}
+
+impl Codes {
+    fn of(day: &[Item<'_>]) -> Codes {
+        let mut order: Vec<usize> = (0..day.len()).collect();
+        order.sort_by_key(|&i| (day[i].id, i));
+        let mut groups: Vec<Group> = Vec::new();
+        for i in order {
+            match groups.last_mut() {
+                Some(g) if g.id == day[i].id => g.lines.push(i),
+                _ => groups.push(Group {
+                    id: day[i].id,
+                    lines: vec![i],
+                }),
+            }
+        }
+        Codes { groups }
+    }
+
+    fn find(&self, id: u32) -> Option<&Group> {
+        self.groups
+            .binary_search_by_key(&id, |g| g.id)
+            .ok()
+            .and_then(|k| self.groups.get(k))
     }
 }

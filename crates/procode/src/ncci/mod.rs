@@ -231,6 +231,7 @@ impl fmt::Display for MueAdjudication {
 /// assert!(!e.is_active_on(NaiveDate::from_ymd_opt(2013, 1, 1).unwrap()));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PtpEdit {
     /// The column-1 (comprehensive) code.
     pub column1: Code,
@@ -270,6 +271,7 @@ impl PtpEdit {
 /// assert!(!m.mai.per_line());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Mue {
     /// The code.
     pub code: Code,

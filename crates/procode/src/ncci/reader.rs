@@ -254,7 +254,10 @@ impl NcciEdits {
 
     /// The id of a code in the file, if any edit or MUE names it.
     pub(crate) fn code_id(&self, code: &Code) -> Result<Option<u32>> {
-        Ok(self.codes()?.get(code.as_bytes()).map(|v| v as u32))
+        self.codes()?
+            .get(code.as_bytes())
+            .map(|v| u32::try_from(v).map_err(|_| corrupt(format!("code id {v} is out of range"))))
+            .transpose()
     }
 
     /// The record reference of the pair (column-1 id, column-2 id).
@@ -280,7 +283,7 @@ impl NcciEdits {
         while lo < hi {
             let mid = (lo + hi) / 2;
             let at = mid * format::PAIR_LEN;
-            let id = u32::from_le_bytes([pairs[at], pairs[at + 1], pairs[at + 2], pairs[at + 3]]);
+            let id = u32_at(pairs, at)?;
             match id.cmp(&c2) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
