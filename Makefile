@@ -10,6 +10,9 @@ test: test-rust test-c test-sanitizers test-python
 test-rust:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	# The core's lean default build: the workspace turns on its `arrow`
+	# feature (procode::batch) through the Python bindings and the benches.
+	$(CARGO) clippy -p procode --all-targets -- -D warnings
 	$(CARGO) test --workspace
 
 # The Python package: builds it into .venv, runs pytest and mypy stubtest.
@@ -39,7 +42,8 @@ demo:
 	$(CARGO) run --release -q -p procode-cli -- search "diab mell"
 
 # The SPEC performance table: builds the Python package in release mode into
-# .venv (for the Python row), then prints the report (about a minute).
+# .venv (for the Python rows), then prints the report (a few minutes: the
+# batch-scrub rows run Python and Spark).
 bench:
 	bash bindings/python/run-tests.sh --release-only
 	$(CARGO) run --release -q -p procode-benches --bin report

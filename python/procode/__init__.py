@@ -13,6 +13,7 @@ in the Rust core; this package is a thin layer over it.
 
 from procode._native import (
     AmountTooLarge,
+    ArrowBatches,
     AuditEntry,
     build_edits,
     BelowPaid,
@@ -48,6 +49,8 @@ from procode._native import (
     ProcodeError,
     RateError,
     ScheduleMissing,
+    ScrubError,
+    ScrubStream,
     Service,
     Session,
     SourceError,
@@ -60,8 +63,18 @@ from procode._native import (
     export_claim,
     readiness,
 )
+from procode._scrub import (
+    VERDICTS,
+    claim_lines_schema,
+    problems_schema,
+    scrub,
+    scrub_batches,
+    validate_codes,
+)
 
 __all__ = [
+    "ArrowBatches",
+    "VERDICTS",
     "build_edits",
     "AmountTooLarge",
     "AuditEntry",
@@ -98,15 +111,22 @@ __all__ = [
     "ProcodeError",
     "RateError",
     "ScheduleMissing",
+    "ScrubError",
+    "ScrubStream",
     "Service",
     "Session",
     "SourceError",
     "UnknownCode",
     "UnknownLine",
     "__version__",
+    "claim_lines_schema",
     "claim_problems",
     "document_from_dict",
     "document_from_json",
     "export_claim",
+    "problems_schema",
     "readiness",
+    "scrub",
+    "scrub_batches",
+    "validate_codes",
 ]

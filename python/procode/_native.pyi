@@ -12,6 +12,7 @@ from typing_extensions import Self, final
 __version__: str
 __all__ = [
     "AmountTooLarge",
+    "ArrowBatches",
     "AuditEntry",
     "build_edits",
     "BelowPaid",
@@ -47,17 +48,23 @@ __all__ = [
     "ProcodeError",
     "RateError",
     "ScheduleMissing",
+    "ScrubError",
+    "ScrubStream",
     "Service",
     "Session",
     "SourceError",
     "UnknownCode",
     "UnknownLine",
     "__version__",
+    "claim_lines_schema",
     "claim_problems",
     "document_from_dict",
     "document_from_json",
     "export_claim",
+    "problems_schema",
     "readiness",
+    "scrub",
+    "validate_codes",
 ]
 
 _Path = Union[str, "os.PathLike[str]"]
@@ -93,6 +100,10 @@ class ClaimNotReady(ClaimError, Exception):
     codes: list[str]
 
 class InvalidClaimContext(ClaimError, ValueError): ...
+
+class ScrubError(ProcodeError, ValueError):
+    column: Optional[str]
+    row: Optional[int]
 
 # ---------------------------------------------------------------- catalog
 
@@ -663,3 +674,32 @@ def claim_problems(
     context: Union[str, dict[str, Any]],
     catalog: Optional[Catalog] = None,
 ) -> list[Problem]: ...
+
+# ---------------------------------------------------------------- scrubbing at scale
+
+@final
+class ArrowBatches:
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> list[str]: ...
+    def __len__(self) -> int: ...
+
+@final
+class ScrubStream:
+    def __new__(
+        cls, data: object, catalog: Optional[Catalog] = None, *, threads: int = 0
+    ) -> Self: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> ArrowBatches: ...
+
+def scrub(data: object, catalog: Optional[Catalog] = None, *, threads: int = 0) -> ArrowBatches: ...
+def validate_codes(
+    codes: object,
+    systems: object,
+    dates: Optional[object] = None,
+    catalog: Optional[Catalog] = None,
+) -> ArrowBatches: ...
+def problems_schema() -> ArrowBatches: ...
+def claim_lines_schema() -> ArrowBatches: ...

@@ -1,4 +1,6 @@
 import datetime as dt
+import os
+import pathlib
 from typing import Any
 
 import pytest
@@ -74,3 +76,24 @@ def readiness_is_followed_by_the_claim_checks(monkeypatch: pytest.MonkeyPatch) -
         return problems
 
     monkeypatch.setattr(procode, "readiness", readiness)
+def data_dir() -> pathlib.Path:
+    """The code-set data: PROCODE_DATA_DIR, else ../shared/data beside the checkout."""
+    env = os.environ.get("PROCODE_DATA_DIR")
+    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    assert (d / "icd10cm.tsv").is_file(), f"code-set data missing at {d}: set PROCODE_DATA_DIR"
+    return d
+
+
+@pytest.fixture(scope="session")
+def edits_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """The real CMS NCCI practitioner edits (PTP and MUE) as an edits file."""
+    d = data_dir()
+    out = tmp_path_factory.mktemp("ncci") / "ncci.edits"
+    procode.build_edits(out, ptp=d / "ncci_ptp_practitioner.tsv.gz", mue=d / "mue_practitioner.tsv")
+    return out
+
+
+@pytest.fixture(scope="session")
+def ncci_catalog(edits_file: pathlib.Path) -> procode.Catalog:
+    """The embedded catalog with the real NCCI edits attached."""
+    return procode.Catalog.embedded().with_edits(edits_file)

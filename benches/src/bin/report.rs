@@ -247,6 +247,13 @@ fn main() {
         embedded_probe();
         return;
     }
+    if let [flag, lines, edits] = &args[..] {
+        if flag == "--scrub-probe" {
+            let lines = lines.parse().expect("--scrub-probe LINES EDITS");
+            procode_benches::scrub_memory_probe(lines, std::path::Path::new(edits));
+            return;
+        }
+    }
     let as_json = args.iter().any(|a| a == "--json");
     let curve_only = args.iter().any(|a| a == "--ncci-curve");
     if let Some(a) = args
@@ -610,6 +617,10 @@ fn main() {
         Fig::Ns(copy).show()
     ));
 
+    // Batch scrubbing (procode::batch, procode.scrub, the Spark job).
+    eprintln!("report: batch scrub (Rust, Python, Spark; a few minutes) ...");
+    scrub_rows(&edits, &edits_bytes, &mut rows, &mut notes);
+
     let mem = embedded_memory();
     let today = chrono::Local::now().date_naive();
     let elapsed = started.elapsed().as_secs_f64();
@@ -694,6 +705,193 @@ fn main() {
         println!("note: {n}");
     }
     println!("({elapsed:.0} s)");
+}
+
+/// The batch-scrub rows: the Rust scrub per line; from Python, `procode.scrub`
+/// against `readiness` per document; the Spark job at 1 and 2 slots; the
+/// peak memory of a streamed million lines.
+fn scrub_rows(edits: &NcciEdits, edits_bytes: &[u8], rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    use procode::batch::Scrub;
+    use procode_benches::{python_json, ClaimLines, CodePools};
+
+    let cat = Catalog::embedded()
+        .expect("the embedded catalog")
+        .with_edits(edits.clone());
+    let pools = CodePools::new(&cat);
+    let lines = 131_072;
+    let batches: Vec<_> = ClaimLines::new(&pools, lines, 65_536, 7).collect();
+    let run = |threads: usize| {
+        let mut s = Scrub::new(&cat).threads(threads);
+        let mut n = 0;
+        for b in &batches {
+            n += s.push(b).expect("scrubs").num_rows();
+        }
+        n + s.finish().expect("scrubs").num_rows()
+    };
+    let one = slow(|_| {
+        black_box(run(1));
+    }) / lines as f64;
+    let all = slow(|_| {
+        black_box(run(0));
+    }) / lines as f64;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    rows.push(Row {
+        op: format!("Rust batch::Scrub, per line, 1 thread ({lines} lines, NCCI edits)"),
+        procode: Fig::Ns(one),
+        peer: "—",
+        peer_fig: None,
+        target: "(info)",
+        met: None,
+        size: false,
+    });
+    rows.push(Row {
+        op: format!("Rust batch::Scrub, per line, {cores} threads"),
+        procode: Fig::Ns(all),
+        peer: "the same, 1 thread",
+        peer_fig: Some(Fig::Ns(one)),
+        target: "(info; the machine's cores)",
+        met: None,
+        size: false,
+    });
+    notes.push(format!(
+        "Rust scrub: {:.0} lines/s on 1 thread, {:.0} lines/s on {cores}",
+        1e9 / one,
+        1e9 / all
+    ));
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join(".venv/bin/python");
+    let data = procode_benches::data_dir().display().to_string();
+    let py = if python.is_file() {
+        python_json(
+            &python,
+            &root.join("benches/python/scrub_throughput.py"),
+            &[data.clone(), "60000".into()],
+        )
+    } else {
+        Err("no .venv: run `make test-python` first".into())
+    };
+    let num = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_f64);
+    match &py {
+        Ok(v) => {
+            if let (Some(n), Some(one), Some(all), Some(peer), Some(ready)) = (
+                num(v, "lines"),
+                num(v, "scrub_1_thread_s"),
+                num(v, "scrub_all_cores_s"),
+                num(v, "per_document_s"),
+                num(v, "per_document_readiness_only_s"),
+            ) {
+                let (one, all, peer) = (one * 1e9 / n, all * 1e9 / n, peer * 1e9 / n);
+                rows.push(Row {
+                    op: format!("Python procode.scrub, per line, 1 thread ({n} lines, NCCI edits)"),
+                    procode: Fig::Ns(one),
+                    peer: "readiness per document from Python",
+                    peer_fig: Some(Fig::Ns(peer)),
+                    target: "≥ 20× faster than the peer",
+                    met: Some(peer / one >= 20.0),
+                    size: false,
+                });
+                rows.push(Row {
+                    op: format!("Python procode.scrub, per line, {cores} threads"),
+                    procode: Fig::Ns(all),
+                    peer: "readiness per document from Python",
+                    peer_fig: Some(Fig::Ns(peer)),
+                    target: "(info)",
+                    met: None,
+                    size: false,
+                });
+                notes.push(format!(
+                    "Python scrub: {:.0} lines/s on 1 thread, {:.0} on {cores}; per document {:.0} lines/s, \
+                     of which readiness itself {:.1} s of {:.1} s (the rest builds the documents)",
+                    1e9 / one,
+                    1e9 / all,
+                    1e9 / peer,
+                    ready,
+                    peer * n / 1e9
+                ));
+            }
+        }
+        Err(why) => notes.push(format!("Python scrub rows skipped: {why}")),
+    }
+
+    let spark = if python.is_file() {
+        python_json(
+            &python,
+            &root.join("examples/spark/bench.py"),
+            &[data, "400000".into()],
+        )
+    } else {
+        Err("no .venv".into())
+    };
+    match &spark {
+        Ok(v) => {
+            if let (Some(n), Some(s1), Some(s2)) =
+                (num(v, "lines"), num(v, "local_1_s"), num(v, "local_2_s"))
+            {
+                let (one, two) = (s1 * 1e9 / n, s2 * 1e9 / n);
+                rows.push(Row {
+                    op: format!("Spark job, local[1], per line ({n} lines, Parquet in and out)"),
+                    procode: Fig::Ns(one),
+                    peer: "—",
+                    peer_fig: None,
+                    target: "(info)",
+                    met: None,
+                    size: false,
+                });
+                rows.push(Row {
+                    op: "Spark job, local[2], per line".into(),
+                    procode: Fig::Ns(two),
+                    peer: "the same at local[1]",
+                    peer_fig: Some(Fig::Ns(one)),
+                    target: "(info)",
+                    met: None,
+                    size: false,
+                });
+                notes.push(format!(
+                    "Spark: {:.0} lines/s at local[1], {:.0} lines/s at local[2]",
+                    1e9 / one,
+                    1e9 / two
+                ));
+            }
+        }
+        Err(why) => notes.push(format!("Spark rows skipped: {why}")),
+    }
+
+    // Peak memory of a streamed scrub, in fresh processes: a million lines
+    // against a tenth of that.
+    let file = procode_benches::TempFile::new("scrub-probe-edits");
+    std::fs::write(file.path(), edits_bytes).expect("write the edits file");
+    let probe = |lines: usize| -> Option<(u64, f64)> {
+        let exe = std::env::current_exe().ok()?;
+        let out = Command::new(exe)
+            .arg("--scrub-probe")
+            .arg(lines.to_string())
+            .arg(file.path())
+            .output()
+            .ok()?;
+        let text = String::from_utf8(out.stdout).ok()?;
+        let v: Vec<&str> = text.split_whitespace().collect();
+        Some((v.get(1)?.parse().ok()?, v.get(2)?.parse().ok()?))
+    };
+    match (probe(1_000_000), probe(100_000)) {
+        (Some((big, secs)), Some((small, _))) => {
+            rows.push(Row {
+                op: "scrub 1,000,000 lines streamed (64k-line batches): peak RSS".into(),
+                procode: Fig::Bytes(big * 1024),
+                peer: "the same for 100,000 lines",
+                peer_fig: Some(Fig::Bytes(small * 1024)),
+                target: "bounded: about the peer's",
+                met: Some((big as f64) <= 1.5 * small as f64),
+                size: true,
+            });
+            notes.push(format!(
+                "1M-line streamed scrub: {secs:.1} s, peak RSS {:.0} MiB (100k lines: {:.0} MiB)",
+                big as f64 / 1024.0,
+                small as f64 / 1024.0
+            ));
+        }
+        _ => notes.push("the scrub memory probe could not run".into()),
+    }
 }
 
 /// The query of the Python row.

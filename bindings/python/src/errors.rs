@@ -74,6 +74,8 @@ static INCONSISTENT_DOCUMENT: Cell = Cell::new();
 static CLAIM_ERROR: Cell = Cell::new();
 static CLAIM_NOT_READY: Cell = Cell::new();
 static INVALID_CLAIM_CONTEXT: Cell = Cell::new();
+/// `ScrubError`, raised by `bindings/python/src/scrub.rs`.
+pub(crate) static SCRUB_ERROR: Cell = Cell::new();
 
 /// A base of a class: the root, a builtin, or a class made before it.
 enum Base {
@@ -85,7 +87,7 @@ enum Base {
 }
 
 /// The hierarchy, parents before children: (cell, name, docstring, bases).
-const CLASSES: [(&Cell, &str, &str, &[Base]); 22] = [
+const CLASSES: [(&Cell, &str, &str, &[Base]); 23] = [
     (&INVALID_CODE, "InvalidCode", "A code or code-system name that cannot be parsed.", &[Base::Root, Base::Value]),
     (&UNKNOWN_CODE, "UnknownCode", "A well-formed code that the catalog does not hold.", &[Base::Root, Base::Key]),
     (&CATALOG_ERROR, "CatalogError", "An index file could not be opened, read, written or built.", &[Base::Root]),
@@ -108,6 +110,7 @@ const CLASSES: [(&Cell, &str, &str, &[Base]); 22] = [
     (&CLAIM_ERROR, "ClaimError", "A claim that cannot be exported.", &[Base::Root, Base::Value]),
     (&CLAIM_NOT_READY, "ClaimNotReady", "The document or the claim context has problems: `problems` lists every one (`Problem` objects), `codes` their stable codes.", &[Base::Class(&CLAIM_ERROR), Base::Exception]),
     (&INVALID_CLAIM_CONTEXT, "InvalidClaimContext", "Claim context JSON (or dict) that cannot be read: a missing or unknown field, a bad value.", &[Base::Class(&CLAIM_ERROR), Base::Value]),
+    (&SCRUB_ERROR, "ScrubError", "Claim lines (or codes to validate) that cannot be read: a missing, unknown or mistyped column, a null where a value is needed, a bad code, a claim whose lines are not contiguous. `column` and `row` (0-based across the input) name the place, or are None.", &[Base::Root, Base::Value]),
 ];
 
 /// Makes every exception class.
@@ -149,7 +152,7 @@ impl Hierarchy {
     }
 }
 
-fn raise(cell: &Cell, message: String) -> PyErr {
+pub(crate) fn raise(cell: &Cell, message: String) -> PyErr {
     Python::attach(|py| match cell.get(py) {
         Some(cls) => match cls.bind(py).call1((message.clone(),)) {
             Ok(exc) => PyErr::from_value(exc),

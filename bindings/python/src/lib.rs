@@ -10,6 +10,7 @@ mod catalog;
 mod claims;
 mod convert;
 mod errors;
+mod scrub;
 
 use pyo3::prelude::*;
 
@@ -41,5 +42,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(claims::export_claim, m)?)?;
     m.add_function(wrap_pyfunction!(catalog::build_edits, m)?)?;
     m.add_function(wrap_pyfunction!(claims::claim_problems, m)?)?;
+    scrub::register(m)?;
     Ok(())
 }

@@ -28,6 +28,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 
+#[cfg(feature = "arrow")]
+pub mod batch;
 pub mod billing;
 pub mod catalog;
 pub mod claim;

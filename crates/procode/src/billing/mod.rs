@@ -131,4 +131,4 @@ pub use policy::{
     PolicyError, PolicyRule, SessionState,
 };
 pub use rates::{FeeEntry, FeeSchedule, Pricing, RateError};
-pub use readiness::{readiness, CodeSource, Problem, ProblemCode, ProblemDetail};
+pub use readiness::{readiness, CodeSource, Problem, ProblemCode, ProblemDetail, Severity};

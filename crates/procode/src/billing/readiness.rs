@@ -208,6 +208,83 @@ impl ProblemCode {
     }
 }
 
+/// How serious a problem is: an `error` gets the claim rejected or denied;
+/// a `warning` makes a denial likely or needs a person to review it. In JSON
+/// and the bindings, `"error"` or `"warning"`.
+///
+/// # Example
+/// ```
+/// use procode::billing::{ProblemCode, Severity};
+/// assert_eq!(ProblemCode::MissingDiagnosis.severity(), Severity::Error);
+/// assert_eq!(Severity::Error.as_str(), "error");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Severity {
+    /// The claim will be rejected or denied.
+    Error,
+    /// The claim is likely denied or needs review.
+    Warning,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ProblemCode {
+    /// The severity of problems with this code: every code in use today is
+    /// an [`Severity::Error`].
+    pub fn severity(self) -> Severity {
+        match self {
+            ProblemCode::MissingCode
+            | ProblemCode::UnknownCode
+            | ProblemCode::CodeNotEffective
+            | ProblemCode::MissingDiagnosis
+            | ProblemCode::UnknownDiagnosis
+            | ProblemCode::DiagnosisNotBillable
+            | ProblemCode::TooManyModifiers
+            | ProblemCode::UnknownModifier
+            | ProblemCode::InvalidUnits
+            | ProblemCode::InvalidPlaceOfService
+            | ProblemCode::NoRate
+            | ProblemCode::MissingContextField
+            | ProblemCode::InvalidNpi
+            | ProblemCode::InvalidEin
+            | ProblemCode::InvalidSsn
+            | ProblemCode::InvalidTaxonomy
+            | ProblemCode::InvalidZip
+            | ProblemCode::PoBoxAddress
+            | ProblemCode::InvalidState
+            | ProblemCode::InvalidDate
+            | ProblemCode::InvalidContact
+            | ProblemCode::InvalidIdentifier
+            | ProblemCode::ValueTooLong
+            | ProblemCode::InvalidControlNumber
+            | ProblemCode::MissingOriginalClaim
+            | ProblemCode::NotBillable
+            | ProblemCode::UnsupportedCurrency
+            | ProblemCode::TooManyDiagnoses
+            | ProblemCode::TooManyPointers
+            | ProblemCode::AmountTooLarge
+            | ProblemCode::NcciPtpConflict
+            | ProblemCode::MueExceeded => Severity::Error,
+        }
+    }
+}
+
 impl fmt::Display for ProblemCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

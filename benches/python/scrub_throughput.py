@@ -1,0 +1,73 @@
+"""Claim lines per second from Python, on one generated dataset: the batch
+scrub (`procode.scrub`, one thread and all cores) against its peer, calling
+`procode.readiness` one document at a time (each claim built as an invoice
+dict and read with `procode.document_from_dict`, as a host without the batch
+API would). The embedded catalog with the real NCCI edits. Prints JSON.
+
+    python benches/python/scrub_throughput.py DATA_DIR [LINES]
+"""
+
+import json
+import os
+import pathlib
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "examples" / "spark"))
+
+import claims_data  # noqa: E402
+
+import procode  # noqa: E402
+
+
+def best(fn, rounds):
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    data = pathlib.Path(sys.argv[1])
+    lines = int(sys.argv[2]) if len(sys.argv) > 2 else 60_000
+    with tempfile.TemporaryDirectory() as tmp:
+        edits = pathlib.Path(tmp) / "ncci.edits"
+        procode.build_edits(edits, ptp=data / "ncci_ptp_practitioner.tsv.gz", mue=data / "mue_practitioner.tsv")
+        cat = procode.Catalog.embedded().with_edits(edits)
+        table, _ = claims_data.generate(lines, seed=2025)
+        n = table.num_rows
+        procode.scrub(table, cat, threads=1)  # warm-up
+        one = best(lambda: procode.scrub(table, cat, threads=1), 5)
+        cores = os.cpu_count() or 1
+        every = best(lambda: procode.scrub(table, cat, threads=0), 5)
+
+        def per_document():
+            count = 0
+            for d in claims_data.invoice_dicts(table):
+                count += len(procode.readiness(procode.document_from_dict(d), cat))
+            return count
+
+        peer = best(per_document, 2)
+        docs = [procode.document_from_dict(d) for d in claims_data.invoice_dicts(table)]
+        readiness_only = best(lambda: [procode.readiness(d, cat) for d in docs], 2)
+    print(
+        json.dumps(
+            {
+                "lines": n,
+                "claims": len(docs),
+                "cores": cores,
+                "scrub_1_thread_s": one,
+                "scrub_all_cores_s": every,
+                "per_document_s": peer,
+                "per_document_readiness_only_s": readiness_only,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+//! Claim lines for the batch-scrub figures: real codes from a catalog,
+//! 1 to 6 lines a claim in 2025, a problem planted on about a third of the
+//! claims (the mix of `examples/spark/claims_data.py`), generated batch by
+//! batch so a stream of any length stays in bounded memory.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    Date32Builder, Decimal128Builder, Int32Builder, ListBuilder, StringBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use chrono::{Datelike, NaiveDate};
+use procode::{Catalog, CodeSystem, Entry};
+
+/// Real codes to draw from.
+pub struct CodePools {
+    hcpcs: Vec<String>,
+    terminated: Vec<String>,
+    icd: Vec<String>,
+    headers: Vec<String>,
+    modifiers: Vec<String>,
+    pos: Vec<String>,
+}
+
+impl CodePools {
+    /// Codes of `catalog` valid through January to September 2025.
+    pub fn new(catalog: &Catalog) -> CodePools {
+        let (from, to) = (day(2025, 1, 1), day(2025, 9, 30));
+        let entries: Vec<Entry> = catalog
+            .entries()
+            .collect::<Result<_, _>>()
+            .expect("the catalog reads");
+        let valid = |e: &&Entry| e.is_valid_on(from) && e.is_valid_on(to);
+        let pick = |s: CodeSystem, step: usize, f: &dyn Fn(&Entry) -> bool| -> Vec<String> {
+            entries
+                .iter()
+                .filter(|e| e.system == s && f(e))
+                .step_by(step)
+                .map(|e| e.code.as_str().to_owned())
+                .collect()
+        };
+        CodePools {
+            hcpcs: pick(CodeSystem::Hcpcs, 5, &|e| valid(&e) && e.billable),
+            terminated: pick(CodeSystem::Hcpcs, 5, &|e| {
+                e.terminated.is_some_and(|t| t < from)
+            }),
+            icd: pick(CodeSystem::Icd10Cm, 41, &|e| valid(&e) && e.billable),
+            headers: pick(CodeSystem::Icd10Cm, 41, &|e| !e.billable),
+            modifiers: pick(CodeSystem::Modifier, 3, &|e| valid(&e)),
+            pos: pick(CodeSystem::Pos, 1, &|e| valid(&e)),
+        }
+    }
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a date")
+}
+
+/// A stream of claim-lines record batches of about `batch_lines` rows each
+/// (whole claims), `lines` rows in all.
+pub struct ClaimLines<'a> {
+    pools: &'a CodePools,
+    left: usize,
+    batch_lines: usize,
+    next_claim: u64,
+    rng: u64,
+}
+
+impl<'a> ClaimLines<'a> {
+    /// `lines` rows from `pools`, seeded.
+    pub fn new(pools: &'a CodePools, lines: usize, batch_lines: usize, seed: u64) -> Self {
+        ClaimLines {
+            pools,
+            left: lines,
+            batch_lines,
+            next_claim: 0,
+            rng: seed | 1,
+        }
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng % n as u64) as usize
+    }
+
+    fn pick<'p>(&mut self, v: &'p [String]) -> &'p str {
+        &v[self.below(v.len())]
+    }
+}
+
+impl Iterator for ClaimLines<'_> {
+    type Item = RecordBatch;
+
+    fn next(&mut self) -> Option<RecordBatch> {
+        if self.left == 0 {
+            return None;
+        }
+        let p = self.pools;
+        let mut claim = StringBuilder::new();
+        let mut line = StringBuilder::new();
+        let mut dos = Date32Builder::new();
+        let mut code = StringBuilder::new();
+        let mut system = StringBuilder::new();
+        let mut units = Int32Builder::new();
+        let mut mods = ListBuilder::new(StringBuilder::new());
+        let mut dx = ListBuilder::new(StringBuilder::new());
+        let mut pos = StringBuilder::new();
+        let mut rate = Decimal128Builder::new();
+        let mut payer = StringBuilder::new();
+        let mut rows = 0;
+        let epoch = day(1970, 1, 1).num_days_from_ce();
+        while rows < self.batch_lines && self.left > 0 {
+            let id = format!("C{:08}", self.next_claim);
+            self.next_claim += 1;
+            let d = day(2025, 1, 1).num_days_from_ce() - epoch + self.below(270) as i32;
+            let n = (1 + self.below(6)).min(self.left);
+            let plant = if self.below(100) < 30 {
+                Some((self.below(n), self.below(10)))
+            } else {
+                None
+            };
+            let payer_id = format!("PAYER{}", self.below(6));
+            for k in 0..n {
+                let planted = plant.filter(|(at, _)| *at == k).map(|(_, kind)| kind);
+                claim.append_value(&id);
+                line.append_value((k + 1).to_string());
+                dos.append_value(d);
+                let c = match planted {
+                    Some(0) => "G0999",
+                    Some(1) => self.pick(&p.terminated),
+                    _ => self.pick(&p.hcpcs),
+                };
+                code.append_value(c);
+                system.append_value("hcpcs");
+                units.append_value(if planted == Some(2) { 0 } else { 1 });
+                if planted == Some(3) {
+                    for _ in 0..5 {
+                        mods.values().append_value(self.pick(&p.modifiers));
+                    }
+                    mods.append(true);
+                } else if self.below(10) < 3 {
+                    mods.values().append_value(self.pick(&p.modifiers));
+                    mods.append(true);
+                } else {
+                    mods.append(false);
+                }
+                match planted {
+                    Some(4) => dx.append(true),
+                    Some(5) => {
+                        dx.values().append_value(self.pick(&p.headers));
+                        dx.append(true);
+                    }
+                    _ => {
+                        for _ in 0..1 + self.below(3) {
+                            dx.values().append_value(self.pick(&p.icd));
+                        }
+                        dx.append(true);
+                    }
+                }
+                if planted == Some(6) {
+                    pos.append_null();
+                } else {
+                    pos.append_value(self.pick(&p.pos));
+                }
+                if planted == Some(7) {
+                    rate.append_null();
+                } else {
+                    rate.append_value(1000 + self.below(30_000) as i128);
+                }
+                payer.append_value(&payer_id);
+            }
+            rows += n;
+            self.left -= n;
+        }
+        let cols: Vec<(&str, ArrayRef)> = vec![
+            ("claim_id", Arc::new(claim.finish())),
+            ("line_id", Arc::new(line.finish())),
+            ("date_of_service", Arc::new(dos.finish())),
+            ("code", Arc::new(code.finish())),
+            ("system", Arc::new(system.finish())),
+            ("units", Arc::new(units.finish())),
+            ("modifiers", Arc::new(mods.finish())),
+            ("diagnoses", Arc::new(dx.finish())),
+            ("place_of_service", Arc::new(pos.finish())),
+            (
+                "rate",
+                Arc::new(
+                    rate.finish()
+                        .with_precision_and_scale(12, 2)
+                        .expect("a decimal type"),
+                ),
+            ),
+            ("payer_id", Arc::new(payer.finish())),
+        ];
+        Some(RecordBatch::try_from_iter(cols).expect("a claim-lines batch"))
+    }
+}
+
+/// Kibibytes of a `/proc/self/status` field (`VmHWM`, `VmRSS`).
+fn status_kib(field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The child process of the memory figure: scrubs `lines` generated claim
+/// lines streamed in 65,536-line batches on the embedded catalog with the
+/// NCCI edits of `edits`, all cores; prints `peak_kib_before
+/// peak_kib_after seconds problems`.
+pub fn scrub_memory_probe(lines: usize, edits: &std::path::Path) {
+    let edits = procode::ncci::NcciEdits::open(edits).expect("the edits file opens");
+    let cat = Catalog::embedded().expect("embedded").with_edits(edits);
+    let pools = CodePools::new(&cat);
+    let before = status_kib("VmHWM:").unwrap_or(0);
+    let started = std::time::Instant::now();
+    let mut scrub = procode::batch::Scrub::new(&cat);
+    let mut problems = 0;
+    for batch in ClaimLines::new(&pools, lines, 65_536, 11) {
+        problems += scrub.push(&batch).expect("scrubs").num_rows();
+    }
+    problems += scrub.finish().expect("scrubs").num_rows();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{before} {} {seconds} {problems}",
+        status_kib("VmHWM:").unwrap_or(0)
+    );
+}
+
+/// Runs `python` on `script` with `args`; its last stdout line as JSON.
+pub fn python_json(
+    python: &std::path::Path,
+    script: &std::path::Path,
+    args: &[String],
+) -> Result<serde_json::Value, String> {
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(5).collect();
+        return Err(format!(
+            "{} failed: {}",
+            script.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or("");
+    serde_json::from_str(last).map_err(|e| format!("{}: {e}: {last:?}", script.display()))
+}

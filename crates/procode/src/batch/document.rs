@@ -1,0 +1,309 @@
+//! The one place where claim-line rows become a billing document and meet
+//! the core's readiness check. The batch layer holds no rules: each claim is
+//! an [`Invoice`] of [`CodeLine`]s built with the core's own types and shape
+//! checks, and its problems are exactly what [`readiness`] reports for it.
+
+use std::collections::HashSet;
+
+use arrow_array::{Array, RecordBatch};
+use chrono::NaiveDate;
+
+use super::input::{Amounts, Dates, IdRef, Ids, Ints, Lists, Text, TEXT_TYPES};
+use super::{
+    BatchError, CLAIM_ID, CODE, COLUMNS, DATE_OF_SERVICE, DIAGNOSES, KNOWN_COLUMNS, LINE_ID,
+    MODIFIERS, PAYER_ID, PLACE_OF_SERVICE, RATE, REQUIRED, SYSTEM, UNITS,
+};
+use crate::billing::{
+    readiness, CodeLine, CodeSource, Currency, Invoice, LineError, Money, Problem, Rate,
+};
+use crate::code::{Code, CodeSystem};
+
+/// The columns of one record batch, typed and checked against the format.
+pub(crate) struct Columns<'a> {
+    pub(crate) claim_id: Ids<'a>,
+    line_id: Ids<'a>,
+    date_of_service: Dates<'a>,
+    code: Text<'a>,
+    system: Text<'a>,
+    units: Ints<'a>,
+    modifiers: Option<Lists<'a>>,
+    diagnoses: Option<Lists<'a>>,
+    place_of_service: Option<Text<'a>>,
+    rate: Option<Amounts<'a>>,
+    payer_id: Option<Text<'a>>,
+    pub(crate) len: usize,
+}
+
+impl<'a> Columns<'a> {
+    /// Checks the schema (every required column present, no unknown or
+    /// duplicate column, each of a type it may have) and types the columns.
+    pub(crate) fn new(batch: &'a RecordBatch) -> Result<Columns<'a>, BatchError> {
+        let schema = batch.schema_ref();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        for (k, name) in names.iter().enumerate() {
+            if !COLUMNS.contains(name) {
+                return Err(BatchError::UnknownColumn {
+                    column: (*name).to_owned(),
+                    known: KNOWN_COLUMNS,
+                });
+            }
+            if names[..k].contains(name) {
+                return Err(BatchError::DuplicateColumn {
+                    column: (*name).to_owned(),
+                });
+            }
+        }
+        let find = |name: &'static str| -> Option<&'a dyn Array> {
+            names
+                .iter()
+                .position(|n| *n == name)
+                .map(|k| batch.column(k).as_ref())
+        };
+        for name in REQUIRED {
+            if find(name).is_none() {
+                return Err(BatchError::MissingColumn {
+                    column: name,
+                    found: names.join(", "),
+                });
+            }
+        }
+        let req = |name: &'static str| -> &'a dyn Array {
+            // Checked just above; an empty column never reaches a read.
+            find(name).unwrap_or_else(|| batch.column(0).as_ref())
+        };
+        Ok(Columns {
+            claim_id: Ids::new(req(CLAIM_ID), CLAIM_ID)?,
+            line_id: Ids::new(req(LINE_ID), LINE_ID)?,
+            date_of_service: Dates::new(req(DATE_OF_SERVICE), DATE_OF_SERVICE)?,
+            code: Text::new(req(CODE), CODE, TEXT_TYPES)?,
+            system: Text::new(req(SYSTEM), SYSTEM, TEXT_TYPES)?,
+            units: Ints::required(req(UNITS), UNITS)?,
+            modifiers: find(MODIFIERS)
+                .map(|a| Lists::new(a, MODIFIERS))
+                .transpose()?,
+            diagnoses: find(DIAGNOSES)
+                .map(|a| Lists::new(a, DIAGNOSES))
+                .transpose()?,
+            place_of_service: find(PLACE_OF_SERVICE)
+                .map(|a| Text::new(a, PLACE_OF_SERVICE, TEXT_TYPES))
+                .transpose()?,
+            rate: find(RATE).map(|a| Amounts::new(a, RATE)).transpose()?,
+            payer_id: find(PAYER_ID)
+                .map(|a| Text::new(a, PAYER_ID, TEXT_TYPES))
+                .transpose()?,
+            len: batch.num_rows(),
+        })
+    }
+
+    /// The claim id of row `i` (`row` is its number in the stream).
+    pub(crate) fn claim_id(&self, i: usize, row: u64) -> Result<IdRef<'a>, BatchError> {
+        let id = self.claim_id.get(i).ok_or(BatchError::Null {
+            column: CLAIM_ID,
+            row,
+        })?;
+        if id.is_empty() {
+            return Err(BatchError::BadValue {
+                column: CLAIM_ID,
+                row,
+                problem: "an empty claim id".to_owned(),
+            });
+        }
+        Ok(id)
+    }
+
+    fn payer(&self, i: usize) -> Option<&'a str> {
+        self.payer_id.as_ref().and_then(|p| p.get(i))
+    }
+}
+
+/// The lines of one claim read so far, before the document is built.
+#[derive(Debug)]
+pub(crate) struct ClaimLines {
+    pub(crate) claim_id: String,
+    payer_id: Option<String>,
+    lines: Vec<CodeLine>,
+    /// The line ids, once a claim is long enough for a scan to be slow.
+    ids: Option<HashSet<String>>,
+}
+
+/// Claims with this many lines look their line ids up in a set.
+const INDEXED_FROM: usize = 32;
+
+impl ClaimLines {
+    /// A claim starting at row `i` of `cols` (nothing read yet).
+    pub(crate) fn start(cols: &Columns<'_>, i: usize, claim_id: String) -> ClaimLines {
+        ClaimLines {
+            claim_id,
+            payer_id: cols.payer(i).map(str::to_owned),
+            lines: Vec::new(),
+            ids: None,
+        }
+    }
+
+    /// Reads rows `range` of `cols` (all of this claim; `first_row` is the
+    /// stream row of `range.start`) into lines.
+    pub(crate) fn read(
+        &mut self,
+        cols: &Columns<'_>,
+        range: std::ops::Range<usize>,
+        first_row: u64,
+    ) -> Result<(), BatchError> {
+        self.lines.reserve(range.len());
+        for i in range.clone() {
+            let row = first_row + (i - range.start) as u64;
+            if cols.payer(i) != self.payer_id.as_deref() {
+                return Err(BatchError::BadValue {
+                    column: PAYER_ID,
+                    row,
+                    problem: format!(
+                        "claim {:?}: every line of a claim must name the same payer",
+                        self.claim_id
+                    ),
+                });
+            }
+            let line = read_line(cols, i, row)?;
+            if self.has_line(&line.id) {
+                return Err(BatchError::DuplicateLine {
+                    claim_id: self.claim_id.clone(),
+                    line_id: line.id,
+                    row,
+                });
+            }
+            if let Some(ids) = &mut self.ids {
+                ids.insert(line.id.clone());
+            } else if self.lines.len() >= INDEXED_FROM {
+                self.ids = Some(
+                    self.lines
+                        .iter()
+                        .map(|l| l.id.clone())
+                        .chain([line.id.clone()])
+                        .collect(),
+                );
+            }
+            self.lines.push(line);
+        }
+        Ok(())
+    }
+
+    fn has_line(&self, id: &str) -> bool {
+        match &self.ids {
+            Some(ids) => ids.contains(id),
+            None => self.lines.iter().any(|l| l.id == id),
+        }
+    }
+
+    /// The claim as a document: a draft invoice in US dollars whose id is the
+    /// claim id, dated the earliest date of service, with the payer and the
+    /// lines as read. Its service price is zero (rates come from the `rate`
+    /// column; no fee schedule is consulted).
+    pub(crate) fn into_document(self) -> Invoice {
+        let date = self
+            .lines
+            .iter()
+            .filter_map(|l| l.date_of_service)
+            .min()
+            .unwrap_or(NaiveDate::MIN);
+        let mut inv = Invoice::new(
+            self.claim_id.clone(),
+            self.claim_id,
+            date,
+            Money::zero(Currency::Usd),
+            self.payer_id,
+        );
+        inv.next_line = u32::try_from(self.lines.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        inv.lines = self.lines;
+        inv
+    }
+}
+
+/// Every problem of one claim: the core's readiness of its document.
+pub(crate) fn check_claim<S: CodeSource + ?Sized>(
+    claim: ClaimLines,
+    source: &S,
+) -> (String, Vec<Problem>) {
+    let doc = claim.into_document();
+    let problems = readiness(&doc, source, None);
+    (doc.id, problems)
+}
+
+fn required<T>(v: Option<T>, column: &'static str, row: u64) -> Result<T, BatchError> {
+    v.ok_or(BatchError::Null { column, row })
+}
+
+fn line_error(column: &'static str, row: u64, e: LineError) -> BatchError {
+    BatchError::BadValue {
+        column,
+        row,
+        problem: e.to_string(),
+    }
+}
+
+fn code_for(
+    system: CodeSystem,
+    text: &str,
+    column: &'static str,
+    row: u64,
+) -> Result<Code, BatchError> {
+    Code::parse_for(system, text).map_err(|e| BatchError::BadValue {
+        column,
+        row,
+        problem: e.to_string(),
+    })
+}
+
+/// Row `i` as a code line, with the checks a line gets when it enters a
+/// document: every code has the shape of its system, the rate is a valid
+/// amount. Zero units and more than four modifiers are left to readiness
+/// (`INVALID_UNITS`, `TOO_MANY_MODIFIERS`), as for a document read from JSON.
+fn read_line(cols: &Columns<'_>, i: usize, row: u64) -> Result<CodeLine, BatchError> {
+    let line_id = required(cols.line_id.get(i), LINE_ID, row)?;
+    if line_id.is_empty() {
+        return Err(BatchError::BadValue {
+            column: LINE_ID,
+            row,
+            problem: "an empty line id".to_owned(),
+        });
+    }
+    let system_text = required(cols.system.get(i), SYSTEM, row)?;
+    let system: CodeSystem =
+        system_text
+            .parse()
+            .map_err(|e: crate::CodeError| BatchError::BadValue {
+                column: SYSTEM,
+                row,
+                problem: e.to_string(),
+            })?;
+    let code = required(cols.code.get(i), CODE, row)?;
+    let mut line = CodeLine::manual(system, code, String::new())
+        .map_err(|e| line_error(CODE, row, e))?
+        .with_id(line_id.to_text())
+        .with_date_of_service(required(
+            cols.date_of_service.get(i, DATE_OF_SERVICE, row)?,
+            DATE_OF_SERVICE,
+            row,
+        )?);
+    let units = required(cols.units.get(i), UNITS, row)?;
+    line.units = u32::try_from(units).map_err(|_| BatchError::BadValue {
+        column: UNITS,
+        row,
+        problem: format!("{units} units: give a whole number from 0 to {}", u32::MAX),
+    })?;
+    if let Some(m) = &cols.modifiers {
+        line.modifiers = m.codes(i, CodeSystem::Modifier, MODIFIERS, row)?;
+    }
+    if let Some(d) = &cols.diagnoses {
+        line.diagnoses = d.codes(i, CodeSystem::Icd10Cm, DIAGNOSES, row)?;
+    }
+    if let Some(pos) = cols.place_of_service.as_ref().and_then(|p| p.get(i)) {
+        line.place_of_service = Some(code_for(CodeSystem::Pos, pos, PLACE_OF_SERVICE, row)?);
+    }
+    if let Some(r) = &cols.rate {
+        if let Some(per_unit) = r.get(i, RATE, row)? {
+            line.rate =
+                Some(Rate::overridden(per_unit).map_err(|e| line_error(RATE, row, e.into()))?);
+        }
+    }
+    Ok(line)
+}

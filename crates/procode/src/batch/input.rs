@@ -1,0 +1,423 @@
+//! Typed views of the input columns: which Arrow types each column takes,
+//! and reading one row's value with a typed error.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Decimal128Type, Decimal32Type, Decimal64Type, Int16Type, Int32Type,
+    Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{
+    Array, GenericListArray, LargeStringArray, PrimitiveArray, StringArray, StringViewArray,
+};
+use arrow_schema::DataType;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::BatchError;
+use crate::code::{Code, CodeSystem};
+
+/// What a text column may be.
+pub(crate) const TEXT_TYPES: &str =
+    "a string column (utf8, large_utf8, utf8_view or a dictionary of strings)";
+/// What an id column may be.
+pub(crate) const ID_TYPES: &str =
+    "a string column (utf8, large_utf8, utf8_view or a dictionary of strings) or an integer column";
+/// What a date column may be.
+pub(crate) const DATE_TYPES: &str = "date32, date64, or ISO dates (YYYY-MM-DD) in a string column";
+/// What a list column may be.
+pub(crate) const LIST_TYPES: &str = "a list or large_list of strings";
+/// What an integer column may be.
+pub(crate) const INT_TYPES: &str = "an integer column (int8 to int64, uint8 to uint64)";
+/// What a money column may be.
+pub(crate) const MONEY_TYPES: &str =
+    "decimal32, decimal64, decimal128, or decimal amounts in a string column (never a float)";
+
+fn wrong(column: &'static str, found: &DataType, expected: &'static str) -> BatchError {
+    BatchError::WrongType {
+        column,
+        found: found.to_string(),
+        expected,
+    }
+}
+
+/// A string column of any of the string layouts.
+pub(crate) enum Text<'a> {
+    Utf8(&'a StringArray),
+    Large(&'a LargeStringArray),
+    View(&'a StringViewArray),
+    Dict {
+        dict: &'a dyn Array,
+        keys: Vec<usize>,
+        values: Box<Text<'a>>,
+    },
+}
+
+impl<'a> Text<'a> {
+    pub(crate) fn new(
+        array: &'a dyn Array,
+        column: &'static str,
+        expected: &'static str,
+    ) -> Result<Text<'a>, BatchError> {
+        if let Some(a) = array.as_string_opt::<i32>() {
+            return Ok(Text::Utf8(a));
+        }
+        if let Some(a) = array.as_string_opt::<i64>() {
+            return Ok(Text::Large(a));
+        }
+        if let Some(a) = array.as_string_view_opt() {
+            return Ok(Text::View(a));
+        }
+        if let Some(d) = array.as_any_dictionary_opt() {
+            let values = Text::new(d.values().as_ref(), column, expected)
+                .map_err(|_| wrong(column, array.data_type(), expected))?;
+            // Without values every key is null (and `normalized_keys`
+            // needs at least one value).
+            let keys = if d.values().is_empty() {
+                Vec::new()
+            } else {
+                d.normalized_keys()
+            };
+            return Ok(Text::Dict {
+                dict: array,
+                keys,
+                values: Box::new(values),
+            });
+        }
+        Err(wrong(column, array.data_type(), expected))
+    }
+
+    /// The value of row `i`, `None` when null.
+    pub(crate) fn get(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Text::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::View(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::Dict { dict, keys, values } => {
+                if dict.is_null(i) {
+                    return None;
+                }
+                values.get(*keys.get(i)?)
+            }
+        }
+    }
+}
+
+/// An integer column of any width, read as `i128`.
+pub(crate) enum Ints<'a> {
+    I8(&'a PrimitiveArray<Int8Type>),
+    I16(&'a PrimitiveArray<Int16Type>),
+    I32(&'a PrimitiveArray<Int32Type>),
+    I64(&'a PrimitiveArray<Int64Type>),
+    U8(&'a PrimitiveArray<UInt8Type>),
+    U16(&'a PrimitiveArray<UInt16Type>),
+    U32(&'a PrimitiveArray<UInt32Type>),
+    U64(&'a PrimitiveArray<UInt64Type>),
+}
+
+impl<'a> Ints<'a> {
+    fn new(array: &'a dyn Array) -> Option<Ints<'a>> {
+        Some(match array.data_type() {
+            DataType::Int8 => Ints::I8(array.as_primitive_opt()?),
+            DataType::Int16 => Ints::I16(array.as_primitive_opt()?),
+            DataType::Int32 => Ints::I32(array.as_primitive_opt()?),
+            DataType::Int64 => Ints::I64(array.as_primitive_opt()?),
+            DataType::UInt8 => Ints::U8(array.as_primitive_opt()?),
+            DataType::UInt16 => Ints::U16(array.as_primitive_opt()?),
+            DataType::UInt32 => Ints::U32(array.as_primitive_opt()?),
+            DataType::UInt64 => Ints::U64(array.as_primitive_opt()?),
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<i128> {
+        fn at<T: arrow_array::ArrowPrimitiveType>(a: &PrimitiveArray<T>, i: usize) -> Option<i128>
+        where
+            T::Native: Into<i128>,
+        {
+            a.is_valid(i).then(|| a.value(i).into())
+        }
+        match self {
+            Ints::I8(a) => at(a, i),
+            Ints::I16(a) => at(a, i),
+            Ints::I32(a) => at(a, i),
+            Ints::I64(a) => at(a, i),
+            Ints::U8(a) => at(a, i),
+            Ints::U16(a) => at(a, i),
+            Ints::U32(a) => at(a, i),
+            Ints::U64(a) => at(a, i),
+        }
+    }
+
+    pub(crate) fn required(
+        array: &'a dyn Array,
+        column: &'static str,
+    ) -> Result<Ints<'a>, BatchError> {
+        Ints::new(array).ok_or_else(|| wrong(column, array.data_type(), INT_TYPES))
+    }
+}
+
+/// One value of an id column: a string, or an integer (compared as such).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum IdRef<'a> {
+    Str(&'a str),
+    Int(i128),
+}
+
+impl IdRef<'_> {
+    pub(crate) fn to_text(self) -> Cow<'static, str> {
+        match self {
+            IdRef::Str(s) => Cow::Owned(s.to_owned()),
+            IdRef::Int(n) => Cow::Owned(n.to_string()),
+        }
+    }
+
+    /// Whether the id is empty (an empty string; integers never are).
+    pub(crate) fn is_empty(self) -> bool {
+        matches!(self, IdRef::Str(s) if s.trim().is_empty())
+    }
+
+    /// Whether the id equals a string already read.
+    pub(crate) fn matches(self, text: &str) -> bool {
+        match self {
+            IdRef::Str(s) => s == text,
+            IdRef::Int(n) => n.to_string() == text,
+        }
+    }
+
+    /// A 128-bit hash, for remembering which claims were seen.
+    pub(crate) fn hash128(self) -> u128 {
+        match self {
+            IdRef::Str(s) => xxhash_rust::xxh3::xxh3_128(s.as_bytes()),
+            IdRef::Int(n) => xxhash_rust::xxh3::xxh3_128(n.to_string().as_bytes()),
+        }
+    }
+}
+
+/// A claim or line id column: strings or integers.
+pub(crate) enum Ids<'a> {
+    Text(Text<'a>),
+    Int(Ints<'a>),
+}
+
+impl<'a> Ids<'a> {
+    pub(crate) fn new(array: &'a dyn Array, column: &'static str) -> Result<Ids<'a>, BatchError> {
+        if let Some(i) = Ints::new(array) {
+            return Ok(Ids::Int(i));
+        }
+        Text::new(array, column, ID_TYPES).map(Ids::Text)
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<IdRef<'a>> {
+        match self {
+            Ids::Text(t) => t.get(i).map(IdRef::Str),
+            Ids::Int(n) => n.get(i).map(IdRef::Int),
+        }
+    }
+}
+
+/// A date column.
+pub(crate) enum Dates<'a> {
+    D32(&'a PrimitiveArray<Date32Type>),
+    D64(&'a PrimitiveArray<Date64Type>),
+    Text(Text<'a>),
+}
+
+/// Days from 0001-01-01 (CE day 1) to 1970-01-01.
+const UNIX_EPOCH_CE_DAYS: i64 = 719_163;
+
+impl<'a> Dates<'a> {
+    pub(crate) fn new(array: &'a dyn Array, column: &'static str) -> Result<Dates<'a>, BatchError> {
+        match array.data_type() {
+            DataType::Date32 => array.as_primitive_opt().map(Dates::D32),
+            DataType::Date64 => array.as_primitive_opt().map(Dates::D64),
+            _ => None,
+        }
+        .map_or_else(|| Text::new(array, column, DATE_TYPES).map(Dates::Text), Ok)
+    }
+
+    /// The date of row `i`: `Ok(None)` when null.
+    pub(crate) fn get(
+        &self,
+        i: usize,
+        column: &'static str,
+        row: u64,
+    ) -> Result<Option<NaiveDate>, BatchError> {
+        let from_days = |days: i64| {
+            i32::try_from(days + UNIX_EPOCH_CE_DAYS)
+                .ok()
+                .and_then(NaiveDate::from_num_days_from_ce_opt)
+                .ok_or_else(|| BatchError::BadValue {
+                    column,
+                    row,
+                    problem: format!("{days} days from 1970-01-01 is not a date"),
+                })
+        };
+        match self {
+            Dates::D32(a) => a
+                .is_valid(i)
+                .then(|| from_days(i64::from(a.value(i))))
+                .transpose(),
+            Dates::D64(a) => a
+                .is_valid(i)
+                .then(|| from_days(a.value(i).div_euclid(86_400_000)))
+                .transpose(),
+            Dates::Text(t) => t
+                .get(i)
+                .map(|s| {
+                    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+                        BatchError::BadValue {
+                            column,
+                            row,
+                            problem: format!("{s:?} is not an ISO date (YYYY-MM-DD)"),
+                        }
+                    })
+                })
+                .transpose(),
+        }
+    }
+}
+
+/// A list-of-strings column.
+pub(crate) enum Lists<'a> {
+    Small(&'a GenericListArray<i32>, Text<'a>),
+    Large(&'a GenericListArray<i64>, Text<'a>),
+}
+
+impl<'a> Lists<'a> {
+    pub(crate) fn new(array: &'a dyn Array, column: &'static str) -> Result<Lists<'a>, BatchError> {
+        let bad = || wrong(column, array.data_type(), LIST_TYPES);
+        if let Some(l) = array.as_list_opt::<i32>() {
+            let t = Text::new(l.values().as_ref(), column, LIST_TYPES).map_err(|_| bad())?;
+            return Ok(Lists::Small(l, t));
+        }
+        if let Some(l) = array.as_list_opt::<i64>() {
+            let t = Text::new(l.values().as_ref(), column, LIST_TYPES).map_err(|_| bad())?;
+            return Ok(Lists::Large(l, t));
+        }
+        Err(bad())
+    }
+
+    /// The items of row `i` as codes of `system` (none for a null list); a
+    /// null item or a code without the shape of `system` is an error.
+    pub(crate) fn codes(
+        &self,
+        i: usize,
+        system: CodeSystem,
+        column: &'static str,
+        row: u64,
+    ) -> Result<Vec<Code>, BatchError> {
+        let (values, range): (&Text<'a>, Range<usize>) = match self {
+            Lists::Small(l, t) => {
+                if l.is_null(i) {
+                    return Ok(Vec::new());
+                }
+                let o = l.value_offsets();
+                (t, o[i] as usize..o[i + 1] as usize)
+            }
+            Lists::Large(l, t) => {
+                if l.is_null(i) {
+                    return Ok(Vec::new());
+                }
+                let o = l.value_offsets();
+                (t, o[i] as usize..o[i + 1] as usize)
+            }
+        };
+        range
+            .map(|k| {
+                let text = values.get(k).ok_or_else(|| BatchError::BadValue {
+                    column,
+                    row,
+                    problem: "a null item in the list: leave it out".to_owned(),
+                })?;
+                Code::parse_for(system, text).map_err(|e| BatchError::BadValue {
+                    column,
+                    row,
+                    problem: e.to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A decimal money column.
+pub(crate) enum Amounts<'a> {
+    D32(&'a PrimitiveArray<Decimal32Type>, i8),
+    D64(&'a PrimitiveArray<Decimal64Type>, i8),
+    D128(&'a PrimitiveArray<Decimal128Type>, i8),
+    Text(Text<'a>),
+}
+
+impl<'a> Amounts<'a> {
+    pub(crate) fn new(
+        array: &'a dyn Array,
+        column: &'static str,
+    ) -> Result<Amounts<'a>, BatchError> {
+        let bad = || wrong(column, array.data_type(), MONEY_TYPES);
+        match array.data_type() {
+            DataType::Decimal32(_, s) => {
+                Ok(Amounts::D32(array.as_primitive_opt().ok_or_else(bad)?, *s))
+            }
+            DataType::Decimal64(_, s) => {
+                Ok(Amounts::D64(array.as_primitive_opt().ok_or_else(bad)?, *s))
+            }
+            DataType::Decimal128(_, s) => {
+                Ok(Amounts::D128(array.as_primitive_opt().ok_or_else(bad)?, *s))
+            }
+            _ => Text::new(array, column, MONEY_TYPES).map(Amounts::Text),
+        }
+    }
+
+    /// The amount of row `i`: `Ok(None)` when null.
+    pub(crate) fn get(
+        &self,
+        i: usize,
+        column: &'static str,
+        row: u64,
+    ) -> Result<Option<Decimal>, BatchError> {
+        let bad = |problem: String| BatchError::BadValue {
+            column,
+            row,
+            problem,
+        };
+        let scaled = |m: i128, scale: i8| -> Result<Decimal, BatchError> {
+            let out = match u32::try_from(scale) {
+                Ok(s) => Decimal::try_from_i128_with_scale(m, s).ok(),
+                // A negative scale multiplies by a power of ten.
+                Err(_) => 10i128
+                    .checked_pow(u32::from(scale.unsigned_abs()))
+                    .and_then(|p| m.checked_mul(p))
+                    .and_then(|v| Decimal::try_from_i128_with_scale(v, 0).ok()),
+            };
+            out.ok_or_else(|| {
+                bad(format!(
+                    "{m}e{} is out of range for an amount",
+                    -i32::from(scale)
+                ))
+            })
+        };
+        match self {
+            Amounts::D32(a, s) => a
+                .is_valid(i)
+                .then(|| scaled(a.value(i).into(), *s))
+                .transpose(),
+            Amounts::D64(a, s) => a
+                .is_valid(i)
+                .then(|| scaled(a.value(i).into(), *s))
+                .transpose(),
+            Amounts::D128(a, s) => a.is_valid(i).then(|| scaled(a.value(i), *s)).transpose(),
+            Amounts::Text(t) => t
+                .get(i)
+                .map(|s| {
+                    s.trim().parse::<Decimal>().map_err(|_| {
+                        bad(format!(
+                            "{s:?} is not a decimal amount (write it like 30.00)"
+                        ))
+                    })
+                })
+                .transpose(),
+        }
+    }
+}
