@@ -3,7 +3,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: test test-rust test-c test-python test-sanitizers test-fuzz-smoke demo bench search-quality
+PREFIX ?= /usr/local
+
+.PHONY: install test test-rust test-c test-python test-sanitizers test-fuzz-smoke demo bench search-quality
 test: test-rust test-c test-sanitizers test-python
 	@echo "procode: all tests passed"
 
@@ -22,6 +24,11 @@ test-python:
 # The C ABI: header as C99/C++17, C tests and example under valgrind.
 test-c:
 	CARGO=$(CARGO) bindings/c/run-tests.sh
+
+# The C library: header, libprocode.a, libprocode.so (with SONAME) and the
+# pkg-config files procode.pc / procode-static.pc under $(PREFIX).
+install:
+	CARGO=$(CARGO) bindings/c/install.sh $(PREFIX)
 
 # The C tests and example with the C side built under AddressSanitizer +
 # UndefinedBehaviorSanitizer (+ LeakSanitizer); reuses the debug static lib.

@@ -12,6 +12,18 @@
  * borrowed from a handle (const char *) or copies freed with
  * procode_string_free (char *). Dates are "YYYY-MM-DD", times RFC 3339.
  * Billing documents cross as the core's JSON.
+ *
+ * Pointer arguments: handles and input strings are required unless their
+ * documentation says "may be NULL" (a NULL one gives PROCODE_NULL_ARGUMENT
+ * before any work is done). Out-parameters are required too (NULL gives
+ * PROCODE_NULL_ARGUMENT and nothing is allocated), except those documented
+ * "(unless NULL)": the caller may pass NULL there when it does not want
+ * the value. The _free functions and procode_string_free accept NULL.
+ *
+ * Linking: `pkg-config --cflags --libs procode` (shared library, SONAME
+ * libprocode.so.MAJOR.MINOR while procode is 0.x) or
+ * `pkg-config --cflags --libs --static procode-static` (the archive), after
+ * `make install PREFIX=...`.
  */
 
 #ifndef PROCODE_H
@@ -20,6 +32,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+// The version of procode this header belongs to.
+#define PROCODE_VERSION_MAJOR 0
+#define PROCODE_VERSION_MINOR 1
+#define PROCODE_VERSION_PATCH 0
+#define PROCODE_VERSION_STRING "0.1.0"
 
 // The result of every fallible call. `PROCODE_OK` (0) is success; any other
 // value says what kind of failure happened, and

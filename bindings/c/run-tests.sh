@@ -86,5 +86,33 @@ for name in "${progs[@]}"; do
     sed 's/^/    /' "$log"
   fi
 done
+# The installed library (bindings/c/install.sh, `make install`): the example
+# linked through pkg-config, statically and against the shared library.
+if [[ "$mode" == valgrind ]]; then
+  prefix="$out/prefix"
+  rm -rf "$prefix"
+  PROFILE=debug CARGO="$cargo" "$here/install.sh" "$prefix" >/dev/null
+  export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+  soname="$(readelf -d "$prefix/lib/libprocode.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
+  # shellcheck disable=SC2046
+  "$cc" -std=c99 -Wall -Werror "$here/examples/story.c" \
+    $(pkg-config --cflags --libs --static procode-static) -o "$out/story-static"
+  # shellcheck disable=SC2046
+  "$cc" -std=c99 -Wall -Werror "$here/examples/story.c" \
+    $(pkg-config --cflags --libs procode) -o "$out/story-shared"
+  if [[ "$soname" != libprocode.so.* ]]; then
+    failed=$((failed + 1)); echo "FAIL install: libprocode.so has no SONAME"
+  elif readelf -d "$out/story-static" | grep -q 'NEEDED.*libprocode'; then
+    failed=$((failed + 1)); echo "FAIL install: pkg-config --static linked the shared library"
+  elif ! readelf -d "$out/story-shared" | grep -q "NEEDED.*\[$soname\]"; then
+    failed=$((failed + 1)); echo "FAIL install: the shared link does not record $soname"
+  elif ! (cd "$out" && ./story-static >/dev/null && LD_LIBRARY_PATH="$prefix/lib" ./story-shared >/dev/null); then
+    failed=$((failed + 1)); echo "FAIL install: the installed example did not run"
+  else
+    passed=$((passed + 1))
+    echo "ok   install (pkg-config static + shared, SONAME $soname," \
+      "libprocode.a $(du -h "$prefix/lib/libprocode.a" | cut -f1) stripped)"
+  fi
+fi
 echo "C ($mode): $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

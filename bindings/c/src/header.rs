@@ -11,10 +11,27 @@ fn header_path() -> PathBuf {
     crate_dir().join("../../include/procode.h")
 }
 
+/// The `PROCODE_VERSION_*` macros: the crate version, so that the header and
+/// the library it came with always agree.
+fn version_macros() -> String {
+    format!(
+        "\n// The version of procode this header belongs to.\n\
+         #define PROCODE_VERSION_MAJOR {}\n\
+         #define PROCODE_VERSION_MINOR {}\n\
+         #define PROCODE_VERSION_PATCH {}\n\
+         #define PROCODE_VERSION_STRING \"{}\"",
+        env!("CARGO_PKG_VERSION_MAJOR"),
+        env!("CARGO_PKG_VERSION_MINOR"),
+        env!("CARGO_PKG_VERSION_PATCH"),
+        env!("CARGO_PKG_VERSION"),
+    )
+}
+
 fn generate() -> String {
     let dir = crate_dir();
-    let config = cbindgen::Config::from_file(dir.join("cbindgen.toml"))
+    let mut config = cbindgen::Config::from_file(dir.join("cbindgen.toml"))
         .expect("bindings/c/cbindgen.toml reads");
+    config.after_includes = Some(version_macros());
     let bindings = cbindgen::Builder::new()
         .with_crate(&dir)
         .with_config(config)
