@@ -5,11 +5,16 @@ CARGO ?= cargo
 
 PREFIX ?= /usr/local
 
-.PHONY: install test test-rust test-c test-python test-sanitizers test-fuzz-smoke demo bench search-quality
-test: test-rust test-c test-sanitizers test-python
+.PHONY: data install test test-rust test-c test-python test-sanitizers test-fuzz-smoke demo bench search-quality
+test: data test-rust test-c test-sanitizers test-python
 	@echo "procode: all tests passed"
 
-test-rust:
+# The vendored code-set files (data/, zstd) unpacked into target/data, where
+# the tests and benchmarks read them (the build reads data/ by itself).
+data:
+	data/unpack.sh
+
+test-rust: data
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	# The core's lean default build: the workspace turns on its `arrow`
@@ -18,11 +23,11 @@ test-rust:
 	$(CARGO) test --workspace
 
 # The Python package: builds it into .venv, runs pytest and mypy stubtest.
-test-python:
+test-python: data
 	bash bindings/python/run-tests.sh
 
 # The C ABI: header as C99/C++17, C tests and example under valgrind.
-test-c:
+test-c: data
 	CARGO=$(CARGO) bindings/c/run-tests.sh
 
 # The C library: header, libprocode.a, libprocode.so (with SONAME) and the
@@ -32,7 +37,7 @@ install:
 
 # The C tests and example with the C side built under AddressSanitizer +
 # UndefinedBehaviorSanitizer (+ LeakSanitizer); reuses the debug static lib.
-test-sanitizers:
+test-sanitizers: data
 	CARGO=$(CARGO) bindings/c/run-tests.sh asan
 
 # 30 s of every fuzz target (nightly + cargo-fuzz; not part of `make test`).
@@ -51,7 +56,7 @@ demo:
 # The SPEC performance table: builds the Python package in release mode into
 # .venv (for the Python rows), then prints the report (a few minutes: the
 # batch-scrub rows run Python and Spark).
-bench:
+bench: data
 	bash bindings/python/run-tests.sh --release-only
 	$(CARGO) run --release -q -p procode-benches --bin report
 
@@ -59,5 +64,5 @@ bench:
 # hit@1/3/10 and MRR for procode and an SQLite FTS5 (bm25) peer, latency per
 # query, and the misses. A report, not a test. SET=FILE runs another set of the
 # same format.
-search-quality:
+search-quality: data
 	$(CARGO) run --release -q -p procode-benches --bin search-quality -- $(if $(SET),--set $(SET))

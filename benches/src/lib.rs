@@ -52,21 +52,21 @@ pub const TYPO_QUERIES: &[&str] = &["wheelchiar", "pyschotherapy", "diabetis mel
 /// How many results every search asks for.
 pub const TOP: usize = 10;
 
-/// The code-set data directory: `PROCODE_DATA_DIR`, else `../shared/data` beside
-/// the workspace. Panics with a message saying how to provide the data when a
+/// The code-set data directory: `PROCODE_DATA_DIR`, else `target/data` (unpacked
+/// from the vendored `data/` by `make data`). Panics with a message saying how to provide the data when a
 /// file of the large catalog is missing.
 pub fn data_dir() -> PathBuf {
     let dir = match std::env::var_os("PROCODE_DATA_DIR") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/data"),
     };
     for f in LARGE.iter().chain(SMALL) {
         let p = dir.join(f.file_name());
         if !p.is_file() {
             panic!(
-                "procode benchmarks need the code-set data: {} is missing. Put the \
-                 normalised TSVs in ../shared/data beside the workspace or name their \
-                 directory with PROCODE_DATA_DIR.",
+                "procode benchmarks need the code-set data: {} is missing. Run `make data` \
+                 (it unpacks the vendored data/ into target/data) or name a directory \
+                 of the files with PROCODE_DATA_DIR.",
                 p.display()
             );
         }

@@ -11,7 +11,7 @@ use procode_benches::synonyms::{fold, SynonymList};
 
 fn embedded_entries() -> Vec<Entry> {
     let cat = Catalog::embedded().unwrap_or_else(|e| {
-        panic!("these tests need the embedded catalog (code-set data in ../shared/data or PROCODE_DATA_DIR): {e}")
+        panic!("these tests need the embedded catalog (built from the vendored data/): {e}")
     });
     cat.entries()
         .collect::<Result<Vec<_>, _>>()

@@ -1,12 +1,14 @@
 //! Compiles the embedded default catalog (HCPCS Level II, Level II modifiers,
-//! place of service, ICD-10-CM) into the library from the code-set data in
-//! `PROCODE_DATA_DIR`, or `../shared/data` beside the checkout. The data itself
-//! is never part of this repository. Without data the build still succeeds and
-//! `Catalog::embedded()` reports how to provide it.
+//! place of service, ICD-10-CM) into the library from the vendored,
+//! compressed code-set files of the `procode-data` crate (the repository's
+//! `data/`), or from `PROCODE_DATA_DIR` when that names a directory of
+//! uncompressed files. There is no build without the data: a missing or
+//! unreadable source fails the build with the remedy.
 //!
 //! The importers and the index writer are those of the `procode-index` crate,
 //! the library's own.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use procode_index::import::{load_data_dir, Addenda, IcdSet, StdFile};
@@ -22,26 +24,23 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let target = out.join("embedded.idx");
-    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
-    let dir = match std::env::var_os("PROCODE_DATA_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => manifest.join("../../../shared/data"),
-    };
+    let dir = data_dir(&out);
     let files = StdFile::DEFAULT_EMBEDDED;
     for f in files {
-        println!(
-            "cargo:rerun-if-changed={}",
-            dir.join(f.file_name()).display()
-        );
-    }
-    let present = files.iter().all(|f| dir.join(f.file_name()).is_file());
-    if !present {
-        println!(
-            "cargo:warning=procode: no code-set data in {} (set PROCODE_DATA_DIR); building without the embedded default catalog",
-            dir.display()
-        );
-        std::fs::write(&target, b"").expect("write OUT_DIR/embedded.idx");
-        return;
+        let path = dir.join(f.file_name());
+        if !path.is_file() {
+            panic!(
+                "procode: the code-set file {} is missing. Unset PROCODE_DATA_DIR to build from \
+                 the vendored data, or point it at a directory holding {}",
+                path.display(),
+                files
+                    .iter()
+                    .map(|f| f.file_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        println!("cargo:rerun-if-changed={}", path.display());
     }
     let bytes = build_embedded(&dir, files);
     std::fs::write(&target, bytes).expect("write OUT_DIR/embedded.idx");
@@ -69,4 +68,67 @@ fn build_embedded(dir: &Path, files: &[StdFile]) -> Vec<u8> {
         Ok(b) => b,
         Err(e) => panic!("procode: cannot build the embedded catalog: {e}"),
     }
+}
+
+/// The vendored files the build reads, relative to the `procode-data` crate,
+/// each compressed with zstd (`NAME.zst`).
+const VENDORED: &[&str] = &[
+    "hcpcs_level2.tsv",
+    "modifiers.tsv",
+    "place_of_service.tsv",
+    "icd10cm.tsv",
+    "cms/icd10cm_order_2026.txt",
+    "cms/icd10cm_order_addenda_2026.txt",
+    "cms/icd10cm_order_addenda_2027.txt",
+    "cms/icd10cm_tabular_2026.xml",
+];
+
+/// The directory of uncompressed code-set files the build reads:
+/// `PROCODE_DATA_DIR` (an absolute path) when set, else the vendored files
+/// unpacked into `OUT_DIR/data`.
+fn data_dir(out: &Path) -> PathBuf {
+    if let Some(d) = std::env::var_os("PROCODE_DATA_DIR") {
+        let d = PathBuf::from(d);
+        if !d.is_absolute() {
+            // A build script runs in the crate's directory, not the user's:
+            // a relative path would silently mean something else.
+            panic!(
+                "procode: PROCODE_DATA_DIR must be an absolute path (got {})",
+                d.display()
+            );
+        }
+        return d;
+    }
+    let Some(root) = std::env::var_os("DEP_PROCODE_DATA_ROOT") else {
+        panic!("procode: the procode-data crate did not say where its files are (DEP_PROCODE_DATA_ROOT)");
+    };
+    let root = PathBuf::from(root);
+    let dest = out.join("data");
+    for name in VENDORED {
+        let src = root.join(format!("{name}.zst"));
+        println!("cargo:rerun-if-changed={}", src.display());
+        let target = dest.join(name);
+        if let Err(e) = unpack(&src, &target) {
+            panic!(
+                "procode: cannot unpack the vendored code-set file {}: {e}. The procode-data \
+                 package is incomplete; reinstall it, or set PROCODE_DATA_DIR to a directory \
+                 of uncompressed files",
+                src.display()
+            );
+        }
+    }
+    dest
+}
+
+/// Decompresses the zstd file `src` into `target`.
+fn unpack(src: &Path, target: &Path) -> std::io::Result<()> {
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let file = std::io::BufReader::new(std::fs::File::open(src)?);
+    let mut decoder = ruzstd::decoding::StreamingDecoder::new(file)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+    let mut bytes = Vec::new();
+    decoder.read_to_end(&mut bytes)?;
+    std::fs::write(target, bytes)
 }

@@ -77,10 +77,10 @@ def readiness_is_followed_by_the_claim_checks(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(procode, "readiness", readiness)
 def data_dir() -> pathlib.Path:
-    """The code-set data: PROCODE_DATA_DIR, else ../shared/data beside the checkout."""
+    """The code-set data: PROCODE_DATA_DIR, else target/data (`make data` unpacks the vendored data/)."""
     env = os.environ.get("PROCODE_DATA_DIR")
-    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    assert (d / "icd10cm.tsv").is_file(), f"code-set data missing at {d}: set PROCODE_DATA_DIR"
+    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2] / "target" / "data"
+    assert (d / "icd10cm.tsv").is_file(), f"code-set data missing at {d}: run `make data` or set PROCODE_DATA_DIR"
     return d
 
 

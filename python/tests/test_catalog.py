@@ -119,8 +119,8 @@ def test_build_from_entries_in_memory_and_to_file(tmp_path: pathlib.Path):
 
 def _cms_dir() -> pathlib.Path:
     env = os.environ.get("PROCODE_DATA_DIR")
-    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    assert (d / "cms").is_dir(), f"code-set data missing at {d}: set PROCODE_DATA_DIR"
+    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2] / "target" / "data"
+    assert (d / "cms").is_dir(), f"code-set data missing at {d}: run `make data` or set PROCODE_DATA_DIR"
     return d / "cms"
 
 

@@ -39,8 +39,8 @@ def test_threads_open_and_build(tmp_path):
 
 def _data_dir() -> pathlib.Path:
     env = os.environ.get("PROCODE_DATA_DIR")
-    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    assert (d / "icd10cm.tsv").is_file(), f"code-set data missing at {d}: set PROCODE_DATA_DIR"
+    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2] / "target" / "data"
+    assert (d / "icd10cm.tsv").is_file(), f"code-set data missing at {d}: run `make data` or set PROCODE_DATA_DIR"
     return d
 
 

@@ -23,11 +23,11 @@ fn ok_json(args: &[&str]) -> serde_json::Value {
 fn data_dir() -> PathBuf {
     let dir = match std::env::var_os("PROCODE_DATA_DIR") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/data"),
     };
     assert!(
         dir.join("hcpcs_level2.tsv").is_file(),
-        "code-set data missing at {}: set PROCODE_DATA_DIR",
+        "code-set data missing at {}: run `make data` or set PROCODE_DATA_DIR",
         dir.display()
     );
     dir

@@ -155,7 +155,7 @@ pub enum CatalogError {
         problem: String,
     },
     /// The embedded default catalog was not compiled in.
-    #[error("the embedded default catalog is not available: this build of procode found no code-set data. Set PROCODE_DATA_DIR to a directory holding hcpcs_level2.tsv, modifiers.tsv, place_of_service.tsv and icd10cm.tsv (or place it at ../shared/data beside the checkout) and rebuild, or open an index file with Catalog::open")]
+    #[error("the embedded default catalog is not available in this build of procode: open an index file instead (CLI: --catalog FILE; Rust: Catalog::open; Python: Catalog.open; C: procode_catalog_open), or rebuild procode with its procode-data crate (or PROCODE_DATA_DIR naming a directory of the code-set files)")]
     EmbeddedUnavailable,
     /// A source file could not be imported.
     #[error(transparent)]

@@ -1,8 +1,8 @@
 //! The importers on the real CMS data set (and on small in-memory inputs for
 //! the error cases).
 //!
-//! The data directory is `PROCODE_DATA_DIR`, or else `../shared/data` beside
-//! the workspace. These tests fail (never skip) when it is missing.
+//! The data directory is `PROCODE_DATA_DIR`, or else `target/data`, unpacked
+//! from the vendored `data/` by `make data`. These tests fail (never skip) when it is missing.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -17,14 +17,14 @@ use procode::{CodeSystem, Entry, ImportError};
 fn data_dir() -> PathBuf {
     let dir = match std::env::var_os("PROCODE_DATA_DIR") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/data"),
     };
     assert!(
         dir.join("hcpcs_level2.tsv").is_file() && dir.join("cms").is_dir(),
         "the code-set data directory {} is missing or incomplete: set PROCODE_DATA_DIR to the \
          directory holding hcpcs_level2.tsv, modifiers.tsv, icd10cm.tsv, icd10pcs.tsv, \
-         place_of_service.tsv and cms/ (the CMS release files), or place it at ../shared/data \
-         beside the workspace",
+         place_of_service.tsv and cms/ (the CMS release files), or run `make data` to unpack the \
+         vendored files into target/data",
         dir.display()
     );
     dir

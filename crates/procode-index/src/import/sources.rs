@@ -25,7 +25,7 @@ use crate::error::ImportError;
 ///
 /// let mut sources = Sources::new();
 /// sources
-///     .data_dir("../shared/data", &[StdFile::Hcpcs, StdFile::Modifiers])
+///     .data_dir("target/data", &[StdFile::Hcpcs, StdFile::Modifiers])
 ///     .order_file(IcdSet::Cm, "cms/icd10cm_order_2026.txt")
 ///     .addenda(IcdSet::Cm, "cms/icd10cm_order_addenda_2027.txt");
 /// let mut builder = IndexBuilder::new();

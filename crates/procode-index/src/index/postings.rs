@@ -102,7 +102,7 @@ impl<'a> Cursor<'a> {
             return Ok(None);
         }
         let v = get_varint(self.data, &mut self.pos).ok_or_else(malformed)?;
-        let id = if self.idx % POSTING_BLOCK as u32 == 0 {
+        let id = if self.idx.is_multiple_of(POSTING_BLOCK as u32) {
             v
         } else {
             match self.cur {

@@ -10,12 +10,12 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use procode::billing::{Currency, Money};
 use procode::{Catalog, Code, CodeSystem, Entry};
 
-/// The data directory: `PROCODE_DATA_DIR`, else `../shared/data` beside the
-/// checkout (for messages: the catalog itself is compiled in from it).
+/// The data directory: `PROCODE_DATA_DIR`, else `target/data` (for
+/// messages: the catalog itself is compiled in from the vendored data).
 pub fn data_dir() -> PathBuf {
     std::env::var_os("PROCODE_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/data"))
 }
 
 /// The embedded default catalog (HCPCS Level II, modifiers, place of service,

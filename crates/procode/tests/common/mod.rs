@@ -7,17 +7,17 @@ use std::sync::OnceLock;
 use procode::import::tsv::{load_data_dir, StdFile};
 use procode::{Catalog, Entry};
 
-/// The code-set data directory: `PROCODE_DATA_DIR`, else `../shared/data` beside
-/// the checkout. Panics (never skips) when it is missing.
+/// The code-set data directory: `PROCODE_DATA_DIR`, else `target/data` (unpacked
+/// from the vendored `data/` by `make data`). Panics (never skips) when it is missing.
 pub fn data_dir() -> PathBuf {
     let dir = match std::env::var_os("PROCODE_DATA_DIR") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/data"),
     };
     assert!(
         dir.join("hcpcs_level2.tsv").is_file(),
-        "the code-set data is missing at {}: set PROCODE_DATA_DIR to the directory holding \
-         hcpcs_level2.tsv, icd10cm.tsv, icd10pcs.tsv, modifiers.tsv and place_of_service.tsv",
+        "the code-set data is missing at {}: run `make data` (or set PROCODE_DATA_DIR to the directory holding \
+         hcpcs_level2.tsv, icd10cm.tsv, icd10pcs.tsv, modifiers.tsv and place_of_service.tsv)",
         dir.display()
     );
     dir

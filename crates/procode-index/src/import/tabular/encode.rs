@@ -567,7 +567,7 @@ impl<'a> TabularView<'a> {
             (P_RANGES, RANGE_LEN),
             (P_SEVEN, 4),
         ] {
-            if parts[i].len() % size != 0 {
+            if !parts[i].len().is_multiple_of(size) {
                 return Err(bad(format!("part {i} is not a whole number of records")));
             }
         }
