@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the procode Python package into a virtualenv and runs its tests:
+# Builds the procode Python package (from its sdist) into a virtualenv and runs its tests:
 # pytest (python/tests) and mypy's stubtest of the hand-written stubs.
 # Usage: bindings/python/run-tests.sh  (from anywhere; exits non-zero on failure)
 set -euo pipefail
@@ -25,8 +25,29 @@ if [ "${1:-}" = "--release-only" ]; then
     maturin develop --quiet --release
     exit 0
 fi
-# A debug build (the core is optimised in dev builds by the workspace profile).
-maturin develop --quiet
+# The package is tested as users get it: built from its sdist. The sdist must
+# carry the vendored data (the procode-data crate) and the legal files, or a
+# wheel built from it would have no catalog. The build reuses this checkout's
+# target/ and the dev profile (the core is optimised in dev builds by the
+# workspace profile), so it costs what `maturin develop` would.
+rm -rf "$root/target/sdist"
+if ! maturin sdist --out "$root/target/sdist" >"$root/target/sdist.log" 2>&1; then
+  cat "$root/target/sdist.log" >&2
+  exit 1
+fi
+sdist="$(ls "$root"/target/sdist/procode-*.tar.gz)"
+listing="$(tar tzf "$sdist")"
+for f in data/Cargo.toml data/SOURCES.md data/icd10cm.tsv.zst data/hcpcs_level2.tsv.zst \
+    data/cms/icd10cm_order_addenda_2027.txt.zst LICENSE-MIT LICENSE-APACHE README.md; do
+  if ! grep -qx "procode-[0-9.]*/$f" <<<"$listing"; then
+    echo "the sdist $(basename "$sdist") lacks $f" >&2
+    exit 1
+  fi
+done
+echo "sdist: $(basename "$sdist"), $(du -h "$sdist" | cut -f1), carries data/ and the licenses"
+CARGO_TARGET_DIR="$root/target" MATURIN_PEP517_ARGS="--profile dev" \
+    python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
+    --force-reinstall --no-deps "$sdist"
 
 # test_spark.py runs the Spark job in local mode (Java 17+ on the PATH).
 python -m pytest -q python/tests
