@@ -21,6 +21,7 @@ test-rust: data
 	# feature (procode::batch) through the Python bindings and the benches.
 	$(CARGO) clippy -p procode --all-targets -- -D warnings
 	$(CARGO) test --workspace
+	CARGO=$(CARGO) scripts/check-packages.sh
 
 # The Python package: builds it into .venv, runs pytest and mypy stubtest.
 test-python: data
