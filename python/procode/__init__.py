@@ -130,3 +130,7 @@ __all__ = [
     "scrub_batches",
     "validate_codes",
 ]
+
+from procode import _pickle
+
+_pickle.register()

@@ -5,7 +5,7 @@ import datetime
 import os
 import pathlib
 from decimal import Decimal
-from typing import Any, Optional, Sequence, Union
+from typing import Any, NoReturn, Optional, Sequence, Union
 
 from typing_extensions import Self, final
 
@@ -201,6 +201,8 @@ class Catalog:
     def __getitem__(self, key: str, /) -> Entry: ...
     def __contains__(self, key: str, /) -> bool: ...
     def __len__(self) -> int: ...
+    def __iter__(self) -> NoReturn:
+        """Not iterable: raises TypeError (use lookup/search)."""
 
 # ---------------------------------------------------------------- code lines
 

@@ -15,9 +15,24 @@ use crate::errors::{invalid_argument, invalid_code, unknown_code, IntoPyErr, PyR
 
 /// One code of one code system, as the catalog knows it (immutable).
 #[pyclass(module = "procode._native", name = "Entry", frozen, eq)]
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct PyEntry {
     pub inner: Entry,
+}
+
+/// Equal when every field Python sees is equal: the Rust-only HCPCS action
+/// code is not part of a Python entry (so a pickled copy equals its original).
+impl PartialEq for PyEntry {
+    fn eq(&self, other: &Self) -> bool {
+        if self.inner.action == other.inner.action {
+            return self.inner == other.inner;
+        }
+        let mut a = self.inner.clone();
+        let mut b = other.inner.clone();
+        a.action = None;
+        b.action = None;
+        a == b
+    }
 }
 
 #[pymethods]
@@ -486,6 +501,15 @@ impl PyCatalog {
 
     fn __len__(&self) -> usize {
         self.inner.len()
+    }
+
+    /// A catalog is not iterable (`catalog[code]` looks a code up; without
+    /// this, Python would iterate it through `__getitem__` with integers).
+    fn __iter__(&self) -> PyResult<()> {
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "a Catalog is not iterable: look a code up with catalog[code] or catalog.lookup(code), \
+             or search it with catalog.search(query)",
+        ))
     }
 
     /// Size of the index in bytes.
