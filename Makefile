@@ -3,8 +3,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: test test-rust test-c test-python test-sanitizers test-fuzz-smoke demo bench search-quality
-test: test-rust test-c test-sanitizers test-python
+.PHONY: test test-rust test-c test-python test-postgres test-sanitizers test-fuzz-smoke demo bench search-quality
+test: test-rust test-c test-sanitizers test-python test-postgres
 	@echo "procode: all tests passed"
 
 test-rust:
@@ -18,6 +18,13 @@ test-rust:
 # The Python package: builds it into .venv, runs pytest and mypy stubtest.
 test-python:
 	bash bindings/python/run-tests.sh
+
+# The PostgreSQL reference integration (examples/postgres): starts a private
+# PostgreSQL 15 server under target/postgres (apt-get installs postgresql-15
+# when its binaries are missing), runs the concurrency and kill tests,
+# stops the server. About a minute; figures in target/postgres/figures.json.
+test-postgres:
+	bash examples/postgres/run-tests.sh
 
 # The C ABI: header as C99/C++17, C tests and example under valgrind.
 test-c:
