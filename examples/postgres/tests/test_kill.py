@@ -128,7 +128,12 @@ def test_workers_killed_at_random_leave_every_document_whole(
     running = [spawn(n) for n in range(3)]
     killed = 0
     next_id = 3
-    time.sleep(1.5)  # the workers open the catalog and connect
+    # Start killing once the workers store steps (they open the catalog and
+    # connect first; a loaded machine may take a while).
+    deadline = time.monotonic() + 60
+    while not any(p.exists() and '"op_id"' in p.read_text() for p in results):
+        assert time.monotonic() < deadline, "no worker stored a step within 60 s"
+        time.sleep(0.1)
     for _ in range(6):
         time.sleep(rng.uniform(0.2, 0.6))
         victim = running.pop(rng.randrange(len(running)))
