@@ -5,8 +5,8 @@ CARGO ?= cargo
 
 PREFIX ?= /usr/local
 
-.PHONY: data install test test-rust test-c test-python test-sanitizers test-fuzz-smoke demo bench search-quality
-test: data test-rust test-c test-sanitizers test-python
+.PHONY: data install test test-rust test-c test-python test-postgres test-sanitizers test-fuzz-smoke demo bench search-quality
+test: data test-rust test-c test-sanitizers test-python test-postgres
 	@echo "procode: all tests passed"
 
 # The vendored code-set files (data/, zstd) unpacked into target/data, where
@@ -26,6 +26,13 @@ test-rust: data
 # The Python package: builds it into .venv, runs pytest and mypy stubtest.
 test-python: data
 	bash bindings/python/run-tests.sh
+
+# The PostgreSQL reference integration (examples/postgres): starts a private
+# PostgreSQL 15 server under target/postgres (apt-get installs postgresql-15
+# when its binaries are missing), runs the concurrency and kill tests,
+# stops the server. About a minute; figures in target/postgres/figures.json.
+test-postgres: data
+	bash examples/postgres/run-tests.sh
 
 # The C ABI: header as C99/C++17, C tests and example under valgrind.
 test-c: data

@@ -141,6 +141,11 @@ typedef enum {
   // A number or character argument outside the values the call takes
   // (the message names the argument).
   PROCODE_INVALID_ARGUMENT = 39,
+  // A step asked of a revision the document (or encounter) no longer
+  // has: it changed since it was loaded. Nothing changed; reload it and
+  // retry. The message names the document, the expected and the current
+  // revision.
+  PROCODE_STALE_DOCUMENT = 40,
 } procode_result;
 
 // A code catalog (opaque). Immutable and thread-safe: one catalog may be
@@ -516,6 +521,42 @@ procode_result procode_encounter_record_payment(procode_encounter *encounter,
 // # Safety
 // `encounter` must be NULL or live and not used by another thread.
 procode_result procode_encounter_void_invoice(procode_encounter *encounter);
+
+// The encounter's revision: its session's plus its invoice's (if any). It
+// goes up with every step that changes the encounter (a refused step
+// leaves it as it was); store it beside the encounter's JSON and
+// compare-and-swap on it (see the README, "Storing documents").
+//
+// # Safety
+// `encounter` must be NULL or live; `out_revision` NULL or writable.
+procode_result procode_encounter_revision(const procode_encounter *encounter,
+                                          uint64_t *out_revision);
+
+// The expected-revision check of a step: `PROCODE_OK` when the encounter
+// is at revision `expected`, else `PROCODE_STALE_DOCUMENT` (the message
+// names the session, the expected and the current revision) and nothing
+// changes. Call it right before the step on the same handle: a handle is
+// used by one thread at a time, so nothing comes between the check and
+// the step.
+//
+// # Safety
+// `encounter` must be NULL or live.
+procode_result procode_encounter_expect_revision(procode_encounter *encounter, uint64_t expected);
+
+// The revision of a document given as JSON (`{"kind": "service" |
+// "session" | "invoice", ...}`, as `procode_service_edit` writes it): 1
+// for a new document (and for JSON written before revisions existed),
+// plus one for every change. With `expected` non-NULL, a document at
+// another revision is `PROCODE_STALE_DOCUMENT` (and `*out_revision` is
+// still written): the check of a JSON-in, JSON-out step such as
+// `procode_service_edit`.
+//
+// # Safety
+// `document_json` must be NULL or NUL-terminated; `expected` NULL or
+// readable; `out_revision` NULL or writable.
+procode_result procode_document_revision(const char *document_json,
+                                         const uint64_t *expected,
+                                         uint64_t *out_revision);
 
 // Frees an encounter. NULL is ignored.
 //

@@ -7,7 +7,7 @@ use std::ffi::{c_char, CString};
 use chrono::{DateTime, Utc};
 use procode::billing::{
     readiness, BookingRequest, Currency, Document, EditBatch, EditPolicy, Editor, Encounter,
-    FeeSchedule, Payment, Pricing,
+    FeeSchedule, Payment, Pricing, Revisioned,
 };
 
 use crate::catalog::{out_of_range, procode_catalog};
@@ -802,6 +802,94 @@ pub unsafe extern "C" fn procode_encounter_void_invoice(
             Ok(None)
         })
     }
+}
+
+// -------------------------------------------------------------- revisions
+
+/// The encounter's revision: its session's plus its invoice's (if any). It
+/// goes up with every step that changes the encounter (a refused step
+/// leaves it as it was); store it beside the encounter's JSON and
+/// compare-and-swap on it (see the README, "Storing documents").
+///
+/// # Safety
+/// `encounter` must be NULL or live; `out_revision` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_encounter_revision(
+    encounter: *const procode_encounter,
+    out_revision: *mut u64,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract.
+        let enc = unsafe { ref_arg(encounter, "encounter") }?;
+        out_arg(out_revision, "out_revision")?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out_revision, enc.inner.revision()) };
+        Ok(())
+    })
+}
+
+/// The expected-revision check of a step: `PROCODE_OK` when the encounter
+/// is at revision `expected`, else `PROCODE_STALE_DOCUMENT` (the message
+/// names the session, the expected and the current revision) and nothing
+/// changes. Call it right before the step on the same handle: a handle is
+/// used by one thread at a time, so nothing comes between the check and
+/// the step.
+///
+/// # Safety
+/// `encounter` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn procode_encounter_expect_revision(
+    encounter: *mut procode_encounter,
+    expected: u64,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract.
+        let enc = unsafe { mut_arg(encounter, "encounter") }?;
+        enc.inner.expect_revision(Some(expected))?;
+        Ok(())
+    })
+}
+
+/// The revision of a document given as JSON (`{"kind": "service" |
+/// "session" | "invoice", ...}`, as `procode_service_edit` writes it): 1
+/// for a new document (and for JSON written before revisions existed),
+/// plus one for every change. With `expected` non-NULL, a document at
+/// another revision is `PROCODE_STALE_DOCUMENT` (and `*out_revision` is
+/// still written): the check of a JSON-in, JSON-out step such as
+/// `procode_service_edit`.
+///
+/// # Safety
+/// `document_json` must be NULL or NUL-terminated; `expected` NULL or
+/// readable; `out_revision` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_document_revision(
+    document_json: *const c_char,
+    expected: *const u64,
+    out_revision: *mut u64,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (mut doc, expected) = unsafe {
+            (
+                document_arg(document_json, "document_json")?,
+                expected.as_ref().copied(),
+            )
+        };
+        out_arg(out_revision, "out_revision")?;
+        let revision = match &doc {
+            Document::Service(d) => d.revision(),
+            Document::Session(d) => d.revision(),
+            Document::Invoice(d) => d.revision(),
+        };
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out_revision, revision) };
+        match &mut doc {
+            Document::Service(d) => d.expect_revision(expected).map(|_| ()),
+            Document::Session(d) => d.expect_revision(expected).map(|_| ()),
+            Document::Invoice(d) => d.expect_revision(expected).map(|_| ()),
+        }?;
+        Ok(())
+    })
 }
 
 /// Frees an encounter. NULL is ignored.

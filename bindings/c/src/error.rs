@@ -4,7 +4,8 @@ use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 
 use procode::billing::{
-    DocumentError, EditError, JsonError, MoneyError, PolicyError, RateError, TransitionError,
+    DocumentError, EditError, JsonError, MoneyError, PolicyError, RateError, StaleDocument,
+    TransitionError,
 };
 use procode::{CatalogError, CodeError};
 
@@ -112,6 +113,11 @@ pub enum procode_result {
     /// A number or character argument outside the values the call takes
     /// (the message names the argument).
     PROCODE_INVALID_ARGUMENT = 39,
+    /// A step asked of a revision the document (or encounter) no longer
+    /// has: it changed since it was loaded. Nothing changed; reload it and
+    /// retry. The message names the document, the expected and the current
+    /// revision.
+    PROCODE_STALE_DOCUMENT = 40,
 }
 
 use procode_result as R;
@@ -208,9 +214,16 @@ impl From<EditError> for Error {
             EditError::BelowPaid { .. } => R::PROCODE_BELOW_PAID,
             EditError::AmountTooLarge { .. } => R::PROCODE_AMOUNT_TOO_LARGE,
             EditError::ScheduleMissing { .. } => R::PROCODE_SCHEDULE_MISSING,
+            EditError::Stale(_) => R::PROCODE_STALE_DOCUMENT,
             _ => R::PROCODE_BILLING_ERROR,
         };
         Error::new(code, e.to_string())
+    }
+}
+
+impl From<StaleDocument> for Error {
+    fn from(e: StaleDocument) -> Error {
+        Error::new(R::PROCODE_STALE_DOCUMENT, e.to_string())
     }
 }
 
@@ -230,6 +243,7 @@ impl From<TransitionError> for Error {
             | TransitionError::Overpayment { .. }
             | TransitionError::DuplicatePayment { .. } => R::PROCODE_INVALID_PAYMENT,
             TransitionError::HasPayments { .. } => R::PROCODE_HAS_PAYMENTS,
+            TransitionError::Stale(_) => R::PROCODE_STALE_DOCUMENT,
             _ => R::PROCODE_BILLING_ERROR,
         };
         Error::new(code, e.to_string())
@@ -286,7 +300,7 @@ impl From<PolicyError> for Error {
 }
 
 /// Every result code with its name, in number order.
-const NAMES: [(procode_result, &CStr); 40] = [
+const NAMES: [(procode_result, &CStr); 41] = [
     (R::PROCODE_OK, c"PROCODE_OK"),
     (R::PROCODE_NULL_ARGUMENT, c"PROCODE_NULL_ARGUMENT"),
     (R::PROCODE_INVALID_UTF8, c"PROCODE_INVALID_UTF8"),
@@ -342,6 +356,7 @@ const NAMES: [(procode_result, &CStr); 40] = [
     (R::PROCODE_AMOUNT_TOO_LARGE, c"PROCODE_AMOUNT_TOO_LARGE"),
     (R::PROCODE_SCHEDULE_MISSING, c"PROCODE_SCHEDULE_MISSING"),
     (R::PROCODE_INVALID_ARGUMENT, c"PROCODE_INVALID_ARGUMENT"),
+    (R::PROCODE_STALE_DOCUMENT, c"PROCODE_STALE_DOCUMENT"),
 ];
 
 /// The name of a result code as a static string, e.g. `"PROCODE_NOT_FOUND"`;

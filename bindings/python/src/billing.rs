@@ -7,7 +7,7 @@ use procode::billing::{
     readiness as core_readiness, AuditEntry, BillingDocument, BookingRequest, CodeChange, CodeLine,
     Completion, Document, EditBatch, EditOp, EditOutcome, EditPolicy, Editor, Encounter, FeeEntry,
     FeeSchedule, Invoice, LineChanges, LineDifference, Payment, Pricing, Problem, ProblemCode,
-    ProblemDetail, RateSource, Service, Session,
+    ProblemDetail, RateSource, Revisioned, Service, Session,
 };
 use procode::{Code, CodeSystem};
 use pyo3::exceptions::PyTypeError;
@@ -21,6 +21,24 @@ use crate::convert::{
 use crate::errors::{document_error, invalid_argument, policy_error, PyResultExt};
 
 // ---------------------------------------------------------------- helpers
+
+/// The `expected_revision=` argument: None, or a whole number (a bool or a
+/// negative number is `InvalidArgument`).
+fn expected_revision_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+    let Some(v) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    let bad = || {
+        invalid_argument(format!(
+            "expected_revision: a revision is a whole number from 1, not {}",
+            v.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string())
+        ))
+    };
+    if v.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(bad());
+    }
+    v.extract::<u64>().map(Some).map_err(|_| bad())
+}
 
 /// The fee schedules given as `pricing=`.
 fn schedules(pricing: Option<Vec<PyRef<'_, PyFeeSchedule>>>) -> Vec<FeeSchedule> {
@@ -757,6 +775,35 @@ impl PyService {
     fn id(&self) -> &str {
         self.inner.id()
     }
+    /// The revision: 1 for a new service, plus one for every change.
+    #[getter]
+    fn revision(&self) -> u64 {
+        self.inner.revision()
+    }
+    /// Changes the name and/or the price in one step, against
+    /// `expected_revision` if given (`StaleDocument` otherwise, and nothing
+    /// changes).
+    #[pyo3(signature = (*, name=None, price=None, expected_revision=None))]
+    fn update(
+        &mut self,
+        name: Option<String>,
+        price: Option<&Bound<'_, PyAny>>,
+        expected_revision: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let expected = expected_revision_arg(expected_revision)?;
+        let price = match price.filter(|p| !p.is_none()) {
+            Some(p) => Some(money(p, self.inner.price().currency().as_str(), "price")?),
+            None => None,
+        };
+        let svc = self.inner.expect_revision(expected).py()?;
+        if let Some(n) = name {
+            svc.set_name(n);
+        }
+        if let Some(p) = price {
+            svc.set_price(p);
+        }
+        Ok(())
+    }
     /// The name (settable).
     #[getter]
     fn get_name(&self) -> &str {
@@ -807,8 +854,9 @@ impl PyService {
     fn audit(&self) -> Vec<PyAuditEntry> {
         audit_of(self.inner.audit().entries())
     }
-    /// Applies a batch in the `service` context.
-    #[pyo3(signature = (batch, *, actor, at, policy=None, pricing=None))]
+    /// Applies a batch in the `service` context (against
+    /// `expected_revision` if given).
+    #[pyo3(signature = (batch, *, actor, at, policy=None, pricing=None, expected_revision=None))]
     fn edit(
         &mut self,
         batch: PyRef<'_, PyEditBatch>,
@@ -816,9 +864,12 @@ impl PyService {
         at: &Bound<'_, PyAny>,
         policy: Option<PyRef<'_, PyEditPolicy>>,
         pricing: Option<Vec<PyRef<'_, PyFeeSchedule>>>,
+        expected_revision: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyEditOutcome> {
+        let expected = expected_revision_arg(expected_revision)?;
         let ed = EditorArgs::new(actor, at, policy, pricing)?;
-        let out = ed.run(|e| self.inner.edit(&batch.inner, e)).py()?;
+        let svc = self.inner.expect_revision(expected).py()?;
+        let out = ed.run(|e| svc.edit(&batch.inner, e)).py()?;
         Ok(PyEditOutcome { inner: out })
     }
     fn to_json(&self) -> PyResult<String> {
@@ -861,6 +912,11 @@ impl PySession {
     #[getter]
     fn id(&self) -> &str {
         self.inner.id()
+    }
+    /// The revision: 1 for a new session, plus one for every change.
+    #[getter]
+    fn revision(&self) -> u64 {
+        self.inner.revision()
     }
     /// The client's id.
     #[getter]
@@ -975,6 +1031,11 @@ impl PyInvoice {
     #[getter]
     fn id(&self) -> &str {
         self.inner.id()
+    }
+    /// The revision: 1 for a new invoice, plus one for every change.
+    #[getter]
+    fn revision(&self) -> u64 {
+        self.inner.revision()
     }
     /// The session's id.
     #[getter]
@@ -1145,6 +1206,13 @@ impl PyEncounter {
         Ok(PyEncounter { inner })
     }
 
+    /// The encounter's revision: its session's plus its invoice's (if any);
+    /// it goes up with every step.
+    #[getter]
+    fn revision(&self) -> u64 {
+        self.inner.revision()
+    }
+
     /// The session (a snapshot).
     #[getter]
     fn session(&self) -> PySession {
@@ -1161,7 +1229,7 @@ impl PyEncounter {
 
     /// Reviews the codes of a paid-in-advance booking (`booking_review`):
     /// the batch applies to the session and its draft invoice together.
-    #[pyo3(signature = (batch, *, actor, at, policy=None, pricing=None))]
+    #[pyo3(signature = (batch, *, actor, at, policy=None, pricing=None, expected_revision=None))]
     fn review(
         &mut self,
         batch: PyRef<'_, PyEditBatch>,
@@ -1169,35 +1237,45 @@ impl PyEncounter {
         at: &Bound<'_, PyAny>,
         policy: Option<PyRef<'_, PyEditPolicy>>,
         pricing: Option<Vec<PyRef<'_, PyFeeSchedule>>>,
+        expected_revision: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyEditOutcome> {
+        let expected = expected_revision_arg(expected_revision)?;
         let ed = EditorArgs::new(actor, at, policy, pricing)?;
-        let out = ed.run(|e| self.inner.review(&batch.inner, e)).py()?;
+        let enc = self.inner.expect_revision(expected).py()?;
+        let out = ed.run(|e| enc.review(&batch.inner, e)).py()?;
         Ok(PyEditOutcome { inner: out })
     }
 
     /// Confirms a paid-in-advance booking: session `booked`, invoice `sent`,
     /// or `paid` when `payment` covers it. Returns the invoice state.
-    #[pyo3(signature = (payment=None))]
-    fn confirm(&mut self, payment: Option<PyRef<'_, PyPayment>>) -> PyResult<&'static str> {
-        let state = self.inner.confirm(payment.map(|p| p.inner.clone())).py()?;
+    #[pyo3(signature = (payment=None, *, expected_revision=None))]
+    fn confirm(
+        &mut self,
+        payment: Option<PyRef<'_, PyPayment>>,
+        expected_revision: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<&'static str> {
+        let enc = self.at(expected_revision)?;
+        let state = enc.confirm(payment.map(|p| p.inner.clone())).py()?;
         Ok(state.as_str())
     }
 
     /// Cancels the session (a draft invoice is voided).
-    fn cancel(&mut self) -> PyResult<()> {
-        self.inner.cancel().py()
+    #[pyo3(signature = (*, expected_revision=None))]
+    fn cancel(&mut self, expected_revision: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.at(expected_revision)?.cancel().py()
     }
 
     /// Marks a booked session as a no-show.
-    fn no_show(&mut self) -> PyResult<()> {
-        self.inner.no_show().py()
+    #[pyo3(signature = (*, expected_revision=None))]
+    fn no_show(&mut self, expected_revision: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.at(expected_revision)?.no_show().py()
     }
 
     /// Marks the session complete, applying `batch` in the same step
     /// (`session_completion`). A new draft invoice `invoice_id` is created
     /// when there is none; a draft or sent one is updated; a paid one is
     /// left unchanged and the differences are reported.
-    #[pyo3(signature = (batch=None, *, actor, at, invoice_id=None, policy=None, pricing=None))]
+    #[pyo3(signature = (batch=None, *, actor, at, invoice_id=None, policy=None, pricing=None, expected_revision=None))]
     #[allow(clippy::too_many_arguments)]
     fn complete(
         &mut self,
@@ -1207,18 +1285,19 @@ impl PyEncounter {
         invoice_id: Option<&str>,
         policy: Option<PyRef<'_, PyEditPolicy>>,
         pricing: Option<Vec<PyRef<'_, PyFeeSchedule>>>,
+        expected_revision: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyCompletion> {
         let batch = batch_or_empty(batch);
+        let expected = expected_revision_arg(expected_revision)?;
         let ed = EditorArgs::new(actor, at, policy, pricing)?;
-        let out = ed
-            .run(|e| self.inner.complete(&batch, e, invoice_id))
-            .py()?;
+        let enc = self.inner.expect_revision(expected).py()?;
+        let out = ed.run(|e| enc.complete(&batch, e, invoice_id)).py()?;
         Ok(PyCompletion { inner: out })
     }
 
     /// Edits the invoice in billing (`invoice_edit`); the session's codes
     /// are not touched.
-    #[pyo3(signature = (batch, *, actor, at, policy=None, pricing=None))]
+    #[pyo3(signature = (batch, *, actor, at, policy=None, pricing=None, expected_revision=None))]
     fn edit_invoice(
         &mut self,
         batch: PyRef<'_, PyEditBatch>,
@@ -1226,29 +1305,39 @@ impl PyEncounter {
         at: &Bound<'_, PyAny>,
         policy: Option<PyRef<'_, PyEditPolicy>>,
         pricing: Option<Vec<PyRef<'_, PyFeeSchedule>>>,
+        expected_revision: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyEditOutcome> {
+        let expected = expected_revision_arg(expected_revision)?;
         let ed = EditorArgs::new(actor, at, policy, pricing)?;
-        let out = ed.run(|e| self.inner.edit_invoice(&batch.inner, e)).py()?;
+        let enc = self.inner.expect_revision(expected).py()?;
+        let out = ed.run(|e| enc.edit_invoice(&batch.inner, e)).py()?;
         Ok(PyEditOutcome { inner: out })
     }
 
     /// Sends (or re-sends) the invoice; returns the version sent.
-    fn send_invoice(&mut self) -> PyResult<u32> {
-        self.inner.send_invoice().py()
+    #[pyo3(signature = (*, expected_revision=None))]
+    fn send_invoice(&mut self, expected_revision: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
+        self.at(expected_revision)?.send_invoice().py()
     }
 
     /// Records a payment; returns the invoice state (`sent` or `paid`).
-    fn record_payment(&mut self, payment: PyRef<'_, PyPayment>) -> PyResult<&'static str> {
+    #[pyo3(signature = (payment, *, expected_revision=None))]
+    fn record_payment(
+        &mut self,
+        payment: PyRef<'_, PyPayment>,
+        expected_revision: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<&'static str> {
         Ok(self
-            .inner
+            .at(expected_revision)?
             .record_payment(payment.inner.clone())
             .py()?
             .as_str())
     }
 
     /// Voids the invoice (refused once anything was paid).
-    fn void_invoice(&mut self) -> PyResult<()> {
-        self.inner.void_invoice().py()
+    #[pyo3(signature = (*, expected_revision=None))]
+    fn void_invoice(&mut self, expected_revision: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.at(expected_revision)?.void_invoice().py()
     }
 
     fn to_json(&self) -> PyResult<String> {
@@ -1279,6 +1368,14 @@ impl PyEncounter {
             ),
             None => format!("<Encounter session {} {}>", s.id(), s.state()),
         }
+    }
+}
+
+impl PyEncounter {
+    /// The encounter for a step made against `expected_revision`.
+    fn at(&mut self, expected_revision: Option<&Bound<'_, PyAny>>) -> PyResult<&mut Encounter> {
+        let expected = expected_revision_arg(expected_revision)?;
+        self.inner.expect_revision(expected).py()
     }
 }
 

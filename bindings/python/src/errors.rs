@@ -17,6 +17,7 @@
 //! │   ├── AmountTooLarge (ValueError) a line amount or total above the largest procode bills
 //! │   └── ScheduleMissing            a rate would fall back without the fee schedule it came from
 //! ├── InvalidTransition              a refused state change (book, confirm, pay, ...)
+//! ├── StaleDocument                  a call made against a revision the document no longer has
 //! ├── RateError                      a fee schedule that cannot be loaded
 //! ├── PolicyError (ValueError)       an edit policy that loosens the rules
 //! ├── DocumentError (ValueError)     JSON that is not a valid document
@@ -33,7 +34,8 @@
 
 use procode::billing::{
     DocumentError as CoreDocumentError, EditError as CoreEditError, JsonError, LineError,
-    MoneyError, PolicyError as CorePolicyError, RateError as CoreRateError, TransitionError,
+    MoneyError, PolicyError as CorePolicyError, RateError as CoreRateError, StaleDocument,
+    TransitionError,
 };
 use procode::claim::ClaimError as CoreClaimError;
 use procode::{CatalogError as CoreCatalogError, CodeError, ImportError};
@@ -67,6 +69,7 @@ static BELOW_PAID: Cell = Cell::new();
 static AMOUNT_TOO_LARGE: Cell = Cell::new();
 static SCHEDULE_MISSING: Cell = Cell::new();
 static INVALID_TRANSITION: Cell = Cell::new();
+static STALE_DOCUMENT: Cell = Cell::new();
 static RATE_ERROR: Cell = Cell::new();
 static POLICY_ERROR: Cell = Cell::new();
 static DOCUMENT_ERROR: Cell = Cell::new();
@@ -87,7 +90,7 @@ enum Base {
 }
 
 /// The hierarchy, parents before children: (cell, name, docstring, bases).
-const CLASSES: [(&Cell, &str, &str, &[Base]); 23] = [
+const CLASSES: [(&Cell, &str, &str, &[Base]); 24] = [
     (&INVALID_CODE, "InvalidCode", "A code or code-system name that cannot be parsed.", &[Base::Root, Base::Value]),
     (&UNKNOWN_CODE, "UnknownCode", "A well-formed code that the catalog does not hold.", &[Base::Root, Base::Key]),
     (&CATALOG_ERROR, "CatalogError", "An index file could not be opened, read, written or built.", &[Base::Root]),
@@ -103,6 +106,7 @@ const CLASSES: [(&Cell, &str, &str, &[Base]); 23] = [
     (&AMOUNT_TOO_LARGE, "AmountTooLarge", "A line amount (rate x units) or a document total would exceed the largest amount procode bills; totals are exact, never capped.", &[Base::Class(&EDIT_ERROR), Base::Value]),
     (&SCHEDULE_MISSING, "ScheduleMissing", "A line's rate came from a fee schedule this step's pricing lacks: pass the schedule (a rate never silently falls to a lesser source).", &[Base::Class(&EDIT_ERROR)]),
     (&INVALID_TRANSITION, "InvalidTransition", "A state change (book, confirm, cancel, complete, send, pay, void) was refused; nothing changed.", &[Base::Root]),
+    (&STALE_DOCUMENT, "StaleDocument", "A mutating call made against a revision (`expected_revision=`) the document no longer has: it changed since it was loaded. Nothing changed; reload and retry. `document` names it (\"invoice INV-7\", \"the encounter of session S-1\"), `expected` and `current` are the revisions.", &[Base::Root]),
     (&RATE_ERROR, "RateError", "A fee schedule or one of its entries was refused.", &[Base::Root]),
     (&POLICY_ERROR, "PolicyError", "An edit policy that would loosen the default rules, or invalid policy JSON.", &[Base::Root, Base::Value]),
     (&DOCUMENT_ERROR, "DocumentError", "JSON (or a dict) that is not a valid billing document: the message names the field's path.", &[Base::Root, Base::Value]),
@@ -309,6 +313,23 @@ impl IntoPyErr for LineError {
     }
 }
 
+impl IntoPyErr for StaleDocument {
+    fn into_py_err(self) -> PyErr {
+        Python::attach(|py| {
+            let err = raise(&STALE_DOCUMENT, self.to_string());
+            let value = err.value(py);
+            if let Err(e) = value
+                .setattr("document", self.document.to_string())
+                .and_then(|_| value.setattr("expected", self.expected))
+                .and_then(|_| value.setattr("current", self.current))
+            {
+                return e;
+            }
+            err
+        })
+    }
+}
+
 impl IntoPyErr for CoreEditError {
     fn into_py_err(self) -> PyErr {
         use CoreEditError as E;
@@ -321,6 +342,7 @@ impl IntoPyErr for CoreEditError {
             E::BelowPaid { .. } => raise(&BELOW_PAID, msg),
             E::AmountTooLarge { .. } => raise(&AMOUNT_TOO_LARGE, msg),
             E::ScheduleMissing { .. } => raise(&SCHEDULE_MISSING, msg),
+            E::Stale(s) => s.into_py_err(),
             _ => raise(&EDIT_ERROR, msg),
         }
     }
@@ -331,6 +353,7 @@ impl IntoPyErr for TransitionError {
         let msg = self.to_string();
         match self {
             TransitionError::Edit(e) => e.into_py_err(),
+            TransitionError::Stale(s) => s.into_py_err(),
             TransitionError::InvalidState { .. }
             | TransitionError::InvoiceIdRequired { .. }
             | TransitionError::NoInvoice { .. }

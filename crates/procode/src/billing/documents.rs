@@ -14,6 +14,7 @@ use super::money::{self, Currency, Money};
 use super::policy::{
     DocumentKind, DocumentRef, DocumentState, EditContext, InvoiceState, SessionState,
 };
+use super::revision::{self, first_revision};
 use crate::code::Code;
 
 fn first_line() -> u32 {
@@ -72,6 +73,8 @@ pub trait BillingDocument {
 #[serde(try_from = "ServiceRepr")]
 pub struct Service {
     id: String,
+    #[serde(default = "first_revision")]
+    revision: u64,
     name: String,
     price: Money,
     paid_in_advance: bool,
@@ -92,6 +95,8 @@ struct ServiceRepr {
     #[serde(default)]
     kind: Option<ServiceTag>,
     id: String,
+    #[serde(default = "first_revision")]
+    revision: u64,
     name: String,
     price: Money,
     paid_in_advance: bool,
@@ -116,6 +121,7 @@ impl TryFrom<ServiceRepr> for Service {
         let _ = r.kind;
         let svc = Service {
             id: r.id,
+            revision: r.revision,
             name: r.name,
             price: r.price,
             paid_in_advance: r.paid_in_advance,
@@ -124,6 +130,7 @@ impl TryFrom<ServiceRepr> for Service {
             next_line: r.next_line,
             audit: r.audit,
         };
+        check_revision(&svc.document(), svc.revision)?;
         check_lines(&svc.document(), &svc.lines, svc.price.currency())?;
         Ok(svc)
     }
@@ -134,6 +141,7 @@ impl Service {
     pub fn new(id: impl Into<String>, name: impl Into<String>, price: Money) -> Service {
         Service {
             id: id.into(),
+            revision: first_revision(),
             name: name.into(),
             price,
             paid_in_advance: false,
@@ -166,9 +174,20 @@ impl Service {
         &self.name
     }
 
-    /// Renames the service.
+    /// The revision: 1 for a new service, plus one for every change (an
+    /// applied edit batch, a new name or price). See
+    /// [`Revisioned`](super::Revisioned).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Renames the service (a new name is a new revision).
     pub fn set_name(&mut self, name: impl Into<String>) {
-        self.name = name.into();
+        let name = name.into();
+        if name != self.name {
+            self.name = name;
+            revision::bump(&mut self.revision);
+        }
     }
 
     /// The price.
@@ -178,7 +197,10 @@ impl Service {
 
     /// Changes the price (bookings already made keep theirs).
     pub fn set_price(&mut self, price: Money) {
-        self.price = price;
+        if price != self.price {
+            self.price = price;
+            revision::bump(&mut self.revision);
+        }
     }
 
     /// Whether the service is paid in advance.
@@ -217,6 +239,7 @@ impl Service {
             batch,
         )?;
         let applied = edit::apply(&self.target(), batch, editor)?;
+        let changed = !applied.changes.is_empty();
         let changed_lines = applied.commit(
             &mut self.lines,
             &mut self.next_line,
@@ -224,6 +247,9 @@ impl Service {
             context,
             editor,
         );
+        if changed {
+            revision::bump(&mut self.revision);
+        }
         Ok(EditOutcome {
             document: doc,
             changed_lines,
@@ -283,6 +309,8 @@ impl BillingDocument for Service {
 #[serde(try_from = "SessionRepr")]
 pub struct Session {
     pub(crate) id: String,
+    #[serde(default = "first_revision")]
+    pub(crate) revision: u64,
     pub(crate) client_id: String,
     pub(crate) service_id: String,
     pub(crate) date: NaiveDate,
@@ -309,6 +337,8 @@ struct SessionRepr {
     #[serde(default)]
     kind: Option<SessionTag>,
     id: String,
+    #[serde(default = "first_revision")]
+    revision: u64,
     client_id: String,
     service_id: String,
     date: NaiveDate,
@@ -338,6 +368,7 @@ impl TryFrom<SessionRepr> for Session {
         let _ = r.kind;
         let s = Session {
             id: r.id,
+            revision: r.revision,
             client_id: r.client_id,
             service_id: r.service_id,
             date: r.date,
@@ -349,6 +380,7 @@ impl TryFrom<SessionRepr> for Session {
             next_line: r.next_line,
             audit: r.audit,
         };
+        check_revision(&s.document(), s.revision)?;
         check_lines(&s.document(), &s.lines, s.price.currency())?;
         Ok(s)
     }
@@ -358,6 +390,11 @@ impl Session {
     /// The id.
     pub fn id(&self) -> &str {
         &self.id
+    }
+    /// The revision: 1 for a new session, plus one for every step of its
+    /// encounter that changes it. See [`Revisioned`](super::Revisioned).
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
     /// The client's id.
     pub fn client_id(&self) -> &str {
@@ -601,6 +638,10 @@ pub enum TransitionError {
     /// The code edits of the step were refused.
     #[error(transparent)]
     Edit(#[from] EditError),
+    /// The step was asked of a revision the document no longer has (see
+    /// [`Revisioned::expect_revision`](super::Revisioned::expect_revision)).
+    #[error(transparent)]
+    Stale(#[from] revision::StaleDocument),
 }
 
 /// An invoice for a session.
@@ -631,6 +672,7 @@ pub enum TransitionError {
 #[serde(try_from = "InvoiceRepr", into = "InvoiceRepr")]
 pub struct Invoice {
     pub(crate) id: String,
+    pub(crate) revision: u64,
     pub(crate) session_id: String,
     pub(crate) date: NaiveDate,
     pub(crate) state: InvoiceState,
@@ -650,6 +692,8 @@ struct InvoiceRepr {
     #[serde(default, skip_serializing)]
     kind: Option<InvoiceTag>,
     id: String,
+    #[serde(default = "first_revision")]
+    revision: u64,
     session_id: String,
     date: NaiveDate,
     state: InvoiceState,
@@ -688,6 +732,7 @@ impl From<Invoice> for InvoiceRepr {
         InvoiceRepr {
             kind: None,
             id: i.id,
+            revision: i.revision,
             session_id: i.session_id,
             date: i.date,
             state: i.state,
@@ -712,6 +757,7 @@ impl TryFrom<InvoiceRepr> for Invoice {
         let _ = r.kind;
         let inv = Invoice {
             id: r.id,
+            revision: r.revision,
             session_id: r.session_id,
             date: r.date,
             state: r.state,
@@ -786,6 +832,17 @@ pub enum DocumentError {
     },
 }
 
+/// A revision read from JSON: revisions start at 1.
+fn check_revision(document: &DocumentRef, revision: u64) -> Result<(), DocumentError> {
+    if revision == 0 {
+        return Err(DocumentError::Inconsistent {
+            document: document.clone(),
+            problem: "revision 0: revisions start at 1".into(),
+        });
+    }
+    Ok(())
+}
+
 /// The checks every document's lines pass when loaded: ids present and
 /// unique, rates and amounts within [`MAX_AMOUNT`](super::MAX_AMOUNT), and
 /// their total too.
@@ -828,6 +885,7 @@ impl Invoice {
     ) -> Invoice {
         Invoice {
             id: id.into(),
+            revision: first_revision(),
             session_id: session_id.into(),
             date,
             state: InvoiceState::Draft,
@@ -896,6 +954,12 @@ impl Invoice {
     pub fn version(&self) -> u32 {
         self.version
     }
+    /// The revision: 1 for a new invoice, plus one for every change (an
+    /// applied code batch, a send, a payment, a void). See
+    /// [`Revisioned`](super::Revisioned).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
     /// The version last sent to the client.
     pub fn sent_version(&self) -> Option<u32> {
         self.sent_version
@@ -954,6 +1018,7 @@ impl Invoice {
         }
         self.state = InvoiceState::Sent;
         self.sent_version = Some(self.version);
+        revision::bump(&mut self.revision);
         Ok(self.version)
     }
 
@@ -994,6 +1059,7 @@ impl Invoice {
         if self.balance().is_zero() {
             self.state = InvoiceState::Paid;
         }
+        revision::bump(&mut self.revision);
         Ok(self.state)
     }
 
@@ -1009,6 +1075,7 @@ impl Invoice {
             });
         }
         self.state = InvoiceState::Void;
+        revision::bump(&mut self.revision);
         Ok(())
     }
 
@@ -1045,6 +1112,7 @@ impl Invoice {
             document: self.doc(),
             problem,
         };
+        check_revision(&self.doc(), self.revision)?;
         check_lines(&self.doc(), &self.lines, self.currency())?;
         let mut ids = std::collections::HashSet::with_capacity(self.payments.len());
         let mut paid = Decimal::ZERO;
@@ -1154,6 +1222,7 @@ impl Invoice {
         );
         if changed {
             self.version = self.version.saturating_add(1);
+            revision::bump(&mut self.revision);
         }
         EditOutcome {
             document: self.doc(),

@@ -203,6 +203,10 @@ pub enum EditError {
         /// What was already paid.
         paid: Money,
     },
+    /// The batch was made against a revision the document no longer has
+    /// (see [`Revisioned::expect_revision`](super::Revisioned::expect_revision)).
+    #[error(transparent)]
+    Stale(#[from] super::revision::StaleDocument),
 }
 
 /// What an applied batch did.

@@ -16,6 +16,7 @@ use super::policy::{
     DocumentKind, DocumentState, EditAction, EditContext, InvoiceState, SessionState,
 };
 use super::rates::Pricing;
+use super::revision::{self, first_revision};
 
 /// What a host asks for when booking a session.
 ///
@@ -239,6 +240,7 @@ impl Encounter {
             .unwrap_or(1);
         let session = Session {
             id: request.session_id,
+            revision: first_revision(),
             client_id: request.client_id,
             service_id: service.id().to_owned(),
             date: request.date,
@@ -356,6 +358,16 @@ impl Encounter {
         })
     }
 
+    /// The encounter's revision: its session's plus its invoice's (if any).
+    /// Every step that changes the encounter changes one of them, so it
+    /// goes up with every step; a refused step leaves it as it was. See
+    /// [`Revisioned`](super::Revisioned).
+    pub fn revision(&self) -> u64 {
+        self.session
+            .revision
+            .saturating_add(self.invoice.as_ref().map_or(0, |i| i.revision))
+    }
+
     /// The session.
     pub fn session(&self) -> &Session {
         &self.session
@@ -430,6 +442,9 @@ impl Encounter {
         let i = edit::apply(&invoice.target(), &batch, editor)?;
         invoice.check_total(&i.lines)?;
         let sess = &mut self.session;
+        if !s.changes.is_empty() {
+            revision::bump(&mut sess.revision);
+        }
         s.commit(
             &mut sess.lines,
             &mut sess.next_line,
@@ -467,6 +482,7 @@ impl Encounter {
         let state = inv.state;
         self.invoice = Some(inv);
         self.session.state = SessionState::Booked;
+        revision::bump(&mut self.session.revision);
         Ok(state)
     }
 
@@ -487,6 +503,7 @@ impl Encounter {
             inv.void()?;
         }
         self.session.state = SessionState::Cancelled;
+        revision::bump(&mut self.session.revision);
         Ok(())
     }
 
@@ -496,6 +513,7 @@ impl Encounter {
             return Err(self.session_invalid(Transition::NoShow));
         }
         self.session.state = SessionState::NoShow;
+        revision::bump(&mut self.session.revision);
         Ok(())
     }
 
@@ -608,6 +626,7 @@ impl Encounter {
             editor,
         );
         sess.state = SessionState::Completed;
+        revision::bump(&mut sess.revision);
         let (update, differences) = match plan {
             Plan::Create(inv) => {
                 let id = inv.id.clone();

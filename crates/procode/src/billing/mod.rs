@@ -112,6 +112,7 @@ mod money;
 mod policy;
 mod rates;
 mod readiness;
+mod revision;
 
 pub use audit::{AuditEntry, AuditLog};
 pub use documents::{
@@ -132,3 +133,4 @@ pub use policy::{
 };
 pub use rates::{FeeEntry, FeeSchedule, Pricing, RateError};
 pub use readiness::{readiness, CodeSource, Problem, ProblemCode, ProblemDetail, Severity};
+pub use revision::{Revised, Revisioned, StaleDocument};
