@@ -644,6 +644,8 @@ class Problem:
     @property
     def code(self) -> str: ...
     @property
+    def severity(self) -> str: ...
+    @property
     def line_id(self) -> Optional[str]: ...
     @property
     def message(self) -> str: ...
@@ -661,7 +663,11 @@ def readiness(
 # ---------------------------------------------------------------- claims
 
 def build_edits(
-    path: _Path, *, ptp: Optional[_Path] = None, mue: Optional[_Path] = None
+    path: _Path,
+    *,
+    ptp: Optional[_Path] = None,
+    mue: Optional[_Path] = None,
+    addon: Optional[_Path] = None,
 ) -> int: ...
 def export_claim(
     document: Union[Service, Session, Invoice],

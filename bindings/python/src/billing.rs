@@ -1595,6 +1595,12 @@ impl PyProblem {
     fn code(&self) -> &'static str {
         self.inner.code.as_str()
     }
+    /// `"error"` (the claim will be rejected or denied) or `"warning"`
+    /// (likely denied, or to review).
+    #[getter]
+    fn severity(&self) -> &'static str {
+        self.inner.severity().as_str()
+    }
     /// The line concerned, or None.
     #[getter]
     fn line_id(&self) -> Option<&str> {
@@ -1605,7 +1611,8 @@ impl PyProblem {
     fn message(&self) -> &str {
         &self.inner.message
     }
-    /// Structured detail (NCCI conflicts and MUE excesses) as a dict, or None.
+    /// Structured detail (NCCI conflicts, MUE excesses, Excludes1 pairs,
+    /// add-on codes, sequencing) as a dict, or None.
     #[getter]
     fn detail(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         self.inner

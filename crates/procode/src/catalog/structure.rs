@@ -500,3 +500,39 @@ pub(crate) fn billable_below<S: crate::billing::CodeSource + ?Sized>(
     }
     Ok(out)
 }
+
+impl CodeTree {
+    /// The JSON form used by `procode tree --json`, Python's
+    /// `Catalog.tree` and C's `procode_catalog_tree`: `code`, `in_tabular`,
+    /// `manifestation`, `ancestors` (`kind`, `id`, `title`), `children`
+    /// (`code`, `title`, `billable`), `seventh_characters` (`character`,
+    /// `meaning`) and `notes` (`kind` as the XML element name, `text`, `at`,
+    /// `resolved`, `conditional`, `targets` as `"E08-E13"` or `"F41-"` for a
+    /// code with its descendants). Codes are dotted.
+    pub fn to_json(&self) -> serde_json::Value {
+        let dotted = |c: &Code| c.display_for(CodeSystem::Icd10Cm);
+        serde_json::json!({
+            "code": dotted(&self.code),
+            "in_tabular": self.in_tabular,
+            "manifestation": self.manifestation,
+            "ancestors": self.ancestors.iter().map(|l| serde_json::json!({
+                "kind": l.kind.as_str(), "id": l.id, "title": l.title,
+            })).collect::<Vec<_>>(),
+            "children": self.children.iter().map(|c| serde_json::json!({
+                "code": dotted(&c.code), "title": c.title, "billable": c.billable,
+            })).collect::<Vec<_>>(),
+            "seventh_characters": self.seventh_characters.iter().map(|s| serde_json::json!({
+                "character": s.character.to_string(), "meaning": s.meaning,
+            })).collect::<Vec<_>>(),
+            "notes": self.notes.iter().map(|n| serde_json::json!({
+                "kind": n.kind.element(), "text": n.text, "at": n.owner,
+                "resolved": n.resolved, "conditional": n.conditional,
+                "targets": n.targets.iter().map(|r| if r.first == r.last {
+                    format!("{}-", dotted(&r.first))
+                } else {
+                    format!("{}-{}", dotted(&r.first), dotted(&r.last))
+                }).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
