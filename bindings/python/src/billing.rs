@@ -1539,17 +1539,26 @@ impl PyProblem {
 #[pymethods]
 impl PyProblem {
     /// A problem (as `to_dict` gives it back): a stable `code`
-    /// (`"MISSING_DIAGNOSIS"`), a message, the line concerned and the NCCI
-    /// detail dict, if any.
+    /// (`"MISSING_DIAGNOSIS"`), a message, the line concerned and the
+    /// detail dict, if any. `severity`, when given, must be the code's.
     #[new]
-    #[pyo3(signature = (code, message, line_id=None, detail=None))]
+    #[pyo3(signature = (code, message, line_id=None, detail=None, severity=None))]
     fn py_new(
         code: &str,
         message: String,
         line_id: Option<String>,
         detail: Option<&Bound<'_, PyAny>>,
+        severity: Option<&str>,
     ) -> PyResult<Self> {
         let code: ProblemCode = serde_parse(code, "code")?;
+        if let Some(s) = severity {
+            if s != code.severity().as_str() {
+                return Err(invalid_argument(format!(
+                    "severity={s:?}: a {code} problem is {:?}",
+                    code.severity().as_str()
+                )));
+            }
+        }
         let detail = match detail.filter(|d| !d.is_none()) {
             None => None,
             Some(d) => Some(from_json::<ProblemDetail>(
