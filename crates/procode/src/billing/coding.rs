@@ -80,7 +80,9 @@ fn facts<'a>(view: &TabularView<'a>, code: &Code) -> Result<Facts<'a>, CatalogEr
     }
     for p in places_in_force(view, place)? {
         for block in view
-            .notes(p)
+            .notes_of_kinds(p, |k| {
+                matches!(k, NoteKind::Excludes1 | NoteKind::CodeFirst)
+            })
             .map_err(crate::catalog::structure::decode_err)?
         {
             match block.kind {

@@ -142,12 +142,8 @@ pub(crate) fn locate(view: &TabularView<'_>, code: &Code) -> Result<Option<(Plac
 /// The places whose notes are in force for a located code, top-down:
 /// chapter, sections, ancestor nodes, then the node itself.
 pub(crate) fn places_in_force(view: &TabularView<'_>, place: Place) -> Result<Vec<Place>> {
-    let code = view
-        .code(place)
-        .map_err(decode_err)?
-        .ok_or_else(|| decode_err_str("a place without a code"))?;
     let mut up = view
-        .ancestors(&code)
+        .ancestors_of(place)
         .map_err(decode_err)?
         .ok_or_else(|| decode_err_str("a located code without ancestors"))?;
     if let Place::Node(_) = place {
