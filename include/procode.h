@@ -182,8 +182,9 @@ typedef struct procode_policy procode_policy;
 typedef struct procode_pricing procode_pricing;
 
 // The problems readiness found (opaque), read with `procode_problems_len`,
-// `procode_problems_code`, `procode_problems_line_id`,
-// `procode_problems_message`; freed by `procode_problems_free`.
+// `procode_problems_code`, `procode_problems_severity`,
+// `procode_problems_line_id`, `procode_problems_message`,
+// `procode_problems_detail_json`; freed by `procode_problems_free`.
 typedef struct procode_problems procode_problems;
 
 // The entries a search found, best first (opaque). Read with
@@ -602,6 +603,27 @@ size_t procode_problems_len(const procode_problems *problems);
 // `problems` must be NULL or live.
 const char *procode_problems_code(const procode_problems *problems, size_t index);
 
+// The severity of problem `index`: `"error"` (the claim will be rejected
+// or denied) or `"warning"` (likely denied, or to review); NULL when
+// `index` is out of range.
+//
+// Ownership: static; never free it.
+//
+// # Safety
+// `problems` must be NULL or live.
+const char *procode_problems_severity(const procode_problems *problems, size_t index);
+
+// The structured detail of problem `index` as JSON (an object tagged by
+// `kind`: `ptp_conflict`, `mue_exceeded`, `excludes1_conflict`,
+// `add_on_without_primary`, `manifestation_first`, `code_first_note`), or
+// NULL when it has none or `index` is out of range.
+//
+// Ownership: borrowed; valid as long as `problems`.
+//
+// # Safety
+// `problems` must be NULL or live.
+const char *procode_problems_detail_json(const procode_problems *problems, size_t index);
+
 // The id of the line problem `index` concerns, or NULL when it concerns
 // the whole document or `index` is out of range.
 //
@@ -679,6 +701,36 @@ procode_result procode_catalog_with_edits(const procode_catalog *catalog,
 procode_result procode_edits_build(const char *ptp_path,
                                    const char *mue_path,
                                    const char *out_path);
+
+// Builds an NCCI edits file at `out_path` like `procode_edits_build`, also
+// loading the CMS add-on code edits from `addon_path` (the spreadsheet as
+// CMS publishes it, `.xlsx`, or the same as TSV). Any of the three tables
+// may be NULL but not all.
+//
+// Ownership: the strings are borrowed for the call.
+//
+// # Safety
+// Each string must be NULL or NUL-terminated.
+procode_result procode_edits_build_with_addon(const char *ptp_path,
+                                              const char *mue_path,
+                                              const char *addon_path,
+                                              const char *out_path);
+
+// The ICD-10-CM structure around `code` as JSON: `code`, `in_tabular`,
+// `manifestation`, `ancestors`, `children`, `notes`, `seventh_characters`
+// (the form of `procode tree --json` and Python's `Catalog.tree`).
+// `PROCODE_NOT_FOUND` when the catalog's tabular list does not hold it,
+// `PROCODE_INVALID_CODE` for a malformed code.
+//
+// Ownership: `code` is borrowed for the call. On success `*out_json` is a
+// new string the caller frees with `procode_string_free`.
+//
+// # Safety
+// `catalog` must be NULL or live; `code` NULL or NUL-terminated;
+// `out_json` NULL or writable.
+procode_result procode_catalog_tree(const procode_catalog *catalog,
+                                    const char *code,
+                                    char **out_json);
 
 // Frees a catalog. NULL is ignored. Entries and result sets taken from it
 // stay valid (they hold copies).

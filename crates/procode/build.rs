@@ -19,6 +19,9 @@ use procode_index::IndexBuilder;
 /// it, and those are not valid before the release's first day.
 const ICD10CM_ADDENDA: &str = "cms/icd10cm_order_addenda_2026.txt";
 
+/// The CDC ICD-10-CM tabular list XML of the embedded release.
+const ICD10CM_TABULAR: &str = "cms/icd10cm_tabular_2026.xml";
+
 fn main() {
     println!("cargo:rerun-if-env-changed=PROCODE_DATA_DIR");
     println!("cargo:rerun-if-changed=build.rs");
@@ -64,6 +67,7 @@ fn build_embedded(dir: &Path, files: &[StdFile]) -> Vec<u8> {
     }
     let mut builder = IndexBuilder::new();
     builder.extend(entries);
+    add_tabular(dir, &mut builder);
     match builder.build() {
         Ok(b) => b,
         Err(e) => panic!("procode: cannot build the embedded catalog: {e}"),
@@ -131,4 +135,27 @@ fn unpack(src: &Path, target: &Path) -> std::io::Result<()> {
     let mut bytes = Vec::new();
     decoder.read_to_end(&mut bytes)?;
     std::fs::write(target, bytes)
+}
+
+/// The ICD-10-CM tabular structure of the embedded catalog, from the CDC
+/// tabular list XML (FY2026) when the data directory holds it: the
+/// hierarchy, the notes with their resolved targets and the 7th-character
+/// rules, in the index's tabular section.
+fn add_tabular(dir: &Path, builder: &mut IndexBuilder) {
+    let path = dir.join(ICD10CM_TABULAR);
+    println!("cargo:rerun-if-changed={}", path.display());
+    if !path.is_file() {
+        println!(
+            "cargo:warning=procode: no {} in {}: the embedded catalog has no ICD-10-CM structure",
+            ICD10CM_TABULAR,
+            dir.display()
+        );
+        return;
+    }
+    match procode_index::import::tabular::read_tabular_path(&path) {
+        Ok(t) => {
+            builder.tabular(procode_index::import::tabular::encode(&t));
+        }
+        Err(e) => panic!("procode: cannot read {}: {e}", path.display()),
+    }
 }

@@ -41,7 +41,7 @@ def per_document(table: pa.Table, catalog: procode.Catalog) -> list[tuple]:
         doc = procode.document_from_dict(d)
         for p in procode.readiness(doc, catalog):
             detail = None if p.detail is None else json.dumps(p.detail, separators=(",", ":"))
-            out.append((d["id"], p.line_id, p.code, "error", p.message, detail))
+            out.append((d["id"], p.line_id, p.code, p.severity, p.message, detail))
     return out
 
 
@@ -60,7 +60,7 @@ def test_scrub_equals_readiness_per_document_with_ncci(claims, ncci_catalog) -> 
     assert planted and all(p in found for p in planted), [p for p in planted if p not in found][:5]
     kinds = {p for _, _, p in planted}
     assert {"NCCI_PTP_CONFLICT", "MUE_EXCEEDED", "UNKNOWN_CODE", "NO_RATE"} <= kinds
-    assert set(got.column("severity").to_pylist()) == {"error"}
+    assert set(got.column("severity").to_pylist()) == {"error", "warning"}
 
 
 def test_threads_batches_and_exporters_give_the_same_problems(claims, catalog) -> None:

@@ -43,8 +43,9 @@ pub struct procode_encounter {
 }
 
 /// The problems readiness found (opaque), read with `procode_problems_len`,
-/// `procode_problems_code`, `procode_problems_line_id`,
-/// `procode_problems_message`; freed by `procode_problems_free`.
+/// `procode_problems_code`, `procode_problems_severity`,
+/// `procode_problems_line_id`, `procode_problems_message`,
+/// `procode_problems_detail_json`; freed by `procode_problems_free`.
 pub struct procode_problems {
     items: Vec<ProblemC>,
 }
@@ -56,6 +57,12 @@ impl procode_problems {
             .into_iter()
             .map(|p| ProblemC {
                 code: p.code.as_str(),
+                severity: p.severity().as_str(),
+                detail: p
+                    .detail
+                    .as_ref()
+                    .and_then(|d| serde_json::to_string(d).ok())
+                    .map(cstring),
                 line_id: p.line_id.map(cstring),
                 message: cstring(p.message),
             })
@@ -66,6 +73,8 @@ impl procode_problems {
 
 struct ProblemC {
     code: &'static str,
+    severity: &'static str,
+    detail: Option<CString>,
     line_id: Option<CString>,
     message: CString,
 }
@@ -989,6 +998,45 @@ pub unsafe extern "C" fn procode_problems_code(
 ) -> *const c_char {
     // SAFETY: caller contract.
     unsafe { problem_str(problems, index, |p| static_cstr(p.code)) }
+}
+
+/// The severity of problem `index`: `"error"` (the claim will be rejected
+/// or denied) or `"warning"` (likely denied, or to review); NULL when
+/// `index` is out of range.
+///
+/// Ownership: static; never free it.
+///
+/// # Safety
+/// `problems` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn procode_problems_severity(
+    problems: *const procode_problems,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: caller contract.
+    unsafe { problem_str(problems, index, |p| static_cstr(p.severity)) }
+}
+
+/// The structured detail of problem `index` as JSON (an object tagged by
+/// `kind`: `ptp_conflict`, `mue_exceeded`, `excludes1_conflict`,
+/// `add_on_without_primary`, `manifestation_first`, `code_first_note`), or
+/// NULL when it has none or `index` is out of range.
+///
+/// Ownership: borrowed; valid as long as `problems`.
+///
+/// # Safety
+/// `problems` must be NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn procode_problems_detail_json(
+    problems: *const procode_problems,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: caller contract.
+    unsafe {
+        problem_str(problems, index, |p| {
+            p.detail.as_ref().map_or(std::ptr::null(), |d| d.as_ptr())
+        })
+    }
 }
 
 /// The id of the line problem `index` concerns, or NULL when it concerns

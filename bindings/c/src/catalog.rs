@@ -188,6 +188,85 @@ pub unsafe extern "C" fn procode_edits_build(
     })
 }
 
+/// Builds an NCCI edits file at `out_path` like `procode_edits_build`, also
+/// loading the CMS add-on code edits from `addon_path` (the spreadsheet as
+/// CMS publishes it, `.xlsx`, or the same as TSV). Any of the three tables
+/// may be NULL but not all.
+///
+/// Ownership: the strings are borrowed for the call.
+///
+/// # Safety
+/// Each string must be NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn procode_edits_build_with_addon(
+    ptp_path: *const c_char,
+    mue_path: *const c_char,
+    addon_path: *const c_char,
+    out_path: *const c_char,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (ptp, mue, addon, out) = unsafe {
+            (
+                crate::ffi::opt_str_arg(ptp_path, "ptp_path")?,
+                crate::ffi::opt_str_arg(mue_path, "mue_path")?,
+                crate::ffi::opt_str_arg(addon_path, "addon_path")?,
+                str_arg(out_path, "out_path")?,
+            )
+        };
+        if ptp.is_none() && mue.is_none() && addon.is_none() {
+            return Err(Error::null("ptp_path, mue_path and addon_path"));
+        }
+        let mut b = procode::ncci::EditsBuilder::new();
+        if let Some(p) = ptp {
+            b.load_ptp(p)?;
+        }
+        if let Some(m) = mue {
+            b.load_mue(m)?;
+        }
+        if let Some(a) = addon {
+            b.load_addon(a)?;
+        }
+        b.write_to(out)?;
+        Ok(())
+    })
+}
+
+/// The ICD-10-CM structure around `code` as JSON: `code`, `in_tabular`,
+/// `manifestation`, `ancestors`, `children`, `notes`, `seventh_characters`
+/// (the form of `procode tree --json` and Python's `Catalog.tree`).
+/// `PROCODE_NOT_FOUND` when the catalog's tabular list does not hold it,
+/// `PROCODE_INVALID_CODE` for a malformed code.
+///
+/// Ownership: `code` is borrowed for the call. On success `*out_json` is a
+/// new string the caller frees with `procode_string_free`.
+///
+/// # Safety
+/// `catalog` must be NULL or live; `code` NULL or NUL-terminated;
+/// `out_json` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_tree(
+    catalog: *const procode_catalog,
+    code: *const c_char,
+    out_json: *mut *mut c_char,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (cat, code) = unsafe { (ref_arg(catalog, "catalog")?, str_arg(code, "code")?) };
+        out_arg(out_json, "out_json")?;
+        let tree = cat.inner.tree(code)?.ok_or_else(|| {
+            Error::new(
+                procode_result::PROCODE_NOT_FOUND,
+                format!("ICD-10-CM code {code:?} is not in the catalog's tabular list"),
+            )
+        })?;
+        let json = json_out(&tree.to_json())?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out_json, json) };
+        Ok(())
+    })
+}
+
 /// Frees a catalog. NULL is ignored. Entries and result sets taken from it
 /// stay valid (they hold copies).
 ///

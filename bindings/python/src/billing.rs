@@ -1636,17 +1636,26 @@ impl PyProblem {
 #[pymethods]
 impl PyProblem {
     /// A problem (as `to_dict` gives it back): a stable `code`
-    /// (`"MISSING_DIAGNOSIS"`), a message, the line concerned and the NCCI
-    /// detail dict, if any.
+    /// (`"MISSING_DIAGNOSIS"`), a message, the line concerned and the
+    /// detail dict, if any. `severity`, when given, must be the code's.
     #[new]
-    #[pyo3(signature = (code, message, line_id=None, detail=None))]
+    #[pyo3(signature = (code, message, line_id=None, detail=None, severity=None))]
     fn py_new(
         code: &str,
         message: String,
         line_id: Option<String>,
         detail: Option<&Bound<'_, PyAny>>,
+        severity: Option<&str>,
     ) -> PyResult<Self> {
         let code: ProblemCode = serde_parse(code, "code")?;
+        if let Some(s) = severity {
+            if s != code.severity().as_str() {
+                return Err(invalid_argument(format!(
+                    "severity={s:?}: a {code} problem is {:?}",
+                    code.severity().as_str()
+                )));
+            }
+        }
         let detail = match detail.filter(|d| !d.is_none()) {
             None => None,
             Some(d) => Some(from_json::<ProblemDetail>(
@@ -1692,6 +1701,12 @@ impl PyProblem {
     fn code(&self) -> &'static str {
         self.inner.code.as_str()
     }
+    /// `"error"` (the claim will be rejected or denied) or `"warning"`
+    /// (likely denied, or to review).
+    #[getter]
+    fn severity(&self) -> &'static str {
+        self.inner.severity().as_str()
+    }
     /// The line concerned, or None.
     #[getter]
     fn line_id(&self) -> Option<&str> {
@@ -1702,7 +1717,8 @@ impl PyProblem {
     fn message(&self) -> &str {
         &self.inner.message
     }
-    /// Structured detail (NCCI conflicts and MUE excesses) as a dict, or None.
+    /// Structured detail (NCCI conflicts, MUE excesses, Excludes1 pairs,
+    /// add-on codes, sequencing) as a dict, or None.
     #[getter]
     fn detail(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         self.inner

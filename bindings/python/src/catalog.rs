@@ -482,6 +482,52 @@ impl PyCatalog {
         entries_to_list(py, found.entries)
     }
 
+    /// The ICD-10-CM structure around `code` as a dict (`code`,
+    /// `in_tabular`, `manifestation`, `ancestors`, `children`, `notes`,
+    /// `seventh_characters`; see the README), or None when the tabular list
+    /// does not hold it.
+    fn tree(&self, py: Python<'_>, code: &str) -> PyResult<Option<Py<PyAny>>> {
+        let t = py.detach(|| self.inner.tree(code)).py()?;
+        t.map(|t| crate::convert::json_to_py(py, &t.to_json().to_string()))
+            .transpose()
+    }
+
+    /// The codes directly below an ICD-10-CM code (dotted), or None when the
+    /// tabular list does not hold it.
+    fn children(&self, py: Python<'_>, code: &str) -> PyResult<Option<Vec<String>>> {
+        let kids = py.detach(|| self.inner.children(code)).py()?;
+        Ok(kids.map(|k| {
+            k.iter()
+                .map(|c| c.display_for(procode::CodeSystem::Icd10Cm))
+                .collect()
+        }))
+    }
+
+    /// What is above an ICD-10-CM code, from its chapter down to its parent:
+    /// dicts with `kind` (`chapter`, `section`, `code`), `id` and `title`.
+    fn ancestors(&self, py: Python<'_>, code: &str) -> PyResult<Option<Py<PyAny>>> {
+        let t = py.detach(|| self.inner.tree(code)).py()?;
+        t.map(|t| crate::convert::json_to_py(py, &t.to_json()["ancestors"].to_string()))
+            .transpose()
+    }
+
+    /// The notes in force for an ICD-10-CM code (its own and its
+    /// ancestors'): dicts with `kind`, `text`, `at`, `resolved`,
+    /// `conditional` and `targets`.
+    fn notes(&self, py: Python<'_>, code: &str) -> PyResult<Option<Py<PyAny>>> {
+        let t = py.detach(|| self.inner.tree(code)).py()?;
+        t.map(|t| crate::convert::json_to_py(py, &t.to_json()["notes"].to_string()))
+            .transpose()
+    }
+
+    /// The 7th characters an ICD-10-CM code takes: dicts with `character`
+    /// and `meaning` (empty unless it needs one), or None.
+    fn seventh_characters(&self, py: Python<'_>, code: &str) -> PyResult<Option<Py<PyAny>>> {
+        let t = py.detach(|| self.inner.tree(code)).py()?;
+        t.map(|t| crate::convert::json_to_py(py, &t.to_json()["seventh_characters"].to_string()))
+            .transpose()
+    }
+
     /// `catalog["G0438"]`: the entry, or `UnknownCode` (a `KeyError`).
     fn __getitem__(&self, py: Python<'_>, code: &str) -> PyResult<PyEntry> {
         match py.detach(|| self.inner.require(code, None, None)) {
@@ -529,19 +575,21 @@ impl PyCatalog {
 
 /// Builds an NCCI edits file at `path` from CMS practitioner tables: `ptp`
 /// (procedure-to-procedure pairs) and `mue` (medically unlikely edits), each
-/// a TSV path, plain or gzip. Returns the number of bytes written. Releases
+/// a TSV path, plain or gzip, and `addon` (the CMS add-on code edits, the
+/// xlsx as published or TSV). Returns the number of bytes written. Releases
 /// the GIL.
 #[pyfunction]
-#[pyo3(signature = (path, *, ptp=None, mue=None))]
+#[pyo3(signature = (path, *, ptp=None, mue=None, addon=None))]
 pub fn build_edits(
     py: Python<'_>,
     path: PathBuf,
     ptp: Option<PathBuf>,
     mue: Option<PathBuf>,
+    addon: Option<PathBuf>,
 ) -> PyResult<u64> {
-    if ptp.is_none() && mue.is_none() {
+    if ptp.is_none() && mue.is_none() && addon.is_none() {
         return Err(invalid_argument(
-            "give ptp= (a PTP table path), mue= (an MUE table path) or both",
+            "give ptp= (a PTP table path), mue= (an MUE table path), addon= (add-on code edits) or several",
         ));
     }
     py.detach(|| {
@@ -551,6 +599,9 @@ pub fn build_edits(
         }
         if let Some(m) = &mue {
             b.load_mue(m)?;
+        }
+        if let Some(a) = &addon {
+            b.load_addon(a)?;
         }
         b.write_to(&path)
     })

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use procode::billing::{
     readiness, Currency, Document, DocumentError, FeeSchedule, MoneyError, Pricing, Problem,
+    Severity,
 };
 use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat};
 use procode::ncci::{EditsBuilder, NcciEdits};
@@ -81,13 +82,18 @@ enum Command {
         /// repeatable.
         #[arg(long, value_name = "FILE")]
         mue: Vec<PathBuf>,
+        /// The CMS add-on code edits: the spreadsheet as published
+        /// (AOC_V2026Q2-MCR.xlsx) or the same as TSV; repeatable.
+        #[arg(long, value_name = "FILE")]
+        addon: Vec<PathBuf>,
         /// The edits file to write.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
     /// Insurance readiness of a billing document (service, session or invoice
-    /// JSON): lists every problem that would get a claim rejected. Exits with
-    /// status 1 when there are problems.
+    /// JSON): lists every problem that would get a claim rejected or denied,
+    /// each with its severity. Exits with status 1 when there are errors
+    /// (warnings too with --strict).
     Check {
         /// The document's JSON file.
         file: PathBuf,
@@ -101,9 +107,20 @@ enum Command {
         #[arg(long, default_value = "USD")]
         currency: String,
         /// An NCCI edits file (from `procode build-edits`): also report
-        /// NCCI_PTP_CONFLICT and MUE_EXCEEDED.
+        /// NCCI_PTP_CONFLICT, MUE_EXCEEDED and the add-on code edits.
         #[arg(long, value_name = "FILE")]
         edits: Option<PathBuf>,
+        /// Exit with status 1 for warnings too.
+        #[arg(long)]
+        strict: bool,
+        #[command(flatten)]
+        cat: CatalogArgs,
+    },
+    /// The ICD-10-CM structure around a code: chapter, section and ancestors,
+    /// the codes below it, the notes in force and its 7th characters.
+    Tree {
+        /// The code ("F41", "S00.00").
+        code: String,
         #[command(flatten)]
         cat: CatalogArgs,
     },
@@ -224,9 +241,14 @@ fn run(cli: Cli) -> Result<(), String> {
             let report = build::run(&args)?;
             emit(report)?;
         }
-        Command::BuildEdits { ptp, mue, out } => {
-            if ptp.is_empty() && mue.is_empty() {
-                return Err("build-edits: give at least one --ptp or --mue table".into());
+        Command::BuildEdits {
+            ptp,
+            mue,
+            addon,
+            out,
+        } => {
+            if ptp.is_empty() && mue.is_empty() && addon.is_empty() {
+                return Err("build-edits: give at least one --ptp, --mue or --addon table".into());
             }
             let t = std::time::Instant::now();
             let mut b = EditsBuilder::new();
@@ -236,12 +258,16 @@ fn run(cli: Cli) -> Result<(), String> {
             for p in &mue {
                 b.load_mue(p).map_err(|e| e.to_string())?;
             }
+            for p in &addon {
+                b.load_addon(p).map_err(|e| e.to_string())?;
+            }
             let bytes = b.write_to(&out).map_err(|e| e.to_string())?;
             emit(format!(
-                "wrote {}: {} PTP edits, {} MUEs, {bytes} bytes in {:.1} s",
+                "wrote {}: {} PTP edits, {} MUEs, {} add-on code edits, {bytes} bytes in {:.1} s",
                 out.display(),
                 b.ptp_rows(),
                 b.mue_rows(),
+                b.addon_rows(),
                 t.elapsed().as_secs_f64()
             ))?;
         }
@@ -251,6 +277,7 @@ fn run(cli: Cli) -> Result<(), String> {
             payer_schedule,
             currency,
             edits,
+            strict,
             cat,
         } => {
             let text = std::fs::read_to_string(&file)
@@ -289,12 +316,65 @@ fn run(cli: Cli) -> Result<(), String> {
                     emit(p.to_string())?;
                 }
             }
-            if !problems.is_empty() {
+            let errors = problems
+                .iter()
+                .filter(|p| p.severity() == Severity::Error)
+                .count();
+            let warnings = problems.len() - errors;
+            if errors > 0 || (strict && warnings > 0) {
                 return Err(format!(
-                    "{}: {} problem(s) would get the claim rejected",
+                    "{}: {errors} error(s) would get the claim rejected or denied, {warnings} warning(s)",
                     file.display(),
-                    problems.len()
                 ));
+            }
+        }
+        Command::Tree { code, cat } => {
+            let catalog = open_catalog(&cat)?;
+            if !catalog.has_structure() {
+                return Err("this catalog holds no ICD-10-CM structure".into());
+            }
+            let tree = catalog
+                .tree(&code)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("ICD-10-CM code {code:?} is not in the tabular list"))?;
+            if cat.json {
+                emit(tree.to_json().to_string())?;
+            } else {
+                for l in &tree.ancestors {
+                    emit(format!("{:<8} {:<8} {}", l.kind.as_str(), l.id, l.title))?;
+                }
+                let title = catalog
+                    .lookup_code(&tree.code, CodeSystem::Icd10Cm, None)
+                    .map_err(|e| e.to_string())?
+                    .map(|e| e.description)
+                    .unwrap_or_default();
+                emit(format!(
+                    "{:<8} {:<8} {title}{}",
+                    "code",
+                    tree.code.display_for(CodeSystem::Icd10Cm),
+                    if tree.manifestation {
+                        "  [manifestation: never first-listed]"
+                    } else {
+                        ""
+                    }
+                ))?;
+                for c in &tree.children {
+                    emit(format!(
+                        "  {:<8} {}{}",
+                        c.code.display_for(CodeSystem::Icd10Cm),
+                        c.title,
+                        if c.billable { "" } else { "  [not billable]" }
+                    ))?;
+                }
+                if !tree.seventh_characters.is_empty() {
+                    emit("7th characters:".into())?;
+                    for s in &tree.seventh_characters {
+                        emit(format!("  {}  {}", s.character, s.meaning))?;
+                    }
+                }
+                for n in &tree.notes {
+                    emit(format!("{} ({}): {}", n.kind.element(), n.owner, n.text))?;
+                }
             }
         }
         Command::Claim {
@@ -349,6 +429,7 @@ fn problems_json(problems: &[Problem]) -> String {
         .map(|p| {
             serde_json::json!({
                 "code": p.code.as_str(),
+                "severity": p.severity().as_str(),
                 "line_id": p.line_id,
                 "message": p.message,
                 "detail": p.detail,

@@ -386,3 +386,124 @@ fn claim_and_check_refuse_bad_documents_with_status_1() {
     refused(&["check", &p], "paid but has no payments");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn check_shows_severity_and_exits_1_only_for_errors_unless_strict() {
+    let dir = std::env::temp_dir().join(format!("procode-check15-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, dx: serde_json::Value, code: &str, system: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(INVOICE).unwrap();
+        v["lines"][0]["diagnoses"] = dx;
+        v["lines"][0]["code"] = serde_json::json!(code);
+        v["lines"][0]["system"] = serde_json::json!(system);
+        let p = dir.join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    // A warning only (CODE_FIRST_NOTE): status 0, and 1 with --strict.
+    let warn = write("warn.json", serde_json::json!(["J12.82"]), "H0004", "hcpcs");
+    let out = procode(&["check", &warn, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["code"], "CODE_FIRST_NOTE");
+    assert_eq!(v[0]["severity"], "warning");
+    assert_eq!(v[0]["detail"]["kind"], "code_first_note");
+    assert_eq!(v[0]["detail"]["note"], "COVID-19 (U07.1)");
+    assert!(!procode(&["check", &warn, "--strict"]).status.success());
+    // Errors: EXCLUDES1_CONFLICT and MANIFESTATION_FIRST with their details.
+    let err = write(
+        "err.json",
+        serde_json::json!(["F02.80", "G30.9", "E11.9", "E74.00"]),
+        "H0004",
+        "hcpcs",
+    );
+    let out = procode(&["check", &err, "--json"]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let find = |c: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["code"] == c)
+            .unwrap_or_else(|| panic!("{c} in {v}"))
+            .clone()
+    };
+    let x = find("EXCLUDES1_CONFLICT");
+    assert_eq!(x["severity"], "error");
+    assert_eq!(x["detail"]["note"], "diabetes mellitus (E08-E13)");
+    assert_eq!(x["detail"]["note_at"], "E74");
+    let m = find("MANIFESTATION_FIRST");
+    assert_eq!(m["detail"]["code"], "F0280");
+    // ADD_ON_WITHOUT_PRIMARY with an edits file built from the CMS xlsx.
+    let edits = dir.join("aoc.ncci");
+    let xlsx = data_dir().join("cms/AOC_V2026Q2-MCR.xlsx");
+    let out = procode(&[
+        "build-edits",
+        "--addon",
+        xlsx.to_str().unwrap(),
+        "--out",
+        edits.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("9000 add-on code edits"));
+    let aoc = write("aoc.json", serde_json::json!(["I46.9"]), "99292", "cpt");
+    let out = procode(&["check", &aoc, "--json", "--edits", edits.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "ADD_ON_WITHOUT_PRIMARY")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(a["detail"]["add_on"], "99292");
+    assert_eq!(a["detail"]["edit_type"], 1);
+    assert_eq!(a["detail"]["primaries"], serde_json::json!(["99291"]));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn tree_shows_the_structure_of_a_code() {
+    let v = ok_json(&["tree", "F41", "--json"]);
+    let ids: Vec<&str> = v["ancestors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["5", "F40-F48"]);
+    let kids: Vec<&str> = v["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, ["F41.0", "F41.1", "F41.3", "F41.8", "F41.9"]);
+    assert!(v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["kind"] == "excludes2" && n["at"] == "F41"));
+    let v = ok_json(&["tree", "S00.00", "--json"]);
+    let chars: Vec<&str> = v["seventh_characters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["character"].as_str().unwrap())
+        .collect();
+    assert_eq!(chars, ["A", "D", "S"]);
+    let out = procode(&["tree", "F41.1"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("chapter  5"), "{text}");
+    assert!(text.contains("code     F41.1"), "{text}");
+    assert!(!procode(&["tree", "ZZZ"]).status.success());
+}

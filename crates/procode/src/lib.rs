@@ -41,7 +41,10 @@ pub mod ncci;
 use procode_index::text;
 pub use procode_index::{code, date, entry, import};
 
-pub use catalog::{Catalog, Overlay, SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
+pub use catalog::{
+    Catalog, Child, CodeNote, CodeTree, Level, LevelKind, Overlay, SearchMode, SearchOptions,
+    SearchResults, SeventhCharacter, MAX_QUERY_WORDS,
+};
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
 pub use entry::Entry;

@@ -1068,3 +1068,50 @@ fn validate_codes_gives_the_verdict_of_each_row() {
     );
     assert_eq!(CodeVerdict::ALL.len(), 5);
 }
+
+#[test]
+fn the_coding_rules_of_issue_15_come_out_of_the_scrub_as_out_of_readiness() {
+    // The embedded catalog carries the ICD-10-CM structure; the add-on code
+    // edits come from the CMS file.
+    let mut b = EditsBuilder::new();
+    b.load_addon(common::data_dir().join("ncci_addon_medicare.tsv"))
+        .expect("the add-on edits load");
+    let cat = Catalog::embedded()
+        .expect("embedded catalog")
+        .with_edits(NcciEdits::from_bytes(b.build().unwrap()).unwrap());
+    let line = |claim: &str, id: &str, code: &str, system: &'static str, dx: &[&str]| Line {
+        claim: claim.into(),
+        line: id.into(),
+        code: code.into(),
+        system,
+        units: 1,
+        modifiers: None,
+        diagnoses: Some(dx.iter().map(|d| (*d).to_owned()).collect()),
+        ..one_line()
+    };
+    let lines = vec![
+        line("C1", "1", "H0004", "hcpcs", &["E74.00", "E11.9"]),
+        line("C2", "1", "H0004", "hcpcs", &["F02.80", "G30.9"]),
+        line("C3", "1", "H0004", "hcpcs", &["J12.82"]),
+        line("C4", "1", "99292", "cpt", &["I46.9"]),
+        line("C5", "1", "99291", "cpt", &["I46.9"]),
+        line("C5", "2", "99292", "cpt", &["I46.9"]),
+    ];
+    let want = expected(&lines, &cat);
+    let got = Scrub::new(&cat)
+        .threads(2)
+        .push_last(&to_batch(&lines, Layout::default()))
+        .expect("scrubs");
+    assert_eq!(rows(&[got]), want);
+    let has = |claim: &str, code: &str, severity: &str| {
+        want.iter()
+            .any(|r| r.0 == claim && r.2 == code && r.3 == severity)
+    };
+    assert!(has("C1", "EXCLUDES1_CONFLICT", "error"), "{want:#?}");
+    assert!(has("C2", "MANIFESTATION_FIRST", "error"), "{want:#?}");
+    assert!(has("C3", "CODE_FIRST_NOTE", "warning"), "{want:#?}");
+    assert!(has("C4", "ADD_ON_WITHOUT_PRIMARY", "error"), "{want:#?}");
+    assert!(!want
+        .iter()
+        .any(|r| r.0 == "C5" && r.2 == "ADD_ON_WITHOUT_PRIMARY"));
+}

@@ -658,6 +658,15 @@ fn serialisation_round_trips() {
         };
         assert_eq!(d.parent, parent);
         same_blocks(Place::Node(i as u32), &n.notes);
+        // The filtered read steps over the other kinds and gives the same blocks.
+        let want = |k: NoteKind| matches!(k, NoteKind::Excludes1 | NoteKind::CodeFirst);
+        let all: Vec<_> = v
+            .notes(Place::Node(i as u32))
+            .unwrap()
+            .into_iter()
+            .filter(|b| want(b.kind))
+            .collect();
+        assert_eq!(v.notes_of_kinds(Place::Node(i as u32), want).unwrap(), all);
     }
     for (i, d) in t.seven_defs().iter().enumerate() {
         let g = v.seven_def(i as u32).unwrap();

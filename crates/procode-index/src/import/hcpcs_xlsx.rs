@@ -298,6 +298,41 @@ fn column_letters(mut i: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Every row of the first sheet of an Excel workbook as text cells (the
+/// sheet's used range, each row as wide as the range), for importers of other
+/// CMS spreadsheets (the add-on code edits). Dates appear as `YYYYMMDD`,
+/// whole numbers without a fraction.
+///
+/// # Errors
+/// [`ImportError::Io`] when the file cannot be read, [`ImportError::BadFile`]
+/// when it is not a readable workbook or has no sheet.
+pub fn read_first_sheet(path: &Path) -> Result<Vec<Vec<String>>, ImportError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let bad_file = |problem: String| ImportError::BadFile {
+        file: name.clone(),
+        problem,
+    };
+    let not_xlsx = |e: String| bad_file(format!("not a readable Excel (.xlsx) workbook: {e}"));
+    let mut workbook: Xlsx<_> = guarded(|| Xlsx::new(Cursor::new(&bytes)))
+        .map_err(not_xlsx)?
+        .map_err(|e| not_xlsx(e.to_string()))?;
+    let sheets = guarded(|| workbook.sheet_names()).map_err(not_xlsx)?;
+    let Some(sheet) = sheets.first() else {
+        return Err(bad_file("the workbook has no sheet".into()));
+    };
+    let range = guarded(|| workbook.worksheet_range(sheet))
+        .map_err(|e| bad_file(format!("cannot read sheet {sheet:?}: {e}")))?
+        .map_err(|e| bad_file(format!("cannot read sheet {sheet:?}: {e}")))?;
+    Ok(range
+        .rows()
+        .map(|row| row.iter().map(cell_text).collect())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

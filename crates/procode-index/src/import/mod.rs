@@ -47,7 +47,7 @@ pub mod tabular;
 pub mod tsv;
 
 #[cfg(feature = "xlsx")]
-pub use hcpcs_xlsx::{read_hcpcs_xlsx, read_hcpcs_xlsx_bytes};
+pub use hcpcs_xlsx::{read_first_sheet, read_hcpcs_xlsx, read_hcpcs_xlsx_bytes};
 pub use mapped::{read_mapped, read_mapped_file, Column, ColumnMapping, SystemSource};
 pub use order::{
     read_order_file, read_order_file_path, Addenda, AddendaRecord, AddendaSummary, ChangeCounts,

@@ -30,6 +30,7 @@ use crate::text;
 #[derive(Debug, Default, Clone)]
 pub struct IndexBuilder {
     entries: Vec<Entry>,
+    tabular: Vec<u8>,
 }
 
 /// The largest description (in bytes) an index stores.
@@ -53,6 +54,15 @@ impl IndexBuilder {
         self
     }
 
+    /// Stores the ICD-10-CM tabular structure (hierarchy, notes, 7th-character
+    /// rules), serialised by
+    /// [`tabular::encode`](crate::import::tabular::encode), in the index's
+    /// tabular section (replacing any given before).
+    pub fn tabular(&mut self, data: crate::import::tabular::TabularSections) -> &mut IndexBuilder {
+        self.tabular = data.bytes;
+        self
+    }
+
     /// How many entries have been added.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -70,7 +80,7 @@ impl IndexBuilder {
     /// refuses, [`CatalogError::DuplicateCode`] for a code given twice in one
     /// system.
     pub fn build(&self) -> Result<Vec<u8>> {
-        build_index(&self.entries)
+        build_index(&self.entries, &self.tabular)
     }
 
     /// Builds the index and writes it to `path` atomically (a temporary file in
@@ -157,7 +167,7 @@ fn stored_descriptions(e: &Entry) -> impl Iterator<Item = &str> {
     std::iter::once(e.description.as_str()).chain(short)
 }
 
-fn build_index(entries: &[Entry]) -> Result<Vec<u8>> {
+fn build_index(entries: &[Entry], tabular: &[u8]) -> Result<Vec<u8>> {
     for e in entries {
         IndexBuilder::check_entry(e)?;
     }
@@ -185,6 +195,7 @@ fn build_index(entries: &[Entry]) -> Result<Vec<u8>> {
             &body.text,
             &tokens.offsets,
             &tokens.bytes,
+            tabular,
         ],
     ))
 }

@@ -95,6 +95,10 @@ pub struct Layout<const N: usize> {
     pub version: u32,
     /// The section kinds, in file order, each with its name.
     pub kinds: [(u32, &'static str); N],
+    /// How many of the kinds (the first ones) every file must hold. The
+    /// kinds after them were added later: a file written before them lacks
+    /// them and reads as if each were present and empty.
+    pub required: usize,
 }
 
 /// A parsed container: the two header counts, and each section's range and
@@ -207,7 +211,9 @@ impl<const N: usize> Layout<N> {
         let mut missing = None;
         let ranges = std::array::from_fn(|i| {
             ranges[i].clone().unwrap_or_else(|| {
-                missing.get_or_insert(i);
+                if i < self.required {
+                    missing.get_or_insert(i);
+                }
                 0..0
             })
         });

@@ -66,6 +66,11 @@ pub(crate) enum SectionKind {
     TokenOffsets = 7,
     /// Token bytes.
     Tokens = 8,
+    /// The ICD-10-CM tabular structure (hierarchy, notes, 7th-character
+    /// rules) in the layout of `procode_index::import::tabular::encode`;
+    /// empty (or absent, in files written before it existed) when the index
+    /// holds none.
+    Tabular = 9,
 }
 
 /// Ids per posting-list block (the layout of a list is described in
@@ -152,7 +157,7 @@ impl std::fmt::Debug for CodeKey {
 /// [`CatalogError::NotAnIndex`], [`CatalogError::UnsupportedVersion`],
 /// [`CatalogError::Truncated`], [`CatalogError::ChecksumMismatch`] or
 /// [`CatalogError::Corrupt`].
-pub fn parse(bytes: &[u8], verify: Verify) -> Result<Parsed<8>, CatalogError> {
+pub fn parse(bytes: &[u8], verify: Verify) -> Result<Parsed<9>, CatalogError> {
     LAYOUT.parse(bytes, verify).map_err(|p| match p {
         Problem::Foreign => CatalogError::NotAnIndex,
         Problem::Version(found) => CatalogError::UnsupportedVersion {
@@ -167,7 +172,7 @@ pub fn parse(bytes: &[u8], verify: Verify) -> Result<Parsed<8>, CatalogError> {
 
 /// The catalog index as a container (see `container.rs`): the first header
 /// count is the number of entries, the second is zero.
-pub const LAYOUT: Layout<8> = Layout {
+pub const LAYOUT: Layout<9> = Layout {
     magic: MAGIC,
     version: VERSION,
     kinds: [
@@ -179,5 +184,7 @@ pub const LAYOUT: Layout<8> = Layout {
         (SectionKind::Text as u32, "description text"),
         (SectionKind::TokenOffsets as u32, "token offsets"),
         (SectionKind::Tokens as u32, "token dictionary"),
+        (SectionKind::Tabular as u32, "tabular structure"),
     ],
+    required: 8,
 };

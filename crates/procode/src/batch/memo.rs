@@ -79,4 +79,10 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
     fn edits(&self) -> Option<&NcciEdits> {
         self.source.edits()
     }
+
+    fn structure(
+        &self,
+    ) -> Result<Option<crate::import::tabular::TabularView<'_>>, crate::error::CatalogError> {
+        self.source.structure()
+    }
 }

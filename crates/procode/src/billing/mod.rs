@@ -103,6 +103,7 @@
 //! ```
 
 mod audit;
+mod coding;
 mod documents;
 mod edit;
 mod flows;

@@ -11,7 +11,8 @@ use super::line::MAX_MODIFIERS;
 use super::rates::Pricing;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
-use crate::ncci::{MueAdjudication, NcciEdits, PtpEdit};
+use crate::import::tabular::TabularView;
+use crate::ncci::{AddOnType, MueAdjudication, NcciEdits, PtpEdit};
 use chrono::NaiveDate;
 
 /// Where readiness looks codes up: a catalog.
@@ -41,6 +42,19 @@ pub trait CodeSource {
     fn edits(&self) -> Option<&NcciEdits> {
         None
     }
+
+    /// The ICD-10-CM structure readiness checks diagnoses against
+    /// (`EXCLUDES1_CONFLICT`, `MANIFESTATION_FIRST`, `CODE_FIRST_NOTE`, and the
+    /// billable codes a `DIAGNOSIS_NOT_BILLABLE` message lists); none by
+    /// default. A [`Catalog`](crate::Catalog) returns its index's tabular
+    /// section.
+    ///
+    /// # Errors
+    /// A damaged structure section (readiness then reports the claim not
+    /// ready rather than skipping the checks).
+    fn structure(&self) -> Result<Option<TabularView<'_>>, crate::error::CatalogError> {
+        Ok(None)
+    }
 }
 
 impl<S: BuildHasher> CodeSource for HashMap<(CodeSystem, Code), Entry, S> {
@@ -56,6 +70,10 @@ impl<T: CodeSource + ?Sized> CodeSource for &T {
 
     fn edits(&self) -> Option<&NcciEdits> {
         (**self).edits()
+    }
+
+    fn structure(&self) -> Result<Option<TabularView<'_>>, crate::error::CatalogError> {
+        (**self).structure()
     }
 }
 
@@ -130,11 +148,27 @@ pub enum ProblemCode {
     NcciPtpConflict,
     /// More units of a code than its NCCI medically unlikely edit allows.
     MueExceeded,
+    /// Two diagnoses of one claim where one sits under an Excludes1 note of
+    /// the other ("NOT CODED HERE").
+    Excludes1Conflict,
+    /// An add-on code (CMS edit type 1) without any of its primary codes on
+    /// the same date of service.
+    AddOnWithoutPrimary,
+    /// An add-on code (CMS edit type 3) without any of its listed primary
+    /// codes on the same date of service (contractors may allow others):
+    /// a warning.
+    AddOnPrimaryNotListed,
+    /// A manifestation code ("in diseases classified elsewhere") listed
+    /// first on a line or the claim.
+    ManifestationFirst,
+    /// A code with an unconditional "code first" note listed first without a
+    /// diagnosis from the note's targets on the claim: a warning.
+    CodeFirstNote,
 }
 
 impl ProblemCode {
     /// Every problem code.
-    pub const ALL: [ProblemCode; 32] = [
+    pub const ALL: [ProblemCode; 37] = [
         ProblemCode::MissingCode,
         ProblemCode::UnknownCode,
         ProblemCode::CodeNotEffective,
@@ -167,6 +201,11 @@ impl ProblemCode {
         ProblemCode::AmountTooLarge,
         ProblemCode::NcciPtpConflict,
         ProblemCode::MueExceeded,
+        ProblemCode::Excludes1Conflict,
+        ProblemCode::AddOnWithoutPrimary,
+        ProblemCode::AddOnPrimaryNotListed,
+        ProblemCode::ManifestationFirst,
+        ProblemCode::CodeFirstNote,
     ];
 
     /// The stable code, e.g. `"MISSING_DIAGNOSIS"`.
@@ -204,6 +243,11 @@ impl ProblemCode {
             ProblemCode::AmountTooLarge => "AMOUNT_TOO_LARGE",
             ProblemCode::NcciPtpConflict => "NCCI_PTP_CONFLICT",
             ProblemCode::MueExceeded => "MUE_EXCEEDED",
+            ProblemCode::Excludes1Conflict => "EXCLUDES1_CONFLICT",
+            ProblemCode::AddOnWithoutPrimary => "ADD_ON_WITHOUT_PRIMARY",
+            ProblemCode::AddOnPrimaryNotListed => "ADD_ON_PRIMARY_NOT_LISTED",
+            ProblemCode::ManifestationFirst => "MANIFESTATION_FIRST",
+            ProblemCode::CodeFirstNote => "CODE_FIRST_NOTE",
         }
     }
 }
@@ -245,8 +289,9 @@ impl fmt::Display for Severity {
 }
 
 impl ProblemCode {
-    /// The severity of problems with this code: every code in use today is
-    /// an [`Severity::Error`].
+    /// The severity of problems with this code: [`Severity::Warning`] for
+    /// `ADD_ON_PRIMARY_NOT_LISTED` and `CODE_FIRST_NOTE` (likely denied or to
+    /// review), [`Severity::Error`] for every other.
     pub fn severity(self) -> Severity {
         match self {
             ProblemCode::MissingCode
@@ -280,7 +325,11 @@ impl ProblemCode {
             | ProblemCode::TooManyPointers
             | ProblemCode::AmountTooLarge
             | ProblemCode::NcciPtpConflict
-            | ProblemCode::MueExceeded => Severity::Error,
+            | ProblemCode::MueExceeded
+            | ProblemCode::Excludes1Conflict
+            | ProblemCode::AddOnWithoutPrimary
+            | ProblemCode::ManifestationFirst => Severity::Error,
+            ProblemCode::AddOnPrimaryNotListed | ProblemCode::CodeFirstNote => Severity::Warning,
         }
     }
 }
@@ -291,9 +340,10 @@ impl fmt::Display for ProblemCode {
     }
 }
 
-/// One readiness problem.
+/// One readiness problem. In JSON it also carries its `severity`
+/// (`"error"` or `"warning"`, from its code; ignored when read back).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(into = "ProblemJson", from = "ProblemJson")]
 pub struct Problem {
     /// The stable code.
     pub code: ProblemCode,
@@ -301,9 +351,52 @@ pub struct Problem {
     pub line_id: Option<String>,
     /// A message for people.
     pub message: String,
-    /// Machine-readable facts of the NCCI problems (absent for the others).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Machine-readable facts of the NCCI and coding-rule problems (absent
+    /// for the others).
     pub detail: Option<ProblemDetail>,
+}
+
+impl Problem {
+    /// The problem's severity (its code's).
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+}
+
+/// The JSON shape of a [`Problem`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProblemJson {
+    code: ProblemCode,
+    #[serde(default)]
+    severity: Option<Severity>,
+    line_id: Option<String>,
+    message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    detail: Option<ProblemDetail>,
+}
+
+impl From<Problem> for ProblemJson {
+    fn from(p: Problem) -> ProblemJson {
+        ProblemJson {
+            severity: Some(p.code.severity()),
+            code: p.code,
+            line_id: p.line_id,
+            message: p.message,
+            detail: p.detail,
+        }
+    }
+}
+
+impl From<ProblemJson> for Problem {
+    fn from(p: ProblemJson) -> Problem {
+        Problem {
+            code: p.code,
+            line_id: p.line_id,
+            message: p.message,
+            detail: p.detail,
+        }
+    }
 }
 
 /// The facts behind an NCCI problem. In JSON, an object tagged by `kind`
@@ -344,6 +437,42 @@ pub enum ProblemDetail {
         lines: Vec<String>,
         /// The CMS MUE rationale.
         rationale: String,
+    },
+    /// `EXCLUDES1_CONFLICT`: the two diagnoses and the note.
+    Excludes1Conflict {
+        /// The diagnosis whose note (its own or an ancestor's) excludes the other.
+        code: Code,
+        /// The diagnosis the note excludes.
+        excluded: Code,
+        /// The note's text, verbatim.
+        note: String,
+        /// Where the note sits: a code (`F41`), `section F40-F48` or `chapter 5`.
+        note_at: String,
+    },
+    /// `ADD_ON_WITHOUT_PRIMARY` and `ADD_ON_PRIMARY_NOT_LISTED`.
+    AddOnWithoutPrimary {
+        /// The add-on code.
+        add_on: Code,
+        /// The CMS edit type that decides (1 or 3).
+        edit_type: AddOnType,
+        /// The date of service (`None` for undated lines).
+        date_of_service: Option<NaiveDate>,
+        /// The primary codes in force on that date.
+        primaries: Vec<Code>,
+    },
+    /// `MANIFESTATION_FIRST`: the manifestation code.
+    ManifestationFirst {
+        /// The code listed first.
+        code: Code,
+    },
+    /// `CODE_FIRST_NOTE`: the code and its note.
+    CodeFirstNote {
+        /// The code listed first.
+        code: Code,
+        /// The note's first line (its instruction or lead-in), verbatim.
+        note: String,
+        /// Where the note sits.
+        note_at: String,
     },
 }
 
@@ -461,8 +590,9 @@ where
                 Some(e) if !e.billable => push(
                     ProblemCode::DiagnosisNotBillable,
                     format!(
-                        "diagnosis {dotted} ({}) is a category header, not billable: pick a more specific code",
-                        e.short_description
+                        "diagnosis {dotted} ({}) is a category header, not billable: pick a more specific code{}",
+                        e.short_description,
+                        super::coding::not_billable_hint(source, dx, dos)
                     ),
                 ),
                 Some(e) => {
@@ -506,6 +636,7 @@ where
             push(ProblemCode::NoRate, format!("no rate for {shown}"));
         }
     }
+    super::coding::check_coding(lines, doc.date(), source, &mut out);
     if let Some(edits) = source.edits() {
         match edits.check_lines(lines, doc.date()) {
             Ok(found) => out.extend(found),

@@ -6,9 +6,13 @@
 //!   catalog) and exact lookup;
 //! * `overlay`: the practice's custom codes and favourites;
 //! * `search`: code prefixes, ranked description words and typos.
+//! * `structure`: the ICD-10-CM hierarchy, notes and 7th characters
+//!   ([`Catalog::children`], [`Catalog::ancestors`], [`Catalog::notes`],
+//!   [`Catalog::seventh_characters`], [`Catalog::tree`]).
 
 mod overlay;
 mod search;
+pub(crate) mod structure;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -24,6 +28,7 @@ use crate::index::{IndexBuilder, Verify};
 
 pub use overlay::Overlay;
 pub use search::{SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
+pub use structure::{Child, CodeNote, CodeTree, Level, LevelKind, SeventhCharacter};
 
 /// A code catalog: an immutable fst index (compiled in, memory-mapped from a
 /// file, or in memory) and an optional [`Overlay`]. Cheap to clone and
@@ -332,5 +337,11 @@ impl crate::billing::CodeSource for Catalog {
 
     fn edits(&self) -> Option<&crate::ncci::NcciEdits> {
         self.edits.as_ref()
+    }
+
+    fn structure(
+        &self,
+    ) -> Result<Option<crate::import::tabular::TabularView<'_>>, crate::error::CatalogError> {
+        self.tabular_view()
     }
 }

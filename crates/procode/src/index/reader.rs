@@ -71,6 +71,11 @@ pub(crate) struct Index {
     /// Whether the token dictionary is valid UTF-8 cut on character
     /// boundaries (checked once, before the first description is decoded).
     tokens_utf8: OnceLock<bool>,
+    /// The tabular-structure section (empty when the index holds none).
+    tabular: Range<usize>,
+    /// Its checksum, and whether it matched and the section's own layout
+    /// reads (checked on first use).
+    tabular_check: (u64, OnceLock<bool>),
 }
 
 impl fmt::Debug for Index {
@@ -184,7 +189,7 @@ impl Index {
         let [entry_count, _] = parsed.counts;
         let file_len = b.len() as u64;
         let sums = parsed.sums;
-        let [codes_r, words_r, posting_offsets, postings, entries, text, token_offsets, tokens] =
+        let [codes_r, words_r, posting_offsets, postings, entries, text, token_offsets, tokens, tabular] =
             parsed.ranges;
         let map = |r: Range<usize>, what: &str| {
             fst::Map::new(Section {
@@ -232,6 +237,8 @@ impl Index {
             store,
             pending: [(sums[0], lazy_check(checks)), (sums[1], lazy_check(checks))],
             tokens_utf8: OnceLock::new(),
+            tabular,
+            tabular_check: (sums[8], OnceLock::new()),
         })
     }
 
@@ -267,6 +274,30 @@ impl Index {
                 section: format::LAYOUT.kinds[which].1,
             })
         }
+    }
+
+    /// The tabular-structure section: `None` when the index holds none.
+    /// Verified (checksum, then the section's own layout) on first use.
+    pub(crate) fn tabular(
+        &self,
+    ) -> Result<Option<procode_index::import::tabular::TabularView<'_>>> {
+        use procode_index::import::tabular::TabularView;
+        let bytes = self.sec(&self.tabular);
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        let (sum, once) = &self.tabular_check;
+        let ok = *once.get_or_init(|| {
+            container::checksum(&[bytes]) == *sum && TabularView::new(bytes).is_ok()
+        });
+        if !ok {
+            return Err(CatalogError::ChecksumMismatch {
+                section: format::LAYOUT.kinds[8].1,
+            });
+        }
+        TabularView::new(bytes)
+            .map(Some)
+            .map_err(|e| corrupt(e.to_string()))
     }
 
     /// The code fst (verified before its first use).

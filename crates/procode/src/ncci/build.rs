@@ -76,6 +76,41 @@ pub struct EditsBuilder {
     rows: Vec<Row>,
     mue: FastMap<u32, MueRow>,
     mue_rows: u64,
+    addons: Vec<AddOnRow>,
+}
+
+/// One add-on code edit row as loaded (dates as day numbers, `NO_DATE` for
+/// none; `primary` all zero for none).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct AddOnRow {
+    add_on: [u8; 8],
+    primary: [u8; 8],
+    edit_type: u8,
+    add_on_deleted: i32,
+    primary_deleted: i32,
+    effective: i32,
+    deleted: i32,
+    note: u32,
+}
+
+/// Columns of an add-on code edit table (CMS AOC file as TSV).
+const ADDON_COLUMNS: [&str; 8] = [
+    "aoc_edit_type",
+    "add_on_code",
+    "add_on_code_deletion_date",
+    "primary_code",
+    "primary_code_deletion_date",
+    "edit_effective_date",
+    "edit_deletion_date",
+    "special_instruction_notes",
+];
+
+fn code8(c: &Code) -> [u8; 8] {
+    let mut f = [0u8; 8];
+    let b = c.as_bytes();
+    let n = b.len().min(8);
+    f[..n].copy_from_slice(&b[..n]);
+    f
 }
 
 impl std::fmt::Debug for EditsBuilder {
@@ -83,6 +118,7 @@ impl std::fmt::Debug for EditsBuilder {
         f.debug_struct("EditsBuilder")
             .field("ptp_rows", &self.rows.len())
             .field("mue_rows", &self.mue_rows)
+            .field("addon_rows", &self.addons.len())
             .finish()
     }
 }
@@ -549,6 +585,154 @@ impl EditsBuilder {
         Ok(())
     }
 
+    /// Add-on code edit rows loaded so far.
+    pub fn addon_rows(&self) -> u64 {
+        self.addons.len() as u64
+    }
+
+    /// Loads the CMS add-on code edits (see [`super::AddOnEdit`]): the
+    /// spreadsheet as CMS publishes it (`.xlsx`) or the same as TSV (plain or
+    /// gzip), columns `aoc_edit_type, add_on_code, add_on_code_deletion_date,
+    /// primary_code, primary_code_deletion_date, edit_effective_date,
+    /// edit_deletion_date, special_instruction_notes` (dates `YYYY-MM-DD`,
+    /// empty for none; primary `CCCCC` for type 2). Returns the rows loaded.
+    pub fn load_addon(&mut self, path: impl AsRef<Path>) -> Result<u64> {
+        let path = path.as_ref();
+        let is_xlsx = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+        if is_xlsx {
+            let tsv = super::addon_xlsx::xlsx_to_tsv(path)?;
+            return self.read_addon(&path.display().to_string(), tsv.as_bytes());
+        }
+        let r = open_maybe_gzip(path)?;
+        self.read_addon(&path.display().to_string(), r)
+    }
+
+    /// Loads add-on code edits from uncompressed TSV bytes (see
+    /// [`EditsBuilder::load_addon`]); `name` names the source in errors.
+    /// Nothing is added when an error is returned.
+    pub fn read_addon(&mut self, name: &str, reader: impl Read) -> Result<u64> {
+        let before = self.addons.len();
+        let mut rows = Vec::new();
+        let res = read_table(name, reader, &ADDON_COLUMNS, &[], |line, f| {
+            let at = |k: usize| f.req(k);
+            let edit_type = match at(0) {
+                b"1" => 1,
+                b"2" => 2,
+                b"3" => 3,
+                other => {
+                    return Err(bad_row(
+                        name,
+                        line,
+                        ADDON_COLUMNS[0],
+                        format!(
+                            "add-on edit type {:?}: expected 1, 2 or 3",
+                            String::from_utf8_lossy(other)
+                        ),
+                    ))
+                }
+            };
+            let date = |k: usize| -> Result<i32> {
+                match at(k) {
+                    b"" => Ok(format::NO_DATE),
+                    d => parse_date(name, line, ADDON_COLUMNS[k], d),
+                }
+            };
+            let add_on = parse_code(name, line, ADDON_COLUMNS[1], at(1))?;
+            let primary =
+                match at(3) {
+                    b"CCCCC" if edit_type != 1 => [0u8; 8],
+                    b"CCCCC" => return Err(bad_row(
+                        name,
+                        line,
+                        ADDON_COLUMNS[3],
+                        "edit type 1 needs a listed primary code, not CCCCC (contractor-defined)"
+                            .into(),
+                    )),
+                    p => code8(&parse_code(name, line, ADDON_COLUMNS[3], p)?),
+                };
+            if edit_type == 2 && primary != [0u8; 8] {
+                return Err(bad_row(
+                    name,
+                    line,
+                    ADDON_COLUMNS[3],
+                    "edit type 2 lists no primary code: expected CCCCC".into(),
+                ));
+            }
+            let (effective, deleted) = (date(5)?, date(6)?);
+            if effective != format::NO_DATE && deleted != format::NO_DATE && deleted < effective {
+                return Err(bad_row(
+                    name,
+                    line,
+                    ADDON_COLUMNS[6],
+                    "the edit is deleted before it takes effect".into(),
+                ));
+            }
+            let note = text(name, line, ADDON_COLUMNS[7], at(7))?.trim();
+            let note = if note.is_empty() {
+                format::NO_NOTE
+            } else {
+                self.rationale_id(note)
+            };
+            rows.push(AddOnRow {
+                add_on: code8(&add_on),
+                primary,
+                edit_type,
+                add_on_deleted: date(2)?,
+                primary_deleted: date(4)?,
+                effective,
+                deleted,
+                note,
+            });
+            Ok(())
+        });
+        match res {
+            Ok(n) => {
+                self.addons.extend(rows);
+                Ok(n)
+            }
+            Err(e) => {
+                self.addons.truncate(before);
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds one add-on code edit.
+    pub fn add_addon(&mut self, edit: &super::AddOnEdit) -> Result<()> {
+        let days = |d: Option<NaiveDate>| d.map_or(format::NO_DATE, |d| d.num_days_from_ce());
+        let note = if edit.note.is_empty() {
+            format::NO_NOTE
+        } else {
+            self.rationale_id(&edit.note)
+        };
+        let primary = edit.primary.as_ref().map_or([0u8; 8], code8);
+        let (t1, t2) = (
+            edit.edit_type == super::AddOnType::PrimaryRequired,
+            edit.edit_type == super::AddOnType::ContractorDefined,
+        );
+        if (t1 && edit.primary.is_none()) || (t2 && edit.primary.is_some()) {
+            return Err(EditsError::BadRow {
+                file: "(added)".into(),
+                line: 0,
+                column: "primary_code".into(),
+                problem: "edit type 1 needs a primary code and type 2 has none".into(),
+            });
+        }
+        self.addons.push(AddOnRow {
+            add_on: code8(&edit.add_on),
+            primary,
+            edit_type: edit.edit_type.as_u8(),
+            add_on_deleted: days(edit.add_on_deleted),
+            primary_deleted: days(edit.primary_deleted),
+            effective: days(edit.effective),
+            deleted: days(edit.deleted),
+            note,
+        });
+        Ok(())
+    }
+
     /// Builds the edits file in memory.
     pub fn build(&self) -> Result<Vec<u8>> {
         build(self)
@@ -700,6 +884,43 @@ fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
     let off = u32::try_from(rat_text.len()).map_err(|_| too_large("rationale text"))?;
     rat_offsets.extend_from_slice(&off.to_le_bytes());
 
+    let mut addon_rows: Vec<AddOnRow> = b
+        .addons
+        .iter()
+        .map(|r| AddOnRow {
+            note: if r.note == format::NO_NOTE {
+                r.note
+            } else {
+                rat_rank[r.note as usize]
+            },
+            ..*r
+        })
+        .collect();
+    addon_rows.sort_unstable_by_key(|r| {
+        (
+            r.add_on,
+            r.primary,
+            r.effective,
+            r.deleted,
+            r.edit_type,
+            r.add_on_deleted,
+            r.primary_deleted,
+            r.note,
+        )
+    });
+    // The CMS file repeats some records verbatim; one of each is enough.
+    addon_rows.dedup();
+    let mut addons = Vec::with_capacity(addon_rows.len() * format::ADDON_LEN);
+    for r in &addon_rows {
+        addons.extend_from_slice(&r.add_on);
+        addons.extend_from_slice(&r.primary);
+        addons.extend_from_slice(&[r.edit_type, 0, 0, 0]);
+        for d in [r.add_on_deleted, r.primary_deleted, r.effective, r.deleted] {
+            addons.extend_from_slice(&d.to_le_bytes());
+        }
+        addons.extend_from_slice(&r.note.to_le_bytes());
+    }
+
     Ok(format::LAYOUT.write(
         [rows.len() as u64, b.mue_rows],
         [
@@ -711,6 +932,7 @@ fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
             &mue,
             &rat_offsets,
             &rat_text,
+            &addons,
         ],
     ))
 }

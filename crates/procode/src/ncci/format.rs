@@ -63,11 +63,14 @@ pub(crate) enum SectionKind {
     RationaleOffsets = 7,
     /// Rationale text, UTF-8.
     Rationales = 8,
+    /// `ADDON_LEN`-byte add-on code edit records (absent in files written
+    /// before add-on edits were stored: read as none).
+    AddOns = 9,
 }
 
 /// The edits file as a container (see `index/container.rs`): the header
 /// counts are the PTP rows and the MUE rows it was built from.
-pub(crate) const LAYOUT: crate::index::container::Layout<8> = crate::index::container::Layout {
+pub(crate) const LAYOUT: crate::index::container::Layout<9> = crate::index::container::Layout {
     magic: MAGIC,
     version: VERSION,
     kinds: [
@@ -79,5 +82,17 @@ pub(crate) const LAYOUT: crate::index::container::Layout<8> = crate::index::cont
         (SectionKind::Mue as u32, "MUE table"),
         (SectionKind::RationaleOffsets as u32, "rationale offsets"),
         (SectionKind::Rationales as u32, "rationale text"),
+        (SectionKind::AddOns as u32, "add-on code edits"),
     ],
+    required: 8,
 };
+
+/// Bytes per add-on code edit record (section `AddOns`, sorted by add-on
+/// code, then primary code, then effective date): add-on code (8 bytes,
+/// NUL-padded), primary code (8 bytes, all zero for none: edit type 2),
+/// edit type (u8: 1, 2 or 3), three zero bytes, then i32 day numbers (`NO_DATE`
+/// when none): add-on code deletion, primary code deletion, edit effective,
+/// edit deletion; then the note's rationale id (u32, `NO_NOTE` when none).
+pub(crate) const ADDON_LEN: usize = 40;
+/// The note id of an add-on edit without a note.
+pub(crate) const NO_NOTE: u32 = u32::MAX;

@@ -60,6 +60,8 @@
 //! assert!(edits.check_lines(&[ecg, tracing], Some(day)).unwrap().is_empty());
 //! ```
 
+mod addon;
+mod addon_xlsx;
 mod build;
 mod check;
 pub(crate) mod format;
@@ -74,6 +76,7 @@ use crate::code::Code;
 
 pub use crate::error::EditsError;
 pub use crate::index::Verify;
+pub use addon::{AddOnEdit, AddOnType};
 pub use build::EditsBuilder;
 pub use check::{is_ncci_modifier, NCCI_MODIFIERS};
 pub use reader::NcciEdits;

@@ -66,6 +66,7 @@ struct Inner {
     mue: Range<usize>,
     rationale_offsets: Range<usize>,
     rationales: Range<usize>,
+    addons: Range<usize>,
     ptp_rows: u64,
     mue_rows: u64,
     size: u64,
@@ -161,7 +162,7 @@ impl NcciEdits {
         let [ptp_rows, mue_rows] = parsed.counts;
         let file_len = b.len() as u64;
         let sums = parsed.sums;
-        let [codes_r, code_pairs, pairs, multi, records, mue, rationale_offsets, rationales] =
+        let [codes_r, code_pairs, pairs, multi, records, mue, rationale_offsets, rationales, addons] =
             parsed.ranges;
         let codes = fst::Map::new(Bytes {
             store: store.clone(),
@@ -179,6 +180,7 @@ impl NcciEdits {
         if pairs.len() % format::PAIR_LEN != 0
             || records.len() % format::RECORD_LEN != 0
             || multi.len() % 4 != 0
+            || addons.len() % format::ADDON_LEN != 0
         {
             return Err(corrupt("a fixed-size table has a bad size"));
         }
@@ -200,6 +202,7 @@ impl NcciEdits {
                 mue,
                 rationale_offsets,
                 rationales,
+                addons,
                 ptp_rows,
                 mue_rows,
                 size: file_len,
@@ -373,6 +376,83 @@ impl NcciEdits {
         raw.into_iter()
             .map(|r| self.edit_of(*column1, *column2, r))
             .collect()
+    }
+
+    /// Add-on code edit records the file holds (after dropping verbatim
+    /// repeats).
+    pub fn addon_count(&self) -> u64 {
+        (self.inner.addons.len() / format::ADDON_LEN) as u64
+    }
+
+    /// Every add-on code edit record of `add_on` (in force or not), ordered
+    /// by primary code then effective date. Empty when it is no add-on code.
+    pub fn add_on_edits(&self, add_on: &Code) -> Result<Vec<super::AddOnEdit>> {
+        let t = self.sec(&self.inner.addons);
+        let n = t.len() / format::ADDON_LEN;
+        let mut key = [0u8; 8];
+        let b = add_on.as_bytes();
+        key[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
+        let rec = |i: usize| &t[i * format::ADDON_LEN..(i + 1) * format::ADDON_LEN];
+        // The first record not below the key.
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if rec(mid)[..8] < key[..] {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut out = Vec::new();
+        let date = |d: i32| -> Result<Option<NaiveDate>> {
+            if d == format::NO_DATE {
+                return Ok(None);
+            }
+            NaiveDate::from_num_days_from_ce_opt(d)
+                .map(Some)
+                .ok_or_else(|| corrupt(format!("an add-on edit has an invalid date (day {d})")))
+        };
+        let code = |f: &[u8]| -> Result<Option<Code>> {
+            let len = f.iter().position(|&x| x == 0).unwrap_or(f.len());
+            if len == 0 {
+                return Ok(None);
+            }
+            Code::from_normalised(&f[..len])
+                .map(Some)
+                .ok_or_else(|| corrupt("an add-on edit with a malformed code"))
+        };
+        for i in lo..n {
+            let r = rec(i);
+            if r[..8] != key[..] {
+                break;
+            }
+            let edit_type = super::AddOnType::from_u8(r[16])
+                .ok_or_else(|| corrupt(format!("add-on edit type {}", r[16])))?;
+            let primary = code(&r[8..16])?;
+            let t1 = edit_type == super::AddOnType::PrimaryRequired;
+            let t2 = edit_type == super::AddOnType::ContractorDefined;
+            if (t1 && primary.is_none()) || (t2 && primary.is_some()) {
+                return Err(corrupt(
+                    "an add-on edit whose primary code does not fit its type",
+                ));
+            }
+            let note = u32_at(r, 36).unwrap_or(format::NO_NOTE);
+            out.push(super::AddOnEdit {
+                add_on: *add_on,
+                add_on_deleted: date(i32_at(r, 20).unwrap_or(format::NO_DATE))?,
+                primary,
+                primary_deleted: date(i32_at(r, 24).unwrap_or(format::NO_DATE))?,
+                edit_type,
+                effective: date(i32_at(r, 28).unwrap_or(format::NO_DATE))?,
+                deleted: date(i32_at(r, 32).unwrap_or(format::NO_DATE))?,
+                note: if note == format::NO_NOTE {
+                    String::new()
+                } else {
+                    self.rationale(note)?.to_owned()
+                },
+            });
+        }
+        Ok(out)
     }
 
     /// The MUE of a code, if the tables publish one.

@@ -693,6 +693,17 @@ impl<'a> TabularView<'a> {
     /// The note blocks at `place` (none for a 7-character code: its notes are
     /// its leaf's and the leaf's ancestors').
     pub fn notes(&self, place: Place) -> Result<Vec<BlockData<'a>>, DecodeError> {
+        self.notes_of_kinds(place, |_| true)
+    }
+
+    /// The note blocks at `place` whose kind `want` accepts, in order; the
+    /// others are stepped over without decoding their text or ranges (the
+    /// fast path of checks that read one or two kinds).
+    pub fn notes_of_kinds(
+        &self,
+        place: Place,
+        want: impl Fn(NoteKind) -> bool,
+    ) -> Result<Vec<BlockData<'a>>, DecodeError> {
         let d = self.details_of(place)?;
         if d == NONE {
             return Ok(Vec::new());
@@ -722,6 +733,24 @@ impl<'a> TabularView<'a> {
                 _ => return Err(bad("unknown code-first class")),
             };
             let n = c.varint()?;
+            if !want(kind) {
+                for _ in 0..n {
+                    c.index()?;
+                    let tag = c.byte()?;
+                    match tag {
+                        0 | 1 => {}
+                        2..=6 => {
+                            c.varint()?;
+                            c.varint()?;
+                            if tag >= 4 {
+                                c.index()?;
+                            }
+                        }
+                        _ => return Err(bad("unknown resolution tag")),
+                    }
+                }
+                continue;
+            }
             let mut notes = Vec::new();
             for _ in 0..n {
                 let text = self.string(c.index()?)?;
@@ -926,6 +955,12 @@ impl<'a> TabularView<'a> {
         let Some(place) = self.lookup(code)? else {
             return Ok(None);
         };
+        self.ancestors_of(place)
+    }
+
+    /// What is above a node or 7-character place (see
+    /// [`TabularView::ancestors`]); `None` for a chapter or section.
+    pub fn ancestors_of(&self, place: Place) -> Result<Option<Vec<Place>>, DecodeError> {
         let mut up = Vec::new();
         let mut at = match place {
             Place::Node(i) => self.node(i)?.parent,

@@ -1,0 +1,426 @@
+//! Claim scrubbing beyond NCCI: the coding rules a claim's diagnoses and
+//! add-on codes must follow, from public reference data passed in through
+//! the [`CodeSource`] (the catalog's ICD-10-CM structure and the add-on
+//! code edits of the NCCI edits file). Readiness calls [`check_coding`] once.
+//!
+//! - `EXCLUDES1_CONFLICT` (error): two diagnoses of one claim where one sits
+//!   under an Excludes1 note ("NOT CODED HERE") of the other — a note on the
+//!   code itself or on any of its ancestors (category, section, chapter). The
+//!   note's targets were resolved to code ranges when the tabular list was
+//!   imported, so the check is a range lookup; notes whose targets could not
+//!   be resolved are never used. Excludes2 ("not included here") is
+//!   informational and never a problem. A pair is reported once, on the first
+//!   line that points at both codes (or for the claim when no line does).
+//! - `MANIFESTATION_FIRST` (error): the first diagnosis pointer of a line is
+//!   a manifestation code (its title or an ancestor's says "in diseases
+//!   classified elsewhere"; guideline I.A.13: never first-listed). The first
+//!   pointer of the first line is the claim's first diagnosis.
+//! - `CODE_FIRST_NOTE` (warning): the first pointer of a line carries (itself
+//!   or through an ancestor) an unconditional "code first" note, and no
+//!   diagnosis of the claim falls in the note's targets. Conditional notes
+//!   ("if applicable", "if known", "any associated …", "… complicating
+//!   pregnancy", alternative circumstances) are never flagged. A block some of
+//!   whose targets could not be resolved fires only when the claim has no
+//!   other diagnosis at all.
+//! - `ADD_ON_WITHOUT_PRIMARY` (error) / `ADD_ON_PRIMARY_NOT_LISTED`
+//!   (warning): see [`crate::ncci::AddOnEdit`].
+//!
+//! A code the tabular list does not hold (an FY2027 code) is checked with the
+//! notes of its longest prefix the list holds.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::line::CodeLine;
+use super::readiness::{CodeSource, Problem, ProblemCode, ProblemDetail};
+use crate::catalog::structure::{locate, place_name, places_in_force};
+use crate::code::{Code, CodeSystem};
+use crate::error::CatalogError;
+use crate::import::tabular::{CodeFirstRule, CodeRange, NoteKind, Place, Resolution, TabularView};
+use crate::ncci::{AddOnEdit, AddOnType};
+
+/// One Excludes1 note in force for a diagnosis.
+struct Exclusion<'a> {
+    ranges: Vec<CodeRange>,
+    text: &'a str,
+    owner: Place,
+}
+
+/// One unconditional code-first block in force for a diagnosis.
+struct CodeFirst<'a> {
+    ranges: Vec<CodeRange>,
+    unresolved: bool,
+    text: &'a str,
+    owner: Place,
+}
+
+/// What the structure says about one diagnosis of the claim.
+#[derive(Default)]
+struct Facts<'a> {
+    exclusions: Vec<Exclusion<'a>>,
+    code_first: Vec<CodeFirst<'a>>,
+    manifestation: bool,
+}
+
+fn facts<'a>(view: &TabularView<'a>, code: &Code) -> Result<Facts<'a>, CatalogError> {
+    let mut f = Facts::default();
+    let Some((place, _)) = locate(view, code)? else {
+        return Ok(f);
+    };
+    let node = match place {
+        Place::Node(i) | Place::Extension { node: i, .. } => Some(i),
+        _ => None,
+    };
+    if let Some(i) = node {
+        f.manifestation = view
+            .node(i)
+            .map_err(crate::catalog::structure::decode_err)?
+            .manifestation;
+    }
+    for p in places_in_force(view, place)? {
+        for block in view
+            .notes_of_kinds(p, |k| {
+                matches!(k, NoteKind::Excludes1 | NoteKind::CodeFirst)
+            })
+            .map_err(crate::catalog::structure::decode_err)?
+        {
+            match block.kind {
+                NoteKind::Excludes1 => {
+                    for (text, res) in block.notes {
+                        if let Resolution::Resolved(ranges) = res {
+                            f.exclusions.push(Exclusion {
+                                ranges,
+                                text,
+                                owner: p,
+                            });
+                        }
+                    }
+                }
+                NoteKind::CodeFirst if block.code_first == Some(CodeFirstRule::Unconditional) => {
+                    let mut cf = CodeFirst {
+                        ranges: Vec::new(),
+                        unresolved: false,
+                        text: "",
+                        owner: p,
+                    };
+                    for (text, res) in block.notes {
+                        if cf.text.is_empty() {
+                            cf.text = text;
+                        }
+                        match res {
+                            Resolution::Resolved(r) => cf.ranges.extend(r),
+                            Resolution::Unresolved { .. } => cf.unresolved = true,
+                            Resolution::Heading | Resolution::NotApplicable => {}
+                        }
+                    }
+                    f.code_first.push(cf);
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(f)
+}
+
+fn dotted(c: &Code) -> String {
+    c.display_for(CodeSystem::Icd10Cm)
+}
+
+/// Every coding-rule problem of `lines` (see the module documentation),
+/// appended to `out`. `doc_date` is the document's date, the date of service
+/// of lines without their own.
+pub(crate) fn check_coding<S: CodeSource + ?Sized>(
+    lines: &[CodeLine],
+    doc_date: Option<NaiveDate>,
+    source: &S,
+    out: &mut Vec<Problem>,
+) {
+    match source.structure() {
+        Ok(Some(view)) => {
+            if let Err(e) = check_diagnoses(lines, &view, out) {
+                out.push(unreadable(
+                    ProblemCode::Excludes1Conflict,
+                    "ICD-10-CM structure",
+                    &e,
+                ));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => out.push(unreadable(
+            ProblemCode::Excludes1Conflict,
+            "ICD-10-CM structure",
+            &e,
+        )),
+    }
+    if let Some(edits) = source.edits() {
+        if let Err(e) = check_add_ons(lines, doc_date, edits, out) {
+            out.push(unreadable(
+                ProblemCode::AddOnWithoutPrimary,
+                "add-on code edits",
+                &e,
+            ));
+        }
+    }
+}
+
+/// Fail closed: a claim is never called ready when its reference data could
+/// not be read.
+fn unreadable(code: ProblemCode, what: &str, e: &dyn std::fmt::Display) -> Problem {
+    Problem {
+        code,
+        line_id: None,
+        message: format!("the {what} could not be checked: {e}"),
+        detail: None,
+    }
+}
+
+fn check_diagnoses(
+    lines: &[CodeLine],
+    view: &TabularView<'_>,
+    out: &mut Vec<Problem>,
+) -> Result<(), CatalogError> {
+    // The claim's distinct diagnoses in order of first appearance.
+    let mut dxs: Vec<Code> = Vec::new();
+    for l in lines {
+        for d in &l.diagnoses {
+            if !dxs.contains(d) {
+                dxs.push(*d);
+            }
+        }
+    }
+    if dxs.is_empty() {
+        return Ok(());
+    }
+    let mut all = Vec::with_capacity(dxs.len());
+    for d in &dxs {
+        all.push(facts(view, d)?);
+    }
+    // Excludes1: each unordered pair once, the first code's note first.
+    for i in 0..dxs.len() {
+        for j in i + 1..dxs.len() {
+            let (a, b) = (&dxs[i], &dxs[j]);
+            let hit = all[i]
+                .exclusions
+                .iter()
+                .find(|x| x.ranges.iter().any(|r| r.contains(b)))
+                .map(|x| (a, b, x))
+                .or_else(|| {
+                    all[j]
+                        .exclusions
+                        .iter()
+                        .find(|x| x.ranges.iter().any(|r| r.contains(a)))
+                        .map(|x| (b, a, x))
+                });
+            let Some((code, excluded, x)) = hit else {
+                continue;
+            };
+            let owner = place_name(view, x.owner)?;
+            let line = lines
+                .iter()
+                .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
+            out.push(Problem {
+                code: ProblemCode::Excludes1Conflict,
+                line_id: line.map(|l| l.id.clone()),
+                message: format!(
+                    "diagnoses {} and {} are never coded together: Excludes1 note at {owner}: \"{}\"",
+                    dotted(code),
+                    dotted(excluded),
+                    x.text
+                ),
+                detail: Some(ProblemDetail::Excludes1Conflict {
+                    code: *code,
+                    excluded: *excluded,
+                    note: x.text.to_owned(),
+                    note_at: owner,
+                }),
+            });
+        }
+    }
+    // Sequencing: the first pointer of every line.
+    for l in lines {
+        let Some(first) = l.diagnoses.first() else {
+            continue;
+        };
+        let Some(k) = dxs.iter().position(|d| d == first) else {
+            continue;
+        };
+        let f = &all[k];
+        if f.manifestation {
+            out.push(Problem {
+                code: ProblemCode::ManifestationFirst,
+                line_id: Some(l.id.clone()),
+                message: format!(
+                    "diagnosis {} is a manifestation code (\"in diseases classified elsewhere\"): it is never listed first; list the underlying condition first",
+                    dotted(first)
+                ),
+                detail: Some(ProblemDetail::ManifestationFirst { code: *first }),
+            });
+            continue;
+        }
+        for cf in &f.code_first {
+            let others = dxs.iter().filter(|d| *d != first);
+            let satisfied = if cf.unresolved {
+                dxs.len() > 1
+            } else {
+                others
+                    .clone()
+                    .any(|d| cf.ranges.iter().any(|r| r.contains(d)))
+            };
+            if satisfied {
+                continue;
+            }
+            let owner = place_name(view, cf.owner)?;
+            out.push(Problem {
+                code: ProblemCode::CodeFirstNote,
+                line_id: Some(l.id.clone()),
+                message: format!(
+                    "diagnosis {} is listed first but its \"code first\" note at {owner} asks for {} to be coded first, and the claim has none",
+                    dotted(first),
+                    cf.text
+                ),
+                detail: Some(ProblemDetail::CodeFirstNote {
+                    code: *first,
+                    note: cf.text.to_owned(),
+                    note_at: owner,
+                }),
+            });
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn check_add_ons(
+    lines: &[CodeLine],
+    doc_date: Option<NaiveDate>,
+    edits: &crate::ncci::NcciEdits,
+    out: &mut Vec<Problem>,
+) -> Result<(), crate::error::EditsError> {
+    if edits.addon_count() == 0 {
+        return Ok(());
+    }
+    let billed = |l: &CodeLine| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt);
+    // The codes billed per date of service (undated lines form one day).
+    let mut by_day: HashMap<Option<NaiveDate>, Vec<Code>> = HashMap::new();
+    for l in lines.iter().filter(|l| billed(l)) {
+        by_day
+            .entry(l.date_of_service.or(doc_date))
+            .or_default()
+            .push(l.code);
+    }
+    for l in lines.iter().filter(|l| billed(l)) {
+        let dos = l.date_of_service.or(doc_date);
+        let found = edits.add_on_edits(&l.code)?;
+        if found.is_empty() {
+            continue;
+        }
+        let active: Vec<&AddOnEdit> = found
+            .iter()
+            .filter(|e| match dos {
+                Some(d) => e.is_active_on(d),
+                None => e.deleted.is_none() && e.add_on_deleted.is_none(),
+            })
+            .collect();
+        let has = |t: AddOnType| {
+            active
+                .iter()
+                .any(|e| e.edit_type == t && e.primary.is_some())
+        };
+        let kind = if has(AddOnType::PrimaryRequired) {
+            AddOnType::PrimaryRequired
+        } else if has(AddOnType::PrimaryListed) {
+            AddOnType::PrimaryListed
+        } else {
+            continue;
+        };
+        let primaries: Vec<Code> = active
+            .iter()
+            .filter(|e| e.edit_type != AddOnType::ContractorDefined)
+            .filter(|e| match dos {
+                Some(d) => e.primary_active_on(d),
+                None => e.primary.is_some() && e.primary_deleted.is_none(),
+            })
+            .filter_map(|e| e.primary)
+            .collect();
+        let day = by_day.get(&dos).map(Vec::as_slice).unwrap_or(&[]);
+        if day.iter().any(|c| primaries.contains(c)) {
+            continue;
+        }
+        let (code, severity_word) = match kind {
+            AddOnType::PrimaryRequired => (ProblemCode::AddOnWithoutPrimary, "is paid only with"),
+            _ => (
+                ProblemCode::AddOnPrimaryNotListed,
+                "is normally billed with",
+            ),
+        };
+        let shown = l.code.display_for(l.system);
+        let list: Vec<&str> = primaries.iter().take(8).map(|c| c.as_str()).collect();
+        let more = primaries.len().saturating_sub(8);
+        let on = dos.map(|d| format!(" on {d}")).unwrap_or_default();
+        out.push(Problem {
+            code,
+            line_id: Some(l.id.clone()),
+            message: format!(
+                "add-on code {shown} {severity_word} one of its primary codes ({}{}), and none is billed{on}",
+                list.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+            detail: Some(ProblemDetail::AddOnWithoutPrimary {
+                add_on: l.code,
+                edit_type: kind,
+                date_of_service: dos,
+                primaries,
+            }),
+        });
+    }
+    Ok(())
+}
+
+/// What to say about a diagnosis that is not billable: its billable codes
+/// below it (at most ten, then how many more), or for a code that takes a
+/// 7th character the characters it takes. Empty when the structure says
+/// nothing.
+pub(crate) fn not_billable_hint<S: CodeSource + ?Sized>(
+    source: &S,
+    dx: &Code,
+    dos: Option<NaiveDate>,
+) -> String {
+    let Ok(Some(view)) = source.structure() else {
+        return String::new();
+    };
+    let Ok(Some(Place::Node(i))) = view.lookup(dx) else {
+        return String::new();
+    };
+    if let Ok(nd) = view.node(i) {
+        if nd.end == i + 1 {
+            let chars = view.seventh_chars(i).unwrap_or_default();
+            if !chars.is_empty() {
+                let list: Vec<String> = chars
+                    .iter()
+                    .map(|c| format!("{} ({})", char::from(c.ch), c.meaning))
+                    .collect();
+                return format!(
+                    "; it takes a 7th character: {} (placeholder X to six characters)",
+                    list.join(", ")
+                );
+            }
+        }
+    }
+    match crate::catalog::structure::billable_below(source, &view, dx, dos) {
+        Ok(codes) if !codes.is_empty() => {
+            let list: Vec<String> = codes.iter().take(10).map(dotted).collect();
+            let more = codes.len().saturating_sub(10);
+            format!(
+                "; billable codes below it: {}{}",
+                list.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        }
+        _ => String::new(),
+    }
+}
