@@ -154,6 +154,15 @@ pub enum CatalogError {
         /// What is wrong.
         problem: String,
     },
+    /// A release record that cannot be stored (its window ends before it
+    /// starts).
+    #[error("cannot index release {name:?}: {problem}")]
+    BadRelease {
+        /// The release's name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The embedded default catalog was not compiled in.
     #[error("the embedded default catalog is not available: this build of procode found no code-set data. Set PROCODE_DATA_DIR to a directory holding hcpcs_level2.tsv, modifiers.tsv, place_of_service.tsv and icd10cm.tsv (or place it at ../shared/data beside the checkout) and rebuild, or open an index file with Catalog::open")]
     EmbeddedUnavailable,

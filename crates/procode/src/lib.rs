@@ -39,7 +39,7 @@ pub mod index;
 pub mod ncci;
 
 use procode_index::text;
-pub use procode_index::{code, date, entry, import};
+pub use procode_index::{code, date, entry, import, release};
 
 pub use catalog::{Catalog, Overlay, SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
@@ -48,6 +48,7 @@ pub use entry::Entry;
 pub use error::{CatalogError, EditsError, ImportError, Result, UnknownName};
 pub use import::Sources;
 pub use index::{IndexBuilder, Verify};
+pub use release::Release;
 
 /// The README's Rust example, compiled and run as a doctest.
 #[doc = include_str!("../../../README.md")]

@@ -5,6 +5,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use chrono::NaiveDate;
+
 use crate::billing::CodeSource;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
@@ -74,6 +76,16 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         }
         seen.insert((system, *code), e.clone());
         e
+    }
+
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
+        // The current version answers whenever it is valid on the date
+        // (versions never overlap); only older dates ask the source.
+        match self.entry(code, system) {
+            Some(e) if e.is_valid_on(date) => Some(e),
+            None => None,
+            Some(_) => self.source.entry_on(code, system, date),
+        }
     }
 
     fn edits(&self) -> Option<&NcciEdits> {

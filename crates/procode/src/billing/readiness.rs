@@ -34,6 +34,16 @@ pub trait CodeSource {
     /// The entry of a code in a system, if the source knows it.
     fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry>;
 
+    /// The version of a code in force on a date of service (its title and
+    /// billable flag on that day), or, when no version is valid then, any
+    /// version (readiness then reports the code not valid on that date). By
+    /// default the one [`CodeSource::entry`] gives; a
+    /// [`Catalog`](crate::Catalog) answers from the code's history.
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
+        let _ = date;
+        self.entry(code, system)
+    }
+
     /// The NCCI edits readiness checks lines against (`NCCI_PTP_CONFLICT`,
     /// `MUE_EXCEEDED`); none by default. A [`Catalog`](crate::Catalog)
     /// returns the edits attached with
@@ -52,6 +62,10 @@ impl<S: BuildHasher> CodeSource for HashMap<(CodeSystem, Code), Entry, S> {
 impl<T: CodeSource + ?Sized> CodeSource for &T {
     fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
         (**self).entry(code, system)
+    }
+
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
+        (**self).entry_on(code, system, date)
     }
 
     fn edits(&self) -> Option<&NcciEdits> {
@@ -401,8 +415,13 @@ where
             })
         };
         let dos = line.date_of_service.or(doc.date());
+        // The version in force on the line's date (title, billable flag).
+        let look = |code: &Code, system: CodeSystem| match dos {
+            Some(d) => source.entry_on(code, system, d),
+            None => source.entry(code, system),
+        };
         let shown = line.code.display_for(line.system);
-        match source.entry(&line.code, line.system) {
+        match look(&line.code, line.system) {
             None => push(
                 ProblemCode::UnknownCode,
                 format!("{} code {shown} is not in the catalog", line.system),
@@ -430,7 +449,7 @@ where
             );
         }
         for m in &line.modifiers {
-            match source.entry(m, CodeSystem::Modifier) {
+            match look(m, CodeSystem::Modifier) {
                 None => push(
                     ProblemCode::UnknownModifier,
                     format!("modifier {m} is not in the catalog"),
@@ -453,7 +472,7 @@ where
         }
         for dx in &line.diagnoses {
             let dotted = dx.display_for(CodeSystem::Icd10Cm);
-            match source.entry(dx, CodeSystem::Icd10Cm) {
+            match look(dx, CodeSystem::Icd10Cm) {
                 None => push(
                     ProblemCode::UnknownDiagnosis,
                     format!("diagnosis {dotted} is not an ICD-10-CM code in the catalog"),
