@@ -62,9 +62,15 @@ enum Command {
         /// The code system.
         #[arg(long)]
         system: Option<String>,
-        /// Date of service (YYYY-MM-DD): not found unless valid on that day.
+        /// Date of service (YYYY-MM-DD): the version in force on that day;
+        /// not found unless valid on that day (the error says why).
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// Print the verdict instead of the entry: valid, not yet effective,
+        /// terminated (with replacements), header (with billable children)
+        /// or unknown; exits with status 1 unless valid.
+        #[arg(long)]
+        verdict: bool,
         #[command(flatten)]
         cat: CatalogArgs,
     },
@@ -197,11 +203,30 @@ fn run(cli: Cli) -> Result<(), String> {
             code,
             system,
             as_of,
+            verdict,
             cat,
         } => {
             let system = parse_system(system.as_deref())?;
             let as_of = parse_date(as_of.as_deref())?;
             let catalog = open_catalog(&cat)?;
+            if verdict {
+                let v = catalog
+                    .validate(&code, system, as_of)
+                    .map_err(|e| e.to_string())?;
+                if cat.json {
+                    emit(serde_json::to_string(&v).map_err(|e| e.to_string())?)?;
+                } else {
+                    emit(v.message(as_of))?;
+                    for e in v.codes() {
+                        emit(format!("  {}", entry_line(e)))?;
+                    }
+                }
+                return if v.is_valid() {
+                    Ok(())
+                } else {
+                    Err(format!("{code:?}: {}", v.as_str().replace('_', " ")))
+                };
+            }
             let e = catalog
                 .lookup(&code, system, as_of)
                 .map_err(|e| e.to_string())?;
@@ -216,8 +241,19 @@ fn run(cli: Cli) -> Result<(), String> {
                     if let Some(d) = e.effective {
                         emit(format!("  effective: {d}"))?;
                     }
+                    if !e.billable {
+                        let why = catalog
+                            .validate(&code, Some(e.system), as_of)
+                            .map_err(|e| e.to_string())?;
+                        emit(format!("  {}", why.message(as_of)))?;
+                    }
                 }
-                (None, false) => return Err(format!("code {code:?} not found")),
+                (None, false) => {
+                    let why = catalog
+                        .validate(&code, system, as_of)
+                        .map_err(|e| e.to_string())?;
+                    return Err(format!("code {code:?} not found: {}", why.message(as_of)));
+                }
             }
         }
         Command::Build(args) => {

@@ -386,3 +386,56 @@ fn claim_and_check_refuse_bad_documents_with_status_1() {
     refused(&["check", &p], "paid but has no payments");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn lookup_says_why_a_code_is_not_valid_on_a_date() {
+    let out = procode(&["lookup", "T52.8X1A", "--as-of", "2026-12-01"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not found"), "{err}");
+    assert!(
+        err.contains("terminated: its last valid day was 2026-09-30"),
+        "{err}"
+    );
+    assert!(err.contains("T52.811A"), "{err}");
+    let out = procode(&["lookup", "M67.A01", "--as-of", "2026-09-01"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not yet effective") && err.contains("2026-10-01"),
+        "{err}"
+    );
+    // The verdict, as JSON, for a header on a FY2027 date.
+    let out = procode(&[
+        "lookup",
+        "D69.1",
+        "--as-of",
+        "2026-12-01",
+        "--verdict",
+        "--json",
+    ]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "header");
+    let kids: Vec<&str> = v["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, ["D6911", "D6919"]);
+    // Valid on a FY2026 date: the FY2026 version.
+    let v = ok_json(&[
+        "lookup",
+        "D69.1",
+        "--as-of",
+        "2026-09-01",
+        "--verdict",
+        "--json",
+    ]);
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["entry"]["billable"], true);
+    let v = ok_json(&["lookup", "D69.1", "--as-of", "2026-09-01", "--json"]);
+    assert_eq!(v["billable"], true);
+    let v = ok_json(&["lookup", "D69.1", "--json"]);
+    assert_eq!(v["billable"], false);
+}

@@ -419,3 +419,80 @@ fn new_code_shapes_parse_look_up_and_are_found() {
         qa.iter().map(|e| e.code).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn validate_says_why_a_code_is_not_valid_on_a_date() {
+    use procode::catalog::Verdict;
+    let cat = catalog();
+    let dec = Some(day(2026, 12, 1));
+    let codes =
+        |v: &Verdict| -> Vec<String> { v.codes().iter().map(|e| e.code.to_string()).collect() };
+    // Terminated, with the codes new under T52.8 for the same intent and
+    // encounter.
+    let v = cat.validate("T52.8X1A", Some(CM), dec).unwrap();
+    match &v {
+        Verdict::Terminated { terminated, .. } => assert_eq!(*terminated, before()),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(codes(&v), ["T52811A", "T52821A", "T52891A"]);
+    // Every one of the 21 deleted codes is terminated on 2026-12-01 and
+    // valid on 2026-09-30; their replacements are all new on 2026-10-01.
+    let recs = records();
+    let added: HashSet<&str> = recs
+        .iter()
+        .filter(|r| r.kind == "Add:")
+        .map(|r| r.code.as_str())
+        .collect();
+    let mut n = 0;
+    for r in recs
+        .iter()
+        .filter(|r| r.kind == "Delete:" && !added.contains(r.code.as_str()))
+    {
+        let v = cat.validate(&r.code, Some(CM), dec).unwrap();
+        assert_eq!(v.as_str(), "terminated", "{}", r.code);
+        for e in v.codes() {
+            assert_eq!(e.effective, Some(after()), "{} -> {}", r.code, e.code);
+            assert!(e.billable);
+        }
+        assert!(
+            cat.validate(&r.code, Some(CM), Some(before()))
+                .unwrap()
+                .is_valid()
+                || !r.billable
+        );
+        n += 1;
+    }
+    assert_eq!(n, 21);
+    // Not yet effective.
+    let v = cat
+        .validate("M67.A01", None, Some(day(2026, 9, 1)))
+        .unwrap();
+    assert!(
+        matches!(v, Verdict::NotYetEffective { effective, .. } if effective == after()),
+        "{v:?}"
+    );
+    assert!(cat.validate("M67.A01", None, dec).unwrap().is_valid());
+    // A header with its billable children, per date.
+    let v = cat.validate("D69.1", Some(CM), dec).unwrap();
+    assert_eq!(v.as_str(), "header");
+    assert_eq!(codes(&v), ["D6911", "D6919"]);
+    assert!(cat
+        .validate("D69.1", Some(CM), Some(day(2026, 9, 1)))
+        .unwrap()
+        .is_valid());
+    let v = cat.validate("QA1", None, None).unwrap();
+    assert_eq!(v.as_str(), "header");
+    assert!(!v.codes().is_empty());
+    // Unknown.
+    let v = cat.validate("Z99.999", Some(CM), None).unwrap();
+    assert!(matches!(v, Verdict::Unknown { .. }));
+    assert!(cat.validate("G04#", None, None).is_err());
+    // The JSON form.
+    let j = serde_json::to_value(cat.validate("T52.8X1A", Some(CM), dec).unwrap()).unwrap();
+    assert_eq!(j["verdict"], "terminated");
+    assert_eq!(j["code"], "T52.8X1A");
+    assert_eq!(j["terminated"], "2026-09-30");
+    assert_eq!(j["codes"].as_array().unwrap().len(), 3);
+    let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 7, "{keys:?}");
+}

@@ -9,6 +9,7 @@
 
 mod overlay;
 mod search;
+mod validate;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -24,6 +25,7 @@ use crate::index::{IndexBuilder, Verify};
 
 pub use overlay::Overlay;
 pub use search::{SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
+pub use validate::Verdict;
 
 /// A code catalog: an immutable fst index (compiled in, memory-mapped from a
 /// file, or in memory) and an optional [`Overlay`]. Cheap to clone and
