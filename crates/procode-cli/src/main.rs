@@ -74,6 +74,16 @@ enum Command {
         #[command(flatten)]
         cat: CatalogArgs,
     },
+    /// The catalog: its releases (one per source and code system, with the
+    /// dates of service each is valid for), codes and size.
+    Info {
+        /// A date of service (YYYY-MM-DD): also say which systems have no
+        /// release covering it.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        #[command(flatten)]
+        cat: CatalogArgs,
+    },
     /// Build an index file from code-set sources.
     Build(build::BuildArgs),
     /// Build an NCCI edits file from CMS PTP and MUE tables (TSV, plain or
@@ -110,6 +120,10 @@ enum Command {
         /// NCCI_PTP_CONFLICT and MUE_EXCEEDED.
         #[arg(long, value_name = "FILE")]
         edits: Option<PathBuf>,
+        /// Exit with status 1 for warnings too (e.g. CODE_SET_NOT_CURRENT),
+        /// not only for errors.
+        #[arg(long)]
+        strict: bool,
         #[command(flatten)]
         cat: CatalogArgs,
     },
@@ -230,6 +244,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let e = catalog
                 .lookup(&code, system, as_of)
                 .map_err(|e| e.to_string())?;
+            release_warning(&catalog, &code, system, as_of);
             match (e, cat.json) {
                 (Some(e), true) => emit(entry_json(&e).to_string())?,
                 (None, true) => emit("null".into())?,
@@ -255,6 +270,11 @@ fn run(cli: Cli) -> Result<(), String> {
                     return Err(format!("code {code:?} not found: {}", why.message(as_of)));
                 }
             }
+        }
+        Command::Info { as_of, cat } => {
+            let as_of = parse_date(as_of.as_deref())?;
+            let catalog = open_catalog(&cat)?;
+            emit(info(&catalog, as_of, cat.json))?;
         }
         Command::Build(args) => {
             let report = build::run(&args)?;
@@ -287,6 +307,7 @@ fn run(cli: Cli) -> Result<(), String> {
             payer_schedule,
             currency,
             edits,
+            strict,
             cat,
         } => {
             let text = std::fs::read_to_string(&file)
@@ -318,18 +339,29 @@ fn run(cli: Cli) -> Result<(), String> {
             let problems = readiness(&doc, &catalog, pricing);
             if cat.json {
                 emit(problems_json(&problems))?;
-            } else if problems.is_empty() {
+            } else if problems
+                .iter()
+                .all(|p| p.code.severity() != procode::billing::Severity::Error)
+            {
+                for p in &problems {
+                    emit(format!("warning: {p}"))?;
+                }
                 emit(format!("{}: ready", file.display()))?;
             } else {
                 for p in &problems {
                     emit(p.to_string())?;
                 }
             }
-            if !problems.is_empty() {
+            let errors = problems
+                .iter()
+                .filter(|p| p.code.severity() == procode::billing::Severity::Error)
+                .count();
+            if errors > 0 || (strict && !problems.is_empty()) {
                 return Err(format!(
-                    "{}: {} problem(s) would get the claim rejected",
+                    "{}: {} problem(s) would get the claim rejected ({errors} error(s), {} warning(s))",
                     file.display(),
-                    problems.len()
+                    problems.len(),
+                    problems.len() - errors
                 ));
             }
         }
@@ -370,6 +402,111 @@ fn run(cli: Cli) -> Result<(), String> {
     Ok(())
 }
 
+/// On stderr: `CODE_SET_NOT_CURRENT` when no release of the code's system
+/// (the one asked, else every system the code can belong to) covers the date.
+fn release_warning(
+    catalog: &Catalog,
+    code: &str,
+    system: Option<CodeSystem>,
+    as_of: Option<NaiveDate>,
+) {
+    let Some(d) = as_of else { return };
+    let Ok(c) = procode::Code::parse(code) else {
+        return;
+    };
+    let systems: Vec<CodeSystem> = match system {
+        Some(s) => vec![s],
+        None => CodeSystem::ALL.into_iter().filter(|s| c.fits(*s)).collect(),
+    };
+    for s in systems {
+        if catalog.versions(&c, s).map_or(true, |v| v.is_empty()) && system.is_none() {
+            continue;
+        }
+        if let Some(r) = procode::billing::release_gap(catalog.releases(), s, d) {
+            eprintln!(
+                "procode: warning: CODE_SET_NOT_CURRENT: no {s} release held covers {d}; answered from the newest, {}",
+                r.name
+            );
+        }
+    }
+}
+
+/// `procode info`: the releases, codes and size of a catalog, and (with a
+/// date) the systems no release covers on it.
+fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
+    let releases = catalog.releases();
+    let mut systems: Vec<CodeSystem> = releases.iter().map(|r| r.system).collect();
+    systems.dedup();
+    let gaps: Vec<(CodeSystem, &procode::Release)> = match as_of {
+        Some(d) => systems
+            .iter()
+            .filter_map(|&s| procode::billing::release_gap(releases, s, d).map(|r| (s, r)))
+            .collect(),
+        None => Vec::new(),
+    };
+    if json {
+        let rel: Vec<_> = releases
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "system": r.system.as_str(),
+                    "name": r.name,
+                    "source": r.source,
+                    "valid_from": r.valid_from.to_string(),
+                    "valid_through": r.valid_through.map(|d| d.to_string()),
+                })
+            })
+            .collect();
+        let not_current: Vec<_> = gaps
+            .iter()
+            .map(|(s, r)| serde_json::json!({"system": s.as_str(), "newest": r.name}))
+            .collect();
+        let mut v = serde_json::json!({
+            "codes": catalog.len(),
+            "index_bytes": catalog.index_size(),
+            "releases": rel,
+        });
+        if let Some(d) = as_of {
+            v["as_of"] = serde_json::json!(d.to_string());
+            v["not_current"] = serde_json::Value::Array(not_current);
+        }
+        return v.to_string();
+    }
+    let mut out = format!(
+        "{} codes, index {} bytes\n",
+        catalog.len(),
+        catalog.index_size()
+    );
+    if releases.is_empty() {
+        out.push_str("no releases recorded in this index\n");
+    }
+    for r in releases {
+        let through = r
+            .valid_through
+            .map_or_else(|| "(no end date)".to_owned(), |d| d.to_string());
+        out.push_str(&format!(
+            "{:<9} {:<30} {} .. {:<12}  {}\n",
+            r.system.as_str(),
+            r.name,
+            r.valid_from,
+            through,
+            r.source
+        ));
+    }
+    if let Some(d) = as_of {
+        if gaps.is_empty() {
+            out.push_str(&format!("every system is covered on {d}\n"));
+        }
+        for (s, r) in &gaps {
+            out.push_str(&format!(
+                "CODE_SET_NOT_CURRENT: no {s} release covers {d} (newest: {})\n",
+                r.name
+            ));
+        }
+    }
+    out.trim_end().to_owned()
+}
+
 /// A billing document from its JSON file, checked by the core (unknown
 /// fields and inconsistent documents are errors naming what is wrong).
 fn read_document(file: &std::path::Path, text: &str) -> Result<Document, String> {
@@ -385,6 +522,7 @@ fn problems_json(problems: &[Problem]) -> String {
         .map(|p| {
             serde_json::json!({
                 "code": p.code.as_str(),
+                "severity": p.code.severity().as_str(),
                 "line_id": p.line_id,
                 "message": p.message,
                 "detail": p.detail,

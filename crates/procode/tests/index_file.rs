@@ -146,12 +146,12 @@ fn every_flipped_byte_is_a_typed_error() {
 #[test]
 fn unsupported_versions_are_named() {
     let mut bytes = small_index();
-    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
     // Without re-sealing: the version is named all the same.
     match open_err(bytes.clone()) {
         CatalogError::UnsupportedVersion {
-            found: 2,
-            supported: 1,
+            found: 3,
+            supported: 2,
         } => {}
         e => panic!("{e:?}"),
     }
@@ -164,8 +164,8 @@ fn unsupported_versions_are_named() {
     bytes[40..48].copy_from_slice(&sum.to_le_bytes());
     match open_err(bytes) {
         CatalogError::UnsupportedVersion {
-            found: 2,
-            supported: 1,
+            found: 3,
+            supported: 2,
         } => {}
         e => panic!("{e:?}"),
     }
@@ -262,7 +262,7 @@ fn positions(r: &std::ops::Range<usize>) -> Vec<usize> {
 fn every_byte_class_damaged_is_an_error_or_an_answer_in_lazy_mode() {
     let full = small_index();
     let classes = byte_classes(&full);
-    assert_eq!(classes.len(), 2 + 8, "{classes:?}");
+    assert_eq!(classes.len(), 2 + 9, "{classes:?}");
     for (name, range) in &classes {
         let (mut opened, mut refused) = (0, 0);
         for pos in positions(range) {
@@ -296,7 +296,8 @@ fn every_byte_class_damaged_is_an_error_or_an_answer_in_lazy_mode() {
             }
         }
         assert!(opened + refused > 0, "{name}: nothing tried");
-        if name.starts_with("section ") {
+        // The releases section (9, a few bytes) is read whole on opening.
+        if name.starts_with("section ") && name != "section 9" {
             assert!(opened > 0, "{name}: lazy opening refused every damage");
         }
     }

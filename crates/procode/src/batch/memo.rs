@@ -91,4 +91,8 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
     fn edits(&self) -> Option<&NcciEdits> {
         self.source.edits()
     }
+
+    fn releases(&self) -> &[crate::Release] {
+        self.source.releases()
+    }
 }

@@ -103,6 +103,7 @@
 //! ```
 
 mod audit;
+mod current;
 mod documents;
 mod edit;
 mod flows;
@@ -114,6 +115,7 @@ mod rates;
 mod readiness;
 
 pub use audit::{AuditEntry, AuditLog};
+pub use current::release_gap;
 pub use documents::{
     BillingDocument, Document, DocumentError, Invoice, Payment, Service, Session, Transition,
     TransitionError,

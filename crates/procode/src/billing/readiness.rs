@@ -51,6 +51,14 @@ pub trait CodeSource {
     fn edits(&self) -> Option<&NcciEdits> {
         None
     }
+
+    /// The releases the source holds, for `CODE_SET_NOT_CURRENT`; none by
+    /// default (nothing is then said about release windows). A
+    /// [`Catalog`](crate::Catalog) returns
+    /// [`Catalog::releases`](crate::Catalog::releases).
+    fn releases(&self) -> &[crate::Release] {
+        &[]
+    }
 }
 
 impl<S: BuildHasher> CodeSource for HashMap<(CodeSystem, Code), Entry, S> {
@@ -70,6 +78,10 @@ impl<T: CodeSource + ?Sized> CodeSource for &T {
 
     fn edits(&self) -> Option<&NcciEdits> {
         (**self).edits()
+    }
+
+    fn releases(&self) -> &[crate::Release] {
+        (**self).releases()
     }
 }
 
@@ -144,11 +156,15 @@ pub enum ProblemCode {
     NcciPtpConflict,
     /// More units of a code than its NCCI medically unlikely edit allows.
     MueExceeded,
+    /// A date of service outside every release window the catalog holds for
+    /// a code system (a warning: the codes were checked against another
+    /// release).
+    CodeSetNotCurrent,
 }
 
 impl ProblemCode {
     /// Every problem code.
-    pub const ALL: [ProblemCode; 32] = [
+    pub const ALL: [ProblemCode; 33] = [
         ProblemCode::MissingCode,
         ProblemCode::UnknownCode,
         ProblemCode::CodeNotEffective,
@@ -181,6 +197,7 @@ impl ProblemCode {
         ProblemCode::AmountTooLarge,
         ProblemCode::NcciPtpConflict,
         ProblemCode::MueExceeded,
+        ProblemCode::CodeSetNotCurrent,
     ];
 
     /// The stable code, e.g. `"MISSING_DIAGNOSIS"`.
@@ -218,6 +235,7 @@ impl ProblemCode {
             ProblemCode::AmountTooLarge => "AMOUNT_TOO_LARGE",
             ProblemCode::NcciPtpConflict => "NCCI_PTP_CONFLICT",
             ProblemCode::MueExceeded => "MUE_EXCEEDED",
+            ProblemCode::CodeSetNotCurrent => "CODE_SET_NOT_CURRENT",
         }
     }
 }
@@ -259,8 +277,9 @@ impl fmt::Display for Severity {
 }
 
 impl ProblemCode {
-    /// The severity of problems with this code: every code in use today is
-    /// an [`Severity::Error`].
+    /// The severity of problems with this code: `CODE_SET_NOT_CURRENT` is a
+    /// [`Severity::Warning`] (it never makes a claim not ready by itself);
+    /// every other code is an [`Severity::Error`].
     pub fn severity(self) -> Severity {
         match self {
             ProblemCode::MissingCode
@@ -295,6 +314,7 @@ impl ProblemCode {
             | ProblemCode::AmountTooLarge
             | ProblemCode::NcciPtpConflict
             | ProblemCode::MueExceeded => Severity::Error,
+            ProblemCode::CodeSetNotCurrent => Severity::Warning,
         }
     }
 }
@@ -358,6 +378,20 @@ pub enum ProblemDetail {
         lines: Vec<String>,
         /// The CMS MUE rationale.
         rationale: String,
+    },
+    /// `CODE_SET_NOT_CURRENT`: the system, the date and the newest release
+    /// held.
+    CodeSetNotCurrent {
+        /// The code system.
+        system: CodeSystem,
+        /// The date of service no release covers.
+        date_of_service: NaiveDate,
+        /// The newest release of the system held (its name).
+        newest: String,
+        /// Its first day.
+        newest_valid_from: NaiveDate,
+        /// Its last day, if it has one.
+        newest_valid_through: Option<NaiveDate>,
     },
 }
 
@@ -539,6 +573,7 @@ where
             }),
         }
     }
+    super::current::check(doc, source, &mut out);
     out
 }
 

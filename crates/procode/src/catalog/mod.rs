@@ -381,4 +381,8 @@ impl crate::billing::CodeSource for Catalog {
     fn edits(&self) -> Option<&crate::ncci::NcciEdits> {
         self.edits.as_ref()
     }
+
+    fn releases(&self) -> &[crate::Release] {
+        self.index.releases()
+    }
 }

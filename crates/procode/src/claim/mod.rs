@@ -581,7 +581,11 @@ where
     }
     let (context_problems, parties) = ctx.parse();
     out.extend(context_problems);
-    if !out.is_empty() || !complete {
+    // Warnings (e.g. CODE_SET_NOT_CURRENT) never stop a claim by themselves.
+    let errors = out
+        .iter()
+        .any(|p| p.code.severity() == crate::billing::Severity::Error);
+    if errors || !complete {
         return (out, None);
     }
     let (Some(parties), Some(first)) = (parties, claimed.first()) else {
