@@ -84,6 +84,29 @@ enum Command {
         #[command(flatten)]
         cat: CatalogArgs,
     },
+    /// What changed: codes added, deleted, revised (old -> new title) and
+    /// billable flips between two index files (OLD NEW) or, without files,
+    /// between two dates of service of the catalog (--from, --to).
+    Diff {
+        /// The old and new index files (none: the catalog, read on two dates).
+        #[arg(num_args = 0..=2, value_name = "INDEX")]
+        files: Vec<PathBuf>,
+        /// The date the old side is read on (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// The date the new side is read on (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Only this code system.
+        #[arg(long)]
+        system: Option<String>,
+        /// Only the codes listed in this file (one per line; blank lines and
+        /// lines starting with # are skipped).
+        #[arg(long, value_name = "FILE")]
+        codes: Option<PathBuf>,
+        #[command(flatten)]
+        cat: CatalogArgs,
+    },
     /// Build an index file from code-set sources.
     Build(build::BuildArgs),
     /// Build an NCCI edits file from CMS PTP and MUE tables (TSV, plain or
@@ -276,6 +299,39 @@ fn run(cli: Cli) -> Result<(), String> {
             let catalog = open_catalog(&cat)?;
             emit(info(&catalog, as_of, cat.json))?;
         }
+        Command::Diff {
+            files,
+            from,
+            to,
+            system,
+            codes,
+            cat,
+        } => {
+            let (from, to) = (parse_date(from.as_deref())?, parse_date(to.as_deref())?);
+            let mut opts = procode::catalog::DiffOptions::default()
+                .dates(from, to)
+                .system(parse_system(system.as_deref())?);
+            if let Some(p) = &codes {
+                opts = opts.codes(read_codes(p)?);
+            }
+            let (old, new) = match files.as_slice() {
+                [] if from.is_none() || to.is_none() => {
+                    return Err("diff: give two index files, or --from and --to dates".into())
+                }
+                [] => {
+                    let c = open_catalog(&cat)?;
+                    (c.clone(), c)
+                }
+                [a, b] => {
+                    let open =
+                        |p: &PathBuf| Catalog::open(p).map_err(|e| format!("{}: {e}", p.display()));
+                    (open(a)?, open(b)?)
+                }
+                _ => return Err("diff: give two index files (OLD NEW), or none".into()),
+            };
+            let d = procode::catalog::diff(&old, &new, &opts).map_err(|e| e.to_string())?;
+            emit(diff_report(&d, cat.json))?;
+        }
         Command::Build(args) => {
             let report = build::run(&args)?;
             emit(report)?;
@@ -429,6 +485,88 @@ fn release_warning(
             );
         }
     }
+}
+
+/// The codes of a `--codes` file: one per line, blank lines and `#`
+/// comments skipped; a bad code names its line.
+fn read_codes(path: &std::path::Path) -> Result<Vec<procode::Code>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        out.push(
+            procode::Code::parse(t).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?,
+        );
+    }
+    Ok(out)
+}
+
+/// `procode diff` as a table or JSON.
+fn diff_report(d: &procode::catalog::CatalogDiff, json: bool) -> String {
+    if json {
+        let changed: Vec<_> = d
+            .changed
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "code": c.after.code.as_str(),
+                    "system": c.after.system.as_str(),
+                    "before": entry_json(&c.before),
+                    "after": entry_json(&c.after),
+                    "title_changed": c.title_changed(),
+                    "billable_changed": c.billable_changed(),
+                })
+            })
+            .collect();
+        return serde_json::json!({
+            "from": d.from.map(|x| x.to_string()),
+            "to": d.to.map(|x| x.to_string()),
+            "counts": {"added": d.added.len(), "deleted": d.deleted.len(), "changed": d.changed.len()},
+            "added": d.added.iter().map(entry_json).collect::<Vec<_>>(),
+            "deleted": d.deleted.iter().map(entry_json).collect::<Vec<_>>(),
+            "changed": changed,
+        })
+        .to_string();
+    }
+    let mut out = Vec::new();
+    for e in &d.added {
+        out.push(format!("added    {}", entry_line(e)));
+    }
+    for e in &d.deleted {
+        out.push(format!("deleted  {}", entry_line(e)));
+    }
+    for c in &d.changed {
+        if c.billable_changed() {
+            let flag = |b: bool| if b { "billable" } else { "header" };
+            out.push(format!(
+                "billable {:<8} {:<8} {} -> {}",
+                c.after.display_code(),
+                c.after.system.as_str(),
+                flag(c.before.billable),
+                flag(c.after.billable)
+            ));
+        }
+        if c.title_changed() {
+            out.push(format!(
+                "revised  {:<8} {:<8} {} -> {}",
+                c.after.display_code(),
+                c.after.system.as_str(),
+                c.before.description,
+                c.after.description
+            ));
+        }
+    }
+    out.push(format!(
+        "{} added, {} deleted, {} changed",
+        d.added.len(),
+        d.deleted.len(),
+        d.changed.len()
+    ));
+    out.join("\n")
 }
 
 /// `procode info`: the releases, codes and size of a catalog, and (with a

@@ -499,3 +499,106 @@ fn info_lists_releases_and_check_warns_outside_them() {
     assert!(!out.status.success());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn diff_between_two_index_files_and_two_dates() {
+    let data = data_dir();
+    let dir = std::env::temp_dir().join(format!("procode-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (old, new) = (dir.join("fy2026.idx"), dir.join("fy2027.idx"));
+    let tsv = format!("icd10cm={}", data.join("icd10cm.tsv").display());
+    let order = format!("cm={}", data.join("cms/icd10cm_order_2026.txt").display());
+    let addenda = format!(
+        "cm={}",
+        data.join("cms/icd10cm_order_addenda_2027.txt").display()
+    );
+    for args in [
+        vec!["build", "--out", old.to_str().unwrap(), "--tsv", &tsv],
+        vec![
+            "build",
+            "--out",
+            new.to_str().unwrap(),
+            "--order",
+            &order,
+            "--addenda",
+            &addenda,
+        ],
+    ] {
+        let out = procode(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let v = ok_json(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        v["counts"],
+        serde_json::json!({"added": 238, "deleted": 21, "changed": 19})
+    );
+    let flips = v["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["billable_changed"] == true)
+        .count();
+    assert_eq!(flips, 15);
+    // Two dates of the embedded catalog, as a table.
+    let out = procode(&[
+        "diff",
+        "--from",
+        "2026-09-30",
+        "--to",
+        "2026-10-01",
+        "--system",
+        "icd10cm",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.ends_with("238 added, 21 deleted, 19 changed\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("billable D69.1    icd10cm  billable -> header"),
+        "{text}"
+    );
+    assert!(text.contains("revised  Z29.14"), "{text}");
+    // A practice's codes only.
+    let codes = dir.join("codes.txt");
+    std::fs::write(&codes, "# our diagnoses\nD69.1\nF41.1\n\nT52.8X1A\n").unwrap();
+    let v = ok_json(&[
+        "diff",
+        "--from",
+        "2026-09-30",
+        "--to",
+        "2026-10-01",
+        "--codes",
+        codes.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        v["counts"],
+        serde_json::json!({"added": 0, "deleted": 1, "changed": 1})
+    );
+    std::fs::write(&codes, "D69.1\nG04#\n").unwrap();
+    let out = procode(&[
+        "diff",
+        "--from",
+        "2026-09-30",
+        "--to",
+        "2026-10-01",
+        "--codes",
+        codes.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("codes.txt:2"));
+    let out = procode(&["diff"]);
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

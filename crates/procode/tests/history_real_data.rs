@@ -571,3 +571,54 @@ fn code_set_not_current_warns_outside_every_release_window() {
         ]
     );
 }
+
+#[test]
+fn diff_fy2026_to_fy2027_reports_238_added_21_deleted_19_changed() {
+    use procode::catalog::{diff, DiffOptions};
+    // Two dates of service on the embedded catalog.
+    let opts = DiffOptions::default().system(Some(CM));
+    let d = catalog().diff_dates(before(), after(), &opts).unwrap();
+    assert_eq!(
+        (d.added.len(), d.deleted.len(), d.changed.len()),
+        (238, 21, 19)
+    );
+    let flips = d.changed.iter().filter(|c| c.billable_changed()).count();
+    let revised = d.changed.iter().filter(|c| c.title_changed()).count();
+    assert_eq!((flips, revised), (15, 4));
+    assert!(d.deleted.iter().any(|e| e.code.as_str() == "T528X1A"));
+    assert!(d.added.iter().any(|e| e.code.as_str() == "QA1"));
+    // Two catalogs: FY2026 built from icd10cm.tsv, and the embedded FY2027.
+    let fy26: Vec<Entry> = procode::import::read_std_tsv_path(
+        procode::import::StdFile::Icd10Cm,
+        &data_dir().join("icd10cm.tsv"),
+    )
+    .unwrap();
+    let old = Catalog::build(fy26).unwrap();
+    let d2 = diff(&old, catalog(), &opts).unwrap();
+    assert_eq!(
+        (d2.added.len(), d2.deleted.len(), d2.changed.len()),
+        (238, 21, 19)
+    );
+    let codes = |d: &procode::catalog::CatalogDiff| {
+        (
+            d.added.iter().map(|e| e.code).collect::<Vec<_>>(),
+            d.deleted.iter().map(|e| e.code).collect::<Vec<_>>(),
+            d.changed.iter().map(|c| c.after.code).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(codes(&d), codes(&d2));
+    // A practice's codes only.
+    let mine = DiffOptions::default()
+        .system(Some(CM))
+        .codes(["D691", "F411", "T528X1A", "M67A01"].map(|c| Code::parse(c).unwrap()));
+    let d3 = catalog().diff_dates(before(), after(), &mine).unwrap();
+    assert_eq!(
+        (d3.added.len(), d3.deleted.len(), d3.changed.len()),
+        (1, 1, 1)
+    );
+    // Nothing changes within a release.
+    assert!(catalog()
+        .diff_dates(day(2026, 10, 2), day(2027, 9, 30), &opts)
+        .unwrap()
+        .is_empty());
+}

@@ -7,6 +7,7 @@
 //! * `overlay`: the practice's custom codes and favourites;
 //! * `search`: code prefixes, ranked description words and typos.
 
+mod diff;
 mod overlay;
 mod search;
 mod validate;
@@ -23,6 +24,7 @@ use crate::index::format::code_key;
 use crate::index::reader::{Checks, Index, Storage};
 use crate::index::{IndexBuilder, Verify};
 
+pub use diff::{diff, CatalogDiff, Change, DiffOptions};
 pub use overlay::Overlay;
 pub use search::{SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
 pub use validate::Verdict;
