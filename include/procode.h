@@ -948,6 +948,64 @@ procode_result procode_catalog_add_op(const procode_catalog *catalog,
                                       const char *changes_json,
                                       char **out_op_json);
 
+// Why a code is or is not valid on a date of service, as JSON: an object
+// with `verdict` (`"valid"`, `"not_yet_effective"`, `"terminated"`,
+// `"header"`, `"unknown"`), `code`, `system`, `entry`, `effective`,
+// `terminated` and `codes` (the replacements of a terminated code, the
+// billable children of a header).
+//
+// - `system`: a code-system name or NULL (the first system holding the
+//   code answers).
+// - `as_of`: `"YYYY-MM-DD"` or NULL (the current version is judged).
+//
+// An unknown code is a success with verdict `"unknown"`. Returns
+// `PROCODE_INVALID_CODE`, `PROCODE_UNKNOWN_SYSTEM` or
+// `PROCODE_INVALID_DATE` for bad arguments.
+//
+// Ownership: on success `*out_json` is a new string the caller frees with
+// `procode_string_free`.
+//
+// # Safety
+// Pointers must be NULL or valid: strings NUL-terminated, `catalog` live,
+// `out_json` writable.
+procode_result procode_catalog_validate(const procode_catalog *catalog,
+                                        const char *code,
+                                        const char *system,
+                                        const char *as_of,
+                                        char **out_json);
+
+// The releases the catalog holds, as a JSON array of objects with
+// `system`, `name`, `source`, `valid_from` and `valid_through`
+// (`"YYYY-MM-DD"`, or null for no end).
+//
+// Ownership: on success `*out_json` is a new string the caller frees with
+// `procode_string_free`.
+//
+// # Safety
+// `catalog` must be NULL or live; `out_json` NULL or writable.
+procode_result procode_catalog_releases(const procode_catalog *catalog, char **out_json);
+
+// What changed from `old` (read on `from`) to `new` (read on `to`), as
+// JSON: `{"from", "to", "added": [entries], "deleted": [entries],
+// "changed": [{"before": entry, "after": entry}]}`. Pass the same catalog
+// twice with two dates to see what a release changed.
+//
+// - `from`, `to`: `"YYYY-MM-DD"` or NULL (the current codes).
+// - `system`: a code-system name or NULL for all.
+//
+// Ownership: on success `*out_json` is a new string the caller frees with
+// `procode_string_free`.
+//
+// # Safety
+// Pointers must be NULL or valid: strings NUL-terminated, catalogs live,
+// `out_json` writable.
+procode_result procode_catalog_diff(const procode_catalog *old,
+                                    const procode_catalog *new_,
+                                    const char *from,
+                                    const char *to,
+                                    const char *system,
+                                    char **out_json);
+
 // Every problem that stops a claim for `document_json` with `context_json`:
 // readiness first (looked up in `catalog`), then the claim's own rules,
 // then the context's (`INVALID_NPI`, `MISSING_CONTEXT_FIELD`, …). An empty

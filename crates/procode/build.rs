@@ -11,13 +11,18 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use procode_index::import::{load_data_dir, Addenda, IcdSet, StdFile};
-use procode_index::IndexBuilder;
+use procode_index::import::{load_data_dir, with_history, IcdSet, StdFile};
+use procode_index::{CodeSystem, IndexBuilder, Release};
 
-/// The ICD-10-CM addenda of the embedded release: the embedded release is
-/// FY2026, so its own addenda (FY2025 -> FY2026) tell which codes are new in
-/// it, and those are not valid before the release's first day.
-const ICD10CM_ADDENDA: &str = "cms/icd10cm_order_addenda_2026.txt";
+/// The ICD-10-CM order file the embedded catalog starts from (FY2026).
+const ICD10CM_ORDER: &str = "cms/icd10cm_order_2026.txt";
+/// Its own addenda (FY2025 -> FY2026): the codes new in FY2026 are not valid
+/// before 2025-10-01.
+const ICD10CM_OWN_ADDENDA: &str = "cms/icd10cm_order_addenda_2026.txt";
+/// The addenda that bring it forward (FY2026 -> FY2027), checked against
+/// their footer of totals: the embedded ICD-10-CM is the current release,
+/// with the FY2026 versions of what changed.
+const ICD10CM_LATER_ADDENDA: &[&str] = &["cms/icd10cm_order_addenda_2027.txt"];
 
 /// The CDC ICD-10-CM tabular list XML of the embedded release.
 const ICD10CM_TABULAR: &str = "cms/icd10cm_tabular_2026.xml";
@@ -29,16 +34,23 @@ fn main() {
     let target = out.join("embedded.idx");
     let dir = data_dir(&out);
     let files = StdFile::DEFAULT_EMBEDDED;
-    for f in files {
-        let path = dir.join(f.file_name());
+    let icd_files = std::iter::once(ICD10CM_ORDER)
+        .chain(std::iter::once(ICD10CM_OWN_ADDENDA))
+        .chain(ICD10CM_LATER_ADDENDA.iter().copied());
+    let all: Vec<PathBuf> = files
+        .iter()
+        .map(|f| dir.join(f.file_name()))
+        .chain(icd_files.map(|f| dir.join(f)))
+        .collect();
+    for path in &all {
         if !path.is_file() {
             panic!(
                 "procode: the code-set file {} is missing. Unset PROCODE_DATA_DIR to build from \
                  the vendored data, or point it at a directory holding {}",
                 path.display(),
-                files
-                    .iter()
-                    .map(|f| f.file_name())
+                all.iter()
+                    .filter_map(|p| p.strip_prefix(&dir).ok())
+                    .map(|p| p.display().to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
             );
@@ -51,23 +63,24 @@ fn main() {
 
 /// The embedded catalog's index file, from the data directory `dir`.
 fn build_embedded(dir: &Path, files: &[StdFile]) -> Vec<u8> {
-    let mut entries = match load_data_dir(dir, files) {
+    let tsvs: Vec<StdFile> = files
+        .iter()
+        .copied()
+        .filter(|f| *f != StdFile::Icd10Cm)
+        .collect();
+    let entries = match load_data_dir(dir, &tsvs) {
         Ok(e) => e,
         Err(e) => panic!("procode: cannot import the embedded catalog data: {e}"),
     };
-    let path = dir.join(ICD10CM_ADDENDA);
-    if path.is_file() {
-        println!("cargo:rerun-if-changed={}", path.display());
-        match Addenda::from_path(IcdSet::Cm, &path) {
-            Ok(a) => {
-                a.mark_new_codes(&mut entries);
-            }
-            Err(e) => panic!("procode: cannot read {}: {e}", path.display()),
-        }
-    }
     let mut builder = IndexBuilder::new();
     builder.extend(entries);
     add_tabular(dir, &mut builder);
+    for r in tsv_releases() {
+        builder.release(r);
+    }
+    if files.contains(&StdFile::Icd10Cm) {
+        icd10cm_with_history(dir, &mut builder);
+    }
     match builder.build() {
         Ok(b) => b,
         Err(e) => panic!("procode: cannot build the embedded catalog: {e}"),
@@ -158,4 +171,49 @@ fn add_tabular(dir: &Path, builder: &mut IndexBuilder) {
         }
         Err(e) => panic!("procode: cannot read {}: {e}", path.display()),
     }
+}
+
+/// ICD-10-CM: the FY2026 order file brought forward to the current release
+/// by the later addenda, every version of every code with its dates, and
+/// the releases held.
+fn icd10cm_with_history(dir: &Path, builder: &mut IndexBuilder) {
+    let later: Vec<PathBuf> = ICD10CM_LATER_ADDENDA.iter().map(|f| dir.join(f)).collect();
+    let later: Vec<&Path> = later.iter().map(PathBuf::as_path).collect();
+    let own = dir.join(ICD10CM_OWN_ADDENDA);
+    match with_history(IcdSet::Cm, &dir.join(ICD10CM_ORDER), Some(&own), &later) {
+        Ok(h) => {
+            builder.extend(h.entries);
+            for r in h.releases {
+                builder.release(r);
+            }
+        }
+        Err(e) => panic!("procode: cannot bring ICD-10-CM forward: {e}"),
+    }
+}
+
+/// The releases of the TSV sources, as `SOURCES.md` records them: HCPCS
+/// Level II and its modifiers are the CMS October 2025 quarterly file (valid
+/// for that quarter); the place-of-service set is CMS version 20240502 (the
+/// set changes only when a code does, so it has no end date).
+fn tsv_releases() -> Vec<Release> {
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a calendar day");
+    let quarter = |system| {
+        Release::new(
+            system,
+            "HCPCS 2025 October quarter",
+            "HCPC2025_OCT_ANWEB.xlsx",
+            day(2025, 10, 1),
+        )
+        .with_valid_through(Some(day(2025, 12, 31)))
+    };
+    vec![
+        quarter(CodeSystem::Hcpcs),
+        quarter(CodeSystem::Modifier),
+        Release::new(
+            CodeSystem::Pos,
+            "CMS Place of Service 20240502",
+            "place_of_service.tsv",
+            day(2024, 5, 2),
+        ),
+    ]
 }

@@ -196,6 +196,24 @@ class Catalog:
         as_of: Optional[datetime.date] = None,
     ) -> Optional[Entry]: ...
     def lookup_all(self, code: str, as_of: Optional[datetime.date] = None) -> list[Entry]: ...
+    def validate(
+        self,
+        code: str,
+        system: Optional[str] = None,
+        as_of: Optional[datetime.date] = None,
+    ) -> dict[str, Any]: ...
+    def versions(self, code: str, system: str) -> list[Entry]: ...
+    @property
+    def releases(self) -> list[dict[str, Any]]: ...
+    def diff(
+        self,
+        other: Optional[Catalog] = None,
+        *,
+        from_date: Optional[datetime.date] = None,
+        to_date: Optional[datetime.date] = None,
+        system: Optional[str] = None,
+        codes: Optional[Sequence[str]] = None,
+    ) -> dict[str, Any]: ...
     def search(
         self,
         query: str,

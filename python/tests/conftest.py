@@ -63,16 +63,21 @@ def readiness_is_followed_by_the_claim_checks(monkeypatch: pytest.MonkeyPatch) -
     (issue 12, item 1)."""
     real = procode.readiness
 
+    def errors(problems: list[procode.Problem]) -> list[procode.Problem]:
+        # The suites date documents in 2025-03, before the releases held:
+        # CODE_SET_NOT_CURRENT warnings (tested in test_history.py) are left out.
+        return [p for p in problems if p.code != "CODE_SET_NOT_CURRENT"]
+
     def readiness(document: Any, catalog: procode.Catalog, pricing: Any = None) -> list[procode.Problem]:
-        problems = real(document, catalog, pricing)
+        problems = errors(real(document, catalog, pricing))
         if problems:
-            found = procode.claim_problems(document, CLAIM_CONTEXT, catalog=catalog)
+            found = errors(procode.claim_problems(document, CLAIM_CONTEXT, catalog=catalog))
             for p in problems:
                 assert p in found, f"claim_problems lacks readiness's {p}"
             for fmt in ("x12", "fhir", "cms1500"):
                 with pytest.raises(procode.ClaimNotReady) as refused:
                     procode.export_claim(document, CLAIM_CONTEXT, fmt, catalog=catalog)
-                assert refused.value.problems == found
+                assert errors(refused.value.problems) == found
         return problems
 
     monkeypatch.setattr(procode, "readiness", readiness)

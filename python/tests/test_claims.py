@@ -22,6 +22,9 @@ from fhir.resources.R4B.claim import Claim
 
 import procode
 
+# The warning the 2025-03 documents draw (no release held covers the date).
+NOT_CURRENT = "CODE_SET_NOT_CURRENT"
+
 DOS = "2025-03-03"
 
 CONTEXT: dict[str, Any] = {
@@ -512,12 +515,13 @@ CONTEXT_PROBLEMS = [
 @pytest.mark.parametrize("code,changes", CONTEXT_PROBLEMS, ids=[c for c, _ in CONTEXT_PROBLEMS])
 def test_every_context_problem_code(catalog, code, changes):
     context = ctx(**changes)
-    codes = [p.code for p in procode.claim_problems(two_lines(), context, catalog=catalog)]
+    # Without the CODE_SET_NOT_CURRENT warnings of the 2025-03 dates.
+    codes = [p.code for p in procode.claim_problems(two_lines(), context, catalog=catalog) if p.code != NOT_CURRENT]
     assert codes and set(codes) == {code}
     for fmt in ["x12", "fhir", "cms1500"]:
         with pytest.raises(procode.ClaimNotReady) as e:
             procode.export_claim(two_lines(), context, format=fmt, catalog=catalog)
-        assert e.value.codes == codes
+        assert [c for c in e.value.codes if c != NOT_CURRENT] == codes
         assert isinstance(e.value, procode.ProcodeError)
         assert code in str(e.value)
 
@@ -546,9 +550,10 @@ def test_all_problems_are_named_together(catalog):
     context = ctx(billing_provider__npi="1245319590", frequency="7")
     with pytest.raises(procode.ClaimNotReady) as e:
         procode.export_claim(doc, context, catalog=catalog)
-    assert e.value.codes == ["UNKNOWN_CODE", "MISSING_DIAGNOSIS", "INVALID_NPI", "MISSING_ORIGINAL_CLAIM"]
-    assert [p.line_id for p in e.value.problems] == ["L2", "L2", None, None]
-    assert "billing_provider.npi" in e.value.problems[2].message
+    errors = [p for p in e.value.problems if p.code != NOT_CURRENT]
+    assert [p.code for p in errors] == ["UNKNOWN_CODE", "MISSING_DIAGNOSIS", "INVALID_NPI", "MISSING_ORIGINAL_CLAIM"]
+    assert [p.line_id for p in errors] == ["L2", "L2", None, None]
+    assert "billing_provider.npi" in errors[2].message
 
 
 def test_a_service_is_not_a_claim(catalog, at):

@@ -720,3 +720,121 @@ unsafe fn add_op(entry: &Entry, changes_json: *const c_char) -> Result<EditOp, E
     };
     Ok(EditOp::Add(line))
 }
+
+/// Why a code is or is not valid on a date of service, as JSON: an object
+/// with `verdict` (`"valid"`, `"not_yet_effective"`, `"terminated"`,
+/// `"header"`, `"unknown"`), `code`, `system`, `entry`, `effective`,
+/// `terminated` and `codes` (the replacements of a terminated code, the
+/// billable children of a header).
+///
+/// - `system`: a code-system name or NULL (the first system holding the
+///   code answers).
+/// - `as_of`: `"YYYY-MM-DD"` or NULL (the current version is judged).
+///
+/// An unknown code is a success with verdict `"unknown"`. Returns
+/// `PROCODE_INVALID_CODE`, `PROCODE_UNKNOWN_SYSTEM` or
+/// `PROCODE_INVALID_DATE` for bad arguments.
+///
+/// Ownership: on success `*out_json` is a new string the caller frees with
+/// `procode_string_free`.
+///
+/// # Safety
+/// Pointers must be NULL or valid: strings NUL-terminated, `catalog` live,
+/// `out_json` writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_validate(
+    catalog: *const procode_catalog,
+    code: *const c_char,
+    system: *const c_char,
+    as_of: *const c_char,
+    out_json: *mut *mut c_char,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (cat, code, system, as_of) = unsafe {
+            (
+                ref_arg(catalog, "catalog")?,
+                str_arg(code, "code")?,
+                system_arg(system, "system")?,
+                date_arg(as_of, "as_of")?,
+            )
+        };
+        out_arg(out_json, "out_json")?;
+        let v = cat.inner.validate(code, system, as_of)?;
+        let json = json_out(&v)?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out_json, json) };
+        Ok(())
+    })
+}
+
+/// The releases the catalog holds, as a JSON array of objects with
+/// `system`, `name`, `source`, `valid_from` and `valid_through`
+/// (`"YYYY-MM-DD"`, or null for no end).
+///
+/// Ownership: on success `*out_json` is a new string the caller frees with
+/// `procode_string_free`.
+///
+/// # Safety
+/// `catalog` must be NULL or live; `out_json` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_releases(
+    catalog: *const procode_catalog,
+    out_json: *mut *mut c_char,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract.
+        let cat = unsafe { ref_arg(catalog, "catalog") }?;
+        out_arg(out_json, "out_json")?;
+        let json = json_out(&cat.inner.releases())?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out_json, json) };
+        Ok(())
+    })
+}
+
+/// What changed from `old` (read on `from`) to `new` (read on `to`), as
+/// JSON: `{"from", "to", "added": [entries], "deleted": [entries],
+/// "changed": [{"before": entry, "after": entry}]}`. Pass the same catalog
+/// twice with two dates to see what a release changed.
+///
+/// - `from`, `to`: `"YYYY-MM-DD"` or NULL (the current codes).
+/// - `system`: a code-system name or NULL for all.
+///
+/// Ownership: on success `*out_json` is a new string the caller frees with
+/// `procode_string_free`.
+///
+/// # Safety
+/// Pointers must be NULL or valid: strings NUL-terminated, catalogs live,
+/// `out_json` writable.
+#[no_mangle]
+pub unsafe extern "C" fn procode_catalog_diff(
+    old: *const procode_catalog,
+    new: *const procode_catalog,
+    from: *const c_char,
+    to: *const c_char,
+    system: *const c_char,
+    out_json: *mut *mut c_char,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (old, new, from, to, system) = unsafe {
+            (
+                ref_arg(old, "old")?,
+                ref_arg(new, "new")?,
+                date_arg(from, "from")?,
+                date_arg(to, "to")?,
+                system_arg(system, "system")?,
+            )
+        };
+        out_arg(out_json, "out_json")?;
+        let opts = procode::catalog::DiffOptions::default()
+            .dates(from, to)
+            .system(system);
+        let d = procode::catalog::diff(&old.inner, &new.inner, &opts)?;
+        let json = json_out(&d)?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out_json, json) };
+        Ok(())
+    })
+}

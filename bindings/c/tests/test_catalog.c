@@ -255,6 +255,36 @@ static void test_add_ops(const procode_catalog *cat) {
   CHECK(op == NULL);
 }
 
+/* FY2027 with history: the verdict, the releases and the diff as JSON. */
+static void test_history(procode_catalog *cat) {
+  char *json = NULL;
+  EXPECT(PROCODE_OK, procode_catalog_validate(cat, "T52.8X1A", "icd10cm", "2026-12-01", &json));
+  CHECK(json != NULL && strstr(json, "\"verdict\":\"terminated\"") != NULL);
+  CHECK(json != NULL && strstr(json, "\"terminated\":\"2026-09-30\"") != NULL);
+  CHECK(json != NULL && strstr(json, "T52811A") != NULL);
+  procode_string_free(json);
+  json = NULL;
+  EXPECT(PROCODE_OK, procode_catalog_validate(cat, "D69.1", NULL, "2026-09-01", &json));
+  CHECK(json != NULL && strstr(json, "\"verdict\":\"valid\"") != NULL);
+  procode_string_free(json);
+  json = NULL;
+  EXPECT(PROCODE_OK, procode_catalog_validate(cat, "Z99999", "icd10cm", NULL, &json));
+  CHECK(json != NULL && strstr(json, "\"verdict\":\"unknown\"") != NULL);
+  procode_string_free(json);
+  json = NULL;
+  EXPECT(PROCODE_INVALID_DATE, procode_catalog_validate(cat, "D69.1", NULL, "2026-13-01", &json));
+  EXPECT(PROCODE_INVALID_CODE, procode_catalog_validate(cat, "D6#", NULL, NULL, &json));
+  EXPECT(PROCODE_OK, procode_catalog_releases(cat, &json));
+  CHECK(json != NULL && strstr(json, "\"name\":\"ICD-10-CM FY2027\"") != NULL);
+  CHECK(json != NULL && strstr(json, "\"valid_through\":\"2027-09-30\"") != NULL);
+  procode_string_free(json);
+  json = NULL;
+  EXPECT(PROCODE_OK, procode_catalog_diff(cat, cat, "2026-09-30", "2026-10-01", "icd10cm", &json));
+  CHECK(json != NULL && strstr(json, "\"code\":\"QA1\"") != NULL);
+  procode_string_free(json);
+  EXPECT(PROCODE_NULL_ARGUMENT, procode_catalog_diff(NULL, cat, NULL, NULL, NULL, &json));
+}
+
 int main(void) {
   procode_catalog *cat = NULL;
 
@@ -268,6 +298,7 @@ int main(void) {
   test_lookup(cat);
   test_search(cat);
   test_add_ops(cat);
+  test_history(cat);
   procode_catalog_free(cat);
   return check_summary("test_catalog");
 }

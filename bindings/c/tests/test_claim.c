@@ -66,6 +66,17 @@ static const char *INVOICE =
     "  \"next_line\": 3, \"payments\": [], \"version\": 1, \"sent_version\": 1, \"audit\": []\n"
     "}\n";
 
+/* Problems other than the CODE_SET_NOT_CURRENT warnings (the 2025-03-03
+ * documents here lie before the releases the catalog holds). */
+static size_t errors_len(procode_problems *p) {
+  size_t n = 0;
+  for (size_t i = 0; i < procode_problems_len(p); i++) {
+    const char *c = procode_problems_code(p, i);
+    if (c == NULL || strcmp(c, "CODE_SET_NOT_CURRENT") != 0) n++;
+  }
+  return n;
+}
+
 int main(void) {
   procode_catalog *cat = NULL;
   EXPECT(PROCODE_OK, procode_catalog_embedded(&cat));
@@ -73,7 +84,7 @@ int main(void) {
   /* A ready invoice with a good context: no problems, three formats. */
   procode_problems *problems = NULL;
   EXPECT(PROCODE_OK, procode_claim_problems(cat, INVOICE, CONTEXT, &problems));
-  CHECK(procode_problems_len(problems) == 0);
+  CHECK(errors_len(problems) == 0);
   procode_problems_free(problems);
 
   char *x12 = NULL;

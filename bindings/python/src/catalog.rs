@@ -434,6 +434,79 @@ impl PyCatalog {
         Ok(e.map(|inner| PyEntry { inner }))
     }
 
+    /// Why a code is or is not valid on a date of service: a dict with
+    /// `verdict` (`valid`, `not_yet_effective`, `terminated`, `header`,
+    /// `unknown`), `code`, `system`, `entry`, `effective`, `terminated` and
+    /// `codes` (replacements of a terminated code, billable children of a
+    /// header). Releases the GIL.
+    #[pyo3(signature = (code, system=None, as_of=None))]
+    fn validate(
+        &self,
+        py: Python<'_>,
+        code: &str,
+        system: Option<&str>,
+        as_of: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let system = opt_system(system)?;
+        let as_of = opt_date(as_of, "as_of")?;
+        let v = py
+            .detach(|| self.inner.validate(code, system, as_of))
+            .py()?;
+        convert::json_to_py(py, &convert::to_json(&v)?)
+    }
+
+    /// Every version of a code, oldest first, each with the dates it
+    /// answers for (most codes have one).
+    fn versions(&self, py: Python<'_>, code: &str, system: &str) -> PyResult<Vec<Py<PyEntry>>> {
+        let system = convert::system(system)?;
+        let code = Code::parse_for(system, code).py()?;
+        let found = py.detach(|| self.inner.versions(&code, system)).py()?;
+        entries_to_list(py, found)
+    }
+
+    /// The releases the catalog holds: dicts with `system`, `name`,
+    /// `source`, `valid_from` and `valid_through` (ISO dates; `None` for no
+    /// end).
+    #[getter]
+    fn releases(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        convert::json_to_py(py, &convert::to_json(&self.inner.releases())?)
+    }
+
+    /// What changed from this catalog (read on `from_date`) to `other`
+    /// (default: this catalog, read on `to_date`): a dict with `from`, `to`,
+    /// `added` and `deleted` (entries) and `changed` (`before`/`after`
+    /// entries). `codes` keeps only those codes. Releases the GIL.
+    #[pyo3(signature = (other=None, *, from_date=None, to_date=None, system=None, codes=None))]
+    fn diff(
+        &self,
+        py: Python<'_>,
+        other: Option<&PyCatalog>,
+        from_date: Option<&Bound<'_, PyAny>>,
+        to_date: Option<&Bound<'_, PyAny>>,
+        system: Option<&str>,
+        codes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let mut opts = procode::catalog::DiffOptions::default()
+            .dates(
+                opt_date(from_date, "from_date")?,
+                opt_date(to_date, "to_date")?,
+            )
+            .system(opt_system(system)?);
+        if let Some(c) = codes.filter(|c| !c.is_none()) {
+            let list = convert::str_list(c, "codes", "a list of codes")?;
+            let mut parsed = Vec::with_capacity(list.len());
+            for t in &list {
+                parsed.push(Code::parse(t).py()?);
+            }
+            opts = opts.codes(parsed);
+        }
+        let new = other.map_or_else(|| self.inner.clone(), |o| o.inner.clone());
+        let d = py
+            .detach(|| procode::catalog::diff(&self.inner, &new, &opts))
+            .py()?;
+        convert::json_to_py(py, &convert::to_json(&d)?)
+    }
+
     /// Every entry with this code, one per system holding it.
     #[pyo3(signature = (code, as_of=None))]
     fn lookup_all(

@@ -260,6 +260,7 @@ impl IntoPyErr for CoreCatalogError {
             | CatalogError::Corrupt { .. }
             | CatalogError::DuplicateCode { .. }
             | CatalogError::BadEntry { .. }
+            | CatalogError::BadRelease { .. }
             | CatalogError::EmbeddedUnavailable
             | CatalogError::Fst(_) => catalog_error(msg),
             _ => ProcodeError::new_err(msg),

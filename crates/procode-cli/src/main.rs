@@ -63,9 +63,48 @@ enum Command {
         /// The code system.
         #[arg(long)]
         system: Option<String>,
-        /// Date of service (YYYY-MM-DD): not found unless valid on that day.
+        /// Date of service (YYYY-MM-DD): the version in force on that day;
+        /// not found unless valid on that day (the error says why).
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// Print the verdict instead of the entry: valid, not yet effective,
+        /// terminated (with replacements), header (with billable children)
+        /// or unknown; exits with status 1 unless valid.
+        #[arg(long)]
+        verdict: bool,
+        #[command(flatten)]
+        cat: CatalogArgs,
+    },
+    /// The catalog: its releases (one per source and code system, with the
+    /// dates of service each is valid for), codes and size.
+    Info {
+        /// A date of service (YYYY-MM-DD): also say which systems have no
+        /// release covering it.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        #[command(flatten)]
+        cat: CatalogArgs,
+    },
+    /// What changed: codes added, deleted, revised (old -> new title) and
+    /// billable flips between two index files (OLD NEW) or, without files,
+    /// between two dates of service of the catalog (--from, --to).
+    Diff {
+        /// The old and new index files (none: the catalog, read on two dates).
+        #[arg(num_args = 0..=2, value_name = "INDEX")]
+        files: Vec<PathBuf>,
+        /// The date the old side is read on (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// The date the new side is read on (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Only this code system.
+        #[arg(long)]
+        system: Option<String>,
+        /// Only the codes listed in this file (one per line; blank lines and
+        /// lines starting with # are skipped).
+        #[arg(long, value_name = "FILE")]
+        codes: Option<PathBuf>,
         #[command(flatten)]
         cat: CatalogArgs,
     },
@@ -214,14 +253,34 @@ fn run(cli: Cli) -> Result<(), String> {
             code,
             system,
             as_of,
+            verdict,
             cat,
         } => {
             let system = parse_system(system.as_deref())?;
             let as_of = parse_date(as_of.as_deref())?;
             let catalog = open_catalog(&cat)?;
+            if verdict {
+                let v = catalog
+                    .validate(&code, system, as_of)
+                    .map_err(|e| e.to_string())?;
+                if cat.json {
+                    emit(serde_json::to_string(&v).map_err(|e| e.to_string())?)?;
+                } else {
+                    emit(v.message(as_of))?;
+                    for e in v.codes() {
+                        emit(format!("  {}", entry_line(e)))?;
+                    }
+                }
+                return if v.is_valid() {
+                    Ok(())
+                } else {
+                    Err(format!("{code:?}: {}", v.as_str().replace('_', " ")))
+                };
+            }
             let e = catalog
                 .lookup(&code, system, as_of)
                 .map_err(|e| e.to_string())?;
+            release_warning(&catalog, &code, system, as_of);
             match (e, cat.json) {
                 (Some(e), true) => emit(entry_json(&e).to_string())?,
                 (None, true) => emit("null".into())?,
@@ -233,9 +292,58 @@ fn run(cli: Cli) -> Result<(), String> {
                     if let Some(d) = e.effective {
                         emit(format!("  effective: {d}"))?;
                     }
+                    if !e.billable {
+                        let why = catalog
+                            .validate(&code, Some(e.system), as_of)
+                            .map_err(|e| e.to_string())?;
+                        emit(format!("  {}", why.message(as_of)))?;
+                    }
                 }
-                (None, false) => return Err(format!("code {code:?} not found")),
+                (None, false) => {
+                    let why = catalog
+                        .validate(&code, system, as_of)
+                        .map_err(|e| e.to_string())?;
+                    return Err(format!("code {code:?} not found: {}", why.message(as_of)));
+                }
             }
+        }
+        Command::Info { as_of, cat } => {
+            let as_of = parse_date(as_of.as_deref())?;
+            let catalog = open_catalog(&cat)?;
+            emit(info(&catalog, as_of, cat.json))?;
+        }
+        Command::Diff {
+            files,
+            from,
+            to,
+            system,
+            codes,
+            cat,
+        } => {
+            let (from, to) = (parse_date(from.as_deref())?, parse_date(to.as_deref())?);
+            let mut opts = procode::catalog::DiffOptions::default()
+                .dates(from, to)
+                .system(parse_system(system.as_deref())?);
+            if let Some(p) = &codes {
+                opts = opts.codes(read_codes(p)?);
+            }
+            let (old, new) = match files.as_slice() {
+                [] if from.is_none() || to.is_none() => {
+                    return Err("diff: give two index files, or --from and --to dates".into())
+                }
+                [] => {
+                    let c = open_catalog(&cat)?;
+                    (c.clone(), c)
+                }
+                [a, b] => {
+                    let open =
+                        |p: &PathBuf| Catalog::open(p).map_err(|e| format!("{}: {e}", p.display()));
+                    (open(a)?, open(b)?)
+                }
+                _ => return Err("diff: give two index files (OLD NEW), or none".into()),
+            };
+            let d = procode::catalog::diff(&old, &new, &opts).map_err(|e| e.to_string())?;
+            emit(diff_report(&d, cat.json))?;
         }
         Command::Build(args) => {
             let report = build::run(&args)?;
@@ -309,7 +417,13 @@ fn run(cli: Cli) -> Result<(), String> {
             let problems = readiness(&doc, &catalog, pricing);
             if cat.json {
                 emit(problems_json(&problems))?;
-            } else if problems.is_empty() {
+            } else if problems
+                .iter()
+                .all(|p| p.code.severity() != procode::billing::Severity::Error)
+            {
+                for p in &problems {
+                    emit(format!("warning: {p}"))?;
+                }
                 emit(format!("{}: ready", file.display()))?;
             } else {
                 for p in &problems {
@@ -412,6 +526,193 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// On stderr: `CODE_SET_NOT_CURRENT` when no release of the code's system
+/// (the one asked, else every system the code can belong to) covers the date.
+fn release_warning(
+    catalog: &Catalog,
+    code: &str,
+    system: Option<CodeSystem>,
+    as_of: Option<NaiveDate>,
+) {
+    let Some(d) = as_of else { return };
+    let Ok(c) = procode::Code::parse(code) else {
+        return;
+    };
+    let systems: Vec<CodeSystem> = match system {
+        Some(s) => vec![s],
+        None => CodeSystem::ALL.into_iter().filter(|s| c.fits(*s)).collect(),
+    };
+    for s in systems {
+        if catalog.versions(&c, s).map_or(true, |v| v.is_empty()) && system.is_none() {
+            continue;
+        }
+        if let Some(r) = procode::billing::release_gap(catalog.releases(), s, d) {
+            eprintln!(
+                "procode: warning: CODE_SET_NOT_CURRENT: no {s} release held covers {d}; answered from the newest, {}",
+                r.name
+            );
+        }
+    }
+}
+
+/// The codes of a `--codes` file: one per line, blank lines and `#`
+/// comments skipped; a bad code names its line.
+fn read_codes(path: &std::path::Path) -> Result<Vec<procode::Code>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        out.push(
+            procode::Code::parse(t).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?,
+        );
+    }
+    Ok(out)
+}
+
+/// `procode diff` as a table or JSON.
+fn diff_report(d: &procode::catalog::CatalogDiff, json: bool) -> String {
+    if json {
+        let changed: Vec<_> = d
+            .changed
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "code": c.after.code.as_str(),
+                    "system": c.after.system.as_str(),
+                    "before": entry_json(&c.before),
+                    "after": entry_json(&c.after),
+                    "title_changed": c.title_changed(),
+                    "billable_changed": c.billable_changed(),
+                })
+            })
+            .collect();
+        return serde_json::json!({
+            "from": d.from.map(|x| x.to_string()),
+            "to": d.to.map(|x| x.to_string()),
+            "counts": {"added": d.added.len(), "deleted": d.deleted.len(), "changed": d.changed.len()},
+            "added": d.added.iter().map(entry_json).collect::<Vec<_>>(),
+            "deleted": d.deleted.iter().map(entry_json).collect::<Vec<_>>(),
+            "changed": changed,
+        })
+        .to_string();
+    }
+    let mut out = Vec::new();
+    for e in &d.added {
+        out.push(format!("added    {}", entry_line(e)));
+    }
+    for e in &d.deleted {
+        out.push(format!("deleted  {}", entry_line(e)));
+    }
+    for c in &d.changed {
+        if c.billable_changed() {
+            let flag = |b: bool| if b { "billable" } else { "header" };
+            out.push(format!(
+                "billable {:<8} {:<8} {} -> {}",
+                c.after.display_code(),
+                c.after.system.as_str(),
+                flag(c.before.billable),
+                flag(c.after.billable)
+            ));
+        }
+        if c.title_changed() {
+            out.push(format!(
+                "revised  {:<8} {:<8} {} -> {}",
+                c.after.display_code(),
+                c.after.system.as_str(),
+                c.before.description,
+                c.after.description
+            ));
+        }
+    }
+    out.push(format!(
+        "{} added, {} deleted, {} changed",
+        d.added.len(),
+        d.deleted.len(),
+        d.changed.len()
+    ));
+    out.join("\n")
+}
+
+/// `procode info`: the releases, codes and size of a catalog, and (with a
+/// date) the systems no release covers on it.
+fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
+    let releases = catalog.releases();
+    let mut systems: Vec<CodeSystem> = releases.iter().map(|r| r.system).collect();
+    systems.dedup();
+    let gaps: Vec<(CodeSystem, &procode::Release)> = match as_of {
+        Some(d) => systems
+            .iter()
+            .filter_map(|&s| procode::billing::release_gap(releases, s, d).map(|r| (s, r)))
+            .collect(),
+        None => Vec::new(),
+    };
+    if json {
+        let rel: Vec<_> = releases
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "system": r.system.as_str(),
+                    "name": r.name,
+                    "source": r.source,
+                    "valid_from": r.valid_from.to_string(),
+                    "valid_through": r.valid_through.map(|d| d.to_string()),
+                })
+            })
+            .collect();
+        let not_current: Vec<_> = gaps
+            .iter()
+            .map(|(s, r)| serde_json::json!({"system": s.as_str(), "newest": r.name}))
+            .collect();
+        let mut v = serde_json::json!({
+            "codes": catalog.len(),
+            "index_bytes": catalog.index_size(),
+            "releases": rel,
+        });
+        if let Some(d) = as_of {
+            v["as_of"] = serde_json::json!(d.to_string());
+            v["not_current"] = serde_json::Value::Array(not_current);
+        }
+        return v.to_string();
+    }
+    let mut out = format!(
+        "{} codes, index {} bytes\n",
+        catalog.len(),
+        catalog.index_size()
+    );
+    if releases.is_empty() {
+        out.push_str("no releases recorded in this index\n");
+    }
+    for r in releases {
+        let through = r
+            .valid_through
+            .map_or_else(|| "(no end date)".to_owned(), |d| d.to_string());
+        out.push_str(&format!(
+            "{:<9} {:<30} {} .. {:<12}  {}\n",
+            r.system.as_str(),
+            r.name,
+            r.valid_from,
+            through,
+            r.source
+        ));
+    }
+    if let Some(d) = as_of {
+        if gaps.is_empty() {
+            out.push_str(&format!("every system is covered on {d}\n"));
+        }
+        for (s, r) in &gaps {
+            out.push_str(&format!(
+                "CODE_SET_NOT_CURRENT: no {s} release covers {d} (newest: {})\n",
+                r.name
+            ));
+        }
+    }
+    out.trim_end().to_owned()
 }
 
 /// A billing document from its JSON file, checked by the core (unknown

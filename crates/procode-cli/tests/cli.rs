@@ -304,14 +304,17 @@ fn claim_exports_three_formats_and_refuses_with_every_problem() {
     let out = procode(&["claim", d, "--context", c, "--json"]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The errors (the 2025-03-03 invoice also draws CODE_SET_NOT_CURRENT
+    // warnings: no release held covers that date).
     let codes: Vec<&str> = v
         .as_array()
         .unwrap()
         .iter()
+        .filter(|p| p["severity"] == "error")
         .map(|p| p["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["INVALID_NPI", "PO_BOX_ADDRESS"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2 problem(s)"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("problem(s)"));
     let out = procode(&["claim", "--format", "ub04", d, "--context", c]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown claim format"));
     std::fs::remove_dir_all(&dir).unwrap();
@@ -471,6 +474,116 @@ fn check_shows_severity_and_exits_1_only_for_errors_unless_strict() {
 }
 
 #[test]
+fn lookup_says_why_a_code_is_not_valid_on_a_date() {
+    let out = procode(&["lookup", "T52.8X1A", "--as-of", "2026-12-01"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not found"), "{err}");
+    assert!(
+        err.contains("terminated: its last valid day was 2026-09-30"),
+        "{err}"
+    );
+    assert!(err.contains("T52.811A"), "{err}");
+    let out = procode(&["lookup", "M67.A01", "--as-of", "2026-09-01"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not yet effective") && err.contains("2026-10-01"),
+        "{err}"
+    );
+    // The verdict, as JSON, for a header on a FY2027 date.
+    let out = procode(&[
+        "lookup",
+        "D69.1",
+        "--as-of",
+        "2026-12-01",
+        "--verdict",
+        "--json",
+    ]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "header");
+    let kids: Vec<&str> = v["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, ["D6911", "D6919"]);
+    // Valid on a FY2026 date: the FY2026 version.
+    let v = ok_json(&[
+        "lookup",
+        "D69.1",
+        "--as-of",
+        "2026-09-01",
+        "--verdict",
+        "--json",
+    ]);
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["entry"]["billable"], true);
+    let v = ok_json(&["lookup", "D69.1", "--as-of", "2026-09-01", "--json"]);
+    assert_eq!(v["billable"], true);
+    let v = ok_json(&["lookup", "D69.1", "--json"]);
+    assert_eq!(v["billable"], false);
+}
+
+#[test]
+fn info_lists_releases_and_check_warns_outside_them() {
+    let v = ok_json(&["info", "--json", "--as-of", "2026-12-01"]);
+    let names: Vec<&str> = v["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"ICD-10-CM FY2027"), "{names:?}");
+    assert!(names.contains(&"HCPCS 2025 October quarter"), "{names:?}");
+    let fy27 = &v["releases"][names.iter().position(|n| *n == "ICD-10-CM FY2027").unwrap()];
+    assert_eq!(fy27["valid_from"], "2026-10-01");
+    assert_eq!(fy27["valid_through"], "2027-09-30");
+    let gaps: Vec<&str> = v["not_current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["system"].as_str().unwrap())
+        .collect();
+    assert_eq!(gaps, ["hcpcs", "modifier"]);
+    let text = String::from_utf8(procode(&["info"]).stdout).unwrap();
+    assert!(
+        text.contains("ICD-10-CM FY2027") && text.contains("2026-10-01 .. 2027-09-30"),
+        "{text}"
+    );
+    // A lookup on a date no release covers says so (and still answers).
+    let out = procode(&["lookup", "E11.9", "--as-of", "1990-01-01"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("CODE_SET_NOT_CURRENT") && err.contains("ICD-10-CM FY2027"),
+        "{err}"
+    );
+    // `check` of a ready document with only warnings exits 0; --strict 1.
+    let dir = std::env::temp_dir().join(format!("procode-info-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ready = dir.join("ready.json");
+    std::fs::write(&ready, INVOICE).unwrap();
+    let out = procode(&["check", ready.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let problems: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = problems.as_array().unwrap();
+    assert!(!all.is_empty());
+    for p in all {
+        assert_eq!(p["code"], "CODE_SET_NOT_CURRENT");
+        assert_eq!(p["severity"], "warning");
+    }
+    let out = procode(&["check", ready.to_str().unwrap(), "--strict"]);
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn tree_shows_the_structure_of_a_code() {
     let v = ok_json(&["tree", "F41", "--json"]);
     let ids: Vec<&str> = v["ancestors"]
@@ -506,4 +619,107 @@ fn tree_shows_the_structure_of_a_code() {
     assert!(text.contains("chapter  5"), "{text}");
     assert!(text.contains("code     F41.1"), "{text}");
     assert!(!procode(&["tree", "ZZZ"]).status.success());
+}
+
+#[test]
+fn diff_between_two_index_files_and_two_dates() {
+    let data = data_dir();
+    let dir = std::env::temp_dir().join(format!("procode-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (old, new) = (dir.join("fy2026.idx"), dir.join("fy2027.idx"));
+    let tsv = format!("icd10cm={}", data.join("icd10cm.tsv").display());
+    let order = format!("cm={}", data.join("cms/icd10cm_order_2026.txt").display());
+    let addenda = format!(
+        "cm={}",
+        data.join("cms/icd10cm_order_addenda_2027.txt").display()
+    );
+    for args in [
+        vec!["build", "--out", old.to_str().unwrap(), "--tsv", &tsv],
+        vec![
+            "build",
+            "--out",
+            new.to_str().unwrap(),
+            "--order",
+            &order,
+            "--addenda",
+            &addenda,
+        ],
+    ] {
+        let out = procode(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let v = ok_json(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        v["counts"],
+        serde_json::json!({"added": 238, "deleted": 21, "changed": 19})
+    );
+    let flips = v["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["billable_changed"] == true)
+        .count();
+    assert_eq!(flips, 15);
+    // Two dates of the embedded catalog, as a table.
+    let out = procode(&[
+        "diff",
+        "--from",
+        "2026-09-30",
+        "--to",
+        "2026-10-01",
+        "--system",
+        "icd10cm",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.ends_with("238 added, 21 deleted, 19 changed\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("billable D69.1    icd10cm  billable -> header"),
+        "{text}"
+    );
+    assert!(text.contains("revised  Z29.14"), "{text}");
+    // A practice's codes only.
+    let codes = dir.join("codes.txt");
+    std::fs::write(&codes, "# our diagnoses\nD69.1\nF41.1\n\nT52.8X1A\n").unwrap();
+    let v = ok_json(&[
+        "diff",
+        "--from",
+        "2026-09-30",
+        "--to",
+        "2026-10-01",
+        "--codes",
+        codes.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        v["counts"],
+        serde_json::json!({"added": 0, "deleted": 1, "changed": 1})
+    );
+    std::fs::write(&codes, "D69.1\nG04#\n").unwrap();
+    let out = procode(&[
+        "diff",
+        "--from",
+        "2026-09-30",
+        "--to",
+        "2026-10-01",
+        "--codes",
+        codes.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("codes.txt:2"));
+    let out = procode(&["diff"]);
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

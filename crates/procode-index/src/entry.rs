@@ -38,9 +38,12 @@ pub struct Entry {
     /// The short description (CMS abbreviated title); equals `description` when
     /// the source has none.
     pub short_description: String,
-    /// First day the code is valid (CMS "added" date), when known.
+    /// First day the code is valid (CMS "added" date), when known. For one
+    /// version of a code whose title or billable flag changed (see
+    /// `Catalog::versions`), the first day of that version.
     pub effective: Option<NaiveDate>,
-    /// Last day the code is valid, when it has been (or will be) terminated.
+    /// Last day the code is valid, when it has been (or will be) terminated;
+    /// for an older version of a code, the last day of that version.
     pub terminated: Option<NaiveDate>,
     /// Whether the code may be billed (ICD-10 header rows such as F41 may not).
     pub billable: bool,

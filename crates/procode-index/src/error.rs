@@ -154,6 +154,15 @@ pub enum CatalogError {
         /// What is wrong.
         problem: String,
     },
+    /// A release record that cannot be stored (its window ends before it
+    /// starts).
+    #[error("cannot index release {name:?}: {problem}")]
+    BadRelease {
+        /// The release's name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The embedded default catalog was not compiled in.
     #[error("the embedded default catalog is not available in this build of procode: open an index file instead (CLI: --catalog FILE; Rust: Catalog::open; Python: Catalog.open; C: procode_catalog_open), or rebuild procode with its procode-data crate (or PROCODE_DATA_DIR naming a directory of the code-set files)")]
     EmbeddedUnavailable,

@@ -18,6 +18,7 @@
 //! | [`date`] | [`parse_date`], the one `YYYY-MM-DD` date rule |
 //! | [`import`] | the importers (TSV, CMS order files and addenda, mapped CSV, CMS HCPCS Excel) and [`import::Sources`] |
 //! | [`index`] | [`IndexBuilder`], the file format, its container and posting lists |
+//! | [`release`] | [`Release`]: a code set's release and its validity window |
 //! | [`text`] | how descriptions are cut into words and tokens, varints |
 //! | [`error`] | [`ImportError`], [`CatalogError`], [`UnknownName`] |
 //!
@@ -48,6 +49,7 @@ pub mod entry;
 pub mod error;
 pub mod import;
 pub mod index;
+pub mod release;
 pub mod text;
 
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
@@ -55,3 +57,4 @@ pub use date::{parse_date, DateError};
 pub use entry::Entry;
 pub use error::{CatalogError, ImportError, Result, UnknownName};
 pub use index::{IndexBuilder, Verify, MAX_DESCRIPTION_LEN};
+pub use release::Release;

@@ -39,7 +39,7 @@ pub mod index;
 pub mod ncci;
 
 use procode_index::text;
-pub use procode_index::{code, date, entry, import};
+pub use procode_index::{code, date, entry, import, release};
 
 pub use catalog::{
     Catalog, Child, CodeNote, CodeTree, Level, LevelKind, Overlay, SearchMode, SearchOptions,
@@ -51,6 +51,7 @@ pub use entry::Entry;
 pub use error::{CatalogError, EditsError, ImportError, Result, UnknownName};
 pub use import::Sources;
 pub use index::{IndexBuilder, Verify};
+pub use release::Release;
 
 /// The README's Rust example, compiled and run as a doctest.
 #[doc = include_str!("../../../README.md")]

@@ -22,8 +22,14 @@ fn example_invoice() -> Value {
     serde_json::from_str(claim::EXAMPLE_INVOICE).unwrap()
 }
 
+/// The codes of the errors (the suites' 2025-03 dates also draw
+/// `CODE_SET_NOT_CURRENT` warnings, tested in `history_real_data`).
 fn codes(problems: &[Problem]) -> Vec<&'static str> {
-    problems.iter().map(|p| p.code.as_str()).collect()
+    problems
+        .iter()
+        .filter(|p| p.code.severity() == procode::billing::Severity::Error)
+        .map(|p| p.code.as_str())
+        .collect()
 }
 
 /// Item 1: the claim layer reports, never panics, on a service with lines
@@ -62,7 +68,7 @@ fn item1_claims_of_incomplete_documents_are_refused_not_panics() {
     }
     // A line of a session without its own date takes the session's.
     let ok = Document::from_json(claim::EXAMPLE_INVOICE).unwrap();
-    assert!(claim::check(&ok, &ctx(), catalog()).is_empty());
+    assert!(codes(&claim::check(&ok, &ctx(), catalog())).is_empty());
 }
 
 /// Item 3: every input type refuses unknown fields, naming the field and

@@ -104,7 +104,9 @@ fn codes_in_two_systems_are_told_apart() {
 #[test]
 fn embedded_catalog_holds_the_default_code_sets() {
     let cat = Catalog::embedded().expect("the embedded catalog is compiled in");
-    assert_eq!(cat.len(), 8_463 + 383 + 52 + 98_186);
+    // ICD-10-CM is FY2027 with its history: the FY2026 codes (21 of them
+    // terminated on 2026-09-30) and the 238 codes new on 2026-10-01.
+    assert_eq!(cat.len(), 8_463 + 383 + 52 + 98_186 + 238);
     // Codes new in the FY2026 ICD-10-CM release are valid from 2025-10-01.
     let addenda = procode::import::Addenda::from_path(
         procode::import::IcdSet::Cm,
@@ -121,6 +123,30 @@ fn embedded_catalog_holds_the_default_code_sets() {
     assert_eq!(marked, addenda.new_codes().len());
     assert!(marked > 400, "{marked}");
     for e in &expected {
+        if e.system == CodeSystem::Icd10Cm {
+            // The FY2026 version: on the last day of FY2026.
+            let got = cat
+                .lookup_code(&e.code, e.system, Some(d("2026-09-30")))
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (
+                    &got.description,
+                    &got.short_description,
+                    got.billable,
+                    got.effective
+                ),
+                (
+                    &e.description,
+                    &e.short_description,
+                    e.billable,
+                    e.effective
+                ),
+                "{}",
+                e.code
+            );
+            continue;
+        }
         let got = cat.lookup_code(&e.code, e.system, None).unwrap();
         assert_eq!(got.as_ref(), Some(e));
     }

@@ -60,8 +60,14 @@ fn seg<'a>(segs: &'a [Vec<String>], id: &str) -> Vec<&'a Vec<String>> {
     segs.iter().filter(|s| s[0] == id).collect()
 }
 
+/// The codes of the errors (the 2025-03 dates here also draw
+/// `CODE_SET_NOT_CURRENT` warnings, tested in `history_real_data`).
 fn codes(problems: &[procode::billing::Problem]) -> Vec<ProblemCode> {
-    problems.iter().map(|p| p.code).collect()
+    problems
+        .iter()
+        .filter(|p| p.code.severity() == procode::billing::Severity::Error)
+        .map(|p| p.code)
+        .collect()
 }
 
 #[test]
@@ -485,7 +491,7 @@ fn claim_rules_on_the_document() {
                             "lines": [line(1, "H0004", 1, "10", &[], &["F411"])]});
     has(booked.clone(), ProblemCode::NotBillable);
     booked["state"] = json!("completed");
-    assert!(check(&doc(booked), &c, catalog()).is_empty());
+    assert!(codes(&check(&doc(booked), &c, catalog())).is_empty());
 }
 
 #[test]

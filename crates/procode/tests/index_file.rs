@@ -166,12 +166,12 @@ fn every_flipped_byte_is_a_typed_error() {
 #[test]
 fn unsupported_versions_are_named() {
     let mut bytes = small_index();
-    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
     // Without re-sealing: the version is named all the same.
     match open_err(bytes.clone()) {
         CatalogError::UnsupportedVersion {
-            found: 2,
-            supported: 1,
+            found: 3,
+            supported: 2,
         } => {}
         e => panic!("{e:?}"),
     }
@@ -184,8 +184,8 @@ fn unsupported_versions_are_named() {
     bytes[40..48].copy_from_slice(&sum.to_le_bytes());
     match open_err(bytes) {
         CatalogError::UnsupportedVersion {
-            found: 2,
-            supported: 1,
+            found: 3,
+            supported: 2,
         } => {}
         e => panic!("{e:?}"),
     }
@@ -316,7 +316,8 @@ fn every_byte_class_damaged_is_an_error_or_an_answer_in_lazy_mode() {
             }
         }
         assert!(opened + refused > 0, "{name}: nothing tried");
-        if name.starts_with("section ") {
+        // The releases section (9, a few bytes) is read whole on opening.
+        if name.starts_with("section ") && name != "section 9" {
             assert!(opened > 0, "{name}: lazy opening refused every damage");
         }
     }

@@ -53,5 +53,6 @@ pub use order::{
     read_order_file, read_order_file_path, Addenda, AddendaRecord, AddendaSummary, ChangeCounts,
     ChangeKind, ChangeReport, IcdSet, Revision, SummaryCounts,
 };
+pub use order::{with_history, History};
 pub use sources::Sources;
 pub use tsv::{load_data_dir, read_std_tsv, read_std_tsv_path, StdFile};

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 
 use crate::code::Code;
 use crate::entry::Entry;
@@ -11,10 +11,19 @@ use crate::index::container::write_atomic;
 use crate::index::fast_map::FastMap;
 use crate::index::format::{self, code_key};
 use crate::index::postings;
+use crate::release::{self, Release};
 use crate::text;
 
 /// Collects entries and writes an immutable index file. Validation happens here:
 /// duplicate codes within a system and unstorable entries are errors.
+///
+/// One code may be given several times as **versions** with validity ranges
+/// that do not overlap (each version but the newest terminated before the
+/// next one takes effect), e.g. a title revised or a code turned into a
+/// header on 2026-10-01: the newest version is the code's current entry,
+/// the older ones answer for the dates of service they cover (see
+/// `procode::Catalog::lookup` with a date). Versions whose ranges overlap are
+/// a [`CatalogError::DuplicateCode`].
 ///
 /// # Example
 /// ```
@@ -31,6 +40,7 @@ use crate::text;
 pub struct IndexBuilder {
     entries: Vec<Entry>,
     tabular: Vec<u8>,
+    releases: Vec<Release>,
 }
 
 /// The largest description (in bytes) an index stores.
@@ -63,6 +73,19 @@ impl IndexBuilder {
         self
     }
 
+    /// Records a release the catalog holds (its code system and validity
+    /// window); readers list them and warn about dates of service outside
+    /// every window of a system.
+    pub fn release(&mut self, release: Release) -> &mut IndexBuilder {
+        self.releases.push(release);
+        self
+    }
+
+    /// The releases recorded so far.
+    pub fn releases(&self) -> &[Release] {
+        &self.releases
+    }
+
     /// How many entries have been added.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -77,10 +100,11 @@ impl IndexBuilder {
     ///
     /// # Errors
     /// [`CatalogError::BadEntry`] for an entry [`IndexBuilder::check_entry`]
-    /// refuses, [`CatalogError::DuplicateCode`] for a code given twice in one
-    /// system.
+    /// refuses or a release whose window ends before it starts,
+    /// [`CatalogError::DuplicateCode`] for a code given twice in one system
+    /// with overlapping validity.
     pub fn build(&self) -> Result<Vec<u8>> {
-        build_index(&self.entries, &self.tabular)
+        build_index(&self.entries, &self.tabular, &self.releases)
     }
 
     /// Builds the index and writes it to `path` atomically (a temporary file in
@@ -167,9 +191,69 @@ fn stored_descriptions(e: &Entry) -> impl Iterator<Item = &str> {
     std::iter::once(e.description.as_str()).chain(short)
 }
 
-fn build_index(entries: &[Entry], tabular: &[u8]) -> Result<Vec<u8>> {
+/// The entries as stored: versions grouped, current versions carrying the
+/// code's dates and their history.
+struct Prepared {
+    /// The entries; a current version with history has the code's dates
+    /// (first day of its oldest version, last day of the newest).
+    entries: Vec<Entry>,
+    /// Whether entry `i` is an older version.
+    superseded: Vec<bool>,
+    /// For a current version with history: its own first day and its older
+    /// versions (entry indices, oldest first).
+    history: FastMap<usize, (NaiveDate, Vec<usize>)>,
+}
+
+/// Groups the versions of each (code, system): one version is a plain entry;
+/// several must have ranges that do not overlap, ordered by date.
+fn prepare(entries: &[Entry], packed: &[(u128, u8)]) -> Result<Prepared> {
+    let mut by_key: Vec<usize> = (0..entries.len()).collect();
+    by_key.sort_unstable_by_key(|&i| (packed[i], entries[i].effective, i));
+    let mut out = Prepared {
+        entries: entries.to_vec(),
+        superseded: vec![false; entries.len()],
+        history: FastMap::default(),
+    };
+    let mut start = 0;
+    while start < by_key.len() {
+        let mut end = start + 1;
+        while end < by_key.len() && packed[by_key[end]] == packed[by_key[start]] {
+            end += 1;
+        }
+        let group = &by_key[start..end];
+        if group.len() > 1 {
+            for w in group.windows(2) {
+                let (a, b) = (&entries[w[0]], &entries[w[1]]);
+                let apart = matches!((a.terminated, b.effective), (Some(t), Some(e)) if t < e);
+                if !apart {
+                    return Err(CatalogError::DuplicateCode {
+                        code: a.code,
+                        system: a.system,
+                    });
+                }
+            }
+            let (&current, older) = group.split_last().unwrap_or((&group[0], &[]));
+            for &i in older {
+                out.superseded[i] = true;
+            }
+            let own_start = entries[current].effective.unwrap_or(NaiveDate::MIN);
+            out.entries[current].effective = entries[group[0]].effective;
+            out.history.insert(current, (own_start, older.to_vec()));
+        }
+        start = end;
+    }
+    Ok(out)
+}
+
+fn build_index(entries: &[Entry], tabular: &[u8], releases: &[Release]) -> Result<Vec<u8>> {
     for e in entries {
         IndexBuilder::check_entry(e)?;
+    }
+    if let Some(r) = releases.iter().find(|r| !r.is_well_formed()) {
+        return Err(CatalogError::BadRelease {
+            name: r.name.clone(),
+            problem: "its validity window ends before it starts".into(),
+        });
     }
     // Entry ids follow the search tie-break order: shorter description, then
     // code. Codes are packed into integers so sorting never calls memcmp.
@@ -177,15 +261,26 @@ fn build_index(entries: &[Entry], tabular: &[u8]) -> Result<Vec<u8>> {
         .iter()
         .map(|e| (pack_code(&e.code), e.system.to_u8()))
         .collect();
+    let prepared = prepare(entries, &packed)?;
+    let entries = &prepared.entries;
     let mut order: Vec<u32> = (0..entries.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| (entries[i as usize].description.len(), packed[i as usize]));
+    order.sort_unstable_by_key(|&i| {
+        (
+            entries[i as usize].description.len(),
+            packed[i as usize],
+            entries[i as usize].effective,
+            i,
+        )
+    });
 
-    let codes = code_section(entries, &order, &packed)?;
+    let codes = code_section(&prepared, &order, &packed)?;
     let tokens = Tokens::new(entries);
-    let body = Body::write(entries, &order, &tokens)?;
+    let body = Body::write(&prepared, &order, &tokens)?;
     let words = WordSections::write(body.terms, &body.postings)?;
+    let superseded = prepared.superseded.iter().filter(|&&s| s).count();
+    let releases = release::encode(releases);
     Ok(format::LAYOUT.write(
-        [entries.len() as u64, 0],
+        [entries.len() as u64, superseded as u64],
         [
             &codes,
             &words.fst,
@@ -196,16 +291,20 @@ fn build_index(entries: &[Entry], tabular: &[u8]) -> Result<Vec<u8>> {
             &tokens.offsets,
             &tokens.bytes,
             tabular,
+            &releases,
         ],
     ))
 }
 
-/// The code fst: every code key in key order (code, then system) with its
-/// entry id; the same key twice is a [`CatalogError::DuplicateCode`].
+/// The code fst: every current entry's code key in key order (code, then
+/// system) with its entry id (older versions have no key).
 /// `order[id]` is the entry of id `id`, `packed[i]` entry `i`'s key as integers.
-fn code_section(entries: &[Entry], order: &[u32], packed: &[(u128, u8)]) -> Result<Vec<u8>> {
+fn code_section(prepared: &Prepared, order: &[u32], packed: &[(u128, u8)]) -> Result<Vec<u8>> {
+    let entries = &prepared.entries;
     let key_of = |id: u32| packed[order[id as usize] as usize];
-    let mut by_code: Vec<u32> = (0..order.len() as u32).collect();
+    let mut by_code: Vec<u32> = (0..order.len() as u32)
+        .filter(|&id| !prepared.superseded[order[id as usize] as usize])
+        .collect();
     by_code.sort_unstable_by_key(|&id| key_of(id));
     if let Some(w) = by_code.windows(2).find(|w| key_of(w[0]) == key_of(w[1])) {
         let e = &entries[order[w[0] as usize] as usize];
@@ -317,7 +416,12 @@ struct Body {
 }
 
 impl Body {
-    fn write(entries: &[Entry], order: &[u32], tokens: &Tokens) -> Result<Body> {
+    fn write(prepared: &Prepared, order: &[u32], tokens: &Tokens) -> Result<Body> {
+        let entries = &prepared.entries;
+        let mut id_of = vec![0u32; order.len()];
+        for (id, &i) in order.iter().enumerate() {
+            id_of[i as usize] = id as u32;
+        }
         let mut body = Body {
             records: Vec::with_capacity(entries.len() * format::ENTRY_LEN),
             text: Vec::new(),
@@ -334,7 +438,16 @@ impl Body {
                 system: e.system,
                 problem: "the catalog's text exceeds 4 GiB".into(),
             })?;
-            body.records.extend_from_slice(&record(e, text_off));
+            let superseded = prepared.superseded[i as usize];
+            let history = prepared.history.get(&(i as usize));
+            let mut flags = 0;
+            if superseded {
+                flags |= format::F_SUPERSEDED;
+            }
+            if history.is_some() {
+                flags |= format::F_HISTORY;
+            }
+            body.records.extend_from_slice(&record(e, text_off, flags));
             body.text.extend_from_slice(e.code.as_bytes());
             for d in [e.effective, e.terminated].into_iter().flatten() {
                 body.text
@@ -343,16 +456,29 @@ impl Body {
             for k in 0..stored_descriptions(e).count() {
                 tokens.write_description(i as usize, k, &mut body.text);
             }
-            body.index_words(e, id as u32);
+            if let Some((own_start, older)) = history {
+                body.text
+                    .extend_from_slice(&own_start.num_days_from_ce().to_le_bytes());
+                text::put_varint(&mut body.text, older.len() as u64);
+                for &o in older {
+                    text::put_varint(&mut body.text, u64::from(id_of[o]));
+                }
+            }
+            if !superseded {
+                let older: &[usize] = history.map_or(&[], |h| &h.1);
+                body.index_words(e, older.iter().map(|&o| &entries[o]), id as u32);
+            }
         }
         Ok(body)
     }
 
-    /// Adds entry `id` to the postings of every word of its descriptions.
+    /// Adds entry `id` to the postings of every word of its descriptions
+    /// (and of the long titles of its older versions, so that a code is
+    /// found by the title it had on an earlier date).
     /// A short-description word the long one lacks gets its own key (the
     /// word and [`format::SHORT_ONLY`]): it matches as a prefix but never
     /// counts as an exact match.
-    fn index_words(&mut self, e: &Entry, id: u32) {
+    fn index_words<'e>(&mut self, e: &Entry, older: impl Iterator<Item = &'e Entry>, id: u32) {
         let Body {
             terms,
             postings,
@@ -381,6 +507,11 @@ impl Body {
                 entry_terms.push(term_for(terms, postings, key));
             });
         }
+        for o in older {
+            text::for_each_word(&o.description, word, |w| {
+                entry_terms.push(term_for(terms, postings, w));
+            });
+        }
         entry_terms.sort_unstable();
         entry_terms.dedup();
         for &t in entry_terms.iter() {
@@ -391,8 +522,7 @@ impl Body {
 
 /// An entry's fixed record: system tag, flags, action code, code length and
 /// the offset of its text.
-fn record(e: &Entry, text_off: u32) -> [u8; format::ENTRY_LEN] {
-    let mut flags = 0u8;
+fn record(e: &Entry, text_off: u32, mut flags: u8) -> [u8; format::ENTRY_LEN] {
     for (set, flag) in [
         (e.billable, format::F_BILLABLE),
         (e.short_description == e.description, format::F_SHORT_SAME),

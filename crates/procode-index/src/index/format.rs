@@ -27,7 +27,9 @@ use crate::index::Verify;
 /// The first eight bytes of every procode index file.
 pub const MAGIC: [u8; 8] = *b"PRCDIDX\x1a";
 /// The format version this library writes and reads.
-pub const VERSION: u32 = 1;
+/// Version 2 added entry history ([`F_HISTORY`], [`F_SUPERSEDED`]) and the
+/// releases section.
+pub const VERSION: u32 = 2;
 /// Bytes per fixed entry record.
 pub const ENTRY_LEN: usize = 8;
 
@@ -41,6 +43,16 @@ pub const F_EFFECTIVE: u8 = 4;
 pub const F_TERMINATED: u8 = 8;
 /// Entry flag: a CMS action code is stored.
 pub const F_ACTION: u8 = 16;
+/// Entry flag: the entry is the current version of a code that had other
+/// versions (another title or billable flag before a date). Its dates are the
+/// code's (first and last day of any version); after its descriptions its
+/// text holds the history: the first day of this version (i32 LE days), the
+/// number of older versions (varint) and their entry ids (varints), oldest
+/// first.
+pub const F_HISTORY: u8 = 32;
+/// Entry flag: an older version of a code, reached only through the history
+/// of its current version (it has no key in the code index and no postings).
+pub const F_SUPERSEDED: u8 = 64;
 
 /// The sections of an index file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,9 +80,10 @@ pub(crate) enum SectionKind {
     Tokens = 8,
     /// The ICD-10-CM tabular structure (hierarchy, notes, 7th-character
     /// rules) in the layout of `procode_index::import::tabular::encode`;
-    /// empty (or absent, in files written before it existed) when the index
-    /// holds none.
+    /// empty when the index holds none.
     Tabular = 9,
+    /// The releases the catalog holds (see [`crate::release`]).
+    Releases = 10,
 }
 
 /// Ids per posting-list block (the layout of a list is described in
@@ -157,7 +170,7 @@ impl std::fmt::Debug for CodeKey {
 /// [`CatalogError::NotAnIndex`], [`CatalogError::UnsupportedVersion`],
 /// [`CatalogError::Truncated`], [`CatalogError::ChecksumMismatch`] or
 /// [`CatalogError::Corrupt`].
-pub fn parse(bytes: &[u8], verify: Verify) -> Result<Parsed<9>, CatalogError> {
+pub fn parse(bytes: &[u8], verify: Verify) -> Result<Parsed<10>, CatalogError> {
     LAYOUT.parse(bytes, verify).map_err(|p| match p {
         Problem::Foreign => CatalogError::NotAnIndex,
         Problem::Version(found) => CatalogError::UnsupportedVersion {
@@ -171,8 +184,9 @@ pub fn parse(bytes: &[u8], verify: Verify) -> Result<Parsed<9>, CatalogError> {
 }
 
 /// The catalog index as a container (see `container.rs`): the first header
-/// count is the number of entries, the second is zero.
-pub const LAYOUT: Layout<9> = Layout {
+/// count is the number of entries (older versions included), the second the
+/// number of older versions ([`F_SUPERSEDED`] entries).
+pub const LAYOUT: Layout<10> = Layout {
     magic: MAGIC,
     version: VERSION,
     kinds: [
@@ -185,6 +199,7 @@ pub const LAYOUT: Layout<9> = Layout {
         (SectionKind::TokenOffsets as u32, "token offsets"),
         (SectionKind::Tokens as u32, "token dictionary"),
         (SectionKind::Tabular as u32, "tabular structure"),
+        (SectionKind::Releases as u32, "releases"),
     ],
     required: 8,
 };

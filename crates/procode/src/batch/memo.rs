@@ -5,6 +5,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use chrono::NaiveDate;
+
 use crate::billing::CodeSource;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
@@ -76,6 +78,16 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         e
     }
 
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
+        // The current version answers whenever it is valid on the date
+        // (versions never overlap); only older dates ask the source.
+        match self.entry(code, system) {
+            Some(e) if e.is_valid_on(date) => Some(e),
+            None => None,
+            Some(_) => self.source.entry_on(code, system, date),
+        }
+    }
+
     fn edits(&self) -> Option<&NcciEdits> {
         self.source.edits()
     }
@@ -84,5 +96,9 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         &self,
     ) -> Result<Option<crate::import::tabular::TabularView<'_>>, crate::error::CatalogError> {
         self.source.structure()
+    }
+
+    fn releases(&self) -> &[crate::Release] {
+        self.source.releases()
     }
 }

@@ -83,7 +83,7 @@
 //! let batch = RecordBatch::try_from_iter([
 //!     ("claim_id", text(&["C1", "C1"])),
 //!     ("line_id", text(&["1", "2"])),
-//!     ("date_of_service", Arc::new(Date32Array::from(vec![20_150, 20_150])) as ArrayRef),
+//!     ("date_of_service", Arc::new(Date32Array::from(vec![20_395, 20_395])) as ArrayRef),
 //!     ("code", text(&["H0004", "G0444"])),
 //!     ("system", text(&["hcpcs", "hcpcs"])),
 //!     ("units", Arc::new(Int32Array::from(vec![4, 1])) as ArrayRef),

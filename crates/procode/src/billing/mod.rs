@@ -104,6 +104,7 @@
 
 mod audit;
 mod coding;
+mod current;
 mod documents;
 mod edit;
 mod flows;
@@ -116,6 +117,7 @@ mod readiness;
 mod revision;
 
 pub use audit::{AuditEntry, AuditLog};
+pub use current::release_gap;
 pub use documents::{
     BillingDocument, Document, DocumentError, Invoice, Payment, Service, Session, Transition,
     TransitionError,

@@ -35,6 +35,16 @@ pub trait CodeSource {
     /// The entry of a code in a system, if the source knows it.
     fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry>;
 
+    /// The version of a code in force on a date of service (its title and
+    /// billable flag on that day), or, when no version is valid then, any
+    /// version (readiness then reports the code not valid on that date). By
+    /// default the one [`CodeSource::entry`] gives; a
+    /// [`Catalog`](crate::Catalog) answers from the code's history.
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
+        let _ = date;
+        self.entry(code, system)
+    }
+
     /// The NCCI edits readiness checks lines against (`NCCI_PTP_CONFLICT`,
     /// `MUE_EXCEEDED`); none by default. A [`Catalog`](crate::Catalog)
     /// returns the edits attached with
@@ -55,6 +65,14 @@ pub trait CodeSource {
     fn structure(&self) -> Result<Option<TabularView<'_>>, crate::error::CatalogError> {
         Ok(None)
     }
+
+    /// The releases the source holds, for `CODE_SET_NOT_CURRENT`; none by
+    /// default (nothing is then said about release windows). A
+    /// [`Catalog`](crate::Catalog) returns
+    /// [`Catalog::releases`](crate::Catalog::releases).
+    fn releases(&self) -> &[crate::Release] {
+        &[]
+    }
 }
 
 impl<S: BuildHasher> CodeSource for HashMap<(CodeSystem, Code), Entry, S> {
@@ -68,12 +86,20 @@ impl<T: CodeSource + ?Sized> CodeSource for &T {
         (**self).entry(code, system)
     }
 
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
+        (**self).entry_on(code, system, date)
+    }
+
     fn edits(&self) -> Option<&NcciEdits> {
         (**self).edits()
     }
 
     fn structure(&self) -> Result<Option<TabularView<'_>>, crate::error::CatalogError> {
         (**self).structure()
+    }
+
+    fn releases(&self) -> &[crate::Release] {
+        (**self).releases()
     }
 }
 
@@ -164,11 +190,15 @@ pub enum ProblemCode {
     /// A code with an unconditional "code first" note listed first without a
     /// diagnosis from the note's targets on the claim: a warning.
     CodeFirstNote,
+    /// A date of service outside every release window the catalog holds for
+    /// a code system (a warning: the codes were checked against another
+    /// release).
+    CodeSetNotCurrent,
 }
 
 impl ProblemCode {
     /// Every problem code.
-    pub const ALL: [ProblemCode; 37] = [
+    pub const ALL: [ProblemCode; 38] = [
         ProblemCode::MissingCode,
         ProblemCode::UnknownCode,
         ProblemCode::CodeNotEffective,
@@ -206,6 +236,7 @@ impl ProblemCode {
         ProblemCode::AddOnPrimaryNotListed,
         ProblemCode::ManifestationFirst,
         ProblemCode::CodeFirstNote,
+        ProblemCode::CodeSetNotCurrent,
     ];
 
     /// The stable code, e.g. `"MISSING_DIAGNOSIS"`.
@@ -248,6 +279,7 @@ impl ProblemCode {
             ProblemCode::AddOnPrimaryNotListed => "ADD_ON_PRIMARY_NOT_LISTED",
             ProblemCode::ManifestationFirst => "MANIFESTATION_FIRST",
             ProblemCode::CodeFirstNote => "CODE_FIRST_NOTE",
+            ProblemCode::CodeSetNotCurrent => "CODE_SET_NOT_CURRENT",
         }
     }
 }
@@ -290,8 +322,9 @@ impl fmt::Display for Severity {
 
 impl ProblemCode {
     /// The severity of problems with this code: [`Severity::Warning`] for
-    /// `ADD_ON_PRIMARY_NOT_LISTED` and `CODE_FIRST_NOTE` (likely denied or to
-    /// review), [`Severity::Error`] for every other.
+    /// `ADD_ON_PRIMARY_NOT_LISTED`, `CODE_FIRST_NOTE` (likely denied or to
+    /// review) and `CODE_SET_NOT_CURRENT` (never makes a claim not ready by
+    /// itself), [`Severity::Error`] for every other.
     pub fn severity(self) -> Severity {
         match self {
             ProblemCode::MissingCode
@@ -329,7 +362,9 @@ impl ProblemCode {
             | ProblemCode::Excludes1Conflict
             | ProblemCode::AddOnWithoutPrimary
             | ProblemCode::ManifestationFirst => Severity::Error,
-            ProblemCode::AddOnPrimaryNotListed | ProblemCode::CodeFirstNote => Severity::Warning,
+            ProblemCode::AddOnPrimaryNotListed
+            | ProblemCode::CodeFirstNote
+            | ProblemCode::CodeSetNotCurrent => Severity::Warning,
         }
     }
 }
@@ -474,6 +509,20 @@ pub enum ProblemDetail {
         /// Where the note sits.
         note_at: String,
     },
+    /// `CODE_SET_NOT_CURRENT`: the system, the date and the newest release
+    /// held.
+    CodeSetNotCurrent {
+        /// The code system.
+        system: CodeSystem,
+        /// The date of service no release covers.
+        date_of_service: NaiveDate,
+        /// The newest release of the system held (its name).
+        newest: String,
+        /// Its first day.
+        newest_valid_from: NaiveDate,
+        /// Its last day, if it has one.
+        newest_valid_through: Option<NaiveDate>,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -530,8 +579,13 @@ where
             })
         };
         let dos = line.date_of_service.or(doc.date());
+        // The version in force on the line's date (title, billable flag).
+        let look = |code: &Code, system: CodeSystem| match dos {
+            Some(d) => source.entry_on(code, system, d),
+            None => source.entry(code, system),
+        };
         let shown = line.code.display_for(line.system);
-        match source.entry(&line.code, line.system) {
+        match look(&line.code, line.system) {
             None => push(
                 ProblemCode::UnknownCode,
                 format!("{} code {shown} is not in the catalog", line.system),
@@ -559,7 +613,7 @@ where
             );
         }
         for m in &line.modifiers {
-            match source.entry(m, CodeSystem::Modifier) {
+            match look(m, CodeSystem::Modifier) {
                 None => push(
                     ProblemCode::UnknownModifier,
                     format!("modifier {m} is not in the catalog"),
@@ -582,7 +636,7 @@ where
         }
         for dx in &line.diagnoses {
             let dotted = dx.display_for(CodeSystem::Icd10Cm);
-            match source.entry(dx, CodeSystem::Icd10Cm) {
+            match look(dx, CodeSystem::Icd10Cm) {
                 None => push(
                     ProblemCode::UnknownDiagnosis,
                     format!("diagnosis {dotted} is not an ICD-10-CM code in the catalog"),
@@ -651,6 +705,7 @@ where
             }),
         }
     }
+    super::current::check(doc, source, &mut out);
     out
 }
 

@@ -10,9 +10,11 @@
 //!   ([`Catalog::children`], [`Catalog::ancestors`], [`Catalog::notes`],
 //!   [`Catalog::seventh_characters`], [`Catalog::tree`]).
 
+mod diff;
 mod overlay;
 mod search;
 pub(crate) mod structure;
+mod validate;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -26,9 +28,11 @@ use crate::index::format::code_key;
 use crate::index::reader::{Checks, Index, Storage};
 use crate::index::{IndexBuilder, Verify};
 
+pub use diff::{diff, CatalogDiff, Change, DiffOptions};
 pub use overlay::Overlay;
 pub use search::{SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
 pub use structure::{Child, CodeNote, CodeTree, Level, LevelKind, SeventhCharacter};
+pub use validate::Verdict;
 
 /// A code catalog: an immutable fst index (compiled in, memory-mapped from a
 /// file, or in memory) and an optional [`Overlay`]. Cheap to clone and
@@ -202,9 +206,18 @@ impl Catalog {
         &self.overlay
     }
 
-    /// Number of entries (index plus overlay).
+    /// Number of codes (index plus overlay); older versions of a code are
+    /// not counted (see [`Catalog::versions`]).
     pub fn len(&self) -> usize {
-        self.index.len() as usize + self.overlay.custom.len()
+        self.index.current_len() as usize + self.overlay.custom.len()
+    }
+
+    /// The releases the index records, one per source and code system, with
+    /// the dates of service each is valid for (see [`Release`](crate::Release)).
+    /// An index built without release records (a practice's own file) has
+    /// none.
+    pub fn releases(&self) -> &[crate::Release] {
+        self.index.releases()
     }
 
     /// Whether the catalog holds no entry.
@@ -217,11 +230,36 @@ impl Catalog {
         self.index.size()
     }
 
-    /// Every entry of the index (then of the overlay), in index order.
+    /// Every current entry of the index (then of the overlay), in index
+    /// order; older versions of a code are reached with
+    /// [`Catalog::versions`].
     pub fn entries(&self) -> impl Iterator<Item = Result<Entry>> + '_ {
         (0..self.index.len())
-            .map(|id| self.index.entry(id))
+            .filter_map(|id| match self.index.is_superseded(id) {
+                Ok(true) => None,
+                Ok(false) => Some(self.index.entry(id)),
+                Err(e) => Some(Err(e)),
+            })
             .chain(self.overlay.custom.values().cloned().map(Ok))
+    }
+
+    /// Every version of a code, oldest first, each with the dates of service
+    /// it answers for (a code whose title or billable flag changed on a
+    /// release date has one version per release; most codes have one).
+    /// Empty when the catalog does not hold the code.
+    ///
+    /// # Errors
+    /// Those of a damaged index.
+    pub fn versions(&self, code: &Code, system: CodeSystem) -> Result<Vec<Entry>> {
+        match self.base_id(code, system)? {
+            Some(id) => self.index.versions(id),
+            None => Ok(self
+                .overlay
+                .get(code, system)
+                .cloned()
+                .into_iter()
+                .collect()),
+        }
     }
 
     /// The id of `code` of `system` in the base index.
@@ -233,8 +271,10 @@ impl Catalog {
     /// Exact lookup after normalisation (`"f41.1"`, `"F411"` and `" F41.1 "` are
     /// the same code). Without a system, the first system holding the code (in
     /// [`CodeSystem::ALL`] order) answers; some codes exist in two systems (A0100
-    /// is HCPCS and ICD-10-CM), see [`Catalog::lookup_all`]. With `as_of`, a code
-    /// not valid on that date is not found.
+    /// is HCPCS and ICD-10-CM), see [`Catalog::lookup_all`]. With `as_of`, the
+    /// version in force on that date answers (its title and billable flag),
+    /// and a code not valid on that date is not found
+    /// ([`Catalog::validate`] says why). Without it, the current version.
     ///
     /// # Errors
     /// [`CatalogError::Code`] when `code` is not a code at all, and the
@@ -309,7 +349,7 @@ impl Catalog {
         as_of: Option<NaiveDate>,
     ) -> Result<Option<Entry>> {
         let e = match self.base_id(code, system)? {
-            Some(id) => Some(self.index.entry(id)?),
+            Some(id) => Some(self.index.entry_on(id, as_of)?),
             None => self.overlay.get(code, system).cloned(),
         };
         Ok(e.filter(|e| as_of.is_none_or(|d| e.is_valid_on(d))))
@@ -335,6 +375,16 @@ impl crate::billing::CodeSource for Catalog {
         self.lookup_code(code, system, None).ok().flatten()
     }
 
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
+        // The version in force on the date; when none is, the current one
+        // (so that readiness can say the code is not valid on that date).
+        match self.base_id(code, system) {
+            Ok(Some(id)) => self.index.entry_on(id, Some(date)).ok(),
+            Ok(None) => self.overlay.get(code, system).cloned(),
+            Err(_) => None,
+        }
+    }
+
     fn edits(&self) -> Option<&crate::ncci::NcciEdits> {
         self.edits.as_ref()
     }
@@ -343,5 +393,9 @@ impl crate::billing::CodeSource for Catalog {
         &self,
     ) -> Result<Option<crate::import::tabular::TabularView<'_>>, crate::error::CatalogError> {
         self.tabular_view()
+    }
+
+    fn releases(&self) -> &[crate::Release] {
+        self.index.releases()
     }
 }

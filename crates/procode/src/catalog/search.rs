@@ -32,8 +32,10 @@ pub struct SearchOptions {
     /// At most this many results (default 10).
     pub limit: usize,
     /// A date of service: hides codes not yet effective or already terminated on
-    /// that day. Without it, terminated codes are found too (their entry carries
-    /// the termination date).
+    /// that day, and shows each code as it was on that day (the title and
+    /// billable flag of the version in force). Without it, terminated codes
+    /// are found too (their entry carries the termination date), each as its
+    /// current version.
     pub as_of: Option<NaiveDate>,
 }
 
@@ -197,7 +199,7 @@ impl Catalog {
                     continue;
                 }
             }
-            out.push(self.index.entry(id)?);
+            out.push(self.index.entry_on(id, opts.as_of)?);
         }
         if !self.overlay.custom.is_empty() {
             let range = (
@@ -333,7 +335,7 @@ impl Catalog {
             if self.passes(id, opts)? {
                 let ex = exact_matches(&mut sets, id, n)?;
                 if !fav.is_empty() && fav.binary_search(&id).is_ok() {
-                    out.push((ex as u32, true, idx.entry(id)?));
+                    out.push((ex as u32, true, idx.entry_on(id, opts.as_of)?));
                 } else if buckets[ex].len() < opts.limit {
                     buckets[ex].push(id);
                     if ex == max_exact && buckets[ex].len() == opts.limit && fav.is_empty() {
@@ -354,7 +356,7 @@ impl Catalog {
             .flat_map(|(ex, ids)| ids.iter().map(move |&id| (ex, id)))
             .take(opts.limit);
         for (ex, id) in best {
-            out.push((ex as u32, false, idx.entry(id)?));
+            out.push((ex as u32, false, idx.entry_on(id, opts.as_of)?));
         }
         Ok(())
     }

@@ -65,6 +65,9 @@ pub(crate) struct Index {
     token_offsets: Range<usize>,
     tokens: Range<usize>,
     entry_count: u32,
+    /// How many entries are older versions (never in the code index).
+    superseded: u32,
+    releases: Vec<crate::Release>,
     size: u64,
     /// Checksums of the two fst sections still to verify on first use.
     pending: [(u64, OnceLock<bool>); 2],
@@ -186,11 +189,18 @@ impl Index {
             Checks::Embedded => Verify::Lazy,
         };
         let parsed = format::parse(b, sections)?;
-        let [entry_count, _] = parsed.counts;
+        let [entry_count, superseded] = parsed.counts;
         let file_len = b.len() as u64;
         let sums = parsed.sums;
-        let [codes_r, words_r, posting_offsets, postings, entries, text, token_offsets, tokens, tabular] =
+        let [codes_r, words_r, posting_offsets, postings, entries, text, token_offsets, tokens, tabular, releases_r] =
             parsed.ranges;
+        if superseded > entry_count {
+            return Err(corrupt("more older versions than entries"));
+        }
+        let releases = b
+            .get(releases_r)
+            .and_then(procode_index::release::decode)
+            .ok_or_else(|| corrupt("the releases section is malformed"))?;
         let map = |r: Range<usize>, what: &str| {
             fst::Map::new(Section {
                 store: store.clone(),
@@ -233,6 +243,8 @@ impl Index {
             token_offsets,
             tokens,
             entry_count: entry_count as u32,
+            superseded: superseded as u32,
+            releases,
             size: file_len,
             store,
             pending: [(sums[0], lazy_check(checks)), (sums[1], lazy_check(checks))],
@@ -252,6 +264,16 @@ impl Index {
 
     pub(crate) fn len(&self) -> u32 {
         self.entry_count
+    }
+
+    /// How many entries are current (not older versions).
+    pub(crate) fn current_len(&self) -> u32 {
+        self.entry_count - self.superseded
+    }
+
+    /// The releases the index records.
+    pub(crate) fn releases(&self) -> &[crate::Release] {
+        &self.releases
     }
 
     pub(crate) fn size(&self) -> u64 {
@@ -407,8 +429,21 @@ impl Index {
             .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
-    /// The full entry.
+    /// Whether entry `id` is an older version of its code (reached only
+    /// through the history of the current version).
+    pub(crate) fn is_superseded(&self, id: u32) -> Result<bool> {
+        Ok(self.record(id)?[1] & format::F_SUPERSEDED != 0)
+    }
+
+    /// The full entry. For a current version with history, its dates are
+    /// those of the version (its own first day, the code's last day).
     pub(crate) fn entry(&self, id: u32) -> Result<Entry> {
+        Ok(self.entry_and_history(id)?.0)
+    }
+
+    /// The entry and, for a current version with history, its older
+    /// versions' ids (oldest first).
+    fn entry_and_history(&self, id: u32) -> Result<(Entry, Vec<u32>)> {
         let r = self.record(id)?;
         let (meta, mut pos) = self.meta_at(id)?;
         let flags = r[1];
@@ -420,13 +455,68 @@ impl Index {
         } else {
             self.read_text(blob, &mut pos)?
         };
-        Ok(
-            Entry::from_descriptions(code, meta.system, description, short_description)
-                .with_effective(meta.effective)
-                .with_terminated(meta.terminated)
-                .with_billable(flags & format::F_BILLABLE != 0)
-                .with_action((flags & format::F_ACTION != 0).then_some(char::from(r[2]))),
-        )
+        let mut effective = meta.effective;
+        let mut older = Vec::new();
+        if flags & format::F_HISTORY != 0 {
+            let bad = || corrupt(format!("entry {id} has a malformed history"));
+            let start = i32_at(blob, pos)
+                .and_then(NaiveDate::from_num_days_from_ce_opt)
+                .ok_or_else(bad)?;
+            pos += 4;
+            effective = Some(start);
+            let n = text::get_varint(blob, &mut pos).ok_or_else(bad)?;
+            if n == 0 || n >= u64::from(self.entry_count) {
+                return Err(bad());
+            }
+            for _ in 0..n {
+                let o = text::get_varint(blob, &mut pos)
+                    .and_then(|v| u32::try_from(v).ok())
+                    .filter(|&v| v < self.entry_count && v != id)
+                    .ok_or_else(bad)?;
+                older.push(o);
+            }
+        }
+        let entry = Entry::from_descriptions(code, meta.system, description, short_description)
+            .with_effective(effective)
+            .with_terminated(meta.terminated)
+            .with_billable(flags & format::F_BILLABLE != 0)
+            .with_action((flags & format::F_ACTION != 0).then_some(char::from(r[2])));
+        Ok((entry, older))
+    }
+
+    /// Every version of the code of current entry `id`, oldest first (the
+    /// entry alone when it has no history).
+    pub(crate) fn versions(&self, id: u32) -> Result<Vec<Entry>> {
+        let (current, older) = self.entry_and_history(id)?;
+        let mut out = Vec::with_capacity(older.len() + 1);
+        for o in older {
+            let e = self.entry(o)?;
+            if e.code != current.code || e.system != current.system || !self.is_superseded(o)? {
+                return Err(corrupt(format!(
+                    "entry {id} names entry {o} as an older version of itself, but it is not"
+                )));
+            }
+            out.push(e);
+        }
+        out.push(current);
+        Ok(out)
+    }
+
+    /// The version of the code of current entry `id` in force on `date`:
+    /// without a date, or when no version is valid on it, the current one.
+    pub(crate) fn entry_on(&self, id: u32, date: Option<NaiveDate>) -> Result<Entry> {
+        let Some(d) = date else {
+            return self.entry(id);
+        };
+        if self.record(id)?[1] & format::F_HISTORY == 0 {
+            return self.entry(id);
+        }
+        let mut versions = self.versions(id)?;
+        let pick = versions
+            .iter()
+            .rposition(|v| v.is_valid_on(d))
+            .unwrap_or(versions.len() - 1);
+        Ok(versions.swap_remove(pick))
     }
 
     /// The encoded posting list of a term.

@@ -4,21 +4,38 @@
 //! readiness's problems — never panic (issue 12, item 1).
 #![allow(dead_code)]
 
-use procode::billing::{BillingDocument, CodeSource, Pricing, Problem};
+use procode::billing::{BillingDocument, CodeSource, Pricing, Problem, ProblemCode, Severity};
 use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat, EXAMPLE_CONTEXT};
 
-/// `procode::billing::readiness`, plus the claim checks on a rejected
-/// document.
+/// `procode::billing::readiness`'s errors, plus the claim checks on a
+/// rejected document. The warnings (`CODE_SET_NOT_CURRENT`: the suites date
+/// their documents in 2025-03, before the releases held) are left out once
+/// checked to be warnings; `history_real_data` tests them.
 pub fn readiness<D, S>(doc: &D, source: &S, pricing: Option<Pricing<'_>>) -> Vec<Problem>
 where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
 {
-    let problems = procode::billing::readiness(doc, source, pricing);
+    let problems = errors(procode::billing::readiness(doc, source, pricing));
     if !problems.is_empty() {
         claim_refuses(doc, source, &problems);
     }
     problems
+}
+
+/// The errors of a problem list; every other problem must be a
+/// `CODE_SET_NOT_CURRENT` warning.
+pub fn errors(problems: Vec<Problem>) -> Vec<Problem> {
+    problems
+        .into_iter()
+        .filter(|p| {
+            if p.code.severity() == Severity::Error {
+                return true;
+            }
+            assert_eq!(p.code, ProblemCode::CodeSetNotCurrent, "{p}");
+            false
+        })
+        .collect()
 }
 
 /// The claim layer refuses `doc` (which readiness rejected with `problems`):
@@ -29,7 +46,7 @@ where
     S: CodeSource + ?Sized,
 {
     let ctx = ClaimContext::from_json(EXAMPLE_CONTEXT).expect("the example context reads");
-    let found = claim::check(doc, &ctx, source);
+    let found = errors(claim::check(doc, &ctx, source));
     for p in problems {
         // Readiness with pricing may drop NO_RATE; the claim never prices.
         assert!(
@@ -40,7 +57,7 @@ where
     }
     for format in [ClaimFormat::X12, ClaimFormat::Fhir, ClaimFormat::Cms1500] {
         match claim::export(doc, &ctx, source, format) {
-            Err(ClaimError::NotReady { problems: p, .. }) => assert_eq!(p, found),
+            Err(ClaimError::NotReady { problems: p, .. }) => assert_eq!(errors(p), found),
             other => panic!(
                 "{}: {format} export of a rejected document: {other:?}",
                 doc.document()

@@ -566,7 +566,7 @@ fn summary_error(file: &str, line: u64, text: &str) -> ImportError {
 
 /// The fiscal year named in a file name: its last run of four digits between
 /// 2000 and 2099.
-fn fiscal_year_in(name: &str) -> Option<i32> {
+pub(crate) fn fiscal_year_in(name: &str) -> Option<i32> {
     let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
     file.as_bytes().windows(4).rev().find_map(|w| {
         let s = std::str::from_utf8(w).ok()?;

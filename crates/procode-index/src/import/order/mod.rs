@@ -27,11 +27,15 @@
 //! [`AddendaSummary`] and checked against the records.
 //!
 //! [`Addenda::apply`] turns the entries of release N-1 into release N and
-//! [`Addenda::revert`] turns N back into N-1.
+//! [`Addenda::revert`] turns N back into N-1; [`Addenda::bring_forward`]
+//! keeps both, as dated versions of each code (checked against the footer
+//! of totals).
 
 mod addenda;
 mod apply;
+mod current;
 mod file;
+mod history;
 mod record;
 
 use std::str::FromStr;
@@ -40,6 +44,7 @@ pub use addenda::{
     Addenda, AddendaRecord, AddendaSummary, ChangeCounts, ChangeKind, SummaryCounts,
 };
 pub use apply::{ChangeReport, Revision};
+pub use current::{with_history, History};
 pub use file::{read_order_file, read_order_file_path};
 
 use crate::code::CodeSystem;

@@ -1,0 +1,98 @@
+//! `CODE_SET_NOT_CURRENT`: a date of service outside every release window
+//! the catalog holds for a code system (an advisory warning).
+
+use chrono::NaiveDate;
+
+use super::documents::BillingDocument;
+use super::readiness::{CodeSource, Problem, ProblemCode, ProblemDetail};
+use crate::code::CodeSystem;
+use crate::release::Release;
+
+/// Whether `releases` (of every system) cover `date` for `system`: `None`
+/// when they do, or when they record no release of `system` (nothing is
+/// known); otherwise the newest release of `system` (by first day).
+///
+/// A date before the first release held is outside too.
+///
+/// # Example
+/// ```
+/// use chrono::NaiveDate;
+/// use procode::billing::release_gap;
+/// use procode::{CodeSystem, Release};
+/// let fy27 = Release::fiscal_year(CodeSystem::Icd10Cm, 2027, "addenda").unwrap();
+/// let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+/// let rs = [fy27];
+/// assert!(release_gap(&rs, CodeSystem::Icd10Cm, day(2026, 12, 1)).is_none());
+/// assert_eq!(release_gap(&rs, CodeSystem::Icd10Cm, day(1990, 1, 1)).unwrap().name, "ICD-10-CM FY2027");
+/// assert!(release_gap(&rs, CodeSystem::Hcpcs, day(1990, 1, 1)).is_none());
+/// ```
+pub fn release_gap(releases: &[Release], system: CodeSystem, date: NaiveDate) -> Option<&Release> {
+    let mut newest: Option<&Release> = None;
+    for r in releases.iter().filter(|r| r.system == system) {
+        if r.covers(date) {
+            return None;
+        }
+        if newest.is_none_or(|n| n.valid_from < r.valid_from) {
+            newest = Some(r);
+        }
+    }
+    newest
+}
+
+/// One `CODE_SET_NOT_CURRENT` warning per code system and date of service
+/// of `doc` outside every release window of the system that `source`
+/// records, on the first line concerned.
+pub(super) fn check<D, S>(doc: &D, source: &S, out: &mut Vec<Problem>)
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
+    let releases = source.releases();
+    if releases.is_empty() {
+        return;
+    }
+    let mut seen: Vec<(CodeSystem, NaiveDate)> = Vec::new();
+    for line in doc.lines() {
+        let Some(date) = line.date_of_service.or(doc.date()) else {
+            continue;
+        };
+        let mut systems = vec![line.system];
+        if !line.modifiers.is_empty() {
+            systems.push(CodeSystem::Modifier);
+        }
+        if !line.diagnoses.is_empty() {
+            systems.push(CodeSystem::Icd10Cm);
+        }
+        if line.place_of_service.is_some() {
+            systems.push(CodeSystem::Pos);
+        }
+        for system in systems {
+            if seen.contains(&(system, date)) {
+                continue;
+            }
+            seen.push((system, date));
+            let Some(newest) = release_gap(releases, system, date) else {
+                continue;
+            };
+            let window = match newest.valid_through {
+                Some(t) => format!("{} .. {t}", newest.valid_from),
+                None => format!("from {}", newest.valid_from),
+            };
+            out.push(Problem {
+                code: ProblemCode::CodeSetNotCurrent,
+                line_id: Some(line.id.clone()),
+                message: format!(
+                    "no {system} release held covers {date}: codes are checked against the newest, {} ({window})",
+                    newest.name
+                ),
+                detail: Some(ProblemDetail::CodeSetNotCurrent {
+                    system,
+                    date_of_service: date,
+                    newest: newest.name.clone(),
+                    newest_valid_from: newest.valid_from,
+                    newest_valid_through: newest.valid_through,
+                }),
+            });
+        }
+    }
+}
