@@ -9,8 +9,13 @@
 
 use std::path::{Path, PathBuf};
 
+use procode_index::import::tabular::{read_tabular_path, NoteKind};
 use procode_index::import::{load_data_dir, Addenda, IcdSet, StdFile};
-use procode_index::IndexBuilder;
+use procode_index::{CodeSystem, IndexBuilder};
+
+/// The CDC ICD-10-CM Tabular List XML whose inclusion terms make codes
+/// searchable by the words coders know them by (issue 13 item 6).
+const ICD10CM_TABULAR: &str = "cms/icd10cm_tabular_2026.xml";
 
 /// The ICD-10-CM addenda of the embedded release: the embedded release is
 /// FY2026, so its own addenda (FY2025 -> FY2026) tell which codes are new in
@@ -65,8 +70,40 @@ fn build_embedded(dir: &Path, files: &[StdFile]) -> Vec<u8> {
     }
     let mut builder = IndexBuilder::new();
     builder.extend(entries);
+    add_inclusion_terms(dir, &mut builder);
     match builder.build() {
         Ok(b) => b,
         Err(e) => panic!("procode: cannot build the embedded catalog: {e}"),
+    }
+}
+
+/// Feeds the inclusion terms of the tabular list into the word index: a
+/// query matching an inclusion term ("plantar fasciitis") finds its code
+/// (M72.2), ranked below an equal match in the code's own title. Without
+/// the XML the catalog is built without them (a warning says so).
+fn add_inclusion_terms(dir: &Path, builder: &mut IndexBuilder) {
+    let path = dir.join(ICD10CM_TABULAR);
+    println!("cargo:rerun-if-changed={}", path.display());
+    if !path.is_file() {
+        println!(
+            "cargo:warning=procode: no {} in {}: ICD-10-CM inclusion terms are not searchable",
+            ICD10CM_TABULAR,
+            dir.display()
+        );
+        return;
+    }
+    let tabular = match read_tabular_path(&path) {
+        Ok(t) => t,
+        Err(e) => panic!("procode: cannot read {}: {e}", path.display()),
+    };
+    for node in tabular.nodes() {
+        for block in &node.notes {
+            if block.kind != NoteKind::InclusionTerm {
+                continue;
+            }
+            for note in &block.notes {
+                builder.add_search_terms(CodeSystem::Icd10Cm, node.code, note.text.as_str());
+            }
+        }
     }
 }

@@ -4,7 +4,12 @@
 use fst::raw::{Fst, Node, Output};
 use fst::Automaton;
 
-use crate::index::format::SHORT_ONLY;
+use crate::index::format::{EXTRA_ONLY, SHORT_ONLY};
+
+/// Whether a word-index byte is a key suffix marker rather than a letter.
+fn is_marker(b: u8) -> bool {
+    b == SHORT_ONLY || b == EXTRA_ONLY
+}
 
 /// The longest query word the automaton accepts.
 pub(crate) const MAX_FUZZY_LEN: usize = 31;
@@ -226,6 +231,9 @@ pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec
     // The first letter is the typo: substituted or preceded by an inserted
     // letter (any first byte, then the rest exactly), deleted, or swapped.
     for t in root.transitions() {
+        if !t.inp.is_ascii_alphanumeric() {
+            continue; // phrase keys, not words
+        }
         let node = fst.node(t.addr);
         if t.inp != q0 {
             follow_then_collect(fst, node, t.out, &q[1..], prefix, out);
@@ -265,9 +273,9 @@ fn walk<'f, D: AsRef<[u8]>>(
     let generic = aut.accept(&state, 0);
     let generic_alive = aut.can_match(&generic);
     for t in node.transitions() {
-        if t.inp == SHORT_ONLY {
-            // The end of a word found only in short descriptions: it matches
-            // as the word itself does.
+        if is_marker(t.inp) {
+            // The end of a word found only in short descriptions or extra
+            // search text: it matches as the word itself does.
             let n = fst.node(t.addr);
             if n.is_final() && aut.is_match(&state) {
                 out.push(acc.cat(t.out).cat(n.final_output()).value());
@@ -315,11 +323,13 @@ fn follow_then_collect<'f, D: AsRef<[u8]>>(
     if node.is_final() {
         out.push(acc.cat(node.final_output()).value());
     }
-    if let Some(i) = node.find_input(SHORT_ONLY) {
-        let t = node.transition(i);
-        let n = fst.node(t.addr);
-        if n.is_final() {
-            out.push(acc.cat(t.out).cat(n.final_output()).value());
+    for marker in [SHORT_ONLY, EXTRA_ONLY] {
+        if let Some(i) = node.find_input(marker) {
+            let t = node.transition(i);
+            let n = fst.node(t.addr);
+            if n.is_final() {
+                out.push(acc.cat(t.out).cat(n.final_output()).value());
+            }
         }
     }
 }

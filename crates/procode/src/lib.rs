@@ -39,15 +39,20 @@ pub mod index;
 pub mod ncci;
 
 use procode_index::text;
-pub use procode_index::{code, date, entry, import};
+pub use procode_index::{code, date, entry, import, synonyms, weights};
 
-pub use catalog::{Catalog, Overlay, SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
+pub use catalog::{
+    Catalog, MatchSpan, Overlay, SearchMode, SearchNotice, SearchOptions, SearchResults,
+    MAX_QUERY_WORDS,
+};
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
 pub use entry::Entry;
 pub use error::{CatalogError, EditsError, ImportError, Result, UnknownName};
 pub use import::Sources;
 pub use index::{IndexBuilder, Verify};
+pub use synonyms::{Synonym, SynonymError, SynonymKind, SynonymList};
+pub use weights::{SearchWeights, WeightsError};
 
 /// The README's Rust example, compiled and run as a doctest.
 #[doc = include_str!("../../../README.md")]

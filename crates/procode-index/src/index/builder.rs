@@ -4,7 +4,7 @@ use std::path::Path;
 
 use chrono::Datelike;
 
-use crate::code::Code;
+use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
 use crate::index::container::write_atomic;
@@ -30,6 +30,9 @@ use crate::text;
 #[derive(Debug, Default, Clone)]
 pub struct IndexBuilder {
     entries: Vec<Entry>,
+    /// Extra searchable text per (system, code): inclusion terms and other
+    /// wording that finds a code without being its title.
+    search_terms: Vec<(CodeSystem, Code, String)>,
 }
 
 /// The largest description (in bytes) an index stores.
@@ -53,6 +56,34 @@ impl IndexBuilder {
         self
     }
 
+    /// Adds words that find the entry `code` of `system` in word search
+    /// without being part of its title: ICD-10-CM inclusion terms ("Plantar
+    /// fasciitis" for M72.2), other spellings of the title. Their words go
+    /// into the word index under their own keys (the word and
+    /// [`format::EXTRA_ONLY`]): they match as the entry's own words but never
+    /// as its title's, so search ranks them below an equal title match.
+    /// Terms of a code the builder has no entry for are ignored (an inclusion
+    /// term of a code that a release dropped).
+    ///
+    /// # Example
+    /// ```
+    /// use procode_index::{Code, CodeSystem, Entry, IndexBuilder};
+    /// let mut b = IndexBuilder::new();
+    /// let m722 = Code::parse("M72.2").unwrap();
+    /// b.add(Entry::new(m722, CodeSystem::Icd10Cm, "Plantar fascial fibromatosis"));
+    /// b.add_search_terms(CodeSystem::Icd10Cm, m722, "Plantar fasciitis");
+    /// assert!(b.build().is_ok());
+    /// ```
+    pub fn add_search_terms(
+        &mut self,
+        system: CodeSystem,
+        code: Code,
+        text: impl Into<String>,
+    ) -> &mut IndexBuilder {
+        self.search_terms.push((system, code, text.into()));
+        self
+    }
+
     /// How many entries have been added.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -70,7 +101,7 @@ impl IndexBuilder {
     /// refuses, [`CatalogError::DuplicateCode`] for a code given twice in one
     /// system.
     pub fn build(&self) -> Result<Vec<u8>> {
-        build_index(&self.entries)
+        build_index(&self.entries, &self.search_terms)
     }
 
     /// Builds the index and writes it to `path` atomically (a temporary file in
@@ -157,7 +188,7 @@ fn stored_descriptions(e: &Entry) -> impl Iterator<Item = &str> {
     std::iter::once(e.description.as_str()).chain(short)
 }
 
-fn build_index(entries: &[Entry]) -> Result<Vec<u8>> {
+fn build_index(entries: &[Entry], search_terms: &[(CodeSystem, Code, String)]) -> Result<Vec<u8>> {
     for e in entries {
         IndexBuilder::check_entry(e)?;
     }
@@ -172,7 +203,8 @@ fn build_index(entries: &[Entry]) -> Result<Vec<u8>> {
 
     let codes = code_section(entries, &order, &packed)?;
     let tokens = Tokens::new(entries);
-    let body = Body::write(entries, &order, &tokens)?;
+    let extra = extra_texts(entries, search_terms);
+    let body = Body::write(entries, &order, &tokens, &extra)?;
     let words = WordSections::write(body.terms, &body.postings)?;
     Ok(format::LAYOUT.write(
         [entries.len() as u64, 0],
@@ -187,6 +219,28 @@ fn build_index(entries: &[Entry]) -> Result<Vec<u8>> {
             &tokens.bytes,
         ],
     ))
+}
+
+/// The extra search texts of each entry (by entry index), from the
+/// builder's search terms; terms of codes without an entry are dropped.
+fn extra_texts<'a>(
+    entries: &[Entry],
+    search_terms: &'a [(CodeSystem, Code, String)],
+) -> Vec<Vec<&'a str>> {
+    let mut out: Vec<Vec<&str>> = vec![Vec::new(); entries.len()];
+    if search_terms.is_empty() {
+        return out;
+    }
+    let mut by_key: FastMap<(u128, u8), usize> = FastMap::default();
+    for (i, e) in entries.iter().enumerate() {
+        by_key.insert((pack_code(&e.code), e.system.to_u8()), i);
+    }
+    for (system, code, text) in search_terms {
+        if let Some(&i) = by_key.get(&(pack_code(code), system.to_u8())) {
+            out[i].push(text.as_str());
+        }
+    }
+    out
 }
 
 /// The code fst: every code key in key order (code, then system) with its
@@ -306,7 +360,12 @@ struct Body {
 }
 
 impl Body {
-    fn write(entries: &[Entry], order: &[u32], tokens: &Tokens) -> Result<Body> {
+    fn write(
+        entries: &[Entry],
+        order: &[u32],
+        tokens: &Tokens,
+        extra: &[Vec<&str>],
+    ) -> Result<Body> {
         let mut body = Body {
             records: Vec::with_capacity(entries.len() * format::ENTRY_LEN),
             text: Vec::new(),
@@ -332,7 +391,7 @@ impl Body {
             for k in 0..stored_descriptions(e).count() {
                 tokens.write_description(i as usize, k, &mut body.text);
             }
-            body.index_words(e, id as u32);
+            body.index_words(e, &extra[i as usize], id as u32);
         }
         Ok(body)
     }
@@ -340,8 +399,9 @@ impl Body {
     /// Adds entry `id` to the postings of every word of its descriptions.
     /// A short-description word the long one lacks gets its own key (the
     /// word and [`format::SHORT_ONLY`]): it matches as a prefix but never
-    /// counts as an exact match.
-    fn index_words(&mut self, e: &Entry, id: u32) {
+    /// counts as an exact match. Words of the extra search texts that no
+    /// description has get keys with [`format::EXTRA_ONLY`] likewise.
+    fn index_words(&mut self, e: &Entry, extra: &[&str], id: u32) {
         let Body {
             terms,
             postings,
@@ -369,6 +429,37 @@ impl Body {
                 key.push(char::from(format::SHORT_ONLY));
                 entry_terms.push(term_for(terms, postings, key));
             });
+        }
+        let described = entry_terms.len();
+        for d in extra {
+            text::for_each_word(d, word, |w| {
+                if terms
+                    .get(w)
+                    .is_some_and(|t| entry_terms[..described].contains(t))
+                {
+                    return;
+                }
+                key.clear();
+                key.push_str(w);
+                key.push(char::from(format::SHORT_ONLY));
+                if terms
+                    .get(key.as_str())
+                    .is_some_and(|t| entry_terms[..described].contains(t))
+                {
+                    return;
+                }
+                key.pop();
+                key.push(char::from(format::EXTRA_ONLY));
+                entry_terms.push(term_for(terms, postings, key));
+            });
+        }
+        for d in std::iter::once(e.description.as_str()).chain(extra.iter().copied()) {
+            for form in text::phrase_forms(d) {
+                key.clear();
+                key.push(char::from(format::PHRASE));
+                key.push_str(&form);
+                entry_terms.push(term_for(terms, postings, key));
+            }
         }
         entry_terms.sort_unstable();
         entry_terms.dedup();

@@ -23,7 +23,9 @@ use crate::index::reader::{Checks, Index, Storage};
 use crate::index::{IndexBuilder, Verify};
 
 pub use overlay::Overlay;
-pub use search::{SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
+pub use search::{
+    MatchSpan, SearchMode, SearchNotice, SearchOptions, SearchResults, MAX_QUERY_WORDS,
+};
 
 /// A code catalog: an immutable fst index (compiled in, memory-mapped from a
 /// file, or in memory) and an optional [`Overlay`]. Cheap to clone and
@@ -46,6 +48,8 @@ pub struct Catalog {
     overlay: Arc<Overlay>,
     favourite_ids: Arc<Vec<u32>>,
     edits: Option<crate::ncci::NcciEdits>,
+    /// Synonyms, ranking weights and per-entry ranking facts of search.
+    search: search::SearchSetup,
 }
 
 /// The embedded default catalog, opened on first use.
@@ -71,6 +75,7 @@ impl Catalog {
             overlay: Arc::new(Overlay::default()),
             favourite_ids: Arc::new(Vec::new()),
             edits: None,
+            search: search::SearchSetup::default(),
         }
     }
 
@@ -162,7 +167,7 @@ impl Catalog {
             index: self.index.clone(),
             overlay: Arc::new(overlay),
             favourite_ids: Arc::new(fav),
-            edits: self.edits.clone(),
+            ..self.clone()
         })
     }
 

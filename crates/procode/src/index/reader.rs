@@ -286,6 +286,12 @@ impl Index {
             .ok_or_else(|| corrupt(format!("entry id {id} is out of range")))
     }
 
+    /// The system tag and flags of entry `id`'s record.
+    pub(crate) fn tag_flags(&self, id: u32) -> Result<(u8, u8)> {
+        let r = self.record(id)?;
+        Ok((r[0], r[1]))
+    }
+
     pub(crate) fn meta(&self, id: u32) -> Result<Meta> {
         Ok(self.meta_at(id)?.0)
     }
