@@ -77,7 +77,9 @@ fn build_embedded(dir: &Path, files: &[StdFile]) -> Vec<u8> {
     }
 }
 
-/// Feeds the inclusion terms of the tabular list into the word index: a
+/// Feeds the inclusion terms (and `includes` notes, which list terms the
+/// same way: "high blood pressure" under I10) of the tabular list into the
+/// word index: a
 /// query matching an inclusion term ("plantar fasciitis") finds its code
 /// (M72.2), ranked below an equal match in the code's own title. Without
 /// the XML the catalog is built without them (a warning says so).
@@ -98,7 +100,7 @@ fn add_inclusion_terms(dir: &Path, builder: &mut IndexBuilder) {
     };
     for node in tabular.nodes() {
         for block in &node.notes {
-            if block.kind != NoteKind::InclusionTerm {
+            if !matches!(block.kind, NoteKind::InclusionTerm | NoteKind::Includes) {
                 continue;
             }
             for note in &block.notes {

@@ -15,7 +15,8 @@
 //! | `synonym` | -12 | per query word matched through the synonym list, added to the weight of the match of the expansion's words |
 //! | `phrase` | 60 | the whole query (or its synonym expansion) is the title or an inclusion term, leaving out parenthesised words and a trailing ", unspecified" |
 //! | `billable` | 45 | the code is billable (headers stay findable, below their billable codes) |
-//! | `general` | 25 | the title says "unspecified" or "NOS": the general code a biller picks when the query names only the condition |
+//! | `general` | 25 | the title says "unspecified", "NOS", "not otherwise specified" or "without complications": the general code a biller picks when the query names only the condition |
+//! | `terminated` | -40 | the code has a termination date (searches without a date of service still find it, below current codes) |
 //! | `other` | -10 | the title starts with "Other" (a residual category) |
 //! | `leading` | 15 | the title's first word is matched (the item itself, not an attachment to it) |
 //! | `unmatched_word` | -3 | per title word no query word matched (parenthesised words, "unspecified" and small words do not count), at most 12 words |
@@ -47,8 +48,11 @@ pub struct SearchWeights {
     pub phrase: i32,
     /// The code is billable.
     pub billable: i32,
-    /// The title says "unspecified" or "NOS".
+    /// The title says "unspecified", "NOS", "not otherwise specified" or
+    /// "without complications".
     pub general: i32,
+    /// The code has a termination date.
+    pub terminated: i32,
     /// The title starts with "Other".
     pub other: i32,
     /// The title's first word is matched.
@@ -71,6 +75,7 @@ impl Default for SearchWeights {
             phrase: 60,
             billable: 45,
             general: 25,
+            terminated: -40,
             other: -10,
             leading: 15,
             unmatched_word: -3,
@@ -80,7 +85,7 @@ impl Default for SearchWeights {
 }
 
 /// The names of the weights, in table order.
-pub const WEIGHT_NAMES: [&str; 13] = [
+pub const WEIGHT_NAMES: [&str; 14] = [
     "title_exact",
     "title_prefix",
     "extra_exact",
@@ -90,6 +95,7 @@ pub const WEIGHT_NAMES: [&str; 13] = [
     "phrase",
     "billable",
     "general",
+    "terminated",
     "other",
     "leading",
     "unmatched_word",
@@ -197,6 +203,7 @@ impl SearchWeights {
             "phrase" => &mut self.phrase,
             "billable" => &mut self.billable,
             "general" => &mut self.general,
+            "terminated" => &mut self.terminated,
             "other" => &mut self.other,
             "leading" => &mut self.leading,
             "unmatched_word" => &mut self.unmatched_word,

@@ -210,12 +210,23 @@ pub(crate) fn first_letter_variants(word: &str) -> Vec<Vec<u8>> {
 /// Collects the values of every word-index key that matches `word` under the
 /// typo rules — the same rules as [`typo_matches`] — by walking the fst
 /// directly (no stream state, no allocation per step).
+#[cfg(test)]
 pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec<u64>) {
+    typo_terms_with(fst, word, prefix_mode(word), out);
+}
+
+/// [`typo_terms`] with prefix mode given: `false` matches whole words only
+/// (`diabetis` → `diabetes`, not every word starting near `diabe`).
+pub(crate) fn typo_terms_with<D: AsRef<[u8]>>(
+    fst: &Fst<D>,
+    word: &str,
+    prefix: bool,
+    out: &mut Vec<u64>,
+) {
     let q = word.as_bytes();
     let Some(&q0) = q.first() else {
         return;
     };
-    let prefix = prefix_mode(word);
     let root = fst.root();
     // Edits that keep the first letter: the automaton, below that letter.
     if let (Some(aut), Some(i)) = (
@@ -351,8 +362,12 @@ fn collect_all<'f, D: AsRef<[u8]>>(
 /// Whether an index word matches a query word under the typo rules (used for
 /// overlay entries, which are matched without an fst).
 pub(crate) fn typo_matches(query: &str, word: &str) -> bool {
+    typo_matches_with(query, word, prefix_mode(query))
+}
+
+/// [`typo_matches`] with prefix mode given.
+pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
     let (q, w) = (query.as_bytes(), word.as_bytes());
-    let prefix = prefix_mode(query);
     if q.first() == w.first() {
         if let Some(a) = Typo::new(query, max_edits(query), prefix) {
             let mut s = a.start();

@@ -286,6 +286,7 @@ struct Facts {
 
 const FACT_BILLABLE: u8 = 1;
 const FACT_GENERAL: u8 = 2;
+const FACT_TERMINATED: u8 = 4;
 
 /// A dense set of entry ids.
 #[derive(Clone)]
@@ -354,6 +355,31 @@ impl WordHits {
     }
 }
 
+/// Whether and how a query word may be misspelt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TypoMode {
+    /// Only as typed.
+    Off,
+    /// Whole words within the typo budget.
+    Whole,
+    /// Also words that start within the typo budget (as-you-type).
+    Prefix,
+}
+
+impl TypoMode {
+    fn on(self) -> bool {
+        self != TypoMode::Off
+    }
+
+    fn matches(self, q: &str, word: &str) -> bool {
+        match self {
+            TypoMode::Off => false,
+            TypoMode::Whole => fuzzy::typo_matches_with(q, word, false),
+            TypoMode::Prefix => fuzzy::typo_matches(q, word),
+        }
+    }
+}
+
 /// One required part of a query variant: a query word, or the words of a
 /// synonym expansion standing for `covers` query words.
 #[derive(Debug, Clone)]
@@ -362,7 +388,7 @@ struct Slot {
     covers: usize,
     /// The synonym term the user typed and the expansion, for a synonym slot.
     synonym: Option<(String, String)>,
-    typo: bool,
+    typo: TypoMode,
 }
 
 /// The query as typed, or with synonym terms replaced by expansions.
@@ -507,18 +533,20 @@ impl Catalog {
         if eligible.iter().any(|&e| e) {
             passes.push(eligible);
         }
-        for typo in passes {
-            let direct = Variant {
-                slots: direct_slots(&words, &typo),
-                phrase: words.join(" "),
-            };
-            let found = self.run(std::slice::from_ref(&direct), opts)?;
-            if found.total > 0 {
-                return Ok(SearchResults {
-                    mode: SearchMode::Typo,
-                    notice,
-                    ..found
-                });
+        for mode in [TypoMode::Whole, TypoMode::Prefix] {
+            for typo in &passes {
+                let direct = Variant {
+                    slots: direct_slots(&words, typo, mode),
+                    phrase: words.join(" "),
+                };
+                let found = self.run(std::slice::from_ref(&direct), opts)?;
+                if found.total > 0 {
+                    return Ok(SearchResults {
+                        mode: SearchMode::Typo,
+                        notice,
+                        ..found
+                    });
+                }
             }
         }
         Ok(SearchResults::empty(SearchMode::None, opts.offset, notice))
@@ -529,7 +557,7 @@ impl Catalog {
     fn variants(&self, words: &[String], system: Option<CodeSystem>) -> Vec<Variant> {
         let none = vec![false; words.len()];
         let mut out = vec![Variant {
-            slots: direct_slots(words, &none),
+            slots: direct_slots(words, &none, TypoMode::Off),
             phrase: words.join(" "),
         }];
         let syn = &self.search.synonyms;
@@ -569,7 +597,7 @@ impl Catalog {
                             words: ws,
                             covers: len,
                             synonym: Some((term.to_owned(), exp.to_owned())),
-                            typo: false,
+                            typo: TypoMode::Off,
                         });
                     }
                     k += len;
@@ -580,7 +608,7 @@ impl Catalog {
                             words: vec![words[k].clone()],
                             covers: 1,
                             synonym: None,
-                            typo: false,
+                            typo: TypoMode::Off,
                         });
                     }
                     k += 1;
@@ -622,7 +650,7 @@ impl Catalog {
         let mut seen = Bits::new(n);
         let mut total = 0usize;
         let facts = self.facts()?;
-        let mut cache: Vec<(String, bool, WordHits)> = Vec::new();
+        let mut cache: Vec<(String, TypoMode, WordHits)> = Vec::new();
         for (vi, v) in variants.iter().enumerate() {
             // Each slot word's hits, the candidates every slot word has.
             let mut slot_words: Vec<Vec<usize>> = Vec::with_capacity(v.slots.len());
@@ -685,6 +713,9 @@ impl Catalog {
                     }
                     if fl & FACT_GENERAL != 0 {
                         score += w.general;
+                    }
+                    if fl & FACT_TERMINATED != 0 {
+                        score += w.terminated;
                     }
                     if phrase.binary_search(&id).is_ok() {
                         score += w.phrase;
@@ -791,15 +822,18 @@ impl Catalog {
                 for id in 0..n {
                     let (t, f) = self.index.tag_flags(id)?;
                     tag.push(t);
-                    flags.push(if f & format::F_BILLABLE != 0 {
-                        FACT_BILLABLE
-                    } else {
-                        0
-                    });
+                    let mut fact = 0;
+                    if f & format::F_BILLABLE != 0 {
+                        fact |= FACT_BILLABLE;
+                    }
+                    if f & format::F_TERMINATED != 0 {
+                        fact |= FACT_TERMINATED;
+                    }
+                    flags.push(fact);
                 }
                 let words = self.index.words()?;
                 let mut general = Bits::new(n);
-                for w in ["unspecified", "nos"] {
+                for w in ["unspecified", "nos", "otherwise"] {
                     if let Some(t) = words.get(w) {
                         self.or_postings(t, &mut general)?;
                     }
@@ -855,7 +889,7 @@ impl Catalog {
     /// A query word's matches in the base index by tier: as typed (whole word
     /// or prefix; title, short description, inclusion terms) and, with
     /// `typo`, within the typo budget.
-    fn word_hits(&self, word: &str, typo: bool) -> Result<WordHits> {
+    fn word_hits(&self, word: &str, typo: TypoMode) -> Result<WordHits> {
         let words = self.index.words()?;
         let n = self.index.len();
         let mut by_tier: Vec<(Tier, Vec<u64>)> = Vec::new();
@@ -885,9 +919,9 @@ impl Catalog {
             };
             push(tier, t);
         }
-        if typo {
+        if typo.on() {
             let mut near = Vec::new();
-            fuzzy::typo_terms(words.as_fst(), word, &mut near);
+            fuzzy::typo_terms_with(words.as_fst(), word, typo == TypoMode::Prefix, &mut near);
             near.sort_unstable();
             near.dedup();
             for t in near {
@@ -1000,7 +1034,7 @@ impl Catalog {
 
 /// The slots of the query as typed: one per word that is not a small word
 /// (every word when all are small), `typo[i]` letting word `i` be misspelt.
-fn direct_slots(words: &[String], typo: &[bool]) -> Vec<Slot> {
+fn direct_slots(words: &[String], typo: &[bool], mode: TypoMode) -> Vec<Slot> {
     let all_small = words.iter().all(|w| SMALL_WORDS.contains(&w.as_str()));
     words
         .iter()
@@ -1010,7 +1044,7 @@ fn direct_slots(words: &[String], typo: &[bool]) -> Vec<Slot> {
             words: vec![w.clone()],
             covers: 1,
             synonym: None,
-            typo: t,
+            typo: if t { mode } else { TypoMode::Off },
         })
         .collect()
 }
@@ -1059,7 +1093,7 @@ fn title_score(e: &Entry, v: &Variant, w: &SearchWeights) -> i32 {
             .iter()
             .flat_map(|s| s.words.iter().map(move |q| (q, s.typo)))
             .any(|(q, typo)| {
-                word.starts_with(q.as_str()) || (typo && fuzzy::typo_matches(q, word))
+                word.starts_with(q.as_str()) || typo.matches(q, word)
             });
         if first {
             first = false;
@@ -1096,7 +1130,7 @@ fn overlay_score(e: &Entry, v: &Variant, w: &SearchWeights) -> Option<i32> {
                 Tier::TitleExact
             } else if long.iter().chain(&short).any(|x| x.starts_with(q.as_str())) {
                 Tier::TitlePrefix
-            } else if s.typo && long.iter().chain(&short).any(|x| fuzzy::typo_matches(q, x)) {
+            } else if long.iter().chain(&short).any(|x| s.typo.matches(q, x)) {
                 Tier::Typo
             } else {
                 return None;
@@ -1108,8 +1142,11 @@ fn overlay_score(e: &Entry, v: &Variant, w: &SearchWeights) -> Option<i32> {
     if e.billable {
         score += w.billable;
     }
-    if long.iter().any(|x| x == "unspecified" || x == "nos") {
+    if long.iter().any(|x| x == "unspecified" || x == "nos" || x == "otherwise") {
         score += w.general;
+    }
+    if e.terminated.is_some() {
+        score += w.terminated;
     }
     if crate::text::phrase_forms(&e.description).contains(&v.phrase) {
         score += w.phrase;
@@ -1133,7 +1170,7 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
                 .find(|q| word.starts_with(q.as_str()))
                 .map(|_| false)
                 .or_else(|| {
-                    (s.typo && s.words.iter().any(|q| fuzzy::typo_matches(q, word))).then_some(true)
+                    s.words.iter().any(|q| s.typo.matches(q, word)).then_some(true)
                 });
             if let Some(typo) = hit {
                 let (term, via) = match &s.synonym {
