@@ -221,7 +221,12 @@ fn entry_line_fitted(e: &Entry, width: usize) -> String {
     if over == 0 {
         return full;
     }
-    let keep = e.description.chars().count().saturating_sub(over + 1).max(10);
+    let keep = e
+        .description
+        .chars()
+        .count()
+        .saturating_sub(over + 1)
+        .max(10);
     let mut short = e.clone();
     short.description = truncate_to(&e.description, keep + 1);
     entry_line(&short)

@@ -94,7 +94,12 @@ fn search_json_is_a_page_of_entries_with_total_mode_and_spans() {
     assert_ne!(search_results(&p2)[0]["code"], arr[0]["code"]);
     // Words: display codes, spans through a synonym, billable only.
     let v = ok_json(&[
-        "search", "htn", "--json", "--system", "icd10cm", "--billable-only",
+        "search",
+        "htn",
+        "--json",
+        "--system",
+        "icd10cm",
+        "--billable-only",
     ]);
     assert_eq!(v["mode"], "words");
     let first = &v["results"][0];

@@ -182,6 +182,7 @@ pub(crate) fn prefix_mode(word: &str) -> bool {
 /// substituted, deleted, preceded by an inserted letter, or swapped with the
 /// second. (Edits that keep the first letter are the automaton's, searched
 /// within the first letter's part of the word index.)
+#[cfg(test)]
 pub(crate) fn first_letter_variants(word: &str) -> Vec<Vec<u8>> {
     let q = word.as_bytes();
     let mut out = Vec::with_capacity(74);
@@ -382,13 +383,39 @@ pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
             }
         }
     }
-    first_letter_variants(query).iter().any(|v| {
-        if prefix {
-            w.starts_with(v)
-        } else {
-            w == v.as_slice()
-        }
-    })
+    first_letter_typo(q, w, prefix)
+}
+
+/// Whether `w` is `q` with its first letter substituted, deleted, preceded
+/// by an inserted letter or swapped with the second (the variants of
+/// [`first_letter_variants`], compared in place), as a prefix of `w` in
+/// prefix mode.
+fn first_letter_typo(q: &[u8], w: &[u8], prefix: bool) -> bool {
+    let eq = |v: &[u8], x: &[u8]| if prefix { x.starts_with(v) } else { x == v };
+    let (Some(&q0), Some(&w0)) = (q.first(), w.first()) else {
+        return false;
+    };
+    let is_key_byte = |b: u8| b.is_ascii_digit() || b.is_ascii_lowercase();
+    // Deleted: w is q without its first letter.
+    if q.len() > 1 && eq(&q[1..], w) {
+        return true;
+    }
+    // Swapped with the second.
+    if q.len() > 1
+        && q[0] != q[1]
+        && w.len() >= 2
+        && w[0] == q[1]
+        && w[1] == q[0]
+        && eq(&q[2..], &w[2..])
+    {
+        return true;
+    }
+    // Substituted.
+    if w0 != q0 && is_key_byte(w0) && eq(&q[1..], &w[1..]) {
+        return true;
+    }
+    // Inserted before.
+    is_key_byte(w0) && eq(q, &w[1..])
 }
 
 #[cfg(test)]

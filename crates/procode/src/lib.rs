@@ -38,7 +38,7 @@ mod fuzzy;
 pub mod index;
 pub mod ncci;
 
-use procode_index::text;
+pub use procode_index::text;
 pub use procode_index::{code, date, entry, import, synonyms, weights};
 
 pub use catalog::{

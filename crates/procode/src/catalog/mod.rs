@@ -24,7 +24,7 @@ use crate::index::{IndexBuilder, Verify};
 
 pub use overlay::Overlay;
 pub use search::{
-    MatchSpan, SearchMode, SearchNotice, SearchOptions, SearchResults, MAX_QUERY_WORDS,
+    MatchSpan, SearchMode, SearchNotice, SearchOptions, SearchResults, MAX_QUERY_WORDS, SMALL_WORDS,
 };
 
 /// A code catalog: an immutable fst index (compiled in, memory-mapped from a

@@ -42,14 +42,12 @@ use crate::weights::SearchWeights;
 /// The most words a search query may have.
 pub const MAX_QUERY_WORDS: usize = 32;
 
-/// Words a query need not match (they still count for whole-title matches).
-const SMALL_WORDS: [&str; 16] = [
+/// Words a query need not match (they still count for whole-title matches)
+/// and that never count as unmatched title words.
+pub const SMALL_WORDS: [&str; 16] = [
     "a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or", "per", "the",
     "to", "with",
 ];
-
-/// How many candidates beyond the page the second ranking stage looks at.
-const RERANK_MARGIN: usize = 40;
 
 /// The most query variants (the query as typed plus synonym expansions).
 const MAX_VARIANTS: usize = 12;
@@ -277,16 +275,114 @@ impl Default for SearchSetup {
     }
 }
 
-/// Per base entry: system tag and ranking flags.
+/// Per base entry: what the ranking needs without decoding its text; and
+/// per dictionary token, its word (lower case).
 #[derive(Debug)]
 struct Facts {
-    tag: Vec<u8>,
-    flags: Vec<u8>,
+    entries: Vec<EntryFacts>,
+    tokens: Vec<String>,
+}
+
+/// One base entry's ranking facts.
+#[derive(Debug, Clone, Copy)]
+struct EntryFacts {
+    tag: u8,
+    flags: u8,
+    /// Title words that count as unmatched when no query word matches them.
+    words: u8,
+    /// The dictionary token of the title's first word (`u32::MAX`: none).
+    first: u32,
+}
+
+/// A description token's word and parentheses: separators before the word
+/// (first token only), the word, separators after it.
+#[derive(Debug)]
+struct TokenInfo {
+    word: String,
+    /// Parentheses closed and opened before the word, and after it.
+    lead: (u8, u8),
+    tail: (u8, u8),
+}
+
+impl TokenInfo {
+    fn of(tok: &str) -> TokenInfo {
+        let start = tok
+            .find(|c: char| c.is_ascii_alphanumeric())
+            .unwrap_or(tok.len());
+        let end = tok[start..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(tok.len(), |e| start + e);
+        TokenInfo {
+            word: tok[start..end].to_ascii_lowercase(),
+            lead: parens(&tok[..start]),
+            tail: parens(&tok[end..]),
+        }
+    }
+}
+
+/// How a run of separators changes the parenthesis depth: `(closes, opens)`
+/// with depth' = max(0, depth - closes) + opens.
+fn parens(seps: &str) -> (u8, u8) {
+    let (mut d, mut min) = (0i32, 0i32);
+    for c in seps.chars() {
+        match c {
+            '(' | '[' => d += 1,
+            ')' | ']' => {
+                d -= 1;
+                min = min.min(d);
+            }
+            _ => {}
+        }
+    }
+    let closes = -min;
+    (closes.min(255) as u8, (d + closes).clamp(0, 255) as u8)
+}
+
+/// A title's word count (words outside parentheses other than small words,
+/// "unspecified" and "NOS"), first word, and whether that is "Other".
+struct TitleFacts {
+    words: u8,
+    first: u32,
+    first_is_other: bool,
+}
+
+impl TitleFacts {
+    fn of<'a>(tokens: impl Iterator<Item = (u32, &'a TokenInfo)>) -> TitleFacts {
+        let mut depth = 0u8;
+        let mut words = 0u8;
+        let mut first = u32::MAX;
+        let mut first_is_other = false;
+        let step = |depth: u8, (c, o): (u8, u8)| depth.saturating_sub(c).saturating_add(o);
+        for (t, info) in tokens {
+            depth = step(depth, info.lead);
+            if !info.word.is_empty() {
+                if first == u32::MAX {
+                    first = t;
+                    first_is_other = info.word == "other";
+                }
+                if depth == 0 && counts_as_title_word(&info.word) {
+                    words = words.saturating_add(1);
+                }
+            }
+            depth = step(depth, info.tail);
+        }
+        TitleFacts {
+            words,
+            first,
+            first_is_other,
+        }
+    }
+}
+
+/// Whether a title word counts when it is left unmatched.
+fn counts_as_title_word(w: &str) -> bool {
+    !SMALL_WORDS.contains(&w) && !matches!(w, "unspecified" | "nos" | "without")
 }
 
 const FACT_BILLABLE: u8 = 1;
 const FACT_GENERAL: u8 = 2;
 const FACT_TERMINATED: u8 = 4;
+const FACT_OTHER: u8 = 8;
 
 /// A dense set of entry ids.
 #[derive(Clone)]
@@ -342,16 +438,26 @@ impl Tier {
     }
 }
 
-/// One query word's matches in the base index, by tier.
+/// One query word's terms in the word index, by tier, and the size of
+/// their posting lists.
+struct WordTerms {
+    by_tier: Vec<(Tier, Vec<u64>)>,
+    bytes: usize,
+}
+
+/// One query word's matches in the base index (ascending ids), by tier.
 struct WordHits {
-    any: Bits,
-    tiers: Vec<(Tier, Bits)>,
+    any: Vec<u32>,
+    tiers: Vec<(Tier, Vec<u32>)>,
 }
 
 impl WordHits {
     #[inline]
     fn tier(&self, id: u32) -> Option<Tier> {
-        self.tiers.iter().find(|(_, b)| b.has(id)).map(|(t, _)| *t)
+        self.tiers
+            .iter()
+            .find(|(_, ids)| ids.binary_search(&id).is_ok())
+            .map(|(t, _)| *t)
     }
 }
 
@@ -389,6 +495,9 @@ struct Slot {
     /// The synonym term the user typed and the expansion, for a synonym slot.
     synonym: Option<(String, String)>,
     typo: TypoMode,
+    /// Whether the words match whole words only (a synonym's expansion, a
+    /// number the user has finished typing), not as prefixes.
+    whole: bool,
 }
 
 /// The query as typed, or with synonym terms replaced by expansions.
@@ -428,6 +537,14 @@ impl Catalog {
         merged.extend_with(list);
         let mut c = self.clone();
         c.search.synonyms = Arc::new(merged);
+        c
+    }
+
+    /// This catalog using exactly `list` as its synonyms (not the shipped
+    /// list): an empty list turns synonyms off.
+    pub fn with_only_synonyms(&self, list: &SynonymList) -> Catalog {
+        let mut c = self.clone();
+        c.search.synonyms = Arc::new(list.clone());
         c
     }
 
@@ -598,6 +715,7 @@ impl Catalog {
                             covers: len,
                             synonym: Some((term.to_owned(), exp.to_owned())),
                             typo: TypoMode::Off,
+                            whole: true,
                         });
                     }
                     k += len;
@@ -609,6 +727,7 @@ impl Catalog {
                             covers: 1,
                             synonym: None,
                             typo: TypoMode::Off,
+                            whole: finished_number(words, k),
                         });
                     }
                     k += 1;
@@ -641,57 +760,85 @@ impl Catalog {
     /// Ranks the matches of every variant and cuts the page.
     fn run(&self, variants: &[Variant], opts: &SearchOptions) -> Result<SearchResults> {
         let w = self.search.weights;
-        let keep = opts
-            .offset
-            .saturating_add(opts.limit)
-            .saturating_add(RERANK_MARGIN);
+        let keep = opts.offset.saturating_add(opts.limit);
         let mut pool: Vec<(i32, u32, usize)> = Vec::new();
-        let n = self.index.len();
-        let mut seen = Bits::new(n);
+        let mut seen: HashSet<u32> = HashSet::new();
         let mut total = 0usize;
         let facts = self.facts()?;
-        let mut cache: Vec<(String, TypoMode, WordHits)> = Vec::new();
+        let mut term_cache: Vec<((String, TypoMode, bool), WordTerms)> = Vec::new();
+        let mut tiers: Vec<Option<Tier>> = Vec::new();
         for (vi, v) in variants.iter().enumerate() {
-            // Each slot word's hits, the candidates every slot word has.
+            // Each slot word's terms; the words with the shortest posting
+            // lists first: later words are only looked up for the
+            // candidates the earlier ones left.
             let mut slot_words: Vec<Vec<usize>> = Vec::with_capacity(v.slots.len());
+            let mut keys: Vec<(String, TypoMode, bool)> = Vec::new();
             for s in &v.slots {
                 let mut idxs = Vec::with_capacity(s.words.len());
                 for word in &s.words {
-                    let at = match cache
-                        .iter()
-                        .position(|(cw, ct, _)| cw == word && *ct == s.typo)
-                    {
+                    let key = (word.clone(), s.typo, s.whole);
+                    let at = match keys.iter().position(|k| *k == key) {
                         Some(at) => at,
                         None => {
-                            cache.push((word.clone(), s.typo, self.word_hits(word, s.typo)?));
-                            cache.len() - 1
+                            keys.push(key);
+                            keys.len() - 1
                         }
                     };
                     idxs.push(at);
                 }
                 slot_words.push(idxs);
             }
-            let mut cand: Option<Bits> = None;
-            for &i in slot_words.iter().flatten() {
-                match &mut cand {
-                    None => cand = Some(cache[i].2.any.clone()),
-                    Some(c) => c.and(&cache[i].2.any),
-                }
+            let mut terms = Vec::with_capacity(keys.len());
+            for (word, typo, whole) in &keys {
+                let at = match term_cache
+                    .iter()
+                    .position(|(k, _)| k.0 == *word && k.1 == *typo && k.2 == *whole)
+                {
+                    Some(at) => at,
+                    None => {
+                        term_cache.push((
+                            (word.clone(), *typo, *whole),
+                            self.word_terms(word, *typo, *whole)?,
+                        ));
+                        term_cache.len() - 1
+                    }
+                };
+                terms.push(at);
             }
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_by_key(|&k| term_cache[terms[k]].1.bytes);
+            let mut hits: Vec<Option<WordHits>> = (0..keys.len()).map(|_| None).collect();
+            let mut cand: Option<Vec<u32>> = None;
+            for &k in &order {
+                let wt = &term_cache[terms[k]].1;
+                let h = match &cand {
+                    None => self.word_hits(wt, None)?,
+                    Some(c) if c.is_empty() => break,
+                    Some(c) => self.word_hits(wt, Some(c))?,
+                };
+                cand = Some(h.any.clone());
+                hits[k] = Some(h);
+            }
+            if hits.iter().any(Option::is_none) {
+                continue;
+            }
+            let hits: Vec<WordHits> = hits.into_iter().flatten().collect();
             let Some(cand) = cand else { continue };
             let phrase = self.phrase_ids(&v.phrase)?;
+            // Whether each dictionary token's word is one the query's words
+            // match (the title's first word), computed when first needed.
+            let mut leads: procode_index::index::FastMap<u32, bool> =
+                procode_index::index::FastMap::default();
             let mut heap: std::collections::BinaryHeap<
                 std::cmp::Reverse<(i32, std::cmp::Reverse<u32>)>,
             > = std::collections::BinaryHeap::with_capacity(keep + 1);
-            for (wi, &word) in cand.0.iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    let id = (wi * 64) as u32 + bits.trailing_zeros();
-                    bits &= bits - 1;
-                    let tag = facts.tag[id as usize];
-                    let fl = facts.flags[id as usize];
-                    if opts.system.is_some_and(|s| s.to_u8() != tag)
-                        || (opts.billable_only && fl & FACT_BILLABLE == 0)
+            {
+                for &id in &cand {
+                    let Some(f) = facts.entries.get(id as usize) else {
+                        continue;
+                    };
+                    if opts.system.is_some_and(|s| s.to_u8() != f.tag)
+                        || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
                     {
                         continue;
                     }
@@ -700,33 +847,54 @@ impl Catalog {
                             continue;
                         }
                     }
-                    if !seen.has(id) {
-                        seen.set(id);
+                    if variants.len() == 1 || seen.insert(id) {
                         total += 1;
                     }
                     let mut score = 0;
+                    let mut in_title = 0u32;
                     for (s, idxs) in v.slots.iter().zip(&slot_words) {
-                        score += slot_score(s, idxs.iter().map(|&i| cache[i].2.tier(id)), &w);
+                        tiers.clear();
+                        tiers.extend(idxs.iter().map(|&i| hits[i].tier(id)));
+                        in_title += tiers
+                            .iter()
+                            .filter(|t| {
+                                matches!(t, Some(Tier::TitleExact | Tier::TitlePrefix | Tier::Typo))
+                            })
+                            .count() as u32;
+                        score += slot_score(s, tiers.iter().copied(), &w);
                     }
-                    if fl & FACT_BILLABLE != 0 {
-                        score += w.billable;
-                    }
-                    if fl & FACT_GENERAL != 0 {
-                        score += w.general;
-                    }
-                    if fl & FACT_TERMINATED != 0 {
-                        score += w.terminated;
-                    }
+                    let lead = match f.first {
+                        u32::MAX => false,
+                        t => match leads.get(&t) {
+                            Some(&l) => l,
+                            None => {
+                                let l = facts
+                                    .tokens
+                                    .get(t as usize)
+                                    .is_some_and(|tw| leads_with(v, tw));
+                                leads.insert(t, l);
+                                l
+                            }
+                        },
+                    };
+                    score += static_score(f.flags, f.words, in_title, lead, &w);
                     if phrase.binary_search(&id).is_ok() {
                         score += w.phrase;
                     }
                     if self.favourite_ids.binary_search(&id).is_ok() {
                         score += w.favourite;
                     }
-                    heap.push(std::cmp::Reverse((score, std::cmp::Reverse(id))));
-                    if heap.len() > keep {
-                        heap.pop();
+                    // Ids come in increasing order and ties go to the lower
+                    // id, so a full heap only takes a strictly better score.
+                    if heap.len() >= keep {
+                        match heap.peek() {
+                            Some(std::cmp::Reverse((min, _))) if score <= *min => continue,
+                            _ => {
+                                heap.pop();
+                            }
+                        }
                     }
+                    heap.push(std::cmp::Reverse((score, std::cmp::Reverse(id))));
                 }
             }
             pool.extend(
@@ -734,20 +902,20 @@ impl Catalog {
                     .map(|std::cmp::Reverse((s, std::cmp::Reverse(id)))| (s, id, vi)),
             );
         }
-        // Best variant per entry.
+        // Best variant per entry (an entry of the best `keep` is in the heap
+        // of the variant that scores it best).
         pool.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut taken = HashSet::new();
         pool.retain(|p| taken.insert(p.1));
         pool.truncate(keep);
         let mut scored: Vec<Scored> = Vec::with_capacity(pool.len());
-        for (s, id, vi) in pool {
+        for (score, id, variant) in pool {
             let entry = self.index.entry(id)?;
-            let score = s + title_score(&entry, &variants[vi], &w);
             scored.push(Scored {
                 score,
                 desc_len: entry.description.len(),
                 entry,
-                variant: vi,
+                variant,
             });
         }
         // Overlay entries, matched by brute force (an overlay is small).
@@ -758,15 +926,10 @@ impl Catalog {
             {
                 continue;
             }
+            let fav = self.overlay.favourites.contains(&(e.system, e.code));
             let mut best: Option<(i32, usize)> = None;
             for (vi, v) in variants.iter().enumerate() {
-                if let Some(s) = overlay_score(e, v, &w) {
-                    let fav = if self.overlay.favourites.contains(&(e.system, e.code)) {
-                        w.favourite
-                    } else {
-                        0
-                    };
-                    let s = s + fav + title_score(e, v, &w);
+                if let Some(s) = overlay_score(e, v, fav, &w) {
                     if best.is_none_or(|b| s > b.0) {
                         best = Some((s, vi));
                     }
@@ -782,6 +945,7 @@ impl Catalog {
                 });
             }
         }
+        // Ties in the order of base entry ids: shorter description, then code.
         scored.sort_by(|a, b| {
             b.score
                 .cmp(&a.score)
@@ -817,19 +981,11 @@ impl Catalog {
         let r = self.search.facts.get_or_init(|| {
             let build = || -> Result<Facts> {
                 let n = self.index.len();
-                let mut tag = Vec::with_capacity(n as usize);
-                let mut flags = Vec::with_capacity(n as usize);
-                for id in 0..n {
-                    let (t, f) = self.index.tag_flags(id)?;
-                    tag.push(t);
-                    let mut fact = 0;
-                    if f & format::F_BILLABLE != 0 {
-                        fact |= FACT_BILLABLE;
-                    }
-                    if f & format::F_TERMINATED != 0 {
-                        fact |= FACT_TERMINATED;
-                    }
-                    flags.push(fact);
+                // Per dictionary token: its word and parentheses.
+                let nt = self.index.token_count();
+                let mut infos = Vec::with_capacity(nt as usize);
+                for t in 0..nt {
+                    infos.push(TokenInfo::of(self.index.token(t)?));
                 }
                 let words = self.index.words()?;
                 let mut general = Bits::new(n);
@@ -838,20 +994,46 @@ impl Catalog {
                         self.or_postings(t, &mut general)?;
                     }
                 }
-                let mut without = Bits::new(n);
-                let mut compl = Bits::new(n);
                 if let (Some(a), Some(b)) = (words.get("without"), words.get("complications")) {
+                    let mut without = Bits::new(n);
+                    let mut compl = Bits::new(n);
                     self.or_postings(a, &mut without)?;
                     self.or_postings(b, &mut compl)?;
                     without.and(&compl);
                     general.or(&without);
                 }
-                for (id, f) in flags.iter_mut().enumerate() {
-                    if general.has(id as u32) {
-                        *f |= FACT_GENERAL;
+                let mut entries = Vec::with_capacity(n as usize);
+                let mut toks = Vec::new();
+                for id in 0..n {
+                    let (tag, f) = self.index.tag_flags(id)?;
+                    let mut flags = 0;
+                    if f & format::F_BILLABLE != 0 {
+                        flags |= FACT_BILLABLE;
                     }
+                    if f & format::F_TERMINATED != 0 {
+                        flags |= FACT_TERMINATED;
+                    }
+                    if general.has(id) {
+                        flags |= FACT_GENERAL;
+                    }
+                    toks.clear();
+                    self.index.title_tokens(id, &mut toks)?;
+                    let t = TitleFacts::of(
+                        toks.iter()
+                            .filter_map(|&t| infos.get(t as usize).map(|i| (t, i))),
+                    );
+                    if t.first_is_other {
+                        flags |= FACT_OTHER;
+                    }
+                    entries.push(EntryFacts {
+                        tag,
+                        flags,
+                        words: t.words,
+                        first: t.first,
+                    });
                 }
-                Ok(Facts { tag, flags })
+                let tokens = infos.into_iter().map(|i| i.word).collect();
+                Ok(Facts { entries, tokens })
             };
             build().map_err(|e| e.to_string())
         });
@@ -889,9 +1071,8 @@ impl Catalog {
     /// A query word's matches in the base index by tier: as typed (whole word
     /// or prefix; title, short description, inclusion terms) and, with
     /// `typo`, within the typo budget.
-    fn word_hits(&self, word: &str, typo: TypoMode) -> Result<WordHits> {
+    fn word_terms(&self, word: &str, typo: TypoMode, whole_only: bool) -> Result<WordTerms> {
         let words = self.index.words()?;
-        let n = self.index.len();
         let mut by_tier: Vec<(Tier, Vec<u64>)> = Vec::new();
         let mut push = |tier: Tier, t: u64| match by_tier.iter_mut().find(|(k, _)| *k == tier) {
             Some((_, v)) => v.push(t),
@@ -911,6 +1092,9 @@ impl Catalog {
                 _ => (key, None),
             };
             let whole = stem == lo;
+            if whole_only && !whole {
+                continue;
+            }
             let tier = match (marker, whole) {
                 (None, true) => Tier::TitleExact,
                 (None, false) | (Some(SHORT_ONLY), _) => Tier::TitlePrefix,
@@ -931,15 +1115,53 @@ impl Catalog {
             }
         }
         by_tier.sort_by_key(|(t, _)| *t);
-        let mut any = Bits::new(n);
-        let mut tiers = Vec::with_capacity(by_tier.len());
-        for (tier, terms) in by_tier {
-            let mut b = Bits::new(n);
-            for t in terms {
-                self.or_postings(t, &mut b)?;
+        let mut bytes = 0usize;
+        for (_, terms) in &by_tier {
+            for &t in terms {
+                bytes += self.index.posting_bytes(t)?.len();
             }
-            any.or(&b);
-            tiers.push((tier, b));
+        }
+        Ok(WordTerms { by_tier, bytes })
+    }
+
+    /// A word's matches by tier: every id of its terms' lists, or (with
+    /// `only`, ascending) just those of the given ids, found by seeking,
+    /// which skips the blocks of long lists that hold none of them.
+    fn word_hits(&self, wt: &WordTerms, only: Option<&[u32]>) -> Result<WordHits> {
+        let n = self.index.len();
+        let mut any: Vec<u32> = Vec::new();
+        let mut tiers = Vec::with_capacity(wt.by_tier.len());
+        for (tier, terms) in &wt.by_tier {
+            let mut ids: Vec<u32> = Vec::new();
+            for &t in terms {
+                let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+                match only {
+                    None => {
+                        while let Some(id) = c.advance(n)? {
+                            ids.push(id);
+                        }
+                    }
+                    Some(only) => {
+                        for &id in only {
+                            match c.seek(id, n)? {
+                                Some(x) if x == id => ids.push(id),
+                                Some(_) => {}
+                                None => break,
+                            }
+                        }
+                    }
+                }
+            }
+            if terms.len() > 1 {
+                ids.sort_unstable();
+                ids.dedup();
+            }
+            any.extend_from_slice(&ids);
+            tiers.push((*tier, ids));
+        }
+        if tiers.len() > 1 {
+            any.sort_unstable();
+            any.dedup();
         }
         Ok(WordHits { any, tiers })
     }
@@ -1039,14 +1261,22 @@ fn direct_slots(words: &[String], typo: &[bool], mode: TypoMode) -> Vec<Slot> {
     words
         .iter()
         .zip(typo)
-        .filter(|(w, _)| all_small || !SMALL_WORDS.contains(&w.as_str()))
-        .map(|(w, &t)| Slot {
+        .enumerate()
+        .filter(|(_, (w, _))| all_small || !SMALL_WORDS.contains(&w.as_str()))
+        .map(|(i, (w, &t))| Slot {
             words: vec![w.clone()],
             covers: 1,
             synonym: None,
             typo: if t { mode } else { TypoMode::Off },
+            whole: finished_number(words, i),
         })
         .collect()
+}
+
+/// Whether query word `i` is a number followed by another word (so typed in
+/// full: `2` in `type 2 diab` is not the start of `20` or `250`).
+fn finished_number(words: &[String], i: usize) -> bool {
+    i + 1 < words.len() && words[i].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A slot's score from the tiers of its words' matches (every word matched:
@@ -1067,62 +1297,49 @@ fn slot_score(s: &Slot, tiers: impl Iterator<Item = Option<Tier>>, w: &SearchWei
     }
 }
 
-/// The title's share of the score: its first word matched, residual "Other"
-/// categories, title words no query word matched.
-fn title_score(e: &Entry, v: &Variant, w: &SearchWeights) -> i32 {
-    let mut score = 0;
-    let mut first = true;
-    let mut unmatched = 0;
-    let mut depth = 0usize;
-    let mut buf = String::new();
-    let mut cut = |text: &str, f: &mut dyn FnMut(&str, bool)| {
-        // Words with whether they sit inside parentheses.
-        for part in text.split_inclusive(['(', ')', '[', ']']) {
-            let inside = depth > 0;
-            for_each_word(part, &mut buf, |word| f(word, inside));
-            match part.chars().last() {
-                Some('(' | '[') => depth += 1,
-                Some(')' | ']') => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-    };
-    cut(&e.description, &mut |word, inside| {
-        let matched = v
-            .slots
+/// Whether a title's first word (`first`, folded) is one the variant's
+/// words match: as a prefix, or within the typo budget of a typo slot.
+fn leads_with(v: &Variant, first: &str) -> bool {
+    v.slots.iter().any(|s| {
+        s.words
             .iter()
-            .flat_map(|s| s.words.iter().map(move |q| (q, s.typo)))
-            .any(|(q, typo)| {
-                word.starts_with(q.as_str()) || typo.matches(q, word)
-            });
-        if first {
-            first = false;
-            if matched {
-                score += w.leading;
-            } else if word == "other" {
-                score += w.other;
-            }
-        }
-        if !matched
-            && !inside
-            && !SMALL_WORDS.contains(&word)
-            && !matches!(word, "unspecified" | "nos")
-        {
-            unmatched += 1;
-        }
-    });
-    score + w.unmatched_word * unmatched.min(12)
+            .any(|q| first.starts_with(q.as_str()) || s.typo.matches(q, first))
+    })
 }
 
-/// An overlay entry's score for a variant (the base index's first stage, by
-/// text), or `None` when a slot word does not match.
-fn overlay_score(e: &Entry, v: &Variant, w: &SearchWeights) -> Option<i32> {
+/// The score of a candidate's properties: billable, general, terminated,
+/// "Other", its first title word matched, and its title words left
+/// unmatched (`words` counted, `in_title` query words matched in the title).
+fn static_score(flags: u8, words: u8, in_title: u32, lead: bool, w: &SearchWeights) -> i32 {
+    let mut score = 0;
+    if flags & FACT_BILLABLE != 0 {
+        score += w.billable;
+    }
+    if flags & FACT_GENERAL != 0 {
+        score += w.general;
+    }
+    if flags & FACT_TERMINATED != 0 {
+        score += w.terminated;
+    }
+    if lead {
+        score += w.leading;
+    } else if flags & FACT_OTHER != 0 {
+        score += w.other;
+    }
+    let unmatched = u32::from(words).saturating_sub(in_title).min(12) as i32;
+    score + w.unmatched_word * unmatched
+}
+
+/// An overlay entry's score for a variant, by the rules of the base index
+/// applied to its text, or `None` when a slot word does not match.
+fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> Option<i32> {
     let mut long: Vec<String> = Vec::new();
     let mut short: Vec<String> = Vec::new();
     let mut buf = String::new();
     for_each_word(&e.description, &mut buf, |x| long.push(x.to_owned()));
     for_each_word(&e.short_description, &mut buf, |x| short.push(x.to_owned()));
     let mut score = 0;
+    let mut in_title = 0;
     for s in &v.slots {
         let mut tiers = Vec::with_capacity(s.words.len());
         for q in &s.words {
@@ -1135,21 +1352,42 @@ fn overlay_score(e: &Entry, v: &Variant, w: &SearchWeights) -> Option<i32> {
             } else {
                 return None;
             };
+            in_title += 1;
             tiers.push(Some(t));
         }
         score += slot_score(s, tiers.into_iter(), w);
     }
+    let mut flags = 0;
     if e.billable {
-        score += w.billable;
+        flags |= FACT_BILLABLE;
     }
-    if long.iter().any(|x| x == "unspecified" || x == "nos" || x == "otherwise") {
-        score += w.general;
+    let has = |x: &str| long.iter().any(|y| y == x);
+    if has("unspecified")
+        || has("nos")
+        || has("otherwise")
+        || (has("without") && has("complications"))
+    {
+        flags |= FACT_GENERAL;
     }
     if e.terminated.is_some() {
-        score += w.terminated;
+        flags |= FACT_TERMINATED;
     }
+    let infos: Vec<TokenInfo> = crate::text::tokens(&e.description)
+        .map(TokenInfo::of)
+        .collect();
+    let t = TitleFacts::of(infos.iter().enumerate().map(|(i, info)| (i as u32, info)));
+    if t.first_is_other {
+        flags |= FACT_OTHER;
+    }
+    let lead = infos
+        .get(t.first as usize)
+        .is_some_and(|i| leads_with(v, &i.word));
+    score += static_score(flags, t.words, in_title, lead, w);
     if crate::text::phrase_forms(&e.description).contains(&v.phrase) {
         score += w.phrase;
+    }
+    if favourite {
+        score += w.favourite;
     }
     Some(score)
 }
@@ -1170,7 +1408,10 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
                 .find(|q| word.starts_with(q.as_str()))
                 .map(|_| false)
                 .or_else(|| {
-                    s.words.iter().any(|q| s.typo.matches(q, word)).then_some(true)
+                    s.words
+                        .iter()
+                        .any(|q| s.typo.matches(q, word))
+                        .then_some(true)
                 });
             if let Some(typo) = hit {
                 let (term, via) = match &s.synonym {
