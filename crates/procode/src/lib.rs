@@ -43,7 +43,7 @@ pub use procode_index::{code, date, entry, import, synonyms, weights};
 
 pub use catalog::{
     Catalog, MatchSpan, Overlay, SearchMode, SearchNotice, SearchOptions, SearchResults,
-    MAX_QUERY_WORDS,
+    MAX_QUERY_WORDS, SMALL_WORDS,
 };
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
