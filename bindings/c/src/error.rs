@@ -112,6 +112,9 @@ pub enum procode_result {
     /// A number or character argument outside the values the call takes
     /// (the message names the argument).
     PROCODE_INVALID_ARGUMENT = 39,
+    /// A synonym list or search weights file for search cannot be used (the
+    /// message names the line).
+    PROCODE_SEARCH_DATA = 40,
 }
 
 use procode_result as R;
@@ -192,6 +195,7 @@ impl From<CatalogError> for Error {
             CatalogError::Code(CodeError::UnknownSystem { .. }) => R::PROCODE_UNKNOWN_SYSTEM,
             CatalogError::Code(_) => R::PROCODE_INVALID_CODE,
             CatalogError::QueryTooLong { .. } => R::PROCODE_QUERY_TOO_LONG,
+            CatalogError::Synonyms(_) | CatalogError::SearchWeights(_) => R::PROCODE_SEARCH_DATA,
             _ => R::PROCODE_CATALOG_ERROR,
         };
         Error::new(code, e.to_string())
@@ -286,7 +290,7 @@ impl From<PolicyError> for Error {
 }
 
 /// Every result code with its name, in number order.
-const NAMES: [(procode_result, &CStr); 40] = [
+const NAMES: [(procode_result, &CStr); 41] = [
     (R::PROCODE_OK, c"PROCODE_OK"),
     (R::PROCODE_NULL_ARGUMENT, c"PROCODE_NULL_ARGUMENT"),
     (R::PROCODE_INVALID_UTF8, c"PROCODE_INVALID_UTF8"),
@@ -342,6 +346,7 @@ const NAMES: [(procode_result, &CStr); 40] = [
     (R::PROCODE_AMOUNT_TOO_LARGE, c"PROCODE_AMOUNT_TOO_LARGE"),
     (R::PROCODE_SCHEDULE_MISSING, c"PROCODE_SCHEDULE_MISSING"),
     (R::PROCODE_INVALID_ARGUMENT, c"PROCODE_INVALID_ARGUMENT"),
+    (R::PROCODE_SEARCH_DATA, c"PROCODE_SEARCH_DATA"),
 ];
 
 /// The name of a result code as a static string, e.g. `"PROCODE_NOT_FOUND"`;
