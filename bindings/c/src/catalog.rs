@@ -362,6 +362,7 @@ pub unsafe extern "C" fn procode_catalog_search(
 /// # Safety
 /// As `procode_catalog_search`.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn procode_catalog_search_page(
     catalog: *const procode_catalog,
     query: *const c_char,
@@ -445,7 +446,9 @@ pub unsafe extern "C" fn procode_results_notice(results: *const procode_results)
     // SAFETY: caller contract.
     call_or(std::ptr::null(), || {
         let r = unsafe { ref_arg(results, "results") }?;
-        Ok(r.notice.as_ref().map_or(std::ptr::null(), |n| static_cstr(n.0)))
+        Ok(r.notice
+            .as_ref()
+            .map_or(std::ptr::null(), |n| static_cstr(n.0)))
     })
 }
 
@@ -496,6 +499,7 @@ pub unsafe extern "C" fn procode_results_span_count(
 /// `results` must be NULL or a live result set; output pointers NULL or
 /// writable.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn procode_results_span(
     results: *const procode_results,
     index: usize,

@@ -433,7 +433,9 @@ impl PyCatalog {
     /// (`name<TAB>value` lines; see `procode::weights`). Raises
     /// `SearchDataError` naming the line that is wrong.
     fn with_search_weights(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let inner = py.detach(|| self.inner.with_search_weights_file(&path)).py()?;
+        let inner = py
+            .detach(|| self.inner.with_search_weights_file(&path))
+            .py()?;
         Ok(PyCatalog { inner })
     }
 

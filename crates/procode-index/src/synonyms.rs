@@ -286,7 +286,7 @@ pub struct SynonymList {
 impl SynonymList {
     /// The shipped list's path in the repository.
     pub fn shipped_path() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/search/synonyms.tsv")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/search/synonyms.tsv")
     }
 
     /// The list shipped with procode (`data/search/synonyms.tsv`), parsed.
