@@ -580,7 +580,7 @@ impl PyCatalog {
     /// with `.total`, `.offset`, `.mode`, `.spans` and `.notice`. Releases
     /// the GIL.
     #[pyo3(
-        signature = (query, system=None, limit=None, as_of=None, offset=0, billable_only=false),
+        signature = (query, system=None, limit=None, as_of=None, offset=None, billable_only=false),
         text_signature = "($self, query, system=None, limit=10, as_of=None, offset=0, billable_only=False)"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -591,7 +591,7 @@ impl PyCatalog {
         system: Option<&str>,
         limit: Option<&Bound<'_, PyAny>>,
         as_of: Option<&Bound<'_, PyAny>>,
-        offset: &Bound<'_, PyAny>,
+        offset: Option<&Bound<'_, PyAny>>,
         billable_only: bool,
     ) -> PyResult<PySearchResults> {
         let limit = match limit.filter(|l| !l.is_none()) {
@@ -607,11 +607,14 @@ impl PyCatalog {
             }
         };
         let max = i128::try_from(usize::MAX).unwrap_or(i128::MAX);
-        let offset = int_in_range(offset, "offset", 0, max, |v| {
-            invalid_argument(format!(
-                "offset: {v} is out of range: give how many results to skip (0 or more)"
-            ))
-        })?;
+        let offset = match offset.filter(|o| !o.is_none()) {
+            None => 0,
+            Some(o) => int_in_range(o, "offset", 0, max, |v| {
+                invalid_argument(format!(
+                    "offset: {v} is out of range: give how many results to skip (0 or more)"
+                ))
+            })?,
+        };
         let opts = SearchOptions::default()
             .system(opt_system(system)?)
             .limit(limit)

@@ -209,7 +209,7 @@ fn build_writes_an_index_that_search_uses() {
         "--catalog",
         idx.to_str().unwrap(),
     ]);
-    assert_eq!(v[0]["code"], "11");
+    assert_eq!(v["results"][0]["code"], "11");
     // A damaged index is refused with a clear message.
     let mut bytes = std::fs::read(&idx).unwrap();
     let n = bytes.len();
