@@ -66,9 +66,12 @@ pub struct procode_results {
     offset: usize,
     mode: &'static str,
     notice: Option<(&'static str, CString)>,
-    /// Per entry: (start, end, term, via, typo) of each matched span.
-    spans: Vec<Vec<(usize, usize, CString, Option<CString>, bool)>>,
+    /// Per entry: each matched span.
+    spans: Vec<Vec<CSpan>>,
 }
+
+/// A match span with its strings as C strings: (start, end, term, via, typo).
+type CSpan = (usize, usize, CString, Option<CString>, bool);
 
 impl procode_results {
     fn new(found: procode::SearchResults) -> procode_results {

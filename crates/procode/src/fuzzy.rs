@@ -178,36 +178,6 @@ pub(crate) fn prefix_mode(word: &str) -> bool {
     word.len() >= 4
 }
 
-/// The words a query word becomes when its first letter is the typo:
-/// substituted, deleted, preceded by an inserted letter, or swapped with the
-/// second. (Edits that keep the first letter are the automaton's, searched
-/// within the first letter's part of the word index.)
-#[cfg(test)]
-pub(crate) fn first_letter_variants(word: &str) -> Vec<Vec<u8>> {
-    let q = word.as_bytes();
-    let mut out = Vec::with_capacity(74);
-    if q.len() > 1 {
-        out.push(q[1..].to_vec());
-    }
-    if q.len() > 1 && q[0] != q[1] {
-        let mut t = q.to_vec();
-        t.swap(0, 1);
-        out.push(t);
-    }
-    for c in (b'0'..=b'9').chain(b'a'..=b'z') {
-        if c != q[0] {
-            let mut sub = q.to_vec();
-            sub[0] = c;
-            out.push(sub);
-        }
-        let mut ins = Vec::with_capacity(q.len() + 1);
-        ins.push(c);
-        ins.extend_from_slice(q);
-        out.push(ins);
-    }
-    out
-}
-
 /// Collects the values of every word-index key that matches `word` under the
 /// typo rules — the same rules as [`typo_matches`] — by walking the fst
 /// directly (no stream state, no allocation per step).
@@ -387,9 +357,9 @@ pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
 }
 
 /// Whether `w` is `q` with its first letter substituted, deleted, preceded
-/// by an inserted letter or swapped with the second (the variants of
-/// [`first_letter_variants`], compared in place), as a prefix of `w` in
-/// prefix mode.
+/// by an inserted letter or swapped with the second (edits that keep the
+/// first letter are the automaton's), compared in place; as a prefix of `w`
+/// in prefix mode.
 fn first_letter_typo(q: &[u8], w: &[u8], prefix: bool) -> bool {
     let eq = |v: &[u8], x: &[u8]| if prefix { x.starts_with(v) } else { x == v };
     let (Some(&q0), Some(&w0)) = (q.first(), w.first()) else {
