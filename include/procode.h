@@ -146,6 +146,9 @@ typedef enum {
   // retry. The message names the document, the expected and the current
   // revision.
   PROCODE_STALE_DOCUMENT = 40,
+  // A synonym list or search weights file for search cannot be used (the
+  // message names the line).
+  PROCODE_SEARCH_DATA = 41,
 } procode_result;
 
 // A code catalog (opaque). Immutable and thread-safe: one catalog may be
@@ -795,6 +798,90 @@ procode_result procode_catalog_search(const procode_catalog *catalog,
                                       size_t limit,
                                       const char *as_of,
                                       procode_results **out);
+
+// `procode_catalog_search` with pagination and a billable-only filter:
+// skips the first `offset` results, returns at most `limit`, and with
+// `billable_only` non-zero only billable codes. `procode_results_total`
+// then tells how many results there are in all.
+//
+// # Safety
+// As `procode_catalog_search`.
+procode_result procode_catalog_search_page(const procode_catalog *catalog,
+                                           const char *query,
+                                           const char *system,
+                                           size_t offset,
+                                           size_t limit,
+                                           int32_t billable_only,
+                                           const char *as_of,
+                                           procode_results **out);
+
+// How many results the search found in all pages (0 when `results` is
+// NULL).
+//
+// # Safety
+// `results` must be NULL or a live result set.
+size_t procode_results_total(const procode_results *results);
+
+// How many results were skipped before this page (0 when `results` is
+// NULL).
+//
+// # Safety
+// `results` must be NULL or a live result set.
+size_t procode_results_offset(const procode_results *results);
+
+// How the results were found: `"exact"` (a code-shaped query), `"words"`,
+// `"typo"` or `"none"`; NULL when `results` is NULL.
+//
+// Ownership: static; never free it.
+//
+// # Safety
+// `results` must be NULL or a live result set.
+const char *procode_results_mode(const procode_results *results);
+
+// The notice of the search, machine-readable (`"cpt_not_shipped"`,
+// `"cpt_modifier_not_shipped"`), or NULL when there is none.
+//
+// Ownership: static; never free it.
+//
+// # Safety
+// `results` must be NULL or a live result set.
+const char *procode_results_notice(const procode_results *results);
+
+// The notice's message (what it means, how to load a licensed CPT file),
+// or NULL when there is none.
+//
+// Ownership: borrowed; valid as long as `results`.
+//
+// # Safety
+// `results` must be NULL or a live result set.
+const char *procode_results_notice_message(const procode_results *results);
+
+// How many match spans result `index` has (0 when out of range or NULL).
+//
+// # Safety
+// `results` must be NULL or a live result set.
+size_t procode_results_span_count(const procode_results *results, size_t index);
+
+// Match span `k` of result `index`: the characters `[*start, *end)`
+// (Unicode scalar values, 0-based) of the entry's description that
+// matched, `*term` what the user typed that matched (the query word, or
+// the synonym term), `*via` the synonym expansion or NULL, `*typo` 1 when
+// the word matched only within the typo budget. Any output pointer may be
+// NULL. `PROCODE_INDEX_OUT_OF_RANGE` when `index` or `k` is out of range.
+//
+// Ownership: `*term` and `*via` are borrowed; valid as long as `results`.
+//
+// # Safety
+// `results` must be NULL or a live result set; output pointers NULL or
+// writable.
+procode_result procode_results_span(const procode_results *results,
+                                    size_t index,
+                                    size_t k,
+                                    size_t *start,
+                                    size_t *end,
+                                    const char **term,
+                                    const char **via,
+                                    int32_t *typo);
 
 // The number of entries in a result set (0 when `results` is NULL).
 //

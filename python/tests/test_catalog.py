@@ -65,7 +65,52 @@ def test_search_system_limit_and_as_of(catalog):
     assert len(hits) == 3 and all(e.system == "icd10cm" for e in hits)
     for e in catalog.search("G04", as_of=dt.date(2025, 1, 1), limit=50):
         assert e.is_valid_on(dt.date(2025, 1, 1))
-    assert catalog.search("nothing matches this at all qqqq") == []
+    none = catalog.search("nothing matches this at all qqqq")
+    assert len(none) == 0 and none.total == 0 and none.mode == "none"
+
+
+def test_search_results_page_total_mode_spans(catalog):
+    page = catalog.search("htn", system="icd10cm", limit=3, billable_only=True)
+    assert isinstance(page, procode.SearchResults)
+    assert page.mode == "words" and page.offset == 0 and page.total > 3
+    assert [e.display_code for e in page][0] == "I10"
+    assert page[-1].code == page[2].code
+    assert all(e.billable for e in page)
+    span = page.spans[0][0]
+    assert isinstance(span, procode.MatchSpan)
+    assert (span.term, span.via, span.typo) == ("htn", "hypertension", False)
+    assert page[0].description[span.start : span.end].lower() == "hypertension"
+    nxt = catalog.search("htn", system="icd10cm", limit=3, offset=3, billable_only=True)
+    assert nxt.offset == 3 and nxt.total == page.total
+    assert not {e.code for e in nxt} & {e.code for e in page}
+    with pytest.raises(IndexError):
+        page[3]
+    with pytest.raises(procode.InvalidArgument):
+        catalog.search("htn", offset=-1)
+    assert catalog.search("E11.9", system="icd10cm").mode == "exact"
+    assert catalog.search("diabetis", system="icd10cm").mode == "typo"
+    cpt = catalog.search("99213")
+    assert cpt.notice == "cpt_not_shipped" and "CPT" in (cpt.notice_message or "")
+    assert catalog.search("25", system="modifier").notice == "cpt_modifier_not_shipped"
+
+
+def test_host_synonyms_and_weights(catalog, tmp_path):
+    syn = tmp_path / "syn.tsv"
+    syn.write_text(
+        "term\texpansions\tkind\tsystems\tsource\n"
+        "pep talk\tcounseling\tlay\thcpcs\tour front desk\n"
+    )
+    assert len(catalog.with_synonyms(syn).search("pep talk", system="hcpcs")) > 0
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("term\texpansions\tkind\tsystems\tsource\nHTN\tx\tlay\tany\ts\n")
+    with pytest.raises(procode.SearchDataError, match="line 2"):
+        catalog.with_synonyms(bad)
+    weights = tmp_path / "w.tsv"
+    weights.write_text("billable\t0\n")
+    assert len(catalog.with_search_weights(weights).search("anxiety")) == 10
+    weights.write_text("# tuned\nbillabel\t3\n")
+    with pytest.raises(procode.SearchDataError, match="line 2"):
+        catalog.with_search_weights(weights)
 
 
 def test_entry_value_semantics(catalog):

@@ -46,7 +46,7 @@ fn static_strings_are_readable() {
     // Every defined code has its own name; any other number is defined
     // behaviour too (issue 12, item 9): a code from a newer header, a
     // negative int passed as unsigned, the largest value.
-    let last = procode_result::PROCODE_STALE_DOCUMENT as u32;
+    let last = procode_result::PROCODE_SEARCH_DATA as u32;
     let mut seen = std::collections::HashSet::new();
     for code in 0..=last {
         let n = name(code);

@@ -62,6 +62,45 @@ impl procode_entry {
 /// `procode_results_free`.
 pub struct procode_results {
     entries: Vec<procode_entry>,
+    total: usize,
+    offset: usize,
+    mode: &'static str,
+    notice: Option<(&'static str, CString)>,
+    /// Per entry: each matched span.
+    spans: Vec<Vec<CSpan>>,
+}
+
+/// A match span with its strings as C strings: (start, end, term, via, typo).
+type CSpan = (usize, usize, CString, Option<CString>, bool);
+
+impl procode_results {
+    fn new(found: procode::SearchResults) -> procode_results {
+        let spans = found
+            .spans
+            .iter()
+            .map(|ss| {
+                ss.iter()
+                    .map(|s| {
+                        (
+                            s.start,
+                            s.end,
+                            cstring(s.term.as_str()),
+                            s.via.as_deref().map(cstring),
+                            s.typo,
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        procode_results {
+            total: found.total,
+            offset: found.offset,
+            mode: found.mode.as_str(),
+            notice: found.notice.map(|n| (n.code(), cstring(n.message()))),
+            spans,
+            entries: found.entries.into_iter().map(procode_entry::new).collect(),
+        }
+    }
 }
 
 /// Opens the embedded default catalog (HCPCS Level II, modifiers, place of
@@ -391,9 +430,194 @@ pub unsafe extern "C" fn procode_catalog_search(
             .limit(limit)
             .as_of(as_of);
         let found = cat.inner.search(query, &opts)?;
-        let entries = found.into_iter().map(procode_entry::new).collect();
         // SAFETY: checked non-NULL; writable (caller contract).
-        unsafe { write_out(out, boxed(procode_results { entries })) };
+        unsafe { write_out(out, boxed(procode_results::new(found))) };
+        Ok(())
+    })
+}
+
+/// `procode_catalog_search` with pagination and a billable-only filter:
+/// skips the first `offset` results, returns at most `limit`, and with
+/// `billable_only` non-zero only billable codes. `procode_results_total`
+/// then tells how many results there are in all.
+///
+/// # Safety
+/// As `procode_catalog_search`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn procode_catalog_search_page(
+    catalog: *const procode_catalog,
+    query: *const c_char,
+    system: *const c_char,
+    offset: usize,
+    limit: usize,
+    billable_only: i32,
+    as_of: *const c_char,
+    out: *mut *mut procode_results,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract, for each argument.
+        let (cat, query, system, as_of) = unsafe {
+            (
+                ref_arg(catalog, "catalog")?,
+                str_arg(query, "query")?,
+                system_arg(system, "system")?,
+                date_arg(as_of, "as_of")?,
+            )
+        };
+        out_arg(out, "out")?;
+        let opts = SearchOptions::default()
+            .system(system)
+            .offset(offset)
+            .limit(limit)
+            .billable_only(billable_only != 0)
+            .as_of(as_of);
+        let found = cat.inner.search(query, &opts)?;
+        // SAFETY: checked non-NULL; writable (caller contract).
+        unsafe { write_out(out, boxed(procode_results::new(found))) };
+        Ok(())
+    })
+}
+
+/// How many results the search found in all pages (0 when `results` is
+/// NULL).
+///
+/// # Safety
+/// `results` must be NULL or a live result set.
+#[no_mangle]
+pub unsafe extern "C" fn procode_results_total(results: *const procode_results) -> usize {
+    // SAFETY: caller contract.
+    call_or(0, || Ok(unsafe { ref_arg(results, "results") }?.total))
+}
+
+/// How many results were skipped before this page (0 when `results` is
+/// NULL).
+///
+/// # Safety
+/// `results` must be NULL or a live result set.
+#[no_mangle]
+pub unsafe extern "C" fn procode_results_offset(results: *const procode_results) -> usize {
+    // SAFETY: caller contract.
+    call_or(0, || Ok(unsafe { ref_arg(results, "results") }?.offset))
+}
+
+/// How the results were found: `"exact"` (a code-shaped query), `"words"`,
+/// `"typo"` or `"none"`; NULL when `results` is NULL.
+///
+/// Ownership: static; never free it.
+///
+/// # Safety
+/// `results` must be NULL or a live result set.
+#[no_mangle]
+pub unsafe extern "C" fn procode_results_mode(results: *const procode_results) -> *const c_char {
+    // SAFETY: caller contract.
+    call_or(std::ptr::null(), || {
+        Ok(static_cstr(unsafe { ref_arg(results, "results") }?.mode))
+    })
+}
+
+/// The notice of the search, machine-readable (`"cpt_not_shipped"`,
+/// `"cpt_modifier_not_shipped"`), or NULL when there is none.
+///
+/// Ownership: static; never free it.
+///
+/// # Safety
+/// `results` must be NULL or a live result set.
+#[no_mangle]
+pub unsafe extern "C" fn procode_results_notice(results: *const procode_results) -> *const c_char {
+    // SAFETY: caller contract.
+    call_or(std::ptr::null(), || {
+        let r = unsafe { ref_arg(results, "results") }?;
+        Ok(r.notice
+            .as_ref()
+            .map_or(std::ptr::null(), |n| static_cstr(n.0)))
+    })
+}
+
+/// The notice's message (what it means, how to load a licensed CPT file),
+/// or NULL when there is none.
+///
+/// Ownership: borrowed; valid as long as `results`.
+///
+/// # Safety
+/// `results` must be NULL or a live result set.
+#[no_mangle]
+pub unsafe extern "C" fn procode_results_notice_message(
+    results: *const procode_results,
+) -> *const c_char {
+    // SAFETY: caller contract.
+    call_or(std::ptr::null(), || {
+        let r = unsafe { ref_arg(results, "results") }?;
+        Ok(r.notice.as_ref().map_or(std::ptr::null(), |n| n.1.as_ptr()))
+    })
+}
+
+/// How many match spans result `index` has (0 when out of range or NULL).
+///
+/// # Safety
+/// `results` must be NULL or a live result set.
+#[no_mangle]
+pub unsafe extern "C" fn procode_results_span_count(
+    results: *const procode_results,
+    index: usize,
+) -> usize {
+    // SAFETY: caller contract.
+    call_or(0, || {
+        let r = unsafe { ref_arg(results, "results") }?;
+        Ok(r.spans.get(index).map_or(0, Vec::len))
+    })
+}
+
+/// Match span `k` of result `index`: the characters `[*start, *end)`
+/// (Unicode scalar values, 0-based) of the entry's description that
+/// matched, `*term` what the user typed that matched (the query word, or
+/// the synonym term), `*via` the synonym expansion or NULL, `*typo` 1 when
+/// the word matched only within the typo budget. Any output pointer may be
+/// NULL. `PROCODE_INDEX_OUT_OF_RANGE` when `index` or `k` is out of range.
+///
+/// Ownership: `*term` and `*via` are borrowed; valid as long as `results`.
+///
+/// # Safety
+/// `results` must be NULL or a live result set; output pointers NULL or
+/// writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn procode_results_span(
+    results: *const procode_results,
+    index: usize,
+    k: usize,
+    start: *mut usize,
+    end: *mut usize,
+    term: *mut *const c_char,
+    via: *mut *const c_char,
+    typo: *mut i32,
+) -> procode_result {
+    call(|| {
+        // SAFETY: caller contract.
+        let r = unsafe { ref_arg(results, "results") }?;
+        let spans = r
+            .spans
+            .get(index)
+            .ok_or_else(|| out_of_range(index, r.spans.len()))?;
+        let s = spans.get(k).ok_or_else(|| out_of_range(k, spans.len()))?;
+        // SAFETY: each pointer is NULL (skipped) or writable (caller contract).
+        unsafe {
+            if !start.is_null() {
+                *start = s.0;
+            }
+            if !end.is_null() {
+                *end = s.1;
+            }
+            if !term.is_null() {
+                *term = s.2.as_ptr();
+            }
+            if !via.is_null() {
+                *via = s.3.as_ref().map_or(std::ptr::null(), |v| v.as_ptr());
+            }
+            if !typo.is_null() {
+                *typo = i32::from(s.4);
+            }
+        }
         Ok(())
     })
 }

@@ -118,6 +118,9 @@ pub enum procode_result {
     /// retry. The message names the document, the expected and the current
     /// revision.
     PROCODE_STALE_DOCUMENT = 40,
+    /// A synonym list or search weights file for search cannot be used (the
+    /// message names the line).
+    PROCODE_SEARCH_DATA = 41,
 }
 
 use procode_result as R;
@@ -198,6 +201,7 @@ impl From<CatalogError> for Error {
             CatalogError::Code(CodeError::UnknownSystem { .. }) => R::PROCODE_UNKNOWN_SYSTEM,
             CatalogError::Code(_) => R::PROCODE_INVALID_CODE,
             CatalogError::QueryTooLong { .. } => R::PROCODE_QUERY_TOO_LONG,
+            CatalogError::Synonyms(_) | CatalogError::SearchWeights(_) => R::PROCODE_SEARCH_DATA,
             _ => R::PROCODE_CATALOG_ERROR,
         };
         Error::new(code, e.to_string())
@@ -300,7 +304,7 @@ impl From<PolicyError> for Error {
 }
 
 /// Every result code with its name, in number order.
-const NAMES: [(procode_result, &CStr); 41] = [
+const NAMES: [(procode_result, &CStr); 42] = [
     (R::PROCODE_OK, c"PROCODE_OK"),
     (R::PROCODE_NULL_ARGUMENT, c"PROCODE_NULL_ARGUMENT"),
     (R::PROCODE_INVALID_UTF8, c"PROCODE_INVALID_UTF8"),
@@ -357,6 +361,7 @@ const NAMES: [(procode_result, &CStr); 41] = [
     (R::PROCODE_SCHEDULE_MISSING, c"PROCODE_SCHEDULE_MISSING"),
     (R::PROCODE_INVALID_ARGUMENT, c"PROCODE_INVALID_ARGUMENT"),
     (R::PROCODE_STALE_DOCUMENT, c"PROCODE_STALE_DOCUMENT"),
+    (R::PROCODE_SEARCH_DATA, c"PROCODE_SEARCH_DATA"),
 ];
 
 /// The name of a result code as a static string, e.g. `"PROCODE_NOT_FOUND"`;

@@ -171,6 +171,45 @@ static void test_search(const procode_catalog *cat) {
   procode_results_free(r);
   r = NULL;
 
+  /* Pages, totals, mode, display codes, spans through a synonym. */
+  EXPECT(PROCODE_OK,
+         procode_catalog_search_page(cat, "htn", "icd10cm", 0, 3, 1, NULL, &r));
+  CHECK(procode_results_len(r) == 3);
+  CHECK(procode_results_total(r) > 3);
+  CHECK(procode_results_offset(r) == 0);
+  CHECK_STR(procode_results_mode(r), "words");
+  CHECK(procode_results_notice(r) == NULL);
+  e = procode_results_get(r, 0);
+  CHECK_STR(procode_entry_display_code(e), "I10");
+  CHECK(procode_results_span_count(r, 0) >= 1);
+  {
+    size_t start = 0, end = 0;
+    const char *term = NULL, *via = NULL;
+    int typo = -1;
+    EXPECT(PROCODE_OK, procode_results_span(r, 0, 0, &start, &end, &term, &via, &typo));
+    CHECK(end > start);
+    CHECK_STR(term, "htn");
+    CHECK_STR(via, "hypertension");
+    CHECK(typo == 0);
+    EXPECT(PROCODE_INDEX_OUT_OF_RANGE,
+           procode_results_span(r, 0, 99, &start, &end, &term, &via, &typo));
+    EXPECT(PROCODE_INDEX_OUT_OF_RANGE, procode_results_span(r, 9, 0, NULL, NULL, NULL, NULL, NULL));
+  }
+  procode_results_free(r);
+  r = NULL;
+  EXPECT(PROCODE_OK,
+         procode_catalog_search_page(cat, "htn", "icd10cm", 3, 3, 1, NULL, &r));
+  CHECK(procode_results_offset(r) == 3);
+  CHECK(strcmp(procode_entry_code(procode_results_get(r, 0)), "I10") != 0);
+  procode_results_free(r);
+  r = NULL;
+  /* A CPT-shaped query says so, machine-readably. */
+  EXPECT(PROCODE_OK, procode_catalog_search_page(cat, "99213", NULL, 0, 5, 0, NULL, &r));
+  CHECK_STR(procode_results_notice(r), "cpt_not_shipped");
+  CHECK(strstr(procode_results_notice_message(r), "CPT") != NULL);
+  procode_results_free(r);
+  r = NULL;
+
   /* Typos. */
   EXPECT(PROCODE_OK, procode_catalog_search(cat, "wheelchiar cushion", "hcpcs", 3, NULL, &r));
   CHECK(procode_results_len(r) > 0);

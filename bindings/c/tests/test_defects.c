@@ -234,7 +234,8 @@ static void result_names(void) {
   CHECK_STR(procode_result_name(38), "PROCODE_SCHEDULE_MISSING");
   CHECK_STR(procode_result_name(39), "PROCODE_INVALID_ARGUMENT");
   CHECK_STR(procode_result_name(40), "PROCODE_STALE_DOCUMENT");
-  CHECK_STR(procode_result_name(41), "PROCODE_UNKNOWN");
+  CHECK_STR(procode_result_name(41), "PROCODE_SEARCH_DATA");
+  CHECK_STR(procode_result_name(42), "PROCODE_UNKNOWN");
   CHECK_STR(procode_result_name(1000), "PROCODE_UNKNOWN");
   CHECK_STR(procode_result_name(UINT32_MAX), "PROCODE_UNKNOWN");
   CHECK_STR(procode_result_name(PROCODE_OK), "PROCODE_OK");

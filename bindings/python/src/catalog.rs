@@ -280,6 +280,129 @@ pub struct PyCatalog {
     inner: Catalog,
 }
 
+/// The part of a result's description that matched a query word.
+#[pyclass(module = "procode._native", name = "MatchSpan", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyMatchSpan {
+    /// First character (0-based) of the matched word in the description.
+    #[pyo3(get)]
+    start: usize,
+    /// One past its last character.
+    #[pyo3(get)]
+    end: usize,
+    /// What the user typed that matched (the word, or the synonym term).
+    #[pyo3(get)]
+    term: String,
+    /// The synonym expansion that matched, or None.
+    #[pyo3(get)]
+    via: Option<String>,
+    /// Whether the word matched only within the typo budget.
+    #[pyo3(get)]
+    typo: bool,
+}
+
+#[pymethods]
+impl PyMatchSpan {
+    fn __repr__(&self) -> String {
+        format!(
+            "MatchSpan(start={}, end={}, term={:?}, via={:?}, typo={})",
+            self.start,
+            self.end,
+            self.term,
+            self.via,
+            if self.typo { "True" } else { "False" }
+        )
+    }
+}
+
+/// One page of search results: a sequence of entries (best first) with
+/// `total` (every page), `offset`, `mode` (`"exact"`, `"words"`, `"typo"`
+/// or `"none"`), `spans` (per entry, what matched) and `notice` (for a
+/// CPT-shaped query: `"cpt_not_shipped"` or `"cpt_modifier_not_shipped"`).
+#[pyclass(module = "procode._native", name = "SearchResults", frozen, sequence)]
+pub struct PySearchResults {
+    entries: Vec<Py<PyEntry>>,
+    /// How many results there are in all.
+    #[pyo3(get)]
+    total: usize,
+    /// How many results were skipped before this page.
+    #[pyo3(get)]
+    offset: usize,
+    /// How the results were found.
+    #[pyo3(get)]
+    mode: &'static str,
+    /// The notice's machine-readable code, or None.
+    #[pyo3(get)]
+    notice: Option<&'static str>,
+    /// The notice's message, or None.
+    #[pyo3(get)]
+    notice_message: Option<&'static str>,
+    spans: Vec<Vec<PyMatchSpan>>,
+}
+
+impl PySearchResults {
+    fn new(py: Python<'_>, found: procode::SearchResults) -> PyResult<PySearchResults> {
+        let spans = found
+            .spans
+            .iter()
+            .map(|ss| {
+                ss.iter()
+                    .map(|s| PyMatchSpan {
+                        start: s.start,
+                        end: s.end,
+                        term: s.term.clone(),
+                        via: s.via.clone(),
+                        typo: s.typo,
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(PySearchResults {
+            total: found.total,
+            offset: found.offset,
+            mode: found.mode.as_str(),
+            notice: found.notice.map(|n| n.code()),
+            notice_message: found.notice.map(|n| n.message()),
+            spans,
+            entries: entries_to_list(py, found.entries)?,
+        })
+    }
+}
+
+#[pymethods]
+impl PySearchResults {
+    fn __len__(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn __getitem__(&self, py: Python<'_>, index: isize) -> PyResult<Py<PyEntry>> {
+        let n = self.entries.len() as isize;
+        let i = if index < 0 { index + n } else { index };
+        if i < 0 || i >= n {
+            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                "index {index} is out of range: the page has {n} results"
+            )));
+        }
+        Ok(self.entries[i as usize].clone_ref(py))
+    }
+
+    /// Per entry (same order), the matched parts of its description.
+    #[getter]
+    fn spans(&self) -> Vec<Vec<PyMatchSpan>> {
+        self.spans.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<SearchResults {} of {} ({}), offset {}>",
+            self.entries.len(),
+            self.total,
+            self.mode,
+            self.offset
+        )
+    }
+}
+
 fn entries_to_list(py: Python<'_>, entries: Vec<Entry>) -> PyResult<Vec<Py<PyEntry>>> {
     entries
         .into_iter()
@@ -311,6 +434,24 @@ impl PyCatalog {
         Ok(PyCatalog {
             inner: self.inner.with_edits(edits),
         })
+    }
+
+    /// This catalog with the synonym file at `path` added on top of the
+    /// shipped list (same format as `data/search/synonyms.tsv`). Raises
+    /// `SearchDataError` naming the line that is wrong.
+    fn with_synonyms(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| self.inner.with_synonyms_file(&path)).py()?;
+        Ok(PyCatalog { inner })
+    }
+
+    /// This catalog ranking word searches with the weights file at `path`
+    /// (`name<TAB>value` lines; see `procode::weights`). Raises
+    /// `SearchDataError` naming the line that is wrong.
+    fn with_search_weights(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py
+            .detach(|| self.inner.with_search_weights_file(&path))
+            .py()?;
+        Ok(PyCatalog { inner })
     }
 
     /// Whether NCCI edits are attached.
@@ -521,12 +662,16 @@ impl PyCatalog {
         entries_to_list(py, found)
     }
 
-    /// One search for the typeahead box: code prefixes (`"G04"`), words
-    /// (`"diab mell"`), then typos (`"wheelchiar"`). Releases the GIL.
+    /// One search for the typeahead box: code-shaped queries (`"E11.9"`,
+    /// `"G04"`), words (`"diab mell"`, through synonyms: `"htn"`), then
+    /// typos (`"wheelchiar"`). Returns a `SearchResults` sequence of entries
+    /// with `.total`, `.offset`, `.mode`, `.spans` and `.notice`. Releases
+    /// the GIL.
     #[pyo3(
-        signature = (query, system=None, limit=None, as_of=None),
-        text_signature = "($self, query, system=None, limit=10, as_of=None)"
+        signature = (query, system=None, limit=None, as_of=None, offset=None, billable_only=false),
+        text_signature = "($self, query, system=None, limit=10, as_of=None, offset=0, billable_only=False)"
     )]
+    #[allow(clippy::too_many_arguments)]
     fn search(
         &self,
         py: Python<'_>,
@@ -534,7 +679,9 @@ impl PyCatalog {
         system: Option<&str>,
         limit: Option<&Bound<'_, PyAny>>,
         as_of: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<Py<PyEntry>>> {
+        offset: Option<&Bound<'_, PyAny>>,
+        billable_only: bool,
+    ) -> PyResult<PySearchResults> {
         let limit = match limit.filter(|l| !l.is_none()) {
             None => SearchOptions::default().limit,
             Some(l) => {
@@ -547,12 +694,23 @@ impl PyCatalog {
                 usize::try_from(n).unwrap_or(usize::MAX)
             }
         };
+        let max = i128::try_from(usize::MAX).unwrap_or(i128::MAX);
+        let offset = match offset.filter(|o| !o.is_none()) {
+            None => 0,
+            Some(o) => int_in_range(o, "offset", 0, max, |v| {
+                invalid_argument(format!(
+                    "offset: {v} is out of range: give how many results to skip (0 or more)"
+                ))
+            })?,
+        };
         let opts = SearchOptions::default()
             .system(opt_system(system)?)
             .limit(limit)
+            .offset(usize::try_from(offset).unwrap_or(usize::MAX))
+            .billable_only(billable_only)
             .as_of(opt_date(as_of, "as_of")?);
         let found = py.detach(|| self.inner.search(query, &opts)).py()?;
-        entries_to_list(py, found.entries)
+        PySearchResults::new(py, found)
     }
 
     /// The ICD-10-CM structure around `code` as a dict (`code`,

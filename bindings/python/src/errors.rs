@@ -57,6 +57,7 @@ type Cell = PyOnceLock<Py<PyAny>>;
 static INVALID_CODE: Cell = Cell::new();
 static UNKNOWN_CODE: Cell = Cell::new();
 static CATALOG_ERROR: Cell = Cell::new();
+static SEARCH_DATA_ERROR: Cell = Cell::new();
 static SOURCE_ERROR: Cell = Cell::new();
 static INVALID_MONEY: Cell = Cell::new();
 static INVALID_LINE: Cell = Cell::new();
@@ -90,10 +91,11 @@ enum Base {
 }
 
 /// The hierarchy, parents before children: (cell, name, docstring, bases).
-const CLASSES: [(&Cell, &str, &str, &[Base]); 24] = [
+const CLASSES: [(&Cell, &str, &str, &[Base]); 25] = [
     (&INVALID_CODE, "InvalidCode", "A code or code-system name that cannot be parsed.", &[Base::Root, Base::Value]),
     (&UNKNOWN_CODE, "UnknownCode", "A well-formed code that the catalog does not hold.", &[Base::Root, Base::Key]),
     (&CATALOG_ERROR, "CatalogError", "An index file could not be opened, read, written or built.", &[Base::Root]),
+    (&SEARCH_DATA_ERROR, "SearchDataError", "A synonym list or search weights file that cannot be used; the message names the line.", &[Base::Class(&CATALOG_ERROR), Base::Value]),
     (&SOURCE_ERROR, "SourceError", "A source file (TSV, CSV, order file, Excel workbook) could not be imported.", &[Base::Root]),
     (&INVALID_MONEY, "InvalidMoney", "An amount or currency that procode refuses.", &[Base::Root, Base::Value]),
     (&INVALID_LINE, "InvalidLine", "A code line that cannot exist (zero or out-of-range units, too many modifiers, a bad field).", &[Base::Root, Base::Value]),
@@ -252,6 +254,9 @@ impl IntoPyErr for CoreCatalogError {
             CatalogError::Import(e) => e.into_py_err(),
             CatalogError::Code(e) => e.into_py_err(),
             CatalogError::QueryTooLong { .. } => invalid_argument(format!("query: {msg}")),
+            CatalogError::Synonyms(_) | CatalogError::SearchWeights(_) => {
+                raise(&SEARCH_DATA_ERROR, msg)
+            }
             CatalogError::Io { .. }
             | CatalogError::NotAnIndex
             | CatalogError::UnsupportedVersion { .. }

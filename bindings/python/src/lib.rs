@@ -21,6 +21,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<catalog::PyCatalog>()?;
     m.add_class::<catalog::PyEntry>()?;
+    m.add_class::<catalog::PySearchResults>()?;
+    m.add_class::<catalog::PyMatchSpan>()?;
     m.add_class::<catalog::PyMappedSource>()?;
     m.add_class::<billing::PyCodeLine>()?;
     m.add_class::<billing::PyEditBatch>()?;

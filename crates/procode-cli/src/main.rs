@@ -50,6 +50,12 @@ enum Command {
         /// At most this many results.
         #[arg(long, default_value_t = 10)]
         limit: usize,
+        /// Skip this many results first (pagination).
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Only billable codes.
+        #[arg(long)]
+        billable_only: bool,
         /// Date of service (YYYY-MM-DD): hide codes not valid on that day.
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
@@ -201,6 +207,7 @@ fn open_catalog(a: &CatalogArgs) -> Result<Catalog, String> {
 fn entry_json(e: &Entry) -> serde_json::Value {
     serde_json::json!({
         "code": e.code.as_str(),
+        "display_code": e.display_code(),
         "system": e.system.as_str(),
         "description": e.description,
         "short_description": e.short_description,
@@ -208,6 +215,77 @@ fn entry_json(e: &Entry) -> serde_json::Value {
         "terminated": e.terminated.map(|d| d.to_string()),
         "billable": e.billable,
     })
+}
+
+/// A search's results as JSON: the page of entries (each with its
+/// `display_code` and match `spans`), `total`, `offset`, `mode` and the
+/// `notice` of a CPT-shaped query.
+fn search_json(hits: &procode::SearchResults) -> serde_json::Value {
+    let results: Vec<_> = hits
+        .iter()
+        .zip(&hits.spans)
+        .map(|(e, spans)| {
+            let mut v = entry_json(e);
+            v["spans"] = spans
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "start": s.start,
+                        "end": s.end,
+                        "term": s.term,
+                        "via": s.via,
+                        "typo": s.typo,
+                    })
+                })
+                .collect();
+            v
+        })
+        .collect();
+    serde_json::json!({
+        "mode": hits.mode.as_str(),
+        "total": hits.total,
+        "offset": hits.offset,
+        "notice": hits.notice.map(|n| serde_json::json!({"code": n.code(), "message": n.message()})),
+        "results": results,
+    })
+}
+
+/// The terminal's width: `COLUMNS` when set, else 100.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&w| w >= 20)
+        .unwrap_or(100)
+}
+
+/// `line` cut to `width` characters, ending in "…" when cut.
+fn truncate_to(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_owned();
+    }
+    let mut s: String = line.chars().take(width.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+/// [`entry_line`] with the description cut so the line fits `width`
+/// characters (some HCPCS descriptions exceed 4,000 characters).
+fn entry_line_fitted(e: &Entry, width: usize) -> String {
+    let full = entry_line(e);
+    let over = full.chars().count().saturating_sub(width);
+    if over == 0 {
+        return full;
+    }
+    let keep = e
+        .description
+        .chars()
+        .count()
+        .saturating_sub(over + 1)
+        .max(10);
+    let mut short = e.clone();
+    short.description = truncate_to(&e.description, keep + 1);
+    entry_line(&short)
 }
 
 fn entry_line(e: &Entry) -> String {
@@ -229,23 +307,40 @@ fn run(cli: Cli) -> Result<(), String> {
             query,
             system,
             limit,
+            offset,
+            billable_only,
             as_of,
             cat,
         } => {
             let opts = SearchOptions::default()
                 .system(parse_system(system.as_deref())?)
                 .limit(limit)
+                .offset(offset)
+                .billable_only(billable_only)
                 .as_of(parse_date(as_of.as_deref())?);
             let catalog = open_catalog(&cat)?;
             let hits = catalog.search(&query, &opts).map_err(|e| e.to_string())?;
             if cat.json {
-                let v: Vec<_> = hits.iter().map(entry_json).collect();
-                emit(serde_json::Value::Array(v).to_string())?;
-            } else if hits.is_empty() {
-                emit(format!("no code matches {query:?}"))?;
+                emit(search_json(&hits).to_string())?;
             } else {
-                for e in hits.iter() {
-                    emit(entry_line(e))?;
+                if let Some(n) = hits.notice {
+                    emit(format!("note: {}", n.message()))?;
+                }
+                if hits.is_empty() {
+                    emit(format!("no code matches {query:?}"))?;
+                } else {
+                    let width = terminal_width();
+                    for e in hits.iter() {
+                        emit(entry_line_fitted(e, width))?;
+                    }
+                    if hits.total > hits.offset + hits.len() || hits.offset > 0 {
+                        emit(format!(
+                            "({}-{} of {}; --offset N for more)",
+                            hits.offset + 1,
+                            hits.offset + hits.len(),
+                            hits.total
+                        ))?;
+                    }
                 }
             }
         }

@@ -33,10 +33,11 @@ fn data_dir() -> PathBuf {
     dir
 }
 
-const FIELDS: [&str; 7] = [
+const FIELDS: [&str; 8] = [
     "billable",
     "code",
     "description",
+    "display_code",
     "effective",
     "short_description",
     "system",
@@ -50,18 +51,67 @@ fn assert_entry_shape(v: &serde_json::Value) {
     assert_eq!(keys, FIELDS);
 }
 
+/// The entries of a search's JSON, each checked for the entry shape plus
+/// its match spans.
+fn search_results(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    let obj = v.as_object().expect("a search answer is an object");
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["mode", "notice", "offset", "results", "total"]);
+    let arr = v["results"].as_array().expect("results is an array");
+    arr.iter()
+        .map(|e| {
+            let mut e = e.clone();
+            let spans = e
+                .as_object_mut()
+                .and_then(|o| o.remove("spans"))
+                .expect("every result has spans");
+            assert!(spans.is_array());
+            assert_entry_shape(&e);
+            e
+        })
+        .collect()
+}
+
 #[test]
-fn search_json_is_an_array_of_entries() {
+fn search_json_is_a_page_of_entries_with_total_mode_and_spans() {
     let v = ok_json(&[
         "search", "G04", "--json", "--limit", "4", "--system", "HCPCS",
     ]);
-    let arr = v.as_array().unwrap();
+    let arr = search_results(&v);
     assert_eq!(arr.len(), 4);
-    for e in arr {
-        assert_entry_shape(e);
+    assert_eq!(v["mode"], "exact");
+    assert!(v["total"].as_u64().unwrap() > 4);
+    for e in &arr {
         assert_eq!(e["system"], "hcpcs");
         assert!(e["code"].as_str().unwrap().starts_with("G04"));
     }
+    // Pagination: the second page starts where the first ended.
+    let p2 = ok_json(&[
+        "search", "G04", "--json", "--limit", "4", "--offset", "4", "--system", "hcpcs",
+    ]);
+    assert_eq!(p2["offset"], 4);
+    assert_ne!(search_results(&p2)[0]["code"], arr[0]["code"]);
+    // Words: display codes, spans through a synonym, billable only.
+    let v = ok_json(&[
+        "search",
+        "htn",
+        "--json",
+        "--system",
+        "icd10cm",
+        "--billable-only",
+    ]);
+    assert_eq!(v["mode"], "words");
+    let first = &v["results"][0];
+    assert_eq!(first["display_code"], "I10");
+    assert_eq!(first["spans"][0]["term"], "htn");
+    assert_eq!(first["spans"][0]["via"], "hypertension");
+    assert!(search_results(&v).iter().all(|e| e["billable"] == true));
+    // A CPT-shaped query says CPT is not shipped.
+    let v = ok_json(&["search", "99213", "--json"]);
+    assert_eq!(v["notice"]["code"], "cpt_not_shipped");
+    let v = ok_json(&["search", "25", "--json", "--system", "modifier"]);
+    assert_eq!(v["notice"]["code"], "cpt_modifier_not_shipped");
     let v = ok_json(&[
         "search",
         "wheelchair cushion",
@@ -69,9 +119,11 @@ fn search_json_is_an_array_of_entries() {
         "--as-of",
         "2025-11-03",
     ]);
-    assert!(!v.as_array().unwrap().is_empty());
+    assert!(!search_results(&v).is_empty());
     let v = ok_json(&["search", "qqqzzzxxq", "--json"]);
-    assert_eq!(v, serde_json::json!([]));
+    assert!(search_results(&v).is_empty());
+    assert_eq!(v["total"], 0);
+    assert_eq!(v["mode"], "none");
 }
 
 #[test]
@@ -157,7 +209,7 @@ fn build_writes_an_index_that_search_uses() {
         "--catalog",
         idx.to_str().unwrap(),
     ]);
-    assert_eq!(v[0]["code"], "11");
+    assert_eq!(v["results"][0]["code"], "11");
     // A damaged index is refused with a clear message.
     let mut bytes = std::fs::read(&idx).unwrap();
     let n = bytes.len();

@@ -172,6 +172,12 @@ pub enum CatalogError {
     /// A code or code-system name is invalid.
     #[error(transparent)]
     Code(#[from] CodeError),
+    /// A synonym list for search cannot be used (the line is in the error).
+    #[error("synonym list: {0}")]
+    Synonyms(#[from] crate::synonyms::SynonymError),
+    /// A search weights file cannot be used (the line is in the error).
+    #[error("search weights: {0}")]
+    SearchWeights(#[from] crate::weights::WeightsError),
     /// A search query with more words than procode matches at once.
     #[error("search query has {words} words; at most {max} are allowed")]
     QueryTooLong {

@@ -50,7 +50,9 @@ pub mod error;
 pub mod import;
 pub mod index;
 pub mod release;
+pub mod synonyms;
 pub mod text;
+pub mod weights;
 
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};

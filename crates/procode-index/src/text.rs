@@ -3,15 +3,30 @@
 //! and the varint encoding used inside index files. A query must be cut into
 //! words exactly as the descriptions were, so both sides use these functions.
 
-/// Calls `f` with every word of `text`: a maximal run of ASCII letters and digits,
-/// lower-cased into `buf`. Everything else (punctuation, spaces, non-ASCII) separates
-/// words.
+/// Calls `f` with every word of `text`, folded: a maximal run of letters and
+/// digits, lower-cased into `buf`, accented Latin letters replaced by their
+/// plain letters (`é` → `e`, `ß` → `ss`), apostrophes dropped without
+/// splitting the word (`Crohn's` → `crohns`). Everything else (spaces,
+/// hyphens and other punctuation, letters without a plain Latin form)
+/// separates words. Titles and queries are cut by this one function, so both
+/// sides fold alike.
 pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
     buf.clear();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() {
-            buf.push(b.to_ascii_lowercase() as char);
-        } else if !buf.is_empty() {
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            buf.push(c.to_ascii_lowercase());
+            continue;
+        }
+        if is_apostrophe(c) {
+            continue;
+        }
+        if !c.is_ascii() {
+            if let Some(plain) = plain_letters(c) {
+                buf.push_str(plain);
+                continue;
+            }
+        }
+        if !buf.is_empty() {
             f(buf);
             buf.clear();
         }
@@ -20,6 +35,115 @@ pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
         f(buf);
         buf.clear();
     }
+}
+
+/// Whether `c` is an apostrophe (typed or typographic): dropped inside words.
+pub fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '\u{2019}' | '\u{2018}' | '\u{2bc}' | '`' | '\u{b4}'
+    )
+}
+
+/// The plain lower-case letters of an accented Latin letter (either case),
+/// or `None` for any other non-ASCII character.
+pub fn plain_letters(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å'
+        | 'Ā' | 'Ă' | 'Ą' => "a",
+        'æ' | 'Æ' => "ae",
+        'ç' | 'ć' | 'č' | 'ĉ' | 'Ç' | 'Ć' | 'Č' => "c",
+        'ď' | 'đ' | 'Ď' | 'Đ' | 'ð' | 'Ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę'
+        | 'Ě' => "e",
+        'ğ' | 'Ğ' => "g",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'İ' => "i",
+        'ł' | 'ľ' | 'Ł' | 'Ľ' => "l",
+        'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō'
+        | 'Ő' => "o",
+        'œ' | 'Œ' => "oe",
+        'ř' | 'Ř' => "r",
+        'ś' | 'š' | 'ş' | 'Ś' | 'Š' | 'Ş' => "s",
+        'ß' => "ss",
+        'ť' | 'ţ' | 'Ť' | 'Ţ' => "t",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' => {
+            "u"
+        }
+        'ý' | 'ÿ' | 'Ý' | 'Ÿ' => "y",
+        'ž' | 'ź' | 'ż' | 'Ž' | 'Ź' | 'Ż' => "z",
+        _ => return None,
+    })
+}
+
+/// Folds text as titles and queries are folded for matching (see
+/// [`for_each_word`]): its words joined by one space.
+///
+/// # Example
+/// ```
+/// use procode_index::text::fold;
+/// assert_eq!(fold("  Crohn's  disease "), "crohns disease");
+/// assert_eq!(fold("Ménière's Non-emergency"), "menieres non emergency");
+/// ```
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut buf = String::new();
+    for_each_word(text, &mut buf, |w| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    });
+    out
+}
+
+/// The most words a phrase key of the word index has (see [`phrase_forms`]).
+pub const MAX_PHRASE_WORDS: usize = 6;
+
+/// The whole-phrase forms of a title or inclusion term that a query can equal:
+/// the text folded with parenthesised words left out (ICD-10-CM puts
+/// nonessential modifiers in parentheses: "Essential (primary) hypertension"
+/// is "essential hypertension"), and that again without a trailing
+/// "unspecified", "NOS" or "not otherwise specified" ("Insomnia, unspecified"
+/// is "insomnia"). Forms of more than [`MAX_PHRASE_WORDS`] words are left out.
+///
+/// # Example
+/// ```
+/// use procode_index::text::phrase_forms;
+/// assert_eq!(phrase_forms("Insomnia, unspecified"), ["insomnia unspecified", "insomnia"]);
+/// assert_eq!(phrase_forms("Hypertension (arterial) (benign)"), ["hypertension"]);
+/// ```
+pub fn phrase_forms(text: &str) -> Vec<String> {
+    let mut kept = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => {
+                depth = depth.saturating_sub(1);
+                kept.push(' ');
+            }
+            _ if depth == 0 => kept.push(c),
+            _ => {}
+        }
+    }
+    let full = fold(&kept);
+    let mut out = Vec::new();
+    if full.is_empty() {
+        return out;
+    }
+    let words = full.split(' ').count();
+    if words <= MAX_PHRASE_WORDS {
+        out.push(full.clone());
+    }
+    for tail in [" unspecified", " nos", " not otherwise specified"] {
+        if let Some(head) = full.strip_suffix(tail) {
+            if head.split(' ').count() <= MAX_PHRASE_WORDS {
+                out.push(head.to_owned());
+            }
+        }
+    }
+    out
 }
 
 /// The words of a query, lower-cased, in order, without duplicates.
@@ -121,6 +245,17 @@ mod tests {
             ["diab", "mell", "type", "2"]
         );
         assert!(query_words(" ,. ").is_empty());
+    }
+
+    #[test]
+    fn accents_apostrophes_and_case_fold_alike() {
+        assert_eq!(query_words("Sjögren's SYNDROME"), ["sjogrens", "syndrome"]);
+        assert_eq!(fold("Ménière"), fold("Meniere"));
+        assert_eq!(fold("crohn’s"), "crohns");
+        assert_eq!(fold("Non-emergency"), "non emergency");
+        assert_eq!(fold("Straße Œdema"), "strasse oedema");
+        assert_eq!(fold("α-thal"), "thal");
+        assert_eq!(fold(" - "), "");
     }
 
     #[test]

@@ -4,7 +4,12 @@
 use fst::raw::{Fst, Node, Output};
 use fst::Automaton;
 
-use crate::index::format::SHORT_ONLY;
+use crate::index::format::{EXTRA_ONLY, SHORT_ONLY};
+
+/// Whether a word-index byte is a key suffix marker rather than a letter.
+fn is_marker(b: u8) -> bool {
+    b == SHORT_ONLY || b == EXTRA_ONLY
+}
 
 /// The longest query word the automaton accepts.
 pub(crate) const MAX_FUZZY_LEN: usize = 31;
@@ -173,44 +178,26 @@ pub(crate) fn prefix_mode(word: &str) -> bool {
     word.len() >= 4
 }
 
-/// The words a query word becomes when its first letter is the typo:
-/// substituted, deleted, preceded by an inserted letter, or swapped with the
-/// second. (Edits that keep the first letter are the automaton's, searched
-/// within the first letter's part of the word index.)
-pub(crate) fn first_letter_variants(word: &str) -> Vec<Vec<u8>> {
-    let q = word.as_bytes();
-    let mut out = Vec::with_capacity(74);
-    if q.len() > 1 {
-        out.push(q[1..].to_vec());
-    }
-    if q.len() > 1 && q[0] != q[1] {
-        let mut t = q.to_vec();
-        t.swap(0, 1);
-        out.push(t);
-    }
-    for c in (b'0'..=b'9').chain(b'a'..=b'z') {
-        if c != q[0] {
-            let mut sub = q.to_vec();
-            sub[0] = c;
-            out.push(sub);
-        }
-        let mut ins = Vec::with_capacity(q.len() + 1);
-        ins.push(c);
-        ins.extend_from_slice(q);
-        out.push(ins);
-    }
-    out
-}
-
 /// Collects the values of every word-index key that matches `word` under the
 /// typo rules — the same rules as [`typo_matches`] — by walking the fst
 /// directly (no stream state, no allocation per step).
+#[cfg(test)]
 pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec<u64>) {
+    typo_terms_with(fst, word, prefix_mode(word), out);
+}
+
+/// [`typo_terms`] with prefix mode given: `false` matches whole words only
+/// (`diabetis` → `diabetes`, not every word starting near `diabe`).
+pub(crate) fn typo_terms_with<D: AsRef<[u8]>>(
+    fst: &Fst<D>,
+    word: &str,
+    prefix: bool,
+    out: &mut Vec<u64>,
+) {
     let q = word.as_bytes();
     let Some(&q0) = q.first() else {
         return;
     };
-    let prefix = prefix_mode(word);
     let root = fst.root();
     // Edits that keep the first letter: the automaton, below that letter.
     if let (Some(aut), Some(i)) = (
@@ -226,6 +213,9 @@ pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec
     // The first letter is the typo: substituted or preceded by an inserted
     // letter (any first byte, then the rest exactly), deleted, or swapped.
     for t in root.transitions() {
+        if !t.inp.is_ascii_alphanumeric() {
+            continue; // phrase keys, not words
+        }
         let node = fst.node(t.addr);
         if t.inp != q0 {
             follow_then_collect(fst, node, t.out, &q[1..], prefix, out);
@@ -265,9 +255,9 @@ fn walk<'f, D: AsRef<[u8]>>(
     let generic = aut.accept(&state, 0);
     let generic_alive = aut.can_match(&generic);
     for t in node.transitions() {
-        if t.inp == SHORT_ONLY {
-            // The end of a word found only in short descriptions: it matches
-            // as the word itself does.
+        if is_marker(t.inp) {
+            // The end of a word found only in short descriptions or extra
+            // search text: it matches as the word itself does.
             let n = fst.node(t.addr);
             if n.is_final() && aut.is_match(&state) {
                 out.push(acc.cat(t.out).cat(n.final_output()).value());
@@ -315,11 +305,13 @@ fn follow_then_collect<'f, D: AsRef<[u8]>>(
     if node.is_final() {
         out.push(acc.cat(node.final_output()).value());
     }
-    if let Some(i) = node.find_input(SHORT_ONLY) {
-        let t = node.transition(i);
-        let n = fst.node(t.addr);
-        if n.is_final() {
-            out.push(acc.cat(t.out).cat(n.final_output()).value());
+    for marker in [SHORT_ONLY, EXTRA_ONLY] {
+        if let Some(i) = node.find_input(marker) {
+            let t = node.transition(i);
+            let n = fst.node(t.addr);
+            if n.is_final() {
+                out.push(acc.cat(t.out).cat(n.final_output()).value());
+            }
         }
     }
 }
@@ -341,8 +333,12 @@ fn collect_all<'f, D: AsRef<[u8]>>(
 /// Whether an index word matches a query word under the typo rules (used for
 /// overlay entries, which are matched without an fst).
 pub(crate) fn typo_matches(query: &str, word: &str) -> bool {
+    typo_matches_with(query, word, prefix_mode(query))
+}
+
+/// [`typo_matches`] with prefix mode given.
+pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
     let (q, w) = (query.as_bytes(), word.as_bytes());
-    let prefix = prefix_mode(query);
     if q.first() == w.first() {
         if let Some(a) = Typo::new(query, max_edits(query), prefix) {
             let mut s = a.start();
@@ -357,13 +353,39 @@ pub(crate) fn typo_matches(query: &str, word: &str) -> bool {
             }
         }
     }
-    first_letter_variants(query).iter().any(|v| {
-        if prefix {
-            w.starts_with(v)
-        } else {
-            w == v.as_slice()
-        }
-    })
+    first_letter_typo(q, w, prefix)
+}
+
+/// Whether `w` is `q` with its first letter substituted, deleted, preceded
+/// by an inserted letter or swapped with the second (edits that keep the
+/// first letter are the automaton's), compared in place; as a prefix of `w`
+/// in prefix mode.
+fn first_letter_typo(q: &[u8], w: &[u8], prefix: bool) -> bool {
+    let eq = |v: &[u8], x: &[u8]| if prefix { x.starts_with(v) } else { x == v };
+    let (Some(&q0), Some(&w0)) = (q.first(), w.first()) else {
+        return false;
+    };
+    let is_key_byte = |b: u8| b.is_ascii_digit() || b.is_ascii_lowercase();
+    // Deleted: w is q without its first letter.
+    if q.len() > 1 && eq(&q[1..], w) {
+        return true;
+    }
+    // Swapped with the second.
+    if q.len() > 1
+        && q[0] != q[1]
+        && w.len() >= 2
+        && w[0] == q[1]
+        && w[1] == q[0]
+        && eq(&q[2..], &w[2..])
+    {
+        return true;
+    }
+    // Substituted.
+    if w0 != q0 && is_key_byte(w0) && eq(&q[1..], &w[1..]) {
+        return true;
+    }
+    // Inserted before.
+    is_key_byte(w0) && eq(q, &w[1..])
 }
 
 #[cfg(test)]

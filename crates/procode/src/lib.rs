@@ -38,12 +38,12 @@ mod fuzzy;
 pub mod index;
 pub mod ncci;
 
-use procode_index::text;
-pub use procode_index::{code, date, entry, import, release};
+pub use procode_index::text;
+pub use procode_index::{code, date, entry, import, release, synonyms, weights};
 
 pub use catalog::{
-    Catalog, Child, CodeNote, CodeTree, Level, LevelKind, Overlay, SearchMode, SearchOptions,
-    SearchResults, SeventhCharacter, MAX_QUERY_WORDS,
+    Catalog, Child, CodeNote, CodeTree, Level, LevelKind, MatchSpan, Overlay, SearchMode,
+    SearchNotice, SearchOptions, SearchResults, SeventhCharacter, MAX_QUERY_WORDS, SMALL_WORDS,
 };
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
@@ -52,6 +52,8 @@ pub use error::{CatalogError, EditsError, ImportError, Result, UnknownName};
 pub use import::Sources;
 pub use index::{IndexBuilder, Verify};
 pub use release::Release;
+pub use synonyms::{Synonym, SynonymError, SynonymKind, SynonymList};
+pub use weights::{SearchWeights, WeightsError};
 
 /// The README's Rust example, compiled and run as a doctest.
 #[doc = include_str!("../../../README.md")]

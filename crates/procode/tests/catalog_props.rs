@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use procode::{Catalog, Code, CodeSystem, Entry, Overlay, SearchMode, SearchOptions};
+use procode::{
+    Catalog, Code, CodeSystem, Entry, Overlay, SearchMode, SearchOptions, SearchWeights,
+    SynonymList, SMALL_WORDS,
+};
 use proptest::prelude::*;
 
 /// Cases per property (the catalogs are small, so this stays fast).
@@ -119,13 +122,6 @@ fn opts() -> impl Strategy<Value = SearchOptions> {
         })
 }
 
-fn lower_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_ascii_lowercase())
-        .collect()
-}
-
 fn visible(e: &Entry, o: &SearchOptions) -> bool {
     o.system.is_none_or(|s| s == e.system) && o.as_of.is_none_or(|d| e.is_valid_on(d))
 }
@@ -142,31 +138,77 @@ fn model_code_prefix(all: &[Entry], prefix: &str, o: &SearchOptions) -> Vec<Entr
     v
 }
 
+fn folded_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    procode::text::for_each_word(text, &mut buf, |w| out.push(w.to_owned()));
+    out
+}
+
 /// The word results of the specification, by brute force (no typos, no
-/// favourites): every query word is a prefix of a word of the description or
-/// short description; ranked by whole-word matches in the description, then
-/// shorter description, then code, then system.
+/// favourites, no synonyms): every query word that is not a small word is a
+/// prefix of a word of the description or short description; ranked by the
+/// default weights of `procode::weights` (whole title word or prefix,
+/// billable, general, terminated, first title word matched, unmatched title
+/// words, whole-title phrase), then shorter description, then code, then
+/// system.
 fn model_words(all: &[Entry], query: &str, o: &SearchOptions) -> Vec<Entry> {
-    let mut q: Vec<String> = Vec::new();
-    for w in lower_words(query) {
-        if !q.contains(&w) {
-            q.push(w);
-        }
-    }
+    let w = SearchWeights::default();
+    let q = procode::text::query_words(query);
     if q.is_empty() {
         return Vec::new();
     }
-    let mut scored: Vec<(usize, &Entry)> = Vec::new();
-    for e in all.iter().filter(|e| visible(e, o)) {
-        let long = lower_words(&e.description);
+    let all_small = q.iter().all(|x| SMALL_WORDS.contains(&x.as_str()));
+    let required: Vec<&String> = q
+        .iter()
+        .filter(|x| all_small || !SMALL_WORDS.contains(&x.as_str()))
+        .collect();
+    let phrase = q.join(" ");
+    let mut scored: Vec<(i32, &Entry)> = Vec::new();
+    'entries: for e in all.iter().filter(|e| visible(e, o)) {
+        let long = folded_words(&e.description);
         let mut any = long.clone();
-        any.extend(lower_words(&e.short_description));
-        if q.iter()
-            .all(|w| any.iter().any(|a| a.starts_with(w.as_str())))
-        {
-            let exact = q.iter().filter(|w| long.contains(w)).count();
-            scored.push((exact, e));
+        any.extend(folded_words(&e.short_description));
+        let mut s = 0;
+        for r in &required {
+            if long.contains(r) {
+                s += w.title_exact;
+            } else if any.iter().any(|a| a.starts_with(r.as_str())) {
+                s += w.title_prefix;
+            } else {
+                continue 'entries;
+            }
         }
+        if e.billable {
+            s += w.billable;
+        }
+        let has = |x: &str| long.iter().any(|y| y == x);
+        if has("unspecified")
+            || has("nos")
+            || has("otherwise")
+            || (has("without") && has("complications"))
+        {
+            s += w.general;
+        }
+        if e.terminated.is_some() {
+            s += w.terminated;
+        }
+        if let Some(first) = long.first() {
+            if required.iter().any(|r| first.starts_with(r.as_str())) {
+                s += w.leading;
+            } else if first == "other" {
+                s += w.other;
+            }
+        }
+        let counted = long
+            .iter()
+            .filter(|x| !SMALL_WORDS.contains(&x.as_str()) && *x != "unspecified" && *x != "nos")
+            .count();
+        s += w.unmatched_word * counted.saturating_sub(required.len()).min(12) as i32;
+        if procode::text::phrase_forms(&e.description).contains(&phrase) {
+            s += w.phrase;
+        }
+        scored.push((s, e));
     }
     scored.sort_by(|a, b| {
         b.0.cmp(&a.0)
@@ -246,7 +288,7 @@ proptest! {
 
     #[test]
     fn search_matches_the_model(all in entries(), queries in proptest::collection::vec((query(), opts()), 1..8)) {
-        let cat = Catalog::build(all.clone()).unwrap();
+        let cat = Catalog::build(all.clone()).unwrap().with_only_synonyms(&SynonymList::default());
         for (q, o) in &queries {
             check_search(&cat, &all, q, o);
         }
@@ -267,8 +309,13 @@ proptest! {
                 base.push(e.clone());
             }
         }
-        let layered = Catalog::build(base).unwrap().with_overlay(over).unwrap();
-        let rebuilt = Catalog::build(all.clone()).unwrap();
+        let none = SynonymList::default();
+        let layered = Catalog::build(base)
+            .unwrap()
+            .with_only_synonyms(&none)
+            .with_overlay(over)
+            .unwrap();
+        let rebuilt = Catalog::build(all.clone()).unwrap().with_only_synonyms(&none);
         prop_assert_eq!(layered.len(), rebuilt.len());
         for (q, o) in &queries {
             let a = check_search(&layered, &all, q, o);

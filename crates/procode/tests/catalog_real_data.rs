@@ -15,10 +15,10 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn words(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_ascii_lowercase())
-        .collect()
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    procode::text::for_each_word(s, &mut buf, |w| out.push(w.to_owned()));
+    out
 }
 
 /// Per entry: the words of its long description, and of both descriptions.
@@ -39,12 +39,17 @@ fn entry_words() -> &'static [(HashSet<String>, Vec<String>)] {
     })
 }
 
-/// The ranked word-search answer by brute force, as SPEC §1 states it.
+/// Every entry matching the query words that are not small words (as
+/// prefixes of words of either description), by brute force, in key order.
 fn brute_words(query: &str, opts: &SearchOptions) -> Vec<(CodeSystem, Code)> {
-    let mut q = words(query);
-    q.dedup();
-    let mut hits: Vec<(usize, usize, Code, CodeSystem)> = Vec::new();
-    for (e, (long, all)) in all_entries().iter().zip(entry_words()) {
+    let q = procode::text::query_words(query);
+    let all_small = q.iter().all(|x| procode::SMALL_WORDS.contains(&x.as_str()));
+    let q: Vec<String> = q
+        .into_iter()
+        .filter(|x| all_small || !procode::SMALL_WORDS.contains(&x.as_str()))
+        .collect();
+    let mut hits: Vec<(CodeSystem, Code)> = Vec::new();
+    for (e, (_, all)) in all_entries().iter().zip(entry_words()) {
         if opts.system.is_some_and(|s| s != e.system)
             || opts.as_of.is_some_and(|d| !e.is_valid_on(d))
         {
@@ -53,13 +58,11 @@ fn brute_words(query: &str, opts: &SearchOptions) -> Vec<(CodeSystem, Code)> {
         if q.iter()
             .all(|w| all.iter().any(|x| x.starts_with(w.as_str())))
         {
-            let exact = q.iter().filter(|w| long.contains(w.as_str())).count();
-            hits.push((usize::MAX - exact, e.description.len(), e.code, e.system));
+            hits.push((e.system, e.code));
         }
     }
     hits.sort();
-    hits.truncate(opts.limit);
-    hits.into_iter().map(|(_, _, c, s)| (s, c)).collect()
+    hits
 }
 
 fn keys(es: &[Entry]) -> Vec<(CodeSystem, Code)> {
@@ -252,10 +255,12 @@ fn word_search_equals_brute_force() {
             queries.push(format!("{} {}", &a[..a.len().min(4)], &b[..b.len().min(6)]));
         }
     }
+    // Without synonyms, word search finds exactly the entries holding every
+    // word; pages are slices of one ranking; the total counts them all.
+    let cat = cat.with_only_synonyms(&procode::SynonymList::default());
     let mut nonempty = 0;
     for q in &queries {
         for opts in [
-            SearchOptions::default().limit(usize::MAX),
             SearchOptions::default().limit(10),
             SearchOptions::default()
                 .system(CodeSystem::Hcpcs)
@@ -263,17 +268,27 @@ fn word_search_equals_brute_force() {
                 .as_of(d("2020-01-01")),
         ] {
             let want = brute_words(q, &opts);
-            let got = cat.search(q, &opts).unwrap();
-            if got.mode == SearchMode::CodePrefix {
+            let every = cat.search(q, &opts.limit(usize::MAX)).unwrap();
+            if every.mode == SearchMode::CodePrefix {
                 continue; // "b12" style queries that are codes too
             }
             if want.is_empty() {
-                assert_ne!(got.mode, SearchMode::Words, "{q}");
+                assert_ne!(every.mode, SearchMode::Words, "{q}");
                 continue;
             }
             nonempty += 1;
-            assert_eq!(got.mode, SearchMode::Words, "{q}");
-            assert_eq!(keys(&got), want, "query {q:?} {opts:?}");
+            assert_eq!(every.mode, SearchMode::Words, "{q}");
+            assert_eq!(every.total, want.len(), "query {q:?} {opts:?}");
+            let mut got = keys(&every);
+            got.sort();
+            assert_eq!(got, want, "query {q:?} {opts:?}");
+            let page = cat.search(q, &opts).unwrap();
+            assert_eq!(page.total, want.len());
+            let n = opts.limit.min(every.len());
+            assert_eq!(keys(&page), keys(&every[..n]), "query {q:?} {opts:?}");
+            let next = cat.search(q, &opts.offset(opts.limit)).unwrap();
+            let m = (2 * opts.limit).min(every.len());
+            assert_eq!(keys(&next), keys(&every[n..m]), "page 2 of {q:?} {opts:?}");
         }
     }
     assert!(nonempty >= 40, "only {nonempty} non-empty word checks");

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::code::Code;
+use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
 use crate::index::container::write_atomic;
@@ -41,6 +41,9 @@ pub struct IndexBuilder {
     entries: Vec<Entry>,
     tabular: Vec<u8>,
     releases: Vec<Release>,
+    /// Extra searchable text per (system, code): inclusion terms and other
+    /// wording that finds a code without being its title.
+    search_terms: Vec<(CodeSystem, Code, String)>,
 }
 
 /// The largest description (in bytes) an index stores.
@@ -86,6 +89,34 @@ impl IndexBuilder {
         &self.releases
     }
 
+    /// Adds words that find the entry `code` of `system` in word search
+    /// without being part of its title: ICD-10-CM inclusion terms ("Plantar
+    /// fasciitis" for M72.2), other spellings of the title. Their words go
+    /// into the word index under their own keys (the word and
+    /// [`format::EXTRA_ONLY`]): they match as the entry's own words but never
+    /// as its title's, so search ranks them below an equal title match.
+    /// Terms of a code the builder has no entry for are ignored (an inclusion
+    /// term of a code that a release dropped).
+    ///
+    /// # Example
+    /// ```
+    /// use procode_index::{Code, CodeSystem, Entry, IndexBuilder};
+    /// let mut b = IndexBuilder::new();
+    /// let m722 = Code::parse("M72.2").unwrap();
+    /// b.add(Entry::new(m722, CodeSystem::Icd10Cm, "Plantar fascial fibromatosis"));
+    /// b.add_search_terms(CodeSystem::Icd10Cm, m722, "Plantar fasciitis");
+    /// assert!(b.build().is_ok());
+    /// ```
+    pub fn add_search_terms(
+        &mut self,
+        system: CodeSystem,
+        code: Code,
+        text: impl Into<String>,
+    ) -> &mut IndexBuilder {
+        self.search_terms.push((system, code, text.into()));
+        self
+    }
+
     /// How many entries have been added.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -104,7 +135,12 @@ impl IndexBuilder {
     /// [`CatalogError::DuplicateCode`] for a code given twice in one system
     /// with overlapping validity.
     pub fn build(&self) -> Result<Vec<u8>> {
-        build_index(&self.entries, &self.tabular, &self.releases)
+        build_index(
+            &self.entries,
+            &self.tabular,
+            &self.releases,
+            &self.search_terms,
+        )
     }
 
     /// Builds the index and writes it to `path` atomically (a temporary file in
@@ -245,7 +281,12 @@ fn prepare(entries: &[Entry], packed: &[(u128, u8)]) -> Result<Prepared> {
     Ok(out)
 }
 
-fn build_index(entries: &[Entry], tabular: &[u8], releases: &[Release]) -> Result<Vec<u8>> {
+fn build_index(
+    entries: &[Entry],
+    tabular: &[u8],
+    releases: &[Release],
+    search_terms: &[(CodeSystem, Code, String)],
+) -> Result<Vec<u8>> {
     for e in entries {
         IndexBuilder::check_entry(e)?;
     }
@@ -275,7 +316,8 @@ fn build_index(entries: &[Entry], tabular: &[u8], releases: &[Release]) -> Resul
 
     let codes = code_section(&prepared, &order, &packed)?;
     let tokens = Tokens::new(entries);
-    let body = Body::write(&prepared, &order, &tokens)?;
+    let extra = extra_texts(entries, &prepared.superseded, search_terms);
+    let body = Body::write(&prepared, &order, &tokens, &extra)?;
     let words = WordSections::write(body.terms, &body.postings)?;
     let superseded = prepared.superseded.iter().filter(|&&s| s).count();
     let releases = release::encode(releases);
@@ -294,6 +336,31 @@ fn build_index(entries: &[Entry], tabular: &[u8], releases: &[Release]) -> Resul
             &releases,
         ],
     ))
+}
+
+/// The extra search texts of each entry (by entry index), from the
+/// builder's search terms; terms of codes without an entry are dropped.
+fn extra_texts<'a>(
+    entries: &[Entry],
+    superseded: &[bool],
+    search_terms: &'a [(CodeSystem, Code, String)],
+) -> Vec<Vec<&'a str>> {
+    let mut out: Vec<Vec<&str>> = vec![Vec::new(); entries.len()];
+    if search_terms.is_empty() {
+        return out;
+    }
+    let mut by_key: FastMap<(u128, u8), usize> = FastMap::default();
+    // Older versions have no terms of their own: the current version holds
+    // the code's words.
+    for (i, e) in entries.iter().enumerate().filter(|&(i, _)| !superseded[i]) {
+        by_key.insert((pack_code(&e.code), e.system.to_u8()), i);
+    }
+    for (system, code, text) in search_terms {
+        if let Some(&i) = by_key.get(&(pack_code(code), system.to_u8())) {
+            out[i].push(text.as_str());
+        }
+    }
+    out
 }
 
 /// The code fst: every current entry's code key in key order (code, then
@@ -416,7 +483,12 @@ struct Body {
 }
 
 impl Body {
-    fn write(prepared: &Prepared, order: &[u32], tokens: &Tokens) -> Result<Body> {
+    fn write(
+        prepared: &Prepared,
+        order: &[u32],
+        tokens: &Tokens,
+        extra: &[Vec<&str>],
+    ) -> Result<Body> {
         let entries = &prepared.entries;
         let mut id_of = vec![0u32; order.len()];
         for (id, &i) in order.iter().enumerate() {
@@ -466,7 +538,12 @@ impl Body {
             }
             if !superseded {
                 let older: &[usize] = history.map_or(&[], |h| &h.1);
-                body.index_words(e, older.iter().map(|&o| &entries[o]), id as u32);
+                body.index_words(
+                    e,
+                    older.iter().map(|&o| &entries[o]),
+                    &extra[i as usize],
+                    id as u32,
+                );
             }
         }
         Ok(body)
@@ -477,8 +554,15 @@ impl Body {
     /// found by the title it had on an earlier date).
     /// A short-description word the long one lacks gets its own key (the
     /// word and [`format::SHORT_ONLY`]): it matches as a prefix but never
-    /// counts as an exact match.
-    fn index_words<'e>(&mut self, e: &Entry, older: impl Iterator<Item = &'e Entry>, id: u32) {
+    /// counts as an exact match. Words of the extra search texts that no
+    /// description has get keys with [`format::EXTRA_ONLY`] likewise.
+    fn index_words<'e>(
+        &mut self,
+        e: &Entry,
+        older: impl Iterator<Item = &'e Entry>,
+        extra: &[&str],
+        id: u32,
+    ) {
         let Body {
             terms,
             postings,
@@ -511,6 +595,37 @@ impl Body {
             text::for_each_word(&o.description, word, |w| {
                 entry_terms.push(term_for(terms, postings, w));
             });
+        }
+        let described = entry_terms.len();
+        for d in extra {
+            text::for_each_word(d, word, |w| {
+                if terms
+                    .get(w)
+                    .is_some_and(|t| entry_terms[..described].contains(t))
+                {
+                    return;
+                }
+                key.clear();
+                key.push_str(w);
+                key.push(char::from(format::SHORT_ONLY));
+                if terms
+                    .get(key.as_str())
+                    .is_some_and(|t| entry_terms[..described].contains(t))
+                {
+                    return;
+                }
+                key.pop();
+                key.push(char::from(format::EXTRA_ONLY));
+                entry_terms.push(term_for(terms, postings, key));
+            });
+        }
+        for d in std::iter::once(e.description.as_str()).chain(extra.iter().copied()) {
+            for form in text::phrase_forms(d) {
+                key.clear();
+                key.push(char::from(format::PHRASE));
+                key.push_str(&form);
+                entry_terms.push(term_for(terms, postings, key));
+            }
         }
         entry_terms.sort_unstable();
         entry_terms.dedup();

@@ -60,7 +60,9 @@ pub const F_SUPERSEDED: u8 = 64;
 pub(crate) enum SectionKind {
     /// fst map: code bytes, 0x00, system tag → entry id.
     Codes = 1,
-    /// fst map: lower-case word → term number.
+    /// fst map: lower-case word → term number. A word found only in a short
+    /// description ends with [`SHORT_ONLY`], one found only in extra search
+    /// text with [`EXTRA_ONLY`]; whole-phrase keys start with [`PHRASE`].
     Words = 2,
     /// u32 LE offsets into `Postings`, one per term plus one.
     PostingOffsets = 3,
@@ -93,6 +95,18 @@ pub(crate) const POSTING_BLOCK: usize = 64;
 /// Suffix of word-index keys for words found only in a short description: they
 /// match as prefixes but never count as exact (whole-word) matches.
 pub const SHORT_ONLY: u8 = 1;
+
+/// Suffix of word-index keys for words found only in an entry's extra search
+/// text (ICD-10-CM inclusion terms, see `IndexBuilder::add_search_terms`):
+/// they match as prefixes and as the entry's own words, but rank below its
+/// title's words.
+pub const EXTRA_ONLY: u8 = 2;
+
+/// First byte of the word-index keys of whole phrases: the byte, then a
+/// phrase form (see [`crate::text::phrase_forms`]) of an entry's title or
+/// extra search text. No word starts with it, so word prefixes never reach
+/// these keys.
+pub const PHRASE: u8 = 3;
 
 /// The key of a code in the code fst (and in the overlay of custom codes):
 /// the code bytes, a zero byte, the system tag. Keys sort by code, then by

@@ -30,7 +30,9 @@ use crate::index::{IndexBuilder, Verify};
 
 pub use diff::{diff, CatalogDiff, Change, DiffOptions};
 pub use overlay::Overlay;
-pub use search::{SearchMode, SearchOptions, SearchResults, MAX_QUERY_WORDS};
+pub use search::{
+    MatchSpan, SearchMode, SearchNotice, SearchOptions, SearchResults, MAX_QUERY_WORDS, SMALL_WORDS,
+};
 pub use structure::{Child, CodeNote, CodeTree, Level, LevelKind, SeventhCharacter};
 pub use validate::Verdict;
 
@@ -55,6 +57,8 @@ pub struct Catalog {
     overlay: Arc<Overlay>,
     favourite_ids: Arc<Vec<u32>>,
     edits: Option<crate::ncci::NcciEdits>,
+    /// Synonyms, ranking weights and per-entry ranking facts of search.
+    search: search::SearchSetup,
 }
 
 /// The embedded default catalog, opened on first use.
@@ -80,6 +84,7 @@ impl Catalog {
             overlay: Arc::new(Overlay::default()),
             favourite_ids: Arc::new(Vec::new()),
             edits: None,
+            search: search::SearchSetup::default(),
         }
     }
 
@@ -171,7 +176,7 @@ impl Catalog {
             index: self.index.clone(),
             overlay: Arc::new(overlay),
             favourite_ids: Arc::new(fav),
-            edits: self.edits.clone(),
+            ..self.clone()
         })
     }
 

@@ -1,6 +1,29 @@
-//! The typeahead search: code prefixes, ranked description words, typos.
+//! The typeahead search: code prefixes, ranked description words, synonyms,
+//! inclusion terms and typos.
+//!
+//! # How a query is answered
+//! 1. A query shaped like a code (`E11.9`, `e119`, `j188`, `F41.`) lists the
+//!    code itself first, then its descendants, in code order.
+//! 2. Otherwise its words are folded as titles are (case, accents,
+//!    apostrophes; see [`crate::text::for_each_word`]); small words (`of`,
+//!    `in`, `with`, …) are not required. Every other word must match a word
+//!    of the entry as a prefix — of its title, its short description or an
+//!    ICD-10-CM inclusion term. A word or phrase of the synonym list
+//!    ([`crate::synonyms`]: `htn`, `high blood pressure`, `toradol`) also
+//!    matches through its expansions.
+//! 3. Only when that finds nothing, words of four or more letters without
+//!    digits that are not synonym terms may be misspelt (one edit, two from
+//!    eight letters).
+//!
+//! Results are ranked by the weights of [`SearchWeights`] (documented there,
+//! in one table): how each word matched (title word > inclusion term >
+//! synonym > typo), billable codes before headers, the general
+//! "unspecified" code, whole-title matches, the title's first word, few
+//! unmatched title words; then shorter title, then code.
 
+use std::collections::HashSet;
 use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use fst::{IntoStreamer, Streamer};
@@ -10,19 +33,32 @@ use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
 use crate::fuzzy;
-use crate::index::postings::{Cursor, Union};
+use crate::index::format::{self, EXTRA_ONLY, PHRASE, SHORT_ONLY};
+use crate::index::postings::Cursor;
+use crate::synonyms::SynonymList;
 use crate::text::{for_each_word, query_words};
+use crate::weights::SearchWeights;
 
 /// The most words a search query may have.
 pub const MAX_QUERY_WORDS: usize = 32;
+
+/// Words a query need not match (they still count for whole-title matches)
+/// and that never count as unmatched title words.
+pub const SMALL_WORDS: [&str; 16] = [
+    "a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or", "per", "the",
+    "to", "with",
+];
+
+/// The most query variants (the query as typed plus synonym expansions).
+const MAX_VARIANTS: usize = 12;
 
 /// Options of [`Catalog::search`].
 ///
 /// # Example
 /// ```
 /// use procode::{CodeSystem, SearchOptions};
-/// let o = SearchOptions::default().system(CodeSystem::Hcpcs).limit(5);
-/// assert_eq!(o.limit, 5);
+/// let o = SearchOptions::default().system(CodeSystem::Hcpcs).limit(5).offset(10);
+/// assert_eq!((o.limit, o.offset), (5, 10));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -31,11 +67,13 @@ pub struct SearchOptions {
     pub system: Option<CodeSystem>,
     /// At most this many results (default 10).
     pub limit: usize,
+    /// Skip this many results first (pagination; default 0).
+    pub offset: usize,
+    /// Only billable codes (default false).
+    pub billable_only: bool,
     /// A date of service: hides codes not yet effective or already terminated on
-    /// that day, and shows each code as it was on that day (the title and
-    /// billable flag of the version in force). Without it, terminated codes
-    /// are found too (their entry carries the termination date), each as its
-    /// current version.
+    /// that day. Without it, terminated codes are found too (their entry carries
+    /// the termination date).
     pub as_of: Option<NaiveDate>,
 }
 
@@ -44,6 +82,8 @@ impl Default for SearchOptions {
         SearchOptions {
             system: None,
             limit: 10,
+            offset: 0,
+            billable_only: false,
             as_of: None,
         }
     }
@@ -62,6 +102,18 @@ impl SearchOptions {
         self
     }
 
+    /// Sets how many results to skip (pagination).
+    pub fn offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// Only billable codes when `true`.
+    pub fn billable_only(mut self, billable_only: bool) -> Self {
+        self.billable_only = billable_only;
+        self
+    }
+
     /// Sets the date of service.
     pub fn as_of(mut self, as_of: impl Into<Option<NaiveDate>>) -> Self {
         self.as_of = as_of.into();
@@ -73,24 +125,112 @@ impl SearchOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SearchMode {
-    /// The query looked like a code: code-prefix matches in code order.
+    /// The query looked like a code: the code, then its descendants.
     CodePrefix,
-    /// Word-prefix matches in the descriptions, ranked.
+    /// Description words (as typed or through synonyms), ranked.
     Words,
-    /// Nothing matched exactly; words within one (two for 8+ letters) edits.
+    /// Nothing matched as typed; words within one (two for 8+ letters) edits.
     Typo,
     /// Nothing matched at all.
     None,
 }
 
-/// The results of [`Catalog::search`]: entries in result order, and how they
-/// were found. Dereferences to `[Entry]`.
+impl SearchMode {
+    /// The mode's name in every interface: `exact` (code-shaped), `words`,
+    /// `typo`, `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchMode::CodePrefix => "exact",
+            SearchMode::Words => "words",
+            SearchMode::Typo => "typo",
+            SearchMode::None => "none",
+        }
+    }
+}
+
+/// Part of a result's description that matched the query, for highlighting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchSpan {
+    /// First character (Unicode scalar value, 0-based) of the matched word in
+    /// the entry's `description`.
+    pub start: usize,
+    /// One past its last character.
+    pub end: usize,
+    /// What the user typed that matched: the query word, or the synonym term
+    /// (`high blood pressure`) when the match came through the synonym list.
+    pub term: String,
+    /// The synonym expansion that matched (`hypertension`), if any.
+    pub via: Option<String>,
+    /// Whether the word matched only within the typo budget.
+    pub typo: bool,
+}
+
+/// Something the caller should know about a search besides its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SearchNotice {
+    /// The query looks like a CPT code (five digits, or four and F/T/U):
+    /// CPT is not shipped with procode.
+    CptNotShipped,
+    /// The query looks like a CPT modifier (two digits, under the modifier
+    /// system): CPT modifiers are not shipped with procode.
+    CptModifierNotShipped,
+}
+
+impl SearchNotice {
+    /// A stable machine-readable name: `cpt_not_shipped`,
+    /// `cpt_modifier_not_shipped`.
+    pub fn code(self) -> &'static str {
+        match self {
+            SearchNotice::CptNotShipped => "cpt_not_shipped",
+            SearchNotice::CptModifierNotShipped => "cpt_modifier_not_shipped",
+        }
+    }
+
+    /// What it means and what to do.
+    pub fn message(self) -> &'static str {
+        match self {
+            SearchNotice::CptNotShipped => {
+                "this looks like a CPT code; CPT (AMA) is not shipped with procode: load your licensed CPT file as custom codes (Overlay::add_custom, or an index built with the mapped importer)"
+            }
+            SearchNotice::CptModifierNotShipped => {
+                "this looks like a CPT modifier; CPT (AMA) modifiers are not shipped with procode (only HCPCS Level II modifiers): load your licensed CPT modifier list as custom codes (Overlay::add_custom)"
+            }
+        }
+    }
+}
+
+/// The results of [`Catalog::search`]: one page of entries in result order,
+/// how they were found, how many there are in all, and what matched.
+/// Dereferences to `[Entry]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchResults {
     /// How the results were found.
     pub mode: SearchMode,
-    /// The entries, best first (code order for code-prefix matches).
+    /// The entries of this page, best first (code order for code-shaped
+    /// queries).
     pub entries: Vec<Entry>,
+    /// How many entries match in all (every page).
+    pub total: usize,
+    /// How many results were skipped before this page.
+    pub offset: usize,
+    /// Per entry (same order): the description's matched words.
+    pub spans: Vec<Vec<MatchSpan>>,
+    /// Something to tell the user (a CPT-shaped query), if any.
+    pub notice: Option<SearchNotice>,
+}
+
+impl SearchResults {
+    fn empty(mode: SearchMode, offset: usize, notice: Option<SearchNotice>) -> SearchResults {
+        SearchResults {
+            mode,
+            entries: Vec::new(),
+            total: 0,
+            offset,
+            spans: Vec::new(),
+            notice,
+        }
+    }
 }
 
 impl std::ops::Deref for SearchResults {
@@ -108,38 +248,369 @@ impl IntoIterator for SearchResults {
     }
 }
 
+/// The shipped synonym list, parsed once.
+fn shipped_synonyms() -> Arc<SynonymList> {
+    static SHIPPED: OnceLock<Arc<SynonymList>> = OnceLock::new();
+    SHIPPED
+        .get_or_init(|| Arc::new(SynonymList::shipped().unwrap_or_default()))
+        .clone()
+}
+
+/// A catalog's search setup: synonyms, weights, and the per-entry facts the
+/// ranking needs (computed on first search, shared by clones).
+#[derive(Debug, Clone)]
+pub(super) struct SearchSetup {
+    synonyms: Arc<SynonymList>,
+    weights: SearchWeights,
+    facts: Arc<OnceLock<std::result::Result<Facts, String>>>,
+}
+
+impl Default for SearchSetup {
+    fn default() -> Self {
+        SearchSetup {
+            synonyms: shipped_synonyms(),
+            weights: SearchWeights::default(),
+            facts: Arc::new(OnceLock::new()),
+        }
+    }
+}
+
+/// Per base entry: what the ranking needs without decoding its text; and
+/// per dictionary token, its word (lower case).
+#[derive(Debug)]
+struct Facts {
+    entries: Vec<EntryFacts>,
+    tokens: Vec<String>,
+}
+
+/// One base entry's ranking facts.
+#[derive(Debug, Clone, Copy)]
+struct EntryFacts {
+    tag: u8,
+    flags: u8,
+    /// Title words that count as unmatched when no query word matches them.
+    words: u8,
+    /// The dictionary token of the title's first word (`u32::MAX`: none).
+    first: u32,
+}
+
+/// A description token's word and parentheses: separators before the word
+/// (first token only), the word, separators after it.
+#[derive(Debug)]
+struct TokenInfo {
+    word: String,
+    /// Parentheses closed and opened before the word, and after it.
+    lead: (u8, u8),
+    tail: (u8, u8),
+}
+
+impl TokenInfo {
+    fn of(tok: &str) -> TokenInfo {
+        let start = tok
+            .find(|c: char| c.is_ascii_alphanumeric())
+            .unwrap_or(tok.len());
+        let end = tok[start..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(tok.len(), |e| start + e);
+        TokenInfo {
+            word: tok[start..end].to_ascii_lowercase(),
+            lead: parens(&tok[..start]),
+            tail: parens(&tok[end..]),
+        }
+    }
+}
+
+/// How a run of separators changes the parenthesis depth: `(closes, opens)`
+/// with depth' = max(0, depth - closes) + opens.
+fn parens(seps: &str) -> (u8, u8) {
+    let (mut d, mut min) = (0i32, 0i32);
+    for c in seps.chars() {
+        match c {
+            '(' | '[' => d += 1,
+            ')' | ']' => {
+                d -= 1;
+                min = min.min(d);
+            }
+            _ => {}
+        }
+    }
+    let closes = -min;
+    (closes.min(255) as u8, (d + closes).clamp(0, 255) as u8)
+}
+
+/// A title's word count (words outside parentheses other than small words,
+/// "unspecified" and "NOS"), first word, and whether that is "Other".
+struct TitleFacts {
+    words: u8,
+    first: u32,
+    first_is_other: bool,
+}
+
+impl TitleFacts {
+    fn of<'a>(tokens: impl Iterator<Item = (u32, &'a TokenInfo)>) -> TitleFacts {
+        let mut depth = 0u8;
+        let mut words = 0u8;
+        let mut first = u32::MAX;
+        let mut first_is_other = false;
+        let step = |depth: u8, (c, o): (u8, u8)| depth.saturating_sub(c).saturating_add(o);
+        for (t, info) in tokens {
+            depth = step(depth, info.lead);
+            if !info.word.is_empty() {
+                if first == u32::MAX {
+                    first = t;
+                    first_is_other = info.word == "other";
+                }
+                if depth == 0 && counts_as_title_word(&info.word) {
+                    words = words.saturating_add(1);
+                }
+            }
+            depth = step(depth, info.tail);
+        }
+        TitleFacts {
+            words,
+            first,
+            first_is_other,
+        }
+    }
+}
+
+/// Whether a title word counts when it is left unmatched.
+fn counts_as_title_word(w: &str) -> bool {
+    !SMALL_WORDS.contains(&w) && !matches!(w, "unspecified" | "nos" | "without")
+}
+
+const FACT_BILLABLE: u8 = 1;
+const FACT_GENERAL: u8 = 2;
+const FACT_TERMINATED: u8 = 4;
+const FACT_OTHER: u8 = 8;
+
+/// A dense set of entry ids.
+#[derive(Clone)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: u32) -> Bits {
+        Bits(vec![0; (n as usize).div_ceil(64)])
+    }
+    #[inline]
+    fn set(&mut self, id: u32) {
+        if let Some(w) = self.0.get_mut(id as usize / 64) {
+            *w |= 1 << (id % 64);
+        }
+    }
+    #[inline]
+    fn has(&self, id: u32) -> bool {
+        self.0
+            .get(id as usize / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+    fn or(&mut self, o: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&o.0) {
+            *a |= b;
+        }
+    }
+    fn and(&mut self, o: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&o.0) {
+            *a &= b;
+        }
+    }
+}
+
+/// How a query word matched an entry, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    TitleExact,
+    TitlePrefix,
+    ExtraExact,
+    ExtraPrefix,
+    Typo,
+}
+
+impl Tier {
+    fn weight(self, w: &SearchWeights) -> i32 {
+        match self {
+            Tier::TitleExact => w.title_exact,
+            Tier::TitlePrefix => w.title_prefix,
+            Tier::ExtraExact => w.extra_exact,
+            Tier::ExtraPrefix => w.extra_prefix,
+            Tier::Typo => w.typo,
+        }
+    }
+}
+
+/// One query word's terms in the word index, by tier, and the size of
+/// their posting lists.
+struct WordTerms {
+    by_tier: Vec<(Tier, Vec<u64>)>,
+    bytes: usize,
+}
+
+/// One query word's matches in the base index (ascending ids), by tier.
+struct WordHits {
+    any: Vec<u32>,
+    tiers: Vec<(Tier, Vec<u32>)>,
+}
+
+impl WordHits {
+    #[inline]
+    fn tier(&self, id: u32) -> Option<Tier> {
+        self.tiers
+            .iter()
+            .find(|(_, ids)| ids.binary_search(&id).is_ok())
+            .map(|(t, _)| *t)
+    }
+}
+
+/// Whether and how a query word may be misspelt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TypoMode {
+    /// Only as typed.
+    Off,
+    /// Whole words within the typo budget.
+    Whole,
+    /// Also words that start within the typo budget (as-you-type).
+    Prefix,
+}
+
+impl TypoMode {
+    fn on(self) -> bool {
+        self != TypoMode::Off
+    }
+
+    fn matches(self, q: &str, word: &str) -> bool {
+        match self {
+            TypoMode::Off => false,
+            TypoMode::Whole => fuzzy::typo_matches_with(q, word, false),
+            TypoMode::Prefix => fuzzy::typo_matches(q, word),
+        }
+    }
+}
+
+/// One required part of a query variant: a query word, or the words of a
+/// synonym expansion standing for `covers` query words.
+#[derive(Debug, Clone)]
+struct Slot {
+    words: Vec<String>,
+    covers: usize,
+    /// The synonym term the user typed and the expansion, for a synonym slot.
+    synonym: Option<(String, String)>,
+    typo: TypoMode,
+    /// Whether the words match whole words only (a synonym's expansion, a
+    /// number the user has finished typing), not as prefixes.
+    whole: bool,
+}
+
+/// The query as typed, or with synonym terms replaced by expansions.
+#[derive(Debug, Clone)]
+struct Variant {
+    slots: Vec<Slot>,
+    /// The variant's whole text, folded, for whole-title matches.
+    phrase: String,
+}
+
+/// A ranked candidate: score, entry, variant that found it.
+#[derive(Debug, Clone)]
+struct Scored {
+    score: i32,
+    entry: Entry,
+    variant: usize,
+    desc_len: usize,
+}
+
 impl Catalog {
-    /// One search for the typeahead box.
+    /// This catalog with `list` added to the synonyms search uses (the
+    /// shipped list, or whatever was set before): an entry of `list` replaces
+    /// earlier entries of the same term for overlapping systems.
     ///
-    /// * A query that looks like a code (`"G04"`, `"f41."`, `"E11.6"`) gives
-    ///   code-prefix matches in code order.
-    /// * Otherwise (or when no code starts that way) its words are matched as
-    ///   prefixes of description words: every query word must match. Results are
-    ///   ranked by more exact (whole-word) matches, then favourites, then shorter
-    ///   description, then code.
-    /// * When that finds nothing, each word may be one edit away (two for words
-    ///   of 8+ letters); an edit is an insertion, deletion, substitution or
-    ///   transposition.
+    /// # Example
+    /// ```
+    /// use procode::{Catalog, SearchOptions, SynonymList};
+    /// let mine = SynonymList::parse(
+    ///     "term\texpansions\tkind\tsystems\tsource\n\
+    ///      pep talk\tcounseling\tlay\thcpcs\tour front desk's word\n",
+    /// ).unwrap();
+    /// let cat = Catalog::embedded().unwrap().with_synonyms(&mine);
+    /// assert!(!cat.search("pep talk", &SearchOptions::default()).unwrap().is_empty());
+    /// ```
+    pub fn with_synonyms(&self, list: &SynonymList) -> Catalog {
+        let mut merged = (*self.search.synonyms).clone();
+        merged.extend_with(list);
+        let mut c = self.clone();
+        c.search.synonyms = Arc::new(merged);
+        c
+    }
+
+    /// This catalog using exactly `list` as its synonyms (not the shipped
+    /// list): an empty list turns synonyms off.
+    pub fn with_only_synonyms(&self, list: &SynonymList) -> Catalog {
+        let mut c = self.clone();
+        c.search.synonyms = Arc::new(list.clone());
+        c
+    }
+
+    /// [`Catalog::with_synonyms`] with a synonym file.
+    ///
+    /// # Errors
+    /// [`CatalogError::Synonyms`] with the line that is wrong.
+    pub fn with_synonyms_file(&self, path: impl AsRef<std::path::Path>) -> Result<Catalog> {
+        let list = SynonymList::from_path(path.as_ref())?;
+        Ok(self.with_synonyms(&list))
+    }
+
+    /// This catalog ranking word searches with `weights`.
+    pub fn with_search_weights(&self, weights: SearchWeights) -> Catalog {
+        let mut c = self.clone();
+        c.search.weights = weights;
+        c
+    }
+
+    /// [`Catalog::with_search_weights`] with a weights file (see
+    /// [`SearchWeights::parse`]).
+    ///
+    /// # Errors
+    /// [`CatalogError::SearchWeights`] with the line that is wrong.
+    pub fn with_search_weights_file(&self, path: impl AsRef<std::path::Path>) -> Result<Catalog> {
+        Ok(self.with_search_weights(SearchWeights::from_path(path.as_ref())?))
+    }
+
+    /// The synonyms search uses.
+    pub fn synonyms(&self) -> &SynonymList {
+        &self.search.synonyms
+    }
+
+    /// The ranking weights search uses.
+    pub fn search_weights(&self) -> &SearchWeights {
+        &self.search.weights
+    }
+
+    /// One search for the typeahead box (see the [module](self) documentation
+    /// for the rules): a page of `opts.limit` results after `opts.offset`,
+    /// the total, the mode, match spans, and a notice for CPT-shaped queries.
+    ///
+    /// # Errors
+    /// [`CatalogError::QueryTooLong`] for more than [`MAX_QUERY_WORDS`]
+    /// words; a damaged index's errors.
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
-        let none = |mode| SearchResults {
-            mode,
-            entries: Vec::new(),
-        };
+        let notice = cpt_notice(query, opts.system);
         if opts.limit == 0 {
-            return Ok(none(SearchMode::None));
+            return Ok(SearchResults::empty(SearchMode::None, opts.offset, notice));
         }
         if let Some(prefix) = Code::from_search_query(query, opts.system) {
-            let entries = self.code_prefix(&prefix, opts)?;
-            if !entries.is_empty() {
+            let (entries, total) = self.code_prefix(&prefix, opts)?;
+            if total > 0 {
                 return Ok(SearchResults {
                     mode: SearchMode::CodePrefix,
+                    spans: vec![Vec::new(); entries.len()],
                     entries,
+                    total,
+                    offset: opts.offset,
+                    notice,
                 });
             }
         }
         let words = query_words(query);
         if words.is_empty() {
-            return Ok(none(SearchMode::None));
+            return Ok(SearchResults::empty(SearchMode::None, opts.offset, notice));
         }
         if words.len() > MAX_QUERY_WORDS {
             return Err(CatalogError::QueryTooLong {
@@ -147,36 +618,557 @@ impl Catalog {
                 max: MAX_QUERY_WORDS,
             });
         }
-        let entries = self.word_search(&words, opts, &vec![false; words.len()])?;
-        if !entries.is_empty() {
+        let variants = self.variants(&words, opts.system);
+        let found = self.run(&variants, opts)?;
+        if found.total > 0 {
             return Ok(SearchResults {
                 mode: SearchMode::Words,
-                entries,
+                notice,
+                ..found
             });
         }
-        // Typos: first only in the words that match nothing as typed, then in
-        // every word.
+        // Typos: first only in the words that match nothing as typed, then
+        // in every word that may be misspelt.
+        let synonym_terms: HashSet<&str> = variants
+            .iter()
+            .flat_map(|v| v.slots.iter())
+            .filter_map(|s| s.synonym.as_ref())
+            .flat_map(|(t, _)| t.split(' '))
+            .collect();
+        let may_typo = |w: &str| {
+            w.len() >= 4 && w.bytes().all(|b| b.is_ascii_alphabetic()) && !synonym_terms.contains(w)
+        };
         let mut unmatched = Vec::with_capacity(words.len());
         for w in &words {
-            unmatched.push(!self.has_prefix(w)?);
+            unmatched.push(may_typo(w) && !self.has_prefix(w)?);
         }
-        let mut entries = Vec::new();
-        if unmatched.iter().any(|&u| u) && !unmatched.iter().all(|&u| u) {
-            entries = self.word_search(&words, opts, &unmatched)?;
+        let eligible: Vec<bool> = words.iter().map(|w| may_typo(w)).collect();
+        let mut passes = Vec::new();
+        if unmatched.iter().any(|&u| u) && unmatched != eligible {
+            passes.push(unmatched);
         }
-        if entries.is_empty() {
-            entries = self.word_search(&words, opts, &vec![true; words.len()])?;
+        if eligible.iter().any(|&e| e) {
+            passes.push(eligible);
         }
-        let mode = if entries.is_empty() {
-            SearchMode::None
-        } else {
-            SearchMode::Typo
-        };
-        Ok(SearchResults { mode, entries })
+        for mode in [TypoMode::Whole, TypoMode::Prefix] {
+            for typo in &passes {
+                let direct = Variant {
+                    slots: direct_slots(&words, typo, mode),
+                    phrase: words.join(" "),
+                };
+                let found = self.run(std::slice::from_ref(&direct), opts)?;
+                if found.total > 0 {
+                    return Ok(SearchResults {
+                        mode: SearchMode::Typo,
+                        notice,
+                        ..found
+                    });
+                }
+            }
+        }
+        Ok(SearchResults::empty(SearchMode::None, opts.offset, notice))
     }
 
-    /// The entries whose code starts with `prefix`, in code order.
-    fn code_prefix(&self, prefix: &Code, opts: &SearchOptions) -> Result<Vec<Entry>> {
+    /// The query as typed, and with each synonym term of the list (longest
+    /// first, left to right) replaced by each of its expansions.
+    fn variants(&self, words: &[String], system: Option<CodeSystem>) -> Vec<Variant> {
+        let none = vec![false; words.len()];
+        let mut out = vec![Variant {
+            slots: direct_slots(words, &none, TypoMode::Off),
+            phrase: words.join(" "),
+        }];
+        let syn = &self.search.synonyms;
+        let max = syn.max_term_words();
+        let mut i = 0;
+        let mut spans: Vec<(usize, usize, Vec<String>, String)> = Vec::new();
+        while i < words.len() {
+            let mut took = 1;
+            for len in (1..=max.min(words.len() - i)).rev() {
+                let term = words[i..i + len].join(" ");
+                let exps: Vec<String> = syn
+                    .entries_for(&term, system)
+                    .flat_map(|e| e.expansions.iter().cloned())
+                    .collect();
+                if !exps.is_empty() {
+                    spans.push((i, len, exps, term));
+                    took = len;
+                    break;
+                }
+            }
+            i += took;
+        }
+        let build = |choice: &[(usize, usize, &str, &str)]| {
+            let mut slots = Vec::new();
+            let mut phrase: Vec<&str> = Vec::new();
+            let mut k = 0;
+            while k < words.len() {
+                if let Some(&(_, len, exp, term)) = choice.iter().find(|c| c.0 == k) {
+                    let ws: Vec<String> = exp
+                        .split(' ')
+                        .filter(|w| !SMALL_WORDS.contains(w))
+                        .map(str::to_owned)
+                        .collect();
+                    phrase.push(exp);
+                    if !ws.is_empty() {
+                        slots.push(Slot {
+                            words: ws,
+                            covers: len,
+                            synonym: Some((term.to_owned(), exp.to_owned())),
+                            typo: TypoMode::Off,
+                            whole: true,
+                        });
+                    }
+                    k += len;
+                } else {
+                    phrase.push(&words[k]);
+                    if !SMALL_WORDS.contains(&words[k].as_str()) {
+                        slots.push(Slot {
+                            words: vec![words[k].clone()],
+                            covers: 1,
+                            synonym: None,
+                            typo: TypoMode::Off,
+                            whole: finished_number(words, k),
+                        });
+                    }
+                    k += 1;
+                }
+            }
+            Variant {
+                slots,
+                phrase: phrase.join(" "),
+            }
+        };
+        for (start, len, exps, term) in &spans {
+            for x in exps {
+                if out.len() >= MAX_VARIANTS {
+                    break;
+                }
+                out.push(build(&[(*start, *len, x.as_str(), term.as_str())]));
+            }
+        }
+        if spans.len() > 1 && out.len() < MAX_VARIANTS {
+            let all: Vec<(usize, usize, &str, &str)> = spans
+                .iter()
+                .map(|(s, l, x, t)| (*s, *l, x[0].as_str(), t.as_str()))
+                .collect();
+            out.push(build(&all));
+        }
+        out.retain(|v| !v.slots.is_empty());
+        out
+    }
+
+    /// Ranks the matches of every variant and cuts the page.
+    fn run(&self, variants: &[Variant], opts: &SearchOptions) -> Result<SearchResults> {
+        let w = self.search.weights;
+        let keep = opts.offset.saturating_add(opts.limit);
+        let mut pool: Vec<(i32, u32, usize)> = Vec::new();
+        let mut seen: HashSet<u32> = HashSet::new();
+        let mut total = 0usize;
+        let facts = self.facts()?;
+        let mut term_cache: Vec<((String, TypoMode, bool), WordTerms)> = Vec::new();
+        let mut tiers: Vec<Option<Tier>> = Vec::new();
+        for (vi, v) in variants.iter().enumerate() {
+            // Each slot word's terms; the words with the shortest posting
+            // lists first: later words are only looked up for the
+            // candidates the earlier ones left.
+            let mut slot_words: Vec<Vec<usize>> = Vec::with_capacity(v.slots.len());
+            let mut keys: Vec<(String, TypoMode, bool)> = Vec::new();
+            for s in &v.slots {
+                let mut idxs = Vec::with_capacity(s.words.len());
+                for word in &s.words {
+                    let key = (word.clone(), s.typo, s.whole);
+                    let at = match keys.iter().position(|k| *k == key) {
+                        Some(at) => at,
+                        None => {
+                            keys.push(key);
+                            keys.len() - 1
+                        }
+                    };
+                    idxs.push(at);
+                }
+                slot_words.push(idxs);
+            }
+            let mut terms = Vec::with_capacity(keys.len());
+            for (word, typo, whole) in &keys {
+                let at = match term_cache
+                    .iter()
+                    .position(|(k, _)| k.0 == *word && k.1 == *typo && k.2 == *whole)
+                {
+                    Some(at) => at,
+                    None => {
+                        term_cache.push((
+                            (word.clone(), *typo, *whole),
+                            self.word_terms(word, *typo, *whole)?,
+                        ));
+                        term_cache.len() - 1
+                    }
+                };
+                terms.push(at);
+            }
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_by_key(|&k| term_cache[terms[k]].1.bytes);
+            let mut hits: Vec<Option<WordHits>> = (0..keys.len()).map(|_| None).collect();
+            let mut cand: Option<Vec<u32>> = None;
+            for &k in &order {
+                let wt = &term_cache[terms[k]].1;
+                let h = match &cand {
+                    None => self.word_hits(wt, None)?,
+                    Some(c) if c.is_empty() => break,
+                    Some(c) => self.word_hits(wt, Some(c))?,
+                };
+                cand = Some(h.any.clone());
+                hits[k] = Some(h);
+            }
+            if hits.iter().any(Option::is_none) {
+                continue;
+            }
+            let hits: Vec<WordHits> = hits.into_iter().flatten().collect();
+            let Some(cand) = cand else { continue };
+            let phrase = self.phrase_ids(&v.phrase)?;
+            // Whether each dictionary token's word is one the query's words
+            // match (the title's first word), computed when first needed.
+            let mut leads: procode_index::index::FastMap<u32, bool> =
+                procode_index::index::FastMap::default();
+            let mut heap: std::collections::BinaryHeap<
+                std::cmp::Reverse<(i32, std::cmp::Reverse<u32>)>,
+            > = std::collections::BinaryHeap::with_capacity(keep + 1);
+            {
+                for &id in &cand {
+                    let Some(f) = facts.entries.get(id as usize) else {
+                        continue;
+                    };
+                    if opts.system.is_some_and(|s| s.to_u8() != f.tag)
+                        || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
+                    {
+                        continue;
+                    }
+                    if let Some(d) = opts.as_of {
+                        if !self.index.meta(id)?.valid_on(d) {
+                            continue;
+                        }
+                    }
+                    if variants.len() == 1 || seen.insert(id) {
+                        total += 1;
+                    }
+                    let mut score = 0;
+                    let mut in_title = 0u32;
+                    for (s, idxs) in v.slots.iter().zip(&slot_words) {
+                        tiers.clear();
+                        tiers.extend(idxs.iter().map(|&i| hits[i].tier(id)));
+                        in_title += tiers
+                            .iter()
+                            .filter(|t| {
+                                matches!(t, Some(Tier::TitleExact | Tier::TitlePrefix | Tier::Typo))
+                            })
+                            .count() as u32;
+                        score += slot_score(s, tiers.iter().copied(), &w);
+                    }
+                    let lead = match f.first {
+                        u32::MAX => false,
+                        t => match leads.get(&t) {
+                            Some(&l) => l,
+                            None => {
+                                let l = facts
+                                    .tokens
+                                    .get(t as usize)
+                                    .is_some_and(|tw| leads_with(v, tw));
+                                leads.insert(t, l);
+                                l
+                            }
+                        },
+                    };
+                    score += static_score(f.flags, f.words, in_title, lead, &w);
+                    if phrase.binary_search(&id).is_ok() {
+                        score += w.phrase;
+                    }
+                    if self.favourite_ids.binary_search(&id).is_ok() {
+                        score += w.favourite;
+                    }
+                    // Ids come in increasing order and ties go to the lower
+                    // id, so a full heap only takes a strictly better score.
+                    if heap.len() >= keep {
+                        match heap.peek() {
+                            Some(std::cmp::Reverse((min, _))) if score <= *min => continue,
+                            _ => {
+                                heap.pop();
+                            }
+                        }
+                    }
+                    heap.push(std::cmp::Reverse((score, std::cmp::Reverse(id))));
+                }
+            }
+            pool.extend(
+                heap.into_iter()
+                    .map(|std::cmp::Reverse((s, std::cmp::Reverse(id)))| (s, id, vi)),
+            );
+        }
+        // Best variant per entry (an entry of the best `keep` is in the heap
+        // of the variant that scores it best).
+        pool.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut taken = HashSet::new();
+        pool.retain(|p| taken.insert(p.1));
+        pool.truncate(keep);
+        let mut scored: Vec<Scored> = Vec::with_capacity(pool.len());
+        for (score, id, variant) in pool {
+            let entry = self.index.entry_on(id, opts.as_of)?;
+            scored.push(Scored {
+                score,
+                desc_len: entry.description.len(),
+                entry,
+                variant,
+            });
+        }
+        // Overlay entries, matched by brute force (an overlay is small).
+        for e in self.overlay.custom.values() {
+            if opts.system.is_some_and(|s| s != e.system)
+                || opts.as_of.is_some_and(|d| !e.is_valid_on(d))
+                || (opts.billable_only && !e.billable)
+            {
+                continue;
+            }
+            let fav = self.overlay.favourites.contains(&(e.system, e.code));
+            let mut best: Option<(i32, usize)> = None;
+            for (vi, v) in variants.iter().enumerate() {
+                if let Some(s) = overlay_score(e, v, fav, &w) {
+                    if best.is_none_or(|b| s > b.0) {
+                        best = Some((s, vi));
+                    }
+                }
+            }
+            if let Some((score, variant)) = best {
+                total += 1;
+                scored.push(Scored {
+                    score,
+                    desc_len: e.description.len(),
+                    entry: e.clone(),
+                    variant,
+                });
+            }
+        }
+        // Ties in the order of base entry ids: shorter description, then code.
+        scored.sort_by(|a, b| {
+            b.score
+                .cmp(&a.score)
+                .then(a.desc_len.cmp(&b.desc_len))
+                .then(a.entry.code.cmp(&b.entry.code))
+                .then(a.entry.system.cmp(&b.entry.system))
+        });
+        let page: Vec<Scored> = scored
+            .into_iter()
+            .skip(opts.offset)
+            .take(opts.limit)
+            .collect();
+        let spans = page
+            .iter()
+            .map(|s| spans_of(&s.entry.description, &variants[s.variant]))
+            .collect();
+        Ok(SearchResults {
+            mode: if total > 0 {
+                SearchMode::Words
+            } else {
+                SearchMode::None
+            },
+            entries: page.into_iter().map(|s| s.entry).collect(),
+            total,
+            offset: opts.offset,
+            spans,
+            notice: None,
+        })
+    }
+
+    /// The per-entry facts of the base index, computed on first use.
+    fn facts(&self) -> Result<&Facts> {
+        let r = self.search.facts.get_or_init(|| {
+            let build = || -> Result<Facts> {
+                let n = self.index.len();
+                // Per dictionary token: its word and parentheses.
+                let nt = self.index.token_count();
+                let mut infos = Vec::with_capacity(nt as usize);
+                for t in 0..nt {
+                    infos.push(TokenInfo::of(self.index.token(t)?));
+                }
+                let words = self.index.words()?;
+                let mut general = Bits::new(n);
+                for w in ["unspecified", "nos", "otherwise"] {
+                    if let Some(t) = words.get(w) {
+                        self.or_postings(t, &mut general)?;
+                    }
+                }
+                if let (Some(a), Some(b)) = (words.get("without"), words.get("complications")) {
+                    let mut without = Bits::new(n);
+                    let mut compl = Bits::new(n);
+                    self.or_postings(a, &mut without)?;
+                    self.or_postings(b, &mut compl)?;
+                    without.and(&compl);
+                    general.or(&without);
+                }
+                let mut entries = Vec::with_capacity(n as usize);
+                let mut toks = Vec::new();
+                for id in 0..n {
+                    let (tag, f) = self.index.tag_flags(id)?;
+                    let mut flags = 0;
+                    if f & format::F_BILLABLE != 0 {
+                        flags |= FACT_BILLABLE;
+                    }
+                    if f & format::F_TERMINATED != 0 {
+                        flags |= FACT_TERMINATED;
+                    }
+                    if general.has(id) {
+                        flags |= FACT_GENERAL;
+                    }
+                    toks.clear();
+                    self.index.title_tokens(id, &mut toks)?;
+                    let t = TitleFacts::of(
+                        toks.iter()
+                            .filter_map(|&t| infos.get(t as usize).map(|i| (t, i))),
+                    );
+                    if t.first_is_other {
+                        flags |= FACT_OTHER;
+                    }
+                    entries.push(EntryFacts {
+                        tag,
+                        flags,
+                        words: t.words,
+                        first: t.first,
+                    });
+                }
+                let tokens = infos.into_iter().map(|i| i.word).collect();
+                Ok(Facts { entries, tokens })
+            };
+            build().map_err(|e| e.to_string())
+        });
+        r.as_ref()
+            .map_err(|m| CatalogError::Corrupt { what: m.clone() })
+    }
+
+    /// Sets the ids of term `t`'s posting list in `bits`.
+    fn or_postings(&self, t: u64, bits: &mut Bits) -> Result<()> {
+        let n = self.index.len();
+        let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+        while let Some(id) = c.advance(n)? {
+            bits.set(id);
+        }
+        Ok(())
+    }
+
+    /// The base entries whose title or inclusion term is `phrase` as a whole
+    /// (see [`crate::text::phrase_forms`]), ascending.
+    fn phrase_ids(&self, phrase: &str) -> Result<Vec<u32>> {
+        let mut key = Vec::with_capacity(phrase.len() + 1);
+        key.push(PHRASE);
+        key.extend_from_slice(phrase.as_bytes());
+        let mut out = Vec::new();
+        if let Some(t) = self.index.words()?.get(&key) {
+            let n = self.index.len();
+            let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+            while let Some(id) = c.advance(n)? {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A query word's matches in the base index by tier: as typed (whole word
+    /// or prefix; title, short description, inclusion terms) and, with
+    /// `typo`, within the typo budget.
+    fn word_terms(&self, word: &str, typo: TypoMode, whole_only: bool) -> Result<WordTerms> {
+        let words = self.index.words()?;
+        let mut by_tier: Vec<(Tier, Vec<u64>)> = Vec::new();
+        let mut push = |tier: Tier, t: u64| match by_tier.iter_mut().find(|(k, _)| *k == tier) {
+            Some((_, v)) => v.push(t),
+            None => by_tier.push((tier, vec![t])),
+        };
+        let lo = word.as_bytes();
+        let mut hi = lo.to_vec();
+        if let Some(last) = hi.last_mut() {
+            *last += 1; // words are lower-case ASCII letters and digits
+        }
+        let mut exact_terms = HashSet::new();
+        let mut s = words.range().ge(lo).lt(&hi).into_stream();
+        while let Some((key, t)) = s.next() {
+            exact_terms.insert(t);
+            let (stem, marker) = match key.last() {
+                Some(&m) if m == SHORT_ONLY || m == EXTRA_ONLY => (&key[..key.len() - 1], Some(m)),
+                _ => (key, None),
+            };
+            let whole = stem == lo;
+            if whole_only && !whole {
+                continue;
+            }
+            let tier = match (marker, whole) {
+                (None, true) => Tier::TitleExact,
+                (None, false) | (Some(SHORT_ONLY), _) => Tier::TitlePrefix,
+                (Some(_), true) => Tier::ExtraExact,
+                (Some(_), false) => Tier::ExtraPrefix,
+            };
+            push(tier, t);
+        }
+        if typo.on() {
+            let mut near = Vec::new();
+            fuzzy::typo_terms_with(words.as_fst(), word, typo == TypoMode::Prefix, &mut near);
+            near.sort_unstable();
+            near.dedup();
+            for t in near {
+                if !exact_terms.contains(&t) {
+                    push(Tier::Typo, t);
+                }
+            }
+        }
+        by_tier.sort_by_key(|(t, _)| *t);
+        let mut bytes = 0usize;
+        for (_, terms) in &by_tier {
+            for &t in terms {
+                bytes += self.index.posting_bytes(t)?.len();
+            }
+        }
+        Ok(WordTerms { by_tier, bytes })
+    }
+
+    /// A word's matches by tier: every id of its terms' lists, or (with
+    /// `only`, ascending) just those of the given ids, found by seeking,
+    /// which skips the blocks of long lists that hold none of them.
+    fn word_hits(&self, wt: &WordTerms, only: Option<&[u32]>) -> Result<WordHits> {
+        let n = self.index.len();
+        let mut any: Vec<u32> = Vec::new();
+        let mut tiers = Vec::with_capacity(wt.by_tier.len());
+        for (tier, terms) in &wt.by_tier {
+            let mut ids: Vec<u32> = Vec::new();
+            for &t in terms {
+                let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+                match only {
+                    None => {
+                        while let Some(id) = c.advance(n)? {
+                            ids.push(id);
+                        }
+                    }
+                    Some(only) => {
+                        for &id in only {
+                            match c.seek(id, n)? {
+                                Some(x) if x == id => ids.push(id),
+                                Some(_) => {}
+                                None => break,
+                            }
+                        }
+                    }
+                }
+            }
+            if terms.len() > 1 {
+                ids.sort_unstable();
+                ids.dedup();
+            }
+            any.extend_from_slice(&ids);
+            tiers.push((*tier, ids));
+        }
+        if tiers.len() > 1 {
+            any.sort_unstable();
+            any.dedup();
+        }
+        Ok(WordHits { any, tiers })
+    }
+
+    /// The entries whose code starts with `prefix` (the code itself first,
+    /// then its descendants, in code order): one page, and how many in all.
+    fn code_prefix(&self, prefix: &Code, opts: &SearchOptions) -> Result<(Vec<Entry>, usize)> {
         let lo = prefix.as_bytes().to_vec();
         let mut hi = lo.clone();
         // Codes are ASCII letters and digits, so the last byte can be bumped.
@@ -184,22 +1176,25 @@ impl Catalog {
             *last += 1;
         }
         let keep_sys = |tag: u8| opts.system.is_none_or(|s| s.to_u8() == tag);
-        let mut out: Vec<Entry> = Vec::with_capacity(opts.limit.min(64));
+        let mut found: Vec<(Code, CodeSystem, Option<u32>, Option<Entry>)> = Vec::new();
         let mut stream = self.index.codes()?.range().ge(&lo).lt(&hi).into_stream();
         while let Some((key, id)) = stream.next() {
-            if out.len() >= opts.limit {
-                break;
-            }
             if !keep_sys(key.last().copied().unwrap_or(0)) {
                 continue;
             }
             let id = id as u32;
+            if opts.billable_only && self.index.tag_flags(id)?.1 & format::F_BILLABLE == 0 {
+                continue;
+            }
             if let Some(d) = opts.as_of {
                 if !self.index.meta(id)?.valid_on(d) {
                     continue;
                 }
             }
-            out.push(self.index.entry_on(id, opts.as_of)?);
+            let code = self.index.code(id)?;
+            let system =
+                CodeSystem::from_u8(key.last().copied().unwrap_or(0)).unwrap_or(CodeSystem::Custom);
+            found.push((code, system, Some(id), None));
         }
         if !self.overlay.custom.is_empty() {
             let range = (
@@ -207,37 +1202,26 @@ impl Catalog {
                 Bound::Excluded(hi.as_slice()),
             );
             for e in self.overlay.custom.range::<[u8], _>(range).map(|(_, e)| e) {
-                if keep_sys(e.system.to_u8()) && opts.as_of.is_none_or(|d| e.is_valid_on(d)) {
-                    out.push(e.clone());
+                if keep_sys(e.system.to_u8())
+                    && opts.as_of.is_none_or(|d| e.is_valid_on(d))
+                    && (!opts.billable_only || e.billable)
+                {
+                    found.push((e.code, e.system, None, Some(e.clone())));
                 }
             }
             // (code, system) order is the order of the code keys.
-            out.sort_by_key(|e| (e.code, e.system));
-            out.truncate(opts.limit);
+            found.sort_by_key(|f| (f.0, f.1));
         }
-        Ok(out)
-    }
-
-    /// The term numbers a query word expands to, and its exact term if any.
-    fn expand(&self, word: &str, typo: bool) -> Result<(Vec<u64>, Option<u64>)> {
-        let words = self.index.words()?;
-        let exact = words.get(word);
-        let mut terms = Vec::new();
-        let lo = word.as_bytes();
-        let mut hi = lo.to_vec();
-        if let Some(last) = hi.last_mut() {
-            *last += 1; // words are lower-case ASCII letters and digits
+        let total = found.len();
+        let mut out = Vec::with_capacity(opts.limit.min(total));
+        for (_, _, id, e) in found.into_iter().skip(opts.offset).take(opts.limit) {
+            match (id, e) {
+                (Some(id), _) => out.push(self.index.entry_on(id, opts.as_of)?),
+                (None, Some(e)) => out.push(e),
+                (None, None) => {}
+            }
         }
-        let mut s = words.range().ge(lo).lt(&hi).into_stream();
-        while let Some((_, t)) = s.next() {
-            terms.push(t);
-        }
-        if typo {
-            fuzzy::typo_terms(words.as_fst(), word, &mut terms);
-            terms.sort_unstable();
-            terms.dedup();
-        }
-        Ok((terms, exact))
+        Ok((out, total))
     }
 
     /// Whether some word of the catalog starts with `word`.
@@ -268,196 +1252,223 @@ impl Catalog {
         }
         Ok(found)
     }
+}
 
-    /// Ranked matches of every word; `typo[i]` lets word `i` be misspelt.
-    fn word_search(
-        &self,
-        words: &[String],
-        opts: &SearchOptions,
-        typo: &[bool],
-    ) -> Result<Vec<Entry>> {
-        let mut expanded = Vec::with_capacity(words.len());
-        for (w, &t) in words.iter().zip(typo) {
-            expanded.push(self.expand(w, t)?);
-        }
-        let mut scored: Vec<(u32, bool, Entry)> = Vec::new();
-        if expanded.iter().all(|(t, _)| !t.is_empty()) {
-            self.base_word_hits(&expanded, opts, &mut scored)?;
-        }
-        // Overlay entries, matched by brute force (an overlay is small).
-        if !self.overlay.custom.is_empty() {
-            for e in self.overlay.custom.values() {
-                if opts.system.is_some_and(|s| s != e.system)
-                    || opts.as_of.is_some_and(|d| !e.is_valid_on(d))
-                {
-                    continue;
-                }
-                if let Some(exact) = overlay_match(e, words, typo) {
-                    let fav = self.overlay.favourites.contains(&(e.system, e.code));
-                    scored.push((exact, fav, e.clone()));
-                }
-            }
-        }
-        scored.sort_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then(b.1.cmp(&a.1))
-                .then(a.2.description.len().cmp(&b.2.description.len()))
-                .then(a.2.code.cmp(&b.2.code))
-                .then(a.2.system.cmp(&b.2.system))
-        });
-        scored.truncate(opts.limit);
-        Ok(scored.into_iter().map(|(_, _, e)| e).collect())
+/// The slots of the query as typed: one per word that is not a small word
+/// (every word when all are small), `typo[i]` letting word `i` be misspelt.
+fn direct_slots(words: &[String], typo: &[bool], mode: TypoMode) -> Vec<Slot> {
+    let all_small = words.iter().all(|w| SMALL_WORDS.contains(&w.as_str()));
+    words
+        .iter()
+        .zip(typo)
+        .enumerate()
+        .filter(|(_, (w, _))| all_small || !SMALL_WORDS.contains(&w.as_str()))
+        .map(|(i, (w, &t))| Slot {
+            words: vec![w.clone()],
+            covers: 1,
+            synonym: None,
+            typo: if t { mode } else { TypoMode::Off },
+            whole: finished_number(words, i),
+        })
+        .collect()
+}
+
+/// Whether query word `i` is a number followed by another word (so typed in
+/// full: `2` in `type 2 diab` is not the start of `20` or `250`).
+fn finished_number(words: &[String], i: usize) -> bool {
+    i + 1 < words.len() && words[i].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A slot's score from the tiers of its words' matches (every word matched:
+/// the slot's candidates are those all its words have).
+fn slot_score(s: &Slot, tiers: impl Iterator<Item = Option<Tier>>, w: &SearchWeights) -> i32 {
+    let mut sum = 0i32;
+    let mut k = 0i32;
+    for t in tiers {
+        sum += t.map_or(0, |t| t.weight(w));
+        k += 1;
     }
+    let per_word = if k > 0 { sum / k } else { 0 };
+    let cover = s.covers as i32;
+    if s.synonym.is_some() {
+        cover * (per_word + w.synonym)
+    } else {
+        per_word
+    }
+}
 
-    /// Ranked word matches from the base index: the best `limit` by
-    /// (exact matches, id) plus every matching favourite.
-    ///
-    /// Entry ids follow the tie-break order (shorter description, then code),
-    /// so the candidates come out of a leapfrog intersection of the words'
-    /// posting unions already in rank order within each exact-match count:
-    /// the walk stops as soon as `limit` candidates with the most exact
-    /// matches possible are found.
-    fn base_word_hits(
-        &self,
-        expanded: &[(Vec<u64>, Option<u64>)],
-        opts: &SearchOptions,
-        out: &mut Vec<(u32, bool, Entry)>,
-    ) -> Result<()> {
-        let idx = &self.index;
-        let n = idx.len();
-        let mut sets = self.word_postings(expanded)?;
-        let max_exact = sets.iter().filter(|s| s.exact.is_some()).count();
-        let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); max_exact + 1];
-        let fav = &self.favourite_ids;
-        let mut id = 0u32;
-        while let Some(hit) = next_common(&mut sets, id, n)? {
-            id = hit;
-            if self.passes(id, opts)? {
-                let ex = exact_matches(&mut sets, id, n)?;
-                if !fav.is_empty() && fav.binary_search(&id).is_ok() {
-                    out.push((ex as u32, true, idx.entry_on(id, opts.as_of)?));
-                } else if buckets[ex].len() < opts.limit {
-                    buckets[ex].push(id);
-                    if ex == max_exact && buckets[ex].len() == opts.limit && fav.is_empty() {
-                        break;
-                    }
-                }
-            }
-            match id.checked_add(1) {
-                Some(next) => id = next,
-                None => break,
-            }
-        }
-        // Most exact matches first; within a bucket, ids are in rank order.
-        let best = buckets
+/// Whether a title's first word (`first`, folded) is one the variant's
+/// words match: as a prefix, or within the typo budget of a typo slot.
+fn leads_with(v: &Variant, first: &str) -> bool {
+    v.slots.iter().any(|s| {
+        s.words
             .iter()
-            .enumerate()
-            .rev()
-            .flat_map(|(ex, ids)| ids.iter().map(move |&id| (ex, id)))
-            .take(opts.limit);
-        for (ex, id) in best {
-            out.push((ex as u32, false, idx.entry_on(id, opts.as_of)?));
-        }
-        Ok(())
-    }
-
-    /// The postings of each query word, smallest first: it proposes
-    /// candidates, the others confirm them.
-    fn word_postings(&self, expanded: &[(Vec<u64>, Option<u64>)]) -> Result<Vec<WordPostings<'_>>> {
-        let idx = &self.index;
-        let mut sets = Vec::with_capacity(expanded.len());
-        for (terms, exact) in expanded {
-            let mut lists = Vec::with_capacity(terms.len());
-            let mut bytes = 0;
-            for &t in terms {
-                let l = idx.posting_bytes(t)?;
-                bytes += l.len();
-                lists.push(Cursor::new(l)?);
-            }
-            let exact = exact
-                .map(|t| idx.posting_bytes(t).and_then(Cursor::new))
-                .transpose()?;
-            sets.push(WordPostings {
-                bytes,
-                union: Union::new(lists, idx.len())?,
-                exact,
-            });
-        }
-        sets.sort_by_key(|s| s.bytes);
-        Ok(sets)
-    }
-
-    /// Whether base entry `id` is of the system and valid on the date the
-    /// options ask for.
-    fn passes(&self, id: u32, opts: &SearchOptions) -> Result<bool> {
-        if opts.system.is_none() && opts.as_of.is_none() {
-            return Ok(true);
-        }
-        let m = self.index.meta(id)?;
-        Ok(opts.system.is_none_or(|s| s == m.system) && opts.as_of.is_none_or(|d| m.valid_on(d)))
-    }
+            .any(|q| first.starts_with(q.as_str()) || s.typo.matches(q, first))
+    })
 }
 
-/// One query word's postings: the union of the lists of the words it is a
-/// prefix of (or, with typos, near), the list of the word itself when the
-/// catalog has it (an exact match), and the size of the union's lists.
-struct WordPostings<'a> {
-    bytes: usize,
-    union: Union<'a>,
-    exact: Option<Cursor<'a>>,
-}
-
-/// The first id at or after `id` that every word's union holds (a leapfrog
-/// intersection), or `None`.
-fn next_common(sets: &mut [WordPostings<'_>], mut id: u32, n: u32) -> Result<Option<u32>> {
-    let mut agreed = 0;
-    let mut w = 0;
-    while agreed < sets.len() {
-        match sets[w].union.seek(id, n)? {
-            None => return Ok(None),
-            Some(x) if x == id => agreed += 1,
-            Some(x) => {
-                id = x;
-                agreed = 1;
-            }
-        }
-        w = (w + 1) % sets.len();
+/// The score of a candidate's properties: billable, general, terminated,
+/// "Other", its first title word matched, and its title words left
+/// unmatched (`words` counted, `in_title` query words matched in the title).
+fn static_score(flags: u8, words: u8, in_title: u32, lead: bool, w: &SearchWeights) -> i32 {
+    let mut score = 0;
+    if flags & FACT_BILLABLE != 0 {
+        score += w.billable;
     }
-    Ok(Some(id))
-}
-
-/// How many query words entry `id` holds as whole words.
-fn exact_matches(sets: &mut [WordPostings<'_>], id: u32, n: u32) -> Result<usize> {
-    let mut ex = 0;
-    for s in sets.iter_mut() {
-        if let Some(c) = &mut s.exact {
-            if c.seek(id, n)? == Some(id) {
-                ex += 1;
-            }
-        }
+    if flags & FACT_GENERAL != 0 {
+        score += w.general;
     }
-    Ok(ex)
+    if flags & FACT_TERMINATED != 0 {
+        score += w.terminated;
+    }
+    if lead {
+        score += w.leading;
+    } else if flags & FACT_OTHER != 0 {
+        score += w.other;
+    }
+    let unmatched = u32::from(words).saturating_sub(in_title).min(12) as i32;
+    score + w.unmatched_word * unmatched
 }
 
-/// Whether an overlay entry matches every query word, and how many exactly.
-fn overlay_match(e: &Entry, words: &[String], typo: &[bool]) -> Option<u32> {
-    // Exact (whole-word) matches count in the long description only, as in
-    // the index.
-    let mut own: Vec<String> = Vec::new();
+/// An overlay entry's score for a variant, by the rules of the base index
+/// applied to its text, or `None` when a slot word does not match.
+fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> Option<i32> {
+    let mut long: Vec<String> = Vec::new();
+    let mut short: Vec<String> = Vec::new();
     let mut buf = String::new();
-    for_each_word(&e.description, &mut buf, |w| own.push(w.to_owned()));
-    let long = own.len();
-    for_each_word(&e.short_description, &mut buf, |w| own.push(w.to_owned()));
-    let mut exact = 0;
-    for (q, &typo) in words.iter().zip(typo) {
-        if own[..long].iter().any(|w| w == q) {
-            exact += 1;
-        } else if !own
-            .iter()
-            .any(|w| w.starts_with(q.as_str()) || (typo && fuzzy::typo_matches(q, w)))
+    for_each_word(&e.description, &mut buf, |x| long.push(x.to_owned()));
+    for_each_word(&e.short_description, &mut buf, |x| short.push(x.to_owned()));
+    let mut score = 0;
+    let mut in_title = 0;
+    for s in &v.slots {
+        let mut tiers = Vec::with_capacity(s.words.len());
+        for q in &s.words {
+            let t = if long.iter().any(|x| x == q) {
+                Tier::TitleExact
+            } else if long.iter().chain(&short).any(|x| x.starts_with(q.as_str())) {
+                Tier::TitlePrefix
+            } else if long.iter().chain(&short).any(|x| s.typo.matches(q, x)) {
+                Tier::Typo
+            } else {
+                return None;
+            };
+            in_title += 1;
+            tiers.push(Some(t));
+        }
+        score += slot_score(s, tiers.into_iter(), w);
+    }
+    let mut flags = 0;
+    if e.billable {
+        flags |= FACT_BILLABLE;
+    }
+    let has = |x: &str| long.iter().any(|y| y == x);
+    if has("unspecified")
+        || has("nos")
+        || has("otherwise")
+        || (has("without") && has("complications"))
+    {
+        flags |= FACT_GENERAL;
+    }
+    if e.terminated.is_some() {
+        flags |= FACT_TERMINATED;
+    }
+    let infos: Vec<TokenInfo> = crate::text::tokens(&e.description)
+        .map(TokenInfo::of)
+        .collect();
+    let t = TitleFacts::of(infos.iter().enumerate().map(|(i, info)| (i as u32, info)));
+    if t.first_is_other {
+        flags |= FACT_OTHER;
+    }
+    let lead = infos
+        .get(t.first as usize)
+        .is_some_and(|i| leads_with(v, &i.word));
+    score += static_score(flags, t.words, in_title, lead, w);
+    if crate::text::phrase_forms(&e.description).contains(&v.phrase) {
+        score += w.phrase;
+    }
+    if favourite {
+        score += w.favourite;
+    }
+    Some(score)
+}
+
+/// The words of `description` a variant's words matched, as character spans.
+fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut start = 0usize;
+    let mut flush = |word: &mut String, start: usize, end: usize| {
+        if word.is_empty() {
+            return;
+        }
+        for s in &v.slots {
+            let hit = s
+                .words
+                .iter()
+                .find(|q| word.starts_with(q.as_str()))
+                .map(|_| false)
+                .or_else(|| {
+                    s.words
+                        .iter()
+                        .any(|q| s.typo.matches(q, word))
+                        .then_some(true)
+                });
+            if let Some(typo) = hit {
+                let (term, via) = match &s.synonym {
+                    Some((t, x)) => (t.clone(), Some(x.clone())),
+                    None => (s.words[0].clone(), None),
+                };
+                out.push(MatchSpan {
+                    start,
+                    end,
+                    term,
+                    via,
+                    typo,
+                });
+                break;
+            }
+        }
+        word.clear();
+    };
+    let mut count = 0usize;
+    for (i, c) in description.chars().enumerate() {
+        count = i + 1;
+        if c.is_ascii_alphanumeric() {
+            if word.is_empty() {
+                start = i;
+            }
+            word.push(c.to_ascii_lowercase());
+        } else if crate::text::is_apostrophe(c) {
+            continue;
+        } else if let Some(p) = (!c.is_ascii())
+            .then(|| crate::text::plain_letters(c))
+            .flatten()
         {
-            return None;
+            if word.is_empty() {
+                start = i;
+            }
+            word.push_str(p);
+        } else {
+            flush(&mut word, start, i);
         }
     }
-    Some(exact)
+    flush(&mut word, start, count);
+    out
+}
+
+/// The notice for a CPT-shaped query: five digits (or four and F, T or U)
+/// under any system; two digits under the modifier system.
+fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<SearchNotice> {
+    let q = query.trim().as_bytes();
+    let digits = |b: &[u8]| b.iter().all(u8::is_ascii_digit);
+    if q.len() == 5
+        && (digits(q)
+            || (digits(&q[..4]) && matches!(q[4], b'F' | b'T' | b'U' | b'f' | b't' | b'u')))
+    {
+        return Some(SearchNotice::CptNotShipped);
+    }
+    if q.len() == 2 && digits(q) && system == Some(CodeSystem::Modifier) {
+        return Some(SearchNotice::CptModifierNotShipped);
+    }
+    None
 }

@@ -339,6 +339,12 @@ impl Index {
             .ok_or_else(|| corrupt(format!("entry id {id} is out of range")))
     }
 
+    /// The system tag and flags of entry `id`'s record.
+    pub(crate) fn tag_flags(&self, id: u32) -> Result<(u8, u8)> {
+        let r = self.record(id)?;
+        Ok((r[0], r[1]))
+    }
+
     pub(crate) fn meta(&self, id: u32) -> Result<Meta> {
         Ok(self.meta_at(id)?.0)
     }
@@ -427,6 +433,43 @@ impl Index {
         blob.get(off..off + usize::from(r[3]))
             .and_then(Code::from_normalised)
             .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
+    }
+
+    /// Appends the dictionary numbers of the tokens of entry `id`'s long
+    /// description to `out`.
+    pub(crate) fn title_tokens(&self, id: u32, out: &mut Vec<u32>) -> Result<()> {
+        let bad = || corrupt("description text is malformed");
+        let (_, mut pos) = self.meta_at(id)?;
+        let blob = self.sec(&self.text);
+        let n = text::get_varint(blob, &mut pos).ok_or_else(bad)?;
+        for _ in 0..n {
+            let t = text::get_varint(blob, &mut pos).ok_or_else(bad)?;
+            out.push(u32::try_from(t).map_err(|_| bad())?);
+        }
+        Ok(())
+    }
+
+    /// How many tokens the dictionary holds.
+    pub(crate) fn token_count(&self) -> u32 {
+        (self.sec(&self.token_offsets).len() / 4).saturating_sub(1) as u32
+    }
+
+    /// The text of dictionary token `t`.
+    pub(crate) fn token(&self, t: u32) -> Result<&str> {
+        let bad = || corrupt("the token dictionary is malformed");
+        if !self.tokens_are_utf8() {
+            return Err(corrupt("the token dictionary is not UTF-8"));
+        }
+        let offs = self.sec(&self.token_offsets);
+        let at = (t as usize).checked_mul(4).ok_or_else(bad)?;
+        let (Some(a), Some(b)) = (u32_at(offs, at), u32_at(offs, at + 4)) else {
+            return Err(bad());
+        };
+        let bytes = self
+            .sec(&self.tokens)
+            .get(a as usize..b as usize)
+            .ok_or_else(bad)?;
+        std::str::from_utf8(bytes).map_err(|_| bad())
     }
 
     /// Whether entry `id` is an older version of its code (reached only

@@ -1,0 +1,281 @@
+//! Search for billers on the embedded catalog (issue 14; issue 13 item 6):
+//! billable codes before headers, the general code first, synonyms and
+//! inclusion terms, folding, typo rules, code-shaped queries, pages, spans
+//! and the CPT notice.
+
+use procode::{
+    Catalog, CatalogError, CodeSystem, SearchMode, SearchNotice, SearchOptions, SearchWeights,
+    SynonymList, WeightsError,
+};
+
+fn cat() -> Catalog {
+    Catalog::embedded().expect("the embedded catalog (build with the code-set data)")
+}
+
+fn icd(limit: usize) -> SearchOptions {
+    SearchOptions::default()
+        .system(CodeSystem::Icd10Cm)
+        .limit(limit)
+}
+
+fn codes(c: &Catalog, q: &str, o: &SearchOptions) -> Vec<String> {
+    c.search(q, o)
+        .unwrap()
+        .iter()
+        .map(|e| e.code.as_str().to_owned())
+        .collect()
+}
+
+#[test]
+fn billable_codes_come_before_headers_and_the_general_code_first() {
+    let c = cat();
+    for (q, want) in [
+        ("anxiety", "F419"),
+        ("depression", "F32A"),
+        ("insomnia", "G4700"),
+    ] {
+        let r = c.search(q, &icd(10)).unwrap();
+        assert_eq!(
+            r[0].code.as_str(),
+            want,
+            "{q}: {:?}",
+            codes(&c, q, &icd(10))
+        );
+        assert!(r[0].billable, "{q}");
+        // A header among the first three only when it is the query's exact
+        // title (G47.0 "Insomnia").
+        for e in r[..3].iter().filter(|e| !e.billable) {
+            assert_eq!(procode::text::fold(&e.description), q, "{q}: {}", e.code);
+        }
+    }
+    // More words, more specific codes.
+    assert_eq!(
+        codes(&c, "generalized anxiety disorder", &icd(3))[0],
+        "F411"
+    );
+    // Headers stay findable: by their exact title, and by code prefix.
+    assert!(codes(&c, "other anxiety disorders", &icd(10)).contains(&"F41".to_owned()));
+    assert_eq!(codes(&c, "F41", &icd(3))[0], "F41");
+}
+
+#[test]
+fn inclusion_terms_and_includes_notes_find_their_code() {
+    let c = cat();
+    // M72.2's title is "Plantar fascial fibromatosis"; "Plantar fasciitis" is
+    // its inclusion term.
+    let r = c.search("plantar fasciitis", &icd(3)).unwrap();
+    assert_eq!(r.mode, SearchMode::Words);
+    assert_eq!(r[0].code.as_str(), "M722");
+    // "high blood pressure" is an includes note of I10.
+    let none = c.with_only_synonyms(&SynonymList::default());
+    assert_eq!(codes(&none, "high blood pressure", &icd(3))[0], "I10");
+    // An equal match in the code's own title ranks above an inclusion term.
+    let fasc = codes(&none, "plantar fascial", &icd(3));
+    assert_eq!(fasc[0], "M722");
+}
+
+#[test]
+fn synonyms_expand_and_rank_below_direct_title_matches() {
+    let c = cat();
+    let hcpcs = SearchOptions::default().system(CodeSystem::Hcpcs).limit(5);
+    for (q, o, want) in [
+        ("htn", icd(3), "I10"),
+        ("high blood pressure", icd(3), "I10"),
+        ("toradol", hcpcs, "J1885"),
+        ("zofran", hcpcs, "J2405"),
+        ("copd", icd(3), "J449"),
+    ] {
+        let got = codes(&c, q, &o);
+        assert!(got.iter().take(3).any(|x| x == want), "{q}: {got:?}");
+    }
+    // The span says which term matched, through which expansion.
+    let r = c.search("htn", &icd(1)).unwrap();
+    let s = &r.spans[0][0];
+    assert_eq!(
+        (s.term.as_str(), s.via.as_deref()),
+        ("htn", Some("hypertension"))
+    );
+    let d: Vec<char> = r[0].description.chars().collect();
+    assert_eq!(
+        d[s.start..s.end].iter().collect::<String>().to_lowercase(),
+        "hypertension"
+    );
+    // A direct title match outranks the same words reached through a synonym.
+    let w = SearchWeights::default();
+    assert!(w.synonym < 0 && w.title_exact + w.synonym < w.title_exact);
+    let direct = c.search("hypertension", &icd(1)).unwrap();
+    assert!(direct.spans[0].iter().all(|s| s.via.is_none()));
+}
+
+#[test]
+fn accents_apostrophes_hyphens_and_case_fold_alike() {
+    let c = cat();
+    let a = codes(&c, "Ménière", &icd(5));
+    assert!(!a.is_empty());
+    assert_eq!(a, codes(&c, "meniere", &icd(5)));
+    assert_eq!(a, codes(&c, "MENIERE", &icd(5)));
+    let crohn = codes(&c, "crohn's disease", &icd(5));
+    assert!(crohn.iter().all(|x| x.starts_with("K50")), "{crohn:?}");
+    assert_eq!(crohn, codes(&c, "Crohns disease", &icd(5)));
+    let hcpcs = SearchOptions::default().system(CodeSystem::Hcpcs).limit(5);
+    assert!(!codes(&c, "non-emergency transportation", &hcpcs).is_empty());
+}
+
+#[test]
+fn typos_help_and_never_outrank_exact_matches() {
+    let c = cat();
+    for (q, word) in [
+        ("diabetis", "diabet"),
+        ("astma", "asthma"),
+        ("depresion", "depress"),
+    ] {
+        let r = c.search(q, &icd(10)).unwrap();
+        assert_eq!(r.mode, SearchMode::Typo, "{q}");
+        assert!(
+            r[0].description.to_lowercase().contains(word),
+            "{q}: {}",
+            r[0].description
+        );
+        assert!(r.spans[0].iter().any(|s| s.typo));
+    }
+    assert_eq!(codes(&c, "astma", &icd(1))[0], "J45909");
+    // Short words, numbers and abbreviations are not "corrected".
+    let none = c.with_only_synonyms(&SynonymList::default());
+    for q in ["dm2", "osa", "xq7", "12345678"] {
+        assert_ne!(
+            none.search(q, &icd(5)).unwrap().mode,
+            SearchMode::Typo,
+            "{q}"
+        );
+    }
+    // An abbreviation of the list is expanded, never fuzzed into a word.
+    let r = c.search("copd", &icd(5)).unwrap();
+    assert_eq!(r.mode, SearchMode::Words);
+    assert!(r.iter().all(|e| e.description.contains("obstructive")));
+    // A word that matches as typed is never replaced by near words.
+    assert_eq!(c.search("asthma", &icd(3)).unwrap().mode, SearchMode::Words);
+}
+
+#[test]
+fn code_shaped_queries_list_the_code_then_its_descendants() {
+    let c = cat();
+    for (q, sys, first) in [
+        ("E11.9", CodeSystem::Icd10Cm, "E119"),
+        ("e119", CodeSystem::Icd10Cm, "E119"),
+        ("M54.5", CodeSystem::Icd10Cm, "M545"),
+        ("j188", CodeSystem::Hcpcs, "J1885"),
+    ] {
+        let r = c
+            .search(q, &SearchOptions::default().system(sys).limit(10))
+            .unwrap();
+        assert_eq!(r.mode, SearchMode::CodePrefix, "{q}");
+        assert_eq!(r[0].code.as_str(), first, "{q}");
+        assert!(r.iter().all(|e| e.code.as_str().starts_with(first)));
+        assert_eq!(r.mode.as_str(), "exact");
+    }
+    let m545 = codes(&c, "M54.5", &icd(4));
+    assert_eq!(m545, ["M545", "M5450", "M5451", "M5459"]);
+}
+
+#[test]
+fn cpt_shaped_queries_say_cpt_is_not_shipped() {
+    let c = cat();
+    for q in ["99213", "0001F", " 90471 "] {
+        let r = c.search(q, &SearchOptions::default()).unwrap();
+        assert_eq!(r.notice, Some(SearchNotice::CptNotShipped), "{q}");
+        assert_eq!(r.notice.map(|n| n.code()), Some("cpt_not_shipped"));
+    }
+    let m = SearchOptions::default().system(CodeSystem::Modifier);
+    for q in ["25", "59"] {
+        let r = c.search(q, &m).unwrap();
+        assert_eq!(r.notice, Some(SearchNotice::CptModifierNotShipped), "{q}");
+        assert!(r.notice.is_some_and(|n| n.message().contains("CPT")));
+    }
+    // Level II modifiers and other queries carry no notice.
+    assert_eq!(c.search("GT", &m).unwrap().notice, None);
+    assert_eq!(c.search("anxiety", &icd(3)).unwrap().notice, None);
+}
+
+#[test]
+fn pages_totals_and_billable_only() {
+    let c = cat();
+    for q in ["anxiety", "knee pain", "walker", "G04", "htn"] {
+        let all = c
+            .search(q, &SearchOptions::default().limit(usize::MAX))
+            .unwrap();
+        assert!(all.total > 0 && all.total == all.len(), "{q}");
+        for (offset, limit) in [(0, 5), (5, 5), (3, 7)] {
+            let page = c
+                .search(q, &SearchOptions::default().offset(offset).limit(limit))
+                .unwrap();
+            assert_eq!(page.total, all.total, "{q}");
+            assert_eq!(page.offset, offset);
+            let end = (offset + limit).min(all.len());
+            let start = offset.min(end);
+            assert_eq!(
+                page.entries,
+                all.entries[start..end],
+                "{q} {offset} {limit}"
+            );
+            assert_eq!(page.spans.len(), page.len());
+        }
+        let billable = c
+            .search(
+                q,
+                &SearchOptions::default()
+                    .billable_only(true)
+                    .limit(usize::MAX),
+            )
+            .unwrap();
+        assert!(billable.iter().all(|e| e.billable));
+        assert_eq!(
+            billable.total,
+            all.iter().filter(|e| e.billable).count(),
+            "{q}"
+        );
+    }
+}
+
+#[test]
+fn host_synonyms_and_weights_are_data_with_typed_errors() {
+    let c = cat();
+    let mine = SynonymList::parse(
+        "term\texpansions\tkind\tsystems\tsource\n\
+         sweetblood\tdiabetes mellitus\tlay\ticd10cm\tour patients' word\n",
+    )
+    .unwrap();
+    assert!(c.search("sweetblood", &icd(3)).unwrap().is_empty());
+    let r = c
+        .with_synonyms(&mine)
+        .search("sweetblood", &icd(3))
+        .unwrap();
+    assert!(r[0]
+        .description
+        .to_lowercase()
+        .contains("diabetes mellitus"));
+    let dir = std::env::temp_dir().join(format!("procode-search-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.tsv");
+    std::fs::write(
+        &bad,
+        "# host list\nterm\texpansions\tkind\tsystems\tsource\nsugar\tdiabetes\tslang\ticd10cm\ts\n",
+    )
+    .unwrap();
+    match c.with_synonyms_file(&bad) {
+        Err(CatalogError::Synonyms(e)) => assert_eq!(e.line(), Some(3), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let w = dir.join("w.tsv");
+    std::fs::write(&w, "billable\t0\ngeneral\t0\n").unwrap();
+    let flat = c.with_search_weights_file(&w).unwrap();
+    assert_eq!(flat.search_weights().billable, 0);
+    std::fs::write(&w, "billable\t0\nbillable\t1\n").unwrap();
+    assert!(matches!(
+        c.with_search_weights_file(&w),
+        Err(CatalogError::SearchWeights(WeightsError::Duplicate {
+            line: 2,
+            ..
+        }))
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
