@@ -299,7 +299,29 @@ fn entry_line(e: &Entry) -> String {
     s
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+/// Why a command failed, which decides the exit status (like grep and ruff).
+enum Failure {
+    /// The command ran and found what it reports as a failure: problems that
+    /// would get a claim rejected, a code not valid (exit status 1).
+    Found(String),
+    /// Bad usage or input: an unreadable file, a malformed date or code, an
+    /// index that cannot be opened (exit status 2, as clap's usage errors).
+    Input(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Input(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Failure {
+        Failure::Input(message.to_owned())
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let mut emit = |s: String| writeln!(out, "{s}").map_err(|e| e.to_string());
     match cli.command {
@@ -312,6 +334,12 @@ fn run(cli: Cli) -> Result<(), String> {
             as_of,
             cat,
         } => {
+            if query.trim().is_empty() {
+                return Err("search: the query is empty (give a code prefix or words)".into());
+            }
+            if limit == 0 {
+                return Err("search: --limit must be at least 1".into());
+            }
             let opts = SearchOptions::default()
                 .system(parse_system(system.as_deref())?)
                 .limit(limit)
@@ -369,7 +397,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 return if v.is_valid() {
                     Ok(())
                 } else {
-                    Err(format!("{code:?}: {}", v.as_str().replace('_', " ")))
+                    Err(Failure::Found(format!(
+                        "{code:?}: {}",
+                        v.as_str().replace('_', " ")
+                    )))
                 };
             }
             let e = catalog
@@ -398,7 +429,10 @@ fn run(cli: Cli) -> Result<(), String> {
                     let why = catalog
                         .validate(&code, system, as_of)
                         .map_err(|e| e.to_string())?;
-                    return Err(format!("code {code:?} not found: {}", why.message(as_of)));
+                    return Err(Failure::Found(format!(
+                        "code {code:?} not found: {}",
+                        why.message(as_of)
+                    )));
                 }
             }
         }
@@ -531,10 +565,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 .count();
             let warnings = problems.len() - errors;
             if errors > 0 || (strict && warnings > 0) {
-                return Err(format!(
+                return Err(Failure::Found(format!(
                     "{}: {errors} error(s) would get the claim rejected or denied, {warnings} warning(s)",
                     file.display(),
-                ));
+                )));
             }
         }
         Command::Tree { code, cat } => {
@@ -611,12 +645,12 @@ fn run(cli: Cli) -> Result<(), String> {
                             emit(p.to_string())?;
                         }
                     }
-                    return Err(format!(
+                    return Err(Failure::Found(format!(
                         "cannot export a claim for {document}: {} problem(s)",
                         problems.len()
-                    ));
+                    )));
                 }
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.to_string().into()),
             }
         }
     }
@@ -839,9 +873,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Failure::Found(e)) => {
             eprintln!("procode: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(1)
+        }
+        Err(Failure::Input(e)) => {
+            eprintln!("procode: {e}");
+            ExitCode::from(2)
         }
     }
 }

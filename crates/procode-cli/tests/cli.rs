@@ -374,7 +374,7 @@ fn claim_exports_three_formats_and_refuses_with_every_problem() {
 
 /// Issue 12, items 1-4 from the command line: incomplete documents are
 /// reported (exit status 1), never a panic (exit status 101); typos and
-/// impossible documents are refused, naming the field.
+/// impossible documents are input errors (exit status 2), naming the field.
 #[test]
 fn claim_and_check_refuse_bad_documents_with_status_1() {
     let dir = std::env::temp_dir().join(format!("procode-defects-{}", std::process::id()));
@@ -388,19 +388,21 @@ fn claim_and_check_refuse_bad_documents_with_status_1() {
         std::fs::write(&p, v.to_string()).unwrap();
         p.to_str().unwrap().to_owned()
     };
-    let refused = |args: &[&str], needle: &str| {
+    let status = |args: &[&str], needle: &str, code: i32| {
         let out = procode(args);
         let (stdout, stderr) = (
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr),
         );
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {stdout} {stderr}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stdout} {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert!(
             stdout.contains(needle) || stderr.contains(needle),
             "{args:?}: {needle:?} not in {stdout} {stderr}"
         );
     };
+    let refused = |args: &[&str], needle: &str| status(args, needle, 1);
+    let invalid = |args: &[&str], needle: &str| status(args, needle, 2);
     // A service with code lines.
     let service = serde_json::json!({
         "kind": "service", "id": "SVC-1", "name": "Counseling",
@@ -432,13 +434,23 @@ fn claim_and_check_refuse_bad_documents_with_status_1() {
     let mut typo = example.clone();
     typo["payer_idd"] = serde_json::json!("60054");
     let t = write("typo.json", &typo);
-    refused(&["check", &t], "unknown field `payer_idd`");
-    refused(&["claim", &t, "--context", c], "payer_idd");
+    invalid(&["check", &t], "unknown field `payer_idd`");
+    invalid(&["claim", &t, "--context", c], "payer_idd");
     // A paid invoice with no payments and a balance.
     let mut paid = example.clone();
     paid["state"] = serde_json::json!("paid");
     let p = write("paid.json", &paid);
-    refused(&["check", &p], "paid but has no payments");
+    invalid(&["check", &p], "paid but has no payments");
+    // Usage errors: an empty query, a zero limit, an unknown flag.
+    invalid(&["search", ""], "query is empty");
+    invalid(&["search", "anxiety", "--limit", "0"], "--limit");
+    invalid(&["search", "anxiety", "--as-of", "2026-13-01"], "");
+    status(&["search", "anxiety", "--no-such-flag"], "", 2);
+    // A code not valid on the date is a finding (1), not an input error.
+    refused(
+        &["lookup", "T52.8X1A", "--as-of", "2026-12-01"],
+        "terminated",
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

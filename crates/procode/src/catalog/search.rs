@@ -831,7 +831,7 @@ impl Catalog {
                 procode_index::index::FastMap::default();
             let mut heap: std::collections::BinaryHeap<
                 std::cmp::Reverse<(i32, std::cmp::Reverse<u32>)>,
-            > = std::collections::BinaryHeap::with_capacity(keep + 1);
+            > = std::collections::BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
             {
                 for &id in &cand {
                     let Some(f) = facts.entries.get(id as usize) else {
