@@ -5,7 +5,7 @@ import datetime
 import os
 import pathlib
 from decimal import Decimal
-from typing import Any, NoReturn, Optional, Sequence, Union
+from typing import Any, Literal, NoReturn, Optional, Sequence, Union
 
 from typing_extensions import Self, final
 
@@ -73,6 +73,11 @@ __all__ = [
 
 _Path = Union[str, "os.PathLike[str]"]
 _Amount = Union[Decimal, int]
+# The code-system names procode answers with (inputs also accept their
+# spellings such as "ICD-10-CM", so parameters take any str).
+_System = Literal["hcpcs", "cpt", "icd10cm", "icd10pcs", "modifier", "pos", "custom"]
+_SessionState = Literal["pending_confirmation", "booked", "completed", "cancelled", "no_show"]
+_InvoiceState = Literal["draft", "sent", "paid", "void"]
 _Column = Union[str, int]
 
 # ---------------------------------------------------------------- exceptions
@@ -166,7 +171,7 @@ class Entry:
     @property
     def display_code(self) -> str: ...
     @property
-    def system(self) -> str: ...
+    def system(self) -> _System: ...
     @property
     def description(self) -> str: ...
     @property
@@ -310,7 +315,7 @@ class CodeLine:
     @property
     def display_code(self) -> str: ...
     @property
-    def system(self) -> str: ...
+    def system(self) -> _System: ...
     @property
     def provenance(self) -> str: ...
     @property
@@ -517,7 +522,7 @@ class Session:
     @property
     def date(self) -> datetime.date: ...
     @property
-    def state(self) -> str: ...
+    def state(self) -> _SessionState: ...
     @property
     def price(self) -> Decimal: ...
     @property
@@ -561,7 +566,7 @@ class Invoice:
     @property
     def date(self) -> datetime.date: ...
     @property
-    def state(self) -> str: ...
+    def state(self) -> _InvoiceState: ...
     @property
     def payer_id(self) -> Optional[str]: ...
     @property
