@@ -36,10 +36,13 @@ def per_document(table: pa.Table, catalog: procode.Catalog) -> list[tuple]:
     """readiness, one document at a time: the behaviour scrub must match."""
     import json
 
+    # The native function itself: conftest wraps procode.readiness to leave
+    # out CODE_SET_NOT_CURRENT warnings, which scrub (rightly) reports.
+    readiness = procode._native.readiness
     out = []
     for d in claims_data.invoice_dicts(table):
         doc = procode.document_from_dict(d)
-        for p in procode.readiness(doc, catalog):
+        for p in readiness(doc, catalog):
             detail = None if p.detail is None else json.dumps(p.detail, separators=(",", ":"))
             out.append((d["id"], p.line_id, p.code, p.severity, p.message, detail))
     return out
@@ -129,7 +132,10 @@ def _lines(**overrides) -> pa.Table:
 
 
 def test_bad_input_raises_scrub_error_naming_column_and_row(catalog) -> None:
-    assert procode.scrub(_lines(), catalog).num_rows == 0
+    # Clean but for the advisory CODE_SET_NOT_CURRENT (2025-03 is before
+    # the releases held).
+    found = procode.scrub(_lines(), catalog).to_pylist()
+    assert [r for r in found if r["severity"] == "error"] == []
 
     def err(table: pa.Table) -> procode.ScrubError:
         with pytest.raises(procode.ScrubError) as e:
