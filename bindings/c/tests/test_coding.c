@@ -67,11 +67,12 @@ int main(void) {
   procode_problems_free(p);
   p = NULL;
 
-  /* Add-on edits from the CMS spreadsheet as published. */
+  /* Add-on edits from the CMS spreadsheet as published (PROCODE_DATA_DIR, else
+     target/data, unpacked by `make data`; the tests run in target/c). */
   const char *dir = getenv("PROCODE_DATA_DIR");
   char xlsx[1024];
   snprintf(xlsx, sizeof xlsx, "%s/cms/AOC_V2026Q2-MCR.xlsx",
-           dir != NULL ? dir : "../../../shared/data");
+           dir != NULL ? dir : "../data");
   EXPECT(PROCODE_OK, procode_edits_build_with_addon(NULL, NULL, xlsx, "test_coding.ncci"));
   EXPECT(PROCODE_NULL_ARGUMENT, procode_edits_build_with_addon(NULL, NULL, NULL, "x.ncci"));
   EXPECT(PROCODE_OK, procode_catalog_with_edits(cat, "test_coding.ncci", &with));
