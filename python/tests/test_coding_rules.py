@@ -3,12 +3,16 @@ sequencing, add-on codes without their primary, each problem with its
 severity and detail; issue 13 item 5: the ICD-10-CM structure."""
 
 import json
+import os
 import pathlib
 from typing import Any
 
 import procode
 
-DATA = pathlib.Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+# PROCODE_DATA_DIR, else the vendored data unpacked by `make data`.
+DATA = pathlib.Path(
+    os.environ.get("PROCODE_DATA_DIR") or pathlib.Path(__file__).resolve().parents[2] / "target" / "data"
+)
 
 
 def invoice(lines: list[tuple[str, str, list[str]]]) -> Any:

@@ -44,7 +44,7 @@ def index_path() -> str:
         return path
     out = ROOT / "target" / "postgres" / "catalog.idx"
     out.parent.mkdir(parents=True, exist_ok=True)
-    data = pathlib.Path(os.environ.get("PROCODE_DATA_DIR", ROOT.parent / "shared" / "data"))
+    data = pathlib.Path(os.environ.get("PROCODE_DATA_DIR", ROOT / "target" / "data"))
     procode.Catalog.build(str(out), data_dir=str(data), include=["hcpcs", "modifiers", "pos", "icd10cm"])
     return str(out)
 
