@@ -215,16 +215,30 @@ pub unsafe extern "C" fn procode_edits_build(
         if ptp.is_none() && mue.is_none() {
             return Err(Error::null("ptp_path and mue_path"));
         }
-        let mut b = procode::ncci::EditsBuilder::new();
-        if let Some(p) = ptp {
-            b.load_ptp(p)?;
-        }
-        if let Some(m) = mue {
-            b.load_mue(m)?;
-        }
-        b.write_to(out)?;
-        Ok(())
+        build_edits(ptp, mue, None, out)
     })
+}
+
+/// Loads the given tables into one edits file at `out` (the core's
+/// `EditsBuilder`; at least one table is given, checked by the caller).
+fn build_edits(
+    ptp: Option<&str>,
+    mue: Option<&str>,
+    addon: Option<&str>,
+    out: &str,
+) -> Result<(), Error> {
+    let mut b = procode::ncci::EditsBuilder::new();
+    if let Some(p) = ptp {
+        b.load_ptp(p)?;
+    }
+    if let Some(m) = mue {
+        b.load_mue(m)?;
+    }
+    if let Some(a) = addon {
+        b.load_addon(a)?;
+    }
+    b.write_to(out)?;
+    Ok(())
 }
 
 /// Builds an NCCI edits file at `out_path` like `procode_edits_build`, also
@@ -256,18 +270,7 @@ pub unsafe extern "C" fn procode_edits_build_with_addon(
         if ptp.is_none() && mue.is_none() && addon.is_none() {
             return Err(Error::null("ptp_path, mue_path and addon_path"));
         }
-        let mut b = procode::ncci::EditsBuilder::new();
-        if let Some(p) = ptp {
-            b.load_ptp(p)?;
-        }
-        if let Some(m) = mue {
-            b.load_mue(m)?;
-        }
-        if let Some(a) = addon {
-            b.load_addon(a)?;
-        }
-        b.write_to(out)?;
-        Ok(())
+        build_edits(ptp, mue, addon, out)
     })
 }
 
