@@ -170,15 +170,15 @@ struct Fields<'a> {
     cols: &'a [Option<usize>],
 }
 
-impl Fields<'_> {
+impl<'a> Fields<'a> {
     /// The field of the `k`-th column asked for (required, then optional).
-    fn col(&self, k: usize) -> Option<&[u8]> {
+    fn col(&self, k: usize) -> Option<&'a [u8]> {
         let i = self.cols.get(k).copied().flatten()?;
         self.line.get(self.ranges.get(i)?.clone())
     }
 
     /// The field of a required column.
-    fn req(&self, k: usize) -> &[u8] {
+    fn req(&self, k: usize) -> &'a [u8] {
         self.col(k).unwrap_or(&[])
     }
 }
@@ -217,29 +217,7 @@ fn read_table(
             required.join(", ")
         )));
     }
-    let header = std::str::from_utf8(&buf)
-        .map_err(|_| bad_file("the header line is not UTF-8 text".into()))?
-        .trim_start_matches('\u{feff}')
-        .to_owned();
-    let names: Vec<String> = header
-        .split('\t')
-        .map(|c| c.trim().to_ascii_lowercase())
-        .collect();
-    let mut cols = Vec::with_capacity(required.len() + optional.len());
-    for c in required {
-        let i = names
-            .iter()
-            .position(|n| n == c)
-            .ok_or_else(|| EditsError::MissingColumn {
-                file: name.to_owned(),
-                column: (*c).to_owned(),
-                found: header.replace('\t', ", "),
-            })?;
-        cols.push(Some(i));
-    }
-    for c in optional {
-        cols.push(names.iter().position(|n| n == c));
-    }
+    let (names, cols) = header_columns(name, &buf, required, optional)?;
     let mut line_no = 1u64;
     let mut fields = Vec::with_capacity(names.len());
     let mut rows = 0u64;
@@ -274,6 +252,42 @@ fn read_table(
         rows += 1;
     }
     Ok(rows)
+}
+
+/// The header's column names (trimmed, lower case) and the position of each
+/// required (always `Some`) and optional column.
+fn header_columns(
+    name: &str,
+    line: &[u8],
+    required: &[&str],
+    optional: &[&str],
+) -> Result<(Vec<String>, Vec<Option<usize>>)> {
+    let header = std::str::from_utf8(line)
+        .map_err(|_| EditsError::BadFile {
+            file: name.to_owned(),
+            problem: "the header line is not UTF-8 text".into(),
+        })?
+        .trim_start_matches('\u{feff}');
+    let names: Vec<String> = header
+        .split('\t')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
+    let mut cols = Vec::with_capacity(required.len() + optional.len());
+    for c in required {
+        let i = names
+            .iter()
+            .position(|n| n == c)
+            .ok_or_else(|| EditsError::MissingColumn {
+                file: name.to_owned(),
+                column: (*c).to_owned(),
+                found: header.replace('\t', ", "),
+            })?;
+        cols.push(Some(i));
+    }
+    for c in optional {
+        cols.push(names.iter().position(|n| n == c));
+    }
+    Ok((names, cols))
 }
 
 fn bad_row(file: &str, line: u64, column: &str, problem: String) -> EditsError {
@@ -616,75 +630,11 @@ impl EditsBuilder {
         let before = self.addons.len();
         let mut rows = Vec::new();
         let res = read_table(name, reader, &ADDON_COLUMNS, &[], |line, f| {
-            let at = |k: usize| f.req(k);
-            let edit_type = match at(0) {
-                b"1" => 1,
-                b"2" => 2,
-                b"3" => 3,
-                other => {
-                    return Err(bad_row(
-                        name,
-                        line,
-                        ADDON_COLUMNS[0],
-                        format!(
-                            "add-on edit type {:?}: expected 1, 2 or 3",
-                            String::from_utf8_lossy(other)
-                        ),
-                    ))
-                }
-            };
-            let date = |k: usize| -> Result<i32> {
-                match at(k) {
-                    b"" => Ok(format::NO_DATE),
-                    d => parse_date(name, line, ADDON_COLUMNS[k], d),
-                }
-            };
-            let add_on = parse_code(name, line, ADDON_COLUMNS[1], at(1))?;
-            let primary =
-                match at(3) {
-                    b"CCCCC" if edit_type != 1 => [0u8; 8],
-                    b"CCCCC" => return Err(bad_row(
-                        name,
-                        line,
-                        ADDON_COLUMNS[3],
-                        "edit type 1 needs a listed primary code, not CCCCC (contractor-defined)"
-                            .into(),
-                    )),
-                    p => code8(&parse_code(name, line, ADDON_COLUMNS[3], p)?),
-                };
-            if edit_type == 2 && primary != [0u8; 8] {
-                return Err(bad_row(
-                    name,
-                    line,
-                    ADDON_COLUMNS[3],
-                    "edit type 2 lists no primary code: expected CCCCC".into(),
-                ));
+            let (mut row, note) = addon_row(name, line, f)?;
+            if !note.is_empty() {
+                row.note = self.rationale_id(note);
             }
-            let (effective, deleted) = (date(5)?, date(6)?);
-            if effective != format::NO_DATE && deleted != format::NO_DATE && deleted < effective {
-                return Err(bad_row(
-                    name,
-                    line,
-                    ADDON_COLUMNS[6],
-                    "the edit is deleted before it takes effect".into(),
-                ));
-            }
-            let note = text(name, line, ADDON_COLUMNS[7], at(7))?.trim();
-            let note = if note.is_empty() {
-                format::NO_NOTE
-            } else {
-                self.rationale_id(note)
-            };
-            rows.push(AddOnRow {
-                add_on: code8(&add_on),
-                primary,
-                edit_type,
-                add_on_deleted: date(2)?,
-                primary_deleted: date(4)?,
-                effective,
-                deleted,
-                note,
-            });
+            rows.push(row);
             Ok(())
         });
         match res {
@@ -753,6 +703,76 @@ impl EditsBuilder {
 
 fn too_large(what: &str) -> EditsError {
     EditsError::TooLarge { what: what.into() }
+}
+
+/// One row of the add-on code edits table, checked; the note's text is
+/// returned beside it (the row's `note` is `NO_NOTE`).
+fn addon_row<'a>(name: &str, line: u64, f: &Fields<'a>) -> Result<(AddOnRow, &'a str)> {
+    let at = |k: usize| f.req(k);
+    let edit_type = match at(0) {
+        b"1" => 1,
+        b"2" => 2,
+        b"3" => 3,
+        other => {
+            return Err(bad_row(
+                name,
+                line,
+                ADDON_COLUMNS[0],
+                format!(
+                    "add-on edit type {:?}: expected 1, 2 or 3",
+                    String::from_utf8_lossy(other)
+                ),
+            ))
+        }
+    };
+    let date = |k: usize| -> Result<i32> {
+        match at(k) {
+            b"" => Ok(format::NO_DATE),
+            d => parse_date(name, line, ADDON_COLUMNS[k], d),
+        }
+    };
+    let add_on = parse_code(name, line, ADDON_COLUMNS[1], at(1))?;
+    let primary = match at(3) {
+        b"CCCCC" if edit_type != 1 => [0u8; 8],
+        b"CCCCC" => {
+            return Err(bad_row(
+                name,
+                line,
+                ADDON_COLUMNS[3],
+                "edit type 1 needs a listed primary code, not CCCCC (contractor-defined)".into(),
+            ))
+        }
+        p => code8(&parse_code(name, line, ADDON_COLUMNS[3], p)?),
+    };
+    if edit_type == 2 && primary != [0u8; 8] {
+        return Err(bad_row(
+            name,
+            line,
+            ADDON_COLUMNS[3],
+            "edit type 2 lists no primary code: expected CCCCC".into(),
+        ));
+    }
+    let (effective, deleted) = (date(5)?, date(6)?);
+    if effective != format::NO_DATE && deleted != format::NO_DATE && deleted < effective {
+        return Err(bad_row(
+            name,
+            line,
+            ADDON_COLUMNS[6],
+            "the edit is deleted before it takes effect".into(),
+        ));
+    }
+    let note = text(name, line, ADDON_COLUMNS[7], at(7))?.trim();
+    let row = AddOnRow {
+        add_on: code8(&add_on),
+        primary,
+        edit_type,
+        add_on_deleted: date(2)?,
+        primary_deleted: date(4)?,
+        effective,
+        deleted,
+        note: format::NO_NOTE,
+    };
+    Ok((row, note))
 }
 
 /// Ids in the order of their items, and each id's rank in that order: the
