@@ -471,35 +471,9 @@ impl<'a> Parser<'a> {
             }
             let header_done = number.is_some() && title.is_some();
             match name.as_str() {
-                "name" if number.is_none() => {
-                    let t = self.nonempty_text("name", "the chapter number")?;
-                    let n: u8 = t
-                        .trim()
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=99).contains(n))
-                        .ok_or_else(|| {
-                            self.err(
-                                "name",
-                                format!("chapter number {t:?} is not a number 1..99"),
-                            )
-                        })?;
-                    if b.chapters.iter().any(|c| c.number == n) {
-                        return Err(self.err("name", format!("chapter {n} appears twice")));
-                    }
-                    number = Some(n);
-                }
+                "name" if number.is_none() => number = Some(self.chapter_number(b)?),
                 "desc" if number.is_some() && title.is_none() => {
-                    let t = self.nonempty_text("desc", "the chapter title")?;
-                    let (text, range) = split_range(&t);
-                    let range = range.and_then(parse_range);
-                    let Some((first, last)) = range else {
-                        return Err(self.err(
-                            "desc",
-                            format!("chapter title {t:?} does not end with its code range, such as (A00-B99)"),
-                        ));
-                    };
-                    title = Some((text.to_owned(), first, last));
+                    title = Some(self.chapter_title()?);
                 }
                 "sectionIndex" if header_done => self.section_index(b)?,
                 "section" if header_done => self.section(b, index, &e)?,
@@ -539,6 +513,39 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// A `<chapter>`'s `<name>`: its number, 1 to 99, not seen before.
+    fn chapter_number(&mut self, b: &Builder) -> Result<u8, ImportError> {
+        let t = self.nonempty_text("name", "the chapter number")?;
+        let n: u8 = t
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=99).contains(n))
+            .ok_or_else(|| {
+                self.err(
+                    "name",
+                    format!("chapter number {t:?} is not a number 1..99"),
+                )
+            })?;
+        if b.chapters.iter().any(|c| c.number == n) {
+            return Err(self.err("name", format!("chapter {n} appears twice")));
+        }
+        Ok(n)
+    }
+
+    /// A `<chapter>`'s `<desc>`: its title and the code range it ends with.
+    fn chapter_title(&mut self) -> Result<(String, Code, Code), ImportError> {
+        let t = self.nonempty_text("desc", "the chapter title")?;
+        let (text, range) = split_range(&t);
+        let Some((first, last)) = range.and_then(parse_range) else {
+            return Err(self.err(
+                "desc",
+                format!("chapter title {t:?} does not end with its code range, such as (A00-B99)"),
+            ));
+        };
+        Ok((text.to_owned(), first, last))
+    }
+
     fn section_index(&mut self, b: &mut Builder) -> Result<(), ImportError> {
         while let Item::Open(e) = self.child("sectionIndex")? {
             let name = tag_name(&e).into_owned();
@@ -573,6 +580,30 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// A section's first and last category: from its `<sectionRef>` (which
+    /// must agree with the id) or, without one, from the id itself.
+    fn section_range(&mut self, b: &Builder, id: &str) -> Result<(Code, Code), ImportError> {
+        match b.section_refs.get(id) {
+            Some(&(f, l, _)) => {
+                if parse_range(id) != Some((f, l)) {
+                    return Err(self.err(
+                        "section",
+                        format!(
+                            "section {id:?} does not match its sectionRef (first {f}, last {l})"
+                        ),
+                    ));
+                }
+                Ok((f, l))
+            }
+            None => parse_range(id).ok_or_else(|| {
+                self.err(
+                    "section",
+                    format!("section id {id:?} is not a code range such as A00-A09 or B99"),
+                )
+            }),
+        }
+    }
+
     fn section(
         &mut self,
         b: &mut Builder,
@@ -587,25 +618,7 @@ impl<'a> Parser<'a> {
         if b.sections.iter().any(|s| s.id == id) {
             return Err(self.err("section", format!("section {id:?} appears twice")));
         }
-        let (first, last) = match b.section_refs.get(&id) {
-            Some(&(f, l, _)) => {
-                if parse_range(&id) != Some((f, l)) {
-                    return Err(self.err(
-                        "section",
-                        format!(
-                            "section {id:?} does not match its sectionRef (first {f}, last {l})"
-                        ),
-                    ));
-                }
-                (f, l)
-            }
-            None => parse_range(&id).ok_or_else(|| {
-                self.err(
-                    "section",
-                    format!("section id {id:?} is not a code range such as A00-A09 or B99"),
-                )
-            })?,
-        };
+        let (first, last) = self.section_range(b, &id)?;
         let index = b.sections.len();
         b.sections.push(Section {
             id: id.clone(),
@@ -621,11 +634,7 @@ impl<'a> Parser<'a> {
         let mut has_desc = false;
         while let Item::Open(e) = self.child("section")? {
             let name = tag_name(&e).into_owned();
-            let known = matches!(
-                name.as_str(),
-                "sevenChrNote" | "sevenChrDef" | "visualImpairment"
-            ) || NoteKind::from_element(&name).is_some();
-            if known {
+            if name != "diag" {
                 self.no_attributes(&e)?;
             }
             match name.as_str() {
