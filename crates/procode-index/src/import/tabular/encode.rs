@@ -401,6 +401,38 @@ fn categories(t: &Tabular) -> Vec<u8> {
     out
 }
 
+/// A block's code-first class from its byte.
+fn code_first_rule(b: u8) -> Result<Option<CodeFirstRule>, DecodeError> {
+    Ok(match b {
+        0 => None,
+        1 => Some(CodeFirstRule::Unconditional),
+        2..=8 => Some(CodeFirstRule::Conditional(Condition::Phrase(
+            PHRASES[usize::from(b - 2)],
+        ))),
+        16 => Some(CodeFirstRule::Conditional(Condition::LeadingClause)),
+        17 => Some(CodeFirstRule::Conditional(Condition::Alternatives)),
+        _ => return Err(bad("unknown code-first class")),
+    })
+}
+
+/// Steps over one note without decoding its text or ranges.
+fn skip_note(c: &mut Cursor<'_>) -> Result<(), DecodeError> {
+    c.index()?;
+    let tag = c.byte()?;
+    match tag {
+        0 | 1 => {}
+        2..=6 => {
+            c.varint()?;
+            c.varint()?;
+            if tag >= 4 {
+                c.index()?;
+            }
+        }
+        _ => return Err(bad("unknown resolution tag")),
+    }
+    Ok(())
+}
+
 /// Why serialised tabular data cannot be read (damaged or of another layout).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError(String);
@@ -757,65 +789,17 @@ impl<'a> TabularView<'a> {
         let mut out = Vec::new();
         for _ in 0..blocks {
             let kind = NoteKind::from_u8(c.byte()?).ok_or_else(|| bad("unknown note kind"))?;
-            let code_first = match c.byte()? {
-                0 => None,
-                1 => Some(CodeFirstRule::Unconditional),
-                b @ 2..=8 => Some(CodeFirstRule::Conditional(Condition::Phrase(
-                    PHRASES[usize::from(b - 2)],
-                ))),
-                16 => Some(CodeFirstRule::Conditional(Condition::LeadingClause)),
-                17 => Some(CodeFirstRule::Conditional(Condition::Alternatives)),
-                _ => return Err(bad("unknown code-first class")),
-            };
+            let code_first = code_first_rule(c.byte()?)?;
             let n = c.varint()?;
             if !want(kind) {
                 for _ in 0..n {
-                    c.index()?;
-                    let tag = c.byte()?;
-                    match tag {
-                        0 | 1 => {}
-                        2..=6 => {
-                            c.varint()?;
-                            c.varint()?;
-                            if tag >= 4 {
-                                c.index()?;
-                            }
-                        }
-                        _ => return Err(bad("unknown resolution tag")),
-                    }
+                    skip_note(&mut c)?;
                 }
                 continue;
             }
             let mut notes = Vec::new();
             for _ in 0..n {
-                let text = self.string(c.index()?)?;
-                let tag = c.byte()?;
-                let resolution = match tag {
-                    0 => Resolution::NotApplicable,
-                    1 => Resolution::Heading,
-                    2..=6 => {
-                        let ranges = self.ranges(c.varint()?, c.varint()?)?;
-                        let detail = if tag >= 4 {
-                            self.string(c.index()?)?.to_owned()
-                        } else {
-                            String::new()
-                        };
-                        match tag {
-                            2 => Resolution::Resolved(ranges),
-                            _ => Resolution::Unresolved {
-                                reason: match tag {
-                                    3 => Unresolvable::NoCode,
-                                    4 => Unresolvable::UnknownCode(detail),
-                                    5 => Unresolvable::Qualifier(detail),
-                                    _ => Unresolvable::BadRange(detail),
-                                },
-                                partial: ranges,
-                            },
-                        }
-                    }
-                    _ => return Err(bad("unknown resolution tag")),
-                };
-                notes.push((text, resolution));
+                notes.push(self.note(&mut c)?);
             }
             out.push(BlockData {
                 kind,
@@ -824,6 +808,38 @@ impl<'a> TabularView<'a> {
             });
         }
         Ok(out)
+    }
+
+    /// One note of a block: its text and how its target resolved.
+    fn note(&self, c: &mut Cursor<'a>) -> Result<(&'a str, Resolution), DecodeError> {
+        let text = self.string(c.index()?)?;
+        let tag = c.byte()?;
+        let resolution = match tag {
+            0 => Resolution::NotApplicable,
+            1 => Resolution::Heading,
+            2..=6 => {
+                let ranges = self.ranges(c.varint()?, c.varint()?)?;
+                let detail = if tag >= 4 {
+                    self.string(c.index()?)?.to_owned()
+                } else {
+                    String::new()
+                };
+                match tag {
+                    2 => Resolution::Resolved(ranges),
+                    _ => Resolution::Unresolved {
+                        reason: match tag {
+                            3 => Unresolvable::NoCode,
+                            4 => Unresolvable::UnknownCode(detail),
+                            5 => Unresolvable::Qualifier(detail),
+                            _ => Unresolvable::BadRange(detail),
+                        },
+                        partial: ranges,
+                    },
+                }
+            }
+            _ => return Err(bad("unknown resolution tag")),
+        };
+        Ok((text, resolution))
     }
 
     fn ranges(&self, start: u64, count: u64) -> Result<Vec<CodeRange>, DecodeError> {
