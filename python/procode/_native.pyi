@@ -44,6 +44,7 @@ __all__ = [
     "LineDifference",
     "MappedSource",
     "MatchSpan",
+    "NcciError",
     "Payment",
     "PolicyError",
     "Problem",
