@@ -211,6 +211,7 @@ pub(crate) fn code_of(kind: ErrorKind) -> procode_result {
         // The C ABI has no columnar scrubbing; were it to get one, its
         // input errors are bad arguments.
         K::InvalidClaimLines => R::PROCODE_INVALID_ARGUMENT,
+        K::UnknownName => R::PROCODE_INVALID_ARGUMENT,
     }
 }
 

@@ -220,7 +220,7 @@ fn class_of(kind: ErrorKind) -> &'static Cell {
         K::UnknownCode => &UNKNOWN_CODE,
         K::CatalogUnavailable | K::IndexIo | K::IndexCorrupt | K::CatalogData => &CATALOG_ERROR,
         K::Source => &SOURCE_ERROR,
-        K::QueryTooLong => &INVALID_ARGUMENT,
+        K::QueryTooLong | K::UnknownName => &INVALID_ARGUMENT,
         K::SearchData => &SEARCH_DATA_ERROR,
         K::NcciIo | K::NcciData => &NCCI_ERROR,
         K::InvalidMoney => &INVALID_MONEY,

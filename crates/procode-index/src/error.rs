@@ -238,7 +238,8 @@ pub struct UnknownName {
 }
 
 impl UnknownName {
-    pub(crate) fn new(what: &'static str, name: &str, expected: &'static str) -> UnknownName {
+    /// `name`, unknown as a `what`; `expected` lists the known names.
+    pub fn new(what: &'static str, name: &str, expected: &'static str) -> UnknownName {
         UnknownName {
             what,
             name: name.to_owned(),
@@ -356,6 +357,9 @@ pub enum ErrorKind {
     UnknownFormat,
     /// Columnar claim lines (or codes to validate) that cannot be read.
     InvalidClaimLines,
+    /// A name outside one of procode's small vocabularies (a data file, an
+    /// ICD-10 code set, an edit context or action, a document state, ...).
+    UnknownName,
 }
 
 /// An error that says which [`ErrorKind`] it is.
@@ -420,6 +424,12 @@ impl Classified for CatalogError {
             CatalogError::QueryTooLong { .. } => ErrorKind::QueryTooLong,
             CatalogError::NotInCatalog { .. } => ErrorKind::UnknownCode,
         }
+    }
+}
+
+impl Classified for UnknownName {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::UnknownName
     }
 }
 

@@ -506,6 +506,48 @@ mod tests {
         assert_eq!(DocumentState::Service.state_name(), None);
     }
 
+    /// Every vocabulary that crosses a binding parses by `FromStr` the
+    /// names it serialises to (so no binding parses through JSON).
+    #[test]
+    fn names_parse_back_to_their_values_as_in_json() {
+        fn check<T>(all: &[T], name: fn(T) -> &'static str)
+        where
+            T: Copy + PartialEq + std::fmt::Debug + serde::Serialize + std::str::FromStr,
+            T::Err: std::fmt::Debug,
+        {
+            for v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), name(*v), "{v:?}");
+                assert_eq!(name(*v).parse::<T>().unwrap(), *v);
+            }
+            assert!("no_such_name".parse::<T>().is_err());
+        }
+        check(
+            &crate::billing::ProblemCode::ALL,
+            crate::billing::ProblemCode::as_str,
+        );
+        check(&EditContext::ALL, EditContext::as_str);
+        check(&EditAction::ALL, EditAction::as_str);
+        check(&SessionState::ALL, SessionState::as_str);
+        check(&InvoiceState::ALL, InvoiceState::as_str);
+        let e = "payd".parse::<InvoiceState>().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnknownName);
+        assert_eq!(
+            e.to_string(),
+            "unknown invoice state \"payd\": use draft, sent, paid or void"
+        );
+        assert_eq!(
+            DocumentState::from_names("session", Some("booked")),
+            Ok(SessionState::Booked.into())
+        );
+        for (d, s) in [
+            ("session", None),
+            ("service", Some("paid")),
+            ("claim", None),
+        ] {
+            assert!(DocumentState::from_names(d, s).is_err(), "{d} {s:?}");
+        }
+    }
+
     #[test]
     fn transition_names_are_their_json_names() {
         use Transition as T;
@@ -521,5 +563,38 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(t).unwrap(), t.as_str(), "{t:?}");
         }
+    }
+}
+
+/// The value of `all` whose `name` is `s` (exactly: these names are
+/// snake_case identifiers, as in JSON).
+pub(crate) fn by_name<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    s: &str,
+    what: &'static str,
+    expected: &'static str,
+) -> Result<T, UnknownName> {
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == s)
+        .ok_or_else(|| UnknownName::new(what, s, expected))
+}
+
+// Kept here, not beside `ProblemCode`, so it stays put while that
+// vocabulary moves to its own module (issue 16 item 4).
+impl std::str::FromStr for crate::billing::ProblemCode {
+    type Err = UnknownName;
+
+    /// The stable code as written in JSON and reports (`"NCCI_PTP_CONFLICT"`).
+    fn from_str(s: &str) -> std::result::Result<Self, UnknownName> {
+        use crate::billing::ProblemCode;
+        by_name(
+            &ProblemCode::ALL,
+            ProblemCode::as_str,
+            s,
+            "problem code",
+            "a code of the problem list (ProblemCode::ALL), e.g. NCCI_PTP_CONFLICT",
+        )
     }
 }
