@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CString};
 
 use procode::billing::{CodeLine, EditOp, LineChanges};
-use procode::{Catalog, CatalogError, Entry, SearchOptions};
+use procode::{Catalog, CatalogError, Classified, Entry, ErrorKind, SearchOptions};
 
 use crate::error::{procode_result, Error};
 use crate::ffi::{
@@ -384,9 +384,10 @@ pub unsafe extern "C" fn procode_catalog_lookup(
 /// `e`, with "not in the catalog" reported as `code` (which differs by call:
 /// a lookup finds nothing, a picked code must exist).
 fn missing_as(e: CatalogError, code: procode_result) -> Error {
-    match e {
-        CatalogError::NotInCatalog { .. } => Error::new(code, e.to_string()),
-        other => other.into(),
+    if e.kind() == ErrorKind::UnknownCode {
+        Error::new(code, e.to_string())
+    } else {
+        e.into()
     }
 }
 

@@ -148,6 +148,9 @@ pub enum ClaimFormat {
 }
 
 impl ClaimFormat {
+    /// Every format.
+    pub const ALL: [ClaimFormat; 3] = [ClaimFormat::X12, ClaimFormat::Fhir, ClaimFormat::Cms1500];
+
     /// `x12`, `fhir` or `cms1500`.
     pub fn as_str(self) -> &'static str {
         match self {
