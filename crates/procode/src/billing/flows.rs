@@ -209,49 +209,40 @@ impl Encounter {
         } else {
             SessionState::Booked
         };
-        let price = service.price();
         let document = service.document();
-        let lines: Vec<CodeLine> = service
-            .lines()
-            .iter()
-            .map(|l| {
-                let mut l = l.clone();
-                l.date_of_service = l.date_of_service.or(Some(request.date));
-                let previous = l.rate.clone();
-                edit::resolve_rate(
-                    &document,
-                    pricing,
-                    &mut l,
-                    previous.as_ref(),
-                    request.payer_id.as_deref(),
-                    Some(request.date),
-                    price.currency(),
-                    Some(price),
-                )?;
-                Ok(l)
-            })
-            .collect::<Result<_, EditError>>()?;
-        edit::check_amounts(&document, &lines, price.currency())?;
-        let next_line = lines
-            .iter()
-            .filter_map(|l| edit::line_number(&l.id))
-            .map(|n| n.saturating_add(1))
-            .max()
-            .unwrap_or(1);
-        let session = Session {
+        let mut session = Session {
             id: request.session_id,
             revision: first_revision(),
             client_id: request.client_id,
             service_id: service.id().to_owned(),
             date: request.date,
             state,
-            price,
+            price: service.price(),
             payer_id: request.payer_id,
             invoice_id: invoice_id.clone(),
-            lines,
-            next_line,
+            lines: Vec::new(),
+            next_line: 1,
             audit: AuditLog::default(),
         };
+        let lines: Vec<CodeLine> = service
+            .lines()
+            .iter()
+            .map(|l| {
+                let mut l = l.clone();
+                l.date_of_service = session.date_of_service(&l);
+                let previous = l.rate.clone();
+                edit::resolve_rate(&document, &session, pricing, &mut l, previous.as_ref())?;
+                Ok(l)
+            })
+            .collect::<Result<_, EditError>>()?;
+        edit::check_amounts(&document, &lines, session.currency())?;
+        session.next_line = lines
+            .iter()
+            .filter_map(|l| edit::line_number(&l.id))
+            .map(|n| n.saturating_add(1))
+            .max()
+            .unwrap_or(1);
+        session.lines = lines;
         let invoice = invoice_id
             .map(|id| Invoice::from_lines(id, &session, session.lines.clone(), session.next_line));
         Ok(Encounter { session, invoice })
@@ -438,8 +429,8 @@ impl Encounter {
                 (&invoice.lines, invoice.next_line),
             ],
         );
-        let s = edit::apply(&self.session.target(), &batch, editor)?;
-        let i = edit::apply(&invoice.target(), &batch, editor)?;
+        let s = edit::apply(&self.session, self.session.next_line, &batch, editor)?;
+        let i = edit::apply(invoice, invoice.next_line, &batch, editor)?;
         invoice.check_total(&i.lines)?;
         let sess = &mut self.session;
         if !s.changes.is_empty() {
@@ -572,7 +563,7 @@ impl Encounter {
             docs.push((&inv.lines, inv.next_line));
         }
         let batch = edit::assign_ids(batch, &docs);
-        let s = edit::apply(&self.session.target(), &batch, editor)?;
+        let s = edit::apply(&self.session, self.session.next_line, &batch, editor)?;
 
         // Work out the invoice side before committing anything.
         enum Plan {
@@ -606,7 +597,7 @@ impl Encounter {
                         .all(|op| policy.allows(context, state, op.action()))
                 };
                 if allowed {
-                    let applied = edit::apply(&inv.target(), &for_invoice, editor)?;
+                    let applied = edit::apply(inv, inv.next_line, &for_invoice, editor)?;
                     inv.check_total(&applied.lines)?;
                     let mut updated = inv.clone();
                     let out = updated.commit(applied, context, editor);

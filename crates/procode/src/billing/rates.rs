@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::documents::BillingDocument;
 use super::json::{parse_json, JsonError};
 use super::line::{CodeLine, Rate, RateSource, MAX_MODIFIERS};
 use super::money::{self, decimal_string, Currency, Money};
@@ -509,8 +510,22 @@ impl<'a> Pricing<'a> {
         self.schedules
     }
 
-    /// The rate of a line, or `None` when nothing applies. `date` is the
-    /// line's date of service (its own, else the document's).
+    /// The rate of a line on `doc` (its payer, date, currency and service
+    /// price), or `None` when nothing applies.
+    pub fn rate_for<D: BillingDocument + ?Sized>(&self, doc: &D, line: &CodeLine) -> Option<Rate> {
+        self.resolve(
+            line,
+            doc.payer_id(),
+            doc.date(),
+            doc.currency(),
+            doc.service_price(),
+        )
+    }
+
+    /// The rate of a line of a document whose payer, date (the default
+    /// date of service), currency and service price are given, or `None`
+    /// when nothing applies; [`Pricing::rate_for`] takes them from the
+    /// document.
     pub fn resolve(
         &self,
         line: &CodeLine,
@@ -526,7 +541,7 @@ impl<'a> Pricing<'a> {
         {
             return Some(r.clone());
         }
-        let date = line.date_of_service.or(date);
+        let date = line.service_date(date);
         let in_currency = |s: &&FeeSchedule| s.currency == currency;
         if let Some(payer) = payer_id {
             for s in self
