@@ -461,6 +461,7 @@ impl BillingDocument for Session {
 /// A payment received against an invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Payment {
     /// The host's id for the payment.
     pub id: String,

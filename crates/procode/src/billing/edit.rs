@@ -213,6 +213,7 @@ pub enum EditError {
 /// What an applied batch did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct EditOutcome {
     /// The document edited.
     pub document: DocumentRef,

@@ -364,6 +364,31 @@ impl FeeSchedule {
             problem: e.to_string(),
         };
         let headers = rdr.headers().map_err(malformed)?.clone();
+        let columns = Columns::of(&headers, file_name)?;
+        for rec in rdr.records() {
+            let rec = rec.map_err(malformed)?;
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            if let Some(entry) = columns.entry(&rec, file_name, line)? {
+                schedule.add_at(entry, Some(line))?;
+            }
+        }
+        Ok(schedule)
+    }
+}
+
+/// The columns of a fee schedule file, by position.
+struct Columns {
+    code: usize,
+    rate: usize,
+    modifiers: Option<usize>,
+    effective: Option<usize>,
+    terminated: Option<usize>,
+}
+
+impl Columns {
+    /// The columns named by a header row: `code` and `rate` required, any
+    /// unknown column refused.
+    fn of(headers: &csv::StringRecord, file_name: &str) -> Result<Columns, RateError> {
         let col = |name: &str| {
             headers.iter().position(|h| {
                 h.trim()
@@ -379,8 +404,8 @@ impl FeeSchedule {
                 found: found.clone(),
             })
         };
-        let c_code = required("code")?;
-        let c_rate = required("rate")?;
+        let code = required("code")?;
+        let rate = required("rate")?;
         const KNOWN: [&str; 6] = [
             "code",
             "modifiers",
@@ -398,72 +423,76 @@ impl FeeSchedule {
                 column: h.to_owned(),
             });
         }
-        let c_mods = col("modifiers");
-        let c_eff = col("effective");
-        let c_term = col("terminated");
-        for rec in rdr.records() {
-            let rec = rec.map_err(malformed)?;
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
-            let field = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim();
-            let bad = |column: &str, problem: String| RateError::BadRow {
-                file: file_name.to_owned(),
-                line,
-                column: column.to_owned(),
-                problem,
-            };
-            let code_text = field(Some(c_code));
-            if code_text.is_empty() && rec.iter().all(|f| f.trim().is_empty()) {
-                continue;
-            }
-            let code = Code::parse(code_text).map_err(|e| bad("code", e.to_string()))?;
-            let modifiers = field(c_mods)
-                .split(|c: char| c.is_whitespace() || matches!(c, ';' | '|' | '+' | ':' | ','))
-                .filter(|m| !m.is_empty())
-                .map(|m| {
-                    Code::parse_for(CodeSystem::Modifier, m)
-                        .map_err(|e| bad("modifiers", e.to_string()))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let rate_text = field(Some(c_rate));
-            let rate: Decimal = rate_text.parse().map_err(|_| {
-                bad(
-                    "rate",
-                    format!("{rate_text:?} is not a decimal amount (write it like 30.00)"),
-                )
-            })?;
-            money::check_amount(rate).map_err(|e| bad("rate", e.to_string()))?;
-            let date =
-                |name: &'static str, i: Option<usize>| -> Result<Option<NaiveDate>, RateError> {
-                    let t = field(i);
-                    if t.is_empty() {
-                        return Ok(None);
-                    }
-                    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                        .map(Some)
-                        .map_err(|_| bad(name, format!("{t:?} is not an ISO date (YYYY-MM-DD)")))
-                };
-            let effective = date("effective", c_eff)?;
-            let terminated = date("terminated", c_term)?;
-            if let (Some(e), Some(t)) = (effective, terminated) {
-                if t < e {
-                    return Err(bad(
-                        "terminated",
-                        format!("{t} is before the effective date {e}"),
-                    ));
-                }
-            }
-            schedule.add_at(
-                FeeEntry {
-                    code,
-                    modifiers,
-                    rate,
-                    effective,
-                    terminated,
-                },
-                Some(line),
-            )?;
+        Ok(Columns {
+            code,
+            rate,
+            modifiers: col("modifiers"),
+            effective: col("effective"),
+            terminated: col("terminated"),
+        })
+    }
+
+    /// The entry of one row (`line` of the file), or `None` for a blank row.
+    fn entry(
+        &self,
+        rec: &csv::StringRecord,
+        file_name: &str,
+        line: u64,
+    ) -> Result<Option<FeeEntry>, RateError> {
+        let field = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim();
+        let bad = |column: &str, problem: String| RateError::BadRow {
+            file: file_name.to_owned(),
+            line,
+            column: column.to_owned(),
+            problem,
+        };
+        let code_text = field(Some(self.code));
+        if code_text.is_empty() && rec.iter().all(|f| f.trim().is_empty()) {
+            return Ok(None);
         }
-        Ok(schedule)
+        let code = Code::parse(code_text).map_err(|e| bad("code", e.to_string()))?;
+        let modifiers = field(self.modifiers)
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '|' | '+' | ':' | ','))
+            .filter(|m| !m.is_empty())
+            .map(|m| {
+                Code::parse_for(CodeSystem::Modifier, m)
+                    .map_err(|e| bad("modifiers", e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let rate_text = field(Some(self.rate));
+        let rate: Decimal = rate_text.parse().map_err(|_| {
+            bad(
+                "rate",
+                format!("{rate_text:?} is not a decimal amount (write it like 30.00)"),
+            )
+        })?;
+        money::check_amount(rate).map_err(|e| bad("rate", e.to_string()))?;
+        let date = |name: &'static str, i: Option<usize>| -> Result<Option<NaiveDate>, RateError> {
+            let t = field(i);
+            if t.is_empty() {
+                return Ok(None);
+            }
+            crate::date::parse_date(t)
+                .map(Some)
+                .map_err(|_| bad(name, format!("{t:?} is not an ISO date (YYYY-MM-DD)")))
+        };
+        let effective = date("effective", self.effective)?;
+        let terminated = date("terminated", self.terminated)?;
+        if let (Some(e), Some(t)) = (effective, terminated) {
+            if t < e {
+                return Err(bad(
+                    "terminated",
+                    format!("{t} is before the effective date {e}"),
+                ));
+            }
+        }
+        Ok(Some(FeeEntry {
+            code,
+            modifiers,
+            rate,
+            effective,
+            terminated,
+        }))
     }
 }
 
