@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::audit::AuditLog;
-use super::edit::{self, EditBatch, EditError, EditOutcome, Editor, Target};
+use super::edit::{self, EditBatch, EditError, EditOutcome, Editor};
 use super::json::{self, JsonError};
 use super::line::CodeLine;
 use super::money::{self, Currency, Money};
@@ -40,6 +40,12 @@ pub trait BillingDocument {
     fn service_price(&self) -> Option<Money>;
     /// The audit log.
     fn audit(&self) -> &AuditLog;
+
+    /// A line's date of service: its own, else the document's
+    /// ([`CodeLine::service_date`]).
+    fn date_of_service(&self, line: &CodeLine) -> Option<NaiveDate> {
+        line.service_date(self.date())
+    }
 
     /// The document's diagnoses: every ICD-10-CM code its lines point at, in
     /// order of first appearance.
@@ -238,7 +244,7 @@ impl Service {
             DocumentState::Service,
             batch,
         )?;
-        let applied = edit::apply(&self.target(), batch, editor)?;
+        let applied = edit::apply(self, self.next_line, batch, editor)?;
         let changed = !applied.changes.is_empty();
         let changed_lines = applied.commit(
             &mut self.lines,
@@ -255,18 +261,6 @@ impl Service {
             changed_lines,
             must_resend: false,
         })
-    }
-
-    fn target(&self) -> Target<'_> {
-        Target {
-            doc: BillingDocument::document(self),
-            lines: &self.lines,
-            next_line: self.next_line,
-            payer_id: None,
-            date: None,
-            currency: self.price.currency(),
-            service_price: Some(self.price),
-        }
     }
 }
 
@@ -432,18 +426,6 @@ impl Session {
     pub fn audit(&self) -> &AuditLog {
         &self.audit
     }
-
-    pub(crate) fn target(&self) -> Target<'_> {
-        Target {
-            doc: BillingDocument::document(self),
-            lines: &self.lines,
-            next_line: self.next_line,
-            payer_id: self.payer_id.as_deref(),
-            date: Some(self.date),
-            currency: self.price.currency(),
-            service_price: Some(self.price),
-        }
-    }
 }
 
 impl BillingDocument for Session {
@@ -479,6 +461,7 @@ impl BillingDocument for Session {
 /// A payment received against an invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Payment {
     /// The host's id for the payment.
     pub id: String,
@@ -1090,18 +1073,6 @@ impl Invoice {
         self.edit_in(EditContext::InvoiceEdit, batch, editor)
     }
 
-    pub(crate) fn target(&self) -> Target<'_> {
-        Target {
-            doc: self.doc(),
-            lines: &self.lines,
-            next_line: self.next_line,
-            payer_id: self.payer_id.as_deref(),
-            date: Some(self.date),
-            currency: self.currency(),
-            service_price: Some(self.price),
-        }
-    }
-
     /// The checks of an invoice read from JSON: its lines (see
     /// `check_lines`), its payments (in its currency, above zero, distinct
     /// ids, at most the total) and its state against them (a draft was never
@@ -1201,7 +1172,7 @@ impl Invoice {
             self.state.into(),
             batch,
         )?;
-        let applied = edit::apply(&self.target(), batch, editor)?;
+        let applied = edit::apply(self, self.next_line, batch, editor)?;
         self.check_total(&applied.lines)?;
         Ok(self.commit(applied, context, editor))
     }
