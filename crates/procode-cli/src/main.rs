@@ -426,7 +426,6 @@ fn lookup(a: LookupArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
         verdict,
         cat,
     } = a;
-    let system = system;
     let as_of = parse_date(as_of.as_deref())?;
     let catalog = open_catalog(&cat)?;
     if verdict {
