@@ -844,18 +844,6 @@ fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
         None => Vec::new(),
     };
     if json {
-        let rel: Vec<_> = releases
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "system": r.system.as_str(),
-                    "name": r.name,
-                    "source": r.source,
-                    "valid_from": r.valid_from.to_string(),
-                    "valid_through": r.valid_through.map(|d| d.to_string()),
-                })
-            })
-            .collect();
         let not_current: Vec<_> = gaps
             .iter()
             .map(|(s, r)| serde_json::json!({"system": s.as_str(), "newest": r.name}))
@@ -863,7 +851,8 @@ fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
         let mut v = serde_json::json!({
             "codes": catalog.len(),
             "index_bytes": catalog.index_size(),
-            "releases": rel,
+            // The core's own shape of a release.
+            "releases": releases,
         });
         if let Some(d) = as_of {
             v["as_of"] = serde_json::json!(d.to_string());
