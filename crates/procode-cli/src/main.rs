@@ -8,12 +8,11 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use procode::billing::{
-    readiness, Currency, Document, DocumentError, FeeSchedule, MoneyError, Pricing, Problem,
-    Severity,
+    readiness, Currency, Document, FeeSchedule, MoneyError, Pricing, Problem, Severity,
 };
 use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat};
 use procode::ncci::{EditsBuilder, NcciEdits};
-use procode::{Catalog, CodeSystem, Entry, SearchOptions};
+use procode::{Catalog, Classified, CodeSystem, Entry, ErrorKind, SearchOptions};
 
 mod args;
 mod build;
@@ -898,9 +897,15 @@ fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
 /// A billing document from its JSON file, checked by the core (unknown
 /// fields and inconsistent documents are errors naming what is wrong).
 fn read_document(file: &std::path::Path, text: &str) -> Result<Document, String> {
-    Document::from_json(text).map_err(|e| match e {
-        DocumentError::Json(_) => format!("{}: not a procode document: {e}", file.display()),
-        _ => format!("{}: {e}", file.display()),
+    Document::from_json(text).map_err(|e| {
+        // Malformed JSON is named as such; an inconsistent document's
+        // message says what contradicts what.
+        let what = if e.kind() == ErrorKind::InvalidJson {
+            "not a procode document: "
+        } else {
+            ""
+        };
+        format!("{}: {what}{e}", file.display())
     })
 }
 
