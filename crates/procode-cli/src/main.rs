@@ -8,12 +8,11 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use procode::billing::{
-    readiness, Currency, Document, DocumentError, FeeSchedule, MoneyError, Pricing, Problem,
-    Severity,
+    readiness, Currency, Document, FeeSchedule, MoneyError, Pricing, Problem, Severity,
 };
 use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat};
 use procode::ncci::{EditsBuilder, NcciEdits};
-use procode::{Catalog, CodeSystem, Entry, SearchOptions};
+use procode::{Catalog, Classified, CodeSystem, Entry, ErrorKind, SearchOptions};
 
 mod args;
 mod build;
@@ -426,7 +425,6 @@ fn lookup(a: LookupArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
         verdict,
         cat,
     } = a;
-    let system = system;
     let as_of = parse_date(as_of.as_deref())?;
     let catalog = open_catalog(&cat)?;
     if verdict {
@@ -845,18 +843,6 @@ fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
         None => Vec::new(),
     };
     if json {
-        let rel: Vec<_> = releases
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "system": r.system.as_str(),
-                    "name": r.name,
-                    "source": r.source,
-                    "valid_from": r.valid_from.to_string(),
-                    "valid_through": r.valid_through.map(|d| d.to_string()),
-                })
-            })
-            .collect();
         let not_current: Vec<_> = gaps
             .iter()
             .map(|(s, r)| serde_json::json!({"system": s.as_str(), "newest": r.name}))
@@ -864,7 +850,8 @@ fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
         let mut v = serde_json::json!({
             "codes": catalog.len(),
             "index_bytes": catalog.index_size(),
-            "releases": rel,
+            // The core's own shape of a release.
+            "releases": releases,
         });
         if let Some(d) = as_of {
             v["as_of"] = serde_json::json!(d.to_string());
@@ -910,9 +897,15 @@ fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
 /// A billing document from its JSON file, checked by the core (unknown
 /// fields and inconsistent documents are errors naming what is wrong).
 fn read_document(file: &std::path::Path, text: &str) -> Result<Document, String> {
-    Document::from_json(text).map_err(|e| match e {
-        DocumentError::Json(_) => format!("{}: not a procode document: {e}", file.display()),
-        _ => format!("{}: {e}", file.display()),
+    Document::from_json(text).map_err(|e| {
+        // Malformed JSON is named as such; an inconsistent document's
+        // message says what contradicts what.
+        let what = if e.kind() == ErrorKind::InvalidJson {
+            "not a procode document: "
+        } else {
+            ""
+        };
+        format!("{}: {what}{e}", file.display())
     })
 }
 

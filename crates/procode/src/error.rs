@@ -405,6 +405,39 @@ impl Transition {
     }
 }
 
+/// The value of `all` whose `name` is `s` (exactly: these names are
+/// snake_case identifiers, as in JSON).
+pub(crate) fn by_name<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    s: &str,
+    what: &'static str,
+    expected: &'static str,
+) -> Result<T, UnknownName> {
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == s)
+        .ok_or_else(|| UnknownName::new(what, s, expected))
+}
+
+// Kept here, not beside `ProblemCode`, so it stays put while that
+// vocabulary moves to its own module (issue 16 item 4).
+impl std::str::FromStr for crate::billing::ProblemCode {
+    type Err = UnknownName;
+
+    /// The stable code as written in JSON and reports (`"NCCI_PTP_CONFLICT"`).
+    fn from_str(s: &str) -> std::result::Result<Self, UnknownName> {
+        use crate::billing::ProblemCode;
+        by_name(
+            &ProblemCode::ALL,
+            ProblemCode::as_str,
+            s,
+            "problem code",
+            "a code of the problem list (ProblemCode::ALL), e.g. NCCI_PTP_CONFLICT",
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,38 +596,5 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(t).unwrap(), t.as_str(), "{t:?}");
         }
-    }
-}
-
-/// The value of `all` whose `name` is `s` (exactly: these names are
-/// snake_case identifiers, as in JSON).
-pub(crate) fn by_name<T: Copy>(
-    all: &[T],
-    name: fn(T) -> &'static str,
-    s: &str,
-    what: &'static str,
-    expected: &'static str,
-) -> Result<T, UnknownName> {
-    all.iter()
-        .copied()
-        .find(|v| name(*v) == s)
-        .ok_or_else(|| UnknownName::new(what, s, expected))
-}
-
-// Kept here, not beside `ProblemCode`, so it stays put while that
-// vocabulary moves to its own module (issue 16 item 4).
-impl std::str::FromStr for crate::billing::ProblemCode {
-    type Err = UnknownName;
-
-    /// The stable code as written in JSON and reports (`"NCCI_PTP_CONFLICT"`).
-    fn from_str(s: &str) -> std::result::Result<Self, UnknownName> {
-        use crate::billing::ProblemCode;
-        by_name(
-            &ProblemCode::ALL,
-            ProblemCode::as_str,
-            s,
-            "problem code",
-            "a code of the problem list (ProblemCode::ALL), e.g. NCCI_PTP_CONFLICT",
-        )
     }
 }

@@ -487,66 +487,6 @@ impl EditPolicy {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seed_table() {
-        let p = EditPolicy::default();
-        for a in EditAction::ALL {
-            assert!(p.allows(EditContext::Service, DocumentState::Service, a));
-            for s in InvoiceState::ALL {
-                let open = matches!(s, InvoiceState::Draft | InvoiceState::Sent);
-                assert_eq!(p.allows(EditContext::InvoiceEdit, s.into(), a), open);
-                assert_eq!(
-                    p.allows(EditContext::BookingReview, s.into(), a),
-                    s == InvoiceState::Draft
-                );
-            }
-            for s in SessionState::ALL {
-                assert_eq!(
-                    p.allows(EditContext::SessionCompletion, s.into(), a),
-                    s == SessionState::Booked
-                );
-                assert!(!p.allows(EditContext::InvoiceEdit, s.into(), a));
-            }
-        }
-    }
-
-    #[test]
-    fn json_cannot_loosen() {
-        let json = r#"{"rules":[{"context":"invoice_edit","on":{"document":"invoice","state":"paid"},"actions":["add"]}]}"#;
-        let e = EditPolicy::from_json(json).unwrap_err();
-        assert!(matches!(e, PolicyError::Loosens { .. }), "{e}");
-        let json = r#"{"rules":[{"context":"invoice_edit","on":{"document":"invoice","state":"draft"},"actions":["edit"]}]}"#;
-        let p = EditPolicy::from_json(json).unwrap();
-        assert!(p.allows(
-            EditContext::InvoiceEdit,
-            InvoiceState::Draft.into(),
-            EditAction::Edit
-        ));
-        assert!(!p.allows(
-            EditContext::InvoiceEdit,
-            InvoiceState::Draft.into(),
-            EditAction::Add
-        ));
-    }
-
-    #[test]
-    fn forbid_action_only_drops_that_action() {
-        let mut p = EditPolicy::default();
-        p.forbid_action(
-            EditContext::InvoiceEdit,
-            InvoiceState::Sent.into(),
-            EditAction::Remove,
-        );
-        let sent = DocumentState::from(InvoiceState::Sent);
-        assert!(p.allows(EditContext::InvoiceEdit, sent, EditAction::Edit));
-        assert!(!p.allows(EditContext::InvoiceEdit, sent, EditAction::Remove));
-    }
-}
-
 impl FromStr for EditContext {
     type Err = UnknownName;
 
@@ -643,5 +583,65 @@ impl DocumentState {
             ("invoice", Some(s)) => Ok(DocumentState::Invoice { state: s.parse()? }),
             _ => Err(shape()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_table() {
+        let p = EditPolicy::default();
+        for a in EditAction::ALL {
+            assert!(p.allows(EditContext::Service, DocumentState::Service, a));
+            for s in InvoiceState::ALL {
+                let open = matches!(s, InvoiceState::Draft | InvoiceState::Sent);
+                assert_eq!(p.allows(EditContext::InvoiceEdit, s.into(), a), open);
+                assert_eq!(
+                    p.allows(EditContext::BookingReview, s.into(), a),
+                    s == InvoiceState::Draft
+                );
+            }
+            for s in SessionState::ALL {
+                assert_eq!(
+                    p.allows(EditContext::SessionCompletion, s.into(), a),
+                    s == SessionState::Booked
+                );
+                assert!(!p.allows(EditContext::InvoiceEdit, s.into(), a));
+            }
+        }
+    }
+
+    #[test]
+    fn json_cannot_loosen() {
+        let json = r#"{"rules":[{"context":"invoice_edit","on":{"document":"invoice","state":"paid"},"actions":["add"]}]}"#;
+        let e = EditPolicy::from_json(json).unwrap_err();
+        assert!(matches!(e, PolicyError::Loosens { .. }), "{e}");
+        let json = r#"{"rules":[{"context":"invoice_edit","on":{"document":"invoice","state":"draft"},"actions":["edit"]}]}"#;
+        let p = EditPolicy::from_json(json).unwrap();
+        assert!(p.allows(
+            EditContext::InvoiceEdit,
+            InvoiceState::Draft.into(),
+            EditAction::Edit
+        ));
+        assert!(!p.allows(
+            EditContext::InvoiceEdit,
+            InvoiceState::Draft.into(),
+            EditAction::Add
+        ));
+    }
+
+    #[test]
+    fn forbid_action_only_drops_that_action() {
+        let mut p = EditPolicy::default();
+        p.forbid_action(
+            EditContext::InvoiceEdit,
+            InvoiceState::Sent.into(),
+            EditAction::Remove,
+        );
+        let sent = DocumentState::from(InvoiceState::Sent);
+        assert!(p.allows(EditContext::InvoiceEdit, sent, EditAction::Edit));
+        assert!(!p.allows(EditContext::InvoiceEdit, sent, EditAction::Remove));
     }
 }
