@@ -157,8 +157,38 @@ static void test_no_invoice(const procode_catalog *cat) {
   check_line(enc, "session", 48000);
   EXPECT(PROCODE_OK, procode_encounter_to_json(enc, &json));
   CHECK_HAS(json, "\"code\":\"H0004\"");
-  procode_string_free(json);
   procode_encounter_free(enc);
+  enc = NULL;
+
+  /* The same session with its line's rate unresolved (a session has no
+   * totals to contradict): the amount is PROCODE_NOT_FOUND, naming the
+   * line; the other facts are there. */
+  char *rate = json ? strstr(json, "\"rate\":{") : NULL;
+  CHECK(rate != NULL);
+  if (rate != NULL) {
+    char *end = strchr(rate, '{');
+    int depth = 0;
+    for (; *end; end++) {
+      if (*end == '{') depth++;
+      if (*end == '}' && --depth == 0) break;
+    }
+    char *unrated = malloc(strlen(json) + 16);
+    memcpy(unrated, json, (size_t)(rate - json));
+    strcpy(unrated + (rate - json), "\"rate\":null");
+    strcat(unrated, end + 1);
+    EXPECT(PROCODE_OK, procode_encounter_from_json(unrated, &enc));
+    minor = 5;
+    EXPECT(PROCODE_NOT_FOUND,
+           procode_encounter_line_amount(enc, "session", 0, &minor));
+    CHECK_MESSAGE_HAS("line L1 has no rate yet");
+    CHECK(minor == 5);
+    uint32_t units = 0;
+    EXPECT(PROCODE_OK, procode_encounter_line_units(enc, "session", 0, &units));
+    CHECK(units == 4);
+    procode_encounter_free(enc);
+    free(unrated);
+  }
+  procode_string_free(json);
   free(normal);
   procode_string_free(svc);
 }
