@@ -279,29 +279,21 @@ procode_result procode_encounter_line_id(const procode_encounter *encounter,
                                          char **out);
 
 // The code of line `index` of the encounter's `part`, normalised (upper
-// case, no dots: `"H0004"`, `"F411"`), as `procode_encounter_line_id` otherwise.
+// case, no dots: `"H0004"`, `"F411"`), and its code system in
+// `*out_system` (unless NULL: `"hcpcs"`, `"cpt"`, ...; static, never
+// free it); otherwise as `procode_encounter_line_id`.
 //
-// Ownership: on success `*out` is a new string the caller frees with
+// Ownership: on success `*out_code` is a new string the caller frees with
 // `procode_string_free`.
 //
 // # Safety
-// `encounter` must be NULL or live; `part` NULL or NUL-terminated; `out`
-// NULL or writable.
+// `encounter` must be NULL or live; `part` NULL or NUL-terminated;
+// `out_code` NULL or writable; `out_system` NULL or writable.
 procode_result procode_encounter_line_code(const procode_encounter *encounter,
                                            const char *part,
                                            size_t index,
-                                           char **out);
-
-// The code system of line `index` of the encounter's `part` (`"hcpcs"`,
-// `"cpt"`, ...; static: never free it).
-//
-// # Safety
-// `encounter` must be NULL or live; `part` NULL or NUL-terminated; `out`
-// NULL or writable.
-procode_result procode_encounter_line_system(const procode_encounter *encounter,
-                                             const char *part,
-                                             size_t index,
-                                             const char **out);
+                                           char **out_code,
+                                           const char **out_system);
 
 // The units billed on line `index` of the encounter's `part`.
 //

@@ -255,46 +255,30 @@ pub unsafe extern "C" fn procode_encounter_line_id(
 }
 
 /// The code of line `index` of the encounter's `part`, normalised (upper
-/// case, no dots: `"H0004"`, `"F411"`), as `procode_encounter_line_id` otherwise.
+/// case, no dots: `"H0004"`, `"F411"`), and its code system in
+/// `*out_system` (unless NULL: `"hcpcs"`, `"cpt"`, ...; static, never
+/// free it); otherwise as `procode_encounter_line_id`.
 ///
-/// Ownership: on success `*out` is a new string the caller frees with
+/// Ownership: on success `*out_code` is a new string the caller frees with
 /// `procode_string_free`.
 ///
 /// # Safety
-/// `encounter` must be NULL or live; `part` NULL or NUL-terminated; `out`
-/// NULL or writable.
+/// `encounter` must be NULL or live; `part` NULL or NUL-terminated;
+/// `out_code` NULL or writable; `out_system` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn procode_encounter_line_code(
     encounter: *const procode_encounter,
     part: *const c_char,
     index: usize,
-    out: *mut *mut c_char,
+    out_code: *mut *mut c_char,
+    out_system: *mut *const c_char,
 ) -> procode_result {
     // SAFETY: forwarded from the caller's contract.
     unsafe {
-        line_fact(encounter, part, index, out, |l, _| {
+        line_fact(encounter, part, index, out_code, |l, _| {
+            // `out_system` is NULL or writable (caller contract).
+            write_out(out_system, static_cstr(l.system.as_str()));
             Ok(string_out(l.code.as_str().to_owned()))
-        })
-    }
-}
-
-/// The code system of line `index` of the encounter's `part` (`"hcpcs"`,
-/// `"cpt"`, ...; static: never free it).
-///
-/// # Safety
-/// `encounter` must be NULL or live; `part` NULL or NUL-terminated; `out`
-/// NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn procode_encounter_line_system(
-    encounter: *const procode_encounter,
-    part: *const c_char,
-    index: usize,
-    out: *mut *const c_char,
-) -> procode_result {
-    // SAFETY: forwarded from the caller's contract.
-    unsafe {
-        line_fact(encounter, part, index, out, |l, _| {
-            Ok(static_cstr(l.system.as_str()))
         })
     }
 }

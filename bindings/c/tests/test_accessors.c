@@ -21,20 +21,21 @@ static const char PAYMENT[] =
     "{\"id\":\"P1\",\"amount\":{\"amount\":\"100.00\",\"currency\":\"USD\"},"
     "\"received_at\":\"2025-03-02T10:00:00Z\"}";
 
-/* The service with H0004 x4 picked from the catalog. */
+/* The service with H0004 x4, looked up and added as a catalog line. */
 static char *coded_service(const procode_catalog *cat, const char *service) {
-  char *op = NULL, *svc = NULL, batch[4096];
+  procode_entry *h0004 = NULL;
+  char *op = NULL, *coded = NULL, batch[4096];
+  EXPECT(PROCODE_OK, procode_catalog_lookup(cat, "h0004", "hcpcs", NULL, &h0004));
   EXPECT(PROCODE_OK,
-         procode_catalog_add_op(cat, "H0004", "hcpcs", NULL,
-                                "{\"units\":4,\"diagnoses\":[\"F41.1\"],"
-                                "\"place_of_service\":\"11\"}",
-                                &op));
+         procode_entry_add_op(h0004, "{\"units\":4,\"diagnoses\":[\"F41.1\"],"
+                                     "\"place_of_service\":\"11\"}", &op));
+  procode_entry_free(h0004);
   if (op == NULL) return NULL;
   snprintf(batch, sizeof batch, "{\"ops\":[%s]}", op);
   procode_string_free(op);
   EXPECT(PROCODE_OK, procode_service_edit(service, batch, "admin", AT, NULL,
-                                          NULL, &svc, NULL));
-  return svc;
+                                          NULL, &coded, NULL));
+  return coded;
 }
 
 /* Line 0 of `part` is L1, H0004 (hcpcs) x4 for `amount` minor units. */
@@ -49,10 +50,13 @@ static void check_line(const procode_encounter *enc, const char *part,
   CHECK(count == 1);
   EXPECT(PROCODE_OK, procode_encounter_line_id(enc, part, 0, &id));
   CHECK_STR(id, "L1");
-  EXPECT(PROCODE_OK, procode_encounter_line_code(enc, part, 0, &code));
+  EXPECT(PROCODE_OK, procode_encounter_line_code(enc, part, 0, &code, &system));
   CHECK_STR(code, "H0004");
-  EXPECT(PROCODE_OK, procode_encounter_line_system(enc, part, 0, &system));
   CHECK_STR(system, "hcpcs");
+  procode_string_free(code);
+  code = NULL;
+  EXPECT(PROCODE_OK, procode_encounter_line_code(enc, part, 0, &code, NULL));
+  CHECK_STR(code, "H0004");
   EXPECT(PROCODE_OK, procode_encounter_line_units(enc, part, 0, &units));
   CHECK(units == 4);
   EXPECT(PROCODE_OK, procode_encounter_line_amount(enc, part, 0, &minor));
@@ -67,7 +71,7 @@ static void check_line(const procode_encounter *enc, const char *part,
   CHECK(units == 99);
   CHECK_MESSAGE_HAS("index 1 is out of range");
   EXPECT(PROCODE_INDEX_OUT_OF_RANGE,
-         procode_encounter_line_code(enc, part, SIZE_MAX, &code));
+         procode_encounter_line_code(enc, part, SIZE_MAX, &code, &system));
 }
 
 static void test_invoice_facts(const procode_catalog *cat) {
