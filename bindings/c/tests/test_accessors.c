@@ -7,15 +7,15 @@
 
 #include "check.h"
 
+/* A paid-in-advance therapy service at 95.50 a unit. */
 static const char SERVICE[] =
-    "{\"id\":\"SVC-1\",\"name\":\"Counseling, 60 minutes\","
-    "\"price\":{\"amount\":\"120.00\",\"currency\":\"USD\"},"
-    "\"paid_in_advance\":true,\"insurance_billable\":true}";
+    "{\"id\":\"SVC-T\",\"name\":\"Therapy, 45 minutes\",\"paid_in_advance\":true,"
+    "\"price\":{\"amount\":\"95.50\",\"currency\":\"USD\"},\"insurance_billable\":true}";
 static const char REQUEST[] =
-    "{\"session_id\":\"S-1\",\"client_id\":\"C-9\",\"date\":\"2025-03-03\","
-    "\"invoice_id\":\"INV-7\"}";
+    "{\"session_id\":\"S-31\",\"client_id\":\"C-4\",\"date\":\"2025-04-07\","
+    "\"invoice_id\":\"INV-31\"}";
 static const char REQUEST_NO_INVOICE[] =
-    "{\"session_id\":\"S-2\",\"client_id\":\"C-9\",\"date\":\"2025-03-03\"}";
+    "{\"session_id\":\"S-32\",\"client_id\":\"C-4\",\"date\":\"2025-04-08\"}";
 static const char AT[] = "2025-03-02T09:00:00Z";
 static const char PAYMENT[] =
     "{\"id\":\"P1\",\"amount\":{\"amount\":\"100.00\",\"currency\":\"USD\"},"
@@ -88,25 +88,25 @@ static void test_invoice_facts(const procode_catalog *cat) {
   EXPECT(PROCODE_OK, procode_encounter_currency(enc, &currency, NULL));
   EXPECT(PROCODE_OK, procode_encounter_invoice_version(enc, &version));
   CHECK(version == 1);
-  /* 4 x 120.00 = 480.00: 48000 cents, nothing paid yet. */
+  /* 4 x 95.50 = 382.00: 38200 cents, nothing paid yet. */
   EXPECT(PROCODE_OK, procode_encounter_invoice_total(enc, &total));
-  CHECK(total == 48000);
+  CHECK(total == 38200);
   EXPECT(PROCODE_OK, procode_encounter_invoice_balance(enc, &balance));
-  CHECK(balance == 48000);
-  check_line(enc, "session", 48000);
-  check_line(enc, "invoice", 48000);
+  CHECK(balance == 38200);
+  check_line(enc, "session", 38200);
+  check_line(enc, "invoice", 38200);
 
   /* A partial payment: the invoice is sent; the balance drops, the total
    * stays; the figures agree with the JSON. */
   EXPECT(PROCODE_OK, procode_encounter_confirm(enc, PAYMENT, &state));
   CHECK_STR(state, "sent");
   EXPECT(PROCODE_OK, procode_encounter_invoice_total(enc, &total));
-  CHECK(total == 48000);
+  CHECK(total == 38200);
   EXPECT(PROCODE_OK, procode_encounter_invoice_balance(enc, &balance));
-  CHECK(balance == 38000);
+  CHECK(balance == 28200);
   EXPECT(PROCODE_OK, procode_encounter_invoice_version(enc, &version));
   EXPECT(PROCODE_OK, procode_encounter_invoice_json(enc, &json));
-  CHECK_HAS(json, "\"balance\":{\"amount\":\"380.00\"");
+  CHECK_HAS(json, "\"balance\":{\"amount\":\"282.00\"");
   char expected[64];
   snprintf(expected, sizeof expected, "\"version\":%u,", (unsigned)version);
   CHECK_HAS(json, expected);
@@ -152,13 +152,13 @@ static void test_no_invoice(const procode_catalog *cat) {
   EXPECT(PROCODE_OK, procode_encounter_book(normal, REQUEST_NO_INVOICE, NULL, &enc));
   CHECK(procode_encounter_invoice_state(enc) == NULL);
   EXPECT(PROCODE_NOT_FOUND, procode_encounter_invoice_version(enc, &version));
-  CHECK_MESSAGE_HAS("session S-2 has no invoice yet");
+  CHECK_MESSAGE_HAS("session S-32 has no invoice yet");
   EXPECT(PROCODE_NOT_FOUND, procode_encounter_invoice_total(enc, &minor));
   EXPECT(PROCODE_NOT_FOUND, procode_encounter_invoice_balance(enc, &minor));
   EXPECT(PROCODE_NOT_FOUND, procode_encounter_line_count(enc, "invoice", &count));
   CHECK(version == 5 && minor == 5 && count == 5);
   /* The session's lines are there, with the session's currency. */
-  check_line(enc, "session", 48000);
+  check_line(enc, "session", 38200);
   EXPECT(PROCODE_OK, procode_encounter_to_json(enc, &json));
   CHECK_HAS(json, "\"code\":\"H0004\"");
   procode_encounter_free(enc);
