@@ -32,6 +32,7 @@ impl procode_catalog {
 /// `procode_entry_free`) or *borrowed* (from `procode_results_get`: it lives
 /// as long as its result set and must not be freed). The strings its
 /// accessors return live as long as the entry.
+#[derive(Clone)]
 pub struct procode_entry {
     entry: Entry,
     code: CString,
