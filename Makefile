@@ -20,6 +20,8 @@ test-rust: data
 	# The core's lean default build: the workspace turns on its `arrow`
 	# feature (procode::batch) through the Python bindings and the benches.
 	$(CARGO) clippy -p procode --all-targets -- -D warnings
+	# Public items documented, no broken or private intra-doc links.
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 	$(CARGO) test --workspace
 	CARGO=$(CARGO) scripts/check-packages.sh
 	CARGO=$(CARGO) scripts/check-consumer.sh
