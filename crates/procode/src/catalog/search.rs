@@ -281,6 +281,10 @@ impl Default for SearchSetup {
 struct Facts {
     entries: Vec<EntryFacts>,
     tokens: Vec<String>,
+    /// The tabular list's "X NOS" terms (the words of X, folded) and, per
+    /// entry they send a query to, the indices of its terms.
+    nos_terms: Vec<Vec<String>>,
+    nos: procode_index::index::FastMap<u32, Vec<u32>>,
 }
 
 /// One base entry's ranking facts.
@@ -829,6 +833,7 @@ impl Catalog {
             // match (the title's first word), computed when first needed.
             let mut leads: procode_index::index::FastMap<u32, bool> =
                 procode_index::index::FastMap::default();
+            let mut nos_cover: Vec<Option<bool>> = vec![None; facts.nos_terms.len()];
             let mut heap: std::collections::BinaryHeap<
                 std::cmp::Reverse<(i32, std::cmp::Reverse<u32>)>,
             > = std::collections::BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
@@ -880,6 +885,17 @@ impl Catalog {
                     score += static_score(f.flags, f.words, in_title, lead, &w);
                     if phrase.binary_search(&id).is_ok() {
                         score += w.phrase;
+                    }
+                    if let Some(ks) = facts.nos.get(&id) {
+                        let covered = ks.iter().any(|&k| {
+                            let k = k as usize;
+                            *nos_cover[k].get_or_insert_with(|| {
+                                facts.nos_terms.get(k).is_some_and(|t| covers_nos(v, t))
+                            })
+                        });
+                        if covered {
+                            score += w.nos_default;
+                        }
                     }
                     if self.favourite_ids.binary_search(&id).is_ok() {
                         score += w.favourite;
@@ -1033,12 +1049,98 @@ impl Catalog {
                     });
                 }
                 let tokens = infos.into_iter().map(|i| i.word).collect();
-                Ok(Facts { entries, tokens })
+                let (nos_terms, nos) = self.nos_defaults(&entries)?;
+                Ok(Facts {
+                    entries,
+                    tokens,
+                    nos_terms,
+                    nos,
+                })
             };
             build().map_err(|e| e.to_string())
         });
         r.as_ref()
             .map_err(|m| CatalogError::Corrupt { what: m.clone() })
+    }
+
+    /// The ICD-10-CM tabular list's defaults: every inclusion or includes
+    /// term "X NOS" (the words of X, folded, parenthesised words and small
+    /// words left out) and the entries it sends an unqualified X to: the code
+    /// holding the term when billable, else (a category) its general billable
+    /// codes of the shortest length below it (E11 "diabetes NOS" → E11.9).
+    fn nos_defaults(&self, entries: &[EntryFacts]) -> Result<NosDefaults> {
+        use procode_index::import::tabular::{NoteKind, Place};
+        let mut terms: Vec<Vec<String>> = Vec::new();
+        let mut map: procode_index::index::FastMap<u32, Vec<u32>> = Default::default();
+        let Some(view) = self.tabular_view()? else {
+            return Ok((terms, map));
+        };
+        let bad = |e: procode_index::import::tabular::DecodeError| super::structure::decode_err(e);
+        for i in 0..view.node_count() {
+            let blocks = view
+                .notes_of_kinds(Place::Node(i), |k| {
+                    matches!(k, NoteKind::InclusionTerm | NoteKind::Includes)
+                })
+                .map_err(bad)?;
+            let words: Vec<Vec<String>> = blocks
+                .iter()
+                .flat_map(|b| b.notes.iter())
+                .filter_map(|(text, _)| nos_words(text))
+                .collect();
+            if words.is_empty() {
+                continue;
+            }
+            let code = view.node(i).map_err(bad)?.code;
+            let targets = self.nos_targets(&code, entries)?;
+            for w in words {
+                let k = terms.iter().position(|t| *t == w).unwrap_or_else(|| {
+                    terms.push(w);
+                    terms.len() - 1
+                }) as u32;
+                for &id in &targets {
+                    let v = map.entry(id).or_default();
+                    if !v.contains(&k) {
+                        v.push(k);
+                    }
+                }
+            }
+        }
+        Ok((terms, map))
+    }
+
+    /// The entries an "X NOS" term of ICD-10-CM `code` sends a query to (see
+    /// [`Catalog::nos_defaults`]).
+    fn nos_targets(&self, code: &Code, entries: &[EntryFacts]) -> Result<Vec<u32>> {
+        let tag = CodeSystem::Icd10Cm.to_u8();
+        let lo = code.as_bytes().to_vec();
+        let mut hi = lo.clone();
+        if let Some(last) = hi.last_mut() {
+            *last += 1;
+        }
+        let mut found: Vec<(usize, u32)> = Vec::new();
+        let mut stream = self.index.codes()?.range().ge(&lo).lt(&hi).into_stream();
+        while let Some((key, id)) = stream.next() {
+            let id = id as u32;
+            let Some(f) = entries.get(id as usize) else {
+                continue;
+            };
+            if key.last() != Some(&tag) || f.flags & FACT_BILLABLE == 0 {
+                continue;
+            }
+            let len = key.len() - 1;
+            if len == lo.len() {
+                return Ok(vec![id]);
+            }
+            if f.flags & FACT_GENERAL != 0 {
+                found.push((len, id));
+            }
+        }
+        let shortest = found.iter().map(|f| f.0).min();
+        Ok(found
+            .into_iter()
+            .filter(|f| Some(f.0) == shortest)
+            .map(|f| f.1)
+            .collect())
     }
 
     /// Sets the ids of term `t`'s posting list in `bits`.
@@ -1252,6 +1354,50 @@ impl Catalog {
         }
         Ok(found)
     }
+}
+
+/// The tabular list's "X NOS" terms and the entries they send a query to.
+type NosDefaults = (
+    Vec<Vec<String>>,
+    procode_index::index::FastMap<u32, Vec<u32>>,
+);
+
+/// The words of X in an inclusion term "X NOS" (folded; parenthesised and
+/// small words left out), or `None` for any other term.
+fn nos_words(text: &str) -> Option<Vec<String>> {
+    let mut kept = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => {
+                depth = depth.saturating_sub(1);
+                kept.push(' ');
+            }
+            _ if depth == 0 => kept.push(c),
+            _ => {}
+        }
+    }
+    let mut words: Vec<String> = Vec::new();
+    let mut buf = String::new();
+    for_each_word(&kept, &mut buf, |w| words.push(w.to_owned()));
+    if words.pop().as_deref() != Some("nos") {
+        return None;
+    }
+    words.retain(|w| !SMALL_WORDS.contains(&w.as_str()));
+    (!words.is_empty()).then_some(words)
+}
+
+/// Whether every word of an "X NOS" term is matched by a word of the
+/// variant: as a prefix, or within the typo budget of a typo slot.
+fn covers_nos(v: &Variant, term: &[String]) -> bool {
+    term.iter().all(|tw| {
+        v.slots.iter().any(|s| {
+            s.words
+                .iter()
+                .any(|q| tw.starts_with(q.as_str()) || s.typo.matches(q, tw))
+        })
+    })
 }
 
 /// The slots of the query as typed: one per word that is not a small word
