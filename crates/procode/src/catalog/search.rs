@@ -18,8 +18,19 @@
 //! Results are ranked by the weights of [`SearchWeights`] (documented there,
 //! in one table): how each word matched (title word > inclusion term >
 //! synonym > typo), billable codes before headers, the general
-//! "unspecified" code, whole-title matches, the title's first word, few
+//! "unspecified" code, the ICD-10-CM tabular list's default for an
+//! unqualified condition (an "X NOS" inclusion term: E11 "diabetes NOS"
+//! sends `diab` to E11.9), whole-title matches, the title's first word, few
 //! unmatched title words; then shorter title, then code.
+//!
+//! # Cost
+//! The rarest query word's posting lists are decoded once (merged through a
+//! dense set, no sorting); the other words are only sought for the
+//! candidates left, and a candidate found by one of a word's terms is not
+//! sought in the others. Each candidate is scored with monotone cursors (no
+//! per-candidate search), and once `offset + limit` results are held, a
+//! candidate whose bound cannot beat the weakest is dropped before its
+//! title's first word is looked at. Only the page's entries are decoded.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -1639,21 +1650,13 @@ type NosDefaults = (
 /// The words of X in an inclusion term "X NOS" (folded; parenthesised and
 /// small words left out), or `None` for any other term.
 fn nos_words(text: &str) -> Option<Vec<String>> {
-    let mut kept = String::with_capacity(text.len());
-    let mut depth = 0usize;
-    for c in text.chars() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => {
-                depth = depth.saturating_sub(1);
-                kept.push(' ');
-            }
-            _ if depth == 0 => kept.push(c),
-            _ => {}
-        }
+    let t = text.trim_end().as_bytes();
+    if !(t.len() > 3 && t[t.len() - 3..].eq_ignore_ascii_case(b"nos")) {
+        return None;
     }
     let mut words: Vec<String> = Vec::new();
     let mut buf = String::new();
+    let kept = crate::text::without_parentheses(text);
     for_each_word(&kept, &mut buf, |w| words.push(w.to_owned()));
     if words.pop().as_deref() != Some("nos") {
         return None;
