@@ -183,10 +183,16 @@ fn run() -> Result<(), String> {
             |q| p.search(&q.query, q.system),
         ));
     }
-    let cards: Vec<Scorecard> = runs
-        .iter()
-        .map(|r| Scorecard::new(&set, &r.ranks))
-        .collect();
+    print_scores(&a, &set, &catalog, entries.len(), &runs);
+    print_latency(&set, &runs);
+    print_misses(&a, &set, &runs);
+    Ok(())
+}
+
+/// The header line and the table of hit@1/3/10 and MRR per system, overall
+/// and per category.
+fn print_scores(a: &Args, set: &[DevQuery], catalog: &Catalog, entries: usize, runs: &[Run]) {
+    let cards: Vec<Scorecard> = runs.iter().map(|r| Scorecard::new(set, &r.ranks)).collect();
 
     println!(
         "procode search quality: {} ({} queries); procode = Catalog::embedded() ({} codes) \
@@ -194,12 +200,12 @@ fn run() -> Result<(), String> {
         a.set.display(),
         set.len(),
         catalog.len(),
-        entries.len()
+        entries
     );
     println!();
     let mut head = String::from("| scope | queries |");
     let mut rule = String::from("|---|---:|");
-    for r in &runs {
+    for r in runs {
         head.push_str(&format!(
             " {0} hit@1 | {0} hit@3 | {0} hit@10 | {0} MRR |",
             r.name
@@ -218,6 +224,10 @@ fn run() -> Result<(), String> {
     }
 
     println!();
+}
+
+/// The latency table (p50, p99, max per system) and procode's slowest five.
+fn print_latency(set: &[DevQuery], runs: &[Run]) {
     println!(
         "latency per query (the median of {PROCODE_RUNS} runs for procode, {PEER_RUNS} for a peer, \
          after a warm-up), over the {} queries:",
@@ -225,7 +235,7 @@ fn run() -> Result<(), String> {
     );
     println!();
     println!("| system | p50 | p99 | max | slowest query |\n|---|---:|---:|---:|---|");
-    for r in &runs {
+    for r in runs {
         let mut sorted = r.latency_ns.clone();
         sorted.sort_by(f64::total_cmp);
         let slowest = r
@@ -243,7 +253,10 @@ fn run() -> Result<(), String> {
             show_ns(percentile(&sorted, 100.0)),
         );
     }
+}
 
+/// The queries procode misses (or every query with `--all`), with its top three.
+fn print_misses(a: &Args, set: &[DevQuery], runs: &[Run]) {
     let procode = &runs[0];
     let mut order: Vec<usize> = (0..set.len()).collect();
     order.sort_by(|&x, &y| procode.latency_ns[y].total_cmp(&procode.latency_ns[x]));
@@ -302,7 +315,6 @@ fn run() -> Result<(), String> {
         row.push_str(&format!(" {} |", top.join("; ").replace('|', "/")));
         println!("{row}");
     }
-    Ok(())
 }
 
 /// The first `n` characters of `s`, with an ellipsis when cut.

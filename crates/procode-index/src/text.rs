@@ -114,20 +114,7 @@ pub const MAX_PHRASE_WORDS: usize = 6;
 /// assert_eq!(phrase_forms("Hypertension (arterial) (benign)"), ["hypertension"]);
 /// ```
 pub fn phrase_forms(text: &str) -> Vec<String> {
-    let mut kept = String::with_capacity(text.len());
-    let mut depth = 0usize;
-    for c in text.chars() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => {
-                depth = depth.saturating_sub(1);
-                kept.push(' ');
-            }
-            _ if depth == 0 => kept.push(c),
-            _ => {}
-        }
-    }
-    let full = fold(&kept);
+    let full = fold(&without_parentheses(text));
     let mut out = Vec::new();
     if full.is_empty() {
         return out;
@@ -144,6 +131,31 @@ pub fn phrase_forms(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// `text` with its parenthesised and bracketed parts left out (each
+/// replaced by a space): ICD-10-CM's nonessential modifiers.
+///
+/// # Example
+/// ```
+/// use procode_index::text::without_parentheses;
+/// assert_eq!(without_parentheses("diabetes (mellitus) NOS"), "diabetes   NOS");
+/// ```
+pub fn without_parentheses(text: &str) -> String {
+    let mut kept = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => {
+                depth = depth.saturating_sub(1);
+                kept.push(' ');
+            }
+            _ if depth == 0 => kept.push(c),
+            _ => {}
+        }
+    }
+    kept
 }
 
 /// The words of a query, lower-cased, in order, without duplicates.

@@ -16,6 +16,7 @@
 //! | `phrase` | 60 | the whole query (or its synonym expansion) is the title or an inclusion term, leaving out parenthesised words and a trailing ", unspecified" |
 //! | `billable` | 45 | the code is billable (headers stay findable, below their billable codes) |
 //! | `general` | 25 | the title says "unspecified", "NOS", "not otherwise specified" or "without complications": the general code a biller picks when the query names only the condition |
+//! | `nos_default` | 40 | the ICD-10-CM tabular list sends the condition the query names to this code: an inclusion or includes term "X NOS" of the code, or of its category when the code is that category's general billable code (E11 "diabetes NOS" → E11.9), and the query's words cover every word of X (as prefixes, or within the typo budget of a typo search) |
 //! | `terminated` | -40 | the code has a termination date (searches without a date of service still find it, below current codes) |
 //! | `other` | -10 | the title starts with "Other" (a residual category) |
 //! | `leading` | 15 | the title's first word is matched (the item itself, not an attachment to it) |
@@ -51,6 +52,9 @@ pub struct SearchWeights {
     /// The title says "unspecified", "NOS", "not otherwise specified" or
     /// "without complications".
     pub general: i32,
+    /// The tabular list's "X NOS" term of the code (or of its category, for
+    /// the category's general billable code) is covered by the query.
+    pub nos_default: i32,
     /// The code has a termination date.
     pub terminated: i32,
     /// The title starts with "Other".
@@ -75,6 +79,7 @@ impl Default for SearchWeights {
             phrase: 60,
             billable: 45,
             general: 25,
+            nos_default: 40,
             terminated: -40,
             other: -10,
             leading: 15,
@@ -85,7 +90,7 @@ impl Default for SearchWeights {
 }
 
 /// The names of the weights, in table order.
-pub const WEIGHT_NAMES: [&str; 14] = [
+pub const WEIGHT_NAMES: [&str; 15] = [
     "title_exact",
     "title_prefix",
     "extra_exact",
@@ -95,6 +100,7 @@ pub const WEIGHT_NAMES: [&str; 14] = [
     "phrase",
     "billable",
     "general",
+    "nos_default",
     "terminated",
     "other",
     "leading",
@@ -203,6 +209,7 @@ impl SearchWeights {
             "phrase" => &mut self.phrase,
             "billable" => &mut self.billable,
             "general" => &mut self.general,
+            "nos_default" => &mut self.nos_default,
             "terminated" => &mut self.terminated,
             "other" => &mut self.other,
             "leading" => &mut self.leading,

@@ -59,6 +59,36 @@ fn billable_codes_come_before_headers_and_the_general_code_first() {
 }
 
 #[test]
+fn an_unqualified_condition_goes_to_the_tabular_lists_nos_default() {
+    // The tabular list's includes note "diabetes NOS" sits on E11: the
+    // general billable code below it (E11.9) is what an unqualified
+    // "diabetes" means, as typed, partly typed, misspelt or with more words
+    // of its title; the rule reads the notes, it lists no query.
+    let c = cat();
+    for q in ["diabetes", "diab", "diab mell", "diabetis"] {
+        let top = codes(&c, q, &icd(3));
+        assert!(top.contains(&"E119".to_owned()), "{q}: {top:?}");
+    }
+    // The same rule elsewhere: a category's note (G03 "meningitis NOS" ->
+    // G03.9) or a billable code's own inclusion term (J40 "Bronchitis NOS",
+    // E46 "Malnutrition NOS").
+    for (q, want) in [
+        ("meningitis", "G039"),
+        ("bronchitis", "J40"),
+        ("malnutrition", "E46"),
+    ] {
+        assert_eq!(codes(&c, q, &icd(3))[0], want, "{q}");
+    }
+    // A qualifier the default does not carry still wins.
+    assert_eq!(codes(&c, "type 1 diab", &icd(3))[0], "E109");
+    // The rule is a weight: at zero, the diabetes family's order falls back
+    // to the other rules (E11.9 no longer first).
+    let w = SearchWeights::parse("nos_default\t0\n").unwrap();
+    let off = c.with_search_weights(w);
+    assert_ne!(codes(&off, "diab", &icd(3))[0], "E119");
+}
+
+#[test]
 fn inclusion_terms_and_includes_notes_find_their_code() {
     let c = cat();
     // M72.2's title is "Plantar fascial fibromatosis"; "Plantar fasciitis" is

@@ -18,10 +18,22 @@
 //! Results are ranked by the weights of [`SearchWeights`] (documented there,
 //! in one table): how each word matched (title word > inclusion term >
 //! synonym > typo), billable codes before headers, the general
-//! "unspecified" code, whole-title matches, the title's first word, few
+//! "unspecified" code, the ICD-10-CM tabular list's default for an
+//! unqualified condition (an "X NOS" inclusion term: E11 "diabetes NOS"
+//! sends `diab` to E11.9), whole-title matches, the title's first word, few
 //! unmatched title words; then shorter title, then code.
+//!
+//! # Cost
+//! The rarest query word's posting lists are decoded once (merged through a
+//! dense set, no sorting); the other words are only sought for the
+//! candidates left, and a candidate found by one of a word's terms is not
+//! sought in the others. Each candidate is scored with monotone cursors (no
+//! per-candidate search), and once `offset + limit` results are held, a
+//! candidate whose bound cannot beat the weakest is dropped before its
+//! title's first word is looked at. Only the page's entries are decoded.
 
-use std::collections::HashSet;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 use std::ops::Bound;
 use std::sync::{Arc, OnceLock};
 
@@ -281,6 +293,12 @@ impl Default for SearchSetup {
 struct Facts {
     entries: Vec<EntryFacts>,
     tokens: Vec<String>,
+    /// The tabular list's "X NOS" terms (the words of X, folded) and, per
+    /// entry they send a query to, the indices of its terms.
+    nos_terms: Vec<Vec<String>>,
+    nos: procode_index::index::FastMap<u32, Vec<u32>>,
+    /// The entries of `nos`.
+    nos_bits: Bits,
 }
 
 /// One base entry's ranking facts.
@@ -385,7 +403,7 @@ const FACT_TERMINATED: u8 = 4;
 const FACT_OTHER: u8 = 8;
 
 /// A dense set of entry ids.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 struct Bits(Vec<u64>);
 
 impl Bits {
@@ -403,6 +421,25 @@ impl Bits {
         self.0
             .get(id as usize / 64)
             .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+    /// Sets `id`; whether it was not set before.
+    #[inline]
+    fn insert(&mut self, id: u32) -> bool {
+        let fresh = !self.has(id);
+        self.set(id);
+        fresh
+    }
+    /// The ids set, ascending.
+    fn to_vec(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        for (i, &w) in self.0.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                out.push(i as u32 * 64 + w.trailing_zeros());
+                w &= w - 1;
+            }
+        }
+        out
     }
     fn or(&mut self, o: &Bits) {
         for (a, b) in self.0.iter_mut().zip(&o.0) {
@@ -452,12 +489,237 @@ struct WordHits {
 }
 
 impl WordHits {
+    /// How the word matched entry `id`, for ids asked in ascending order:
+    /// `at` holds the position reached in each tier's list.
     #[inline]
-    fn tier(&self, id: u32) -> Option<Tier> {
-        self.tiers
+    fn tier_at(&self, at: &mut [usize], id: u32) -> Option<Tier> {
+        for ((t, ids), p) in self.tiers.iter().zip(at.iter_mut()) {
+            *p = advance_to(ids, *p, id);
+            if ids.get(*p) == Some(&id) {
+                return Some(*t);
+            }
+        }
+        None
+    }
+}
+
+/// The first position at or after `from` of ascending `ids` whose id is at
+/// least `id`: a few steps, then a binary search for long jumps.
+#[inline]
+fn advance_to(ids: &[u32], from: usize, id: u32) -> usize {
+    let mut p = from;
+    for _ in 0..8 {
+        match ids.get(p) {
+            Some(&x) if x < id => p += 1,
+            _ => return p,
+        }
+    }
+    p + ids
+        .get(p..)
+        .map_or(0, |rest| rest.partition_point(|&x| x < id))
+}
+
+/// Removes from ascending `ids` those in ascending `gone` (one merge pass).
+fn retain_absent(ids: &mut Vec<u32>, gone: &[u32]) {
+    let mut g = 0;
+    ids.retain(|&id| {
+        while gone.get(g).is_some_and(|&x| x < id) {
+            g += 1;
+        }
+        gone.get(g) != Some(&id)
+    });
+}
+
+/// The query words' terms looked up so far in one search, by (word, typo
+/// mode, whole words only).
+#[derive(Default)]
+struct TermCache(Vec<((String, TypoMode, bool), WordTerms)>);
+
+impl TermCache {
+    /// The index of `word`'s terms, looked up on first use.
+    fn get(&mut self, cat: &Catalog, word: &str, typo: TypoMode, whole: bool) -> Result<usize> {
+        if let Some(at) = self
+            .0
             .iter()
-            .find(|(_, ids)| ids.binary_search(&id).is_ok())
-            .map(|(t, _)| *t)
+            .position(|(k, _)| k.0 == word && k.1 == typo && k.2 == whole)
+        {
+            return Ok(at);
+        }
+        let terms = cat.word_terms(word, typo, whole)?;
+        self.0.push(((word.to_owned(), typo, whole), terms));
+        Ok(self.0.len() - 1)
+    }
+}
+
+/// A variant's matches: per distinct slot word its hits, per slot the
+/// indices of its words' hits, the candidates (ascending) and the entries
+/// whose title or inclusion term is the variant's phrase (ascending).
+struct VariantHits {
+    hits: Vec<WordHits>,
+    slot_words: Vec<Vec<usize>>,
+    cand: Vec<u32>,
+    phrase: Vec<u32>,
+}
+
+/// What the ranking of one search has gathered: the best candidates of
+/// each variant (score, id, variant), the ids counted (several variants),
+/// how many match.
+struct Ranked {
+    pool: Vec<(i32, u32, usize)>,
+    seen: Option<Bits>,
+    total: usize,
+}
+
+/// Scores one variant's candidates, visited in ascending id order.
+struct Scorer<'a> {
+    v: &'a Variant,
+    m: &'a VariantHits,
+    facts: &'a Facts,
+    w: &'a SearchWeights,
+    /// Per word hits, per tier: the position reached.
+    at: Vec<Vec<usize>>,
+    tiers: Vec<Option<Tier>>,
+    phrase_at: usize,
+    /// Whether each dictionary token's word is one the query's words match
+    /// (the title's first word), computed when first needed.
+    leads: procode_index::index::FastMap<u32, bool>,
+    /// Whether the variant covers each "X NOS" term, computed when first
+    /// needed.
+    nos_cover: Vec<Option<bool>>,
+}
+
+impl<'a> Scorer<'a> {
+    fn new(v: &'a Variant, m: &'a VariantHits, facts: &'a Facts, w: &'a SearchWeights) -> Self {
+        Scorer {
+            v,
+            m,
+            facts,
+            w,
+            at: m.hits.iter().map(|h| vec![0; h.tiers.len()]).collect(),
+            tiers: Vec::new(),
+            phrase_at: 0,
+            leads: Default::default(),
+            nos_cover: vec![None; facts.nos_terms.len()],
+        }
+    }
+
+    /// The score of candidate `id` without the lead of its title's first
+    /// word (see [`Scorer::lead`]) and without favourites.
+    fn base(&mut self, id: u32, f: &EntryFacts) -> i32 {
+        let (v, m, w) = (self.v, self.m, self.w);
+        let mut score = 0;
+        let mut in_title = 0u32;
+        for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
+            self.tiers.clear();
+            for &i in idxs {
+                let t = m.hits.get(i).and_then(|h| h.tier_at(&mut self.at[i], id));
+                self.tiers.push(t);
+            }
+            in_title += self
+                .tiers
+                .iter()
+                .filter(|t| matches!(t, Some(Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)))
+                .count() as u32;
+            score += slot_score(s, self.tiers.iter().copied(), w);
+        }
+        score += static_score(f.flags, f.words, in_title, false, w);
+        self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
+        if m.phrase.get(self.phrase_at) == Some(&id) {
+            score += w.phrase;
+        }
+        if self.facts.nos_bits.has(id) && self.covers_nos(id) {
+            score += w.nos_default;
+        }
+        score
+    }
+
+    /// Whether the variant covers an "X NOS" term sending a query to `id`.
+    fn covers_nos(&mut self, id: u32) -> bool {
+        let (facts, v) = (self.facts, self.v);
+        let Some(ks) = facts.nos.get(&id) else {
+            return false;
+        };
+        ks.iter().any(|&k| {
+            let k = k as usize;
+            self.nos_cover.get_mut(k).is_some_and(|c| {
+                *c.get_or_insert_with(|| facts.nos_terms.get(k).is_some_and(|t| covers_nos(v, t)))
+            })
+        })
+    }
+
+    /// What matching the title's first word adds, at most.
+    fn lead_gain(&self, f: &EntryFacts) -> i32 {
+        if f.first == u32::MAX {
+            return 0;
+        }
+        (self.w.leading - self.other(f)).max(0)
+    }
+
+    /// What matching the title's first word adds (replacing the "Other"
+    /// weight of [`static_score`]).
+    fn lead(&mut self, f: &EntryFacts) -> i32 {
+        if f.first == u32::MAX {
+            return 0;
+        }
+        let (facts, v) = (self.facts, self.v);
+        let lead = *self.leads.entry(f.first).or_insert_with(|| {
+            facts
+                .tokens
+                .get(f.first as usize)
+                .is_some_and(|tw| leads_with(v, tw))
+        });
+        if lead {
+            self.w.leading - self.other(f)
+        } else {
+            0
+        }
+    }
+
+    fn other(&self, f: &EntryFacts) -> i32 {
+        if f.flags & FACT_OTHER != 0 {
+            self.w.other
+        } else {
+            0
+        }
+    }
+}
+
+/// The page of `scored` (sorted: score, shorter description, code) the
+/// options ask for, with its spans.
+fn page(
+    mut scored: Vec<Scored>,
+    variants: &[Variant],
+    opts: &SearchOptions,
+    total: usize,
+) -> SearchResults {
+    // Ties in the order of base entry ids: shorter description, then code.
+    scored.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(a.desc_len.cmp(&b.desc_len))
+            .then(a.entry.code.cmp(&b.entry.code))
+            .then(a.entry.system.cmp(&b.entry.system))
+    });
+    let page: Vec<Scored> = scored
+        .into_iter()
+        .skip(opts.offset)
+        .take(opts.limit)
+        .collect();
+    let spans = page
+        .iter()
+        .map(|s| spans_of(&s.entry.description, &variants[s.variant]))
+        .collect();
+    SearchResults {
+        mode: if total > 0 {
+            SearchMode::Words
+        } else {
+            SearchMode::None
+        },
+        entries: page.into_iter().map(|s| s.entry).collect(),
+        total,
+        offset: opts.offset,
+        spans,
+        notice: None,
     }
 }
 
@@ -669,18 +931,17 @@ impl Catalog {
         Ok(SearchResults::empty(SearchMode::None, opts.offset, notice))
     }
 
-    /// The query as typed, and with each synonym term of the list (longest
-    /// first, left to right) replaced by each of its expansions.
-    fn variants(&self, words: &[String], system: Option<CodeSystem>) -> Vec<Variant> {
-        let none = vec![false; words.len()];
-        let mut out = vec![Variant {
-            slots: direct_slots(words, &none, TypoMode::Off),
-            phrase: words.join(" "),
-        }];
+    /// The synonym terms of the query (longest first, left to right): start,
+    /// word count, expansions, term.
+    fn synonym_spans(
+        &self,
+        words: &[String],
+        system: Option<CodeSystem>,
+    ) -> Vec<(usize, usize, Vec<String>, String)> {
         let syn = &self.search.synonyms;
         let max = syn.max_term_words();
         let mut i = 0;
-        let mut spans: Vec<(usize, usize, Vec<String>, String)> = Vec::new();
+        let mut spans = Vec::new();
         while i < words.len() {
             let mut took = 1;
             for len in (1..=max.min(words.len() - i)).rev() {
@@ -697,6 +958,18 @@ impl Catalog {
             }
             i += took;
         }
+        spans
+    }
+
+    /// The query as typed, and with each synonym term of the list (longest
+    /// first, left to right) replaced by each of its expansions.
+    fn variants(&self, words: &[String], system: Option<CodeSystem>) -> Vec<Variant> {
+        let none = vec![false; words.len()];
+        let mut out = vec![Variant {
+            slots: direct_slots(words, &none, TypoMode::Off),
+            phrase: words.join(" "),
+        }];
+        let spans = self.synonym_spans(words, system);
         let build = |choice: &[(usize, usize, &str, &str)]| {
             let mut slots = Vec::new();
             let mut phrase: Vec<&str> = Vec::new();
@@ -759,151 +1032,22 @@ impl Catalog {
 
     /// Ranks the matches of every variant and cuts the page.
     fn run(&self, variants: &[Variant], opts: &SearchOptions) -> Result<SearchResults> {
-        let w = self.search.weights;
-        let keep = opts.offset.saturating_add(opts.limit);
-        let mut pool: Vec<(i32, u32, usize)> = Vec::new();
-        let mut seen: HashSet<u32> = HashSet::new();
-        let mut total = 0usize;
         let facts = self.facts()?;
-        let mut term_cache: Vec<((String, TypoMode, bool), WordTerms)> = Vec::new();
-        let mut tiers: Vec<Option<Tier>> = Vec::new();
+        let keep = opts.offset.saturating_add(opts.limit);
+        let mut acc = Ranked {
+            pool: Vec::new(),
+            seen: (variants.len() > 1).then(|| Bits::new(self.index.len())),
+            total: 0,
+        };
+        let mut cache = TermCache::default();
         for (vi, v) in variants.iter().enumerate() {
-            // Each slot word's terms; the words with the shortest posting
-            // lists first: later words are only looked up for the
-            // candidates the earlier ones left.
-            let mut slot_words: Vec<Vec<usize>> = Vec::with_capacity(v.slots.len());
-            let mut keys: Vec<(String, TypoMode, bool)> = Vec::new();
-            for s in &v.slots {
-                let mut idxs = Vec::with_capacity(s.words.len());
-                for word in &s.words {
-                    let key = (word.clone(), s.typo, s.whole);
-                    let at = match keys.iter().position(|k| *k == key) {
-                        Some(at) => at,
-                        None => {
-                            keys.push(key);
-                            keys.len() - 1
-                        }
-                    };
-                    idxs.push(at);
-                }
-                slot_words.push(idxs);
+            if let Some(m) = self.variant_hits(v, &mut cache)? {
+                self.rank_variant(v, vi, &m, facts, opts, keep, &mut acc)?;
             }
-            let mut terms = Vec::with_capacity(keys.len());
-            for (word, typo, whole) in &keys {
-                let at = match term_cache
-                    .iter()
-                    .position(|(k, _)| k.0 == *word && k.1 == *typo && k.2 == *whole)
-                {
-                    Some(at) => at,
-                    None => {
-                        term_cache.push((
-                            (word.clone(), *typo, *whole),
-                            self.word_terms(word, *typo, *whole)?,
-                        ));
-                        term_cache.len() - 1
-                    }
-                };
-                terms.push(at);
-            }
-            let mut order: Vec<usize> = (0..keys.len()).collect();
-            order.sort_by_key(|&k| term_cache[terms[k]].1.bytes);
-            let mut hits: Vec<Option<WordHits>> = (0..keys.len()).map(|_| None).collect();
-            let mut cand: Option<Vec<u32>> = None;
-            for &k in &order {
-                let wt = &term_cache[terms[k]].1;
-                let h = match &cand {
-                    None => self.word_hits(wt, None)?,
-                    Some(c) if c.is_empty() => break,
-                    Some(c) => self.word_hits(wt, Some(c))?,
-                };
-                cand = Some(h.any.clone());
-                hits[k] = Some(h);
-            }
-            if hits.iter().any(Option::is_none) {
-                continue;
-            }
-            let hits: Vec<WordHits> = hits.into_iter().flatten().collect();
-            let Some(cand) = cand else { continue };
-            let phrase = self.phrase_ids(&v.phrase)?;
-            // Whether each dictionary token's word is one the query's words
-            // match (the title's first word), computed when first needed.
-            let mut leads: procode_index::index::FastMap<u32, bool> =
-                procode_index::index::FastMap::default();
-            let mut heap: std::collections::BinaryHeap<
-                std::cmp::Reverse<(i32, std::cmp::Reverse<u32>)>,
-            > = std::collections::BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
-            {
-                for &id in &cand {
-                    let Some(f) = facts.entries.get(id as usize) else {
-                        continue;
-                    };
-                    if opts.system.is_some_and(|s| s.to_u8() != f.tag)
-                        || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
-                    {
-                        continue;
-                    }
-                    if let Some(d) = opts.as_of {
-                        if !self.index.meta(id)?.valid_on(d) {
-                            continue;
-                        }
-                    }
-                    if variants.len() == 1 || seen.insert(id) {
-                        total += 1;
-                    }
-                    let mut score = 0;
-                    let mut in_title = 0u32;
-                    for (s, idxs) in v.slots.iter().zip(&slot_words) {
-                        tiers.clear();
-                        tiers.extend(idxs.iter().map(|&i| hits[i].tier(id)));
-                        in_title += tiers
-                            .iter()
-                            .filter(|t| {
-                                matches!(t, Some(Tier::TitleExact | Tier::TitlePrefix | Tier::Typo))
-                            })
-                            .count() as u32;
-                        score += slot_score(s, tiers.iter().copied(), &w);
-                    }
-                    let lead = match f.first {
-                        u32::MAX => false,
-                        t => match leads.get(&t) {
-                            Some(&l) => l,
-                            None => {
-                                let l = facts
-                                    .tokens
-                                    .get(t as usize)
-                                    .is_some_and(|tw| leads_with(v, tw));
-                                leads.insert(t, l);
-                                l
-                            }
-                        },
-                    };
-                    score += static_score(f.flags, f.words, in_title, lead, &w);
-                    if phrase.binary_search(&id).is_ok() {
-                        score += w.phrase;
-                    }
-                    if self.favourite_ids.binary_search(&id).is_ok() {
-                        score += w.favourite;
-                    }
-                    // Ids come in increasing order and ties go to the lower
-                    // id, so a full heap only takes a strictly better score.
-                    if heap.len() >= keep {
-                        match heap.peek() {
-                            Some(std::cmp::Reverse((min, _))) if score <= *min => continue,
-                            _ => {
-                                heap.pop();
-                            }
-                        }
-                    }
-                    heap.push(std::cmp::Reverse((score, std::cmp::Reverse(id))));
-                }
-            }
-            pool.extend(
-                heap.into_iter()
-                    .map(|std::cmp::Reverse((s, std::cmp::Reverse(id)))| (s, id, vi)),
-            );
         }
         // Best variant per entry (an entry of the best `keep` is in the heap
         // of the variant that scores it best).
+        let mut pool = acc.pool;
         pool.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut taken = HashSet::new();
         pool.retain(|p| taken.insert(p.1));
@@ -918,7 +1062,133 @@ impl Catalog {
                 variant,
             });
         }
-        // Overlay entries, matched by brute force (an overlay is small).
+        let total = acc.total + self.overlay_matches(variants, opts, &mut scored);
+        Ok(page(scored, variants, opts, total))
+    }
+
+    /// A variant's words' matches, the words with the shortest posting lists
+    /// first (later words are only looked up for the candidates the earlier
+    /// ones left); `None` when some word matches nothing.
+    fn variant_hits(&self, v: &Variant, cache: &mut TermCache) -> Result<Option<VariantHits>> {
+        let mut slot_words: Vec<Vec<usize>> = Vec::with_capacity(v.slots.len());
+        let mut keys: Vec<(&str, TypoMode, bool)> = Vec::new();
+        for s in &v.slots {
+            let mut idxs = Vec::with_capacity(s.words.len());
+            for word in &s.words {
+                let key = (word.as_str(), s.typo, s.whole);
+                let at = keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    keys.push(key);
+                    keys.len() - 1
+                });
+                idxs.push(at);
+            }
+            slot_words.push(idxs);
+        }
+        let mut terms = Vec::with_capacity(keys.len());
+        for &(word, typo, whole) in &keys {
+            terms.push(cache.get(self, word, typo, whole)?);
+        }
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by_key(|&k| cache.0[terms[k]].1.bytes);
+        let mut hits: Vec<Option<WordHits>> = (0..keys.len()).map(|_| None).collect();
+        let mut cand: Option<Vec<u32>> = None;
+        for &k in &order {
+            let wt = &cache.0[terms[k]].1;
+            let h = match &cand {
+                Some(c) if c.is_empty() => return Ok(None),
+                c => self.word_hits(wt, c.as_deref())?,
+            };
+            cand = Some(h.any.clone());
+            hits[k] = Some(h);
+        }
+        let Some(cand) = cand.filter(|c| !c.is_empty()) else {
+            return Ok(None);
+        };
+        let hits: Vec<WordHits> = hits.into_iter().flatten().collect();
+        let phrase = self.phrase_ids(&v.phrase)?;
+        Ok(Some(VariantHits {
+            hits,
+            slot_words,
+            cand,
+            phrase,
+        }))
+    }
+
+    /// Scores a variant's candidates and keeps the best `keep` in `acc`
+    /// (counting every candidate the filters pass in `acc.total`).
+    #[allow(clippy::too_many_arguments)]
+    fn rank_variant(
+        &self,
+        v: &Variant,
+        vi: usize,
+        m: &VariantHits,
+        facts: &Facts,
+        opts: &SearchOptions,
+        keep: usize,
+        acc: &mut Ranked,
+    ) -> Result<()> {
+        let w = &self.search.weights;
+        let mut scorer = Scorer::new(v, m, facts, w);
+        let mut heap: BinaryHeap<Reverse<(i32, Reverse<u32>)>> =
+            BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
+        for &id in &m.cand {
+            let Some(f) = facts.entries.get(id as usize) else {
+                continue;
+            };
+            if opts.system.is_some_and(|s| s.to_u8() != f.tag)
+                || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
+            {
+                continue;
+            }
+            if let Some(d) = opts.as_of {
+                if !self.index.meta(id)?.valid_on(d) {
+                    continue;
+                }
+            }
+            if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
+                acc.total += 1;
+            }
+            let mut base = scorer.base(id, f);
+            if self.favourite_ids.binary_search(&id).is_ok() {
+                base += w.favourite;
+            }
+            // Ids come in increasing order and ties go to the lower id, so a
+            // full heap only takes a strictly better score; the title's
+            // first word is looked at only when it could decide.
+            let min = if heap.len() >= keep {
+                heap.peek().map(|r| r.0 .0)
+            } else {
+                None
+            };
+            if min.is_some_and(|min| base + scorer.lead_gain(f) <= min) {
+                continue;
+            }
+            let score = base + scorer.lead(f);
+            if let Some(min) = min {
+                if score <= min {
+                    continue;
+                }
+                heap.pop();
+            }
+            heap.push(Reverse((score, Reverse(id))));
+        }
+        acc.pool.extend(
+            heap.into_iter()
+                .map(|Reverse((s, Reverse(id)))| (s, id, vi)),
+        );
+        Ok(())
+    }
+
+    /// Scores the overlay's custom entries (by brute force: an overlay is
+    /// small) into `scored`; returns how many match.
+    fn overlay_matches(
+        &self,
+        variants: &[Variant],
+        opts: &SearchOptions,
+        scored: &mut Vec<Scored>,
+    ) -> usize {
+        let w = &self.search.weights;
+        let mut total = 0;
         for e in self.overlay.custom.values() {
             if opts.system.is_some_and(|s| s != e.system)
                 || opts.as_of.is_some_and(|d| !e.is_valid_on(d))
@@ -929,7 +1199,7 @@ impl Catalog {
             let fav = self.overlay.favourites.contains(&(e.system, e.code));
             let mut best: Option<(i32, usize)> = None;
             for (vi, v) in variants.iter().enumerate() {
-                if let Some(s) = overlay_score(e, v, fav, &w) {
+                if let Some(s) = overlay_score(e, v, fav, w) {
                     if best.is_none_or(|b| s > b.0) {
                         best = Some((s, vi));
                     }
@@ -945,35 +1215,7 @@ impl Catalog {
                 });
             }
         }
-        // Ties in the order of base entry ids: shorter description, then code.
-        scored.sort_by(|a, b| {
-            b.score
-                .cmp(&a.score)
-                .then(a.desc_len.cmp(&b.desc_len))
-                .then(a.entry.code.cmp(&b.entry.code))
-                .then(a.entry.system.cmp(&b.entry.system))
-        });
-        let page: Vec<Scored> = scored
-            .into_iter()
-            .skip(opts.offset)
-            .take(opts.limit)
-            .collect();
-        let spans = page
-            .iter()
-            .map(|s| spans_of(&s.entry.description, &variants[s.variant]))
-            .collect();
-        Ok(SearchResults {
-            mode: if total > 0 {
-                SearchMode::Words
-            } else {
-                SearchMode::None
-            },
-            entries: page.into_iter().map(|s| s.entry).collect(),
-            total,
-            offset: opts.offset,
-            spans,
-            notice: None,
-        })
+        total
     }
 
     /// The per-entry facts of the base index, computed on first use.
@@ -1033,12 +1275,103 @@ impl Catalog {
                     });
                 }
                 let tokens = infos.into_iter().map(|i| i.word).collect();
-                Ok(Facts { entries, tokens })
+                let (nos_terms, nos) = self.nos_defaults(&entries)?;
+                let mut nos_bits = Bits::new(n);
+                for &id in nos.keys() {
+                    nos_bits.set(id);
+                }
+                Ok(Facts {
+                    entries,
+                    tokens,
+                    nos_terms,
+                    nos,
+                    nos_bits,
+                })
             };
             build().map_err(|e| e.to_string())
         });
         r.as_ref()
             .map_err(|m| CatalogError::Corrupt { what: m.clone() })
+    }
+
+    /// The ICD-10-CM tabular list's defaults: every inclusion or includes
+    /// term "X NOS" (the words of X, folded, parenthesised words and small
+    /// words left out) and the entries it sends an unqualified X to: the code
+    /// holding the term when billable, else (a category) its general billable
+    /// codes of the shortest length below it (E11 "diabetes NOS" → E11.9).
+    fn nos_defaults(&self, entries: &[EntryFacts]) -> Result<NosDefaults> {
+        use procode_index::import::tabular::{NoteKind, Place};
+        let mut terms: Vec<Vec<String>> = Vec::new();
+        let mut map: procode_index::index::FastMap<u32, Vec<u32>> = Default::default();
+        let Some(view) = self.tabular_view()? else {
+            return Ok((terms, map));
+        };
+        let bad = |e: procode_index::import::tabular::DecodeError| super::structure::decode_err(e);
+        for i in 0..view.node_count() {
+            let blocks = view
+                .notes_of_kinds(Place::Node(i), |k| {
+                    matches!(k, NoteKind::InclusionTerm | NoteKind::Includes)
+                })
+                .map_err(bad)?;
+            let words: Vec<Vec<String>> = blocks
+                .iter()
+                .flat_map(|b| b.notes.iter())
+                .filter_map(|(text, _)| nos_words(text))
+                .collect();
+            if words.is_empty() {
+                continue;
+            }
+            let code = view.node(i).map_err(bad)?.code;
+            let targets = self.nos_targets(&code, entries)?;
+            for w in words {
+                let k = terms.iter().position(|t| *t == w).unwrap_or_else(|| {
+                    terms.push(w);
+                    terms.len() - 1
+                }) as u32;
+                for &id in &targets {
+                    let v = map.entry(id).or_default();
+                    if !v.contains(&k) {
+                        v.push(k);
+                    }
+                }
+            }
+        }
+        Ok((terms, map))
+    }
+
+    /// The entries an "X NOS" term of ICD-10-CM `code` sends a query to (see
+    /// [`Catalog::nos_defaults`]).
+    fn nos_targets(&self, code: &Code, entries: &[EntryFacts]) -> Result<Vec<u32>> {
+        let tag = CodeSystem::Icd10Cm.to_u8();
+        let lo = code.as_bytes().to_vec();
+        let mut hi = lo.clone();
+        if let Some(last) = hi.last_mut() {
+            *last += 1;
+        }
+        let mut found: Vec<(usize, u32)> = Vec::new();
+        let mut stream = self.index.codes()?.range().ge(&lo).lt(&hi).into_stream();
+        while let Some((key, id)) = stream.next() {
+            let id = id as u32;
+            let Some(f) = entries.get(id as usize) else {
+                continue;
+            };
+            if key.last() != Some(&tag) || f.flags & FACT_BILLABLE == 0 {
+                continue;
+            }
+            let len = key.len() - 1;
+            if len == lo.len() {
+                return Ok(vec![id]);
+            }
+            if f.flags & FACT_GENERAL != 0 {
+                found.push((len, id));
+            }
+        }
+        let shortest = found.iter().map(|f| f.0).min();
+        Ok(found
+            .into_iter()
+            .filter(|f| Some(f.0) == shortest)
+            .map(|f| f.1)
+            .collect())
     }
 
     /// Sets the ids of term `t`'s posting list in `bits`.
@@ -1079,22 +1412,41 @@ impl Catalog {
             None => by_tier.push((tier, vec![t])),
         };
         let lo = word.as_bytes();
+        let mut exact_terms = Vec::new();
+        if whole_only {
+            // Only the word itself, with or without a marker: three lookups
+            // instead of a walk over every word it starts.
+            let mut key = lo.to_vec();
+            let plain = words.get(&key);
+            key.push(SHORT_ONLY);
+            let short = words.get(&key);
+            key.pop();
+            key.push(EXTRA_ONLY);
+            let extra = words.get(&key);
+            for (tier, t) in [
+                (Tier::TitleExact, plain),
+                (Tier::TitlePrefix, short),
+                (Tier::ExtraExact, extra),
+            ] {
+                if let Some(t) = t {
+                    exact_terms.push(t);
+                    push(tier, t);
+                }
+            }
+        }
         let mut hi = lo.to_vec();
         if let Some(last) = hi.last_mut() {
             *last += 1; // words are lower-case ASCII letters and digits
         }
-        let mut exact_terms = HashSet::new();
+        // (Whole words only: the lookups above found them all.)
         let mut s = words.range().ge(lo).lt(&hi).into_stream();
-        while let Some((key, t)) = s.next() {
-            exact_terms.insert(t);
+        while let Some((key, t)) = s.next().filter(|_| !whole_only) {
+            exact_terms.push(t);
             let (stem, marker) = match key.last() {
                 Some(&m) if m == SHORT_ONLY || m == EXTRA_ONLY => (&key[..key.len() - 1], Some(m)),
                 _ => (key, None),
             };
             let whole = stem == lo;
-            if whole_only && !whole {
-                continue;
-            }
             let tier = match (marker, whole) {
                 (None, true) => Tier::TitleExact,
                 (None, false) | (Some(SHORT_ONLY), _) => Tier::TitlePrefix,
@@ -1108,8 +1460,9 @@ impl Catalog {
             fuzzy::typo_terms_with(words.as_fst(), word, typo == TypoMode::Prefix, &mut near);
             near.sort_unstable();
             near.dedup();
+            exact_terms.sort_unstable();
             for t in near {
-                if !exact_terms.contains(&t) {
+                if exact_terms.binary_search(&t).is_err() {
                     push(Tier::Typo, t);
                 }
             }
@@ -1128,41 +1481,75 @@ impl Catalog {
     /// `only`, ascending) just those of the given ids, found by seeking,
     /// which skips the blocks of long lists that hold none of them.
     fn word_hits(&self, wt: &WordTerms, only: Option<&[u32]>) -> Result<WordHits> {
+        let Some(only) = only else {
+            return self.all_word_hits(wt);
+        };
         let n = self.index.len();
-        let mut any: Vec<u32> = Vec::new();
+        // The candidates not found yet: an id found by a better tier (or an
+        // earlier term of its tier) is not looked for again.
+        let mut left: Vec<u32> = only.to_vec();
         let mut tiers = Vec::with_capacity(wt.by_tier.len());
         for (tier, terms) in &wt.by_tier {
             let mut ids: Vec<u32> = Vec::new();
             for &t in terms {
+                if left.is_empty() {
+                    break;
+                }
                 let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
-                match only {
-                    None => {
-                        while let Some(id) = c.advance(n)? {
-                            ids.push(id);
-                        }
-                    }
-                    Some(only) => {
-                        for &id in only {
-                            match c.seek(id, n)? {
-                                Some(x) if x == id => ids.push(id),
-                                Some(_) => {}
-                                None => break,
-                            }
-                        }
+                let before = ids.len();
+                for &id in &left {
+                    match c.seek(id, n)? {
+                        Some(x) if x == id => ids.push(id),
+                        Some(_) => {}
+                        None => break,
                     }
                 }
+                if ids.len() > before {
+                    retain_absent(&mut left, &ids[before..]);
+                }
             }
-            if terms.len() > 1 {
-                ids.sort_unstable();
-                ids.dedup();
-            }
-            any.extend_from_slice(&ids);
+            ids.sort_unstable();
             tiers.push((*tier, ids));
         }
-        if tiers.len() > 1 {
-            any.sort_unstable();
-            any.dedup();
+        let mut any: Vec<u32> = only.to_vec();
+        retain_absent(&mut any, &left);
+        Ok(WordHits { any, tiers })
+    }
+
+    /// A word's matches by tier: every id of its terms' lists, merged
+    /// through a dense set when a tier has several terms (no sorting).
+    fn all_word_hits(&self, wt: &WordTerms) -> Result<WordHits> {
+        let n = self.index.len();
+        let mut all = (wt.by_tier.len() > 1).then(|| Bits::new(n));
+        let mut tiers = Vec::with_capacity(wt.by_tier.len());
+        for (tier, terms) in &wt.by_tier {
+            let mut ids: Vec<u32> = Vec::new();
+            if let [t] = terms.as_slice() {
+                let mut c = Cursor::new(self.index.posting_bytes(*t)?)?;
+                while let Some(id) = c.advance(n)? {
+                    ids.push(id);
+                }
+            } else {
+                let mut bits = Bits::new(n);
+                for &t in terms {
+                    let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+                    while let Some(id) = c.advance(n)? {
+                        bits.set(id);
+                    }
+                }
+                ids = bits.to_vec();
+            }
+            if let Some(all) = all.as_mut() {
+                for &id in &ids {
+                    all.set(id);
+                }
+            }
+            tiers.push((*tier, ids));
         }
+        let any = match all {
+            Some(all) => all.to_vec(),
+            None => tiers.first().map(|t| t.1.clone()).unwrap_or_default(),
+        };
         Ok(WordHits { any, tiers })
     }
 
@@ -1252,6 +1639,42 @@ impl Catalog {
         }
         Ok(found)
     }
+}
+
+/// The tabular list's "X NOS" terms and the entries they send a query to.
+type NosDefaults = (
+    Vec<Vec<String>>,
+    procode_index::index::FastMap<u32, Vec<u32>>,
+);
+
+/// The words of X in an inclusion term "X NOS" (folded; parenthesised and
+/// small words left out), or `None` for any other term.
+fn nos_words(text: &str) -> Option<Vec<String>> {
+    let t = text.trim_end().as_bytes();
+    if !(t.len() > 3 && t[t.len() - 3..].eq_ignore_ascii_case(b"nos")) {
+        return None;
+    }
+    let mut words: Vec<String> = Vec::new();
+    let mut buf = String::new();
+    let kept = crate::text::without_parentheses(text);
+    for_each_word(&kept, &mut buf, |w| words.push(w.to_owned()));
+    if words.pop().as_deref() != Some("nos") {
+        return None;
+    }
+    words.retain(|w| !SMALL_WORDS.contains(&w.as_str()));
+    (!words.is_empty()).then_some(words)
+}
+
+/// Whether every word of an "X NOS" term is matched by a word of the
+/// variant: as a prefix, or within the typo budget of a typo slot.
+fn covers_nos(v: &Variant, term: &[String]) -> bool {
+    term.iter().all(|tw| {
+        v.slots.iter().any(|s| {
+            s.words
+                .iter()
+                .any(|q| tw.starts_with(q.as_str()) || s.typo.matches(q, tw))
+        })
+    })
 }
 
 /// The slots of the query as typed: one per word that is not a small word
