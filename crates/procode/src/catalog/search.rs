@@ -845,8 +845,8 @@ impl Catalog {
         &self.search.weights
     }
 
-    /// One search for the typeahead box (see the [module](self) documentation
-    /// for the rules): a page of `opts.limit` results after `opts.offset`,
+    /// One search for the typeahead box (the ranking rules are in the README's
+    /// "Search semantics" section; their weights are tunable): a page of `opts.limit` results after `opts.offset`,
     /// the total, the mode, match spans, and a notice for CPT-shaped queries.
     ///
     /// # Errors
