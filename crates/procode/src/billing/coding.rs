@@ -32,13 +32,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::line::CodeLine;
-use super::readiness::{CodeSource, Problem, ProblemCode, ProblemDetail};
+use super::readiness::{CodeSource, References};
 use crate::catalog::structure::{locate, place_name, places_in_force};
 use crate::code::{Code, CodeSystem};
 use crate::error::CatalogError;
 use crate::import::tabular::{CodeFirstRule, CodeRange, NoteKind, Place, Resolution, TabularView};
 use crate::ncci::{AddOnEdit, AddOnType};
+use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// One Excludes1 note in force for a diagnosis.
 struct Exclusion<'a> {
@@ -128,12 +128,12 @@ fn dotted(c: &Code) -> String {
 }
 
 /// Every coding-rule problem of `lines` (see the module documentation),
-/// appended to `out`. `doc_date` is the document's date, the date of service
-/// of lines without their own.
+/// appended to `out`: the diagnosis rules with the source's ICD-10-CM
+/// structure, the add-on rules with the add-on code edits of `refs`.
 pub(crate) fn check_coding<S: CodeSource + ?Sized>(
-    lines: &[CodeLine],
-    doc_date: Option<NaiveDate>,
+    lines: &[LineFacts<'_>],
     source: &S,
+    refs: References<'_>,
     out: &mut Vec<Problem>,
 ) {
     match source.structure() {
@@ -153,10 +153,10 @@ pub(crate) fn check_coding<S: CodeSource + ?Sized>(
             &e,
         )),
     }
-    if let Some(edits) = source.edits() {
-        if let Err(e) = check_add_ons(lines, doc_date, edits, out) {
+    if let Some(edits) = refs.edits {
+        if let Err(e) = check_add_ons(lines, edits, out) {
             out.push(unreadable(
-                ProblemCode::AddOnWithoutPrimary,
+                ProblemCode::NcciEditsUnreadable,
                 "add-on code edits",
                 &e,
             ));
@@ -176,14 +176,14 @@ fn unreadable(code: ProblemCode, what: &str, e: &dyn std::fmt::Display) -> Probl
 }
 
 fn check_diagnoses(
-    lines: &[CodeLine],
+    lines: &[LineFacts<'_>],
     view: &TabularView<'_>,
     out: &mut Vec<Problem>,
 ) -> Result<(), CatalogError> {
     // The claim's distinct diagnoses in order of first appearance.
     let mut dxs: Vec<Code> = Vec::new();
     for l in lines {
-        for d in &l.diagnoses {
+        for d in l.diagnoses {
             if !dxs.contains(d) {
                 dxs.push(*d);
             }
@@ -221,7 +221,7 @@ fn check_diagnoses(
                 .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
             out.push(Problem {
                 code: ProblemCode::Excludes1Conflict,
-                line_id: line.map(|l| l.id.clone()),
+                line_id: line.map(|l| l.id.to_owned()),
                 message: format!(
                     "diagnoses {} and {} are never coded together: Excludes1 note at {owner}: \"{}\"",
                     dotted(code),
@@ -249,7 +249,7 @@ fn check_diagnoses(
         if f.manifestation {
             out.push(Problem {
                 code: ProblemCode::ManifestationFirst,
-                line_id: Some(l.id.clone()),
+                line_id: Some(l.id.to_owned()),
                 message: format!(
                     "diagnosis {} is a manifestation code (\"in diseases classified elsewhere\"): it is never listed first; list the underlying condition first",
                     dotted(first)
@@ -273,7 +273,7 @@ fn check_diagnoses(
             let owner = place_name(view, cf.owner)?;
             out.push(Problem {
                 code: ProblemCode::CodeFirstNote,
-                line_id: Some(l.id.clone()),
+                line_id: Some(l.id.to_owned()),
                 message: format!(
                     "diagnosis {} is listed first but its \"code first\" note at {owner} asks for {} to be coded first, and the claim has none",
                     dotted(first),
@@ -292,25 +292,21 @@ fn check_diagnoses(
 }
 
 fn check_add_ons(
-    lines: &[CodeLine],
-    doc_date: Option<NaiveDate>,
+    lines: &[LineFacts<'_>],
     edits: &crate::ncci::NcciEdits,
     out: &mut Vec<Problem>,
 ) -> Result<(), crate::error::EditsError> {
     if edits.addon_count() == 0 {
         return Ok(());
     }
-    let billed = |l: &CodeLine| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt);
+    let billed = |l: &LineFacts<'_>| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt);
     // The codes billed per date of service (undated lines form one day).
     let mut by_day: HashMap<Option<NaiveDate>, Vec<Code>> = HashMap::new();
     for l in lines.iter().filter(|l| billed(l)) {
-        by_day
-            .entry(l.date_of_service.or(doc_date))
-            .or_default()
-            .push(l.code);
+        by_day.entry(l.date_of_service).or_default().push(l.code);
     }
     for l in lines.iter().filter(|l| billed(l)) {
-        let dos = l.date_of_service.or(doc_date);
+        let dos = l.date_of_service;
         let found = edits.add_on_edits(&l.code)?;
         if found.is_empty() {
             continue;
@@ -360,7 +356,7 @@ fn check_add_ons(
         let on = dos.map(|d| format!(" on {d}")).unwrap_or_default();
         out.push(Problem {
             code,
-            line_id: Some(l.id.clone()),
+            line_id: Some(l.id.to_owned()),
             message: format!(
                 "add-on code {shown} {severity_word} one of its primary codes ({}{}), and none is billed{on}",
                 list.join(", "),

@@ -6,9 +6,9 @@ use chrono::{Datelike, NaiveDate};
 use super::format;
 use super::reader::{u32_at, NcciEdits, RawRecord};
 use super::{ModifierIndicator, MueAdjudication};
-use crate::billing::{BillingDocument, CodeLine, Problem, ProblemCode, ProblemDetail};
 use crate::code::{Code, CodeSystem};
 use crate::error::EditsError;
+use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// The NCCI-associated modifiers that may clear a PTP edit with modifier
 /// indicator 1 (CMS NCCI Policy Manual, chapter I): 59 and its X{EPSU}
@@ -40,7 +40,7 @@ pub fn is_ncci_modifier(m: &Code) -> bool {
 
 /// A line taking part in the checks.
 struct Item<'a> {
-    line: &'a CodeLine,
+    line: &'a LineFacts<'a>,
     dos: Option<NaiveDate>,
     id: u32,
     /// The code's pair rows as column 1.
@@ -55,49 +55,19 @@ fn when(dos: Option<NaiveDate>) -> String {
 }
 
 impl NcciEdits {
-    /// Runs the PTP and MUE checks on a document's lines (a line without a
-    /// date of service takes the document's date). The same problems
-    /// [`readiness`](crate::billing::readiness) reports once these edits are
-    /// attached to its catalog.
-    ///
-    /// # Example
-    /// ```
-    /// use procode::ncci::{EditsBuilder, NcciEdits};
-    /// use procode::billing::{CodeLine, EditBatch, Editor, Money, Service};
-    /// use procode::CodeSystem;
-    /// use chrono::{TimeZone, Utc};
-    /// let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
-    ///            45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n";
-    /// let mut b = EditsBuilder::new();
-    /// b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
-    /// let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
-    /// let mut svc = Service::new("SVC-1", "Colonoscopy", Money::parse("900", "USD").unwrap());
-    /// let batch = EditBatch::new()
-    ///     .add(CodeLine::manual(CodeSystem::Cpt, "45378", "Diagnostic").unwrap())
-    ///     .add(CodeLine::manual(CodeSystem::Cpt, "45380", "With biopsy").unwrap());
-    /// svc.edit(&batch, &Editor::new("me", Utc.timestamp_opt(0, 0).unwrap())).unwrap();
-    /// let problems = edits.check(&svc).unwrap();
-    /// assert_eq!(problems.len(), 1);
-    /// assert_eq!(problems[0].code.as_str(), "NCCI_PTP_CONFLICT");
-    /// assert_eq!(problems[0].line_id.as_deref(), Some("L1")); // 45378, column 2
-    /// ```
-    pub fn check<D: BillingDocument + ?Sized>(&self, doc: &D) -> Result<Vec<Problem>, EditsError> {
-        self.check_lines(doc.lines(), doc.date())
-    }
-
-    /// Runs the PTP and MUE checks on lines; `date` is the date of service of
-    /// lines that have none of their own.
+    /// Runs the PTP and MUE checks on lines (see [`LineFacts`]). The same
+    /// problems [`readiness`](crate::billing::readiness) reports with these
+    /// edits as its reference data.
     ///
     /// O(n log n) in the number of lines `n` (plus the problems reported):
     /// lines are sorted by date of service, each day's lines grouped by
     /// code, and each code's edits looked up once per day against the codes
     /// present (a binary search on the smaller side), not line against
     /// line.
-    pub fn check_lines(
-        &self,
-        lines: &[CodeLine],
-        date: Option<NaiveDate>,
-    ) -> Result<Vec<Problem>, EditsError> {
+    ///
+    /// # Errors
+    /// Those of a damaged edits file.
+    pub fn check_facts(&self, lines: &[LineFacts<'_>]) -> Result<Vec<Problem>, EditsError> {
         let mut items: Vec<Item<'_>> = Vec::with_capacity(lines.len());
         for line in lines {
             if !matches!(line.system, CodeSystem::Hcpcs | CodeSystem::Cpt) {
@@ -106,7 +76,7 @@ impl NcciEdits {
             if let Some(id) = self.code_id(&line.code)? {
                 items.push(Item {
                     line,
-                    dos: line.date_of_service.or(date),
+                    dos: line.date_of_service,
                     id,
                     pairs: self.pairs_of(id)?,
                 });
@@ -124,7 +94,7 @@ impl NcciEdits {
         let mut first: std::collections::HashMap<&str, usize> =
             std::collections::HashMap::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
-            first.entry(l.id.as_str()).or_insert(i);
+            first.entry(l.id).or_insert(i);
         }
         let pos = |p: &Problem| p.line_id.as_deref().and_then(|id| first.get(id).copied());
         out.sort_by_cached_key(|p| (p.code != ProblemCode::NcciPtpConflict, pos(p)));
@@ -288,14 +258,14 @@ impl NcciEdits {
                 for &i in &g.lines {
                     let units = u64::from(day[i].line.units);
                     if units > u64::from(m.units) {
-                        report(i, units, vec![day[i].line.id.clone()])?;
+                        report(i, units, vec![day[i].line.id.to_owned()])?;
                     }
                 }
                 continue;
             }
             let units: u64 = g.lines.iter().map(|&i| u64::from(day[i].line.units)).sum();
             if units > u64::from(m.units) {
-                let ids = g.lines.iter().map(|&i| day[i].line.id.clone()).collect();
+                let ids = g.lines.iter().map(|&i| day[i].line.id.to_owned()).collect();
                 report(first, units, ids)?;
             }
         }
@@ -325,7 +295,7 @@ fn ptp_problem(
     };
     Problem {
         code: ProblemCode::NcciPtpConflict,
-        line_id: Some(b.line.id.clone()),
+        line_id: Some(b.line.id.to_owned()),
         message: format!(
             "{c2} (line {}) is not billable with {c1} (line {}) {}: NCCI PTP edit, column 1 {c1} / column 2 {c2} ({}); {how}",
             b.line.id,
@@ -334,8 +304,8 @@ fn ptp_problem(
             edit.rationale
         ),
         detail: Some(ProblemDetail::PtpConflict {
-            column1_line: a.line.id.clone(),
-            column2_line: b.line.id.clone(),
+            column1_line: a.line.id.to_owned(),
+            column2_line: b.line.id.to_owned(),
             date_of_service: dos,
             modifier_can_clear: can_clear,
             edit,
