@@ -196,7 +196,19 @@ fn check_diagnoses(
     for d in &dxs {
         all.push(facts(view, d)?);
     }
-    // Excludes1: each unordered pair once, the first code's note first.
+    excludes1(lines, view, &dxs, &all, out)?;
+    sequencing(lines, view, &dxs, &all, out)
+}
+
+/// `EXCLUDES1_CONFLICT`: each unordered pair of the claim's diagnoses
+/// `dxs` (with their `all` facts) once, the first code's note first.
+fn excludes1(
+    lines: &[LineFacts<'_>],
+    view: &TabularView<'_>,
+    dxs: &[Code],
+    all: &[Facts<'_>],
+    out: &mut Vec<Problem>,
+) -> Result<(), CatalogError> {
     for i in 0..dxs.len() {
         for j in i + 1..dxs.len() {
             let (a, b) = (&dxs[i], &dxs[j]);
@@ -237,7 +249,18 @@ fn check_diagnoses(
             });
         }
     }
-    // Sequencing: the first pointer of every line.
+    Ok(())
+}
+
+/// `MANIFESTATION_FIRST` and `CODE_FIRST_NOTE`: the first pointer of every
+/// line.
+fn sequencing(
+    lines: &[LineFacts<'_>],
+    view: &TabularView<'_>,
+    dxs: &[Code],
+    all: &[Facts<'_>],
+    out: &mut Vec<Problem>,
+) -> Result<(), CatalogError> {
     for l in lines {
         let Some(first) = l.diagnoses.first() else {
             continue;
@@ -343,34 +366,41 @@ fn check_add_ons(
         if day.iter().any(|c| primaries.contains(c)) {
             continue;
         }
-        let (code, severity_word) = match kind {
-            AddOnType::PrimaryRequired => (ProblemCode::AddOnWithoutPrimary, "is paid only with"),
-            _ => (
-                ProblemCode::AddOnPrimaryNotListed,
-                "is normally billed with",
-            ),
-        };
-        let shown = l.code.display_for(l.system);
-        let list: Vec<&str> = primaries.iter().take(8).map(|c| c.as_str()).collect();
-        let more = primaries.len().saturating_sub(8);
-        let on = dos.map(|d| format!(" on {d}")).unwrap_or_default();
-        out.push(Problem {
-            code,
-            line_id: Some(l.id.to_owned()),
-            message: format!(
-                "add-on code {shown} {severity_word} one of its primary codes ({}{}), and none is billed{on}",
-                list.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
-            ),
-            detail: Some(ProblemDetail::AddOnWithoutPrimary {
-                add_on: l.code,
-                edit_type: kind,
-                date_of_service: dos,
-                primaries,
-            }),
-        });
+        out.push(add_on_problem(l, kind, primaries));
     }
     Ok(())
+}
+
+/// The add-on problem of line `l` whose strictest edit in force is of type
+/// `kind`, with the primary codes in force on its date.
+fn add_on_problem(l: &LineFacts<'_>, kind: AddOnType, primaries: Vec<Code>) -> Problem {
+    let dos = l.date_of_service;
+    let (code, severity_word) = match kind {
+        AddOnType::PrimaryRequired => (ProblemCode::AddOnWithoutPrimary, "is paid only with"),
+        _ => (
+            ProblemCode::AddOnPrimaryNotListed,
+            "is normally billed with",
+        ),
+    };
+    let shown = l.code.display_for(l.system);
+    let list: Vec<&str> = primaries.iter().take(8).map(|c| c.as_str()).collect();
+    let more = primaries.len().saturating_sub(8);
+    let on = dos.map(|d| format!(" on {d}")).unwrap_or_default();
+    Problem {
+        code,
+        line_id: Some(l.id.to_owned()),
+        message: format!(
+            "add-on code {shown} {severity_word} one of its primary codes ({}{}), and none is billed{on}",
+            list.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ),
+        detail: Some(ProblemDetail::AddOnWithoutPrimary {
+            add_on: l.code,
+            edit_type: kind,
+            date_of_service: dos,
+            primaries,
+        }),
+    }
 }
 
 /// What to say about a diagnosis that is not billable: its billable codes

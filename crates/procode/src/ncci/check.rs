@@ -111,7 +111,6 @@ impl NcciEdits {
             return Ok(());
         };
         let dos_days = dos.map(|d| d.num_days_from_ce());
-        let never = super::build::never_days();
         // (column-1 line, column-2 line, problem), put in line order below.
         let mut found: Vec<(usize, usize, Problem)> = Vec::new();
         for a_group in &codes.groups {
@@ -122,48 +121,8 @@ impl NcciEdits {
             if pairs.is_empty() {
                 continue;
             }
-            // The codes of the day that `a`'s code has edits with: walk the
-            // smaller of its edit rows and the day's codes.
-            let rows = pairs.len() / format::PAIR_LEN;
-            let mut partners: Vec<(&Group, u32)> = Vec::new();
-            if rows < codes.groups.len() {
-                for row in pairs.chunks_exact(format::PAIR_LEN) {
-                    let (Some(c2), Some(reference)) = (u32_at(row, 0), u32_at(row, 4)) else {
-                        continue;
-                    };
-                    if let Some(g) = codes.find(c2) {
-                        partners.push((g, reference));
-                    }
-                }
-            } else {
-                for g in &codes.groups {
-                    if let Some(reference) = NcciEdits::find_pair(pairs, g.id) {
-                        partners.push((g, reference));
-                    }
-                }
-            }
-            for (b_group, reference) in partners {
-                let mut strict: Option<RawRecord> = None;
-                let mut loose: Option<RawRecord> = None;
-                self.for_each_record(reference, |r| {
-                    let active = match dos_days {
-                        Some(d) => d <= r.deleted,
-                        None => r.deleted == never,
-                    };
-                    if !active {
-                        return;
-                    }
-                    match r.indicator {
-                        ModifierIndicator::NotAllowed => {
-                            strict.get_or_insert(r);
-                        }
-                        ModifierIndicator::Allowed => {
-                            loose.get_or_insert(r);
-                        }
-                        ModifierIndicator::NotApplicable => {}
-                    }
-                })?;
-                let Some(r) = strict.or(loose) else {
+            for (b_group, reference) in partners(pairs, codes) {
+                let Some(r) = self.strictest(reference, dos_days)? else {
                     continue;
                 };
                 let can_clear = r.indicator == ModifierIndicator::Allowed;
@@ -192,6 +151,38 @@ impl NcciEdits {
         Ok(())
     }
 
+    /// The record of a pair that decides on a date of service (days from
+    /// CE; `None` for undated lines: only edits not deleted count): the
+    /// first active one with indicator 0, else with indicator 1.
+    fn strictest(
+        &self,
+        reference: u32,
+        dos_days: Option<i32>,
+    ) -> Result<Option<RawRecord>, EditsError> {
+        let never = super::build::never_days();
+        let mut strict: Option<RawRecord> = None;
+        let mut loose: Option<RawRecord> = None;
+        self.for_each_record(reference, |r| {
+            let active = match dos_days {
+                Some(d) => d <= r.deleted,
+                None => r.deleted == never,
+            };
+            if !active {
+                return;
+            }
+            match r.indicator {
+                ModifierIndicator::NotAllowed => {
+                    strict.get_or_insert(r);
+                }
+                ModifierIndicator::Allowed => {
+                    loose.get_or_insert(r);
+                }
+                ModifierIndicator::NotApplicable => {}
+            }
+        })?;
+        Ok(strict.or(loose))
+    }
+
     fn mue_day(
         &self,
         day: &[Item<'_>],
@@ -216,44 +207,11 @@ impl NcciEdits {
                 }
             }
             let code: Code = day[first].line.code;
-            let mut report = |at: usize,
-                              units: u64,
-                              lines: Vec<String>|
-             -> Result<(), EditsError> {
-                let rationale = self.rationale(m.rationale)?.to_owned();
-                let scope = if m.mai.per_line() {
-                    format!("MAI 1: per line, line {}", lines.join(", "))
-                } else {
-                    format!(
-                        "MAI {}: per date of service, line{} {}",
-                        m.mai,
-                        if lines.len() == 1 { "" } else { "s" },
-                        lines.join(", ")
-                    )
+            let mut report =
+                |at: usize, units: u64, lines: Vec<String>| -> Result<(), EditsError> {
+                    found.push((at, self.mue_problem(&m, code, dos, units, lines)?));
+                    Ok(())
                 };
-                found.push((
-                    at,
-                    Problem {
-                        code: ProblemCode::MueExceeded,
-                        line_id: lines.first().cloned(),
-                        message: format!(
-                            "{units} units of {code} {} exceed its MUE of {} ({scope}; {rationale})",
-                            when(dos),
-                            m.units
-                        ),
-                        detail: Some(ProblemDetail::MueExceeded {
-                            code,
-                            date_of_service: dos,
-                            mue: m.units,
-                            mai: m.mai,
-                            units,
-                            lines,
-                            rationale,
-                        }),
-                    },
-                ));
-                Ok(())
-            };
             if m.mai == MueAdjudication::Line {
                 for &i in &g.lines {
                     let units = u64::from(day[i].line.units);
@@ -273,6 +231,71 @@ impl NcciEdits {
         out.extend(found.into_iter().map(|(_, p)| p));
         Ok(())
     }
+    /// The `MUE_EXCEEDED` problem of `units` of `code` on `lines` over the
+    /// MUE `m`.
+    fn mue_problem(
+        &self,
+        m: &super::reader::RawMue,
+        code: Code,
+        dos: Option<NaiveDate>,
+        units: u64,
+        lines: Vec<String>,
+    ) -> Result<Problem, EditsError> {
+        let rationale = self.rationale(m.rationale)?.to_owned();
+        let scope = if m.mai.per_line() {
+            format!("MAI 1: per line, line {}", lines.join(", "))
+        } else {
+            format!(
+                "MAI {}: per date of service, line{} {}",
+                m.mai,
+                if lines.len() == 1 { "" } else { "s" },
+                lines.join(", ")
+            )
+        };
+        Ok(Problem {
+            code: ProblemCode::MueExceeded,
+            line_id: lines.first().cloned(),
+            message: format!(
+                "{units} units of {code} {} exceed its MUE of {} ({scope}; {rationale})",
+                when(dos),
+                m.units
+            ),
+            detail: Some(ProblemDetail::MueExceeded {
+                code,
+                date_of_service: dos,
+                mue: m.units,
+                mai: m.mai,
+                units,
+                lines,
+                rationale,
+            }),
+        })
+    }
+}
+
+/// The code groups of the day that a code with edit rows `pairs` has edits
+/// with, and the pair's record reference: walks the smaller of its edit
+/// rows and the day's codes.
+fn partners<'c>(pairs: &[u8], codes: &'c Codes) -> Vec<(&'c Group, u32)> {
+    let rows = pairs.len() / format::PAIR_LEN;
+    let mut out: Vec<(&Group, u32)> = Vec::new();
+    if rows < codes.groups.len() {
+        for row in pairs.chunks_exact(format::PAIR_LEN) {
+            let (Some(c2), Some(reference)) = (u32_at(row, 0), u32_at(row, 4)) else {
+                continue;
+            };
+            if let Some(g) = codes.find(c2) {
+                out.push((g, reference));
+            }
+        }
+    } else {
+        for g in &codes.groups {
+            if let Some(reference) = NcciEdits::find_pair(pairs, g.id) {
+                out.push((g, reference));
+            }
+        }
+    }
+    out
 }
 
 /// The problem of a PTP conflict between lines `a` (column 1) and `b`
