@@ -518,9 +518,13 @@ fn check_diagnosis<S: CodeSource + ?Sized>(
 /// the same few diagnoses and place of service from many lines.
 struct Known<'a, S: ?Sized> {
     source: &'a S,
-    seen:
-        HashMap<(CodeSystem, Code, Option<NaiveDate>), Option<CodeStatus>, BuildHasherDefault<Fx>>,
+    seen: HashMap<Key, Option<CodeStatus>, BuildHasherDefault<Fx>>,
 }
+
+/// A code (its bytes and length as one number), its date of service (days
+/// from CE, `i32::MIN` for none) and its system (the memo key: cheap to
+/// hash).
+type Key = (u128, i32, CodeSystem);
 
 impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
     fn new(source: &'a S) -> Self {
@@ -536,9 +540,17 @@ impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
         system: CodeSystem,
         date: Option<NaiveDate>,
     ) -> Option<CodeStatus> {
+        // A code has at most 15 bytes (`MAX_CODE_LEN`): the 16th is its length.
+        let mut word = [0u8; 16];
+        let b = code.as_bytes();
+        let n = b.len().min(15);
+        word[..n].copy_from_slice(&b[..n]);
+        word[15] = n as u8;
+        let day = date.map_or(i32::MIN, |d| chrono::Datelike::num_days_from_ce(&d));
+        let key = (u128::from_le_bytes(word), day, system);
         *self
             .seen
-            .entry((system, *code, date))
+            .entry(key)
             .or_insert_with(|| self.source.status(code, system, date))
     }
 }
@@ -575,6 +587,11 @@ impl Hasher for Fx {
 
     fn write_u64(&mut self, i: u64) {
         self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        self.write_u64(i as u64);
+        self.write_u64((i >> 64) as u64);
     }
 
     fn finish(&self) -> u64 {
