@@ -196,42 +196,59 @@ fn check_diagnoses(
     for d in &dxs {
         all.push(facts(view, d)?);
     }
-    excludes1(lines, view, &dxs, &all, out)?;
-    sequencing(lines, view, &dxs, &all, out)
+    let claim = Claim {
+        lines,
+        view,
+        dxs: &dxs,
+        all: &all,
+    };
+    claim.excludes1(out)?;
+    claim.sequencing(out)
 }
 
-/// `EXCLUDES1_CONFLICT`: each unordered pair of the claim's diagnoses
-/// `dxs` (with their `all` facts) once, the first code's note first.
-fn excludes1(
-    lines: &[LineFacts<'_>],
-    view: &TabularView<'_>,
-    dxs: &[Code],
-    all: &[Facts<'_>],
-    out: &mut Vec<Problem>,
-) -> Result<(), CatalogError> {
-    for i in 0..dxs.len() {
-        for j in i + 1..dxs.len() {
-            let (a, b) = (&dxs[i], &dxs[j]);
-            let hit = all[i]
-                .exclusions
-                .iter()
-                .find(|x| x.ranges.iter().any(|r| r.contains(b)))
-                .map(|x| (a, b, x))
-                .or_else(|| {
-                    all[j]
-                        .exclusions
-                        .iter()
-                        .find(|x| x.ranges.iter().any(|r| r.contains(a)))
-                        .map(|x| (b, a, x))
-                });
-            let Some((code, excluded, x)) = hit else {
-                continue;
-            };
-            let owner = place_name(view, x.owner)?;
-            let line = lines
-                .iter()
-                .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
-            out.push(Problem {
+/// A claim's lines and its distinct diagnoses `dxs` (in order of first
+/// appearance) with what the structure says of each (`all`).
+#[derive(Clone, Copy)]
+struct Claim<'c, 'a> {
+    lines: &'c [LineFacts<'c>],
+    view: &'c TabularView<'a>,
+    dxs: &'c [Code],
+    all: &'c [Facts<'a>],
+}
+
+impl Claim<'_, '_> {
+    /// `EXCLUDES1_CONFLICT`: each unordered pair of the claim's diagnoses
+    /// once, the first code's note first.
+    fn excludes1(&self, out: &mut Vec<Problem>) -> Result<(), CatalogError> {
+        let Claim {
+            lines,
+            view,
+            dxs,
+            all,
+        } = *self;
+        for i in 0..dxs.len() {
+            for j in i + 1..dxs.len() {
+                let (a, b) = (&dxs[i], &dxs[j]);
+                let hit = all[i]
+                    .exclusions
+                    .iter()
+                    .find(|x| x.ranges.iter().any(|r| r.contains(b)))
+                    .map(|x| (a, b, x))
+                    .or_else(|| {
+                        all[j]
+                            .exclusions
+                            .iter()
+                            .find(|x| x.ranges.iter().any(|r| r.contains(a)))
+                            .map(|x| (b, a, x))
+                    });
+                let Some((code, excluded, x)) = hit else {
+                    continue;
+                };
+                let owner = place_name(view, x.owner)?;
+                let line = lines
+                    .iter()
+                    .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
+                out.push(Problem {
                 code: ProblemCode::Excludes1Conflict,
                 line_id: line.map(|l| l.id.to_owned()),
                 message: format!(
@@ -247,30 +264,30 @@ fn excludes1(
                     note_at: owner,
                 }),
             });
+            }
         }
+        Ok(())
     }
-    Ok(())
-}
 
-/// `MANIFESTATION_FIRST` and `CODE_FIRST_NOTE`: the first pointer of every
-/// line.
-fn sequencing(
-    lines: &[LineFacts<'_>],
-    view: &TabularView<'_>,
-    dxs: &[Code],
-    all: &[Facts<'_>],
-    out: &mut Vec<Problem>,
-) -> Result<(), CatalogError> {
-    for l in lines {
-        let Some(first) = l.diagnoses.first() else {
-            continue;
-        };
-        let Some(k) = dxs.iter().position(|d| d == first) else {
-            continue;
-        };
-        let f = &all[k];
-        if f.manifestation {
-            out.push(Problem {
+    /// `MANIFESTATION_FIRST` and `CODE_FIRST_NOTE`: the first pointer of every
+    /// line.
+    fn sequencing(&self, out: &mut Vec<Problem>) -> Result<(), CatalogError> {
+        let Claim {
+            lines,
+            view,
+            dxs,
+            all,
+        } = *self;
+        for l in lines {
+            let Some(first) = l.diagnoses.first() else {
+                continue;
+            };
+            let Some(k) = dxs.iter().position(|d| d == first) else {
+                continue;
+            };
+            let f = &all[k];
+            if f.manifestation {
+                out.push(Problem {
                 code: ProblemCode::ManifestationFirst,
                 line_id: Some(l.id.to_owned()),
                 message: format!(
@@ -279,22 +296,22 @@ fn sequencing(
                 ),
                 detail: Some(ProblemDetail::ManifestationFirst { code: *first }),
             });
-            continue;
-        }
-        for cf in &f.code_first {
-            let others = dxs.iter().filter(|d| *d != first);
-            let satisfied = if cf.unresolved {
-                dxs.len() > 1
-            } else {
-                others
-                    .clone()
-                    .any(|d| cf.ranges.iter().any(|r| r.contains(d)))
-            };
-            if satisfied {
                 continue;
             }
-            let owner = place_name(view, cf.owner)?;
-            out.push(Problem {
+            for cf in &f.code_first {
+                let others = dxs.iter().filter(|d| *d != first);
+                let satisfied = if cf.unresolved {
+                    dxs.len() > 1
+                } else {
+                    others
+                        .clone()
+                        .any(|d| cf.ranges.iter().any(|r| r.contains(d)))
+                };
+                if satisfied {
+                    continue;
+                }
+                let owner = place_name(view, cf.owner)?;
+                out.push(Problem {
                 code: ProblemCode::CodeFirstNote,
                 line_id: Some(l.id.to_owned()),
                 message: format!(
@@ -308,10 +325,11 @@ fn sequencing(
                     note_at: owner,
                 }),
             });
-            break;
+                break;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn check_add_ons(
