@@ -348,7 +348,7 @@ fn check_add_ons(
     }
     for l in lines.iter().filter(|l| billed(l)) {
         let dos = l.date_of_service;
-        let found = edits.add_on_edits(&l.code)?;
+        let found = edits.add_on_records(&l.code, false)?;
         if found.is_empty() {
             continue;
         }
