@@ -5,7 +5,7 @@ CARGO ?= cargo
 
 PREFIX ?= /usr/local
 
-.PHONY: data install test test-rust test-c test-python test-postgres test-sanitizers test-fuzz-smoke demo bench search-quality
+.PHONY: data install wheel check-install test test-rust test-c test-python test-postgres test-sanitizers test-fuzz-smoke demo bench search-quality
 test: data test-rust test-c test-sanitizers test-python test-postgres
 	@echo "procode: all tests passed"
 
@@ -20,12 +20,27 @@ test-rust: data
 	# The core's lean default build: the workspace turns on its `arrow`
 	# feature (procode::batch) through the Python bindings and the benches.
 	$(CARGO) clippy -p procode --all-targets -- -D warnings
+	# Public items documented, no broken or private intra-doc links.
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 	$(CARGO) test --workspace
 	CARGO=$(CARGO) scripts/check-packages.sh
+	CARGO=$(CARGO) scripts/check-consumer.sh
 
 # The Python package: builds it into .venv, runs pytest and mypy stubtest.
 test-python: data
 	bash bindings/python/run-tests.sh
+
+# The release wheel as published: stripped, abi3, manylinux2014 (zig from
+# PyPI's ziglang), checked and smoke-tested in a new virtualenv; in
+# target/wheels. Not part of `make test`: a release build of the extension
+# takes minutes the CI budget does not have.
+wheel:
+	scripts/check-wheel.sh
+
+# Every install route that needs a release build: the wheel, and `pip
+# install .` from a fresh clone into a new virtualenv (a cold build).
+check-install: wheel
+	scripts/check-pip-install.sh
 
 # The PostgreSQL reference integration (examples/postgres): starts a private
 # PostgreSQL 15 server under target/postgres (apt-get installs postgresql-15

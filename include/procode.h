@@ -204,6 +204,120 @@ extern "C" {
 // Ownership: static; never free it.
 const char *procode_version(void);
 
+// Copies an entry (owned or borrowed, e.g. from `procode_results_get`)
+// into a new *owned* entry, so it can outlive its result set.
+//
+// Ownership: on success `*out` is a new entry the caller frees with
+// `procode_entry_free`; `entry` stays as it was (a borrowed one still
+// belongs to its result set).
+//
+// # Safety
+// `entry` must be NULL or a live entry; `out` NULL or writable.
+procode_result procode_entry_copy(const procode_entry *entry, procode_entry **out);
+
+// The invoice's version: 1 for a new invoice, plus one for every change
+// after it was sent. `PROCODE_NOT_FOUND` when the session has no invoice.
+//
+// # Safety
+// `encounter` must be NULL or live; `out_version` NULL or writable.
+procode_result procode_encounter_invoice_version(const procode_encounter *encounter,
+                                                 uint32_t *out_version);
+
+// The invoice's total, in minor units of its currency (cents for USD:
+// 48000 is 480.00; see `procode_encounter_currency`).
+// `PROCODE_NOT_FOUND` when the session has no invoice.
+//
+// # Safety
+// `encounter` must be NULL or live; `out_minor` NULL or writable.
+procode_result procode_encounter_invoice_total(const procode_encounter *encounter,
+                                               int64_t *out_minor);
+
+// The invoice's balance (total less payments), in minor units of its
+// currency. `PROCODE_NOT_FOUND` when the session has no invoice.
+//
+// # Safety
+// `encounter` must be NULL or live; `out_minor` NULL or writable.
+procode_result procode_encounter_invoice_balance(const procode_encounter *encounter,
+                                                 int64_t *out_minor);
+
+// The encounter's currency (its invoice's, else its session's price's):
+// `*out_code` is the ISO 4217 code (`"USD"`, static: never free it) and
+// `*out_minor_digits` (unless NULL) the digits of its minor unit (2 for
+// USD, 0 for JPY), the scale of every `_minor` amount.
+//
+// # Safety
+// `encounter` must be NULL or live; `out_code` NULL or writable;
+// `out_minor_digits` NULL or writable.
+procode_result procode_encounter_currency(const procode_encounter *encounter,
+                                          const char **out_code,
+                                          uint32_t *out_minor_digits);
+
+// The number of code lines of the encounter's `part`: `"session"` or
+// `"invoice"` (`PROCODE_NOT_FOUND` when there is no invoice yet; another
+// part is `PROCODE_INVALID_ARGUMENT`).
+//
+// # Safety
+// `encounter` must be NULL or live; `part` NULL or NUL-terminated;
+// `out_count` NULL or writable.
+procode_result procode_encounter_line_count(const procode_encounter *encounter,
+                                            const char *part,
+                                            size_t *out_count);
+
+// The id of line `index` (0-based, in document order) of the encounter's
+// `part` (`"session"` or `"invoice"`), e.g. `"L1"`: the id edit batches
+// name. `PROCODE_INDEX_OUT_OF_RANGE` past the last line.
+//
+// Ownership: on success `*out` is a new string the caller frees with
+// `procode_string_free`.
+//
+// # Safety
+// `encounter` must be NULL or live; `part` NULL or NUL-terminated; `out`
+// NULL or writable.
+procode_result procode_encounter_line_id(const procode_encounter *encounter,
+                                         const char *part,
+                                         size_t index,
+                                         char **out);
+
+// The code of line `index` of the encounter's `part`, normalised (upper
+// case, no dots: `"H0004"`, `"F411"`), and its code system in
+// `*out_system` (unless NULL: `"hcpcs"`, `"cpt"`, ...; static, never
+// free it); otherwise as `procode_encounter_line_id`.
+//
+// Ownership: on success `*out_code` is a new string the caller frees with
+// `procode_string_free`.
+//
+// # Safety
+// `encounter` must be NULL or live; `part` NULL or NUL-terminated;
+// `out_code` NULL or writable; `out_system` NULL or writable.
+procode_result procode_encounter_line_code(const procode_encounter *encounter,
+                                           const char *part,
+                                           size_t index,
+                                           char **out_code,
+                                           const char **out_system);
+
+// The units billed on line `index` of the encounter's `part`.
+//
+// # Safety
+// `encounter` must be NULL or live; `part` NULL or NUL-terminated; `out`
+// NULL or writable.
+procode_result procode_encounter_line_units(const procode_encounter *encounter,
+                                            const char *part,
+                                            size_t index,
+                                            uint32_t *out);
+
+// The amount of line `index` of the encounter's `part` (rate × units), in
+// minor units of the encounter's currency (see
+// `procode_encounter_currency`); `PROCODE_NOT_FOUND` while the line has no
+// rate.
+//
+// # Safety
+// `encounter` must be NULL or live; `part` NULL or NUL-terminated; `out`
+// NULL or writable.
+procode_result procode_encounter_line_amount(const procode_encounter *encounter,
+                                             const char *part,
+                                             size_t index,
+                                             int64_t *out);
+
 // Makes an empty set of fee schedules.
 //
 // Ownership: on success `*out` is new; free it with `procode_pricing_free`.

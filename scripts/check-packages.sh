@@ -33,5 +33,18 @@ if ((bytes > 9 * 1024 * 1024)); then
   echo "package procode-data carries $bytes bytes of data: over crates.io's 10 MB limit" >&2
   fail=1
 fi
-((fail == 0)) && echo "packages: licenses and README in every crate; procode-data carries the $(wc -w <<<"$vendored") vendored files ($((bytes / 1024)) KiB)"
-exit "$fail"
+((fail == 0)) || exit 1
+echo "packages: licenses and README in every crate; procode-data carries the $(wc -w <<<"$vendored") vendored files ($((bytes / 1024)) KiB)"
+# crates.io's own checks, every published crate in dependency order
+# (procode-data, procode-index, procode, procode-cli): a dry run of `cargo
+# publish --workspace`, which resolves each crate's dependencies on the ones
+# packaged before it. --no-verify: building each package again from its
+# tarball with the default profiles would recompile the world; the consumer
+# check (scripts/check-consumer.sh) builds procode from outside the workspace.
+if ! "$cargo" publish --dry-run --workspace --no-verify --allow-dirty >target/publish.log 2>&1 \
+    || grep -E '^(warning|error)' target/publish.log | grep -v 'aborting upload due to dry run'; then
+  cat target/publish.log >&2
+  echo "cargo publish --dry-run is not clean" >&2
+  exit 1
+fi
+echo "packages: cargo publish --dry-run clean for $(grep -c '^ *Packaging' target/publish.log) crates ($(sed -n 's/^ *Packaging \([^ ]*\) .*/\1/p' target/publish.log | paste -sd, -))"

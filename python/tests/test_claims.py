@@ -21,50 +21,19 @@ import pyx12.x12n_document
 from fhir.resources.R4B.claim import Claim
 
 import procode
+from conftest import CLAIM_CONTEXT
 
 # The warning the 2025-03 documents draw (no release held covers the date).
 NOT_CURRENT = "CODE_SET_NOT_CURRENT"
 
 DOS = "2025-03-03"
 
-CONTEXT: dict[str, Any] = {
-    "submitter": {
-        "name": "Lakeside Counseling",
-        "id": "LAKESIDE01",
-        "contact": {"name": "Dana Billing", "phone": "617-555-0134", "email": "billing@lakeside.example"},
-    },
-    "receiver": {"name": "Example Clearinghouse", "id": "CLEARHOUSE"},
-    "interchange": {
-        "sender_qualifier": "ZZ",
-        "sender_id": "LAKESIDE01",
-        "receiver_qualifier": "ZZ",
-        "receiver_id": "CLEARHOUSE",
-        "usage": "T",
-        "control_number": 1,
-        "group_control_number": 1,
-        "transaction_set_control_number": 1,
-    },
-    "created_at": "2025-03-04T10:30:00-05:00",
-    "billing_provider": {
-        "name": {"organization": "Lakeside Counseling"},
-        "npi": "1245319599",
-        "tax_id": {"ein": "04-1234567"},
-        "taxonomy": "101YM0800X",
-        "address": {"line1": "12 Harbor Street", "city": "Cambridge", "state": "MA", "zip": "02139-4307"},
-    },
-    "rendering_provider": {"name": {"last": "Lee", "first": "Ana"}, "npi": "1234567893", "taxonomy": "101YM0800X"},
-    "payer": {"name": "Aetna", "id": "60054", "claim_filing_indicator": "CI"},
-    "subscriber": {
-        "name": {"last": "Núñez", "first": "Zoë"},
-        "member_id": "W123456789",
-        "group_number": "GRP-42",
-        "address": {"line1": "5 Elm Road", "city": "Somerville", "state": "MA", "zip": "02144"},
-        "birth_date": "1985-07-14",
-        "sex": "F",
-    },
-    "relationship": "self",
-    "prior_authorization": "PA-7781",
-}
+# The core's example context (conftest), with a rendering provider, a group
+# number, a prior authorization and an accented subscriber name.
+CONTEXT: dict[str, Any] = copy.deepcopy(CLAIM_CONTEXT)
+CONTEXT["rendering_provider"] = {"name": {"last": "Lee", "first": "Ana"}, "npi": "1234567893", "taxonomy": "101YM0800X"}
+CONTEXT["subscriber"].update(name={"last": "Núñez", "first": "Zoë"}, group_number="GRP-42")
+CONTEXT["prior_authorization"] = "PA-7781"
 
 CHILD = {
     "name": {"last": "Müller-Núñez", "first": "Léa", "middle": "Å"},

@@ -42,6 +42,13 @@ pub struct procode_encounter {
     inner: Encounter,
 }
 
+impl procode_encounter {
+    /// The encounter inside the handle.
+    pub(crate) fn encounter(&self) -> &Encounter {
+        &self.inner
+    }
+}
+
 /// The problems readiness found (opaque), read with `procode_problems_len`,
 /// `procode_problems_code`, `procode_problems_severity`,
 /// `procode_problems_line_id`, `procode_problems_message`,

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CString};
 
 use procode::billing::{CodeLine, EditOp, LineChanges};
-use procode::{Catalog, CatalogError, Entry, SearchOptions};
+use procode::{Catalog, CatalogError, Classified, Entry, ErrorKind, SearchOptions};
 
 use crate::error::{procode_result, Error};
 use crate::ffi::{
@@ -32,6 +32,7 @@ impl procode_catalog {
 /// `procode_entry_free`) or *borrowed* (from `procode_results_get`: it lives
 /// as long as its result set and must not be freed). The strings its
 /// accessors return live as long as the entry.
+#[derive(Clone)]
 pub struct procode_entry {
     entry: Entry,
     code: CString,
@@ -384,9 +385,10 @@ pub unsafe extern "C" fn procode_catalog_lookup(
 /// `e`, with "not in the catalog" reported as `code` (which differs by call:
 /// a lookup finds nothing, a picked code must exist).
 fn missing_as(e: CatalogError, code: procode_result) -> Error {
-    match e {
-        CatalogError::NotInCatalog { .. } => Error::new(code, e.to_string()),
-        other => other.into(),
+    if e.kind() == ErrorKind::UnknownCode {
+        Error::new(code, e.to_string())
+    } else {
+        e.into()
     }
 }
 

@@ -8,11 +8,11 @@ use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use procode::billing::{parse_json, Document, Encounter, Service};
-use procode::CodeSystem;
+use procode::{Classified, CodeSystem};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{procode_result, Error};
+use crate::error::{code_of, procode_result, Error};
 
 /// Runs the body of an entry point inside the panic boundary: a failure is
 /// recorded as the thread's last error and its code returned.
@@ -128,12 +128,9 @@ pub(crate) unsafe fn date_arg(p: *const c_char, name: &str) -> Result<Option<Nai
     let Some(s) = (unsafe { opt_str_arg(p, name) })? else {
         return Ok(None);
     };
-    procode::parse_date(s).map(Some).map_err(|e| {
-        Error::new(
-            procode_result::PROCODE_INVALID_DATE,
-            format!("argument `{name}`: {e}"),
-        )
-    })
+    procode::parse_date(s)
+        .map(Some)
+        .map_err(|e| Error::new(code_of(e.kind()), format!("argument `{name}`: {e}")))
 }
 
 /// A required RFC 3339 time (`2025-03-03T09:00:00Z`).

@@ -27,12 +27,14 @@
 // The C names of the handles are the Rust names (as in rustls-ffi).
 #![allow(non_camel_case_types)]
 
+mod accessors;
 mod billing;
 mod catalog;
 mod claim;
 mod error;
 mod ffi;
 
+pub use accessors::*;
 pub use billing::*;
 pub use catalog::*;
 pub use claim::*;

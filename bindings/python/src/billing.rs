@@ -368,8 +368,12 @@ fn serde_string<T: serde::Serialize>(v: &T) -> PyResult<String> {
     }
 }
 
-fn serde_parse<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> PyResult<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+/// A name of one of the core's vocabularies, parsed by its `FromStr`.
+fn parse_name<T: std::str::FromStr<Err = procode::UnknownName>>(
+    s: &str,
+    what: &str,
+) -> PyResult<T> {
+    s.parse::<T>()
         .map_err(|e| invalid_argument(format!("invalid {what} {s:?}: {e}")))
 }
 
@@ -1498,13 +1502,9 @@ fn document_state(
     document: &str,
     state: Option<&str>,
 ) -> PyResult<procode::billing::DocumentState> {
-    let mut v = serde_json::json!({ "document": document });
-    if let Some(s) = state {
-        v["state"] = serde_json::Value::String(s.to_owned());
-    }
-    serde_json::from_value(v).map_err(|e| {
+    procode::billing::DocumentState::from_names(document, state).map_err(|e| {
         invalid_argument(format!(
-            "invalid document state {document:?}/{state:?}: {e} (document is \"service\", \"session\" or \"invoice\"; sessions and invoices need a state)"
+            "invalid document state {document:?}/{state:?}: {e}"
         ))
     })
 }
@@ -1538,9 +1538,9 @@ impl PyEditPolicy {
         action: &str,
     ) -> PyResult<bool> {
         Ok(self.inner.allows(
-            serde_parse(context, "edit context")?,
+            parse_name(context, "edit context")?,
             document_state(document, state)?,
-            serde_parse(action, "edit action")?,
+            parse_name(action, "edit action")?,
         ))
     }
 
@@ -1554,7 +1554,7 @@ impl PyEditPolicy {
         document: &str,
         state: Option<&str>,
     ) -> PyResult<Bound<'py, Self>> {
-        let c = serde_parse(context, "edit context")?;
+        let c = parse_name(context, "edit context")?;
         let s = document_state(document, state)?;
         slf.borrow_mut().inner.forbid(c, s);
         Ok(slf)
@@ -1570,9 +1570,9 @@ impl PyEditPolicy {
         state: Option<&str>,
         action: &str,
     ) -> PyResult<Bound<'py, Self>> {
-        let c = serde_parse(context, "edit context")?;
+        let c = parse_name(context, "edit context")?;
         let s = document_state(document, state)?;
-        let a = serde_parse(action, "edit action")?;
+        let a = parse_name(action, "edit action")?;
         slf.borrow_mut().inner.forbid_action(c, s, a);
         Ok(slf)
     }
@@ -1647,7 +1647,7 @@ impl PyProblem {
         detail: Option<&Bound<'_, PyAny>>,
         severity: Option<&str>,
     ) -> PyResult<Self> {
-        let code: ProblemCode = serde_parse(code, "code")?;
+        let code: ProblemCode = parse_name(code, "code")?;
         if let Some(s) = severity {
             if s != code.severity().as_str() {
                 return Err(invalid_argument(format!(

@@ -3,15 +3,13 @@
 use std::path::PathBuf;
 
 use procode::import::{Column, ColumnMapping, IcdSet, StdFile};
-use procode::{
-    Catalog, CatalogError, Code, CodeSystem, Entry, IndexBuilder, SearchOptions, Sources, Verify,
-};
+use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder, SearchOptions, Sources, Verify};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString};
 
 use crate::convert::{self, int_in_range, opt_date, opt_system};
-use crate::errors::{invalid_argument, invalid_code, unknown_code, IntoPyErr, PyResultExt};
+use crate::errors::{invalid_argument, invalid_code, PyResultExt};
 
 /// One code of one code system, as the catalog knows it (immutable).
 #[pyclass(module = "procode._native", name = "Entry", frozen, eq)]
@@ -761,11 +759,8 @@ impl PyCatalog {
 
     /// `catalog["G0438"]`: the entry, or `UnknownCode` (a `KeyError`).
     fn __getitem__(&self, py: Python<'_>, code: &str) -> PyResult<PyEntry> {
-        match py.detach(|| self.inner.require(code, None, None)) {
-            Ok(inner) => Ok(PyEntry { inner }),
-            Err(e @ CatalogError::NotInCatalog { .. }) => Err(unknown_code(e.to_string())),
-            Err(e) => Err(e.into_py_err()),
-        }
+        let inner = py.detach(|| self.inner.require(code, None, None)).py()?;
+        Ok(PyEntry { inner })
     }
 
     fn __contains__(&self, py: Python<'_>, code: &str) -> PyResult<bool> {

@@ -6,6 +6,7 @@
 //! ├── UnknownCode (KeyError)         a well-formed code the catalog does not hold
 //! ├── CatalogError                   opening, reading or building an index
 //! ├── SourceError                    a source file that cannot be imported
+//! │   └── NcciError (+ CatalogError)  an NCCI table or edits file that cannot be used
 //! ├── InvalidMoney (ValueError)      an amount or currency that is refused
 //! ├── InvalidLine (ValueError)       a code line that cannot exist (zero units, ...)
 //! ├── InvalidArgument (ValueError)   an argument outside what it takes (a negative limit, ...)
@@ -37,8 +38,12 @@ use procode::billing::{
     MoneyError, PolicyError as CorePolicyError, RateError as CoreRateError, StaleDocument,
     TransitionError,
 };
+use procode::billing::{EditAction, EditContext, Transition};
 use procode::claim::ClaimError as CoreClaimError;
-use procode::{CatalogError as CoreCatalogError, CodeError, ImportError};
+use procode::{
+    CatalogError as CoreCatalogError, Classified, CodeError, DateError, ErrorKind, ImportError,
+    Refusal,
+};
 use pyo3::exceptions::{PyException, PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -59,6 +64,7 @@ static UNKNOWN_CODE: Cell = Cell::new();
 static CATALOG_ERROR: Cell = Cell::new();
 static SEARCH_DATA_ERROR: Cell = Cell::new();
 static SOURCE_ERROR: Cell = Cell::new();
+static NCCI_ERROR: Cell = Cell::new();
 static INVALID_MONEY: Cell = Cell::new();
 static INVALID_LINE: Cell = Cell::new();
 static INVALID_ARGUMENT: Cell = Cell::new();
@@ -91,12 +97,13 @@ enum Base {
 }
 
 /// The hierarchy, parents before children: (cell, name, docstring, bases).
-const CLASSES: [(&Cell, &str, &str, &[Base]); 25] = [
+const CLASSES: [(&Cell, &str, &str, &[Base]); 26] = [
     (&INVALID_CODE, "InvalidCode", "A code or code-system name that cannot be parsed.", &[Base::Root, Base::Value]),
     (&UNKNOWN_CODE, "UnknownCode", "A well-formed code that the catalog does not hold.", &[Base::Root, Base::Key]),
     (&CATALOG_ERROR, "CatalogError", "An index file could not be opened, read, written or built.", &[Base::Root]),
     (&SEARCH_DATA_ERROR, "SearchDataError", "A synonym list or search weights file that cannot be used; the message names the line.", &[Base::Class(&CATALOG_ERROR), Base::Value]),
     (&SOURCE_ERROR, "SourceError", "A source file (TSV, CSV, order file, Excel workbook) could not be imported.", &[Base::Root]),
+    (&NCCI_ERROR, "NcciError", "A CMS NCCI table (PTP, MUE) or NCCI edits file that cannot be read or used: a bad row (file, line and column in the message), or an edits file that is missing, truncated, corrupted or foreign. A subclass of both SourceError and CatalogError; the C ABI reports the same failures as PROCODE_EDITS_ERROR (PROCODE_IO when the operating system refused).", &[Base::Class(&SOURCE_ERROR), Base::Class(&CATALOG_ERROR)]),
     (&INVALID_MONEY, "InvalidMoney", "An amount or currency that procode refuses.", &[Base::Root, Base::Value]),
     (&INVALID_LINE, "InvalidLine", "A code line that cannot exist (zero or out-of-range units, too many modifiers, a bad field).", &[Base::Root, Base::Value]),
     (&INVALID_ARGUMENT, "InvalidArgument", "An argument outside the values it takes (a negative limit, a code typed by hand without its system, ...); the message names the argument.", &[Base::Root, Base::Value]),
@@ -118,6 +125,11 @@ const CLASSES: [(&Cell, &str, &str, &[Base]); 25] = [
     (&INVALID_CLAIM_CONTEXT, "InvalidClaimContext", "Claim context JSON (or dict) that cannot be read: a missing or unknown field, a bad value.", &[Base::Class(&CLAIM_ERROR), Base::Value]),
     (&SCRUB_ERROR, "ScrubError", "Claim lines (or codes to validate) that cannot be read: a missing, unknown or mistyped column, a null where a value is needed, a bad code, a claim whose lines are not contiguous. `column` and `row` (0-based across the input) name the place, or are None.", &[Base::Root, Base::Value]),
 ];
+
+/// The classes whose instances carry a refusal's facts ([`with_refusal`]),
+/// and those attributes (class default `None`).
+const REFUSAL_CLASSES: [&str; 2] = ["EditError", "InvalidTransition"];
+const REFUSAL_ATTRS: [&str; 5] = ["document", "state", "action", "context", "transition"];
 
 /// Makes every exception class.
 pub struct Hierarchy;
@@ -149,6 +161,11 @@ impl Hierarchy {
             ns.set_item("__doc__", doc)?;
             ns.set_item("__module__", "procode._native")?;
             ns.set_item("__qualname__", name)?;
+            if REFUSAL_CLASSES.contains(&name) {
+                for attr in REFUSAL_ATTRS {
+                    ns.set_item(attr, py.None())?;
+                }
+            }
             let bases = pyo3::types::PyTuple::new(py, bases)?;
             let cls = builtins.getattr("type")?.call1((name, bases, ns))?;
             m.add(name, &cls)?;
@@ -173,11 +190,6 @@ pub fn invalid_code(message: String) -> PyErr {
     raise(&INVALID_CODE, message)
 }
 
-/// `UnknownCode` with a message.
-pub fn unknown_code(message: String) -> PyErr {
-    raise(&UNKNOWN_CODE, message)
-}
-
 /// `InvalidMoney` with a message.
 pub fn invalid_money(message: String) -> PyErr {
     raise(&INVALID_MONEY, message)
@@ -198,256 +210,151 @@ pub fn policy_error(message: String) -> PyErr {
     raise(&POLICY_ERROR, message)
 }
 
-/// `SourceError` with a message.
-pub fn source_error(message: String) -> PyErr {
-    raise(&SOURCE_ERROR, message)
+/// The one table from a core error's kind to its exception class.
+/// Exhaustive on purpose: a new kind in the core does not compile until it
+/// has a class here.
+fn class_of(kind: ErrorKind) -> &'static Cell {
+    use ErrorKind as K;
+    match kind {
+        K::InvalidCode | K::UnknownSystem | K::InvalidDate => &INVALID_CODE,
+        K::UnknownCode => &UNKNOWN_CODE,
+        K::CatalogUnavailable | K::IndexIo | K::IndexCorrupt | K::CatalogData => &CATALOG_ERROR,
+        K::Source => &SOURCE_ERROR,
+        K::QueryTooLong | K::UnknownName => &INVALID_ARGUMENT,
+        K::SearchData => &SEARCH_DATA_ERROR,
+        K::NcciIo | K::NcciData => &NCCI_ERROR,
+        K::InvalidMoney => &INVALID_MONEY,
+        K::InvalidLine => &INVALID_LINE,
+        K::InvalidJson => &DOCUMENT_ERROR,
+        K::InconsistentDocument | K::UnlinkedDocument => &INCONSISTENT_DOCUMENT,
+        K::StaleDocument => &STALE_DOCUMENT,
+        K::EditNotAllowed => &EDIT_NOT_ALLOWED,
+        K::UnknownLine => &UNKNOWN_LINE,
+        K::DuplicateLine => &DUPLICATE_LINE_ID,
+        K::BelowPaid => &BELOW_PAID,
+        K::AmountTooLarge => &AMOUNT_TOO_LARGE,
+        K::ScheduleMissing => &SCHEDULE_MISSING,
+        K::InvalidTransition
+        | K::InvoiceIdRequired
+        | K::NoInvoice
+        | K::InvoiceMismatch
+        | K::BadBooking
+        | K::InvalidPayment
+        | K::HasPayments => &INVALID_TRANSITION,
+        K::FeeScheduleIo | K::InvalidFeeSchedule => &RATE_ERROR,
+        K::PolicyJson | K::InvalidPolicy => &POLICY_ERROR,
+        K::ClaimNotReady => &CLAIM_NOT_READY,
+        K::InvalidClaimContext => &INVALID_CLAIM_CONTEXT,
+        K::UnknownFormat => &CLAIM_ERROR,
+        K::InvalidClaimLines => &SCRUB_ERROR,
+    }
 }
 
-/// `CatalogError` with a message.
-pub fn catalog_error(message: String) -> PyErr {
-    raise(&CATALOG_ERROR, message)
+/// The exception of a core error: its kind's class with the core's message.
+pub(crate) fn exception<E: Classified>(e: &E) -> PyErr {
+    raise(class_of(e.kind()), e.to_string())
 }
 
-/// Converts a core error into the matching exception. One function per core
-/// error enum, each one exhaustive match; the core enums are
-/// `#[non_exhaustive]`, so each has one wildcard arm giving the base class.
+/// Sets attributes on the exception of `err` (an error setting one is
+/// returned instead).
+fn with_attrs(err: PyErr, set: impl FnOnce(&Bound<'_, PyAny>) -> PyResult<()>) -> PyErr {
+    Python::attach(|py| match set(err.value(py).as_any()) {
+        Ok(()) => err,
+        Err(e) => e,
+    })
+}
+
+/// The refusal facts as attributes: `document`, `state`, `action`,
+/// `context`, `transition` (the ones the refusal lacks stay `None`, the
+/// class default).
+fn with_refusal(err: PyErr, refusal: Option<Refusal>) -> PyErr {
+    let Some(r) = refusal else { return err };
+    with_attrs(err, |v| {
+        v.setattr("document", r.document.to_string())?;
+        v.setattr("state", r.state.and_then(|s| s.state_name()))?;
+        v.setattr("action", r.action.map(EditAction::as_str))?;
+        v.setattr("context", r.context.map(EditContext::as_str))?;
+        v.setattr("transition", r.transition.map(Transition::as_str))
+    })
+}
+
+/// Converts a core error into its exception ([`class_of`] its kind), with
+/// the structured facts of the errors that carry them as attributes.
 pub trait IntoPyErr {
     /// The exception.
     fn into_py_err(self) -> PyErr;
 }
 
-impl IntoPyErr for CodeError {
-    fn into_py_err(self) -> PyErr {
-        let msg = self.to_string();
-        match self {
-            CodeError::Empty
-            | CodeError::InvalidChar { .. }
-            | CodeError::TooLong { .. }
-            | CodeError::WrongShape { .. }
-            | CodeError::UnknownSystem { .. } => invalid_code(msg),
-            _ => ProcodeError::new_err(msg),
-        }
-    }
-}
-
-impl IntoPyErr for ImportError {
-    fn into_py_err(self) -> PyErr {
-        let msg = self.to_string();
-        match self {
-            ImportError::Io { .. }
-            | ImportError::BadRow { .. }
-            | ImportError::MissingColumn { .. }
-            | ImportError::DuplicateCode { .. }
-            | ImportError::BadFile { .. }
-            | ImportError::AddendaConflict { .. }
-            | ImportError::DuplicateEntry { .. } => source_error(msg),
-            _ => ProcodeError::new_err(msg),
-        }
-    }
-}
-
-impl IntoPyErr for CoreCatalogError {
-    fn into_py_err(self) -> PyErr {
-        use CoreCatalogError as CatalogError;
-        let msg = self.to_string();
-        match self {
-            CatalogError::Import(e) => e.into_py_err(),
-            CatalogError::Code(e) => e.into_py_err(),
-            CatalogError::QueryTooLong { .. } => invalid_argument(format!("query: {msg}")),
-            CatalogError::Synonyms(_) | CatalogError::SearchWeights(_) => {
-                raise(&SEARCH_DATA_ERROR, msg)
+/// Errors whose exception is their class and message alone.
+macro_rules! plain {
+    ($($t:ty),* $(,)?) => {$(
+        impl IntoPyErr for $t {
+            fn into_py_err(self) -> PyErr {
+                exception(&self)
             }
-            CatalogError::Io { .. }
-            | CatalogError::NotAnIndex
-            | CatalogError::UnsupportedVersion { .. }
-            | CatalogError::Truncated { .. }
-            | CatalogError::ChecksumMismatch { .. }
-            | CatalogError::Corrupt { .. }
-            | CatalogError::DuplicateCode { .. }
-            | CatalogError::BadEntry { .. }
-            | CatalogError::BadRelease { .. }
-            | CatalogError::EmbeddedUnavailable
-            | CatalogError::Fst(_) => catalog_error(msg),
-            _ => ProcodeError::new_err(msg),
         }
-    }
+    )*};
 }
 
-impl IntoPyErr for procode::EditsError {
-    fn into_py_err(self) -> PyErr {
-        use procode::EditsError as E;
-        let msg = self.to_string();
-        match self {
-            // Bad rows of a CMS table: the source cannot be imported.
-            E::BadRow { .. }
-            | E::MissingColumn { .. }
-            | E::BadFile { .. }
-            | E::DuplicateEdit { .. }
-            | E::DuplicateMue { .. }
-            | E::TooLarge { .. } => source_error(msg),
-            // The edits file itself: unreadable, foreign or damaged.
-            _ => catalog_error(msg),
-        }
-    }
-}
-
-impl IntoPyErr for MoneyError {
-    fn into_py_err(self) -> PyErr {
-        let msg = self.to_string();
-        match self {
-            MoneyError::UnknownCurrency { .. }
-            | MoneyError::NotADecimal { .. }
-            | MoneyError::Negative { .. }
-            | MoneyError::TooLarge { .. } => invalid_money(msg),
-            _ => ProcodeError::new_err(msg),
-        }
-    }
-}
-
-impl IntoPyErr for LineError {
-    fn into_py_err(self) -> PyErr {
-        let msg = self.to_string();
-        match self {
-            LineError::Rate(e) => e.into_py_err(),
-            LineError::InvalidCode { .. } => invalid_code(msg),
-            LineError::ZeroUnits
-            | LineError::TooManyModifiers { .. }
-            | LineError::DiagnosisNotIcd10Cm { .. }
-            | LineError::OutOfRange { .. } => raise(&INVALID_LINE, msg),
-            _ => ProcodeError::new_err(msg),
-        }
-    }
-}
+plain!(
+    CodeError,
+    DateError,
+    ImportError,
+    CoreCatalogError,
+    procode::EditsError,
+    MoneyError,
+    LineError,
+    CoreRateError,
+    CorePolicyError,
+    JsonError,
+    CoreDocumentError,
+);
 
 impl IntoPyErr for StaleDocument {
     fn into_py_err(self) -> PyErr {
-        Python::attach(|py| {
-            let err = raise(&STALE_DOCUMENT, self.to_string());
-            let value = err.value(py);
-            if let Err(e) = value
-                .setattr("document", self.document.to_string())
-                .and_then(|_| value.setattr("expected", self.expected))
-                .and_then(|_| value.setattr("current", self.current))
-            {
-                return e;
-            }
-            err
+        with_attrs(exception(&self), |v| {
+            v.setattr("document", self.document.to_string())?;
+            v.setattr("expected", self.expected)?;
+            v.setattr("current", self.current)
         })
     }
 }
 
 impl IntoPyErr for CoreEditError {
     fn into_py_err(self) -> PyErr {
-        use CoreEditError as E;
-        let msg = self.to_string();
         match self {
-            E::NotAllowed { .. } => raise(&EDIT_NOT_ALLOWED, msg),
-            E::UnknownLine { .. } => raise(&UNKNOWN_LINE, msg),
-            E::DuplicateLineId { .. } => raise(&DUPLICATE_LINE_ID, msg),
-            E::InvalidLine { .. } => raise(&INVALID_LINE, msg),
-            E::BelowPaid { .. } => raise(&BELOW_PAID, msg),
-            E::AmountTooLarge { .. } => raise(&AMOUNT_TOO_LARGE, msg),
-            E::ScheduleMissing { .. } => raise(&SCHEDULE_MISSING, msg),
-            E::Stale(s) => s.into_py_err(),
-            _ => raise(&EDIT_ERROR, msg),
+            CoreEditError::Stale(s) => s.into_py_err(),
+            e => with_refusal(exception(&e), e.refusal()),
         }
     }
 }
 
 impl IntoPyErr for TransitionError {
     fn into_py_err(self) -> PyErr {
-        let msg = self.to_string();
         match self {
             TransitionError::Edit(e) => e.into_py_err(),
             TransitionError::Stale(s) => s.into_py_err(),
-            TransitionError::InvalidState { .. }
-            | TransitionError::InvoiceIdRequired { .. }
-            | TransitionError::NoInvoice { .. }
-            | TransitionError::InvoiceMismatch { .. }
-            | TransitionError::BadBooking { .. }
-            | TransitionError::ZeroPayment { .. }
-            | TransitionError::CurrencyMismatch { .. }
-            | TransitionError::Overpayment { .. }
-            | TransitionError::DuplicatePayment { .. }
-            | TransitionError::HasPayments { .. } => raise(&INVALID_TRANSITION, msg),
-            _ => ProcodeError::new_err(msg),
-        }
-    }
-}
-
-impl IntoPyErr for CoreRateError {
-    fn into_py_err(self) -> PyErr {
-        use CoreRateError as E;
-        let msg = self.to_string();
-        match self {
-            E::Io { .. }
-            | E::MissingColumn { .. }
-            | E::UnknownColumn { .. }
-            | E::Json(_)
-            | E::BadRow { .. }
-            | E::Malformed { .. }
-            | E::Overlap { .. }
-            | E::BadEntry { .. } => raise(&RATE_ERROR, msg),
-            _ => ProcodeError::new_err(msg),
-        }
-    }
-}
-
-impl IntoPyErr for CorePolicyError {
-    fn into_py_err(self) -> PyErr {
-        use CorePolicyError as PolicyError;
-        let msg = self.to_string();
-        match self {
-            PolicyError::Loosens { .. } | PolicyError::Json(_) => policy_error(msg),
-            _ => ProcodeError::new_err(msg),
+            e => with_refusal(exception(&e), e.refusal()),
         }
     }
 }
 
 impl IntoPyErr for CoreClaimError {
     fn into_py_err(self) -> PyErr {
-        use CoreClaimError as ClaimError;
-        let msg = self.to_string();
-        match self {
-            ClaimError::NotReady { problems, .. } => Python::attach(|py| {
-                let err = raise(&CLAIM_NOT_READY, msg);
-                let value = err.value(py);
-                let codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
-                let objs: Vec<crate::billing::PyProblem> = problems
-                    .iter()
-                    .cloned()
-                    .map(crate::billing::PyProblem::new)
-                    .collect();
-                if let Err(e) = value
-                    .setattr("codes", codes)
-                    .and_then(|_| value.setattr("problems", objs))
-                {
-                    return e;
-                }
-                err
-            }),
-            ClaimError::InvalidContext { .. } => raise(&INVALID_CLAIM_CONTEXT, msg),
-            ClaimError::UnknownFormat { .. } => raise(&CLAIM_ERROR, msg),
-            _ => raise(&CLAIM_ERROR, msg),
-        }
-    }
-}
-
-impl IntoPyErr for JsonError {
-    fn into_py_err(self) -> PyErr {
-        document_error(self.to_string())
-    }
-}
-
-impl IntoPyErr for CoreDocumentError {
-    fn into_py_err(self) -> PyErr {
-        use CoreDocumentError as E;
-        let msg = self.to_string();
-        match self {
-            E::Json(_) => document_error(msg),
-            E::Inconsistent { .. } | E::Unlinked { .. } => raise(&INCONSISTENT_DOCUMENT, msg),
-            _ => document_error(msg),
-        }
+        let err = exception(&self);
+        let CoreClaimError::NotReady { problems, .. } = self else {
+            return err;
+        };
+        with_attrs(err, |v| {
+            let codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
+            let objs: Vec<crate::billing::PyProblem> = problems
+                .iter()
+                .cloned()
+                .map(crate::billing::PyProblem::new)
+                .collect();
+            v.setattr("codes", codes)?;
+            v.setattr("problems", objs)
+        })
     }
 }
 

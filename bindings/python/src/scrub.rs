@@ -39,7 +39,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 fn scrub_error(e: BatchError) -> PyErr {
     let column = e.column().map(str::to_owned);
     let row = e.row();
-    let err = errors::raise(&errors::SCRUB_ERROR, e.to_string());
+    let err = errors::exception(&e);
     Python::attach(|py| {
         let value = err.value(py);
         match value

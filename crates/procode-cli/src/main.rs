@@ -8,13 +8,13 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use procode::billing::{
-    readiness, Currency, Document, DocumentError, FeeSchedule, MoneyError, Pricing, Problem,
-    Severity,
+    readiness, Currency, Document, FeeSchedule, MoneyError, Pricing, Problem, Severity,
 };
 use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat};
 use procode::ncci::{EditsBuilder, NcciEdits};
-use procode::{Catalog, CodeSystem, Entry, SearchOptions};
+use procode::{Catalog, Classified, CodeSystem, Entry, ErrorKind, SearchOptions};
 
+mod args;
 mod build;
 
 #[derive(Parser)]
@@ -41,154 +41,181 @@ struct CatalogArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Typeahead search: a code prefix ("G04", "f41.") or description words ("diab mell").
-    Search {
-        /// The query.
-        query: String,
-        /// Only this code system (hcpcs, cpt, icd10cm, icd10pcs, modifier, pos, custom).
-        #[arg(long)]
-        system: Option<String>,
-        /// At most this many results.
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
-        /// Skip this many results first (pagination).
-        #[arg(long, default_value_t = 0)]
-        offset: usize,
-        /// Only billable codes.
-        #[arg(long)]
-        billable_only: bool,
-        /// Date of service (YYYY-MM-DD): hide codes not valid on that day.
-        #[arg(long, value_name = "DATE")]
-        as_of: Option<String>,
-        #[command(flatten)]
-        cat: CatalogArgs,
-    },
+    Search(SearchArgs),
     /// Exact lookup of one code.
-    Lookup {
-        /// The code ("F41.1", "g0438").
-        code: String,
-        /// The code system.
-        #[arg(long)]
-        system: Option<String>,
-        /// Date of service (YYYY-MM-DD): the version in force on that day;
-        /// not found unless valid on that day (the error says why).
-        #[arg(long, value_name = "DATE")]
-        as_of: Option<String>,
-        /// Print the verdict instead of the entry: valid, not yet effective,
-        /// terminated (with replacements), header (with billable children)
-        /// or unknown; exits with status 1 unless valid.
-        #[arg(long)]
-        verdict: bool,
-        #[command(flatten)]
-        cat: CatalogArgs,
-    },
+    Lookup(LookupArgs),
     /// The catalog: its releases (one per source and code system, with the
     /// dates of service each is valid for), codes and size.
-    Info {
-        /// A date of service (YYYY-MM-DD): also say which systems have no
-        /// release covering it.
-        #[arg(long, value_name = "DATE")]
-        as_of: Option<String>,
-        #[command(flatten)]
-        cat: CatalogArgs,
-    },
+    Info(InfoArgs),
     /// What changed: codes added, deleted, revised (old -> new title) and
     /// billable flips between two index files (OLD NEW) or, without files,
     /// between two dates of service of the catalog (--from, --to).
-    Diff {
-        /// The old and new index files (none: the catalog, read on two dates).
-        #[arg(num_args = 0..=2, value_name = "INDEX")]
-        files: Vec<PathBuf>,
-        /// The date the old side is read on (YYYY-MM-DD).
-        #[arg(long, value_name = "DATE")]
-        from: Option<String>,
-        /// The date the new side is read on (YYYY-MM-DD).
-        #[arg(long, value_name = "DATE")]
-        to: Option<String>,
-        /// Only this code system.
-        #[arg(long)]
-        system: Option<String>,
-        /// Only the codes listed in this file (one per line; blank lines and
-        /// lines starting with # are skipped).
-        #[arg(long, value_name = "FILE")]
-        codes: Option<PathBuf>,
-        #[command(flatten)]
-        cat: CatalogArgs,
-    },
+    Diff(DiffArgs),
     /// Build an index file from code-set sources.
     Build(build::BuildArgs),
     /// Build an NCCI edits file from CMS PTP and MUE tables (TSV, plain or
     /// gzip), for `check --edits`.
-    BuildEdits {
-        /// A PTP table (columns column1, column2, deletion_date,
-        /// modifier_indicator, rationale); repeatable.
-        #[arg(long, value_name = "FILE")]
-        ptp: Vec<PathBuf>,
-        /// An MUE table (columns code, mue, mai, rationale[, effective_date]);
-        /// repeatable.
-        #[arg(long, value_name = "FILE")]
-        mue: Vec<PathBuf>,
-        /// The CMS add-on code edits: the spreadsheet as published
-        /// (AOC_V2026Q2-MCR.xlsx) or the same as TSV; repeatable.
-        #[arg(long, value_name = "FILE")]
-        addon: Vec<PathBuf>,
-        /// The edits file to write.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-    },
+    BuildEdits(BuildEditsArgs),
     /// Insurance readiness of a billing document (service, session or invoice
     /// JSON): lists every problem that would get a claim rejected or denied,
     /// each with its severity. Exits with status 1 when there are errors
     /// (warnings too with --strict).
-    Check {
-        /// The document's JSON file.
-        file: PathBuf,
-        /// A default fee schedule (CSV, or TSV by extension).
-        #[arg(long, value_name = "FILE")]
-        fee_schedule: Vec<PathBuf>,
-        /// A payer's fee schedule: PAYER=FILE.
-        #[arg(long, value_name = "PAYER=FILE")]
-        payer_schedule: Vec<String>,
-        /// Currency of the fee schedules.
-        #[arg(long, default_value = "USD")]
-        currency: String,
-        /// An NCCI edits file (from `procode build-edits`): also report
-        /// NCCI_PTP_CONFLICT, MUE_EXCEEDED and the add-on code edits.
-        #[arg(long, value_name = "FILE")]
-        edits: Option<PathBuf>,
-        /// Exit with status 1 for warnings too.
-        #[arg(long)]
-        strict: bool,
-        #[command(flatten)]
-        cat: CatalogArgs,
-    },
+    Check(CheckArgs),
     /// The ICD-10-CM structure around a code: chapter, section and ancestors,
     /// the codes below it, the notes in force and its 7th characters.
-    Tree {
-        /// The code ("F41", "S00.00").
-        code: String,
-        #[command(flatten)]
-        cat: CatalogArgs,
-    },
+    Tree(TreeArgs),
     /// Export a claim for a ready invoice or completed session: X12 837P,
     /// FHIR R4 Claim JSON or the CMS-1500 box map. Refuses a document or
     /// context with problems, listing every one (exit status 1).
-    Claim {
-        /// The document's JSON file (invoice or completed session).
-        file: PathBuf,
-        /// The claim context's JSON file.
-        #[arg(long, value_name = "FILE")]
-        context: PathBuf,
-        /// x12, fhir or cms1500.
-        #[arg(long, default_value = "x12")]
-        format: String,
-        #[command(flatten)]
-        cat: CatalogArgs,
-    },
+    Claim(ClaimArgs),
 }
 
-fn parse_system(s: Option<&str>) -> Result<Option<CodeSystem>, String> {
-    s.map(|s| s.parse::<CodeSystem>().map_err(|e| e.to_string()))
-        .transpose()
+/// The arguments of `procode search`.
+#[derive(clap::Args)]
+struct SearchArgs {
+    /// The query.
+    query: String,
+    /// Only this code system.
+    #[arg(long, value_parser = args::systems())]
+    system: Option<CodeSystem>,
+    /// At most this many results.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Skip this many results first (pagination).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Only billable codes.
+    #[arg(long)]
+    billable_only: bool,
+    /// Date of service (YYYY-MM-DD): hide codes not valid on that day.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    #[command(flatten)]
+    cat: CatalogArgs,
+}
+
+/// The arguments of `procode lookup`.
+#[derive(clap::Args)]
+struct LookupArgs {
+    /// The code ("F41.1", "g0438").
+    code: String,
+    /// The code system.
+    #[arg(long, value_parser = args::systems())]
+    system: Option<CodeSystem>,
+    /// Date of service (YYYY-MM-DD): the version in force on that day;
+    /// not found unless valid on that day (the error says why).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Print the verdict instead of the entry: valid, not yet effective,
+    /// terminated (with replacements), header (with billable children)
+    /// or unknown; exits with status 1 unless valid.
+    #[arg(long)]
+    verdict: bool,
+    #[command(flatten)]
+    cat: CatalogArgs,
+}
+
+/// The arguments of `procode info`.
+#[derive(clap::Args)]
+struct InfoArgs {
+    /// A date of service (YYYY-MM-DD): also say which systems have no
+    /// release covering it.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    #[command(flatten)]
+    cat: CatalogArgs,
+}
+
+/// The arguments of `procode diff`.
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// The old and new index files (none: the catalog, read on two dates).
+    #[arg(num_args = 0..=2, value_name = "INDEX")]
+    files: Vec<PathBuf>,
+    /// The date the old side is read on (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// The date the new side is read on (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Only this code system.
+    #[arg(long, value_parser = args::systems())]
+    system: Option<CodeSystem>,
+    /// Only the codes listed in this file (one per line; blank lines and
+    /// lines starting with # are skipped).
+    #[arg(long, value_name = "FILE")]
+    codes: Option<PathBuf>,
+    #[command(flatten)]
+    cat: CatalogArgs,
+}
+
+/// The arguments of `procode build-edits`.
+#[derive(clap::Args)]
+struct BuildEditsArgs {
+    /// A PTP table (columns column1, column2, deletion_date,
+    /// modifier_indicator, rationale); repeatable.
+    #[arg(long, value_name = "FILE")]
+    ptp: Vec<PathBuf>,
+    /// An MUE table (columns code, mue, mai, rationale[, effective_date]);
+    /// repeatable.
+    #[arg(long, value_name = "FILE")]
+    mue: Vec<PathBuf>,
+    /// The CMS add-on code edits: the spreadsheet as published
+    /// (AOC_V2026Q2-MCR.xlsx) or the same as TSV; repeatable.
+    #[arg(long, value_name = "FILE")]
+    addon: Vec<PathBuf>,
+    /// The edits file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// The arguments of `procode check`.
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The document's JSON file.
+    file: PathBuf,
+    /// A default fee schedule (CSV, or TSV by extension).
+    #[arg(long, value_name = "FILE")]
+    fee_schedule: Vec<PathBuf>,
+    /// A payer's fee schedule: PAYER=FILE.
+    #[arg(long, value_name = "PAYER=FILE")]
+    payer_schedule: Vec<String>,
+    /// Currency of the fee schedules.
+    #[arg(long, default_value = "USD")]
+    currency: String,
+    /// An NCCI edits file (from `procode build-edits`): also report
+    /// NCCI_PTP_CONFLICT, MUE_EXCEEDED and the add-on code edits.
+    #[arg(long, value_name = "FILE")]
+    edits: Option<PathBuf>,
+    /// Exit with status 1 for warnings too.
+    #[arg(long)]
+    strict: bool,
+    #[command(flatten)]
+    cat: CatalogArgs,
+}
+
+/// The arguments of `procode tree`.
+#[derive(clap::Args)]
+struct TreeArgs {
+    /// The code ("F41", "S00.00").
+    code: String,
+    #[command(flatten)]
+    cat: CatalogArgs,
+}
+
+/// The arguments of `procode claim`.
+#[derive(clap::Args)]
+struct ClaimArgs {
+    /// The document's JSON file (invoice or completed session).
+    file: PathBuf,
+    /// The claim context's JSON file.
+    #[arg(long, value_name = "FILE")]
+    context: PathBuf,
+    /// The claim format.
+    #[arg(long, default_value = "x12", value_parser = args::formats())]
+    format: ClaimFormat,
+    #[command(flatten)]
+    cat: CatalogArgs,
 }
 
 fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, String> {
@@ -321,338 +348,372 @@ impl From<&str> for Failure {
     }
 }
 
+/// Where a command writes its output, a line at a time.
+type Emit<'a> = dyn FnMut(String) -> Result<(), String> + 'a;
+
 fn run(cli: Cli) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let mut emit = |s: String| writeln!(out, "{s}").map_err(|e| e.to_string());
     match cli.command {
-        Command::Search {
-            query,
-            system,
-            limit,
-            offset,
-            billable_only,
-            as_of,
-            cat,
-        } => {
-            if query.trim().is_empty() {
-                return Err("search: the query is empty (give a code prefix or words)".into());
+        Command::Search(a) => search(a, &mut emit),
+        Command::Lookup(a) => lookup(a, &mut emit),
+        Command::Info(a) => info_cmd(a, &mut emit),
+        Command::Diff(a) => diff(a, &mut emit),
+        Command::Build(args) => build_index(args, &mut emit),
+        Command::BuildEdits(a) => build_edits(a, &mut emit),
+        Command::Check(a) => check(a, &mut emit),
+        Command::Tree(a) => tree(a, &mut emit),
+        Command::Claim(a) => claim(a, &mut emit),
+    }
+}
+
+fn search(a: SearchArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
+    let SearchArgs {
+        query,
+        system,
+        limit,
+        offset,
+        billable_only,
+        as_of,
+        cat,
+    } = a;
+    if query.trim().is_empty() {
+        return Err("search: the query is empty (give a code prefix or words)".into());
+    }
+    if limit == 0 {
+        return Err("search: --limit must be at least 1".into());
+    }
+    let opts = SearchOptions::default()
+        .system(system)
+        .limit(limit)
+        .offset(offset)
+        .billable_only(billable_only)
+        .as_of(parse_date(as_of.as_deref())?);
+    let catalog = open_catalog(&cat)?;
+    let hits = catalog.search(&query, &opts).map_err(|e| e.to_string())?;
+    if cat.json {
+        emit(search_json(&hits).to_string())?;
+    } else {
+        if let Some(n) = hits.notice {
+            emit(format!("note: {}", n.message()))?;
+        }
+        if hits.is_empty() {
+            emit(format!("no code matches {query:?}"))?;
+        } else {
+            let width = terminal_width();
+            for e in hits.iter() {
+                emit(entry_line_fitted(e, width))?;
             }
-            if limit == 0 {
-                return Err("search: --limit must be at least 1".into());
-            }
-            let opts = SearchOptions::default()
-                .system(parse_system(system.as_deref())?)
-                .limit(limit)
-                .offset(offset)
-                .billable_only(billable_only)
-                .as_of(parse_date(as_of.as_deref())?);
-            let catalog = open_catalog(&cat)?;
-            let hits = catalog.search(&query, &opts).map_err(|e| e.to_string())?;
-            if cat.json {
-                emit(search_json(&hits).to_string())?;
-            } else {
-                if let Some(n) = hits.notice {
-                    emit(format!("note: {}", n.message()))?;
-                }
-                if hits.is_empty() {
-                    emit(format!("no code matches {query:?}"))?;
-                } else {
-                    let width = terminal_width();
-                    for e in hits.iter() {
-                        emit(entry_line_fitted(e, width))?;
-                    }
-                    if hits.total > hits.offset + hits.len() || hits.offset > 0 {
-                        emit(format!(
-                            "({}-{} of {}; --offset N for more)",
-                            hits.offset + 1,
-                            hits.offset + hits.len(),
-                            hits.total
-                        ))?;
-                    }
-                }
+            if hits.total > hits.offset + hits.len() || hits.offset > 0 {
+                emit(format!(
+                    "({}-{} of {}; --offset N for more)",
+                    hits.offset + 1,
+                    hits.offset + hits.len(),
+                    hits.total
+                ))?;
             }
         }
-        Command::Lookup {
-            code,
-            system,
-            as_of,
-            verdict,
-            cat,
-        } => {
-            let system = parse_system(system.as_deref())?;
-            let as_of = parse_date(as_of.as_deref())?;
-            let catalog = open_catalog(&cat)?;
-            if verdict {
-                let v = catalog
-                    .validate(&code, system, as_of)
+    }
+    Ok(())
+}
+
+fn lookup(a: LookupArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
+    let LookupArgs {
+        code,
+        system,
+        as_of,
+        verdict,
+        cat,
+    } = a;
+    let as_of = parse_date(as_of.as_deref())?;
+    let catalog = open_catalog(&cat)?;
+    if verdict {
+        let v = catalog
+            .validate(&code, system, as_of)
+            .map_err(|e| e.to_string())?;
+        if cat.json {
+            emit(serde_json::to_string(&v).map_err(|e| e.to_string())?)?;
+        } else {
+            emit(v.message(as_of))?;
+            for e in v.codes() {
+                emit(format!("  {}", entry_line(e)))?;
+            }
+        }
+        return if v.is_valid() {
+            Ok(())
+        } else {
+            Err(Failure::Found(format!(
+                "{code:?}: {}",
+                v.as_str().replace('_', " ")
+            )))
+        };
+    }
+    let e = catalog
+        .lookup(&code, system, as_of)
+        .map_err(|e| e.to_string())?;
+    release_warning(&catalog, &code, system, as_of);
+    match (e, cat.json) {
+        (Some(e), true) => emit(entry_json(&e).to_string())?,
+        (None, true) => emit("null".into())?,
+        (Some(e), false) => {
+            emit(entry_line(&e))?;
+            if e.short_description != e.description {
+                emit(format!("  short: {}", e.short_description))?;
+            }
+            if let Some(d) = e.effective {
+                emit(format!("  effective: {d}"))?;
+            }
+            if !e.billable {
+                let why = catalog
+                    .validate(&code, Some(e.system), as_of)
                     .map_err(|e| e.to_string())?;
-                if cat.json {
-                    emit(serde_json::to_string(&v).map_err(|e| e.to_string())?)?;
-                } else {
-                    emit(v.message(as_of))?;
-                    for e in v.codes() {
-                        emit(format!("  {}", entry_line(e)))?;
-                    }
-                }
-                return if v.is_valid() {
-                    Ok(())
-                } else {
-                    Err(Failure::Found(format!(
-                        "{code:?}: {}",
-                        v.as_str().replace('_', " ")
-                    )))
-                };
+                emit(format!("  {}", why.message(as_of)))?;
             }
-            let e = catalog
-                .lookup(&code, system, as_of)
+        }
+        (None, false) => {
+            let why = catalog
+                .validate(&code, system, as_of)
                 .map_err(|e| e.to_string())?;
-            release_warning(&catalog, &code, system, as_of);
-            match (e, cat.json) {
-                (Some(e), true) => emit(entry_json(&e).to_string())?,
-                (None, true) => emit("null".into())?,
-                (Some(e), false) => {
-                    emit(entry_line(&e))?;
-                    if e.short_description != e.description {
-                        emit(format!("  short: {}", e.short_description))?;
-                    }
-                    if let Some(d) = e.effective {
-                        emit(format!("  effective: {d}"))?;
-                    }
-                    if !e.billable {
-                        let why = catalog
-                            .validate(&code, Some(e.system), as_of)
-                            .map_err(|e| e.to_string())?;
-                        emit(format!("  {}", why.message(as_of)))?;
-                    }
-                }
-                (None, false) => {
-                    let why = catalog
-                        .validate(&code, system, as_of)
-                        .map_err(|e| e.to_string())?;
-                    return Err(Failure::Found(format!(
-                        "code {code:?} not found: {}",
-                        why.message(as_of)
-                    )));
-                }
-            }
+            return Err(Failure::Found(format!(
+                "code {code:?} not found: {}",
+                why.message(as_of)
+            )));
         }
-        Command::Info { as_of, cat } => {
-            let as_of = parse_date(as_of.as_deref())?;
-            let catalog = open_catalog(&cat)?;
-            emit(info(&catalog, as_of, cat.json))?;
+    }
+    Ok(())
+}
+
+fn info_cmd(a: InfoArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
+    let InfoArgs { as_of, cat } = a;
+    let as_of = parse_date(as_of.as_deref())?;
+    let catalog = open_catalog(&cat)?;
+    emit(info(&catalog, as_of, cat.json))?;
+    Ok(())
+}
+
+fn diff(a: DiffArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
+    let DiffArgs {
+        files,
+        from,
+        to,
+        system,
+        codes,
+        cat,
+    } = a;
+    let (from, to) = (parse_date(from.as_deref())?, parse_date(to.as_deref())?);
+    let mut opts = procode::catalog::DiffOptions::default()
+        .dates(from, to)
+        .system(system);
+    if let Some(p) = &codes {
+        opts = opts.codes(read_codes(p)?);
+    }
+    let (old, new) = match files.as_slice() {
+        [] if from.is_none() || to.is_none() => {
+            return Err("diff: give two index files, or --from and --to dates".into())
         }
-        Command::Diff {
-            files,
-            from,
-            to,
-            system,
-            codes,
-            cat,
-        } => {
-            let (from, to) = (parse_date(from.as_deref())?, parse_date(to.as_deref())?);
-            let mut opts = procode::catalog::DiffOptions::default()
-                .dates(from, to)
-                .system(parse_system(system.as_deref())?);
-            if let Some(p) = &codes {
-                opts = opts.codes(read_codes(p)?);
-            }
-            let (old, new) = match files.as_slice() {
-                [] if from.is_none() || to.is_none() => {
-                    return Err("diff: give two index files, or --from and --to dates".into())
-                }
-                [] => {
-                    let c = open_catalog(&cat)?;
-                    (c.clone(), c)
-                }
-                [a, b] => {
-                    let open =
-                        |p: &PathBuf| Catalog::open(p).map_err(|e| format!("{}: {e}", p.display()));
-                    (open(a)?, open(b)?)
-                }
-                _ => return Err("diff: give two index files (OLD NEW), or none".into()),
-            };
-            let d = procode::catalog::diff(&old, &new, &opts).map_err(|e| e.to_string())?;
-            emit(diff_report(&d, cat.json))?;
+        [] => {
+            let c = open_catalog(&cat)?;
+            (c.clone(), c)
         }
-        Command::Build(args) => {
-            let report = build::run(&args)?;
-            emit(report)?;
+        [a, b] => {
+            let open = |p: &PathBuf| Catalog::open(p).map_err(|e| format!("{}: {e}", p.display()));
+            (open(a)?, open(b)?)
         }
-        Command::BuildEdits {
-            ptp,
-            mue,
-            addon,
-            out,
-        } => {
-            if ptp.is_empty() && mue.is_empty() && addon.is_empty() {
-                return Err("build-edits: give at least one --ptp, --mue or --addon table".into());
+        _ => return Err("diff: give two index files (OLD NEW), or none".into()),
+    };
+    let d = procode::catalog::diff(&old, &new, &opts).map_err(|e| e.to_string())?;
+    emit(diff_report(&d, cat.json))?;
+    Ok(())
+}
+
+fn build_index(args: build::BuildArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
+    let report = build::run(&args)?;
+    emit(report)?;
+    Ok(())
+}
+
+fn build_edits(a: BuildEditsArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
+    let BuildEditsArgs {
+        ptp,
+        mue,
+        addon,
+        out,
+    } = a;
+    if ptp.is_empty() && mue.is_empty() && addon.is_empty() {
+        return Err("build-edits: give at least one --ptp, --mue or --addon table".into());
+    }
+    let t = std::time::Instant::now();
+    let mut b = EditsBuilder::new();
+    for p in &ptp {
+        b.load_ptp(p).map_err(|e| e.to_string())?;
+    }
+    for p in &mue {
+        b.load_mue(p).map_err(|e| e.to_string())?;
+    }
+    for p in &addon {
+        b.load_addon(p).map_err(|e| e.to_string())?;
+    }
+    let bytes = b.write_to(&out).map_err(|e| e.to_string())?;
+    emit(format!(
+        "wrote {}: {} PTP edits, {} MUEs, {} add-on code edits, {bytes} bytes in {:.1} s",
+        out.display(),
+        b.ptp_rows(),
+        b.mue_rows(),
+        b.addon_rows(),
+        t.elapsed().as_secs_f64()
+    ))?;
+    Ok(())
+}
+
+fn check(a: CheckArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
+    let CheckArgs {
+        file,
+        fee_schedule,
+        payer_schedule,
+        currency,
+        edits,
+        strict,
+        cat,
+    } = a;
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let doc = read_document(&file, &text)?;
+    let currency: Currency = currency.parse().map_err(|e: MoneyError| e.to_string())?;
+    let mut schedules = Vec::new();
+    for (i, p) in fee_schedule.iter().enumerate() {
+        schedules.push(
+            FeeSchedule::from_path(format!("default-{}", i + 1), None, currency, p)
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    for spec in &payer_schedule {
+        let (payer, p) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("--payer-schedule {spec:?}: expected PAYER=FILE"))?;
+        schedules.push(
+            FeeSchedule::from_path(payer, Some(payer.to_owned()), currency, p.as_ref())
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    let mut catalog = open_catalog(&cat)?;
+    if let Some(p) = &edits {
+        let e = NcciEdits::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        catalog = catalog.with_edits(e);
+    }
+    let pricing = (!schedules.is_empty()).then(|| Pricing::new(&schedules));
+    let problems = readiness(&doc, &catalog, pricing);
+    if cat.json {
+        emit(problems_json(&problems)?)?;
+    } else if problems
+        .iter()
+        .all(|p| p.code.severity() != procode::billing::Severity::Error)
+    {
+        for p in &problems {
+            emit(format!("warning: {p}"))?;
+        }
+        emit(format!("{}: ready", file.display()))?;
+    } else {
+        for p in &problems {
+            emit(p.to_string())?;
+        }
+    }
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity() == Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    if errors > 0 || (strict && warnings > 0) {
+        return Err(Failure::Found(format!(
+            "{}: {errors} error(s) would get the claim rejected or denied, {warnings} warning(s)",
+            file.display(),
+        )));
+    }
+    Ok(())
+}
+
+fn tree(a: TreeArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
+    let TreeArgs { code, cat } = a;
+    let catalog = open_catalog(&cat)?;
+    if !catalog.has_structure() {
+        return Err("this catalog holds no ICD-10-CM structure".into());
+    }
+    let tree = catalog
+        .tree(&code)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("ICD-10-CM code {code:?} is not in the tabular list"))?;
+    if cat.json {
+        emit(tree.to_json().to_string())?;
+    } else {
+        for l in &tree.ancestors {
+            emit(format!("{:<8} {:<8} {}", l.kind.as_str(), l.id, l.title))?;
+        }
+        let title = catalog
+            .lookup_code(&tree.code, CodeSystem::Icd10Cm, None)
+            .map_err(|e| e.to_string())?
+            .map(|e| e.description)
+            .unwrap_or_default();
+        emit(format!(
+            "{:<8} {:<8} {title}{}",
+            "code",
+            tree.code.display_for(CodeSystem::Icd10Cm),
+            if tree.manifestation {
+                "  [manifestation: never first-listed]"
+            } else {
+                ""
             }
-            let t = std::time::Instant::now();
-            let mut b = EditsBuilder::new();
-            for p in &ptp {
-                b.load_ptp(p).map_err(|e| e.to_string())?;
-            }
-            for p in &mue {
-                b.load_mue(p).map_err(|e| e.to_string())?;
-            }
-            for p in &addon {
-                b.load_addon(p).map_err(|e| e.to_string())?;
-            }
-            let bytes = b.write_to(&out).map_err(|e| e.to_string())?;
+        ))?;
+        for c in &tree.children {
             emit(format!(
-                "wrote {}: {} PTP edits, {} MUEs, {} add-on code edits, {bytes} bytes in {:.1} s",
-                out.display(),
-                b.ptp_rows(),
-                b.mue_rows(),
-                b.addon_rows(),
-                t.elapsed().as_secs_f64()
+                "  {:<8} {}{}",
+                c.code.display_for(CodeSystem::Icd10Cm),
+                c.title,
+                if c.billable { "" } else { "  [not billable]" }
             ))?;
         }
-        Command::Check {
-            file,
-            fee_schedule,
-            payer_schedule,
-            currency,
-            edits,
-            strict,
-            cat,
-        } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let doc = read_document(&file, &text)?;
-            let currency: Currency = currency.parse().map_err(|e: MoneyError| e.to_string())?;
-            let mut schedules = Vec::new();
-            for (i, p) in fee_schedule.iter().enumerate() {
-                schedules.push(
-                    FeeSchedule::from_path(format!("default-{}", i + 1), None, currency, p)
-                        .map_err(|e| e.to_string())?,
-                );
+        if !tree.seventh_characters.is_empty() {
+            emit("7th characters:".into())?;
+            for s in &tree.seventh_characters {
+                emit(format!("  {}  {}", s.character, s.meaning))?;
             }
-            for spec in &payer_schedule {
-                let (payer, p) = spec
-                    .split_once('=')
-                    .ok_or_else(|| format!("--payer-schedule {spec:?}: expected PAYER=FILE"))?;
-                schedules.push(
-                    FeeSchedule::from_path(payer, Some(payer.to_owned()), currency, p.as_ref())
-                        .map_err(|e| e.to_string())?,
-                );
-            }
-            let mut catalog = open_catalog(&cat)?;
-            if let Some(p) = &edits {
-                let e = NcciEdits::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
-                catalog = catalog.with_edits(e);
-            }
-            let pricing = (!schedules.is_empty()).then(|| Pricing::new(&schedules));
-            let problems = readiness(&doc, &catalog, pricing);
+        }
+        for n in &tree.notes {
+            emit(format!("{} ({}): {}", n.kind.element(), n.owner, n.text))?;
+        }
+    }
+    Ok(())
+}
+
+fn claim(a: ClaimArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
+    let ClaimArgs {
+        file,
+        context,
+        format,
+        cat,
+    } = a;
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let doc = read_document(&file, &text)?;
+    let ctx_text = std::fs::read_to_string(&context)
+        .map_err(|e| format!("cannot read {}: {e}", context.display()))?;
+    let ctx =
+        ClaimContext::from_json(&ctx_text).map_err(|e| format!("{}: {e}", context.display()))?;
+    let catalog = open_catalog(&cat)?;
+    match claim::export(&doc, &ctx, &catalog, format) {
+        Ok(out) => emit(out)?,
+        Err(ClaimError::NotReady { document, problems }) => {
             if cat.json {
-                emit(problems_json(&problems))?;
-            } else if problems
-                .iter()
-                .all(|p| p.code.severity() != procode::billing::Severity::Error)
-            {
-                for p in &problems {
-                    emit(format!("warning: {p}"))?;
-                }
-                emit(format!("{}: ready", file.display()))?;
+                emit(problems_json(&problems)?)?;
             } else {
                 for p in &problems {
                     emit(p.to_string())?;
                 }
             }
-            let errors = problems
-                .iter()
-                .filter(|p| p.severity() == Severity::Error)
-                .count();
-            let warnings = problems.len() - errors;
-            if errors > 0 || (strict && warnings > 0) {
-                return Err(Failure::Found(format!(
-                    "{}: {errors} error(s) would get the claim rejected or denied, {warnings} warning(s)",
-                    file.display(),
-                )));
-            }
+            return Err(Failure::Found(format!(
+                "cannot export a claim for {document}: {} problem(s)",
+                problems.len()
+            )));
         }
-        Command::Tree { code, cat } => {
-            let catalog = open_catalog(&cat)?;
-            if !catalog.has_structure() {
-                return Err("this catalog holds no ICD-10-CM structure".into());
-            }
-            let tree = catalog
-                .tree(&code)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("ICD-10-CM code {code:?} is not in the tabular list"))?;
-            if cat.json {
-                emit(tree.to_json().to_string())?;
-            } else {
-                for l in &tree.ancestors {
-                    emit(format!("{:<8} {:<8} {}", l.kind.as_str(), l.id, l.title))?;
-                }
-                let title = catalog
-                    .lookup_code(&tree.code, CodeSystem::Icd10Cm, None)
-                    .map_err(|e| e.to_string())?
-                    .map(|e| e.description)
-                    .unwrap_or_default();
-                emit(format!(
-                    "{:<8} {:<8} {title}{}",
-                    "code",
-                    tree.code.display_for(CodeSystem::Icd10Cm),
-                    if tree.manifestation {
-                        "  [manifestation: never first-listed]"
-                    } else {
-                        ""
-                    }
-                ))?;
-                for c in &tree.children {
-                    emit(format!(
-                        "  {:<8} {}{}",
-                        c.code.display_for(CodeSystem::Icd10Cm),
-                        c.title,
-                        if c.billable { "" } else { "  [not billable]" }
-                    ))?;
-                }
-                if !tree.seventh_characters.is_empty() {
-                    emit("7th characters:".into())?;
-                    for s in &tree.seventh_characters {
-                        emit(format!("  {}  {}", s.character, s.meaning))?;
-                    }
-                }
-                for n in &tree.notes {
-                    emit(format!("{} ({}): {}", n.kind.element(), n.owner, n.text))?;
-                }
-            }
-        }
-        Command::Claim {
-            file,
-            context,
-            format,
-            cat,
-        } => {
-            let format: ClaimFormat = format.parse().map_err(|e: ClaimError| e.to_string())?;
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let doc = read_document(&file, &text)?;
-            let ctx_text = std::fs::read_to_string(&context)
-                .map_err(|e| format!("cannot read {}: {e}", context.display()))?;
-            let ctx = ClaimContext::from_json(&ctx_text)
-                .map_err(|e| format!("{}: {e}", context.display()))?;
-            let catalog = open_catalog(&cat)?;
-            match claim::export(&doc, &ctx, &catalog, format) {
-                Ok(out) => emit(out)?,
-                Err(ClaimError::NotReady { document, problems }) => {
-                    if cat.json {
-                        emit(problems_json(&problems))?;
-                    } else {
-                        for p in &problems {
-                            emit(p.to_string())?;
-                        }
-                    }
-                    return Err(Failure::Found(format!(
-                        "cannot export a claim for {document}: {} problem(s)",
-                        problems.len()
-                    )));
-                }
-                Err(e) => return Err(e.to_string().into()),
-            }
-        }
+        Err(e) => return Err(e.to_string().into()),
     }
     Ok(())
 }
@@ -782,18 +843,6 @@ fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
         None => Vec::new(),
     };
     if json {
-        let rel: Vec<_> = releases
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "system": r.system.as_str(),
-                    "name": r.name,
-                    "source": r.source,
-                    "valid_from": r.valid_from.to_string(),
-                    "valid_through": r.valid_through.map(|d| d.to_string()),
-                })
-            })
-            .collect();
         let not_current: Vec<_> = gaps
             .iter()
             .map(|(s, r)| serde_json::json!({"system": s.as_str(), "newest": r.name}))
@@ -801,7 +850,8 @@ fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
         let mut v = serde_json::json!({
             "codes": catalog.len(),
             "index_bytes": catalog.index_size(),
-            "releases": rel,
+            // The core's own shape of a release.
+            "releases": releases,
         });
         if let Some(d) = as_of {
             v["as_of"] = serde_json::json!(d.to_string());
@@ -847,26 +897,22 @@ fn info(catalog: &Catalog, as_of: Option<NaiveDate>, json: bool) -> String {
 /// A billing document from its JSON file, checked by the core (unknown
 /// fields and inconsistent documents are errors naming what is wrong).
 fn read_document(file: &std::path::Path, text: &str) -> Result<Document, String> {
-    Document::from_json(text).map_err(|e| match e {
-        DocumentError::Json(_) => format!("{}: not a procode document: {e}", file.display()),
-        _ => format!("{}: {e}", file.display()),
+    Document::from_json(text).map_err(|e| {
+        // Malformed JSON is named as such; an inconsistent document's
+        // message says what contradicts what.
+        let what = if e.kind() == ErrorKind::InvalidJson {
+            "not a procode document: "
+        } else {
+            ""
+        };
+        format!("{}: {what}{e}", file.display())
     })
 }
 
-fn problems_json(problems: &[Problem]) -> String {
-    let v: Vec<_> = problems
-        .iter()
-        .map(|p| {
-            serde_json::json!({
-                "code": p.code.as_str(),
-                "severity": p.severity().as_str(),
-                "line_id": p.line_id,
-                "message": p.message,
-                "detail": p.detail,
-            })
-        })
-        .collect();
-    serde_json::Value::Array(v).to_string()
+/// Problems as JSON: the core's own shape (`severity` added, `detail`
+/// only where the problem has one).
+fn problems_json(problems: &[Problem]) -> Result<String, String> {
+    serde_json::to_string(problems).map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {

@@ -787,3 +787,36 @@ fn diff_between_two_index_files_and_two_dates() {
     assert!(!out.status.success());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 17: `--system` and `--format` list their values in `--help` (the
+/// core's names), and a value outside them is a usage error (status 2)
+/// with the core's message.
+#[test]
+fn vocabulary_options_list_their_values_in_help() {
+    let systems = "[possible values: hcpcs, cpt, icd10cm, icd10pcs, modifier, pos, custom]";
+    for cmd in ["search", "lookup", "diff"] {
+        let out = procode(&[cmd, "--help"]);
+        assert!(out.status.success(), "{cmd} --help");
+        let help = String::from_utf8_lossy(&out.stdout);
+        let line = help
+            .lines()
+            .find(|l| l.contains("--system"))
+            .unwrap_or_else(|| panic!("{cmd} --help has no --system: {help}"));
+        assert!(line.contains(systems), "{cmd}: {line}");
+    }
+    let out = procode(&["claim", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("[possible values: x12, fhir, cms1500]"),
+        "{help}"
+    );
+    // The core's aliases still parse; an unknown name is a usage error.
+    let v = ok_json(&[
+        "search", "G04", "--json", "--limit", "1", "--system", "HCPCS2",
+    ]);
+    assert_eq!(v["results"][0]["system"], "hcpcs");
+    let out = procode(&["search", "x", "--system", "loinc"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown code system \"loinc\""), "{err}");
+}

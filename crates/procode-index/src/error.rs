@@ -238,11 +238,209 @@ pub struct UnknownName {
 }
 
 impl UnknownName {
-    pub(crate) fn new(what: &'static str, name: &str, expected: &'static str) -> UnknownName {
+    /// `name`, unknown as a `what`; `expected` lists the known names.
+    pub fn new(what: &'static str, name: &str, expected: &'static str) -> UnknownName {
         UnknownName {
             what,
             name: name.to_owned(),
             expected,
         }
+    }
+}
+
+/// What kind of failure an error is: the one classification of every error
+/// procode reports, from a bad code to a claim that is not ready.
+///
+/// Every error type of procode implements [`Classified`], and its `kind` is
+/// one exhaustive `match` written once, beside the type (the catalog area's
+/// here, the billing, claim and NCCI errors in `procode::error`). The
+/// bindings never look at error variants: each maps a kind to its surface in
+/// one table (the C result codes in `bindings/c/src/error.rs`, the Python
+/// exception classes in `bindings/python/src/errors.rs`).
+///
+/// Deliberately **not** `#[non_exhaustive]`: a new kind must be a compile
+/// error in every binding's table until it is given a code there, never a
+/// silent fall to a base error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A code that is not a valid code (or not of its system's shape).
+    InvalidCode,
+    /// A code-system name procode does not know.
+    UnknownSystem,
+    /// A well-formed code the catalog does not hold (`Catalog::require`).
+    UnknownCode,
+    /// A date that is not `YYYY-MM-DD`, or no such day.
+    InvalidDate,
+    /// The embedded default catalog was not compiled in.
+    CatalogUnavailable,
+    /// An index file that cannot be read or written (the operating system
+    /// refused).
+    IndexIo,
+    /// An index file that is truncated, corrupted, foreign or of another
+    /// format version.
+    IndexCorrupt,
+    /// Entries or releases that cannot be stored in an index (the same code
+    /// twice, bad dates, text too long).
+    CatalogData,
+    /// A source file (TSV, mapped CSV, order file, addenda, workbook) that
+    /// cannot be imported: unreadable, a bad row, a missing column.
+    Source,
+    /// A search query with more words than procode matches at once.
+    QueryTooLong,
+    /// A synonym list or search weights file that cannot be used.
+    SearchData,
+    /// An NCCI edits file or CMS NCCI table (PTP, MUE) that cannot be read
+    /// or written (the operating system refused).
+    NcciIo,
+    /// An NCCI table or edits file that cannot be used: a bad row, a
+    /// missing column, duplicates, or an edits file that is truncated,
+    /// corrupted, foreign or of another version. One kind for tables and
+    /// files alike: the C ABI has always reported both as
+    /// `PROCODE_EDITS_ERROR`, and Python raises `NcciError` (a subclass of
+    /// both `SourceError` and `CatalogError`, the classes it used before).
+    NcciData,
+    /// An amount or currency that is refused.
+    InvalidMoney,
+    /// A code line that cannot exist (zero units, too many modifiers, ...).
+    InvalidLine,
+    /// JSON that is malformed or does not describe a document.
+    InvalidJson,
+    /// A document whose parts contradict each other.
+    InconsistentDocument,
+    /// A session and an invoice (read together) that do not belong together.
+    UnlinkedDocument,
+    /// A step asked of a revision the document no longer has.
+    StaleDocument,
+    /// The edit policy refuses this edit in this context and state.
+    EditNotAllowed,
+    /// An edit names a line the document does not have.
+    UnknownLine,
+    /// An add uses a line id the document already has.
+    DuplicateLine,
+    /// An edit would drop a sent invoice's total below what was paid.
+    BelowPaid,
+    /// A line amount or a total above the largest amount procode bills.
+    AmountTooLarge,
+    /// A rate would be re-resolved without the fee schedule it came from.
+    ScheduleMissing,
+    /// A document is not in a state the step starts from.
+    InvalidTransition,
+    /// A new invoice is needed and no invoice id was given.
+    InvoiceIdRequired,
+    /// The session has no invoice for this step.
+    NoInvoice,
+    /// The invoice does not belong to the session.
+    InvoiceMismatch,
+    /// The booking request does not fit the service.
+    BadBooking,
+    /// A payment is refused (zero, another currency, above the balance,
+    /// a duplicate id).
+    InvalidPayment,
+    /// An invoice with payments cannot be voided.
+    HasPayments,
+    /// A fee-schedule file that cannot be read (the operating system
+    /// refused).
+    FeeScheduleIo,
+    /// A fee schedule that cannot be loaded (bad row, overlap, missing
+    /// column, bad JSON).
+    InvalidFeeSchedule,
+    /// Edit-policy JSON that is malformed or not a policy.
+    PolicyJson,
+    /// An edit policy that loosens the default rules.
+    InvalidPolicy,
+    /// A claim that cannot be exported: the document or its context has
+    /// problems.
+    ClaimNotReady,
+    /// Claim-context JSON that does not have the claim-context shape.
+    InvalidClaimContext,
+    /// A claim format procode does not write.
+    UnknownFormat,
+    /// Columnar claim lines (or codes to validate) that cannot be read.
+    InvalidClaimLines,
+    /// A name outside one of procode's small vocabularies (a data file, an
+    /// ICD-10 code set, an edit context or action, a document state, ...).
+    UnknownName,
+}
+
+/// An error that says which [`ErrorKind`] it is.
+pub trait Classified: std::error::Error {
+    /// The kind of failure.
+    fn kind(&self) -> ErrorKind;
+}
+
+impl Classified for CodeError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            CodeError::Empty
+            | CodeError::InvalidChar { .. }
+            | CodeError::TooLong { .. }
+            | CodeError::WrongShape { .. } => ErrorKind::InvalidCode,
+            CodeError::UnknownSystem { .. } => ErrorKind::UnknownSystem,
+        }
+    }
+}
+
+impl Classified for crate::date::DateError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            crate::date::DateError::Shape { .. } | crate::date::DateError::NoSuchDay { .. } => {
+                ErrorKind::InvalidDate
+            }
+        }
+    }
+}
+
+impl Classified for ImportError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ImportError::Io { .. }
+            | ImportError::BadRow { .. }
+            | ImportError::MissingColumn { .. }
+            | ImportError::DuplicateCode { .. }
+            | ImportError::BadFile { .. }
+            | ImportError::AddendaConflict { .. }
+            | ImportError::DuplicateEntry { .. } => ErrorKind::Source,
+        }
+    }
+}
+
+impl Classified for CatalogError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            CatalogError::Io { .. } => ErrorKind::IndexIo,
+            CatalogError::NotAnIndex
+            | CatalogError::UnsupportedVersion { .. }
+            | CatalogError::Truncated { .. }
+            | CatalogError::ChecksumMismatch { .. }
+            | CatalogError::Corrupt { .. }
+            | CatalogError::Fst(_) => ErrorKind::IndexCorrupt,
+            CatalogError::DuplicateCode { .. }
+            | CatalogError::BadEntry { .. }
+            | CatalogError::BadRelease { .. } => ErrorKind::CatalogData,
+            CatalogError::EmbeddedUnavailable => ErrorKind::CatalogUnavailable,
+            CatalogError::Import(e) => e.kind(),
+            CatalogError::Code(e) => e.kind(),
+            CatalogError::Synonyms(_) | CatalogError::SearchWeights(_) => ErrorKind::SearchData,
+            CatalogError::QueryTooLong { .. } => ErrorKind::QueryTooLong,
+            CatalogError::NotInCatalog { .. } => ErrorKind::UnknownCode,
+        }
+    }
+}
+
+impl Classified for UnknownName {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::UnknownName
+    }
+}
+
+impl Classified for crate::synonyms::SynonymError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::SearchData
+    }
+}
+
+impl Classified for crate::weights::WeightsError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::SearchData
     }
 }

@@ -57,6 +57,6 @@ pub mod weights;
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
 pub use entry::Entry;
-pub use error::{CatalogError, ImportError, Result, UnknownName};
+pub use error::{CatalogError, Classified, ErrorKind, ImportError, Result, UnknownName};
 pub use index::{IndexBuilder, Verify, MAX_DESCRIPTION_LEN};
 pub use release::Release;

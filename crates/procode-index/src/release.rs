@@ -113,7 +113,8 @@ pub(crate) fn encode(releases: &[Release]) -> Vec<u8> {
     out
 }
 
-/// Decodes a releases section (see [`encode`]); `None` when it is malformed.
+/// Decodes a releases section (the inverse of the writer's encoding);
+/// `None` when it is malformed.
 pub fn decode(b: &[u8]) -> Option<Vec<Release>> {
     let mut pos = 0usize;
     let n = text::get_varint(b, &mut pos)?;

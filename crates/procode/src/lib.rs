@@ -49,7 +49,9 @@ pub use catalog::{
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
 pub use entry::Entry;
-pub use error::{CatalogError, EditsError, ImportError, Result, UnknownName};
+pub use error::{
+    CatalogError, Classified, EditsError, ErrorKind, ImportError, Refusal, Result, UnknownName,
+};
 pub use import::Sources;
 pub use index::{IndexBuilder, Verify};
 pub use release::Release;

@@ -4,32 +4,9 @@
 
 mod billing_common;
 
-use billing_common::{at, catalog, day, entry, json, usd};
+use billing_common::{at, catalog, counseling_line, day, entry, json, screening_line, usd};
 use procode::billing::*;
 use procode::CodeSystem;
-
-/// H0004 (behavioral health counseling, per 15 minutes) picked from the
-/// catalog, 4 units, modifier HO, for F41.1 at the office.
-fn counseling_line() -> CodeLine {
-    CodeLine::from_entry(&entry(CodeSystem::Hcpcs, "H0004"))
-        .with_units(4)
-        .unwrap()
-        .with_modifiers(["HO"])
-        .unwrap()
-        .with_diagnoses(["F41.1"])
-        .unwrap()
-        .with_place_of_service("11")
-        .unwrap()
-}
-
-/// G0444 (annual depression screening) for F32.9.
-fn screening_line() -> CodeLine {
-    CodeLine::from_entry(&entry(CodeSystem::Hcpcs, "G0444"))
-        .with_diagnoses(["F32.9"])
-        .unwrap()
-        .with_place_of_service("11")
-        .unwrap()
-}
 
 fn fee_schedules() -> Vec<FeeSchedule> {
     let csv = "code,modifiers,rate,effective,terminated\n\

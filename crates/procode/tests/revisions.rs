@@ -5,30 +5,9 @@
 
 mod billing_common;
 
-use billing_common::{at, day, entry, json, usd};
+use billing_common::{at, counseling_line, day, json, screening_line, usd};
 use procode::billing::*;
-use procode::CodeSystem;
 use proptest::prelude::*;
-
-/// H0004 (behavioral health counseling, per 15 minutes) from the catalog.
-fn counseling_line() -> CodeLine {
-    CodeLine::from_entry(&entry(CodeSystem::Hcpcs, "H0004"))
-        .with_units(4)
-        .unwrap()
-        .with_diagnoses(["F41.1"])
-        .unwrap()
-        .with_place_of_service("11")
-        .unwrap()
-}
-
-/// G0444 (annual depression screening) from the catalog.
-fn screening_line() -> CodeLine {
-    CodeLine::from_entry(&entry(CodeSystem::Hcpcs, "G0444"))
-        .with_diagnoses(["F32.9"])
-        .unwrap()
-        .with_place_of_service("11")
-        .unwrap()
-}
 
 fn service(paid_in_advance: bool) -> Service {
     let mut svc = Service::new("SVC-1", "Counseling, 60 minutes", usd("120"))

@@ -53,7 +53,7 @@ where
     }
     let mut seen: Vec<(CodeSystem, NaiveDate)> = Vec::new();
     for line in doc.lines() {
-        let Some(date) = line.date_of_service.or(doc.date()) else {
+        let Some(date) = doc.date_of_service(line) else {
             continue;
         };
         let mut systems = vec![line.system];

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::audit::AuditLog;
-use super::edit::{self, EditBatch, EditError, EditOutcome, Editor, Target};
+use super::edit::{self, EditBatch, EditError, EditOutcome, Editor};
 use super::json::{self, JsonError};
 use super::line::CodeLine;
 use super::money::{self, Currency, Money};
@@ -40,6 +40,12 @@ pub trait BillingDocument {
     fn service_price(&self) -> Option<Money>;
     /// The audit log.
     fn audit(&self) -> &AuditLog;
+
+    /// A line's date of service: its own, else the document's
+    /// ([`CodeLine::service_date`]).
+    fn date_of_service(&self, line: &CodeLine) -> Option<NaiveDate> {
+        line.service_date(self.date())
+    }
 
     /// The document's diagnoses: every ICD-10-CM code its lines point at, in
     /// order of first appearance.
@@ -238,7 +244,7 @@ impl Service {
             DocumentState::Service,
             batch,
         )?;
-        let applied = edit::apply(&self.target(), batch, editor)?;
+        let applied = edit::apply(self, self.next_line, batch, editor)?;
         let changed = !applied.changes.is_empty();
         let changed_lines = applied.commit(
             &mut self.lines,
@@ -255,18 +261,6 @@ impl Service {
             changed_lines,
             must_resend: false,
         })
-    }
-
-    fn target(&self) -> Target<'_> {
-        Target {
-            doc: BillingDocument::document(self),
-            lines: &self.lines,
-            next_line: self.next_line,
-            payer_id: None,
-            date: None,
-            currency: self.price.currency(),
-            service_price: Some(self.price),
-        }
     }
 }
 
@@ -432,18 +426,6 @@ impl Session {
     pub fn audit(&self) -> &AuditLog {
         &self.audit
     }
-
-    pub(crate) fn target(&self) -> Target<'_> {
-        Target {
-            doc: BillingDocument::document(self),
-            lines: &self.lines,
-            next_line: self.next_line,
-            payer_id: self.payer_id.as_deref(),
-            date: Some(self.date),
-            currency: self.price.currency(),
-            service_price: Some(self.price),
-        }
-    }
 }
 
 impl BillingDocument for Session {
@@ -479,6 +461,7 @@ impl BillingDocument for Session {
 /// A payment received against an invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Payment {
     /// The host's id for the payment.
     pub id: String,
@@ -644,80 +627,125 @@ pub enum TransitionError {
     Stale(#[from] revision::StaleDocument),
 }
 
-/// An invoice for a session.
-///
-/// `total` and `balance` are derived (the exact sum of line amounts, and the
-/// total less payments); they are written to JSON for readers and checked
-/// when read back.
-///
-/// # Example
-/// ```
-/// use chrono::{NaiveDate, TimeZone, Utc};
-/// use procode::billing::{CodeLine, EditBatch, Editor, Invoice, InvoiceState, Money, Payment};
-/// use procode::CodeSystem;
-/// let date = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
-/// let mut inv = Invoice::new("INV-7", "S-1", date, Money::parse("100", "USD").unwrap(), None);
-/// let ed = Editor::new("billing", Utc.with_ymd_and_hms(2025, 3, 3, 12, 0, 0).unwrap());
-/// let line = CodeLine::manual(CodeSystem::Hcpcs, "G0444", "Depression screen").unwrap();
-/// inv.edit(&EditBatch::new().add(line), &ed).unwrap();
-/// assert_eq!(inv.total().to_string(), "100.00 USD"); // the service price
-/// inv.send().unwrap();
-/// let paid = Payment::new("P1", Money::parse("100", "USD").unwrap(), ed.at());
-/// assert_eq!(inv.record_payment(paid).unwrap(), InvoiceState::Paid);
-/// let before = inv.clone();
-/// assert!(inv.edit(&EditBatch::new().remove("L1"), &ed).is_err());
-/// assert_eq!(inv, before);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "InvoiceRepr", into = "InvoiceRepr")]
-pub struct Invoice {
-    pub(crate) id: String,
-    pub(crate) revision: u64,
-    pub(crate) session_id: String,
-    pub(crate) date: NaiveDate,
-    pub(crate) state: InvoiceState,
-    pub(crate) price: Money,
-    pub(crate) payer_id: Option<String>,
-    pub(crate) lines: Vec<CodeLine>,
-    pub(crate) next_line: u32,
-    pub(crate) payments: Vec<Payment>,
-    pub(crate) version: u32,
-    pub(crate) sent_version: Option<u32>,
-    pub(crate) audit: AuditLog,
+/// Declares [`Invoice`] and its JSON form from one list of the stored
+/// fields (each `name: Type`, with the serde default of a field JSON may
+/// omit): the struct, `InvoiceRepr` (the same fields, an optional `kind`
+/// and the derived `needs_resend`, `total` and `balance`, between
+/// `sent_version` and `audit` as written), and the moves between the two.
+macro_rules! invoice {
+    (
+        $(#[$meta:meta])*
+        pub struct Invoice {
+            $( $f:ident : $t:ty $(= $d:literal)? ),+ ;
+            derived here;
+            $( $g:ident : $gt:ty $(= $gd:literal)? ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(try_from = "InvoiceRepr", into = "InvoiceRepr")]
+        pub struct Invoice {
+            $( pub(crate) $f: $t, )+
+            $( pub(crate) $g: $gt, )+
+        }
+
+        #[derive(Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct InvoiceRepr {
+            #[serde(default, skip_serializing)]
+            kind: Option<InvoiceTag>,
+            $( $(#[serde(default = $d)])? $f: $t, )+
+            #[serde(default)]
+            needs_resend: Option<bool>,
+            #[serde(default)]
+            total: Option<Money>,
+            #[serde(default)]
+            balance: Option<Money>,
+            $( $(#[serde(default = $gd)])? $g: $gt, )+
+        }
+
+        impl From<Invoice> for InvoiceRepr {
+            fn from(i: Invoice) -> Self {
+                let (total, balance, needs_resend) = (i.total(), i.balance(), i.needs_resend());
+                InvoiceRepr {
+                    kind: None,
+                    $( $f: i.$f, )+
+                    needs_resend: Some(needs_resend),
+                    total: Some(total),
+                    balance: Some(balance),
+                    $( $g: i.$g, )+
+                }
+            }
+        }
+
+        impl InvoiceRepr {
+            /// The invoice of the stored fields, and the derived values as
+            /// given (checked against the invoice by `try_from`).
+            fn split(self) -> (Invoice, Derived) {
+                let _ = self.kind;
+                let given = Derived {
+                    needs_resend: self.needs_resend,
+                    total: self.total,
+                    balance: self.balance,
+                };
+                let inv = Invoice {
+                    $( $f: self.$f, )+
+                    $( $g: self.$g, )+
+                };
+                (inv, given)
+            }
+        }
+    };
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InvoiceRepr {
-    #[serde(default, skip_serializing)]
-    kind: Option<InvoiceTag>,
-    id: String,
-    #[serde(default = "first_revision")]
-    revision: u64,
-    session_id: String,
-    date: NaiveDate,
-    state: InvoiceState,
-    price: Money,
-    #[serde(default)]
-    payer_id: Option<String>,
-    #[serde(default)]
-    lines: Vec<CodeLine>,
-    #[serde(default = "first_line")]
-    next_line: u32,
-    #[serde(default)]
-    payments: Vec<Payment>,
-    #[serde(default = "first_line")]
-    version: u32,
-    #[serde(default)]
-    sent_version: Option<u32>,
-    #[serde(default)]
+/// The derived values of an invoice's JSON, as given.
+struct Derived {
     needs_resend: Option<bool>,
-    #[serde(default)]
     total: Option<Money>,
-    #[serde(default)]
     balance: Option<Money>,
-    #[serde(default)]
-    audit: AuditLog,
+}
+
+invoice! {
+    /// An invoice for a session.
+    ///
+    /// `total` and `balance` are derived (the exact sum of line amounts, and the
+    /// total less payments); they are written to JSON for readers and checked
+    /// when read back.
+    ///
+    /// # Example
+    /// ```
+    /// use chrono::{NaiveDate, TimeZone, Utc};
+    /// use procode::billing::{CodeLine, EditBatch, Editor, Invoice, InvoiceState, Money, Payment};
+    /// use procode::CodeSystem;
+    /// let date = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    /// let mut inv = Invoice::new("INV-7", "S-1", date, Money::parse("100", "USD").unwrap(), None);
+    /// let ed = Editor::new("billing", Utc.with_ymd_and_hms(2025, 3, 3, 12, 0, 0).unwrap());
+    /// let line = CodeLine::manual(CodeSystem::Hcpcs, "G0444", "Depression screen").unwrap();
+    /// inv.edit(&EditBatch::new().add(line), &ed).unwrap();
+    /// assert_eq!(inv.total().to_string(), "100.00 USD"); // the service price
+    /// inv.send().unwrap();
+    /// let paid = Payment::new("P1", Money::parse("100", "USD").unwrap(), ed.at());
+    /// assert_eq!(inv.record_payment(paid).unwrap(), InvoiceState::Paid);
+    /// let before = inv.clone();
+    /// assert!(inv.edit(&EditBatch::new().remove("L1"), &ed).is_err());
+    /// assert_eq!(inv, before);
+    /// ```
+    pub struct Invoice {
+        id: String,
+        revision: u64 = "first_revision",
+        session_id: String,
+        date: NaiveDate,
+        state: InvoiceState,
+        price: Money,
+        payer_id: Option<String> = "Option::default",
+        lines: Vec<CodeLine> = "Vec::default",
+        next_line: u32 = "first_line",
+        payments: Vec<Payment> = "Vec::default",
+        version: u32 = "first_line",
+        sent_version: Option<u32> = "Option::default";
+        derived here;
+        audit: AuditLog = "AuditLog::default",
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -726,50 +754,10 @@ enum InvoiceTag {
     Invoice,
 }
 
-impl From<Invoice> for InvoiceRepr {
-    fn from(i: Invoice) -> Self {
-        let (total, balance, needs_resend) = (i.total(), i.balance(), i.needs_resend());
-        InvoiceRepr {
-            kind: None,
-            id: i.id,
-            revision: i.revision,
-            session_id: i.session_id,
-            date: i.date,
-            state: i.state,
-            price: i.price,
-            payer_id: i.payer_id,
-            lines: i.lines,
-            next_line: i.next_line,
-            payments: i.payments,
-            version: i.version,
-            sent_version: i.sent_version,
-            needs_resend: Some(needs_resend),
-            total: Some(total),
-            balance: Some(balance),
-            audit: i.audit,
-        }
-    }
-}
-
 impl TryFrom<InvoiceRepr> for Invoice {
     type Error = DocumentError;
     fn try_from(r: InvoiceRepr) -> Result<Self, DocumentError> {
-        let _ = r.kind;
-        let inv = Invoice {
-            id: r.id,
-            revision: r.revision,
-            session_id: r.session_id,
-            date: r.date,
-            state: r.state,
-            price: r.price,
-            payer_id: r.payer_id,
-            lines: r.lines,
-            next_line: r.next_line,
-            payments: r.payments,
-            version: r.version,
-            sent_version: r.sent_version,
-            audit: r.audit,
-        };
+        let (inv, given) = r.split();
         inv.check_consistent()?;
         let bad = |problem: String| DocumentError::Inconsistent {
             document: inv.doc(),
@@ -781,9 +769,9 @@ impl TryFrom<InvoiceRepr> for Invoice {
             ))),
             _ => Ok(()),
         };
-        check("total", r.total, inv.total())?;
-        check("balance", r.balance, inv.balance())?;
-        match r.needs_resend {
+        check("total", given.total, inv.total())?;
+        check("balance", given.balance, inv.balance())?;
+        match given.needs_resend {
             Some(n) if n != inv.needs_resend() => Err(bad(format!(
                 "needs_resend {n} does not match version {} and sent_version {:?}",
                 inv.version, inv.sent_version
@@ -1090,18 +1078,6 @@ impl Invoice {
         self.edit_in(EditContext::InvoiceEdit, batch, editor)
     }
 
-    pub(crate) fn target(&self) -> Target<'_> {
-        Target {
-            doc: self.doc(),
-            lines: &self.lines,
-            next_line: self.next_line,
-            payer_id: self.payer_id.as_deref(),
-            date: Some(self.date),
-            currency: self.currency(),
-            service_price: Some(self.price),
-        }
-    }
-
     /// The checks of an invoice read from JSON: its lines (see
     /// `check_lines`), its payments (in its currency, above zero, distinct
     /// ids, at most the total) and its state against them (a draft was never
@@ -1201,7 +1177,7 @@ impl Invoice {
             self.state.into(),
             batch,
         )?;
-        let applied = edit::apply(&self.target(), batch, editor)?;
+        let applied = edit::apply(self, self.next_line, batch, editor)?;
         self.check_total(&applied.lines)?;
         Ok(self.commit(applied, context, editor))
     }

@@ -3,10 +3,11 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{AuditEntry, AuditLog};
+use super::documents::BillingDocument;
 use super::line::{CodeLine, LineChanges, LineError, Rate, RateSource};
 use super::money::{self, Currency, Money};
 use super::policy::{DocumentRef, DocumentState, EditAction, EditContext, EditPolicy};
@@ -212,6 +213,7 @@ pub enum EditError {
 /// What an applied batch did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct EditOutcome {
     /// The document edited.
     pub document: DocumentRef,
@@ -284,17 +286,6 @@ impl<'a> Editor<'a> {
     pub fn pricing(&self) -> Pricing<'a> {
         self.pricing
     }
-}
-
-/// The parts of a document a batch works on.
-pub(crate) struct Target<'d> {
-    pub doc: DocumentRef,
-    pub lines: &'d [CodeLine],
-    pub next_line: u32,
-    pub payer_id: Option<&'d str>,
-    pub date: Option<NaiveDate>,
-    pub currency: Currency,
-    pub service_price: Option<Money>,
 }
 
 /// One recorded change.
@@ -384,20 +375,18 @@ pub(crate) fn fresh_id(next: &mut u32, taken: &dyn Fn(&str) -> bool) -> String {
     }
 }
 
-/// Resolves a line's rate with `pricing`, refusing to let a rate that came
-/// from a fee schedule fall to a lesser source because that schedule is not
-/// in `pricing` ([`EditError::ScheduleMissing`]). `previous` is the rate the
-/// line had before the step (an explicit `resolve` clears it first).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn resolve_rate(
+/// Resolves a line's rate on `doc` with `pricing`, refusing to let a rate
+/// that came from a fee schedule fall to a lesser source because that
+/// schedule is not in `pricing` ([`EditError::ScheduleMissing`], naming
+/// `document`: the document edited, or the service being booked).
+/// `previous` is the rate the line had before the step (an explicit
+/// `resolve` clears it first).
+pub(crate) fn resolve_rate<D: BillingDocument + ?Sized>(
     document: &DocumentRef,
+    doc: &D,
     pricing: Pricing<'_>,
     line: &mut CodeLine,
     previous: Option<&Rate>,
-    payer_id: Option<&str>,
-    date: Option<NaiveDate>,
-    currency: Currency,
-    service_price: Option<Money>,
 ) -> Result<(), EditError> {
     let keeps_override = line
         .rate
@@ -414,7 +403,7 @@ pub(crate) fn resolve_rate(
             }
         }
     }
-    line.rate = pricing.resolve(line, payer_id, date, currency, service_price);
+    line.rate = pricing.rate_for(doc, line);
     Ok(())
 }
 
@@ -434,115 +423,141 @@ pub(crate) fn check_amounts(
         })
 }
 
-/// Applies a batch to a copy of the target's lines: ids assigned, lines
-/// validated, rates resolved, amounts checked. Policy is checked separately.
+/// Applies a batch to a copy of `doc`'s lines (whose next free line number
+/// is `next_line`): ids assigned, lines validated, rates resolved, amounts
+/// checked. Policy is checked separately.
 ///
 /// An edit that leaves its line exactly as it was (no field given, or each
 /// given field equal to the line's) changes nothing: it records no change,
 /// so it writes no audit entry and does not count as a new version.
-pub(crate) fn apply(
-    t: &Target<'_>,
+pub(crate) fn apply<D: BillingDocument + ?Sized>(
+    doc: &D,
+    next_line: u32,
     batch: &EditBatch,
     editor: &Editor<'_>,
 ) -> Result<Applied, EditError> {
-    let mut lines = t.lines.to_vec();
-    let mut next_line = t.next_line;
-    let mut changes = Vec::with_capacity(batch.ops().len());
-    let invalid = |line_id: &str, source: LineError| EditError::InvalidLine {
-        document: t.doc.clone(),
-        line_id: line_id.to_owned(),
-        source,
-    };
-    let resolve = |line: &mut CodeLine, previous: Option<&Rate>| {
-        resolve_rate(
-            &t.doc,
-            editor.pricing,
-            line,
-            previous,
-            t.payer_id,
-            t.date,
-            t.currency,
-            t.service_price,
-        )
+    let mut staged = Staging {
+        doc,
+        document: doc.document(),
+        pricing: editor.pricing,
+        applied: Applied {
+            lines: doc.lines().to_vec(),
+            next_line,
+            changes: Vec::with_capacity(batch.ops().len()),
+        },
     };
     for op in batch.ops() {
         match op {
-            EditOp::Add(line) => {
-                let mut line = line.clone();
-                if line.id.trim().is_empty() {
-                    let ids: HashSet<&str> = lines.iter().map(|l| l.id.as_str()).collect();
-                    line.id = fresh_id(&mut next_line, &|id| ids.contains(id));
-                } else if lines.iter().any(|l| l.id == line.id) {
-                    return Err(EditError::DuplicateLineId {
-                        document: t.doc.clone(),
-                        line_id: line.id,
-                    });
-                }
-                if let Some(n) = line_number(&line.id) {
-                    next_line = next_line.max(n.saturating_add(1));
-                }
-                line.validate().map_err(|e| invalid(&line.id, e))?;
-                let previous = line.rate.clone();
-                resolve(&mut line, previous.as_ref())?;
-                changes.push(Change {
-                    action: EditAction::Add,
-                    line_id: line.id.clone(),
-                    before: None,
-                    after: Some(line.clone()),
-                });
-                lines.push(line);
-            }
-            EditOp::Edit {
-                line_id,
-                changes: ch,
-            } => {
-                let idx = lines.iter().position(|l| &l.id == line_id).ok_or_else(|| {
-                    EditError::UnknownLine {
-                        document: t.doc.clone(),
-                        line_id: line_id.clone(),
-                    }
-                })?;
-                let before = lines[idx].clone();
-                let (mut after, re_resolve) = ch.apply_to(&before);
-                after.validate().map_err(|e| invalid(line_id, e))?;
-                if re_resolve || after.rate.is_none() {
-                    resolve(&mut after, before.rate.as_ref())?;
-                }
-                if after == before {
-                    // Nothing changes: a true no-op.
-                    continue;
-                }
-                lines[idx] = after.clone();
-                changes.push(Change {
-                    action: EditAction::Edit,
-                    line_id: line_id.clone(),
-                    before: Some(before),
-                    after: Some(after),
-                });
-            }
-            EditOp::Remove { line_id } => {
-                let idx = lines.iter().position(|l| &l.id == line_id).ok_or_else(|| {
-                    EditError::UnknownLine {
-                        document: t.doc.clone(),
-                        line_id: line_id.clone(),
-                    }
-                })?;
-                let before = lines.remove(idx);
-                changes.push(Change {
-                    action: EditAction::Remove,
-                    line_id: line_id.clone(),
-                    before: Some(before),
-                    after: None,
-                });
-            }
+            EditOp::Add(line) => staged.add(line)?,
+            EditOp::Edit { line_id, changes } => staged.edit(line_id, changes)?,
+            EditOp::Remove { line_id } => staged.remove(line_id)?,
         }
     }
-    check_amounts(&t.doc, &lines, t.currency)?;
-    Ok(Applied {
-        lines,
-        next_line,
-        changes,
-    })
+    check_amounts(&staged.document, &staged.applied.lines, doc.currency())?;
+    Ok(staged.applied)
+}
+
+/// A batch being applied to a copy of a document's lines.
+struct Staging<'d, 'p, D: ?Sized> {
+    doc: &'d D,
+    document: DocumentRef,
+    pricing: Pricing<'p>,
+    applied: Applied,
+}
+
+impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
+    fn invalid(&self, line_id: &str, source: LineError) -> EditError {
+        EditError::InvalidLine {
+            document: self.document.clone(),
+            line_id: line_id.to_owned(),
+            source,
+        }
+    }
+
+    fn position(&self, line_id: &str) -> Result<usize, EditError> {
+        self.applied
+            .lines
+            .iter()
+            .position(|l| l.id == line_id)
+            .ok_or_else(|| EditError::UnknownLine {
+                document: self.document.clone(),
+                line_id: line_id.to_owned(),
+            })
+    }
+
+    fn add(&mut self, line: &CodeLine) -> Result<(), EditError> {
+        let a = &mut self.applied;
+        let mut line = line.clone();
+        if line.id.trim().is_empty() {
+            let ids: HashSet<&str> = a.lines.iter().map(|l| l.id.as_str()).collect();
+            line.id = fresh_id(&mut a.next_line, &|id| ids.contains(id));
+        } else if a.lines.iter().any(|l| l.id == line.id) {
+            return Err(EditError::DuplicateLineId {
+                document: self.document.clone(),
+                line_id: line.id,
+            });
+        }
+        if let Some(n) = line_number(&line.id) {
+            a.next_line = a.next_line.max(n.saturating_add(1));
+        }
+        line.validate().map_err(|e| self.invalid(&line.id, e))?;
+        let previous = line.rate.clone();
+        resolve_rate(
+            &self.document,
+            self.doc,
+            self.pricing,
+            &mut line,
+            previous.as_ref(),
+        )?;
+        self.applied.changes.push(Change {
+            action: EditAction::Add,
+            line_id: line.id.clone(),
+            before: None,
+            after: Some(line.clone()),
+        });
+        self.applied.lines.push(line);
+        Ok(())
+    }
+
+    fn edit(&mut self, line_id: &str, changes: &LineChanges) -> Result<(), EditError> {
+        let idx = self.position(line_id)?;
+        let before = self.applied.lines[idx].clone();
+        let (mut after, re_resolve) = changes.apply_to(&before);
+        after.validate().map_err(|e| self.invalid(line_id, e))?;
+        if re_resolve || after.rate.is_none() {
+            resolve_rate(
+                &self.document,
+                self.doc,
+                self.pricing,
+                &mut after,
+                before.rate.as_ref(),
+            )?;
+        }
+        if after == before {
+            // Nothing changes: a true no-op.
+            return Ok(());
+        }
+        self.applied.lines[idx] = after.clone();
+        self.applied.changes.push(Change {
+            action: EditAction::Edit,
+            line_id: line_id.to_owned(),
+            before: Some(before),
+            after: Some(after),
+        });
+        Ok(())
+    }
+
+    fn remove(&mut self, line_id: &str) -> Result<(), EditError> {
+        let idx = self.position(line_id)?;
+        let before = self.applied.lines.remove(idx);
+        self.applied.changes.push(Change {
+            action: EditAction::Remove,
+            line_id: line_id.to_owned(),
+            before: Some(before),
+            after: None,
+        });
+        Ok(())
+    }
 }
 
 /// Gives every add without an id a fresh id free in all of `docs`, so one

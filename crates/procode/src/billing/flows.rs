@@ -31,6 +31,7 @@ use super::revision::{self, first_revision};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct BookingRequest {
     /// The new session's id.
     pub session_id: String,
@@ -78,6 +79,7 @@ impl BookingRequest {
 /// A line that differs between a session and its invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct LineDifference {
     /// The line id.
     pub line_id: String,
@@ -115,6 +117,7 @@ pub enum InvoiceUpdate {
 /// The result of marking a session complete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Completion {
     /// Lines of the session added, changed or removed by the step.
     pub session_changes: Vec<String>,
@@ -125,6 +128,14 @@ pub struct Completion {
     /// updated: the lines the completion edited that the invoice no longer
     /// has (their edits were not applied to it).
     pub differences: Vec<LineDifference>,
+}
+
+/// What a completion does to the invoice: create it, update it (the
+/// updated copy, the outcome, the lines left alone), or leave it.
+enum Plan {
+    Create(Invoice),
+    Update(Box<Invoice>, EditOutcome, Vec<String>),
+    Leave(Vec<LineDifference>, InvoiceState),
 }
 
 /// A session with its invoice, if any: the unit the booking flows work on.
@@ -209,49 +220,40 @@ impl Encounter {
         } else {
             SessionState::Booked
         };
-        let price = service.price();
         let document = service.document();
-        let lines: Vec<CodeLine> = service
-            .lines()
-            .iter()
-            .map(|l| {
-                let mut l = l.clone();
-                l.date_of_service = l.date_of_service.or(Some(request.date));
-                let previous = l.rate.clone();
-                edit::resolve_rate(
-                    &document,
-                    pricing,
-                    &mut l,
-                    previous.as_ref(),
-                    request.payer_id.as_deref(),
-                    Some(request.date),
-                    price.currency(),
-                    Some(price),
-                )?;
-                Ok(l)
-            })
-            .collect::<Result<_, EditError>>()?;
-        edit::check_amounts(&document, &lines, price.currency())?;
-        let next_line = lines
-            .iter()
-            .filter_map(|l| edit::line_number(&l.id))
-            .map(|n| n.saturating_add(1))
-            .max()
-            .unwrap_or(1);
-        let session = Session {
+        let mut session = Session {
             id: request.session_id,
             revision: first_revision(),
             client_id: request.client_id,
             service_id: service.id().to_owned(),
             date: request.date,
             state,
-            price,
+            price: service.price(),
             payer_id: request.payer_id,
             invoice_id: invoice_id.clone(),
-            lines,
-            next_line,
+            lines: Vec::new(),
+            next_line: 1,
             audit: AuditLog::default(),
         };
+        let lines: Vec<CodeLine> = service
+            .lines()
+            .iter()
+            .map(|l| {
+                let mut l = l.clone();
+                l.date_of_service = session.date_of_service(&l);
+                let previous = l.rate.clone();
+                edit::resolve_rate(&document, &session, pricing, &mut l, previous.as_ref())?;
+                Ok(l)
+            })
+            .collect::<Result<_, EditError>>()?;
+        edit::check_amounts(&document, &lines, session.currency())?;
+        session.next_line = lines
+            .iter()
+            .filter_map(|l| edit::line_number(&l.id))
+            .map(|n| n.saturating_add(1))
+            .max()
+            .unwrap_or(1);
+        session.lines = lines;
         let invoice = invoice_id
             .map(|id| Invoice::from_lines(id, &session, session.lines.clone(), session.next_line));
         Ok(Encounter { session, invoice })
@@ -438,8 +440,8 @@ impl Encounter {
                 (&invoice.lines, invoice.next_line),
             ],
         );
-        let s = edit::apply(&self.session.target(), &batch, editor)?;
-        let i = edit::apply(&invoice.target(), &batch, editor)?;
+        let s = edit::apply(&self.session, self.session.next_line, &batch, editor)?;
+        let i = edit::apply(invoice, invoice.next_line, &batch, editor)?;
         invoice.check_total(&i.lines)?;
         let sess = &mut self.session;
         if !s.changes.is_empty() {
@@ -572,15 +574,40 @@ impl Encounter {
             docs.push((&inv.lines, inv.next_line));
         }
         let batch = edit::assign_ids(batch, &docs);
-        let s = edit::apply(&self.session.target(), &batch, editor)?;
+        let s = edit::apply(&self.session, self.session.next_line, &batch, editor)?;
 
         // Work out the invoice side before committing anything.
-        enum Plan {
-            Create(Invoice),
-            Update(Box<Invoice>, EditOutcome, Vec<String>),
-            Leave(Vec<LineDifference>, InvoiceState),
-        }
-        let plan = match (&self.invoice, invoice_id) {
+        let plan = self.plan_invoice(&batch, &s, editor, invoice_id)?;
+        let sess = &mut self.session;
+        let session_changes = s.commit(
+            &mut sess.lines,
+            &mut sess.next_line,
+            &mut sess.audit,
+            context,
+            editor,
+        );
+        sess.state = SessionState::Completed;
+        revision::bump(&mut sess.revision);
+        let (update, differences) = self.carry_out(plan);
+        Ok(Completion {
+            session_changes,
+            invoice: update,
+            differences,
+        })
+    }
+
+    /// What a completion does to the invoice, worked out on copies: `s` is
+    /// the batch applied to the session, not yet committed.
+    fn plan_invoice(
+        &self,
+        batch: &EditBatch,
+        s: &edit::Applied,
+        editor: &Editor<'_>,
+        invoice_id: Option<&str>,
+    ) -> Result<Plan, TransitionError> {
+        let context = EditContext::SessionCompletion;
+        let policy = editor.policy();
+        Ok(match (&self.invoice, invoice_id) {
             (None, None) => {
                 return Err(TransitionError::InvoiceIdRequired {
                     session: self.session.document(),
@@ -593,7 +620,7 @@ impl Encounter {
                 s.next_line,
             )),
             (Some(inv), _) => {
-                let (for_invoice, skipped) = invoice_ops(&batch, inv, &s.lines);
+                let (for_invoice, skipped) = invoice_ops(batch, inv, &s.lines);
                 let state = DocumentState::from(inv.state);
                 let allowed = if for_invoice.is_empty() {
                     EditAction::ALL
@@ -606,7 +633,7 @@ impl Encounter {
                         .all(|op| policy.allows(context, state, op.action()))
                 };
                 if allowed {
-                    let applied = edit::apply(&inv.target(), &for_invoice, editor)?;
+                    let applied = edit::apply(inv, inv.next_line, &for_invoice, editor)?;
                     inv.check_total(&applied.lines)?;
                     let mut updated = inv.clone();
                     let out = updated.commit(applied, context, editor);
@@ -615,19 +642,13 @@ impl Encounter {
                     Plan::Leave(differences(&s.lines, &inv.lines), inv.state)
                 }
             }
-        };
+        })
+    }
 
+    /// Commits a completion's invoice side (the session is committed).
+    fn carry_out(&mut self, plan: Plan) -> (InvoiceUpdate, Vec<LineDifference>) {
         let sess = &mut self.session;
-        let session_changes = s.commit(
-            &mut sess.lines,
-            &mut sess.next_line,
-            &mut sess.audit,
-            context,
-            editor,
-        );
-        sess.state = SessionState::Completed;
-        revision::bump(&mut sess.revision);
-        let (update, differences) = match plan {
+        match plan {
             Plan::Create(inv) => {
                 let id = inv.id.clone();
                 sess.invoice_id = Some(id.clone());
@@ -653,12 +674,7 @@ impl Encounter {
                 )
             }
             Plan::Leave(diffs, state) => (InvoiceUpdate::Unchanged { state }, diffs),
-        };
-        Ok(Completion {
-            session_changes,
-            invoice: update,
-            differences,
-        })
+        }
     }
 
     /// Edits the invoice in billing (`invoice_edit` context); the session's

@@ -406,6 +406,25 @@ impl CodeLine {
         Ok(self)
     }
 
+    /// The line's date of service: its own, else `document_date` (the date
+    /// of the session or invoice it is on). The one place this default is
+    /// written; a document's lines are read through
+    /// [`BillingDocument::date_of_service`](super::BillingDocument::date_of_service).
+    ///
+    /// # Example
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use procode::billing::CodeLine;
+    /// use procode::CodeSystem;
+    /// let day = |d| NaiveDate::from_ymd_opt(2025, 3, d).unwrap();
+    /// let line = CodeLine::manual(CodeSystem::Hcpcs, "H0004", "Counseling").unwrap();
+    /// assert_eq!(line.service_date(Some(day(3))), Some(day(3)));
+    /// assert_eq!(line.with_date_of_service(day(4)).service_date(Some(day(3))), Some(day(4)));
+    /// ```
+    pub fn service_date(&self, document_date: Option<NaiveDate>) -> Option<NaiveDate> {
+        self.date_of_service.or(document_date)
+    }
+
     /// The billed amount in a currency: rate × units rounded to the minor
     /// unit, or `None` while the rate is unresolved.
     pub fn amount(&self, currency: Currency) -> Option<Decimal> {

@@ -3,9 +3,12 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::str::FromStr;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{by_name, UnknownName};
 
 /// Where an edit happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -481,6 +484,105 @@ impl EditPolicy {
         }
         self.rules.retain(|r| !r.actions.is_empty());
         self
+    }
+}
+
+impl FromStr for EditContext {
+    type Err = UnknownName;
+
+    /// `service`, `booking_review`, `session_completion`, `invoice_edit`.
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        let expected = "service, booking_review, session_completion or invoice_edit";
+        by_name(
+            &EditContext::ALL,
+            EditContext::as_str,
+            s,
+            "edit context",
+            expected,
+        )
+    }
+}
+
+impl FromStr for EditAction {
+    type Err = UnknownName;
+
+    /// `add`, `edit`, `remove`.
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        by_name(
+            &EditAction::ALL,
+            EditAction::as_str,
+            s,
+            "edit action",
+            "add, edit or remove",
+        )
+    }
+}
+
+impl FromStr for SessionState {
+    type Err = UnknownName;
+
+    /// `pending_confirmation`, `booked`, `completed`, `cancelled`, `no_show`.
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        let expected = "pending_confirmation, booked, completed, cancelled or no_show";
+        by_name(
+            &SessionState::ALL,
+            SessionState::as_str,
+            s,
+            "session state",
+            expected,
+        )
+    }
+}
+
+impl FromStr for InvoiceState {
+    type Err = UnknownName;
+
+    /// `draft`, `sent`, `paid`, `void`.
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        let expected = "draft, sent, paid or void";
+        by_name(
+            &InvoiceState::ALL,
+            InvoiceState::as_str,
+            s,
+            "invoice state",
+            expected,
+        )
+    }
+}
+
+impl DocumentState {
+    /// A document kind (`service`, `session`, `invoice`) with its state
+    /// (`None` for a service, which has none; required for the others), as
+    /// hosts name them.
+    ///
+    /// # Errors
+    /// [`UnknownName`] for an unknown kind or state, a state given for a
+    /// service or missing for a session or invoice.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::billing::{DocumentState, InvoiceState};
+    /// assert_eq!(
+    ///     DocumentState::from_names("invoice", Some("sent")),
+    ///     Ok(DocumentState::Invoice { state: InvoiceState::Sent })
+    /// );
+    /// assert!(DocumentState::from_names("service", Some("sent")).is_err());
+    /// ```
+    pub fn from_names(document: &str, state: Option<&str>) -> Result<Self, UnknownName> {
+        let shape = || {
+            let name = format!("{document}/{}", state.unwrap_or("(none)"));
+            UnknownName::new(
+                "document state",
+                &name,
+                "service (no state), or session or invoice with their state",
+            )
+        };
+        match (document, state) {
+            ("service", None) => Ok(DocumentState::Service),
+            ("session", Some(s)) => Ok(DocumentState::Session { state: s.parse()? }),
+            ("invoice", Some(s)) => Ok(DocumentState::Invoice { state: s.parse()? }),
+            _ => Err(shape()),
+        }
     }
 }
 

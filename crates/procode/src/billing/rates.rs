@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::documents::BillingDocument;
 use super::json::{parse_json, JsonError};
 use super::line::{CodeLine, Rate, RateSource, MAX_MODIFIERS};
 use super::money::{self, decimal_string, Currency, Money};
@@ -363,6 +364,31 @@ impl FeeSchedule {
             problem: e.to_string(),
         };
         let headers = rdr.headers().map_err(malformed)?.clone();
+        let columns = Columns::of(&headers, file_name)?;
+        for rec in rdr.records() {
+            let rec = rec.map_err(malformed)?;
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            if let Some(entry) = columns.entry(&rec, file_name, line)? {
+                schedule.add_at(entry, Some(line))?;
+            }
+        }
+        Ok(schedule)
+    }
+}
+
+/// The columns of a fee schedule file, by position.
+struct Columns {
+    code: usize,
+    rate: usize,
+    modifiers: Option<usize>,
+    effective: Option<usize>,
+    terminated: Option<usize>,
+}
+
+impl Columns {
+    /// The columns named by a header row: `code` and `rate` required, any
+    /// unknown column refused.
+    fn of(headers: &csv::StringRecord, file_name: &str) -> Result<Columns, RateError> {
         let col = |name: &str| {
             headers.iter().position(|h| {
                 h.trim()
@@ -378,8 +404,8 @@ impl FeeSchedule {
                 found: found.clone(),
             })
         };
-        let c_code = required("code")?;
-        let c_rate = required("rate")?;
+        let code = required("code")?;
+        let rate = required("rate")?;
         const KNOWN: [&str; 6] = [
             "code",
             "modifiers",
@@ -397,72 +423,76 @@ impl FeeSchedule {
                 column: h.to_owned(),
             });
         }
-        let c_mods = col("modifiers");
-        let c_eff = col("effective");
-        let c_term = col("terminated");
-        for rec in rdr.records() {
-            let rec = rec.map_err(malformed)?;
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
-            let field = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim();
-            let bad = |column: &str, problem: String| RateError::BadRow {
-                file: file_name.to_owned(),
-                line,
-                column: column.to_owned(),
-                problem,
-            };
-            let code_text = field(Some(c_code));
-            if code_text.is_empty() && rec.iter().all(|f| f.trim().is_empty()) {
-                continue;
-            }
-            let code = Code::parse(code_text).map_err(|e| bad("code", e.to_string()))?;
-            let modifiers = field(c_mods)
-                .split(|c: char| c.is_whitespace() || matches!(c, ';' | '|' | '+' | ':' | ','))
-                .filter(|m| !m.is_empty())
-                .map(|m| {
-                    Code::parse_for(CodeSystem::Modifier, m)
-                        .map_err(|e| bad("modifiers", e.to_string()))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let rate_text = field(Some(c_rate));
-            let rate: Decimal = rate_text.parse().map_err(|_| {
-                bad(
-                    "rate",
-                    format!("{rate_text:?} is not a decimal amount (write it like 30.00)"),
-                )
-            })?;
-            money::check_amount(rate).map_err(|e| bad("rate", e.to_string()))?;
-            let date =
-                |name: &'static str, i: Option<usize>| -> Result<Option<NaiveDate>, RateError> {
-                    let t = field(i);
-                    if t.is_empty() {
-                        return Ok(None);
-                    }
-                    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                        .map(Some)
-                        .map_err(|_| bad(name, format!("{t:?} is not an ISO date (YYYY-MM-DD)")))
-                };
-            let effective = date("effective", c_eff)?;
-            let terminated = date("terminated", c_term)?;
-            if let (Some(e), Some(t)) = (effective, terminated) {
-                if t < e {
-                    return Err(bad(
-                        "terminated",
-                        format!("{t} is before the effective date {e}"),
-                    ));
-                }
-            }
-            schedule.add_at(
-                FeeEntry {
-                    code,
-                    modifiers,
-                    rate,
-                    effective,
-                    terminated,
-                },
-                Some(line),
-            )?;
+        Ok(Columns {
+            code,
+            rate,
+            modifiers: col("modifiers"),
+            effective: col("effective"),
+            terminated: col("terminated"),
+        })
+    }
+
+    /// The entry of one row (`line` of the file), or `None` for a blank row.
+    fn entry(
+        &self,
+        rec: &csv::StringRecord,
+        file_name: &str,
+        line: u64,
+    ) -> Result<Option<FeeEntry>, RateError> {
+        let field = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim();
+        let bad = |column: &str, problem: String| RateError::BadRow {
+            file: file_name.to_owned(),
+            line,
+            column: column.to_owned(),
+            problem,
+        };
+        let code_text = field(Some(self.code));
+        if code_text.is_empty() && rec.iter().all(|f| f.trim().is_empty()) {
+            return Ok(None);
         }
-        Ok(schedule)
+        let code = Code::parse(code_text).map_err(|e| bad("code", e.to_string()))?;
+        let modifiers = field(self.modifiers)
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '|' | '+' | ':' | ','))
+            .filter(|m| !m.is_empty())
+            .map(|m| {
+                Code::parse_for(CodeSystem::Modifier, m)
+                    .map_err(|e| bad("modifiers", e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let rate_text = field(Some(self.rate));
+        let rate: Decimal = rate_text.parse().map_err(|_| {
+            bad(
+                "rate",
+                format!("{rate_text:?} is not a decimal amount (write it like 30.00)"),
+            )
+        })?;
+        money::check_amount(rate).map_err(|e| bad("rate", e.to_string()))?;
+        let date = |name: &'static str, i: Option<usize>| -> Result<Option<NaiveDate>, RateError> {
+            let t = field(i);
+            if t.is_empty() {
+                return Ok(None);
+            }
+            crate::date::parse_date(t)
+                .map(Some)
+                .map_err(|_| bad(name, format!("{t:?} is not an ISO date (YYYY-MM-DD)")))
+        };
+        let effective = date("effective", self.effective)?;
+        let terminated = date("terminated", self.terminated)?;
+        if let (Some(e), Some(t)) = (effective, terminated) {
+            if t < e {
+                return Err(bad(
+                    "terminated",
+                    format!("{t} is before the effective date {e}"),
+                ));
+            }
+        }
+        Ok(Some(FeeEntry {
+            code,
+            modifiers,
+            rate,
+            effective,
+            terminated,
+        }))
     }
 }
 
@@ -509,8 +539,22 @@ impl<'a> Pricing<'a> {
         self.schedules
     }
 
-    /// The rate of a line, or `None` when nothing applies. `date` is the
-    /// line's date of service (its own, else the document's).
+    /// The rate of a line on `doc` (its payer, date, currency and service
+    /// price), or `None` when nothing applies.
+    pub fn rate_for<D: BillingDocument + ?Sized>(&self, doc: &D, line: &CodeLine) -> Option<Rate> {
+        self.resolve(
+            line,
+            doc.payer_id(),
+            doc.date(),
+            doc.currency(),
+            doc.service_price(),
+        )
+    }
+
+    /// The rate of a line of a document whose payer, date (the default
+    /// date of service), currency and service price are given, or `None`
+    /// when nothing applies; [`Pricing::rate_for`] takes them from the
+    /// document.
     pub fn resolve(
         &self,
         line: &CodeLine,
@@ -526,7 +570,7 @@ impl<'a> Pricing<'a> {
         {
             return Some(r.clone());
         }
-        let date = line.date_of_service.or(date);
+        let date = line.service_date(date);
         let in_currency = |s: &&FeeSchedule| s.currency == currency;
         if let Some(payer) = payer_id {
             for s in self

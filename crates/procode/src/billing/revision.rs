@@ -108,7 +108,9 @@ pub struct StaleDocument {
 }
 
 /// A document with a revision: every [`Service`], [`Session`], [`Invoice`]
-/// and [`Encounter`]. See [the module](self) for the contract.
+/// and [`Encounter`]. The contract: `revision` starts at 1 and goes up by
+/// one with every mutation that changes the document; a refused call, or one
+/// that changes nothing, leaves it as it was.
 pub trait Revisioned {
     /// The revision: 1 for a new document, plus one for every mutation.
     fn revision(&self) -> u64;

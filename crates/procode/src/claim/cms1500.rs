@@ -5,10 +5,10 @@ use serde_json::{json, Map, Value};
 
 use super::ascii::x12_text;
 use super::context::{
-    Address, ClaimContext, ClaimFilingIndicator, PersonName, ProviderName, Relationship, TaxNumber,
-    Zip,
+    Address, ClaimContext, ClaimFilingIndicator, Npi, PersonName, ProviderName, Relationship,
+    TaxNumber, Zip,
 };
-use super::{prepare, Result, LINES_PER_PAGE};
+use super::{prepare, Checked, ClaimPart, PartLine, Result, LINES_PER_PAGE};
 use crate::billing::{BillingDocument, CodeSource, Currency};
 
 const LETTERS: &[u8; 12] = b"ABCDEFGHIJKL";
@@ -106,128 +106,136 @@ where
     S: CodeSource + ?Sized,
 {
     let c = prepare(doc, ctx, source)?;
-    let parties = &c.parties;
     let pages = c.parts(LINES_PER_PAGE);
     let of = pages.len();
-    let doc_id = &c.id;
-    let is_self = ctx.patient_is_subscriber();
-    let sub = &ctx.subscriber;
-    let rendering = match (&ctx.rendering_provider, &parties.rendering_npi) {
-        (Some(r), Some(npi)) => Some((r, npi)),
-        _ => None,
-    };
     let out: Vec<Value> = pages
         .iter()
         .enumerate()
         .map(|(i, page)| {
             let mut b = Map::new();
-            b.insert(
-                "1".into(),
-                json!(insurance_type(ctx.payer.claim_filing_indicator)),
-            );
-            b.insert("1a".into(), json!(x12_text(&sub.member_id)));
-            let (pname, paddr, pzip, pdob, psex) =
-                match (&ctx.patient, &parties.patient_zip, is_self) {
-                    (Some(p), Some(zip), false) => (&p.name, &p.address, zip, p.birth_date, p.sex),
-                    _ => (
-                        &sub.name,
-                        &sub.address,
-                        &parties.subscriber_zip,
-                        sub.birth_date,
-                        sub.sex,
-                    ),
-                };
-            b.insert("2".into(), json!(name(pname)));
-            b.insert("3_birth_date".into(), json!(date(pdob)));
-            b.insert("3_sex".into(), json!(psex.as_str()));
-            b.insert("4".into(), json!(name(&sub.name)));
-            put_address(&mut b, "5", paddr, pzip);
-            b.insert("6".into(), json!(relationship(ctx.relationship)));
-            put_address(&mut b, "7", &sub.address, &parties.subscriber_zip);
-            if let Some(g) = &sub.group_number {
-                b.insert("11".into(), json!(x12_text(g)));
-            }
-            b.insert("11a_birth_date".into(), json!(date(sub.birth_date)));
-            b.insert("11a_sex".into(), json!(sub.sex.as_str()));
-            b.insert("11c".into(), json!(x12_text(&ctx.payer.name)));
-            b.insert("11d".into(), json!("no"));
-            b.insert("12".into(), json!("SIGNATURE ON FILE"));
-            b.insert("13".into(), json!("SIGNATURE ON FILE"));
-            b.insert("21_indicator".into(), json!("0"));
-            for (d, &letter) in page.diagnoses.iter().zip(LETTERS) {
-                b.insert(format!("21{}", letter as char), json!(d.as_str()));
-            }
-            if ctx.frequency.resubmits() {
-                b.insert("22_code".into(), json!(ctx.frequency.code()));
-                if let Some(n) = &ctx.original_claim_number {
-                    b.insert("22_original_ref".into(), json!(x12_text(n)));
-                }
-            }
-            if let Some(a) = &ctx.prior_authorization {
-                b.insert("23".into(), json!(x12_text(a)));
-            }
-            let lines: Vec<Value> = page
-                .lines
-                .iter()
-                .enumerate()
-                .map(|(n, pl)| {
-                    let l = pl.claim;
-                    let mut line = Map::new();
-                    line.insert("line".into(), json!(n + 1));
-                    line.insert("24A_from".into(), json!(short_date(l.date)));
-                    line.insert("24A_to".into(), json!(short_date(l.date)));
-                    line.insert("24B".into(), json!(l.pos.as_str()));
-                    line.insert("24D_code".into(), json!(l.line.code.as_str()));
-                    if !l.line.modifiers.is_empty() {
-                        let m: Vec<&str> = l.line.modifiers.iter().map(|m| m.as_str()).collect();
-                        line.insert("24D_modifiers".into(), json!(m));
-                    }
-                    let letters: String = pl
-                        .pointers
-                        .iter()
-                        .filter_map(|p| LETTERS.get(p.wrapping_sub(1)))
-                        .map(|&b| b as char)
-                        .collect();
-                    line.insert("24E".into(), json!(letters));
-                    line.insert("24F".into(), json!(amount(l.charge)));
-                    line.insert("24G".into(), json!(l.line.units.to_string()));
-                    if let Some((_, npi)) = rendering {
-                        line.insert("24J".into(), json!(npi.as_str()));
-                    }
-                    Value::Object(line)
-                })
-                .collect();
-            b.insert("24".into(), Value::Array(lines));
-            let bp = &ctx.billing_provider;
-            b.insert("25".into(), json!(parties.tax.digits()));
-            b.insert(
-                "25_type".into(),
-                json!(match parties.tax {
-                    TaxNumber::Ein(_) => "EIN",
-                    TaxNumber::Ssn(_) => "SSN",
-                }),
-            );
-            b.insert("26".into(), json!(x12_text(doc_id)));
-            b.insert("27".into(), json!("yes"));
-            b.insert("28".into(), json!(amount(page.total)));
-            if let Some((r, _)) = rendering {
-                b.insert("31".into(), json!(name(&r.name)));
-            }
-            let bname = match &bp.name {
-                ProviderName::Organization(n) => x12_text(n),
-                ProviderName::Person(n) => name(n),
-            };
-            b.insert("33".into(), json!(bname));
-            put_address(&mut b, "33", &bp.address, &parties.billing_zip);
-            b.insert("33a".into(), json!(parties.billing_npi.as_str()));
-            if let Some(t) = &bp.taxonomy {
-                b.insert(
-                    "33b".into(),
-                    json!(format!("ZZ{}", t.trim().to_ascii_uppercase())),
-                );
-            }
+            patient_boxes(&mut b, &c);
+            claim_boxes(&mut b, &c, page);
+            provider_boxes(&mut b, &c, page);
             json!({"page": i + 1, "of": of, "boxes": b})
         })
         .collect();
     Ok(json!({"form": "CMS-1500 (02/12)", "pages": out}).to_string())
+}
+
+/// Boxes 1 to 13: the insurance, the patient and the insured.
+fn patient_boxes(b: &mut Map<String, Value>, c: &Checked<'_>) {
+    let ctx = c.ctx;
+    let sub = &ctx.subscriber;
+    let parties = &c.parties;
+    b.insert(
+        "1".into(),
+        json!(insurance_type(ctx.payer.claim_filing_indicator)),
+    );
+    b.insert("1a".into(), json!(x12_text(&sub.member_id)));
+    let p = c.patient();
+    b.insert("2".into(), json!(name(p.name)));
+    b.insert("3_birth_date".into(), json!(date(p.birth_date)));
+    b.insert("3_sex".into(), json!(p.sex.as_str()));
+    b.insert("4".into(), json!(name(&sub.name)));
+    put_address(b, "5", p.address, p.zip);
+    b.insert("6".into(), json!(relationship(ctx.relationship)));
+    put_address(b, "7", &sub.address, &parties.subscriber_zip);
+    if let Some(g) = &sub.group_number {
+        b.insert("11".into(), json!(x12_text(g)));
+    }
+    b.insert("11a_birth_date".into(), json!(date(sub.birth_date)));
+    b.insert("11a_sex".into(), json!(sub.sex.as_str()));
+    b.insert("11c".into(), json!(x12_text(&ctx.payer.name)));
+    b.insert("11d".into(), json!("no"));
+    b.insert("12".into(), json!("SIGNATURE ON FILE"));
+    b.insert("13".into(), json!("SIGNATURE ON FILE"));
+}
+
+/// Boxes 21 to 24: the page's diagnoses, the resubmission, the prior
+/// authorization and the service lines.
+fn claim_boxes(b: &mut Map<String, Value>, c: &Checked<'_>, page: &ClaimPart<'_, '_>) {
+    let ctx = c.ctx;
+    b.insert("21_indicator".into(), json!("0"));
+    for (d, &letter) in page.diagnoses.iter().zip(LETTERS) {
+        b.insert(format!("21{}", letter as char), json!(d.as_str()));
+    }
+    if ctx.frequency.resubmits() {
+        b.insert("22_code".into(), json!(ctx.frequency.code()));
+        if let Some(n) = &ctx.original_claim_number {
+            b.insert("22_original_ref".into(), json!(x12_text(n)));
+        }
+    }
+    if let Some(a) = &ctx.prior_authorization {
+        b.insert("23".into(), json!(x12_text(a)));
+    }
+    let rendering_npi = c.rendering().map(|(_, npi)| npi);
+    let lines: Vec<Value> = page
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(n, pl)| line_boxes(n + 1, pl, rendering_npi))
+        .collect();
+    b.insert("24".into(), Value::Array(lines));
+}
+
+/// Box 24, one service line numbered `n`.
+fn line_boxes(n: usize, pl: &PartLine<'_, '_>, rendering_npi: Option<&Npi>) -> Value {
+    let l = pl.claim;
+    let mut line = Map::new();
+    line.insert("line".into(), json!(n));
+    line.insert("24A_from".into(), json!(short_date(l.date)));
+    line.insert("24A_to".into(), json!(short_date(l.date)));
+    line.insert("24B".into(), json!(l.pos.as_str()));
+    line.insert("24D_code".into(), json!(l.line.code.as_str()));
+    if !l.line.modifiers.is_empty() {
+        let m: Vec<&str> = l.line.modifiers.iter().map(|m| m.as_str()).collect();
+        line.insert("24D_modifiers".into(), json!(m));
+    }
+    let letters: String = pl
+        .pointers
+        .iter()
+        .filter_map(|p| LETTERS.get(p.wrapping_sub(1)))
+        .map(|&b| b as char)
+        .collect();
+    line.insert("24E".into(), json!(letters));
+    line.insert("24F".into(), json!(amount(l.charge)));
+    line.insert("24G".into(), json!(l.line.units.to_string()));
+    if let Some(npi) = rendering_npi {
+        line.insert("24J".into(), json!(npi.as_str()));
+    }
+    Value::Object(line)
+}
+
+/// Boxes 25 to 33: the tax id, the account, the page total and the
+/// providers.
+fn provider_boxes(b: &mut Map<String, Value>, c: &Checked<'_>, page: &ClaimPart<'_, '_>) {
+    let parties = &c.parties;
+    let bp = &c.ctx.billing_provider;
+    b.insert("25".into(), json!(parties.tax.digits()));
+    b.insert(
+        "25_type".into(),
+        json!(match parties.tax {
+            TaxNumber::Ein(_) => "EIN",
+            TaxNumber::Ssn(_) => "SSN",
+        }),
+    );
+    b.insert("26".into(), json!(x12_text(&c.id)));
+    b.insert("27".into(), json!("yes"));
+    b.insert("28".into(), json!(amount(page.total)));
+    if let Some((r, _)) = c.rendering() {
+        b.insert("31".into(), json!(name(&r.name)));
+    }
+    let bname = match &bp.name {
+        ProviderName::Organization(n) => x12_text(n),
+        ProviderName::Person(n) => name(n),
+    };
+    b.insert("33".into(), json!(bname));
+    put_address(b, "33", &bp.address, &parties.billing_zip);
+    b.insert("33a".into(), json!(parties.billing_npi.as_str()));
+    if let Some(t) = &bp.taxonomy {
+        b.insert(
+            "33b".into(),
+            json!(format!("ZZ{}", t.trim().to_ascii_uppercase())),
+        );
+    }
 }

@@ -874,6 +874,228 @@ impl Checker {
     }
 }
 
+impl Checker {
+    /// The submitter and its contact: the phone number's digits (`Some(None)`
+    /// without a phone number; `None` when it is invalid).
+    fn submitter(&mut self, ctx: &ClaimContext) -> Option<Option<String>> {
+        self.text("submitter.name", &ctx.submitter.name, 60);
+        self.id("submitter.id", &ctx.submitter.id, 80);
+        self.text("submitter.contact.name", &ctx.submitter.contact.name, 60);
+        let contact = &ctx.submitter.contact;
+        let phone = contact
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        let email = contact
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty());
+        if phone.is_none() && email.is_none() {
+            self.push(
+                ProblemCode::MissingContextField,
+                "submitter.contact",
+                "a phone number or an email address is required".into(),
+            );
+        }
+        let mut phone_ok = true;
+        let phone = phone.and_then(|p| {
+            let digits = phone_digits(p);
+            if digits.is_none() {
+                phone_ok = false;
+                self.push(
+                    ProblemCode::InvalidContact,
+                    "submitter.contact.phone",
+                    format!("{p:?} is not a ten-digit US phone number"),
+                );
+            }
+            digits
+        });
+        if let Some(e) = email {
+            if !email_ok(e) {
+                self.push(
+                    ProblemCode::InvalidContact,
+                    "submitter.contact.email",
+                    format!("{e:?} is not an email address X12 can carry"),
+                );
+            }
+        }
+        phone_ok.then_some(phone)
+    }
+
+    /// The receiver and the interchange envelope.
+    fn interchange(&mut self, ctx: &ClaimContext) {
+        self.text("receiver.name", &ctx.receiver.name, 60);
+        self.id("receiver.id", &ctx.receiver.id, 80);
+
+        let ix = &ctx.interchange;
+        for (f, q) in [
+            ("interchange.sender_qualifier", &ix.sender_qualifier),
+            ("interchange.receiver_qualifier", &ix.receiver_qualifier),
+        ] {
+            let t = q.trim();
+            if t.is_empty() {
+                self.push(ProblemCode::MissingContextField, f, "required".into());
+            } else if t.len() != 2 || !t.chars().all(|c| c.is_ascii_alphanumeric()) {
+                self.push(
+                    ProblemCode::InvalidIdentifier,
+                    f,
+                    format!("{t:?} is not an interchange id qualifier (two characters, e.g. ZZ)"),
+                );
+            }
+        }
+        self.id("interchange.sender_id", &ix.sender_id, 15);
+        self.id("interchange.receiver_id", &ix.receiver_id, 15);
+        self.control("interchange.control_number", ix.control_number);
+        self.control("interchange.group_control_number", ix.group_control_number);
+        self.control(
+            "interchange.transaction_set_control_number",
+            ix.transaction_set_control_number,
+        );
+    }
+
+    /// The billing provider: its NPI, tax number and ZIP, each `None` when
+    /// invalid.
+    fn billing_provider(
+        &mut self,
+        ctx: &ClaimContext,
+    ) -> (Option<Npi>, Option<TaxNumber>, Option<Zip>) {
+        let bp = &ctx.billing_provider;
+        match &bp.name {
+            ProviderName::Organization(n) => self.text("billing_provider.name.organization", n, 60),
+            ProviderName::Person(n) => self.name("billing_provider.name.person", n),
+        }
+        let billing_npi = self.npi("billing_provider.npi", &bp.npi);
+        let tax = match &bp.tax_id {
+            TaxId::Ein(e) => {
+                let d = ein_digits(e).map(TaxNumber::Ein);
+                if d.is_none() {
+                    self.push(
+                        ProblemCode::InvalidEin,
+                        "billing_provider.tax_id.ein",
+                        format!("{e:?} is not an EIN (nine digits, written 12-3456789)"),
+                    );
+                }
+                d
+            }
+            TaxId::Ssn(s) => {
+                let d = ssn_digits(s).map(TaxNumber::Ssn);
+                if d.is_none() {
+                    self.push(
+                        ProblemCode::InvalidSsn,
+                        "billing_provider.tax_id.ssn",
+                        "not a valid social security number (nine digits, written 123-45-6789)"
+                            .into(),
+                    );
+                }
+                d
+            }
+        };
+        self.taxonomy("billing_provider.taxonomy", bp.taxonomy.as_deref());
+        let billing_zip = self.address("billing_provider.address", &bp.address, true, true);
+
+        (billing_npi, tax, billing_zip)
+    }
+
+    /// The rendering provider's NPI when it must be exported (it differs
+    /// from `billing_npi`).
+    fn rendering_provider(
+        &mut self,
+        ctx: &ClaimContext,
+        billing_npi: Option<&Npi>,
+    ) -> Option<Option<Npi>> {
+        let bp = &ctx.billing_provider;
+        // `Some(None)`: no rendering provider (or the billing provider's
+        // NPI); `None`: its NPI is invalid.
+        let rendering_npi = match &ctx.rendering_provider {
+            None => Some(None),
+            Some(r) => {
+                self.name("rendering_provider.name", &r.name);
+                let npi = self.npi("rendering_provider.npi", &r.npi);
+                self.taxonomy("rendering_provider.taxonomy", r.taxonomy.as_deref());
+                npi.map(|n| {
+                    let same =
+                        billing_npi.is_some_and(|b| b == &n) || r.npi.trim() == bp.npi.trim();
+                    (!same).then_some(n)
+                })
+            }
+        };
+
+        rendering_npi
+    }
+
+    /// The payer, the subscriber and the patient: the subscriber's ZIP and
+    /// the patient's (`Some(None)` when the patient is the subscriber).
+    fn insured(
+        &mut self,
+        ctx: &ClaimContext,
+        created: NaiveDate,
+    ) -> (Option<Zip>, Option<Option<Zip>>) {
+        self.text("payer.name", &ctx.payer.name, 60);
+        self.id("payer.id", &ctx.payer.id, 80);
+
+        let s = &ctx.subscriber;
+        self.name("subscriber.name", &s.name);
+        self.id("subscriber.member_id", &s.member_id, 80);
+        if let Some(g) = &s.group_number {
+            self.id("subscriber.group_number", g, 50);
+        }
+        let subscriber_zip = self.address("subscriber.address", &s.address, false, false);
+        self.birth_date("subscriber.birth_date", s.birth_date, created);
+
+        // `Some(None)`: the patient is the subscriber.
+        let patient_zip = match (&ctx.relationship, &ctx.patient) {
+            (Relationship::SelfInsured, _) => Some(None),
+            (_, None) => {
+                self.push(
+                    ProblemCode::MissingContextField,
+                    "patient",
+                    "the patient's name, address, birth date and sex are required when the patient is not the subscriber".into(),
+                );
+                None
+            }
+            (_, Some(p)) => {
+                self.name("patient.name", &p.name);
+                let zip = self.address("patient.address", &p.address, false, false);
+                self.birth_date("patient.birth_date", p.birth_date, created);
+                zip.map(Some)
+            }
+        };
+        (subscriber_zip, patient_zip)
+    }
+
+    /// The prior authorization and, for a replacement or void, the original
+    /// claim number.
+    fn resubmission(&mut self, ctx: &ClaimContext) {
+        if let Some(a) = &ctx.prior_authorization {
+            self.id("prior_authorization", a, 50);
+        }
+        match (&ctx.original_claim_number, ctx.frequency.resubmits()) {
+            (None, true) => self.push(
+                ProblemCode::MissingOriginalClaim,
+                "original_claim_number",
+                format!(
+                    "frequency {} ({}) needs the payer's claim number of the original claim",
+                    ctx.frequency.code(),
+                    if ctx.frequency == Frequency::Void {
+                        "void"
+                    } else {
+                        "replacement"
+                    }
+                ),
+            ),
+            (Some(n), true) if n.trim().is_empty() => self.push(
+                ProblemCode::MissingOriginalClaim,
+                "original_claim_number",
+                "empty: give the payer's claim number of the original claim".into(),
+            ),
+            (Some(n), true) => self.id("original_claim_number", n, 50),
+            _ => {}
+        }
+    }
+}
+
 impl ClaimContext {
     /// Every problem of the context, each with a stable code and a message
     /// naming the field (`billing_provider.npi: ...`); empty when valid.
@@ -899,183 +1121,12 @@ impl ClaimContext {
     pub(crate) fn parse(&self) -> (Vec<Problem>, Option<Parties>) {
         let mut c = Checker { out: Vec::new() };
         let created = self.created_at.date_naive();
-
-        c.text("submitter.name", &self.submitter.name, 60);
-        c.id("submitter.id", &self.submitter.id, 80);
-        c.text("submitter.contact.name", &self.submitter.contact.name, 60);
-        let contact = &self.submitter.contact;
-        let phone = contact
-            .phone
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty());
-        let email = contact
-            .email
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty());
-        if phone.is_none() && email.is_none() {
-            c.push(
-                ProblemCode::MissingContextField,
-                "submitter.contact",
-                "a phone number or an email address is required".into(),
-            );
-        }
-        let mut phone_ok = true;
-        let phone = phone.and_then(|p| {
-            let digits = phone_digits(p);
-            if digits.is_none() {
-                phone_ok = false;
-                c.push(
-                    ProblemCode::InvalidContact,
-                    "submitter.contact.phone",
-                    format!("{p:?} is not a ten-digit US phone number"),
-                );
-            }
-            digits
-        });
-        if let Some(e) = email {
-            if !email_ok(e) {
-                c.push(
-                    ProblemCode::InvalidContact,
-                    "submitter.contact.email",
-                    format!("{e:?} is not an email address X12 can carry"),
-                );
-            }
-        }
-        c.text("receiver.name", &self.receiver.name, 60);
-        c.id("receiver.id", &self.receiver.id, 80);
-
-        let ix = &self.interchange;
-        for (f, q) in [
-            ("interchange.sender_qualifier", &ix.sender_qualifier),
-            ("interchange.receiver_qualifier", &ix.receiver_qualifier),
-        ] {
-            let t = q.trim();
-            if t.is_empty() {
-                c.push(ProblemCode::MissingContextField, f, "required".into());
-            } else if t.len() != 2 || !t.chars().all(|c| c.is_ascii_alphanumeric()) {
-                c.push(
-                    ProblemCode::InvalidIdentifier,
-                    f,
-                    format!("{t:?} is not an interchange id qualifier (two characters, e.g. ZZ)"),
-                );
-            }
-        }
-        c.id("interchange.sender_id", &ix.sender_id, 15);
-        c.id("interchange.receiver_id", &ix.receiver_id, 15);
-        c.control("interchange.control_number", ix.control_number);
-        c.control("interchange.group_control_number", ix.group_control_number);
-        c.control(
-            "interchange.transaction_set_control_number",
-            ix.transaction_set_control_number,
-        );
-
-        let bp = &self.billing_provider;
-        match &bp.name {
-            ProviderName::Organization(n) => c.text("billing_provider.name.organization", n, 60),
-            ProviderName::Person(n) => c.name("billing_provider.name.person", n),
-        }
-        let billing_npi = c.npi("billing_provider.npi", &bp.npi);
-        let tax = match &bp.tax_id {
-            TaxId::Ein(e) => {
-                let d = ein_digits(e).map(TaxNumber::Ein);
-                if d.is_none() {
-                    c.push(
-                        ProblemCode::InvalidEin,
-                        "billing_provider.tax_id.ein",
-                        format!("{e:?} is not an EIN (nine digits, written 12-3456789)"),
-                    );
-                }
-                d
-            }
-            TaxId::Ssn(s) => {
-                let d = ssn_digits(s).map(TaxNumber::Ssn);
-                if d.is_none() {
-                    c.push(
-                        ProblemCode::InvalidSsn,
-                        "billing_provider.tax_id.ssn",
-                        "not a valid social security number (nine digits, written 123-45-6789)"
-                            .into(),
-                    );
-                }
-                d
-            }
-        };
-        c.taxonomy("billing_provider.taxonomy", bp.taxonomy.as_deref());
-        let billing_zip = c.address("billing_provider.address", &bp.address, true, true);
-
-        // `Some(None)`: no rendering provider (or the billing provider's
-        // NPI); `None`: its NPI is invalid.
-        let rendering_npi = match &self.rendering_provider {
-            None => Some(None),
-            Some(r) => {
-                c.name("rendering_provider.name", &r.name);
-                let npi = c.npi("rendering_provider.npi", &r.npi);
-                c.taxonomy("rendering_provider.taxonomy", r.taxonomy.as_deref());
-                npi.map(|n| {
-                    let same = billing_npi.as_ref().is_some_and(|b| b == &n)
-                        || r.npi.trim() == bp.npi.trim();
-                    (!same).then_some(n)
-                })
-            }
-        };
-
-        c.text("payer.name", &self.payer.name, 60);
-        c.id("payer.id", &self.payer.id, 80);
-
-        let s = &self.subscriber;
-        c.name("subscriber.name", &s.name);
-        c.id("subscriber.member_id", &s.member_id, 80);
-        if let Some(g) = &s.group_number {
-            c.id("subscriber.group_number", g, 50);
-        }
-        let subscriber_zip = c.address("subscriber.address", &s.address, false, false);
-        c.birth_date("subscriber.birth_date", s.birth_date, created);
-
-        // `Some(None)`: the patient is the subscriber.
-        let patient_zip = match (&self.relationship, &self.patient) {
-            (Relationship::SelfInsured, _) => Some(None),
-            (_, None) => {
-                c.push(
-                    ProblemCode::MissingContextField,
-                    "patient",
-                    "the patient's name, address, birth date and sex are required when the patient is not the subscriber".into(),
-                );
-                None
-            }
-            (_, Some(p)) => {
-                c.name("patient.name", &p.name);
-                let zip = c.address("patient.address", &p.address, false, false);
-                c.birth_date("patient.birth_date", p.birth_date, created);
-                zip.map(Some)
-            }
-        };
-        if let Some(a) = &self.prior_authorization {
-            c.id("prior_authorization", a, 50);
-        }
-        match (&self.original_claim_number, self.frequency.resubmits()) {
-            (None, true) => c.push(
-                ProblemCode::MissingOriginalClaim,
-                "original_claim_number",
-                format!(
-                    "frequency {} ({}) needs the payer's claim number of the original claim",
-                    self.frequency.code(),
-                    if self.frequency == Frequency::Void {
-                        "void"
-                    } else {
-                        "replacement"
-                    }
-                ),
-            ),
-            (Some(n), true) if n.trim().is_empty() => c.push(
-                ProblemCode::MissingOriginalClaim,
-                "original_claim_number",
-                "empty: give the payer's claim number of the original claim".into(),
-            ),
-            (Some(n), true) => c.id("original_claim_number", n, 50),
-            _ => {}
-        }
+        let phone = c.submitter(self);
+        c.interchange(self);
+        let (billing_npi, tax, billing_zip) = c.billing_provider(self);
+        let rendering_npi = c.rendering_provider(self, billing_npi.as_ref());
+        let (subscriber_zip, patient_zip) = c.insured(self, created);
+        c.resubmission(self);
         let parties = (|| {
             Some(Parties {
                 billing_npi: billing_npi?,
@@ -1084,7 +1135,7 @@ impl ClaimContext {
                 billing_zip: billing_zip?,
                 subscriber_zip: subscriber_zip?,
                 patient_zip: patient_zip?,
-                phone: if phone_ok { phone } else { None? },
+                phone: phone?,
             })
         })();
         (c.out, parties)

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::context::{
     Address, ClaimContext, Frequency, PersonName, ProviderName, Relationship, Sex, TaxNumber, Zip,
 };
-use super::{prepare, Checked, Result, ICD};
+use super::{prepare, Checked, ClaimPart, PartLine, Result, ICD};
 use crate::billing::{BillingDocument, CodeSource};
 use crate::code::CodeSystem;
 
@@ -156,180 +156,15 @@ where
 fn build<S: CodeSource + ?Sized>(c: &Checked<'_>, source: &S) -> Value {
     let ctx: &ClaimContext = c.ctx;
     let all = c.whole();
-    let is_self = ctx.patient_is_subscriber();
-    let sub = &ctx.subscriber;
-    let mut contained = Vec::new();
-
-    // Patient.
-    let (pname, paddr, pzip, pdob, psex) = match (&ctx.patient, &c.parties.patient_zip, is_self) {
-        (Some(p), Some(zip), false) => (&p.name, &p.address, zip, p.birth_date, p.sex),
-        _ => (
-            &sub.name,
-            &sub.address,
-            &c.parties.subscriber_zip,
-            sub.birth_date,
-            sub.sex,
-        ),
-    };
-    contained.push(json!({
-        "resourceType": "Patient",
-        "id": "patient",
-        "name": [human_name(pname)],
-        "gender": gender(psex),
-        "birthDate": pdob.to_string(),
-        "address": [address(paddr, pzip)],
-    }));
-
-    // Billing provider.
-    let bp = &ctx.billing_provider;
-    let mut ids = vec![json!({"system": NPI_URI, "value": c.parties.billing_npi.as_str()})];
-    ids.push(match &c.parties.tax {
-        TaxNumber::Ein(d) => json!({"system": EIN_URI, "value": d}),
-        TaxNumber::Ssn(d) => json!({"system": SSN_URI, "value": d}),
-    });
-    let taxonomy = |t: &Option<String>| -> Vec<Value> {
-        t.iter()
-            .map(|t| json!({"code": coding(TAXONOMY_URI, &t.trim().to_ascii_uppercase())}))
-            .collect()
-    };
-    contained.push(match &bp.name {
-        ProviderName::Organization(n) => json!({
-            "resourceType": "Organization",
-            "id": "billing-provider",
-            "identifier": ids,
-            "active": true,
-            "name": n.trim(),
-            "address": [address(&bp.address, &c.parties.billing_zip)],
-        }),
-        ProviderName::Person(n) => json!({
-            "resourceType": "Practitioner",
-            "id": "billing-provider",
-            "identifier": ids,
-            "active": true,
-            "name": [human_name(n)],
-            "address": [address(&bp.address, &c.parties.billing_zip)],
-            "qualification": taxonomy(&bp.taxonomy),
-        }),
-    });
-
-    // Rendering provider.
-    let rendering = match (&ctx.rendering_provider, &c.parties.rendering_npi) {
-        (Some(r), Some(npi)) => Some((r, npi)),
-        _ => None,
-    };
-    if let Some((r, npi)) = rendering {
-        contained.push(json!({
-            "resourceType": "Practitioner",
-            "id": "rendering-provider",
-            "identifier": [{"system": NPI_URI, "value": npi.as_str()}],
-            "active": true,
-            "name": [human_name(&r.name)],
-            "qualification": taxonomy(&r.taxonomy),
-        }));
-    }
-
-    // Payer, subscriber, coverage.
-    contained.push(json!({
-        "resourceType": "Organization",
-        "id": "payer",
-        "identifier": [{"value": ctx.payer.id.trim()}],
-        "active": true,
-        "name": ctx.payer.name.trim(),
-    }));
-    if !is_self {
-        contained.push(json!({
-            "resourceType": "RelatedPerson",
-            "id": "subscriber",
-            "patient": reference("patient"),
-            "name": [human_name(&sub.name)],
-            "gender": gender(sub.sex),
-            "birthDate": sub.birth_date.to_string(),
-            "address": [address(&sub.address, &c.parties.subscriber_zip)],
-        }));
-    }
-    let classes: Vec<Value> = sub
-        .group_number
-        .iter()
-        .map(|g| {
-            json!({
-                "type": coding("http://terminology.hl7.org/CodeSystem/coverage-class", "group"),
-                "value": g.trim(),
-            })
-        })
-        .collect();
-    contained.push(json!({
-        "resourceType": "Coverage",
-        "id": "coverage",
-        "status": "active",
-        "subscriber": reference(if is_self { "patient" } else { "subscriber" }),
-        "subscriberId": sub.member_id.trim(),
-        "beneficiary": reference("patient"),
-        "relationship": coding(
-            "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
-            subscriber_relationship(ctx.relationship),
-        ),
-        "payor": [reference("payer")],
-        "class": classes,
-    }));
-
+    let rendering = rendering_provider(c);
     let care_provider = if rendering.is_some() {
         "rendering-provider"
     } else {
         "billing-provider"
     };
-    let diagnoses: Vec<Value> = all
-        .diagnoses
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let mut c = Map::new();
-            c.insert("system".into(), json!(ICD10CM_URI));
-            c.insert("code".into(), json!(d.display_for(ICD)));
-            if let Some(e) = source.entry(d, ICD) {
-                c.insert("display".into(), json!(e.description));
-            }
-            json!({"sequence": i + 1, "diagnosisCodeableConcept": {"coding": [c]}})
-        })
-        .collect();
-    let items: Vec<Value> = all
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, pl)| {
-            let l = pl.claim;
-            let system = if l.line.system == CodeSystem::Cpt {
-                CPT_URI
-            } else {
-                HCPCS_URI
-            };
-            let display = l
-                .line
-                .official_description
-                .clone()
-                .unwrap_or_else(|| l.line.description.clone());
-            let modifiers: Vec<Value> = l
-                .line
-                .modifiers
-                .iter()
-                .map(|m| {
-                    let numeric = m.as_str().bytes().all(|b| b.is_ascii_digit());
-                    coding(if numeric { CPT_URI } else { HCPCS_URI }, m.as_str())
-                })
-                .collect();
-            json!({
-                "sequence": i + 1,
-                "careTeamSequence": [1],
-                "diagnosisSequence": pl.pointers,
-                "productOrService": {"coding": [{"system": system, "code": l.line.code.as_str(), "display": display}]},
-                "modifier": modifiers,
-                "servicedDate": l.date.to_string(),
-                "locationCodeableConcept": coding(POS_URI, l.pos.as_str()),
-                "quantity": {"value": l.line.units},
-                "unitPrice": money(l.per_unit),
-                "net": money(l.charge),
-            })
-        })
-        .collect();
+    let mut contained = vec![patient(c), billing_provider(c)];
+    contained.extend(rendering);
+    contained.extend(coverage_parties(c));
     let related: Vec<Value> = match (&ctx.original_claim_number, ctx.frequency.resubmits()) {
         (Some(n), true) => vec![json!({
             "claim": {"identifier": {"value": n.trim()}},
@@ -359,14 +194,180 @@ fn build<S: CodeSource + ?Sized>(c: &Checked<'_>, source: &S) -> Value {
             "responsible": true,
             "role": coding("http://terminology.hl7.org/CodeSystem/claimcareteamrole", "primary"),
         }],
-        "diagnosis": diagnoses,
+        "diagnosis": diagnoses(&all, source),
         "insurance": [{
             "sequence": 1,
             "focal": true,
             "coverage": reference("coverage"),
             "preAuthRef": ctx.prior_authorization.iter().map(|a| a.trim()).collect::<Vec<_>>(),
         }],
-        "item": items,
+        "item": all.lines.iter().enumerate().map(|(i, pl)| item(i + 1, pl)).collect::<Vec<_>>(),
         "total": money(all.total),
+    })
+}
+
+/// The contained `Patient`: the patient, or the subscriber when they are
+/// the patient.
+fn patient(c: &Checked<'_>) -> Value {
+    let p = c.patient();
+    json!({
+        "resourceType": "Patient",
+        "id": "patient",
+        "name": [human_name(p.name)],
+        "gender": gender(p.sex),
+        "birthDate": p.birth_date.to_string(),
+        "address": [address(p.address, p.zip)],
+    })
+}
+
+/// A provider's taxonomy as FHIR qualifications.
+fn taxonomy(t: &Option<String>) -> Vec<Value> {
+    t.iter()
+        .map(|t| json!({"code": coding(TAXONOMY_URI, &t.trim().to_ascii_uppercase())}))
+        .collect()
+}
+
+/// The contained billing provider: an `Organization` or a `Practitioner`.
+fn billing_provider(c: &Checked<'_>) -> Value {
+    let bp = &c.ctx.billing_provider;
+    let mut ids = vec![json!({"system": NPI_URI, "value": c.parties.billing_npi.as_str()})];
+    ids.push(match &c.parties.tax {
+        TaxNumber::Ein(d) => json!({"system": EIN_URI, "value": d}),
+        TaxNumber::Ssn(d) => json!({"system": SSN_URI, "value": d}),
+    });
+    match &bp.name {
+        ProviderName::Organization(n) => json!({
+            "resourceType": "Organization",
+            "id": "billing-provider",
+            "identifier": ids,
+            "active": true,
+            "name": n.trim(),
+            "address": [address(&bp.address, &c.parties.billing_zip)],
+        }),
+        ProviderName::Person(n) => json!({
+            "resourceType": "Practitioner",
+            "id": "billing-provider",
+            "identifier": ids,
+            "active": true,
+            "name": [human_name(n)],
+            "address": [address(&bp.address, &c.parties.billing_zip)],
+            "qualification": taxonomy(&bp.taxonomy),
+        }),
+    }
+}
+
+/// The contained rendering provider, when the claim names one.
+fn rendering_provider(c: &Checked<'_>) -> Option<Value> {
+    let (r, npi) = c.rendering()?;
+    Some(json!({
+        "resourceType": "Practitioner",
+        "id": "rendering-provider",
+        "identifier": [{"system": NPI_URI, "value": npi.as_str()}],
+        "active": true,
+        "name": [human_name(&r.name)],
+        "qualification": taxonomy(&r.taxonomy),
+    }))
+}
+
+/// The contained payer, subscriber (when not the patient) and coverage.
+fn coverage_parties(c: &Checked<'_>) -> Vec<Value> {
+    let ctx = c.ctx;
+    let sub = &ctx.subscriber;
+    let is_self = ctx.patient_is_subscriber();
+    let mut out = vec![json!({
+        "resourceType": "Organization",
+        "id": "payer",
+        "identifier": [{"value": ctx.payer.id.trim()}],
+        "active": true,
+        "name": ctx.payer.name.trim(),
+    })];
+    if !is_self {
+        out.push(json!({
+            "resourceType": "RelatedPerson",
+            "id": "subscriber",
+            "patient": reference("patient"),
+            "name": [human_name(&sub.name)],
+            "gender": gender(sub.sex),
+            "birthDate": sub.birth_date.to_string(),
+            "address": [address(&sub.address, &c.parties.subscriber_zip)],
+        }));
+    }
+    let classes: Vec<Value> = sub
+        .group_number
+        .iter()
+        .map(|g| {
+            json!({
+                "type": coding("http://terminology.hl7.org/CodeSystem/coverage-class", "group"),
+                "value": g.trim(),
+            })
+        })
+        .collect();
+    out.push(json!({
+        "resourceType": "Coverage",
+        "id": "coverage",
+        "status": "active",
+        "subscriber": reference(if is_self { "patient" } else { "subscriber" }),
+        "subscriberId": sub.member_id.trim(),
+        "beneficiary": reference("patient"),
+        "relationship": coding(
+            "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+            subscriber_relationship(ctx.relationship),
+        ),
+        "payor": [reference("payer")],
+        "class": classes,
+    }));
+    out
+}
+
+/// The claim's diagnoses, with their descriptions from `source`.
+fn diagnoses<S: CodeSource + ?Sized>(all: &ClaimPart<'_, '_>, source: &S) -> Vec<Value> {
+    all.diagnoses
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut c = Map::new();
+            c.insert("system".into(), json!(ICD10CM_URI));
+            c.insert("code".into(), json!(d.display_for(ICD)));
+            if let Some(e) = source.entry(d, ICD) {
+                c.insert("display".into(), json!(e.description));
+            }
+            json!({"sequence": i + 1, "diagnosisCodeableConcept": {"coding": [c]}})
+        })
+        .collect()
+}
+
+/// One claim item, numbered `sequence`.
+fn item(sequence: usize, pl: &PartLine<'_, '_>) -> Value {
+    let l = pl.claim;
+    let system = if l.line.system == CodeSystem::Cpt {
+        CPT_URI
+    } else {
+        HCPCS_URI
+    };
+    let display = l
+        .line
+        .official_description
+        .clone()
+        .unwrap_or_else(|| l.line.description.clone());
+    let modifiers: Vec<Value> = l
+        .line
+        .modifiers
+        .iter()
+        .map(|m| {
+            let numeric = m.as_str().bytes().all(|b| b.is_ascii_digit());
+            coding(if numeric { CPT_URI } else { HCPCS_URI }, m.as_str())
+        })
+        .collect();
+    json!({
+        "sequence": sequence,
+        "careTeamSequence": [1],
+        "diagnosisSequence": pl.pointers,
+        "productOrService": {"coding": [{"system": system, "code": l.line.code.as_str(), "display": display}]},
+        "modifier": modifiers,
+        "servicedDate": l.date.to_string(),
+        "locationCodeableConcept": coding(POS_URI, l.pos.as_str()),
+        "quantity": {"value": l.line.units},
+        "unitPrice": money(l.per_unit),
+        "net": money(l.charge),
     })
 }

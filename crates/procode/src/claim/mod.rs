@@ -59,12 +59,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 pub use cms1500::cms1500;
-use context::Parties;
 pub use context::{
     npi_is_valid, Address, BillingProvider, ClaimContext, ClaimFilingIndicator, Contact, Frequency,
     Interchange, Patient, Payer, PersonName, ProviderName, Receiver, Relationship,
     RenderingProvider, Sex, Submitter, Subscriber, TaxId, Usage,
 };
+use context::{Npi, Parties, Zip};
 pub use fhir::fhir_claim;
 pub use x12::x12_837p;
 
@@ -148,6 +148,9 @@ pub enum ClaimFormat {
 }
 
 impl ClaimFormat {
+    /// Every format.
+    pub const ALL: [ClaimFormat; 3] = [ClaimFormat::X12, ClaimFormat::Fhir, ClaimFormat::Cms1500];
+
     /// `x12`, `fhir` or `cms1500`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -281,6 +284,15 @@ pub(crate) struct Checked<'a> {
     pub first_pos: Code,
 }
 
+/// The patient of a checked claim (see [`Checked::patient`]).
+pub(crate) struct ClaimPatient<'c> {
+    pub name: &'c PersonName,
+    pub address: &'c Address,
+    pub zip: &'c Zip,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+}
+
 /// One line of a claim part, with its diagnosis pointers.
 pub(crate) struct PartLine<'c, 'a> {
     pub claim: &'c ClaimLine<'a>,
@@ -317,6 +329,38 @@ impl<'a> Checked<'a> {
                 self.part(id, chunk)
             })
             .collect()
+    }
+
+    /// The patient as the formats write them: the patient, or the
+    /// subscriber when they are the patient.
+    pub(crate) fn patient(&self) -> ClaimPatient<'_> {
+        let ctx = self.ctx;
+        let sub = &ctx.subscriber;
+        match (&ctx.patient, &self.parties.patient_zip) {
+            (Some(p), Some(zip)) if !ctx.patient_is_subscriber() => ClaimPatient {
+                name: &p.name,
+                address: &p.address,
+                zip,
+                birth_date: p.birth_date,
+                sex: p.sex,
+            },
+            _ => ClaimPatient {
+                name: &sub.name,
+                address: &sub.address,
+                zip: &self.parties.subscriber_zip,
+                birth_date: sub.birth_date,
+                sex: sub.sex,
+            },
+        }
+    }
+
+    /// The rendering provider and its NPI, when the claim names one (it
+    /// differs from the billing provider).
+    pub(crate) fn rendering(&self) -> Option<(&'a RenderingProvider, &Npi)> {
+        match (&self.ctx.rendering_provider, &self.parties.rendering_npi) {
+            (Some(r), Some(npi)) => Some((r, npi)),
+            _ => None,
+        }
     }
 
     /// The whole claim as one part (FHIR has no line limit).
@@ -426,16 +470,57 @@ where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
 {
-    let mut out = readiness(doc, source, None);
-    let document = doc.document();
-    let mut push = |code, line_id: Option<&str>, message: String| {
-        out.push(Problem {
+    let mut out = Problems(readiness(doc, source, None));
+    let billable = document_problems(doc, &mut out);
+    let created = ctx.created_at.date_naive();
+    let claimed = claim_lines(doc, created, billable, &mut out);
+    limit_problems(doc, &mut out);
+    let mut out = out.0;
+    let (context_problems, parties) = ctx.parse();
+    out.extend(context_problems);
+    // Warnings (e.g. CODE_SET_NOT_CURRENT) never stop a claim by themselves.
+    let errors = out
+        .iter()
+        .any(|p| p.code.severity() == crate::billing::Severity::Error);
+    let (false, Some(claimed), Some(parties)) = (errors, claimed, parties) else {
+        return (out, None);
+    };
+    let Some(first) = claimed.first() else {
+        return (out, None);
+    };
+    let first_pos = first.pos;
+    let period = claimed.iter().fold((first.date, first.date), |(a, b), l| {
+        (a.min(l.date), b.max(l.date))
+    });
+    let checked = Checked {
+        id: doc.document().id,
+        ctx,
+        parties,
+        lines: claimed,
+        period,
+        first_pos,
+    };
+    (out, Some(checked))
+}
+
+/// The problems of a claim being checked.
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn push(&mut self, code: ProblemCode, line_id: Option<&str>, message: String) {
+        self.0.push(Problem {
             code,
             line_id: line_id.map(str::to_owned),
             message,
             detail: None,
         })
-    };
+    }
+}
+
+/// The document-wide claim rules: a billable state, US dollars, a claim id
+/// the formats carry. Whether the document's state is billable.
+fn document_problems<D: BillingDocument + ?Sized>(doc: &D, out: &mut Problems) -> bool {
+    let document = doc.document();
     let billable = match doc.state() {
         DocumentState::Service => Err("a service is not a claim: bill its session or invoice"),
         DocumentState::Session { state } if state != SessionState::Completed => {
@@ -447,14 +532,14 @@ where
         _ => Ok(()),
     };
     if let Err(why) = billable {
-        push(
+        out.push(
             ProblemCode::NotBillable,
             None,
             format!("{document} ({}): {why}", state_name(doc.state())),
         );
     }
     if doc.currency() != Currency::Usd {
-        push(
+        out.push(
             ProblemCode::UnsupportedCurrency,
             None,
             format!(
@@ -475,7 +560,7 @@ where
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '/' | '_'))
     {
-        push(
+        out.push(
             ProblemCode::InvalidIdentifier,
             None,
             format!(
@@ -483,22 +568,32 @@ where
             ),
         );
     } else if longest.len() > MAX_CLAIM_ID {
-        push(
+        out.push(
             ProblemCode::ValueTooLong,
             None,
             format!("claim id {longest:?} is longer than {MAX_CLAIM_ID} characters"),
         );
     }
-    let created = ctx.created_at.date_naive();
+    billable.is_ok()
+}
+
+/// The line rules of a claim (billed systems, pointers, charges, dates of
+/// service up to `created`), and the lines as claimed: `None` unless every
+/// line has a date, a place of service and a rate (readiness or the checks
+/// here report the line otherwise).
+fn claim_lines<'a, D: BillingDocument + ?Sized>(
+    doc: &'a D,
+    created: NaiveDate,
+    billable: bool,
+    out: &mut Problems,
+) -> Option<Vec<ClaimLine<'a>>> {
     let currency = doc.currency();
-    // The lines as claimed; `complete` stays true while every line has a
-    // date, a place of service and a rate (readiness or the checks here
-    // report the line otherwise).
+    let lines = doc.lines();
     let mut claimed: Vec<ClaimLine<'a>> = Vec::with_capacity(lines.len());
     let mut complete = true;
     for l in lines {
         if !matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt) {
-            push(
+            out.push(
                 ProblemCode::NotBillable,
                 Some(&l.id),
                 format!(
@@ -509,7 +604,7 @@ where
             );
         }
         if l.diagnoses.len() > MAX_POINTERS {
-            push(
+            out.push(
                 ProblemCode::TooManyPointers,
                 Some(&l.id),
                 format!(
@@ -520,21 +615,21 @@ where
         }
         let charge = l.amount(currency);
         if charge.is_some_and(|a| a > MAX_CHARGE) {
-            push(
+            out.push(
                 ProblemCode::AmountTooLarge,
                 Some(&l.id),
                 format!("the line charge is above {MAX_CHARGE}"),
             );
         }
-        let date = l.date_of_service.or(doc.date());
+        let date = doc.date_of_service(l);
         match date {
-            Some(d) if d > created => push(
+            Some(d) if d > created => out.push(
                 ProblemCode::InvalidDate,
                 Some(&l.id),
                 format!("date of service {d} is after the claim's creation date {created}"),
             ),
             // A service has no date; it is not billable (reported above).
-            None if billable.is_ok() => push(
+            None if billable => out.push(
                 ProblemCode::InvalidDate,
                 Some(&l.id),
                 "the line has no date of service".to_owned(),
@@ -552,9 +647,18 @@ where
             _ => complete = false,
         }
     }
+    complete.then_some(claimed)
+}
+
+/// The limits per claim (50 lines) and per CMS-1500 page (6 lines): at
+/// most twelve diagnoses each, a claim total within [`MAX_CHARGE`].
+fn limit_problems<D: BillingDocument + ?Sized>(doc: &D, out: &mut Problems) {
+    let document = doc.document();
+    let id = document.id.trim();
+    let lines = doc.lines();
     for (size, what) in [(MAX_LINES_PER_CLAIM, "claim"), (LINES_PER_PAGE, "page")] {
         let n = lines.len().div_ceil(size.max(1));
-        for (i, (dx, total, ids)) in groups(lines, size, currency).into_iter().enumerate() {
+        for (i, (dx, total, ids)) in groups(lines, size, doc.currency()).into_iter().enumerate() {
             let part = if n == 1 {
                 id.to_owned()
             } else {
@@ -572,10 +676,10 @@ where
                         ids.join(", "),
                     )
                 };
-                push(ProblemCode::TooManyDiagnoses, None, message);
+                out.push(ProblemCode::TooManyDiagnoses, None, message);
             }
             if what == "claim" && total > MAX_CHARGE {
-                push(
+                out.push(
                     ProblemCode::AmountTooLarge,
                     None,
                     format!("claim {part} totals above {MAX_CHARGE}"),
@@ -583,31 +687,6 @@ where
             }
         }
     }
-    let (context_problems, parties) = ctx.parse();
-    out.extend(context_problems);
-    // Warnings (e.g. CODE_SET_NOT_CURRENT) never stop a claim by themselves.
-    let errors = out
-        .iter()
-        .any(|p| p.code.severity() == crate::billing::Severity::Error);
-    if errors || !complete {
-        return (out, None);
-    }
-    let (Some(parties), Some(first)) = (parties, claimed.first()) else {
-        return (out, None);
-    };
-    let first_pos = first.pos;
-    let period = claimed.iter().fold((first.date, first.date), |(a, b), l| {
-        (a.min(l.date), b.max(l.date))
-    });
-    let checked = Checked {
-        id: document.id,
-        ctx,
-        parties,
-        lines: claimed,
-        period,
-        first_pos,
-    };
-    (out, Some(checked))
 }
 
 /// Checks `doc` with `ctx` once and gives the checked claim, or every

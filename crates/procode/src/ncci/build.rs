@@ -170,15 +170,15 @@ struct Fields<'a> {
     cols: &'a [Option<usize>],
 }
 
-impl Fields<'_> {
+impl<'a> Fields<'a> {
     /// The field of the `k`-th column asked for (required, then optional).
-    fn col(&self, k: usize) -> Option<&[u8]> {
+    fn col(&self, k: usize) -> Option<&'a [u8]> {
         let i = self.cols.get(k).copied().flatten()?;
         self.line.get(self.ranges.get(i)?.clone())
     }
 
     /// The field of a required column.
-    fn req(&self, k: usize) -> &[u8] {
+    fn req(&self, k: usize) -> &'a [u8] {
         self.col(k).unwrap_or(&[])
     }
 }
@@ -217,29 +217,7 @@ fn read_table(
             required.join(", ")
         )));
     }
-    let header = std::str::from_utf8(&buf)
-        .map_err(|_| bad_file("the header line is not UTF-8 text".into()))?
-        .trim_start_matches('\u{feff}')
-        .to_owned();
-    let names: Vec<String> = header
-        .split('\t')
-        .map(|c| c.trim().to_ascii_lowercase())
-        .collect();
-    let mut cols = Vec::with_capacity(required.len() + optional.len());
-    for c in required {
-        let i = names
-            .iter()
-            .position(|n| n == c)
-            .ok_or_else(|| EditsError::MissingColumn {
-                file: name.to_owned(),
-                column: (*c).to_owned(),
-                found: header.replace('\t', ", "),
-            })?;
-        cols.push(Some(i));
-    }
-    for c in optional {
-        cols.push(names.iter().position(|n| n == c));
-    }
+    let (names, cols) = header_columns(name, &buf, required, optional)?;
     let mut line_no = 1u64;
     let mut fields = Vec::with_capacity(names.len());
     let mut rows = 0u64;
@@ -274,6 +252,42 @@ fn read_table(
         rows += 1;
     }
     Ok(rows)
+}
+
+/// The header's column names (trimmed, lower case) and the position of each
+/// required (always `Some`) and optional column.
+fn header_columns(
+    name: &str,
+    line: &[u8],
+    required: &[&str],
+    optional: &[&str],
+) -> Result<(Vec<String>, Vec<Option<usize>>)> {
+    let header = std::str::from_utf8(line)
+        .map_err(|_| EditsError::BadFile {
+            file: name.to_owned(),
+            problem: "the header line is not UTF-8 text".into(),
+        })?
+        .trim_start_matches('\u{feff}');
+    let names: Vec<String> = header
+        .split('\t')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
+    let mut cols = Vec::with_capacity(required.len() + optional.len());
+    for c in required {
+        let i = names
+            .iter()
+            .position(|n| n == c)
+            .ok_or_else(|| EditsError::MissingColumn {
+                file: name.to_owned(),
+                column: (*c).to_owned(),
+                found: header.replace('\t', ", "),
+            })?;
+        cols.push(Some(i));
+    }
+    for c in optional {
+        cols.push(names.iter().position(|n| n == c));
+    }
+    Ok((names, cols))
 }
 
 fn bad_row(file: &str, line: u64, column: &str, problem: String) -> EditsError {
@@ -616,75 +630,11 @@ impl EditsBuilder {
         let before = self.addons.len();
         let mut rows = Vec::new();
         let res = read_table(name, reader, &ADDON_COLUMNS, &[], |line, f| {
-            let at = |k: usize| f.req(k);
-            let edit_type = match at(0) {
-                b"1" => 1,
-                b"2" => 2,
-                b"3" => 3,
-                other => {
-                    return Err(bad_row(
-                        name,
-                        line,
-                        ADDON_COLUMNS[0],
-                        format!(
-                            "add-on edit type {:?}: expected 1, 2 or 3",
-                            String::from_utf8_lossy(other)
-                        ),
-                    ))
-                }
-            };
-            let date = |k: usize| -> Result<i32> {
-                match at(k) {
-                    b"" => Ok(format::NO_DATE),
-                    d => parse_date(name, line, ADDON_COLUMNS[k], d),
-                }
-            };
-            let add_on = parse_code(name, line, ADDON_COLUMNS[1], at(1))?;
-            let primary =
-                match at(3) {
-                    b"CCCCC" if edit_type != 1 => [0u8; 8],
-                    b"CCCCC" => return Err(bad_row(
-                        name,
-                        line,
-                        ADDON_COLUMNS[3],
-                        "edit type 1 needs a listed primary code, not CCCCC (contractor-defined)"
-                            .into(),
-                    )),
-                    p => code8(&parse_code(name, line, ADDON_COLUMNS[3], p)?),
-                };
-            if edit_type == 2 && primary != [0u8; 8] {
-                return Err(bad_row(
-                    name,
-                    line,
-                    ADDON_COLUMNS[3],
-                    "edit type 2 lists no primary code: expected CCCCC".into(),
-                ));
+            let (mut row, note) = addon_row(name, line, f)?;
+            if !note.is_empty() {
+                row.note = self.rationale_id(note);
             }
-            let (effective, deleted) = (date(5)?, date(6)?);
-            if effective != format::NO_DATE && deleted != format::NO_DATE && deleted < effective {
-                return Err(bad_row(
-                    name,
-                    line,
-                    ADDON_COLUMNS[6],
-                    "the edit is deleted before it takes effect".into(),
-                ));
-            }
-            let note = text(name, line, ADDON_COLUMNS[7], at(7))?.trim();
-            let note = if note.is_empty() {
-                format::NO_NOTE
-            } else {
-                self.rationale_id(note)
-            };
-            rows.push(AddOnRow {
-                add_on: code8(&add_on),
-                primary,
-                edit_type,
-                add_on_deleted: date(2)?,
-                primary_deleted: date(4)?,
-                effective,
-                deleted,
-                note,
-            });
+            rows.push(row);
             Ok(())
         });
         match res {
@@ -755,22 +705,121 @@ fn too_large(what: &str) -> EditsError {
     EditsError::TooLarge { what: what.into() }
 }
 
-fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
-    // Code ids in code order, rationale ids in text order: the file does not
-    // depend on the order rows were loaded in.
-    let mut by_code: Vec<u32> = (0..b.codes.len() as u32).collect();
-    by_code.sort_unstable_by(|&x, &y| b.codes[x as usize].cmp(&b.codes[y as usize]));
-    let mut code_rank = vec![0u32; b.codes.len()];
-    for (r, &p) in by_code.iter().enumerate() {
-        code_rank[p as usize] = r as u32;
+/// One row of the add-on code edits table, checked; the note's text is
+/// returned beside it (the row's `note` is `NO_NOTE`).
+fn addon_row<'a>(name: &str, line: u64, f: &Fields<'a>) -> Result<(AddOnRow, &'a str)> {
+    let at = |k: usize| f.req(k);
+    let edit_type = match at(0) {
+        b"1" => 1,
+        b"2" => 2,
+        b"3" => 3,
+        other => {
+            return Err(bad_row(
+                name,
+                line,
+                ADDON_COLUMNS[0],
+                format!(
+                    "add-on edit type {:?}: expected 1, 2 or 3",
+                    String::from_utf8_lossy(other)
+                ),
+            ))
+        }
+    };
+    let date = |k: usize| -> Result<i32> {
+        match at(k) {
+            b"" => Ok(format::NO_DATE),
+            d => parse_date(name, line, ADDON_COLUMNS[k], d),
+        }
+    };
+    let add_on = parse_code(name, line, ADDON_COLUMNS[1], at(1))?;
+    let primary = match at(3) {
+        b"CCCCC" if edit_type != 1 => [0u8; 8],
+        b"CCCCC" => {
+            return Err(bad_row(
+                name,
+                line,
+                ADDON_COLUMNS[3],
+                "edit type 1 needs a listed primary code, not CCCCC (contractor-defined)".into(),
+            ))
+        }
+        p => code8(&parse_code(name, line, ADDON_COLUMNS[3], p)?),
+    };
+    if edit_type == 2 && primary != [0u8; 8] {
+        return Err(bad_row(
+            name,
+            line,
+            ADDON_COLUMNS[3],
+            "edit type 2 lists no primary code: expected CCCCC".into(),
+        ));
     }
-    let mut by_text: Vec<u32> = (0..b.rationales.len() as u32).collect();
-    by_text.sort_unstable_by(|&x, &y| b.rationales[x as usize].cmp(&b.rationales[y as usize]));
-    let mut rat_rank = vec![0u32; b.rationales.len()];
-    for (r, &p) in by_text.iter().enumerate() {
-        rat_rank[p as usize] = r as u32;
+    let (effective, deleted) = (date(5)?, date(6)?);
+    if effective != format::NO_DATE && deleted != format::NO_DATE && deleted < effective {
+        return Err(bad_row(
+            name,
+            line,
+            ADDON_COLUMNS[6],
+            "the edit is deleted before it takes effect".into(),
+        ));
     }
+    let note = text(name, line, ADDON_COLUMNS[7], at(7))?.trim();
+    let row = AddOnRow {
+        add_on: code8(&add_on),
+        primary,
+        edit_type,
+        add_on_deleted: date(2)?,
+        primary_deleted: date(4)?,
+        effective,
+        deleted,
+        note: format::NO_NOTE,
+    };
+    Ok((row, note))
+}
 
+/// Ids in the order of their items, and each id's rank in that order: the
+/// file does not depend on the order rows were loaded in.
+fn order_and_rank<T: Ord>(items: &[T]) -> (Vec<u32>, Vec<u32>) {
+    let mut order: Vec<u32> = (0..items.len() as u32).collect();
+    order.sort_unstable_by(|&x, &y| items[x as usize].cmp(&items[y as usize]));
+    let mut rank = vec![0u32; items.len()];
+    for (r, &p) in order.iter().enumerate() {
+        rank[p as usize] = r as u32;
+    }
+    (order, rank)
+}
+
+fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
+    // Code ids in code order, rationale ids in text order.
+    let (by_code, code_rank) = order_and_rank(&b.codes);
+    let (by_text, rat_rank) = order_and_rank(&b.rationales);
+    let rows = sorted_rows(b, &by_code, &code_rank, &rat_rank)?;
+    let pairs = PairTables::build(&rows, b.codes.len())?;
+    let (codes, mue) = codes_and_mue(b, &by_code, &rat_rank)?;
+    let (rat_offsets, rat_text) = rationale_table(b, &by_text)?;
+    let addons = addon_table(b, &rat_rank);
+    Ok(format::LAYOUT.write(
+        [rows.len() as u64, b.mue_rows],
+        [
+            &codes,
+            &pairs.code_pairs,
+            &pairs.pairs,
+            &pairs.multi,
+            &pairs.records,
+            &mue,
+            &rat_offsets,
+            &rat_text,
+            &addons,
+        ],
+    ))
+}
+
+/// The PTP rows with codes and rationales renumbered to their ranks, sorted;
+/// a row loaded twice is an error naming both places.
+fn sorted_rows(
+    b: &EditsBuilder,
+    by_code: &[u32],
+    code_rank: &[u32],
+    rat_rank: &[u32],
+) -> Result<Vec<Row>> {
     let mut rows: Vec<Row> = b
         .rows
         .iter()
@@ -793,67 +842,99 @@ fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
             column2: b.codes[by_code[a.column2 as usize] as usize],
         });
     }
+    Ok(rows)
+}
 
-    // Distinct records, the pair table and multi-record lists.
-    let mut record_ids: FastMap<(i32, u8, u32), u32> = FastMap::default();
-    let mut records = Vec::new();
-    let mut record_of = |r: &Row, records: &mut Vec<u8>| -> Result<u32> {
+/// The pair sections: per column-1 code the start of its pairs, the pairs
+/// (column-2 code, record or multi-record reference), the multi-record lists
+/// and the distinct records.
+#[derive(Default)]
+struct PairTables {
+    code_pairs: Vec<u8>,
+    pairs: Vec<u8>,
+    multi: Vec<u8>,
+    records: Vec<u8>,
+    record_ids: FastMap<(i32, u8, u32), u32>,
+}
+
+impl PairTables {
+    fn build(rows: &[Row], ncodes: usize) -> Result<PairTables> {
+        let mut t = PairTables {
+            code_pairs: Vec::with_capacity((ncodes + 1) * 4),
+            pairs: Vec::with_capacity(rows.len() * format::PAIR_LEN),
+            ..PairTables::default()
+        };
+        let mut npairs = 0u32;
+        let mut i = 0usize;
+        for c1 in 0..ncodes as u32 {
+            t.code_pairs.extend_from_slice(&npairs.to_le_bytes());
+            while i < rows.len() && rows[i].column1 == c1 {
+                let mut j = i + 1;
+                while j < rows.len() && rows[j].column1 == c1 && rows[j].column2 == rows[i].column2
+                {
+                    j += 1;
+                }
+                let reference = t.reference(&rows[i..j])?;
+                t.pairs.extend_from_slice(&rows[i].column2.to_le_bytes());
+                t.pairs.extend_from_slice(&reference.to_le_bytes());
+                npairs = npairs
+                    .checked_add(1)
+                    .ok_or_else(|| too_large("more than 4 billion pairs"))?;
+                i = j;
+            }
+        }
+        t.code_pairs.extend_from_slice(&npairs.to_le_bytes());
+        Ok(t)
+    }
+
+    /// The reference of one pair's records: the record id itself, or a
+    /// multi-record list's offset with the `MULTI` bit.
+    fn reference(&mut self, group: &[Row]) -> Result<u32> {
+        if let [one] = group {
+            return self.record(one);
+        }
+        let at = u32::try_from(self.multi.len() / 4)
+            .ok()
+            .filter(|&a| a < format::MULTI)
+            .ok_or_else(|| too_large("multi-record lists exceed 2^31 words"))?;
+        self.multi
+            .extend_from_slice(&(group.len() as u32).to_le_bytes());
+        for r in group {
+            let id = self.record(r)?;
+            self.multi.extend_from_slice(&id.to_le_bytes());
+        }
+        Ok(at | format::MULTI)
+    }
+
+    /// The id of a distinct (deletion date, indicator, rationale) record.
+    fn record(&mut self, r: &Row) -> Result<u32> {
         let k = (r.deleted, r.indicator, r.rationale);
-        if let Some(&id) = record_ids.get(&k) {
+        if let Some(&id) = self.record_ids.get(&k) {
             return Ok(id);
         }
-        let id = u32::try_from(record_ids.len())
+        let id = u32::try_from(self.record_ids.len())
             .ok()
             .filter(|&i| i < format::MULTI)
             .ok_or_else(|| too_large("more than 2^31 distinct edit records"))?;
-        record_ids.insert(k, id);
-        records.extend_from_slice(&r.deleted.to_le_bytes());
-        records.extend_from_slice(&r.rationale.to_le_bytes());
-        records.extend_from_slice(&[r.indicator, 0, 0, 0]);
+        self.record_ids.insert(k, id);
+        self.records.extend_from_slice(&r.deleted.to_le_bytes());
+        self.records.extend_from_slice(&r.rationale.to_le_bytes());
+        self.records.extend_from_slice(&[r.indicator, 0, 0, 0]);
         Ok(id)
-    };
-    let ncodes = b.codes.len();
-    let mut code_pairs: Vec<u8> = Vec::with_capacity((ncodes + 1) * 4);
-    let mut pairs: Vec<u8> = Vec::with_capacity(rows.len() * format::PAIR_LEN);
-    let mut multi: Vec<u8> = Vec::new();
-    let mut npairs = 0u32;
-    let mut i = 0usize;
-    for c1 in 0..ncodes as u32 {
-        code_pairs.extend_from_slice(&npairs.to_le_bytes());
-        while i < rows.len() && rows[i].column1 == c1 {
-            let mut j = i + 1;
-            while j < rows.len() && rows[j].column1 == c1 && rows[j].column2 == rows[i].column2 {
-                j += 1;
-            }
-            let reference = if j - i == 1 {
-                record_of(&rows[i], &mut records)?
-            } else {
-                let at = u32::try_from(multi.len() / 4)
-                    .ok()
-                    .filter(|&a| a < format::MULTI)
-                    .ok_or_else(|| too_large("multi-record lists exceed 2^31 words"))?;
-                multi.extend_from_slice(&((j - i) as u32).to_le_bytes());
-                for r in &rows[i..j] {
-                    multi.extend_from_slice(&record_of(r, &mut records)?.to_le_bytes());
-                }
-                at | format::MULTI
-            };
-            pairs.extend_from_slice(&rows[i].column2.to_le_bytes());
-            pairs.extend_from_slice(&reference.to_le_bytes());
-            npairs = npairs
-                .checked_add(1)
-                .ok_or_else(|| too_large("more than 4 billion pairs"))?;
-            i = j;
-        }
     }
-    code_pairs.extend_from_slice(&npairs.to_le_bytes());
+}
 
-    // The code fst and the MUE table, by code id.
+/// The code fst (code → id) and the MUE table, by code id.
+fn codes_and_mue(
+    b: &EditsBuilder,
+    by_code: &[u32],
+    rat_rank: &[u32],
+) -> Result<(Vec<u8>, Vec<u8>)> {
     let fst_err = |e: fst::Error| EditsError::Corrupt {
         what: format!("building the code index: {e}"),
     };
     let mut codes = fst::MapBuilder::memory();
-    let mut mue = Vec::with_capacity(ncodes * format::MUE_LEN);
+    let mut mue = Vec::with_capacity(by_code.len() * format::MUE_LEN);
     for (id, &p) in by_code.iter().enumerate() {
         codes
             .insert(b.codes[p as usize].as_bytes(), id as u64)
@@ -872,19 +953,30 @@ fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
             }
         }
     }
-    let codes = codes.into_inner().map_err(fst_err)?;
+    Ok((codes.into_inner().map_err(fst_err)?, mue))
+}
 
-    let mut rat_offsets = Vec::with_capacity((by_text.len() + 1) * 4);
-    let mut rat_text = Vec::new();
-    for &p in &by_text {
-        let off = u32::try_from(rat_text.len()).map_err(|_| too_large("rationale text"))?;
-        rat_offsets.extend_from_slice(&off.to_le_bytes());
-        rat_text.extend_from_slice(b.rationales[p as usize].as_bytes());
+/// The rationale texts in text order and their offsets (one more than texts).
+fn rationale_table(b: &EditsBuilder, by_text: &[u32]) -> Result<(Vec<u8>, Vec<u8>)> {
+    let mut offsets = Vec::with_capacity((by_text.len() + 1) * 4);
+    let mut text = Vec::new();
+    let offset = |text: &Vec<u8>, offsets: &mut Vec<u8>| -> Result<()> {
+        let off = u32::try_from(text.len()).map_err(|_| too_large("rationale text"))?;
+        offsets.extend_from_slice(&off.to_le_bytes());
+        Ok(())
+    };
+    for &p in by_text {
+        offset(&text, &mut offsets)?;
+        text.extend_from_slice(b.rationales[p as usize].as_bytes());
     }
-    let off = u32::try_from(rat_text.len()).map_err(|_| too_large("rationale text"))?;
-    rat_offsets.extend_from_slice(&off.to_le_bytes());
+    offset(&text, &mut offsets)?;
+    Ok((offsets, text))
+}
 
-    let mut addon_rows: Vec<AddOnRow> = b
+/// The add-on code edits, sorted, each distinct record once (the CMS file
+/// repeats some verbatim).
+fn addon_table(b: &EditsBuilder, rat_rank: &[u32]) -> Vec<u8> {
+    let mut rows: Vec<AddOnRow> = b
         .addons
         .iter()
         .map(|r| AddOnRow {
@@ -896,7 +988,7 @@ fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
             ..*r
         })
         .collect();
-    addon_rows.sort_unstable_by_key(|r| {
+    rows.sort_unstable_by_key(|r| {
         (
             r.add_on,
             r.primary,
@@ -908,10 +1000,9 @@ fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
             r.note,
         )
     });
-    // The CMS file repeats some records verbatim; one of each is enough.
-    addon_rows.dedup();
-    let mut addons = Vec::with_capacity(addon_rows.len() * format::ADDON_LEN);
-    for r in &addon_rows {
+    rows.dedup();
+    let mut addons = Vec::with_capacity(rows.len() * format::ADDON_LEN);
+    for r in &rows {
         addons.extend_from_slice(&r.add_on);
         addons.extend_from_slice(&r.primary);
         addons.extend_from_slice(&[r.edit_type, 0, 0, 0]);
@@ -920,19 +1011,5 @@ fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
         }
         addons.extend_from_slice(&r.note.to_le_bytes());
     }
-
-    Ok(format::LAYOUT.write(
-        [rows.len() as u64, b.mue_rows],
-        [
-            &codes,
-            &code_pairs,
-            &pairs,
-            &multi,
-            &records,
-            &mue,
-            &rat_offsets,
-            &rat_text,
-            &addons,
-        ],
-    ))
+    addons
 }

@@ -64,3 +64,26 @@ pub fn money(amount: &str, currency: Currency) -> Money {
 pub fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("serialisable")
 }
+
+/// H0004 (behavioral health counseling, per 15 minutes) picked from the
+/// catalog, 4 units, modifier HO, for F41.1 at the office.
+pub fn counseling_line() -> procode::billing::CodeLine {
+    procode::billing::CodeLine::from_entry(&entry(CodeSystem::Hcpcs, "H0004"))
+        .with_units(4)
+        .unwrap()
+        .with_modifiers(["HO"])
+        .unwrap()
+        .with_diagnoses(["F41.1"])
+        .unwrap()
+        .with_place_of_service("11")
+        .unwrap()
+}
+
+/// G0444 (annual depression screening) for F32.9 at the office.
+pub fn screening_line() -> procode::billing::CodeLine {
+    procode::billing::CodeLine::from_entry(&entry(CodeSystem::Hcpcs, "G0444"))
+        .with_diagnoses(["F32.9"])
+        .unwrap()
+        .with_place_of_service("11")
+        .unwrap()
+}

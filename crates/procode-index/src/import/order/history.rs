@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::addenda::{Addenda, SummaryCounts};
 use super::apply::ChangeReport;
-use crate::code::Code;
+use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::ImportError;
 
@@ -62,7 +62,6 @@ impl Addenda {
         let day = self.release_effective().ok_or_else(|| {
             bad("no fiscal year in the addenda's order-file names or its own name: the release's first day is unknown".into())
         })?;
-        let last = day.pred_opt().unwrap_or(NaiveDate::MIN);
         let system = self.set.system();
         let check = |what: &str, found: (u64, u64), pick: fn(&SummaryCounts) -> (u64, &str)| {
             for (kind, counts, n) in [
@@ -90,47 +89,59 @@ impl Addenda {
         check("release made", counts(&next, system), |c| {
             (c.current, c.current_file.as_str())
         })?;
-        let mut out = Vec::with_capacity(next.len() + report.deleted.len());
-        let mut seen: HashMap<Code, ()> = HashMap::with_capacity(before.len());
-        for mut e in next {
-            if e.system != system {
-                out.push(e);
-                continue;
-            }
-            seen.insert(e.code, ());
-            match before.get(&e.code) {
-                None => {
-                    e.effective = Some(e.effective.map_or(day, |d| d.max(day)));
-                    out.push(e);
-                }
-                Some(old)
-                    if old.description == e.description
-                        && old.short_description == e.short_description
-                        && old.billable == e.billable =>
-                {
-                    out.push(old.clone());
-                }
-                Some(old) => {
-                    let terminated = old.terminated;
-                    out.push(
-                        old.clone()
-                            .with_terminated(Some(old.terminated.map_or(last, |t| t.min(last)))),
-                    );
-                    out.push(e.with_effective(Some(day)).with_terminated(terminated));
-                }
-            }
-        }
-        let mut deleted: Vec<&Entry> = before
-            .values()
-            .filter(|e| !seen.contains_key(&e.code))
-            .collect();
-        deleted.sort_by_key(|e| e.code);
-        for old in deleted {
-            out.push(
-                old.clone()
-                    .with_terminated(Some(old.terminated.map_or(last, |t| t.min(last)))),
-            );
-        }
+        let out = chain_versions(before, next, system, day, report.deleted.len());
         Ok((out, report))
     }
+}
+
+/// The version chains of one system: `next` (the release made) against
+/// `before` (the previous release's entries by code). An unchanged entry keeps
+/// its old dates, a new one starts on `day`, a changed one ends the day before
+/// and its new version starts on `day`, and a deleted one ends the day before.
+fn chain_versions(
+    before: HashMap<Code, Entry>,
+    next: Vec<Entry>,
+    system: CodeSystem,
+    day: NaiveDate,
+    deleted: usize,
+) -> Vec<Entry> {
+    let last = day.pred_opt().unwrap_or(NaiveDate::MIN);
+    let end = |old: &Entry| {
+        old.clone()
+            .with_terminated(Some(old.terminated.map_or(last, |t| t.min(last))))
+    };
+    let mut out = Vec::with_capacity(next.len() + deleted);
+    let mut seen: HashMap<Code, ()> = HashMap::with_capacity(before.len());
+    for mut e in next {
+        if e.system != system {
+            out.push(e);
+            continue;
+        }
+        seen.insert(e.code, ());
+        match before.get(&e.code) {
+            None => {
+                e.effective = Some(e.effective.map_or(day, |d| d.max(day)));
+                out.push(e);
+            }
+            Some(old)
+                if old.description == e.description
+                    && old.short_description == e.short_description
+                    && old.billable == e.billable =>
+            {
+                out.push(old.clone());
+            }
+            Some(old) => {
+                let terminated = old.terminated;
+                out.push(end(old));
+                out.push(e.with_effective(Some(day)).with_terminated(terminated));
+            }
+        }
+    }
+    let mut gone: Vec<&Entry> = before
+        .values()
+        .filter(|e| !seen.contains_key(&e.code))
+        .collect();
+    gone.sort_by_key(|e| e.code);
+    out.extend(gone.into_iter().map(end));
+    out
 }

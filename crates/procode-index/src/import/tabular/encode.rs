@@ -235,7 +235,8 @@ impl<'t> Encoder<'t> {
 }
 
 /// Serialises the run-time parts of `t`. Node titles are not written (the
-/// catalog holds them); chapter and section titles are.
+/// catalog holds them); chapter and section titles are. The parts are
+/// encoded in a fixed order (string ids are given out in first-use order).
 pub fn encode(t: &Tabular) -> TabularSections {
     let mut e = Encoder {
         strings: Strings::default(),
@@ -243,98 +244,11 @@ pub fn encode(t: &Tabular) -> TabularSections {
         ranges: Vec::new(),
         written: HashMap::new(),
     };
-    let mut chapters = Vec::with_capacity(t.chapters.len() * CHAPTER_LEN);
-    for c in &t.chapters {
-        chapters.push(c.number);
-        chapters.push(0);
-        code7(&mut chapters, &c.first);
-        code7(&mut chapters, &c.last);
-        let title = e.strings.id(&c.title);
-        u32le(&mut chapters, title);
-        let d = e.details(&c.notes, None);
-        u32le(&mut chapters, d);
-        u32le(&mut chapters, c.sections.start as u32);
-        u32le(&mut chapters, c.sections.end as u32);
-    }
-    let mut sections = Vec::with_capacity(t.sections.len() * SECTION_LEN);
-    for s in &t.sections {
-        code7(&mut sections, &s.first);
-        code7(&mut sections, &s.last);
-        sections.push(s.chapter as u8);
-        sections.push(0);
-        sections.extend_from_slice(&s.parent.map_or(u16::MAX, |p| p as u16).to_le_bytes());
-        let id = e.strings.id(&s.id);
-        u32le(&mut sections, id);
-        let title = e.strings.id(&s.title);
-        u32le(&mut sections, title);
-        let d = e.details(&s.notes, None);
-        u32le(&mut sections, d);
-        let start = s.categories.first().copied().unwrap_or(0);
-        let end = s
-            .categories
-            .last()
-            .map_or(start, |&l| t.nodes[l as usize].end);
-        u32le(&mut sections, start);
-        u32le(&mut sections, end);
-        sections.extend_from_slice(&[0; 2]);
-    }
-    let mut nodes = Vec::with_capacity(t.nodes.len() * NODE_LEN);
-    for n in &t.nodes {
-        code7(&mut nodes, &n.code);
-        let mut flags = 0;
-        if n.manifestation {
-            flags |= F_MANIFESTATION;
-        }
-        if n.placeholder {
-            flags |= F_PLACEHOLDER;
-        }
-        if n.seventh.is_some() {
-            flags |= F_SEVENTH;
-        }
-        nodes.push(flags);
-        let parent = n.parent.unwrap_or(SECTION_BIT | n.section as u32);
-        u32le(&mut nodes, parent);
-        u32le(&mut nodes, n.end);
-        let d = e.details(&n.notes, n.seventh.map(|r| (r.def, r.allowed)));
-        u32le(&mut nodes, d);
-    }
-    let mut cats: Vec<(Code, u32)> = t
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.parent.is_none())
-        .map(|(i, n)| (n.code, i as u32))
-        .collect();
-    cats.sort_unstable();
-    let mut categories = Vec::with_capacity(cats.len() * CATEGORY_LEN);
-    for (c, i) in cats {
-        let b = c.as_bytes();
-        let mut f = [0u8; 4];
-        f[..b.len().min(3)].copy_from_slice(&b[..b.len().min(3)]);
-        categories.extend_from_slice(&f);
-        u32le(&mut categories, i);
-    }
-    let mut seven = Vec::with_capacity(t.seven_defs.len() * 4);
-    for d in &t.seven_defs {
-        u32le(&mut seven, e.details.len() as u32);
-        varint(&mut e.details, u64::from(d.node));
-        varint(&mut e.details, d.chars.len() as u64);
-        for c in &d.chars {
-            e.details.push(c.ch);
-            let m = e.strings.id(&c.meaning);
-            varint(&mut e.details, u64::from(m));
-            varint(&mut e.details, c.notes.len() as u64);
-            for n in &c.notes {
-                let id = e.strings.id(n);
-                varint(&mut e.details, u64::from(id));
-            }
-        }
-        varint(&mut e.details, d.note.len() as u64);
-        for n in &d.note {
-            let id = e.strings.id(n);
-            varint(&mut e.details, u64::from(id));
-        }
-    }
+    let chapters = e.chapters(t);
+    let sections = e.sections(t);
+    let nodes = e.nodes(t);
+    let categories = categories(t);
+    let seven = e.seven_defs(t);
     let mut offs = Vec::with_capacity((e.strings.offs.len() + 1) * 4);
     for o in &e.strings.offs {
         u32le(&mut offs, *o);
@@ -364,6 +278,159 @@ pub fn encode(t: &Tabular) -> TabularSections {
         bytes.extend_from_slice(p);
     }
     TabularSections { bytes }
+}
+
+impl<'t> Encoder<'t> {
+    /// The chapter records.
+    fn chapters(&mut self, t: &'t Tabular) -> Vec<u8> {
+        let mut out = Vec::with_capacity(t.chapters.len() * CHAPTER_LEN);
+        for c in &t.chapters {
+            out.push(c.number);
+            out.push(0);
+            code7(&mut out, &c.first);
+            code7(&mut out, &c.last);
+            let title = self.strings.id(&c.title);
+            u32le(&mut out, title);
+            let d = self.details(&c.notes, None);
+            u32le(&mut out, d);
+            u32le(&mut out, c.sections.start as u32);
+            u32le(&mut out, c.sections.end as u32);
+        }
+        out
+    }
+
+    /// The section records.
+    fn sections(&mut self, t: &'t Tabular) -> Vec<u8> {
+        let mut out = Vec::with_capacity(t.sections.len() * SECTION_LEN);
+        for s in &t.sections {
+            code7(&mut out, &s.first);
+            code7(&mut out, &s.last);
+            out.push(s.chapter as u8);
+            out.push(0);
+            out.extend_from_slice(&s.parent.map_or(u16::MAX, |p| p as u16).to_le_bytes());
+            let id = self.strings.id(&s.id);
+            u32le(&mut out, id);
+            let title = self.strings.id(&s.title);
+            u32le(&mut out, title);
+            let d = self.details(&s.notes, None);
+            u32le(&mut out, d);
+            let start = s.categories.first().copied().unwrap_or(0);
+            let end = s
+                .categories
+                .last()
+                .map_or(start, |&l| t.nodes[l as usize].end);
+            u32le(&mut out, start);
+            u32le(&mut out, end);
+            out.extend_from_slice(&[0; 2]);
+        }
+        out
+    }
+
+    /// The node (code) records.
+    fn nodes(&mut self, t: &'t Tabular) -> Vec<u8> {
+        let mut out = Vec::with_capacity(t.nodes.len() * NODE_LEN);
+        for n in &t.nodes {
+            code7(&mut out, &n.code);
+            let mut flags = 0;
+            if n.manifestation {
+                flags |= F_MANIFESTATION;
+            }
+            if n.placeholder {
+                flags |= F_PLACEHOLDER;
+            }
+            if n.seventh.is_some() {
+                flags |= F_SEVENTH;
+            }
+            out.push(flags);
+            let parent = n.parent.unwrap_or(SECTION_BIT | n.section as u32);
+            u32le(&mut out, parent);
+            u32le(&mut out, n.end);
+            let d = self.details(&n.notes, n.seventh.map(|r| (r.def, r.allowed)));
+            u32le(&mut out, d);
+        }
+        out
+    }
+
+    /// The 7th-character definitions, written into the details; returns
+    /// their offsets.
+    fn seven_defs(&mut self, t: &'t Tabular) -> Vec<u8> {
+        let mut out = Vec::with_capacity(t.seven_defs.len() * 4);
+        for d in &t.seven_defs {
+            u32le(&mut out, self.details.len() as u32);
+            varint(&mut self.details, u64::from(d.node));
+            varint(&mut self.details, d.chars.len() as u64);
+            for c in &d.chars {
+                self.details.push(c.ch);
+                let m = self.strings.id(&c.meaning);
+                varint(&mut self.details, u64::from(m));
+                self.string_list(&c.notes);
+            }
+            self.string_list(&d.note);
+        }
+        out
+    }
+
+    /// A count, then the string id of each text, into the details.
+    fn string_list(&mut self, texts: &'t [String]) {
+        varint(&mut self.details, texts.len() as u64);
+        for n in texts {
+            let id = self.strings.id(n);
+            varint(&mut self.details, u64::from(id));
+        }
+    }
+}
+
+/// The categories (three-character codes) in code order, with their node.
+fn categories(t: &Tabular) -> Vec<u8> {
+    let mut cats: Vec<(Code, u32)> = t
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.parent.is_none())
+        .map(|(i, n)| (n.code, i as u32))
+        .collect();
+    cats.sort_unstable();
+    let mut out = Vec::with_capacity(cats.len() * CATEGORY_LEN);
+    for (c, i) in cats {
+        let b = c.as_bytes();
+        let mut f = [0u8; 4];
+        f[..b.len().min(3)].copy_from_slice(&b[..b.len().min(3)]);
+        out.extend_from_slice(&f);
+        u32le(&mut out, i);
+    }
+    out
+}
+
+/// A block's code-first class from its byte.
+fn code_first_rule(b: u8) -> Result<Option<CodeFirstRule>, DecodeError> {
+    Ok(match b {
+        0 => None,
+        1 => Some(CodeFirstRule::Unconditional),
+        2..=8 => Some(CodeFirstRule::Conditional(Condition::Phrase(
+            PHRASES[usize::from(b - 2)],
+        ))),
+        16 => Some(CodeFirstRule::Conditional(Condition::LeadingClause)),
+        17 => Some(CodeFirstRule::Conditional(Condition::Alternatives)),
+        _ => return Err(bad("unknown code-first class")),
+    })
+}
+
+/// Steps over one note without decoding its text or ranges.
+fn skip_note(c: &mut Cursor<'_>) -> Result<(), DecodeError> {
+    c.index()?;
+    let tag = c.byte()?;
+    match tag {
+        0 | 1 => {}
+        2..=6 => {
+            c.varint()?;
+            c.varint()?;
+            if tag >= 4 {
+                c.index()?;
+            }
+        }
+        _ => return Err(bad("unknown resolution tag")),
+    }
+    Ok(())
 }
 
 /// Why serialised tabular data cannot be read (damaged or of another layout).
@@ -722,65 +789,17 @@ impl<'a> TabularView<'a> {
         let mut out = Vec::new();
         for _ in 0..blocks {
             let kind = NoteKind::from_u8(c.byte()?).ok_or_else(|| bad("unknown note kind"))?;
-            let code_first = match c.byte()? {
-                0 => None,
-                1 => Some(CodeFirstRule::Unconditional),
-                b @ 2..=8 => Some(CodeFirstRule::Conditional(Condition::Phrase(
-                    PHRASES[usize::from(b - 2)],
-                ))),
-                16 => Some(CodeFirstRule::Conditional(Condition::LeadingClause)),
-                17 => Some(CodeFirstRule::Conditional(Condition::Alternatives)),
-                _ => return Err(bad("unknown code-first class")),
-            };
+            let code_first = code_first_rule(c.byte()?)?;
             let n = c.varint()?;
             if !want(kind) {
                 for _ in 0..n {
-                    c.index()?;
-                    let tag = c.byte()?;
-                    match tag {
-                        0 | 1 => {}
-                        2..=6 => {
-                            c.varint()?;
-                            c.varint()?;
-                            if tag >= 4 {
-                                c.index()?;
-                            }
-                        }
-                        _ => return Err(bad("unknown resolution tag")),
-                    }
+                    skip_note(&mut c)?;
                 }
                 continue;
             }
             let mut notes = Vec::new();
             for _ in 0..n {
-                let text = self.string(c.index()?)?;
-                let tag = c.byte()?;
-                let resolution = match tag {
-                    0 => Resolution::NotApplicable,
-                    1 => Resolution::Heading,
-                    2..=6 => {
-                        let ranges = self.ranges(c.varint()?, c.varint()?)?;
-                        let detail = if tag >= 4 {
-                            self.string(c.index()?)?.to_owned()
-                        } else {
-                            String::new()
-                        };
-                        match tag {
-                            2 => Resolution::Resolved(ranges),
-                            _ => Resolution::Unresolved {
-                                reason: match tag {
-                                    3 => Unresolvable::NoCode,
-                                    4 => Unresolvable::UnknownCode(detail),
-                                    5 => Unresolvable::Qualifier(detail),
-                                    _ => Unresolvable::BadRange(detail),
-                                },
-                                partial: ranges,
-                            },
-                        }
-                    }
-                    _ => return Err(bad("unknown resolution tag")),
-                };
-                notes.push((text, resolution));
+                notes.push(self.note(&mut c)?);
             }
             out.push(BlockData {
                 kind,
@@ -789,6 +808,38 @@ impl<'a> TabularView<'a> {
             });
         }
         Ok(out)
+    }
+
+    /// One note of a block: its text and how its target resolved.
+    fn note(&self, c: &mut Cursor<'a>) -> Result<(&'a str, Resolution), DecodeError> {
+        let text = self.string(c.index()?)?;
+        let tag = c.byte()?;
+        let resolution = match tag {
+            0 => Resolution::NotApplicable,
+            1 => Resolution::Heading,
+            2..=6 => {
+                let ranges = self.ranges(c.varint()?, c.varint()?)?;
+                let detail = if tag >= 4 {
+                    self.string(c.index()?)?.to_owned()
+                } else {
+                    String::new()
+                };
+                match tag {
+                    2 => Resolution::Resolved(ranges),
+                    _ => Resolution::Unresolved {
+                        reason: match tag {
+                            3 => Unresolvable::NoCode,
+                            4 => Unresolvable::UnknownCode(detail),
+                            5 => Unresolvable::Qualifier(detail),
+                            _ => Unresolvable::BadRange(detail),
+                        },
+                        partial: ranges,
+                    },
+                }
+            }
+            _ => return Err(bad("unknown resolution tag")),
+        };
+        Ok((text, resolution))
     }
 
     fn ranges(&self, start: u64, count: u64) -> Result<Vec<CodeRange>, DecodeError> {

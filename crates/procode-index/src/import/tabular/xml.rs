@@ -471,35 +471,9 @@ impl<'a> Parser<'a> {
             }
             let header_done = number.is_some() && title.is_some();
             match name.as_str() {
-                "name" if number.is_none() => {
-                    let t = self.nonempty_text("name", "the chapter number")?;
-                    let n: u8 = t
-                        .trim()
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=99).contains(n))
-                        .ok_or_else(|| {
-                            self.err(
-                                "name",
-                                format!("chapter number {t:?} is not a number 1..99"),
-                            )
-                        })?;
-                    if b.chapters.iter().any(|c| c.number == n) {
-                        return Err(self.err("name", format!("chapter {n} appears twice")));
-                    }
-                    number = Some(n);
-                }
+                "name" if number.is_none() => number = Some(self.chapter_number(b)?),
                 "desc" if number.is_some() && title.is_none() => {
-                    let t = self.nonempty_text("desc", "the chapter title")?;
-                    let (text, range) = split_range(&t);
-                    let range = range.and_then(parse_range);
-                    let Some((first, last)) = range else {
-                        return Err(self.err(
-                            "desc",
-                            format!("chapter title {t:?} does not end with its code range, such as (A00-B99)"),
-                        ));
-                    };
-                    title = Some((text.to_owned(), first, last));
+                    title = Some(self.chapter_title()?);
                 }
                 "sectionIndex" if header_done => self.section_index(b)?,
                 "section" if header_done => self.section(b, index, &e)?,
@@ -539,6 +513,39 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// A `<chapter>`'s `<name>`: its number, 1 to 99, not seen before.
+    fn chapter_number(&mut self, b: &Builder) -> Result<u8, ImportError> {
+        let t = self.nonempty_text("name", "the chapter number")?;
+        let n: u8 = t
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=99).contains(n))
+            .ok_or_else(|| {
+                self.err(
+                    "name",
+                    format!("chapter number {t:?} is not a number 1..99"),
+                )
+            })?;
+        if b.chapters.iter().any(|c| c.number == n) {
+            return Err(self.err("name", format!("chapter {n} appears twice")));
+        }
+        Ok(n)
+    }
+
+    /// A `<chapter>`'s `<desc>`: its title and the code range it ends with.
+    fn chapter_title(&mut self) -> Result<(String, Code, Code), ImportError> {
+        let t = self.nonempty_text("desc", "the chapter title")?;
+        let (text, range) = split_range(&t);
+        let Some((first, last)) = range.and_then(parse_range) else {
+            return Err(self.err(
+                "desc",
+                format!("chapter title {t:?} does not end with its code range, such as (A00-B99)"),
+            ));
+        };
+        Ok((text.to_owned(), first, last))
+    }
+
     fn section_index(&mut self, b: &mut Builder) -> Result<(), ImportError> {
         while let Item::Open(e) = self.child("sectionIndex")? {
             let name = tag_name(&e).into_owned();
@@ -573,6 +580,30 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// A section's first and last category: from its `<sectionRef>` (which
+    /// must agree with the id) or, without one, from the id itself.
+    fn section_range(&mut self, b: &Builder, id: &str) -> Result<(Code, Code), ImportError> {
+        match b.section_refs.get(id) {
+            Some(&(f, l, _)) => {
+                if parse_range(id) != Some((f, l)) {
+                    return Err(self.err(
+                        "section",
+                        format!(
+                            "section {id:?} does not match its sectionRef (first {f}, last {l})"
+                        ),
+                    ));
+                }
+                Ok((f, l))
+            }
+            None => parse_range(id).ok_or_else(|| {
+                self.err(
+                    "section",
+                    format!("section id {id:?} is not a code range such as A00-A09 or B99"),
+                )
+            }),
+        }
+    }
+
     fn section(
         &mut self,
         b: &mut Builder,
@@ -587,25 +618,7 @@ impl<'a> Parser<'a> {
         if b.sections.iter().any(|s| s.id == id) {
             return Err(self.err("section", format!("section {id:?} appears twice")));
         }
-        let (first, last) = match b.section_refs.get(&id) {
-            Some(&(f, l, _)) => {
-                if parse_range(&id) != Some((f, l)) {
-                    return Err(self.err(
-                        "section",
-                        format!(
-                            "section {id:?} does not match its sectionRef (first {f}, last {l})"
-                        ),
-                    ));
-                }
-                (f, l)
-            }
-            None => parse_range(&id).ok_or_else(|| {
-                self.err(
-                    "section",
-                    format!("section id {id:?} is not a code range such as A00-A09 or B99"),
-                )
-            })?,
-        };
+        let (first, last) = self.section_range(b, &id)?;
         let index = b.sections.len();
         b.sections.push(Section {
             id: id.clone(),
@@ -679,18 +692,82 @@ impl<'a> Parser<'a> {
         e: &BytesStart<'_>,
     ) -> Result<NodeId, ImportError> {
         let line = self.line();
-        let [placeholder] = self.attributes(e, ["placeholder"])?;
-        let placeholder = match placeholder.as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(self.err(
-                    "diag",
-                    format!("placeholder={other:?}: expected \"true\" or \"false\""),
+        let placeholder = self.placeholder(e)?;
+        let (code, title, name_line) = self.diag_head(line)?;
+        check_nesting(b, parent, code, |problem| {
+            row(self.file, name_line, "name", problem)
+        })?;
+        let id = b.nodes.len() as NodeId;
+        if let Some(&first) = b.index.get(&code) {
+            let first_line = b.nodes[first as usize].line;
+            return Err(ImportError::DuplicateCode {
+                file: self.file.to_owned(),
+                line,
+                first_line,
+                code,
+                system: CodeSystem::Icd10Cm,
+            });
+        }
+        b.index.insert(code, id);
+        b.nodes.push(Node {
+            code,
+            title,
+            parent,
+            children: Vec::new(),
+            end: id + 1,
+            section,
+            chapter,
+            placeholder,
+            notes: Vec::new(),
+            seven_def: None,
+            seventh: None,
+            manifestation: false,
+            line,
+        });
+        if let Some(p) = parent {
+            b.nodes[p as usize].children.push(id);
+        }
+        let seven_note = self.diag_children(b, id, section, chapter)?;
+        match (seven_note, b.nodes[id as usize].seven_def) {
+            (Some(note), Some(d)) => b.seven_defs[d].note = note,
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(row(
+                    self.file,
+                    line,
+                    "sevenChrNote",
+                    "a <sevenChrNote> without a <sevenChrDef> on the same code",
                 ))
             }
-        };
-        // <name> then <desc> come first.
+            (None, Some(_)) => {
+                return Err(row(
+                    self.file,
+                    line,
+                    "sevenChrDef",
+                    "a <sevenChrDef> without its <sevenChrNote> on the same code",
+                ))
+            }
+        }
+        b.nodes[id as usize].end = b.nodes.len() as NodeId;
+        Ok(id)
+    }
+
+    /// A `<diag>`'s `placeholder` attribute (absent means false).
+    fn placeholder(&mut self, e: &BytesStart<'_>) -> Result<bool, ImportError> {
+        let [placeholder] = self.attributes(e, ["placeholder"])?;
+        match placeholder.as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(self.err(
+                "diag",
+                format!("placeholder={other:?}: expected \"true\" or \"false\""),
+            )),
+        }
+    }
+
+    /// A `<diag>`'s `<name>` and `<desc>`, which come first: the code, its
+    /// title and the line of the name.
+    fn diag_head(&mut self, line: u64) -> Result<(Code, String, u64), ImportError> {
         let mut header = Vec::with_capacity(2);
         let mut name_line = line;
         for want in ["name", "desc"] {
@@ -724,71 +801,36 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        let file = self.file;
-        let name_err = |problem: String| row(file, name_line, "name", problem);
         let code = Code::parse_for(CodeSystem::Icd10Cm, header[0].trim())
-            .map_err(|e| name_err(e.to_string()))?;
+            .map_err(|e| row(self.file, name_line, "name", e.to_string()))?;
         let title = header.pop().unwrap_or_default();
-        match parent {
-            Some(p) => {
-                let pc = b.nodes[p as usize].code;
-                let (cb, pb) = (code.as_bytes(), pc.as_bytes());
-                if cb.len() != pb.len() + 1 || !cb.starts_with(pb) {
-                    return Err(name_err(format!(
-                        "code {} under {} must be its parent's code plus one character",
-                        code.display_for(CodeSystem::Icd10Cm),
-                        pc.display_for(CodeSystem::Icd10Cm)
-                    )));
-                }
-            }
-            None => {
-                if code.as_bytes().len() != 3 {
-                    return Err(name_err(format!(
-                        "{} directly in a section must be a three-character category",
-                        code.display_for(CodeSystem::Icd10Cm)
-                    )));
-                }
-            }
-        }
-        let id = b.nodes.len() as NodeId;
-        if let Some(&first) = b.index.get(&code) {
-            let first_line = b.nodes[first as usize].line;
-            return Err(ImportError::DuplicateCode {
-                file: self.file.to_owned(),
-                line,
-                first_line,
-                code,
-                system: CodeSystem::Icd10Cm,
-            });
-        }
-        b.index.insert(code, id);
-        b.nodes.push(Node {
-            code,
-            title,
-            parent,
-            children: Vec::new(),
-            end: id + 1,
-            section,
-            chapter,
-            placeholder,
-            notes: Vec::new(),
-            seven_def: None,
-            seventh: None,
-            manifestation: false,
-            line,
-        });
-        if let Some(p) = parent {
-            b.nodes[p as usize].children.push(id);
-        }
+        Ok((code, title, name_line))
+    }
+
+    /// The elements of a `<diag>` after its head: nested codes, 7th-character
+    /// definitions and notes. Returns the `<sevenChrNote>`, if any.
+    fn diag_children(
+        &mut self,
+        b: &mut Builder,
+        id: NodeId,
+        section: usize,
+        chapter: usize,
+    ) -> Result<Option<Vec<String>>, ImportError> {
         let mut seven_note: Option<Vec<String>> = None;
         while let Item::Open(e) = self.child("diag")? {
             let name = tag_name(&e).into_owned();
+            let known = matches!(
+                name.as_str(),
+                "sevenChrNote" | "sevenChrDef" | "visualImpairment"
+            ) || NoteKind::from_element(&name).is_some();
+            if known {
+                self.no_attributes(&e)?;
+            }
             match name.as_str() {
                 "diag" => {
                     self.diag(b, Some(id), section, chapter, &e)?;
                 }
                 "sevenChrNote" => {
-                    self.no_attributes(&e)?;
                     if seven_note.is_some() {
                         return Err(self.err("sevenChrNote", "a second <sevenChrNote> on one code"));
                     }
@@ -796,7 +838,6 @@ impl<'a> Parser<'a> {
                     seven_note = Some(notes.into_iter().map(|n| n.0).collect());
                 }
                 "sevenChrDef" => {
-                    self.no_attributes(&e)?;
                     if b.nodes[id as usize].seven_def.is_some() {
                         return Err(self.err("sevenChrDef", "a second <sevenChrDef> on one code"));
                     }
@@ -804,13 +845,9 @@ impl<'a> Parser<'a> {
                     b.nodes[id as usize].seven_def = Some(b.seven_defs.len());
                     b.seven_defs.push(def);
                 }
-                "visualImpairment" => {
-                    self.no_attributes(&e)?;
-                    self.visual_impairment()?;
-                }
+                "visualImpairment" => self.visual_impairment()?,
                 other => match NoteKind::from_element(other) {
                     Some(kind) => {
-                        self.no_attributes(&e)?;
                         let block = self.note_block(kind)?;
                         b.nodes[id as usize].notes.push(block);
                     }
@@ -820,28 +857,7 @@ impl<'a> Parser<'a> {
                 },
             }
         }
-        match (seven_note, b.nodes[id as usize].seven_def) {
-            (Some(note), Some(d)) => b.seven_defs[d].note = note,
-            (None, None) => {}
-            (Some(_), None) => {
-                return Err(row(
-                    self.file,
-                    line,
-                    "sevenChrNote",
-                    "a <sevenChrNote> without a <sevenChrDef> on the same code",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(row(
-                    self.file,
-                    line,
-                    "sevenChrDef",
-                    "a <sevenChrDef> without its <sevenChrNote> on the same code",
-                ))
-            }
-        }
-        b.nodes[id as usize].end = b.nodes.len() as NodeId;
-        Ok(id)
+        Ok(seven_note)
     }
 
     fn seven_chr_def(&mut self, node: NodeId) -> Result<SevenChrDef, ImportError> {
@@ -990,4 +1006,36 @@ fn clip(s: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// A code nested in a `<diag>` is its parent's code plus one character; a
+/// code directly in a section is a three-character category.
+fn check_nesting(
+    b: &Builder,
+    parent: Option<NodeId>,
+    code: Code,
+    err: impl Fn(String) -> ImportError,
+) -> Result<(), ImportError> {
+    match parent {
+        Some(p) => {
+            let pc = b.nodes[p as usize].code;
+            let (cb, pb) = (code.as_bytes(), pc.as_bytes());
+            if cb.len() != pb.len() + 1 || !cb.starts_with(pb) {
+                return Err(err(format!(
+                    "code {} under {} must be its parent's code plus one character",
+                    code.display_for(CodeSystem::Icd10Cm),
+                    pc.display_for(CodeSystem::Icd10Cm)
+                )));
+            }
+        }
+        None => {
+            if code.as_bytes().len() != 3 {
+                return Err(err(format!(
+                    "{} directly in a section must be a three-character category",
+                    code.display_for(CodeSystem::Icd10Cm)
+                )));
+            }
+        }
+    }
+    Ok(())
 }

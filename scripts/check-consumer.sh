@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# A new Cargo project outside the workspace that depends on procode by git
+# URL (a file:// URL of this repository at its HEAD commit, as a user's
+# project would depend on a clone) builds, and its program finds the
+# embedded catalog: the codes, the releases inside, and a search.
+#
+#   scripts/check-consumer.sh           # from anywhere; exits non-zero on failure
+#
+# Only committed files count (cargo fetches the commit, like any git user).
+# The build shares this checkout's target/ and Cargo.lock (the same versions
+# of every crates.io dependency) and the workspace's profiles, so only
+# procode's own crates compile again; CARGO_NET_GIT_FETCH_WITH_CLI makes
+# cargo fetch with the git command.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cargo="${CARGO:-cargo}"
+dir="$root/target/consumer"
+rev="$(git -C "$root" rev-parse HEAD)"
+rm -rf "$dir"
+mkdir -p "$dir/src"
+
+# The workspace's [profile.*] sections, so the shared dependencies are the
+# ones target/ already holds.
+profiles="$(sed -n '/^\[profile\./,$p' "$root/Cargo.toml")"
+cat >"$dir/Cargo.toml" <<EOF
+[package]
+name = "procode-consumer"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+procode = { git = "file://$root", rev = "$rev" }
+
+[workspace]
+
+$profiles
+EOF
+cp "$root/Cargo.lock" "$dir/Cargo.lock"
+cat >"$dir/src/main.rs" <<'EOF'
+//! A user's program: the embedded catalog, found through a git dependency.
+use procode::{Catalog, CodeSystem, SearchOptions};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let catalog = Catalog::embedded()?;
+    let systems: Vec<CodeSystem> = catalog.releases().iter().map(|r| r.system).collect();
+    for want in [CodeSystem::Hcpcs, CodeSystem::Icd10Cm] {
+        if !systems.contains(&want) {
+            return Err(format!("the embedded catalog holds no {want:?} release").into());
+        }
+    }
+    let found = catalog.search("diab mell", &SearchOptions::default())?;
+    let first = found.first().ok_or("no result for \"diab mell\"")?;
+    if !first.description.to_lowercase().contains("diabetes mellitus") {
+        return Err(format!("\"diab mell\" found {}", first.description).into());
+    }
+    println!(
+        "{} entries, {} releases; \"diab mell\" -> {} {}",
+        catalog.len(),
+        systems.len(),
+        first.display_code(),
+        first.description
+    );
+    Ok(())
+}
+EOF
+start=$(date +%s)
+if ! CARGO_NET_GIT_FETCH_WITH_CLI=true CARGO_TARGET_DIR="$root/target" \
+    "$cargo" build -q --manifest-path "$dir/Cargo.toml" 2>"$dir/build.log"; then
+  cat "$dir/build.log" >&2
+  echo "consumer: the git dependency on procode did not build" >&2
+  exit 1
+fi
+built=$(($(date +%s) - start))
+out="$("$root/target/debug/procode-consumer")"
+echo "consumer: git dependency built in ${built}s (shared target/); $out"
