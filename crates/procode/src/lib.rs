@@ -37,6 +37,7 @@ pub mod error;
 mod fuzzy;
 pub mod index;
 pub mod ncci;
+pub mod problem;
 
 pub use procode_index::text;
 pub use procode_index::{code, date, entry, import, release, synonyms, weights};

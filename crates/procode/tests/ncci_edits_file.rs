@@ -276,7 +276,8 @@ fn a_lazily_opened_damaged_code_index_fails_closed_in_readiness() {
     }))
     .unwrap();
     let p = claim_follow::readiness(&doc, &cat, None);
-    assert!(p.iter().any(|p| p.code.as_str() == "NCCI_PTP_CONFLICT"
+    assert!(p.iter().any(|p| p.code.as_str() == "NCCI_EDITS_UNREADABLE"
         && p.line_id.is_none()
         && p.message.contains("could not be checked")));
+    assert!(!p.iter().any(|p| p.code.as_str() == "NCCI_PTP_CONFLICT"));
 }

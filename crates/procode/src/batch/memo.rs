@@ -3,14 +3,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use chrono::NaiveDate;
 
-use crate::billing::CodeSource;
+use crate::billing::Fx;
+use crate::billing::{CodeSource, CodeStatus, References};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
-use crate::ncci::NcciEdits;
 
 /// The memo forgets everything past this many codes (bounded memory).
 const MAX_CODES: usize = 65_536;
@@ -20,46 +20,18 @@ const MAX_CODES: usize = 65_536;
 pub(crate) struct Memo<'a, S: ?Sized> {
     source: &'a S,
     seen: RefCell<Seen>,
+    status: RefCell<Statuses>,
 }
 
 type Seen = HashMap<(CodeSystem, Code), Option<Entry>, BuildHasherDefault<Fx>>;
-
-/// A fast multiplicative hasher (the keys are short codes, not hostile:
-/// they come from the caller's own data and only pick a bucket).
-#[derive(Default)]
-pub(crate) struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+type Statuses = HashMap<(CodeSystem, Code), Option<CodeStatus>, BuildHasherDefault<Fx>>;
 
 impl<'a, S: CodeSource + ?Sized> Memo<'a, S> {
     pub(crate) fn new(source: &'a S) -> Memo<'a, S> {
         Memo {
             source,
             seen: RefCell::new(HashMap::default()),
+            status: RefCell::new(HashMap::default()),
         }
     }
 }
@@ -88,8 +60,37 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         }
     }
 
-    fn edits(&self) -> Option<&NcciEdits> {
-        self.source.edits()
+    fn status(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<CodeStatus> {
+        let current = self.status.borrow().get(&(system, *code)).copied();
+        let current = match current {
+            Some(s) => s,
+            None => {
+                let s = self.source.status(code, system, None);
+                let mut map = self.status.borrow_mut();
+                if map.len() >= MAX_CODES {
+                    map.clear();
+                }
+                map.insert((system, *code), s);
+                s
+            }
+        };
+        // As for entries: the current version answers whenever it is valid
+        // on the date; only older dates ask the source.
+        match (current, date) {
+            (None, _) => None,
+            (Some(s), None) => Some(s),
+            (Some(s), Some(d)) if s.is_valid_on(d) => Some(s),
+            (Some(_), Some(d)) => self.source.status(code, system, Some(d)),
+        }
+    }
+
+    fn references(&self) -> References<'_> {
+        self.source.references()
     }
 
     fn structure(

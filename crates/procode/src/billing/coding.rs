@@ -32,13 +32,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::line::CodeLine;
-use super::readiness::{CodeSource, Problem, ProblemCode, ProblemDetail};
+use super::readiness::{CodeSource, References};
 use crate::catalog::structure::{locate, place_name, places_in_force};
 use crate::code::{Code, CodeSystem};
 use crate::error::CatalogError;
 use crate::import::tabular::{CodeFirstRule, CodeRange, NoteKind, Place, Resolution, TabularView};
 use crate::ncci::{AddOnEdit, AddOnType};
+use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// One Excludes1 note in force for a diagnosis.
 struct Exclusion<'a> {
@@ -128,12 +128,12 @@ fn dotted(c: &Code) -> String {
 }
 
 /// Every coding-rule problem of `lines` (see the module documentation),
-/// appended to `out`. `doc_date` is the document's date, the date of service
-/// of lines without their own.
+/// appended to `out`: the diagnosis rules with the source's ICD-10-CM
+/// structure, the add-on rules with the add-on code edits of `refs`.
 pub(crate) fn check_coding<S: CodeSource + ?Sized>(
-    lines: &[CodeLine],
-    doc_date: Option<NaiveDate>,
+    lines: &[LineFacts<'_>],
     source: &S,
+    refs: References<'_>,
     out: &mut Vec<Problem>,
 ) {
     match source.structure() {
@@ -153,10 +153,10 @@ pub(crate) fn check_coding<S: CodeSource + ?Sized>(
             &e,
         )),
     }
-    if let Some(edits) = source.edits() {
-        if let Err(e) = check_add_ons(lines, doc_date, edits, out) {
+    if let Some(edits) = refs.edits {
+        if let Err(e) = check_add_ons(lines, edits, out) {
             out.push(unreadable(
-                ProblemCode::AddOnWithoutPrimary,
+                ProblemCode::NcciEditsUnreadable,
                 "add-on code edits",
                 &e,
             ));
@@ -176,14 +176,14 @@ fn unreadable(code: ProblemCode, what: &str, e: &dyn std::fmt::Display) -> Probl
 }
 
 fn check_diagnoses(
-    lines: &[CodeLine],
+    lines: &[LineFacts<'_>],
     view: &TabularView<'_>,
     out: &mut Vec<Problem>,
 ) -> Result<(), CatalogError> {
     // The claim's distinct diagnoses in order of first appearance.
     let mut dxs: Vec<Code> = Vec::new();
     for l in lines {
-        for d in &l.diagnoses {
+        for d in l.diagnoses {
             if !dxs.contains(d) {
                 dxs.push(*d);
             }
@@ -196,32 +196,61 @@ fn check_diagnoses(
     for d in &dxs {
         all.push(facts(view, d)?);
     }
-    // Excludes1: each unordered pair once, the first code's note first.
-    for i in 0..dxs.len() {
-        for j in i + 1..dxs.len() {
-            let (a, b) = (&dxs[i], &dxs[j]);
-            let hit = all[i]
-                .exclusions
-                .iter()
-                .find(|x| x.ranges.iter().any(|r| r.contains(b)))
-                .map(|x| (a, b, x))
-                .or_else(|| {
-                    all[j]
-                        .exclusions
-                        .iter()
-                        .find(|x| x.ranges.iter().any(|r| r.contains(a)))
-                        .map(|x| (b, a, x))
-                });
-            let Some((code, excluded, x)) = hit else {
-                continue;
-            };
-            let owner = place_name(view, x.owner)?;
-            let line = lines
-                .iter()
-                .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
-            out.push(Problem {
+    let claim = Claim {
+        lines,
+        view,
+        dxs: &dxs,
+        all: &all,
+    };
+    claim.excludes1(out)?;
+    claim.sequencing(out)
+}
+
+/// A claim's lines and its distinct diagnoses `dxs` (in order of first
+/// appearance) with what the structure says of each (`all`).
+#[derive(Clone, Copy)]
+struct Claim<'c, 'a> {
+    lines: &'c [LineFacts<'c>],
+    view: &'c TabularView<'a>,
+    dxs: &'c [Code],
+    all: &'c [Facts<'a>],
+}
+
+impl Claim<'_, '_> {
+    /// `EXCLUDES1_CONFLICT`: each unordered pair of the claim's diagnoses
+    /// once, the first code's note first.
+    fn excludes1(&self, out: &mut Vec<Problem>) -> Result<(), CatalogError> {
+        let Claim {
+            lines,
+            view,
+            dxs,
+            all,
+        } = *self;
+        for i in 0..dxs.len() {
+            for j in i + 1..dxs.len() {
+                let (a, b) = (&dxs[i], &dxs[j]);
+                let hit = all[i]
+                    .exclusions
+                    .iter()
+                    .find(|x| x.ranges.iter().any(|r| r.contains(b)))
+                    .map(|x| (a, b, x))
+                    .or_else(|| {
+                        all[j]
+                            .exclusions
+                            .iter()
+                            .find(|x| x.ranges.iter().any(|r| r.contains(a)))
+                            .map(|x| (b, a, x))
+                    });
+                let Some((code, excluded, x)) = hit else {
+                    continue;
+                };
+                let owner = place_name(view, x.owner)?;
+                let line = lines
+                    .iter()
+                    .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
+                out.push(Problem {
                 code: ProblemCode::Excludes1Conflict,
-                line_id: line.map(|l| l.id.clone()),
+                line_id: line.map(|l| l.id.to_owned()),
                 message: format!(
                     "diagnoses {} and {} are never coded together: Excludes1 note at {owner}: \"{}\"",
                     dotted(code),
@@ -235,45 +264,56 @@ fn check_diagnoses(
                     note_at: owner,
                 }),
             });
+            }
         }
+        Ok(())
     }
-    // Sequencing: the first pointer of every line.
-    for l in lines {
-        let Some(first) = l.diagnoses.first() else {
-            continue;
-        };
-        let Some(k) = dxs.iter().position(|d| d == first) else {
-            continue;
-        };
-        let f = &all[k];
-        if f.manifestation {
-            out.push(Problem {
+
+    /// `MANIFESTATION_FIRST` and `CODE_FIRST_NOTE`: the first pointer of every
+    /// line.
+    fn sequencing(&self, out: &mut Vec<Problem>) -> Result<(), CatalogError> {
+        let Claim {
+            lines,
+            view,
+            dxs,
+            all,
+        } = *self;
+        for l in lines {
+            let Some(first) = l.diagnoses.first() else {
+                continue;
+            };
+            let Some(k) = dxs.iter().position(|d| d == first) else {
+                continue;
+            };
+            let f = &all[k];
+            if f.manifestation {
+                out.push(Problem {
                 code: ProblemCode::ManifestationFirst,
-                line_id: Some(l.id.clone()),
+                line_id: Some(l.id.to_owned()),
                 message: format!(
                     "diagnosis {} is a manifestation code (\"in diseases classified elsewhere\"): it is never listed first; list the underlying condition first",
                     dotted(first)
                 ),
                 detail: Some(ProblemDetail::ManifestationFirst { code: *first }),
             });
-            continue;
-        }
-        for cf in &f.code_first {
-            let others = dxs.iter().filter(|d| *d != first);
-            let satisfied = if cf.unresolved {
-                dxs.len() > 1
-            } else {
-                others
-                    .clone()
-                    .any(|d| cf.ranges.iter().any(|r| r.contains(d)))
-            };
-            if satisfied {
                 continue;
             }
-            let owner = place_name(view, cf.owner)?;
-            out.push(Problem {
+            for cf in &f.code_first {
+                let others = dxs.iter().filter(|d| *d != first);
+                let satisfied = if cf.unresolved {
+                    dxs.len() > 1
+                } else {
+                    others
+                        .clone()
+                        .any(|d| cf.ranges.iter().any(|r| r.contains(d)))
+                };
+                if satisfied {
+                    continue;
+                }
+                let owner = place_name(view, cf.owner)?;
+                out.push(Problem {
                 code: ProblemCode::CodeFirstNote,
-                line_id: Some(l.id.clone()),
+                line_id: Some(l.id.to_owned()),
                 message: format!(
                     "diagnosis {} is listed first but its \"code first\" note at {owner} asks for {} to be coded first, and the claim has none",
                     dotted(first),
@@ -285,33 +325,30 @@ fn check_diagnoses(
                     note_at: owner,
                 }),
             });
-            break;
+                break;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn check_add_ons(
-    lines: &[CodeLine],
-    doc_date: Option<NaiveDate>,
+    lines: &[LineFacts<'_>],
     edits: &crate::ncci::NcciEdits,
     out: &mut Vec<Problem>,
 ) -> Result<(), crate::error::EditsError> {
     if edits.addon_count() == 0 {
         return Ok(());
     }
-    let billed = |l: &CodeLine| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt);
+    let billed = |l: &LineFacts<'_>| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt);
     // The codes billed per date of service (undated lines form one day).
     let mut by_day: HashMap<Option<NaiveDate>, Vec<Code>> = HashMap::new();
     for l in lines.iter().filter(|l| billed(l)) {
-        by_day
-            .entry(l.date_of_service.or(doc_date))
-            .or_default()
-            .push(l.code);
+        by_day.entry(l.date_of_service).or_default().push(l.code);
     }
     for l in lines.iter().filter(|l| billed(l)) {
-        let dos = l.date_of_service.or(doc_date);
-        let found = edits.add_on_edits(&l.code)?;
+        let dos = l.date_of_service;
+        let found = edits.add_on_records(&l.code, false)?;
         if found.is_empty() {
             continue;
         }
@@ -347,34 +384,41 @@ fn check_add_ons(
         if day.iter().any(|c| primaries.contains(c)) {
             continue;
         }
-        let (code, severity_word) = match kind {
-            AddOnType::PrimaryRequired => (ProblemCode::AddOnWithoutPrimary, "is paid only with"),
-            _ => (
-                ProblemCode::AddOnPrimaryNotListed,
-                "is normally billed with",
-            ),
-        };
-        let shown = l.code.display_for(l.system);
-        let list: Vec<&str> = primaries.iter().take(8).map(|c| c.as_str()).collect();
-        let more = primaries.len().saturating_sub(8);
-        let on = dos.map(|d| format!(" on {d}")).unwrap_or_default();
-        out.push(Problem {
-            code,
-            line_id: Some(l.id.clone()),
-            message: format!(
-                "add-on code {shown} {severity_word} one of its primary codes ({}{}), and none is billed{on}",
-                list.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
-            ),
-            detail: Some(ProblemDetail::AddOnWithoutPrimary {
-                add_on: l.code,
-                edit_type: kind,
-                date_of_service: dos,
-                primaries,
-            }),
-        });
+        out.push(add_on_problem(l, kind, primaries));
     }
     Ok(())
+}
+
+/// The add-on problem of line `l` whose strictest edit in force is of type
+/// `kind`, with the primary codes in force on its date.
+fn add_on_problem(l: &LineFacts<'_>, kind: AddOnType, primaries: Vec<Code>) -> Problem {
+    let dos = l.date_of_service;
+    let (code, severity_word) = match kind {
+        AddOnType::PrimaryRequired => (ProblemCode::AddOnWithoutPrimary, "is paid only with"),
+        _ => (
+            ProblemCode::AddOnPrimaryNotListed,
+            "is normally billed with",
+        ),
+    };
+    let shown = l.code.display_for(l.system);
+    let list: Vec<&str> = primaries.iter().take(8).map(|c| c.as_str()).collect();
+    let more = primaries.len().saturating_sub(8);
+    let on = dos.map(|d| format!(" on {d}")).unwrap_or_default();
+    Problem {
+        code,
+        line_id: Some(l.id.to_owned()),
+        message: format!(
+            "add-on code {shown} {severity_word} one of its primary codes ({}{}), and none is billed{on}",
+            list.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ),
+        detail: Some(ProblemDetail::AddOnWithoutPrimary {
+            add_on: l.code,
+            edit_type: kind,
+            date_of_service: dos,
+            primaries,
+        }),
+    }
 }
 
 /// What to say about a diagnosis that is not billable: its billable codes

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::documents::BillingDocument;
-use super::readiness::{CodeSource, Problem, ProblemCode, ProblemDetail};
+use super::{CodeSource, Problem, ProblemCode, ProblemDetail};
 use crate::code::CodeSystem;
 use crate::release::Release;
 

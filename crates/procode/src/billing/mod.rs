@@ -116,6 +116,7 @@ mod rates;
 mod readiness;
 mod revision;
 
+pub use crate::problem::{Problem, ProblemCode, ProblemDetail, Severity};
 pub use audit::{AuditEntry, AuditLog};
 pub use current::release_gap;
 pub use documents::{
@@ -135,5 +136,7 @@ pub use policy::{
     PolicyError, PolicyRule, SessionState,
 };
 pub use rates::{FeeEntry, FeeSchedule, Pricing, RateError};
-pub use readiness::{readiness, CodeSource, Problem, ProblemCode, ProblemDetail, Severity};
+#[cfg(feature = "arrow")]
+pub(crate) use readiness::Fx;
+pub use readiness::{readiness, readiness_with, CodeSource, CodeStatus, References};
 pub use revision::{Revised, Revisioned, StaleDocument};

@@ -1,18 +1,17 @@
 //! Insurance readiness: every problem that would get a claim rejected.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::hash::BuildHasher;
-
-use serde::{Deserialize, Serialize};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use super::documents::BillingDocument;
-use super::line::MAX_MODIFIERS;
+use super::line::{CodeLine, MAX_MODIFIERS};
 use super::rates::Pricing;
+use crate::catalog::Catalog;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::import::tabular::TabularView;
-use crate::ncci::{AddOnType, MueAdjudication, NcciEdits, PtpEdit};
+use crate::ncci::NcciEdits;
+use crate::problem::{LineFacts, Problem, ProblemCode};
 use chrono::NaiveDate;
 
 /// Where readiness looks codes up: a catalog.
@@ -45,12 +44,31 @@ pub trait CodeSource {
         self.entry(code, system)
     }
 
-    /// The NCCI edits readiness checks lines against (`NCCI_PTP_CONFLICT`,
-    /// `MUE_EXCEEDED`); none by default. A [`Catalog`](crate::Catalog)
-    /// returns the edits attached with
-    /// [`Catalog::with_edits`](crate::Catalog::with_edits).
-    fn edits(&self) -> Option<&NcciEdits> {
-        None
+    /// The validity dates and billable flag of the version of a code in
+    /// force on `date` (as [`CodeSource::entry_on`] picks it; without a
+    /// date, [`CodeSource::entry`]'s). All that readiness needs of most
+    /// codes; by default read from the entry, and a
+    /// [`Catalog`](crate::Catalog) answers without decoding descriptions.
+    fn status(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<CodeStatus> {
+        let e = match date {
+            Some(d) => self.entry_on(code, system, d),
+            None => self.entry(code, system),
+        };
+        e.as_ref().map(CodeStatus::of)
+    }
+
+    /// The reference data [`readiness`] checks against when none is passed
+    /// explicitly ([`readiness_with`]): none by default. A
+    /// [`Catalog`](crate::Catalog) returns the NCCI edits attached with
+    /// [`Catalog::with_edits`](crate::Catalog::with_edits), a convenience
+    /// for hosts that keep the two together.
+    fn references(&self) -> References<'_> {
+        References::none()
     }
 
     /// The ICD-10-CM structure readiness checks diagnoses against
@@ -90,8 +108,17 @@ impl<T: CodeSource + ?Sized> CodeSource for &T {
         (**self).entry_on(code, system, date)
     }
 
-    fn edits(&self) -> Option<&NcciEdits> {
-        (**self).edits()
+    fn status(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<CodeStatus> {
+        (**self).status(code, system, date)
+    }
+
+    fn references(&self) -> References<'_> {
+        (**self).references()
     }
 
     fn structure(&self) -> Result<Option<TabularView<'_>>, crate::error::CatalogError> {
@@ -103,440 +130,132 @@ impl<T: CodeSource + ?Sized> CodeSource for &T {
     }
 }
 
-/// The stable, machine-readable code of a readiness problem, or of a claim
-/// problem ([`crate::claim`]: the context and what the claim formats add).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum ProblemCode {
-    /// The document has no code lines.
-    MissingCode,
-    /// A code the catalog does not know (typically typed by hand).
-    UnknownCode,
-    /// A code (or modifier, or diagnosis) not valid on the date of service.
-    CodeNotEffective,
-    /// A line without a diagnosis pointer.
-    MissingDiagnosis,
-    /// A diagnosis the catalog does not know.
-    UnknownDiagnosis,
-    /// A diagnosis that is a header, not a billable code (e.g. F41).
-    DiagnosisNotBillable,
-    /// More than four modifiers.
-    TooManyModifiers,
-    /// A modifier the catalog does not know.
-    UnknownModifier,
-    /// Units of zero.
-    InvalidUnits,
-    /// No place of service, or one the catalog does not know.
-    InvalidPlaceOfService,
-    /// No rate for the line.
-    NoRate,
-    /// A required field of the claim context is missing or empty.
-    MissingContextField,
-    /// An NPI that is not ten digits with a valid Luhn check digit (prefix 80840).
-    InvalidNpi,
-    /// An employer identification number that is not nine digits.
-    InvalidEin,
-    /// A social security number that is not valid.
-    InvalidSsn,
-    /// A provider taxonomy code that is not ten characters ending in X.
-    InvalidTaxonomy,
-    /// A ZIP code that is not five or nine digits (nine for the billing provider).
-    InvalidZip,
-    /// A billing provider address that is a post office box.
-    PoBoxAddress,
-    /// A state that is not a US state or territory code.
-    InvalidState,
-    /// A date out of range (a birth date in the future, a service after the claim's creation).
-    InvalidDate,
-    /// A submitter phone number or email address that cannot be used.
-    InvalidContact,
-    /// An identifier with characters a claim cannot carry.
-    InvalidIdentifier,
-    /// A value longer than the claim formats allow.
-    ValueTooLong,
-    /// An X12 control number outside 1..=999999999.
-    InvalidControlNumber,
-    /// A replacement or void (frequency 7 or 8) without the original claim number.
-    MissingOriginalClaim,
-    /// A document that cannot be claimed: a service, an unfinished session or a void invoice.
-    NotBillable,
-    /// A document not in US dollars (claims are in USD).
-    UnsupportedCurrency,
-    /// More than twelve diagnoses on one claim or CMS-1500 page.
-    TooManyDiagnoses,
-    /// A line pointing at more than four diagnoses.
-    TooManyPointers,
-    /// A charge above 99999999.99.
-    AmountTooLarge,
-    /// Two lines of one date of service form an active NCCI
-    /// procedure-to-procedure edit (reported on the column-2 line).
-    NcciPtpConflict,
-    /// More units of a code than its NCCI medically unlikely edit allows.
-    MueExceeded,
-    /// Two diagnoses of one claim where one sits under an Excludes1 note of
-    /// the other ("NOT CODED HERE").
-    Excludes1Conflict,
-    /// An add-on code (CMS edit type 1) without any of its primary codes on
-    /// the same date of service.
-    AddOnWithoutPrimary,
-    /// An add-on code (CMS edit type 3) without any of its listed primary
-    /// codes on the same date of service (contractors may allow others):
-    /// a warning.
-    AddOnPrimaryNotListed,
-    /// A manifestation code ("in diseases classified elsewhere") listed
-    /// first on a line or the claim.
-    ManifestationFirst,
-    /// A code with an unconditional "code first" note listed first without a
-    /// diagnosis from the note's targets on the claim: a warning.
-    CodeFirstNote,
-    /// A date of service outside every release window the catalog holds for
-    /// a code system (a warning: the codes were checked against another
-    /// release).
-    CodeSetNotCurrent,
-}
+impl CodeSource for Catalog {
+    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
+        self.entry_in_force(code, system, None)
+    }
 
-impl ProblemCode {
-    /// Every problem code.
-    pub const ALL: [ProblemCode; 38] = [
-        ProblemCode::MissingCode,
-        ProblemCode::UnknownCode,
-        ProblemCode::CodeNotEffective,
-        ProblemCode::MissingDiagnosis,
-        ProblemCode::UnknownDiagnosis,
-        ProblemCode::DiagnosisNotBillable,
-        ProblemCode::TooManyModifiers,
-        ProblemCode::UnknownModifier,
-        ProblemCode::InvalidUnits,
-        ProblemCode::InvalidPlaceOfService,
-        ProblemCode::NoRate,
-        ProblemCode::MissingContextField,
-        ProblemCode::InvalidNpi,
-        ProblemCode::InvalidEin,
-        ProblemCode::InvalidSsn,
-        ProblemCode::InvalidTaxonomy,
-        ProblemCode::InvalidZip,
-        ProblemCode::PoBoxAddress,
-        ProblemCode::InvalidState,
-        ProblemCode::InvalidDate,
-        ProblemCode::InvalidContact,
-        ProblemCode::InvalidIdentifier,
-        ProblemCode::ValueTooLong,
-        ProblemCode::InvalidControlNumber,
-        ProblemCode::MissingOriginalClaim,
-        ProblemCode::NotBillable,
-        ProblemCode::UnsupportedCurrency,
-        ProblemCode::TooManyDiagnoses,
-        ProblemCode::TooManyPointers,
-        ProblemCode::AmountTooLarge,
-        ProblemCode::NcciPtpConflict,
-        ProblemCode::MueExceeded,
-        ProblemCode::Excludes1Conflict,
-        ProblemCode::AddOnWithoutPrimary,
-        ProblemCode::AddOnPrimaryNotListed,
-        ProblemCode::ManifestationFirst,
-        ProblemCode::CodeFirstNote,
-        ProblemCode::CodeSetNotCurrent,
-    ];
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
+        self.entry_in_force(code, system, Some(date))
+    }
 
-    /// The stable code, e.g. `"MISSING_DIAGNOSIS"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProblemCode::MissingCode => "MISSING_CODE",
-            ProblemCode::UnknownCode => "UNKNOWN_CODE",
-            ProblemCode::CodeNotEffective => "CODE_NOT_EFFECTIVE",
-            ProblemCode::MissingDiagnosis => "MISSING_DIAGNOSIS",
-            ProblemCode::UnknownDiagnosis => "UNKNOWN_DIAGNOSIS",
-            ProblemCode::DiagnosisNotBillable => "DIAGNOSIS_NOT_BILLABLE",
-            ProblemCode::TooManyModifiers => "TOO_MANY_MODIFIERS",
-            ProblemCode::UnknownModifier => "UNKNOWN_MODIFIER",
-            ProblemCode::InvalidUnits => "INVALID_UNITS",
-            ProblemCode::InvalidPlaceOfService => "INVALID_PLACE_OF_SERVICE",
-            ProblemCode::NoRate => "NO_RATE",
-            ProblemCode::MissingContextField => "MISSING_CONTEXT_FIELD",
-            ProblemCode::InvalidNpi => "INVALID_NPI",
-            ProblemCode::InvalidEin => "INVALID_EIN",
-            ProblemCode::InvalidSsn => "INVALID_SSN",
-            ProblemCode::InvalidTaxonomy => "INVALID_TAXONOMY",
-            ProblemCode::InvalidZip => "INVALID_ZIP",
-            ProblemCode::PoBoxAddress => "PO_BOX_ADDRESS",
-            ProblemCode::InvalidState => "INVALID_STATE",
-            ProblemCode::InvalidDate => "INVALID_DATE",
-            ProblemCode::InvalidContact => "INVALID_CONTACT",
-            ProblemCode::InvalidIdentifier => "INVALID_IDENTIFIER",
-            ProblemCode::ValueTooLong => "VALUE_TOO_LONG",
-            ProblemCode::InvalidControlNumber => "INVALID_CONTROL_NUMBER",
-            ProblemCode::MissingOriginalClaim => "MISSING_ORIGINAL_CLAIM",
-            ProblemCode::NotBillable => "NOT_BILLABLE",
-            ProblemCode::UnsupportedCurrency => "UNSUPPORTED_CURRENCY",
-            ProblemCode::TooManyDiagnoses => "TOO_MANY_DIAGNOSES",
-            ProblemCode::TooManyPointers => "TOO_MANY_POINTERS",
-            ProblemCode::AmountTooLarge => "AMOUNT_TOO_LARGE",
-            ProblemCode::NcciPtpConflict => "NCCI_PTP_CONFLICT",
-            ProblemCode::MueExceeded => "MUE_EXCEEDED",
-            ProblemCode::Excludes1Conflict => "EXCLUDES1_CONFLICT",
-            ProblemCode::AddOnWithoutPrimary => "ADD_ON_WITHOUT_PRIMARY",
-            ProblemCode::AddOnPrimaryNotListed => "ADD_ON_PRIMARY_NOT_LISTED",
-            ProblemCode::ManifestationFirst => "MANIFESTATION_FIRST",
-            ProblemCode::CodeFirstNote => "CODE_FIRST_NOTE",
-            ProblemCode::CodeSetNotCurrent => "CODE_SET_NOT_CURRENT",
+    fn status(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<CodeStatus> {
+        self.validity_in_force(code, system, date)
+            .map(|(effective, terminated, billable)| CodeStatus {
+                effective,
+                terminated,
+                billable,
+            })
+    }
+
+    fn references(&self) -> References<'_> {
+        References {
+            edits: self.edits(),
         }
+    }
+
+    fn structure(&self) -> Result<Option<TabularView<'_>>, crate::error::CatalogError> {
+        self.tabular_view()
+    }
+
+    fn releases(&self) -> &[crate::Release] {
+        Catalog::releases(self)
     }
 }
 
-/// How serious a problem is: an `error` gets the claim rejected or denied;
-/// a `warning` makes a denial likely or needs a person to review it. In JSON
-/// and the bindings, `"error"` or `"warning"`.
+/// What readiness needs to know of most codes on a date of service: the
+/// validity dates and billable flag of the version in force (see
+/// [`CodeSource::status`]).
 ///
 /// # Example
 /// ```
-/// use procode::billing::{ProblemCode, Severity};
-/// assert_eq!(ProblemCode::MissingDiagnosis.severity(), Severity::Error);
-/// assert_eq!(Severity::Error.as_str(), "error");
+/// use procode::billing::CodeStatus;
+/// use procode::{Code, CodeSystem, Entry};
+/// let e = Entry::new(Code::parse("G0438").unwrap(), CodeSystem::Hcpcs, "Wellness");
+/// let s = CodeStatus::of(&e);
+/// assert!(s.billable && s.effective.is_none());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Severity {
-    /// The claim will be rejected or denied.
-    Error,
-    /// The claim is likely denied or needs review.
-    Warning,
+pub struct CodeStatus {
+    /// First day the version is valid, when known.
+    pub effective: Option<NaiveDate>,
+    /// Last day the version is valid, when it has one.
+    pub terminated: Option<NaiveDate>,
+    /// Whether the code may be billed.
+    pub billable: bool,
 }
 
-impl Severity {
-    /// `"error"` or `"warning"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+impl CodeStatus {
+    /// The status of an entry.
+    pub fn of(e: &Entry) -> CodeStatus {
+        CodeStatus {
+            effective: e.effective,
+            terminated: e.terminated,
+            billable: e.billable,
+        }
+    }
+
+    /// Whether the version is valid on a date (as [`Entry::is_valid_on`]).
+    pub fn is_valid_on(&self, date: NaiveDate) -> bool {
+        self.effective.is_none_or(|e| e <= date) && self.terminated.is_none_or(|t| date <= t)
+    }
+
+    /// `" (valid 2020-01-01 to 2024-12-31)"` and the like, for messages.
+    fn validity(&self) -> String {
+        match (self.effective, self.terminated) {
+            (Some(a), Some(b)) => format!(" (valid {a} to {b})"),
+            (Some(a), None) => format!(" (valid from {a})"),
+            (None, Some(b)) => format!(" (terminated after {b})"),
+            (None, None) => String::new(),
         }
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ProblemCode {
-    /// The severity of problems with this code: [`Severity::Warning`] for
-    /// `ADD_ON_PRIMARY_NOT_LISTED`, `CODE_FIRST_NOTE` (likely denied or to
-    /// review) and `CODE_SET_NOT_CURRENT` (never makes a claim not ready by
-    /// itself), [`Severity::Error`] for every other.
-    pub fn severity(self) -> Severity {
-        match self {
-            ProblemCode::MissingCode
-            | ProblemCode::UnknownCode
-            | ProblemCode::CodeNotEffective
-            | ProblemCode::MissingDiagnosis
-            | ProblemCode::UnknownDiagnosis
-            | ProblemCode::DiagnosisNotBillable
-            | ProblemCode::TooManyModifiers
-            | ProblemCode::UnknownModifier
-            | ProblemCode::InvalidUnits
-            | ProblemCode::InvalidPlaceOfService
-            | ProblemCode::NoRate
-            | ProblemCode::MissingContextField
-            | ProblemCode::InvalidNpi
-            | ProblemCode::InvalidEin
-            | ProblemCode::InvalidSsn
-            | ProblemCode::InvalidTaxonomy
-            | ProblemCode::InvalidZip
-            | ProblemCode::PoBoxAddress
-            | ProblemCode::InvalidState
-            | ProblemCode::InvalidDate
-            | ProblemCode::InvalidContact
-            | ProblemCode::InvalidIdentifier
-            | ProblemCode::ValueTooLong
-            | ProblemCode::InvalidControlNumber
-            | ProblemCode::MissingOriginalClaim
-            | ProblemCode::NotBillable
-            | ProblemCode::UnsupportedCurrency
-            | ProblemCode::TooManyDiagnoses
-            | ProblemCode::TooManyPointers
-            | ProblemCode::AmountTooLarge
-            | ProblemCode::NcciPtpConflict
-            | ProblemCode::MueExceeded
-            | ProblemCode::Excludes1Conflict
-            | ProblemCode::AddOnWithoutPrimary
-            | ProblemCode::ManifestationFirst => Severity::Error,
-            ProblemCode::AddOnPrimaryNotListed
-            | ProblemCode::CodeFirstNote
-            | ProblemCode::CodeSetNotCurrent => Severity::Warning,
-        }
-    }
-}
-
-impl fmt::Display for ProblemCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One readiness problem. In JSON it also carries its `severity`
-/// (`"error"` or `"warning"`, from its code; ignored when read back).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "ProblemJson", from = "ProblemJson")]
-pub struct Problem {
-    /// The stable code.
-    pub code: ProblemCode,
-    /// The line concerned (`None` for the document as a whole).
-    pub line_id: Option<String>,
-    /// A message for people.
-    pub message: String,
-    /// Machine-readable facts of the NCCI and coding-rule problems (absent
-    /// for the others).
-    pub detail: Option<ProblemDetail>,
-}
-
-impl Problem {
-    /// The problem's severity (its code's).
-    pub fn severity(&self) -> Severity {
-        self.code.severity()
-    }
-}
-
-/// The JSON shape of a [`Problem`].
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProblemJson {
-    code: ProblemCode,
-    #[serde(default)]
-    severity: Option<Severity>,
-    line_id: Option<String>,
-    message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    detail: Option<ProblemDetail>,
-}
-
-impl From<Problem> for ProblemJson {
-    fn from(p: Problem) -> ProblemJson {
-        ProblemJson {
-            severity: Some(p.code.severity()),
-            code: p.code,
-            line_id: p.line_id,
-            message: p.message,
-            detail: p.detail,
-        }
-    }
-}
-
-impl From<ProblemJson> for Problem {
-    fn from(p: ProblemJson) -> Problem {
-        Problem {
-            code: p.code,
-            line_id: p.line_id,
-            message: p.message,
-            detail: p.detail,
-        }
-    }
-}
-
-/// The facts behind an NCCI problem. In JSON, an object tagged by `kind`
-/// (`ptp_conflict`, `mue_exceeded`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// The reference data readiness checks claims against besides the code
+/// source: the NCCI edits file (PTP pairs, MUEs and add-on code edits).
+/// Passed explicitly with [`readiness_with`]; [`readiness`] takes the
+/// source's own ([`CodeSource::references`]).
+///
+/// # Example
+/// ```
+/// use procode::billing::References;
+/// use procode::ncci::{EditsBuilder, NcciEdits};
+/// let edits = NcciEdits::from_bytes(EditsBuilder::new().build().unwrap()).unwrap();
+/// assert!(References::none().edits.is_none());
+/// assert!(References::with_edits(&edits).edits.is_some());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
-pub enum ProblemDetail {
-    /// `NCCI_PTP_CONFLICT`: the edit and both lines.
-    PtpConflict {
-        /// The id of the line with the column-1 code.
-        column1_line: String,
-        /// The id of the line with the column-2 code (the one denied, and
-        /// the one that takes the modifier).
-        column2_line: String,
-        /// Their date of service (`None` for undated lines, e.g. a service's).
-        date_of_service: Option<NaiveDate>,
-        /// Whether an NCCI-associated modifier on the column-2 line would
-        /// clear the conflict (modifier indicator 1).
-        modifier_can_clear: bool,
-        /// The edit record that decides (the strictest active one).
-        edit: PtpEdit,
-    },
-    /// `MUE_EXCEEDED`: the limit and the units billed.
-    MueExceeded {
-        /// The code.
-        code: Code,
-        /// The date of service (`None` for undated lines).
-        date_of_service: Option<NaiveDate>,
-        /// The MUE: the most units allowed.
-        mue: u32,
-        /// The MUE adjudication indicator: 1 per line, 2 and 3 per date of
-        /// service.
-        mai: MueAdjudication,
-        /// The units billed (of the line for MAI 1, of the day otherwise).
-        units: u64,
-        /// The lines counted.
-        lines: Vec<String>,
-        /// The CMS MUE rationale.
-        rationale: String,
-    },
-    /// `EXCLUDES1_CONFLICT`: the two diagnoses and the note.
-    Excludes1Conflict {
-        /// The diagnosis whose note (its own or an ancestor's) excludes the other.
-        code: Code,
-        /// The diagnosis the note excludes.
-        excluded: Code,
-        /// The note's text, verbatim.
-        note: String,
-        /// Where the note sits: a code (`F41`), `section F40-F48` or `chapter 5`.
-        note_at: String,
-    },
-    /// `ADD_ON_WITHOUT_PRIMARY` and `ADD_ON_PRIMARY_NOT_LISTED`.
-    AddOnWithoutPrimary {
-        /// The add-on code.
-        add_on: Code,
-        /// The CMS edit type that decides (1 or 3).
-        edit_type: AddOnType,
-        /// The date of service (`None` for undated lines).
-        date_of_service: Option<NaiveDate>,
-        /// The primary codes in force on that date.
-        primaries: Vec<Code>,
-    },
-    /// `MANIFESTATION_FIRST`: the manifestation code.
-    ManifestationFirst {
-        /// The code listed first.
-        code: Code,
-    },
-    /// `CODE_FIRST_NOTE`: the code and its note.
-    CodeFirstNote {
-        /// The code listed first.
-        code: Code,
-        /// The note's first line (its instruction or lead-in), verbatim.
-        note: String,
-        /// Where the note sits.
-        note_at: String,
-    },
-    /// `CODE_SET_NOT_CURRENT`: the system, the date and the newest release
-    /// held.
-    CodeSetNotCurrent {
-        /// The code system.
-        system: CodeSystem,
-        /// The date of service no release covers.
-        date_of_service: NaiveDate,
-        /// The newest release of the system held (its name).
-        newest: String,
-        /// Its first day.
-        newest_valid_from: NaiveDate,
-        /// Its last day, if it has one.
-        newest_valid_through: Option<NaiveDate>,
-    },
+pub struct References<'a> {
+    /// The NCCI edits: `NCCI_PTP_CONFLICT`, `MUE_EXCEEDED`,
+    /// `ADD_ON_WITHOUT_PRIMARY`, `ADD_ON_PRIMARY_NOT_LISTED` (and
+    /// `NCCI_EDITS_UNREADABLE` when the file fails to read).
+    pub edits: Option<&'a NcciEdits>,
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.line_id {
-            Some(id) => write!(f, "{} (line {id}): {}", self.code, self.message),
-            None => write!(f, "{}: {}", self.code, self.message),
-        }
+impl<'a> References<'a> {
+    /// No reference data: the catalog checks only.
+    pub fn none() -> References<'a> {
+        References { edits: None }
+    }
+
+    /// The NCCI edits of `edits`.
+    pub fn with_edits(edits: &'a NcciEdits) -> References<'a> {
+        References { edits: Some(edits) }
     }
 }
 
 /// Lists every problem that would get a claim for `doc` rejected; an empty
 /// list means ready. `pricing`, when given, is tried for lines without a
-/// rate before reporting `NO_RATE`.
+/// rate before reporting `NO_RATE`. The reference data are the source's
+/// ([`CodeSource::references`]: a catalog's attached NCCI edits); see
+/// [`readiness_with`] to pass them explicitly.
 ///
 /// Services have no date of service, so their codes are not checked for
 /// effective dates.
@@ -559,6 +278,42 @@ where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
 {
+    readiness_with(doc, source, source.references(), pricing)
+}
+
+/// [`readiness`] with the reference data passed explicitly: `refs` replace
+/// the source's own.
+///
+/// # Example
+/// ```
+/// use procode::billing::{readiness_with, CodeLine, EditBatch, Editor, Money, References, Service};
+/// use procode::ncci::{EditsBuilder, NcciEdits};
+/// use procode::{Catalog, CodeSystem};
+/// use chrono::{TimeZone, Utc};
+/// let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
+///            45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n";
+/// let mut b = EditsBuilder::new();
+/// b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
+/// let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
+/// let mut svc = Service::new("SVC-1", "Colonoscopy", Money::parse("900", "USD").unwrap());
+/// let batch = EditBatch::new()
+///     .add(CodeLine::manual(CodeSystem::Cpt, "45378", "Diagnostic").unwrap())
+///     .add(CodeLine::manual(CodeSystem::Cpt, "45380", "With biopsy").unwrap());
+/// svc.edit(&batch, &Editor::new("me", Utc.timestamp_opt(0, 0).unwrap())).unwrap();
+/// let cat = Catalog::embedded().unwrap();
+/// let p = readiness_with(&svc, &cat, References::with_edits(&edits), None);
+/// assert!(p.iter().any(|p| p.code.as_str() == "NCCI_PTP_CONFLICT"));
+/// ```
+pub fn readiness_with<D, S>(
+    doc: &D,
+    source: &S,
+    refs: References<'_>,
+    pricing: Option<Pricing<'_>>,
+) -> Vec<Problem>
+where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
     let mut out = Vec::new();
     let lines = doc.lines();
     if lines.is_empty() {
@@ -569,113 +324,10 @@ where
             detail: None,
         });
     }
+    let mut known = Known::new(source);
     for line in lines {
-        let mut push = |code: ProblemCode, message: String| {
-            out.push(Problem {
-                code,
-                line_id: Some(line.id.clone()),
-                message,
-                detail: None,
-            })
-        };
         let dos = line.date_of_service.or(doc.date());
-        // The version in force on the line's date (title, billable flag).
-        let look = |code: &Code, system: CodeSystem| match dos {
-            Some(d) => source.entry_on(code, system, d),
-            None => source.entry(code, system),
-        };
-        let shown = line.code.display_for(line.system);
-        match look(&line.code, line.system) {
-            None => push(
-                ProblemCode::UnknownCode,
-                format!("{} code {shown} is not in the catalog", line.system),
-            ),
-            Some(e) => {
-                if let Some(d) = dos.filter(|d| !e.is_valid_on(*d)) {
-                    push(
-                        ProblemCode::CodeNotEffective,
-                        format!(
-                            "{} code {shown} is not valid on {d}{}",
-                            line.system,
-                            validity(&e)
-                        ),
-                    );
-                }
-            }
-        }
-        if line.modifiers.len() > MAX_MODIFIERS {
-            push(
-                ProblemCode::TooManyModifiers,
-                format!(
-                    "{} modifiers: a claim line takes at most {MAX_MODIFIERS}",
-                    line.modifiers.len()
-                ),
-            );
-        }
-        for m in &line.modifiers {
-            match look(m, CodeSystem::Modifier) {
-                None => push(
-                    ProblemCode::UnknownModifier,
-                    format!("modifier {m} is not in the catalog"),
-                ),
-                Some(e) => {
-                    if let Some(d) = dos.filter(|d| !e.is_valid_on(*d)) {
-                        push(
-                            ProblemCode::CodeNotEffective,
-                            format!("modifier {m} is not valid on {d}{}", validity(&e)),
-                        );
-                    }
-                }
-            }
-        }
-        if line.diagnoses.is_empty() {
-            push(
-                ProblemCode::MissingDiagnosis,
-                format!("{shown} has no diagnosis: point it at an ICD-10-CM code"),
-            );
-        }
-        for dx in &line.diagnoses {
-            let dotted = dx.display_for(CodeSystem::Icd10Cm);
-            match look(dx, CodeSystem::Icd10Cm) {
-                None => push(
-                    ProblemCode::UnknownDiagnosis,
-                    format!("diagnosis {dotted} is not an ICD-10-CM code in the catalog"),
-                ),
-                Some(e) if !e.billable => push(
-                    ProblemCode::DiagnosisNotBillable,
-                    format!(
-                        "diagnosis {dotted} ({}) is a category header, not billable: pick a more specific code{}",
-                        e.short_description,
-                        super::coding::not_billable_hint(source, dx, dos)
-                    ),
-                ),
-                Some(e) => {
-                    if let Some(d) = dos.filter(|d| !e.is_valid_on(*d)) {
-                        push(
-                            ProblemCode::CodeNotEffective,
-                            format!("diagnosis {dotted} is not valid on {d}{}", validity(&e)),
-                        );
-                    }
-                }
-            }
-        }
-        if line.units == 0 {
-            push(
-                ProblemCode::InvalidUnits,
-                "units must be greater than zero".to_owned(),
-            );
-        }
-        match line.place_of_service {
-            None => push(
-                ProblemCode::InvalidPlaceOfService,
-                "no place of service".to_owned(),
-            ),
-            Some(p) if source.entry(&p, CodeSystem::Pos).is_none() => push(
-                ProblemCode::InvalidPlaceOfService,
-                format!("place of service {p} is not in the catalog"),
-            ),
-            Some(_) => {}
-        }
+        check_line(line, dos, &mut known, &mut out);
         let resolvable = pricing.is_some_and(|p| {
             p.resolve(
                 line,
@@ -687,18 +339,24 @@ where
             .is_some()
         });
         if line.rate.is_none() && !resolvable {
-            push(ProblemCode::NoRate, format!("no rate for {shown}"));
+            let shown = line.code.display_for(line.system);
+            out.push(line_problem(
+                line,
+                ProblemCode::NoRate,
+                format!("no rate for {shown}"),
+            ));
         }
     }
-    super::coding::check_coding(lines, doc.date(), source, &mut out);
-    if let Some(edits) = source.edits() {
-        match edits.check_lines(lines, doc.date()) {
+    let facts = line_facts(lines, doc.date());
+    super::coding::check_coding(&facts, source, refs, &mut out);
+    if let Some(edits) = refs.edits {
+        match edits.check_facts(&facts) {
             Ok(found) => out.extend(found),
             // Only a file opened with `Verify::Lazy` can fail here. Fail
             // closed: a claim is never called ready when its edits could
             // not be read.
             Err(e) => out.push(Problem {
-                code: ProblemCode::NcciPtpConflict,
+                code: ProblemCode::NcciEditsUnreadable,
                 line_id: None,
                 message: format!("the NCCI edits could not be checked: {e}"),
                 detail: None,
@@ -709,11 +367,285 @@ where
     out
 }
 
-fn validity(e: &Entry) -> String {
-    match (e.effective, e.terminated) {
-        (Some(a), Some(b)) => format!(" (valid {a} to {b})"),
-        (Some(a), None) => format!(" (valid from {a})"),
-        (None, Some(b)) => format!(" (terminated after {b})"),
-        (None, None) => String::new(),
+/// What the checks read of a document's lines (a line without a date of
+/// service takes the document's `date`).
+pub(crate) fn line_facts(lines: &[CodeLine], date: Option<NaiveDate>) -> Vec<LineFacts<'_>> {
+    lines
+        .iter()
+        .map(|l| LineFacts {
+            id: &l.id,
+            system: l.system,
+            code: l.code,
+            date_of_service: l.date_of_service.or(date),
+            modifiers: &l.modifiers,
+            units: l.units,
+            diagnoses: &l.diagnoses,
+        })
+        .collect()
+}
+
+fn line_problem(line: &CodeLine, code: ProblemCode, message: String) -> Problem {
+    Problem {
+        code,
+        line_id: Some(line.id.clone()),
+        message,
+        detail: None,
+    }
+}
+
+/// The catalog checks of one line: its code, modifiers, diagnoses, units
+/// and place of service.
+fn check_line<S: CodeSource + ?Sized>(
+    line: &CodeLine,
+    dos: Option<NaiveDate>,
+    known: &mut Known<'_, S>,
+    out: &mut Vec<Problem>,
+) {
+    let mut push = |code: ProblemCode, message: String| out.push(line_problem(line, code, message));
+    let shown = line.code.display_for(line.system);
+    match known.status(&line.code, line.system, dos) {
+        None => push(
+            ProblemCode::UnknownCode,
+            format!("{} code {shown} is not in the catalog", line.system),
+        ),
+        Some(s) => {
+            if let Some(d) = dos.filter(|d| !s.is_valid_on(*d)) {
+                push(
+                    ProblemCode::CodeNotEffective,
+                    format!(
+                        "{} code {shown} is not valid on {d}{}",
+                        line.system,
+                        s.validity()
+                    ),
+                );
+            }
+        }
+    }
+    if line.modifiers.len() > MAX_MODIFIERS {
+        push(
+            ProblemCode::TooManyModifiers,
+            format!(
+                "{} modifiers: a claim line takes at most {MAX_MODIFIERS}",
+                line.modifiers.len()
+            ),
+        );
+    }
+    for m in &line.modifiers {
+        match known.status(m, CodeSystem::Modifier, dos) {
+            None => push(
+                ProblemCode::UnknownModifier,
+                format!("modifier {m} is not in the catalog"),
+            ),
+            Some(s) => {
+                if let Some(d) = dos.filter(|d| !s.is_valid_on(*d)) {
+                    push(
+                        ProblemCode::CodeNotEffective,
+                        format!("modifier {m} is not valid on {d}{}", s.validity()),
+                    );
+                }
+            }
+        }
+    }
+    if line.diagnoses.is_empty() {
+        push(
+            ProblemCode::MissingDiagnosis,
+            format!("{shown} has no diagnosis: point it at an ICD-10-CM code"),
+        );
+    }
+    for dx in &line.diagnoses {
+        check_diagnosis(dx, dos, known, &mut push);
+    }
+    if line.units == 0 {
+        push(
+            ProblemCode::InvalidUnits,
+            "units must be greater than zero".to_owned(),
+        );
+    }
+    match line.place_of_service {
+        None => push(
+            ProblemCode::InvalidPlaceOfService,
+            "no place of service".to_owned(),
+        ),
+        Some(p) if known.status(&p, CodeSystem::Pos, None).is_none() => push(
+            ProblemCode::InvalidPlaceOfService,
+            format!("place of service {p} is not in the catalog"),
+        ),
+        Some(_) => {}
+    }
+}
+
+/// The catalog checks of one diagnosis pointer.
+fn check_diagnosis<S: CodeSource + ?Sized>(
+    dx: &Code,
+    dos: Option<NaiveDate>,
+    known: &mut Known<'_, S>,
+    push: &mut impl FnMut(ProblemCode, String),
+) {
+    let dotted = dx.display_for(CodeSystem::Icd10Cm);
+    match known.status(dx, CodeSystem::Icd10Cm, dos) {
+        None => push(
+            ProblemCode::UnknownDiagnosis,
+            format!("diagnosis {dotted} is not an ICD-10-CM code in the catalog"),
+        ),
+        Some(s) if !s.billable => {
+            let source = known.source;
+            let title = match dos {
+                Some(d) => source.entry_on(dx, CodeSystem::Icd10Cm, d),
+                None => source.entry(dx, CodeSystem::Icd10Cm),
+            }
+            .map(|e| e.short_description)
+            .unwrap_or_default();
+            push(
+                ProblemCode::DiagnosisNotBillable,
+                format!(
+                    "diagnosis {dotted} ({title}) is a category header, not billable: pick a more specific code{}",
+                    super::coding::not_billable_hint(source, dx, dos)
+                ),
+            )
+        }
+        Some(s) => {
+            if let Some(d) = dos.filter(|d| !s.is_valid_on(*d)) {
+                push(
+                    ProblemCode::CodeNotEffective,
+                    format!("diagnosis {dotted} is not valid on {d}{}", s.validity()),
+                );
+            }
+        }
+    }
+}
+
+/// The code statuses one readiness call has asked for: a claim points at
+/// the same few diagnoses and place of service from many lines.
+struct Known<'a, S: ?Sized> {
+    source: &'a S,
+    seen: HashMap<Key, Option<CodeStatus>, BuildHasherDefault<Fx>>,
+}
+
+/// A code (its bytes and length as one number), its date of service (days
+/// from CE, `i32::MIN` for none) and its system (the memo key: cheap to
+/// hash).
+type Key = (u128, i32, CodeSystem);
+
+impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
+    fn new(source: &'a S) -> Self {
+        Known {
+            source,
+            seen: HashMap::default(),
+        }
+    }
+
+    fn status(
+        &mut self,
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<CodeStatus> {
+        // A code has at most 15 bytes (`MAX_CODE_LEN`): the 16th is its length.
+        let mut word = [0u8; 16];
+        let b = code.as_bytes();
+        let n = b.len().min(15);
+        word[..n].copy_from_slice(&b[..n]);
+        word[15] = n as u8;
+        let day = date.map_or(i32::MIN, |d| chrono::Datelike::num_days_from_ce(&d));
+        let key = (u128::from_le_bytes(word), day, system);
+        *self
+            .seen
+            .entry(key)
+            .or_insert_with(|| self.source.status(code, system, date))
+    }
+}
+
+/// A fast multiplicative hasher for lookup memos (the keys are short codes
+/// and dates from the caller's own data; they only pick a bucket).
+#[derive(Default)]
+pub(crate) struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_i32(&mut self, i: i32) {
+        self.write_u64(i as u64);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        self.write_u64(i as u64);
+        self.write_u64((i >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl NcciEdits {
+    /// Runs the PTP and MUE checks on a document's lines (a line without a
+    /// date of service takes the document's date). The same problems
+    /// [`readiness`] reports with these edits as its reference data.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::ncci::{EditsBuilder, NcciEdits};
+    /// use procode::billing::{CodeLine, EditBatch, Editor, Money, Service};
+    /// use procode::CodeSystem;
+    /// use chrono::{TimeZone, Utc};
+    /// let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
+    ///            45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n";
+    /// let mut b = EditsBuilder::new();
+    /// b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
+    /// let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
+    /// let mut svc = Service::new("SVC-1", "Colonoscopy", Money::parse("900", "USD").unwrap());
+    /// let batch = EditBatch::new()
+    ///     .add(CodeLine::manual(CodeSystem::Cpt, "45378", "Diagnostic").unwrap())
+    ///     .add(CodeLine::manual(CodeSystem::Cpt, "45380", "With biopsy").unwrap());
+    /// svc.edit(&batch, &Editor::new("me", Utc.timestamp_opt(0, 0).unwrap())).unwrap();
+    /// let problems = edits.check(&svc).unwrap();
+    /// assert_eq!(problems.len(), 1);
+    /// assert_eq!(problems[0].code.as_str(), "NCCI_PTP_CONFLICT");
+    /// assert_eq!(problems[0].line_id.as_deref(), Some("L1")); // 45378, column 2
+    /// ```
+    ///
+    /// # Errors
+    /// Those of a damaged edits file.
+    pub fn check<D: BillingDocument + ?Sized>(
+        &self,
+        doc: &D,
+    ) -> Result<Vec<Problem>, crate::error::EditsError> {
+        self.check_lines(doc.lines(), doc.date())
+    }
+
+    /// Runs the PTP and MUE checks on code lines; `date` is the date of
+    /// service of lines that have none of their own (see
+    /// [`NcciEdits::check_facts`]).
+    ///
+    /// # Errors
+    /// Those of a damaged edits file.
+    pub fn check_lines(
+        &self,
+        lines: &[CodeLine],
+        date: Option<NaiveDate>,
+    ) -> Result<Vec<Problem>, crate::error::EditsError> {
+        self.check_facts(&line_facts(lines, date))
     }
 }

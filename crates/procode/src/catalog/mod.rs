@@ -373,34 +373,40 @@ impl Catalog {
     }
 }
 
-impl crate::billing::CodeSource for Catalog {
-    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
-        // A damaged index reads as "not in the catalog" here; opening and
-        // searching report the damage itself.
-        self.lookup_code(code, system, None).ok().flatten()
-    }
-
-    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
-        // The version in force on the date; when none is, the current one
-        // (so that readiness can say the code is not valid on that date).
+impl Catalog {
+    /// The version of a code in force on a date of service; when no version
+    /// is valid then, the current one (so that readiness can say the code
+    /// is not valid on that date). A damaged index reads as "not in the
+    /// catalog" here; opening and searching report the damage itself.
+    pub(crate) fn entry_in_force(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<Entry> {
         match self.base_id(code, system) {
-            Ok(Some(id)) => self.index.entry_on(id, Some(date)).ok(),
+            Ok(Some(id)) => self.index.entry_on(id, date).ok(),
             Ok(None) => self.overlay.get(code, system).cloned(),
             Err(_) => None,
         }
     }
 
-    fn edits(&self) -> Option<&crate::ncci::NcciEdits> {
-        self.edits.as_ref()
-    }
-
-    fn structure(
+    /// The validity dates (first day, last day) and billable flag of the
+    /// version [`Catalog::entry_in_force`] picks, without decoding its
+    /// descriptions.
+    pub(crate) fn validity_in_force(
         &self,
-    ) -> Result<Option<crate::import::tabular::TabularView<'_>>, crate::error::CatalogError> {
-        self.tabular_view()
-    }
-
-    fn releases(&self) -> &[crate::Release] {
-        self.index.releases()
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<(Option<NaiveDate>, Option<NaiveDate>, bool)> {
+        match self.base_id(code, system) {
+            Ok(Some(id)) => self.index.status_on(id, date).ok(),
+            Ok(None) => self
+                .overlay
+                .get(code, system)
+                .map(|e| (e.effective, e.terminated, e.billable)),
+            Err(_) => None,
+        }
     }
 }

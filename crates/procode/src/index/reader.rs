@@ -545,6 +545,28 @@ impl Index {
         Ok(out)
     }
 
+    /// The validity dates (first day, last day) and billable flag of the
+    /// version of current entry `id` in force on `date` (the one
+    /// [`Index::entry_on`] picks), without decoding its descriptions when the
+    /// code has a single version.
+    pub(crate) fn status_on(
+        &self,
+        id: u32,
+        date: Option<NaiveDate>,
+    ) -> Result<(Option<NaiveDate>, Option<NaiveDate>, bool)> {
+        let flags = self.record(id)?[1];
+        if flags & format::F_HISTORY != 0 {
+            let e = self.entry_on(id, date)?;
+            return Ok((e.effective, e.terminated, e.billable));
+        }
+        let meta = self.meta(id)?;
+        Ok((
+            meta.effective,
+            meta.terminated,
+            flags & format::F_BILLABLE != 0,
+        ))
+    }
+
     /// The version of the code of current entry `id` in force on `date`:
     /// without a date, or when no version is valid on it, the current one.
     pub(crate) fn entry_on(&self, id: u32, date: Option<NaiveDate>) -> Result<Entry> {

@@ -6,9 +6,9 @@ use chrono::{Datelike, NaiveDate};
 use super::format;
 use super::reader::{u32_at, NcciEdits, RawRecord};
 use super::{ModifierIndicator, MueAdjudication};
-use crate::billing::{BillingDocument, CodeLine, Problem, ProblemCode, ProblemDetail};
 use crate::code::{Code, CodeSystem};
 use crate::error::EditsError;
+use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// The NCCI-associated modifiers that may clear a PTP edit with modifier
 /// indicator 1 (CMS NCCI Policy Manual, chapter I): 59 and its X{EPSU}
@@ -40,7 +40,7 @@ pub fn is_ncci_modifier(m: &Code) -> bool {
 
 /// A line taking part in the checks.
 struct Item<'a> {
-    line: &'a CodeLine,
+    line: &'a LineFacts<'a>,
     dos: Option<NaiveDate>,
     id: u32,
     /// The code's pair rows as column 1.
@@ -55,49 +55,19 @@ fn when(dos: Option<NaiveDate>) -> String {
 }
 
 impl NcciEdits {
-    /// Runs the PTP and MUE checks on a document's lines (a line without a
-    /// date of service takes the document's date). The same problems
-    /// [`readiness`](crate::billing::readiness) reports once these edits are
-    /// attached to its catalog.
-    ///
-    /// # Example
-    /// ```
-    /// use procode::ncci::{EditsBuilder, NcciEdits};
-    /// use procode::billing::{CodeLine, EditBatch, Editor, Money, Service};
-    /// use procode::CodeSystem;
-    /// use chrono::{TimeZone, Utc};
-    /// let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
-    ///            45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n";
-    /// let mut b = EditsBuilder::new();
-    /// b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
-    /// let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
-    /// let mut svc = Service::new("SVC-1", "Colonoscopy", Money::parse("900", "USD").unwrap());
-    /// let batch = EditBatch::new()
-    ///     .add(CodeLine::manual(CodeSystem::Cpt, "45378", "Diagnostic").unwrap())
-    ///     .add(CodeLine::manual(CodeSystem::Cpt, "45380", "With biopsy").unwrap());
-    /// svc.edit(&batch, &Editor::new("me", Utc.timestamp_opt(0, 0).unwrap())).unwrap();
-    /// let problems = edits.check(&svc).unwrap();
-    /// assert_eq!(problems.len(), 1);
-    /// assert_eq!(problems[0].code.as_str(), "NCCI_PTP_CONFLICT");
-    /// assert_eq!(problems[0].line_id.as_deref(), Some("L1")); // 45378, column 2
-    /// ```
-    pub fn check<D: BillingDocument + ?Sized>(&self, doc: &D) -> Result<Vec<Problem>, EditsError> {
-        self.check_lines(doc.lines(), doc.date())
-    }
-
-    /// Runs the PTP and MUE checks on lines; `date` is the date of service of
-    /// lines that have none of their own.
+    /// Runs the PTP and MUE checks on lines (see [`LineFacts`]). The same
+    /// problems [`readiness`](crate::billing::readiness) reports with these
+    /// edits as its reference data.
     ///
     /// O(n log n) in the number of lines `n` (plus the problems reported):
     /// lines are sorted by date of service, each day's lines grouped by
     /// code, and each code's edits looked up once per day against the codes
     /// present (a binary search on the smaller side), not line against
     /// line.
-    pub fn check_lines(
-        &self,
-        lines: &[CodeLine],
-        date: Option<NaiveDate>,
-    ) -> Result<Vec<Problem>, EditsError> {
+    ///
+    /// # Errors
+    /// Those of a damaged edits file.
+    pub fn check_facts(&self, lines: &[LineFacts<'_>]) -> Result<Vec<Problem>, EditsError> {
         let mut items: Vec<Item<'_>> = Vec::with_capacity(lines.len());
         for line in lines {
             if !matches!(line.system, CodeSystem::Hcpcs | CodeSystem::Cpt) {
@@ -106,7 +76,7 @@ impl NcciEdits {
             if let Some(id) = self.code_id(&line.code)? {
                 items.push(Item {
                     line,
-                    dos: line.date_of_service.or(date),
+                    dos: line.date_of_service,
                     id,
                     pairs: self.pairs_of(id)?,
                 });
@@ -124,7 +94,7 @@ impl NcciEdits {
         let mut first: std::collections::HashMap<&str, usize> =
             std::collections::HashMap::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
-            first.entry(l.id.as_str()).or_insert(i);
+            first.entry(l.id).or_insert(i);
         }
         let pos = |p: &Problem| p.line_id.as_deref().and_then(|id| first.get(id).copied());
         out.sort_by_cached_key(|p| (p.code != ProblemCode::NcciPtpConflict, pos(p)));
@@ -141,7 +111,6 @@ impl NcciEdits {
             return Ok(());
         };
         let dos_days = dos.map(|d| d.num_days_from_ce());
-        let never = super::build::never_days();
         // (column-1 line, column-2 line, problem), put in line order below.
         let mut found: Vec<(usize, usize, Problem)> = Vec::new();
         for a_group in &codes.groups {
@@ -152,48 +121,8 @@ impl NcciEdits {
             if pairs.is_empty() {
                 continue;
             }
-            // The codes of the day that `a`'s code has edits with: walk the
-            // smaller of its edit rows and the day's codes.
-            let rows = pairs.len() / format::PAIR_LEN;
-            let mut partners: Vec<(&Group, u32)> = Vec::new();
-            if rows < codes.groups.len() {
-                for row in pairs.chunks_exact(format::PAIR_LEN) {
-                    let (Some(c2), Some(reference)) = (u32_at(row, 0), u32_at(row, 4)) else {
-                        continue;
-                    };
-                    if let Some(g) = codes.find(c2) {
-                        partners.push((g, reference));
-                    }
-                }
-            } else {
-                for g in &codes.groups {
-                    if let Some(reference) = NcciEdits::find_pair(pairs, g.id) {
-                        partners.push((g, reference));
-                    }
-                }
-            }
-            for (b_group, reference) in partners {
-                let mut strict: Option<RawRecord> = None;
-                let mut loose: Option<RawRecord> = None;
-                self.for_each_record(reference, |r| {
-                    let active = match dos_days {
-                        Some(d) => d <= r.deleted,
-                        None => r.deleted == never,
-                    };
-                    if !active {
-                        return;
-                    }
-                    match r.indicator {
-                        ModifierIndicator::NotAllowed => {
-                            strict.get_or_insert(r);
-                        }
-                        ModifierIndicator::Allowed => {
-                            loose.get_or_insert(r);
-                        }
-                        ModifierIndicator::NotApplicable => {}
-                    }
-                })?;
-                let Some(r) = strict.or(loose) else {
+            for (b_group, reference) in partners(pairs, codes) {
+                let Some(r) = self.strictest(reference, dos_days)? else {
                     continue;
                 };
                 let can_clear = r.indicator == ModifierIndicator::Allowed;
@@ -222,6 +151,38 @@ impl NcciEdits {
         Ok(())
     }
 
+    /// The record of a pair that decides on a date of service (days from
+    /// CE; `None` for undated lines: only edits not deleted count): the
+    /// first active one with indicator 0, else with indicator 1.
+    fn strictest(
+        &self,
+        reference: u32,
+        dos_days: Option<i32>,
+    ) -> Result<Option<RawRecord>, EditsError> {
+        let never = super::build::never_days();
+        let mut strict: Option<RawRecord> = None;
+        let mut loose: Option<RawRecord> = None;
+        self.for_each_record(reference, |r| {
+            let active = match dos_days {
+                Some(d) => d <= r.deleted,
+                None => r.deleted == never,
+            };
+            if !active {
+                return;
+            }
+            match r.indicator {
+                ModifierIndicator::NotAllowed => {
+                    strict.get_or_insert(r);
+                }
+                ModifierIndicator::Allowed => {
+                    loose.get_or_insert(r);
+                }
+                ModifierIndicator::NotApplicable => {}
+            }
+        })?;
+        Ok(strict.or(loose))
+    }
+
     fn mue_day(
         &self,
         day: &[Item<'_>],
@@ -246,56 +207,23 @@ impl NcciEdits {
                 }
             }
             let code: Code = day[first].line.code;
-            let mut report = |at: usize,
-                              units: u64,
-                              lines: Vec<String>|
-             -> Result<(), EditsError> {
-                let rationale = self.rationale(m.rationale)?.to_owned();
-                let scope = if m.mai.per_line() {
-                    format!("MAI 1: per line, line {}", lines.join(", "))
-                } else {
-                    format!(
-                        "MAI {}: per date of service, line{} {}",
-                        m.mai,
-                        if lines.len() == 1 { "" } else { "s" },
-                        lines.join(", ")
-                    )
+            let mut report =
+                |at: usize, units: u64, lines: Vec<String>| -> Result<(), EditsError> {
+                    found.push((at, self.mue_problem(&m, code, dos, units, lines)?));
+                    Ok(())
                 };
-                found.push((
-                    at,
-                    Problem {
-                        code: ProblemCode::MueExceeded,
-                        line_id: lines.first().cloned(),
-                        message: format!(
-                            "{units} units of {code} {} exceed its MUE of {} ({scope}; {rationale})",
-                            when(dos),
-                            m.units
-                        ),
-                        detail: Some(ProblemDetail::MueExceeded {
-                            code,
-                            date_of_service: dos,
-                            mue: m.units,
-                            mai: m.mai,
-                            units,
-                            lines,
-                            rationale,
-                        }),
-                    },
-                ));
-                Ok(())
-            };
             if m.mai == MueAdjudication::Line {
                 for &i in &g.lines {
                     let units = u64::from(day[i].line.units);
                     if units > u64::from(m.units) {
-                        report(i, units, vec![day[i].line.id.clone()])?;
+                        report(i, units, vec![day[i].line.id.to_owned()])?;
                     }
                 }
                 continue;
             }
             let units: u64 = g.lines.iter().map(|&i| u64::from(day[i].line.units)).sum();
             if units > u64::from(m.units) {
-                let ids = g.lines.iter().map(|&i| day[i].line.id.clone()).collect();
+                let ids = g.lines.iter().map(|&i| day[i].line.id.to_owned()).collect();
                 report(first, units, ids)?;
             }
         }
@@ -303,6 +231,71 @@ impl NcciEdits {
         out.extend(found.into_iter().map(|(_, p)| p));
         Ok(())
     }
+    /// The `MUE_EXCEEDED` problem of `units` of `code` on `lines` over the
+    /// MUE `m`.
+    fn mue_problem(
+        &self,
+        m: &super::reader::RawMue,
+        code: Code,
+        dos: Option<NaiveDate>,
+        units: u64,
+        lines: Vec<String>,
+    ) -> Result<Problem, EditsError> {
+        let rationale = self.rationale(m.rationale)?.to_owned();
+        let scope = if m.mai.per_line() {
+            format!("MAI 1: per line, line {}", lines.join(", "))
+        } else {
+            format!(
+                "MAI {}: per date of service, line{} {}",
+                m.mai,
+                if lines.len() == 1 { "" } else { "s" },
+                lines.join(", ")
+            )
+        };
+        Ok(Problem {
+            code: ProblemCode::MueExceeded,
+            line_id: lines.first().cloned(),
+            message: format!(
+                "{units} units of {code} {} exceed its MUE of {} ({scope}; {rationale})",
+                when(dos),
+                m.units
+            ),
+            detail: Some(ProblemDetail::MueExceeded {
+                code,
+                date_of_service: dos,
+                mue: m.units,
+                mai: m.mai,
+                units,
+                lines,
+                rationale,
+            }),
+        })
+    }
+}
+
+/// The code groups of the day that a code with edit rows `pairs` has edits
+/// with, and the pair's record reference: walks the smaller of its edit
+/// rows and the day's codes.
+fn partners<'c>(pairs: &[u8], codes: &'c Codes) -> Vec<(&'c Group, u32)> {
+    let rows = pairs.len() / format::PAIR_LEN;
+    let mut out: Vec<(&Group, u32)> = Vec::new();
+    if rows < codes.groups.len() {
+        for row in pairs.chunks_exact(format::PAIR_LEN) {
+            let (Some(c2), Some(reference)) = (u32_at(row, 0), u32_at(row, 4)) else {
+                continue;
+            };
+            if let Some(g) = codes.find(c2) {
+                out.push((g, reference));
+            }
+        }
+    } else {
+        for g in &codes.groups {
+            if let Some(reference) = NcciEdits::find_pair(pairs, g.id) {
+                out.push((g, reference));
+            }
+        }
+    }
+    out
 }
 
 /// The problem of a PTP conflict between lines `a` (column 1) and `b`
@@ -325,7 +318,7 @@ fn ptp_problem(
     };
     Problem {
         code: ProblemCode::NcciPtpConflict,
-        line_id: Some(b.line.id.clone()),
+        line_id: Some(b.line.id.to_owned()),
         message: format!(
             "{c2} (line {}) is not billable with {c1} (line {}) {}: NCCI PTP edit, column 1 {c1} / column 2 {c2} ({}); {how}",
             b.line.id,
@@ -334,8 +327,8 @@ fn ptp_problem(
             edit.rationale
         ),
         detail: Some(ProblemDetail::PtpConflict {
-            column1_line: a.line.id.clone(),
-            column2_line: b.line.id.clone(),
+            column1_line: a.line.id.to_owned(),
+            column2_line: b.line.id.to_owned(),
             date_of_service: dos,
             modifier_can_clear: can_clear,
             edit,

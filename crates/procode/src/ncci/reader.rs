@@ -387,6 +387,16 @@ impl NcciEdits {
     /// Every add-on code edit record of `add_on` (in force or not), ordered
     /// by primary code then effective date. Empty when it is no add-on code.
     pub fn add_on_edits(&self, add_on: &Code) -> Result<Vec<super::AddOnEdit>> {
+        self.add_on_records(add_on, true)
+    }
+
+    /// [`NcciEdits::add_on_edits`], with the notes left empty unless
+    /// `notes` (the check does not read them: no text decoded per record).
+    pub(crate) fn add_on_records(
+        &self,
+        add_on: &Code,
+        notes: bool,
+    ) -> Result<Vec<super::AddOnEdit>> {
         let t = self.sec(&self.inner.addons);
         let n = t.len() / format::ADDON_LEN;
         let mut key = [0u8; 8];
@@ -445,7 +455,7 @@ impl NcciEdits {
                 edit_type,
                 effective: date(i32_at(r, 28).unwrap_or(format::NO_DATE))?,
                 deleted: date(i32_at(r, 32).unwrap_or(format::NO_DATE))?,
-                note: if note == format::NO_NOTE {
+                note: if note == format::NO_NOTE || !notes {
                     String::new()
                 } else {
                     self.rationale(note)?.to_owned()

@@ -1,0 +1,474 @@
+//! The vocabulary every check reports in: [`Problem`], its stable
+//! [`ProblemCode`], its [`Severity`] and its machine-readable
+//! [`ProblemDetail`]. A leaf: it depends only on codes and on the record
+//! types of the reference tables it names in details (the NCCI PTP edit,
+//! the MUE adjudication indicator, the add-on edit type), and every check —
+//! readiness, NCCI, the coding rules, the claim context — depends on it.
+//! The types are also re-exported from [`crate::billing`].
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::code::{Code, CodeSystem};
+use crate::ncci::{AddOnType, MueAdjudication, PtpEdit};
+
+/// The stable, machine-readable code of a readiness problem, or of a claim
+/// problem ([`crate::claim`]: the context and what the claim formats add).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum ProblemCode {
+    /// The document has no code lines.
+    MissingCode,
+    /// A code the catalog does not know (typically typed by hand).
+    UnknownCode,
+    /// A code (or modifier, or diagnosis) not valid on the date of service.
+    CodeNotEffective,
+    /// A line without a diagnosis pointer.
+    MissingDiagnosis,
+    /// A diagnosis the catalog does not know.
+    UnknownDiagnosis,
+    /// A diagnosis that is a header, not a billable code (e.g. F41).
+    DiagnosisNotBillable,
+    /// More than four modifiers.
+    TooManyModifiers,
+    /// A modifier the catalog does not know.
+    UnknownModifier,
+    /// Units of zero.
+    InvalidUnits,
+    /// No place of service, or one the catalog does not know.
+    InvalidPlaceOfService,
+    /// No rate for the line.
+    NoRate,
+    /// A required field of the claim context is missing or empty.
+    MissingContextField,
+    /// An NPI that is not ten digits with a valid Luhn check digit (prefix 80840).
+    InvalidNpi,
+    /// An employer identification number that is not nine digits.
+    InvalidEin,
+    /// A social security number that is not valid.
+    InvalidSsn,
+    /// A provider taxonomy code that is not ten characters ending in X.
+    InvalidTaxonomy,
+    /// A ZIP code that is not five or nine digits (nine for the billing provider).
+    InvalidZip,
+    /// A billing provider address that is a post office box.
+    PoBoxAddress,
+    /// A state that is not a US state or territory code.
+    InvalidState,
+    /// A date out of range (a birth date in the future, a service after the claim's creation).
+    InvalidDate,
+    /// A submitter phone number or email address that cannot be used.
+    InvalidContact,
+    /// An identifier with characters a claim cannot carry.
+    InvalidIdentifier,
+    /// A value longer than the claim formats allow.
+    ValueTooLong,
+    /// An X12 control number outside 1..=999999999.
+    InvalidControlNumber,
+    /// A replacement or void (frequency 7 or 8) without the original claim number.
+    MissingOriginalClaim,
+    /// A document that cannot be claimed: a service, an unfinished session or a void invoice.
+    NotBillable,
+    /// A document not in US dollars (claims are in USD).
+    UnsupportedCurrency,
+    /// More than twelve diagnoses on one claim or CMS-1500 page.
+    TooManyDiagnoses,
+    /// A line pointing at more than four diagnoses.
+    TooManyPointers,
+    /// A charge above 99999999.99.
+    AmountTooLarge,
+    /// Two lines of one date of service form an active NCCI
+    /// procedure-to-procedure edit (reported on the column-2 line).
+    NcciPtpConflict,
+    /// More units of a code than its NCCI medically unlikely edit allows.
+    MueExceeded,
+    /// Two diagnoses of one claim where one sits under an Excludes1 note of
+    /// the other ("NOT CODED HERE").
+    Excludes1Conflict,
+    /// An add-on code (CMS edit type 1) without any of its primary codes on
+    /// the same date of service.
+    AddOnWithoutPrimary,
+    /// An add-on code (CMS edit type 3) without any of its listed primary
+    /// codes on the same date of service (contractors may allow others):
+    /// a warning.
+    AddOnPrimaryNotListed,
+    /// A manifestation code ("in diseases classified elsewhere") listed
+    /// first on a line or the claim.
+    ManifestationFirst,
+    /// A code with an unconditional "code first" note listed first without a
+    /// diagnosis from the note's targets on the claim: a warning.
+    CodeFirstNote,
+    /// A date of service outside every release window the catalog holds for
+    /// a code system (a warning: the codes were checked against another
+    /// release).
+    CodeSetNotCurrent,
+    /// The NCCI edits file (PTP, MUE or add-on code edits) could not be
+    /// read while checking: the claim is not called ready (fail closed).
+    NcciEditsUnreadable,
+}
+
+impl ProblemCode {
+    /// Every problem code.
+    pub const ALL: [ProblemCode; 39] = [
+        ProblemCode::MissingCode,
+        ProblemCode::UnknownCode,
+        ProblemCode::CodeNotEffective,
+        ProblemCode::MissingDiagnosis,
+        ProblemCode::UnknownDiagnosis,
+        ProblemCode::DiagnosisNotBillable,
+        ProblemCode::TooManyModifiers,
+        ProblemCode::UnknownModifier,
+        ProblemCode::InvalidUnits,
+        ProblemCode::InvalidPlaceOfService,
+        ProblemCode::NoRate,
+        ProblemCode::MissingContextField,
+        ProblemCode::InvalidNpi,
+        ProblemCode::InvalidEin,
+        ProblemCode::InvalidSsn,
+        ProblemCode::InvalidTaxonomy,
+        ProblemCode::InvalidZip,
+        ProblemCode::PoBoxAddress,
+        ProblemCode::InvalidState,
+        ProblemCode::InvalidDate,
+        ProblemCode::InvalidContact,
+        ProblemCode::InvalidIdentifier,
+        ProblemCode::ValueTooLong,
+        ProblemCode::InvalidControlNumber,
+        ProblemCode::MissingOriginalClaim,
+        ProblemCode::NotBillable,
+        ProblemCode::UnsupportedCurrency,
+        ProblemCode::TooManyDiagnoses,
+        ProblemCode::TooManyPointers,
+        ProblemCode::AmountTooLarge,
+        ProblemCode::NcciPtpConflict,
+        ProblemCode::MueExceeded,
+        ProblemCode::Excludes1Conflict,
+        ProblemCode::AddOnWithoutPrimary,
+        ProblemCode::AddOnPrimaryNotListed,
+        ProblemCode::ManifestationFirst,
+        ProblemCode::CodeFirstNote,
+        ProblemCode::CodeSetNotCurrent,
+        ProblemCode::NcciEditsUnreadable,
+    ];
+
+    /// The stable code, e.g. `"MISSING_DIAGNOSIS"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemCode::MissingCode => "MISSING_CODE",
+            ProblemCode::UnknownCode => "UNKNOWN_CODE",
+            ProblemCode::CodeNotEffective => "CODE_NOT_EFFECTIVE",
+            ProblemCode::MissingDiagnosis => "MISSING_DIAGNOSIS",
+            ProblemCode::UnknownDiagnosis => "UNKNOWN_DIAGNOSIS",
+            ProblemCode::DiagnosisNotBillable => "DIAGNOSIS_NOT_BILLABLE",
+            ProblemCode::TooManyModifiers => "TOO_MANY_MODIFIERS",
+            ProblemCode::UnknownModifier => "UNKNOWN_MODIFIER",
+            ProblemCode::InvalidUnits => "INVALID_UNITS",
+            ProblemCode::InvalidPlaceOfService => "INVALID_PLACE_OF_SERVICE",
+            ProblemCode::NoRate => "NO_RATE",
+            ProblemCode::MissingContextField => "MISSING_CONTEXT_FIELD",
+            ProblemCode::InvalidNpi => "INVALID_NPI",
+            ProblemCode::InvalidEin => "INVALID_EIN",
+            ProblemCode::InvalidSsn => "INVALID_SSN",
+            ProblemCode::InvalidTaxonomy => "INVALID_TAXONOMY",
+            ProblemCode::InvalidZip => "INVALID_ZIP",
+            ProblemCode::PoBoxAddress => "PO_BOX_ADDRESS",
+            ProblemCode::InvalidState => "INVALID_STATE",
+            ProblemCode::InvalidDate => "INVALID_DATE",
+            ProblemCode::InvalidContact => "INVALID_CONTACT",
+            ProblemCode::InvalidIdentifier => "INVALID_IDENTIFIER",
+            ProblemCode::ValueTooLong => "VALUE_TOO_LONG",
+            ProblemCode::InvalidControlNumber => "INVALID_CONTROL_NUMBER",
+            ProblemCode::MissingOriginalClaim => "MISSING_ORIGINAL_CLAIM",
+            ProblemCode::NotBillable => "NOT_BILLABLE",
+            ProblemCode::UnsupportedCurrency => "UNSUPPORTED_CURRENCY",
+            ProblemCode::TooManyDiagnoses => "TOO_MANY_DIAGNOSES",
+            ProblemCode::TooManyPointers => "TOO_MANY_POINTERS",
+            ProblemCode::AmountTooLarge => "AMOUNT_TOO_LARGE",
+            ProblemCode::NcciPtpConflict => "NCCI_PTP_CONFLICT",
+            ProblemCode::MueExceeded => "MUE_EXCEEDED",
+            ProblemCode::Excludes1Conflict => "EXCLUDES1_CONFLICT",
+            ProblemCode::AddOnWithoutPrimary => "ADD_ON_WITHOUT_PRIMARY",
+            ProblemCode::AddOnPrimaryNotListed => "ADD_ON_PRIMARY_NOT_LISTED",
+            ProblemCode::ManifestationFirst => "MANIFESTATION_FIRST",
+            ProblemCode::CodeFirstNote => "CODE_FIRST_NOTE",
+            ProblemCode::CodeSetNotCurrent => "CODE_SET_NOT_CURRENT",
+            ProblemCode::NcciEditsUnreadable => "NCCI_EDITS_UNREADABLE",
+        }
+    }
+}
+
+/// How serious a problem is: an `error` gets the claim rejected or denied;
+/// a `warning` makes a denial likely or needs a person to review it. In JSON
+/// and the bindings, `"error"` or `"warning"`.
+///
+/// # Example
+/// ```
+/// use procode::problem::{ProblemCode, Severity};
+/// assert_eq!(ProblemCode::MissingDiagnosis.severity(), Severity::Error);
+/// assert_eq!(Severity::Error.as_str(), "error");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Severity {
+    /// The claim will be rejected or denied.
+    Error,
+    /// The claim is likely denied or needs review.
+    Warning,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ProblemCode {
+    /// The severity of problems with this code: [`Severity::Warning`] for
+    /// `ADD_ON_PRIMARY_NOT_LISTED`, `CODE_FIRST_NOTE` (likely denied or to
+    /// review) and `CODE_SET_NOT_CURRENT` (never makes a claim not ready by
+    /// itself), [`Severity::Error`] for every other.
+    pub fn severity(self) -> Severity {
+        match self {
+            ProblemCode::MissingCode
+            | ProblemCode::UnknownCode
+            | ProblemCode::CodeNotEffective
+            | ProblemCode::MissingDiagnosis
+            | ProblemCode::UnknownDiagnosis
+            | ProblemCode::DiagnosisNotBillable
+            | ProblemCode::TooManyModifiers
+            | ProblemCode::UnknownModifier
+            | ProblemCode::InvalidUnits
+            | ProblemCode::InvalidPlaceOfService
+            | ProblemCode::NoRate
+            | ProblemCode::MissingContextField
+            | ProblemCode::InvalidNpi
+            | ProblemCode::InvalidEin
+            | ProblemCode::InvalidSsn
+            | ProblemCode::InvalidTaxonomy
+            | ProblemCode::InvalidZip
+            | ProblemCode::PoBoxAddress
+            | ProblemCode::InvalidState
+            | ProblemCode::InvalidDate
+            | ProblemCode::InvalidContact
+            | ProblemCode::InvalidIdentifier
+            | ProblemCode::ValueTooLong
+            | ProblemCode::InvalidControlNumber
+            | ProblemCode::MissingOriginalClaim
+            | ProblemCode::NotBillable
+            | ProblemCode::UnsupportedCurrency
+            | ProblemCode::TooManyDiagnoses
+            | ProblemCode::TooManyPointers
+            | ProblemCode::AmountTooLarge
+            | ProblemCode::NcciPtpConflict
+            | ProblemCode::MueExceeded
+            | ProblemCode::Excludes1Conflict
+            | ProblemCode::AddOnWithoutPrimary
+            | ProblemCode::ManifestationFirst
+            | ProblemCode::NcciEditsUnreadable => Severity::Error,
+            ProblemCode::AddOnPrimaryNotListed
+            | ProblemCode::CodeFirstNote
+            | ProblemCode::CodeSetNotCurrent => Severity::Warning,
+        }
+    }
+}
+
+impl fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One readiness problem. In JSON it also carries its `severity`
+/// (`"error"` or `"warning"`, from its code; ignored when read back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "ProblemJson", from = "ProblemJson")]
+pub struct Problem {
+    /// The stable code.
+    pub code: ProblemCode,
+    /// The line concerned (`None` for the document as a whole).
+    pub line_id: Option<String>,
+    /// A message for people.
+    pub message: String,
+    /// Machine-readable facts of the NCCI and coding-rule problems (absent
+    /// for the others).
+    pub detail: Option<ProblemDetail>,
+}
+
+impl Problem {
+    /// The problem's severity (its code's).
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+}
+
+/// The JSON shape of a [`Problem`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProblemJson {
+    code: ProblemCode,
+    #[serde(default)]
+    severity: Option<Severity>,
+    line_id: Option<String>,
+    message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    detail: Option<ProblemDetail>,
+}
+
+impl From<Problem> for ProblemJson {
+    fn from(p: Problem) -> ProblemJson {
+        ProblemJson {
+            severity: Some(p.code.severity()),
+            code: p.code,
+            line_id: p.line_id,
+            message: p.message,
+            detail: p.detail,
+        }
+    }
+}
+
+impl From<ProblemJson> for Problem {
+    fn from(p: ProblemJson) -> Problem {
+        Problem {
+            code: p.code,
+            line_id: p.line_id,
+            message: p.message,
+            detail: p.detail,
+        }
+    }
+}
+
+/// The facts behind an NCCI problem. In JSON, an object tagged by `kind`
+/// (`ptp_conflict`, `mue_exceeded`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum ProblemDetail {
+    /// `NCCI_PTP_CONFLICT`: the edit and both lines.
+    PtpConflict {
+        /// The id of the line with the column-1 code.
+        column1_line: String,
+        /// The id of the line with the column-2 code (the one denied, and
+        /// the one that takes the modifier).
+        column2_line: String,
+        /// Their date of service (`None` for undated lines, e.g. a service's).
+        date_of_service: Option<NaiveDate>,
+        /// Whether an NCCI-associated modifier on the column-2 line would
+        /// clear the conflict (modifier indicator 1).
+        modifier_can_clear: bool,
+        /// The edit record that decides (the strictest active one).
+        edit: PtpEdit,
+    },
+    /// `MUE_EXCEEDED`: the limit and the units billed.
+    MueExceeded {
+        /// The code.
+        code: Code,
+        /// The date of service (`None` for undated lines).
+        date_of_service: Option<NaiveDate>,
+        /// The MUE: the most units allowed.
+        mue: u32,
+        /// The MUE adjudication indicator: 1 per line, 2 and 3 per date of
+        /// service.
+        mai: MueAdjudication,
+        /// The units billed (of the line for MAI 1, of the day otherwise).
+        units: u64,
+        /// The lines counted.
+        lines: Vec<String>,
+        /// The CMS MUE rationale.
+        rationale: String,
+    },
+    /// `EXCLUDES1_CONFLICT`: the two diagnoses and the note.
+    Excludes1Conflict {
+        /// The diagnosis whose note (its own or an ancestor's) excludes the other.
+        code: Code,
+        /// The diagnosis the note excludes.
+        excluded: Code,
+        /// The note's text, verbatim.
+        note: String,
+        /// Where the note sits: a code (`F41`), `section F40-F48` or `chapter 5`.
+        note_at: String,
+    },
+    /// `ADD_ON_WITHOUT_PRIMARY` and `ADD_ON_PRIMARY_NOT_LISTED`.
+    AddOnWithoutPrimary {
+        /// The add-on code.
+        add_on: Code,
+        /// The CMS edit type that decides (1 or 3).
+        edit_type: AddOnType,
+        /// The date of service (`None` for undated lines).
+        date_of_service: Option<NaiveDate>,
+        /// The primary codes in force on that date.
+        primaries: Vec<Code>,
+    },
+    /// `MANIFESTATION_FIRST`: the manifestation code.
+    ManifestationFirst {
+        /// The code listed first.
+        code: Code,
+    },
+    /// `CODE_FIRST_NOTE`: the code and its note.
+    CodeFirstNote {
+        /// The code listed first.
+        code: Code,
+        /// The note's first line (its instruction or lead-in), verbatim.
+        note: String,
+        /// Where the note sits.
+        note_at: String,
+    },
+    /// `CODE_SET_NOT_CURRENT`: the system, the date and the newest release
+    /// held.
+    CodeSetNotCurrent {
+        /// The code system.
+        system: CodeSystem,
+        /// The date of service no release covers.
+        date_of_service: NaiveDate,
+        /// The newest release of the system held (its name).
+        newest: String,
+        /// Its first day.
+        newest_valid_from: NaiveDate,
+        /// Its last day, if it has one.
+        newest_valid_through: Option<NaiveDate>,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.line_id {
+            Some(id) => write!(f, "{} (line {id}): {}", self.code, self.message),
+            None => write!(f, "{}: {}", self.code, self.message),
+        }
+    }
+}
+
+/// What a check reads of one claim line: its id, code, date of service
+/// (the document's when the line has none of its own), modifiers, units and
+/// diagnosis pointers. The NCCI, add-on and coding-rule checks take these,
+/// not billing documents; readiness builds them from a document's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineFacts<'a> {
+    /// The line id.
+    pub id: &'a str,
+    /// The code system of the billed code.
+    pub system: CodeSystem,
+    /// The billed code.
+    pub code: Code,
+    /// The date of service (`None` for an undated line, e.g. a service's).
+    pub date_of_service: Option<NaiveDate>,
+    /// The modifiers, in order.
+    pub modifiers: &'a [Code],
+    /// The units billed.
+    pub units: u32,
+    /// The ICD-10-CM diagnoses, in pointer order.
+    pub diagnoses: &'a [Code],
+}
