@@ -122,7 +122,7 @@ typedef enum {
   // An NCCI edits file or table that cannot be read: a bad row (file,
   // line and column in the message), or a truncated, corrupted or foreign
   // edits file.
-  PROCODE_EDITS_ERROR = 35,
+  PROCODE_NCCI_ERROR = 35,
   // A document (or encounter) read from JSON whose parts contradict each
   // other: a `paid` invoice with a balance, payments above the total, a
   // `draft` invoice with payments, derived totals that do not add up, two
@@ -793,7 +793,7 @@ procode_result procode_catalog_open(const char *path, procode_catalog **out);
 // (built by `procode build-edits` or `procode_edits_build`) attached, so that
 // `procode_readiness` on it also reports `NCCI_PTP_CONFLICT` and
 // `MUE_EXCEEDED`. The file is opened by memory map and fully verified; a
-// damaged one is `PROCODE_EDITS_ERROR`, a missing one `PROCODE_IO`.
+// damaged one is `PROCODE_NCCI_ERROR`, a missing one `PROCODE_IO`.
 //
 // Ownership: both arguments are borrowed for the call. On success `*out` is
 // a new catalog the caller frees with `procode_catalog_free`; `catalog`
@@ -802,14 +802,14 @@ procode_result procode_catalog_open(const char *path, procode_catalog **out);
 // # Safety
 // `catalog` must be NULL or live; `edits_path` NULL or NUL-terminated;
 // `out` NULL or writable.
-procode_result procode_catalog_with_edits(const procode_catalog *catalog,
-                                          const char *edits_path,
-                                          procode_catalog **out);
+procode_result procode_catalog_with_ncci(const procode_catalog *catalog,
+                                         const char *edits_path,
+                                         procode_catalog **out);
 
 // Builds an NCCI edits file at `out_path` from the CMS practitioner
 // procedure-to-procedure table `ptp_path` and medically-unlikely-edit table
 // `mue_path` (TSV, plain or gzip; either may be NULL but not both). Bad rows
-// are `PROCODE_EDITS_ERROR` naming the file, line and column.
+// are `PROCODE_NCCI_ERROR` naming the file, line and column.
 //
 // Ownership: the strings are borrowed for the call.
 //
@@ -1296,3 +1296,7 @@ void procode_string_free(char *s);
 #endif  // __cplusplus
 
 #endif  /* PROCODE_H */
+
+// Former names of the NCCI entry points (same values and functions).
+#define PROCODE_EDITS_ERROR PROCODE_NCCI_ERROR
+#define procode_catalog_with_edits procode_catalog_with_ncci

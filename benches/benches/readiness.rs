@@ -11,7 +11,7 @@ use std::hint::black_box;
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use procode::billing::{readiness, CodeSource, EditBatch, Editor, Invoice, Money};
-use procode::ncci::{EditsBuilder, NcciEdits};
+use procode::ncci::{NcciBuilder, NcciEdits};
 use procode::{Catalog, Code, CodeSystem, Entry};
 use procode_benches::{data_dir, ncci_claim, ncci_files};
 
@@ -27,7 +27,7 @@ impl CodeSource for EntriesOnly<'_> {
 fn benches(c: &mut Criterion) {
     let dir = data_dir();
     let (ptp, mue) = ncci_files(&dir);
-    let mut b = EditsBuilder::new();
+    let mut b = NcciBuilder::new();
     b.load_ptp(&ptp).expect("PTP");
     b.load_mue(&mue).expect("MUE");
     b.load_addon(dir.join("ncci_addon_medicare.tsv"))
@@ -35,7 +35,7 @@ fn benches(c: &mut Criterion) {
     let edits = NcciEdits::from_bytes(b.build().expect("build")).expect("open");
     let cat = Catalog::embedded()
         .expect("embedded catalog")
-        .with_edits(edits);
+        .with_ncci(edits);
     assert!(cat.has_structure());
 
     // An office visit with labs, ECG, vaccines, injections and spirometry,

@@ -10,7 +10,7 @@ use procode_benches::{build_edits, data_dir, ClaimLines, CodePools};
 
 fn scrub(c: &mut Criterion) {
     let edits = NcciEdits::from_bytes(build_edits(&data_dir())).expect("edits open");
-    let cat = Catalog::embedded().expect("embedded").with_edits(edits);
+    let cat = Catalog::embedded().expect("embedded").with_ncci(edits);
     let pools = CodePools::new(&cat);
     let lines = 65_536;
     let batches: Vec<_> = ClaimLines::new(&pools, lines, 16_384, 7).collect();

@@ -37,7 +37,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         edits = pathlib.Path(tmp) / "ncci.edits"
         procode.build_edits(edits, ptp=data / "ncci_ptp_practitioner.tsv.gz", mue=data / "mue_practitioner.tsv")
-        cat = procode.Catalog.embedded().with_edits(edits)
+        cat = procode.Catalog.embedded().with_ncci(edits)
         table, _ = claims_data.generate(lines, seed=2025)
         n = table.num_rows
         procode.scrub(table, cat, threads=1)  # warm-up

@@ -468,7 +468,7 @@ pub fn ncci_files(dir: &Path) -> (PathBuf, PathBuf) {
 /// Loads the NCCI tables and builds the edits file in memory.
 pub fn build_edits(dir: &Path) -> Vec<u8> {
     let (ptp, mue) = ncci_files(dir);
-    let mut b = procode::ncci::EditsBuilder::new();
+    let mut b = procode::ncci::NcciBuilder::new();
     b.load_ptp(&ptp).expect("PTP table loads");
     b.load_mue(&mue).expect("MUE table loads");
     b.build().expect("edits build")

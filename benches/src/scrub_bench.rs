@@ -215,7 +215,7 @@ fn status_kib(field: &str) -> Option<u64> {
 /// peak_kib_after seconds problems`.
 pub fn scrub_memory_probe(lines: usize, edits: &std::path::Path) {
     let edits = procode::ncci::NcciEdits::open(edits).expect("the edits file opens");
-    let cat = Catalog::embedded().expect("embedded").with_edits(edits);
+    let cat = Catalog::embedded().expect("embedded").with_ncci(edits);
     let pools = CodePools::new(&cat);
     let before = status_kib("VmHWM:").unwrap_or(0);
     let started = std::time::Instant::now();

@@ -42,7 +42,7 @@ def executor_catalog(index_name: str, edits_name: Optional[str]) -> procode.Cata
 
         cat = procode.Catalog.open(SparkFiles.get(index_name), verify="lazy")
         if edits_name is not None:
-            cat = cat.with_edits(SparkFiles.get(edits_name))
+            cat = cat.with_ncci(SparkFiles.get(edits_name))
         _CATALOG = (key, cat)
     return _CATALOG[1]
 

@@ -56,7 +56,7 @@ def scrub(
     ``data`` is any Arrow exporter; its record batches are scrubbed one at a
     time (claims may span batches; a claim's rows must be contiguous).
     ``catalog`` defaults to the embedded one; attach NCCI edits with
-    ``Catalog.with_edits`` for ``NCCI_PTP_CONFLICT`` and ``MUE_EXCEEDED``.
+    ``Catalog.with_ncci`` for ``NCCI_PTP_CONFLICT`` and ``MUE_EXCEEDED``.
     ``threads`` checks the claims of a batch in parallel (0: one per core).
     Bad input raises :class:`procode.ScrubError` naming the column and row.
     """

@@ -101,4 +101,4 @@ def edits_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 @pytest.fixture(scope="session")
 def ncci_catalog(edits_file: pathlib.Path) -> procode.Catalog:
     """The embedded catalog with the real NCCI edits attached."""
-    return procode.Catalog.embedded().with_edits(edits_file)
+    return procode.Catalog.embedded().with_ncci(edits_file)

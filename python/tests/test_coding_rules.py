@@ -63,7 +63,7 @@ def test_excludes1_manifestation_and_code_first() -> None:
 def test_add_on_without_primary(tmp_path: pathlib.Path) -> None:
     out = tmp_path / "aoc.ncci"
     procode.build_edits(out, addon=DATA / "cms" / "AOC_V2026Q2-MCR.xlsx")
-    cat = procode.Catalog.embedded().with_edits(out)
+    cat = procode.Catalog.embedded().with_ncci(out)
     ps = procode.readiness(invoice([("cpt", "99292", ["I46.9"])]), cat)
     (a,) = by_code(ps, "ADD_ON_WITHOUT_PRIMARY")
     assert a.severity == "error"

@@ -76,9 +76,9 @@ def test_ncci_tables_and_files_raise_ncci_error(catalog: procode.Catalog, tmp_pa
         procode.build_edits(tmp_path / "x.idx", mue=tmp_path / "mue.tsv")
     (tmp_path / "foreign.idx").write_bytes(b"not an edits file at all")
     with pytest.raises(procode.NcciError, match="not a procode NCCI edits file"):
-        catalog.with_edits(tmp_path / "foreign.idx")
+        catalog.with_ncci(tmp_path / "foreign.idx")
     with pytest.raises(procode.NcciError, match="missing.idx"):
-        catalog.with_edits(tmp_path / "missing.idx")
+        catalog.with_ncci(tmp_path / "missing.idx")
 
 
 def test_a_code_the_catalog_lacks_is_unknown_code(catalog: procode.Catalog) -> None:

@@ -47,10 +47,10 @@ def test_readiness_reports_ncci_problems_once_edits_are_attached(
 ) -> None:
     invoice = procode.document_from_json(INVOICE)
     assert procode.readiness(invoice, catalog) == []
-    assert not catalog.has_edits
-    with_edits = catalog.with_edits(edits)
-    assert with_edits.has_edits
-    problems = procode.readiness(invoice, with_edits)
+    assert not catalog.has_ncci
+    with_ncci = catalog.with_ncci(edits)
+    assert with_ncci.has_ncci
+    problems = procode.readiness(invoice, with_ncci)
     by_code = {p.code: p for p in problems}
     assert set(by_code) == {"NCCI_PTP_CONFLICT", "MUE_EXCEEDED"}
     mue = by_code["MUE_EXCEEDED"].detail
@@ -70,6 +70,6 @@ def test_bad_tables_and_files_raise_specific_errors(
         procode.build_edits(tmp_path / "x.idx")
     (tmp_path / "foreign.idx").write_bytes(b"not an edits file at all")
     with pytest.raises(procode.CatalogError):
-        catalog.with_edits(tmp_path / "foreign.idx")
+        catalog.with_ncci(tmp_path / "foreign.idx")
     with pytest.raises(procode.CatalogError):
-        catalog.with_edits(tmp_path / "missing.idx")
+        catalog.with_ncci(tmp_path / "missing.idx")

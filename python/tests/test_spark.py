@@ -47,7 +47,7 @@ def test_spark_job_equals_single_process_scrub(tmp_path: pathlib.Path, edits_fil
     got = pq.read_table(tmp_path / "problems")
     assert got.schema.names == COLUMNS
 
-    single = procode.scrub(table, procode.Catalog.open(index).with_edits(edits_file))
+    single = procode.scrub(table, procode.Catalog.open(index).with_ncci(edits_file))
     assert single.num_rows > 10_000
     assert sorted_rows(got) == sorted_rows(single)
     found = set(zip(*[got.column(c).to_pylist() for c in COLUMNS[:3]]))

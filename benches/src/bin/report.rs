@@ -716,7 +716,7 @@ fn scrub_rows(edits: &NcciEdits, edits_bytes: &[u8], rows: &mut Vec<Row>, notes:
 
     let cat = Catalog::embedded()
         .expect("the embedded catalog")
-        .with_edits(edits.clone());
+        .with_ncci(edits.clone());
     let pools = CodePools::new(&cat);
     let lines = 131_072;
     let batches: Vec<_> = ClaimLines::new(&pools, lines, 65_536, 7).collect();

@@ -157,7 +157,7 @@ pub unsafe extern "C" fn procode_catalog_open(
 /// (built by `procode build-edits` or `procode_edits_build`) attached, so that
 /// `procode_readiness` on it also reports `NCCI_PTP_CONFLICT` and
 /// `MUE_EXCEEDED`. The file is opened by memory map and fully verified; a
-/// damaged one is `PROCODE_EDITS_ERROR`, a missing one `PROCODE_IO`.
+/// damaged one is `PROCODE_NCCI_ERROR`, a missing one `PROCODE_IO`.
 ///
 /// Ownership: both arguments are borrowed for the call. On success `*out` is
 /// a new catalog the caller frees with `procode_catalog_free`; `catalog`
@@ -167,7 +167,7 @@ pub unsafe extern "C" fn procode_catalog_open(
 /// `catalog` must be NULL or live; `edits_path` NULL or NUL-terminated;
 /// `out` NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn procode_catalog_with_edits(
+pub unsafe extern "C" fn procode_catalog_with_ncci(
     catalog: *const procode_catalog,
     edits_path: *const c_char,
     out: *mut *mut procode_catalog,
@@ -182,7 +182,7 @@ pub unsafe extern "C" fn procode_catalog_with_edits(
         };
         out_arg(out, "out")?;
         let edits = procode::ncci::NcciEdits::open(path)?;
-        let inner = cat.inner.with_edits(edits);
+        let inner = cat.inner.with_ncci(edits);
         // SAFETY: checked non-NULL; writable (caller contract).
         unsafe { write_out(out, boxed(procode_catalog { inner })) };
         Ok(())
@@ -192,7 +192,7 @@ pub unsafe extern "C" fn procode_catalog_with_edits(
 /// Builds an NCCI edits file at `out_path` from the CMS practitioner
 /// procedure-to-procedure table `ptp_path` and medically-unlikely-edit table
 /// `mue_path` (TSV, plain or gzip; either may be NULL but not both). Bad rows
-/// are `PROCODE_EDITS_ERROR` naming the file, line and column.
+/// are `PROCODE_NCCI_ERROR` naming the file, line and column.
 ///
 /// Ownership: the strings are borrowed for the call.
 ///
@@ -221,14 +221,14 @@ pub unsafe extern "C" fn procode_edits_build(
 }
 
 /// Loads the given tables into one edits file at `out` (the core's
-/// `EditsBuilder`; at least one table is given, checked by the caller).
+/// `NcciBuilder`; at least one table is given, checked by the caller).
 fn build_edits(
     ptp: Option<&str>,
     mue: Option<&str>,
     addon: Option<&str>,
     out: &str,
 ) -> Result<(), Error> {
-    let mut b = procode::ncci::EditsBuilder::new();
+    let mut b = procode::ncci::NcciBuilder::new();
     if let Some(p) = ptp {
         b.load_ptp(p)?;
     }

@@ -91,7 +91,7 @@ pub enum procode_result {
     /// An NCCI edits file or table that cannot be read: a bad row (file,
     /// line and column in the message), or a truncated, corrupted or foreign
     /// edits file.
-    PROCODE_EDITS_ERROR = 35,
+    PROCODE_NCCI_ERROR = 35,
     /// A document (or encounter) read from JSON whose parts contradict each
     /// other: a `paid` invoice with a balance, payments above the total, a
     /// `draft` invoice with payments, derived totals that do not add up, two
@@ -184,7 +184,7 @@ pub(crate) fn code_of(kind: ErrorKind) -> procode_result {
         K::CatalogData | K::Source => R::PROCODE_CATALOG_ERROR,
         K::QueryTooLong => R::PROCODE_QUERY_TOO_LONG,
         K::SearchData => R::PROCODE_SEARCH_DATA,
-        K::NcciData => R::PROCODE_EDITS_ERROR,
+        K::NcciData => R::PROCODE_NCCI_ERROR,
         K::InvalidMoney => R::PROCODE_INVALID_MONEY,
         K::InvalidLine => R::PROCODE_INVALID_LINE,
         K::InvalidJson | K::PolicyJson => R::PROCODE_INVALID_JSON,
@@ -271,7 +271,7 @@ const NAMES: [(procode_result, &CStr); 42] = [
         c"PROCODE_INVALID_CLAIM_CONTEXT",
     ),
     (R::PROCODE_UNKNOWN_FORMAT, c"PROCODE_UNKNOWN_FORMAT"),
-    (R::PROCODE_EDITS_ERROR, c"PROCODE_EDITS_ERROR"),
+    (R::PROCODE_NCCI_ERROR, c"PROCODE_NCCI_ERROR"),
     (
         R::PROCODE_INCONSISTENT_DOCUMENT,
         c"PROCODE_INCONSISTENT_DOCUMENT",

@@ -75,7 +75,7 @@ int main(void) {
            dir != NULL ? dir : "../data");
   EXPECT(PROCODE_OK, procode_edits_build_with_addon(NULL, NULL, xlsx, "test_coding.ncci"));
   EXPECT(PROCODE_NULL_ARGUMENT, procode_edits_build_with_addon(NULL, NULL, NULL, "x.ncci"));
-  EXPECT(PROCODE_OK, procode_catalog_with_edits(cat, "test_coding.ncci", &with));
+  EXPECT(PROCODE_OK, procode_catalog_with_ncci(cat, "test_coding.ncci", &with));
   EXPECT(PROCODE_OK, procode_readiness(with, invoice("cpt", "99292", "\"I46.9\""), NULL, &p));
   i = find(p, "ADD_ON_WITHOUT_PRIMARY");
   CHECK(i >= 0);

@@ -64,7 +64,7 @@ int main(void) {
 
   procode_catalog *cat = NULL, *with = NULL;
   EXPECT(PROCODE_OK, procode_catalog_embedded(&cat));
-  EXPECT(PROCODE_OK, procode_catalog_with_edits(cat, idx, &with));
+  EXPECT(PROCODE_OK, procode_catalog_with_ncci(cat, idx, &with));
 
   /* Without edits the invoice is ready; with them it is not. */
   procode_problems *p = NULL;
@@ -79,17 +79,17 @@ int main(void) {
   /* Errors: a bad row names file, line and column; a foreign file and a
    * missing one are refused; NULLs are errors. */
   CHECK(write_file(mue, "code\tmue\tmai\trationale\teffective_date\nH0004\tmany\t3\tx\t2024-07-01\n"));
-  EXPECT(PROCODE_EDITS_ERROR, procode_edits_build(NULL, mue, "unused.idx"));
+  EXPECT(PROCODE_NCCI_ERROR, procode_edits_build(NULL, mue, "unused.idx"));
   char msg[512];
   procode_last_error_message(msg, sizeof msg, NULL);
   CHECK(strstr(msg, "test_edits_mue.tsv") != NULL);
   EXPECT(PROCODE_NULL_ARGUMENT, procode_edits_build(NULL, NULL, "unused.idx"));
   EXPECT(PROCODE_NULL_ARGUMENT, procode_edits_build(ptp, NULL, NULL));
   procode_catalog *bad = (procode_catalog *)0x1;
-  EXPECT(PROCODE_EDITS_ERROR, procode_catalog_with_edits(cat, ptp, &bad));
-  EXPECT(PROCODE_IO, procode_catalog_with_edits(cat, "/nonexistent/edits.idx", &bad));
+  EXPECT(PROCODE_NCCI_ERROR, procode_catalog_with_ncci(cat, ptp, &bad));
+  EXPECT(PROCODE_IO, procode_catalog_with_ncci(cat, "/nonexistent/edits.idx", &bad));
   CHECK(bad == (procode_catalog *)0x1);
-  EXPECT(PROCODE_NULL_ARGUMENT, procode_catalog_with_edits(NULL, idx, &bad));
+  EXPECT(PROCODE_NULL_ARGUMENT, procode_catalog_with_ncci(NULL, idx, &bad));
 
   procode_catalog_free(with);
   procode_catalog_free(cat);

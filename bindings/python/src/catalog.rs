@@ -427,10 +427,10 @@ impl PyCatalog {
     /// This catalog with the CMS NCCI edits file at `path` attached (built by
     /// `procode.build_edits` or `procode build-edits`): readiness on it also
     /// reports `NCCI_PTP_CONFLICT` and `MUE_EXCEEDED`.
-    fn with_edits(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+    fn with_ncci(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let edits = py.detach(|| procode::ncci::NcciEdits::open(&path)).py()?;
         Ok(PyCatalog {
-            inner: self.inner.with_edits(edits),
+            inner: self.inner.with_ncci(edits),
         })
     }
 
@@ -454,8 +454,8 @@ impl PyCatalog {
 
     /// Whether NCCI edits are attached.
     #[getter]
-    fn has_edits(&self) -> bool {
-        self.inner.edits().is_some()
+    fn has_ncci(&self) -> bool {
+        self.inner.ncci().is_some()
     }
 
     /// Opens an index file (memory-mapped). `verify="full"` checks every
@@ -819,7 +819,7 @@ pub fn build_edits(
         ));
     }
     py.detach(|| {
-        let mut b = procode::ncci::EditsBuilder::new();
+        let mut b = procode::ncci::NcciBuilder::new();
         if let Some(p) = &ptp {
             b.load_ptp(p)?;
         }

@@ -11,7 +11,7 @@ use procode::billing::{
     readiness, Currency, Document, FeeSchedule, MoneyError, Pricing, Problem, Severity,
 };
 use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat};
-use procode::ncci::{EditsBuilder, NcciEdits};
+use procode::ncci::{NcciBuilder, NcciEdits};
 use procode::{Catalog, Classified, CodeSystem, Entry, ErrorKind, SearchOptions};
 
 mod args;
@@ -543,7 +543,7 @@ fn build_edits(a: BuildEditsArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
         return Err("build-edits: give at least one --ptp, --mue or --addon table".into());
     }
     let t = std::time::Instant::now();
-    let mut b = EditsBuilder::new();
+    let mut b = NcciBuilder::new();
     for p in &ptp {
         b.load_ptp(p).map_err(|e| e.to_string())?;
     }
@@ -598,7 +598,7 @@ fn check(a: CheckArgs, emit: &mut Emit<'_>) -> Result<(), Failure> {
     let mut catalog = open_catalog(&cat)?;
     if let Some(p) = &edits {
         let e = NcciEdits::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        catalog = catalog.with_edits(e);
+        catalog = catalog.with_ncci(e);
     }
     let pricing = (!schedules.is_empty()).then(|| Pricing::new(&schedules));
     let problems = readiness(&doc, &catalog, pricing);

@@ -296,7 +296,7 @@ pub enum ErrorKind {
     /// missing column, duplicates, or an edits file that is truncated,
     /// corrupted, foreign or of another version. One kind for tables and
     /// files alike: the C ABI has always reported both as
-    /// `PROCODE_EDITS_ERROR`, and Python raises `NcciError` (a subclass of
+    /// `PROCODE_NCCI_ERROR`, and Python raises `NcciError` (a subclass of
     /// both `SourceError` and `CatalogError`, the classes it used before).
     NcciData,
     /// An amount or currency that is refused.

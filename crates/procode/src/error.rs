@@ -19,7 +19,7 @@ pub use procode_index::error::{
 /// (procedure-to-procedure pairs and medically unlikely edits).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum EditsError {
+pub enum NcciError {
     /// A file could not be read or written.
     #[error("cannot access {path}: {source}")]
     Io {
@@ -130,21 +130,21 @@ pub enum EditsError {
 // so a new variant cannot compile until it has a kind (the bindings map
 // kinds, never variants).
 
-impl Classified for EditsError {
+impl Classified for NcciError {
     fn kind(&self) -> ErrorKind {
         match self {
-            EditsError::Io { .. } => ErrorKind::NcciIo,
-            EditsError::BadRow { .. }
-            | EditsError::MissingColumn { .. }
-            | EditsError::BadFile { .. }
-            | EditsError::DuplicateEdit { .. }
-            | EditsError::DuplicateMue { .. }
-            | EditsError::TooLarge { .. }
-            | EditsError::NotAnEditsFile
-            | EditsError::UnsupportedVersion { .. }
-            | EditsError::Truncated { .. }
-            | EditsError::ChecksumMismatch { .. }
-            | EditsError::Corrupt { .. } => ErrorKind::NcciData,
+            NcciError::Io { .. } => ErrorKind::NcciIo,
+            NcciError::BadRow { .. }
+            | NcciError::MissingColumn { .. }
+            | NcciError::BadFile { .. }
+            | NcciError::DuplicateEdit { .. }
+            | NcciError::DuplicateMue { .. }
+            | NcciError::TooLarge { .. }
+            | NcciError::NotAnEditsFile
+            | NcciError::UnsupportedVersion { .. }
+            | NcciError::Truncated { .. }
+            | NcciError::ChecksumMismatch { .. }
+            | NcciError::Corrupt { .. } => ErrorKind::NcciData,
         }
     }
 }
@@ -483,7 +483,7 @@ mod tests {
             "code\tmue\tmai\trationale\teffective_date\nH0004\tmany\t3\tx\t2024-07-01\n",
         )
         .unwrap();
-        let bad_row = crate::ncci::EditsBuilder::new().load_mue(&mue).unwrap_err();
+        let bad_row = crate::ncci::NcciBuilder::new().load_mue(&mue).unwrap_err();
         assert_eq!(bad_row.kind(), ErrorKind::NcciData, "{bad_row}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -50,7 +50,7 @@ pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
 pub use entry::Entry;
 pub use error::{
-    CatalogError, Classified, EditsError, ErrorKind, ImportError, Refusal, Result, UnknownName,
+    CatalogError, Classified, ErrorKind, ImportError, NcciError, Refusal, Result, UnknownName,
 };
 pub use import::Sources;
 pub use index::{IndexBuilder, Verify};

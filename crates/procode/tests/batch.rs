@@ -19,7 +19,7 @@ use arrow_array::{
 use chrono::{Datelike, NaiveDate};
 use procode::batch::{self, validate_codes, BatchError, CodeVerdict, Scrub};
 use procode::billing::{readiness, Document};
-use procode::ncci::{EditsBuilder, NcciEdits};
+use procode::ncci::{NcciBuilder, NcciEdits};
 use procode::{Catalog, CodeSystem, Entry};
 
 // ---------------------------------------------------------------- fixtures
@@ -29,13 +29,13 @@ fn catalog() -> &'static Catalog {
     static C: OnceLock<Catalog> = OnceLock::new();
     C.get_or_init(|| {
         let dir = common::data_dir();
-        let mut b = EditsBuilder::new();
+        let mut b = NcciBuilder::new();
         b.load_ptp(dir.join("ncci_ptp_practitioner.tsv.gz"))
             .expect("the PTP table loads");
         b.load_mue(dir.join("mue_practitioner.tsv"))
             .expect("the MUE table loads");
         let edits = NcciEdits::from_bytes(b.build().expect("edits build")).expect("edits open");
-        common::full_catalog().with_edits(edits)
+        common::full_catalog().with_ncci(edits)
     })
 }
 
@@ -1073,12 +1073,12 @@ fn validate_codes_gives_the_verdict_of_each_row() {
 fn the_coding_rules_of_issue_15_come_out_of_the_scrub_as_out_of_readiness() {
     // The embedded catalog carries the ICD-10-CM structure; the add-on code
     // edits come from the CMS file.
-    let mut b = EditsBuilder::new();
+    let mut b = NcciBuilder::new();
     b.load_addon(common::data_dir().join("ncci_addon_medicare.tsv"))
         .expect("the add-on edits load");
     let cat = Catalog::embedded()
         .expect("embedded catalog")
-        .with_edits(NcciEdits::from_bytes(b.build().unwrap()).unwrap());
+        .with_ncci(NcciEdits::from_bytes(b.build().unwrap()).unwrap());
     let line = |claim: &str, id: &str, code: &str, system: &'static str, dx: &[&str]| Line {
         claim: claim.into(),
         line: id.into(),

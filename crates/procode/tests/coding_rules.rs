@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use billing_common::{at, catalog, data_dir, day, usd};
 use chrono::NaiveDate;
 use procode::billing::*;
-use procode::ncci::{AddOnType, EditsBuilder, NcciEdits};
+use procode::ncci::{AddOnType, NcciBuilder, NcciEdits};
 use procode::{Catalog, Code, CodeSystem};
 
 /// An ICD-10-CM-only line (a HCPCS visit code) pointing at `dx`.
@@ -378,13 +378,13 @@ fn code_first_note_is_a_warning_and_conditional_notes_are_silent() {
 fn addon_catalog() -> &'static Catalog {
     static C: OnceLock<Catalog> = OnceLock::new();
     C.get_or_init(|| {
-        let mut b = EditsBuilder::new();
+        let mut b = NcciBuilder::new();
         let n = b
             .load_addon(data_dir().join("ncci_addon_medicare.tsv"))
             .unwrap();
         assert_eq!(n, 9000);
         let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
-        catalog().with_edits(edits)
+        catalog().with_ncci(edits)
     })
 }
 
@@ -480,10 +480,10 @@ fn type_3_is_a_warning_and_type_2_is_silent() {
 
 #[test]
 fn the_xlsx_as_published_loads_the_same_edits_as_the_tsv() {
-    let mut t = EditsBuilder::new();
+    let mut t = NcciBuilder::new();
     t.load_addon(data_dir().join("ncci_addon_medicare.tsv"))
         .unwrap();
-    let mut x = EditsBuilder::new();
+    let mut x = NcciBuilder::new();
     let n = x
         .load_addon(data_dir().join("cms/AOC_V2026Q2-MCR.xlsx"))
         .unwrap();

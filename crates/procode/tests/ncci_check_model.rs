@@ -4,9 +4,7 @@
 
 use chrono::NaiveDate;
 use procode::billing::{CodeLine, Problem, ProblemCode, ProblemDetail};
-use procode::ncci::{
-    is_ncci_modifier, EditsBuilder, ModifierIndicator, MueAdjudication, NcciEdits,
-};
+use procode::ncci::{is_ncci_modifier, ModifierIndicator, MueAdjudication, NcciBuilder, NcciEdits};
 use procode::CodeSystem;
 use proptest::prelude::*;
 
@@ -215,7 +213,7 @@ proptest! {
             let eff = eff.map(|d| day(d).to_string()).unwrap_or_default();
             mues.push_str(&format!("{}\t{units}\t{mai}\tmue {c}\t{eff}\n", CODES[*c]));
         }
-        let mut b = EditsBuilder::new();
+        let mut b = NcciBuilder::new();
         // Random tables may repeat a row, which the builder refuses: such a
         // case says nothing about the check.
         if b.read_ptp("ptp.tsv", table.as_bytes()).is_err() || b.read_mue("mue.tsv", mues.as_bytes()).is_err() {

@@ -8,8 +8,8 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 use procode::billing::CodeLine;
-use procode::ncci::{EditsBuilder, NcciEdits, Verify};
-use procode::{Code, CodeSystem, EditsError};
+use procode::ncci::{NcciBuilder, NcciEdits, Verify};
+use procode::{Code, CodeSystem, NcciError};
 
 const PTP_HEAD: &str = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n";
 const MUE_HEAD: &str = "code\tmue\tmai\trationale\teffective_date\n";
@@ -22,14 +22,14 @@ fn small() -> Vec<u8> {
          93000\t93010\t2022-12-31\t0\tMutually exclusive procedures\n"
     );
     let mue = format!("{MUE_HEAD}99291\t1\t2\tCode Descriptor / CPT Instruction\t2024-07-01\n");
-    let mut b = EditsBuilder::new();
+    let mut b = NcciBuilder::new();
     b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
     b.read_mue("mue.tsv", mue.as_bytes()).unwrap();
     b.build().unwrap()
 }
 
-fn ptp_err(body: &str) -> EditsError {
-    let mut b = EditsBuilder::new();
+fn ptp_err(body: &str) -> NcciError {
+    let mut b = NcciBuilder::new();
     b.read_ptp("user.tsv", body.as_bytes()).unwrap_err()
 }
 
@@ -64,7 +64,7 @@ fn bad_rows_name_line_and_column() {
     ];
     for (body, line, column) in cases {
         match ptp_err(&body) {
-            EditsError::BadRow {
+            NcciError::BadRow {
                 file,
                 line: l,
                 column: c,
@@ -81,10 +81,10 @@ fn bad_rows_name_line_and_column() {
     }
     assert!(matches!(
         ptp_err("column1\tcolumn2\tdeletion_date\trationale\n"),
-        EditsError::MissingColumn { column, .. } if column == "modifier_indicator"
+        NcciError::MissingColumn { column, .. } if column == "modifier_indicator"
     ));
-    assert!(matches!(ptp_err(""), EditsError::BadFile { .. }));
-    let mut b = EditsBuilder::new();
+    assert!(matches!(ptp_err(""), NcciError::BadFile { .. }));
+    let mut b = NcciBuilder::new();
     let e = b
         .read_mue(
             "m.tsv",
@@ -92,7 +92,7 @@ fn bad_rows_name_line_and_column() {
         )
         .unwrap_err();
     assert!(
-        matches!(e, EditsError::BadRow { line: 2, ref column, .. } if column == "mai"),
+        matches!(e, NcciError::BadRow { line: 2, ref column, .. } if column == "mai"),
         "{e}"
     );
     let e = b
@@ -102,14 +102,14 @@ fn bad_rows_name_line_and_column() {
         )
         .unwrap_err();
     assert!(
-        matches!(e, EditsError::BadRow { ref column, .. } if column == "mue"),
+        matches!(e, NcciError::BadRow { ref column, .. } if column == "mue"),
         "{e}"
     );
 }
 
 #[test]
 fn duplicates_are_errors_but_rationale_variants_are_kept() {
-    let mut b = EditsBuilder::new();
+    let mut b = NcciBuilder::new();
     b.read_ptp(
         "u.tsv",
         format!("{PTP_HEAD}88108\t88162\t1996-01-01\t9\tA\n88108\t88162\t1996-01-01\t9\tA\n")
@@ -118,13 +118,13 @@ fn duplicates_are_errors_but_rationale_variants_are_kept() {
     .unwrap();
     let e2 = b.build().unwrap_err();
     match e2 {
-        EditsError::DuplicateEdit { line, first, .. } => {
+        NcciError::DuplicateEdit { line, first, .. } => {
             assert_eq!(line, 3);
             assert_eq!(first, "u.tsv:2");
         }
         other => panic!("{other}"),
     }
-    let mut b = EditsBuilder::new();
+    let mut b = NcciBuilder::new();
     b.read_ptp(
         "u.tsv",
         format!("{PTP_HEAD}88108\t88162\t1996-01-01\t9\tA\n88108\t88162\t1996-01-01\t9\tB\n")
@@ -133,12 +133,12 @@ fn duplicates_are_errors_but_rationale_variants_are_kept() {
     .unwrap();
     let e = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
     assert_eq!(e.ptp(&code("88108"), &code("88162")).unwrap().len(), 2);
-    let mut b = EditsBuilder::new();
+    let mut b = NcciBuilder::new();
     let m = format!("{MUE_HEAD}99291\t1\t2\tx\t2024-07-01\n");
     b.read_mue("a.tsv", m.as_bytes()).unwrap();
     assert!(matches!(
         b.read_mue("b.tsv", m.as_bytes()).unwrap_err(),
-        EditsError::DuplicateMue { line: 2, .. }
+        NcciError::DuplicateMue { line: 2, .. }
     ));
 }
 
@@ -154,7 +154,7 @@ fn user_files_plain_or_gzip() {
     enc.write_all(body.as_bytes()).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
     for p in [&plain, &gz] {
-        let mut b = EditsBuilder::new();
+        let mut b = NcciBuilder::new();
         assert_eq!(b.load_ptp(p).unwrap(), 1);
         let out = dir.join("e.idx");
         b.write_to(&out).unwrap();
@@ -165,8 +165,8 @@ fn user_files_plain_or_gzip() {
         );
     }
     assert!(matches!(
-        EditsBuilder::new().load_ptp(dir.join("missing.tsv")),
-        Err(EditsError::Io { .. })
+        NcciBuilder::new().load_ptp(dir.join("missing.tsv")),
+        Err(NcciError::Io { .. })
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -206,7 +206,7 @@ fn damaged_files_are_typed_errors() {
         assert!(
             matches!(
                 r,
-                Err(EditsError::Truncated { .. } | EditsError::NotAnEditsFile)
+                Err(NcciError::Truncated { .. } | NcciError::NotAnEditsFile)
             ),
             "cut at {n}: {r:?}"
         );
@@ -236,7 +236,7 @@ fn damaged_files_are_typed_errors() {
     let cat = procode::IndexBuilder::new().build().unwrap();
     assert!(matches!(
         NcciEdits::from_bytes(cat),
-        Err(EditsError::NotAnEditsFile)
+        Err(NcciError::NotAnEditsFile)
     ));
     assert!(procode::Catalog::from_bytes(good.clone()).is_err());
     // A future version is named as such (before any checksum).
@@ -244,7 +244,7 @@ fn damaged_files_are_typed_errors() {
     v2[8] = 2;
     assert!(matches!(
         NcciEdits::from_bytes(v2),
-        Err(EditsError::UnsupportedVersion {
+        Err(NcciError::UnsupportedVersion {
             found: 2,
             supported: 1
         })
@@ -262,11 +262,11 @@ fn a_lazily_opened_damaged_code_index_fails_closed_in_readiness() {
     let e = NcciEdits::from_bytes_with(bad, Verify::Lazy).unwrap();
     assert!(matches!(
         e.ptp(&code("93000"), &code("93005")),
-        Err(EditsError::ChecksumMismatch { .. })
+        Err(NcciError::ChecksumMismatch { .. })
     ));
     let cat = procode::Catalog::from_bytes(procode::IndexBuilder::new().build().unwrap())
         .unwrap()
-        .with_edits(e);
+        .with_ncci(e);
     let doc: procode::billing::Document = serde_json::from_value(serde_json::json!({
         "kind": "invoice", "id": "INV-1", "session_id": "S-1", "date": "2025-03-03",
         "state": "draft", "price": {"amount": "1.00", "currency": "USD"}, "payer_id": null,

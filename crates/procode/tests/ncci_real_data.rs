@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use claim_follow::readiness;
 use procode::billing::{CodeLine, ProblemCode, ProblemDetail};
-use procode::ncci::{EditsBuilder, ModifierIndicator, MueAdjudication, NcciEdits, Verify};
-use procode::{Code, CodeSystem, EditsError};
+use procode::ncci::{ModifierIndicator, MueAdjudication, NcciBuilder, NcciEdits, Verify};
+use procode::{Code, CodeSystem, NcciError};
 
 /// The edits file bytes built from the real tables.
 fn edits_bytes() -> &'static [u8] {
@@ -25,7 +25,7 @@ fn edits_bytes() -> &'static [u8] {
             "the NCCI tables are missing in {}: expected ncci_ptp_practitioner.tsv.gz and mue_practitioner.tsv",
             dir.display()
         );
-        let mut b = EditsBuilder::new();
+        let mut b = NcciBuilder::new();
         b.load_ptp(&ptp).expect("the PTP table loads");
         b.load_mue(&mue).expect("the MUE table loads");
         b.build().expect("the edits file builds")
@@ -341,7 +341,7 @@ fn readiness_reports_edits_attached_to_the_catalog() {
         p.code,
         ProblemCode::NcciPtpConflict | ProblemCode::MueExceeded
     )));
-    let with = catalog.with_edits(edits().clone());
+    let with = catalog.with_ncci(edits().clone());
     let p = readiness(&doc, &with, None);
     let ncci: Vec<_> = p
         .iter()
@@ -394,7 +394,7 @@ fn the_file_round_trips_through_disk_full_and_lazy() {
     std::fs::write(&path, cut).unwrap();
     assert!(matches!(
         NcciEdits::open(&path),
-        Err(EditsError::Truncated { .. })
+        Err(NcciError::Truncated { .. })
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -8,7 +8,7 @@ use procode::billing::{
     readiness, readiness_with, CodeLine, CodeSource, CodeStatus, EditBatch, Editor, Invoice, Money,
     ProblemCode, References,
 };
-use procode::ncci::{EditsBuilder, NcciEdits};
+use procode::ncci::{NcciBuilder, NcciEdits};
 use procode::problem::LineFacts;
 use procode::{Catalog, Code, CodeSystem};
 
@@ -19,7 +19,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 fn edits() -> NcciEdits {
     let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
                45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n";
-    let mut b = EditsBuilder::new();
+    let mut b = NcciBuilder::new();
     b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
     NcciEdits::from_bytes(b.build().unwrap()).unwrap()
 }
@@ -53,14 +53,14 @@ fn explicit_references_give_what_attached_edits_give() {
     let cat = Catalog::embedded().unwrap();
     let e = edits();
     let inv = invoice();
-    let attached = readiness(&inv, &cat.with_edits(e.clone()), None);
-    let explicit = readiness_with(&inv, &cat, References::with_edits(&e), None);
+    let attached = readiness(&inv, &cat.with_ncci(e.clone()), None);
+    let explicit = readiness_with(&inv, &cat, References::with_ncci(&e), None);
     assert_eq!(attached, explicit);
     assert!(explicit
         .iter()
         .any(|p| p.code == ProblemCode::NcciPtpConflict && p.line_id.as_deref() == Some("L1")));
     // Explicit references replace the source's own: none means no NCCI check.
-    let none = readiness_with(&inv, &cat.with_edits(e), References::none(), None);
+    let none = readiness_with(&inv, &cat.with_ncci(e), References::none(), None);
     assert_eq!(none, readiness(&inv, &cat, None));
     assert!(!none.iter().any(|p| p.code == ProblemCode::NcciPtpConflict));
 }

@@ -10,7 +10,7 @@
 //! shape checks, and its problems are exactly those of
 //! [`readiness`](crate::billing::readiness) for that document, NCCI and MUE
 //! included when the source has edits attached
-//! ([`Catalog::with_edits`](crate::Catalog::with_edits)). Every check the
+//! ([`Catalog::with_ncci`](crate::Catalog::with_ncci)). Every check the
 //! core gains flows through unchanged.
 //!
 //! # Input: claim lines (one row per line)

@@ -336,7 +336,7 @@ fn check_add_ons(
     lines: &[LineFacts<'_>],
     edits: &crate::ncci::NcciEdits,
     out: &mut Vec<Problem>,
-) -> Result<(), crate::error::EditsError> {
+) -> Result<(), crate::error::NcciError> {
     if edits.addon_count() == 0 {
         return Ok(());
     }

@@ -65,7 +65,7 @@ pub trait CodeSource {
     /// The reference data [`readiness`] checks against when none is passed
     /// explicitly ([`readiness_with`]): none by default. A
     /// [`Catalog`](crate::Catalog) returns the NCCI edits attached with
-    /// [`Catalog::with_edits`](crate::Catalog::with_edits), a convenience
+    /// [`Catalog::with_ncci`](crate::Catalog::with_ncci), a convenience
     /// for hosts that keep the two together.
     fn references(&self) -> References<'_> {
         References::none()
@@ -154,9 +154,7 @@ impl CodeSource for Catalog {
     }
 
     fn references(&self) -> References<'_> {
-        References {
-            edits: self.edits(),
-        }
+        References { edits: self.ncci() }
     }
 
     fn structure(&self) -> Result<Option<TabularView<'_>>, crate::error::CatalogError> {
@@ -225,10 +223,10 @@ impl CodeStatus {
 /// # Example
 /// ```
 /// use procode::billing::References;
-/// use procode::ncci::{EditsBuilder, NcciEdits};
-/// let edits = NcciEdits::from_bytes(EditsBuilder::new().build().unwrap()).unwrap();
+/// use procode::ncci::{NcciBuilder, NcciEdits};
+/// let edits = NcciEdits::from_bytes(NcciBuilder::new().build().unwrap()).unwrap();
 /// assert!(References::none().edits.is_none());
-/// assert!(References::with_edits(&edits).edits.is_some());
+/// assert!(References::with_ncci(&edits).edits.is_some());
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
@@ -246,7 +244,7 @@ impl<'a> References<'a> {
     }
 
     /// The NCCI edits of `edits`.
-    pub fn with_edits(edits: &'a NcciEdits) -> References<'a> {
+    pub fn with_ncci(edits: &'a NcciEdits) -> References<'a> {
         References { edits: Some(edits) }
     }
 }
@@ -287,12 +285,12 @@ where
 /// # Example
 /// ```
 /// use procode::billing::{readiness_with, CodeLine, EditBatch, Editor, Money, References, Service};
-/// use procode::ncci::{EditsBuilder, NcciEdits};
+/// use procode::ncci::{NcciBuilder, NcciEdits};
 /// use procode::{Catalog, CodeSystem};
 /// use chrono::{TimeZone, Utc};
 /// let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
 ///            45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n";
-/// let mut b = EditsBuilder::new();
+/// let mut b = NcciBuilder::new();
 /// b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
 /// let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
 /// let mut svc = Service::new("SVC-1", "Colonoscopy", Money::parse("900", "USD").unwrap());
@@ -301,7 +299,7 @@ where
 ///     .add(CodeLine::manual(CodeSystem::Cpt, "45380", "With biopsy").unwrap());
 /// svc.edit(&batch, &Editor::new("me", Utc.timestamp_opt(0, 0).unwrap())).unwrap();
 /// let cat = Catalog::embedded().unwrap();
-/// let p = readiness_with(&svc, &cat, References::with_edits(&edits), None);
+/// let p = readiness_with(&svc, &cat, References::with_ncci(&edits), None);
 /// assert!(p.iter().any(|p| p.code.as_str() == "NCCI_PTP_CONFLICT"));
 /// ```
 pub fn readiness_with<D, S>(
@@ -606,13 +604,13 @@ impl NcciEdits {
     ///
     /// # Example
     /// ```
-    /// use procode::ncci::{EditsBuilder, NcciEdits};
+    /// use procode::ncci::{NcciBuilder, NcciEdits};
     /// use procode::billing::{CodeLine, EditBatch, Editor, Money, Service};
     /// use procode::CodeSystem;
     /// use chrono::{TimeZone, Utc};
     /// let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
     ///            45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n";
-    /// let mut b = EditsBuilder::new();
+    /// let mut b = NcciBuilder::new();
     /// b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
     /// let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
     /// let mut svc = Service::new("SVC-1", "Colonoscopy", Money::parse("900", "USD").unwrap());
@@ -631,7 +629,7 @@ impl NcciEdits {
     pub fn check<D: BillingDocument + ?Sized>(
         &self,
         doc: &D,
-    ) -> Result<Vec<Problem>, crate::error::EditsError> {
+    ) -> Result<Vec<Problem>, crate::error::NcciError> {
         self.check_lines(doc.lines(), doc.date())
     }
 
@@ -645,7 +643,7 @@ impl NcciEdits {
         &self,
         lines: &[CodeLine],
         date: Option<NaiveDate>,
-    ) -> Result<Vec<Problem>, crate::error::EditsError> {
+    ) -> Result<Vec<Problem>, crate::error::NcciError> {
         self.check_facts(&line_facts(lines, date))
     }
 }

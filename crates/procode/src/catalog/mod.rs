@@ -187,22 +187,22 @@ impl Catalog {
     ///
     /// # Example
     /// ```
-    /// use procode::ncci::{EditsBuilder, NcciEdits};
+    /// use procode::ncci::{NcciBuilder, NcciEdits};
     /// use procode::{Catalog, IndexBuilder};
-    /// let edits = NcciEdits::from_bytes(EditsBuilder::new().build().unwrap()).unwrap();
+    /// let edits = NcciEdits::from_bytes(NcciBuilder::new().build().unwrap()).unwrap();
     /// let cat = Catalog::from_bytes(IndexBuilder::new().build().unwrap()).unwrap();
-    /// assert!(cat.edits().is_none());
-    /// assert!(cat.with_edits(edits).edits().is_some());
+    /// assert!(cat.ncci().is_none());
+    /// assert!(cat.with_ncci(edits).ncci().is_some());
     /// ```
-    pub fn with_edits(&self, edits: crate::ncci::NcciEdits) -> Catalog {
+    pub fn with_ncci(&self, edits: crate::ncci::NcciEdits) -> Catalog {
         Catalog {
             edits: Some(edits),
             ..self.clone()
         }
     }
 
-    /// The NCCI edits attached with [`Catalog::with_edits`], if any.
-    pub fn edits(&self) -> Option<&crate::ncci::NcciEdits> {
+    /// The NCCI edits attached with [`Catalog::with_ncci`], if any.
+    pub fn ncci(&self) -> Option<&crate::ncci::NcciEdits> {
         self.edits.as_ref()
     }
 

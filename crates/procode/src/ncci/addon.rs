@@ -5,7 +5,7 @@
 //! `aoc_edit_type, add_on_code, add_on_code_deletion_date, primary_code,
 //! primary_code_deletion_date, edit_effective_date, edit_deletion_date,
 //! special_instruction_notes`) is loaded into the NCCI edits file beside the
-//! PTP edits and MUEs ([`EditsBuilder::load_addon`](super::EditsBuilder::load_addon),
+//! PTP edits and MUEs ([`NcciBuilder::load_addon`](super::NcciBuilder::load_addon),
 //! `procode build-edits --addon FILE`), so that a host refreshes all of them
 //! quarterly with one command.
 //!

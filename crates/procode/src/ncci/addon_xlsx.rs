@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::error::EditsError;
+use crate::error::NcciError;
 
 /// The sheet's header names, in the TSV's column order.
 const SHEET_COLUMNS: [&str; 8] = [
@@ -23,12 +23,12 @@ const SHEET_COLUMNS: [&str; 8] = [
 ];
 
 /// `YYYYDDD` (CMS Julian) as `YYYY-MM-DD`; empty stays empty.
-fn julian(file: &str, row: usize, column: &str, s: &str) -> Result<String, EditsError> {
+fn julian(file: &str, row: usize, column: &str, s: &str) -> Result<String, NcciError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(String::new());
     }
-    let bad = || EditsError::BadRow {
+    let bad = || NcciError::BadRow {
         file: file.to_owned(),
         line: row as u64,
         column: column.to_owned(),
@@ -46,9 +46,9 @@ fn julian(file: &str, row: usize, column: &str, s: &str) -> Result<String, Edits
 
 /// The edits of the spreadsheet at `path` as TSV text with the builder's
 /// columns. Errors name the sheet row (1-based).
-pub(super) fn xlsx_to_tsv(path: &Path) -> Result<String, EditsError> {
+pub(super) fn xlsx_to_tsv(path: &Path) -> Result<String, NcciError> {
     let file = path.display().to_string();
-    let rows = crate::import::read_first_sheet(path).map_err(|e| EditsError::BadFile {
+    let rows = crate::import::read_first_sheet(path).map_err(|e| NcciError::BadFile {
         file: file.clone(),
         problem: e.to_string(),
     })?;
@@ -58,7 +58,7 @@ pub(super) fn xlsx_to_tsv(path: &Path) -> Result<String, EditsError> {
         .enumerate()
         .find(|(_, r)| r.iter().any(|c| norm(c) == SHEET_COLUMNS[0]))
     else {
-        return Err(EditsError::BadFile {
+        return Err(NcciError::BadFile {
             file,
             problem: "no header row with AOC_Edit_Type: not the CMS add-on code edit file".into(),
         });
@@ -66,7 +66,7 @@ pub(super) fn xlsx_to_tsv(path: &Path) -> Result<String, EditsError> {
     let mut cols = [0usize; 8];
     for (slot, want) in cols.iter_mut().zip(SHEET_COLUMNS) {
         *slot = header.iter().position(|c| norm(c) == want).ok_or_else(|| {
-            EditsError::MissingColumn {
+            NcciError::MissingColumn {
                 file: file.clone(),
                 column: want.to_owned(),
                 found: header.join(", "),

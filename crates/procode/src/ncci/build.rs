@@ -8,10 +8,10 @@ use chrono::{Datelike, NaiveDate};
 use super::format;
 use super::{Mue, PtpEdit};
 use crate::code::Code;
-use crate::error::EditsError;
+use crate::error::NcciError;
 use crate::index::FastMap;
 
-type Result<T> = std::result::Result<T, EditsError>;
+type Result<T> = std::result::Result<T, NcciError>;
 
 /// The day number (from 0001-01-01) stored for "not deleted" (9999-12-31).
 pub(crate) fn never_days() -> i32 {
@@ -52,13 +52,13 @@ struct MueRow {
 ///
 /// # Example
 /// ```
-/// use procode::ncci::{EditsBuilder, NcciEdits};
+/// use procode::ncci::{NcciBuilder, NcciEdits};
 /// use procode::Code;
 /// let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
 ///            45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n";
 /// let mue = "code\tmue\tmai\trationale\teffective_date\n\
 ///            99291\t1\t2\tCode Descriptor / CPT Instruction\t2024-07-01\n";
-/// let mut b = EditsBuilder::new();
+/// let mut b = NcciBuilder::new();
 /// b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
 /// b.read_mue("mue.tsv", mue.as_bytes()).unwrap();
 /// let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
@@ -67,7 +67,7 @@ struct MueRow {
 /// assert_eq!(edits.mue(&c("99291")).unwrap().unwrap().units, 1);
 /// ```
 #[derive(Default)]
-pub struct EditsBuilder {
+pub struct NcciBuilder {
     code_ids: FastMap<Code, u32>,
     codes: Vec<Code>,
     rationale_ids: FastMap<Box<str>, u32>,
@@ -113,9 +113,9 @@ fn code8(c: &Code) -> [u8; 8] {
     f
 }
 
-impl std::fmt::Debug for EditsBuilder {
+impl std::fmt::Debug for NcciBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EditsBuilder")
+        f.debug_struct("NcciBuilder")
             .field("ptp_rows", &self.rows.len())
             .field("mue_rows", &self.mue_rows)
             .field("addon_rows", &self.addons.len())
@@ -137,7 +137,7 @@ const MUE_COLUMNS: [&str; 4] = ["code", "mue", "mai", "rationale"];
 /// A reader over a file's bytes, decompressed when they start with the
 /// gzip magic.
 fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read>> {
-    let io = |source| EditsError::Io {
+    let io = |source| NcciError::Io {
         path: path.to_path_buf(),
         source,
     };
@@ -194,7 +194,7 @@ fn read_table(
 ) -> Result<u64> {
     let mut r = BufReader::with_capacity(1 << 16, reader);
     let mut buf = Vec::with_capacity(256);
-    let bad_file = |problem: String| EditsError::BadFile {
+    let bad_file = |problem: String| NcciError::BadFile {
         file: name.to_owned(),
         problem,
     };
@@ -230,7 +230,7 @@ fn read_table(
             } else {
                 format!("{}", fields.len())
             };
-            return Err(EditsError::BadRow {
+            return Err(NcciError::BadRow {
                 file: name.to_owned(),
                 line: line_no,
                 column,
@@ -263,7 +263,7 @@ fn header_columns(
     optional: &[&str],
 ) -> Result<(Vec<String>, Vec<Option<usize>>)> {
     let header = std::str::from_utf8(line)
-        .map_err(|_| EditsError::BadFile {
+        .map_err(|_| NcciError::BadFile {
             file: name.to_owned(),
             problem: "the header line is not UTF-8 text".into(),
         })?
@@ -277,7 +277,7 @@ fn header_columns(
         let i = names
             .iter()
             .position(|n| n == c)
-            .ok_or_else(|| EditsError::MissingColumn {
+            .ok_or_else(|| NcciError::MissingColumn {
                 file: name.to_owned(),
                 column: (*c).to_owned(),
                 found: header.replace('\t', ", "),
@@ -290,8 +290,8 @@ fn header_columns(
     Ok((names, cols))
 }
 
-fn bad_row(file: &str, line: u64, column: &str, problem: String) -> EditsError {
-    EditsError::BadRow {
+fn bad_row(file: &str, line: u64, column: &str, problem: String) -> NcciError {
+    NcciError::BadRow {
         file: file.to_owned(),
         line,
         column: column.to_owned(),
@@ -358,10 +358,10 @@ fn parse_u32(file: &str, line: u64, column: &str, b: &[u8], what: &str) -> Resul
         })
 }
 
-impl EditsBuilder {
+impl NcciBuilder {
     /// An empty builder.
-    pub fn new() -> EditsBuilder {
-        EditsBuilder::default()
+    pub fn new() -> NcciBuilder {
+        NcciBuilder::default()
     }
 
     /// PTP rows loaded so far.
@@ -394,7 +394,7 @@ impl EditsBuilder {
     }
 
     fn source(&mut self, name: &str) -> Result<u32> {
-        let id = u32::try_from(self.sources.len()).map_err(|_| EditsError::TooLarge {
+        let id = u32::try_from(self.sources.len()).map_err(|_| NcciError::TooLarge {
             what: "more than 4 billion source files".into(),
         })?;
         self.sources.push(name.to_owned());
@@ -455,7 +455,7 @@ impl EditsBuilder {
                 }
             };
             let rationale = text(name, line, PTP_COLUMNS[4], at(4))?.trim();
-            let line32 = u32::try_from(line).map_err(|_| EditsError::TooLarge {
+            let line32 = u32::try_from(line).map_err(|_| NcciError::TooLarge {
                 what: format!("{name} has more than 4 billion lines"),
             })?;
             let row = Row {
@@ -525,7 +525,7 @@ impl EditsBuilder {
                     line: line as u32,
                 };
                 if let Some(first) = self.mue.get(&id) {
-                    return Err(EditsError::DuplicateMue {
+                    return Err(NcciError::DuplicateMue {
                         file: name.to_owned(),
                         line,
                         first: format!("{}:{}", self.sources[first.source as usize], first.line),
@@ -572,7 +572,7 @@ impl EditsBuilder {
         let source = self.source("(added)")?;
         let id = self.code_id(mue.code);
         if let Some(first) = self.mue.get(&id) {
-            return Err(EditsError::DuplicateMue {
+            return Err(NcciError::DuplicateMue {
                 file: "(added)".into(),
                 line: 0,
                 first: format!("{}:{}", self.sources[first.source as usize], first.line),
@@ -580,7 +580,7 @@ impl EditsBuilder {
             });
         }
         if mue.units == format::NO_MUE {
-            return Err(EditsError::TooLarge {
+            return Err(NcciError::TooLarge {
                 what: format!("MUE of {} units for {}", mue.units, mue.code),
             });
         }
@@ -624,7 +624,7 @@ impl EditsBuilder {
     }
 
     /// Loads add-on code edits from uncompressed TSV bytes (see
-    /// [`EditsBuilder::load_addon`]); `name` names the source in errors.
+    /// [`NcciBuilder::load_addon`]); `name` names the source in errors.
     /// Nothing is added when an error is returned.
     pub fn read_addon(&mut self, name: &str, reader: impl Read) -> Result<u64> {
         let before = self.addons.len();
@@ -663,7 +663,7 @@ impl EditsBuilder {
             edit.edit_type == super::AddOnType::ContractorDefined,
         );
         if (t1 && edit.primary.is_none()) || (t2 && edit.primary.is_some()) {
-            return Err(EditsError::BadRow {
+            return Err(NcciError::BadRow {
                 file: "(added)".into(),
                 line: 0,
                 column: "primary_code".into(),
@@ -693,7 +693,7 @@ impl EditsBuilder {
     pub fn write_to(&self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
         let bytes = self.build()?;
-        crate::index::container::write_atomic(path, &bytes).map_err(|source| EditsError::Io {
+        crate::index::container::write_atomic(path, &bytes).map_err(|source| NcciError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -701,8 +701,8 @@ impl EditsBuilder {
     }
 }
 
-fn too_large(what: &str) -> EditsError {
-    EditsError::TooLarge { what: what.into() }
+fn too_large(what: &str) -> NcciError {
+    NcciError::TooLarge { what: what.into() }
 }
 
 /// One row of the add-on code edits table, checked; the note's text is
@@ -787,7 +787,7 @@ fn order_and_rank<T: Ord>(items: &[T]) -> (Vec<u32>, Vec<u32>) {
     (order, rank)
 }
 
-fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
+fn build(b: &NcciBuilder) -> Result<Vec<u8>> {
     // Code ids in code order, rationale ids in text order.
     let (by_code, code_rank) = order_and_rank(&b.codes);
     let (by_text, rat_rank) = order_and_rank(&b.rationales);
@@ -815,7 +815,7 @@ fn build(b: &EditsBuilder) -> Result<Vec<u8>> {
 /// The PTP rows with codes and rationales renumbered to their ranks, sorted;
 /// a row loaded twice is an error naming both places.
 fn sorted_rows(
-    b: &EditsBuilder,
+    b: &NcciBuilder,
     by_code: &[u32],
     code_rank: &[u32],
     rat_rank: &[u32],
@@ -834,7 +834,7 @@ fn sorted_rows(
     rows.sort_unstable_by_key(|r| (key(r), r.source, r.line));
     if let Some(w) = rows.windows(2).find(|w| key(&w[0]) == key(&w[1])) {
         let (a, z) = (&w[0], &w[1]);
-        return Err(EditsError::DuplicateEdit {
+        return Err(NcciError::DuplicateEdit {
             file: b.sources[z.source as usize].clone(),
             line: u64::from(z.line),
             first: format!("{}:{}", b.sources[a.source as usize], a.line),
@@ -925,12 +925,8 @@ impl PairTables {
 }
 
 /// The code fst (code → id) and the MUE table, by code id.
-fn codes_and_mue(
-    b: &EditsBuilder,
-    by_code: &[u32],
-    rat_rank: &[u32],
-) -> Result<(Vec<u8>, Vec<u8>)> {
-    let fst_err = |e: fst::Error| EditsError::Corrupt {
+fn codes_and_mue(b: &NcciBuilder, by_code: &[u32], rat_rank: &[u32]) -> Result<(Vec<u8>, Vec<u8>)> {
+    let fst_err = |e: fst::Error| NcciError::Corrupt {
         what: format!("building the code index: {e}"),
     };
     let mut codes = fst::MapBuilder::memory();
@@ -957,7 +953,7 @@ fn codes_and_mue(
 }
 
 /// The rationale texts in text order and their offsets (one more than texts).
-fn rationale_table(b: &EditsBuilder, by_text: &[u32]) -> Result<(Vec<u8>, Vec<u8>)> {
+fn rationale_table(b: &NcciBuilder, by_text: &[u32]) -> Result<(Vec<u8>, Vec<u8>)> {
     let mut offsets = Vec::with_capacity((by_text.len() + 1) * 4);
     let mut text = Vec::new();
     let offset = |text: &Vec<u8>, offsets: &mut Vec<u8>| -> Result<()> {
@@ -975,7 +971,7 @@ fn rationale_table(b: &EditsBuilder, by_text: &[u32]) -> Result<(Vec<u8>, Vec<u8
 
 /// The add-on code edits, sorted, each distinct record once (the CMS file
 /// repeats some verbatim).
-fn addon_table(b: &EditsBuilder, rat_rank: &[u32]) -> Vec<u8> {
+fn addon_table(b: &NcciBuilder, rat_rank: &[u32]) -> Vec<u8> {
     let mut rows: Vec<AddOnRow> = b
         .addons
         .iter()

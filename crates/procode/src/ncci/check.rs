@@ -7,7 +7,7 @@ use super::format;
 use super::reader::{u32_at, NcciEdits, RawRecord};
 use super::{ModifierIndicator, MueAdjudication};
 use crate::code::{Code, CodeSystem};
-use crate::error::EditsError;
+use crate::error::NcciError;
 use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// The NCCI-associated modifiers that may clear a PTP edit with modifier
@@ -67,7 +67,7 @@ impl NcciEdits {
     ///
     /// # Errors
     /// Those of a damaged edits file.
-    pub fn check_facts(&self, lines: &[LineFacts<'_>]) -> Result<Vec<Problem>, EditsError> {
+    pub fn check_facts(&self, lines: &[LineFacts<'_>]) -> Result<Vec<Problem>, NcciError> {
         let mut items: Vec<Item<'_>> = Vec::with_capacity(lines.len());
         for line in lines {
             if !matches!(line.system, CodeSystem::Hcpcs | CodeSystem::Cpt) {
@@ -106,7 +106,7 @@ impl NcciEdits {
         day: &[Item<'_>],
         codes: &Codes,
         out: &mut Vec<Problem>,
-    ) -> Result<(), EditsError> {
+    ) -> Result<(), NcciError> {
         let Some(dos) = day.first().map(|it| it.dos) else {
             return Ok(());
         };
@@ -158,7 +158,7 @@ impl NcciEdits {
         &self,
         reference: u32,
         dos_days: Option<i32>,
-    ) -> Result<Option<RawRecord>, EditsError> {
+    ) -> Result<Option<RawRecord>, NcciError> {
         let never = super::build::never_days();
         let mut strict: Option<RawRecord> = None;
         let mut loose: Option<RawRecord> = None;
@@ -188,7 +188,7 @@ impl NcciEdits {
         day: &[Item<'_>],
         codes: &Codes,
         out: &mut Vec<Problem>,
-    ) -> Result<(), EditsError> {
+    ) -> Result<(), NcciError> {
         let Some(dos) = day.first().map(|it| it.dos) else {
             return Ok(());
         };
@@ -207,11 +207,10 @@ impl NcciEdits {
                 }
             }
             let code: Code = day[first].line.code;
-            let mut report =
-                |at: usize, units: u64, lines: Vec<String>| -> Result<(), EditsError> {
-                    found.push((at, self.mue_problem(&m, code, dos, units, lines)?));
-                    Ok(())
-                };
+            let mut report = |at: usize, units: u64, lines: Vec<String>| -> Result<(), NcciError> {
+                found.push((at, self.mue_problem(&m, code, dos, units, lines)?));
+                Ok(())
+            };
             if m.mai == MueAdjudication::Line {
                 for &i in &g.lines {
                     let units = u64::from(day[i].line.units);
@@ -240,7 +239,7 @@ impl NcciEdits {
         dos: Option<NaiveDate>,
         units: u64,
         lines: Vec<String>,
-    ) -> Result<Problem, EditsError> {
+    ) -> Result<Problem, NcciError> {
         let rationale = self.rationale(m.rationale)?.to_owned();
         let scope = if m.mai.per_line() {
             format!("MAI 1: per line, line {}", lines.join(", "))

@@ -2,11 +2,11 @@
 //! (PTP) pairs and medically unlikely edits (MUE), loaded from the CMS tables
 //! into an immutable, checksummed, memory-mapped edits file.
 //!
-//! - [`EditsBuilder`] loads the tables (TSV, plain or gzip) and writes the
+//! - [`NcciBuilder`] loads the tables (TSV, plain or gzip) and writes the
 //!   file; [`NcciEdits`] opens it (memory map, [`Verify::Full`] or
 //!   [`Verify::Lazy`]) and answers lookups.
 //! - Readiness uses them once they are attached to a catalog
-//!   ([`Catalog::with_edits`](crate::Catalog::with_edits)): every
+//!   ([`Catalog::with_ncci`](crate::Catalog::with_ncci)): every
 //!   [`readiness`](crate::billing::readiness) call then also reports
 //!   `NCCI_PTP_CONFLICT` and `MUE_EXCEEDED`. [`NcciEdits::check`] runs the
 //!   two checks alone.
@@ -38,17 +38,17 @@
 //!
 //! # Example
 //! ```
-//! use procode::ncci::{EditsBuilder, NcciEdits};
+//! use procode::ncci::{NcciBuilder, NcciEdits};
 //! use procode::billing::{readiness, CodeLine, Invoice, ProblemCode};
 //! use procode::{Catalog, CodeSystem, IndexBuilder};
 //! let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
 //!            93000\t93005\t9999-12-31\t1\tHCPCS/CPT procedure code definition\n";
-//! let mut b = EditsBuilder::new();
+//! let mut b = NcciBuilder::new();
 //! b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
 //! let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
 //! let catalog = Catalog::from_bytes(IndexBuilder::new().build().unwrap())
 //!     .unwrap()
-//!     .with_edits(edits.clone());
+//!     .with_ncci(edits.clone());
 //! let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
 //! let ecg = CodeLine::manual(CodeSystem::Cpt, "93000", "ECG").unwrap().with_id("L1");
 //! let tracing = CodeLine::manual(CodeSystem::Cpt, "93005", "Tracing").unwrap().with_id("L2");
@@ -74,10 +74,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::code::Code;
 
-pub use crate::error::EditsError;
+pub use crate::error::NcciError;
 pub use crate::index::Verify;
 pub use addon::{AddOnEdit, AddOnType};
-pub use build::EditsBuilder;
+pub use build::NcciBuilder;
 pub use check::{is_ncci_modifier, NCCI_MODIFIERS};
 pub use reader::NcciEdits;
 

@@ -10,13 +10,13 @@ use chrono::NaiveDate;
 use super::format;
 use super::{ModifierIndicator, Mue, MueAdjudication, PtpEdit};
 use crate::code::Code;
-use crate::error::EditsError;
+use crate::error::NcciError;
 use crate::index::container::checksum;
 use crate::index::container::Problem;
 use crate::index::reader::Storage;
 use crate::index::Verify;
 
-type Result<T> = std::result::Result<T, EditsError>;
+type Result<T> = std::result::Result<T, NcciError>;
 
 /// A range of the file's bytes that keeps the storage alive (for the fst).
 struct Bytes {
@@ -35,8 +35,8 @@ impl AsRef<[u8]> for Bytes {
     }
 }
 
-fn corrupt(what: impl Into<String>) -> EditsError {
-    EditsError::Corrupt { what: what.into() }
+fn corrupt(what: impl Into<String>) -> NcciError {
+    NcciError::Corrupt { what: what.into() }
 }
 
 pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
@@ -82,15 +82,15 @@ struct Inner {
 /// the code index is verified on first use and every other read is
 /// bounds-checked, so damage surfaces as an error on the lookup that meets
 /// it, never as a panic). Build one with
-/// [`EditsBuilder`](super::EditsBuilder) or `procode build-edits`.
+/// [`NcciBuilder`](super::NcciBuilder) or `procode build-edits`.
 ///
 /// # Example
 /// ```
-/// use procode::ncci::{EditsBuilder, ModifierIndicator, NcciEdits};
+/// use procode::ncci::{NcciBuilder, ModifierIndicator, NcciEdits};
 /// use procode::Code;
 /// let ptp = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n\
 ///            93000\t93005\t9999-12-31\t1\tHCPCS/CPT procedure code definition\n";
-/// let mut b = EditsBuilder::new();
+/// let mut b = NcciBuilder::new();
 /// b.read_ptp("ptp.tsv", ptp.as_bytes()).unwrap();
 /// let edits = NcciEdits::from_bytes(b.build().unwrap()).unwrap();
 /// let c = |s| Code::parse(s).unwrap();
@@ -124,13 +124,13 @@ impl NcciEdits {
     /// Opens an edits file read-only by memory map with the given verification.
     pub fn open_with(path: impl AsRef<Path>, verify: Verify) -> Result<NcciEdits> {
         let path = path.as_ref();
-        let io = |source| EditsError::Io {
+        let io = |source| NcciError::Io {
             path: path.to_path_buf(),
             source,
         };
         let file = std::fs::File::open(path).map_err(io)?;
         // SAFETY: the map is read-only and edits files are immutable once
-        // written (EditsBuilder::write_to replaces files by rename, never in
+        // written (NcciBuilder::write_to replaces files by rename, never in
         // place); every read through the map is bounds-checked.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         NcciEdits::open_storage(Storage::Mapped(map), verify)
@@ -150,13 +150,13 @@ impl NcciEdits {
         let store = Arc::new(store);
         let b: &[u8] = store.as_ref().as_ref();
         let parsed = format::LAYOUT.parse(b, verify).map_err(|p| match p {
-            Problem::Foreign => EditsError::NotAnEditsFile,
-            Problem::Version(found) => EditsError::UnsupportedVersion {
+            Problem::Foreign => NcciError::NotAnEditsFile,
+            Problem::Version(found) => NcciError::UnsupportedVersion {
                 found,
                 supported: format::VERSION,
             },
-            Problem::Truncated(expected, found) => EditsError::Truncated { expected, found },
-            Problem::Checksum(section) => EditsError::ChecksumMismatch { section },
+            Problem::Truncated(expected, found) => NcciError::Truncated { expected, found },
+            Problem::Checksum(section) => NcciError::ChecksumMismatch { section },
             Problem::Corrupt(what) => corrupt(what),
         })?;
         let [ptp_rows, mue_rows] = parsed.counts;
@@ -249,7 +249,7 @@ impl NcciEdits {
         if ok {
             Ok(&i.codes)
         } else {
-            Err(EditsError::ChecksumMismatch {
+            Err(NcciError::ChecksumMismatch {
                 section: format::LAYOUT.kinds[0].1,
             })
         }
