@@ -29,6 +29,8 @@ test-rust: data
 # The Python package: builds it into .venv, runs pytest and mypy stubtest.
 test-python: data
 	bash bindings/python/run-tests.sh
+	# `pip install .` from a fresh clone into a new virtualenv, nothing else.
+	SHARE_TARGET=1 DEV_PROFILE=1 scripts/check-pip-install.sh
 
 # The release wheel as published: stripped, abi3, manylinux2014 (zig from
 # PyPI's ziglang), checked and smoke-tested in a new virtualenv; in

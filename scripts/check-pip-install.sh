@@ -6,9 +6,12 @@
 #
 #   scripts/check-pip-install.sh          # a cold build, as a new user gets it
 #   SHARE_TARGET=1 scripts/check-pip-install.sh   # reuse this checkout's target/
+#   SHARE_TARGET=1 DEV_PROFILE=1 scripts/check-pip-install.sh
 #
-# Not part of `make test` (a cold release build of the extension takes
-# minutes); `make check-install` runs it with the wheel check.
+# `make test` runs the last form after the Python tests (the dev-profile
+# artefacts they built are reused, so only procode's crates compile again:
+# the route is the user's, the optimisation level is the tests'); `make
+# check-install` runs the cold release build with the wheel check.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
@@ -23,6 +26,7 @@ if [[ -e "$dir/procode/../shared" ]]; then
 fi
 "$python" -m venv "$dir/venv"
 if [[ "${SHARE_TARGET:-0}" == 1 ]]; then export CARGO_TARGET_DIR="$root/target"; fi
+if [[ "${DEV_PROFILE:-0}" == 1 ]]; then export MATURIN_PEP517_ARGS="--profile dev"; fi
 start=$(date +%s)
 if ! (cd "$dir" && "$dir/venv/bin/pip" install --quiet --disable-pip-version-check ./procode) \
     >"$dir/pip.log" 2>&1; then
