@@ -395,7 +395,8 @@ impl PyEditBatch {
         PyEditBatch::default()
     }
 
-    /// Adds a line (an id is assigned when it has none).
+    /// Adds a line (an id is assigned when it has none). Mutates this batch
+    /// in place and returns it, so calls chain.
     fn add<'py>(slf: Bound<'py, Self>, line: PyRef<'py, PyCodeLine>) -> Bound<'py, Self> {
         {
             let mut b = slf.borrow_mut();
@@ -407,6 +408,8 @@ impl PyEditBatch {
     /// Edits line `line_id`; only the fields given change. `code` is a
     /// catalog `Entry` (or a code typed by hand, with `system`); `rate` is a
     /// `Decimal` override or `"resolve"` to re-resolve from the schedules.
+    /// Mutates this batch in place (nothing is applied until the batch is)
+    /// and returns it, so calls chain.
     #[pyo3(signature = (line_id, *, code=None, system=None, description=None, units=None, modifiers=None, diagnoses=None, place_of_service=None, date_of_service=None, rate=None))]
     #[allow(clippy::too_many_arguments)]
     fn edit<'py>(
@@ -484,7 +487,8 @@ impl PyEditBatch {
         Ok(slf)
     }
 
-    /// Removes line `line_id`.
+    /// Removes line `line_id`. Mutates this batch in place and returns it,
+    /// so calls chain.
     fn remove(slf: Bound<'_, Self>, line_id: String) -> Bound<'_, Self> {
         {
             let mut b = slf.borrow_mut();
@@ -1421,7 +1425,7 @@ impl PyFeeSchedule {
     }
 
     /// Adds an entry: a rate per unit for a code (optionally with modifiers)
-    /// over an optional period.
+    /// over an optional period. Mutates this schedule in place.
     #[pyo3(
         signature = (code, rate, *, modifiers=None, effective=None, terminated=None),
         text_signature = "($self, code, rate, *, modifiers=..., effective=None, terminated=None)"

@@ -427,6 +427,7 @@ impl PyCatalog {
     /// This catalog with the CMS NCCI edits file at `path` attached (built by
     /// `procode.build_edits` or `procode build-edits`): readiness on it also
     /// reports `NCCI_PTP_CONFLICT` and `MUE_EXCEEDED`.
+    /// Returns a new catalog; this one is unchanged (they share the index).
     fn with_ncci(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let edits = py.detach(|| procode::ncci::NcciEdits::open(&path)).py()?;
         Ok(PyCatalog {
@@ -437,6 +438,7 @@ impl PyCatalog {
     /// This catalog with the synonym file at `path` added on top of the
     /// shipped list (same format as `data/search/synonyms.tsv`). Raises
     /// `SearchDataError` naming the line that is wrong.
+    /// Returns a new catalog; this one is unchanged (they share the index).
     fn with_synonyms(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let inner = py.detach(|| self.inner.with_synonyms_file(&path)).py()?;
         Ok(PyCatalog { inner })
@@ -445,6 +447,7 @@ impl PyCatalog {
     /// This catalog ranking word searches with the weights file at `path`
     /// (`name<TAB>value` lines; see `procode::weights`). Raises
     /// `SearchDataError` naming the line that is wrong.
+    /// Returns a new catalog; this one is unchanged (they share the index).
     fn with_search_weights(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let inner = py
             .detach(|| self.inner.with_search_weights_file(&path))
