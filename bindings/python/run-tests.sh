@@ -45,9 +45,19 @@ for f in data/Cargo.toml data/SOURCES.md data/icd10cm.tsv.zst data/hcpcs_level2.
   fi
 done
 echo "sdist: $(basename "$sdist"), $(du -h "$sdist" | cut -f1), carries data/ and the licenses"
+# maturin stamps every file of an sdist with one fixed old date (reproducible
+# archives), and cargo judges freshness by mtime: built from the archive as
+# is, the shared target/ would reuse crates compiled from other sources. So
+# the sdist is unpacked, its files take the time of unpacking, and pip builds
+# and installs the unpacked tree (what it does with an sdist).
+unpacked="$root/target/sdist/unpacked"
+rm -rf "$unpacked"
+mkdir -p "$unpacked"
+tar xzf "$sdist" -C "$unpacked"
+find "$unpacked" -type f -exec touch {} +
 CARGO_TARGET_DIR="$root/target" MATURIN_PEP517_ARGS="--profile dev" \
     python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
-    --force-reinstall --no-deps "$sdist"
+    --force-reinstall --no-deps "$(ls -d "$unpacked"/procode-*/)"
 
 # test_spark.py runs the Spark job in local mode (Java 17+ on the PATH).
 python -m pytest -q python/tests

@@ -241,6 +241,11 @@ fn ncci_curve(edits: &NcciEdits) -> Vec<Row> {
     rows
 }
 
+// Long on purpose (about 460 lines): the report is one linear script whose
+// blocks (lookup, prefix, words, typos, build, open, sizes, NCCI, Python,
+// billing, scrub, output) each time one row family against its peer and
+// read top to bottom like the table they print; the measuring itself lives
+// in `fast`/`slow` and the fixtures.
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--embedded-probe") {
@@ -710,6 +715,7 @@ fn main() {
 /// The batch-scrub rows: the Rust scrub per line; from Python, `procode.scrub`
 /// against `readiness` per document; the Spark job at 1 and 2 slots; the
 /// peak memory of a streamed million lines.
+// Long on purpose: one block per row of the scrub family, in table order.
 fn scrub_rows(edits: &NcciEdits, edits_bytes: &[u8], rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     use procode::batch::Scrub;
     use procode_benches::{python_json, ClaimLines, CodePools};

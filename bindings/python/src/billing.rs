@@ -1668,12 +1668,7 @@ impl PyProblem {
             )?),
         };
         Ok(PyProblem {
-            inner: Problem {
-                code,
-                line_id,
-                message,
-                detail,
-            },
+            inner: Problem::new(code, line_id, message).with_detail(detail),
         })
     }
     /// Pickling: the class and its constructor's arguments.

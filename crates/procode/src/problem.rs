@@ -296,6 +296,7 @@ impl fmt::Display for ProblemCode {
 /// (`"error"` or `"warning"`, from its code; ignored when read back).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "ProblemJson", from = "ProblemJson")]
+#[non_exhaustive]
 pub struct Problem {
     /// The stable code.
     pub code: ProblemCode,
@@ -309,6 +310,30 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem without detail; `line_id` is `None` for the document as a
+    /// whole. Problems may gain fields, so they are made here (and with
+    /// [`Problem::with_detail`]) rather than as a struct literal.
+    ///
+    /// ```
+    /// use procode::billing::{Problem, ProblemCode, Severity};
+    /// let p = Problem::new(ProblemCode::NoRate, Some("L1".into()), "no rate for H0004");
+    /// assert_eq!((p.code, p.severity(), p.detail), (ProblemCode::NoRate, Severity::Error, None));
+    /// ```
+    pub fn new(code: ProblemCode, line_id: Option<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            code,
+            line_id,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    /// The same problem with its machine-readable facts.
+    pub fn with_detail(mut self, detail: Option<ProblemDetail>) -> Problem {
+        self.detail = detail;
+        self
+    }
+
     /// The problem's severity (its code's).
     pub fn severity(&self) -> Severity {
         self.code.severity()

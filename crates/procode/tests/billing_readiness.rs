@@ -10,16 +10,9 @@ use claim_follow::readiness;
 use procode::billing::*;
 use procode::CodeSystem;
 
+/// The clean line of these tests: counseling with HO, for F41.1, at the office.
 fn clean_line() -> CodeLine {
-    CodeLine::from_entry(&entry(CodeSystem::Hcpcs, "H0004"))
-        .with_units(4)
-        .unwrap()
-        .with_modifiers(["HO"])
-        .unwrap()
-        .with_diagnoses(["F41.1"])
-        .unwrap()
-        .with_place_of_service("11")
-        .unwrap()
+    billing_common::counseling_line()
 }
 
 /// A draft invoice dated 2025-03-03 holding these lines.

@@ -73,24 +73,22 @@ fn model(edits: &NcciEdits, lines: &[CodeLine], date: Option<NaiveDate>) -> Vec<
                 } else {
                     "modifier indicator 0: no modifier allows the pair".to_owned()
                 };
-                out.push(Problem {
-                    code: ProblemCode::NcciPtpConflict,
-                    line_id: Some(b.id.clone()),
-                    message: format!(
+                out.push(
+                    Problem::new(ProblemCode::NcciPtpConflict, Some(b.id.clone()), format!(
                         "{c2} (line {}) is not billable with {c1} (line {}) {}: NCCI PTP edit, column 1 {c1} / column 2 {c2} ({}); {how}",
                         b.id,
                         a.id,
                         when(dos),
                         edit.rationale
-                    ),
-                    detail: Some(ProblemDetail::PtpConflict {
+                    ))
+                    .with_detail(Some(ProblemDetail::PtpConflict {
                         column1_line: a.id.clone(),
                         column2_line: b.id.clone(),
                         date_of_service: dos,
                         modifier_can_clear: can_clear,
                         edit,
-                    }),
-                });
+                    })),
+                );
             }
         }
         let mut done = Vec::new();
@@ -117,17 +115,19 @@ fn model(edits: &NcciEdits, lines: &[CodeLine], date: Option<NaiveDate>) -> Vec<
                         ids.join(", ")
                     )
                 };
-                out.push(Problem {
-                    code: ProblemCode::MueExceeded,
-                    line_id: Some(ids[0].clone()),
-                    message: format!(
-                        "{units} units of {} {} exceed its MUE of {} ({scope}; {})",
-                        a.code,
-                        when(dos),
-                        m.units,
-                        m.rationale
-                    ),
-                    detail: Some(ProblemDetail::MueExceeded {
+                out.push(
+                    Problem::new(
+                        ProblemCode::MueExceeded,
+                        Some(ids[0].clone()),
+                        format!(
+                            "{units} units of {} {} exceed its MUE of {} ({scope}; {})",
+                            a.code,
+                            when(dos),
+                            m.units,
+                            m.rationale
+                        ),
+                    )
+                    .with_detail(Some(ProblemDetail::MueExceeded {
                         code: a.code,
                         date_of_service: dos,
                         mue: m.units,
@@ -135,8 +135,8 @@ fn model(edits: &NcciEdits, lines: &[CodeLine], date: Option<NaiveDate>) -> Vec<
                         units,
                         lines: ids,
                         rationale: m.rationale.clone(),
-                    }),
-                });
+                    })),
+                );
             };
             if m.mai == MueAdjudication::Line {
                 if a.units > m.units {

@@ -290,6 +290,25 @@ fn header_columns(
     Ok((names, cols))
 }
 
+/// A field that must be `1`, `2` or `3` (MUE adjudication indicators, add-on
+/// edit types); `what` names it in the error.
+fn one_two_three(file: &str, line: u64, column: &str, field: &[u8], what: &str) -> Result<u8> {
+    match field {
+        b"1" => Ok(1),
+        b"2" => Ok(2),
+        b"3" => Ok(3),
+        other => Err(bad_row(
+            file,
+            line,
+            column,
+            format!(
+                "{what} {:?}: expected 1, 2 or 3",
+                String::from_utf8_lossy(other)
+            ),
+        )),
+    }
+}
+
 fn bad_row(file: &str, line: u64, column: &str, problem: String) -> NcciError {
     NcciError::BadRow {
         file: file.to_owned(),
@@ -494,22 +513,7 @@ impl NcciBuilder {
                 let at = |k: usize| f.req(k);
                 let code = parse_code(name, line, "code", at(0))?;
                 let units = parse_u32(name, line, "mue", at(1), "a whole number of units")?;
-                let mai = match at(2) {
-                    b"1" => 1,
-                    b"2" => 2,
-                    b"3" => 3,
-                    other => {
-                        return Err(bad_row(
-                            name,
-                            line,
-                            "mai",
-                            format!(
-                                "MUE adjudication indicator {:?}: expected 1, 2 or 3",
-                                String::from_utf8_lossy(other)
-                            ),
-                        ))
-                    }
-                };
+                let mai = one_two_three(name, line, "mai", at(2), "MUE adjudication indicator")?;
                 let rationale = text(name, line, "rationale", at(3))?.trim();
                 let effective = match f.col(4) {
                     Some(d) if !d.is_empty() => parse_date(name, line, "effective_date", d)?,
@@ -709,22 +713,7 @@ fn too_large(what: &str) -> NcciError {
 /// returned beside it (the row's `note` is `NO_NOTE`).
 fn addon_row<'a>(name: &str, line: u64, f: &Fields<'a>) -> Result<(AddOnRow, &'a str)> {
     let at = |k: usize| f.req(k);
-    let edit_type = match at(0) {
-        b"1" => 1,
-        b"2" => 2,
-        b"3" => 3,
-        other => {
-            return Err(bad_row(
-                name,
-                line,
-                ADDON_COLUMNS[0],
-                format!(
-                    "add-on edit type {:?}: expected 1, 2 or 3",
-                    String::from_utf8_lossy(other)
-                ),
-            ))
-        }
-    };
+    let edit_type = one_two_three(name, line, ADDON_COLUMNS[0], at(0), "add-on edit type")?;
     let date = |k: usize| -> Result<i32> {
         match at(k) {
             b"" => Ok(format::NO_DATE),
