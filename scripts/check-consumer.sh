@@ -6,6 +6,11 @@
 #
 #   scripts/check-consumer.sh           # from anywhere; exits non-zero on failure
 #
+# Then the same program against the crates as crates.io would serve them:
+# the `cargo package` tarballs of procode-data, procode-index and procode,
+# unpacked, procode as a path dependency and the other two patched in for
+# crates.io (a package's Cargo.toml names its dependencies by version only).
+#
 # Only committed files count (cargo fetches the commit, like any git user).
 # The build shares this checkout's target/ and Cargo.lock (the same versions
 # of every crates.io dependency) and the workspace's profiles, so only
@@ -16,6 +21,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cargo="${CARGO:-cargo}"
 dir="$root/target/consumer"
 rev="$(git -C "$root" rev-parse HEAD)"
+# A new project in $dir depending on procode by $1 (a Cargo dependency
+# spec), with $2 appended (a [patch] section, or nothing).
+project() {
 rm -rf "$dir"
 mkdir -p "$dir/src"
 
@@ -30,15 +38,17 @@ edition = "2021"
 publish = false
 
 [dependencies]
-procode = { git = "file://$root", rev = "$rev" }
+procode = $1
 
 [workspace]
+
+$2
 
 $profiles
 EOF
 cp "$root/Cargo.lock" "$dir/Cargo.lock"
 cat >"$dir/src/main.rs" <<'EOF'
-//! A user's program: the embedded catalog, found through a git dependency.
+//! A user's program: the embedded catalog, found through a dependency on procode.
 use procode::{Catalog, CodeSystem, SearchOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -64,6 +74,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 EOF
+}
+
+# 1. The git dependency.
+project "{ git = \"file://$root\", rev = \"$rev\" }" ""
 start=$(date +%s)
 if ! CARGO_NET_GIT_FETCH_WITH_CLI=true CARGO_TARGET_DIR="$root/target" \
     "$cargo" build -q --manifest-path "$dir/Cargo.toml" 2>"$dir/build.log"; then
@@ -74,3 +88,35 @@ fi
 built=$(($(date +%s) - start))
 out="$("$root/target/debug/procode-consumer")"
 echo "consumer: git dependency built in ${built}s (shared target/); $out"
+
+# 2. The packaged crates (what crates.io would serve), built from outside
+# the workspace.
+pkg="$root/target/package"
+if ! "$cargo" package -q --workspace --no-verify --allow-dirty \
+    -p procode-data -p procode-index -p procode >"$root/target/package.log" 2>&1; then
+  cat "$root/target/package.log" >&2
+  echo "consumer: cargo package failed" >&2
+  exit 1
+fi
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -1)"
+crates="$root/target/package-crates"
+rm -rf "$crates"
+mkdir -p "$crates"
+for c in procode-data procode-index procode; do
+  tar xzf "$pkg/$c-$version.crate" -C "$crates"
+done
+# Files take the time of unpacking (cargo judges freshness by mtime).
+find "$crates" -type f -exec touch {} +
+project "{ path = \"$crates/procode-$version\" }" "[patch.crates-io]
+procode-index = { path = \"$crates/procode-index-$version\" }
+procode-data = { path = \"$crates/procode-data-$version\" }"
+start=$(date +%s)
+if ! CARGO_TARGET_DIR="$root/target" "$cargo" build -q --manifest-path "$dir/Cargo.toml" \
+    2>"$dir/build.log"; then
+  cat "$dir/build.log" >&2
+  echo "consumer: the packaged crates did not build" >&2
+  exit 1
+fi
+built=$(($(date +%s) - start))
+out="$("$root/target/debug/procode-consumer")"
+echo "consumer: the cargo package tarballs built in ${built}s (shared target/); $out"

@@ -40,7 +40,8 @@ echo "packages: licenses and README in every crate; procode-data carries the $(w
 # publish --workspace`, which resolves each crate's dependencies on the ones
 # packaged before it. --no-verify: building each package again from its
 # tarball with the default profiles would recompile the world; the consumer
-# check (scripts/check-consumer.sh) builds procode from outside the workspace.
+# check (scripts/check-consumer.sh) builds procode from outside the workspace,
+# by git URL and from the unpacked package tarballs, sharing target/.
 if ! "$cargo" publish --dry-run --workspace --no-verify --allow-dirty >target/publish.log 2>&1 \
     || grep -E '^(warning|error)' target/publish.log | grep -v 'aborting upload due to dry run'; then
   cat target/publish.log >&2

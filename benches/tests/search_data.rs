@@ -64,7 +64,7 @@ impl Titles {
 #[test]
 fn every_synonym_expansion_finds_a_title_of_its_systems() {
     let list = SynonymList::from_path(&SynonymList::shipped_path())
-        .unwrap_or_else(|e| panic!("data/search/synonyms.tsv: {e}"));
+        .unwrap_or_else(|e| panic!("crates/procode-index/search/synonyms.tsv: {e}"));
     assert!(
         list.len() >= 300,
         "the shipped list has {} entries; several hundred expected",

@@ -436,7 +436,7 @@ impl PyCatalog {
     }
 
     /// This catalog with the synonym file at `path` added on top of the
-    /// shipped list (same format as `data/search/synonyms.tsv`). Raises
+    /// shipped list (same format as `crates/procode-index/search/synonyms.tsv`). Raises
     /// `SearchDataError` naming the line that is wrong.
     /// Returns a new catalog; this one is unchanged (they share the index).
     fn with_synonyms(&self, py: Python<'_>, path: PathBuf) -> PyResult<Self> {

@@ -1,4 +1,4 @@
-//! The curated synonym and abbreviation list of search (`data/search/synonyms.tsv`):
+//! The curated synonym and abbreviation list of search (`crates/procode-index/search/synonyms.tsv`):
 //! what billers, front desks and clinicians type (`htn`, `high blood pressure`,
 //! `toradol`, `tens unit`) and the words of the CMS/CDC titles it stands for
 //! (`hypertension`, `ketorolac`, `transcutaneous electrical nerve stimulation`).
@@ -47,8 +47,8 @@ use std::path::Path;
 use crate::code::CodeSystem;
 pub use crate::text::fold;
 
-/// The shipped list, `data/search/synonyms.tsv` of the repository.
-static SHIPPED: &str = include_str!("../../../data/search/synonyms.tsv");
+/// The shipped list, `crates/procode-index/search/synonyms.tsv` of the repository.
+static SHIPPED: &str = include_str!("../search/synonyms.tsv");
 
 /// The header line of a synonym file, columns separated by tabs.
 pub const SYNONYM_COLUMNS: [&str; 5] = ["term", "expansions", "kind", "systems", "source"];
@@ -286,10 +286,10 @@ pub struct SynonymList {
 impl SynonymList {
     /// The shipped list's path in the repository.
     pub fn shipped_path() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/search/synonyms.tsv")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("search/synonyms.tsv")
     }
 
-    /// The list shipped with procode (`data/search/synonyms.tsv`), parsed.
+    /// The list shipped with procode (`crates/procode-index/search/synonyms.tsv`), parsed.
     ///
     /// # Errors
     /// Only for a broken build (a test parses the shipped file).
