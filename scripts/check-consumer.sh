@@ -76,18 +76,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 EOF
 }
 
+# Builds the project in $dir (sharing target/) and runs its program; $1
+# names the route in messages.
+build_and_run() {
+  local start built out
+  start=$(date +%s)
+  if ! CARGO_NET_GIT_FETCH_WITH_CLI=true CARGO_TARGET_DIR="$root/target" \
+      "$cargo" build -q --manifest-path "$dir/Cargo.toml" 2>"$dir/build.log"; then
+    cat "$dir/build.log" >&2
+    echo "consumer: $1 did not build" >&2
+    exit 1
+  fi
+  built=$(($(date +%s) - start))
+  out="$("$root/target/debug/procode-consumer")"
+  echo "consumer: $1 built in ${built}s (shared target/); $out"
+}
+
 # 1. The git dependency.
 project "{ git = \"file://$root\", rev = \"$rev\" }" ""
-start=$(date +%s)
-if ! CARGO_NET_GIT_FETCH_WITH_CLI=true CARGO_TARGET_DIR="$root/target" \
-    "$cargo" build -q --manifest-path "$dir/Cargo.toml" 2>"$dir/build.log"; then
-  cat "$dir/build.log" >&2
-  echo "consumer: the git dependency on procode did not build" >&2
-  exit 1
-fi
-built=$(($(date +%s) - start))
-out="$("$root/target/debug/procode-consumer")"
-echo "consumer: git dependency built in ${built}s (shared target/); $out"
+build_and_run "the git dependency on procode"
 
 # 2. The packaged crates (what crates.io would serve), built from outside
 # the workspace.
@@ -110,13 +117,4 @@ find "$crates" -type f -exec touch {} +
 project "{ path = \"$crates/procode-$version\" }" "[patch.crates-io]
 procode-index = { path = \"$crates/procode-index-$version\" }
 procode-data = { path = \"$crates/procode-data-$version\" }"
-start=$(date +%s)
-if ! CARGO_TARGET_DIR="$root/target" "$cargo" build -q --manifest-path "$dir/Cargo.toml" \
-    2>"$dir/build.log"; then
-  cat "$dir/build.log" >&2
-  echo "consumer: the packaged crates did not build" >&2
-  exit 1
-fi
-built=$(($(date +%s) - start))
-out="$("$root/target/debug/procode-consumer")"
-echo "consumer: the cargo package tarballs built in ${built}s (shared target/); $out"
+build_and_run "the cargo package tarballs"

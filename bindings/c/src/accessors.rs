@@ -47,15 +47,13 @@ fn invoice_of(enc: &Encounter) -> Result<&procode::billing::Invoice, Error> {
     })
 }
 
-/// An amount as a whole number of the currency's minor unit (cents for
-/// USD): exact, since procode rounds every amount to the minor unit.
+/// An amount in minor units of its currency (`Currency::to_minor`), or
+/// `PROCODE_AMOUNT_TOO_LARGE`.
 fn minor_units(amount: Decimal, currency: Currency) -> Result<i64, Error> {
-    let mut d = currency.round(amount);
-    d.rescale(currency.minor_units());
-    i64::try_from(d.mantissa()).map_err(|_| {
+    currency.to_minor(amount).ok_or_else(|| {
         Error::new(
             procode_result::PROCODE_AMOUNT_TOO_LARGE,
-            format!("{d} {currency} does not fit in 64 bits of minor units"),
+            format!("{amount} {currency} does not fit in 64 bits of minor units"),
         )
     })
 }

@@ -419,26 +419,8 @@ pub unsafe extern "C" fn procode_catalog_search(
     as_of: *const c_char,
     out: *mut *mut procode_results,
 ) -> procode_result {
-    call(|| {
-        // SAFETY: caller contract, for each argument.
-        let (cat, query, system, as_of) = unsafe {
-            (
-                ref_arg(catalog, "catalog")?,
-                str_arg(query, "query")?,
-                system_arg(system, "system")?,
-                date_arg(as_of, "as_of")?,
-            )
-        };
-        out_arg(out, "out")?;
-        let opts = SearchOptions::default()
-            .system(system)
-            .limit(limit)
-            .as_of(as_of);
-        let found = cat.inner.search(query, &opts)?;
-        // SAFETY: checked non-NULL; writable (caller contract).
-        unsafe { write_out(out, boxed(procode_results::new(found))) };
-        Ok(())
-    })
+    // SAFETY: forwarded from the caller's contract (the same arguments).
+    unsafe { procode_catalog_search_page(catalog, query, system, 0, limit, 0, as_of, out) }
 }
 
 /// `procode_catalog_search` with pagination and a billable-only filter:

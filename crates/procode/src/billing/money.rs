@@ -95,6 +95,23 @@ impl Currency {
         r.rescale(self.minor_units());
         r
     }
+
+    /// An amount as a whole number of the minor unit (cents for USD), after
+    /// rounding it to the minor unit; `None` when that does not fit in an
+    /// `i64`. What hosts without a decimal type (the C ABI) read.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::billing::Currency;
+    /// use rust_decimal::Decimal;
+    /// let d = |s: &str| s.parse::<Decimal>().unwrap();
+    /// assert_eq!(Currency::Usd.to_minor(d("120")), Some(12000));
+    /// assert_eq!(Currency::Usd.to_minor(d("-2.345")), Some(-235));
+    /// assert_eq!(Currency::Jpy.to_minor(d("1500")), Some(1500));
+    /// ```
+    pub fn to_minor(self, amount: Decimal) -> Option<i64> {
+        i64::try_from(self.round(amount).mantissa()).ok()
+    }
 }
 
 impl fmt::Display for Currency {
