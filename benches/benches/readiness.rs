@@ -8,11 +8,14 @@
 
 use std::hint::black_box;
 
+use chrono::NaiveDate;
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use procode::billing::{readiness, CodeSource, EditBatch, Editor, Invoice, Money};
+use procode::billing::{readiness, CodeSource, CodeStatus, EditBatch, Editor, Invoice, Money};
+use procode::error::CatalogError;
+use procode::import::tabular::TabularView;
 use procode::ncci::{NcciBuilder, NcciEdits};
-use procode::{Catalog, Code, CodeSystem, Entry};
+use procode::{Catalog, Code, CodeSystem, Entry, Release};
 use procode_benches::{data_dir, ncci_claim, ncci_files};
 
 /// The catalog alone: entries only, no reference data.
@@ -21,6 +24,45 @@ struct EntriesOnly<'a>(&'a Catalog);
 impl CodeSource for EntriesOnly<'_> {
     fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
         self.0.entry(code, system)
+    }
+}
+
+/// The catalog's own answers (statuses without decoding descriptions,
+/// releases), with its ICD-10-CM structure or without, never its edits:
+/// the parts of "all checks" measured one by one.
+struct Parts<'a> {
+    cat: &'a Catalog,
+    structure: bool,
+}
+
+impl CodeSource for Parts<'_> {
+    fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
+        self.cat.entry(code, system)
+    }
+
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<Entry> {
+        self.cat.entry_on(code, system, date)
+    }
+
+    fn status(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<CodeStatus> {
+        self.cat.status(code, system, date)
+    }
+
+    fn structure(&self) -> Result<Option<TabularView<'_>>, CatalogError> {
+        if self.structure {
+            self.cat.structure()
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn releases(&self) -> &[Release] {
+        self.cat.releases()
     }
 }
 
@@ -83,6 +125,28 @@ fn benches(c: &mut Criterion) {
     g.bench_function("peer: 20-line claim, catalog checks only", |b| {
         let bare = EntriesOnly(&cat);
         b.iter(|| black_box(readiness(black_box(&inv), &bare, None)))
+    });
+    g.finish();
+
+    // The parts of "all checks", one by one (to see where the time goes).
+    let mut g = c.benchmark_group("readiness parts");
+    let edits = cat.ncci().expect("edits attached");
+    g.bench_function("catalog statuses only (no structure, no edits)", |b| {
+        let parts = Parts {
+            cat: &cat,
+            structure: false,
+        };
+        b.iter(|| black_box(readiness(black_box(&inv), &parts, None)))
+    });
+    g.bench_function("catalog statuses + ICD-10-CM structure (no edits)", |b| {
+        let parts = Parts {
+            cat: &cat,
+            structure: true,
+        };
+        b.iter(|| black_box(readiness(black_box(&inv), &parts, None)))
+    });
+    g.bench_function("NCCI PTP and MUE alone", |b| {
+        b.iter(|| black_box(edits.check(black_box(&inv))))
     });
     g.finish();
 }
