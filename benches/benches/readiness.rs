@@ -11,7 +11,9 @@ use std::hint::black_box;
 use chrono::NaiveDate;
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use procode::billing::{readiness, CodeSource, CodeStatus, EditBatch, Editor, Invoice, Money};
+use procode::billing::{
+    readiness, CodeSource, CodeStatus, DiagnosisMemo, EditBatch, Editor, Invoice, Money,
+};
 use procode::error::CatalogError;
 use procode::import::tabular::TabularView;
 use procode::ncci::{NcciBuilder, NcciEdits};
@@ -58,6 +60,14 @@ impl CodeSource for Parts<'_> {
             self.cat.structure()
         } else {
             Ok(None)
+        }
+    }
+
+    fn diagnosis_memo(&self) -> Option<&DiagnosisMemo> {
+        if self.structure {
+            self.cat.diagnosis_memo()
+        } else {
+            None
         }
     }
 

@@ -530,3 +530,106 @@ fn severity_is_in_the_json_of_every_problem() {
         "{m}"
     );
 }
+
+/// The catalog without its diagnosis memo: the structure decoded on every
+/// call, as before the memo.
+struct Unmemoised<'a>(&'a Catalog);
+
+impl CodeSource for Unmemoised<'_> {
+    fn entry(&self, code: &Code, system: CodeSystem) -> Option<procode::Entry> {
+        self.0.entry(code, system)
+    }
+
+    fn entry_on(&self, code: &Code, system: CodeSystem, date: NaiveDate) -> Option<procode::Entry> {
+        self.0.entry_on(code, system, date)
+    }
+
+    fn status(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<CodeStatus> {
+        self.0.status(code, system, date)
+    }
+
+    fn references(&self) -> References<'_> {
+        self.0.references()
+    }
+
+    fn structure(
+        &self,
+    ) -> Result<Option<procode::import::tabular::TabularView<'_>>, procode::error::CatalogError>
+    {
+        self.0.structure()
+    }
+
+    fn releases(&self) -> &[procode::Release] {
+        self.0.releases()
+    }
+}
+
+#[test]
+fn the_diagnosis_memo_answers_as_the_structure_does() {
+    // The embedded catalog's clones share one memo (the other tests of this
+    // binary fill it too): each claim is checked twice, so that its codes
+    // are certainly answered from the memo the second time.
+    let cat = Catalog::embedded()
+        .unwrap()
+        .with_ncci(NcciEdits::from_bytes(NcciBuilder::new().build().unwrap()).unwrap());
+    let bare = Unmemoised(&cat);
+    assert!(bare.diagnosis_memo().is_none());
+    let memo = cat.diagnosis_memo().unwrap();
+    let mut claims: Vec<Vec<&str>> = Vec::new();
+    for (_, a, b, _, _) in EXCLUDES1 {
+        claims.push(vec![a, b]);
+        claims.push(vec![b, a]);
+    }
+    claims.extend(EXCLUDES2.iter().map(|(a, b)| vec![*a, *b]));
+    // Sequencing, a header, an FY2027 code placed by its prefix (K74.0A), a
+    // code the structure cannot place and one the catalog does not know.
+    for c in [
+        vec!["F02.80", "G30.9"],
+        vec!["G30.9", "F02.80"],
+        vec!["J12.82"],
+        vec!["J12.82", "U07.1"],
+        vec!["D63.1", "N18.3"],
+        vec!["D61.2", "A84.89", "B20"],
+        vec!["E74.00", "E11.9", "E13.9", "E10.65", "K73.0", "B18.2"],
+        vec!["K74.0A", "B18.2"],
+        vec!["F41", "S00.00", "Z99.99", "U00"],
+    ] {
+        claims.push(c);
+    }
+    let mut fired = std::collections::HashSet::new();
+    for dx in &claims {
+        // On one line, and one line per diagnosis.
+        let per_line: Vec<CodeLine> = dx
+            .iter()
+            .enumerate()
+            .map(|(i, d)| dx_line(&format!("L{i}"), &[d]))
+            .collect();
+        for inv in [invoice(vec![dx_line("1", dx)]), invoice(per_line)] {
+            let want = readiness(&inv, &bare, None);
+            // Decoded into the memo (unless met before), then from the memo.
+            assert_eq!(readiness(&inv, &cat, None), want, "{dx:?}");
+            assert_eq!(readiness(&inv, &cat, None), want, "{dx:?}");
+            fired.extend(want.iter().map(|p| p.code));
+        }
+    }
+    for c in [
+        ProblemCode::Excludes1Conflict,
+        ProblemCode::ManifestationFirst,
+        ProblemCode::CodeFirstNote,
+        ProblemCode::DiagnosisNotBillable,
+        ProblemCode::UnknownDiagnosis,
+    ] {
+        assert!(
+            fired.contains(&c),
+            "{c:?} never fired: the test proves little"
+        );
+    }
+    assert!(memo.len() >= 40, "{memo:?}");
+    // Clones share the memo (and so do the threads that use them).
+    assert_eq!(cat.clone().diagnosis_memo().unwrap().len(), memo.len());
+}

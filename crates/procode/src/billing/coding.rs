@@ -29,99 +29,17 @@
 //! notes of its longest prefix the list holds.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use super::readiness::{CodeSource, References};
-use crate::catalog::structure::{locate, place_name, places_in_force};
+use crate::catalog::structure::{dx_facts, place_name, DxFacts};
 use crate::code::{Code, CodeSystem};
 use crate::error::CatalogError;
-use crate::import::tabular::{CodeFirstRule, CodeRange, NoteKind, Place, Resolution, TabularView};
+use crate::import::tabular::{Place, TabularView};
 use crate::ncci::{AddOnEdit, AddOnType};
 use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
-
-/// One Excludes1 note in force for a diagnosis.
-struct Exclusion<'a> {
-    ranges: Vec<CodeRange>,
-    text: &'a str,
-    owner: Place,
-}
-
-/// One unconditional code-first block in force for a diagnosis.
-struct CodeFirst<'a> {
-    ranges: Vec<CodeRange>,
-    unresolved: bool,
-    text: &'a str,
-    owner: Place,
-}
-
-/// What the structure says about one diagnosis of the claim.
-#[derive(Default)]
-struct Facts<'a> {
-    exclusions: Vec<Exclusion<'a>>,
-    code_first: Vec<CodeFirst<'a>>,
-    manifestation: bool,
-}
-
-fn facts<'a>(view: &TabularView<'a>, code: &Code) -> Result<Facts<'a>, CatalogError> {
-    let mut f = Facts::default();
-    let Some((place, _)) = locate(view, code)? else {
-        return Ok(f);
-    };
-    let node = match place {
-        Place::Node(i) | Place::Extension { node: i, .. } => Some(i),
-        _ => None,
-    };
-    if let Some(i) = node {
-        f.manifestation = view
-            .node(i)
-            .map_err(crate::catalog::structure::decode_err)?
-            .manifestation;
-    }
-    for p in places_in_force(view, place)? {
-        for block in view
-            .notes_of_kinds(p, |k| {
-                matches!(k, NoteKind::Excludes1 | NoteKind::CodeFirst)
-            })
-            .map_err(crate::catalog::structure::decode_err)?
-        {
-            match block.kind {
-                NoteKind::Excludes1 => {
-                    for (text, res) in block.notes {
-                        if let Resolution::Resolved(ranges) = res {
-                            f.exclusions.push(Exclusion {
-                                ranges,
-                                text,
-                                owner: p,
-                            });
-                        }
-                    }
-                }
-                NoteKind::CodeFirst if block.code_first == Some(CodeFirstRule::Unconditional) => {
-                    let mut cf = CodeFirst {
-                        ranges: Vec::new(),
-                        unresolved: false,
-                        text: "",
-                        owner: p,
-                    };
-                    for (text, res) in block.notes {
-                        if cf.text.is_empty() {
-                            cf.text = text;
-                        }
-                        match res {
-                            Resolution::Resolved(r) => cf.ranges.extend(r),
-                            Resolution::Unresolved { .. } => cf.unresolved = true,
-                            Resolution::Heading | Resolution::NotApplicable => {}
-                        }
-                    }
-                    f.code_first.push(cf);
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(f)
-}
 
 fn dotted(c: &Code) -> String {
     c.display_for(CodeSystem::Icd10Cm)
@@ -138,7 +56,7 @@ pub(crate) fn check_coding<S: CodeSource + ?Sized>(
 ) {
     match source.structure() {
         Ok(Some(view)) => {
-            if let Err(e) = check_diagnoses(lines, &view, out) {
+            if let Err(e) = check_diagnoses(lines, &view, source.diagnosis_memo(), out) {
                 out.push(unreadable(
                     ProblemCode::Excludes1Conflict,
                     "ICD-10-CM structure",
@@ -178,6 +96,7 @@ fn unreadable(code: ProblemCode, what: &str, e: &dyn std::fmt::Display) -> Probl
 fn check_diagnoses(
     lines: &[LineFacts<'_>],
     view: &TabularView<'_>,
+    memo: Option<&crate::billing::DiagnosisMemo>,
     out: &mut Vec<Problem>,
 ) -> Result<(), CatalogError> {
     // The claim's distinct diagnoses in order of first appearance.
@@ -192,10 +111,13 @@ fn check_diagnoses(
     if dxs.is_empty() {
         return Ok(());
     }
-    let mut all = Vec::with_capacity(dxs.len());
-    for d in &dxs {
-        all.push(facts(view, d)?);
-    }
+    let all = match memo {
+        Some(m) => m.facts(view, &dxs)?,
+        None => dxs
+            .iter()
+            .map(|d| dx_facts(view, d).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     let claim = Claim {
         lines,
         view,
@@ -213,7 +135,7 @@ struct Claim<'c, 'a> {
     lines: &'c [LineFacts<'c>],
     view: &'c TabularView<'a>,
     dxs: &'c [Code],
-    all: &'c [Facts<'a>],
+    all: &'c [Arc<DxFacts>],
 }
 
 impl Claim<'_, '_> {
@@ -260,7 +182,7 @@ impl Claim<'_, '_> {
                 detail: Some(ProblemDetail::Excludes1Conflict {
                     code: *code,
                     excluded: *excluded,
-                    note: x.text.to_owned(),
+                    note: x.text.clone(),
                     note_at: owner,
                 }),
             });
@@ -321,7 +243,7 @@ impl Claim<'_, '_> {
                 ),
                 detail: Some(ProblemDetail::CodeFirstNote {
                     code: *first,
-                    note: cf.text.to_owned(),
+                    note: cf.text.clone(),
                     note_at: owner,
                 }),
             });

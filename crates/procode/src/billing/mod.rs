@@ -116,6 +116,7 @@ mod rates;
 mod readiness;
 mod revision;
 
+pub use crate::catalog::structure::DiagnosisMemo;
 pub use crate::problem::{Problem, ProblemCode, ProblemDetail, Severity};
 pub use audit::{AuditEntry, AuditLog};
 pub use current::release_gap;
@@ -136,7 +137,6 @@ pub use policy::{
     PolicyError, PolicyRule, SessionState,
 };
 pub use rates::{FeeEntry, FeeSchedule, Pricing, RateError};
-#[cfg(feature = "arrow")]
 pub(crate) use readiness::Fx;
 pub use readiness::{readiness, readiness_with, CodeSource, CodeStatus, References};
 pub use revision::{Revised, Revisioned, StaleDocument};

@@ -6,6 +6,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use super::documents::BillingDocument;
 use super::line::{CodeLine, MAX_MODIFIERS};
 use super::rates::Pricing;
+use crate::catalog::structure::DiagnosisMemo;
 use crate::catalog::Catalog;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
@@ -84,6 +85,15 @@ pub trait CodeSource {
         Ok(None)
     }
 
+    /// Where readiness keeps what [`CodeSource::structure`] says of each
+    /// diagnosis once decoded, so that later calls only look it up; none by
+    /// default (decoded on every call: the same problems, more slowly). A
+    /// [`Catalog`](crate::Catalog) returns its own memo. The memo must
+    /// belong to this source's structure.
+    fn diagnosis_memo(&self) -> Option<&DiagnosisMemo> {
+        None
+    }
+
     /// The releases the source holds, for `CODE_SET_NOT_CURRENT`; none by
     /// default (nothing is then said about release windows). A
     /// [`Catalog`](crate::Catalog) returns
@@ -125,6 +135,10 @@ impl<T: CodeSource + ?Sized> CodeSource for &T {
         (**self).structure()
     }
 
+    fn diagnosis_memo(&self) -> Option<&DiagnosisMemo> {
+        (**self).diagnosis_memo()
+    }
+
     fn releases(&self) -> &[crate::Release] {
         (**self).releases()
     }
@@ -159,6 +173,10 @@ impl CodeSource for Catalog {
 
     fn structure(&self) -> Result<Option<TabularView<'_>>, crate::error::CatalogError> {
         self.tabular_view()
+    }
+
+    fn diagnosis_memo(&self) -> Option<&DiagnosisMemo> {
+        Some(self.dx_memo())
     }
 
     fn releases(&self) -> &[crate::Release] {

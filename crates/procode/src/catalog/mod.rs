@@ -59,6 +59,9 @@ pub struct Catalog {
     edits: Option<crate::ncci::NcciEdits>,
     /// Synonyms, ranking weights and per-entry ranking facts of search.
     search: search::SearchSetup,
+    /// What the index's ICD-10-CM structure says of the diagnoses readiness
+    /// has met (decoded once; see [`structure::DiagnosisMemo`]).
+    dx_memo: Arc<structure::DiagnosisMemo>,
 }
 
 /// The embedded default catalog, opened on first use.
@@ -85,6 +88,7 @@ impl Catalog {
             favourite_ids: Arc::new(Vec::new()),
             edits: None,
             search: search::SearchSetup::default(),
+            dx_memo: Arc::default(),
         }
     }
 
@@ -199,6 +203,12 @@ impl Catalog {
             edits: Some(edits),
             ..self.clone()
         }
+    }
+
+    /// The memo of what the ICD-10-CM structure says of each diagnosis (see
+    /// [`CodeSource::diagnosis_memo`](crate::billing::CodeSource::diagnosis_memo)).
+    pub(crate) fn dx_memo(&self) -> &structure::DiagnosisMemo {
+        &self.dx_memo
     }
 
     /// The NCCI edits attached with [`Catalog::with_ncci`], if any.

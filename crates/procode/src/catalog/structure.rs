@@ -8,6 +8,11 @@
 //! starts with (K74.0): its ancestors are that code's chain and it inherits
 //! that code's notes. A new three-character category (J4B) has no structure.
 
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::BuildHasherDefault;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
 use chrono::NaiveDate;
 
 use super::Catalog;
@@ -170,6 +175,186 @@ pub(crate) fn place_name(view: &TabularView<'_>, place: Place) -> Result<String>
             .map(|c| c.display_for(CodeSystem::Icd10Cm))
             .unwrap_or_default(),
     })
+}
+
+/// One Excludes1 note in force for a diagnosis: its resolved targets, its
+/// text and where it sits.
+pub(crate) struct Exclusion {
+    pub(crate) ranges: Vec<CodeRange>,
+    pub(crate) text: String,
+    pub(crate) owner: Place,
+}
+
+/// One unconditional code-first block in force for a diagnosis: the targets
+/// of its notes, whether some did not resolve, the first note's text and
+/// where the block sits.
+pub(crate) struct CodeFirst {
+    pub(crate) ranges: Vec<CodeRange>,
+    pub(crate) unresolved: bool,
+    pub(crate) text: String,
+    pub(crate) owner: Place,
+}
+
+/// What the structure says about one diagnosis for the coding checks: the
+/// Excludes1 notes and unconditional code-first blocks in force (its own and
+/// its ancestors', top-down) and whether it is a manifestation code.
+#[derive(Default)]
+pub(crate) struct DxFacts {
+    pub(crate) exclusions: Vec<Exclusion>,
+    pub(crate) code_first: Vec<CodeFirst>,
+    pub(crate) manifestation: bool,
+}
+
+/// Decodes the [`DxFacts`] of a diagnosis (a code the list does not hold
+/// takes its longest held prefix's; a code that cannot be placed has none).
+pub(crate) fn dx_facts(view: &TabularView<'_>, code: &Code) -> Result<DxFacts> {
+    let mut f = DxFacts::default();
+    let Some((place, _)) = locate(view, code)? else {
+        return Ok(f);
+    };
+    if let Place::Node(i) | Place::Extension { node: i, .. } = place {
+        f.manifestation = view.node(i).map_err(decode_err)?.manifestation;
+    }
+    let wanted = |k| matches!(k, NoteKind::Excludes1 | NoteKind::CodeFirst);
+    for p in places_in_force(view, place)? {
+        for block in view.notes_of_kinds(p, wanted).map_err(decode_err)? {
+            match block.kind {
+                NoteKind::Excludes1 => {
+                    for (text, res) in block.notes {
+                        if let Resolution::Resolved(ranges) = res {
+                            f.exclusions.push(Exclusion {
+                                ranges,
+                                text: text.to_owned(),
+                                owner: p,
+                            });
+                        }
+                    }
+                }
+                NoteKind::CodeFirst if block.code_first == Some(CodeFirstRule::Unconditional) => {
+                    let mut cf = CodeFirst {
+                        ranges: Vec::new(),
+                        unresolved: false,
+                        text: String::new(),
+                        owner: p,
+                    };
+                    for (text, res) in block.notes {
+                        if cf.text.is_empty() {
+                            text.clone_into(&mut cf.text);
+                        }
+                        match res {
+                            Resolution::Resolved(r) => cf.ranges.extend(r),
+                            Resolution::Unresolved { .. } => cf.unresolved = true,
+                            Resolution::Heading | Resolution::NotApplicable => {}
+                        }
+                    }
+                    f.code_first.push(cf);
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// The memo forgets everything past this many diagnoses (bounded memory
+/// whatever codes callers send).
+const MEMO_CODES: usize = 65_536;
+
+type Seen = HashMap<Code, Arc<DxFacts>, BuildHasherDefault<crate::billing::Fx>>;
+
+/// What the ICD-10-CM structure says about each diagnosis the coding checks
+/// of readiness have met (its Excludes1 and code-first notes in force, its
+/// manifestation flag), decoded once and kept: a claim's diagnoses repeat
+/// across calls, and decoding the notes of a code and its ancestors costs
+/// far more than the checks themselves. Shared by threads; it forgets
+/// everything past 65,536 codes.
+///
+/// A [`Catalog`] keeps one (its clones share it) and hands it to readiness
+/// through [`CodeSource::diagnosis_memo`](crate::billing::CodeSource::diagnosis_memo);
+/// a host's own source may keep one too. A memo belongs to one structure:
+/// never hand the same memo out with two different structures.
+///
+/// # Example
+/// ```
+/// use procode::billing::{readiness, CodeSource, EditBatch, Editor, Money, Service, CodeLine};
+/// use procode::CodeSystem;
+/// use chrono::{TimeZone, Utc};
+/// let cat = procode::Catalog::embedded().unwrap();
+/// let memo = cat.diagnosis_memo().unwrap();
+/// let mut svc = Service::new("SVC-1", "Visit", Money::parse("80", "USD").unwrap());
+/// let line = CodeLine::manual(CodeSystem::Hcpcs, "G0438", "Wellness visit").unwrap()
+///     .with_diagnoses(["E11.9", "I10"]).unwrap();
+/// svc.edit(&EditBatch::new().add(line), &Editor::new("me", Utc.timestamp_opt(0, 0).unwrap())).unwrap();
+/// let _ = readiness(&svc, &cat, None);
+/// assert!(memo.len() >= 2);
+/// ```
+#[derive(Default)]
+pub struct DiagnosisMemo {
+    seen: RwLock<Seen>,
+}
+
+impl fmt::Debug for DiagnosisMemo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DiagnosisMemo")
+            .field("codes", &self.len())
+            .finish()
+    }
+}
+
+impl DiagnosisMemo {
+    /// An empty memo.
+    pub fn new() -> DiagnosisMemo {
+        DiagnosisMemo::default()
+    }
+
+    /// How many diagnoses it holds.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    // A panic while the lock is held cannot leave the map half-updated (an
+    // insert either happened or not): a poisoned lock is used as it is.
+    fn read(&self) -> RwLockReadGuard<'_, Seen> {
+        self.seen.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Seen> {
+        self.seen.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The facts of `codes` (in order), decoding from `view` those it does
+    /// not hold yet and keeping them.
+    pub(crate) fn facts(
+        &self,
+        view: &TabularView<'_>,
+        codes: &[Code],
+    ) -> Result<Vec<Arc<DxFacts>>> {
+        let mut out: Vec<Option<Arc<DxFacts>>> = {
+            let seen = self.read();
+            codes.iter().map(|c| seen.get(c).cloned()).collect()
+        };
+        let mut fresh = Vec::new();
+        for (slot, code) in out.iter_mut().zip(codes) {
+            if slot.is_none() {
+                let f = Arc::new(dx_facts(view, code)?);
+                fresh.push((*code, f.clone()));
+                *slot = Some(f);
+            }
+        }
+        if !fresh.is_empty() {
+            let mut seen = self.write();
+            if seen.len() + fresh.len() > MEMO_CODES {
+                seen.clear();
+            }
+            seen.extend(fresh);
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
 }
 
 impl Catalog {
