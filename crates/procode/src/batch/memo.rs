@@ -99,6 +99,10 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         self.source.structure()
     }
 
+    fn diagnosis_memo(&self) -> Option<&crate::billing::DiagnosisMemo> {
+        self.source.diagnosis_memo()
+    }
+
     fn releases(&self) -> &[crate::Release] {
         self.source.releases()
     }

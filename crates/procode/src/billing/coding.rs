@@ -34,7 +34,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::readiness::{CodeSource, References};
-use crate::catalog::structure::{dx_facts, place_name, DxFacts};
+use crate::catalog::structure::{dx_facts, place_name, sort_key, DxFacts};
 use crate::code::{Code, CodeSystem};
 use crate::error::CatalogError;
 use crate::import::tabular::{Place, TabularView};
@@ -118,10 +118,12 @@ fn check_diagnoses(
             .map(|d| dx_facts(view, d).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?,
     };
+    let keys: Vec<u128> = dxs.iter().map(sort_key).collect();
     let claim = Claim {
         lines,
         view,
         dxs: &dxs,
+        keys: &keys,
         all: &all,
     };
     claim.excludes1(out)?;
@@ -135,6 +137,8 @@ struct Claim<'c, 'a> {
     lines: &'c [LineFacts<'c>],
     view: &'c TabularView<'a>,
     dxs: &'c [Code],
+    /// The [`sort_key`]s of `dxs`.
+    keys: &'c [u128],
     all: &'c [Arc<DxFacts>],
 }
 
@@ -146,6 +150,7 @@ impl Claim<'_, '_> {
             lines,
             view,
             dxs,
+            keys,
             all,
         } = *self;
         for i in 0..dxs.len() {
@@ -154,13 +159,13 @@ impl Claim<'_, '_> {
                 let hit = all[i]
                     .exclusions
                     .iter()
-                    .find(|x| x.ranges.iter().any(|r| r.contains(b)))
+                    .find(|x| x.ranges.iter().any(|r| r.contains(keys[j])))
                     .map(|x| (a, b, x))
                     .or_else(|| {
                         all[j]
                             .exclusions
                             .iter()
-                            .find(|x| x.ranges.iter().any(|r| r.contains(a)))
+                            .find(|x| x.ranges.iter().any(|r| r.contains(keys[i])))
                             .map(|x| (b, a, x))
                     });
                 let Some((code, excluded, x)) = hit else {
@@ -198,6 +203,7 @@ impl Claim<'_, '_> {
             lines,
             view,
             dxs,
+            keys,
             all,
         } = *self;
         for l in lines {
@@ -221,13 +227,11 @@ impl Claim<'_, '_> {
                 continue;
             }
             for cf in &f.code_first {
-                let others = dxs.iter().filter(|d| *d != first);
+                let mut others = dxs.iter().zip(keys).filter(|(d, _)| *d != first);
                 let satisfied = if cf.unresolved {
                     dxs.len() > 1
                 } else {
-                    others
-                        .clone()
-                        .any(|d| cf.ranges.iter().any(|r| r.contains(d)))
+                    others.any(|(_, k)| cf.ranges.iter().any(|r| r.contains(*k)))
                 };
                 if satisfied {
                     continue;
@@ -263,11 +267,9 @@ fn check_add_ons(
         return Ok(());
     }
     let billed = |l: &LineFacts<'_>| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt);
-    // The codes billed per date of service (undated lines form one day).
-    let mut by_day: HashMap<Option<NaiveDate>, Vec<Code>> = HashMap::new();
-    for l in lines.iter().filter(|l| billed(l)) {
-        by_day.entry(l.date_of_service).or_default().push(l.code);
-    }
+    // The codes billed per date of service (undated lines form one day),
+    // gathered when the first add-on code is met.
+    let mut by_day: Option<HashMap<Option<NaiveDate>, Vec<Code>>> = None;
     for l in lines.iter().filter(|l| billed(l)) {
         let dos = l.date_of_service;
         let found = edits.add_on_records(&l.code, false)?;
@@ -302,6 +304,13 @@ fn check_add_ons(
             })
             .filter_map(|e| e.primary)
             .collect();
+        let by_day = by_day.get_or_insert_with(|| {
+            let mut days: HashMap<Option<NaiveDate>, Vec<Code>> = HashMap::new();
+            for l in lines.iter().filter(|l| billed(l)) {
+                days.entry(l.date_of_service).or_default().push(l.code);
+            }
+            days
+        });
         let day = by_day.get(&dos).map(Vec::as_slice).unwrap_or(&[]);
         if day.iter().any(|c| primaries.contains(c)) {
             continue;

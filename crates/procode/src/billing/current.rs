@@ -56,17 +56,13 @@ where
         let Some(date) = doc.date_of_service(line) else {
             continue;
         };
-        let mut systems = vec![line.system];
-        if !line.modifiers.is_empty() {
-            systems.push(CodeSystem::Modifier);
-        }
-        if !line.diagnoses.is_empty() {
-            systems.push(CodeSystem::Icd10Cm);
-        }
-        if line.place_of_service.is_some() {
-            systems.push(CodeSystem::Pos);
-        }
-        for system in systems {
+        let systems = [
+            Some(line.system),
+            (!line.modifiers.is_empty()).then_some(CodeSystem::Modifier),
+            (!line.diagnoses.is_empty()).then_some(CodeSystem::Icd10Cm),
+            line.place_of_service.map(|_| CodeSystem::Pos),
+        ];
+        for system in systems.into_iter().flatten() {
             if seen.contains(&(system, date)) {
                 continue;
             }

@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use super::documents::BillingDocument;
 use super::line::{CodeLine, MAX_MODIFIERS};
 use super::rates::Pricing;
-use crate::catalog::structure::DiagnosisMemo;
+use crate::catalog::structure::{sort_key, DiagnosisMemo};
 use crate::catalog::Catalog;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
@@ -340,7 +340,7 @@ where
             detail: None,
         });
     }
-    let mut known = Known::new(source);
+    let mut known = Known::new(source, lines.len());
     for line in lines {
         let dos = line.date_of_service.or(doc.date());
         check_line(line, dos, &mut known, &mut out);
@@ -410,7 +410,8 @@ fn line_problem(line: &CodeLine, code: ProblemCode, message: String) -> Problem 
 }
 
 /// The catalog checks of one line: its code, modifiers, diagnoses, units
-/// and place of service.
+/// and place of service. Messages are formatted only for the problems
+/// found.
 fn check_line<S: CodeSource + ?Sized>(
     line: &CodeLine,
     dos: Option<NaiveDate>,
@@ -418,19 +419,20 @@ fn check_line<S: CodeSource + ?Sized>(
     out: &mut Vec<Problem>,
 ) {
     let mut push = |code: ProblemCode, message: String| out.push(line_problem(line, code, message));
-    let shown = line.code.display_for(line.system);
+    let shown = || line.code.display_for(line.system);
     match known.status(&line.code, line.system, dos) {
         None => push(
             ProblemCode::UnknownCode,
-            format!("{} code {shown} is not in the catalog", line.system),
+            format!("{} code {} is not in the catalog", line.system, shown()),
         ),
         Some(s) => {
             if let Some(d) = dos.filter(|d| !s.is_valid_on(*d)) {
                 push(
                     ProblemCode::CodeNotEffective,
                     format!(
-                        "{} code {shown} is not valid on {d}{}",
+                        "{} code {} is not valid on {d}{}",
                         line.system,
+                        shown(),
                         s.validity()
                     ),
                 );
@@ -465,7 +467,10 @@ fn check_line<S: CodeSource + ?Sized>(
     if line.diagnoses.is_empty() {
         push(
             ProblemCode::MissingDiagnosis,
-            format!("{shown} has no diagnosis: point it at an ICD-10-CM code"),
+            format!(
+                "{} has no diagnosis: point it at an ICD-10-CM code",
+                shown()
+            ),
         );
     }
     for dx in &line.diagnoses {
@@ -497,11 +502,14 @@ fn check_diagnosis<S: CodeSource + ?Sized>(
     known: &mut Known<'_, S>,
     push: &mut impl FnMut(ProblemCode, String),
 ) {
-    let dotted = dx.display_for(CodeSystem::Icd10Cm);
+    let dotted = || dx.display_for(CodeSystem::Icd10Cm);
     match known.status(dx, CodeSystem::Icd10Cm, dos) {
         None => push(
             ProblemCode::UnknownDiagnosis,
-            format!("diagnosis {dotted} is not an ICD-10-CM code in the catalog"),
+            format!(
+                "diagnosis {} is not an ICD-10-CM code in the catalog",
+                dotted()
+            ),
         ),
         Some(s) if !s.billable => {
             let source = known.source;
@@ -514,7 +522,8 @@ fn check_diagnosis<S: CodeSource + ?Sized>(
             push(
                 ProblemCode::DiagnosisNotBillable,
                 format!(
-                    "diagnosis {dotted} ({title}) is a category header, not billable: pick a more specific code{}",
+                    "diagnosis {} ({title}) is a category header, not billable: pick a more specific code{}",
+                    dotted(),
                     super::coding::not_billable_hint(source, dx, dos)
                 ),
             )
@@ -523,7 +532,7 @@ fn check_diagnosis<S: CodeSource + ?Sized>(
             if let Some(d) = dos.filter(|d| !s.is_valid_on(*d)) {
                 push(
                     ProblemCode::CodeNotEffective,
-                    format!("diagnosis {dotted} is not valid on {d}{}", s.validity()),
+                    format!("diagnosis {} is not valid on {d}{}", dotted(), s.validity()),
                 );
             }
         }
@@ -537,16 +546,21 @@ struct Known<'a, S: ?Sized> {
     seen: HashMap<Key, Option<CodeStatus>, BuildHasherDefault<Fx>>,
 }
 
-/// A code (its bytes and length as one number), its date of service (days
+/// A code (its bytes as one number, [`sort_key`]), its date of service (days
 /// from CE, `i32::MIN` for none) and its system (the memo key: cheap to
 /// hash).
 type Key = (u128, i32, CodeSystem);
 
 impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
-    fn new(source: &'a S) -> Self {
+    /// A memo sized for a document of `lines` lines (each asks for its
+    /// code, a modifier or two, its diagnoses and its place of service).
+    fn new(source: &'a S, lines: usize) -> Self {
         Known {
             source,
-            seen: HashMap::default(),
+            seen: HashMap::with_capacity_and_hasher(
+                lines.saturating_mul(4).min(4096),
+                Default::default(),
+            ),
         }
     }
 
@@ -556,14 +570,8 @@ impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
         system: CodeSystem,
         date: Option<NaiveDate>,
     ) -> Option<CodeStatus> {
-        // A code has at most 15 bytes (`MAX_CODE_LEN`): the 16th is its length.
-        let mut word = [0u8; 16];
-        let b = code.as_bytes();
-        let n = b.len().min(15);
-        word[..n].copy_from_slice(&b[..n]);
-        word[15] = n as u8;
         let day = date.map_or(i32::MIN, |d| chrono::Datelike::num_days_from_ce(&d));
-        let key = (u128::from_le_bytes(word), day, system);
+        let key = (sort_key(code), day, system);
         *self
             .seen
             .entry(key)

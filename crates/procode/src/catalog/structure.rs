@@ -177,10 +177,52 @@ pub(crate) fn place_name(view: &TabularView<'_>, place: Place) -> Result<String>
     })
 }
 
+/// A code as one number that sorts as codes do: its bytes big-endian,
+/// zero-padded (codes are letters and digits, never NUL, and at most
+/// [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) < 16 bytes long).
+pub(crate) fn sort_key(code: &Code) -> u128 {
+    let mut word = [0u8; 16];
+    let b = code.as_bytes();
+    let n = b.len().min(16);
+    word[..n].copy_from_slice(&b[..n]);
+    u128::from_be_bytes(word)
+}
+
+/// A [`CodeRange`] as [`sort_key`]s: a membership test is two or three
+/// integer comparisons.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyRange {
+    first: u128,
+    last: u128,
+    /// The bytes of `last`'s length: a code starting with `last` has
+    /// `key & prefix == last`.
+    prefix: u128,
+}
+
+impl KeyRange {
+    fn of(r: &CodeRange) -> KeyRange {
+        let n = r.last.as_bytes().len().min(16) as u32;
+        KeyRange {
+            first: sort_key(&r.first),
+            last: sort_key(&r.last),
+            prefix: u128::MAX.checked_shl(128 - 8 * n).unwrap_or(0),
+        }
+    }
+
+    /// As [`CodeRange::contains`] for the code of `key`.
+    pub(crate) fn contains(&self, key: u128) -> bool {
+        key >= self.first && (key <= self.last || key & self.prefix == self.last)
+    }
+}
+
+fn key_ranges(ranges: &[CodeRange]) -> Vec<KeyRange> {
+    ranges.iter().map(KeyRange::of).collect()
+}
+
 /// One Excludes1 note in force for a diagnosis: its resolved targets, its
 /// text and where it sits.
 pub(crate) struct Exclusion {
-    pub(crate) ranges: Vec<CodeRange>,
+    pub(crate) ranges: Vec<KeyRange>,
     pub(crate) text: String,
     pub(crate) owner: Place,
 }
@@ -189,7 +231,7 @@ pub(crate) struct Exclusion {
 /// of its notes, whether some did not resolve, the first note's text and
 /// where the block sits.
 pub(crate) struct CodeFirst {
-    pub(crate) ranges: Vec<CodeRange>,
+    pub(crate) ranges: Vec<KeyRange>,
     pub(crate) unresolved: bool,
     pub(crate) text: String,
     pub(crate) owner: Place,
@@ -223,7 +265,7 @@ pub(crate) fn dx_facts(view: &TabularView<'_>, code: &Code) -> Result<DxFacts> {
                     for (text, res) in block.notes {
                         if let Resolution::Resolved(ranges) = res {
                             f.exclusions.push(Exclusion {
-                                ranges,
+                                ranges: key_ranges(&ranges),
                                 text: text.to_owned(),
                                 owner: p,
                             });
@@ -242,7 +284,7 @@ pub(crate) fn dx_facts(view: &TabularView<'_>, code: &Code) -> Result<DxFacts> {
                             text.clone_into(&mut cf.text);
                         }
                         match res {
-                            Resolution::Resolved(r) => cf.ranges.extend(r),
+                            Resolution::Resolved(r) => cf.ranges.extend(key_ranges(&r)),
                             Resolution::Unresolved { .. } => cf.unresolved = true,
                             Resolution::Heading | Resolution::NotApplicable => {}
                         }
@@ -715,5 +757,52 @@ impl CodeTree {
                 }).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(s: &str) -> Code {
+        Code::parse(s).expect("a code")
+    }
+
+    #[test]
+    fn key_ranges_answer_as_code_ranges_and_keys_sort_as_codes() {
+        let codes: Vec<Code> = [
+            "A00", "E07", "E079", "E08", "E0800", "E089", "E10", "E1065", "E13", "E139", "E14",
+            "E15", "F41", "F410", "F411", "F4110", "F412", "F41A", "K740", "K740A", "Z9989",
+            "ZZZZZZZ", "E", "1", "99214", "G0444",
+        ]
+        .iter()
+        .map(|s| c(s))
+        .collect();
+        for a in &codes {
+            for b in &codes {
+                assert_eq!(a.cmp(b), sort_key(a).cmp(&sort_key(b)), "{a} vs {b}");
+            }
+        }
+        for (first, last) in [
+            ("E08", "E13"),
+            ("F411", "F411"),
+            ("F41", "F41"),
+            ("E0800", "E089"),
+            ("K740", "K740A"),
+            ("A00", "ZZZZZZZ"),
+        ] {
+            let r = CodeRange {
+                first: c(first),
+                last: c(last),
+            };
+            let k = KeyRange::of(&r);
+            for code in &codes {
+                assert_eq!(
+                    k.contains(sort_key(code)),
+                    r.contains(code),
+                    "{code} in {first}-{last}"
+                );
+            }
+        }
     }
 }

@@ -1,11 +1,15 @@
 //! The claim checks: PTP conflicts between lines of one date of service, and
 //! units over the MUE.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
 use chrono::{Datelike, NaiveDate};
 
 use super::format;
 use super::reader::{u32_at, NcciEdits, RawRecord};
 use super::{ModifierIndicator, MueAdjudication};
+use crate::billing::Fx;
 use crate::code::{Code, CodeSystem};
 use crate::error::NcciError;
 use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
@@ -90,9 +94,12 @@ impl NcciEdits {
             self.ptp_day(day, &codes, &mut out)?;
             self.mue_day(day, &codes, &mut out)?;
         }
+        if out.len() < 2 {
+            return Ok(out);
+        }
         // Report in line order, whatever the dates (PTP conflicts first).
-        let mut first: std::collections::HashMap<&str, usize> =
-            std::collections::HashMap::with_capacity(lines.len());
+        let mut first: HashMap<&str, usize, BuildHasherDefault<Fx>> =
+            HashMap::with_capacity_and_hasher(lines.len(), Default::default());
         for (i, l) in lines.iter().enumerate() {
             first.entry(l.id).or_insert(i);
         }
@@ -113,25 +120,28 @@ impl NcciEdits {
         let dos_days = dos.map(|d| d.num_days_from_ce());
         // (column-1 line, column-2 line, problem), put in line order below.
         let mut found: Vec<(usize, usize, Problem)> = Vec::new();
+        let mut found_partners: Vec<(&Group, u32)> = Vec::new();
         for a_group in &codes.groups {
-            let Some(&first) = a_group.lines.first() else {
+            let Some(&first) = codes.lines(a_group).first() else {
                 continue;
             };
             let pairs = day[first].pairs;
             if pairs.is_empty() {
                 continue;
             }
-            for (b_group, reference) in partners(pairs, codes) {
+            partners(pairs, codes, &mut found_partners);
+            for &(b_group, reference) in &found_partners {
                 let Some(r) = self.strictest(reference, dos_days)? else {
                     continue;
                 };
                 let can_clear = r.indicator == ModifierIndicator::Allowed;
-                let (Some(&a0), Some(&b0)) = (a_group.lines.first(), b_group.lines.first()) else {
+                let (a_lines, b_lines) = (codes.lines(a_group), codes.lines(b_group));
+                let (Some(&a0), Some(&b0)) = (a_lines.first(), b_lines.first()) else {
                     continue;
                 };
                 let edit = self.edit_of(day[a0].line.code, day[b0].line.code, r)?;
-                for &i in &a_group.lines {
-                    for &j in &b_group.lines {
+                for &i in a_lines {
+                    for &j in b_lines {
                         // The same code twice: one order is enough.
                         if i == j || (a_group.id == b_group.id && j < i) {
                             continue;
@@ -195,7 +205,8 @@ impl NcciEdits {
         // (the day index of the line reported, problem), in line order below.
         let mut found: Vec<(usize, Problem)> = Vec::new();
         for g in &codes.groups {
-            let Some(&first) = g.lines.first() else {
+            let g_lines = codes.lines(g);
+            let Some(&first) = g_lines.first() else {
                 continue;
             };
             let Some(m) = self.raw_mue(g.id)? else {
@@ -212,7 +223,7 @@ impl NcciEdits {
                 Ok(())
             };
             if m.mai == MueAdjudication::Line {
-                for &i in &g.lines {
+                for &i in g_lines {
                     let units = u64::from(day[i].line.units);
                     if units > u64::from(m.units) {
                         report(i, units, vec![day[i].line.id.to_owned()])?;
@@ -220,9 +231,9 @@ impl NcciEdits {
                 }
                 continue;
             }
-            let units: u64 = g.lines.iter().map(|&i| u64::from(day[i].line.units)).sum();
+            let units: u64 = g_lines.iter().map(|&i| u64::from(day[i].line.units)).sum();
             if units > u64::from(m.units) {
-                let ids = g.lines.iter().map(|&i| day[i].line.id.to_owned()).collect();
+                let ids = g_lines.iter().map(|&i| day[i].line.id.to_owned()).collect();
                 report(first, units, ids)?;
             }
         }
@@ -273,28 +284,42 @@ impl NcciEdits {
 }
 
 /// The code groups of the day that a code with edit rows `pairs` has edits
-/// with, and the pair's record reference: walks the smaller of its edit
-/// rows and the day's codes.
-fn partners<'c>(pairs: &[u8], codes: &'c Codes) -> Vec<(&'c Group, u32)> {
+/// with, and the pair's record reference, into `out` (emptied first): one
+/// merge of the two id-sorted lists, each step a galloping search forward
+/// in the edit rows, so a code with thousands of rows costs a few probes
+/// per code of the day and a code with few rows little more than a scan.
+fn partners<'c>(pairs: &[u8], codes: &'c Codes, out: &mut Vec<(&'c Group, u32)>) {
+    out.clear();
     let rows = pairs.len() / format::PAIR_LEN;
-    let mut out: Vec<(&Group, u32)> = Vec::new();
-    if rows < codes.groups.len() {
-        for row in pairs.chunks_exact(format::PAIR_LEN) {
-            let (Some(c2), Some(reference)) = (u32_at(row, 0), u32_at(row, 4)) else {
-                continue;
-            };
-            if let Some(g) = codes.find(c2) {
-                out.push((g, reference));
+    let id_at = |row: usize| u32_at(pairs, row * format::PAIR_LEN).unwrap_or(u32::MAX);
+    let mut at = 0usize;
+    for g in &codes.groups {
+        // Gallop: the first row at or after `at` whose id is not below g.id.
+        let mut step = 1usize;
+        let mut hi = at;
+        while hi < rows && id_at(hi) < g.id {
+            at = hi + 1;
+            hi = hi.saturating_add(step);
+            step = step.saturating_mul(2);
+        }
+        let mut hi = hi.min(rows);
+        while at < hi {
+            let mid = at + (hi - at) / 2;
+            if id_at(mid) < g.id {
+                at = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-    } else {
-        for g in &codes.groups {
-            if let Some(reference) = NcciEdits::find_pair(pairs, g.id) {
+        if at >= rows {
+            break;
+        }
+        if id_at(at) == g.id {
+            if let Some(reference) = u32_at(pairs, at * format::PAIR_LEN + 4) {
                 out.push((g, reference));
             }
         }
     }
-    out
 }
 
 /// The problem of a PTP conflict between lines `a` (column 1) and `b`
@@ -335,15 +360,18 @@ fn ptp_problem(
     }
 }
 
-/// The lines of one code on one day (indexes into the day, in line order).
+/// The lines of one code on one day: `order[start..end]` of its [`Codes`].
 struct Group {
     id: u32,
-    lines: Vec<usize>,
+    start: usize,
+    end: usize,
 }
 
 /// A day's lines grouped by code, the groups sorted by code id.
 struct Codes {
     groups: Vec<Group>,
+    /// Indexes into the day, by code id then line order.
+    order: Vec<usize>,
 }
 
 impl Codes {
@@ -351,22 +379,21 @@ impl Codes {
         let mut order: Vec<usize> = (0..day.len()).collect();
         order.sort_by_key(|&i| (day[i].id, i));
         let mut groups: Vec<Group> = Vec::new();
-        for i in order {
+        for (k, &i) in order.iter().enumerate() {
             match groups.last_mut() {
-                Some(g) if g.id == day[i].id => g.lines.push(i),
+                Some(g) if g.id == day[i].id => g.end = k + 1,
                 _ => groups.push(Group {
                     id: day[i].id,
-                    lines: vec![i],
+                    start: k,
+                    end: k + 1,
                 }),
             }
         }
-        Codes { groups }
+        Codes { groups, order }
     }
 
-    fn find(&self, id: u32) -> Option<&Group> {
-        self.groups
-            .binary_search_by_key(&id, |g| g.id)
-            .ok()
-            .and_then(|k| self.groups.get(k))
+    /// The day indexes of a group's lines, in line order.
+    fn lines(&self, g: &Group) -> &[usize] {
+        self.order.get(g.start..g.end).unwrap_or(&[])
     }
 }

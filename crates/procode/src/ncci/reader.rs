@@ -403,11 +403,14 @@ impl NcciEdits {
         let b = add_on.as_bytes();
         key[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
         let rec = |i: usize| &t[i * format::ADDON_LEN..(i + 1) * format::ADDON_LEN];
+        // The add-on code field as one number that sorts as its bytes do.
+        let field = |r: &[u8]| r.first_chunk::<8>().map_or(0, |f| u64::from_be_bytes(*f));
+        let wanted = u64::from_be_bytes(key);
         // The first record not below the key.
         let (mut lo, mut hi) = (0usize, n);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            if rec(mid)[..8] < key[..] {
+            if field(rec(mid)) < wanted {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -433,7 +436,7 @@ impl NcciEdits {
         };
         for i in lo..n {
             let r = rec(i);
-            if r[..8] != key[..] {
+            if field(r) != wanted {
                 break;
             }
             let edit_type = super::AddOnType::from_u8(r[16])
