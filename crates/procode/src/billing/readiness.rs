@@ -423,7 +423,12 @@ fn check_line<S: CodeSource + ?Sized>(
     match known.status(&line.code, line.system, dos) {
         None => push(
             ProblemCode::UnknownCode,
-            format!("{} code {} is not in the catalog", line.system, shown()),
+            joined(&[
+                line.system.as_str(),
+                " code ",
+                &shown(),
+                " is not in the catalog",
+            ]),
         ),
         Some(s) => {
             if let Some(d) = dos.filter(|d| !s.is_valid_on(*d)) {
@@ -493,6 +498,17 @@ fn check_line<S: CodeSource + ?Sized>(
         ),
         Some(_) => {}
     }
+}
+
+/// `parts` joined into one string allocated once: the messages of the
+/// most frequent problems, built for every problem of every claim, without
+/// `format!`'s machinery.
+fn joined(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// The catalog checks of one diagnosis pointer.

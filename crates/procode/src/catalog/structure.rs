@@ -182,36 +182,36 @@ pub(crate) fn place_name(view: &TabularView<'_>, place: Place) -> Result<String>
 /// [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) < 16 bytes long).
 pub(crate) fn sort_key(code: &Code) -> u128 {
     let mut word = [0u8; 16];
-    let b = code.as_bytes();
-    let n = b.len().min(16);
-    word[..n].copy_from_slice(&b[..n]);
+    for (w, &x) in word.iter_mut().zip(code.as_bytes()) {
+        *w = x;
+    }
     u128::from_be_bytes(word)
 }
 
-/// A [`CodeRange`] as [`sort_key`]s: a membership test is two or three
-/// integer comparisons.
+/// A [`CodeRange`] as an interval of [`sort_key`]s: the codes from its
+/// first code through every code that starts with its last one are the keys
+/// from `first`'s through `last`'s with all its padding bytes set.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KeyRange {
-    first: u128,
-    last: u128,
-    /// The bytes of `last`'s length: a code starting with `last` has
-    /// `key & prefix == last`.
-    prefix: u128,
+    lo: u128,
+    hi: u128,
 }
 
 impl KeyRange {
     fn of(r: &CodeRange) -> KeyRange {
         let n = r.last.as_bytes().len().min(16) as u32;
+        // The padding bytes after `last`'s own (none can be missing: a code
+        // has at most 15 bytes).
+        let padding = u128::MAX.checked_shr(8 * n).unwrap_or(0);
         KeyRange {
-            first: sort_key(&r.first),
-            last: sort_key(&r.last),
-            prefix: u128::MAX.checked_shl(128 - 8 * n).unwrap_or(0),
+            lo: sort_key(&r.first),
+            hi: sort_key(&r.last) | padding,
         }
     }
 
     /// As [`CodeRange::contains`] for the code of `key`.
     pub(crate) fn contains(&self, key: u128) -> bool {
-        key >= self.first && (key <= self.last || key & self.prefix == self.last)
+        self.lo <= key && key <= self.hi
     }
 }
 

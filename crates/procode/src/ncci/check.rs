@@ -72,12 +72,14 @@ impl NcciEdits {
     /// # Errors
     /// Those of a damaged edits file.
     pub fn check_facts(&self, lines: &[LineFacts<'_>]) -> Result<Vec<Problem>, NcciError> {
-        let mut items: Vec<Item<'_>> = Vec::with_capacity(lines.len());
-        for line in lines {
-            if !matches!(line.system, CodeSystem::Hcpcs | CodeSystem::Cpt) {
-                continue;
-            }
-            if let Some(id) = self.code_id(&line.code)? {
+        let billed: Vec<&LineFacts<'_>> = lines
+            .iter()
+            .filter(|l| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt))
+            .collect();
+        let codes: Vec<Code> = billed.iter().map(|l| l.code).collect();
+        let mut items: Vec<Item<'_>> = Vec::with_capacity(billed.len());
+        for (line, id) in billed.into_iter().zip(self.code_ids(&codes)?) {
+            if let Some(id) = id {
                 items.push(Item {
                     line,
                     dos: line.date_of_service,
@@ -331,25 +333,39 @@ fn ptp_problem(
     can_clear: bool,
     edit: super::PtpEdit,
 ) -> Problem {
+    use std::fmt::Write as _;
     let (c1, c2) = (a.line.code, b.line.code);
-    let how = if can_clear {
-        format!(
+    // One string, written once (`format!` of the parts allocated three).
+    let mut message = String::with_capacity(320);
+    let _ = write!(
+        message,
+        "{c2} (line {}) is not billable with {c1} (line {}) ",
+        b.line.id, a.line.id
+    );
+    match dos {
+        Some(d) => {
+            let _ = write!(message, "on {d}");
+        }
+        None => message.push_str("on the same day"),
+    }
+    let _ = write!(
+        message,
+        ": NCCI PTP edit, column 1 {c1} / column 2 {c2} ({}); ",
+        edit.rationale
+    );
+    if can_clear {
+        let _ = write!(
+            message,
             "modifier indicator 1: an NCCI-associated modifier (59, XE, XS, XP, XU, …) on line {} allows the pair when the services are distinct",
             b.line.id
-        )
+        );
     } else {
-        "modifier indicator 0: no modifier allows the pair".to_owned()
-    };
+        message.push_str("modifier indicator 0: no modifier allows the pair");
+    }
     Problem {
         code: ProblemCode::NcciPtpConflict,
         line_id: Some(b.line.id.to_owned()),
-        message: format!(
-            "{c2} (line {}) is not billable with {c1} (line {}) {}: NCCI PTP edit, column 1 {c1} / column 2 {c2} ({}); {how}",
-            b.line.id,
-            a.line.id,
-            when(dos),
-            edit.rationale
-        ),
+        message,
         detail: Some(ProblemDetail::PtpConflict {
             column1_line: a.line.id.to_owned(),
             column2_line: b.line.id.to_owned(),

@@ -1,9 +1,11 @@
 //! Opening an edits file: validation on open and bounds-checked lookups.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use chrono::NaiveDate;
 
@@ -72,7 +74,16 @@ struct Inner {
     size: u64,
     codes_sum: u64,
     codes_ok: OnceLock<bool>,
+    /// The code ids the checks have looked up (see [`NcciEdits::code_ids`]).
+    ids: RwLock<IdMemo>,
 }
+
+/// Code → id in the file (`None`: no edit names the code).
+type IdMemo = HashMap<Code, Option<u32>, BuildHasherDefault<crate::billing::Fx>>;
+
+/// The id memo forgets everything past this many codes (bounded memory
+/// whatever codes callers send).
+const ID_MEMO_CODES: usize = 65_536;
 
 /// An opened NCCI edits file: PTP pairs and MUEs, ready for lookups.
 /// Immutable, cheap to clone and `Send + Sync`.
@@ -208,6 +219,7 @@ impl NcciEdits {
                 size: file_len,
                 codes_sum: sums[0],
                 codes_ok,
+                ids: RwLock::default(),
             }),
         })
     }
@@ -261,6 +273,36 @@ impl NcciEdits {
             .get(code.as_bytes())
             .map(|v| u32::try_from(v).map_err(|_| corrupt(format!("code id {v} is out of range"))))
             .transpose()
+    }
+
+    /// The ids of `codes` (as [`NcciEdits::code_id`] gives them, in order):
+    /// claims repeat the same few thousand codes, so the ids looked up are
+    /// kept (shared by the clones and threads of this file) and a repeated
+    /// code costs a hash probe instead of an fst walk.
+    pub(crate) fn code_ids(&self, codes: &[Code]) -> Result<Vec<Option<u32>>> {
+        let memo = &self.inner.ids;
+        // A panic while the lock is held cannot leave the map half-updated:
+        // a poisoned lock is used as it is.
+        let mut out: Vec<Option<Option<u32>>> = {
+            let seen = memo.read().unwrap_or_else(|e| e.into_inner());
+            codes.iter().map(|c| seen.get(c).copied()).collect()
+        };
+        let mut fresh = Vec::new();
+        for (slot, code) in out.iter_mut().zip(codes) {
+            if slot.is_none() {
+                let id = self.code_id(code)?;
+                fresh.push((*code, id));
+                *slot = Some(id);
+            }
+        }
+        if !fresh.is_empty() {
+            let mut seen = memo.write().unwrap_or_else(|e| e.into_inner());
+            if seen.len() + fresh.len() > ID_MEMO_CODES {
+                seen.clear();
+            }
+            seen.extend(fresh);
+        }
+        Ok(out.into_iter().flatten().collect())
     }
 
     /// The record reference of the pair (column-1 id, column-2 id).
