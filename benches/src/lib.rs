@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 mod billing_bench;
 pub use billing_bench::BillingFixture;
+mod readiness_bench;
+pub use readiness_bench::{readiness_counts, readiness_fixture, EntriesOnly, Parts};
 mod scrub_bench;
 pub use scrub_bench::{python_json, scrub_memory_probe, ClaimLines, CodePools};
 
