@@ -454,20 +454,7 @@ fn check_line<S: CodeSource + ?Sized>(
         );
     }
     for m in &line.modifiers {
-        match known.status(m, CodeSystem::Modifier, dos) {
-            None => push(
-                ProblemCode::UnknownModifier,
-                format!("modifier {m} is not in the catalog"),
-            ),
-            Some(s) => {
-                if let Some(d) = dos.filter(|d| !s.is_valid_on(*d)) {
-                    push(
-                        ProblemCode::CodeNotEffective,
-                        format!("modifier {m} is not valid on {d}{}", s.validity()),
-                    );
-                }
-            }
-        }
+        check_modifier(m, dos, known, &mut push);
     }
     if line.diagnoses.is_empty() {
         push(
@@ -509,6 +496,29 @@ fn joined(parts: &[&str]) -> String {
         s.push_str(p);
     }
     s
+}
+
+/// The catalog checks of one modifier.
+fn check_modifier<S: CodeSource + ?Sized>(
+    m: &Code,
+    dos: Option<NaiveDate>,
+    known: &mut Known<'_, S>,
+    push: &mut impl FnMut(ProblemCode, String),
+) {
+    match known.status(m, CodeSystem::Modifier, dos) {
+        None => push(
+            ProblemCode::UnknownModifier,
+            format!("modifier {m} is not in the catalog"),
+        ),
+        Some(s) => {
+            if let Some(d) = dos.filter(|d| !s.is_valid_on(*d)) {
+                push(
+                    ProblemCode::CodeNotEffective,
+                    format!("modifier {m} is not valid on {d}{}", s.validity()),
+                );
+            }
+        }
+    }
 }
 
 /// The catalog checks of one diagnosis pointer.
