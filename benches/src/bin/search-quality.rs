@@ -9,6 +9,8 @@
 //! MRR overall and per category for both, the latency per query, and the
 //! queries procode misses (no acceptable code in its first three), with its top
 //! three. `--all` lists every query, not only the misses.
+//! `--procode-only` skips the peer and lists every query's latency and answer
+//! (mode, total, first page), to compare two builds.
 //!
 //! It is a report, not a test: nothing here fails on low figures.
 
@@ -38,12 +40,14 @@ fn main() {
 struct Args {
     set: PathBuf,
     all: bool,
+    procode_only: bool,
 }
 
 fn args() -> Result<Args, String> {
     let mut a = Args {
         set: dev_set_path(),
         all: false,
+        procode_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -55,10 +59,11 @@ fn args() -> Result<Args, String> {
                     .ok_or("--set needs a file name")?
             }
             "--all" => a.all = true,
+            "--procode-only" => a.procode_only = true,
             "--bench" => {} // passed by `cargo bench`; ignored.
             other => {
                 return Err(format!(
-                    "unknown argument {other:?} (usage: search-quality [--set FILE] [--all])"
+                    "unknown argument {other:?} (usage: search-quality [--set FILE] [--all] [--procode-only])"
                 ))
             }
         }
@@ -158,6 +163,9 @@ fn run() -> Result<(), String> {
     let a = args()?;
     let set = read_dev_set(&a.set).map_err(|e| format!("{}: {e}", a.set.display()))?;
     let catalog = Catalog::embedded().map_err(|e| e.to_string())?;
+    if a.procode_only {
+        return procode_only(&set, &catalog);
+    }
     let entries = catalog
         .entries()
         .collect::<Result<Vec<_>, _>>()
@@ -186,6 +194,52 @@ fn run() -> Result<(), String> {
     print_scores(&a, &set, &catalog, entries.len(), &runs);
     print_latency(&set, &runs);
     print_misses(&a, &set, &runs);
+    Ok(())
+}
+
+/// `--procode-only`: no peer; every query's latency (slowest first) and
+/// the answer procode gives (mode, total, the codes of its first page), a
+/// listing two builds can be compared by.
+fn procode_only(set: &[DevQuery], catalog: &Catalog) -> Result<(), String> {
+    let run = Run::measure(
+        "procode",
+        set,
+        PROCODE_RUNS,
+        |q| ask_procode(catalog, q),
+        |q| catalog.search(&q.query, &procode_options(q)),
+    );
+    let mut sorted = run.latency_ns.clone();
+    sorted.sort_by(f64::total_cmp);
+    println!(
+        "procode over {} queries: p50 {}, p99 {}, max {}",
+        set.len(),
+        show_ns(percentile(&sorted, 50.0)),
+        show_ns(percentile(&sorted, 99.0)),
+        show_ns(percentile(&sorted, 100.0))
+    );
+    let mut order: Vec<usize> = (0..set.len()).collect();
+    order.sort_by(|&x, &y| run.latency_ns[y].total_cmp(&run.latency_ns[x]));
+    for i in order {
+        println!(
+            "latency {:>10} {:?}",
+            show_ns(run.latency_ns[i]),
+            set[i].query
+        );
+    }
+    for q in set {
+        let r = catalog
+            .search(&q.query, &procode_options(q))
+            .map_err(|e| e.to_string())?;
+        let codes: Vec<String> = r.iter().map(|e| e.code.to_string()).collect();
+        println!(
+            "answer {} {:?} mode {} total {} [{}]",
+            q.id,
+            q.query,
+            r.mode.as_str(),
+            r.total,
+            codes.join(" ")
+        );
+    }
     Ok(())
 }
 

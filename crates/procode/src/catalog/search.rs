@@ -275,6 +275,9 @@ pub(super) struct SearchSetup {
     synonyms: Arc<SynonymList>,
     weights: SearchWeights,
     facts: Arc<OnceLock<std::result::Result<Facts, String>>>,
+    /// The index's words laid out for typo search (built on the first typo
+    /// search, shared by clones).
+    typo_words: Arc<OnceLock<fuzzy::TypoWords>>,
 }
 
 impl Default for SearchSetup {
@@ -283,6 +286,7 @@ impl Default for SearchSetup {
             synonyms: shipped_synonyms(),
             weights: SearchWeights::default(),
             facts: Arc::new(OnceLock::new()),
+            typo_words: Arc::new(OnceLock::new()),
         }
     }
 }
@@ -586,10 +590,38 @@ struct Scorer<'a> {
     /// Whether the variant covers each "X NOS" term, computed when first
     /// needed.
     nos_cover: Vec<Option<bool>>,
+    /// The most the slots can score (each word at its best tier), and the
+    /// most query words that can match in a title.
+    slots_max: i32,
+    in_title_max: u32,
 }
 
 impl<'a> Scorer<'a> {
     fn new(v: &'a Variant, m: &'a VariantHits, facts: &'a Facts, w: &'a SearchWeights) -> Self {
+        let mut slots_max = 0;
+        let mut in_title_max = 0u32;
+        for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
+            let best: Vec<Option<Tier>> = idxs
+                .iter()
+                .map(|&i| {
+                    let tiers = m.hits.get(i).map(|h| h.tiers.as_slice()).unwrap_or(&[]);
+                    if tiers.iter().any(|(t, ids)| {
+                        !ids.is_empty()
+                            && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
+                    }) {
+                        in_title_max += 1;
+                    }
+                    // The best weight the word can have (none: 0).
+                    tiers
+                        .iter()
+                        .filter(|(_, ids)| !ids.is_empty())
+                        .map(|(t, _)| *t)
+                        .max_by_key(|t| t.weight(w))
+                        .filter(|t| t.weight(w) > 0)
+                })
+                .collect();
+            slots_max += slot_score(s, best.into_iter(), w);
+        }
         Scorer {
             v,
             m,
@@ -600,7 +632,32 @@ impl<'a> Scorer<'a> {
             phrase_at: 0,
             leads: Default::default(),
             nos_cover: vec![None; facts.nos_terms.len()],
+            slots_max,
+            in_title_max,
         }
+    }
+
+    /// An upper bound of [`Scorer::base`] for candidate `id` (ids asked in
+    /// ascending order), from its facts alone: each word at its best tier,
+    /// the "X NOS" default whenever the entry has one.
+    fn bound(&mut self, id: u32, f: &EntryFacts) -> i32 {
+        let (m, w) = (self.m, self.w);
+        let stat = static_score(f.flags, f.words, 0, false, w).max(static_score(
+            f.flags,
+            f.words,
+            self.in_title_max,
+            false,
+            w,
+        ));
+        let mut score = self.slots_max + stat;
+        self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
+        if m.phrase.get(self.phrase_at) == Some(&id) {
+            score += w.phrase;
+        }
+        if self.facts.nos_bits.has(id) {
+            score += w.nos_default.max(0);
+        }
+        score
     }
 
     /// The score of candidate `id` without the lead of its title's first
@@ -1148,19 +1205,26 @@ impl Catalog {
             if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
                 acc.total += 1;
             }
-            let mut base = scorer.base(id, f);
-            if self.favourite_ids.binary_search(&id).is_ok() {
-                base += w.favourite;
-            }
+            let fav = if self.favourite_ids.binary_search(&id).is_ok() {
+                w.favourite
+            } else {
+                0
+            };
             // Ids come in increasing order and ties go to the lower id, so a
-            // full heap only takes a strictly better score; the title's
-            // first word is looked at only when it could decide.
+            // full heap only takes a strictly better score: a candidate
+            // whose bound cannot is not scored, and the title's first word
+            // is looked at only when it could decide.
             let min = if heap.len() >= keep {
                 heap.peek().map(|r| r.0 .0)
             } else {
                 None
             };
-            if min.is_some_and(|min| base + scorer.lead_gain(f) <= min) {
+            let gain = scorer.lead_gain(f);
+            if min.is_some_and(|min| scorer.bound(id, f) + fav + gain <= min) {
+                continue;
+            }
+            let base = scorer.base(id, f) + fav;
+            if min.is_some_and(|min| base + gain <= min) {
                 continue;
             }
             let score = base + scorer.lead(f);
@@ -1457,7 +1521,17 @@ impl Catalog {
         }
         if typo.on() {
             let mut near = Vec::new();
-            fuzzy::typo_terms_with(words.as_fst(), word, typo == TypoMode::Prefix, &mut near);
+            let table = self
+                .search
+                .typo_words
+                .get_or_init(|| fuzzy::TypoWords::build(words.as_fst()));
+            fuzzy::typo_terms_indexed(
+                words.as_fst(),
+                table,
+                word,
+                typo == TypoMode::Prefix,
+                &mut near,
+            );
             near.sort_unstable();
             near.dedup();
             exact_terms.sort_unstable();
@@ -1497,10 +1571,17 @@ impl Catalog {
                 }
                 let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
                 let before = ids.len();
-                for &id in &left {
+                // Leapfrog: the list seeks the next candidate, the candidates
+                // skip to the list's id, so a short list costs its own
+                // length, not the number of candidates.
+                let mut i = 0;
+                while let Some(&id) = left.get(i) {
                     match c.seek(id, n)? {
-                        Some(x) if x == id => ids.push(id),
-                        Some(_) => {}
+                        Some(x) if x == id => {
+                            ids.push(id);
+                            i += 1;
+                        }
+                        Some(x) => i = advance_to(&left, i, x),
                         None => break,
                     }
                 }
