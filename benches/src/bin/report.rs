@@ -597,6 +597,8 @@ fn main() {
         }
     }
 
+    dev_set_rows(&embedded, &mut rows, &mut notes);
+
     // Billing: a 10-edit batch under booking review, then readiness.
     let bf = BillingFixture::new(&embedded);
     assert_eq!(bf.run(&embedded), 0, "the benchmark invoice is ready");
@@ -716,6 +718,66 @@ fn main() {
 /// against `readiness` per document; the Spark job at 1 and 2 slots; the
 /// peak memory of a streamed million lines.
 // Long on purpose: one block per row of the scrub family, in table order.
+/// The search-quality development set's latency (issues 14 and 18 item 3):
+/// every query put to `Catalog::embedded()` as the typeahead would (limit
+/// 10, the row's system filter) and to the SQLite FTS5 titles peer over the
+/// same entries; p50, p99 and max over the per-query medians.
+fn dev_set_rows(embedded: &Catalog, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    use procode_benches::fts::FtsPeer;
+    use procode_benches::quality::{
+        dev_set_path, median_ns, procode_options, read_dev_set, Latency,
+    };
+    eprintln!("report: search-quality dev set latency ...");
+    let set = read_dev_set(&dev_set_path()).expect("the shipped dev set");
+    let entries: Vec<_> = embedded
+        .entries()
+        .collect::<Result<_, _>>()
+        .expect("the embedded entries");
+    let peer = FtsPeer::titles(&entries).expect("the FTS5 peer builds");
+    let ours: Vec<f64> = set
+        .iter()
+        .map(|q| {
+            median_ns(31, || {
+                black_box(embedded.search(&q.query, &procode_options(q)).unwrap());
+            })
+        })
+        .collect();
+    let theirs: Vec<f64> = set
+        .iter()
+        .map(|q| median_ns(11, || drop(black_box(peer.search(&q.query, q.system)))))
+        .collect();
+    let (o, p) = (Latency::of(&ours), Latency::of(&theirs));
+    let n = set.len();
+    for (what, a, b) in [("p50", o.p50, p.p50), ("p99", o.p99, p.p99)] {
+        rows.push(Row {
+            op: format!("dev-set search latency {what} ({n} queries, embedded catalog)"),
+            procode: Fig::Ns(a),
+            peer: "SQLite FTS5 titles (bm25), same queries",
+            peer_fig: Some(Fig::Ns(b)),
+            target: "(info)",
+            met: None,
+            size: false,
+        });
+    }
+    let slowest = |l: &Latency| set.get(l.slowest).map_or("", |q| q.query.as_str());
+    rows.push(Row {
+        op: format!(
+            "dev-set max latency ({n} queries; slowest {:?})",
+            slowest(&o)
+        ),
+        procode: Fig::Ns(o.max),
+        peer: "SQLite FTS5 titles (bm25), same queries",
+        peer_fig: Some(Fig::Ns(p.max)),
+        target: "≤ 50 µs for every query",
+        met: Some(o.max <= 50e3),
+        size: false,
+    });
+    notes.push(format!(
+        "dev set: the FTS5 peer's slowest query is {:?}",
+        slowest(&p)
+    ));
+}
+
 fn scrub_rows(edits: &NcciEdits, edits_bytes: &[u8], rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     use procode::batch::Scrub;
     use procode_benches::{python_json, ClaimLines, CodePools};

@@ -16,12 +16,12 @@
 
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use procode::Catalog;
 use procode_benches::fts::FtsPeer;
 use procode_benches::quality::{
-    ask_procode, dev_set_path, procode_options, read_dev_set, Answer, DevQuery, Scorecard, Scores,
+    ask_procode, dev_set_path, median_ns, procode_options, read_dev_set, Answer, DevQuery, Latency,
+    Scorecard, Scores,
 };
 
 /// Timed runs of each query (after one warm-up run); the query's latency is
@@ -69,29 +69,6 @@ fn args() -> Result<Args, String> {
         }
     }
     Ok(a)
-}
-
-/// Median of `runs` timed calls of `f`, after one warm-up call, in ns.
-fn median_ns(runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let mut t: Vec<f64> = (0..runs)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_nanos() as f64
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
-}
-
-/// The nearest-rank percentile `p` (0..=100) of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn show_ns(ns: f64) -> String {
@@ -208,14 +185,13 @@ fn procode_only(set: &[DevQuery], catalog: &Catalog) -> Result<(), String> {
         |q| ask_procode(catalog, q),
         |q| catalog.search(&q.query, &procode_options(q)),
     );
-    let mut sorted = run.latency_ns.clone();
-    sorted.sort_by(f64::total_cmp);
+    let l = Latency::of(&run.latency_ns);
     println!(
         "procode over {} queries: p50 {}, p99 {}, max {}",
         set.len(),
-        show_ns(percentile(&sorted, 50.0)),
-        show_ns(percentile(&sorted, 99.0)),
-        show_ns(percentile(&sorted, 100.0))
+        show_ns(l.p50),
+        show_ns(l.p99),
+        show_ns(l.max)
     );
     let mut order: Vec<usize> = (0..set.len()).collect();
     order.sort_by(|&x, &y| run.latency_ns[y].total_cmp(&run.latency_ns[x]));
@@ -290,21 +266,17 @@ fn print_latency(set: &[DevQuery], runs: &[Run]) {
     println!();
     println!("| system | p50 | p99 | max | slowest query |\n|---|---:|---:|---:|---|");
     for r in runs {
-        let mut sorted = r.latency_ns.clone();
-        sorted.sort_by(f64::total_cmp);
-        let slowest = r
-            .latency_ns
-            .iter()
-            .enumerate()
-            .max_by(|x, y| x.1.total_cmp(y.1))
-            .map(|(i, _)| format!("{:?} ({})", set[i].query, set[i].system_name()))
+        let l = Latency::of(&r.latency_ns);
+        let slowest = set
+            .get(l.slowest)
+            .map(|q| format!("{:?} ({})", q.query, q.system_name()))
             .unwrap_or_default();
         println!(
             "| {} | {} | {} | {} | {slowest} |",
             r.name,
-            show_ns(percentile(&sorted, 50.0)),
-            show_ns(percentile(&sorted, 99.0)),
-            show_ns(percentile(&sorted, 100.0)),
+            show_ns(l.p50),
+            show_ns(l.p99),
+            show_ns(l.max),
         );
     }
 }
@@ -385,16 +357,6 @@ fn clip(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<f64> = (1..=70).map(f64::from).collect();
-        assert_eq!(percentile(&v, 50.0), 35.0);
-        assert_eq!(percentile(&v, 99.0), 70.0);
-        assert_eq!(percentile(&v, 100.0), 70.0);
-        assert_eq!(percentile(&[5.0], 50.0), 5.0);
-        assert_eq!(percentile(&[], 50.0), 0.0);
-    }
 
     #[test]
     fn clip_cuts_on_characters() {

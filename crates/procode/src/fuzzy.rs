@@ -166,7 +166,7 @@ pub(crate) fn prefix_mode(word: &str) -> bool {
 /// typo rules — the same rules as [`typo_matches`].
 #[cfg(test)]
 pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec<u64>) {
-    let words = TypoWords::build(fst);
+    let words = WordTable::build(fst).unwrap();
     typo_terms_indexed(fst, &words, word, prefix_mode(word), out);
 }
 
@@ -198,10 +198,11 @@ fn first_letter_terms<D: AsRef<[u8]>>(fst: &Fst<D>, q: &[u8], prefix: bool, out:
     }
 }
 
-/// The words of a word index laid out for typo search: per first byte,
-/// the words (keys without their marker) by length, each with the set of
-/// letters it holds and the values of its keys (plain, short-only,
-/// extra-only). Built once per catalog, on its first typo search.
+/// The words of a word index in memory (built once per catalog, on its
+/// first word search), for prefix ranges and typo search: the words (keys
+/// without their marker) in key order, each with the set of letters it holds
+/// and the term ids of its keys (plain, short-only, extra-only); and, per
+/// first byte, the words by length.
 ///
 /// A word within `k` edits of the query (or, in prefix mode, one of whose
 /// prefixes is) misses at most `k` of the query's letters and, whole, holds
@@ -210,41 +211,53 @@ fn first_letter_terms<D: AsRef<[u8]>>(fst: &Fst<D>, q: &[u8], prefix: bool, out:
 /// so the result is exactly the set of words within the budget (see
 /// [`typo_terms_indexed`]).
 #[derive(Debug, Default)]
-pub(crate) struct TypoWords {
-    /// Per first byte `b`, its words are `words[starts[b]..starts[b + 1]]`.
-    starts: Vec<u32>,
+pub(crate) struct WordTable {
     bytes: Vec<u8>,
-    words: Vec<TypoWord>,
+    /// In key order.
+    words: Vec<TableWord>,
+    /// Indices of `words` by first byte, then length; first byte `b`'s are
+    /// `by_len[starts[b]..starts[b + 1]]`.
+    by_len: Vec<u32>,
+    starts: Vec<u32>,
 }
 
-/// One word of [`TypoWords`].
+/// One word of [`WordTable`].
 #[derive(Debug, Clone, Copy)]
-struct TypoWord {
+struct TableWord {
     off: u32,
     len: u32,
-    mask: u64,
-    /// The values of the word's keys: plain, short-only, extra-only.
-    vals: [Option<u64>; 3],
+    mask: u32,
+    /// The term ids of the word's keys: plain, short-only, extra-only
+    /// ([`NO_TERM`]: no such key).
+    terms: [u32; 3],
 }
 
-/// The letter set of a word: a bit per letter or digit, one for the rest.
-fn letter_mask(w: &[u8]) -> u64 {
-    w.iter().fold(0u64, |m, &b| {
-        m | 1u64
+/// No key of this kind (see [`TableWord::terms`]).
+const NO_TERM: u32 = u32::MAX;
+
+/// The letter set of a word: a bit per letter, six bits the digits and
+/// other bytes share (sharing only lets more words through the filter).
+fn letter_mask(w: &[u8]) -> u32 {
+    w.iter().fold(0u32, |m, &b| {
+        m | 1u32
             << match b {
                 b'a'..=b'z' => b - b'a',
-                b'0'..=b'9' => 26 + b - b'0',
-                _ => 63,
+                _ => 26 + b % 6,
             }
     })
 }
 
-impl TypoWords {
+/// A word's keys: its term ids as (plain, short-only, extra-only).
+pub(crate) type WordKeys = [Option<u64>; 3];
+
+impl WordTable {
     /// The words of a word-index fst (phrase keys left out).
-    pub(crate) fn build<D: AsRef<[u8]>>(fst: &Fst<D>) -> TypoWords {
+    ///
+    /// # Errors
+    /// A message when a key's value is not a term id (a damaged index).
+    pub(crate) fn build<D: AsRef<[u8]>>(fst: &Fst<D>) -> Result<WordTable, String> {
         use fst::Streamer;
-        let mut bytes = Vec::new();
-        let mut words: Vec<(u8, TypoWord)> = Vec::new();
+        let mut t = WordTable::default();
         let mut stream = fst.stream();
         while let Some((key, out)) = stream.next() {
             let (stem, slot) = match key.last() {
@@ -252,49 +265,67 @@ impl TypoWords {
                 Some(&EXTRA_ONLY) => (&key[..key.len() - 1], 2),
                 _ => (key, 0),
             };
-            let Some(&first) = stem.first().filter(|b| b.is_ascii_alphanumeric()) else {
+            if !stem.first().is_some_and(u8::is_ascii_alphanumeric) {
                 continue; // a phrase key or a bare marker
-            };
-            let same = words.last().is_some_and(|(_, w)| {
-                bytes.get(w.off as usize..(w.off + w.len) as usize) == Some(stem)
-            });
-            if !same {
-                let off = bytes.len() as u32;
-                bytes.extend_from_slice(stem);
-                words.push((
-                    first,
-                    TypoWord {
-                        off,
-                        len: stem.len() as u32,
-                        mask: letter_mask(stem),
-                        vals: [None; 3],
-                    },
-                ));
             }
-            if let Some((_, w)) = words.last_mut() {
-                w.vals[slot] = Some(out.value());
+            let term = u32::try_from(out.value())
+                .ok()
+                .filter(|&v| v != NO_TERM)
+                .ok_or("a word's term id is out of range")?;
+            let same = t.words.last().is_some_and(|w| t.stem(w) == stem);
+            if !same {
+                let off = u32::try_from(t.bytes.len()).map_err(|_| "the words are too long")?;
+                t.bytes.extend_from_slice(stem);
+                t.words.push(TableWord {
+                    off,
+                    len: stem.len() as u32,
+                    mask: letter_mask(stem),
+                    terms: [NO_TERM; 3],
+                });
+            }
+            if let Some(w) = t.words.last_mut() {
+                w.terms[slot] = term;
             }
         }
-        // Keys are sorted, so the first bytes are; order each group by length.
-        words.sort_by_key(|(first, w)| (*first, w.len));
+        let first = |w: &TableWord| t.bytes.get(w.off as usize).copied().unwrap_or(0);
+        let mut by_len: Vec<u32> = (0..t.words.len() as u32).collect();
+        by_len.sort_by_key(|&i| t.words.get(i as usize).map(|w| (first(w), w.len)));
         let mut starts = vec![0u32; 257];
-        for (first, _) in &words {
-            starts[usize::from(*first) + 1] += 1;
+        for w in &t.words {
+            starts[usize::from(first(w)) + 1] += 1;
         }
         for b in 0..256 {
             starts[b + 1] += starts[b];
         }
-        TypoWords {
-            starts,
-            bytes,
-            words: words.into_iter().map(|(_, w)| w).collect(),
-        }
+        t.by_len = by_len;
+        t.starts = starts;
+        Ok(t)
     }
 
-    fn stem(&self, w: &TypoWord) -> &[u8] {
+    fn stem(&self, w: &TableWord) -> &[u8] {
         self.bytes
             .get(w.off as usize..(w.off + w.len) as usize)
             .unwrap_or(&[])
+    }
+
+    /// The words starting with `prefix`, in key order, with their keys.
+    pub(crate) fn with_prefix<'s>(
+        &'s self,
+        prefix: &'s [u8],
+    ) -> impl Iterator<Item = (&'s [u8], WordKeys)> + 's {
+        let from = self.words.partition_point(|w| self.stem(w) < prefix);
+        self.words
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|w| (self.stem(w), w))
+            .take_while(move |(stem, _)| stem.starts_with(prefix))
+            .map(|(stem, w)| {
+                (
+                    stem,
+                    w.terms.map(|v| (v != NO_TERM).then_some(u64::from(v))),
+                )
+            })
     }
 }
 
@@ -305,7 +336,7 @@ impl TypoWords {
 /// the fst.
 pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
     fst: &Fst<D>,
-    words: &TypoWords,
+    words: &WordTable,
     word: &str,
     prefix: bool,
     out: &mut Vec<u64>,
@@ -321,17 +352,22 @@ pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
         let group = words
             .starts
             .get(usize::from(q0)..usize::from(q0) + 2)
-            .and_then(|r| words.words.get(r[0] as usize..r[1] as usize))
+            .and_then(|r| words.by_len.get(r[0] as usize..r[1] as usize))
             .unwrap_or(&[]);
+        let len = |i: &u32| words.words.get(*i as usize).map_or(0, |w| w.len);
         // Whole words are within k letters of the query's length; a word
         // whose prefix matches is at least that long.
-        let lo = group.partition_point(|w| w.len + k < m);
+        let lo = group.partition_point(|i| len(i) + k < m);
         let hi = if prefix {
             group.len()
         } else {
-            group.partition_point(|w| w.len <= m + k)
+            group.partition_point(|i| len(i) <= m + k)
         };
-        for w in group.get(lo..hi).unwrap_or(&[]) {
+        let candidates = group.get(lo..hi).unwrap_or(&[]);
+        for w in candidates
+            .iter()
+            .filter_map(|&i| words.words.get(i as usize))
+        {
             if (qmask & !w.mask).count_ones() > k || (!prefix && (w.mask & !qmask).count_ones() > k)
             {
                 continue;
@@ -342,7 +378,8 @@ pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
                 aut.can_match(&s)
             });
             if alive && aut.is_match(&s) {
-                out.extend(w.vals.iter().flatten());
+                let terms = w.terms.iter().filter(|&&v| v != NO_TERM);
+                out.extend(terms.map(|&v| u64::from(v)));
             }
         }
     }
@@ -627,7 +664,7 @@ mod typo_terms_tests {
         keys.sort();
         let map = fst::Map::from_iter(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i as u64)))
             .unwrap();
-        let table = TypoWords::build(map.as_fst());
+        let table = WordTable::build(map.as_fst()).unwrap();
         for round in 0..800 {
             let n = 1 + rnd(10) as usize;
             let q: String = (0..n).map(|_| alpha[rnd(6) as usize] as char).collect();
@@ -646,6 +683,19 @@ mod typo_terms_tests {
                 .map(|(i, _)| i as u64)
                 .collect();
             assert_eq!(got, want, "query {q:?} prefix {prefix}");
+            // The prefix range: every key starting with the query, by word.
+            let mut range: Vec<u64> = table
+                .with_prefix(q.as_bytes())
+                .flat_map(|(_, keys)| keys.into_iter().flatten())
+                .collect();
+            range.sort_unstable();
+            let starting: Vec<u64> = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.starts_with(q.as_str()))
+                .map(|(i, _)| i as u64)
+                .collect();
+            assert_eq!(range, starting, "prefix {q:?}");
             if prefix == prefix_mode(&q) {
                 let mut again = Vec::new();
                 typo_terms(map.as_fst(), &q, &mut again);

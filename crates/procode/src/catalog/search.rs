@@ -275,9 +275,9 @@ pub(super) struct SearchSetup {
     synonyms: Arc<SynonymList>,
     weights: SearchWeights,
     facts: Arc<OnceLock<std::result::Result<Facts, String>>>,
-    /// The index's words laid out for typo search (built on the first typo
-    /// search, shared by clones).
-    typo_words: Arc<OnceLock<fuzzy::TypoWords>>,
+    /// The index's words in memory, for prefix ranges and typos (built on
+    /// the first word search, shared by clones).
+    word_table: Arc<OnceLock<std::result::Result<fuzzy::WordTable, String>>>,
 }
 
 impl Default for SearchSetup {
@@ -286,7 +286,7 @@ impl Default for SearchSetup {
             synonyms: shipped_synonyms(),
             weights: SearchWeights::default(),
             facts: Arc::new(OnceLock::new()),
-            typo_words: Arc::new(OnceLock::new()),
+            word_table: Arc::new(OnceLock::new()),
         }
     }
 }
@@ -303,7 +303,14 @@ struct Facts {
     nos: procode_index::index::FastMap<u32, Vec<u32>>,
     /// The entries of `nos`.
     nos_bits: Bits,
+    /// The posting lists of at least [`DENSE_SHARE`] of the entry count in
+    /// bytes, as dense sets: a candidate is looked up in them, not sought.
+    dense: procode_index::index::FastMap<u64, Bits>,
 }
+
+/// A posting list of at least `n / DENSE_SHARE` bytes (`n` entries) is also
+/// kept as a dense set of `n / 8` bytes, at most this many times its size.
+const DENSE_SHARE: usize = 64;
 
 /// One base entry's ranking facts.
 #[derive(Debug, Clone, Copy)]
@@ -1098,7 +1105,7 @@ impl Catalog {
         };
         let mut cache = TermCache::default();
         for (vi, v) in variants.iter().enumerate() {
-            if let Some(m) = self.variant_hits(v, &mut cache)? {
+            if let Some(m) = self.variant_hits(v, facts, &mut cache)? {
                 self.rank_variant(v, vi, &m, facts, opts, keep, &mut acc)?;
             }
         }
@@ -1126,7 +1133,12 @@ impl Catalog {
     /// A variant's words' matches, the words with the shortest posting lists
     /// first (later words are only looked up for the candidates the earlier
     /// ones left); `None` when some word matches nothing.
-    fn variant_hits(&self, v: &Variant, cache: &mut TermCache) -> Result<Option<VariantHits>> {
+    fn variant_hits(
+        &self,
+        v: &Variant,
+        facts: &Facts,
+        cache: &mut TermCache,
+    ) -> Result<Option<VariantHits>> {
         let mut slot_words: Vec<Vec<usize>> = Vec::with_capacity(v.slots.len());
         let mut keys: Vec<(&str, TypoMode, bool)> = Vec::new();
         for s in &v.slots {
@@ -1153,7 +1165,7 @@ impl Catalog {
             let wt = &cache.0[terms[k]].1;
             let h = match &cand {
                 Some(c) if c.is_empty() => return Ok(None),
-                c => self.word_hits(wt, c.as_deref())?,
+                c => self.word_hits(wt, c.as_deref(), facts)?,
             };
             cand = Some(h.any.clone());
             hits[k] = Some(h);
@@ -1350,6 +1362,7 @@ impl Catalog {
                     nos_terms,
                     nos,
                     nos_bits,
+                    dense: self.dense_sets()?,
                 })
             };
             build().map_err(|e| e.to_string())
@@ -1438,6 +1451,32 @@ impl Catalog {
             .collect())
     }
 
+    /// The index's words in memory, built on first use.
+    fn word_table(&self) -> Result<&fuzzy::WordTable> {
+        let r = self.search.word_table.get_or_init(|| {
+            let words = self.index.words().map_err(|e| e.to_string())?;
+            fuzzy::WordTable::build(words.as_fst())
+                .map_err(|m| format!("the word index is malformed: {m}"))
+        });
+        r.as_ref()
+            .map_err(|m| CatalogError::Corrupt { what: m.clone() })
+    }
+
+    /// The dense sets of the long posting lists (see [`DENSE_SHARE`]).
+    fn dense_sets(&self) -> Result<procode_index::index::FastMap<u64, Bits>> {
+        let n = self.index.len();
+        let min = (n as usize / DENSE_SHARE).max(64);
+        let mut dense = procode_index::index::FastMap::default();
+        for t in 0..self.index.words()?.len() as u64 {
+            if self.index.posting_bytes(t)?.len() >= min {
+                let mut bits = Bits::new(n);
+                self.or_postings(t, &mut bits)?;
+                dense.insert(t, bits);
+            }
+        }
+        Ok(dense)
+    }
+
     /// Sets the ids of term `t`'s posting list in `bits`.
     fn or_postings(&self, t: u64, bits: &mut Bits) -> Result<()> {
         let n = self.index.len();
@@ -1498,33 +1537,29 @@ impl Catalog {
                 }
             }
         }
-        let mut hi = lo.to_vec();
-        if let Some(last) = hi.last_mut() {
-            *last += 1; // words are lower-case ASCII letters and digits
-        }
+        let table = self.word_table()?;
         // (Whole words only: the lookups above found them all.)
-        let mut s = words.range().ge(lo).lt(&hi).into_stream();
-        while let Some((key, t)) = s.next().filter(|_| !whole_only) {
-            exact_terms.push(t);
-            let (stem, marker) = match key.last() {
-                Some(&m) if m == SHORT_ONLY || m == EXTRA_ONLY => (&key[..key.len() - 1], Some(m)),
-                _ => (key, None),
-            };
+        let prefixed = table.with_prefix(lo).filter(|_| !whole_only);
+        for (stem, [plain, short, extra]) in prefixed {
             let whole = stem == lo;
-            let tier = match (marker, whole) {
-                (None, true) => Tier::TitleExact,
-                (None, false) | (Some(SHORT_ONLY), _) => Tier::TitlePrefix,
-                (Some(_), true) => Tier::ExtraExact,
-                (Some(_), false) => Tier::ExtraPrefix,
+            let (title, inclusion) = if whole {
+                (Tier::TitleExact, Tier::ExtraExact)
+            } else {
+                (Tier::TitlePrefix, Tier::ExtraPrefix)
             };
-            push(tier, t);
+            for (tier, t) in [
+                (title, plain),
+                (Tier::TitlePrefix, short),
+                (inclusion, extra),
+            ] {
+                if let Some(t) = t {
+                    exact_terms.push(t);
+                    push(tier, t);
+                }
+            }
         }
         if typo.on() {
             let mut near = Vec::new();
-            let table = self
-                .search
-                .typo_words
-                .get_or_init(|| fuzzy::TypoWords::build(words.as_fst()));
             fuzzy::typo_terms_indexed(
                 words.as_fst(),
                 table,
@@ -1554,11 +1589,10 @@ impl Catalog {
     /// A word's matches by tier: every id of its terms' lists, or (with
     /// `only`, ascending) just those of the given ids, found by seeking,
     /// which skips the blocks of long lists that hold none of them.
-    fn word_hits(&self, wt: &WordTerms, only: Option<&[u32]>) -> Result<WordHits> {
+    fn word_hits(&self, wt: &WordTerms, only: Option<&[u32]>, facts: &Facts) -> Result<WordHits> {
         let Some(only) = only else {
             return self.all_word_hits(wt);
         };
-        let n = self.index.len();
         // The candidates not found yet: an id found by a better tier (or an
         // earlier term of its tier) is not looked for again.
         let mut left: Vec<u32> = only.to_vec();
@@ -1569,21 +1603,10 @@ impl Catalog {
                 if left.is_empty() {
                     break;
                 }
-                let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
                 let before = ids.len();
-                // Leapfrog: the list seeks the next candidate, the candidates
-                // skip to the list's id, so a short list costs its own
-                // length, not the number of candidates.
-                let mut i = 0;
-                while let Some(&id) = left.get(i) {
-                    match c.seek(id, n)? {
-                        Some(x) if x == id => {
-                            ids.push(id);
-                            i += 1;
-                        }
-                        Some(x) => i = advance_to(&left, i, x),
-                        None => break,
-                    }
+                match facts.dense.get(&t) {
+                    Some(bits) => ids.extend(left.iter().filter(|&&id| bits.has(id))),
+                    None => self.seek_each(t, &left, &mut ids)?,
                 }
                 if ids.len() > before {
                     retain_absent(&mut left, &ids[before..]);
@@ -1595,6 +1618,26 @@ impl Catalog {
         let mut any: Vec<u32> = only.to_vec();
         retain_absent(&mut any, &left);
         Ok(WordHits { any, tiers })
+    }
+
+    /// Appends the ids of ascending `ids_in` that term `t`'s list holds, by
+    /// leapfrog: the list seeks the next id, the ids skip to the list's, so
+    /// a short list costs its own length, not the number of ids.
+    fn seek_each(&self, t: u64, ids_in: &[u32], out: &mut Vec<u32>) -> Result<()> {
+        let n = self.index.len();
+        let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+        let mut i = 0;
+        while let Some(&id) = ids_in.get(i) {
+            match c.seek(id, n)? {
+                Some(x) if x == id => {
+                    out.push(id);
+                    i += 1;
+                }
+                Some(x) => i = advance_to(ids_in, i, x),
+                None => break,
+            }
+        }
+        Ok(())
     }
 
     /// A word's matches by tier: every id of its terms' lists, merged
