@@ -24,13 +24,20 @@
 //! unmatched title words; then shorter title, then code.
 //!
 //! # Cost
-//! The rarest query word's posting lists are decoded once (merged through a
-//! dense set, no sorting); the other words are only sought for the
-//! candidates left, and a candidate found by one of a word's terms is not
-//! sought in the others. Each candidate is scored with monotone cursors (no
-//! per-candidate search), and once `offset + limit` results are held, a
-//! candidate whose bound cannot beat the weakest is dropped before its
-//! title's first word is looked at. Only the page's entries are decoded.
+//! A query word's terms come from the index's words held in memory
+//! (`fuzzy::WordTable`, built on the first search: a binary search and a
+//! run of neighbours for a prefix, no fst stream; for a typo, the words of
+//! the same first letter, length and nearly the same letters, checked with
+//! the automaton). The rarest query word's posting lists are decoded once
+//! (merged through a dense set, no sorting); the other words are only
+//! sought for the candidates left — by leapfrog through the skip table, or
+//! by a bit test in the dense set kept for each long list — and a candidate
+//! found by one of a word's terms is not sought in the others. Each
+//! candidate is scored with monotone cursors (no per-candidate search), and
+//! once `offset + limit` results are held, a candidate whose bound (each
+//! word at its best tier, from its facts alone) cannot beat the weakest is
+//! not scored. The total is exact: every candidate the filters pass is
+//! counted. Only the page's entries are decoded.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
