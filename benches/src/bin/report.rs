@@ -1,4 +1,4 @@
-//! `cargo run --release -p procode-benches --bin report [-- --json]`
+//! `cargo run --release -p procode-benches --bin report [-- --json] [--dev-set]`
 //!
 //! Quick measurements of every SPEC §4 figure beside its peer, printed as one
 //! table (or, with `--json`, as JSON). Plain `Instant` loops: each operation is
@@ -263,10 +263,13 @@ fn main() {
     let curve_only = args.iter().any(|a| a == "--ncci-curve");
     if let Some(a) = args
         .iter()
-        .find(|a| !matches!(a.as_str(), "--json" | "--ncci-curve" | ""))
+        .find(|a| !matches!(a.as_str(), "--json" | "--ncci-curve" | "--dev-set" | ""))
     {
-        eprintln!("usage: report [--json] [--ncci-curve]   (unknown argument {a:?})");
+        eprintln!("usage: report [--json] [--ncci-curve] [--dev-set]   (unknown argument {a:?})");
         std::process::exit(2);
+    }
+    if args.iter().any(|a| a == "--dev-set") {
+        return dev_set_only();
     }
     if curve_only {
         // Only the NCCI curve rows (building the edits file first).
@@ -718,6 +721,31 @@ fn main() {
 /// against `readiness` per document; the Spark job at 1 and 2 slots; the
 /// peak memory of a streamed million lines.
 // Long on purpose: one block per row of the scrub family, in table order.
+/// `--dev-set`: only the dev-set latency rows.
+fn dev_set_only() {
+    let (mut rows, mut notes) = (Vec::new(), Vec::new());
+    dev_set_rows(
+        &Catalog::embedded().expect("the embedded catalog"),
+        &mut rows,
+        &mut notes,
+    );
+    for r in &rows {
+        let peer = r.peer_fig.as_ref().map_or("—".into(), Fig::show);
+        let met = r.met.map_or("—", |m| if m { "yes" } else { "**no**" });
+        println!(
+            "| {} | {} | {} | {peer} | {} | {} | {met} |",
+            r.op,
+            r.procode.show(),
+            r.peer,
+            r.ratio_text(),
+            r.target
+        );
+    }
+    for n in &notes {
+        println!("note: {n}");
+    }
+}
+
 /// The search-quality development set's latency (issues 14 and 18 item 3):
 /// every query put to `Catalog::embedded()` as the typeahead would (limit
 /// 10, the row's system filter) and to the SQLite FTS5 titles peer over the
