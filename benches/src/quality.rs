@@ -362,6 +362,62 @@ pub fn ask_procode(catalog: &Catalog, q: &DevQuery) -> Answer {
     }
 }
 
+/// Median of `runs` timed calls of `f`, after one warm-up call, in ns.
+pub fn median_ns(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let s = std::time::Instant::now();
+            f();
+            s.elapsed().as_nanos() as f64
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// The nearest-rank percentile `p` (0..=100) of sorted values.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The latency of a set of queries: p50, p99 and max (ns) of the per-query
+/// latencies, and which query was the slowest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Latency {
+    /// The median query.
+    pub p50: f64,
+    /// The 99th percentile (nearest rank).
+    pub p99: f64,
+    /// The slowest query's latency.
+    pub max: f64,
+    /// The slowest query's index.
+    pub slowest: usize,
+}
+
+impl Latency {
+    /// The summary of per-query latencies (ns).
+    pub fn of(latency_ns: &[f64]) -> Latency {
+        let mut sorted = latency_ns.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let slowest = latency_ns
+            .iter()
+            .enumerate()
+            .max_by(|x, y| x.1.total_cmp(y.1))
+            .map_or(0, |(i, _)| i);
+        Latency {
+            p50: percentile(&sorted, 50.0),
+            p99: percentile(&sorted, 99.0),
+            max: percentile(&sorted, 100.0),
+            slowest,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -482,6 +538,18 @@ mod tests {
             parse_dev_set(&format!("{h}clin-01\t \ticd10cm\tI10\tn\n")),
             Err(DevSetError::EmptyQuery { line: 2 })
         );
+    }
+
+    #[test]
+    fn nearest_rank_percentiles_and_the_slowest() {
+        let v: Vec<f64> = (1..=70).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), 35.0);
+        assert_eq!(percentile(&v, 99.0), 70.0);
+        assert_eq!(percentile(&v, 100.0), 70.0);
+        assert_eq!(percentile(&[5.0], 50.0), 5.0);
+        assert_eq!(percentile(&[], 50.0), 0.0);
+        let l = Latency::of(&[3.0, 9.0, 1.0]);
+        assert_eq!((l.p50, l.max, l.slowest), (3.0, 9.0, 1));
     }
 
     #[test]

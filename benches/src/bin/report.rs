@@ -1,4 +1,4 @@
-//! `cargo run --release -p procode-benches --bin report [-- --json]`
+//! `cargo run --release -p procode-benches --bin report [-- --json] [--dev-set]`
 //!
 //! Quick measurements of every SPEC §4 figure beside its peer, printed as one
 //! table (or, with `--json`, as JSON). Plain `Instant` loops: each operation is
@@ -263,10 +263,13 @@ fn main() {
     let curve_only = args.iter().any(|a| a == "--ncci-curve");
     if let Some(a) = args
         .iter()
-        .find(|a| !matches!(a.as_str(), "--json" | "--ncci-curve" | ""))
+        .find(|a| !matches!(a.as_str(), "--json" | "--ncci-curve" | "--dev-set" | ""))
     {
-        eprintln!("usage: report [--json] [--ncci-curve]   (unknown argument {a:?})");
+        eprintln!("usage: report [--json] [--ncci-curve] [--dev-set]   (unknown argument {a:?})");
         std::process::exit(2);
+    }
+    if args.iter().any(|a| a == "--dev-set") {
+        return dev_set_only();
     }
     if curve_only {
         // Only the NCCI curve rows (building the edits file first).
@@ -597,6 +600,8 @@ fn main() {
         }
     }
 
+    dev_set_rows(&embedded, &mut rows, &mut notes);
+
     // Billing: a 10-edit batch under booking review, then readiness.
     let bf = BillingFixture::new(&embedded);
     assert_eq!(bf.run(&embedded), 0, "the benchmark invoice is ready");
@@ -716,6 +721,91 @@ fn main() {
 /// against `readiness` per document; the Spark job at 1 and 2 slots; the
 /// peak memory of a streamed million lines.
 // Long on purpose: one block per row of the scrub family, in table order.
+/// `--dev-set`: only the dev-set latency rows.
+fn dev_set_only() {
+    let (mut rows, mut notes) = (Vec::new(), Vec::new());
+    dev_set_rows(
+        &Catalog::embedded().expect("the embedded catalog"),
+        &mut rows,
+        &mut notes,
+    );
+    for r in &rows {
+        let peer = r.peer_fig.as_ref().map_or("—".into(), Fig::show);
+        let met = r.met.map_or("—", |m| if m { "yes" } else { "**no**" });
+        println!(
+            "| {} | {} | {} | {peer} | {} | {} | {met} |",
+            r.op,
+            r.procode.show(),
+            r.peer,
+            r.ratio_text(),
+            r.target
+        );
+    }
+    for n in &notes {
+        println!("note: {n}");
+    }
+}
+
+/// The search-quality development set's latency (issues 14 and 18 item 3):
+/// every query put to `Catalog::embedded()` as the typeahead would (limit
+/// 10, the row's system filter) and to the SQLite FTS5 titles peer over the
+/// same entries; p50, p99 and max over the per-query medians.
+fn dev_set_rows(embedded: &Catalog, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    use procode_benches::fts::FtsPeer;
+    use procode_benches::quality::{
+        dev_set_path, median_ns, procode_options, read_dev_set, Latency,
+    };
+    eprintln!("report: search-quality dev set latency ...");
+    let set = read_dev_set(&dev_set_path()).expect("the shipped dev set");
+    let entries: Vec<_> = embedded
+        .entries()
+        .collect::<Result<_, _>>()
+        .expect("the embedded entries");
+    let peer = FtsPeer::titles(&entries).expect("the FTS5 peer builds");
+    let ours: Vec<f64> = set
+        .iter()
+        .map(|q| {
+            median_ns(31, || {
+                black_box(embedded.search(&q.query, &procode_options(q)).unwrap());
+            })
+        })
+        .collect();
+    let theirs: Vec<f64> = set
+        .iter()
+        .map(|q| median_ns(11, || drop(black_box(peer.search(&q.query, q.system)))))
+        .collect();
+    let (o, p) = (Latency::of(&ours), Latency::of(&theirs));
+    let n = set.len();
+    for (what, a, b) in [("p50", o.p50, p.p50), ("p99", o.p99, p.p99)] {
+        rows.push(Row {
+            op: format!("dev-set search latency {what} ({n} queries, embedded catalog)"),
+            procode: Fig::Ns(a),
+            peer: "SQLite FTS5 titles (bm25), same queries",
+            peer_fig: Some(Fig::Ns(b)),
+            target: "(info)",
+            met: None,
+            size: false,
+        });
+    }
+    let slowest = |l: &Latency| set.get(l.slowest).map_or("", |q| q.query.as_str());
+    rows.push(Row {
+        op: format!(
+            "dev-set max latency ({n} queries; slowest {:?})",
+            slowest(&o)
+        ),
+        procode: Fig::Ns(o.max),
+        peer: "SQLite FTS5 titles (bm25), same queries",
+        peer_fig: Some(Fig::Ns(p.max)),
+        target: "≤ 50 µs for every query",
+        met: Some(o.max <= 50e3),
+        size: false,
+    });
+    notes.push(format!(
+        "dev set: the FTS5 peer's slowest query is {:?}",
+        slowest(&p)
+    ));
+}
+
 fn scrub_rows(edits: &NcciEdits, edits_bytes: &[u8], rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     use procode::batch::Scrub;
     use procode_benches::{python_json, ClaimLines, CodePools};

@@ -9,17 +9,19 @@
 //! MRR overall and per category for both, the latency per query, and the
 //! queries procode misses (no acceptable code in its first three), with its top
 //! three. `--all` lists every query, not only the misses.
+//! `--procode-only` skips the peer and lists every query's latency and answer
+//! (mode, total, first page), to compare two builds.
 //!
 //! It is a report, not a test: nothing here fails on low figures.
 
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use procode::Catalog;
 use procode_benches::fts::FtsPeer;
 use procode_benches::quality::{
-    ask_procode, dev_set_path, procode_options, read_dev_set, Answer, DevQuery, Scorecard, Scores,
+    ask_procode, dev_set_path, median_ns, procode_options, read_dev_set, Answer, DevQuery, Latency,
+    Scorecard, Scores,
 };
 
 /// Timed runs of each query (after one warm-up run); the query's latency is
@@ -38,12 +40,14 @@ fn main() {
 struct Args {
     set: PathBuf,
     all: bool,
+    procode_only: bool,
 }
 
 fn args() -> Result<Args, String> {
     let mut a = Args {
         set: dev_set_path(),
         all: false,
+        procode_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -55,38 +59,16 @@ fn args() -> Result<Args, String> {
                     .ok_or("--set needs a file name")?
             }
             "--all" => a.all = true,
+            "--procode-only" => a.procode_only = true,
             "--bench" => {} // passed by `cargo bench`; ignored.
             other => {
                 return Err(format!(
-                    "unknown argument {other:?} (usage: search-quality [--set FILE] [--all])"
+                    "unknown argument {other:?} (usage: search-quality [--set FILE] [--all] [--procode-only])"
                 ))
             }
         }
     }
     Ok(a)
-}
-
-/// Median of `runs` timed calls of `f`, after one warm-up call, in ns.
-fn median_ns(runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let mut t: Vec<f64> = (0..runs)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_nanos() as f64
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
-}
-
-/// The nearest-rank percentile `p` (0..=100) of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn show_ns(ns: f64) -> String {
@@ -158,6 +140,9 @@ fn run() -> Result<(), String> {
     let a = args()?;
     let set = read_dev_set(&a.set).map_err(|e| format!("{}: {e}", a.set.display()))?;
     let catalog = Catalog::embedded().map_err(|e| e.to_string())?;
+    if a.procode_only {
+        return procode_only(&set, &catalog);
+    }
     let entries = catalog
         .entries()
         .collect::<Result<Vec<_>, _>>()
@@ -186,6 +171,51 @@ fn run() -> Result<(), String> {
     print_scores(&a, &set, &catalog, entries.len(), &runs);
     print_latency(&set, &runs);
     print_misses(&a, &set, &runs);
+    Ok(())
+}
+
+/// `--procode-only`: no peer; every query's latency (slowest first) and
+/// the answer procode gives (mode, total, the codes of its first page), a
+/// listing two builds can be compared by.
+fn procode_only(set: &[DevQuery], catalog: &Catalog) -> Result<(), String> {
+    let run = Run::measure(
+        "procode",
+        set,
+        PROCODE_RUNS,
+        |q| ask_procode(catalog, q),
+        |q| catalog.search(&q.query, &procode_options(q)),
+    );
+    let l = Latency::of(&run.latency_ns);
+    println!(
+        "procode over {} queries: p50 {}, p99 {}, max {}",
+        set.len(),
+        show_ns(l.p50),
+        show_ns(l.p99),
+        show_ns(l.max)
+    );
+    let mut order: Vec<usize> = (0..set.len()).collect();
+    order.sort_by(|&x, &y| run.latency_ns[y].total_cmp(&run.latency_ns[x]));
+    for i in order {
+        println!(
+            "latency {:>10} {:?}",
+            show_ns(run.latency_ns[i]),
+            set[i].query
+        );
+    }
+    for q in set {
+        let r = catalog
+            .search(&q.query, &procode_options(q))
+            .map_err(|e| e.to_string())?;
+        let codes: Vec<String> = r.iter().map(|e| e.code.to_string()).collect();
+        println!(
+            "answer {} {:?} mode {} total {} [{}]",
+            q.id,
+            q.query,
+            r.mode.as_str(),
+            r.total,
+            codes.join(" ")
+        );
+    }
     Ok(())
 }
 
@@ -236,21 +266,17 @@ fn print_latency(set: &[DevQuery], runs: &[Run]) {
     println!();
     println!("| system | p50 | p99 | max | slowest query |\n|---|---:|---:|---:|---|");
     for r in runs {
-        let mut sorted = r.latency_ns.clone();
-        sorted.sort_by(f64::total_cmp);
-        let slowest = r
-            .latency_ns
-            .iter()
-            .enumerate()
-            .max_by(|x, y| x.1.total_cmp(y.1))
-            .map(|(i, _)| format!("{:?} ({})", set[i].query, set[i].system_name()))
+        let l = Latency::of(&r.latency_ns);
+        let slowest = set
+            .get(l.slowest)
+            .map(|q| format!("{:?} ({})", q.query, q.system_name()))
             .unwrap_or_default();
         println!(
             "| {} | {} | {} | {} | {slowest} |",
             r.name,
-            show_ns(percentile(&sorted, 50.0)),
-            show_ns(percentile(&sorted, 99.0)),
-            show_ns(percentile(&sorted, 100.0)),
+            show_ns(l.p50),
+            show_ns(l.p99),
+            show_ns(l.max),
         );
     }
 }
@@ -331,16 +357,6 @@ fn clip(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<f64> = (1..=70).map(f64::from).collect();
-        assert_eq!(percentile(&v, 50.0), 35.0);
-        assert_eq!(percentile(&v, 99.0), 70.0);
-        assert_eq!(percentile(&v, 100.0), 70.0);
-        assert_eq!(percentile(&[5.0], 50.0), 5.0);
-        assert_eq!(percentile(&[], 50.0), 0.0);
-    }
 
     #[test]
     fn clip_cuts_on_characters() {

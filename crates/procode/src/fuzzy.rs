@@ -6,11 +6,6 @@ use fst::Automaton;
 
 use crate::index::format::{EXTRA_ONLY, SHORT_ONLY};
 
-/// Whether a word-index byte is a key suffix marker rather than a letter.
-fn is_marker(b: u8) -> bool {
-    b == SHORT_ONLY || b == EXTRA_ONLY
-}
-
 /// The longest query word the automaton accepts.
 pub(crate) const MAX_FUZZY_LEN: usize = 31;
 
@@ -55,17 +50,6 @@ impl<'a> Typo<'a> {
             max,
             prefix,
         })
-    }
-
-    /// The query bytes that can change the next row of `s` beyond the
-    /// generic no-match row: those the next step compares with, directly or
-    /// through a transposition.
-    fn window(&self, s: &TypoState) -> &'a [u8] {
-        let k = usize::from(self.max);
-        let r = usize::from(s.depth) + 1;
-        let lo = r.saturating_sub(k + 2).min(self.query.len());
-        let hi = (r + k).min(self.query.len());
-        &self.query[lo..hi.max(lo)]
     }
 
     /// Row `i`'s cell for the last query column, if inside the band.
@@ -179,39 +163,21 @@ pub(crate) fn prefix_mode(word: &str) -> bool {
 }
 
 /// Collects the values of every word-index key that matches `word` under the
-/// typo rules — the same rules as [`typo_matches`] — by walking the fst
-/// directly (no stream state, no allocation per step).
+/// typo rules — the same rules as [`typo_matches`].
 #[cfg(test)]
 pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec<u64>) {
-    typo_terms_with(fst, word, prefix_mode(word), out);
+    let words = WordTable::build(fst).unwrap();
+    typo_terms_indexed(fst, &words, word, prefix_mode(word), out);
 }
 
-/// [`typo_terms`] with prefix mode given: `false` matches whole words only
-/// (`diabetis` → `diabetes`, not every word starting near `diabe`).
-pub(crate) fn typo_terms_with<D: AsRef<[u8]>>(
-    fst: &Fst<D>,
-    word: &str,
-    prefix: bool,
-    out: &mut Vec<u64>,
-) {
-    let q = word.as_bytes();
+/// The keys whose first letter is the typo: the query's first letter
+/// substituted or preceded by an inserted letter (any first byte, then the
+/// rest exactly), deleted, or swapped with the second.
+fn first_letter_terms<D: AsRef<[u8]>>(fst: &Fst<D>, q: &[u8], prefix: bool, out: &mut Vec<u64>) {
     let Some(&q0) = q.first() else {
         return;
     };
     let root = fst.root();
-    // Edits that keep the first letter: the automaton, below that letter.
-    if let (Some(aut), Some(i)) = (
-        Typo::new(word, max_edits(word), prefix),
-        root.find_input(q0),
-    ) {
-        let t = root.transition(i);
-        let s = aut.accept(&aut.start(), q0);
-        if aut.can_match(&s) {
-            walk(fst, &aut, fst.node(t.addr), s, t.out, out);
-        }
-    }
-    // The first letter is the typo: substituted or preceded by an inserted
-    // letter (any first byte, then the rest exactly), deleted, or swapped.
     for t in root.transitions() {
         if !t.inp.is_ascii_alphanumeric() {
             continue; // phrase keys, not words
@@ -232,52 +198,192 @@ pub(crate) fn typo_terms_with<D: AsRef<[u8]>>(
     }
 }
 
-fn walk<'f, D: AsRef<[u8]>>(
-    fst: &'f Fst<D>,
-    aut: &Typo<'_>,
-    node: Node<'f>,
-    state: TypoState,
-    acc: Output,
+/// The words of a word index in memory (built once per catalog, on its
+/// first word search), for prefix ranges and typo search: the words (keys
+/// without their marker) in key order, each with the set of letters it holds
+/// and the term ids of its keys (plain, short-only, extra-only); and, per
+/// first byte, the words by length.
+///
+/// A word within `k` edits of the query (or, in prefix mode, one of whose
+/// prefixes is) misses at most `k` of the query's letters and, whole, holds
+/// at most `k` letters the query lacks: one edit changes one position. The
+/// words those counts and their length leave are checked with the automaton,
+/// so the result is exactly the set of words within the budget (see
+/// [`typo_terms_indexed`]).
+#[derive(Debug, Default)]
+pub(crate) struct WordTable {
+    bytes: Vec<u8>,
+    /// In key order.
+    words: Vec<TableWord>,
+    /// Indices of `words` by first byte, then length; first byte `b`'s are
+    /// `by_len[starts[b]..starts[b + 1]]`.
+    by_len: Vec<u32>,
+    starts: Vec<u32>,
+}
+
+/// One word of [`WordTable`].
+#[derive(Debug, Clone, Copy)]
+struct TableWord {
+    off: u32,
+    len: u32,
+    mask: u32,
+    /// The term ids of the word's keys: plain, short-only, extra-only
+    /// ([`NO_TERM`]: no such key).
+    terms: [u32; 3],
+}
+
+/// No key of this kind (see [`TableWord::terms`]).
+const NO_TERM: u32 = u32::MAX;
+
+/// The letter set of a word: a bit per letter, six bits the digits and
+/// other bytes share (sharing only lets more words through the filter).
+fn letter_mask(w: &[u8]) -> u32 {
+    w.iter().fold(0u32, |m, &b| {
+        m | 1u32
+            << match b {
+                b'a'..=b'z' => b - b'a',
+                _ => 26 + b % 6,
+            }
+    })
+}
+
+/// A word's keys: its term ids as (plain, short-only, extra-only).
+pub(crate) type WordKeys = [Option<u64>; 3];
+
+impl WordTable {
+    /// The words of a word-index fst (phrase keys left out).
+    ///
+    /// # Errors
+    /// A message when a key's value is not a term id (a damaged index).
+    pub(crate) fn build<D: AsRef<[u8]>>(fst: &Fst<D>) -> Result<WordTable, String> {
+        use fst::Streamer;
+        let mut t = WordTable::default();
+        let mut stream = fst.stream();
+        while let Some((key, out)) = stream.next() {
+            let (stem, slot) = match key.last() {
+                Some(&SHORT_ONLY) => (&key[..key.len() - 1], 1),
+                Some(&EXTRA_ONLY) => (&key[..key.len() - 1], 2),
+                _ => (key, 0),
+            };
+            if !stem.first().is_some_and(u8::is_ascii_alphanumeric) {
+                continue; // a phrase key or a bare marker
+            }
+            let term = u32::try_from(out.value())
+                .ok()
+                .filter(|&v| v != NO_TERM)
+                .ok_or("a word's term id is out of range")?;
+            let same = t.words.last().is_some_and(|w| t.stem(w) == stem);
+            if !same {
+                let off = u32::try_from(t.bytes.len()).map_err(|_| "the words are too long")?;
+                t.bytes.extend_from_slice(stem);
+                t.words.push(TableWord {
+                    off,
+                    len: stem.len() as u32,
+                    mask: letter_mask(stem),
+                    terms: [NO_TERM; 3],
+                });
+            }
+            if let Some(w) = t.words.last_mut() {
+                w.terms[slot] = term;
+            }
+        }
+        let first = |w: &TableWord| t.bytes.get(w.off as usize).copied().unwrap_or(0);
+        let mut by_len: Vec<u32> = (0..t.words.len() as u32).collect();
+        by_len.sort_by_key(|&i| t.words.get(i as usize).map(|w| (first(w), w.len)));
+        let mut starts = vec![0u32; 257];
+        for w in &t.words {
+            starts[usize::from(first(w)) + 1] += 1;
+        }
+        for b in 0..256 {
+            starts[b + 1] += starts[b];
+        }
+        t.by_len = by_len;
+        t.starts = starts;
+        Ok(t)
+    }
+
+    fn stem(&self, w: &TableWord) -> &[u8] {
+        self.bytes
+            .get(w.off as usize..(w.off + w.len) as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The words starting with `prefix`, in key order, with their keys.
+    pub(crate) fn with_prefix<'s>(
+        &'s self,
+        prefix: &'s [u8],
+    ) -> impl Iterator<Item = (&'s [u8], WordKeys)> + 's {
+        let from = self.words.partition_point(|w| self.stem(w) < prefix);
+        self.words
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|w| (self.stem(w), w))
+            .take_while(move |(stem, _)| stem.starts_with(prefix))
+            .map(|(stem, w)| {
+                (
+                    stem,
+                    w.terms.map(|v| (v != NO_TERM).then_some(u64::from(v))),
+                )
+            })
+    }
+}
+
+/// Collects the values of every word-index key that matches `word` under the
+/// typo rules (the same rules as [`typo_matches_with`]): the words that keep
+/// the query's first letter from `words` (built from the same fst), checked
+/// with the automaton; those whose first letter is the typo by following
+/// the fst.
+pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
+    fst: &Fst<D>,
+    words: &WordTable,
+    word: &str,
+    prefix: bool,
     out: &mut Vec<u64>,
 ) {
-    if state.matched {
-        // A prefix matched: every key below does.
-        collect_all(fst, node, acc, out);
+    let q = word.as_bytes();
+    let Some(&q0) = q.first() else {
         return;
-    }
-    if node.is_final() && aut.is_match(&state) {
-        out.push(acc.cat(node.final_output()).value());
-    }
-    // Every byte outside the query window around this depth gives the same
-    // next row (no match, no transposition): compute it once, and skip those
-    // children altogether when that row is dead.
-    let window = aut.window(&state);
-    let generic = aut.accept(&state, 0);
-    let generic_alive = aut.can_match(&generic);
-    for t in node.transitions() {
-        if is_marker(t.inp) {
-            // The end of a word found only in short descriptions or extra
-            // search text: it matches as the word itself does.
-            let n = fst.node(t.addr);
-            if n.is_final() && aut.is_match(&state) {
-                out.push(acc.cat(t.out).cat(n.final_output()).value());
-            }
-            continue;
-        }
-        let next = if window.contains(&t.inp) {
-            aut.accept(&state, t.inp)
-        } else if generic_alive {
-            TypoState {
-                last: t.inp,
-                ..generic
-            }
+    };
+    if let Some(aut) = Typo::new(word, max_edits(word), prefix) {
+        let k = u32::from(aut.max);
+        let m = q.len() as u32;
+        let qmask = letter_mask(q);
+        let group = words
+            .starts
+            .get(usize::from(q0)..usize::from(q0) + 2)
+            .and_then(|r| words.by_len.get(r[0] as usize..r[1] as usize))
+            .unwrap_or(&[]);
+        let len = |i: &u32| words.words.get(*i as usize).map_or(0, |w| w.len);
+        // Whole words are within k letters of the query's length; a word
+        // whose prefix matches is at least that long.
+        let lo = group.partition_point(|i| len(i) + k < m);
+        let hi = if prefix {
+            group.len()
         } else {
-            continue;
+            group.partition_point(|i| len(i) <= m + k)
         };
-        if aut.can_match(&next) {
-            walk(fst, aut, fst.node(t.addr), next, acc.cat(t.out), out);
+        let candidates = group.get(lo..hi).unwrap_or(&[]);
+        for w in candidates
+            .iter()
+            .filter_map(|&i| words.words.get(i as usize))
+        {
+            if (qmask & !w.mask).count_ones() > k || (!prefix && (w.mask & !qmask).count_ones() > k)
+            {
+                continue;
+            }
+            let mut s = aut.start();
+            let alive = words.stem(w).iter().all(|&b| {
+                s = aut.accept(&s, b);
+                aut.can_match(&s)
+            });
+            if alive && aut.is_match(&s) {
+                let terms = w.terms.iter().filter(|&&v| v != NO_TERM);
+                out.extend(terms.map(|&v| u64::from(v)));
+            }
         }
     }
+    first_letter_terms(fst, q, prefix, out);
 }
 
 /// Follows `path` exactly from `node`; then takes every key below (prefix
@@ -523,11 +629,11 @@ mod reference_tests {
 }
 
 #[cfg(test)]
-mod fst_walk_tests {
+mod typo_terms_tests {
     use super::*;
 
     #[test]
-    fn fst_walk_agrees_with_the_word_rules() {
+    fn typo_terms_agree_with_the_word_rules() {
         let mut x: u64 = 0x1234_5678_9abc_def1;
         let mut rnd = |m: u64| {
             x ^= x << 13;
@@ -544,35 +650,59 @@ mod fst_walk_tests {
             .collect();
         words.sort();
         words.dedup();
-        // Some words exist only as short-description keys.
-        let mut keys: Vec<String> = words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                if i % 3 == 0 {
-                    format!("{w}\u{1}")
-                } else {
-                    w.clone()
-                }
-            })
-            .collect();
+        // Some words exist only as short-description keys, some also as
+        // extra-text keys; phrase keys are not words.
+        let mut keys: Vec<String> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            match i % 4 {
+                0 => keys.push(format!("{w}\u{1}")),
+                1 => keys.extend([w.clone(), format!("{w}\u{2}")]),
+                _ => keys.push(w.clone()),
+            }
+        }
+        keys.extend(["\u{3}abc abd".to_owned(), "\u{3}bcd".to_owned()]);
         keys.sort();
         let map = fst::Map::from_iter(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i as u64)))
             .unwrap();
-        for _ in 0..400 {
+        let table = WordTable::build(map.as_fst()).unwrap();
+        for round in 0..800 {
             let n = 1 + rnd(10) as usize;
             let q: String = (0..n).map(|_| alpha[rnd(6) as usize] as char).collect();
+            let prefix = round % 2 == 0;
             let mut got = Vec::new();
-            typo_terms(map.as_fst(), &q, &mut got);
+            typo_terms_indexed(map.as_fst(), &table, &q, prefix, &mut got);
             got.sort_unstable();
             got.dedup();
             let want: Vec<u64> = keys
                 .iter()
                 .enumerate()
-                .filter(|(_, k)| typo_matches(&q, k.trim_end_matches('\u{1}')))
+                .filter(|(_, k)| !k.starts_with('\u{3}'))
+                .filter(|(_, k)| {
+                    typo_matches_with(&q, k.trim_end_matches(['\u{1}', '\u{2}']), prefix)
+                })
                 .map(|(i, _)| i as u64)
                 .collect();
-            assert_eq!(got, want, "query {q:?}");
+            assert_eq!(got, want, "query {q:?} prefix {prefix}");
+            // The prefix range: every key starting with the query, by word.
+            let mut range: Vec<u64> = table
+                .with_prefix(q.as_bytes())
+                .flat_map(|(_, keys)| keys.into_iter().flatten())
+                .collect();
+            range.sort_unstable();
+            let starting: Vec<u64> = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.starts_with(q.as_str()))
+                .map(|(i, _)| i as u64)
+                .collect();
+            assert_eq!(range, starting, "prefix {q:?}");
+            if prefix == prefix_mode(&q) {
+                let mut again = Vec::new();
+                typo_terms(map.as_fst(), &q, &mut again);
+                again.sort_unstable();
+                again.dedup();
+                assert_eq!(again, want, "query {q:?}");
+            }
         }
     }
 }

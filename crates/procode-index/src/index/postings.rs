@@ -151,8 +151,21 @@ impl<'a> Cursor<'a> {
             (self.idx - 1) / block
         } as usize;
         let nskip = self.skips.len() / 8;
-        // Skip entry b describes block b + 1; find the last with first id <= target.
-        let (mut lo, mut hi) = (here, nskip);
+        // Skip entry b describes block b + 1; find the last with first id <=
+        // target, galloping from the current block (seeks are mostly short):
+        // every entry before `lo` is <= target, `hi` is past the end or not.
+        let (mut lo, mut hi, mut step) = (here, here, 1);
+        while hi < nskip {
+            match self.skip(hi) {
+                Some((id, _)) if id <= target => {
+                    lo = hi + 1;
+                    hi = hi.saturating_add(step).min(nskip);
+                    step *= 2;
+                }
+                Some(_) => break,
+                None => return Err(malformed()),
+            }
+        }
         while lo < hi {
             let mid = (lo + hi) / 2;
             match self.skip(mid) {

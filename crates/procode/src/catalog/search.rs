@@ -24,13 +24,20 @@
 //! unmatched title words; then shorter title, then code.
 //!
 //! # Cost
-//! The rarest query word's posting lists are decoded once (merged through a
-//! dense set, no sorting); the other words are only sought for the
-//! candidates left, and a candidate found by one of a word's terms is not
-//! sought in the others. Each candidate is scored with monotone cursors (no
-//! per-candidate search), and once `offset + limit` results are held, a
-//! candidate whose bound cannot beat the weakest is dropped before its
-//! title's first word is looked at. Only the page's entries are decoded.
+//! A query word's terms come from the index's words held in memory
+//! (`fuzzy::WordTable`, built on the first search: a binary search and a
+//! run of neighbours for a prefix, no fst stream; for a typo, the words of
+//! the same first letter, length and nearly the same letters, checked with
+//! the automaton). The rarest query word's posting lists are decoded once
+//! (merged through a dense set, no sorting); the other words are only
+//! sought for the candidates left — by leapfrog through the skip table, or
+//! by a bit test in the dense set kept for each long list — and a candidate
+//! found by one of a word's terms is not sought in the others. Each
+//! candidate is scored with monotone cursors (no per-candidate search), and
+//! once `offset + limit` results are held, a candidate whose bound (each
+//! word at its best tier, from its facts alone) cannot beat the weakest is
+//! not scored. The total is exact: every candidate the filters pass is
+//! counted. Only the page's entries are decoded.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -275,6 +282,9 @@ pub(super) struct SearchSetup {
     synonyms: Arc<SynonymList>,
     weights: SearchWeights,
     facts: Arc<OnceLock<std::result::Result<Facts, String>>>,
+    /// The index's words in memory, for prefix ranges and typos (built on
+    /// the first word search, shared by clones).
+    word_table: Arc<OnceLock<std::result::Result<fuzzy::WordTable, String>>>,
 }
 
 impl Default for SearchSetup {
@@ -283,6 +293,7 @@ impl Default for SearchSetup {
             synonyms: shipped_synonyms(),
             weights: SearchWeights::default(),
             facts: Arc::new(OnceLock::new()),
+            word_table: Arc::new(OnceLock::new()),
         }
     }
 }
@@ -299,7 +310,14 @@ struct Facts {
     nos: procode_index::index::FastMap<u32, Vec<u32>>,
     /// The entries of `nos`.
     nos_bits: Bits,
+    /// The posting lists of at least [`DENSE_SHARE`] of the entry count in
+    /// bytes, as dense sets: a candidate is looked up in them, not sought.
+    dense: procode_index::index::FastMap<u64, Bits>,
 }
+
+/// A posting list of at least `n / DENSE_SHARE` bytes (`n` entries) is also
+/// kept as a dense set of `n / 8` bytes, at most this many times its size.
+const DENSE_SHARE: usize = 64;
 
 /// One base entry's ranking facts.
 #[derive(Debug, Clone, Copy)]
@@ -586,10 +604,38 @@ struct Scorer<'a> {
     /// Whether the variant covers each "X NOS" term, computed when first
     /// needed.
     nos_cover: Vec<Option<bool>>,
+    /// The most the slots can score (each word at its best tier), and the
+    /// most query words that can match in a title.
+    slots_max: i32,
+    in_title_max: u32,
 }
 
 impl<'a> Scorer<'a> {
     fn new(v: &'a Variant, m: &'a VariantHits, facts: &'a Facts, w: &'a SearchWeights) -> Self {
+        let mut slots_max = 0;
+        let mut in_title_max = 0u32;
+        for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
+            let best: Vec<Option<Tier>> = idxs
+                .iter()
+                .map(|&i| {
+                    let tiers = m.hits.get(i).map(|h| h.tiers.as_slice()).unwrap_or(&[]);
+                    if tiers.iter().any(|(t, ids)| {
+                        !ids.is_empty()
+                            && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
+                    }) {
+                        in_title_max += 1;
+                    }
+                    // The best weight the word can have (none: 0).
+                    tiers
+                        .iter()
+                        .filter(|(_, ids)| !ids.is_empty())
+                        .map(|(t, _)| *t)
+                        .max_by_key(|t| t.weight(w))
+                        .filter(|t| t.weight(w) > 0)
+                })
+                .collect();
+            slots_max += slot_score(s, best.into_iter(), w);
+        }
         Scorer {
             v,
             m,
@@ -600,7 +646,32 @@ impl<'a> Scorer<'a> {
             phrase_at: 0,
             leads: Default::default(),
             nos_cover: vec![None; facts.nos_terms.len()],
+            slots_max,
+            in_title_max,
         }
+    }
+
+    /// An upper bound of [`Scorer::base`] for candidate `id` (ids asked in
+    /// ascending order), from its facts alone: each word at its best tier,
+    /// the "X NOS" default whenever the entry has one.
+    fn bound(&mut self, id: u32, f: &EntryFacts) -> i32 {
+        let (m, w) = (self.m, self.w);
+        let stat = static_score(f.flags, f.words, 0, false, w).max(static_score(
+            f.flags,
+            f.words,
+            self.in_title_max,
+            false,
+            w,
+        ));
+        let mut score = self.slots_max + stat;
+        self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
+        if m.phrase.get(self.phrase_at) == Some(&id) {
+            score += w.phrase;
+        }
+        if self.facts.nos_bits.has(id) {
+            score += w.nos_default.max(0);
+        }
+        score
     }
 
     /// The score of candidate `id` without the lead of its title's first
@@ -1041,7 +1112,7 @@ impl Catalog {
         };
         let mut cache = TermCache::default();
         for (vi, v) in variants.iter().enumerate() {
-            if let Some(m) = self.variant_hits(v, &mut cache)? {
+            if let Some(m) = self.variant_hits(v, facts, &mut cache)? {
                 self.rank_variant(v, vi, &m, facts, opts, keep, &mut acc)?;
             }
         }
@@ -1069,7 +1140,12 @@ impl Catalog {
     /// A variant's words' matches, the words with the shortest posting lists
     /// first (later words are only looked up for the candidates the earlier
     /// ones left); `None` when some word matches nothing.
-    fn variant_hits(&self, v: &Variant, cache: &mut TermCache) -> Result<Option<VariantHits>> {
+    fn variant_hits(
+        &self,
+        v: &Variant,
+        facts: &Facts,
+        cache: &mut TermCache,
+    ) -> Result<Option<VariantHits>> {
         let mut slot_words: Vec<Vec<usize>> = Vec::with_capacity(v.slots.len());
         let mut keys: Vec<(&str, TypoMode, bool)> = Vec::new();
         for s in &v.slots {
@@ -1096,7 +1172,7 @@ impl Catalog {
             let wt = &cache.0[terms[k]].1;
             let h = match &cand {
                 Some(c) if c.is_empty() => return Ok(None),
-                c => self.word_hits(wt, c.as_deref())?,
+                c => self.word_hits(wt, c.as_deref(), facts)?,
             };
             cand = Some(h.any.clone());
             hits[k] = Some(h);
@@ -1148,19 +1224,26 @@ impl Catalog {
             if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
                 acc.total += 1;
             }
-            let mut base = scorer.base(id, f);
-            if self.favourite_ids.binary_search(&id).is_ok() {
-                base += w.favourite;
-            }
+            let fav = if self.favourite_ids.binary_search(&id).is_ok() {
+                w.favourite
+            } else {
+                0
+            };
             // Ids come in increasing order and ties go to the lower id, so a
-            // full heap only takes a strictly better score; the title's
-            // first word is looked at only when it could decide.
+            // full heap only takes a strictly better score: a candidate
+            // whose bound cannot is not scored, and the title's first word
+            // is looked at only when it could decide.
             let min = if heap.len() >= keep {
                 heap.peek().map(|r| r.0 .0)
             } else {
                 None
             };
-            if min.is_some_and(|min| base + scorer.lead_gain(f) <= min) {
+            let gain = scorer.lead_gain(f);
+            if min.is_some_and(|min| scorer.bound(id, f) + fav + gain <= min) {
+                continue;
+            }
+            let base = scorer.base(id, f) + fav;
+            if min.is_some_and(|min| base + gain <= min) {
                 continue;
             }
             let score = base + scorer.lead(f);
@@ -1286,6 +1369,7 @@ impl Catalog {
                     nos_terms,
                     nos,
                     nos_bits,
+                    dense: self.dense_sets()?,
                 })
             };
             build().map_err(|e| e.to_string())
@@ -1374,6 +1458,32 @@ impl Catalog {
             .collect())
     }
 
+    /// The index's words in memory, built on first use.
+    fn word_table(&self) -> Result<&fuzzy::WordTable> {
+        let r = self.search.word_table.get_or_init(|| {
+            let words = self.index.words().map_err(|e| e.to_string())?;
+            fuzzy::WordTable::build(words.as_fst())
+                .map_err(|m| format!("the word index is malformed: {m}"))
+        });
+        r.as_ref()
+            .map_err(|m| CatalogError::Corrupt { what: m.clone() })
+    }
+
+    /// The dense sets of the long posting lists (see [`DENSE_SHARE`]).
+    fn dense_sets(&self) -> Result<procode_index::index::FastMap<u64, Bits>> {
+        let n = self.index.len();
+        let min = (n as usize / DENSE_SHARE).max(64);
+        let mut dense = procode_index::index::FastMap::default();
+        for t in 0..self.index.words()?.len() as u64 {
+            if self.index.posting_bytes(t)?.len() >= min {
+                let mut bits = Bits::new(n);
+                self.or_postings(t, &mut bits)?;
+                dense.insert(t, bits);
+            }
+        }
+        Ok(dense)
+    }
+
     /// Sets the ids of term `t`'s posting list in `bits`.
     fn or_postings(&self, t: u64, bits: &mut Bits) -> Result<()> {
         let n = self.index.len();
@@ -1434,30 +1544,36 @@ impl Catalog {
                 }
             }
         }
-        let mut hi = lo.to_vec();
-        if let Some(last) = hi.last_mut() {
-            *last += 1; // words are lower-case ASCII letters and digits
-        }
+        let table = self.word_table()?;
         // (Whole words only: the lookups above found them all.)
-        let mut s = words.range().ge(lo).lt(&hi).into_stream();
-        while let Some((key, t)) = s.next().filter(|_| !whole_only) {
-            exact_terms.push(t);
-            let (stem, marker) = match key.last() {
-                Some(&m) if m == SHORT_ONLY || m == EXTRA_ONLY => (&key[..key.len() - 1], Some(m)),
-                _ => (key, None),
-            };
+        let prefixed = table.with_prefix(lo).filter(|_| !whole_only);
+        for (stem, [plain, short, extra]) in prefixed {
             let whole = stem == lo;
-            let tier = match (marker, whole) {
-                (None, true) => Tier::TitleExact,
-                (None, false) | (Some(SHORT_ONLY), _) => Tier::TitlePrefix,
-                (Some(_), true) => Tier::ExtraExact,
-                (Some(_), false) => Tier::ExtraPrefix,
+            let (title, inclusion) = if whole {
+                (Tier::TitleExact, Tier::ExtraExact)
+            } else {
+                (Tier::TitlePrefix, Tier::ExtraPrefix)
             };
-            push(tier, t);
+            for (tier, t) in [
+                (title, plain),
+                (Tier::TitlePrefix, short),
+                (inclusion, extra),
+            ] {
+                if let Some(t) = t {
+                    exact_terms.push(t);
+                    push(tier, t);
+                }
+            }
         }
         if typo.on() {
             let mut near = Vec::new();
-            fuzzy::typo_terms_with(words.as_fst(), word, typo == TypoMode::Prefix, &mut near);
+            fuzzy::typo_terms_indexed(
+                words.as_fst(),
+                table,
+                word,
+                typo == TypoMode::Prefix,
+                &mut near,
+            );
             near.sort_unstable();
             near.dedup();
             exact_terms.sort_unstable();
@@ -1480,11 +1596,10 @@ impl Catalog {
     /// A word's matches by tier: every id of its terms' lists, or (with
     /// `only`, ascending) just those of the given ids, found by seeking,
     /// which skips the blocks of long lists that hold none of them.
-    fn word_hits(&self, wt: &WordTerms, only: Option<&[u32]>) -> Result<WordHits> {
+    fn word_hits(&self, wt: &WordTerms, only: Option<&[u32]>, facts: &Facts) -> Result<WordHits> {
         let Some(only) = only else {
             return self.all_word_hits(wt);
         };
-        let n = self.index.len();
         // The candidates not found yet: an id found by a better tier (or an
         // earlier term of its tier) is not looked for again.
         let mut left: Vec<u32> = only.to_vec();
@@ -1495,14 +1610,10 @@ impl Catalog {
                 if left.is_empty() {
                     break;
                 }
-                let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
                 let before = ids.len();
-                for &id in &left {
-                    match c.seek(id, n)? {
-                        Some(x) if x == id => ids.push(id),
-                        Some(_) => {}
-                        None => break,
-                    }
+                match facts.dense.get(&t) {
+                    Some(bits) => ids.extend(left.iter().filter(|&&id| bits.has(id))),
+                    None => self.seek_each(t, &left, &mut ids)?,
                 }
                 if ids.len() > before {
                     retain_absent(&mut left, &ids[before..]);
@@ -1514,6 +1625,26 @@ impl Catalog {
         let mut any: Vec<u32> = only.to_vec();
         retain_absent(&mut any, &left);
         Ok(WordHits { any, tiers })
+    }
+
+    /// Appends the ids of ascending `ids_in` that term `t`'s list holds, by
+    /// leapfrog: the list seeks the next id, the ids skip to the list's, so
+    /// a short list costs its own length, not the number of ids.
+    fn seek_each(&self, t: u64, ids_in: &[u32], out: &mut Vec<u32>) -> Result<()> {
+        let n = self.index.len();
+        let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+        let mut i = 0;
+        while let Some(&id) = ids_in.get(i) {
+            match c.seek(id, n)? {
+                Some(x) if x == id => {
+                    out.push(id);
+                    i += 1;
+                }
+                Some(x) => i = advance_to(ids_in, i, x),
+                None => break,
+            }
+        }
+        Ok(())
     }
 
     /// A word's matches by tier: every id of its terms' lists, merged
