@@ -228,11 +228,14 @@ fn stored_descriptions(e: &Entry) -> impl Iterator<Item = &str> {
 }
 
 /// The entries as stored: versions grouped, current versions carrying the
-/// code's dates and their history.
-struct Prepared {
-    /// The entries; a current version with history has the code's dates
-    /// (first day of its oldest version, last day of the newest).
-    entries: Vec<Entry>,
+/// code's dates and their history. The entries themselves are borrowed: only
+/// the first day of a current version with history changes.
+struct Prepared<'e> {
+    /// The entries as given.
+    entries: &'e [Entry],
+    /// Each entry's first day as stored: a current version with history has
+    /// the code's (first day of its oldest version).
+    effective: Vec<Option<NaiveDate>>,
     /// Whether entry `i` is an older version.
     superseded: Vec<bool>,
     /// For a current version with history: its own first day and its older
@@ -242,11 +245,12 @@ struct Prepared {
 
 /// Groups the versions of each (code, system): one version is a plain entry;
 /// several must have ranges that do not overlap, ordered by date.
-fn prepare(entries: &[Entry], packed: &[(u128, u8)]) -> Result<Prepared> {
+fn prepare<'e>(entries: &'e [Entry], packed: &[(u128, u8)]) -> Result<Prepared<'e>> {
     let mut by_key: Vec<usize> = (0..entries.len()).collect();
     by_key.sort_unstable_by_key(|&i| (packed[i], entries[i].effective, i));
     let mut out = Prepared {
-        entries: entries.to_vec(),
+        entries,
+        effective: entries.iter().map(|e| e.effective).collect(),
         superseded: vec![false; entries.len()],
         history: FastMap::default(),
     };
@@ -273,7 +277,7 @@ fn prepare(entries: &[Entry], packed: &[(u128, u8)]) -> Result<Prepared> {
                 out.superseded[i] = true;
             }
             let own_start = entries[current].effective.unwrap_or(NaiveDate::MIN);
-            out.entries[current].effective = entries[group[0]].effective;
+            out.effective[current] = entries[group[0]].effective;
             out.history.insert(current, (own_start, older.to_vec()));
         }
         start = end;
@@ -303,13 +307,12 @@ fn build_index(
         .map(|e| (pack_code(&e.code), e.system.to_u8()))
         .collect();
     let prepared = prepare(entries, &packed)?;
-    let entries = &prepared.entries;
     let mut order: Vec<u32> = (0..entries.len() as u32).collect();
     order.sort_unstable_by_key(|&i| {
         (
             entries[i as usize].description.len(),
             packed[i as usize],
-            entries[i as usize].effective,
+            prepared.effective[i as usize],
             i,
         )
     });
@@ -366,7 +369,7 @@ fn extra_texts<'a>(
 /// The code fst: every current entry's code key in key order (code, then
 /// system) with its entry id (older versions have no key).
 /// `order[id]` is the entry of id `id`, `packed[i]` entry `i`'s key as integers.
-fn code_section(prepared: &Prepared, order: &[u32], packed: &[(u128, u8)]) -> Result<Vec<u8>> {
+fn code_section(prepared: &Prepared<'_>, order: &[u32], packed: &[(u128, u8)]) -> Result<Vec<u8>> {
     let entries = &prepared.entries;
     let key_of = |id: u32| packed[order[id as usize] as usize];
     let mut by_code: Vec<u32> = (0..order.len() as u32)
@@ -484,7 +487,7 @@ struct Body {
 
 impl Body {
     fn write(
-        prepared: &Prepared,
+        prepared: &Prepared<'_>,
         order: &[u32],
         tokens: &Tokens,
         extra: &[Vec<&str>],
@@ -519,9 +522,11 @@ impl Body {
             if history.is_some() {
                 flags |= format::F_HISTORY;
             }
-            body.records.extend_from_slice(&record(e, text_off, flags));
+            let effective = prepared.effective[i as usize];
+            body.records
+                .extend_from_slice(&record(e, effective, text_off, flags));
             body.text.extend_from_slice(e.code.as_bytes());
-            for d in [e.effective, e.terminated].into_iter().flatten() {
+            for d in [effective, e.terminated].into_iter().flatten() {
                 body.text
                     .extend_from_slice(&d.num_days_from_ce().to_le_bytes());
             }
@@ -635,13 +640,18 @@ impl Body {
     }
 }
 
-/// An entry's fixed record: system tag, flags, action code, code length and
-/// the offset of its text.
-fn record(e: &Entry, text_off: u32, mut flags: u8) -> [u8; format::ENTRY_LEN] {
+/// An entry's fixed record (`effective` is its first day as stored): system
+/// tag, flags, action code, code length and the offset of its text.
+fn record(
+    e: &Entry,
+    effective: Option<NaiveDate>,
+    text_off: u32,
+    mut flags: u8,
+) -> [u8; format::ENTRY_LEN] {
     for (set, flag) in [
         (e.billable, format::F_BILLABLE),
         (e.short_description == e.description, format::F_SHORT_SAME),
-        (e.effective.is_some(), format::F_EFFECTIVE),
+        (effective.is_some(), format::F_EFFECTIVE),
         (e.terminated.is_some(), format::F_TERMINATED),
         (e.action.is_some(), format::F_ACTION),
     ] {
