@@ -951,3 +951,53 @@ impl WordSections {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words the token pass gives a description are the words
+    /// [`text::for_each_word`] cuts from it, clean or not.
+    #[test]
+    fn token_words_are_the_words_of_the_text() {
+        let texts = [
+            "Cholera due to Vibrio cholerae 01, biovar cholerae",
+            "  leading, spaces",
+            "Crohn's disease of small intestine",
+            "Ménière's disease, right ear",
+            "Telehealth Provided Other than in Patient’s Home",
+            "Sjögren syndrome; `quoted` word",
+            "a",
+            "(parenthetical) – dash",
+            "Non-emergency transport; α-thal",
+            "",
+        ];
+        let entries: Vec<Entry> = texts
+            .iter()
+            .enumerate()
+            .map(|(n, t)| {
+                let code = Code::parse(&format!("X{n}")).unwrap();
+                Entry::from_descriptions(code, CodeSystem::Custom, (*t).into(), "Short".into())
+            })
+            .collect();
+        let mut dict = WordDict::default();
+        let tokens = Tokens::new(&entries, &mut dict);
+        let mut buf = String::new();
+        for (i, e) in entries.iter().enumerate() {
+            for (k, d) in stored_descriptions(e).enumerate() {
+                let mut want = Vec::new();
+                text::for_each_word(d, &mut buf, |w| want.push(w.to_owned()));
+                let mut got = Vec::new();
+                tokens.for_each_word((i, k, d), &mut dict, &mut String::new(), |w| got.push(w));
+                let names: FastMap<u32, &str> =
+                    dict.ids.iter().map(|(w, &n)| (n, w.as_ref())).collect();
+                let got: Vec<&str> = got.iter().map(|n| names[n]).collect();
+                assert_eq!(got, want, "{d:?}");
+            }
+        }
+        // The apostrophe and accent cases are cut again from the text.
+        assert!(!tokens.clean[tokens.first_desc[2]]);
+        assert!(!tokens.clean[tokens.first_desc[3]]);
+        assert!(tokens.clean[tokens.first_desc[0]]);
+    }
+}
