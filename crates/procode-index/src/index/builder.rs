@@ -366,7 +366,7 @@ fn build_index(
     let extra = extra_texts(entries, &prepared.superseded, search_terms);
     // Two independent halves at a time: the tokens (and words) of every
     // description beside the entry order and the code fst; then the word
-    // index beside the records and text.
+    // terms beside the records, text and phrase keys.
     let ((tokens, dict), (order, codes)) = both(
         parallel,
         || {
@@ -380,13 +380,17 @@ fn build_index(
         },
     );
     let codes = codes?;
-    let (words, body) = both(
+    let (words, (body, phrases)) = both(
         parallel,
         || WordIndex::build(&prepared, &order, &tokens, dict, &extra),
-        || Body::write(&prepared, &order, &tokens),
+        || {
+            let body = Body::write(&prepared, &order, &tokens);
+            (body, PhraseIndex::build(&prepared, &order, &extra))
+        },
     );
     let body = body?;
-    let words = words?;
+    let (terms, lists) = words.into_terms(phrases);
+    let words = WordSections::write(terms, &lists)?;
     let superseded = prepared.superseded.iter().filter(|&&s| s).count();
     let releases = release::encode(releases);
     Ok(format::LAYOUT.write(
@@ -470,22 +474,14 @@ enum Kind {
     ExtraOnly = 2,
 }
 
-/// A term of the word index while it is built: a word and its kind, or a
-/// whole-phrase key, as one integer (sortable, so an entry's terms dedupe
-/// with one sort).
+/// A word term of the word index while it is built: a word and its kind as
+/// one integer (sortable, so an entry's terms dedupe with one sort).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Term(u64);
-
-/// Phrase terms sit above every word term.
-const PHRASE_TERM: u64 = 1 << 40;
+struct Term(u32);
 
 impl Term {
     fn word(word: u32, kind: Kind) -> Term {
-        Term(u64::from(word) * 3 + kind as u64)
-    }
-
-    fn phrase(phrase: u32) -> Term {
-        Term(PHRASE_TERM + u64::from(phrase))
+        Term(word * 3 + kind as u32)
     }
 }
 
@@ -713,41 +709,31 @@ impl Body {
     }
 }
 
-/// The word index while it is built: every term's posting list.
+/// The word index while it is built: every word term's posting list.
 struct WordIndex<'t> {
     tokens: &'t Tokens,
     dict: WordDict,
-    /// Phrase keys (the [`format::PHRASE`] marker, then the form) by number.
-    phrases: FastMap<Box<str>, u32>,
-    /// By word term (below [`PHRASE_TERM`]) and by phrase number: the ids
-    /// of the entries holding the term, ascending.
-    word_lists: Vec<Vec<u32>>,
-    phrase_lists: Vec<Vec<u32>>,
-    /// Scratch space: the word being cut, a phrase key, an entry's terms.
+    /// By [`Term`]: the ids of the entries holding the term, ascending.
+    lists: Vec<Vec<u32>>,
+    /// Scratch space: the word being cut, an entry's terms.
     word: String,
-    key: String,
-    scratch: text::PhraseScratch,
     entry_terms: Vec<Term>,
 }
 
 impl WordIndex<'_> {
-    /// The word index of the current entries, in id order.
-    fn build(
+    /// The word terms of the current entries, in id order.
+    fn build<'t>(
         prepared: &Prepared<'_>,
         order: &[u32],
-        tokens: &Tokens,
+        tokens: &'t Tokens,
         dict: WordDict,
         extra: &[Vec<&str>],
-    ) -> Result<WordSections> {
+    ) -> WordIndex<'t> {
         let mut index = WordIndex {
             tokens,
             dict,
-            phrases: FastMap::default(),
-            word_lists: Vec::new(),
-            phrase_lists: Vec::new(),
+            lists: Vec::new(),
             word: String::new(),
-            key: String::new(),
-            scratch: text::PhraseScratch::default(),
             entry_terms: Vec::new(),
         };
         for (id, &i) in order.iter().enumerate() {
@@ -758,8 +744,7 @@ impl WordIndex<'_> {
             let older: &[usize] = prepared.history.get(&i).map_or(&[], |h| &h.1);
             index.index_words(prepared.entries, i, older, &extra[i], id as u32);
         }
-        let (terms, postings) = index.into_terms();
-        WordSections::write(terms, &postings)
+        index
     }
 
     /// Adds entry `id` (entry `i`) to the postings of every word of its
@@ -782,7 +767,7 @@ impl WordIndex<'_> {
             dict,
             word,
             entry_terms,
-            ..
+            lists,
         } = self;
         let e = &entries[i];
         entry_terms.clear();
@@ -813,62 +798,28 @@ impl WordIndex<'_> {
                 }
             });
         }
-        self.index_phrases(&e.description, extra);
-        self.entry_terms.sort_unstable();
-        self.entry_terms.dedup();
-        self.word_lists
-            .resize_with(self.dict.ids.len() * 3, Vec::new);
-        self.phrase_lists.resize_with(self.phrases.len(), Vec::new);
-        for &Term(t) in &self.entry_terms {
-            match t.checked_sub(PHRASE_TERM) {
-                Some(p) => self.phrase_lists[p as usize].push(id),
-                None => self.word_lists[t as usize].push(id),
-            }
+        entry_terms.sort_unstable();
+        entry_terms.dedup();
+        lists.resize_with(dict.ids.len() * 3, Vec::new);
+        for &Term(t) in entry_terms.iter() {
+            lists[t as usize].push(id);
         }
     }
 
-    /// Adds the whole-phrase terms of the title and the extra search texts
-    /// to the entry's terms.
-    fn index_phrases(&mut self, title: &str, extra: &[&str]) {
-        let WordIndex {
-            phrases,
-            key,
-            scratch,
-            entry_terms,
-            ..
-        } = self;
-        for d in std::iter::once(title).chain(extra.iter().copied()) {
-            text::for_each_phrase_form(d, scratch, |form| {
-                key.clear();
-                key.push(char::from(format::PHRASE));
-                key.push_str(form);
-                let next = phrases.len() as u32;
-                let n = match phrases.get(key.as_str()) {
-                    Some(&n) => n,
-                    None => {
-                        phrases.insert(key.as_str().into(), next);
-                        next
-                    }
-                };
-                entry_terms.push(Term::phrase(n));
-            });
-        }
-    }
-
-    /// Every term's key (see [`Kind`]) with its number, and the posting
-    /// lists by number.
-    fn into_terms(self) -> (FastMap<Box<str>, u32>, Vec<Vec<u32>>) {
+    /// Every term's key (see [`Kind`]; the phrase keys of `phrases` too)
+    /// with its number, and the posting lists by number.
+    fn into_terms(self, phrases: PhraseIndex) -> (FastMap<Box<str>, u32>, Vec<Vec<u32>>) {
         let mut words: Vec<Box<str>> = vec![Box::from(""); self.dict.ids.len()];
         for (w, n) in self.dict.ids {
             words[n as usize] = w;
         }
-        let mut phrases: Vec<Box<str>> = vec![Box::from(""); self.phrases.len()];
-        for (p, n) in self.phrases {
-            phrases[n as usize] = p;
+        let mut keys: Vec<Box<str>> = vec![Box::from(""); phrases.ids.len()];
+        for (p, n) in phrases.ids {
+            keys[n as usize] = p;
         }
         let mut terms = FastMap::default();
         let mut lists = Vec::new();
-        for (t, ids) in self.word_lists.into_iter().enumerate() {
+        for (t, ids) in self.lists.into_iter().enumerate() {
             if ids.is_empty() {
                 continue;
             }
@@ -881,13 +832,77 @@ impl WordIndex<'_> {
             terms.insert(key, lists.len() as u32);
             lists.push(ids);
         }
-        for (key, ids) in phrases.into_iter().zip(self.phrase_lists) {
+        for (key, ids) in keys.into_iter().zip(phrases.lists) {
             if !ids.is_empty() {
                 terms.insert(key, lists.len() as u32);
                 lists.push(ids);
             }
         }
         (terms, lists)
+    }
+}
+
+/// The whole-phrase keys of the word index while it is built (independent
+/// of the word terms, so built beside them).
+#[derive(Default)]
+struct PhraseIndex {
+    /// Phrase keys (the [`format::PHRASE`] marker, then the form) by number.
+    ids: FastMap<Box<str>, u32>,
+    /// By phrase number: the ids of the entries holding the phrase, ascending.
+    lists: Vec<Vec<u32>>,
+    /// Scratch space: a phrase key, the forms of a text, an entry's phrases.
+    key: String,
+    scratch: text::PhraseScratch,
+    entry: Vec<u32>,
+}
+
+impl PhraseIndex {
+    /// The phrase keys of the current entries' titles and extra search
+    /// texts, in id order.
+    fn build(prepared: &Prepared<'_>, order: &[u32], extra: &[Vec<&str>]) -> PhraseIndex {
+        let mut index = PhraseIndex::default();
+        for (id, &i) in order.iter().enumerate() {
+            let i = i as usize;
+            if !prepared.superseded[i] {
+                index.add(&prepared.entries[i].description, &extra[i], id as u32);
+            }
+        }
+        index
+    }
+
+    /// Adds entry `id` to the postings of the phrase forms of its `title`
+    /// and `extra` texts.
+    fn add(&mut self, title: &str, extra: &[&str], id: u32) {
+        let PhraseIndex {
+            ids,
+            lists,
+            key,
+            scratch,
+            entry,
+        } = self;
+        entry.clear();
+        for d in std::iter::once(title).chain(extra.iter().copied()) {
+            text::for_each_phrase_form(d, scratch, |form| {
+                key.clear();
+                key.push(char::from(format::PHRASE));
+                key.push_str(form);
+                let next = ids.len() as u32;
+                let n = match ids.get(key.as_str()) {
+                    Some(&n) => n,
+                    None => {
+                        ids.insert(key.as_str().into(), next);
+                        lists.push(Vec::new());
+                        next
+                    }
+                };
+                entry.push(n);
+            });
+        }
+        entry.sort_unstable();
+        entry.dedup();
+        for &n in entry.iter() {
+            lists[n as usize].push(id);
+        }
     }
 }
 
