@@ -87,14 +87,20 @@ pub fn plain_letters(c: char) -> Option<&'static str> {
 /// ```
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut buf = String::new();
-    for_each_word(text, &mut buf, |w| {
+    fold_into(text, &mut String::new(), &mut out);
+    out
+}
+
+/// [`fold`] into `out` (cleared first), with `word` as scratch space: no
+/// allocation once the buffers have grown.
+pub fn fold_into(text: &str, word: &mut String, out: &mut String) {
+    out.clear();
+    for_each_word(text, word, |w| {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(w);
     });
-    out
 }
 
 /// The most words a phrase key of the word index has (see [`phrase_forms`]).
@@ -114,23 +120,41 @@ pub const MAX_PHRASE_WORDS: usize = 6;
 /// assert_eq!(phrase_forms("Hypertension (arterial) (benign)"), ["hypertension"]);
 /// ```
 pub fn phrase_forms(text: &str) -> Vec<String> {
-    let full = fold(&without_parentheses(text));
     let mut out = Vec::new();
+    for_each_phrase_form(text, &mut PhraseScratch::default(), |form| {
+        out.push(form.to_owned())
+    });
+    out
+}
+
+/// Scratch buffers of [`for_each_phrase_form`], reused from text to text.
+#[derive(Debug, Default)]
+pub struct PhraseScratch {
+    kept: String,
+    word: String,
+    full: String,
+}
+
+/// Calls `f` with each of [`phrase_forms`]`(text)`, in the same order,
+/// without allocating once `scratch` has grown.
+pub fn for_each_phrase_form(text: &str, scratch: &mut PhraseScratch, mut f: impl FnMut(&str)) {
+    without_parentheses_into(text, &mut scratch.kept);
+    fold_into(&scratch.kept, &mut scratch.word, &mut scratch.full);
+    let full = scratch.full.as_str();
     if full.is_empty() {
-        return out;
+        return;
     }
-    let words = full.split(' ').count();
-    if words <= MAX_PHRASE_WORDS {
-        out.push(full.clone());
+    let words = |s: &str| s.bytes().filter(|&b| b == b' ').count() + 1;
+    if words(full) <= MAX_PHRASE_WORDS {
+        f(full);
     }
     for tail in [" unspecified", " nos", " not otherwise specified"] {
         if let Some(head) = full.strip_suffix(tail) {
-            if head.split(' ').count() <= MAX_PHRASE_WORDS {
-                out.push(head.to_owned());
+            if words(head) <= MAX_PHRASE_WORDS {
+                f(head);
             }
         }
     }
-    out
 }
 
 /// `text` with its parenthesised and bracketed parts left out (each
@@ -143,6 +167,13 @@ pub fn phrase_forms(text: &str) -> Vec<String> {
 /// ```
 pub fn without_parentheses(text: &str) -> String {
     let mut kept = String::with_capacity(text.len());
+    without_parentheses_into(text, &mut kept);
+    kept
+}
+
+/// [`without_parentheses`] into `kept` (cleared first).
+pub fn without_parentheses_into(text: &str, kept: &mut String) {
+    kept.clear();
     let mut depth = 0usize;
     for c in text.chars() {
         match c {
@@ -155,7 +186,6 @@ pub fn without_parentheses(text: &str) -> String {
             _ => {}
         }
     }
-    kept
 }
 
 /// The words of a query, lower-cased, in order, without duplicates.

@@ -61,6 +61,18 @@ fn bad_rows_name_line_and_column() {
             "modifier_indicator",
         ),
         (format!("{PTP_HEAD}\n"), 2, "column2"),
+        // Empty fields on the first row are parsed (and refused), not taken
+        // for the "previous row's" value the reader reuses.
+        (
+            format!("{PTP_HEAD}45380\t45378\t\t0\tx\n"),
+            2,
+            "deletion_date",
+        ),
+        (
+            format!("{PTP_HEAD}\t45378\t9999-12-31\t0\tx\n"),
+            2,
+            "column1",
+        ),
     ];
     for (body, line, column) in cases {
         match ptp_err(&body) {

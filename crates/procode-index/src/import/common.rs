@@ -1,7 +1,6 @@
 //! Helpers shared by every importer: field parsers that explain what is wrong,
 //! error builders and the duplicate-code check.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -11,6 +10,7 @@ use chrono::NaiveDate;
 use crate::code::{Code, CodeSystem};
 use crate::date::{parse_date, ymd, DateError};
 use crate::error::ImportError;
+use crate::index::FastMap;
 
 /// Opens the source file at `path` for reading; also the name its errors
 /// give it. An [`ImportError::Io`] when it cannot be opened.
@@ -144,7 +144,7 @@ pub(crate) fn clean_description(text: &str) -> String {
 /// a second occurrence into an [`ImportError::DuplicateCode`].
 #[derive(Debug, Default)]
 pub(crate) struct DuplicateCheck {
-    seen: HashMap<(CodeSystem, Code), u64>,
+    seen: FastMap<(CodeSystem, Code), u64>,
 }
 
 impl DuplicateCheck {

@@ -135,20 +135,38 @@ impl StdFile {
 
 /// Reads the files `which` from the data directory `dir` and returns their
 /// entries, file after file in the order given (a file listed twice is read
-/// once), each file in its row order.
+/// once), each file in its row order. The files are parsed in parallel (one
+/// thread each); the result, and the error when several files are bad (the
+/// first bad file's, in the order given), are those of reading them one
+/// after the other.
 ///
 /// # Errors
 /// [`ImportError::Io`] when a file cannot be opened or read, and every error
 /// of [`read_std_tsv`].
 pub fn load_data_dir(dir: &Path, which: &[StdFile]) -> Result<Vec<Entry>, ImportError> {
-    let mut done: Vec<StdFile> = Vec::with_capacity(which.len());
-    let mut entries = Vec::new();
+    let mut files: Vec<StdFile> = Vec::with_capacity(which.len());
     for &file in which {
-        if done.contains(&file) {
-            continue;
+        if !files.contains(&file) {
+            files.push(file);
         }
-        done.push(file);
-        entries.extend(read_std_tsv_path(file, &dir.join(file.file_name()))?);
+    }
+    let read = |file: StdFile| read_std_tsv_path(file, &dir.join(file.file_name()));
+    let parts: Vec<Result<Vec<Entry>, ImportError>> = match files.as_slice() {
+        [one] => vec![read(*one)],
+        _ => std::thread::scope(|s| {
+            let handles: Vec<_> = files
+                .iter()
+                .map(|&file| s.spawn(move || read(file)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        }),
+    };
+    let mut entries = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
+    for part in parts {
+        entries.extend(part?);
     }
     Ok(entries)
 }
@@ -229,8 +247,7 @@ pub fn read_std_tsv<R: Read>(
                 let terminated = date(4)?;
                 date(5)?;
                 let action = parse_action(field(6)).map_err(|p| bad_row(name, line, cols[6], p))?;
-                Entry::new(code, system, long)
-                    .with_short_description(or_default(short, long))
+                Entry::from_descriptions(code, system, long.into(), or_default(short, long).into())
                     .with_effective(effective)
                     .with_terminated(terminated)
                     .with_action(action)
@@ -239,9 +256,13 @@ pub fn read_std_tsv<R: Read>(
                 let description = required_text(field(1), name, line, cols[1])?;
                 let billable =
                     parse_flag01(field(2)).map_err(|p| bad_row(name, line, cols[2], p))?;
-                Entry::new(code, system, description)
-                    .with_short_description(or_default(field(3), description))
-                    .with_billable(billable)
+                Entry::from_descriptions(
+                    code,
+                    system,
+                    description.into(),
+                    or_default(field(3), description).into(),
+                )
+                .with_billable(billable)
             }
             StdFile::PlaceOfService => {
                 let pos_name = required_text(field(1), name, line, cols[1])?;

@@ -44,6 +44,8 @@ pub struct IndexBuilder {
     /// Extra searchable text per (system, code): inclusion terms and other
     /// wording that finds a code without being its title.
     search_terms: Vec<(CodeSystem, Code, String)>,
+    /// Whether [`IndexBuilder::build`] stays on the calling thread.
+    sequential: bool,
 }
 
 /// The largest description (in bytes) an index stores.
@@ -140,7 +142,27 @@ impl IndexBuilder {
             &self.tabular,
             &self.releases,
             &self.search_terms,
+            !self.sequential,
         )
+    }
+
+    /// Whether [`IndexBuilder::build`] runs the independent parts of the
+    /// build (the token dictionary beside the code fst, the word index beside
+    /// the entry records) on two threads: yes by default. The index bytes are
+    /// the same either way; a single-threaded build suits a caller that
+    /// already keeps every core busy.
+    ///
+    /// # Example
+    /// ```
+    /// use procode_index::{Code, CodeSystem, Entry, IndexBuilder};
+    /// let mut b = IndexBuilder::new();
+    /// b.add(Entry::new(Code::parse("X1").unwrap(), CodeSystem::Custom, "Intake assessment"));
+    /// let two_threads = b.build().unwrap();
+    /// assert_eq!(b.parallel(false).build().unwrap(), two_threads);
+    /// ```
+    pub fn parallel(&mut self, on: bool) -> &mut IndexBuilder {
+        self.sequential = !on;
+        self
     }
 
     /// Builds the index and writes it to `path` atomically (a temporary file in
@@ -228,11 +250,14 @@ fn stored_descriptions(e: &Entry) -> impl Iterator<Item = &str> {
 }
 
 /// The entries as stored: versions grouped, current versions carrying the
-/// code's dates and their history.
-struct Prepared {
-    /// The entries; a current version with history has the code's dates
-    /// (first day of its oldest version, last day of the newest).
-    entries: Vec<Entry>,
+/// code's dates and their history. The entries themselves are borrowed: only
+/// the first day of a current version with history changes.
+struct Prepared<'e> {
+    /// The entries as given.
+    entries: &'e [Entry],
+    /// Each entry's first day as stored: a current version with history has
+    /// the code's (first day of its oldest version).
+    effective: Vec<Option<NaiveDate>>,
     /// Whether entry `i` is an older version.
     superseded: Vec<bool>,
     /// For a current version with history: its own first day and its older
@@ -242,11 +267,12 @@ struct Prepared {
 
 /// Groups the versions of each (code, system): one version is a plain entry;
 /// several must have ranges that do not overlap, ordered by date.
-fn prepare(entries: &[Entry], packed: &[(u128, u8)]) -> Result<Prepared> {
+fn prepare<'e>(entries: &'e [Entry], packed: &[(u128, u8)]) -> Result<Prepared<'e>> {
     let mut by_key: Vec<usize> = (0..entries.len()).collect();
     by_key.sort_unstable_by_key(|&i| (packed[i], entries[i].effective, i));
     let mut out = Prepared {
-        entries: entries.to_vec(),
+        entries,
+        effective: entries.iter().map(|e| e.effective).collect(),
         superseded: vec![false; entries.len()],
         history: FastMap::default(),
     };
@@ -273,7 +299,7 @@ fn prepare(entries: &[Entry], packed: &[(u128, u8)]) -> Result<Prepared> {
                 out.superseded[i] = true;
             }
             let own_start = entries[current].effective.unwrap_or(NaiveDate::MIN);
-            out.entries[current].effective = entries[group[0]].effective;
+            out.effective[current] = entries[group[0]].effective;
             out.history.insert(current, (own_start, older.to_vec()));
         }
         start = end;
@@ -281,11 +307,47 @@ fn prepare(entries: &[Entry], packed: &[(u128, u8)]) -> Result<Prepared> {
     Ok(out)
 }
 
+/// Runs `a` and `b`, on two threads when `parallel`, and returns both
+/// results (a panic in either is resumed here).
+fn both<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let a = s.spawn(a);
+        let b = b();
+        let a = a.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (a, b)
+    })
+}
+
+/// Entry ids follow the search tie-break order: shorter description, then
+/// code (then first day, then input order). Codes are packed into integers
+/// so sorting never calls memcmp. `order[id]` is the entry of id `id`.
+fn entry_order(prepared: &Prepared<'_>, packed: &[(u128, u8)]) -> Vec<u32> {
+    let entries = prepared.entries;
+    let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| {
+        (
+            entries[i as usize].description.len(),
+            packed[i as usize],
+            prepared.effective[i as usize],
+            i,
+        )
+    });
+    order
+}
+
 fn build_index(
     entries: &[Entry],
     tabular: &[u8],
     releases: &[Release],
     search_terms: &[(CodeSystem, Code, String)],
+    parallel: bool,
 ) -> Result<Vec<u8>> {
     for e in entries {
         IndexBuilder::check_entry(e)?;
@@ -296,29 +358,39 @@ fn build_index(
             problem: "its validity window ends before it starts".into(),
         });
     }
-    // Entry ids follow the search tie-break order: shorter description, then
-    // code. Codes are packed into integers so sorting never calls memcmp.
     let packed: Vec<(u128, u8)> = entries
         .iter()
         .map(|e| (pack_code(&e.code), e.system.to_u8()))
         .collect();
     let prepared = prepare(entries, &packed)?;
-    let entries = &prepared.entries;
-    let mut order: Vec<u32> = (0..entries.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| {
-        (
-            entries[i as usize].description.len(),
-            packed[i as usize],
-            entries[i as usize].effective,
-            i,
-        )
-    });
-
-    let codes = code_section(&prepared, &order, &packed)?;
-    let tokens = Tokens::new(entries);
     let extra = extra_texts(entries, &prepared.superseded, search_terms);
-    let body = Body::write(&prepared, &order, &tokens, &extra)?;
-    let words = WordSections::write(body.terms, &body.postings)?;
+    // Two independent halves at a time: the tokens (and words) of every
+    // description beside the entry order and the code fst; then the word
+    // terms beside the records, text and phrase keys.
+    let ((tokens, dict), (order, codes)) = both(
+        parallel,
+        || {
+            let mut dict = WordDict::default();
+            (Tokens::new(entries, &mut dict), dict)
+        },
+        || {
+            let order = entry_order(&prepared, &packed);
+            let codes = code_section(&prepared, &order, &packed);
+            (order, codes)
+        },
+    );
+    let codes = codes?;
+    let (words, (body, phrases)) = both(
+        parallel,
+        || WordIndex::build(&prepared, &order, &tokens, dict, &extra),
+        || {
+            let body = Body::write(&prepared, &order, &tokens);
+            (body, PhraseIndex::build(&prepared, &order, &extra))
+        },
+    );
+    let body = body?;
+    let (terms, lists) = words.into_terms(phrases);
+    let words = WordSections::write(terms, &lists)?;
     let superseded = prepared.superseded.iter().filter(|&&s| s).count();
     let releases = release::encode(releases);
     Ok(format::LAYOUT.write(
@@ -366,7 +438,7 @@ fn extra_texts<'a>(
 /// The code fst: every current entry's code key in key order (code, then
 /// system) with its entry id (older versions have no key).
 /// `order[id]` is the entry of id `id`, `packed[i]` entry `i`'s key as integers.
-fn code_section(prepared: &Prepared, order: &[u32], packed: &[(u128, u8)]) -> Result<Vec<u8>> {
+fn code_section(prepared: &Prepared<'_>, order: &[u32], packed: &[(u128, u8)]) -> Result<Vec<u8>> {
     let entries = &prepared.entries;
     let key_of = |id: u32| packed[order[id as usize] as usize];
     let mut by_code: Vec<u32> = (0..order.len() as u32)
@@ -390,8 +462,58 @@ fn code_section(prepared: &Prepared, order: &[u32], packed: &[(u128, u8)]) -> Re
     codes.into_inner().map_err(fst_err)
 }
 
+/// Where a word of the word index comes from, beside its text: the key of
+/// the term is the word, then the kind's marker byte (none for a title word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// A word of a title (or of an older version's title).
+    Title = 0,
+    /// A short-description word the title lacks ([`format::SHORT_ONLY`]).
+    ShortOnly = 1,
+    /// A word only the extra search texts have ([`format::EXTRA_ONLY`]).
+    ExtraOnly = 2,
+}
+
+/// A word term of the word index while it is built: a word and its kind as
+/// one integer (sortable, so an entry's terms dedupe with one sort).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Term(u32);
+
+impl Term {
+    fn word(word: u32, kind: Kind) -> Term {
+        Term(word * 3 + kind as u32)
+    }
+}
+
+/// The distinct words (folded) of the descriptions and search texts, by
+/// number.
+#[derive(Default)]
+struct WordDict {
+    ids: FastMap<Box<str>, u32>,
+}
+
+impl WordDict {
+    /// The number of a folded word, numbering it the first time.
+    fn id(&mut self, word: &str) -> u32 {
+        if let Some(&n) = self.ids.get(word) {
+            return n;
+        }
+        let n = self.ids.len() as u32;
+        self.ids.insert(word.into(), n);
+        n
+    }
+}
+
+/// No word: a token whose letters-and-digits part is empty.
+const NO_WORD: u32 = u32::MAX;
+
 /// The token dictionary (most frequent tokens first, so they get the
-/// shortest varints) and every stored description as token numbers.
+/// shortest varints) and every stored description as token numbers. The
+/// one pass that cuts the descriptions into tokens also finds their words:
+/// a description whose tokens are all *clean* (their separators plain ASCII
+/// without apostrophes) has exactly the tokens' letters-and-digits parts,
+/// lower-cased, as its words ([`text::for_each_word`] cuts it there), so
+/// each distinct token is folded and looked up once.
 struct Tokens {
     /// Every stored description's tokens as provisional (first-seen)
     /// numbers, description after description, entry after entry.
@@ -400,6 +522,10 @@ struct Tokens {
     starts: Vec<usize>,
     /// Where each entry's descriptions start in `starts`.
     first_desc: Vec<usize>,
+    /// By stored description: whether all its tokens are clean.
+    clean: Vec<bool>,
+    /// By provisional number: the token's word ([`NO_WORD`] for none).
+    word_of: Vec<u32>,
     /// The dictionary rank of each provisional number.
     rank_of: Vec<u32>,
     /// The token-offsets section.
@@ -408,27 +534,56 @@ struct Tokens {
     bytes: Vec<u8>,
 }
 
+/// Whether a token's separators (after its letters and digits) are plain
+/// ASCII without apostrophes: then the token holds exactly one word (or
+/// none) and no word runs on into the next token.
+fn token_is_clean(tok: &str) -> (bool, &str) {
+    let b = tok.as_bytes();
+    let alnum = b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+    let clean = b[alnum..]
+        .iter()
+        .all(|&c| c.is_ascii() && !text::is_apostrophe(char::from(c)));
+    (clean, &tok[..alnum])
+}
+
 impl Tokens {
-    fn new(entries: &[Entry]) -> Tokens {
+    fn new(entries: &[Entry], dict: &mut WordDict) -> Tokens {
         // One hash lookup per token: provisional numbers first, ranks after.
         let mut seen: FastMap<&str, u32> = FastMap::default();
         let mut counts: Vec<(u32, &str)> = Vec::new();
+        let mut token_clean: Vec<bool> = Vec::new();
+        let mut word_of: Vec<u32> = Vec::new();
         let mut provisional: Vec<u32> = Vec::new();
         let mut starts: Vec<usize> = Vec::with_capacity(entries.len() * 2 + 1);
+        let mut clean: Vec<bool> = Vec::with_capacity(entries.len() * 2);
         let mut first_desc: Vec<usize> = Vec::with_capacity(entries.len());
+        let mut lower = String::new();
         for e in entries {
             first_desc.push(starts.len());
             for d in stored_descriptions(e) {
                 starts.push(provisional.len());
+                let mut all_clean = true;
                 for t in text::tokens(d) {
                     let next = counts.len() as u32;
                     let n = *seen.entry(t).or_insert(next);
                     if n == next {
                         counts.push((0, t));
+                        let (is_clean, alnum) = token_is_clean(t);
+                        token_clean.push(is_clean);
+                        word_of.push(if alnum.is_empty() {
+                            NO_WORD
+                        } else {
+                            lower.clear();
+                            lower.push_str(alnum);
+                            lower.make_ascii_lowercase();
+                            dict.id(&lower)
+                        });
                     }
                     counts[n as usize].0 += 1;
+                    all_clean &= token_clean[n as usize];
                     provisional.push(n);
                 }
+                clean.push(all_clean);
             }
         }
         starts.push(provisional.len());
@@ -450,46 +605,62 @@ impl Tokens {
             provisional,
             starts,
             first_desc,
+            clean,
+            word_of,
             rank_of,
             offsets,
             bytes,
         }
     }
 
+    /// Entry `i`'s `k`th stored description as provisional token numbers.
+    fn description(&self, i: usize, k: usize) -> &[u32] {
+        let slot = self.first_desc[i] + k;
+        &self.provisional[self.starts[slot]..self.starts[slot + 1]]
+    }
+
     /// Appends entry `i`'s `k`th stored description to `out`: the token
     /// count, then each token's rank, as varints.
     fn write_description(&self, i: usize, k: usize, out: &mut Vec<u8>) {
-        let slot = self.first_desc[i] + k;
-        let toks = &self.provisional[self.starts[slot]..self.starts[slot + 1]];
+        let toks = self.description(i, k);
         text::put_varint(out, toks.len() as u64);
         for &t in toks {
             text::put_varint(out, u64::from(self.rank_of[t as usize]));
         }
     }
+
+    /// Calls `f` with the number of every word of entry `i`'s `k`th stored
+    /// description `d`, in order: from the tokens when the description is
+    /// clean, else by cutting `d` again (numbering new words in `dict`).
+    fn for_each_word(
+        &self,
+        (i, k, d): (usize, usize, &str),
+        dict: &mut WordDict,
+        buf: &mut String,
+        mut f: impl FnMut(u32),
+    ) {
+        if self.clean[self.first_desc[i] + k] {
+            for &t in self.description(i, k) {
+                let w = self.word_of[t as usize];
+                if w != NO_WORD {
+                    f(w);
+                }
+            }
+        } else {
+            text::for_each_word(d, buf, |w| f(dict.id(w)));
+        }
+    }
 }
 
-/// The entry records, the text section and the word postings.
+/// The entry records and the text section.
 struct Body {
     records: Vec<u8>,
     text: Vec<u8>,
-    /// Word-index key → term number (in order of first use).
-    terms: FastMap<Box<str>, u32>,
-    /// By term number: the ids of the entries holding the term, ascending.
-    postings: Vec<Vec<u32>>,
-    /// Scratch space: the word being cut, a short-only key, an entry's terms.
-    word: String,
-    key: String,
-    entry_terms: Vec<u32>,
 }
 
 impl Body {
-    fn write(
-        prepared: &Prepared,
-        order: &[u32],
-        tokens: &Tokens,
-        extra: &[Vec<&str>],
-    ) -> Result<Body> {
-        let entries = &prepared.entries;
+    fn write(prepared: &Prepared<'_>, order: &[u32], tokens: &Tokens) -> Result<Body> {
+        let entries = prepared.entries;
         let mut id_of = vec![0u32; order.len()];
         for (id, &i) in order.iter().enumerate() {
             id_of[i as usize] = id as u32;
@@ -497,13 +668,8 @@ impl Body {
         let mut body = Body {
             records: Vec::with_capacity(entries.len() * format::ENTRY_LEN),
             text: Vec::new(),
-            terms: FastMap::default(),
-            postings: Vec::new(),
-            word: String::new(),
-            key: String::new(),
-            entry_terms: Vec::new(),
         };
-        for (id, &i) in order.iter().enumerate() {
+        for &i in order {
             let e = &entries[i as usize];
             let text_off = u32::try_from(body.text.len()).map_err(|_| CatalogError::BadEntry {
                 code: e.code,
@@ -519,9 +685,11 @@ impl Body {
             if history.is_some() {
                 flags |= format::F_HISTORY;
             }
-            body.records.extend_from_slice(&record(e, text_off, flags));
+            let effective = prepared.effective[i as usize];
+            body.records
+                .extend_from_slice(&record(e, effective, text_off, flags));
             body.text.extend_from_slice(e.code.as_bytes());
-            for d in [e.effective, e.terminated].into_iter().flatten() {
+            for d in [effective, e.terminated].into_iter().flatten() {
                 body.text
                     .extend_from_slice(&d.num_days_from_ce().to_le_bytes());
             }
@@ -536,112 +704,220 @@ impl Body {
                     text::put_varint(&mut body.text, u64::from(id_of[o]));
                 }
             }
-            if !superseded {
-                let older: &[usize] = history.map_or(&[], |h| &h.1);
-                body.index_words(
-                    e,
-                    older.iter().map(|&o| &entries[o]),
-                    &extra[i as usize],
-                    id as u32,
-                );
-            }
         }
         Ok(body)
     }
+}
 
-    /// Adds entry `id` to the postings of every word of its descriptions
-    /// (and of the long titles of its older versions, so that a code is
-    /// found by the title it had on an earlier date).
+/// The word index while it is built: every word term's posting list.
+struct WordIndex<'t> {
+    tokens: &'t Tokens,
+    dict: WordDict,
+    /// By [`Term`]: the ids of the entries holding the term, ascending.
+    lists: Vec<Vec<u32>>,
+    /// Scratch space: the word being cut, an entry's terms.
+    word: String,
+    entry_terms: Vec<Term>,
+}
+
+impl WordIndex<'_> {
+    /// The word terms of the current entries, in id order.
+    fn build<'t>(
+        prepared: &Prepared<'_>,
+        order: &[u32],
+        tokens: &'t Tokens,
+        dict: WordDict,
+        extra: &[Vec<&str>],
+    ) -> WordIndex<'t> {
+        let mut index = WordIndex {
+            tokens,
+            dict,
+            lists: Vec::new(),
+            word: String::new(),
+            entry_terms: Vec::new(),
+        };
+        for (id, &i) in order.iter().enumerate() {
+            let i = i as usize;
+            if prepared.superseded[i] {
+                continue;
+            }
+            let older: &[usize] = prepared.history.get(&i).map_or(&[], |h| &h.1);
+            index.index_words(prepared.entries, i, older, &extra[i], id as u32);
+        }
+        index
+    }
+
+    /// Adds entry `id` (entry `i`) to the postings of every word of its
+    /// descriptions (and of the long titles of its `older` versions, so
+    /// that a code is found by the title it had on an earlier date).
     /// A short-description word the long one lacks gets its own key (the
     /// word and [`format::SHORT_ONLY`]): it matches as a prefix but never
     /// counts as an exact match. Words of the extra search texts that no
     /// description has get keys with [`format::EXTRA_ONLY`] likewise.
-    fn index_words<'e>(
+    fn index_words(
         &mut self,
-        e: &Entry,
-        older: impl Iterator<Item = &'e Entry>,
+        entries: &[Entry],
+        i: usize,
+        older: &[usize],
         extra: &[&str],
         id: u32,
     ) {
-        let Body {
-            terms,
-            postings,
+        let WordIndex {
+            tokens,
+            dict,
             word,
-            key,
             entry_terms,
-            ..
+            lists,
         } = self;
+        let e = &entries[i];
         entry_terms.clear();
         for (k, d) in stored_descriptions(e).enumerate() {
             let long_terms = entry_terms.len();
-            text::for_each_word(d, word, |w| {
+            tokens.for_each_word((i, k, d), dict, word, |w| {
+                let title = Term::word(w, Kind::Title);
                 if k == 0 {
-                    entry_terms.push(term_for(terms, postings, w));
-                    return;
+                    entry_terms.push(title);
+                } else if !entry_terms[..long_terms].contains(&title) {
+                    entry_terms.push(Term::word(w, Kind::ShortOnly));
                 }
-                if terms
-                    .get(w)
-                    .is_some_and(|t| entry_terms[..long_terms].contains(t))
-                {
-                    return;
-                }
-                key.clear();
-                key.push_str(w);
-                key.push(char::from(format::SHORT_ONLY));
-                entry_terms.push(term_for(terms, postings, key));
             });
         }
-        for o in older {
-            text::for_each_word(&o.description, word, |w| {
-                entry_terms.push(term_for(terms, postings, w));
+        for &o in older {
+            let d = entries[o].description.as_str();
+            tokens.for_each_word((o, 0, d), dict, word, |w| {
+                entry_terms.push(Term::word(w, Kind::Title));
             });
         }
         let described = entry_terms.len();
         for d in extra {
             text::for_each_word(d, word, |w| {
-                if terms
-                    .get(w)
-                    .is_some_and(|t| entry_terms[..described].contains(t))
-                {
-                    return;
+                let w = dict.id(w);
+                let seen = |kind| entry_terms[..described].contains(&Term::word(w, kind));
+                if !seen(Kind::Title) && !seen(Kind::ShortOnly) {
+                    entry_terms.push(Term::word(w, Kind::ExtraOnly));
                 }
-                key.clear();
-                key.push_str(w);
-                key.push(char::from(format::SHORT_ONLY));
-                if terms
-                    .get(key.as_str())
-                    .is_some_and(|t| entry_terms[..described].contains(t))
-                {
-                    return;
-                }
-                key.pop();
-                key.push(char::from(format::EXTRA_ONLY));
-                entry_terms.push(term_for(terms, postings, key));
             });
-        }
-        for d in std::iter::once(e.description.as_str()).chain(extra.iter().copied()) {
-            for form in text::phrase_forms(d) {
-                key.clear();
-                key.push(char::from(format::PHRASE));
-                key.push_str(&form);
-                entry_terms.push(term_for(terms, postings, key));
-            }
         }
         entry_terms.sort_unstable();
         entry_terms.dedup();
-        for &t in entry_terms.iter() {
-            postings[t as usize].push(id);
+        lists.resize_with(dict.ids.len() * 3, Vec::new);
+        for &Term(t) in entry_terms.iter() {
+            lists[t as usize].push(id);
+        }
+    }
+
+    /// Every term's key (see [`Kind`]; the phrase keys of `phrases` too)
+    /// with its number, and the posting lists by number.
+    fn into_terms(self, phrases: PhraseIndex) -> (FastMap<Box<str>, u32>, Vec<Vec<u32>>) {
+        let mut words: Vec<Box<str>> = vec![Box::from(""); self.dict.ids.len()];
+        for (w, n) in self.dict.ids {
+            words[n as usize] = w;
+        }
+        let mut keys: Vec<Box<str>> = vec![Box::from(""); phrases.ids.len()];
+        for (p, n) in phrases.ids {
+            keys[n as usize] = p;
+        }
+        let mut terms = FastMap::default();
+        let mut lists = Vec::new();
+        for (t, ids) in self.lists.into_iter().enumerate() {
+            if ids.is_empty() {
+                continue;
+            }
+            let w = &words[t / 3];
+            let key: Box<str> = match t % 3 {
+                0 => w.clone(),
+                1 => format!("{w}{}", char::from(format::SHORT_ONLY)).into(),
+                _ => format!("{w}{}", char::from(format::EXTRA_ONLY)).into(),
+            };
+            terms.insert(key, lists.len() as u32);
+            lists.push(ids);
+        }
+        for (key, ids) in keys.into_iter().zip(phrases.lists) {
+            if !ids.is_empty() {
+                terms.insert(key, lists.len() as u32);
+                lists.push(ids);
+            }
+        }
+        (terms, lists)
+    }
+}
+
+/// The whole-phrase keys of the word index while it is built (independent
+/// of the word terms, so built beside them).
+#[derive(Default)]
+struct PhraseIndex {
+    /// Phrase keys (the [`format::PHRASE`] marker, then the form) by number.
+    ids: FastMap<Box<str>, u32>,
+    /// By phrase number: the ids of the entries holding the phrase, ascending.
+    lists: Vec<Vec<u32>>,
+    /// Scratch space: a phrase key, the forms of a text, an entry's phrases.
+    key: String,
+    scratch: text::PhraseScratch,
+    entry: Vec<u32>,
+}
+
+impl PhraseIndex {
+    /// The phrase keys of the current entries' titles and extra search
+    /// texts, in id order.
+    fn build(prepared: &Prepared<'_>, order: &[u32], extra: &[Vec<&str>]) -> PhraseIndex {
+        let mut index = PhraseIndex::default();
+        for (id, &i) in order.iter().enumerate() {
+            let i = i as usize;
+            if !prepared.superseded[i] {
+                index.add(&prepared.entries[i].description, &extra[i], id as u32);
+            }
+        }
+        index
+    }
+
+    /// Adds entry `id` to the postings of the phrase forms of its `title`
+    /// and `extra` texts.
+    fn add(&mut self, title: &str, extra: &[&str], id: u32) {
+        let PhraseIndex {
+            ids,
+            lists,
+            key,
+            scratch,
+            entry,
+        } = self;
+        entry.clear();
+        for d in std::iter::once(title).chain(extra.iter().copied()) {
+            text::for_each_phrase_form(d, scratch, |form| {
+                key.clear();
+                key.push(char::from(format::PHRASE));
+                key.push_str(form);
+                let next = ids.len() as u32;
+                let n = match ids.get(key.as_str()) {
+                    Some(&n) => n,
+                    None => {
+                        ids.insert(key.as_str().into(), next);
+                        lists.push(Vec::new());
+                        next
+                    }
+                };
+                entry.push(n);
+            });
+        }
+        entry.sort_unstable();
+        entry.dedup();
+        for &n in entry.iter() {
+            lists[n as usize].push(id);
         }
     }
 }
 
-/// An entry's fixed record: system tag, flags, action code, code length and
-/// the offset of its text.
-fn record(e: &Entry, text_off: u32, mut flags: u8) -> [u8; format::ENTRY_LEN] {
+/// An entry's fixed record (`effective` is its first day as stored): system
+/// tag, flags, action code, code length and the offset of its text.
+fn record(
+    e: &Entry,
+    effective: Option<NaiveDate>,
+    text_off: u32,
+    mut flags: u8,
+) -> [u8; format::ENTRY_LEN] {
     for (set, flag) in [
         (e.billable, format::F_BILLABLE),
         (e.short_description == e.description, format::F_SHORT_SAME),
-        (e.effective.is_some(), format::F_EFFECTIVE),
+        (effective.is_some(), format::F_EFFECTIVE),
         (e.terminated.is_some(), format::F_TERMINATED),
         (e.action.is_some(), format::F_ACTION),
     ] {
@@ -660,18 +936,6 @@ fn record(e: &Entry, text_off: u32, mut flags: u8) -> [u8; format::ENTRY_LEN] {
         off[2],
         off[3],
     ]
-}
-
-/// The term number of a word-index key, allocating a new term (and its
-/// posting list) the first time the key is seen.
-fn term_for(terms: &mut FastMap<Box<str>, u32>, postings: &mut Vec<Vec<u32>>, key: &str) -> u32 {
-    if let Some(&t) = terms.get(key) {
-        return t;
-    }
-    let t = postings.len() as u32;
-    terms.insert(key.into(), t);
-    postings.push(Vec::new());
-    t
 }
 
 /// The word fst (in lexicographic order, so terms are renumbered), the
@@ -700,5 +964,55 @@ impl WordSections {
             offsets,
             postings: bytes,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words the token pass gives a description are the words
+    /// [`text::for_each_word`] cuts from it, clean or not.
+    #[test]
+    fn token_words_are_the_words_of_the_text() {
+        let texts = [
+            "Cholera due to Vibrio cholerae 01, biovar cholerae",
+            "  leading, spaces",
+            "Crohn's disease of small intestine",
+            "Ménière's disease, right ear",
+            "Telehealth Provided Other than in Patient’s Home",
+            "Sjögren syndrome; `quoted` word",
+            "a",
+            "(parenthetical) – dash",
+            "Non-emergency transport; α-thal",
+            "",
+        ];
+        let entries: Vec<Entry> = texts
+            .iter()
+            .enumerate()
+            .map(|(n, t)| {
+                let code = Code::parse(&format!("X{n}")).unwrap();
+                Entry::from_descriptions(code, CodeSystem::Custom, (*t).into(), "Short".into())
+            })
+            .collect();
+        let mut dict = WordDict::default();
+        let tokens = Tokens::new(&entries, &mut dict);
+        let mut buf = String::new();
+        for (i, e) in entries.iter().enumerate() {
+            for (k, d) in stored_descriptions(e).enumerate() {
+                let mut want = Vec::new();
+                text::for_each_word(d, &mut buf, |w| want.push(w.to_owned()));
+                let mut got = Vec::new();
+                tokens.for_each_word((i, k, d), &mut dict, &mut String::new(), |w| got.push(w));
+                let names: FastMap<u32, &str> =
+                    dict.ids.iter().map(|(w, &n)| (n, w.as_ref())).collect();
+                let got: Vec<&str> = got.iter().map(|n| names[n]).collect();
+                assert_eq!(got, want, "{d:?}");
+            }
+        }
+        // The apostrophe and accent cases are cut again from the text.
+        assert!(!tokens.clean[tokens.first_desc[2]]);
+        assert!(!tokens.clean[tokens.first_desc[3]]);
+        assert!(tokens.clean[tokens.first_desc[0]]);
     }
 }

@@ -10,4 +10,4 @@ pub mod postings;
 
 pub use builder::{IndexBuilder, MAX_DESCRIPTION_LEN};
 pub use container::Verify;
-pub use fast_map::{FastMap, Fnv};
+pub use fast_map::{FastMap, Fnv, Fx};

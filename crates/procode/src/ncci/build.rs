@@ -136,7 +136,7 @@ const MUE_COLUMNS: [&str; 4] = ["code", "mue", "mai", "rationale"];
 
 /// A reader over a file's bytes, decompressed when they start with the
 /// gzip magic.
-fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read>> {
+fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read + Send>> {
     let io = |source| NcciError::Io {
         path: path.to_path_buf(),
         source,
@@ -148,6 +148,80 @@ fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read>> {
     } else {
         Box::new(file)
     })
+}
+
+/// How many bytes [`read_ahead`] reads per chunk.
+const READ_AHEAD_CHUNK: usize = 1 << 18;
+
+/// Reads `r` to its end in chunks sent to `tx` (an error is sent as the last
+/// item); stops early when the receiving side is gone.
+fn read_ahead(mut r: impl Read, tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+    loop {
+        let mut chunk = vec![0u8; READ_AHEAD_CHUNK];
+        let mut filled = 0;
+        let res = loop {
+            match r.read(&mut chunk[filled..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    filled += n;
+                    if filled == chunk.len() {
+                        break Ok(());
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        chunk.truncate(filled);
+        let done = filled < READ_AHEAD_CHUNK || res.is_err();
+        if filled > 0 && tx.send(Ok(chunk)).is_err() {
+            return;
+        }
+        if let Err(e) = res {
+            let _ = tx.send(Err(e));
+            return;
+        }
+        if done {
+            return;
+        }
+    }
+}
+
+/// A reader over the chunks [`read_ahead`] sends.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl ChannelReader {
+    fn new(rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>) -> ChannelReader {
+        ChannelReader {
+            rx,
+            chunk: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The sender is done: the end of the input.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.chunk.len() - self.pos);
+        out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// Splits one TSV line (without its line ending) into field ranges.
@@ -427,7 +501,13 @@ impl NcciBuilder {
     pub fn load_ptp(&mut self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
         let r = open_maybe_gzip(path)?;
-        self.read_ptp(&path.display().to_string(), r)
+        // The PTP table is millions of rows: decompress on a second thread
+        // while this one parses.
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(4);
+            s.spawn(move || read_ahead(r, &tx));
+            self.read_ptp(&path.display().to_string(), ChannelReader::new(rx))
+        })
     }
 
     /// Loads an MUE table (columns `code, mue, mai, rationale` and optionally
@@ -444,10 +524,20 @@ impl NcciBuilder {
     pub fn read_ptp(&mut self, name: &str, reader: impl Read) -> Result<u64> {
         let source = self.source(name)?;
         let before = self.rows.len();
-        let mut last_date: (Vec<u8>, i32) = (Vec::new(), 0);
+        let mut last_date: (Vec<u8>, i32) = (vec![b'\n'], 0);
+        // The table is sorted by its first column and has a handful of
+        // rationales: the previous row's field, when the same, is not parsed
+        // again. (A field never holds a line feed: nothing matches at first.)
+        let mut last_c1: (Vec<u8>, u32) = (vec![b'\n'], 0);
+        let mut last_rationale: (Vec<u8>, u32) = (vec![b'\n'], 0);
         let res = read_table(name, reader, &PTP_COLUMNS, &[], |line, f| {
             let at = |k: usize| f.req(k);
-            let c1 = parse_code(name, line, PTP_COLUMNS[0], at(0))?;
+            // A code or rationale is numbered only once its row is good.
+            let c1 = if at(0) == last_c1.0.as_slice() {
+                None
+            } else {
+                Some(parse_code(name, line, PTP_COLUMNS[0], at(0))?)
+            };
             let c2 = parse_code(name, line, PTP_COLUMNS[1], at(1))?;
             let db = at(2);
             let deleted = if db == last_date.0.as_slice() {
@@ -473,16 +563,27 @@ impl NcciBuilder {
                     ))
                 }
             };
-            let rationale = text(name, line, PTP_COLUMNS[4], at(4))?.trim();
+            let rationale = if at(4) == last_rationale.0.as_slice() {
+                None
+            } else {
+                Some(text(name, line, PTP_COLUMNS[4], at(4))?.trim())
+            };
             let line32 = u32::try_from(line).map_err(|_| NcciError::TooLarge {
                 what: format!("{name} has more than 4 billion lines"),
             })?;
+            if let Some(c1) = c1 {
+                last_c1 = (at(0).to_vec(), self.code_id(c1));
+            }
+            let column2 = self.code_id(c2);
+            if let Some(r) = rationale {
+                last_rationale = (at(4).to_vec(), self.rationale_id(r));
+            }
             let row = Row {
-                column1: self.code_id(c1),
-                column2: self.code_id(c2),
+                column1: last_c1.1,
+                column2,
                 deleted,
                 indicator,
-                rationale: self.rationale_id(rationale),
+                rationale: last_rationale.1,
                 source,
                 line: line32,
             };
