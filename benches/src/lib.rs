@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 mod billing_bench;
 pub use billing_bench::BillingFixture;
 mod scrub_bench;
-pub use scrub_bench::{python_json, scrub_memory_probe, ClaimLines, CodePools};
+pub use scrub_bench::{python_json, scrub_memory_probe, status_kib, ClaimLines, CodePools};
 
 pub mod fts;
 pub mod quality;

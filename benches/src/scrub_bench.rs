@@ -201,7 +201,7 @@ impl Iterator for ClaimLines<'_> {
 }
 
 /// Kibibytes of a `/proc/self/status` field (`VmHWM`, `VmRSS`).
-fn status_kib(field: &str) -> Option<u64> {
+pub fn status_kib(field: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     s.lines()
         .find(|l| l.starts_with(field))?

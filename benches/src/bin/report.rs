@@ -217,20 +217,10 @@ impl Out {
     }
 }
 
-/// Kibibytes of a `/proc/self/status` field (`VmHWM`, `VmRSS`).
-fn status_kib(field: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 /// The child process of the memory probe: open the embedded catalog, search
 /// once, print `hwm_before rss_before hwm_after rss_after` in KiB.
 fn embedded_probe() {
+    use procode_benches::status_kib;
     let before = (status_kib("VmHWM:"), status_kib("VmRSS:"));
     let cat = Catalog::embedded().expect("this build carries the embedded catalog");
     let hits = cat
