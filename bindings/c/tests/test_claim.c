@@ -13,17 +13,6 @@ static const char *BAD_NPI_CONTEXT = EXAMPLE_CONTEXT_WITH_NPI("1245319598");
 static const char *INVOICE = EXAMPLE_INVOICE;
 
 
-/* Problems other than the CODE_SET_NOT_CURRENT warnings (the 2025-03-03
- * documents here lie before the releases the catalog holds). */
-static size_t errors_len(procode_problems *p) {
-  size_t n = 0;
-  for (size_t i = 0; i < procode_problems_len(p); i++) {
-    const char *c = procode_problems_code(p, i);
-    if (c == NULL || strcmp(c, "CODE_SET_NOT_CURRENT") != 0) n++;
-  }
-  return n;
-}
-
 int main(void) {
   procode_catalog *cat = NULL;
   EXPECT(PROCODE_OK, procode_catalog_embedded(&cat));

@@ -23,17 +23,6 @@ static int has_code(procode_problems *p, const char *code) {
   return 0;
 }
 
-/* Problems other than the CODE_SET_NOT_CURRENT warnings (the 2025-03-03
- * documents here lie before the releases the catalog holds). */
-static size_t errors_len(procode_problems *p) {
-  size_t n = 0;
-  for (size_t i = 0; i < procode_problems_len(p); i++) {
-    const char *c = procode_problems_code(p, i);
-    if (c == NULL || strcmp(c, "CODE_SET_NOT_CURRENT") != 0) n++;
-  }
-  return n;
-}
-
 int main(void) {
   const char *ptp = "test_edits_ptp.tsv";
   const char *mue = "test_edits_mue.tsv";
