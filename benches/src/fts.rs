@@ -188,11 +188,7 @@ impl FtsPeer {
                 error: None,
                 mode: None,
             },
-            Err(e) => Answer {
-                results: Vec::new(),
-                error: Some(e.to_string()),
-                mode: None,
-            },
+            Err(e) => Answer::failed(e),
         }
     }
 }

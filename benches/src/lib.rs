@@ -14,7 +14,7 @@ pub use billing_bench::BillingFixture;
 mod readiness_bench;
 pub use readiness_bench::{readiness_counts, readiness_fixture, EntriesOnly, Parts};
 mod scrub_bench;
-pub use scrub_bench::{python_json, scrub_memory_probe, ClaimLines, CodePools};
+pub use scrub_bench::{python_json, scrub_memory_probe, status_kib, ClaimLines, CodePools};
 
 pub mod fts;
 pub mod quality;

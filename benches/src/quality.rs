@@ -328,6 +328,15 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The answer of a system that refused the query with `error`.
+    pub fn failed(error: impl std::fmt::Display) -> Answer {
+        Answer {
+            results: Vec::new(),
+            error: Some(error.to_string()),
+            mode: None,
+        }
+    }
+
     /// The rank of the first acceptable result for `q`.
     pub fn rank(&self, q: &DevQuery) -> Option<usize> {
         q.rank(self.results.iter().map(|(c, s, _)| (c.as_str(), *s)))
@@ -354,11 +363,7 @@ pub fn ask_procode(catalog: &Catalog, q: &DevQuery) -> Answer {
             error: None,
             mode: Some(format!("{:?}", r.mode).to_lowercase()),
         },
-        Err(e) => Answer {
-            results: Vec::new(),
-            error: Some(e.to_string()),
-            mode: None,
-        },
+        Err(e) => Answer::failed(e),
     }
 }
 

@@ -90,27 +90,134 @@ impl<'a> ClaimLines<'a> {
     }
 }
 
+/// The column builders of one batch, in the order of the input schema.
+struct Columns {
+    claim: StringBuilder,
+    line: StringBuilder,
+    dos: Date32Builder,
+    code: StringBuilder,
+    system: StringBuilder,
+    units: Int32Builder,
+    mods: ListBuilder<StringBuilder>,
+    dx: ListBuilder<StringBuilder>,
+    pos: StringBuilder,
+    rate: Decimal128Builder,
+    payer: StringBuilder,
+}
+
+impl Columns {
+    fn new() -> Columns {
+        Columns {
+            claim: StringBuilder::new(),
+            line: StringBuilder::new(),
+            dos: Date32Builder::new(),
+            code: StringBuilder::new(),
+            system: StringBuilder::new(),
+            units: Int32Builder::new(),
+            mods: ListBuilder::new(StringBuilder::new()),
+            dx: ListBuilder::new(StringBuilder::new()),
+            pos: StringBuilder::new(),
+            rate: Decimal128Builder::new(),
+            payer: StringBuilder::new(),
+        }
+    }
+
+    /// The batch of the rows appended.
+    fn finish(mut self) -> RecordBatch {
+        let rate = self
+            .rate
+            .finish()
+            .with_precision_and_scale(12, 2)
+            .expect("a decimal type");
+        let cols: Vec<(&str, ArrayRef)> = vec![
+            ("claim_id", Arc::new(self.claim.finish())),
+            ("line_id", Arc::new(self.line.finish())),
+            ("date_of_service", Arc::new(self.dos.finish())),
+            ("code", Arc::new(self.code.finish())),
+            ("system", Arc::new(self.system.finish())),
+            ("units", Arc::new(self.units.finish())),
+            ("modifiers", Arc::new(self.mods.finish())),
+            ("diagnoses", Arc::new(self.dx.finish())),
+            ("place_of_service", Arc::new(self.pos.finish())),
+            ("rate", Arc::new(rate)),
+            ("payer_id", Arc::new(self.payer.finish())),
+        ];
+        RecordBatch::try_from_iter(cols).expect("a claim-lines batch")
+    }
+}
+
+/// One line of a claim: its claim id, 0-based position, date (days since
+/// the epoch) and payer, and the defect planted on it, if any.
+struct LineSpec<'s> {
+    claim_id: &'s str,
+    k: usize,
+    day: i32,
+    payer_id: &'s str,
+    planted: Option<usize>,
+}
+
+impl ClaimLines<'_> {
+    /// Appends one line to `c` (the random draws in column order).
+    fn push_line(&mut self, c: &mut Columns, l: &LineSpec<'_>) {
+        let p = self.pools;
+        let planted = l.planted;
+        c.claim.append_value(l.claim_id);
+        c.line.append_value((l.k + 1).to_string());
+        c.dos.append_value(l.day);
+        let code = match planted {
+            Some(0) => "G0999",
+            Some(1) => self.pick(&p.terminated),
+            _ => self.pick(&p.hcpcs),
+        };
+        c.code.append_value(code);
+        c.system.append_value("hcpcs");
+        c.units.append_value(if planted == Some(2) { 0 } else { 1 });
+        if planted == Some(3) {
+            for _ in 0..5 {
+                c.mods.values().append_value(self.pick(&p.modifiers));
+            }
+            c.mods.append(true);
+        } else if self.below(10) < 3 {
+            c.mods.values().append_value(self.pick(&p.modifiers));
+            c.mods.append(true);
+        } else {
+            c.mods.append(false);
+        }
+        match planted {
+            Some(4) => c.dx.append(true),
+            Some(5) => {
+                c.dx.values().append_value(self.pick(&p.headers));
+                c.dx.append(true);
+            }
+            _ => {
+                for _ in 0..1 + self.below(3) {
+                    c.dx.values().append_value(self.pick(&p.icd));
+                }
+                c.dx.append(true);
+            }
+        }
+        if planted == Some(6) {
+            c.pos.append_null();
+        } else {
+            c.pos.append_value(self.pick(&p.pos));
+        }
+        if planted == Some(7) {
+            c.rate.append_null();
+        } else {
+            c.rate.append_value(1000 + self.below(30_000) as i128);
+        }
+        c.payer.append_value(l.payer_id);
+    }
+}
+
 impl Iterator for ClaimLines<'_> {
     type Item = RecordBatch;
 
-    // Long on purpose: one column builder per field of the documented input
-    // schema, filled row by row in schema order.
     fn next(&mut self) -> Option<RecordBatch> {
         if self.left == 0 {
             return None;
         }
-        let p = self.pools;
-        let mut claim = StringBuilder::new();
-        let mut line = StringBuilder::new();
-        let mut dos = Date32Builder::new();
-        let mut code = StringBuilder::new();
-        let mut system = StringBuilder::new();
-        let mut units = Int32Builder::new();
-        let mut mods = ListBuilder::new(StringBuilder::new());
-        let mut dx = ListBuilder::new(StringBuilder::new());
-        let mut pos = StringBuilder::new();
-        let mut rate = Decimal128Builder::new();
-        let mut payer = StringBuilder::new();
+        let mut c = Columns::new();
         let mut rows = 0;
         let epoch = day(1970, 1, 1).num_days_from_ce();
         while rows < self.batch_lines && self.left > 0 {
@@ -126,82 +233,24 @@ impl Iterator for ClaimLines<'_> {
             let payer_id = format!("PAYER{}", self.below(6));
             for k in 0..n {
                 let planted = plant.filter(|(at, _)| *at == k).map(|(_, kind)| kind);
-                claim.append_value(&id);
-                line.append_value((k + 1).to_string());
-                dos.append_value(d);
-                let c = match planted {
-                    Some(0) => "G0999",
-                    Some(1) => self.pick(&p.terminated),
-                    _ => self.pick(&p.hcpcs),
+                let spec = LineSpec {
+                    claim_id: &id,
+                    k,
+                    day: d,
+                    payer_id: &payer_id,
+                    planted,
                 };
-                code.append_value(c);
-                system.append_value("hcpcs");
-                units.append_value(if planted == Some(2) { 0 } else { 1 });
-                if planted == Some(3) {
-                    for _ in 0..5 {
-                        mods.values().append_value(self.pick(&p.modifiers));
-                    }
-                    mods.append(true);
-                } else if self.below(10) < 3 {
-                    mods.values().append_value(self.pick(&p.modifiers));
-                    mods.append(true);
-                } else {
-                    mods.append(false);
-                }
-                match planted {
-                    Some(4) => dx.append(true),
-                    Some(5) => {
-                        dx.values().append_value(self.pick(&p.headers));
-                        dx.append(true);
-                    }
-                    _ => {
-                        for _ in 0..1 + self.below(3) {
-                            dx.values().append_value(self.pick(&p.icd));
-                        }
-                        dx.append(true);
-                    }
-                }
-                if planted == Some(6) {
-                    pos.append_null();
-                } else {
-                    pos.append_value(self.pick(&p.pos));
-                }
-                if planted == Some(7) {
-                    rate.append_null();
-                } else {
-                    rate.append_value(1000 + self.below(30_000) as i128);
-                }
-                payer.append_value(&payer_id);
+                self.push_line(&mut c, &spec);
             }
             rows += n;
             self.left -= n;
         }
-        let cols: Vec<(&str, ArrayRef)> = vec![
-            ("claim_id", Arc::new(claim.finish())),
-            ("line_id", Arc::new(line.finish())),
-            ("date_of_service", Arc::new(dos.finish())),
-            ("code", Arc::new(code.finish())),
-            ("system", Arc::new(system.finish())),
-            ("units", Arc::new(units.finish())),
-            ("modifiers", Arc::new(mods.finish())),
-            ("diagnoses", Arc::new(dx.finish())),
-            ("place_of_service", Arc::new(pos.finish())),
-            (
-                "rate",
-                Arc::new(
-                    rate.finish()
-                        .with_precision_and_scale(12, 2)
-                        .expect("a decimal type"),
-                ),
-            ),
-            ("payer_id", Arc::new(payer.finish())),
-        ];
-        Some(RecordBatch::try_from_iter(cols).expect("a claim-lines batch"))
+        Some(c.finish())
     }
 }
 
 /// Kibibytes of a `/proc/self/status` field (`VmHWM`, `VmRSS`).
-fn status_kib(field: &str) -> Option<u64> {
+pub fn status_kib(field: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     s.lines()
         .find(|l| l.starts_with(field))?

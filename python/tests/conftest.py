@@ -1,7 +1,9 @@
 import datetime as dt
 import os
 import pathlib
-from typing import Any
+import threading
+import time
+from typing import Any, Callable
 
 import pytest
 
@@ -102,3 +104,33 @@ def edits_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 def ncci_catalog(edits_file: pathlib.Path) -> procode.Catalog:
     """The embedded catalog with the real NCCI edits attached."""
     return procode.Catalog.embedded().with_ncci(edits_file)
+
+
+def ticks_during(call: Callable[[], object]) -> tuple[int, float]:
+    """Runs `call` in a worker thread while this thread counts loop turns until
+    it ends: (turns, seconds the call took). Many turns mean the call released
+    the GIL; an exception of the call is raised here."""
+    started, finished = threading.Event(), threading.Event()
+    elapsed: list[float] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        started.set()
+        t = time.perf_counter()
+        try:
+            call()
+        except BaseException as e:  # noqa: BLE001  (raised again below)
+            errors.append(e)
+        elapsed.append(time.perf_counter() - t)
+        finished.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    started.wait()
+    ticks = 0
+    while not finished.is_set():
+        ticks += 1
+    worker.join()
+    if errors:
+        raise errors[0]
+    return ticks, elapsed[0]

@@ -6,14 +6,13 @@ import datetime as dt
 import decimal
 import pathlib
 import sys
-import threading
-import time
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 import pytest
 
 import procode
+from conftest import ticks_during
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples" / "spark"))
@@ -213,21 +212,7 @@ def test_the_gil_is_released_while_scrubbing(claims, catalog) -> None:
     big = pa.concat_tables(
         [table.set_column(0, "claim_id", pa.compute.binary_join_element_wise(table.column("claim_id"), str(k), "-")) for k in range(12)]
     )
-    done = threading.Event()
-    elapsed: list[float] = []
-
-    def work() -> None:
-        t = time.perf_counter()
-        procode.scrub(big, catalog, threads=1)
-        elapsed.append(time.perf_counter() - t)
-        done.set()
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    ticks = 0
-    while not done.is_set():
-        ticks += 1
-    worker.join()
-    assert elapsed and elapsed[0] > 0.1, f"the scrub took only {elapsed}s: too short to tell"
+    ticks, elapsed = ticks_during(lambda: procode.scrub(big, catalog, threads=1))
+    assert elapsed > 0.1, f"the scrub took only {elapsed}s: too short to tell"
     # With the GIL held for the scrub, the loop could not run meanwhile.
-    assert ticks > 10_000, f"{ticks} ticks during a {elapsed[0]:.2f}s scrub"
+    assert ticks > 10_000, f"{ticks} ticks during a {elapsed:.2f}s scrub"

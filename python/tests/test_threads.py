@@ -1,13 +1,12 @@
 """A catalog shared by Python threads; searches release the GIL."""
 
 import datetime as dt
-import os
-import pathlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import procode
+from conftest import data_dir, ticks_during
 
 QUERIES = ["diab mell", "G04", "wheelchiar", "f41.", "anxiety", "psychotherapy", "office", "H0004"]
 
@@ -37,13 +36,6 @@ def test_threads_open_and_build(tmp_path):
         assert set(pool.map(build, range(8))) == {60}
 
 
-def _data_dir() -> pathlib.Path:
-    env = os.environ.get("PROCODE_DATA_DIR")
-    d = pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2] / "target" / "data"
-    assert (d / "icd10cm.tsv").is_file(), f"code-set data missing at {d}: run `make data` or set PROCODE_DATA_DIR"
-    return d
-
-
 def _spin_for(seconds: float) -> int:
     ticks = 0
     end = time.perf_counter() + seconds
@@ -58,26 +50,11 @@ def test_gil_is_released_during_a_long_native_call(tmp_path):
     # held for the call, the main thread could only run in the few
     # milliseconds around it: far fewer ticks than in a tenth of a second.
     baseline = _spin_for(0.1)
-    started = threading.Event()
-    finished = threading.Event()
-    elapsed: list[float] = []
-
-    def build() -> None:
-        started.set()
-        t = time.perf_counter()
-        procode.Catalog.build(tmp_path / "big.idx", data_dir=_data_dir(), include=["icd10cm", "icd10pcs"])
-        elapsed.append(time.perf_counter() - t)
-        finished.set()
-
-    worker = threading.Thread(target=build)
-    worker.start()
-    started.wait()
-    ticks = 0
-    while not finished.is_set():
-        ticks += 1
-    worker.join()
-    assert elapsed and elapsed[0] > 0.3, f"the build took only {elapsed}s: too short to tell"
-    assert ticks > baseline, f"{ticks} ticks during a {elapsed[0]:.2f}s build vs {baseline} in 0.1s alone"
+    ticks, elapsed = ticks_during(
+        lambda: procode.Catalog.build(tmp_path / "big.idx", data_dir=data_dir(), include=["icd10cm", "icd10pcs"])
+    )
+    assert elapsed > 0.3, f"the build took only {elapsed}s: too short to tell"
+    assert ticks > baseline, f"{ticks} ticks during a {elapsed:.2f}s build vs {baseline} in 0.1s alone"
 
 
 def test_searches_in_threads_leave_the_main_thread_running(catalog):

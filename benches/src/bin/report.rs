@@ -104,6 +104,53 @@ struct Row {
 }
 
 impl Row {
+    /// A row of `procode`'s figure alone: no peer, target "(info)".
+    fn new(op: impl Into<String>, procode: Fig) -> Row {
+        let size = matches!(procode, Fig::Bytes(_));
+        Row {
+            op: op.into(),
+            procode,
+            peer: "—",
+            peer_fig: None,
+            target: "(info)",
+            met: None,
+            size,
+        }
+    }
+
+    /// A time row (nanoseconds per operation).
+    fn ns(op: impl Into<String>, ns: f64) -> Row {
+        Row::new(op, Fig::Ns(ns))
+    }
+
+    /// A size row (bytes).
+    fn bytes(op: impl Into<String>, bytes: u64) -> Row {
+        Row::new(op, Fig::Bytes(bytes))
+    }
+
+    /// The peer it is compared with, and the peer's figure if measured.
+    fn peer(self, peer: &'static str, fig: Option<Fig>) -> Row {
+        Row {
+            peer,
+            peer_fig: fig,
+            ..self
+        }
+    }
+
+    /// A peer whose time was measured.
+    fn vs_ns(self, peer: &'static str, ns: f64) -> Row {
+        self.peer(peer, Some(Fig::Ns(ns)))
+    }
+
+    /// The SPEC target and whether it is met (`None`: information only).
+    fn target(self, target: &'static str, met: Option<bool>) -> Row {
+        Row {
+            target,
+            met,
+            ..self
+        }
+    }
+
     fn ratio(&self) -> Option<f64> {
         let p = self.procode.number()?;
         let q = self.peer_fig.as_ref()?.number()?;
@@ -133,22 +180,47 @@ impl Row {
             "met": self.met,
         })
     }
+
+    /// The row as a line of the Markdown table.
+    fn markdown(&self) -> String {
+        format!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            self.op,
+            self.procode.show(),
+            self.peer,
+            self.peer_fig.as_ref().map_or("—".into(), Fig::show),
+            self.ratio_text(),
+            self.target,
+            match self.met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "—",
+            }
+        )
+    }
 }
 
-/// Kibibytes of a `/proc/self/status` field (`VmHWM`, `VmRSS`).
-fn status_kib(field: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+/// What the row families produce: the table's rows and the notes under it.
+#[derive(Default)]
+struct Out {
+    rows: Vec<Row>,
+    notes: Vec<String>,
+}
+
+impl Out {
+    fn row(&mut self, row: Row) {
+        self.rows.push(row);
+    }
+
+    fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
 }
 
 /// The child process of the memory probe: open the embedded catalog, search
 /// once, print `hwm_before rss_before hwm_after rss_after` in KiB.
 fn embedded_probe() {
+    use procode_benches::status_kib;
     let before = (status_kib("VmHWM:"), status_kib("VmRSS:"));
     let cat = Catalog::embedded().expect("this build carries the embedded catalog");
     let hits = cat
@@ -215,52 +287,50 @@ fn ncci_curve(edits: &NcciEdits) -> Vec<Row> {
         if n == 1_000 {
             per_line_1k = Some(per_line);
         }
-        let last = n == 100_000;
-        rows.push(Row {
-            op: format!(
-                "NCCI PTP + MUE check, {n}-line document ({} dates; {} per line)",
-                n.div_ceil(20),
-                Fig::Ns(per_line).show()
-            ),
-            procode: Fig::Ns(t),
-            peer: "—",
-            peer_fig: None,
-            target: if last {
-                "O(n log n): per line ≤ 3× the 1,000-line figure"
-            } else {
-                "O(n log n) (curve)"
-            },
-            met: if last {
-                per_line_1k.map(|k| per_line <= 3.0 * k)
-            } else {
-                None
-            },
-            size: false,
+        let op = format!(
+            "NCCI PTP + MUE check, {n}-line document ({} dates; {} per line)",
+            n.div_ceil(20),
+            Fig::Ns(per_line).show()
+        );
+        rows.push(if n == 100_000 {
+            Row::ns(op, t).target(
+                "O(n log n): per line ≤ 3× the 1,000-line figure",
+                per_line_1k.map(|k| per_line <= 3.0 * k),
+            )
+        } else {
+            Row::ns(op, t).target("O(n log n) (curve)", None)
         });
     }
     rows
 }
 
-// Long on purpose (about 460 lines): the report is one linear script whose
-// blocks (lookup, prefix, words, typos, build, open, sizes, NCCI, Python,
-// billing, scrub, output) each time one row family against its peer and
-// read top to bottom like the table they print; the measuring itself lives
-// in `fast`/`slow` and the fixtures.
-fn main() {
+/// What the command line asks for.
+enum Mode {
+    /// The whole report, as a table or (`--json`) as JSON.
+    Report { json: bool },
+    /// `--ncci-curve`: only the NCCI curve rows.
+    NcciCurve,
+    /// `--dev-set`: only the search-quality dev-set latency rows.
+    DevSet,
+    /// A probe child process (`--embedded-probe`, `--scrub-probe`): done.
+    Probed,
+}
+
+/// Parses the arguments (running a probe child's work if asked); exits with
+/// status 2 on an unknown argument.
+fn mode() -> Mode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--embedded-probe") {
         embedded_probe();
-        return;
+        return Mode::Probed;
     }
     if let [flag, lines, edits] = &args[..] {
         if flag == "--scrub-probe" {
             let lines = lines.parse().expect("--scrub-probe LINES EDITS");
             procode_benches::scrub_memory_probe(lines, std::path::Path::new(edits));
-            return;
+            return Mode::Probed;
         }
     }
-    let as_json = args.iter().any(|a| a == "--json");
-    let curve_only = args.iter().any(|a| a == "--ncci-curve");
     if let Some(a) = args
         .iter()
         .find(|a| !matches!(a.as_str(), "--json" | "--ncci-curve" | "--dev-set" | ""))
@@ -269,34 +339,92 @@ fn main() {
         std::process::exit(2);
     }
     if args.iter().any(|a| a == "--dev-set") {
-        return dev_set_only();
+        return Mode::DevSet;
     }
-    if curve_only {
-        // Only the NCCI curve rows (building the edits file first).
-        let edits =
-            NcciEdits::from_bytes(build_edits(&procode_benches::data_dir())).expect("edits open");
-        for r in ncci_curve(&edits) {
-            println!("{} | {} | {}", r.op, r.procode.show(), r.target);
-        }
-        return;
+    if args.iter().any(|a| a == "--ncci-curve") {
+        return Mode::NcciCurve;
     }
+    Mode::Report {
+        json: args.iter().any(|a| a == "--json"),
+    }
+}
+
+/// Each row family is one function called from here with one line, in the
+/// order of the table.
+fn main() {
+    let as_json = match mode() {
+        Mode::Probed => return,
+        Mode::NcciCurve => return curve_only(),
+        Mode::DevSet => return dev_set_only(),
+        Mode::Report { json } => json,
+    };
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; run the report with --release");
     }
-
     let started = Instant::now();
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".into());
+    let load = load_average();
     eprintln!("report: loading the large catalog and building the peers ...");
     let fx = Fixture::load();
-    let opts = SearchOptions::default().limit(TOP);
-    let mut rows: Vec<Row> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
+    let mut out = Out::default();
     eprintln!("report: timing ...");
+    lookup_rows(&fx, &mut out);
+    prefix_rows(&fx, &mut out);
+    word_rows(&fx, &mut out);
+    typo_rows(&fx, &mut out);
+    let parse = build_rows(&fx, &mut out);
+    open_rows(&fx, parse, &mut out);
+    size_rows(&fx, &mut out);
+    let (edits, edits_bytes) = ncci_rows(&fx, &mut out);
+    let embedded = Catalog::embedded().expect("the embedded catalog");
+    python_rows(&embedded, &mut out);
+    dev_set_rows(&embedded, &mut out.rows, &mut out.notes);
+    billing_rows(&embedded, &mut out);
+    scrub_rows(&edits, &edits_bytes, &mut out);
+    let end = Ending {
+        load,
+        mem: embedded_memory(),
+        today: chrono::Local::now().date_naive(),
+        elapsed: started.elapsed().as_secs_f64(),
+    };
+    if as_json {
+        print_json(&fx, &out, &end);
+    } else {
+        print_table(&fx, &out, &end);
+    }
+}
 
-    // Exact lookup.
+/// `--ncci-curve`: builds the edits file, prints only the NCCI curve rows.
+fn curve_only() {
+    let edits =
+        NcciEdits::from_bytes(build_edits(&procode_benches::data_dir())).expect("edits open");
+    for r in ncci_curve(&edits) {
+        println!("{} | {} | {}", r.op, r.procode.show(), r.target);
+    }
+}
+
+/// The 1-minute load average, as `/proc/loadavg` spells it ("?" if unknown).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// The search options of every search row: the top [`TOP`].
+fn top() -> SearchOptions {
+    SearchOptions::default().limit(TOP)
+}
+
+/// The time of one search of `query` in `cat` (top [`TOP`]).
+fn time_search(cat: &Catalog, query: &str) -> f64 {
+    let opts = top();
+    fast(|_| {
+        black_box(cat.search(black_box(query), &opts).unwrap());
+    })
+}
+
+/// Exact lookup, rotating through the fixture's codes, beside SQLite.
+fn lookup_rows(fx: &Fixture, out: &mut Out) {
     let n = fx.lookups.len();
     let ours = fast(|i| {
         let (c, s) = &fx.lookups[i % n];
@@ -306,21 +434,21 @@ fn main() {
         let (c, s) = &fx.lookups[i % n];
         black_box(fx.sqlite.lookup(c, *s));
     });
-    rows.push(Row {
-        op: format!("exact lookup ({n} codes, rotating)"),
-        procode: Fig::Ns(ours),
-        peer: "SQLite primary key",
-        peer_fig: Some(Fig::Ns(peer)),
-        target: "≤ 250 ns; peer ≥ 5× slower",
-        met: Some(ours <= 250.0 && peer / ours >= 5.0),
-        size: false,
-    });
+    out.row(
+        Row::ns(format!("exact lookup ({n} codes, rotating)"), ours)
+            .vs_ns("SQLite primary key", peer)
+            .target(
+                "≤ 250 ns; peer ≥ 5× slower",
+                Some(ours <= 250.0 && peer / ours >= 5.0),
+            ),
+    );
+}
 
-    // Code-prefix typeahead.
+/// Code-prefix typeahead beside SQLite, a sorted `Vec<String>` and a sorted
+/// `Vec<Entry>`; notes a prefix whose codes differ from the sorted Vec's.
+fn prefix_rows(fx: &Fixture, out: &mut Out) {
     for (query, prefix) in PREFIX_QUERIES {
-        let ours = fast(|_| {
-            black_box(fx.catalog.search(black_box(query), &opts).unwrap());
-        });
+        let ours = time_search(&fx.catalog, query);
         let sql = fast(|_| {
             black_box(fx.sqlite.prefix(black_box(prefix)));
         });
@@ -330,93 +458,76 @@ fn main() {
         let ent = fast(|_| {
             black_box(fx.sorted_entries.prefix(black_box(prefix)));
         });
-        let got = fx.catalog.search(query, &opts).unwrap();
+        let got = fx.catalog.search(query, &top()).unwrap();
         let codes: Vec<String> = got.iter().map(|e| e.code.as_str().to_owned()).collect();
         if codes != fx.sorted.prefix(prefix) {
-            notes.push(format!(
+            out.note(format!(
                 "prefix {prefix}: procode and the sorted Vec return different codes"
             ));
         }
-        rows.push(Row {
-            op: format!("code prefix {query:?} top {TOP}"),
-            procode: Fig::Ns(ours),
-            peer: "SQLite range query",
-            peer_fig: Some(Fig::Ns(sql)),
-            target: "≤ 1 µs; peer ≥ 5× slower",
-            met: Some(ours <= 1e3 && sql / ours >= 5.0),
-            size: false,
-        });
-        rows.push(Row {
-            op: format!("code prefix {query:?} top {TOP}"),
-            procode: Fig::Ns(ours),
-            peer: "sorted Vec<String>",
-            peer_fig: Some(Fig::Ns(vec)),
-            target: "≤ 1 µs; within 2× of peer",
-            met: Some(ours <= 1e3 && ours <= 2.0 * vec),
-            size: false,
-        });
-        rows.push(Row {
-            op: format!("code prefix {query:?} top {TOP}"),
-            procode: Fig::Ns(ours),
-            peer: "sorted Vec<Entry> (clones entries)",
-            peer_fig: Some(Fig::Ns(ent)),
-            target: "(info; returns what procode returns)",
-            met: None,
-            size: false,
-        });
+        let row = || Row::ns(format!("code prefix {query:?} top {TOP}"), ours);
+        out.row(row().vs_ns("SQLite range query", sql).target(
+            "≤ 1 µs; peer ≥ 5× slower",
+            Some(ours <= 1e3 && sql / ours >= 5.0),
+        ));
+        out.row(row().vs_ns("sorted Vec<String>", vec).target(
+            "≤ 1 µs; within 2× of peer",
+            Some(ours <= 1e3 && ours <= 2.0 * vec),
+        ));
+        out.row(
+            row()
+                .vs_ns("sorted Vec<Entry> (clones entries)", ent)
+                .target("(info; returns what procode returns)", None),
+        );
     }
+}
 
-    // Word search.
+/// Word search beside SQLite FTS5; notes a query whose result counts differ.
+fn word_rows(fx: &Fixture, out: &mut Out) {
     for (k, query) in WORD_QUERIES.iter().enumerate() {
         let expr = Sqlite::match_expr(query);
-        let ours = fast(|_| {
-            black_box(fx.catalog.search(black_box(query), &opts).unwrap());
-        });
+        let ours = time_search(&fx.catalog, query);
         let peer = fast(|_| {
             black_box(fx.sqlite.words(black_box(&expr)));
         });
         let (a, b) = (
-            fx.catalog.search(query, &opts).unwrap().len(),
+            fx.catalog.search(query, &top()).unwrap().len(),
             fx.sqlite.words(&expr).len(),
         );
         if a != b {
-            notes.push(format!(
+            out.note(format!(
                 "words {query:?}: procode returns {a} results, SQLite {b}"
             ));
         }
         let spec = k == 0;
-        rows.push(Row {
-            op: format!("word search {query:?} top {TOP}"),
-            procode: Fig::Ns(ours),
-            peer: "SQLite FTS5 prefix MATCH",
-            peer_fig: Some(Fig::Ns(peer)),
-            target: if spec {
-                "≤ 10 µs; peer ≥ 10× slower"
-            } else {
-                "(info; SPEC row is \"diab mell\")"
-            },
-            met: spec.then_some(ours <= 10e3 && peer / ours >= 10.0),
-            size: false,
-        });
+        let target = if spec {
+            "≤ 10 µs; peer ≥ 10× slower"
+        } else {
+            "(info; SPEC row is \"diab mell\")"
+        };
+        out.row(
+            Row::ns(format!("word search {query:?} top {TOP}"), ours)
+                .vs_ns("SQLite FTS5 prefix MATCH", peer)
+                .target(target, spec.then_some(ours <= 10e3 && peer / ours >= 10.0)),
+        );
     }
+}
 
-    // One-typo search.
+/// One-typo search (SQLite has no peer).
+fn typo_rows(fx: &Fixture, out: &mut Out) {
     for query in TYPO_QUERIES {
-        let ours = fast(|_| {
-            black_box(fx.catalog.search(black_box(query), &opts).unwrap());
-        });
-        rows.push(Row {
-            op: format!("one-typo search {query:?} top {TOP}"),
-            procode: Fig::Ns(ours),
-            peer: "— (SQLite has none)",
-            peer_fig: None,
-            target: "≤ 50 µs",
-            met: Some(ours <= 50e3),
-            size: false,
-        });
+        let ours = time_search(&fx.catalog, query);
+        out.row(
+            Row::ns(format!("one-typo search {query:?} top {TOP}"), ours)
+                .peer("— (SQLite has none)", None)
+                .target("≤ 50 µs", Some(ours <= 50e3)),
+        );
     }
+}
 
-    // Build from the TSVs, with its phases.
+/// The build from the TSVs beside SQLite's, with its phases in a note.
+/// Returns the time to parse the large TSVs (the open rows' peer).
+fn build_rows(fx: &Fixture, out: &mut Out) -> f64 {
     let parse = slow(|_| {
         black_box(parse_tsvs(&fx.dir, LARGE));
     });
@@ -429,29 +540,35 @@ fn main() {
     let peer = slow(|_| {
         black_box(Sqlite::build_in_memory(&parse_tsvs(&fx.dir, LARGE)));
     });
-    notes.push(format!(
+    out.note(format!(
         "build phases: parse the TSVs {} + build the index {} (from already parsed entries, \
          including cloning them into the builder)",
         Fig::Ns(parse).show(),
         Fig::Ns(index).show()
     ));
-    rows.push(Row {
-        op: format!("build the index from the TSVs ({} codes)", fx.entries.len()),
-        procode: Fig::Ns(ours),
-        peer: "SQLite table + FTS5 build",
-        peer_fig: Some(Fig::Ns(peer)),
-        target: "≤ 300 ms; peer ≥ 2× slower",
-        met: Some(ours <= 300e6 && peer / ours >= 2.0),
-        size: false,
-    });
+    out.row(
+        Row::ns(
+            format!("build the index from the TSVs ({} codes)", fx.entries.len()),
+            ours,
+        )
+        .vs_ns("SQLite table + FTS5 build", peer)
+        .target(
+            "≤ 300 ms; peer ≥ 2× slower",
+            Some(ours <= 300e6 && peer / ours >= 2.0),
+        ),
+    );
+    parse
+}
 
-    // Open the index file.
+/// Opening the small and the large index file (lazy and full verification)
+/// beside re-parsing their TSVs (`large_parse`: the large TSVs' time).
+fn open_rows(fx: &Fixture, large_parse: f64, out: &mut Out) {
     let small_parse = fast(|_| {
         black_box(parse_tsvs(&fx.dir, SMALL));
     });
     for (size, path, reparse) in [
         ("small", fx.small_index_file.path(), small_parse),
-        ("large", fx.index_file.path(), parse),
+        ("large", fx.index_file.path(), large_parse),
     ] {
         let lazy = fast(|_| {
             black_box(Catalog::open_with(path, Verify::Lazy).unwrap());
@@ -460,58 +577,38 @@ fn main() {
             black_box(Catalog::open_with(path, Verify::Full).unwrap());
         });
         let codes = Catalog::open(path).unwrap().len();
-        rows.push(Row {
-            op: format!("open the index file, {size} ({codes} codes), Verify::Lazy"),
-            procode: Fig::Ns(lazy),
-            peer: "re-parse the TSVs",
-            peer_fig: Some(Fig::Ns(reparse)),
-            target: "≤ 100 µs at any size",
-            met: Some(lazy <= 100e3),
-            size: false,
-        });
-        rows.push(Row {
-            op: format!("open the index file, {size} ({codes} codes), Verify::Full"),
-            procode: Fig::Ns(full),
-            peer: "re-parse the TSVs",
-            peer_fig: Some(Fig::Ns(reparse)),
-            target: "(info; the target is about Lazy)",
-            met: None,
-            size: false,
-        });
+        let op = |verify: &str| format!("open the index file, {size} ({codes} codes), {verify}");
+        out.row(
+            Row::ns(op("Verify::Lazy"), lazy)
+                .vs_ns("re-parse the TSVs", reparse)
+                .target("≤ 100 µs at any size", Some(lazy <= 100e3)),
+        );
+        out.row(
+            Row::ns(op("Verify::Full"), full)
+                .vs_ns("re-parse the TSVs", reparse)
+                .target("(info; the target is about Lazy)", None),
+        );
     }
+}
 
-    // Sizes.
+/// The index file's size beside the TSVs and SQLite's files.
+fn size_rows(fx: &Fixture, out: &mut Out) {
     let index_bytes = fx.index_bytes.len() as u64;
     let tsv = tsv_bytes(&fx.dir, LARGE);
-    rows.push(Row {
-        op: "index file size".into(),
-        procode: Fig::Bytes(index_bytes),
-        peer: "TSV bytes",
-        peer_fig: Some(Fig::Bytes(tsv)),
-        target: "≤ 50% of the TSV bytes",
-        met: Some(index_bytes as f64 <= 0.5 * tsv as f64),
-        size: true,
-    });
-    rows.push(Row {
-        op: "index file size".into(),
-        procode: Fig::Bytes(index_bytes),
-        peer: "SQLite file (table + FTS5)",
-        peer_fig: Some(Fig::Bytes(fx.sqlite_bytes())),
-        target: "(peer)",
-        met: None,
-        size: true,
-    });
-    rows.push(Row {
-        op: "index file size".into(),
-        procode: Fig::Bytes(index_bytes),
-        peer: "SQLite table only (no FTS5)",
-        peer_fig: Some(Fig::Bytes(fx.sqlite_table_bytes())),
-        target: "(info)",
-        met: None,
-        size: true,
-    });
+    let row = |peer, bytes| {
+        Row::bytes("index file size", index_bytes).peer(peer, Some(Fig::Bytes(bytes)))
+    };
+    out.row(row("TSV bytes", tsv).target(
+        "≤ 50% of the TSV bytes",
+        Some(index_bytes as f64 <= 0.5 * tsv as f64),
+    ));
+    out.row(row("SQLite file (table + FTS5)", fx.sqlite_bytes()).target("(peer)", None));
+    out.row(row("SQLite table only (no FTS5)", fx.sqlite_table_bytes()));
+}
 
-    // NCCI edits: build, size, and the claim check.
+/// NCCI edits: the build, the file's size, the claim check and its curve.
+/// Returns the edits and their file's bytes (the scrub rows use both).
+fn ncci_rows(fx: &Fixture, out: &mut Out) -> (NcciEdits, Vec<u8>) {
     eprintln!("report: NCCI edits ...");
     let (ptp_path, _) = ncci_files(&fx.dir);
     let mut edits_bytes = Vec::new();
@@ -525,182 +622,162 @@ fn main() {
     });
     let gz_bytes = std::fs::metadata(&ptp_path).expect("PTP table").len();
     let edits = NcciEdits::from_bytes(edits_bytes.clone()).expect("edits open");
-    rows.push(Row {
-        op: format!(
-            "build the NCCI edits file ({} PTP edits, {} MUEs)",
-            edits.ptp_rows(),
-            edits.mue_rows()
-        ),
-        procode: Fig::Ns(build),
-        peer: "gunzip the PTP TSV only",
-        peer_fig: Some(Fig::Ns(gunzip)),
-        target: "(info)",
-        met: None,
-        size: false,
-    });
-    rows.push(Row {
-        op: format!("NCCI edits file size ({} pairs)", edits.pair_count()),
-        procode: Fig::Bytes(edits_bytes.len() as u64),
-        peer: "PTP gzip TSV bytes",
-        peer_fig: Some(Fig::Bytes(gz_bytes)),
-        target: "(info)",
-        met: None,
-        size: true,
-    });
+    let op = format!(
+        "build the NCCI edits file ({} PTP edits, {} MUEs)",
+        edits.ptp_rows(),
+        edits.mue_rows()
+    );
+    out.row(Row::ns(op, build).vs_ns("gunzip the PTP TSV only", gunzip));
+    out.row(
+        Row::bytes(
+            format!("NCCI edits file size ({} pairs)", edits.pair_count()),
+            edits_bytes.len() as u64,
+        )
+        .peer("PTP gzip TSV bytes", Some(Fig::Bytes(gz_bytes))),
+    );
     let claim = ncci_claim();
     let check = fast(|_| {
         black_box(edits.check_lines(black_box(&claim), None).unwrap());
     });
-    rows.push(Row {
-        op: format!("NCCI PTP + MUE check, {}-line claim", claim.len()),
-        procode: Fig::Ns(check),
-        peer: "—",
-        peer_fig: None,
-        target: "≤ 10 µs",
-        met: Some(check <= 10e3),
-        size: false,
-    });
+    out.row(
+        Row::ns(
+            format!("NCCI PTP + MUE check, {}-line claim", claim.len()),
+            check,
+        )
+        .target("≤ 10 µs", Some(check <= 10e3)),
+    );
+    out.rows.extend(ncci_curve(&edits));
+    build_thread_rows(&fx.entries, build, &mut out.rows);
+    (edits, edits_bytes)
+}
 
-    rows.extend(ncci_curve(&edits));
-    build_thread_rows(&fx.entries, build, &mut rows);
-
-    // Python: procode's `Catalog.search` against sqlite3 FTS5, both from
-    // Python, beside the same query in Rust on the same (embedded) catalog.
-    let embedded = Catalog::embedded().expect("the embedded catalog");
-    let rust_embedded = fast(|_| {
-        black_box(embedded.search(PY_QUERY, &opts).unwrap());
-    });
+/// Python: procode's `Catalog.search` against sqlite3 FTS5, both from
+/// Python, beside the same query in Rust on the same (embedded) catalog.
+fn python_rows(embedded: &Catalog, out: &mut Out) {
+    let rust_embedded = time_search(embedded, PY_QUERY);
+    let target = "≤ 2 µs above the Rust figure";
     match python_figures() {
         Ok((py, py_sqlite)) => {
-            rows.push(Row {
-                op: format!("Python cat.search {PY_QUERY:?} top 10 (embedded catalog)"),
-                procode: Fig::Ns(py),
-                peer: "sqlite3 FTS5 from Python",
-                peer_fig: Some(Fig::Ns(py_sqlite)),
-                target: "≤ 2 µs above the Rust figure",
-                met: Some(py - rust_embedded <= 2_000.0),
-                size: false,
-            });
-            notes.push(format!(
+            out.row(
+                Row::ns(
+                    format!("Python cat.search {PY_QUERY:?} top 10 (embedded catalog)"),
+                    py,
+                )
+                .vs_ns("sqlite3 FTS5 from Python", py_sqlite)
+                .target(target, Some(py - rust_embedded <= 2_000.0)),
+            );
+            out.note(format!(
                 "Python row: the same search from Rust takes {}, so Python adds {}",
                 Fig::Ns(rust_embedded).show(),
                 Fig::Ns(py - rust_embedded).show()
             ));
         }
         Err(why) => {
-            notes.push(format!("Python row skipped: {why}"));
-            rows.push(Row {
-                op: "Python cat.search".into(),
-                procode: Fig::Text("not measured (see the note)"),
-                peer: "sqlite3 FTS5 from Python",
-                peer_fig: None,
-                target: "≤ 2 µs above the Rust figure",
-                met: None,
-                size: false,
-            });
+            out.note(format!("Python row skipped: {why}"));
+            out.row(
+                Row::new(
+                    "Python cat.search",
+                    Fig::Text("not measured (see the note)"),
+                )
+                .peer("sqlite3 FTS5 from Python", None)
+                .target(target, None),
+            );
         }
     }
+}
 
-    dev_set_rows(&embedded, &mut rows, &mut notes);
-
-    // Billing: a 10-edit batch under booking review, then readiness.
-    let bf = BillingFixture::new(&embedded);
-    assert_eq!(bf.run(&embedded), 0, "the benchmark invoice is ready");
+/// Billing: a 10-edit batch under booking review, then readiness (the copy
+/// of the encounter each run starts from is measured apart and taken off).
+fn billing_rows(embedded: &Catalog, out: &mut Out) {
+    let bf = BillingFixture::new(embedded);
+    assert_eq!(bf.run(embedded), 0, "the benchmark invoice is ready");
     let copy = fast(|_| {
         black_box(bf.copy_only());
     });
     let batch = fast(|_| {
-        black_box(bf.run(&embedded));
+        black_box(bf.run(embedded));
     });
     let ours = (batch - copy).max(0.0);
-    rows.push(Row {
-        op: "apply a 10-edit batch + readiness".into(),
-        procode: Fig::Ns(ours),
-        peer: "—",
-        peer_fig: None,
-        target: "≤ 20 µs",
-        met: Some(ours <= 20_000.0),
-        size: false,
-    });
-    notes.push(format!(
+    out.row(
+        Row::ns("apply a 10-edit batch + readiness", ours)
+            .target("≤ 20 µs", Some(ours <= 20_000.0)),
+    );
+    out.note(format!(
         "billing row: {} per batch + readiness with the copy of the encounter, {} for the copy alone",
         Fig::Ns(batch).show(),
         Fig::Ns(copy).show()
     ));
+}
 
-    // Batch scrubbing (procode::batch, procode.scrub, the Spark job).
-    eprintln!("report: batch scrub (Rust, Python, Spark; a few minutes) ...");
-    scrub_rows(&edits, &edits_bytes, &mut rows, &mut notes);
+/// What the report says after its rows.
+struct Ending {
+    /// The 1-minute load average at the start.
+    load: String,
+    /// The embedded-catalog memory probe: VmHWM, VmRSS before; after (KiB).
+    mem: Option<[u64; 4]>,
+    today: chrono::NaiveDate,
+    /// Seconds the whole report took.
+    elapsed: f64,
+}
 
-    let mem = embedded_memory();
-    let today = chrono::Local::now().date_naive();
-    let elapsed = started.elapsed().as_secs_f64();
+/// Prints the report as one JSON document.
+fn print_json(fx: &Fixture, out: &Out, end: &Ending) {
+    let memory = end.mem.map(|[hb, rb, ha, ra]| {
+        json!({
+            "vm_hwm_kib": ha,
+            "vm_rss_kib": ra,
+            "vm_hwm_before_kib": hb,
+            "vm_rss_before_kib": rb,
+            "rss_delta_kib": ra.saturating_sub(rb),
+        })
+    });
+    let doc = json!({
+        "date": end.today.to_string(),
+        "codes": fx.entries.len(),
+        "load_average_at_start": end.load,
+        "rows": out.rows.iter().map(Row::json).collect::<Vec<_>>(),
+        "sizes": {
+            "index_bytes": fx.index_bytes.len() as u64,
+            "tsv_bytes": tsv_bytes(&fx.dir, LARGE),
+            "sqlite_bytes": fx.sqlite_bytes(),
+            "sqlite_table_bytes": fx.sqlite_table_bytes(),
+        },
+        "embedded_open_and_search_memory": memory,
+        "notes": out.notes,
+        "seconds": end.elapsed,
+    });
+    println!("{}", serde_json::to_string_pretty(&doc).expect("JSON"));
+}
 
-    if as_json {
-        let memory = mem.map(|[hb, rb, ha, ra]| {
-            json!({
-                "vm_hwm_kib": ha,
-                "vm_rss_kib": ra,
-                "vm_hwm_before_kib": hb,
-                "vm_rss_before_kib": rb,
-                "rss_delta_kib": ra.saturating_sub(rb),
-            })
-        });
-        let doc = json!({
-            "date": today.to_string(),
-            "codes": fx.entries.len(),
-            "load_average_at_start": load,
-            "rows": rows.iter().map(Row::json).collect::<Vec<_>>(),
-            "sizes": {
-                "index_bytes": index_bytes,
-                "tsv_bytes": tsv,
-                "sqlite_bytes": fx.sqlite_bytes(),
-                "sqlite_table_bytes": fx.sqlite_table_bytes(),
-            },
-            "embedded_open_and_search_memory": memory,
-            "notes": notes,
-            "seconds": elapsed,
-        });
-        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON"));
-        return;
-    }
-
+/// Prints the report as a Markdown table with its notes.
+fn print_table(fx: &Fixture, out: &Out, end: &Ending) {
     println!(
-        "procode benchmark report, {today}: HCPCS + ICD-10-CM + ICD-10-PCS, {} codes; \
+        "procode benchmark report, {}: HCPCS + ICD-10-CM + ICD-10-PCS, {} codes; \
          median of {FAST_ROUNDS} rounds (builds and large parses: {SLOW_ROUNDS}); \
-         1-min load average at start {load} on {} cores",
+         1-min load average at start {} on {} cores",
+        end.today,
         fx.entries.len(),
+        end.load,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!();
     println!("| operation | procode | peer | peer figure | ratio | SPEC target | met? |");
     println!("|---|---|---|---|---|---|---|");
-    for r in &rows {
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            r.op,
-            r.procode.show(),
-            r.peer,
-            r.peer_fig.as_ref().map_or("—".into(), Fig::show),
-            r.ratio_text(),
-            r.target,
-            match r.met {
-                Some(true) => "yes",
-                Some(false) => "**no**",
-                None => "—",
-            }
-        );
+    for r in &out.rows {
+        println!("{}", r.markdown());
     }
     println!();
     println!(
         "ratio: peer ÷ procode for times (above 1 = procode faster); procode ÷ peer for sizes."
     );
     println!(
-        "sizes: index {index_bytes} B, TSVs {tsv} B, SQLite file {} B (without FTS5: {} B).",
+        "sizes: index {} B, TSVs {} B, SQLite file {} B (without FTS5: {} B).",
+        fx.index_bytes.len(),
+        tsv_bytes(&fx.dir, LARGE),
         fx.sqlite_bytes(),
         fx.sqlite_table_bytes()
     );
-    match mem {
+    match end.mem {
         Some([hb, rb, ha, ra]) => println!(
             "memory, Catalog::embedded() + one search in a fresh process: peak (VmHWM) \
              {:.1} MiB, RSS {:.1} MiB, of which {:.1} MiB added by the open and search \
@@ -712,10 +789,10 @@ fn main() {
         ),
         None => println!("memory: the embedded-catalog probe could not run"),
     }
-    for n in &notes {
+    for n in &out.notes {
         println!("note: {n}");
     }
-    println!("({elapsed:.0} s)");
+    println!("({:.0} s)", end.elapsed);
 }
 
 /// `--dev-set`: only the dev-set latency rows.
@@ -843,10 +920,23 @@ fn build_thread_rows(entries: &[procode::Entry], ncci_build: f64, rows: &mut Vec
 /// The batch-scrub rows: the Rust scrub per line; from Python, `procode.scrub`
 /// against `readiness` per document; the Spark job at 1 and 2 slots; the
 /// peak memory of a streamed million lines.
-// Long on purpose: one block per row of the scrub family, in table order.
-fn scrub_rows(edits: &NcciEdits, edits_bytes: &[u8], rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+fn scrub_rows(edits: &NcciEdits, edits_bytes: &[u8], out: &mut Out) {
+    eprintln!("report: batch scrub (Rust, Python, Spark; a few minutes) ...");
+    rust_scrub_rows(edits, out);
+    python_scrub_rows(out);
+    spark_rows(out);
+    scrub_memory_rows(edits_bytes, out);
+}
+
+/// The machine's cores (1 if unknown).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The Rust `batch::Scrub` per line, on one thread and on all cores.
+fn rust_scrub_rows(edits: &NcciEdits, out: &mut Out) {
     use procode::batch::Scrub;
-    use procode_benches::{python_json, ClaimLines, CodePools};
+    use procode_benches::{ClaimLines, CodePools};
 
     let cat = Catalog::embedded()
         .expect("the embedded catalog")
@@ -868,131 +958,119 @@ fn scrub_rows(edits: &NcciEdits, edits_bytes: &[u8], rows: &mut Vec<Row>, notes:
     let all = slow(|_| {
         black_box(run(0));
     }) / lines as f64;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    rows.push(Row {
-        op: format!("Rust batch::Scrub, per line, 1 thread ({lines} lines, NCCI edits)"),
-        procode: Fig::Ns(one),
-        peer: "—",
-        peer_fig: None,
-        target: "(info)",
-        met: None,
-        size: false,
-    });
-    rows.push(Row {
-        op: format!("Rust batch::Scrub, per line, {cores} threads"),
-        procode: Fig::Ns(all),
-        peer: "the same, 1 thread",
-        peer_fig: Some(Fig::Ns(one)),
-        target: "(info; the machine's cores)",
-        met: None,
-        size: false,
-    });
-    notes.push(format!(
+    let cores = cores();
+    out.row(Row::ns(
+        format!("Rust batch::Scrub, per line, 1 thread ({lines} lines, NCCI edits)"),
+        one,
+    ));
+    out.row(
+        Row::ns(format!("Rust batch::Scrub, per line, {cores} threads"), all)
+            .vs_ns("the same, 1 thread", one)
+            .target("(info; the machine's cores)", None),
+    );
+    out.note(format!(
         "Rust scrub: {:.0} lines/s on 1 thread, {:.0} lines/s on {cores}",
         1e9 / one,
         1e9 / all
     ));
+}
 
+/// The `.venv` Python that `make test-python` builds (at the workspace
+/// root), and the workspace root.
+fn venv_python() -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let python = root.join(".venv/bin/python");
+    if !python.is_file() {
+        return Err("no .venv: run `make test-python` first (it builds the package)".into());
+    }
+    Ok((python, root))
+}
+
+/// Runs a benchmark script (workspace-relative path) in the `.venv` with the
+/// data directory and `lines` as arguments; its JSON output.
+fn venv_script(script: &str, lines: &str) -> Result<Value, String> {
+    let (python, root) = venv_python()?;
     let data = procode_benches::data_dir().display().to_string();
-    let py = if python.is_file() {
-        python_json(
-            &python,
-            &root.join("benches/python/scrub_throughput.py"),
-            &[data.clone(), "60000".into()],
-        )
-    } else {
-        Err("no .venv: run `make test-python` first".into())
-    };
-    let num = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_f64);
-    match &py {
-        Ok(v) => {
-            if let (Some(n), Some(one), Some(all), Some(peer), Some(ready)) = (
-                num(v, "lines"),
-                num(v, "scrub_1_thread_s"),
-                num(v, "scrub_all_cores_s"),
-                num(v, "per_document_s"),
-                num(v, "per_document_readiness_only_s"),
-            ) {
-                let (one, all, peer) = (one * 1e9 / n, all * 1e9 / n, peer * 1e9 / n);
-                rows.push(Row {
-                    op: format!("Python procode.scrub, per line, 1 thread ({n} lines, NCCI edits)"),
-                    procode: Fig::Ns(one),
-                    peer: "readiness per document from Python",
-                    peer_fig: Some(Fig::Ns(peer)),
-                    target: "≥ 20× faster than the peer",
-                    met: Some(peer / one >= 20.0),
-                    size: false,
-                });
-                rows.push(Row {
-                    op: format!("Python procode.scrub, per line, {cores} threads"),
-                    procode: Fig::Ns(all),
-                    peer: "readiness per document from Python",
-                    peer_fig: Some(Fig::Ns(peer)),
-                    target: "(info)",
-                    met: None,
-                    size: false,
-                });
-                notes.push(format!(
-                    "Python scrub: {:.0} lines/s on 1 thread, {:.0} on {cores}; per document {:.0} lines/s, \
-                     of which readiness itself {:.1} s of {:.1} s (the rest builds the documents)",
-                    1e9 / one,
-                    1e9 / all,
-                    1e9 / peer,
-                    ready,
-                    peer * n / 1e9
-                ));
-            }
-        }
-        Err(why) => notes.push(format!("Python scrub rows skipped: {why}")),
-    }
+    procode_benches::python_json(&python, &root.join(script), &[data, lines.into()])
+}
 
-    let spark = if python.is_file() {
-        python_json(
-            &python,
-            &root.join("examples/spark/bench.py"),
-            &[data, "400000".into()],
-        )
-    } else {
-        Err("no .venv".into())
-    };
-    match &spark {
-        Ok(v) => {
-            if let (Some(n), Some(s1), Some(s2)) =
-                (num(v, "lines"), num(v, "local_1_s"), num(v, "local_2_s"))
-            {
-                let (one, two) = (s1 * 1e9 / n, s2 * 1e9 / n);
-                rows.push(Row {
-                    op: format!("Spark job, local[1], per line ({n} lines, Parquet in and out)"),
-                    procode: Fig::Ns(one),
-                    peer: "—",
-                    peer_fig: None,
-                    target: "(info)",
-                    met: None,
-                    size: false,
-                });
-                rows.push(Row {
-                    op: "Spark job, local[2], per line".into(),
-                    procode: Fig::Ns(two),
-                    peer: "the same at local[1]",
-                    peer_fig: Some(Fig::Ns(one)),
-                    target: "(info)",
-                    met: None,
-                    size: false,
-                });
-                notes.push(format!(
-                    "Spark: {:.0} lines/s at local[1], {:.0} lines/s at local[2]",
-                    1e9 / one,
-                    1e9 / two
-                ));
-            }
-        }
-        Err(why) => notes.push(format!("Spark rows skipped: {why}")),
-    }
+/// The number at `key` of a script's JSON output.
+fn num(v: &Value, key: &str) -> Option<f64> {
+    v.get(key).and_then(Value::as_f64)
+}
 
-    // Peak memory of a streamed scrub, in fresh processes: a million lines
-    // against a tenth of that.
+/// From Python: `procode.scrub` per line (1 thread, all cores) against
+/// `readiness` per document.
+fn python_scrub_rows(out: &mut Out) {
+    let v = match venv_script("benches/python/scrub_throughput.py", "60000") {
+        Ok(v) => v,
+        Err(why) => return out.note(format!("Python scrub rows skipped: {why}")),
+    };
+    let (Some(n), Some(one), Some(all), Some(peer), Some(ready)) = (
+        num(&v, "lines"),
+        num(&v, "scrub_1_thread_s"),
+        num(&v, "scrub_all_cores_s"),
+        num(&v, "per_document_s"),
+        num(&v, "per_document_readiness_only_s"),
+    ) else {
+        return;
+    };
+    let cores = cores();
+    let (one, all, peer) = (one * 1e9 / n, all * 1e9 / n, peer * 1e9 / n);
+    let vs = "readiness per document from Python";
+    out.row(
+        Row::ns(
+            format!("Python procode.scrub, per line, 1 thread ({n} lines, NCCI edits)"),
+            one,
+        )
+        .vs_ns(vs, peer)
+        .target("≥ 20× faster than the peer", Some(peer / one >= 20.0)),
+    );
+    out.row(
+        Row::ns(
+            format!("Python procode.scrub, per line, {cores} threads"),
+            all,
+        )
+        .vs_ns(vs, peer),
+    );
+    out.note(format!(
+        "Python scrub: {:.0} lines/s on 1 thread, {:.0} on {cores}; per document {:.0} lines/s, \
+         of which readiness itself {:.1} s of {:.1} s (the rest builds the documents)",
+        1e9 / one,
+        1e9 / all,
+        1e9 / peer,
+        ready,
+        peer * n / 1e9
+    ));
+}
+
+/// The Spark job per line at local[1] and local[2].
+fn spark_rows(out: &mut Out) {
+    let v = match venv_script("examples/spark/bench.py", "400000") {
+        Ok(v) => v,
+        Err(why) => return out.note(format!("Spark rows skipped: {why}")),
+    };
+    let (Some(n), Some(s1), Some(s2)) =
+        (num(&v, "lines"), num(&v, "local_1_s"), num(&v, "local_2_s"))
+    else {
+        return;
+    };
+    let (one, two) = (s1 * 1e9 / n, s2 * 1e9 / n);
+    out.row(Row::ns(
+        format!("Spark job, local[1], per line ({n} lines, Parquet in and out)"),
+        one,
+    ));
+    out.row(Row::ns("Spark job, local[2], per line", two).vs_ns("the same at local[1]", one));
+    out.note(format!(
+        "Spark: {:.0} lines/s at local[1], {:.0} lines/s at local[2]",
+        1e9 / one,
+        1e9 / two
+    ));
+}
+
+/// Peak memory of a streamed scrub, in fresh processes: a million lines
+/// against a tenth of that.
+fn scrub_memory_rows(edits_bytes: &[u8], out: &mut Out) {
     let file = procode_benches::TempFile::new("scrub-probe-edits");
     std::fs::write(file.path(), edits_bytes).expect("write the edits file");
     let probe = |lines: usize| -> Option<(u64, f64)> {
@@ -1007,25 +1085,25 @@ fn scrub_rows(edits: &NcciEdits, edits_bytes: &[u8], rows: &mut Vec<Row>, notes:
         let v: Vec<&str> = text.split_whitespace().collect();
         Some((v.get(1)?.parse().ok()?, v.get(2)?.parse().ok()?))
     };
-    match (probe(1_000_000), probe(100_000)) {
-        (Some((big, secs)), Some((small, _))) => {
-            rows.push(Row {
-                op: "scrub 1,000,000 lines streamed (64k-line batches): peak RSS".into(),
-                procode: Fig::Bytes(big * 1024),
-                peer: "the same for 100,000 lines",
-                peer_fig: Some(Fig::Bytes(small * 1024)),
-                target: "bounded: about the peer's",
-                met: Some((big as f64) <= 1.5 * small as f64),
-                size: true,
-            });
-            notes.push(format!(
-                "1M-line streamed scrub: {secs:.1} s, peak RSS {:.0} MiB (100k lines: {:.0} MiB)",
-                big as f64 / 1024.0,
-                small as f64 / 1024.0
-            ));
-        }
-        _ => notes.push("the scrub memory probe could not run".into()),
-    }
+    let (Some((big, secs)), Some((small, _))) = (probe(1_000_000), probe(100_000)) else {
+        return out.note("the scrub memory probe could not run".into());
+    };
+    out.row(
+        Row::bytes(
+            "scrub 1,000,000 lines streamed (64k-line batches): peak RSS",
+            big * 1024,
+        )
+        .peer("the same for 100,000 lines", Some(Fig::Bytes(small * 1024)))
+        .target(
+            "bounded: about the peer's",
+            Some((big as f64) <= 1.5 * small as f64),
+        ),
+    );
+    out.note(format!(
+        "1M-line streamed scrub: {secs:.1} s, peak RSS {:.0} MiB (100k lines: {:.0} MiB)",
+        big as f64 / 1024.0,
+        small as f64 / 1024.0
+    ));
 }
 
 /// The query of the Python row.
@@ -1035,11 +1113,7 @@ const PY_QUERY: &str = "diab mell";
 /// the virtualenv that `make test-python` builds (`.venv` at the workspace
 /// root). Returns nanoseconds per call: (procode, sqlite3).
 fn python_figures() -> Result<(f64, f64), String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let python = root.join(".venv/bin/python");
-    if !python.is_file() {
-        return Err("no .venv: run `make test-python` first (it builds the package)".into());
-    }
+    let (python, _) = venv_python()?;
     let data = procode_benches::data_dir();
     let out = Command::new(&python)
         .arg("-c")

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "check.h"
+#include "helpers.h"
 
 /* A paid-in-advance therapy service at 95.50 a unit. */
 static const char SERVICE[] =
@@ -24,18 +24,13 @@ static const char PAYMENT[] =
 /* The service with H0004 x4, looked up and added as a catalog line. */
 static char *coded_service(const procode_catalog *cat, const char *service) {
   procode_entry *h0004 = NULL;
-  char *op = NULL, *coded = NULL, batch[4096];
+  char *op = NULL;
   EXPECT(PROCODE_OK, procode_catalog_lookup(cat, "h0004", "hcpcs", NULL, &h0004));
   EXPECT(PROCODE_OK,
          procode_entry_add_op(h0004, "{\"units\":4,\"diagnoses\":[\"F41.1\"],"
                                      "\"place_of_service\":\"11\"}", &op));
   procode_entry_free(h0004);
-  if (op == NULL) return NULL;
-  snprintf(batch, sizeof batch, "{\"ops\":[%s]}", op);
-  procode_string_free(op);
-  EXPECT(PROCODE_OK, procode_service_edit(service, batch, "admin", AT, NULL,
-                                          NULL, &coded, NULL));
-  return coded;
+  return service_with_op(service, op, AT);
 }
 
 /* Line 0 of `part` is L1, H0004 (hcpcs) x4 for `amount` minor units. */
@@ -230,13 +225,10 @@ static void test_entry_copy(const procode_catalog *cat) {
   CHECK(again == NULL);
 }
 
-int main(void) {
-  procode_catalog *cat = NULL;
-  EXPECT(PROCODE_OK, procode_catalog_embedded(&cat));
-  if (cat == NULL) return check_summary("test_accessors");
+static void tests(const procode_catalog *cat) {
   test_invoice_facts(cat);
   test_no_invoice(cat);
   test_entry_copy(cat);
-  procode_catalog_free(cat);
-  return check_summary("test_accessors");
 }
+
+int main(void) { return run_on_embedded_catalog("test_accessors", tests); }

@@ -2,7 +2,7 @@
  * fee schedules, policies, encounters through every flow, and readiness. */
 #include <stdlib.h>
 
-#include "check.h"
+#include "helpers.h"
 
 static const char BAD_UTF8[] = {'a', (char)0xFF, 'b', 0};
 
@@ -29,19 +29,14 @@ static const char EMPTY_BATCH[] = "{\"ops\":[]}";
 
 /* The service with H0004 x4 (HO, F41.1, office) picked from the catalog. */
 static char *coded_service(const procode_catalog *cat, const char *service) {
-  char *op = NULL, *svc = NULL, batch[4096];
+  char *op = NULL;
   EXPECT(PROCODE_OK,
          procode_catalog_add_op(cat, "H0004", "hcpcs", NULL,
                                 "{\"units\":4,\"modifiers\":[\"HO\"],"
                                 "\"diagnoses\":[\"F41.1\"],"
                                 "\"place_of_service\":\"11\"}",
                                 &op));
-  if (op == NULL) return NULL;
-  snprintf(batch, sizeof batch, "{\"ops\":[%s]}", op);
-  procode_string_free(op);
-  EXPECT(PROCODE_OK, procode_service_edit(service, batch, "admin", AT, NULL,
-                                          NULL, &svc, NULL));
-  return svc;
+  return service_with_op(service, op, AT);
 }
 
 static void test_service_edit(const procode_catalog *cat) {
@@ -452,16 +447,11 @@ static void test_normal_flow_and_readiness(const procode_catalog *cat) {
   procode_string_free(svc);
 }
 
-int main(void) {
-  procode_catalog *cat = NULL;
-  EXPECT(PROCODE_OK, procode_catalog_embedded(&cat));
-  if (cat == NULL) {
-    return check_summary("test_billing");
-  }
+static void tests(const procode_catalog *cat) {
   test_service_edit(cat);
   test_pricing_and_policy();
   test_paid_in_advance_flow(cat);
   test_normal_flow_and_readiness(cat);
-  procode_catalog_free(cat);
-  return check_summary("test_billing");
 }
+
+int main(void) { return run_on_embedded_catalog("test_billing", tests); }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "helpers.h"
 
 static const char *AT = "2025-03-03T09:00:00Z";
 
@@ -62,7 +62,7 @@ static int has_problem(procode_problems *p, const char *code) {
 }
 
 /* Item 1: claims of incomplete documents are refused, never a panic. */
-static void claims_of_incomplete_documents(procode_catalog *cat) {
+static void claims_of_incomplete_documents(const procode_catalog *cat) {
   const char *formats[] = {"x12", "fhir", "cms1500"};
   const char *docs[] = {SERVICE_WITH_LINE, INVOICE_NO_POS};
   const char *expected[] = {"NOT_BILLABLE", "INVALID_PLACE_OF_SERVICE"};
@@ -81,7 +81,7 @@ static void claims_of_incomplete_documents(procode_catalog *cat) {
 }
 
 /* Item 2: nothing is written to the host's stderr (fd 2) on those calls. */
-static void nothing_on_stderr(procode_catalog *cat) {
+static void nothing_on_stderr(const procode_catalog *cat) {
   FILE *capture = tmpfile();
   CHECK(capture != NULL);
   if (capture == NULL) return;
@@ -127,7 +127,7 @@ static void unknown_fields_and_no_op_edits(void) {
 }
 
 /* Item 4: impossible documents do not load; semantic errors have codes. */
-static void impossible_documents(procode_catalog *cat) {
+static void impossible_documents(const procode_catalog *cat) {
   procode_problems *problems = NULL;
   EXPECT(PROCODE_INCONSISTENT_DOCUMENT, procode_readiness(cat, INVOICE_PAID_UNPAID, NULL, &problems));
   CHECK_MESSAGE_HAS("paid but has no payments");
@@ -241,10 +241,7 @@ static void result_names(void) {
   CHECK_STR(procode_result_name(PROCODE_OK), "PROCODE_OK");
 }
 
-int main(void) {
-  procode_catalog *cat = NULL;
-  EXPECT(PROCODE_OK, procode_catalog_embedded(&cat));
-  if (cat == NULL) return check_summary("test_defects");
+static void tests(const procode_catalog *cat) {
   claims_of_incomplete_documents(cat);
   nothing_on_stderr(cat);
   unknown_fields_and_no_op_edits();
@@ -254,6 +251,6 @@ int main(void) {
   completion_edits_the_invoice();
   schedules_are_not_forgotten();
   result_names();
-  procode_catalog_free(cat);
-  return check_summary("test_defects");
 }
+
+int main(void) { return run_on_embedded_catalog("test_defects", tests); }

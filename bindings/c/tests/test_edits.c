@@ -3,25 +3,9 @@
  * NCCI_PTP_CONFLICT and MUE_EXCEEDED. */
 #include <stdlib.h>
 
-#include "check.h"
+#include "helpers.h"
 
-static const char *INVOICE =
-    "{\n"
-    "  \"kind\": \"invoice\", \"id\": \"INV-7\", \"session_id\": \"S-1\", \"date\": \"2025-03-03\", \"state\": \"sent\",\n"
-    "  \"price\": {\"amount\": \"150.00\", \"currency\": \"USD\"}, \"payer_id\": \"60054\",\n"
-    "  \"lines\": [\n"
-    "    {\"id\": \"L1\", \"system\": \"hcpcs\", \"code\": \"H0004\", \"provenance\": \"catalog\",\n"
-    "     \"official_description\": \"Behavioral health counseling and therapy, per 15 minutes\",\n"
-    "     \"description\": \"Counseling, per 15 minutes\", \"units\": 4, \"modifiers\": [\"HO\"],\n"
-    "     \"diagnoses\": [\"F411\"], \"place_of_service\": \"11\", \"date_of_service\": \"2025-03-03\",\n"
-    "     \"rate\": {\"per_unit\": \"30\", \"source\": {\"kind\": \"override\"}}},\n"
-    "    {\"id\": \"L2\", \"system\": \"hcpcs\", \"code\": \"G0444\", \"provenance\": \"catalog\",\n"
-    "     \"description\": \"Depression screen\", \"units\": 1, \"modifiers\": [],\n"
-    "     \"diagnoses\": [\"F411\", \"Z1331\"], \"place_of_service\": \"11\", \"date_of_service\": \"2025-03-03\",\n"
-    "     \"rate\": {\"per_unit\": \"25.50\", \"source\": {\"kind\": \"override\"}}}\n"
-    "  ],\n"
-    "  \"next_line\": 3, \"payments\": [], \"version\": 1, \"sent_version\": 1, \"audit\": []\n"
-    "}\n";
+static const char *INVOICE = EXAMPLE_INVOICE;
 
 static int write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
@@ -37,17 +21,6 @@ static int has_code(procode_problems *p, const char *code) {
     if (c != NULL && strcmp(c, code) == 0) return 1;
   }
   return 0;
-}
-
-/* Problems other than the CODE_SET_NOT_CURRENT warnings (the 2025-03-03
- * documents here lie before the releases the catalog holds). */
-static size_t errors_len(procode_problems *p) {
-  size_t n = 0;
-  for (size_t i = 0; i < procode_problems_len(p); i++) {
-    const char *c = procode_problems_code(p, i);
-    if (c == NULL || strcmp(c, "CODE_SET_NOT_CURRENT") != 0) n++;
-  }
-  return n;
 }
 
 int main(void) {

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "check.h"
+#include "helpers.h"
 
 static const char SERVICE[] =
     "{\"id\":\"SVC-1\",\"name\":\"Counseling, 60 minutes\","
@@ -26,18 +26,13 @@ static uint64_t revision_of(const procode_encounter *enc) {
 }
 
 static char *service_with_h0004(const procode_catalog *cat) {
-  char *op = NULL, *svc = NULL, batch[4096];
+  char *op = NULL;
   EXPECT(PROCODE_OK,
          procode_catalog_add_op(cat, "H0004", "hcpcs", NULL,
                                 "{\"units\":4,\"diagnoses\":[\"F41.1\"],"
                                 "\"place_of_service\":\"11\"}",
                                 &op));
-  if (op == NULL) return NULL;
-  snprintf(batch, sizeof batch, "{\"ops\":[%s]}", op);
-  procode_string_free(op);
-  EXPECT(PROCODE_OK, procode_service_edit(SERVICE, batch, "admin", AT, NULL,
-                                          NULL, &svc, NULL));
-  return svc;
+  return service_with_op(SERVICE, op, AT);
 }
 
 static void test_documents(const char *svc) {
@@ -148,17 +143,13 @@ static void test_encounter(const char *svc) {
   procode_encounter_free(enc);
 }
 
-int main(void) {
-  procode_catalog *cat = NULL;
-  char *svc;
-  EXPECT(PROCODE_OK, procode_catalog_embedded(&cat));
-  if (cat == NULL) return check_summary("test_revisions");
-  svc = service_with_h0004(cat);
+static void tests(const procode_catalog *cat) {
+  char *svc = service_with_h0004(cat);
   if (svc != NULL) {
     test_documents(svc);
     test_encounter(svc);
   }
   procode_string_free(svc);
-  procode_catalog_free(cat);
-  return check_summary("test_revisions");
 }
+
+int main(void) { return run_on_embedded_catalog("test_revisions", tests); }

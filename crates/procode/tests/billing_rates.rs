@@ -59,7 +59,11 @@ fn resolution_order_and_sources() {
     let march = Some(day(2025, 3, 3));
     let price = Some(usd("120"));
     let r = |line: &CodeLine, payer: Option<&str>, date| {
-        p.resolve(line, payer, date, Currency::Usd, price).unwrap()
+        let ctx = RateContext::new(Currency::Usd)
+            .payer(payer)
+            .date(date)
+            .service_price(price);
+        p.resolve(line, &ctx).unwrap()
     };
 
     // Override wins over everything.
@@ -122,13 +126,10 @@ fn resolution_order_and_sources() {
         }
     );
     // Nothing at all: unresolved.
-    assert_eq!(p.resolve(&g0438, None, march, Currency::Usd, None), None);
-    assert_eq!(
-        p.resolve(&g0438, None, march, Currency::Eur, None)
-            .unwrap()
-            .per_unit,
-        dec("99")
-    );
+    let usd = RateContext::new(Currency::Usd).date(march);
+    assert_eq!(p.resolve(&g0438, &usd), None);
+    let eur = RateContext::new(Currency::Eur).date(march);
+    assert_eq!(p.resolve(&g0438, &eur).unwrap().per_unit, dec("99"));
 }
 
 #[test]

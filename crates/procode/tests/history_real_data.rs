@@ -321,22 +321,28 @@ fn issue_examples_answer_per_date_of_service() {
     assert_eq!(v[1].effective, Some(after()));
 }
 
+/// Readiness of an invoice dated `on` whose one line is G0438 (annual
+/// wellness visit, office) for diagnosis `dx`.
+fn wellness_visit_problems(on: chrono::NaiveDate, dx: &str) -> Vec<procode::billing::Problem> {
+    let line = CodeLine::manual(CodeSystem::Hcpcs, "G0438", "Annual wellness visit")
+        .unwrap()
+        .with_diagnoses([dx])
+        .unwrap()
+        .with_place_of_service("11")
+        .unwrap();
+    let mut inv = Invoice::new("INV-1", "S-1", on, billing_common::usd("10"), None);
+    inv.edit(
+        &EditBatch::new().add(line),
+        &Editor::new("me", billing_common::at(3, 9)),
+    )
+    .unwrap();
+    readiness(&inv, catalog(), None)
+}
+
 #[test]
 fn readiness_uses_the_version_in_force_on_the_line_date() {
     let problems = |on: chrono::NaiveDate, dx: &str| {
-        let line = CodeLine::manual(CodeSystem::Hcpcs, "G0438", "Annual wellness visit")
-            .unwrap()
-            .with_diagnoses([dx])
-            .unwrap()
-            .with_place_of_service("11")
-            .unwrap();
-        let mut inv = Invoice::new("INV-1", "S-1", on, billing_common::usd("10"), None);
-        inv.edit(
-            &EditBatch::new().add(line),
-            &Editor::new("me", billing_common::at(3, 9)),
-        )
-        .unwrap();
-        readiness(&inv, catalog(), None)
+        wellness_visit_problems(on, dx)
             .into_iter()
             .map(|p| p.code)
             .filter(|c| *c != ProblemCode::UnknownCode)
@@ -501,19 +507,7 @@ fn validate_says_why_a_code_is_not_valid_on_a_date() {
 fn code_set_not_current_warns_outside_every_release_window() {
     use procode::billing::{ProblemDetail, Severity};
     let warnings = |on: chrono::NaiveDate| {
-        let line = CodeLine::manual(CodeSystem::Hcpcs, "G0438", "Annual wellness visit")
-            .unwrap()
-            .with_diagnoses(["E11.9"])
-            .unwrap()
-            .with_place_of_service("11")
-            .unwrap();
-        let mut inv = Invoice::new("INV-1", "S-1", on, billing_common::usd("10"), None);
-        inv.edit(
-            &EditBatch::new().add(line),
-            &Editor::new("me", billing_common::at(3, 9)),
-        )
-        .unwrap();
-        readiness(&inv, catalog(), None)
+        wellness_visit_problems(on, "E11.9")
             .into_iter()
             .filter(|p| p.code == ProblemCode::CodeSetNotCurrent)
             .collect::<Vec<_>>()

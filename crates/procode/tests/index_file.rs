@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::all_entries;
+use common::{all_entries, reseal};
 use procode::{Catalog, CatalogError, CodeSystem, Entry, IndexBuilder, SearchOptions, Verify};
 
 fn small_index() -> Vec<u8> {
@@ -176,12 +176,7 @@ fn unsupported_versions_are_named() {
         e => panic!("{e:?}"),
     }
     // Re-sealed, so only the version is wrong.
-    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(&bytes[..40]);
-    h.update(&bytes[48..48 + 32 * n]);
-    let sum = h.digest();
-    bytes[40..48].copy_from_slice(&sum.to_le_bytes());
+    reseal(&mut bytes);
     match open_err(bytes) {
         CatalogError::UnsupportedVersion {
             found: 3,
@@ -246,24 +241,6 @@ fn byte_classes(bytes: &[u8]) -> Vec<(String, std::ops::Range<usize>)> {
         classes.push((format!("section {kind}"), offset..offset + len));
     }
     classes
-}
-
-/// Re-seals the header checksum, so that damage to the header or the section
-/// table reaches the checks behind the checksum.
-fn reseal(bytes: &mut [u8]) {
-    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
-    let Some(end) = n
-        .checked_mul(32)
-        .map(|t| t + 48)
-        .filter(|&e| e <= bytes.len())
-    else {
-        return;
-    };
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(&bytes[..40]);
-    h.update(&bytes[48..end]);
-    let sum = h.digest();
-    bytes[40..48].copy_from_slice(&sum.to_le_bytes());
 }
 
 /// Positions to damage in a range: all of a short one, else the ends and a

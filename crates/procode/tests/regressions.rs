@@ -1,6 +1,9 @@
 //! Inputs found by fuzzing (`fuzz/`), kept as regression tests: each must give
 //! an answer or a typed error, never a panic.
 
+mod common;
+
+use common::reseal;
 use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder, SearchOptions, Verify};
 
 fn tiny_index() -> Vec<u8> {
@@ -26,16 +29,6 @@ fn tiny_index() -> Vec<u8> {
         b.add(Entry::new(Code::parse(c).unwrap(), s, d));
     }
     b.build().unwrap()
-}
-
-/// The header checksum over bytes 0..40 and the section table.
-fn reseal(bytes: &mut [u8]) {
-    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(&bytes[..40]);
-    h.update(&bytes[48..48 + 32 * n]);
-    let sum = h.digest();
-    bytes[40..48].copy_from_slice(&sum.to_le_bytes());
 }
 
 /// The byte range of section `kind` from the section table.

@@ -60,59 +60,71 @@ pub trait BillingDocument {
     }
 }
 
-/// What a practice offers, with the code lines every booking starts from.
-///
-/// # Example
-/// ```
-/// use chrono::{TimeZone, Utc};
-/// use procode::billing::{CodeLine, EditBatch, Editor, Money, Service};
-/// use procode::CodeSystem;
-/// let mut svc = Service::new("SVC-1", "Counseling, 60 minutes", Money::parse("120", "USD").unwrap());
-/// let ed = Editor::new("admin", Utc.with_ymd_and_hms(2025, 1, 2, 8, 0, 0).unwrap());
-/// let line = CodeLine::manual(CodeSystem::Hcpcs, "H0004", "Counseling").unwrap().with_units(4).unwrap();
-/// let out = svc.edit(&EditBatch::new().add(line), &ed).unwrap();
-/// assert_eq!(out.changed_lines, ["L1"]);
-/// assert_eq!(svc.lines()[0].units, 4);
-/// assert_eq!(svc.audit().len(), 1);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "ServiceRepr")]
-pub struct Service {
-    id: String,
-    #[serde(default = "first_revision")]
-    revision: u64,
-    name: String,
-    price: Money,
-    paid_in_advance: bool,
-    insurance_billable: bool,
-    #[serde(default)]
-    lines: Vec<CodeLine>,
-    #[serde(default = "first_line")]
-    next_line: u32,
-    #[serde(default)]
-    audit: AuditLog,
+/// Declares a document struct and its JSON form as read from one list of
+/// its fields (each `name: Type`, with the serde default of a field JSON may
+/// omit): the struct (read through `TryFrom<$repr>`, which checks it), the
+/// private `$repr` (the same fields and an optional `"kind"` tag, `$tag`)
+/// and `$repr::unchecked`, the move from one to the other.
+macro_rules! tagged_document {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident read as $repr:ident($repr_name:literal), tagged $tag:ident {
+            $( $(#[doc = $fdoc:literal])* $vis:vis $f:ident : $t:ty $(= $d:literal)? ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(try_from = $repr_name)]
+        pub struct $name {
+            $( $(#[doc = $fdoc])* $vis $f: $t, )+
+        }
+
+        #[doc = concat!("The JSON form of [`", stringify!($name), "`] as read: its fields and an optional `\"kind\"`.")]
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct $repr {
+            #[serde(default)]
+            kind: Option<$tag>,
+            $( $(#[serde(default = $d)])? $f: $t, )+
+        }
+
+        impl $repr {
+            /// The document of these fields, not yet checked.
+            fn unchecked(self) -> $name {
+                let _ = self.kind;
+                $name { $( $f: self.$f, )+ }
+            }
+        }
+    };
 }
 
-/// The JSON form of a service as read: the fields of [`Service`] and an
-/// optional `"kind": "service"`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ServiceRepr {
-    #[serde(default)]
-    kind: Option<ServiceTag>,
-    id: String,
-    #[serde(default = "first_revision")]
-    revision: u64,
-    name: String,
-    price: Money,
-    paid_in_advance: bool,
-    insurance_billable: bool,
-    #[serde(default)]
-    lines: Vec<CodeLine>,
-    #[serde(default = "first_line")]
-    next_line: u32,
-    #[serde(default)]
-    audit: AuditLog,
+tagged_document! {
+    /// What a practice offers, with the code lines every booking starts from.
+    ///
+    /// # Example
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use procode::billing::{CodeLine, EditBatch, Editor, Money, Service};
+    /// use procode::CodeSystem;
+    /// let mut svc = Service::new("SVC-1", "Counseling, 60 minutes", Money::parse("120", "USD").unwrap());
+    /// let ed = Editor::new("admin", Utc.with_ymd_and_hms(2025, 1, 2, 8, 0, 0).unwrap());
+    /// let line = CodeLine::manual(CodeSystem::Hcpcs, "H0004", "Counseling").unwrap().with_units(4).unwrap();
+    /// let out = svc.edit(&EditBatch::new().add(line), &ed).unwrap();
+    /// assert_eq!(out.changed_lines, ["L1"]);
+    /// assert_eq!(svc.lines()[0].units, 4);
+    /// assert_eq!(svc.audit().len(), 1);
+    /// ```
+    pub struct Service read as ServiceRepr("ServiceRepr"), tagged ServiceTag {
+        id: String,
+        revision: u64 = "first_revision",
+        name: String,
+        price: Money,
+        paid_in_advance: bool,
+        insurance_billable: bool,
+        lines: Vec<CodeLine> = "Vec::default",
+        next_line: u32 = "first_line",
+        audit: AuditLog = "AuditLog::default",
+    }
 }
 
 #[derive(Deserialize)]
@@ -124,18 +136,7 @@ enum ServiceTag {
 impl TryFrom<ServiceRepr> for Service {
     type Error = DocumentError;
     fn try_from(r: ServiceRepr) -> Result<Self, DocumentError> {
-        let _ = r.kind;
-        let svc = Service {
-            id: r.id,
-            revision: r.revision,
-            name: r.name,
-            price: r.price,
-            paid_in_advance: r.paid_in_advance,
-            insurance_billable: r.insurance_billable,
-            lines: r.lines,
-            next_line: r.next_line,
-            audit: r.audit,
-        };
+        let svc = r.unchecked();
         check_revision(&svc.document(), svc.revision)?;
         check_lines(&svc.document(), &svc.lines, svc.price.currency())?;
         Ok(svc)
@@ -294,60 +295,27 @@ impl BillingDocument for Service {
     }
 }
 
-/// An appointment of a client for a service on a date.
-///
-/// Sessions are made by [`Encounter::book`](super::Encounter::book) and
-/// changed through the [`Encounter`](super::Encounter) flows, which keep the
-/// session and its invoice in step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "SessionRepr")]
-pub struct Session {
-    pub(crate) id: String,
-    #[serde(default = "first_revision")]
-    pub(crate) revision: u64,
-    pub(crate) client_id: String,
-    pub(crate) service_id: String,
-    pub(crate) date: NaiveDate,
-    pub(crate) state: SessionState,
-    /// The service's price when booked.
-    pub(crate) price: Money,
-    #[serde(default)]
-    pub(crate) payer_id: Option<String>,
-    #[serde(default)]
-    pub(crate) invoice_id: Option<String>,
-    #[serde(default)]
-    pub(crate) lines: Vec<CodeLine>,
-    #[serde(default = "first_line")]
-    pub(crate) next_line: u32,
-    #[serde(default)]
-    pub(crate) audit: AuditLog,
-}
-
-/// The JSON form of a session as read: the fields of [`Session`] and an
-/// optional `"kind": "session"`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SessionRepr {
-    #[serde(default)]
-    kind: Option<SessionTag>,
-    id: String,
-    #[serde(default = "first_revision")]
-    revision: u64,
-    client_id: String,
-    service_id: String,
-    date: NaiveDate,
-    state: SessionState,
-    price: Money,
-    #[serde(default)]
-    payer_id: Option<String>,
-    #[serde(default)]
-    invoice_id: Option<String>,
-    #[serde(default)]
-    lines: Vec<CodeLine>,
-    #[serde(default = "first_line")]
-    next_line: u32,
-    #[serde(default)]
-    audit: AuditLog,
+tagged_document! {
+    /// An appointment of a client for a service on a date.
+    ///
+    /// Sessions are made by [`Encounter::book`](super::Encounter::book) and
+    /// changed through the [`Encounter`](super::Encounter) flows, which keep the
+    /// session and its invoice in step.
+    pub struct Session read as SessionRepr("SessionRepr"), tagged SessionTag {
+        pub(crate) id: String,
+        pub(crate) revision: u64 = "first_revision",
+        pub(crate) client_id: String,
+        pub(crate) service_id: String,
+        pub(crate) date: NaiveDate,
+        pub(crate) state: SessionState,
+        /// The service's price when booked.
+        pub(crate) price: Money,
+        pub(crate) payer_id: Option<String> = "Option::default",
+        pub(crate) invoice_id: Option<String> = "Option::default",
+        pub(crate) lines: Vec<CodeLine> = "Vec::default",
+        pub(crate) next_line: u32 = "first_line",
+        pub(crate) audit: AuditLog = "AuditLog::default",
+    }
 }
 
 #[derive(Deserialize)]
@@ -359,21 +327,7 @@ enum SessionTag {
 impl TryFrom<SessionRepr> for Session {
     type Error = DocumentError;
     fn try_from(r: SessionRepr) -> Result<Self, DocumentError> {
-        let _ = r.kind;
-        let s = Session {
-            id: r.id,
-            revision: r.revision,
-            client_id: r.client_id,
-            service_id: r.service_id,
-            date: r.date,
-            state: r.state,
-            price: r.price,
-            payer_id: r.payer_id,
-            invoice_id: r.invoice_id,
-            lines: r.lines,
-            next_line: r.next_line,
-            audit: r.audit,
-        };
+        let s = r.unchecked();
         check_revision(&s.document(), s.revision)?;
         check_lines(&s.document(), &s.lines, s.price.currency())?;
         Ok(s)

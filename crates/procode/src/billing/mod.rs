@@ -136,7 +136,7 @@ pub use policy::{
     DocumentKind, DocumentRef, DocumentState, EditAction, EditContext, EditPolicy, InvoiceState,
     PolicyError, PolicyRule, SessionState,
 };
-pub use rates::{FeeEntry, FeeSchedule, Pricing, RateError};
+pub use rates::{FeeEntry, FeeSchedule, Pricing, RateContext, RateError};
 pub(crate) use readiness::Fx;
 pub use readiness::{readiness, readiness_with, CodeSource, CodeStatus, References};
 pub use revision::{Revised, Revisioned, StaleDocument};

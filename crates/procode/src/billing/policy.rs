@@ -44,12 +44,6 @@ impl EditContext {
     }
 }
 
-impl fmt::Display for EditContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// What an edit does to a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -82,12 +76,6 @@ impl EditAction {
             EditAction::Edit => "edit a code on",
             EditAction::Remove => "remove a code from",
         }
-    }
-}
-
-impl fmt::Display for EditAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -174,12 +162,6 @@ impl SessionState {
     }
 }
 
-impl fmt::Display for SessionState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The state of an invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -211,12 +193,6 @@ impl InvoiceState {
             InvoiceState::Paid => "paid",
             InvoiceState::Void => "void",
         }
-    }
-}
-
-impl fmt::Display for InvoiceState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -487,67 +463,33 @@ impl EditPolicy {
     }
 }
 
-impl FromStr for EditContext {
-    type Err = UnknownName;
+/// `Display` (the name, [`as_str`](EditContext::as_str)) and `FromStr`
+/// (through [`by_name`]: the kind of name for the error and the names it
+/// lists as expected) of the named enums, written once.
+macro_rules! named_enum {
+    ($($t:ident: $what:literal, expected $expected:literal;)+) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
 
-    /// `service`, `booking_review`, `session_completion`, `invoice_edit`.
-    fn from_str(s: &str) -> Result<Self, UnknownName> {
-        let expected = "service, booking_review, session_completion or invoice_edit";
-        by_name(
-            &EditContext::ALL,
-            EditContext::as_str,
-            s,
-            "edit context",
-            expected,
-        )
-    }
+        impl FromStr for $t {
+            type Err = UnknownName;
+
+            #[doc = concat!("One of ", $expected, ".")]
+            fn from_str(s: &str) -> Result<Self, UnknownName> {
+                by_name(&$t::ALL, $t::as_str, s, $what, $expected)
+            }
+        }
+    )+};
 }
 
-impl FromStr for EditAction {
-    type Err = UnknownName;
-
-    /// `add`, `edit`, `remove`.
-    fn from_str(s: &str) -> Result<Self, UnknownName> {
-        by_name(
-            &EditAction::ALL,
-            EditAction::as_str,
-            s,
-            "edit action",
-            "add, edit or remove",
-        )
-    }
-}
-
-impl FromStr for SessionState {
-    type Err = UnknownName;
-
-    /// `pending_confirmation`, `booked`, `completed`, `cancelled`, `no_show`.
-    fn from_str(s: &str) -> Result<Self, UnknownName> {
-        let expected = "pending_confirmation, booked, completed, cancelled or no_show";
-        by_name(
-            &SessionState::ALL,
-            SessionState::as_str,
-            s,
-            "session state",
-            expected,
-        )
-    }
-}
-
-impl FromStr for InvoiceState {
-    type Err = UnknownName;
-
-    /// `draft`, `sent`, `paid`, `void`.
-    fn from_str(s: &str) -> Result<Self, UnknownName> {
-        let expected = "draft, sent, paid or void";
-        by_name(
-            &InvoiceState::ALL,
-            InvoiceState::as_str,
-            s,
-            "invoice state",
-            expected,
-        )
-    }
+named_enum! {
+    EditContext: "edit context", expected "service, booking_review, session_completion or invoice_edit";
+    EditAction: "edit action", expected "add, edit or remove";
+    SessionState: "session state", expected "pending_confirmation, booked, completed, cancelled or no_show";
+    InvoiceState: "invoice state", expected "draft, sent, paid or void";
 }
 
 impl DocumentState {

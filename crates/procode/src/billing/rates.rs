@@ -496,6 +496,63 @@ impl Columns {
     }
 }
 
+/// What rate resolution needs to know of a document: its payer, its date
+/// (the default date of service), its currency and the service price (the
+/// last resort). [`RateContext::of`] takes them from a [`BillingDocument`];
+/// [`RateContext::new`] and the setters describe one by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateContext<'a> {
+    /// The payer, for payer fee schedules.
+    pub payer_id: Option<&'a str>,
+    /// The date of service of lines that have none of their own.
+    pub date: Option<NaiveDate>,
+    /// The currency: only schedules in it are consulted.
+    pub currency: Currency,
+    /// The service price, used as the rate per unit when no schedule applies.
+    pub service_price: Option<Money>,
+}
+
+impl<'a> RateContext<'a> {
+    /// A document in `currency` with no payer, date or service price.
+    pub fn new(currency: Currency) -> RateContext<'a> {
+        RateContext {
+            payer_id: None,
+            date: None,
+            currency,
+            service_price: None,
+        }
+    }
+
+    /// The facts of `doc`.
+    pub fn of<D: BillingDocument + ?Sized>(doc: &'a D) -> RateContext<'a> {
+        RateContext {
+            payer_id: doc.payer_id(),
+            date: doc.date(),
+            currency: doc.currency(),
+            service_price: doc.service_price(),
+        }
+    }
+
+    /// With the payer `payer_id`.
+    pub fn payer(self, payer_id: Option<&'a str>) -> RateContext<'a> {
+        RateContext { payer_id, ..self }
+    }
+
+    /// With the document date `date`.
+    pub fn date(self, date: Option<NaiveDate>) -> RateContext<'a> {
+        RateContext { date, ..self }
+    }
+
+    /// With the service price `price`.
+    pub fn service_price(self, price: Option<Money>) -> RateContext<'a> {
+        RateContext {
+            service_price: price,
+            ..self
+        }
+    }
+}
+
 /// The fee schedules a practice bills with, for resolving line rates.
 ///
 /// Resolution order for a line of a document whose payer is `payer_id`:
@@ -506,14 +563,14 @@ impl Columns {
 ///
 /// # Example
 /// ```
-/// use procode::billing::{CodeLine, Currency, FeeSchedule, Pricing, RateSource};
+/// use procode::billing::{CodeLine, Currency, FeeSchedule, Pricing, RateContext, RateSource};
 /// use procode::CodeSystem;
 /// let csv = "code,modifiers,rate\nH0004,,30.00\n";
 /// let default = FeeSchedule::from_reader("STD", None, Currency::Usd, "std.csv", csv.as_bytes(), b',').unwrap();
 /// let schedules = [default];
 /// let pricing = Pricing::new(&schedules);
 /// let line = CodeLine::manual(CodeSystem::Hcpcs, "H0004", "Counseling").unwrap();
-/// let rate = pricing.resolve(&line, None, None, Currency::Usd, None).unwrap();
+/// let rate = pricing.resolve(&line, &RateContext::new(Currency::Usd)).unwrap();
 /// assert_eq!(rate.per_unit.to_string(), "30.00");
 /// assert_eq!(rate.source, RateSource::DefaultSchedule { schedule_id: "STD".into(), entry: "H0004".into() });
 /// ```
@@ -542,27 +599,20 @@ impl<'a> Pricing<'a> {
     /// The rate of a line on `doc` (its payer, date, currency and service
     /// price), or `None` when nothing applies.
     pub fn rate_for<D: BillingDocument + ?Sized>(&self, doc: &D, line: &CodeLine) -> Option<Rate> {
-        self.resolve(
-            line,
-            doc.payer_id(),
-            doc.date(),
-            doc.currency(),
-            doc.service_price(),
-        )
+        self.resolve(line, &RateContext::of(doc))
     }
 
-    /// The rate of a line of a document whose payer, date (the default
-    /// date of service), currency and service price are given, or `None`
-    /// when nothing applies; [`Pricing::rate_for`] takes them from the
-    /// document.
-    pub fn resolve(
-        &self,
-        line: &CodeLine,
-        payer_id: Option<&str>,
-        date: Option<NaiveDate>,
-        currency: Currency,
-        service_price: Option<Money>,
-    ) -> Option<Rate> {
+    /// The rate of a line of a document described by `ctx` (its payer, date
+    /// — the default date of service —, currency and service price), or
+    /// `None` when nothing applies; [`Pricing::rate_for`] takes them from
+    /// the document.
+    pub fn resolve(&self, line: &CodeLine, ctx: &RateContext<'_>) -> Option<Rate> {
+        let RateContext {
+            payer_id,
+            date,
+            currency,
+            service_price,
+        } = *ctx;
         if let Some(r) = line
             .rate
             .as_ref()

@@ -344,16 +344,7 @@ where
     for line in lines {
         let dos = line.date_of_service.or(doc.date());
         check_line(line, dos, &mut known, &mut out);
-        let resolvable = pricing.is_some_and(|p| {
-            p.resolve(
-                line,
-                doc.payer_id(),
-                doc.date(),
-                doc.currency(),
-                doc.service_price(),
-            )
-            .is_some()
-        });
+        let resolvable = pricing.is_some_and(|p| p.rate_for(doc, line).is_some());
         if line.rate.is_none() && !resolvable {
             let shown = line.code.display_for(line.system);
             out.push(line_problem(

@@ -46,3 +46,21 @@ pub fn full_catalog() -> &'static Catalog {
     static C: OnceLock<Catalog> = OnceLock::new();
     C.get_or_init(|| Catalog::build(all_entries().iter().cloned()).expect("index builds"))
 }
+
+/// Re-seals the header checksum, so that damage to the header or the section
+/// table reaches the checks behind the checksum.
+pub fn reseal(bytes: &mut [u8]) {
+    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let Some(end) = n
+        .checked_mul(32)
+        .map(|t| t + 48)
+        .filter(|&e| e <= bytes.len())
+    else {
+        return;
+    };
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&bytes[..40]);
+    h.update(&bytes[48..end]);
+    let sum = h.digest();
+    bytes[40..48].copy_from_slice(&sum.to_le_bytes());
+}

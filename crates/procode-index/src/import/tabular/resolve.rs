@@ -103,7 +103,8 @@ enum Qualifier {
     },
 }
 
-fn ordinal(word: &str) -> Option<usize> {
+/// The character position an ordinal word names ("4th"/"fourth" … "7th"/"seventh").
+pub(super) fn ordinal(word: &str) -> Option<usize> {
     match word {
         "4th" | "fourth" => Some(4),
         "5th" | "fifth" => Some(5),

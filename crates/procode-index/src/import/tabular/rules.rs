@@ -3,6 +3,7 @@
 //! classification of `codeFirst` blocks.
 
 use super::model::{CodeFirstRule, Condition, Note, NoteBlock, NoteKind, SeventhRule, Tabular};
+use super::resolve::ordinal;
 use crate::code::{Code, CodeSystem};
 use crate::error::ImportError;
 
@@ -117,16 +118,6 @@ pub(super) struct Restriction {
     pub(super) position: usize,
     /// The values of that character that select them.
     pub(super) values: Vec<u8>,
-}
-
-fn ordinal(word: &str) -> Option<usize> {
-    match word {
-        "4th" | "fourth" => Some(4),
-        "5th" | "fifth" => Some(5),
-        "6th" | "sixth" => Some(6),
-        "7th" | "seventh" => Some(7),
-        _ => None,
-    }
 }
 
 /// Whether a general note speaks of withdrawing 7th characters (and so must
