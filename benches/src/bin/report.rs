@@ -1044,7 +1044,7 @@ fn python_scrub_rows(out: &mut Out) {
     ));
 }
 
-/// The Spark job per line at local[1] and local[2].
+/// The Spark job per line at `local[1]` and `local[2]`.
 fn spark_rows(out: &mut Out) {
     let v = match venv_script("examples/spark/bench.py", "400000") {
         Ok(v) => v,
