@@ -36,6 +36,7 @@ pub mod claim;
 pub mod error;
 mod fuzzy;
 pub mod index;
+mod memo;
 pub mod ncci;
 pub mod problem;
 

@@ -1,7 +1,7 @@
 //! Insurance readiness: every problem that would get a claim rejected.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault};
 
 use super::documents::BillingDocument;
 use super::line::{CodeLine, MAX_MODIFIERS};
@@ -596,49 +596,10 @@ impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
     }
 }
 
-/// A fast multiplicative hasher for lookup memos (the keys are short codes
-/// and dates from the caller's own data; they only pick a bucket).
-#[derive(Default)]
-pub(crate) struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_i32(&mut self, i: i32) {
-        self.write_u64(i as u64);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u128(&mut self, i: u128) {
-        self.write_u64(i as u64);
-        self.write_u64((i >> 64) as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// The hasher of the lookup memos: the index crate's [`Fx`] (the keys are
+/// short codes and dates from the caller's own data; they only pick a
+/// bucket).
+pub(crate) use procode_index::index::Fx;
 
 impl NcciEdits {
     /// Runs the PTP and MUE checks on a document's lines (a line without a

@@ -8,10 +8,8 @@
 //! starts with (K74.0): its ancestors are that code's chain and it inherits
 //! that code's notes. A new three-character category (J4B) has no structure.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::BuildHasherDefault;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -302,8 +300,6 @@ pub(crate) fn dx_facts(view: &TabularView<'_>, code: &Code) -> Result<DxFacts> {
 /// whatever codes callers send).
 const MEMO_CODES: usize = 65_536;
 
-type Seen = HashMap<Code, Arc<DxFacts>, BuildHasherDefault<crate::billing::Fx>>;
-
 /// What the ICD-10-CM structure says about each diagnosis the coding checks
 /// of readiness have met (its Excludes1 and code-first notes in force, its
 /// manifestation flag), decoded once and kept: a claim's diagnoses repeat
@@ -330,9 +326,16 @@ type Seen = HashMap<Code, Arc<DxFacts>, BuildHasherDefault<crate::billing::Fx>>;
 /// let _ = readiness(&svc, &cat, None);
 /// assert!(memo.len() >= 2);
 /// ```
-#[derive(Default)]
 pub struct DiagnosisMemo {
-    seen: RwLock<Seen>,
+    seen: crate::memo::CodeMemo<Arc<DxFacts>>,
+}
+
+impl Default for DiagnosisMemo {
+    fn default() -> Self {
+        DiagnosisMemo {
+            seen: crate::memo::CodeMemo::new(MEMO_CODES),
+        }
+    }
 }
 
 impl fmt::Debug for DiagnosisMemo {
@@ -351,22 +354,12 @@ impl DiagnosisMemo {
 
     /// How many diagnoses it holds.
     pub fn len(&self) -> usize {
-        self.read().len()
+        self.seen.len()
     }
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    // A panic while the lock is held cannot leave the map half-updated (an
-    // insert either happened or not): a poisoned lock is used as it is.
-    fn read(&self) -> RwLockReadGuard<'_, Seen> {
-        self.seen.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Seen> {
-        self.seen.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The facts of `codes` (in order), decoding from `view` those it does
@@ -376,26 +369,8 @@ impl DiagnosisMemo {
         view: &TabularView<'_>,
         codes: &[Code],
     ) -> Result<Vec<Arc<DxFacts>>> {
-        let mut out: Vec<Option<Arc<DxFacts>>> = {
-            let seen = self.read();
-            codes.iter().map(|c| seen.get(c).cloned()).collect()
-        };
-        let mut fresh = Vec::new();
-        for (slot, code) in out.iter_mut().zip(codes) {
-            if slot.is_none() {
-                let f = Arc::new(dx_facts(view, code)?);
-                fresh.push((*code, f.clone()));
-                *slot = Some(f);
-            }
-        }
-        if !fresh.is_empty() {
-            let mut seen = self.write();
-            if seen.len() + fresh.len() > MEMO_CODES {
-                seen.clear();
-            }
-            seen.extend(fresh);
-        }
-        Ok(out.into_iter().flatten().collect())
+        self.seen
+            .answers(codes, |code| dx_facts(view, code).map(Arc::new))
     }
 }
 

@@ -1,11 +1,9 @@
 //! Opening an edits file: validation on open and bounds-checked lookups.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 
@@ -75,11 +73,9 @@ struct Inner {
     codes_sum: u64,
     codes_ok: OnceLock<bool>,
     /// The code ids the checks have looked up (see [`NcciEdits::code_ids`]).
-    ids: RwLock<IdMemo>,
+    /// Code → id in the file (`None`: no edit names the code).
+    ids: crate::memo::CodeMemo<Option<u32>>,
 }
-
-/// Code → id in the file (`None`: no edit names the code).
-type IdMemo = HashMap<Code, Option<u32>, BuildHasherDefault<crate::billing::Fx>>;
 
 /// The id memo forgets everything past this many codes (bounded memory
 /// whatever codes callers send).
@@ -219,7 +215,7 @@ impl NcciEdits {
                 size: file_len,
                 codes_sum: sums[0],
                 codes_ok,
-                ids: RwLock::default(),
+                ids: crate::memo::CodeMemo::new(ID_MEMO_CODES),
             }),
         })
     }
@@ -280,29 +276,7 @@ impl NcciEdits {
     /// kept (shared by the clones and threads of this file) and a repeated
     /// code costs a hash probe instead of an fst walk.
     pub(crate) fn code_ids(&self, codes: &[Code]) -> Result<Vec<Option<u32>>> {
-        let memo = &self.inner.ids;
-        // A panic while the lock is held cannot leave the map half-updated:
-        // a poisoned lock is used as it is.
-        let mut out: Vec<Option<Option<u32>>> = {
-            let seen = memo.read().unwrap_or_else(|e| e.into_inner());
-            codes.iter().map(|c| seen.get(c).copied()).collect()
-        };
-        let mut fresh = Vec::new();
-        for (slot, code) in out.iter_mut().zip(codes) {
-            if slot.is_none() {
-                let id = self.code_id(code)?;
-                fresh.push((*code, id));
-                *slot = Some(id);
-            }
-        }
-        if !fresh.is_empty() {
-            let mut seen = memo.write().unwrap_or_else(|e| e.into_inner());
-            if seen.len() + fresh.len() > ID_MEMO_CODES {
-                seen.clear();
-            }
-            seen.extend(fresh);
-        }
-        Ok(out.into_iter().flatten().collect())
+        self.inner.ids.answers(codes, |code| self.code_id(code))
     }
 
     /// The record reference of the pair (column-1 id, column-2 id).

@@ -1,0 +1,109 @@
+//! A bounded memo of per-code answers, shared by the clones and threads of
+//! what owns it (a catalog's ICD-10-CM facts, an edits file's code ids):
+//! claims repeat the same few thousand codes, so an answer decoded once is
+//! kept and a repeated code costs a hash probe.
+
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use procode_index::index::FastMap;
+
+use crate::code::Code;
+
+/// Code → answer, forgetting everything once it would pass `cap` codes
+/// (bounded memory whatever codes callers send).
+pub(crate) struct CodeMemo<V> {
+    seen: RwLock<FastMap<Code, V>>,
+    cap: usize,
+}
+
+impl<V: Clone> CodeMemo<V> {
+    /// An empty memo of at most `cap` codes.
+    pub(crate) fn new(cap: usize) -> Self {
+        CodeMemo {
+            seen: RwLock::default(),
+            cap,
+        }
+    }
+
+    /// How many codes it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    // A panic while the lock is held cannot leave the map half-updated (an
+    // insert either happened or not): a poisoned lock is used as it is.
+    fn read(&self) -> RwLockReadGuard<'_, FastMap<Code, V>> {
+        self.seen.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, FastMap<Code, V>> {
+        self.seen.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The answers for `codes` (in order): those held, and `fill`'s for the
+    /// others, which are then kept. The lock is not held while `fill` runs.
+    ///
+    /// # Errors
+    /// The first error of `fill` (nothing is kept then).
+    pub(crate) fn answers<E>(
+        &self,
+        codes: &[Code],
+        mut fill: impl FnMut(&Code) -> Result<V, E>,
+    ) -> Result<Vec<V>, E> {
+        let mut out: Vec<Option<V>> = {
+            let seen = self.read();
+            codes.iter().map(|c| seen.get(c).cloned()).collect()
+        };
+        let mut fresh = Vec::new();
+        for (slot, code) in out.iter_mut().zip(codes) {
+            if slot.is_none() {
+                let v = fill(code)?;
+                fresh.push((*code, v.clone()));
+                *slot = Some(v);
+            }
+        }
+        if !fresh.is_empty() {
+            let mut seen = self.write();
+            if seen.len() + fresh.len() > self.cap {
+                seen.clear();
+            }
+            seen.extend(fresh);
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_kept_until_the_cap_and_errors_keep_nothing() {
+        let memo: CodeMemo<usize> = CodeMemo::new(3);
+        let codes: Vec<Code> = ["A00", "B00", "A00"]
+            .iter()
+            .map(|s| Code::parse(s).expect("a code"))
+            .collect();
+        let mut calls = 0;
+        let got = memo
+            .answers(&codes, |c| {
+                calls += 1;
+                Ok::<_, ()>(c.as_bytes()[0] as usize)
+            })
+            .expect("fills");
+        assert_eq!(got, vec![65, 66, 65]);
+        // A00 asked twice in one call is filled twice but kept once.
+        assert_eq!((calls, memo.len()), (3, 2));
+        let again = memo.answers(&codes[..2], |_| Err(())).expect("held");
+        assert_eq!(again, vec![65, 66]);
+        let more: Vec<Code> = ["C00", "D00"]
+            .iter()
+            .map(|s| Code::parse(s).expect("a code"))
+            .collect();
+        assert!(memo.answers(&more, |_| Err::<usize, _>("bad")).is_err());
+        assert_eq!(memo.len(), 2);
+        memo.answers(&more, |_| Ok::<_, ()>(0)).expect("fills");
+        // Past the cap of 3, the memo starts again with the new codes.
+        assert_eq!(memo.len(), 2);
+    }
+}
