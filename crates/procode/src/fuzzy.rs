@@ -308,6 +308,14 @@ impl WordTable {
             .unwrap_or(&[])
     }
 
+    /// The keys of the word `word` itself (all `None` when no key is it).
+    pub(crate) fn exact(&self, word: &[u8]) -> WordKeys {
+        match self.with_prefix(word).next() {
+            Some((stem, keys)) if stem == word => keys,
+            _ => [None; 3],
+        }
+    }
+
     /// The words starting with `prefix`, in key order, with their keys.
     pub(crate) fn with_prefix<'s>(
         &'s self,
@@ -447,6 +455,11 @@ pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
     let (q, w) = (query.as_bytes(), word.as_bytes());
     if q.first() == w.first() {
         if let Some(a) = Typo::new(query, max_edits(query), prefix) {
+            if !may_match(q, w, a.max, prefix) {
+                // (With the first letter kept, no edit of it can match
+                // either: see `first_letter_typo`.)
+                return false;
+            }
             let mut s = a.start();
             for &b in w {
                 if !a.can_match(&s) {
@@ -460,6 +473,19 @@ pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
         }
     }
     first_letter_typo(q, w, prefix)
+}
+
+/// Whether `w` can be within `k` edits of `q` (one of its prefixes, in
+/// prefix mode) by its length and letters, the filter of [`WordTable`]: a
+/// match misses at most `k` of the query's letters and, whole, holds at most
+/// `k` letters the query lacks.
+fn may_match(q: &[u8], w: &[u8], k: u8, prefix: bool) -> bool {
+    let (m, l, k) = (q.len(), w.len(), usize::from(k));
+    if l + k < m || (!prefix && l > m + k) {
+        return false;
+    }
+    let (qm, wm) = (letter_mask(q), letter_mask(w));
+    (qm & !wm).count_ones() as usize <= k && (prefix || (wm & !qm).count_ones() as usize <= k)
 }
 
 /// Whether `w` is `q` with its first letter substituted, deleted, preceded

@@ -41,18 +41,24 @@ fn malformed() -> CatalogError {
     }
 }
 
-/// A cursor over one encoded posting list: decodes ids in order and seeks
-/// through the skip table. Every id is checked to be below the entry count
-/// `n` the caller passes, so a damaged list is an error, never a wrong id.
+/// A cursor over one encoded posting list: decodes a block of ids at a time
+/// into a buffer and seeks through the skip table. Every id is checked to be
+/// below the entry count `n` the caller passes, so a damaged list is an
+/// error, never a wrong id.
 #[derive(Debug)]
 pub struct Cursor<'a> {
     skips: &'a [u8],
     data: &'a [u8],
     count: u32,
-    /// Index of the next id to decode.
-    idx: u32,
-    pos: usize,
-    cur: Option<u32>,
+    /// The next block to decode.
+    next_block: u32,
+    /// The ids of the block decoded last, `len` of them.
+    buf: [u32; POSTING_BLOCK],
+    len: usize,
+    /// How many ids of `buf` were returned (the last one is the current id).
+    at: usize,
+    /// Whether the cursor ran past its last id.
+    done: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -77,18 +83,75 @@ impl<'a> Cursor<'a> {
             skips,
             data,
             count,
-            idx: 0,
-            pos: 0,
-            cur: None,
+            next_block: 0,
+            buf: [0; POSTING_BLOCK],
+            len: 0,
+            at: 0,
+            done: false,
         })
     }
 
+    /// How many ids the list holds.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Whether the list holds no id.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
     /// Skip entry `b` (block `b + 1`): its first id and byte offset.
+    #[inline]
     fn skip(&self, b: usize) -> Option<(u32, usize)> {
         let e = self.skips.get(b * 8..b * 8 + 8)?;
         let id = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
         let off = u32::from_le_bytes([e[4], e[5], e[6], e[7]]);
         Some((id, off as usize))
+    }
+
+    fn blocks(&self) -> u32 {
+        self.count.div_ceil(POSTING_BLOCK as u32)
+    }
+
+    /// Decodes block `next_block` into the buffer; `false` past the last.
+    #[inline]
+    fn load_next(&mut self, n: u32) -> Result<bool> {
+        let b = self.next_block;
+        if b >= self.blocks() {
+            self.done = true;
+            self.len = 0;
+            self.at = 0;
+            return Ok(false);
+        }
+        let block = POSTING_BLOCK as u32;
+        let mut pos = if b == 0 {
+            0
+        } else {
+            self.skip(b as usize - 1).ok_or_else(malformed)?.1
+        };
+        let len = (self.count - b * block).min(block) as usize;
+        let data = self.data;
+        let mut prev = 0u64;
+        for (k, slot) in self.buf.iter_mut().take(len).enumerate() {
+            let v = get_varint(data, &mut pos).ok_or_else(malformed)?;
+            let id = if k == 0 {
+                v
+            } else if v > 0 {
+                prev + v
+            } else {
+                return Err(malformed());
+            };
+            if id >= u64::from(n) {
+                return Err(malformed());
+            }
+            *slot = id as u32;
+            prev = id;
+        }
+        self.next_block = b + 1;
+        self.len = len;
+        self.at = 0;
+        Ok(true)
     }
 
     /// Moves to the next id; `None` at the end.
@@ -97,25 +160,42 @@ impl<'a> Cursor<'a> {
     /// [`CatalogError::Corrupt`] for a malformed list or an id not below `n`.
     #[inline]
     pub fn advance(&mut self, n: u32) -> Result<Option<u32>> {
-        if self.idx >= self.count {
-            self.cur = None;
+        if self.at >= self.len && (self.done || !self.load_next(n)?) {
             return Ok(None);
         }
-        let v = get_varint(self.data, &mut self.pos).ok_or_else(malformed)?;
-        let id = if self.idx.is_multiple_of(POSTING_BLOCK as u32) {
-            v
-        } else {
-            match self.cur {
-                Some(c) if v > 0 => u64::from(c) + v,
-                _ => return Err(malformed()),
-            }
-        };
-        if id >= u64::from(n) {
-            return Err(malformed());
+        let id = self.buf[self.at];
+        self.at += 1;
+        Ok(Some(id))
+    }
+
+    /// Appends every id not returned yet to `out` (ascending), leaving the
+    /// cursor at the end.
+    ///
+    /// # Errors
+    /// As [`Cursor::advance`].
+    pub fn append_rest(&mut self, n: u32, out: &mut Vec<u32>) -> Result<()> {
+        self.for_each_rest(n, |id| out.push(id))
+    }
+
+    /// Calls `f` with every id not returned yet, ascending, leaving the
+    /// cursor at the end.
+    ///
+    /// # Errors
+    /// As [`Cursor::advance`].
+    #[inline]
+    pub fn for_each_rest(&mut self, n: u32, mut f: impl FnMut(u32)) -> Result<()> {
+        if self.done {
+            return Ok(());
         }
-        self.idx += 1;
-        self.cur = Some(id as u32);
-        Ok(self.cur)
+        loop {
+            for &id in self.buf.get(self.at..self.len).unwrap_or(&[]) {
+                f(id);
+            }
+            self.at = self.len;
+            if !self.load_next(n)? {
+                return Ok(());
+            }
+        }
     }
 
     /// The smallest id at or after `target` (the cursor only moves forward).
@@ -124,36 +204,35 @@ impl<'a> Cursor<'a> {
     /// As [`Cursor::advance`].
     #[inline]
     pub fn seek(&mut self, target: u32, n: u32) -> Result<Option<u32>> {
-        if let Some(c) = self.cur {
-            if c >= target {
-                return Ok(Some(c));
-            }
-        } else if self.idx > 0 {
-            return Ok(None); // exhausted
+        if self.done {
+            return Ok(None);
         }
-        self.jump_towards(target)?;
+        if self.at > 0 && self.buf[self.at - 1] >= target {
+            return Ok(Some(self.buf[self.at - 1]));
+        }
         loop {
-            match self.advance(n)? {
-                Some(c) if c >= target => return Ok(Some(c)),
-                Some(_) => {}
-                None => return Ok(None),
+            let ids = self.buf.get(self.at..self.len).unwrap_or(&[]);
+            if ids.last().is_some_and(|&last| last >= target) {
+                let p = ids.iter().position(|&id| id >= target).unwrap_or(0);
+                self.at += p + 1;
+                return Ok(Some(ids[p]));
+            }
+            self.at = self.len;
+            self.jump_towards(target);
+            if !self.load_next(n)? {
+                return Ok(None);
             }
         }
     }
 
-    /// Jumps to the last block starting at or before `target`, if it lies
-    /// beyond the current one.
-    fn jump_towards(&mut self, target: u32) -> Result<()> {
-        let block = POSTING_BLOCK as u32;
-        let here = if self.idx == 0 {
-            0
-        } else {
-            (self.idx - 1) / block
-        } as usize;
-        let nskip = self.skips.len() / 8;
+    /// Moves `next_block` to the last block starting at or before `target`,
+    /// if that lies beyond it (a damaged skip table only stops the jump).
+    fn jump_towards(&mut self, target: u32) {
         // Skip entry b describes block b + 1; find the last with first id <=
-        // target, galloping from the current block (seeks are mostly short):
+        // target, galloping from the next block (seeks are mostly short):
         // every entry before `lo` is <= target, `hi` is past the end or not.
+        let nskip = self.skips.len() / 8;
+        let here = (self.next_block as usize).saturating_sub(1);
         let (mut lo, mut hi, mut step) = (here, here, 1);
         while hi < nskip {
             match self.skip(hi) {
@@ -162,28 +241,20 @@ impl<'a> Cursor<'a> {
                     hi = hi.saturating_add(step).min(nskip);
                     step *= 2;
                 }
-                Some(_) => break,
-                None => return Err(malformed()),
+                _ => break,
             }
         }
         while lo < hi {
             let mid = (lo + hi) / 2;
             match self.skip(mid) {
                 Some((id, _)) if id <= target => lo = mid + 1,
-                Some(_) => hi = mid,
-                None => return Err(malformed()),
+                _ => hi = mid,
             }
         }
-        if lo > here {
-            let (_, off) = self.skip(lo - 1).ok_or_else(malformed)?;
-            if off > self.data.len() {
-                return Err(malformed());
-            }
-            self.pos = off;
-            self.idx = lo as u32 * block;
-            self.cur = None;
+        // Block `lo` starts at or before target (or is block 0).
+        if lo as u32 > self.next_block {
+            self.next_block = lo as u32;
         }
-        Ok(())
     }
 }
 

@@ -52,7 +52,7 @@ use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
 use crate::fuzzy;
-use crate::index::format::{self, EXTRA_ONLY, PHRASE, SHORT_ONLY};
+use crate::index::format::{self, PHRASE};
 use crate::index::postings::Cursor;
 use crate::synonyms::SynonymList;
 use crate::text::{for_each_word, query_words};
@@ -535,6 +535,26 @@ fn advance_to(ids: &[u32], from: usize, id: u32) -> usize {
     p + ids
         .get(p..)
         .map_or(0, |rest| rest.partition_point(|&x| x < id))
+}
+
+/// The ids of `runs` ascending runs (`ids`, one after the other), ascending
+/// and without repeats: merged by a sort (which merges runs) when they are
+/// few against the entry count `n`, through a dense set otherwise.
+fn union_runs(mut ids: Vec<u32>, runs: usize, n: u32) -> Vec<u32> {
+    if runs <= 1 {
+        return ids;
+    }
+    let log = usize::BITS - (runs - 1).leading_zeros();
+    if ids.len().saturating_mul(log as usize) <= n as usize / 64 {
+        ids.sort();
+        ids.dedup();
+        return ids;
+    }
+    let mut bits = Bits::new(n);
+    for &id in &ids {
+        bits.set(id);
+    }
+    bits.to_vec()
 }
 
 /// Removes from ascending `ids` those in ascending `gone` (one merge pass).
@@ -1487,11 +1507,7 @@ impl Catalog {
     /// Sets the ids of term `t`'s posting list in `bits`.
     fn or_postings(&self, t: u64, bits: &mut Bits) -> Result<()> {
         let n = self.index.len();
-        let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
-        while let Some(id) = c.advance(n)? {
-            bits.set(id);
-        }
-        Ok(())
+        Cursor::new(self.index.posting_bytes(t)?)?.for_each_rest(n, |id| bits.set(id))
     }
 
     /// The base entries whose title or inclusion term is `phrase` as a whole
@@ -1503,10 +1519,7 @@ impl Catalog {
         let mut out = Vec::new();
         if let Some(t) = self.index.words()?.get(&key) {
             let n = self.index.len();
-            let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
-            while let Some(id) = c.advance(n)? {
-                out.push(id);
-            }
+            Cursor::new(self.index.posting_bytes(t)?)?.append_rest(n, &mut out)?;
         }
         Ok(out)
     }
@@ -1523,16 +1536,11 @@ impl Catalog {
         };
         let lo = word.as_bytes();
         let mut exact_terms = Vec::new();
+        let table = self.word_table()?;
         if whole_only {
-            // Only the word itself, with or without a marker: three lookups
-            // instead of a walk over every word it starts.
-            let mut key = lo.to_vec();
-            let plain = words.get(&key);
-            key.push(SHORT_ONLY);
-            let short = words.get(&key);
-            key.pop();
-            key.push(EXTRA_ONLY);
-            let extra = words.get(&key);
+            // Only the word itself, with or without a marker: one lookup in
+            // the table instead of a walk over every word it starts.
+            let [plain, short, extra] = table.exact(lo);
             for (tier, t) in [
                 (Tier::TitleExact, plain),
                 (Tier::TitlePrefix, short),
@@ -1544,7 +1552,6 @@ impl Catalog {
                 }
             }
         }
-        let table = self.word_table()?;
         // (Whole words only: the lookups above found them all.)
         let prefixed = table.with_prefix(lo).filter(|_| !whole_only);
         for (stem, [plain, short, extra]) in prefixed {
@@ -1651,36 +1658,18 @@ impl Catalog {
     /// through a dense set when a tier has several terms (no sorting).
     fn all_word_hits(&self, wt: &WordTerms) -> Result<WordHits> {
         let n = self.index.len();
-        let mut all = (wt.by_tier.len() > 1).then(|| Bits::new(n));
         let mut tiers = Vec::with_capacity(wt.by_tier.len());
+        let mut any: Vec<u32> = Vec::new();
         for (tier, terms) in &wt.by_tier {
             let mut ids: Vec<u32> = Vec::new();
-            if let [t] = terms.as_slice() {
-                let mut c = Cursor::new(self.index.posting_bytes(*t)?)?;
-                while let Some(id) = c.advance(n)? {
-                    ids.push(id);
-                }
-            } else {
-                let mut bits = Bits::new(n);
-                for &t in terms {
-                    let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
-                    while let Some(id) = c.advance(n)? {
-                        bits.set(id);
-                    }
-                }
-                ids = bits.to_vec();
+            for &t in terms {
+                Cursor::new(self.index.posting_bytes(t)?)?.append_rest(n, &mut ids)?;
             }
-            if let Some(all) = all.as_mut() {
-                for &id in &ids {
-                    all.set(id);
-                }
-            }
+            let ids = union_runs(ids, terms.len(), n);
+            any.extend_from_slice(&ids);
             tiers.push((*tier, ids));
         }
-        let any = match all {
-            Some(all) => all.to_vec(),
-            None => tiers.first().map(|t| t.1.clone()).unwrap_or_default(),
-        };
+        let any = union_runs(any, tiers.len(), n);
         Ok(WordHits { any, tiers })
     }
 
