@@ -342,6 +342,14 @@ mod tests {
                 all.push(i);
             }
             assert_eq!(all, ids);
+            // A block-wise decode of the rest, after a seek, gives the rest.
+            let mut c = Cursor::new(&bytes).unwrap();
+            let mid = ids.get(ids.len() / 2).copied().unwrap_or(0);
+            let at = c.seek(mid, n).unwrap();
+            let mut rest: Vec<u32> = at.into_iter().collect();
+            c.append_rest(n, &mut rest).unwrap();
+            assert_eq!(rest, ids[ids.partition_point(|&i| i < mid)..]);
+            assert_eq!(c.advance(n).unwrap(), None);
         }
     }
 
