@@ -15,7 +15,7 @@
 //! | `synonym` | -12 | per query word matched through the synonym list, added to the weight of the match of the expansion's words |
 //! | `phrase` | 60 | the whole query (or its synonym expansion) is the title or an inclusion term, leaving out parenthesised words and a trailing ", unspecified" |
 //! | `billable` | 45 | the code is billable (headers stay findable, below their billable codes) |
-//! | `general` | 25 | the title says "unspecified", "NOS", "not otherwise specified" or "without complications": the general code a biller picks when the query names only the condition |
+//! | `general` | 25 | the title says "unspecified", "NOS", "not otherwise specified", "without complications" or "not specified": the general code a biller picks when the query names only the condition |
 //! | `nos_default` | 40 | the ICD-10-CM tabular list sends the condition the query names to this code: an inclusion or includes term "X NOS" of the code, or of its category when the code is that category's general billable code (E11 "diabetes NOS" → E11.9), and the query's words cover every word of X (as prefixes, or within the typo budget of a typo search) |
 //! | `terminated` | -40 | the code has a termination date (searches without a date of service still find it, below current codes) |
 //! | `other` | -10 | the title starts with "Other" (a residual category) |
@@ -50,7 +50,7 @@ pub struct SearchWeights {
     /// The code is billable.
     pub billable: i32,
     /// The title says "unspecified", "NOS", "not otherwise specified" or
-    /// "without complications".
+    /// "without complications" or "not specified".
     pub general: i32,
     /// The tabular list's "X NOS" term of the code (or of its category, for
     /// the category's general billable code) is covered by the query.

@@ -187,6 +187,7 @@ fn model_words(all: &[Entry], query: &str, o: &SearchOptions) -> Vec<Entry> {
             || has("nos")
             || has("otherwise")
             || (has("without") && has("complications"))
+            || (has("not") && has("specified"))
         {
             s += w.general;
         }

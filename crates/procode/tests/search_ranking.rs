@@ -48,6 +48,11 @@ fn billable_codes_come_before_headers_and_the_general_code_first() {
             assert_eq!(procode::text::fold(&e.description), q, "{q}: {}", e.code);
         }
     }
+    // "not specified" marks the general code too: N39.0 "Urinary tract
+    // infection, site not specified" before the puerperal and post-abortion
+    // codes ("..., unspecified") whose extra words the query did not name.
+    assert_eq!(codes(&c, "urinary tract infection", &icd(3))[0], "N390");
+    assert_eq!(codes(&c, "uti", &icd(3))[0], "N390");
     // More words, more specific codes.
     assert_eq!(
         codes(&c, "generalized anxiety disorder", &icd(3))[0],

@@ -412,8 +412,22 @@ impl TitleFacts {
 
 /// Whether a title word counts when it is left unmatched.
 fn counts_as_title_word(w: &str) -> bool {
-    !SMALL_WORDS.contains(&w) && !matches!(w, "unspecified" | "nos" | "without")
+    !SMALL_WORDS.contains(&w)
+        && !matches!(
+            w,
+            "unspecified" | "nos" | "without" | "not" | "otherwise" | "specified"
+        )
 }
+
+/// Title words that make a code the general one a biller picks when the
+/// query names only the condition ("Anxiety disorder, unspecified",
+/// "Bronchitis, NOS", "not otherwise specified").
+const GENERAL_WORDS: [&str; 3] = ["unspecified", "nos", "otherwise"];
+
+/// Pairs of title words that do the same together: "without complications"
+/// (E11.9) and "not specified" ("Urinary tract infection, site not
+/// specified", "Bronchitis, not specified as acute or chronic").
+const GENERAL_PAIRS: [(&str, &str); 2] = [("without", "complications"), ("not", "specified")];
 
 const FACT_BILLABLE: u8 = 1;
 const FACT_GENERAL: u8 = 2;
@@ -1314,18 +1328,20 @@ impl Catalog {
                 }
                 let words = self.index.words()?;
                 let mut general = Bits::new(n);
-                for w in ["unspecified", "nos", "otherwise"] {
+                for w in GENERAL_WORDS {
                     if let Some(t) = words.get(w) {
                         self.or_postings(t, &mut general)?;
                     }
                 }
-                if let (Some(a), Some(b)) = (words.get("without"), words.get("complications")) {
-                    let mut without = Bits::new(n);
-                    let mut compl = Bits::new(n);
-                    self.or_postings(a, &mut without)?;
-                    self.or_postings(b, &mut compl)?;
-                    without.and(&compl);
-                    general.or(&without);
+                for (a, b) in GENERAL_PAIRS {
+                    if let (Some(a), Some(b)) = (words.get(a), words.get(b)) {
+                        let mut both = Bits::new(n);
+                        let mut second = Bits::new(n);
+                        self.or_postings(a, &mut both)?;
+                        self.or_postings(b, &mut second)?;
+                        both.and(&second);
+                        general.or(&both);
+                    }
                 }
                 let mut entries = Vec::with_capacity(n as usize);
                 let mut toks = Vec::new();
@@ -1916,11 +1932,7 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
         flags |= FACT_BILLABLE;
     }
     let has = |x: &str| long.iter().any(|y| y == x);
-    if has("unspecified")
-        || has("nos")
-        || has("otherwise")
-        || (has("without") && has("complications"))
-    {
+    if GENERAL_WORDS.iter().any(|x| has(x)) || GENERAL_PAIRS.iter().any(|(a, b)| has(a) && has(b)) {
         flags |= FACT_GENERAL;
     }
     if e.terminated.is_some() {
