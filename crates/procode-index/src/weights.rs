@@ -15,12 +15,13 @@
 //! | `synonym` | -12 | per query word matched through the synonym list, added to the weight of the match of the expansion's words |
 //! | `phrase` | 60 | the whole query (or its synonym expansion) is the title or an inclusion term, leaving out parenthesised words and a trailing ", unspecified" |
 //! | `billable` | 45 | the code is billable (headers stay findable, below their billable codes) |
-//! | `general` | 25 | the title says "unspecified", "NOS", "not otherwise specified" or "without complications": the general code a biller picks when the query names only the condition |
+//! | `general` | 25 | the title says "unspecified", "NOS", "not otherwise specified", "without complication(s)" or "not specified": the general code a biller picks when the query names only the condition |
 //! | `nos_default` | 40 | the ICD-10-CM tabular list sends the condition the query names to this code: an inclusion or includes term "X NOS" of the code, or of its category when the code is that category's general billable code (E11 "diabetes NOS" → E11.9), and the query's words cover every word of X (as prefixes, or within the typo budget of a typo search) |
 //! | `terminated` | -40 | the code has a termination date (searches without a date of service still find it, below current codes) |
+//! | `extension` | -25 | the title names an ICD-10-CM 7th character other than the default: "subsequent encounter", "sequela" or "open fracture" (the initial encounter for a closed fracture, A, first: a fracture not said to be open is coded closed) |
 //! | `other` | -10 | the title starts with "Other" (a residual category) |
 //! | `leading` | 15 | the title's first word is matched (the item itself, not an attachment to it) |
-//! | `unmatched_word` | -3 | per title word no query word matched (parenthesised words, "unspecified" and small words do not count), at most 12 words |
+//! | `unmatched_word` | -3 | per title word no query word matched (parenthesised words, small words and the words of "unspecified", "NOS", "not otherwise specified", "site not specified", "without complication(s)", "initial encounter" do not count), at most 12 words |
 //! | `favourite` | 60 | the practice marked the code as a favourite |
 //!
 //! Ties go to the shorter title, then the code. Code-shaped queries are not
@@ -50,13 +51,16 @@ pub struct SearchWeights {
     /// The code is billable.
     pub billable: i32,
     /// The title says "unspecified", "NOS", "not otherwise specified" or
-    /// "without complications".
+    /// "without complications" or "not specified".
     pub general: i32,
     /// The tabular list's "X NOS" term of the code (or of its category, for
     /// the category's general billable code) is covered by the query.
     pub nos_default: i32,
     /// The code has a termination date.
     pub terminated: i32,
+    /// The title says "subsequent encounter", "sequela" or "open fracture"
+    /// (an ICD-10-CM 7th character other than the default A).
+    pub extension: i32,
     /// The title starts with "Other".
     pub other: i32,
     /// The title's first word is matched.
@@ -81,6 +85,7 @@ impl Default for SearchWeights {
             general: 25,
             nos_default: 40,
             terminated: -40,
+            extension: -25,
             other: -10,
             leading: 15,
             unmatched_word: -3,
@@ -90,7 +95,7 @@ impl Default for SearchWeights {
 }
 
 /// The names of the weights, in table order.
-pub const WEIGHT_NAMES: [&str; 15] = [
+pub const WEIGHT_NAMES: [&str; 16] = [
     "title_exact",
     "title_prefix",
     "extra_exact",
@@ -102,6 +107,7 @@ pub const WEIGHT_NAMES: [&str; 15] = [
     "general",
     "nos_default",
     "terminated",
+    "extension",
     "other",
     "leading",
     "unmatched_word",
@@ -211,6 +217,7 @@ impl SearchWeights {
             "general" => &mut self.general,
             "nos_default" => &mut self.nos_default,
             "terminated" => &mut self.terminated,
+            "extension" => &mut self.extension,
             "other" => &mut self.other,
             "leading" => &mut self.leading,
             "unmatched_word" => &mut self.unmatched_word,

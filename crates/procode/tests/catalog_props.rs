@@ -186,12 +186,19 @@ fn model_words(all: &[Entry], query: &str, o: &SearchOptions) -> Vec<Entry> {
         if has("unspecified")
             || has("nos")
             || has("otherwise")
-            || (has("without") && has("complications"))
+            || (has("without") && (has("complications") || has("complication")))
+            || (has("not") && has("specified"))
         {
             s += w.general;
         }
         if e.terminated.is_some() {
             s += w.terminated;
+        }
+        if has("sequela")
+            || (has("subsequent") && has("encounter"))
+            || (has("open") && has("fracture"))
+        {
+            s += w.extension;
         }
         if let Some(first) = long.first() {
             if required.iter().any(|r| first.starts_with(r.as_str())) {

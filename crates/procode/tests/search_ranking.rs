@@ -48,6 +48,11 @@ fn billable_codes_come_before_headers_and_the_general_code_first() {
             assert_eq!(procode::text::fold(&e.description), q, "{q}: {}", e.code);
         }
     }
+    // "not specified" marks the general code too: N39.0 "Urinary tract
+    // infection, site not specified" before the puerperal and post-abortion
+    // codes ("..., unspecified") whose extra words the query did not name.
+    assert_eq!(codes(&c, "urinary tract infection", &icd(3))[0], "N390");
+    assert_eq!(codes(&c, "uti", &icd(3))[0], "N390");
     // More words, more specific codes.
     assert_eq!(
         codes(&c, "generalized anxiety disorder", &icd(3))[0],
@@ -112,6 +117,22 @@ fn inclusion_terms_and_includes_notes_find_their_code() {
 }
 
 #[test]
+fn injuries_list_the_initial_encounter_for_a_closed_fracture_first() {
+    let c = cat();
+    for (q, stem) in [
+        ("sprained ankle", "S9340"),
+        ("broken wrist", "S6210"),
+        ("torn meniscus", "S8320"),
+    ] {
+        let got = codes(&c, q, &icd(3));
+        assert!(
+            got.iter().all(|x| x.starts_with(stem) && x.ends_with('A')),
+            "{q}: {got:?}"
+        );
+    }
+}
+
+#[test]
 fn synonyms_expand_and_rank_below_direct_title_matches() {
     let c = cat();
     let hcpcs = SearchOptions::default().system(CodeSystem::Hcpcs).limit(5);
@@ -137,6 +158,16 @@ fn synonyms_expand_and_rank_below_direct_title_matches() {
         d[s.start..s.end].iter().collect::<String>().to_lowercase(),
         "hypertension"
     );
+    // A header is found by its own title, not through a synonym: the
+    // billable code first ("gerd" → K21.9, not the header K21).
+    for (q, want) in [("gerd", "K219"), ("acid reflux", "K219")] {
+        assert_eq!(codes(&c, q, &icd(3))[0], want, "{q}");
+    }
+    // A plural of a listed term finds what the term finds.
+    assert_eq!(codes(&c, "canker sores", &icd(1)), ["K120"]);
+    assert!(codes(&c, "bed sores", &icd(3))
+        .iter()
+        .all(|x| x.starts_with("L89") && x.len() > 3));
     // A direct title match outranks the same words reached through a synonym.
     let w = SearchWeights::default();
     assert!(w.synonym < 0 && w.title_exact + w.synonym < w.title_exact);

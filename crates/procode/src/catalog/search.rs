@@ -412,13 +412,64 @@ impl TitleFacts {
 
 /// Whether a title word counts when it is left unmatched.
 fn counts_as_title_word(w: &str) -> bool {
-    !SMALL_WORDS.contains(&w) && !matches!(w, "unspecified" | "nos" | "without")
+    !SMALL_WORDS.contains(&w)
+        && !matches!(
+            w,
+            "unspecified"
+                | "nos"
+                | "without"
+                | "not"
+                | "otherwise"
+                | "specified"
+                | "site"
+                | "initial"
+                | "encounter"
+        )
 }
+
+/// Title words that say something of a code (see [`Catalog::titles_saying`]
+/// and [`TitleWords::said_by`]): any one of `single`, or both words of a pair.
+struct TitleWords {
+    single: &'static [&'static str],
+    pairs: &'static [(&'static str, &'static str)],
+}
+
+impl TitleWords {
+    /// Whether a title whose folded words `has` says it.
+    fn said_by(&self, has: impl Fn(&str) -> bool) -> bool {
+        self.single.iter().any(|w| has(w)) || self.pairs.iter().any(|(a, b)| has(a) && has(b))
+    }
+}
+
+/// The general code a biller picks when the query names only the condition
+/// ("Anxiety disorder, unspecified", "Bronchitis, NOS", "not otherwise
+/// specified", E11.9 "without complications", B27.90 "without
+/// complication", N39.0 "Urinary tract
+/// infection, site not specified", "not specified as acute or chronic").
+const GENERAL: TitleWords = TitleWords {
+    single: &["unspecified", "nos", "otherwise"],
+    pairs: &[
+        ("without", "complications"),
+        ("without", "complication"),
+        ("not", "specified"),
+    ],
+};
+
+/// An ICD-10-CM 7th character other than the default: a "subsequent
+/// encounter" (D, G, K, P …), a "sequela" (S), or an "open fracture" (B, C:
+/// a fracture not said to be open is coded closed, guideline I.C.19.c.1).
+/// The initial encounter for a closed fracture (A) is what a biller picks
+/// for the visit that treats the injury.
+const OTHER_EXTENSION: TitleWords = TitleWords {
+    single: &["sequela"],
+    pairs: &[("subsequent", "encounter"), ("open", "fracture")],
+};
 
 const FACT_BILLABLE: u8 = 1;
 const FACT_GENERAL: u8 = 2;
 const FACT_TERMINATED: u8 = 4;
 const FACT_OTHER: u8 = 8;
+const FACT_EXTENSION: u8 = 16;
 
 /// A dense set of entry ids.
 #[derive(Clone, Debug)]
@@ -861,6 +912,13 @@ struct Variant {
     phrase: String,
 }
 
+impl Variant {
+    /// Whether a slot matches through the synonym list.
+    fn via_synonym(&self) -> bool {
+        self.slots.iter().any(|s| s.synonym.is_some())
+    }
+}
+
 /// A ranked candidate: score, entry, variant that found it.
 #[derive(Debug, Clone)]
 struct Scored {
@@ -1037,10 +1095,16 @@ impl Catalog {
             let mut took = 1;
             for len in (1..=max.min(words.len() - i)).rev() {
                 let term = words[i..i + len].join(" ");
-                let exps: Vec<String> = syn
-                    .entries_for(&term, system)
-                    .flat_map(|e| e.expansions.iter().cloned())
-                    .collect();
+                let lookup = |t: &str| -> Vec<String> {
+                    syn.entries_for(t, system)
+                        .flat_map(|e| e.expansions.iter().cloned())
+                        .collect()
+                };
+                let mut exps = lookup(&term);
+                // A plural of a listed term ("bed sores", "leg cramps").
+                if exps.is_empty() && term.len() >= 4 && term.ends_with('s') {
+                    exps = lookup(&term[..term.len() - 1]);
+                }
                 if !exps.is_empty() {
                     spans.push((i, len, exps, term));
                     took = len;
@@ -1201,7 +1265,18 @@ impl Catalog {
             return Ok(None);
         };
         let hits: Vec<WordHits> = hits.into_iter().flatten().collect();
-        let phrase = self.phrase_ids(&v.phrase)?;
+        let mut phrase = self.phrase_ids(&v.phrase)?;
+        if v.via_synonym() {
+            // A header is findable by its own title as typed, not through a
+            // synonym: "gerd" → K21.9 before the header K21 "Gastro-esophageal
+            // reflux disease".
+            phrase.retain(|&id| {
+                facts
+                    .entries
+                    .get(id as usize)
+                    .is_some_and(|f| f.flags & FACT_BILLABLE != 0)
+            });
+        }
         Ok(Some(VariantHits {
             hits,
             slot_words,
@@ -1332,21 +1407,8 @@ impl Catalog {
                 for t in 0..nt {
                     infos.push(TokenInfo::of(self.index.token(t)?));
                 }
-                let words = self.index.words()?;
-                let mut general = Bits::new(n);
-                for w in ["unspecified", "nos", "otherwise"] {
-                    if let Some(t) = words.get(w) {
-                        self.or_postings(t, &mut general)?;
-                    }
-                }
-                if let (Some(a), Some(b)) = (words.get("without"), words.get("complications")) {
-                    let mut without = Bits::new(n);
-                    let mut compl = Bits::new(n);
-                    self.or_postings(a, &mut without)?;
-                    self.or_postings(b, &mut compl)?;
-                    without.and(&compl);
-                    general.or(&without);
-                }
+                let general = self.titles_saying(&GENERAL)?;
+                let extension = self.titles_saying(&OTHER_EXTENSION)?;
                 let mut entries = Vec::with_capacity(n as usize);
                 let mut toks = Vec::new();
                 for id in 0..n {
@@ -1360,6 +1422,9 @@ impl Catalog {
                     }
                     if general.has(id) {
                         flags |= FACT_GENERAL;
+                    }
+                    if extension.has(id) {
+                        flags |= FACT_EXTENSION;
                     }
                     toks.clear();
                     self.index.title_tokens(id, &mut toks)?;
@@ -1502,6 +1567,30 @@ impl Catalog {
             }
         }
         Ok(dense)
+    }
+
+    /// The base entries whose text has one of `words.single`, or both words
+    /// of one of `words.pairs`.
+    fn titles_saying(&self, words: &TitleWords) -> Result<Bits> {
+        let n = self.index.len();
+        let dict = self.index.words()?;
+        let mut out = Bits::new(n);
+        for w in words.single {
+            if let Some(t) = dict.get(w) {
+                self.or_postings(t, &mut out)?;
+            }
+        }
+        for (a, b) in words.pairs {
+            if let (Some(a), Some(b)) = (dict.get(a), dict.get(b)) {
+                let mut both = Bits::new(n);
+                let mut second = Bits::new(n);
+                self.or_postings(a, &mut both)?;
+                self.or_postings(b, &mut second)?;
+                both.and(&second);
+                out.or(&both);
+            }
+        }
+        Ok(out)
     }
 
     /// Sets the ids of term `t`'s posting list in `bits`.
@@ -1864,6 +1953,9 @@ fn static_score(flags: u8, words: u8, in_title: u32, lead: bool, w: &SearchWeigh
     if flags & FACT_TERMINATED != 0 {
         score += w.terminated;
     }
+    if flags & FACT_EXTENSION != 0 {
+        score += w.extension;
+    }
     if lead {
         score += w.leading;
     } else if flags & FACT_OTHER != 0 {
@@ -1905,12 +1997,11 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
         flags |= FACT_BILLABLE;
     }
     let has = |x: &str| long.iter().any(|y| y == x);
-    if has("unspecified")
-        || has("nos")
-        || has("otherwise")
-        || (has("without") && has("complications"))
-    {
+    if GENERAL.said_by(has) {
         flags |= FACT_GENERAL;
+    }
+    if OTHER_EXTENSION.said_by(has) {
+        flags |= FACT_EXTENSION;
     }
     if e.terminated.is_some() {
         flags |= FACT_TERMINATED;
@@ -1926,7 +2017,9 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
         .get(t.first as usize)
         .is_some_and(|i| leads_with(v, &i.word));
     score += static_score(flags, t.words, in_title, lead, w);
-    if crate::text::phrase_forms(&e.description).contains(&v.phrase) {
+    if (e.billable || !v.via_synonym())
+        && crate::text::phrase_forms(&e.description).contains(&v.phrase)
+    {
         score += w.phrase;
     }
     if favourite {
