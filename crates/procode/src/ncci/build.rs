@@ -1177,3 +1177,53 @@ fn addon_table(b: &NcciBuilder, rat_rank: &[u32]) -> Vec<u8> {
     }
     addons
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The eight-bytes-at-a-time split finds every tab, wherever it falls
+    /// in a word, as a plain byte loop does.
+    #[test]
+    fn fields_split_at_every_tab() {
+        let mut lines: Vec<Vec<u8>> = vec![
+            b"0001A\t0591T\t2023-12-31\t1\tCPT Manual or CMS manual coding instruction".to_vec(),
+            b"".to_vec(),
+            b"\t".to_vec(),
+            b"\t\t\t\t\t\t\t\t\t".to_vec(),
+            b"no tabs at all in this line, longer than eight bytes".to_vec(),
+            "\u{e9}\t\u{2019}\tx".as_bytes().to_vec(),
+        ];
+        // A tab at every position of a 20-byte line, and two tabs in one word.
+        for at in 0..20 {
+            let mut l = vec![b'x'; 20];
+            l[at] = b'\t';
+            lines.push(l.clone());
+            l[(at + 3) % 20] = b'\t';
+            lines.push(l);
+        }
+        let mut ranges = Vec::new();
+        for line in &lines {
+            split_fields(line, &mut ranges);
+            let got: Vec<&[u8]> = ranges.iter().map(|r| &line[r.clone()]).collect();
+            let plain: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+            assert_eq!(got, plain, "{:?}", String::from_utf8_lossy(line));
+        }
+    }
+
+    /// The code-field cache keeps fields of different lengths apart and
+    /// answers only for the field it holds.
+    #[test]
+    fn raw_code_cache_keys_fields_exactly() {
+        assert_eq!(RawCodes::key(b"12345678"), None);
+        assert_ne!(RawCodes::key(b"A"), RawCodes::key(b"A\0"));
+        let mut seen = RawCodes::new();
+        let (a, b) = (RawCodes::key(b"0591T"), RawCodes::key(b"0591"));
+        let (Some(a), Some(b)) = (a, b) else {
+            panic!("short fields have keys")
+        };
+        seen.put(a, 7);
+        assert_eq!(seen.get(a), Some(7));
+        assert_eq!(seen.get(b), None);
+    }
+}
