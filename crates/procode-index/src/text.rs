@@ -138,6 +138,13 @@ pub struct PhraseScratch {
 /// Calls `f` with each of [`phrase_forms`]`(text)`, in the same order,
 /// without allocating once `scratch` has grown.
 pub fn for_each_phrase_form(text: &str, scratch: &mut PhraseScratch, mut f: impl FnMut(&str)) {
+    // The longest tail ("not otherwise specified") drops three words: a
+    // text with more words than that beyond the limit has no form. Most
+    // ICD-10-PCS titles and many ICD-10-CM ones are that long; they are
+    // neither copied nor folded.
+    if min_words_without_parentheses(text, MAX_PHRASE_WORDS + 4) > MAX_PHRASE_WORDS + 3 {
+        return;
+    }
     without_parentheses_into(text, &mut scratch.kept);
     fold_into(&scratch.kept, &mut scratch.word, &mut scratch.full);
     let full = scratch.full.as_str();
@@ -174,18 +181,64 @@ pub fn without_parentheses(text: &str) -> String {
 /// [`without_parentheses`] into `kept` (cleared first).
 pub fn without_parentheses_into(text: &str, kept: &mut String) {
     kept.clear();
+    // The brackets are ASCII, so every cut below is a char boundary: the
+    // text between brackets is copied a slice at a time.
     let mut depth = 0usize;
-    for c in text.chars() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => {
+    let mut from = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' | b'[' => {
+                if depth == 0 {
+                    kept.push_str(&text[from..i]);
+                }
+                depth += 1;
+            }
+            b')' | b']' => {
+                if depth == 0 {
+                    kept.push_str(&text[from..i]);
+                }
                 depth = depth.saturating_sub(1);
                 kept.push(' ');
+                from = i + 1;
             }
-            _ if depth == 0 => kept.push(c),
             _ => {}
         }
     }
+    if depth == 0 {
+        kept.push_str(&text[from..]);
+    }
+}
+
+/// A lower bound of the number of words [`for_each_word`] cuts from
+/// [`without_parentheses`]`(text)`, counted on the bytes of `text`: runs of
+/// ASCII letters and digits outside brackets, apart by an ASCII separator
+/// (a closing bracket is one: it leaves a space). A non-ASCII character may
+/// join two runs, as an accented letter or a typographic apostrophe does,
+/// so it never counts as a separator. Stops counting at `enough`.
+fn min_words_without_parentheses(text: &str, enough: usize) -> usize {
+    let mut words = 0;
+    let mut apart = true;
+    let mut depth = 0usize;
+    for &b in text.as_bytes() {
+        match b {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                apart = true;
+            }
+            _ if depth > 0 => {}
+            _ if b.is_ascii_alphanumeric() => {
+                words += usize::from(apart);
+                if words >= enough {
+                    return words;
+                }
+                apart = false;
+            }
+            _ if b.is_ascii() && !is_apostrophe(char::from(b)) => apart = true,
+            _ => {}
+        }
+    }
+    words
 }
 
 /// The words of a query, lower-cased, in order, without duplicates.
@@ -298,6 +351,45 @@ mod tests {
         assert_eq!(fold("Straße Œdema"), "strasse oedema");
         assert_eq!(fold("α-thal"), "thal");
         assert_eq!(fold(" - "), "");
+    }
+
+    #[test]
+    fn brackets_are_left_out_nested_or_unbalanced() {
+        for (text, kept) in [
+            ("a (b (c) d) e", "a    e"),
+            ("a [b] c) d", "a   c  d"),
+            ("Ménière (left) ear", "Ménière   ear"),
+            ("open (never closed", "open "),
+        ] {
+            assert_eq!(without_parentheses(text), kept, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_word_bound_never_exceeds_the_words() {
+        for s in [
+            "Essential (primary) hypertension",
+            "Crohn's disease, unspecified, without complications",
+            "Ménière's disease (of) right ear [bilateral]",
+            "a (b (c) d) e f-g h’i j`k",
+            "Bypass Coronary Artery, One Artery from Aorta with Autologous Venous Tissue",
+            "α-thal β γ",
+            "(all) [bracketed]",
+            "",
+        ] {
+            let words = fold(&without_parentheses(s)).split_whitespace().count();
+            let bound = min_words_without_parentheses(s, usize::MAX);
+            assert_eq!(min_words_without_parentheses(s, 3), bound.min(3), "{s:?}");
+            assert!(bound <= words, "{s:?}: {bound} > {words}");
+            if s.is_ascii() && !s.contains(['\'', '`']) {
+                assert_eq!(bound, words, "{s:?}");
+            }
+        }
+        // A long title has no phrase form: it is cut short before folding.
+        let long = "Bypass Coronary Artery, One Artery from Aorta with Autologous Venous Tissue";
+        assert!(phrase_forms(long).is_empty());
+        let nos = "Left Right Upper Lower Front Back, not otherwise specified";
+        assert_eq!(phrase_forms(nos), ["left right upper lower front back"]);
     }
 
     #[test]

@@ -263,6 +263,8 @@ struct Prepared<'e> {
     /// For a current version with history: its own first day and its older
     /// versions (entry indices, oldest first).
     history: FastMap<usize, (NaiveDate, Vec<usize>)>,
+    /// The entry indices in key order (code, system; then first day).
+    by_key: Vec<usize>,
 }
 
 /// Groups the versions of each (code, system): one version is a plain entry;
@@ -275,6 +277,7 @@ fn prepare<'e>(entries: &'e [Entry], packed: &[(u128, u8)]) -> Result<Prepared<'
         effective: entries.iter().map(|e| e.effective).collect(),
         superseded: vec![false; entries.len()],
         history: FastMap::default(),
+        by_key: Vec::new(),
     };
     let mut start = 0;
     while start < by_key.len() {
@@ -304,6 +307,7 @@ fn prepare<'e>(entries: &'e [Entry], packed: &[(u128, u8)]) -> Result<Prepared<'
         }
         start = end;
     }
+    out.by_key = by_key;
     Ok(out)
 }
 
@@ -328,18 +332,18 @@ fn both<A: Send, B: Send>(
 /// Entry ids follow the search tie-break order: shorter description, then
 /// code (then first day, then input order). Codes are packed into integers
 /// so sorting never calls memcmp. `order[id]` is the entry of id `id`.
+/// The keys are gathered first: sorting them in place reads no entry.
 fn entry_order(prepared: &Prepared<'_>, packed: &[(u128, u8)]) -> Vec<u32> {
-    let entries = prepared.entries;
-    let mut order: Vec<u32> = (0..entries.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| {
-        (
-            entries[i as usize].description.len(),
-            packed[i as usize],
-            prepared.effective[i as usize],
-            i,
-        )
-    });
-    order
+    let mut keys: Vec<_> = prepared
+        .entries
+        .iter()
+        .zip(packed)
+        .zip(&prepared.effective)
+        .enumerate()
+        .map(|(i, ((e, &code), &effective))| (e.description.len(), code, effective, i as u32))
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|k| k.3).collect()
 }
 
 fn build_index(
@@ -364,10 +368,11 @@ fn build_index(
         .collect();
     let prepared = prepare(entries, &packed)?;
     let extra = extra_texts(entries, &prepared.superseded, search_terms);
-    // Two independent halves at a time: the tokens (and words) of every
-    // description beside the entry order and the code fst; then the word
-    // terms beside the records, text and phrase keys.
-    let ((tokens, dict), (order, codes)) = both(
+    // Two threads, three steps, each pair of about equal cost: the tokens
+    // (and words) of every description beside the entry order and the
+    // phrase keys; the word terms beside the records and text; the word fst
+    // beside the posting lists and the code fst.
+    let ((tokens, dict), (order, id_of, phrases)) = both(
         parallel,
         || {
             let mut dict = WordDict::default();
@@ -375,31 +380,37 @@ fn build_index(
         },
         || {
             let order = entry_order(&prepared, &packed);
-            let codes = code_section(&prepared, &order, &packed);
-            (order, codes)
+            let mut id_of = vec![0u32; order.len()];
+            for (id, &i) in order.iter().enumerate() {
+                id_of[i as usize] = id as u32;
+            }
+            let phrases = PhraseIndex::build(&prepared, &order, &extra);
+            (order, id_of, phrases)
         },
     );
-    let codes = codes?;
-    let (words, (body, phrases)) = both(
+    let (words, body) = both(
         parallel,
         || WordIndex::build(&prepared, &order, &tokens, dict, &extra),
-        || {
-            let body = Body::write(&prepared, &order, &tokens);
-            (body, PhraseIndex::build(&prepared, &order, &extra))
-        },
+        || Body::write(&prepared, &order, &id_of, &tokens),
     );
     let body = body?;
-    let (terms, lists) = words.into_terms(phrases);
-    let words = WordSections::write(terms, &lists)?;
+    let terms = words.into_terms(phrases, parallel);
+    let (word_fst, (postings, codes)) = both(
+        parallel,
+        || terms.fst(),
+        || (terms.postings(), code_section(&prepared, &id_of, &packed)),
+    );
+    let codes = codes?;
+    let word_fst = word_fst?;
     let superseded = prepared.superseded.iter().filter(|&&s| s).count();
     let releases = release::encode(releases);
     Ok(format::LAYOUT.write(
         [entries.len() as u64, superseded as u64],
         [
             &codes,
-            &words.fst,
-            &words.offsets,
-            &words.postings,
+            &word_fst,
+            &postings.offsets,
+            &postings.bytes,
             &body.records,
             &body.text,
             &tokens.offsets,
@@ -437,26 +448,25 @@ fn extra_texts<'a>(
 
 /// The code fst: every current entry's code key in key order (code, then
 /// system) with its entry id (older versions have no key).
-/// `order[id]` is the entry of id `id`, `packed[i]` entry `i`'s key as integers.
-fn code_section(prepared: &Prepared<'_>, order: &[u32], packed: &[(u128, u8)]) -> Result<Vec<u8>> {
+/// `id_of[i]` is the id of entry `i`, `packed[i]` entry `i`'s key as integers.
+fn code_section(prepared: &Prepared<'_>, id_of: &[u32], packed: &[(u128, u8)]) -> Result<Vec<u8>> {
     let entries = &prepared.entries;
-    let key_of = |id: u32| packed[order[id as usize] as usize];
-    let mut by_code: Vec<u32> = (0..order.len() as u32)
-        .filter(|&id| !prepared.superseded[order[id as usize] as usize])
-        .collect();
-    by_code.sort_unstable_by_key(|&id| key_of(id));
-    if let Some(w) = by_code.windows(2).find(|w| key_of(w[0]) == key_of(w[1])) {
-        let e = &entries[order[w[0] as usize] as usize];
-        return Err(CatalogError::DuplicateCode {
-            code: e.code,
-            system: e.system,
-        });
-    }
     let mut codes = fst::MapBuilder::memory();
-    for &id in &by_code {
-        let e = &entries[order[id as usize] as usize];
+    let mut last = None;
+    for &i in &prepared.by_key {
+        if prepared.superseded[i] {
+            continue;
+        }
+        let e = &entries[i];
+        if last == Some(packed[i]) {
+            return Err(CatalogError::DuplicateCode {
+                code: e.code,
+                system: e.system,
+            });
+        }
+        last = Some(packed[i]);
         codes
-            .insert(code_key(&e.code, e.system), u64::from(id))
+            .insert(code_key(&e.code, e.system), u64::from(id_of[i]))
             .map_err(fst_err)?;
     }
     codes.into_inner().map_err(fst_err)
@@ -659,12 +669,13 @@ struct Body {
 }
 
 impl Body {
-    fn write(prepared: &Prepared<'_>, order: &[u32], tokens: &Tokens) -> Result<Body> {
+    fn write(
+        prepared: &Prepared<'_>,
+        order: &[u32],
+        id_of: &[u32],
+        tokens: &Tokens,
+    ) -> Result<Body> {
         let entries = prepared.entries;
-        let mut id_of = vec![0u32; order.len()];
-        for (id, &i) in order.iter().enumerate() {
-            id_of[i as usize] = id as u32;
-        }
         let mut body = Body {
             records: Vec::with_capacity(entries.len() * format::ENTRY_LEN),
             text: Vec::new(),
@@ -807,38 +818,66 @@ impl WordIndex<'_> {
     }
 
     /// Every term's key (see [`Kind`]; the phrase keys of `phrases` too)
-    /// with its number, and the posting lists by number.
-    fn into_terms(self, phrases: PhraseIndex) -> (FastMap<Box<str>, u32>, Vec<Vec<u32>>) {
-        let mut words: Vec<Box<str>> = vec![Box::from(""); self.dict.ids.len()];
-        for (w, n) in self.dict.ids {
+    /// with its posting list, in key order. Word keys and phrase keys are
+    /// sorted apart (on two threads when `parallel`) and merged: a word's
+    /// keys sort together, the word alone first and its marker bytes after
+    /// (they sort below every letter and digit), so sorting the words sorts
+    /// their keys.
+    fn into_terms(self, phrases: PhraseIndex, parallel: bool) -> Terms {
+        let WordIndex { dict, lists, .. } = self;
+        let mut words: Vec<Box<str>> = vec![Box::from(""); dict.ids.len()];
+        for (w, n) in dict.ids {
             words[n as usize] = w;
         }
-        let mut keys: Vec<Box<str>> = vec![Box::from(""); phrases.ids.len()];
-        for (p, n) in phrases.ids {
-            keys[n as usize] = p;
-        }
-        let mut terms = FastMap::default();
-        let mut lists = Vec::new();
-        for (t, ids) in self.lists.into_iter().enumerate() {
-            if ids.is_empty() {
-                continue;
+        let mut phrase_lists = phrases.lists;
+        let mut keyed: Vec<(Box<str>, Vec<u32>)> = phrases
+            .ids
+            .into_iter()
+            .map(|(key, n)| (key, std::mem::take(&mut phrase_lists[n as usize])))
+            .collect();
+        let mut by_word: Vec<u32> = (0..words.len() as u32).collect();
+        both(
+            parallel,
+            || by_word.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize])),
+            || keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0)),
+        );
+        let mut lists = lists;
+        let mut word_keys = Vec::with_capacity(by_word.len());
+        for &w in &by_word {
+            for kind in [Kind::Title, Kind::ShortOnly, Kind::ExtraOnly] {
+                let Term(t) = Term::word(w, kind);
+                let Some(ids) = lists.get_mut(t as usize).filter(|l| !l.is_empty()) else {
+                    continue;
+                };
+                let word = &words[w as usize];
+                let key: Box<str> = match kind {
+                    Kind::Title => word.clone(),
+                    Kind::ShortOnly => format!("{word}{}", char::from(format::SHORT_ONLY)).into(),
+                    Kind::ExtraOnly => format!("{word}{}", char::from(format::EXTRA_ONLY)).into(),
+                };
+                word_keys.push((key, std::mem::take(ids)));
             }
-            let w = &words[t / 3];
-            let key: Box<str> = match t % 3 {
-                0 => w.clone(),
-                1 => format!("{w}{}", char::from(format::SHORT_ONLY)).into(),
-                _ => format!("{w}{}", char::from(format::EXTRA_ONLY)).into(),
-            };
-            terms.insert(key, lists.len() as u32);
-            lists.push(ids);
         }
-        for (key, ids) in keys.into_iter().zip(phrases.lists) {
-            if !ids.is_empty() {
-                terms.insert(key, lists.len() as u32);
-                lists.push(ids);
-            }
+        keyed.retain(|(_, ids)| !ids.is_empty());
+        Terms {
+            keys: merge_sorted(word_keys, keyed),
         }
-        (terms, lists)
+    }
+}
+
+/// Two lists sorted by key, merged into one (the first list's item first on
+/// equal keys, which the word index never has).
+fn merge_sorted<T>(a: Vec<(Box<str>, T)>, b: Vec<(Box<str>, T)>) -> Vec<(Box<str>, T)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => x.0 <= y.0,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return out,
+        };
+        out.extend(if take_a { a.next() } else { b.next() });
     }
 }
 
@@ -938,32 +977,38 @@ fn record(
     ]
 }
 
-/// The word fst (in lexicographic order, so terms are renumbered), the
-/// posting offsets and the posting lists.
-struct WordSections {
-    fst: Vec<u8>,
-    offsets: Vec<u8>,
-    postings: Vec<u8>,
+/// Every key of the word index (word terms and phrase keys) with its
+/// posting list, in key order: a key's number in the word fst is its place.
+struct Terms {
+    keys: Vec<(Box<str>, Vec<u32>)>,
 }
 
-impl WordSections {
-    fn write(terms: FastMap<Box<str>, u32>, postings: &[Vec<u32>]) -> Result<WordSections> {
-        let mut words: Vec<(Box<str>, u32)> = terms.into_iter().collect();
-        words.sort_unstable();
+/// The posting-offsets and postings sections.
+struct Postings {
+    offsets: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
+impl Terms {
+    /// The word fst: each key mapped to its number.
+    fn fst(&self) -> Result<Vec<u8>> {
         let mut fst = fst::MapBuilder::memory();
-        let mut offsets = Vec::with_capacity((words.len() + 1) * 4);
+        for (n, (key, _)) in self.keys.iter().enumerate() {
+            fst.insert(key.as_bytes(), n as u64).map_err(fst_err)?;
+        }
+        fst.into_inner().map_err(fst_err)
+    }
+
+    /// The posting lists in key order and where each starts.
+    fn postings(&self) -> Postings {
+        let mut offsets = Vec::with_capacity((self.keys.len() + 1) * 4);
         let mut bytes = Vec::new();
-        for (n, (w, old)) in words.iter().enumerate() {
-            fst.insert(w.as_bytes(), n as u64).map_err(fst_err)?;
+        for (_, ids) in &self.keys {
             offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            postings::encode(&postings[*old as usize], &mut bytes);
+            postings::encode(ids, &mut bytes);
         }
         offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        Ok(WordSections {
-            fst: fst.into_inner().map_err(fst_err)?,
-            offsets,
-            postings: bytes,
-        })
+        Postings { offsets, bytes }
     }
 }
 

@@ -123,6 +123,50 @@ impl std::fmt::Debug for NcciBuilder {
     }
 }
 
+/// A direct-mapped cache of code fields as they are in a file (up to seven
+/// bytes) and their code ids: a PTP table names the same few thousand codes
+/// millions of times. A clash replaces the older field.
+struct RawCodes {
+    slots: Vec<(u64, u32)>,
+}
+
+impl RawCodes {
+    /// Slots of the cache (a power of two).
+    const SLOTS: usize = 1 << 14;
+
+    fn new() -> RawCodes {
+        RawCodes {
+            slots: vec![(0, 0); RawCodes::SLOTS],
+        }
+    }
+
+    /// The field as a nonzero integer (its bytes, zero padded, and its
+    /// length with the top bit in the last byte), or `None` when it is
+    /// longer than seven bytes (not cached).
+    fn key(raw: &[u8]) -> Option<u64> {
+        if raw.len() > 7 {
+            return None;
+        }
+        let mut b = [0u8; 8];
+        b[..raw.len()].copy_from_slice(raw);
+        b[7] = 0x80 | raw.len() as u8;
+        Some(u64::from_le_bytes(b))
+    }
+
+    fn slot(key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 50) as usize & (RawCodes::SLOTS - 1)
+    }
+
+    fn get(&self, key: u64) -> Option<u32> {
+        let (k, id) = self.slots[RawCodes::slot(key)];
+        (k == key).then_some(id)
+    }
+
+    fn put(&mut self, key: u64, id: u32) {
+        self.slots[RawCodes::slot(key)] = (key, id);
+    }
+}
+
 /// Columns of a PTP table.
 const PTP_COLUMNS: [&str; 5] = [
     "column1",
@@ -224,16 +268,37 @@ impl Read for ChannelReader {
     }
 }
 
-/// Splits one TSV line (without its line ending) into field ranges.
+/// Splits one TSV line (without its line ending) into field ranges. Eight
+/// bytes are tested for a tab at a time (a PTP line is about 70 bytes with
+/// four tabs); only a word that may hold one is looked at byte by byte.
 fn split_fields(line: &[u8], out: &mut Vec<std::ops::Range<usize>>) {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const TABS: u64 = u64::from_ne_bytes([b'\t'; 8]);
     out.clear();
     let mut start = 0;
-    for (i, &b) in line.iter().enumerate() {
-        if b == b'\t' {
-            out.push(start..i);
-            start = i + 1;
+    let mut tabs_in = |from: usize, bytes: &[u8], out: &mut Vec<std::ops::Range<usize>>| {
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\t' {
+                out.push(start..from + i);
+                start = from + i + 1;
+            }
         }
+    };
+    let mut words = line.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        // Zero bytes of `x` are tabs of `w`; the test never misses one (it
+        // may flag a word without, which the byte loop then skips).
+        let x = u64::from_ne_bytes(word) ^ TABS;
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            tabs_in(at, w, out);
+        }
+        at += 8;
     }
+    tabs_in(at, words.remainder(), out);
     out.push(start..line.len());
 }
 
@@ -530,6 +595,7 @@ impl NcciBuilder {
         // again. (A field never holds a line feed: nothing matches at first.)
         let mut last_c1: (Vec<u8>, u32) = (vec![b'\n'], 0);
         let mut last_rationale: (Vec<u8>, u32) = (vec![b'\n'], 0);
+        let mut seen = RawCodes::new();
         let res = read_table(name, reader, &PTP_COLUMNS, &[], |line, f| {
             let at = |k: usize| f.req(k);
             // A code or rationale is numbered only once its row is good.
@@ -538,7 +604,13 @@ impl NcciBuilder {
             } else {
                 Some(parse_code(name, line, PTP_COLUMNS[0], at(0))?)
             };
-            let c2 = parse_code(name, line, PTP_COLUMNS[1], at(1))?;
+            // Column 2 is numbered already (its field seen before) or is
+            // a code to number once the row is good.
+            let c2_key = RawCodes::key(at(1));
+            let c2 = match c2_key.and_then(|k| seen.get(k)) {
+                Some(id) => Ok(id),
+                None => Err(parse_code(name, line, PTP_COLUMNS[1], at(1))?),
+            };
             let db = at(2);
             let deleted = if db == last_date.0.as_slice() {
                 last_date.1
@@ -574,7 +646,13 @@ impl NcciBuilder {
             if let Some(c1) = c1 {
                 last_c1 = (at(0).to_vec(), self.code_id(c1));
             }
-            let column2 = self.code_id(c2);
+            let column2 = c2.unwrap_or_else(|code| {
+                let id = self.code_id(code);
+                if let Some(k) = c2_key {
+                    seen.put(k, id);
+                }
+                id
+            });
             if let Some(r) = rationale {
                 last_rationale = (at(4).to_vec(), self.rationale_id(r));
             }
@@ -1098,4 +1176,54 @@ fn addon_table(b: &NcciBuilder, rat_rank: &[u32]) -> Vec<u8> {
         addons.extend_from_slice(&r.note.to_le_bytes());
     }
     addons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The eight-bytes-at-a-time split finds every tab, wherever it falls
+    /// in a word, as a plain byte loop does.
+    #[test]
+    fn fields_split_at_every_tab() {
+        let mut lines: Vec<Vec<u8>> = vec![
+            b"0001A\t0591T\t2023-12-31\t1\tCPT Manual or CMS manual coding instruction".to_vec(),
+            b"".to_vec(),
+            b"\t".to_vec(),
+            b"\t\t\t\t\t\t\t\t\t".to_vec(),
+            b"no tabs at all in this line, longer than eight bytes".to_vec(),
+            "\u{e9}\t\u{2019}\tx".as_bytes().to_vec(),
+        ];
+        // A tab at every position of a 20-byte line, and two tabs in one word.
+        for at in 0..20 {
+            let mut l = vec![b'x'; 20];
+            l[at] = b'\t';
+            lines.push(l.clone());
+            l[(at + 3) % 20] = b'\t';
+            lines.push(l);
+        }
+        let mut ranges = Vec::new();
+        for line in &lines {
+            split_fields(line, &mut ranges);
+            let got: Vec<&[u8]> = ranges.iter().map(|r| &line[r.clone()]).collect();
+            let plain: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+            assert_eq!(got, plain, "{:?}", String::from_utf8_lossy(line));
+        }
+    }
+
+    /// The code-field cache keeps fields of different lengths apart and
+    /// answers only for the field it holds.
+    #[test]
+    fn raw_code_cache_keys_fields_exactly() {
+        assert_eq!(RawCodes::key(b"12345678"), None);
+        assert_ne!(RawCodes::key(b"A"), RawCodes::key(b"A\0"));
+        let mut seen = RawCodes::new();
+        let (a, b) = (RawCodes::key(b"0591T"), RawCodes::key(b"0591"));
+        let (Some(a), Some(b)) = (a, b) else {
+            panic!("short fields have keys")
+        };
+        seen.put(a, 7);
+        assert_eq!(seen.get(a), Some(7));
+        assert_eq!(seen.get(b), None);
+    }
 }
