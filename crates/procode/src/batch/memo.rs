@@ -4,13 +4,16 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::billing::Fx;
-use crate::billing::{CodeSource, CodeStatus, References};
+use crate::billing::{CodeSource, CodeStatus, DiagnosisFacts, References};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
+use crate::error::CatalogError;
+use crate::import::tabular::TabularView;
 
 /// The memo forgets everything past this many codes (bounded memory).
 const MAX_CODES: usize = 65_536;
@@ -21,6 +24,7 @@ pub(crate) struct Memo<'a, S: ?Sized> {
     source: &'a S,
     seen: RefCell<Seen>,
     status: RefCell<Statuses>,
+    facts: RefCell<HashMap<Code, Arc<DiagnosisFacts<'a>>, BuildHasherDefault<Fx>>>,
 }
 
 type Seen = HashMap<(CodeSystem, Code), Option<Entry>, BuildHasherDefault<Fx>>;
@@ -32,6 +36,7 @@ impl<'a, S: CodeSource + ?Sized> Memo<'a, S> {
             source,
             seen: RefCell::new(HashMap::default()),
             status: RefCell::new(HashMap::default()),
+            facts: RefCell::new(HashMap::default()),
         }
     }
 }
@@ -93,10 +98,31 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         self.source.references()
     }
 
-    fn structure(
-        &self,
-    ) -> Result<Option<crate::import::tabular::TabularView<'_>>, crate::error::CatalogError> {
+    fn structure(&self) -> Result<Option<TabularView<'_>>, CatalogError> {
         self.source.structure()
+    }
+
+    fn diagnosis_facts<'v>(
+        &'v self,
+        view: &TabularView<'v>,
+        code: &Code,
+    ) -> Result<Arc<DiagnosisFacts<'v>>, CatalogError> {
+        if let Some(f) = self.facts.borrow().get(code) {
+            return Ok(f.clone());
+        }
+        // Remembered with the source's own view (the one `view` is a copy
+        // of: `structure` forwards to the source), which lives as long as
+        // the memo's borrow of the source.
+        let Some(own) = self.source.structure()? else {
+            return self.source.diagnosis_facts(view, code);
+        };
+        let f = self.source.diagnosis_facts(&own, code)?;
+        let mut map = self.facts.borrow_mut();
+        if map.len() >= MAX_CODES {
+            map.clear();
+        }
+        map.insert(*code, f.clone());
+        Ok(f)
     }
 
     fn releases(&self) -> &[crate::Release] {

@@ -29,6 +29,7 @@
 //! notes of its longest prefix the list holds.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -55,15 +56,20 @@ struct CodeFirst<'a> {
     owner: Place,
 }
 
-/// What the structure says about one diagnosis of the claim.
+/// What the ICD-10-CM structure says of one diagnosis for the coding rules
+/// (its Excludes1 notes, unconditional code-first notes and whether it is a
+/// manifestation code), from [`CodeSource::diagnosis_facts`]. Opaque: read
+/// only by readiness; it depends on the code alone, so a source checking
+/// many claims may remember it.
 #[derive(Default)]
-struct Facts<'a> {
+pub struct Facts<'a> {
     exclusions: Vec<Exclusion<'a>>,
     code_first: Vec<CodeFirst<'a>>,
     manifestation: bool,
 }
 
-fn facts<'a>(view: &TabularView<'a>, code: &Code) -> Result<Facts<'a>, CatalogError> {
+/// What `view` says of diagnosis `code` (see [`Facts`]).
+pub(crate) fn facts<'a>(view: &TabularView<'a>, code: &Code) -> Result<Facts<'a>, CatalogError> {
     let mut f = Facts::default();
     let Some((place, _)) = locate(view, code)? else {
         return Ok(f);
@@ -138,7 +144,7 @@ pub(crate) fn check_coding<S: CodeSource + ?Sized>(
 ) {
     match source.structure() {
         Ok(Some(view)) => {
-            if let Err(e) = check_diagnoses(lines, &view, out) {
+            if let Err(e) = check_diagnoses(lines, source, &view, out) {
                 out.push(unreadable(
                     ProblemCode::Excludes1Conflict,
                     "ICD-10-CM structure",
@@ -175,9 +181,10 @@ fn unreadable(code: ProblemCode, what: &str, e: &dyn std::fmt::Display) -> Probl
     }
 }
 
-fn check_diagnoses(
+fn check_diagnoses<'v, S: CodeSource + ?Sized>(
     lines: &[LineFacts<'_>],
-    view: &TabularView<'_>,
+    source: &'v S,
+    view: &TabularView<'v>,
     out: &mut Vec<Problem>,
 ) -> Result<(), CatalogError> {
     // The claim's distinct diagnoses in order of first appearance.
@@ -194,7 +201,7 @@ fn check_diagnoses(
     }
     let mut all = Vec::with_capacity(dxs.len());
     for d in &dxs {
-        all.push(facts(view, d)?);
+        all.push(source.diagnosis_facts(view, d)?);
     }
     let claim = Claim {
         lines,
@@ -213,7 +220,7 @@ struct Claim<'c, 'a> {
     lines: &'c [LineFacts<'c>],
     view: &'c TabularView<'a>,
     dxs: &'c [Code],
-    all: &'c [Facts<'a>],
+    all: &'c [Arc<Facts<'a>>],
 }
 
 impl Claim<'_, '_> {

@@ -118,6 +118,7 @@ mod revision;
 
 pub use crate::problem::{Problem, ProblemCode, ProblemDetail, Severity};
 pub use audit::{AuditEntry, AuditLog};
+pub use coding::Facts as DiagnosisFacts;
 pub use current::release_gap;
 pub use documents::{
     BillingDocument, Document, DocumentError, Invoice, Payment, Service, Session, Transition,

@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use super::coding::Facts as DiagnosisFacts;
 
 use super::documents::BillingDocument;
 use super::line::{CodeLine, MAX_MODIFIERS};
@@ -84,6 +87,22 @@ pub trait CodeSource {
         Ok(None)
     }
 
+    /// What the ICD-10-CM structure `view` (this source's
+    /// [`CodeSource::structure`]) says of diagnosis `code` for the coding
+    /// rules. Read from the view by default; the answer depends on the code
+    /// alone, so a source checking many claims (the batch scrub) may
+    /// remember it.
+    ///
+    /// # Errors
+    /// A damaged structure section.
+    fn diagnosis_facts<'v>(
+        &'v self,
+        view: &TabularView<'v>,
+        code: &Code,
+    ) -> Result<Arc<DiagnosisFacts<'v>>, crate::error::CatalogError> {
+        super::coding::facts(view, code).map(Arc::new)
+    }
+
     /// The releases the source holds, for `CODE_SET_NOT_CURRENT`; none by
     /// default (nothing is then said about release windows). A
     /// [`Catalog`](crate::Catalog) returns
@@ -123,6 +142,14 @@ impl<T: CodeSource + ?Sized> CodeSource for &T {
 
     fn structure(&self) -> Result<Option<TabularView<'_>>, crate::error::CatalogError> {
         (**self).structure()
+    }
+
+    fn diagnosis_facts<'v>(
+        &'v self,
+        view: &TabularView<'v>,
+        code: &Code,
+    ) -> Result<Arc<DiagnosisFacts<'v>>, crate::error::CatalogError> {
+        (**self).diagnosis_facts(view, code)
     }
 
     fn releases(&self) -> &[crate::Release] {
