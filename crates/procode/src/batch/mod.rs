@@ -122,7 +122,7 @@ use crate::billing::CodeSource;
 use crate::billing::ProblemCode;
 use document::{check_claim, ClaimLines, Columns};
 use memo::Memo;
-use output::{Checked, ProblemsBuilder};
+use output::{Checked, Details, ProblemsBuilder};
 
 pub use error::BatchError;
 pub use validate::{code_verdict, validate_codes, CodeVerdict};
@@ -301,7 +301,8 @@ impl<S: CodeSource + Sync> Scrub<S> {
         let mut out = ProblemsBuilder::new();
         let Some(batch) = batch else {
             if let Some(p) = self.pending.take() {
-                out.append(Checked::new(check_claim(p, &self.source)));
+                let problems = check_claim(p, &self.source);
+                out.append(Checked::new(problems, &mut Details::default()));
             }
             return Ok(out);
         };
@@ -372,18 +373,20 @@ impl<S: CodeSource + Sync> Scrub<S> {
     ) -> Result<Vec<Checked>, BatchError> {
         let mut out = Vec::with_capacity(ranges.len() + 1);
         if let Some(c) = first {
-            out.push(Checked::new(check_claim(c, &self.source)));
+            let problems = check_claim(c, &self.source);
+            out.push(Checked::new(problems, &mut Details::default()));
         }
         let run = |chunk: &[Range<usize>]| -> Result<Vec<Checked>, BatchError> {
             // One memo per thread: lookups repeat across claims.
             let memo = Memo::new(&self.source);
+            let mut details = Details::default();
             let mut v = Vec::with_capacity(chunk.len());
             for r in chunk {
                 let row = base + r.start as u64;
                 let id = cols.claim_id(r.start, row)?;
                 let mut claim = ClaimLines::start(cols, r.start, id.to_text().into_owned());
                 claim.read(cols, r.clone(), row)?;
-                v.push(Checked::new(check_claim(claim, &memo)));
+                v.push(Checked::new(check_claim(claim, &memo), &mut details));
             }
             Ok(v)
         };
