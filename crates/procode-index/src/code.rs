@@ -361,6 +361,26 @@ impl Code {
     }
 }
 
+impl Code {
+    /// Whether `prefix` is a prefix of this code (as
+    /// `self.as_bytes().starts_with(prefix.as_bytes())`).
+    ///
+    /// # Example
+    /// ```
+    /// use procode_index::Code;
+    /// let c = |s| Code::parse(s).unwrap();
+    /// assert!(c("F411").has_prefix(&c("F41")));
+    /// assert!(c("F41").has_prefix(&c("F41")));
+    /// assert!(!c("F41").has_prefix(&c("F411")));
+    /// ```
+    pub fn has_prefix(&self, prefix: &Code) -> bool {
+        let n = u32::from(prefix.len);
+        // The first n bytes of the 16-byte number (n is at most 15).
+        let mask = if n == 0 { 0 } else { !0u128 << (128 - 8 * n) };
+        prefix.len <= self.len && (self.ordinal() ^ prefix.ordinal()) & mask == 0
+    }
+}
+
 impl Ord for Code {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         // As `self.as_bytes().cmp(other.as_bytes())`, without a memcmp call.
@@ -427,6 +447,11 @@ mod tests {
         for a in &codes {
             for b in &codes {
                 assert_eq!(a.cmp(b), a.as_bytes().cmp(b.as_bytes()), "{a} vs {b}");
+                assert_eq!(
+                    a.has_prefix(b),
+                    a.as_bytes().starts_with(b.as_bytes()),
+                    "{a} prefix {b}"
+                );
             }
         }
     }
