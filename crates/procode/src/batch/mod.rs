@@ -67,6 +67,14 @@
 //! across [`Scrub::threads`] threads (all cores by default); the output is
 //! the same for any thread count.
 //!
+//! What claims share is worked out once per worker thread and batch, not
+//! once per claim: the status of each code (validity dates, billable
+//! flag), what the ICD-10-CM structure says of each diagnosis (its
+//! Excludes1 and code-first notes, through
+//! [`CodeSource::diagnosis_facts`](crate::billing::CodeSource::diagnosis_facts))
+//! and the JSON of each distinct problem detail. The rules themselves run
+//! as readiness runs them.
+//!
 //! # Example
 //! ```
 //! use std::sync::Arc;
