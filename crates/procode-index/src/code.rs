@@ -439,11 +439,12 @@ mod tests {
 
     #[test]
     fn codes_order_as_their_strings() {
-        let texts = [
-            "A", "A0", "A00", "A000", "A0000", "A01", "AZ", "B", "F41", "F411", "F4110",
-            "G0438", "G04389", "Z", "Z9", "ZZZZZZZZZZZZZZZ", "0", "09", "9", "99213", "S0000XA",
-        ];
-        let codes: Vec<Code> = texts.iter().map(|t| Code::parse(t).unwrap()).collect();
+        let texts = "A A0 A00 A000 A0000 A01 AZ B F41 F411 F4110 G0438 G04389 Z Z9 \
+                     ZZZZZZZZZZZZZZZ 0 09 9 99213 S0000XA";
+        let codes: Vec<Code> = texts
+            .split_whitespace()
+            .map(|t| Code::parse(t).unwrap())
+            .collect();
         for a in &codes {
             for b in &codes {
                 assert_eq!(a.cmp(b), a.as_bytes().cmp(b.as_bytes()), "{a} vs {b}");

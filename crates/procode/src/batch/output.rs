@@ -57,9 +57,12 @@ impl Checked {
 /// Bounded: forgets everything past [`MAX_DETAILS`].
 #[derive(Default)]
 pub(crate) struct Details {
-    seen: HashMap<u64, Vec<(ProblemDetail, Arc<str>)>, BuildHasherDefault<Fx>>,
+    seen: HashMap<u64, Vec<Written>, BuildHasherDefault<Fx>>,
     held: usize,
 }
+
+/// A detail and its JSON.
+type Written = (ProblemDetail, Arc<str>);
 
 /// How many details a [`Details`] holds at most.
 const MAX_DETAILS: usize = 16_384;
@@ -84,7 +87,10 @@ impl Details {
             self.seen.clear();
             self.held = 0;
         }
-        self.seen.entry(key).or_default().push((d.clone(), j.clone()));
+        self.seen
+            .entry(key)
+            .or_default()
+            .push((d.clone(), j.clone()));
         self.held += 1;
         j
     }
