@@ -67,6 +67,14 @@
 //! across [`Scrub::threads`] threads (all cores by default); the output is
 //! the same for any thread count.
 //!
+//! What claims share is worked out once, not once per claim: the status of
+//! each code (validity dates, billable flag: per worker thread and batch),
+//! what the ICD-10-CM structure says of each diagnosis (its Excludes1 and
+//! code-first notes: the catalog's
+//! [`DiagnosisMemo`](crate::billing::DiagnosisMemo), shared by every
+//! thread) and the JSON of each distinct problem detail (per worker). The
+//! rules themselves run as readiness runs them.
+//!
 //! # Example
 //! ```
 //! use std::sync::Arc;
@@ -122,7 +130,7 @@ use crate::billing::CodeSource;
 use crate::billing::ProblemCode;
 use document::{check_claim, ClaimLines, Columns};
 use memo::Memo;
-use output::{Checked, ProblemsBuilder};
+use output::{Checked, Details, ProblemsBuilder};
 
 pub use error::BatchError;
 pub use validate::{code_verdict, validate_codes, CodeVerdict};
@@ -301,7 +309,8 @@ impl<S: CodeSource + Sync> Scrub<S> {
         let mut out = ProblemsBuilder::new();
         let Some(batch) = batch else {
             if let Some(p) = self.pending.take() {
-                out.append(Checked::new(check_claim(p, &self.source)));
+                let problems = check_claim(p, &self.source);
+                out.append(Checked::new(problems, &mut Details::default()));
             }
             return Ok(out);
         };
@@ -372,18 +381,20 @@ impl<S: CodeSource + Sync> Scrub<S> {
     ) -> Result<Vec<Checked>, BatchError> {
         let mut out = Vec::with_capacity(ranges.len() + 1);
         if let Some(c) = first {
-            out.push(Checked::new(check_claim(c, &self.source)));
+            let problems = check_claim(c, &self.source);
+            out.push(Checked::new(problems, &mut Details::default()));
         }
         let run = |chunk: &[Range<usize>]| -> Result<Vec<Checked>, BatchError> {
             // One memo per thread: lookups repeat across claims.
             let memo = Memo::new(&self.source);
+            let mut details = Details::default();
             let mut v = Vec::with_capacity(chunk.len());
             for r in chunk {
                 let row = base + r.start as u64;
                 let id = cols.claim_id(r.start, row)?;
                 let mut claim = ClaimLines::start(cols, r.start, id.to_text().into_owned());
                 claim.read(cols, r.clone(), row)?;
-                v.push(Checked::new(check_claim(claim, &memo)));
+                v.push(Checked::new(check_claim(claim, &memo), &mut details));
             }
             Ok(v)
         };

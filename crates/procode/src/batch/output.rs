@@ -1,5 +1,7 @@
 //! The problems record batch.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::StringBuilder;
@@ -7,7 +9,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
 use super::BatchError;
-use crate::billing::Problem;
+use crate::billing::{Fx, Problem, ProblemDetail};
 
 pub(crate) fn schema() -> SchemaRef {
     static S: OnceLock<SchemaRef> = OnceLock::new();
@@ -28,24 +30,105 @@ pub(crate) fn schema() -> SchemaRef {
 /// worker thread).
 pub(crate) struct Checked {
     claim_id: String,
-    problems: Vec<(Problem, Option<String>)>,
+    problems: Vec<(Problem, Option<Arc<str>>)>,
 }
 
 impl Checked {
-    pub(crate) fn new((claim_id, problems): (String, Vec<Problem>)) -> Checked {
+    /// The problems of a claim, their details written as JSON through
+    /// `details`.
+    pub(crate) fn new(
+        (claim_id, problems): (String, Vec<Problem>),
+        details: &mut Details,
+    ) -> Checked {
         let problems = problems
             .into_iter()
             .map(|p| {
-                let detail = p.detail.as_ref().map(|d| {
-                    serde_json::to_string(d).unwrap_or_else(|e| {
-                        serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
-                    })
-                });
+                let detail = p.detail.as_ref().map(|d| details.json(d));
                 (p, detail)
             })
             .collect();
         Checked { claim_id, problems }
     }
+}
+
+/// The JSON of the problem details one worker has written: claims of a
+/// batch share many (the release window of a system on a date, the MUE of
+/// a code on a date), and writing JSON costs more than finding it again.
+/// Bounded: forgets everything past [`MAX_DETAILS`].
+#[derive(Default)]
+pub(crate) struct Details {
+    seen: HashMap<u64, Vec<Written>, BuildHasherDefault<Fx>>,
+    held: usize,
+}
+
+/// A detail and its JSON.
+type Written = (ProblemDetail, Arc<str>);
+
+/// How many details a [`Details`] holds at most.
+const MAX_DETAILS: usize = 16_384;
+
+impl Details {
+    /// The JSON of `d`: remembered, or written (and remembered).
+    pub(crate) fn json(&mut self, d: &ProblemDetail) -> Arc<str> {
+        let key = bucket_of(d);
+        if let Some((_, j)) = self
+            .seen
+            .get(&key)
+            .and_then(|b| b.iter().find(|(x, _)| x == d))
+        {
+            return j.clone();
+        }
+        let j: Arc<str> = serde_json::to_string(d)
+            .unwrap_or_else(|e| {
+                serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
+            })
+            .into();
+        if self.held >= MAX_DETAILS {
+            self.seen.clear();
+            self.held = 0;
+        }
+        self.seen
+            .entry(key)
+            .or_default()
+            .push((d.clone(), j.clone()));
+        self.held += 1;
+        j
+    }
+}
+
+/// A cheap hash of the fields that tell most details apart (the rest is
+/// compared in full on a hit).
+fn bucket_of(d: &ProblemDetail) -> u64 {
+    let mut h = Fx::default();
+    std::mem::discriminant(d).hash(&mut h);
+    match d {
+        ProblemDetail::PtpConflict {
+            date_of_service,
+            column1_line,
+            ..
+        } => (date_of_service, column1_line).hash(&mut h),
+        ProblemDetail::MueExceeded {
+            code,
+            date_of_service,
+            units,
+            ..
+        } => (code, date_of_service, units).hash(&mut h),
+        ProblemDetail::Excludes1Conflict { code, excluded, .. } => (code, excluded).hash(&mut h),
+        ProblemDetail::AddOnWithoutPrimary {
+            add_on,
+            date_of_service,
+            ..
+        } => (add_on, date_of_service).hash(&mut h),
+        ProblemDetail::ManifestationFirst { code } | ProblemDetail::CodeFirstNote { code, .. } => {
+            code.hash(&mut h)
+        }
+        ProblemDetail::CodeSetNotCurrent {
+            system,
+            date_of_service,
+            ..
+        } => (system, date_of_service).hash(&mut h),
+    }
+    h.finish()
 }
 
 /// Builds the problems batch.
@@ -77,7 +160,7 @@ impl ProblemsBuilder {
             self.problem.append_value(p.code.as_str());
             self.severity.append_value(p.code.severity().as_str());
             self.message.append_value(&p.message);
-            self.detail.append_option(detail);
+            self.detail.append_option(detail.as_deref());
         }
     }
 

@@ -175,15 +175,9 @@ pub(crate) fn place_name(view: &TabularView<'_>, place: Place) -> Result<String>
     })
 }
 
-/// A code as one number that sorts as codes do: its bytes big-endian,
-/// zero-padded (codes are letters and digits, never NUL, and at most
-/// [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) < 16 bytes long).
+/// A code as one number that sorts as codes do ([`Code::ordinal`]).
 pub(crate) fn sort_key(code: &Code) -> u128 {
-    let mut word = [0u8; 16];
-    for (w, &x) in word.iter_mut().zip(code.as_bytes()) {
-        *w = x;
-    }
-    u128::from_be_bytes(word)
+    code.ordinal()
 }
 
 /// A [`CodeRange`] as an interval of [`sort_key`]s: the codes from its
