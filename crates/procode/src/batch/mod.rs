@@ -306,13 +306,14 @@ impl<S: CodeSource + Sync> Scrub<S> {
         batch: Option<&RecordBatch>,
         last: bool,
     ) -> Result<ProblemsBuilder, BatchError> {
-        let mut out = ProblemsBuilder::new();
         let Some(batch) = batch else {
-            if let Some(p) = self.pending.take() {
-                let problems = check_claim(p, &self.source);
-                out.append(Checked::new(problems, &mut Details::default()));
-            }
-            return Ok(out);
+            let checked: Vec<Checked> = self
+                .pending
+                .take()
+                .map(|p| Checked::new(check_claim(p, &self.source), &mut Details::default()))
+                .into_iter()
+                .collect();
+            return Ok(ProblemsBuilder::from_checked(&checked));
         };
         let cols = Columns::new(batch)?;
         let base = self.rows;
@@ -357,9 +358,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
             None
         };
         let checked = self.check_all(done, &ranges, &cols, base)?;
-        for c in checked {
-            out.append(c);
-        }
+        let out = ProblemsBuilder::from_checked(&checked);
         if let Some(r) = tail {
             let id = cols.claim_id(r.start, base + r.start as u64)?;
             let mut claim = ClaimLines::start(&cols, r.start, id.to_text().into_owned());
