@@ -130,7 +130,7 @@ use crate::billing::CodeSource;
 use crate::billing::ProblemCode;
 use document::{check_claim, ClaimLines, Columns};
 use memo::Memo;
-use output::{Checked, Details, ProblemsBuilder};
+use output::ProblemsBuilder;
 
 pub use error::BatchError;
 pub use validate::{code_verdict, validate_codes, CodeVerdict};
@@ -307,13 +307,11 @@ impl<S: CodeSource + Sync> Scrub<S> {
         last: bool,
     ) -> Result<ProblemsBuilder, BatchError> {
         let Some(batch) = batch else {
-            let checked: Vec<Checked> = self
-                .pending
-                .take()
-                .map(|p| Checked::new(check_claim(p, &self.source), &mut Details::default()))
-                .into_iter()
-                .collect();
-            return Ok(ProblemsBuilder::from_checked(&checked));
+            let mut out = ProblemsBuilder::for_lines(0);
+            if let Some(p) = self.pending.take() {
+                out.append(check_claim(p, &self.source));
+            }
+            return Ok(out);
         };
         let cols = Columns::new(batch)?;
         let base = self.rows;
@@ -357,8 +355,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
         } else {
             None
         };
-        let checked = self.check_all(done, &ranges, &cols, base)?;
-        let out = ProblemsBuilder::from_checked(&checked);
+        let out = self.check_all(done, &ranges, &cols, base)?;
         if let Some(r) = tail {
             let id = cols.claim_id(r.start, base + r.start as u64)?;
             let mut claim = ClaimLines::start(&cols, r.start, id.to_text().into_owned());
@@ -377,34 +374,31 @@ impl<S: CodeSource + Sync> Scrub<S> {
         ranges: &[Range<usize>],
         cols: &Columns<'_>,
         base: u64,
-    ) -> Result<Vec<Checked>, BatchError> {
-        let mut out = Vec::with_capacity(ranges.len() + 1);
-        if let Some(c) = first {
-            let problems = check_claim(c, &self.source);
-            out.push(Checked::new(problems, &mut Details::default()));
-        }
-        let run = |chunk: &[Range<usize>]| -> Result<Vec<Checked>, BatchError> {
+    ) -> Result<ProblemsBuilder, BatchError> {
+        let lines: usize = ranges.iter().map(|r| r.len()).sum();
+        let run = |chunk: &[Range<usize>], out: &mut ProblemsBuilder| -> Result<(), BatchError> {
             // One memo per thread: lookups repeat across claims.
             let memo = Memo::new(&self.source);
-            let mut details = Details::default();
-            let mut v = Vec::with_capacity(chunk.len());
             for r in chunk {
                 let row = base + r.start as u64;
                 let id = cols.claim_id(r.start, row)?;
                 let mut claim = ClaimLines::start(cols, r.start, id.to_text().into_owned());
                 claim.read(cols, r.clone(), row)?;
-                v.push(Checked::new(check_claim(claim, &memo), &mut details));
+                out.append(check_claim(claim, &memo));
             }
-            Ok(v)
+            Ok(())
         };
-        let lines: usize = ranges.iter().map(|r| r.len()).sum();
         let threads = self
             .thread_count()
             .min(lines / MIN_LINES_PER_THREAD)
             .min(ranges.len())
             .max(1);
+        let mut out = ProblemsBuilder::for_lines(lines.div_ceil(threads) + 1);
+        if let Some(c) = first {
+            out.append(check_claim(c, &self.source));
+        }
         if threads == 1 {
-            out.extend(run(ranges)?);
+            run(ranges, &mut out)?;
             return Ok(out);
         }
         // Contiguous chunks of about equal line counts, checked in parallel;
@@ -423,15 +417,27 @@ impl<S: CodeSource + Sync> Scrub<S> {
         if from < ranges.len() {
             chunks.push(&ranges[from..]);
         }
-        let results: Vec<Result<Vec<Checked>, BatchError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks.iter().map(|c| scope.spawn(|| run(c))).collect();
-            handles
-                .into_iter()
-                .map(|h| match h.join() {
-                    Ok(r) => r,
-                    Err(panic) => std::panic::resume_unwind(panic),
+        let Some((head, rest)) = chunks.split_first() else {
+            return Ok(out);
+        };
+        let results: Vec<Result<ProblemsBuilder, BatchError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|c| {
+                    scope.spawn(|| {
+                        let mut b = ProblemsBuilder::for_lines(per);
+                        run(c, &mut b).map(|()| b)
+                    })
                 })
-                .collect()
+                .collect();
+            // The first chunk on this thread, into `out` itself.
+            let mine = run(head, &mut out);
+            let mut all = vec![mine.map(|()| ProblemsBuilder::for_lines(0))];
+            all.extend(handles.into_iter().map(|h| match h.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }));
+            all
         });
         for r in results {
             out.extend(r?);

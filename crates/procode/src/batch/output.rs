@@ -26,31 +26,6 @@ pub(crate) fn schema() -> SchemaRef {
     .clone()
 }
 
-/// One claim's problems, with their detail already as JSON (made on the
-/// worker thread).
-pub(crate) struct Checked {
-    claim_id: String,
-    problems: Vec<(Problem, Option<Arc<str>>)>,
-}
-
-impl Checked {
-    /// The problems of a claim, their details written as JSON through
-    /// `details`.
-    pub(crate) fn new(
-        (claim_id, problems): (String, Vec<Problem>),
-        details: &mut Details,
-    ) -> Checked {
-        let problems = problems
-            .into_iter()
-            .map(|p| {
-                let detail = p.detail.as_ref().map(|d| details.json(d));
-                (p, detail)
-            })
-            .collect();
-        Checked { claim_id, problems }
-    }
-}
-
 /// The JSON of the problem details one worker has written: claims of a
 /// batch share many (the release window of a system on a date, the MUE of
 /// a code on a date), and writing JSON costs more than finding it again.
@@ -62,37 +37,36 @@ pub(crate) struct Details {
 }
 
 /// A detail and its JSON.
-type Written = (ProblemDetail, Arc<str>);
+type Written = (ProblemDetail, String);
 
 /// How many details a [`Details`] holds at most.
 const MAX_DETAILS: usize = 16_384;
 
 impl Details {
     /// The JSON of `d`: remembered, or written (and remembered).
-    pub(crate) fn json(&mut self, d: &ProblemDetail) -> Arc<str> {
+    pub(crate) fn json(&mut self, d: &ProblemDetail) -> &str {
         let key = bucket_of(d);
-        if let Some((_, j)) = self
+        let found = self
             .seen
             .get(&key)
-            .and_then(|b| b.iter().find(|(x, _)| x == d))
-        {
-            return j.clone();
-        }
-        let j: Arc<str> = serde_json::to_string(d)
-            .unwrap_or_else(|e| {
-                serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
-            })
-            .into();
-        if self.held >= MAX_DETAILS {
+            .and_then(|b| b.iter().position(|(x, _)| x == d));
+        if found.is_none() && self.held >= MAX_DETAILS {
             self.seen.clear();
             self.held = 0;
         }
-        self.seen
-            .entry(key)
-            .or_default()
-            .push((d.clone(), j.clone()));
-        self.held += 1;
-        j
+        let bucket = self.seen.entry(key).or_default();
+        let k = match found {
+            Some(k) => k,
+            None => {
+                let j = serde_json::to_string(d).unwrap_or_else(|e| {
+                    serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
+                });
+                bucket.push((d.clone(), j));
+                self.held += 1;
+                bucket.len() - 1
+            }
+        };
+        &bucket[k].1
     }
 }
 
@@ -131,7 +105,10 @@ fn bucket_of(d: &ProblemDetail) -> u64 {
     h.finish()
 }
 
-/// Builds the problems batch.
+/// Builds the problems batch: one per worker thread, the problems of each
+/// claim appended as soon as they are found (nothing of a claim outlives
+/// its check), their details written as JSON through the worker's
+/// [`Details`].
 pub(crate) struct ProblemsBuilder {
     claim_id: StringBuilder,
     line_id: StringBuilder,
@@ -139,48 +116,55 @@ pub(crate) struct ProblemsBuilder {
     severity: StringBuilder,
     message: StringBuilder,
     detail: StringBuilder,
+    details: Details,
 }
 
 impl ProblemsBuilder {
-    /// The problems of `checked`, in order (the columns are allocated once
-    /// at their final size, not grown and copied problem by problem).
-    pub(crate) fn from_checked(checked: &[Checked]) -> ProblemsBuilder {
-        let (mut rows, mut ids, mut lines, mut codes, mut messages, mut details) =
-            (0, 0, 0, 0, 0, 0);
-        for c in checked {
-            rows += c.problems.len();
-            ids += c.claim_id.len() * c.problems.len();
-            for (p, d) in &c.problems {
-                lines += p.line_id.as_ref().map_or(0, String::len);
-                codes += p.code.as_str().len();
-                messages += p.message.len();
-                details += d.as_ref().map_or(0, |d| d.len());
-            }
+    /// A builder with room for the problems of about `lines` claim lines
+    /// (room reserved and not written costs address space only).
+    pub(crate) fn for_lines(lines: usize) -> ProblemsBuilder {
+        // About two problems a line at most in real batches, most messages
+        // and details under 128 bytes (the columns grow past that).
+        let rows = lines.saturating_mul(2);
+        let col = |bytes: usize| StringBuilder::with_capacity(rows, rows.saturating_mul(bytes));
+        ProblemsBuilder {
+            claim_id: col(16),
+            line_id: col(4),
+            problem: col(20),
+            severity: col(7),
+            message: col(128),
+            detail: col(128),
+            details: Details::default(),
         }
-        let col = |bytes| StringBuilder::with_capacity(rows, bytes);
-        let mut out = ProblemsBuilder {
-            claim_id: col(ids),
-            line_id: col(lines),
-            problem: col(codes),
-            // "warning" is the longest severity.
-            severity: col(rows * 7),
-            message: col(messages),
-            detail: col(details),
-        };
-        for c in checked {
-            out.append(c);
-        }
-        out
     }
 
-    fn append(&mut self, c: &Checked) {
-        for (p, detail) in &c.problems {
-            self.claim_id.append_value(&c.claim_id);
+    /// Appends the problems of one claim.
+    pub(crate) fn append(&mut self, (claim_id, problems): (String, Vec<Problem>)) {
+        for p in problems {
+            self.claim_id.append_value(&claim_id);
             self.line_id.append_option(p.line_id.as_deref());
             self.problem.append_value(p.code.as_str());
             self.severity.append_value(p.code.severity().as_str());
             self.message.append_value(&p.message);
-            self.detail.append_option(detail.as_deref());
+            let detail = p.detail.as_ref().map(|d| self.details.json(d));
+            self.detail.append_option(detail);
+        }
+    }
+
+    /// Appends the problems `other` holds, after this builder's.
+    pub(crate) fn extend(&mut self, mut other: ProblemsBuilder) {
+        let pairs = [
+            (&mut self.claim_id, other.claim_id.finish()),
+            (&mut self.line_id, other.line_id.finish()),
+            (&mut self.problem, other.problem.finish()),
+            (&mut self.severity, other.severity.finish()),
+            (&mut self.message, other.message.finish()),
+            (&mut self.detail, other.detail.finish()),
+        ];
+        for (to, from) in pairs {
+            for v in from.iter() {
+                to.append_option(v);
+            }
         }
     }
 
