@@ -246,6 +246,10 @@ impl DxFacts {
     /// binary search; most pairs of a claim's diagnoses exclude nothing, and
     /// only a hit needs the notes in order).
     pub(crate) fn excludes(&self, key: u128) -> bool {
+        match (self.excluded.first(), self.excluded.last()) {
+            (Some(first), Some(last)) if first.lo <= key && key <= last.hi => {}
+            _ => return false,
+        }
         let after = self.excluded.partition_point(|r| r.lo <= key);
         after > 0 && self.excluded[after - 1].hi >= key
     }
