@@ -350,9 +350,50 @@ impl PartialOrd for Code {
     }
 }
 
+impl Code {
+    /// The code as one number that orders as its string does: its bytes
+    /// big-endian, zero-padded past its length (a code holds no zero byte
+    /// and has at most [`MAX_CODE_LEN`] < 16 bytes, so a prefix comes
+    /// first). Compares, hashes and tests ranges in one instruction.
+    ///
+    /// # Example
+    /// ```
+    /// use procode_index::Code;
+    /// let c = |s| Code::parse(s).unwrap();
+    /// assert!(c("F41").ordinal() < c("F411").ordinal());
+    /// assert!(c("F411").ordinal() < c("F42").ordinal());
+    /// ```
+    pub fn ordinal(&self) -> u128 {
+        let mut word = [0u8; 16];
+        word[..MAX_CODE_LEN].copy_from_slice(&self.bytes);
+        u128::from_be_bytes(word)
+    }
+}
+
+impl Code {
+    /// Whether `prefix` is a prefix of this code (as
+    /// `self.as_bytes().starts_with(prefix.as_bytes())`).
+    ///
+    /// # Example
+    /// ```
+    /// use procode_index::Code;
+    /// let c = |s| Code::parse(s).unwrap();
+    /// assert!(c("F411").has_prefix(&c("F41")));
+    /// assert!(c("F41").has_prefix(&c("F41")));
+    /// assert!(!c("F41").has_prefix(&c("F411")));
+    /// ```
+    pub fn has_prefix(&self, prefix: &Code) -> bool {
+        let n = u32::from(prefix.len);
+        // The first n bytes of the 16-byte number (n is at most 15).
+        let mask = if n == 0 { 0 } else { !0u128 << (128 - 8 * n) };
+        prefix.len <= self.len && (self.ordinal() ^ prefix.ordinal()) & mask == 0
+    }
+}
+
 impl Ord for Code {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.as_bytes().cmp(other.as_bytes())
+        // As `self.as_bytes().cmp(other.as_bytes())`, without a memcmp call.
+        self.ordinal().cmp(&other.ordinal())
     }
 }
 
@@ -404,6 +445,26 @@ impl<'de> Deserialize<'de> for Code {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_order_as_their_strings() {
+        let texts = "A A0 A00 A000 A0000 A01 AZ B F41 F411 F4110 G0438 G04389 Z Z9 \
+                     ZZZZZZZZZZZZZZZ 0 09 9 99213 S0000XA";
+        let codes: Vec<Code> = texts
+            .split_whitespace()
+            .map(|t| Code::parse(t).unwrap())
+            .collect();
+        for a in &codes {
+            for b in &codes {
+                assert_eq!(a.cmp(b), a.as_bytes().cmp(b.as_bytes()), "{a} vs {b}");
+                assert_eq!(
+                    a.has_prefix(b),
+                    a.as_bytes().starts_with(b.as_bytes()),
+                    "{a} prefix {b}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn normalises_dots_spaces_and_case() {

@@ -67,6 +67,14 @@
 //! across [`Scrub::threads`] threads (all cores by default); the output is
 //! the same for any thread count.
 //!
+//! What claims share is worked out once, not once per claim: the status of
+//! each code (validity dates, billable flag: per worker thread and batch),
+//! what the ICD-10-CM structure says of each diagnosis (its Excludes1 and
+//! code-first notes: the catalog's
+//! [`DiagnosisMemo`](crate::billing::DiagnosisMemo), shared by every
+//! thread) and the JSON of each distinct problem detail (per worker). The
+//! rules themselves run as readiness runs them.
+//!
 //! # Example
 //! ```
 //! use std::sync::Arc;
@@ -122,7 +130,7 @@ use crate::billing::CodeSource;
 use crate::billing::ProblemCode;
 use document::{check_claim, ClaimLines, Columns};
 use memo::Memo;
-use output::{Checked, ProblemsBuilder};
+use output::ProblemsBuilder;
 
 pub use error::BatchError;
 pub use validate::{code_verdict, validate_codes, CodeVerdict};
@@ -298,10 +306,10 @@ impl<S: CodeSource + Sync> Scrub<S> {
         batch: Option<&RecordBatch>,
         last: bool,
     ) -> Result<ProblemsBuilder, BatchError> {
-        let mut out = ProblemsBuilder::new();
         let Some(batch) = batch else {
+            let mut out = ProblemsBuilder::for_lines(0);
             if let Some(p) = self.pending.take() {
-                out.append(Checked::new(check_claim(p, &self.source)));
+                out.append(check_claim(p, &self.source));
             }
             return Ok(out);
         };
@@ -347,10 +355,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
         } else {
             None
         };
-        let checked = self.check_all(done, &ranges, &cols, base)?;
-        for c in checked {
-            out.append(c);
-        }
+        let out = self.check_all(done, &ranges, &cols, base)?;
         if let Some(r) = tail {
             let id = cols.claim_id(r.start, base + r.start as u64)?;
             let mut claim = ClaimLines::start(&cols, r.start, id.to_text().into_owned());
@@ -369,32 +374,31 @@ impl<S: CodeSource + Sync> Scrub<S> {
         ranges: &[Range<usize>],
         cols: &Columns<'_>,
         base: u64,
-    ) -> Result<Vec<Checked>, BatchError> {
-        let mut out = Vec::with_capacity(ranges.len() + 1);
-        if let Some(c) = first {
-            out.push(Checked::new(check_claim(c, &self.source)));
-        }
-        let run = |chunk: &[Range<usize>]| -> Result<Vec<Checked>, BatchError> {
+    ) -> Result<ProblemsBuilder, BatchError> {
+        let lines: usize = ranges.iter().map(|r| r.len()).sum();
+        let run = |chunk: &[Range<usize>], out: &mut ProblemsBuilder| -> Result<(), BatchError> {
             // One memo per thread: lookups repeat across claims.
             let memo = Memo::new(&self.source);
-            let mut v = Vec::with_capacity(chunk.len());
             for r in chunk {
                 let row = base + r.start as u64;
                 let id = cols.claim_id(r.start, row)?;
                 let mut claim = ClaimLines::start(cols, r.start, id.to_text().into_owned());
                 claim.read(cols, r.clone(), row)?;
-                v.push(Checked::new(check_claim(claim, &memo)));
+                out.append(check_claim(claim, &memo));
             }
-            Ok(v)
+            Ok(())
         };
-        let lines: usize = ranges.iter().map(|r| r.len()).sum();
         let threads = self
             .thread_count()
             .min(lines / MIN_LINES_PER_THREAD)
             .min(ranges.len())
             .max(1);
+        let mut out = ProblemsBuilder::for_lines(lines.div_ceil(threads) + 1);
+        if let Some(c) = first {
+            out.append(check_claim(c, &self.source));
+        }
         if threads == 1 {
-            out.extend(run(ranges)?);
+            run(ranges, &mut out)?;
             return Ok(out);
         }
         // Contiguous chunks of about equal line counts, checked in parallel;
@@ -413,15 +417,27 @@ impl<S: CodeSource + Sync> Scrub<S> {
         if from < ranges.len() {
             chunks.push(&ranges[from..]);
         }
-        let results: Vec<Result<Vec<Checked>, BatchError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks.iter().map(|c| scope.spawn(|| run(c))).collect();
-            handles
-                .into_iter()
-                .map(|h| match h.join() {
-                    Ok(r) => r,
-                    Err(panic) => std::panic::resume_unwind(panic),
+        let Some((head, rest)) = chunks.split_first() else {
+            return Ok(out);
+        };
+        let results: Vec<Result<ProblemsBuilder, BatchError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|c| {
+                    scope.spawn(|| {
+                        let mut b = ProblemsBuilder::for_lines(per);
+                        run(c, &mut b).map(|()| b)
+                    })
                 })
-                .collect()
+                .collect();
+            // The first chunk on this thread, into `out` itself.
+            let mine = run(head, &mut out);
+            let mut all = vec![mine.map(|()| ProblemsBuilder::for_lines(0))];
+            all.extend(handles.into_iter().map(|h| match h.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }));
+            all
         });
         for r in results {
             out.extend(r?);

@@ -1,5 +1,7 @@
 //! The problems record batch.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::StringBuilder;
@@ -7,7 +9,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
 use super::BatchError;
-use crate::billing::Problem;
+use crate::billing::{Fx, Problem, ProblemDetail};
 
 pub(crate) fn schema() -> SchemaRef {
     static S: OnceLock<SchemaRef> = OnceLock::new();
@@ -24,31 +26,89 @@ pub(crate) fn schema() -> SchemaRef {
     .clone()
 }
 
-/// One claim's problems, with their detail already as JSON (made on the
-/// worker thread).
-pub(crate) struct Checked {
-    claim_id: String,
-    problems: Vec<(Problem, Option<String>)>,
+/// The JSON of the problem details one worker has written: claims of a
+/// batch share many (the release window of a system on a date, the MUE of
+/// a code on a date), and writing JSON costs more than finding it again.
+/// Bounded: forgets everything past [`MAX_DETAILS`].
+#[derive(Default)]
+pub(crate) struct Details {
+    seen: HashMap<u64, Vec<Written>, BuildHasherDefault<Fx>>,
+    held: usize,
 }
 
-impl Checked {
-    pub(crate) fn new((claim_id, problems): (String, Vec<Problem>)) -> Checked {
-        let problems = problems
-            .into_iter()
-            .map(|p| {
-                let detail = p.detail.as_ref().map(|d| {
-                    serde_json::to_string(d).unwrap_or_else(|e| {
-                        serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
-                    })
+/// A detail and its JSON.
+type Written = (ProblemDetail, String);
+
+/// How many details a [`Details`] holds at most.
+const MAX_DETAILS: usize = 16_384;
+
+impl Details {
+    /// The JSON of `d`: remembered, or written (and remembered).
+    pub(crate) fn json(&mut self, d: &ProblemDetail) -> &str {
+        let key = bucket_of(d);
+        let found = self
+            .seen
+            .get(&key)
+            .and_then(|b| b.iter().position(|(x, _)| x == d));
+        if found.is_none() && self.held >= MAX_DETAILS {
+            self.seen.clear();
+            self.held = 0;
+        }
+        let bucket = self.seen.entry(key).or_default();
+        let k = match found {
+            Some(k) => k,
+            None => {
+                let j = serde_json::to_string(d).unwrap_or_else(|e| {
+                    serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
                 });
-                (p, detail)
-            })
-            .collect();
-        Checked { claim_id, problems }
+                bucket.push((d.clone(), j));
+                self.held += 1;
+                bucket.len() - 1
+            }
+        };
+        &bucket[k].1
     }
 }
 
-/// Builds the problems batch.
+/// A cheap hash of the fields that tell most details apart (the rest is
+/// compared in full on a hit).
+fn bucket_of(d: &ProblemDetail) -> u64 {
+    let mut h = Fx::default();
+    std::mem::discriminant(d).hash(&mut h);
+    match d {
+        ProblemDetail::PtpConflict {
+            date_of_service,
+            column1_line,
+            ..
+        } => (date_of_service, column1_line).hash(&mut h),
+        ProblemDetail::MueExceeded {
+            code,
+            date_of_service,
+            units,
+            ..
+        } => (code, date_of_service, units).hash(&mut h),
+        ProblemDetail::Excludes1Conflict { code, excluded, .. } => (code, excluded).hash(&mut h),
+        ProblemDetail::AddOnWithoutPrimary {
+            add_on,
+            date_of_service,
+            ..
+        } => (add_on, date_of_service).hash(&mut h),
+        ProblemDetail::ManifestationFirst { code } | ProblemDetail::CodeFirstNote { code, .. } => {
+            code.hash(&mut h)
+        }
+        ProblemDetail::CodeSetNotCurrent {
+            system,
+            date_of_service,
+            ..
+        } => (system, date_of_service).hash(&mut h),
+    }
+    h.finish()
+}
+
+/// Builds the problems batch: one per worker thread, the problems of each
+/// claim appended as soon as they are found (nothing of a claim outlives
+/// its check), their details written as JSON through the worker's
+/// [`Details`].
 pub(crate) struct ProblemsBuilder {
     claim_id: StringBuilder,
     line_id: StringBuilder,
@@ -56,28 +116,55 @@ pub(crate) struct ProblemsBuilder {
     severity: StringBuilder,
     message: StringBuilder,
     detail: StringBuilder,
+    details: Details,
 }
 
 impl ProblemsBuilder {
-    pub(crate) fn new() -> ProblemsBuilder {
+    /// A builder with room for the problems of about `lines` claim lines
+    /// (room reserved and not written costs address space only).
+    pub(crate) fn for_lines(lines: usize) -> ProblemsBuilder {
+        // About two problems a line at most in real batches, most messages
+        // and details under 128 bytes (the columns grow past that).
+        let rows = lines.saturating_mul(2);
+        let col = |bytes: usize| StringBuilder::with_capacity(rows, rows.saturating_mul(bytes));
         ProblemsBuilder {
-            claim_id: StringBuilder::new(),
-            line_id: StringBuilder::new(),
-            problem: StringBuilder::new(),
-            severity: StringBuilder::new(),
-            message: StringBuilder::new(),
-            detail: StringBuilder::new(),
+            claim_id: col(16),
+            line_id: col(4),
+            problem: col(20),
+            severity: col(7),
+            message: col(128),
+            detail: col(128),
+            details: Details::default(),
         }
     }
 
-    pub(crate) fn append(&mut self, c: Checked) {
-        for (p, detail) in c.problems {
-            self.claim_id.append_value(&c.claim_id);
+    /// Appends the problems of one claim.
+    pub(crate) fn append(&mut self, (claim_id, problems): (String, Vec<Problem>)) {
+        for p in problems {
+            self.claim_id.append_value(&claim_id);
             self.line_id.append_option(p.line_id.as_deref());
             self.problem.append_value(p.code.as_str());
             self.severity.append_value(p.code.severity().as_str());
             self.message.append_value(&p.message);
+            let detail = p.detail.as_ref().map(|d| self.details.json(d));
             self.detail.append_option(detail);
+        }
+    }
+
+    /// Appends the problems `other` holds, after this builder's.
+    pub(crate) fn extend(&mut self, mut other: ProblemsBuilder) {
+        let pairs = [
+            (&mut self.claim_id, other.claim_id.finish()),
+            (&mut self.line_id, other.line_id.finish()),
+            (&mut self.problem, other.problem.finish()),
+            (&mut self.severity, other.severity.finish()),
+            (&mut self.message, other.message.finish()),
+            (&mut self.detail, other.detail.finish()),
+        ];
+        for (to, from) in pairs {
+            for v in from.iter() {
+                to.append_option(v);
+            }
         }
     }
 

@@ -157,17 +157,9 @@ impl Claim<'_, '_> {
             for j in i + 1..dxs.len() {
                 let (a, b) = (&dxs[i], &dxs[j]);
                 let hit = all[i]
-                    .exclusions
-                    .iter()
-                    .find(|x| x.ranges.iter().any(|r| r.contains(keys[j])))
+                    .exclusion_of(keys[j])
                     .map(|x| (a, b, x))
-                    .or_else(|| {
-                        all[j]
-                            .exclusions
-                            .iter()
-                            .find(|x| x.ranges.iter().any(|r| r.contains(keys[i])))
-                            .map(|x| (b, a, x))
-                    });
+                    .or_else(|| all[j].exclusion_of(keys[i]).map(|x| (b, a, x)));
                 let Some((code, excluded, x)) = hit else {
                     continue;
                 };

@@ -557,9 +557,12 @@ fn check_diagnosis<S: CodeSource + ?Sized>(
 }
 
 /// The code statuses one readiness call has asked for: a claim points at
-/// the same few diagnoses and place of service from many lines.
+/// the same few diagnoses and place of service from many lines. A short
+/// list scanned in order while it is short (most claims: no table to
+/// allocate, hash or free), a hash table past [`KNOWN_LISTED`] codes.
 struct Known<'a, S: ?Sized> {
     source: &'a S,
+    listed: Vec<(Key, Option<CodeStatus>)>,
     seen: HashMap<Key, Option<CodeStatus>, BuildHasherDefault<Fx>>,
 }
 
@@ -568,16 +571,18 @@ struct Known<'a, S: ?Sized> {
 /// hash).
 type Key = (u128, i32, CodeSystem);
 
+/// How many statuses [`Known`] keeps in its list before it moves them to a
+/// table.
+const KNOWN_LISTED: usize = 24;
+
 impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
     /// A memo sized for a document of `lines` lines (each asks for its
     /// code, a modifier or two, its diagnoses and its place of service).
     fn new(source: &'a S, lines: usize) -> Self {
         Known {
             source,
-            seen: HashMap::with_capacity_and_hasher(
-                lines.saturating_mul(4).min(4096),
-                Default::default(),
-            ),
+            listed: Vec::with_capacity(lines.saturating_mul(4).min(KNOWN_LISTED)),
+            seen: HashMap::default(),
         }
     }
 
@@ -589,6 +594,19 @@ impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
     ) -> Option<CodeStatus> {
         let day = date.map_or(i32::MIN, |d| chrono::Datelike::num_days_from_ce(&d));
         let key = (sort_key(code), day, system);
+        if self.seen.is_empty() {
+            if let Some((_, s)) = self.listed.iter().find(|(k, _)| *k == key) {
+                return *s;
+            }
+            let s = self.source.status(code, system, date);
+            if self.listed.len() < KNOWN_LISTED {
+                self.listed.push((key, s));
+            } else {
+                self.seen.extend(self.listed.drain(..));
+                self.seen.insert(key, s);
+            }
+            return s;
+        }
         *self
             .seen
             .entry(key)

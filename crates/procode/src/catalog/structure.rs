@@ -175,15 +175,9 @@ pub(crate) fn place_name(view: &TabularView<'_>, place: Place) -> Result<String>
     })
 }
 
-/// A code as one number that sorts as codes do: its bytes big-endian,
-/// zero-padded (codes are letters and digits, never NUL, and at most
-/// [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) < 16 bytes long).
+/// A code as one number that sorts as codes do ([`Code::ordinal`]).
 pub(crate) fn sort_key(code: &Code) -> u128 {
-    let mut word = [0u8; 16];
-    for (w, &x) in word.iter_mut().zip(code.as_bytes()) {
-        *w = x;
-    }
-    u128::from_be_bytes(word)
+    code.ordinal()
 }
 
 /// A [`CodeRange`] as an interval of [`sort_key`]s: the codes from its
@@ -243,6 +237,45 @@ pub(crate) struct DxFacts {
     pub(crate) exclusions: Vec<Exclusion>,
     pub(crate) code_first: Vec<CodeFirst>,
     pub(crate) manifestation: bool,
+    /// Every range of `exclusions`, merged: sorted, disjoint, not touching.
+    excluded: Vec<KeyRange>,
+}
+
+impl DxFacts {
+    /// Whether some Excludes1 note in force holds the code of `key` (one
+    /// binary search; most pairs of a claim's diagnoses exclude nothing, and
+    /// only a hit needs the notes in order).
+    pub(crate) fn excludes(&self, key: u128) -> bool {
+        match (self.excluded.first(), self.excluded.last()) {
+            (Some(first), Some(last)) if first.lo <= key && key <= last.hi => {}
+            _ => return false,
+        }
+        let after = self.excluded.partition_point(|r| r.lo <= key);
+        after > 0 && self.excluded[after - 1].hi >= key
+    }
+
+    /// The first Excludes1 note in force that holds the code of `key`.
+    pub(crate) fn exclusion_of(&self, key: u128) -> Option<&Exclusion> {
+        if !self.excludes(key) {
+            return None;
+        }
+        self.exclusions
+            .iter()
+            .find(|x| x.ranges.iter().any(|r| r.contains(key)))
+    }
+}
+
+/// `ranges` sorted and merged into disjoint intervals.
+fn merged(mut ranges: Vec<KeyRange>) -> Vec<KeyRange> {
+    ranges.sort_unstable_by_key(|r| (r.lo, r.hi));
+    let mut out: Vec<KeyRange> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.lo <= last.hi.saturating_add(1) => last.hi = last.hi.max(r.hi),
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 /// Decodes the [`DxFacts`] of a diagnosis (a code the list does not hold
@@ -293,6 +326,12 @@ pub(crate) fn dx_facts(view: &TabularView<'_>, code: &Code) -> Result<DxFacts> {
             }
         }
     }
+    f.excluded = merged(
+        f.exclusions
+            .iter()
+            .flat_map(|x| x.ranges.iter().copied())
+            .collect(),
+    );
     Ok(f)
 }
 

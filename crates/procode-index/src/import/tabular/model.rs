@@ -108,8 +108,7 @@ pub struct CodeRange {
 impl CodeRange {
     /// Whether `code` belongs to the range.
     pub fn contains(&self, code: &Code) -> bool {
-        *code >= self.first
-            && (*code <= self.last || code.as_bytes().starts_with(self.last.as_bytes()))
+        *code >= self.first && (*code <= self.last || code.has_prefix(&self.last))
     }
 }
 
