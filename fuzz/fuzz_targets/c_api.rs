@@ -4,52 +4,14 @@
 //! bytes into its string arguments. No call may panic (`PROCODE_PANIC`), and
 //! every handle and string handed out is freed.
 #![no_main]
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, CString};
 use std::ptr::{null, null_mut};
-use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use procode_c_fuzz::*;
 
-struct Shared(*mut procode_catalog);
-// SAFETY: a catalog handle is immutable and shared across threads by design.
-unsafe impl Send for Shared {}
-unsafe impl Sync for Shared {}
-
-fn catalog() -> *const procode_catalog {
-    static C: OnceLock<Shared> = OnceLock::new();
-    C.get_or_init(|| {
-        let mut out = null_mut();
-        // SAFETY: `out` is writable.
-        let rc = unsafe { procode_catalog_embedded(&mut out) };
-        assert_eq!(rc, procode_result::PROCODE_OK);
-        Shared(out)
-    })
-    .0
-}
-
-fn ok(rc: procode_result) -> bool {
-    assert_ne!(
-        rc,
-        procode_result::PROCODE_PANIC,
-        "a panic crossed into the C layer"
-    );
-    if rc != procode_result::PROCODE_OK {
-        // The message of the failure is always readable.
-        let mut len = 0usize;
-        // SAFETY: NULL buffer with size 0 only asks for the length.
-        let _ = unsafe { procode_last_error_message(null_mut(), 0, &mut len) };
-    }
-    rc == procode_result::PROCODE_OK
-}
-
-fn free_str(s: *mut c_char) {
-    if !s.is_null() {
-        // SAFETY: `s` came from the library and is freed once.
-        unsafe { CStr::from_ptr(s) }.to_bytes();
-        unsafe { procode_string_free(s) };
-    }
-}
+mod common;
+use common::{catalog, ok, string_out, take};
 
 fn arg(fields: &[CString], i: usize) -> *const c_char {
     fields.get(i).map_or(null(), |s| s.as_ptr())
@@ -86,14 +48,8 @@ fuzz_target!(|data: &[u8]| {
                     opt(&fields, 2),
                     &mut e,
                 )) {
-                    let mut json = null_mut();
-                    if ok(procode_entry_to_json(e, &mut json)) {
-                        free_str(json);
-                    }
-                    let mut op_json = null_mut();
-                    if ok(procode_entry_add_op(e, opt(&fields, 3), &mut op_json)) {
-                        free_str(op_json);
-                    }
+                    string_out(|out| procode_entry_to_json(e, out));
+                    string_out(|out| procode_entry_add_op(e, opt(&fields, 3), out));
                     procode_entry_free(e);
                 }
             }
@@ -135,48 +91,28 @@ fuzz_target!(|data: &[u8]| {
                         procode_encounter_session_json,
                         procode_encounter_invoice_json,
                     ] {
-                        let mut json = null_mut();
-                        if ok(f(enc, &mut json)) {
-                            free_str(json);
-                        }
+                        string_out(|out| f(enc, out));
                     }
-                    let mut out = null_mut();
-                    if ok(procode_encounter_review(
-                        enc,
-                        arg(&fields, 1),
-                        c"fuzz".as_ptr(),
-                        opt(&fields, 2),
-                        null(),
-                        null(),
-                        &mut out,
-                    )) {
-                        free_str(out);
-                    }
-                    let mut out = null_mut();
-                    if ok(procode_encounter_complete(
-                        enc,
-                        arg(&fields, 1),
-                        opt(&fields, 3),
-                        c"fuzz".as_ptr(),
-                        opt(&fields, 2),
-                        null(),
-                        null(),
-                        &mut out,
-                    )) {
-                        free_str(out);
-                    }
-                    let mut out = null_mut();
-                    if ok(procode_encounter_edit_invoice(
-                        enc,
-                        arg(&fields, 1),
-                        c"fuzz".as_ptr(),
-                        opt(&fields, 2),
-                        null(),
-                        null(),
-                        &mut out,
-                    )) {
-                        free_str(out);
-                    }
+                    let (batch, actor, at) = (arg(&fields, 1), c"fuzz".as_ptr(), opt(&fields, 2));
+                    string_out(|out| {
+                        procode_encounter_review(enc, batch, actor, at, null(), null(), out)
+                    });
+                    string_out(|out| {
+                        let invoice_id = opt(&fields, 3);
+                        procode_encounter_complete(
+                            enc,
+                            batch,
+                            invoice_id,
+                            actor,
+                            at,
+                            null(),
+                            null(),
+                            out,
+                        )
+                    });
+                    string_out(|out| {
+                        procode_encounter_edit_invoice(enc, batch, actor, at, null(), null(), out)
+                    });
                     let mut state = null();
                     let _ = ok(procode_encounter_confirm(enc, opt(&fields, 4), &mut state));
                     let _ = ok(procode_encounter_record_payment(
@@ -194,10 +130,7 @@ fuzz_target!(|data: &[u8]| {
             4 => {
                 let mut pol = null_mut();
                 if ok(procode_policy_from_json(arg(&fields, 0), &mut pol)) {
-                    let mut json = null_mut();
-                    if ok(procode_policy_to_json(pol, &mut json)) {
-                        free_str(json);
-                    }
+                    string_out(|out| procode_policy_to_json(pol, out));
                     procode_policy_free(pol);
                 }
             }
@@ -232,8 +165,8 @@ fuzz_target!(|data: &[u8]| {
                     &mut s,
                     &mut o,
                 )) {
-                    free_str(s);
-                    free_str(o);
+                    take(s);
+                    take(o);
                 }
             }
             7 => {
@@ -250,17 +183,16 @@ fuzz_target!(|data: &[u8]| {
             _ => {
                 // Not `procode_catalog_open`: a fuzzed path could name any
                 // file of the machine (a device, a huge file).
-                let mut out = null_mut();
-                if ok(procode_catalog_add_op(
-                    cat,
-                    arg(&fields, 0),
-                    opt(&fields, 1),
-                    opt(&fields, 2),
-                    opt(&fields, 3),
-                    &mut out,
-                )) {
-                    free_str(out);
-                }
+                string_out(|out| {
+                    procode_catalog_add_op(
+                        cat,
+                        arg(&fields, 0),
+                        opt(&fields, 1),
+                        opt(&fields, 2),
+                        opt(&fields, 3),
+                        out,
+                    )
+                });
             }
         }
     }

@@ -14,60 +14,15 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use procode_c_fuzz::*;
 
-struct Shared(*mut procode_catalog);
-// SAFETY: a catalog handle is immutable and shared across threads by design.
-unsafe impl Send for Shared {}
-unsafe impl Sync for Shared {}
-
-fn catalog() -> *const procode_catalog {
-    static C: OnceLock<Shared> = OnceLock::new();
-    C.get_or_init(|| {
-        let mut out = null_mut();
-        // SAFETY: `out` is writable.
-        let rc = unsafe { procode_catalog_embedded(&mut out) };
-        assert_eq!(rc, procode_result::PROCODE_OK);
-        Shared(out)
-    })
-    .0
-}
+mod common;
+use common::{catalog, ok, string_out, take};
 
 const CONTEXT: &CStr = c"{\"submitter\": {\"name\": \"Lakeside\", \"id\": \"LAKESIDE01\", \"contact\": {\"name\": \"Dana\", \"phone\": \"617-555-0134\"}}, \"receiver\": {\"name\": \"Clearinghouse\", \"id\": \"CLEARHOUSE\"}, \"interchange\": {\"sender_qualifier\": \"ZZ\", \"sender_id\": \"LAKESIDE01\", \"receiver_qualifier\": \"ZZ\", \"receiver_id\": \"CLEARHOUSE\", \"usage\": \"T\", \"control_number\": 1, \"group_control_number\": 1, \"transaction_set_control_number\": 1}, \"created_at\": \"2025-03-04T10:30:00-05:00\", \"billing_provider\": {\"name\": {\"organization\": \"Lakeside\"}, \"npi\": \"1245319599\", \"tax_id\": {\"ein\": \"04-1234567\"}, \"address\": {\"line1\": \"12 Harbor Street\", \"city\": \"Cambridge\", \"state\": \"MA\", \"zip\": \"02139-4307\"}}, \"payer\": {\"name\": \"Aetna\", \"id\": \"60054\", \"claim_filing_indicator\": \"CI\"}, \"subscriber\": {\"name\": {\"last\": \"Nunez\", \"first\": \"Zoe\"}, \"member_id\": \"W123456789\", \"address\": {\"line1\": \"5 Elm Road\", \"city\": \"Somerville\", \"state\": \"MA\", \"zip\": \"02144\"}, \"birth_date\": \"1985-07-14\", \"sex\": \"F\"}, \"relationship\": \"self\"}";
 
-fn ok(rc: procode_result) -> bool {
-    assert_ne!(
-        rc,
-        procode_result::PROCODE_PANIC,
-        "a panic reached the C boundary"
-    );
-    if rc != procode_result::PROCODE_OK {
-        let mut len = 0usize;
-        // SAFETY: NULL buffer with size 0 only asks for the length.
-        let _ = unsafe { procode_last_error_message(null_mut(), 0, &mut len) };
-        assert!(len > 0, "a failure without a message");
-        // SAFETY: any number is a valid argument.
-        let name = unsafe { CStr::from_ptr(procode_result_name(rc as u32)) };
-        assert_ne!(name.to_bytes(), b"PROCODE_UNKNOWN");
-    }
-    rc == procode_result::PROCODE_OK
-}
-
-/// Takes a string the library returned.
-fn take(s: *mut c_char) -> Option<String> {
-    if s.is_null() {
-        return None;
-    }
-    // SAFETY: a NUL-terminated string from the library, freed once.
-    let text = unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned();
-    unsafe { procode_string_free(s) };
-    Some(text)
-}
-
 /// The encounter's JSON.
 fn json_of(enc: *const procode_encounter) -> String {
-    let mut out = null_mut();
     // SAFETY: a live handle and a writable out-pointer.
-    assert!(ok(unsafe { procode_encounter_to_json(enc, &mut out) }));
-    take(out).expect("encounter JSON")
+    string_out(|out| unsafe { procode_encounter_to_json(enc, out) }).expect("encounter JSON")
 }
 
 /// The fee schedules some steps price with.

@@ -26,7 +26,10 @@ fn claims(doc: &Document, ctx: &ClaimContext) {
     let ready = readiness(doc, catalog(), None);
     let problems = claim::check(doc, ctx, catalog());
     for p in &ready {
-        assert!(problems.contains(p), "the claim check lacks readiness's {p}");
+        assert!(
+            problems.contains(p),
+            "the claim check lacks readiness's {p}"
+        );
     }
     for format in [ClaimFormat::X12, ClaimFormat::Fhir, ClaimFormat::Cms1500] {
         match claim::export(doc, ctx, catalog(), format) {
@@ -49,44 +52,41 @@ fn loads_back(doc: &Document) {
     }
 }
 
+/// Runs `edit` on a copy of `doc`: the edited copy when it succeeds, `None`
+/// when it is refused, and then the copy must be unchanged.
+fn kept_unless_refused<T: Clone + PartialEq + std::fmt::Debug>(
+    mut doc: T,
+    edit: impl FnOnce(&mut T) -> bool,
+) -> Option<T> {
+    let before = doc.clone();
+    if edit(&mut doc) {
+        return Some(doc);
+    }
+    assert_eq!(doc, before, "a refused edit changed the document");
+    None
+}
+
 /// Edits the document the way its kind is edited; `None` when refused (and
 /// then unchanged).
 fn edit(doc: &Document, batch: &EditBatch) -> Option<Document> {
     let at = chrono::DateTime::from_timestamp(1_741_000_000, 0).expect("a time");
     let ed = Editor::new("fuzz", at);
     match doc.clone() {
-        Document::Service(mut s) => {
-            let before = s.clone();
-            match s.edit(batch, &ed) {
-                Ok(_) => Some(Document::Service(s)),
-                Err(_) => {
-                    assert_eq!(s, before, "a refused edit changed the service");
-                    None
-                }
-            }
+        Document::Service(s) => {
+            kept_unless_refused(s, |s| s.edit(batch, &ed).is_ok()).map(Document::Service)
         }
-        Document::Invoice(mut i) => {
-            let before = i.clone();
-            match i.edit(batch, &ed) {
-                Ok(_) => Some(Document::Invoice(i)),
-                Err(_) => {
-                    assert_eq!(i, before, "a refused edit changed the invoice");
-                    None
-                }
-            }
+        Document::Invoice(i) => {
+            kept_unless_refused(i, |i| i.edit(batch, &ed).is_ok()).map(Document::Invoice)
         }
         Document::Session(s) => {
-            let mut enc = Encounter::from_parts(s, None).ok()?;
-            let before = enc.clone();
-            let done = if enc.session().state() == SessionState::PendingConfirmation {
-                enc.review(batch, &ed).is_ok()
-            } else {
-                enc.complete(batch, &ed, Some("INV-F")).is_ok()
-            };
-            if !done {
-                assert_eq!(enc, before, "a refused step changed the encounter");
-                return None;
-            }
+            let enc = Encounter::from_parts(s, None).ok()?;
+            let enc = kept_unless_refused(enc, |enc| {
+                if enc.session().state() == SessionState::PendingConfirmation {
+                    enc.review(batch, &ed).is_ok()
+                } else {
+                    enc.complete(batch, &ed, Some("INV-F")).is_ok()
+                }
+            })?;
             if let Some(inv) = enc.invoice() {
                 loads_back(&Document::Invoice(inv.clone()));
             }

@@ -242,20 +242,15 @@ pub fn scrub(
     catalog: Option<PyRef<'_, PyCatalog>>,
     threads: usize,
 ) -> PyResult<PyArrowBatches> {
-    let reader = arrow_reader(data, "data")?;
-    let cat = catalog_or_embedded(py, catalog)?;
+    let mut stream = StreamState::open(
+        arrow_reader(data, "data")?,
+        catalog_or_embedded(py, catalog)?,
+        threads,
+    );
     let batches = py
         .detach(move || -> Result<Vec<RecordBatch>, BatchError> {
-            let mut s = Scrub::new(&cat).threads(threads);
             let mut out = Vec::new();
-            for b in reader {
-                let problems = s.push(&check_batch(b)?)?;
-                if problems.num_rows() > 0 {
-                    out.push(problems);
-                }
-            }
-            let problems = s.finish()?;
-            if problems.num_rows() > 0 {
+            while let Some(problems) = stream.next()? {
                 out.push(problems);
             }
             Ok(out)
@@ -274,6 +269,15 @@ struct StreamState {
 }
 
 impl StreamState {
+    /// A scrub of the batches `reader` yields against `catalog`.
+    fn open(reader: Reader, catalog: Catalog, threads: usize) -> StreamState {
+        StreamState {
+            reader,
+            scrub: Scrub::new(catalog).threads(threads),
+            ended: false,
+        }
+    }
+
     /// The next non-empty problems batch, or `None` at the end.
     fn next(&mut self) -> Result<Option<RecordBatch>, BatchError> {
         while !self.ended {
@@ -313,11 +317,7 @@ impl PyScrubStream {
         let reader = arrow_reader(data, "data")?;
         let cat = catalog_or_embedded(py, catalog)?;
         Ok(PyScrubStream {
-            state: Mutex::new(StreamState {
-                reader,
-                scrub: Scrub::new(cat).threads(threads),
-                ended: false,
-            }),
+            state: Mutex::new(StreamState::open(reader, cat, threads)),
         })
     }
 

@@ -230,18 +230,10 @@ fn open_catalog(a: &CatalogArgs) -> Result<Catalog, String> {
     }
 }
 
-/// The JSON shape of an entry (SPEC §3).
+/// The JSON shape of an entry (SPEC §3): the core's, with `display_code`.
 fn entry_json(e: &Entry) -> serde_json::Value {
-    serde_json::json!({
-        "code": e.code.as_str(),
-        "display_code": e.display_code(),
-        "system": e.system.as_str(),
-        "description": e.description,
-        "short_description": e.short_description,
-        "effective": e.effective.map(|d| d.to_string()),
-        "terminated": e.terminated.map(|d| d.to_string()),
-        "billable": e.billable,
-    })
+    // Cannot fail: every key of an entry's JSON is a string.
+    serde_json::to_value(e.shown()).unwrap_or(serde_json::Value::Null)
 }
 
 /// A search's results as JSON: the page of entries (each with its

@@ -127,4 +127,30 @@ impl Entry {
     pub fn display_code(&self) -> String {
         self.code.display_for(self.system)
     }
+
+    /// The entry as shown to people: its JSON plus `display_code` (the CLI's
+    /// `--json` entries).
+    ///
+    /// # Example
+    /// ```
+    /// use procode_index::{Code, CodeSystem, Entry};
+    /// let e = Entry::new(Code::parse("F41.1").unwrap(), CodeSystem::Icd10Cm, "Generalized anxiety disorder");
+    /// let v = serde_json::to_value(e.shown()).unwrap();
+    /// assert_eq!((v["code"].as_str(), v["display_code"].as_str()), (Some("F411"), Some("F41.1")));
+    /// ```
+    pub fn shown(&self) -> ShownEntry<'_> {
+        ShownEntry {
+            entry: self,
+            display_code: self.display_code(),
+        }
+    }
+}
+
+/// An entry's JSON with the code as people write it: the fields of
+/// [`Entry`]'s JSON and `display_code` (from [`Entry::shown`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownEntry<'a> {
+    #[serde(flatten)]
+    entry: &'a Entry,
+    display_code: String,
 }

@@ -56,7 +56,7 @@ pub mod weights;
 
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
-pub use entry::Entry;
+pub use entry::{Entry, ShownEntry};
 pub use error::{CatalogError, Classified, ErrorKind, ImportError, Result, UnknownName};
 pub use index::{IndexBuilder, Verify, MAX_DESCRIPTION_LEN};
 pub use release::Release;

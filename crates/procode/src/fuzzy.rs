@@ -587,6 +587,18 @@ mod rule_tests {
 mod reference_tests {
     use super::*;
 
+    /// A xorshift generator from `seed`: each call a number below its
+    /// argument.
+    pub(super) fn xorshift(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut x = seed;
+        move |n| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        }
+    }
+
     fn osa(a: &[u8], b: &[u8]) -> usize {
         let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
         for (i, row) in d.iter_mut().enumerate() {
@@ -611,13 +623,7 @@ mod reference_tests {
 
     #[test]
     fn automaton_agrees_with_the_reference_distance() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut rnd = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rnd = xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
             let alpha = b"abcd";
             let ql = 1 + rnd(9) as usize;
@@ -660,13 +666,7 @@ mod typo_terms_tests {
 
     #[test]
     fn typo_terms_agree_with_the_word_rules() {
-        let mut x: u64 = 0x1234_5678_9abc_def1;
-        let mut rnd = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut rnd = super::reference_tests::xorshift(0x1234_5678_9abc_def1);
         let alpha = b"abcde1";
         let mut words: Vec<String> = (0..3000)
             .map(|_| {

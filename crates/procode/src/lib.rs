@@ -49,7 +49,7 @@ pub use catalog::{
 };
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
-pub use entry::Entry;
+pub use entry::{Entry, ShownEntry};
 pub use error::{
     CatalogError, Classified, ErrorKind, ImportError, NcciError, Refusal, Result, UnknownName,
 };

@@ -4,7 +4,10 @@
 
 mod billing_common;
 
-use billing_common::{at, catalog, counseling_line, day, entry, json, screening_line, usd};
+use billing_common::{
+    aetna_schedule, at, catalog, counseling_line, day, entry, json, screening_line, set_units,
+    updated, usd,
+};
 use procode::billing::*;
 use procode::CodeSystem;
 
@@ -13,16 +16,7 @@ fn fee_schedules() -> Vec<FeeSchedule> {
                H0004,HO,30.125,2025-01-01,\n\
                H0004,,28.00,2025-01-01,\n\
                G0444,,21.50,,\n";
-    let payer = FeeSchedule::from_reader(
-        "AETNA-2025",
-        Some("AETNA".into()),
-        Currency::Usd,
-        "aetna.csv",
-        csv.as_bytes(),
-        b',',
-    )
-    .unwrap();
-    vec![payer]
+    vec![aetna_schedule(csv)]
 }
 
 /// A service set up from the catalog, paid in advance or not.
@@ -459,20 +453,8 @@ fn flow4_completion_updates_an_existing_draft_in_the_same_step() {
     assert!(Encounter::from_parts(session.clone(), Some(wrong)).is_err());
     let mut enc = Encounter::from_parts(session, Some(draft)).unwrap();
 
-    let done = enc
-        .complete(
-            &EditBatch::new().edit("L1", LineChanges::default().units(2)),
-            &ed,
-            None,
-        )
-        .unwrap();
-    assert_eq!(
-        done.invoice,
-        InvoiceUpdate::Updated {
-            changed_lines: vec!["L1".into()],
-            must_resend: false
-        }
-    );
+    let done = enc.complete(&set_units("L1", 2), &ed, None).unwrap();
+    assert_eq!(done.invoice, updated(&["L1"], false));
     let inv = enc.invoice().unwrap();
     assert_eq!(inv.lines(), enc.session().lines());
     assert_eq!(inv.lines()[0].units, 2);
@@ -493,13 +475,7 @@ fn flow4_completion_updates_a_sent_invoice_which_must_be_resent() {
     assert_eq!(enc.invoice().unwrap().version(), 1);
 
     // Dropping the total below the 200.00 paid is refused, atomically.
-    let err = refused(&mut enc, |e| {
-        e.complete(
-            &EditBatch::new().edit("L1", LineChanges::default().units(1)),
-            &ed,
-            None,
-        )
-    });
+    let err = refused(&mut enc, |e| e.complete(&set_units("L1", 1), &ed, None));
     assert!(
         matches!(err, TransitionError::Edit(EditError::BelowPaid { .. })),
         "{err}"
@@ -508,13 +484,7 @@ fn flow4_completion_updates_a_sent_invoice_which_must_be_resent() {
     let done = enc
         .complete(&EditBatch::new().add(screening_line()), &ed, None)
         .unwrap();
-    assert_eq!(
-        done.invoice,
-        InvoiceUpdate::Updated {
-            changed_lines: vec!["L2".into()],
-            must_resend: true
-        }
-    );
+    assert_eq!(done.invoice, updated(&["L2"], true));
     let inv = enc.invoice().unwrap();
     assert_eq!(inv.state(), InvoiceState::Sent);
     assert!(inv.needs_resend());

@@ -3,7 +3,7 @@
 
 mod billing_common;
 
-use billing_common::{at, catalog, day, entry, usd};
+use billing_common::{aetna_schedule, at, catalog, day, entry, set_units, updated, usd};
 use procode::billing::*;
 use procode::claim::{self, ClaimContext, ClaimError, ClaimFormat, EXAMPLE_CONTEXT};
 use procode::CodeSystem;
@@ -216,27 +216,27 @@ fn item4_impossible_documents_are_refused_when_loaded() {
         Err(DocumentError::Inconsistent { problem, .. }) => problem,
         other => panic!("expected Inconsistent, got {other:?}"),
     };
-    // Paid, no payments, a balance of 145.50.
-    let mut v = example_invoice();
-    v["state"] = json!("paid");
-    assert!(inconsistent(v).contains("paid but has no payments"));
-    // Paid with a payment that does not cover it.
-    let mut v = example_invoice();
-    v["state"] = json!("paid");
-    v["payments"] = json!([{"id": "P1", "amount": {"amount": "50.50", "currency": "USD"}, "received_at": "2025-03-03T10:00:00Z"}]);
-    assert!(inconsistent(v).contains("has a balance"));
-    // Payments above the total.
-    let mut v = example_invoice();
-    v["payments"] = json!([{"id": "P1", "amount": {"amount": "200", "currency": "USD"}, "received_at": "2025-03-03T10:00:00Z"}]);
-    assert!(inconsistent(v).contains("exceed its total"));
-    // A draft with payments, or sent before; a void one with payments.
-    let mut v = example_invoice();
-    v["state"] = json!("draft");
-    assert!(inconsistent(v).contains("draft but has a sent_version"));
-    let mut v = example_invoice();
-    v["state"] = json!("void");
-    v["payments"] = json!([{"id": "P1", "amount": {"amount": "5", "currency": "USD"}, "received_at": "2025-03-03T10:00:00Z"}]);
-    assert!(inconsistent(v).contains("void but has payments"));
+    let payment = |amount: &str| json!([{"id": "P1", "amount": {"amount": amount, "currency": "USD"}, "received_at": "2025-03-03T10:00:00Z"}]);
+    for (state, paid, problem) in [
+        // Paid, no payments, a balance of 145.50.
+        (Some("paid"), None, "paid but has no payments"),
+        // Paid with a payment that does not cover it.
+        (Some("paid"), Some("50.50"), "has a balance"),
+        // Payments above the total.
+        (None, Some("200"), "exceed its total"),
+        // A draft with payments, or sent before; a void one with payments.
+        (Some("draft"), None, "draft but has a sent_version"),
+        (Some("void"), Some("5"), "void but has payments"),
+    ] {
+        let mut v = example_invoice();
+        if let Some(state) = state {
+            v["state"] = json!(state);
+        }
+        if let Some(amount) = paid {
+            v["payments"] = payment(amount);
+        }
+        assert!(inconsistent(v).contains(problem), "{problem}");
+    }
     // Two lines with one id; a derived total that does not add up.
     let mut v = example_invoice();
     v["lines"][1]["id"] = json!("L1");
@@ -247,7 +247,7 @@ fn item4_impossible_documents_are_refused_when_loaded() {
     // An invoice that is fully paid loads.
     let mut v = example_invoice();
     v["state"] = json!("paid");
-    v["payments"] = json!([{"id": "P1", "amount": {"amount": "145.50", "currency": "USD"}, "received_at": "2025-03-03T10:00:00Z"}]);
+    v["payments"] = payment("145.50");
     assert!(Document::from_json(&v.to_string()).is_ok());
 
     // Encounters: the invoice must belong to the session, and a session
@@ -339,7 +339,12 @@ fn item5_totals_are_exact_or_refused() {
 }
 
 fn prepaid_service(units: u32) -> Service {
-    let mut svc = Service::new("SVC-1", "Counseling", usd("90")).with_paid_in_advance(true);
+    let svc = Service::new("SVC-1", "Counseling", usd("90")).with_paid_in_advance(true);
+    counseling_service(svc, units)
+}
+
+/// The service with one H0004 line of `units` for F41.1 at the office.
+fn counseling_service(mut svc: Service, units: u32) -> Service {
     let line = CodeLine::from_entry(&entry(CodeSystem::Hcpcs, "H0004"))
         .with_units(units)
         .unwrap()
@@ -375,20 +380,8 @@ fn item7_completion_edits_the_invoice_lines_in_place() {
     enc.send_invoice().unwrap();
 
     let clinician = Editor::new("dr.lee", at(3, 15));
-    let done = enc
-        .complete(
-            &EditBatch::new().edit("L1", LineChanges::default().units(3)),
-            &clinician,
-            None,
-        )
-        .unwrap();
-    assert_eq!(
-        done.invoice,
-        InvoiceUpdate::Updated {
-            changed_lines: vec!["L1".into()],
-            must_resend: true
-        }
-    );
+    let done = enc.complete(&set_units("L1", 3), &clinician, None).unwrap();
+    assert_eq!(done.invoice, updated(&["L1"], true));
     assert!(done.differences.is_empty());
     let inv = enc.invoice().unwrap();
     let line = &inv.lines()[0];
@@ -449,27 +442,10 @@ fn item7_completion_does_not_resurrect_removed_lines() {
 /// lesser source when a later step lacks that schedule.
 #[test]
 fn item8_fee_schedules_are_not_forgotten_between_steps() {
-    let mut svc = Service::new("SVC-1", "Counseling", usd("160"));
-    let line = CodeLine::from_entry(&entry(CodeSystem::Hcpcs, "H0004"))
-        .with_units(4)
-        .unwrap()
-        .with_diagnoses(["F41.1"])
-        .unwrap()
-        .with_place_of_service("11")
-        .unwrap();
-    svc.edit(&EditBatch::new().add(line), &Editor::new("admin", at(1, 9)))
-        .unwrap();
-    let csv = "code,modifiers,rate\nH0004,,31.00\nH0004,HO,34.00\n";
-    let aetna = FeeSchedule::from_reader(
-        "AETNA-2025",
-        Some("AETNA".into()),
-        Currency::Usd,
-        "aetna.csv",
-        csv.as_bytes(),
-        b',',
-    )
-    .unwrap();
-    let schedules = [aetna];
+    let svc = counseling_service(Service::new("SVC-1", "Counseling", usd("160")), 4);
+    let schedules = [aetna_schedule(
+        "code,modifiers,rate\nH0004,,31.00\nH0004,HO,34.00\n",
+    )];
     let req = BookingRequest::new("S-1", "C-1", day(2025, 3, 3)).with_payer("AETNA");
     let mut enc = Encounter::book(&svc, req, Pricing::new(&schedules)).unwrap();
     assert_eq!(

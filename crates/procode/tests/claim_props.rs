@@ -360,50 +360,43 @@ fn claims_agree(doc: &Document, ctx: &ClaimContext) -> Result<(), TestCaseError>
     Ok(())
 }
 
+/// Runs `edit` on a copy of `doc`: the edited copy when it succeeds, `None`
+/// when it is refused, and then the copy must be unchanged.
+fn kept_unless_refused<T: Clone + PartialEq + std::fmt::Debug>(
+    mut doc: T,
+    edit: impl FnOnce(&mut T) -> bool,
+) -> Result<Option<T>, TestCaseError> {
+    let before = doc.clone();
+    if edit(&mut doc) {
+        return Ok(Some(doc));
+    }
+    prop_assert_eq!(&doc, &before);
+    Ok(None)
+}
+
 /// Applies the batch to the document the way its kind is edited; a refusal
 /// must leave it unchanged. Returns the edited document, if any.
 fn edit(doc: &Document, batch: &EditBatch) -> Result<Option<Document>, TestCaseError> {
     let ed = Editor::new("prop", at(5, 9));
     Ok(match doc.clone() {
-        Document::Service(mut s) => {
-            let before = s.clone();
-            match s.edit(batch, &ed) {
-                Ok(_) => Some(Document::Service(s)),
-                Err(_) => {
-                    prop_assert_eq!(&s, &before);
-                    None
-                }
-            }
+        Document::Service(s) => {
+            kept_unless_refused(s, |s| s.edit(batch, &ed).is_ok())?.map(Document::Service)
         }
-        Document::Invoice(mut i) => {
-            let before = i.clone();
-            match i.edit(batch, &ed) {
-                Ok(_) => Some(Document::Invoice(i)),
-                Err(_) => {
-                    prop_assert_eq!(&i, &before);
-                    None
-                }
-            }
+        Document::Invoice(i) => {
+            kept_unless_refused(i, |i| i.edit(batch, &ed).is_ok())?.map(Document::Invoice)
         }
         Document::Session(s) => {
-            let Ok(mut enc) = Encounter::from_parts(s, None) else {
+            let Ok(enc) = Encounter::from_parts(s, None) else {
                 return Ok(None);
             };
-            let before = enc.clone();
-            let done = if enc.session().state() == SessionState::PendingConfirmation {
-                enc.review(batch, &ed)
-                    .map(|_| ())
-                    .map_err(TransitionError::from)
-            } else {
-                enc.complete(batch, &ed, Some("INV-9")).map(|_| ())
-            };
-            match done {
-                Ok(()) => Some(Document::Session(enc.session().clone())),
-                Err(_) => {
-                    prop_assert_eq!(&enc, &before);
-                    None
+            kept_unless_refused(enc, |enc| {
+                if enc.session().state() == SessionState::PendingConfirmation {
+                    enc.review(batch, &ed).is_ok()
+                } else {
+                    enc.complete(batch, &ed, Some("INV-9")).is_ok()
                 }
-            }
+            })?
+            .map(|enc| Document::Session(enc.session().clone()))
         }
     })
 }

@@ -283,22 +283,13 @@ fn issue_examples_answer_per_date_of_service() {
     assert!(hits.iter().all(|e| !e.code.as_str().starts_with("M67A")));
     // A revised title: found by the old words on an old date, shown as it
     // was; shown with the new title on a new date.
-    let old_hits = catalog()
-        .search("rabies immune globin", &old.limit(5))
-        .unwrap();
-    let z = old_hits
-        .iter()
-        .find(|e| e.code.as_str() == "Z2914")
-        .unwrap();
-    assert!(z.description.ends_with("globin"), "{}", z.description);
-    let new_hits = catalog()
-        .search("rabies immune globulin", &opts.limit(5))
-        .unwrap();
-    let z = new_hits
-        .iter()
-        .find(|e| e.code.as_str() == "Z2914")
-        .unwrap();
-    assert!(z.description.ends_with("globulin"), "{}", z.description);
+    for (words, on, title_end) in [("globin", old, "globin"), ("globulin", opts, "globulin")] {
+        let hits = catalog()
+            .search(&format!("rabies immune {words}"), &on.limit(5))
+            .unwrap();
+        let z = hits.iter().find(|e| e.code.as_str() == "Z2914").unwrap();
+        assert!(z.description.ends_with(title_end), "{}", z.description);
+    }
     // Code-prefix search with a date shows the version in force.
     let d69 = |on| {
         catalog()
@@ -350,31 +341,23 @@ fn readiness_uses_the_version_in_force_on_the_line_date() {
     };
     let sep = day(2026, 9, 1);
     let dec = day(2026, 12, 1);
-    let has = |v: &[ProblemCode], c| v.contains(&c);
-    assert!(!has(
-        &problems(sep, "D69.1"),
-        ProblemCode::DiagnosisNotBillable
-    ));
-    assert!(has(
-        &problems(dec, "D69.1"),
-        ProblemCode::DiagnosisNotBillable
-    ));
-    assert!(!has(
-        &problems(sep, "T52.8X1A"),
-        ProblemCode::CodeNotEffective
-    ));
-    assert!(has(
-        &problems(dec, "T52.8X1A"),
-        ProblemCode::CodeNotEffective
-    ));
-    assert!(has(
-        &problems(sep, "M67.A01"),
-        ProblemCode::CodeNotEffective
-    ));
-    assert!(!has(
-        &problems(dec, "M67.A01"),
-        ProblemCode::CodeNotEffective
-    ));
+    // (diagnosis, problem, reported in September, reported in December)
+    for (dx, code, in_sep, in_dec) in [
+        ("D69.1", ProblemCode::DiagnosisNotBillable, false, true),
+        ("T52.8X1A", ProblemCode::CodeNotEffective, false, true),
+        ("M67.A01", ProblemCode::CodeNotEffective, true, false),
+    ] {
+        assert_eq!(
+            problems(sep, dx).contains(&code),
+            in_sep,
+            "{dx} in September"
+        );
+        assert_eq!(
+            problems(dec, dx).contains(&code),
+            in_dec,
+            "{dx} in December"
+        );
+    }
 }
 
 #[test]

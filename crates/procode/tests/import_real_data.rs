@@ -105,21 +105,18 @@ fn every_tsv_imports_with_the_documented_counts() {
         1_205
     );
     assert_eq!(hcpcs.iter().filter(|e| e.action == Some('A')).count(), 76);
-    let gt = tsv(StdFile::Modifiers)
-        .iter()
-        .find(|e| e.code.as_str() == "GT")
-        .expect("modifier GT");
+    let find = |file: StdFile, code: &str| {
+        tsv(file)
+            .iter()
+            .find(|e| e.code.as_str() == code)
+            .unwrap_or_else(|| panic!("{code} in {}", file.file_name()))
+    };
+    let gt = find(StdFile::Modifiers, "GT");
     assert_eq!(gt.short_description, "Interactivetelecommunication");
-    let office = tsv(StdFile::PlaceOfService)
-        .iter()
-        .find(|e| e.code.as_str() == "11")
-        .expect("POS 11");
+    let office = find(StdFile::PlaceOfService, "11");
     assert_eq!(office.short_description, "Office");
     assert_eq!(office.description, "Office");
-    let f411 = tsv(StdFile::Icd10Cm)
-        .iter()
-        .find(|e| e.code.as_str() == "F411")
-        .expect("F41.1");
+    let f411 = find(StdFile::Icd10Cm, "F411");
     assert_eq!(f411.description, "Generalized anxiety disorder");
     assert!(f411.effective.is_none() && f411.terminated.is_none());
 }
@@ -144,21 +141,13 @@ fn load_data_dir_reads_the_embedded_default_set() {
 }
 
 #[test]
-fn cm_order_file_gives_the_same_entries_as_the_tsv() {
-    assert_same(
-        order(IcdSet::Cm),
-        tsv(StdFile::Icd10Cm),
-        "CM order file vs TSV",
-    );
-}
-
-#[test]
-fn pcs_order_file_gives_the_same_entries_as_the_tsv() {
-    assert_same(
-        order(IcdSet::Pcs),
-        tsv(StdFile::Icd10Pcs),
-        "PCS order file vs TSV",
-    );
+fn order_files_give_the_same_entries_as_the_tsvs() {
+    for (set, file, what) in [
+        (IcdSet::Cm, StdFile::Icd10Cm, "CM order file vs TSV"),
+        (IcdSet::Pcs, StdFile::Icd10Pcs, "PCS order file vs TSV"),
+    ] {
+        assert_same(order(set), tsv(file), what);
+    }
 }
 
 #[test]

@@ -139,12 +139,17 @@ fn every_truncation_is_a_typed_error() {
     assert!(matches!(open_err(longer), CatalogError::Corrupt { .. }));
 }
 
+/// Every position below `dense`, then every `step`-th one up to `len`.
+fn every_then_sampled(len: usize, dense: usize, step: usize) -> Vec<usize> {
+    let mut positions: Vec<usize> = (0..dense.min(len)).collect();
+    positions.extend((dense..len).step_by(step));
+    positions
+}
+
 #[test]
 fn every_flipped_byte_is_a_typed_error() {
     let full = small_index();
-    let mut positions: Vec<usize> = (0..600.min(full.len())).collect();
-    positions.extend((600..full.len()).step_by(11));
-    for pos in positions {
+    for pos in every_then_sampled(full.len(), 600, 11) {
         for bit in [0x01u8, 0x80] {
             let mut bad = full.clone();
             bad[pos] ^= bit;
@@ -303,9 +308,7 @@ fn every_byte_class_damaged_is_an_error_or_an_answer_in_lazy_mode() {
 #[test]
 fn every_truncation_is_an_error_in_lazy_mode() {
     let full = small_index();
-    let mut lengths: Vec<usize> = (0..400.min(full.len())).collect();
-    lengths.extend((400..full.len()).step_by(17));
-    for len in lengths {
+    for len in every_then_sampled(full.len(), 400, 17) {
         let r = Catalog::from_bytes_with(full[..len].to_vec(), Verify::Lazy);
         assert!(
             matches!(

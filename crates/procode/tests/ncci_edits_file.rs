@@ -97,26 +97,19 @@ fn bad_rows_name_line_and_column() {
     ));
     assert!(matches!(ptp_err(""), NcciError::BadFile { .. }));
     let mut b = NcciBuilder::new();
-    let e = b
-        .read_mue(
-            "m.tsv",
-            format!("{MUE_HEAD}99291\t1\t4\tx\t2024-07-01\n").as_bytes(),
-        )
-        .unwrap_err();
-    assert!(
-        matches!(e, NcciError::BadRow { line: 2, ref column, .. } if column == "mai"),
-        "{e}"
-    );
-    let e = b
-        .read_mue(
-            "m.tsv",
-            format!("{MUE_HEAD}99291\tmany\t2\tx\t2024-07-01\n").as_bytes(),
-        )
-        .unwrap_err();
-    assert!(
-        matches!(e, NcciError::BadRow { ref column, .. } if column == "mue"),
-        "{e}"
-    );
+    // An MAI out of 1-3; a limit that is not a number.
+    for (row, bad) in [
+        ("99291\t1\t4\tx\t2024-07-01", "mai"),
+        ("99291\tmany\t2\tx\t2024-07-01", "mue"),
+    ] {
+        let e = b
+            .read_mue("m.tsv", format!("{MUE_HEAD}{row}\n").as_bytes())
+            .unwrap_err();
+        assert!(
+            matches!(e, NcciError::BadRow { line: 2, ref column, .. } if column == bad),
+            "{e}"
+        );
+    }
 }
 
 #[test]

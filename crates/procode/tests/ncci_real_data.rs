@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use claim_follow::readiness;
 use procode::billing::{CodeLine, ProblemCode, ProblemDetail};
-use procode::ncci::{ModifierIndicator, MueAdjudication, NcciBuilder, NcciEdits, Verify};
+use procode::ncci::{ModifierIndicator, MueAdjudication, NcciBuilder, NcciEdits, PtpEdit, Verify};
 use procode::{Code, CodeSystem, NcciError};
 
 /// The edits file bytes built from the real tables.
@@ -68,6 +68,28 @@ fn codes_of(p: &[procode::billing::Problem]) -> Vec<(&'static str, Option<&str>)
 
 const DOS: fn() -> NaiveDate = || day(2025, 3, 3);
 
+/// The one PTP edit record of a pair (column 1, column 2).
+fn only_ptp(column1: &str, column2: &str) -> PtpEdit {
+    let mut recs = edits().ptp(&code(column1), &code(column2)).unwrap();
+    assert_eq!(recs.len(), 1, "{column1}/{column2}: {recs:?}");
+    recs.remove(0)
+}
+
+/// The problems of lines L1 and L2 of one code, each given as (units, date
+/// of service).
+fn two_lines(
+    e: &NcciEdits,
+    c: &str,
+    (units1, dos1): (u32, NaiveDate),
+    (units2, dos2): (u32, NaiveDate),
+) -> Vec<procode::billing::Problem> {
+    let lines = [
+        line("L1", c, units1, &[], dos1),
+        line("L2", c, units2, &[], dos2),
+    ];
+    e.check_lines(&lines, None).unwrap()
+}
+
 #[test]
 fn every_row_is_kept() {
     let e = edits();
@@ -85,11 +107,10 @@ fn every_row_is_kept() {
 #[test]
 fn colonoscopy_45380_with_45378_is_never_allowed() {
     let e = edits();
-    let recs = e.ptp(&code("45380"), &code("45378")).unwrap();
-    assert_eq!(recs.len(), 1);
-    assert_eq!(recs[0].modifier_indicator, ModifierIndicator::NotAllowed);
-    assert_eq!(recs[0].deleted, None);
-    assert_eq!(recs[0].rationale, "CPT Separate procedure definition");
+    let rec = only_ptp("45380", "45378");
+    assert_eq!(rec.modifier_indicator, ModifierIndicator::NotAllowed);
+    assert_eq!(rec.deleted, None);
+    assert_eq!(rec.rationale, "CPT Separate procedure definition");
     // Not the other way round.
     assert!(e.ptp(&code("45378"), &code("45380")).unwrap().is_empty());
     // Even with 59 on the column-2 line.
@@ -148,9 +169,7 @@ fn ecg_93000_with_93005_only_with_a_modifier_on_column_two() {
 #[test]
 fn a_deleted_edit_fires_until_its_deletion_date() {
     let e = edits();
-    let recs = e.ptp(&code("64630"), &code("95900")).unwrap();
-    assert_eq!(recs.len(), 1);
-    assert_eq!(recs[0].deleted, Some(day(2012, 12, 31)));
+    assert_eq!(only_ptp("64630", "95900").deleted, Some(day(2012, 12, 31)));
     let on = |d: NaiveDate| {
         let lines = [
             line("L1", "64630", 1, &[], d),
@@ -178,11 +197,10 @@ fn a_deleted_edit_fires_until_its_deletion_date() {
 #[test]
 fn modifier_indicator_9_never_fires() {
     let e = edits();
-    let recs = e.ptp(&code("78831"), &code("A9572")).unwrap();
-    assert_eq!(recs.len(), 1);
-    assert_eq!(recs[0].modifier_indicator, ModifierIndicator::NotApplicable);
+    let rec = only_ptp("78831", "A9572");
+    assert_eq!(rec.modifier_indicator, ModifierIndicator::NotApplicable);
     let d = day(2019, 6, 1);
-    assert!(recs[0].is_active_on(d));
+    assert!(rec.is_active_on(d));
     let lines = [
         line("L1", "78831", 1, &[], d),
         line("L2", "A9572", 1, &[], d),
@@ -236,11 +254,7 @@ fn mue_sums_units_per_date_of_service_for_mai_2_and_3() {
     // J0585, 600 units, MAI 3.
     let ok = [line("L1", "J0585", 600, &[], DOS())];
     assert!(e.check_lines(&ok, None).unwrap().is_empty());
-    let over = [
-        line("L1", "J0585", 300, &[], DOS()),
-        line("L2", "J0585", 301, &[], DOS()),
-    ];
-    let p = e.check_lines(&over, None).unwrap();
+    let p = two_lines(e, "J0585", (300, DOS()), (301, DOS()));
     assert_eq!(codes_of(&p), [("MUE_EXCEEDED", Some("L1"))]);
     match &p[0].detail {
         Some(ProblemDetail::MueExceeded {
@@ -259,24 +273,12 @@ fn mue_sums_units_per_date_of_service_for_mai_2_and_3() {
         other => panic!("unexpected detail {other:?}"),
     }
     // Different days are counted apart.
-    let apart = [
-        line("L1", "J0585", 400, &[], day(2025, 3, 3)),
-        line("L2", "J0585", 400, &[], day(2025, 3, 4)),
-    ];
-    assert!(e.check_lines(&apart, None).unwrap().is_empty());
+    assert!(two_lines(e, "J0585", (400, day(2025, 3, 3)), (400, day(2025, 3, 4))).is_empty());
     // 99291: one per day (MAI 2), the same code twice on one day.
-    let twice = [
-        line("L1", "99291", 1, &[], DOS()),
-        line("L2", "99291", 1, &[], DOS()),
-    ];
-    let p = e.check_lines(&twice, None).unwrap();
+    let p = two_lines(e, "99291", (1, DOS()), (1, DOS()));
     assert_eq!(codes_of(&p), [("MUE_EXCEEDED", Some("L1"))]);
     assert!(p[0].message.contains("MAI 2"), "{}", p[0].message);
-    let two_days = [
-        line("L1", "99291", 1, &[], day(2025, 3, 3)),
-        line("L2", "99291", 1, &[], day(2025, 3, 4)),
-    ];
-    assert!(e.check_lines(&two_days, None).unwrap().is_empty());
+    assert!(two_lines(e, "99291", (1, day(2025, 3, 3)), (1, day(2025, 3, 4))).is_empty());
     // Before the table's effective date the MUE does not apply.
     let early = [line("L1", "99291", 2, &[], day(2024, 6, 30))];
     assert!(e.check_lines(&early, None).unwrap().is_empty());
@@ -288,16 +290,8 @@ fn mue_mai_1_limits_each_line() {
     let m = e.mue(&code("99486")).unwrap().unwrap();
     assert_eq!((m.units, m.mai), (4, MueAdjudication::Line));
     // Two lines within the limit: fine although the day's sum is over it.
-    let split = [
-        line("L1", "99486", 4, &[], DOS()),
-        line("L2", "99486", 3, &[], DOS()),
-    ];
-    assert!(e.check_lines(&split, None).unwrap().is_empty());
-    let over = [
-        line("L1", "99486", 4, &[], DOS()),
-        line("L2", "99486", 5, &[], DOS()),
-    ];
-    let p = e.check_lines(&over, None).unwrap();
+    assert!(two_lines(e, "99486", (4, DOS()), (3, DOS())).is_empty());
+    let p = two_lines(e, "99486", (4, DOS()), (5, DOS()));
     assert_eq!(codes_of(&p), [("MUE_EXCEEDED", Some("L2"))]);
     assert!(matches!(
         p[0].detail,
@@ -309,22 +303,14 @@ fn mue_mai_1_limits_each_line() {
         })
     ));
     // Contrast MAI 3: 93000 allows 3 per day, summed.
-    let summed = [
-        line("L1", "93000", 2, &[], DOS()),
-        line("L2", "93000", 2, &[], DOS()),
-    ];
-    let p = e.check_lines(&summed, None).unwrap();
+    let p = two_lines(e, "93000", (2, DOS()), (2, DOS()));
     assert_eq!(codes_of(&p), [("MUE_EXCEEDED", Some("L1"))]);
 }
 
 #[test]
 fn same_code_twice_is_not_a_pair_with_itself() {
     let e = edits();
-    let lines = [
-        line("L1", "93000", 1, &[], DOS()),
-        line("L2", "93000", 1, &[], DOS()),
-    ];
-    assert!(e.check_lines(&lines, None).unwrap().is_empty());
+    assert!(two_lines(e, "93000", (1, DOS()), (1, DOS())).is_empty());
 }
 
 #[test]

@@ -536,30 +536,20 @@ fn code_first_classification() {
         rule("A41"),
         CodeFirstRule::Conditional(Condition::LeadingClause)
     );
-    assert_eq!(
-        rule("J12"),
-        CodeFirstRule::Conditional(Condition::Phrase("if applicable"))
-    );
-    assert_eq!(
-        rule("L89"),
-        CodeFirstRule::Conditional(Condition::Phrase("any"))
-    );
-    assert_eq!(
-        rule("I42"),
-        CodeFirstRule::Conditional(Condition::Phrase("complicating"))
-    );
-    assert_eq!(
-        rule("I50"),
-        CodeFirstRule::Conditional(Condition::Phrase("complicating"))
-    );
-    assert_eq!(
-        rule("N64.1"),
-        CodeFirstRule::Conditional(Condition::Phrase("due to"))
-    );
-    assert_eq!(
-        rule("M05.A"),
-        CodeFirstRule::Conditional(Condition::Phrase("if known"))
-    );
+    for (c, phrase) in [
+        ("J12", "if applicable"),
+        ("L89", "any"),
+        ("I42", "complicating"),
+        ("I50", "complicating"),
+        ("N64.1", "due to"),
+        ("M05.A", "if known"),
+    ] {
+        assert_eq!(
+            rule(c),
+            CodeFirstRule::Conditional(Condition::Phrase(phrase)),
+            "{c}"
+        );
+    }
     // The targets of an unconditional note resolve.
     let g13 = t.node_of(&code("G13.0")).unwrap();
     let note = &t.nodes()[g13 as usize]

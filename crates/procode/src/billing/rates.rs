@@ -621,40 +621,30 @@ impl<'a> Pricing<'a> {
             return Some(r.clone());
         }
         let date = line.service_date(date);
-        let in_currency = |s: &&FeeSchedule| s.currency == currency;
-        if let Some(payer) = payer_id {
-            for s in self
-                .schedules
+        // The first schedule of the payer (`Some`) or of no payer (`None`),
+        // in the currency, that has the line.
+        let from_schedules = |payer: Option<&str>| {
+            self.schedules
                 .iter()
-                .filter(in_currency)
-                .filter(|s| s.payer_id.as_deref() == Some(payer))
-            {
-                if let Some(e) = s.lookup(&line.code, &line.modifiers, date) {
-                    return Some(Rate {
+                .filter(|s| s.currency == currency && s.payer_id.as_deref() == payer)
+                .find_map(|s| {
+                    let e = s.lookup(&line.code, &line.modifiers, date)?;
+                    let (schedule_id, entry) = (s.id.clone(), e.key());
+                    let source = match payer {
+                        Some(_) => RateSource::PayerSchedule { schedule_id, entry },
+                        None => RateSource::DefaultSchedule { schedule_id, entry },
+                    };
+                    Some(Rate {
                         per_unit: e.rate,
-                        source: RateSource::PayerSchedule {
-                            schedule_id: s.id.clone(),
-                            entry: e.key(),
-                        },
-                    });
-                }
-            }
+                        source,
+                    })
+                })
+        };
+        if let Some(rate) = payer_id.and_then(|payer| from_schedules(Some(payer))) {
+            return Some(rate);
         }
-        for s in self
-            .schedules
-            .iter()
-            .filter(in_currency)
-            .filter(|s| s.payer_id.is_none())
-        {
-            if let Some(e) = s.lookup(&line.code, &line.modifiers, date) {
-                return Some(Rate {
-                    per_unit: e.rate,
-                    source: RateSource::DefaultSchedule {
-                        schedule_id: s.id.clone(),
-                        entry: e.key(),
-                    },
-                });
-            }
+        if let Some(rate) = from_schedules(None) {
+            return Some(rate);
         }
         service_price
             .filter(|p| p.currency() == currency)

@@ -135,38 +135,23 @@ pub trait Revisioned {
     }
 }
 
-impl Revisioned for Service {
-    fn revision(&self) -> u64 {
-        Service::revision(self)
-    }
-    fn revised(&self) -> Revised {
-        Revised::Document {
-            document: self.document(),
+/// `Revisioned` for a document type with an inherent `revision()`.
+macro_rules! revisioned_document {
+    ($($kind:ty),*) => {$(
+        impl Revisioned for $kind {
+            fn revision(&self) -> u64 {
+                <$kind>::revision(self)
+            }
+            fn revised(&self) -> Revised {
+                Revised::Document {
+                    document: self.document(),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl Revisioned for Session {
-    fn revision(&self) -> u64 {
-        Session::revision(self)
-    }
-    fn revised(&self) -> Revised {
-        Revised::Document {
-            document: self.document(),
-        }
-    }
-}
-
-impl Revisioned for Invoice {
-    fn revision(&self) -> u64 {
-        Invoice::revision(self)
-    }
-    fn revised(&self) -> Revised {
-        Revised::Document {
-            document: self.document(),
-        }
-    }
-}
+revisioned_document!(Service, Session, Invoice);
 
 impl Revisioned for Encounter {
     fn revision(&self) -> u64 {

@@ -128,16 +128,11 @@ impl Catalog {
     /// Opens an index file read-only by memory map with the given verification.
     pub fn open_with(path: impl AsRef<Path>, verify: Verify) -> Result<Catalog> {
         let path = path.as_ref();
-        let io = |source| CatalogError::Io {
+        let store = Storage::map_file(path).map_err(|source| CatalogError::Io {
             path: path.to_path_buf(),
             source,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        // SAFETY: the map is read-only and index files are immutable once
-        // written (IndexBuilder::write_to replaces files by rename, never in
-        // place); every read through the map is bounds-checked.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-        Index::open(Storage::Mapped(map), Checks::Verify(verify)).map(Catalog::new)
+        })?;
+        Index::open(store, Checks::Verify(verify)).map(Catalog::new)
     }
 
     /// Opens an index held in memory, verifying every checksum.

@@ -502,35 +502,29 @@ impl Catalog {
     }
 
     fn level(&self, view: &TabularView<'_>, p: Place) -> Result<Level> {
-        Ok(match p {
+        let (kind, id, title) = match p {
             Place::Chapter(i) => {
                 let c = view.chapter(i).map_err(decode_err)?;
-                Level {
-                    kind: LevelKind::Chapter,
-                    id: c.number.to_string(),
-                    title: c.title.to_owned(),
-                }
+                (LevelKind::Chapter, c.number.to_string(), c.title.to_owned())
             }
             Place::Section(i) => {
                 let s = view.section(i).map_err(decode_err)?;
-                Level {
-                    kind: LevelKind::Section,
-                    id: s.id.to_owned(),
-                    title: s.title.to_owned(),
-                }
+                (LevelKind::Section, s.id.to_owned(), s.title.to_owned())
             }
             Place::Node(_) | Place::Extension { .. } => {
                 let code = view
                     .code(p)
                     .map_err(decode_err)?
                     .ok_or_else(|| decode_err_str("a node without a code"))?;
-                Level {
-                    kind: LevelKind::Code,
-                    id: code.display_for(CodeSystem::Icd10Cm),
-                    title: self.title(&code),
-                }
+                let title = self.title(&code);
+                (
+                    LevelKind::Code,
+                    code.display_for(CodeSystem::Icd10Cm),
+                    title,
+                )
             }
-        })
+        };
+        Ok(Level { kind, id, title })
     }
 
     /// The instructional notes in force for an ICD-10-CM code, from its

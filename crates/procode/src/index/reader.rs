@@ -24,6 +24,20 @@ pub(crate) enum Storage {
     Mapped(memmap2::Mmap),
 }
 
+impl Storage {
+    /// Maps a file read-only (an index or NCCI edits file); the caller names
+    /// the path in its error.
+    pub(crate) fn map_file(path: &std::path::Path) -> std::io::Result<Storage> {
+        let file = std::fs::File::open(path)?;
+        // SAFETY: the map is read-only and index and edits files are
+        // immutable once written (`IndexBuilder::write_to` and
+        // `NcciBuilder::write_to` replace files by rename, never in place);
+        // every read through the map is bounds-checked.
+        let map = unsafe { memmap2::Mmap::map(&file) }?;
+        Ok(Storage::Mapped(map))
+    }
+}
+
 impl AsRef<[u8]> for Storage {
     fn as_ref(&self) -> &[u8] {
         match self {
@@ -34,12 +48,13 @@ impl AsRef<[u8]> for Storage {
     }
 }
 
-/// A range of an index's bytes that keeps the storage alive (so an `fst::Map`
-/// can own it).
+/// A range of an index's (or edits file's) bytes that keeps the storage
+/// alive (so an `fst::Map` can own it).
 #[derive(Clone)]
 pub(crate) struct Section {
-    store: Arc<Storage>,
-    range: Range<usize>,
+    pub(crate) store: Arc<Storage>,
+    /// Checked against the storage length when the file was opened.
+    pub(crate) range: Range<usize>,
 }
 
 impl AsRef<[u8]> for Section {

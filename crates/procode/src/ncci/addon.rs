@@ -22,62 +22,20 @@
 //!   `ADD_ON_PRIMARY_NOT_LISTED` (warning). Type 2 (no CMS list): nothing.
 //!   A code with edits of several types in force follows the strictest.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::code::Code;
 
-/// The CMS add-on code edit type. In JSON: the number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(into = "u8", try_from = "u8")]
-pub enum AddOnType {
-    /// 1: paid only with one of the listed primary codes.
-    PrimaryRequired,
-    /// 2: CMS lists no primary codes; contractors define them.
-    ContractorDefined,
-    /// 3: some primary codes are listed; contractors may allow others.
-    PrimaryListed,
-}
-
-impl AddOnType {
-    /// The CMS number: 1, 2 or 3.
-    pub fn as_u8(self) -> u8 {
-        match self {
-            AddOnType::PrimaryRequired => 1,
-            AddOnType::ContractorDefined => 2,
-            AddOnType::PrimaryListed => 3,
-        }
-    }
-
-    /// The type of a CMS number.
-    pub fn from_u8(n: u8) -> Option<AddOnType> {
-        match n {
-            1 => Some(AddOnType::PrimaryRequired),
-            2 => Some(AddOnType::ContractorDefined),
-            3 => Some(AddOnType::PrimaryListed),
-            _ => None,
-        }
-    }
-}
-
-impl From<AddOnType> for u8 {
-    fn from(t: AddOnType) -> u8 {
-        t.as_u8()
-    }
-}
-
-impl TryFrom<u8> for AddOnType {
-    type Error = String;
-    fn try_from(n: u8) -> Result<Self, String> {
-        AddOnType::from_u8(n).ok_or_else(|| format!("add-on edit type {n}: expected 1, 2 or 3"))
-    }
-}
-
-impl fmt::Display for AddOnType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.as_u8())
+cms_number! {
+    /// The CMS add-on code edit type. In JSON: the number.
+    pub enum AddOnType ("add-on edit type", "1, 2 or 3") {
+        /// 1: paid only with one of the listed primary codes.
+        PrimaryRequired = 1,
+        /// 2: CMS lists no primary codes; contractors define them.
+        ContractorDefined = 2,
+        /// 3: some primary codes are listed; contractors may allow others.
+        PrimaryListed = 3,
     }
 }
 

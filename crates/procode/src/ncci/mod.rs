@@ -60,14 +60,69 @@
 //! assert!(edits.check_lines(&[ecg, tracing], Some(day)).unwrap().is_empty());
 //! ```
 
+/// An enum of CMS indicator numbers (in JSON: the number): its
+/// declaration, `as_u8` and `from_u8`, and through them `From`/`TryFrom<u8>`
+/// and `Display`. `$what` and `$expected` word the error of a number
+/// outside the enum.
+macro_rules! cms_number {
+    (
+        $(#[$meta:meta])*
+        pub enum $kind:ident ($what:literal, $expected:literal) {
+            $($(#[$vmeta:meta])* $variant:ident = $n:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(into = "u8", try_from = "u8")]
+        pub enum $kind {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $kind {
+            #[doc = concat!("The CMS number: ", $expected, ".")]
+            pub fn as_u8(self) -> u8 {
+                match self {
+                    $($kind::$variant => $n,)+
+                }
+            }
+
+            /// The value of a CMS number.
+            pub fn from_u8(n: u8) -> Option<$kind> {
+                match n {
+                    $($n => Some($kind::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl From<$kind> for u8 {
+            fn from(value: $kind) -> u8 {
+                value.as_u8()
+            }
+        }
+
+        impl TryFrom<u8> for $kind {
+            type Error = String;
+            fn try_from(n: u8) -> Result<Self, String> {
+                $kind::from_u8(n)
+                    .ok_or_else(|| format!(concat!($what, " {}: expected ", $expected), n))
+            }
+        }
+
+        impl std::fmt::Display for $kind {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.as_u8())
+            }
+        }
+    };
+}
+
 mod addon;
 mod addon_xlsx;
 mod build;
 mod check;
 pub(crate) mod format;
 mod reader;
-
-use std::fmt;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -87,131 +142,52 @@ pub const NEVER: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     None => NaiveDate::MAX,
 };
 
-/// Whether a PTP edit may be bypassed with a modifier (CMS column
-/// "Modifier 0=not allowed 1=allowed 9=not applicable"). In JSON: the number.
-///
-/// # Example
-/// ```
-/// use procode::ncci::ModifierIndicator;
-/// assert_eq!(ModifierIndicator::from_u8(1), Some(ModifierIndicator::Allowed));
-/// assert_eq!(ModifierIndicator::NotApplicable.as_u8(), 9);
-/// assert_eq!(ModifierIndicator::from_u8(2), None);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(into = "u8", try_from = "u8")]
-pub enum ModifierIndicator {
-    /// 0: no modifier clears the edit.
-    NotAllowed,
-    /// 1: an NCCI-associated modifier on the column-2 code clears it.
-    Allowed,
-    /// 9: the edit does not apply.
-    NotApplicable,
-}
-
-impl ModifierIndicator {
-    /// The CMS number: 0, 1 or 9.
-    pub fn as_u8(self) -> u8 {
-        match self {
-            ModifierIndicator::NotAllowed => 0,
-            ModifierIndicator::Allowed => 1,
-            ModifierIndicator::NotApplicable => 9,
-        }
-    }
-
-    /// The indicator of a CMS number.
-    pub fn from_u8(n: u8) -> Option<ModifierIndicator> {
-        match n {
-            0 => Some(ModifierIndicator::NotAllowed),
-            1 => Some(ModifierIndicator::Allowed),
-            9 => Some(ModifierIndicator::NotApplicable),
-            _ => None,
-        }
+cms_number! {
+    /// Whether a PTP edit may be bypassed with a modifier (CMS column
+    /// "Modifier 0=not allowed 1=allowed 9=not applicable"). In JSON: the number.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::ncci::ModifierIndicator;
+    /// assert_eq!(ModifierIndicator::from_u8(1), Some(ModifierIndicator::Allowed));
+    /// assert_eq!(ModifierIndicator::NotApplicable.as_u8(), 9);
+    /// assert_eq!(ModifierIndicator::from_u8(2), None);
+    /// ```
+    pub enum ModifierIndicator ("modifier indicator", "0, 1 or 9") {
+        /// 0: no modifier clears the edit.
+        NotAllowed = 0,
+        /// 1: an NCCI-associated modifier on the column-2 code clears it.
+        Allowed = 1,
+        /// 9: the edit does not apply.
+        NotApplicable = 9,
     }
 }
 
-impl From<ModifierIndicator> for u8 {
-    fn from(m: ModifierIndicator) -> u8 {
-        m.as_u8()
+cms_number! {
+    /// The MUE adjudication indicator (MAI). In JSON: the number.
+    ///
+    /// # Example
+    /// ```
+    /// use procode::ncci::MueAdjudication;
+    /// assert!(MueAdjudication::Line.per_line());
+    /// assert!(!MueAdjudication::DateClinical.per_line());
+    /// assert_eq!(MueAdjudication::from_u8(2), Some(MueAdjudication::DatePolicy));
+    /// ```
+    pub enum MueAdjudication ("MAI", "1, 2 or 3") {
+        /// 1: a claim-line edit (the units of each line).
+        Line = 1,
+        /// 2: a date-of-service edit based on policy (units summed per day).
+        DatePolicy = 2,
+        /// 3: a date-of-service edit based on clinical data (units summed per day).
+        DateClinical = 3,
     }
-}
-
-impl TryFrom<u8> for ModifierIndicator {
-    type Error = String;
-    fn try_from(n: u8) -> Result<Self, String> {
-        ModifierIndicator::from_u8(n)
-            .ok_or_else(|| format!("modifier indicator {n}: expected 0, 1 or 9"))
-    }
-}
-
-impl fmt::Display for ModifierIndicator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.as_u8())
-    }
-}
-
-/// The MUE adjudication indicator (MAI). In JSON: the number.
-///
-/// # Example
-/// ```
-/// use procode::ncci::MueAdjudication;
-/// assert!(MueAdjudication::Line.per_line());
-/// assert!(!MueAdjudication::DateClinical.per_line());
-/// assert_eq!(MueAdjudication::from_u8(2), Some(MueAdjudication::DatePolicy));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(into = "u8", try_from = "u8")]
-pub enum MueAdjudication {
-    /// 1: a claim-line edit (the units of each line).
-    Line,
-    /// 2: a date-of-service edit based on policy (units summed per day).
-    DatePolicy,
-    /// 3: a date-of-service edit based on clinical data (units summed per day).
-    DateClinical,
 }
 
 impl MueAdjudication {
-    /// The CMS number: 1, 2 or 3.
-    pub fn as_u8(self) -> u8 {
-        match self {
-            MueAdjudication::Line => 1,
-            MueAdjudication::DatePolicy => 2,
-            MueAdjudication::DateClinical => 3,
-        }
-    }
-
-    /// The indicator of a CMS number.
-    pub fn from_u8(n: u8) -> Option<MueAdjudication> {
-        match n {
-            1 => Some(MueAdjudication::Line),
-            2 => Some(MueAdjudication::DatePolicy),
-            3 => Some(MueAdjudication::DateClinical),
-            _ => None,
-        }
-    }
-
     /// Whether the limit applies to each line (MAI 1) rather than to the
     /// units of a date of service (MAI 2 and 3).
     pub fn per_line(self) -> bool {
         self == MueAdjudication::Line
-    }
-}
-
-impl From<MueAdjudication> for u8 {
-    fn from(m: MueAdjudication) -> u8 {
-        m.as_u8()
-    }
-}
-
-impl TryFrom<u8> for MueAdjudication {
-    type Error = String;
-    fn try_from(n: u8) -> Result<Self, String> {
-        MueAdjudication::from_u8(n).ok_or_else(|| format!("MAI {n}: expected 1, 2 or 3"))
-    }
-}
-
-impl fmt::Display for MueAdjudication {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.as_u8())
     }
 }
 

@@ -13,27 +13,10 @@ use crate::code::Code;
 use crate::error::NcciError;
 use crate::index::container::checksum;
 use crate::index::container::Problem;
-use crate::index::reader::Storage;
+use crate::index::reader::{Section, Storage};
 use crate::index::Verify;
 
 type Result<T> = std::result::Result<T, NcciError>;
-
-/// A range of the file's bytes that keeps the storage alive (for the fst).
-struct Bytes {
-    store: Arc<Storage>,
-    range: Range<usize>,
-}
-
-impl AsRef<[u8]> for Bytes {
-    fn as_ref(&self) -> &[u8] {
-        // The range was checked against the storage length when opened.
-        self.store
-            .as_ref()
-            .as_ref()
-            .get(self.range.clone())
-            .unwrap_or(&[])
-    }
-}
 
 fn corrupt(what: impl Into<String>) -> NcciError {
     NcciError::Corrupt { what: what.into() }
@@ -58,7 +41,7 @@ pub(crate) struct RawRecord {
 
 struct Inner {
     store: Arc<Storage>,
-    codes: fst::Map<Bytes>,
+    codes: fst::Map<Section>,
     code_pairs: Range<usize>,
     pairs: Range<usize>,
     multi: Range<usize>,
@@ -131,16 +114,11 @@ impl NcciEdits {
     /// Opens an edits file read-only by memory map with the given verification.
     pub fn open_with(path: impl AsRef<Path>, verify: Verify) -> Result<NcciEdits> {
         let path = path.as_ref();
-        let io = |source| NcciError::Io {
+        let store = Storage::map_file(path).map_err(|source| NcciError::Io {
             path: path.to_path_buf(),
             source,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        // SAFETY: the map is read-only and edits files are immutable once
-        // written (NcciBuilder::write_to replaces files by rename, never in
-        // place); every read through the map is bounds-checked.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-        NcciEdits::open_storage(Storage::Mapped(map), verify)
+        })?;
+        NcciEdits::open_storage(store, verify)
     }
 
     /// Opens an edits file held in memory, verifying every checksum.
@@ -171,7 +149,7 @@ impl NcciEdits {
         let sums = parsed.sums;
         let [codes_r, code_pairs, pairs, multi, records, mue, rationale_offsets, rationales, addons] =
             parsed.ranges;
-        let codes = fst::Map::new(Bytes {
+        let codes = fst::Map::new(Section {
             store: store.clone(),
             range: codes_r,
         })
@@ -249,7 +227,7 @@ impl NcciEdits {
             .unwrap_or(&[])
     }
 
-    fn codes(&self) -> Result<&fst::Map<Bytes>> {
+    fn codes(&self) -> Result<&fst::Map<Section>> {
         let i = &self.inner;
         let ok = *i
             .codes_ok

@@ -87,3 +87,32 @@ pub fn screening_line() -> procode::billing::CodeLine {
         .with_place_of_service("11")
         .unwrap()
 }
+
+/// A batch that changes one line's units.
+pub fn set_units(line_id: &str, units: u32) -> procode::billing::EditBatch {
+    procode::billing::EditBatch::new().edit(
+        line_id,
+        procode::billing::LineChanges::default().units(units),
+    )
+}
+
+/// The invoice update of a completion that changed these lines.
+pub fn updated(changed_lines: &[&str], must_resend: bool) -> procode::billing::InvoiceUpdate {
+    procode::billing::InvoiceUpdate::Updated {
+        changed_lines: changed_lines.iter().map(|l| l.to_string()).collect(),
+        must_resend,
+    }
+}
+
+/// The payer fee schedule `AETNA-2025` (payer `AETNA`, USD) of a CSV.
+pub fn aetna_schedule(csv: &str) -> procode::billing::FeeSchedule {
+    procode::billing::FeeSchedule::from_reader(
+        "AETNA-2025",
+        Some("AETNA".into()),
+        Currency::Usd,
+        "aetna.csv",
+        csv.as_bytes(),
+        b',',
+    )
+    .expect("a valid fee schedule")
+}

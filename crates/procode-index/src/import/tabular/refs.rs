@@ -249,32 +249,18 @@ mod tests {
         assert_eq!(g[0].qualifier, None);
         assert_eq!(groups("x (F41.-)")[0].refs, vec![code("F41")]);
         assert_eq!(groups("x (R40.2-)")[0].refs, vec![code("R402")]);
-        assert_eq!(groups("x (E08-E13)")[0].refs, vec![range("E08", "E13")]);
-        assert_eq!(groups("x (O00-O9A)")[0].refs, vec![range("O00", "O9A")]);
-        assert_eq!(
-            groups("x (I63.3-I63.5-)")[0].refs,
-            vec![range("I633", "I635")]
-        );
-        assert_eq!(
-            groups("x (I70.2--I70.7-)")[0].refs,
-            vec![range("I702", "I707")]
-        );
-        assert_eq!(
-            groups("x (P28.3- - P28.4-)")[0].refs,
-            vec![range("P283", "P284")]
-        );
-        assert_eq!(
-            groups("x (I01.0 -I01.9)")[0].refs,
-            vec![range("I010", "I019")]
-        );
-        assert_eq!(
-            groups("x (M05.00 to M05.8A)")[0].refs,
-            vec![range("M0500", "M058A")]
-        );
-        assert_eq!(
-            groups("x (F98.2.-F98.3)")[0].refs,
-            vec![range("F982", "F983")]
-        );
+        for (text, want) in [
+            ("x (E08-E13)", range("E08", "E13")),
+            ("x (O00-O9A)", range("O00", "O9A")),
+            ("x (I63.3-I63.5-)", range("I633", "I635")),
+            ("x (I70.2--I70.7-)", range("I702", "I707")),
+            ("x (P28.3- - P28.4-)", range("P283", "P284")),
+            ("x (I01.0 -I01.9)", range("I010", "I019")),
+            ("x (M05.00 to M05.8A)", range("M0500", "M058A")),
+            ("x (F98.2.-F98.3)", range("F982", "F983")),
+        ] {
+            assert_eq!(groups(text)[0].refs, vec![want], "{text}");
+        }
         assert_eq!(groups("x (K85-K86.-)")[0].refs, vec![range("K85", "K86")]);
         assert_eq!(groups("x (J96.)")[0].refs, vec![code("J96")]);
     }

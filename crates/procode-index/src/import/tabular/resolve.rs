@@ -607,41 +607,22 @@ mod tests {
             parse_qualifier("with final characters .00 or .01"),
             Some(Suffix(vec![("00".into(), None), ("01".into(), None)]))
         );
-        assert_eq!(
-            parse_qualifier("with 5th character 1"),
-            Some(At {
-                position: 5,
-                values: vec!["1".into()]
-            })
-        );
-        assert_eq!(
-            parse_qualifier("with fifth-character 1"),
-            Some(At {
-                position: 5,
-                values: vec!["1".into()]
-            })
-        );
-        assert_eq!(
-            parse_qualifier("with 7th character b or c"),
-            Some(At {
-                position: 7,
-                values: vec!["B".into(), "C".into()]
-            })
-        );
-        assert_eq!(
-            parse_qualifier("with 5th character .6"),
-            Some(At {
-                position: 5,
-                values: vec!["6".into()]
-            })
-        );
-        assert_eq!(
-            parse_qualifier("with fifth to sixth characters 51"),
-            Some(At {
-                position: 5,
-                values: vec!["51".into()]
-            })
-        );
+        for (text, position, values) in [
+            ("with 5th character 1", 5, &["1"][..]),
+            ("with fifth-character 1", 5, &["1"]),
+            ("with 7th character b or c", 7, &["B", "C"]),
+            ("with 5th character .6", 5, &["6"]),
+            ("with fifth to sixth characters 51", 5, &["51"]),
+        ] {
+            assert_eq!(
+                parse_qualifier(text),
+                Some(At {
+                    position,
+                    values: values.iter().map(|v| v.to_string()).collect()
+                }),
+                "{text}"
+            );
+        }
         assert_eq!(
             parse_qualifier("with fifth or sixth character 1-4"),
             Some(Final {
