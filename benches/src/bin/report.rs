@@ -313,6 +313,8 @@ fn main() {
         size: false,
     });
 
+    borrowed_rows(&fx, &mut rows);
+
     // Code-prefix typeahead.
     for (query, prefix) in PREFIX_QUERIES {
         let ours = fast(|_| {
@@ -969,3 +971,86 @@ ours = best(lambda: cat.search(query, limit=10))
 peer = best(lambda: db.execute(sql, (match,)).fetchall(), n=200)
 print(ours, peer)
 "#;
+
+/// Reads both descriptions of a borrowed entry into `buf` (cleared first):
+/// what a typeahead shows of each result.
+fn read_both(e: &procode::EntryRef<'_>, buf: &mut String) {
+    buf.clear();
+    e.write_description(buf).expect("decodes");
+    e.write_short_description(buf).expect("decodes");
+}
+
+/// The borrowed-entry rows (issue 18 item 1): exact lookup and code-prefix
+/// top 10 through `EntryRef`, the prefix rows reading both descriptions of
+/// every result, beside SQLite and the sorted `Vec<Entry>`.
+fn borrowed_rows(fx: &Fixture, rows: &mut Vec<Row>) {
+    let n = fx.lookups.len();
+    let sql = fast(|i| {
+        let (c, s) = &fx.lookups[i % n];
+        black_box(fx.sqlite.lookup(c, *s));
+    });
+    let fixed = fast(|i| {
+        let (c, s) = &fx.lookups[i % n];
+        black_box(fx.catalog.lookup_ref(c, Some(*s), None).unwrap());
+    });
+    let mut buf = String::with_capacity(512);
+    let both = fast(|i| {
+        let (c, s) = &fx.lookups[i % n];
+        let e = fx.catalog.lookup_ref(c, Some(*s), None).unwrap().unwrap();
+        read_both(&e, &mut buf);
+        black_box(&buf);
+    });
+    rows.push(Row {
+        op: format!("exact lookup, borrowed (lookup_ref; {n} codes, rotating)"),
+        procode: Fig::Ns(fixed),
+        peer: "SQLite primary key",
+        peer_fig: Some(Fig::Ns(sql)),
+        target: "≤ 250 ns; peer ≥ 5× slower",
+        met: Some(fixed <= 250.0 && sql / fixed >= 5.0),
+        size: false,
+    });
+    rows.push(Row {
+        op: "exact lookup, borrowed, reading both descriptions".into(),
+        procode: Fig::Ns(both),
+        peer: "SQLite primary key",
+        peer_fig: Some(Fig::Ns(sql)),
+        target: "(info; the row the SQLite peer matches)",
+        met: None,
+        size: false,
+    });
+    let opts = SearchOptions::default().limit(TOP);
+    for (query, prefix) in PREFIX_QUERIES {
+        let ours = fast(|_| {
+            let found = fx.catalog.search_refs(black_box(query), &opts).unwrap();
+            for e in &found.entries {
+                read_both(e, &mut buf);
+                black_box(&buf);
+            }
+        });
+        let sql = fast(|_| {
+            black_box(fx.sqlite.prefix(black_box(prefix)));
+        });
+        let ent = fast(|_| {
+            black_box(fx.sorted_entries.prefix(black_box(prefix)));
+        });
+        let op = format!("code prefix {query:?} top {TOP}, borrowed, both descriptions read");
+        rows.push(Row {
+            op: op.clone(),
+            procode: Fig::Ns(ours),
+            peer: "SQLite range query",
+            peer_fig: Some(Fig::Ns(sql)),
+            target: "≤ 1 µs; peer ≥ 5× slower",
+            met: Some(ours <= 1e3 && sql / ours >= 5.0),
+            size: false,
+        });
+        rows.push(Row {
+            op,
+            procode: Fig::Ns(ours),
+            peer: "sorted Vec<Entry> (clones entries)",
+            peer_fig: Some(Fig::Ns(ent)),
+            target: "≤ 1 µs; within 1.5× of peer",
+            met: Some(ours <= 1e3 && ours <= 1.5 * ent),
+            size: false,
+        });
+    }
+}

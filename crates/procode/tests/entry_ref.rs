@@ -26,7 +26,7 @@ fn read(r: &EntryRef<'_>) -> Entry {
     r.write_short_description(&mut short).unwrap();
     assert_eq!(long, r.description().unwrap());
     assert_eq!(short, r.short_description().unwrap());
-    let e = Entry::from_descriptions(r.code(), r.system(), long, short)
+    let e = Entry::from_descriptions(*r.code(), r.system(), long, short)
         .with_effective(r.effective())
         .with_terminated(r.terminated())
         .with_billable(r.billable())

@@ -65,6 +65,13 @@ pub struct EntryRef<'a> {
     text: Text<'a>,
 }
 
+/// A reference owning `e` (the borrowed form of an entry made by hand).
+impl From<Entry> for EntryRef<'static> {
+    fn from(e: Entry) -> EntryRef<'static> {
+        EntryRef::owning(e)
+    }
+}
+
 /// The fixed fields of an index record, as [`Index`] reads them.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fixed {
@@ -137,8 +144,8 @@ impl<'a> EntryRef<'a> {
     }
 
     /// The normalised code (ICD-10-CM without its dot).
-    pub fn code(&self) -> Code {
-        self.code
+    pub fn code(&self) -> &Code {
+        &self.code
     }
 
     /// The code system.

@@ -316,8 +316,21 @@ impl Catalog {
         system: Option<CodeSystem>,
         as_of: Option<NaiveDate>,
     ) -> Result<Entry> {
+        self.require_ref(code, system, as_of)?.to_owned()
+    }
+
+    /// [`Catalog::require`], borrowed (see [`EntryRef`]).
+    ///
+    /// # Errors
+    /// As [`Catalog::require`].
+    pub fn require_ref(
+        &self,
+        code: &str,
+        system: Option<CodeSystem>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<EntryRef<'_>> {
         let code = Code::parse(code)?;
-        self.find(&code, system, as_of)?
+        self.find_ref(&code, system, as_of)?
             .ok_or(CatalogError::NotInCatalog {
                 code,
                 system,
