@@ -248,6 +248,13 @@ fn ncci_curve(edits: &NcciEdits) -> Vec<Row> {
 // in `fast`/`slow` and the fixtures.
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if procode_benches::memory::probe_main(&args) {
+        return;
+    }
+    if args.iter().any(|a| a == "--lookup-rows") {
+        lookup_report();
+        return;
+    }
     if args.iter().any(|a| a == "--embedded-probe") {
         embedded_probe();
         return;
@@ -628,6 +635,9 @@ fn main() {
     eprintln!("report: batch scrub (Rust, Python, Spark; a few minutes) ...");
     scrub_rows(&edits, &edits_bytes, &mut rows, &mut notes);
 
+    python_catalog_rows(&mut rows, &mut notes);
+    memory_rows(&fx, &mut rows, &mut notes);
+    scaling_rows(&fx, &mut rows);
     let mem = embedded_memory();
     let today = chrono::Local::now().date_naive();
     let elapsed = started.elapsed().as_secs_f64();
@@ -1052,5 +1062,206 @@ fn borrowed_rows(fx: &Fixture, rows: &mut Vec<Row>) {
             met: Some(ours <= 1e3 && ours <= 1.5 * ent),
             size: false,
         });
+    }
+}
+
+/// The memory rows (issue 18 item 5): peak RSS of a fresh process that
+/// opens the embedded catalog and searches 1,000 times; eight processes
+/// mapping the same index file, with the file's pages resident once.
+fn memory_rows(fx: &Fixture, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    use procode_benches::memory::{searches_memory, shared_mapping};
+    let Ok(exe) = std::env::current_exe() else {
+        notes.push("memory rows skipped: no path to this binary".into());
+        return;
+    };
+    match searches_memory(&exe) {
+        Ok([hb, _, ha, ra]) => {
+            rows.push(Row {
+                op: "Catalog::embedded() + 1,000 searches, fresh process: peak RSS".into(),
+                procode: Fig::Bytes(ha * 1024),
+                peer: "the process before opening",
+                peer_fig: Some(Fig::Bytes(hb * 1024)),
+                target: "(info; issue 18 item 5)",
+                met: None,
+                size: true,
+            });
+            notes.push(format!(
+                "memory, embedded + 1,000 searches: VmHWM {:.1} MiB (before the open {:.1} MiB), VmRSS after {:.1} MiB",
+                ha as f64 / 1024.0,
+                hb as f64 / 1024.0,
+                ra as f64 / 1024.0
+            ));
+        }
+        Err(e) => notes.push(format!("memory row skipped: {e}")),
+    }
+    let n = 8;
+    match shared_mapping(&exe, fx.index_file.path(), n) {
+        Ok(procs) => {
+            let sum = |f: fn(&procode_benches::memory::ProcessMemory) -> u64| {
+                procs.iter().map(f).sum::<u64>()
+            };
+            let (rss, pss) = (sum(|p| p.index_rss), sum(|p| p.index_pss));
+            let shared = sum(|p| p.index_shared);
+            rows.push(Row {
+                op: format!("{n} processes mapping one index file: the file's pages, summed PSS"),
+                procode: Fig::Bytes(pss * 1024),
+                peer: "summed RSS of the mapping",
+                peer_fig: Some(Fig::Bytes(rss * 1024)),
+                target: "(info) shared: PSS ≈ RSS ÷ processes",
+                met: None,
+                size: true,
+            });
+            notes.push(format!(
+                "{n} processes (Verify::Full open + 1,000 searches each) on the {:.1} MiB index: \
+                 its mapping resident {:.1} MiB per process, {:.1} MiB of it shared; summed PSS \
+                 {:.1} MiB against {:.1} MiB summed RSS; whole processes: RSS {:.1} MiB, PSS {:.1} MiB each (mean)",
+                fx.index_file.path().metadata().map_or(0, |m| m.len()) as f64 / 1048576.0,
+                rss as f64 / 1024.0 / n as f64,
+                shared as f64 / 1024.0 / n as f64,
+                pss as f64 / 1024.0,
+                rss as f64 / 1024.0,
+                sum(|p| p.rss) as f64 / 1024.0 / n as f64,
+                sum(|p| p.pss) as f64 / 1024.0 / n as f64,
+            ));
+        }
+        Err(e) => notes.push(format!("shared-mapping row skipped: {e}")),
+    }
+}
+
+/// The scaling rows (issue 18 item 4): exact lookup, code prefix and word
+/// search top 10 (borrowed, both descriptions read) on catalogs of 10k, 50k,
+/// 187k and a synthetic 1M codes, each with the growth fitted over the curve.
+fn scaling_rows(fx: &Fixture, rows: &mut Vec<Row>) {
+    use procode_benches::scaling::{
+        catalog, fitted_growth, lookups, sample, synthetic, SAMPLE_SIZES, SYNTHETIC_SIZE,
+    };
+    eprintln!("report: scaling curves (building 10k, 50k and 1M catalogs) ...");
+    let mut sets: Vec<(usize, Catalog, Vec<_>)> = Vec::new();
+    for n in SAMPLE_SIZES {
+        let entries = sample(&fx.entries, n);
+        let l = lookups(&entries);
+        sets.push((entries.len(), catalog(entries), l));
+    }
+    sets.push((fx.entries.len(), fx.catalog.clone(), lookups(&fx.entries)));
+    let big = synthetic(&fx.entries, SYNTHETIC_SIZE);
+    let l = lookups(&big);
+    sets.push((big.len(), catalog(big), l));
+    let opts = SearchOptions::default().limit(TOP);
+    let mut buf = String::with_capacity(512);
+    let mut curves: [Vec<(f64, f64)>; 3] = Default::default();
+    for (size, cat, l) in &sets {
+        let n = l.len();
+        let read = |q: &str, buf: &mut String| {
+            for e in &cat.search_refs(q, &opts).unwrap().entries {
+                read_both(e, buf);
+            }
+        };
+        let figs = [
+            fast(|i| {
+                let (c, s) = &l[i % n];
+                black_box(cat.lookup_code_ref(c, *s, None).unwrap());
+            }),
+            fast(|_| read("E11", &mut buf)),
+            fast(|_| read("diab mell", &mut buf)),
+        ];
+        for (c, f) in curves.iter_mut().zip(figs) {
+            c.push((*size as f64, f));
+        }
+    }
+    let names = [
+        "exact lookup_ref",
+        "code prefix \"E11\" top 10, borrowed, descriptions read",
+        "word search \"diab mell\" top 10, borrowed, descriptions read",
+    ];
+    for (name, curve) in names.iter().zip(&curves) {
+        let growth = fitted_growth(curve);
+        for &(size, t) in curve {
+            rows.push(Row {
+                op: format!("scaling: {name}, {size:.0} codes (fitted growth: {growth})"),
+                procode: Fig::Ns(t),
+                peer: "—",
+                peer_fig: None,
+                target: "(info; issue 18 item 4)",
+                met: None,
+                size: false,
+            });
+        }
+    }
+}
+
+/// Only the rows of issue 18 items 1, 4 and 5 (borrowed lookups, Python
+/// against sqlite3, memory, scaling), one JSON object a line:
+/// `report --lookup-rows`.
+fn lookup_report() {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    eprintln!("report: loading the large catalog and building the peers ...");
+    let fx = Fixture::load();
+    let (mut rows, mut notes) = (Vec::new(), Vec::new());
+    borrowed_rows(&fx, &mut rows);
+    python_catalog_rows(&mut rows, &mut notes);
+    memory_rows(&fx, &mut rows, &mut notes);
+    scaling_rows(&fx, &mut rows);
+    let load_end = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "{}",
+        json!({ "loadavg_start": load.trim(), "loadavg_end": load_end.trim() })
+    );
+    for r in &rows {
+        println!("{}", r.json());
+    }
+    for n in &notes {
+        println!("{}", json!({ "note": n }));
+    }
+}
+
+/// The Python rows of issue 18 item 1: `benches/python/catalog_vs_sqlite.py`
+/// (procode's catalog against `sqlite3`, both from Python, in one run).
+fn python_catalog_rows(rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join(".venv/bin/python");
+    let script = root.join("benches/python/catalog_vs_sqlite.py");
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(procode_benches::data_dir())
+        .output();
+    let figs: Value = match out {
+        Ok(o) if o.status.success() => match serde_json::from_slice(&o.stdout) {
+            Ok(v) => v,
+            Err(e) => return notes.push(format!("Python catalog rows skipped: {e}")),
+        },
+        Ok(o) => {
+            let why = String::from_utf8_lossy(&o.stderr).trim().to_owned();
+            return notes.push(format!("Python catalog rows skipped: {why}"));
+        }
+        Err(e) => return notes.push(format!("Python catalog rows skipped (no .venv?): {e}")),
+    };
+    let keys = figs
+        .as_object()
+        .map(|o| o.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    for key in keys
+        .iter()
+        .filter(|k| figs[k.as_str()].is_number() && k.as_str() != "codes")
+    {
+        let Some(base) = key.strip_suffix(" sqlite") else {
+            continue;
+        };
+        let peer = figs[key.as_str()].as_f64().unwrap_or(f64::NAN);
+        for (suffix, what) in [
+            ("", "entries, fields not read"),
+            (" read", "both descriptions read"),
+        ] {
+            let ours = figs[format!("{base}{suffix}").as_str()].as_f64();
+            let Some(ours) = ours else { continue };
+            rows.push(Row {
+                op: format!("Python {base} ({what})"),
+                procode: Fig::Ns(ours),
+                peer: "sqlite3 from Python",
+                peer_fig: Some(Fig::Ns(peer)),
+                target: "peer ≥ 5× slower",
+                met: Some(peer / ours >= 5.0),
+                size: false,
+            });
+        }
     }
 }

@@ -1584,7 +1584,7 @@ impl Catalog {
                     None => true,
                 })
         };
-        let all = self.index.code_range(&lo, &hi)?;
+        let all = self.index.code_range(&lo)?;
         let mut kept = Vec::new();
         let ids = if opts.system.is_none() && !opts.billable_only && opts.as_of.is_none() {
             all

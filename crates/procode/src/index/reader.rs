@@ -80,10 +80,10 @@ pub(crate) struct Index {
     /// Its checksum, and whether it matched and the section's own layout
     /// reads (checked on first use).
     tabular_check: (u64, OnceLock<bool>),
-    /// The ids of the current entries in code-key order (code, then
-    /// system), read from the code fst on the first code-prefix search: a
-    /// prefix's matches are then one slice, counted without a walk.
-    code_order: OnceLock<Vec<u32>>,
+    /// The current entries in code-key order, read from the code fst on
+    /// the first code-prefix search: a prefix's matches are then one slice,
+    /// counted without a walk.
+    code_order: OnceLock<CodeOrder>,
 }
 
 impl fmt::Debug for Index {
@@ -182,6 +182,67 @@ pub(crate) struct Meta {
 impl Meta {
     pub(crate) fn valid_on(&self, d: NaiveDate) -> bool {
         self.effective.is_none_or(|e| e <= d) && self.terminated.is_none_or(|t| d <= t)
+    }
+}
+
+/// The current entries' ids in code-key order, with every
+/// [`CodeOrder::STEP`]th code packed for a binary search that touches no
+/// record until the last few probes.
+struct CodeOrder {
+    ids: Vec<u32>,
+    samples: Vec<u128>,
+}
+
+/// A code's bytes as a number ordered as the bytes are (codes hold no NUL,
+/// so zero padding keeps a code before the longer codes it starts).
+fn packed(code: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = code.len().min(16);
+    b[..n].copy_from_slice(&code[..n]);
+    u128::from_be_bytes(b)
+}
+
+impl CodeOrder {
+    const STEP: usize = 32;
+
+    fn read(codes: &fst::Map<Section>) -> CodeOrder {
+        let mut ids = Vec::with_capacity(codes.len());
+        let mut samples = Vec::with_capacity(codes.len() / CodeOrder::STEP + 1);
+        let mut stream = codes.stream();
+        while let Some((key, id)) = fst::Streamer::next(&mut stream) {
+            if ids.len() % CodeOrder::STEP == 0 {
+                // A key is the code, a NUL and the system tag.
+                samples.push(packed(
+                    key.get(..key.len().saturating_sub(2)).unwrap_or(&[]),
+                ));
+            }
+            ids.push(u32::try_from(id).unwrap_or(u32::MAX));
+        }
+        CodeOrder { ids, samples }
+    }
+
+    /// How many entries have a code before `bound` (compared as packed).
+    fn position(&self, index: &Index, bound: &[u8]) -> Result<usize> {
+        let b = packed(bound);
+        let s = self.samples.partition_point(|&c| c < b);
+        if s == 0 {
+            return Ok(0);
+        }
+        let from = (s - 1) * CodeOrder::STEP;
+        let to = (s * CodeOrder::STEP).min(self.ids.len());
+        let block = self.ids.get(from..to).unwrap_or(&[]);
+        let mut err = None;
+        let at = block.partition_point(|&id| match index.code_bytes(id) {
+            Ok(c) => packed(c) < b,
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(from + at),
+        }
     }
 }
 
@@ -338,40 +399,37 @@ impl Index {
         self.checked(1, &self.words)
     }
 
-    /// The ids of the current entries whose code key is in `lo..hi`, in
+    /// The ids of the current entries whose code starts with `prefix`, in
     /// code-key order (code, then system).
-    pub(crate) fn code_range(&self, lo: &[u8], hi: &[u8]) -> Result<&[u32]> {
+    pub(crate) fn code_range(&self, prefix: &[u8]) -> Result<&[u32]> {
         let codes = self.codes()?;
-        let order = self.code_order.get_or_init(|| {
-            let mut ids = Vec::with_capacity(self.current_len() as usize);
-            let mut stream = codes.stream();
-            while let Some((_, id)) = fst::Streamer::next(&mut stream) {
-                ids.push(u32::try_from(id).unwrap_or(u32::MAX));
+        let order = self.code_order.get_or_init(|| CodeOrder::read(codes));
+        let hi = match prefix.iter().rposition(|&b| b < u8::MAX) {
+            Some(i) => {
+                let mut hi = prefix[..=i].to_vec();
+                hi[i] += 1;
+                Some(hi)
             }
-            ids
-        });
-        let broken = std::cell::Cell::new(false);
-        let below = |bound: &[u8]| {
-            order.partition_point(|&id| match self.code_key_of(id) {
-                Ok(k) => k.as_bytes() < bound,
-                Err(_) => {
-                    broken.set(true);
-                    false
-                }
-            })
+            None => None,
         };
-        let (a, b) = (below(lo), below(hi));
-        if broken.get() || a > b {
-            return Err(corrupt("the code index names a malformed entry"));
-        }
-        Ok(order.get(a..b).unwrap_or(&[]))
+        let a = order.position(self, prefix)?;
+        let b = match hi {
+            Some(hi) => order.position(self, &hi)?,
+            None => order.ids.len(),
+        };
+        order
+            .ids
+            .get(a..b)
+            .ok_or_else(|| corrupt("the code index is out of order"))
     }
 
-    /// The code-index key of entry `id` (its code and system).
-    fn code_key_of(&self, id: u32) -> Result<format::CodeKey> {
-        let system = CodeSystem::from_u8(self.record(id)?[0])
-            .ok_or_else(|| corrupt(format!("entry {id} has an unknown system tag")))?;
-        Ok(format::code_key(&self.code(id)?, system))
+    /// The normalised code bytes of entry `id`.
+    fn code_bytes(&self, id: u32) -> Result<&[u8]> {
+        let r = self.record(id)?;
+        let off = u32_at(r, 4).unwrap_or(0) as usize;
+        self.sec(&self.text)
+            .get(off..off + usize::from(r[3]))
+            .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
     fn record(&self, id: u32) -> Result<&[u8]> {
@@ -533,11 +591,7 @@ impl Index {
 
     /// The code of an entry, without decoding its descriptions.
     pub(crate) fn code(&self, id: u32) -> Result<Code> {
-        let r = self.record(id)?;
-        let off = u32_at(r, 4).unwrap_or(0) as usize;
-        let blob = self.sec(&self.text);
-        blob.get(off..off + usize::from(r[3]))
-            .and_then(Code::from_normalised)
+        Code::from_normalised(self.code_bytes(id)?)
             .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
