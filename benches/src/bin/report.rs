@@ -104,6 +104,25 @@ struct Row {
 }
 
 impl Row {
+    /// A time row: procode's figure beside its peer's (when it has one).
+    fn time(
+        op: String,
+        ours: f64,
+        peer: (&'static str, Option<f64>),
+        target: &'static str,
+        met: Option<bool>,
+    ) -> Row {
+        Row {
+            op,
+            procode: Fig::Ns(ours),
+            peer: peer.0,
+            peer_fig: peer.1.map(Fig::Ns),
+            target,
+            met,
+            size: false,
+        }
+    }
+
     fn ratio(&self) -> Option<f64> {
         let p = self.procode.number()?;
         let q = self.peer_fig.as_ref()?.number()?;
@@ -1010,24 +1029,20 @@ fn borrowed_rows(fx: &Fixture, rows: &mut Vec<Row>) {
         read_both(&e, &mut buf);
         black_box(&buf);
     });
-    rows.push(Row {
-        op: format!("exact lookup, borrowed (lookup_ref; {n} codes, rotating)"),
-        procode: Fig::Ns(fixed),
-        peer: "SQLite primary key",
-        peer_fig: Some(Fig::Ns(sql)),
-        target: "≤ 250 ns; peer ≥ 5× slower",
-        met: Some(fixed <= 250.0 && sql / fixed >= 5.0),
-        size: false,
-    });
-    rows.push(Row {
-        op: "exact lookup, borrowed, reading both descriptions".into(),
-        procode: Fig::Ns(both),
-        peer: "SQLite primary key",
-        peer_fig: Some(Fig::Ns(sql)),
-        target: "(info; the row the SQLite peer matches)",
-        met: None,
-        size: false,
-    });
+    rows.push(Row::time(
+        format!("exact lookup, borrowed (lookup_ref; {n} codes, rotating)"),
+        fixed,
+        ("SQLite primary key", Some(sql)),
+        "≤ 250 ns; peer ≥ 5× slower",
+        Some(fixed <= 250.0 && sql / fixed >= 5.0),
+    ));
+    rows.push(Row::time(
+        "exact lookup, borrowed, reading both descriptions".into(),
+        both,
+        ("SQLite primary key", Some(sql)),
+        "(info; the row the SQLite peer matches)",
+        None,
+    ));
     let opts = SearchOptions::default().limit(TOP);
     for (query, prefix) in PREFIX_QUERIES {
         let ours = fast(|_| {
@@ -1044,24 +1059,20 @@ fn borrowed_rows(fx: &Fixture, rows: &mut Vec<Row>) {
             black_box(fx.sorted_entries.prefix(black_box(prefix)));
         });
         let op = format!("code prefix {query:?} top {TOP}, borrowed, both descriptions read");
-        rows.push(Row {
-            op: op.clone(),
-            procode: Fig::Ns(ours),
-            peer: "SQLite range query",
-            peer_fig: Some(Fig::Ns(sql)),
-            target: "≤ 1 µs; peer ≥ 5× slower",
-            met: Some(ours <= 1e3 && sql / ours >= 5.0),
-            size: false,
-        });
-        rows.push(Row {
+        rows.push(Row::time(
+            op.clone(),
+            ours,
+            ("SQLite range query", Some(sql)),
+            "≤ 1 µs; peer ≥ 5× slower",
+            Some(ours <= 1e3 && sql / ours >= 5.0),
+        ));
+        rows.push(Row::time(
             op,
-            procode: Fig::Ns(ours),
-            peer: "sorted Vec<Entry> (clones entries)",
-            peer_fig: Some(Fig::Ns(ent)),
-            target: "≤ 1 µs; within 1.5× of peer",
-            met: Some(ours <= 1e3 && ours <= 1.5 * ent),
-            size: false,
-        });
+            ours,
+            ("sorted Vec<Entry> (clones entries)", Some(ent)),
+            "≤ 1 µs; within 1.5× of peer",
+            Some(ours <= 1e3 && ours <= 1.5 * ent),
+        ));
     }
 }
 
@@ -1176,15 +1187,13 @@ fn scaling_rows(fx: &Fixture, rows: &mut Vec<Row>) {
     for (name, curve) in names.iter().zip(&curves) {
         let growth = fitted_growth(curve);
         for &(size, t) in curve {
-            rows.push(Row {
-                op: format!("scaling: {name}, {size:.0} codes (fitted growth: {growth})"),
-                procode: Fig::Ns(t),
-                peer: "—",
-                peer_fig: None,
-                target: "(info; issue 18 item 4)",
-                met: None,
-                size: false,
-            });
+            rows.push(Row::time(
+                format!("scaling: {name}, {size:.0} codes (fitted growth: {growth})"),
+                t,
+                ("—", None),
+                "(info; issue 18 item 4)",
+                None,
+            ));
         }
     }
 }
@@ -1253,15 +1262,13 @@ fn python_catalog_rows(rows: &mut Vec<Row>, notes: &mut Vec<String>) {
         ] {
             let ours = figs[format!("{base}{suffix}").as_str()].as_f64();
             let Some(ours) = ours else { continue };
-            rows.push(Row {
-                op: format!("Python {base} ({what})"),
-                procode: Fig::Ns(ours),
-                peer: "sqlite3 from Python",
-                peer_fig: Some(Fig::Ns(peer)),
-                target: "peer ≥ 5× slower",
-                met: Some(peer / ours >= 5.0),
-                size: false,
-            });
+            rows.push(Row::time(
+                format!("Python {base} ({what})"),
+                ours,
+                ("sqlite3 from Python", Some(peer)),
+                "peer ≥ 5× slower",
+                Some(peer / ours >= 5.0),
+            ));
         }
     }
 }
