@@ -18,7 +18,7 @@ pub fn sample(entries: &[Entry], n: usize) -> Vec<Entry> {
 }
 
 /// The real entries, then copies of them as custom codes with a suffix
-/// (`E119` → `E119S1`, `E119S2`, ...) until `n` entries: each copy keeps
+/// and the system's tag (`E119` of ICD-10-CM → `E119S31`, `E119S32`, ...) until `n` entries: each copy keeps
 /// its descriptions, so word searches find `n / len` times as many codes.
 pub fn synthetic(entries: &[Entry], n: usize) -> Vec<Entry> {
     let mut out: Vec<Entry> = entries.to_vec();
@@ -28,7 +28,8 @@ pub fn synthetic(entries: &[Entry], n: usize) -> Vec<Entry> {
             if out.len() >= n {
                 break;
             }
-            let code = format!("{}S{k}", e.code.as_str());
+            // The system's tag keeps copies of a code two systems share apart.
+            let code = format!("{}S{}{k}", e.code.as_str(), e.system.to_u8());
             let Ok(code) = Code::parse(&code) else {
                 continue;
             };

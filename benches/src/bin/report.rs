@@ -1205,22 +1205,27 @@ fn lookup_report() {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     eprintln!("report: loading the large catalog and building the peers ...");
     let fx = Fixture::load();
+    println!("{}", json!({ "loadavg_start": load.trim() }));
+    // Each family is printed when done (with the load average then).
+    let print = |rows: &mut Vec<Row>, notes: &mut Vec<String>| {
+        for r in rows.drain(..) {
+            println!("{}", r.json());
+        }
+        for n in notes.drain(..) {
+            println!("{}", json!({ "note": n }));
+        }
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        println!("{}", json!({ "loadavg": load.trim() }));
+    };
     let (mut rows, mut notes) = (Vec::new(), Vec::new());
     borrowed_rows(&fx, &mut rows);
+    print(&mut rows, &mut notes);
     python_catalog_rows(&mut rows, &mut notes);
+    print(&mut rows, &mut notes);
     memory_rows(&fx, &mut rows, &mut notes);
+    print(&mut rows, &mut notes);
     scaling_rows(&fx, &mut rows);
-    let load_end = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "{}",
-        json!({ "loadavg_start": load.trim(), "loadavg_end": load_end.trim() })
-    );
-    for r in &rows {
-        println!("{}", r.json());
-    }
-    for n in &notes {
-        println!("{}", json!({ "note": n }));
-    }
+    print(&mut rows, &mut notes);
 }
 
 /// The Python rows of issue 18 item 1: `benches/python/catalog_vs_sqlite.py`
