@@ -123,6 +123,19 @@ impl Row {
         }
     }
 
+    /// A size row (bytes): procode's figure beside its peer's.
+    fn bytes(op: String, ours: u64, peer: (&'static str, u64), target: &'static str) -> Row {
+        Row {
+            op,
+            procode: Fig::Bytes(ours),
+            peer: peer.0,
+            peer_fig: Some(Fig::Bytes(peer.1)),
+            target,
+            met: None,
+            size: true,
+        }
+    }
+
     fn ratio(&self) -> Option<f64> {
         let p = self.procode.number()?;
         let q = self.peer_fig.as_ref()?.number()?;
@@ -1087,15 +1100,12 @@ fn memory_rows(fx: &Fixture, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     };
     match searches_memory(&exe) {
         Ok([hb, _, ha, ra]) => {
-            rows.push(Row {
-                op: "Catalog::embedded() + 1,000 searches, fresh process: peak RSS".into(),
-                procode: Fig::Bytes(ha * 1024),
-                peer: "the process before opening",
-                peer_fig: Some(Fig::Bytes(hb * 1024)),
-                target: "(info; issue 18 item 5)",
-                met: None,
-                size: true,
-            });
+            rows.push(Row::bytes(
+                "Catalog::embedded() + 1,000 searches, fresh process: peak RSS".into(),
+                ha * 1024,
+                ("the process before opening", hb * 1024),
+                "(info; issue 18 item 5)",
+            ));
             notes.push(format!(
                 "memory, embedded + 1,000 searches: VmHWM {:.1} MiB (before the open {:.1} MiB), VmRSS after {:.1} MiB",
                 ha as f64 / 1024.0,
@@ -1113,15 +1123,12 @@ fn memory_rows(fx: &Fixture, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
             };
             let (rss, pss) = (sum(|p| p.index_rss), sum(|p| p.index_pss));
             let shared = sum(|p| p.index_shared);
-            rows.push(Row {
-                op: format!("{n} processes mapping one index file: the file's pages, summed PSS"),
-                procode: Fig::Bytes(pss * 1024),
-                peer: "summed RSS of the mapping",
-                peer_fig: Some(Fig::Bytes(rss * 1024)),
-                target: "(info) shared: PSS ≈ RSS ÷ processes",
-                met: None,
-                size: true,
-            });
+            rows.push(Row::bytes(
+                format!("{n} processes mapping one index file: the file's pages, summed PSS"),
+                pss * 1024,
+                ("summed RSS of the mapping", rss * 1024),
+                "(info) shared: PSS ≈ RSS ÷ processes",
+            ));
             notes.push(format!(
                 "{n} processes (Verify::Full open + 1,000 searches each) on the {:.1} MiB index: \
                  its mapping resident {:.1} MiB per process, {:.1} MiB of it shared; summed PSS \
