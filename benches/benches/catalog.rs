@@ -13,6 +13,13 @@ use procode_benches::{
     WORD_QUERIES,
 };
 
+/// Reads both descriptions of a borrowed entry into `buf` (cleared first).
+fn read_both(e: &procode::EntryRef<'_>, buf: &mut String) {
+    buf.clear();
+    e.write_description(buf).unwrap();
+    e.write_short_description(buf).unwrap();
+}
+
 fn benches(c: &mut Criterion) {
     let fx = Fixture::load();
     let opts = SearchOptions::default().limit(TOP);
@@ -36,6 +43,29 @@ fn benches(c: &mut Criterion) {
                 black_box(fx.catalog.lookup_code(code, *sys, None).unwrap())
             })
         });
+        g.bench_function("procode lookup_ref(&str)", |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % n;
+                let (code, sys) = &fx.lookups[i];
+                black_box(fx.catalog.lookup_ref(code, Some(*sys), None).unwrap())
+            })
+        });
+        g.bench_function("procode lookup_ref + both descriptions", |b| {
+            let mut i = 0;
+            let mut buf = String::with_capacity(512);
+            b.iter(|| {
+                i = (i + 1) % n;
+                let (code, sys) = &fx.lookups[i];
+                let e = fx
+                    .catalog
+                    .lookup_ref(code, Some(*sys), None)
+                    .unwrap()
+                    .unwrap();
+                read_both(&e, &mut buf);
+                black_box(&buf);
+            })
+        });
         g.bench_function("sqlite primary key", |b| {
             let mut i = 0;
             b.iter(|| {
@@ -51,6 +81,16 @@ fn benches(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("prefix {prefix}"));
         g.bench_function("procode search", |b| {
             b.iter(|| black_box(fx.catalog.search(black_box(query), &opts).unwrap()))
+        });
+        g.bench_function("procode search_refs + both descriptions", |b| {
+            let mut buf = String::with_capacity(512);
+            b.iter(|| {
+                let found = fx.catalog.search_refs(black_box(query), &opts).unwrap();
+                for e in &found.entries {
+                    read_both(e, &mut buf);
+                    black_box(&buf);
+                }
+            })
         });
         g.bench_function("sqlite range", |b| {
             b.iter(|| black_box(fx.sqlite.prefix(black_box(prefix))))

@@ -17,7 +17,9 @@ mod scrub_bench;
 pub use scrub_bench::{python_json, scrub_memory_probe, status_kib, ClaimLines, CodePools};
 
 pub mod fts;
+pub mod memory;
 pub mod quality;
+pub mod scaling;
 pub mod synonyms;
 
 use procode::import::tsv::{load_data_dir, StdFile};

@@ -312,6 +312,8 @@ enum Mode {
     NcciCurve,
     /// `--dev-set`: only the search-quality dev-set latency rows.
     DevSet,
+    /// `--lookup-rows`: only the rows of issue 18 items 1, 4 and 5.
+    LookupRows,
     /// A probe child process (`--embedded-probe`, `--scrub-probe`): done.
     Probed,
 }
@@ -320,6 +322,12 @@ enum Mode {
 /// status 2 on an unknown argument.
 fn mode() -> Mode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if procode_benches::memory::probe_main(&args) {
+        return Mode::Probed;
+    }
+    if args.iter().any(|a| a == "--lookup-rows") {
+        return Mode::LookupRows;
+    }
     if args.iter().any(|a| a == "--embedded-probe") {
         embedded_probe();
         return Mode::Probed;
@@ -335,7 +343,7 @@ fn mode() -> Mode {
         .iter()
         .find(|a| !matches!(a.as_str(), "--json" | "--ncci-curve" | "--dev-set" | ""))
     {
-        eprintln!("usage: report [--json] [--ncci-curve] [--dev-set]   (unknown argument {a:?})");
+        eprintln!("usage: report [--json] [--ncci-curve] [--dev-set] [--lookup-rows]   (unknown argument {a:?})");
         std::process::exit(2);
     }
     if args.iter().any(|a| a == "--dev-set") {
@@ -356,6 +364,7 @@ fn main() {
         Mode::Probed => return,
         Mode::NcciCurve => return curve_only(),
         Mode::DevSet => return dev_set_only(),
+        Mode::LookupRows => return lookup_report(),
         Mode::Report { json } => json,
     };
     if cfg!(debug_assertions) {
@@ -368,6 +377,7 @@ fn main() {
     let mut out = Out::default();
     eprintln!("report: timing ...");
     lookup_rows(&fx, &mut out);
+    borrowed_rows(&fx, &mut out);
     prefix_rows(&fx, &mut out);
     word_rows(&fx, &mut out);
     typo_rows(&fx, &mut out);
@@ -380,6 +390,9 @@ fn main() {
     dev_set_rows(&embedded, &mut out.rows, &mut out.notes);
     billing_rows(&embedded, &mut out);
     scrub_rows(&edits, &edits_bytes, &mut out);
+    python_catalog_rows(&mut out);
+    memory_rows(&fx, &mut out);
+    scaling_rows(&fx, &mut out);
     let end = Ending {
         load,
         mem: embedded_memory(),
@@ -1171,3 +1184,278 @@ ours = best(lambda: cat.search(query, limit=10))
 peer = best(lambda: db.execute(sql, (match,)).fetchall(), n=200)
 print(ours, peer)
 "#;
+
+/// Reads both descriptions of a borrowed entry into `buf` (cleared first):
+/// what a typeahead shows of each result.
+fn read_both(e: &procode::EntryRef<'_>, buf: &mut String) {
+    buf.clear();
+    e.write_description(buf).expect("decodes");
+    e.write_short_description(buf).expect("decodes");
+}
+
+/// The borrowed-entry rows (issue 18 item 1): exact lookup and code-prefix
+/// top 10 through `EntryRef`, the prefix rows reading both descriptions of
+/// every result, beside SQLite and the sorted `Vec<Entry>`.
+fn borrowed_rows(fx: &Fixture, out: &mut Out) {
+    let n = fx.lookups.len();
+    let sql = fast(|i| {
+        let (c, s) = &fx.lookups[i % n];
+        black_box(fx.sqlite.lookup(c, *s));
+    });
+    let fixed = fast(|i| {
+        let (c, s) = &fx.lookups[i % n];
+        black_box(fx.catalog.lookup_ref(c, Some(*s), None).unwrap());
+    });
+    let mut buf = String::with_capacity(512);
+    let both = fast(|i| {
+        let (c, s) = &fx.lookups[i % n];
+        let e = fx.catalog.lookup_ref(c, Some(*s), None).unwrap().unwrap();
+        read_both(&e, &mut buf);
+        black_box(&buf);
+    });
+    out.row(
+        Row::ns(
+            format!("exact lookup, borrowed (lookup_ref; {n} codes, rotating)"),
+            fixed,
+        )
+        .vs_ns("SQLite primary key", sql)
+        .target(
+            "≤ 250 ns; peer ≥ 5× slower",
+            Some(fixed <= 250.0 && sql / fixed >= 5.0),
+        ),
+    );
+    out.row(
+        Row::ns("exact lookup, borrowed, reading both descriptions", both)
+            .vs_ns("SQLite primary key", sql)
+            .target("(info; the row the SQLite peer matches)", None),
+    );
+    let opts = top();
+    for (query, prefix) in PREFIX_QUERIES {
+        let ours = fast(|_| {
+            let found = fx.catalog.search_refs(black_box(query), &opts).unwrap();
+            for e in &found.entries {
+                read_both(e, &mut buf);
+                black_box(&buf);
+            }
+        });
+        let sql = fast(|_| {
+            black_box(fx.sqlite.prefix(black_box(prefix)));
+        });
+        let ent = fast(|_| {
+            black_box(fx.sorted_entries.prefix(black_box(prefix)));
+        });
+        let row = || {
+            Row::ns(
+                format!("code prefix {query:?} top {TOP}, borrowed, both descriptions read"),
+                ours,
+            )
+        };
+        out.row(row().vs_ns("SQLite range query", sql).target(
+            "≤ 1 µs; peer ≥ 5× slower",
+            Some(ours <= 1e3 && sql / ours >= 5.0),
+        ));
+        out.row(
+            row()
+                .vs_ns("sorted Vec<Entry> (clones entries)", ent)
+                .target(
+                    "≤ 1 µs; within 1.5× of peer",
+                    Some(ours <= 1e3 && ours <= 1.5 * ent),
+                ),
+        );
+    }
+}
+
+/// The memory rows (issue 18 item 5): peak RSS of a fresh process that
+/// opens the embedded catalog and searches 1,000 times; eight processes
+/// mapping the same index file, with the file's pages resident once.
+fn memory_rows(fx: &Fixture, out: &mut Out) {
+    use procode_benches::memory::{searches_memory, shared_mapping};
+    let Ok(exe) = std::env::current_exe() else {
+        return out.note("memory rows skipped: no path to this binary".into());
+    };
+    match searches_memory(&exe) {
+        Ok([hb, _, ha, ra]) => {
+            out.row(
+                Row::bytes(
+                    "Catalog::embedded() + 1,000 searches, fresh process: peak RSS",
+                    ha * 1024,
+                )
+                .peer("the process before opening", Some(Fig::Bytes(hb * 1024)))
+                .target("(info; issue 18 item 5)", None),
+            );
+            out.note(format!(
+                "memory, embedded + 1,000 searches: VmHWM {:.1} MiB (before the open {:.1} MiB), VmRSS after {:.1} MiB",
+                ha as f64 / 1024.0,
+                hb as f64 / 1024.0,
+                ra as f64 / 1024.0
+            ));
+        }
+        Err(e) => out.note(format!("memory row skipped: {e}")),
+    }
+    let n = 8;
+    match shared_mapping(&exe, fx.index_file.path(), n) {
+        Ok(procs) => {
+            let sum = |f: fn(&procode_benches::memory::ProcessMemory) -> u64| {
+                procs.iter().map(f).sum::<u64>()
+            };
+            let (rss, pss) = (sum(|p| p.index_rss), sum(|p| p.index_pss));
+            let shared = sum(|p| p.index_shared);
+            out.row(
+                Row::bytes(
+                    format!("{n} processes mapping one index file: the file's pages, summed PSS"),
+                    pss * 1024,
+                )
+                .peer("summed RSS of the mapping", Some(Fig::Bytes(rss * 1024)))
+                .target("(info) shared: PSS ≈ RSS ÷ processes", None),
+            );
+            out.note(format!(
+                "{n} processes (Verify::Full open + 1,000 searches each) on the {:.1} MiB index: \
+                 its mapping resident {:.1} MiB per process, {:.1} MiB of it shared; summed PSS \
+                 {:.1} MiB against {:.1} MiB summed RSS; whole processes: RSS {:.1} MiB, PSS {:.1} MiB each (mean)",
+                fx.index_file.path().metadata().map_or(0, |m| m.len()) as f64 / 1048576.0,
+                rss as f64 / 1024.0 / n as f64,
+                shared as f64 / 1024.0 / n as f64,
+                pss as f64 / 1024.0,
+                rss as f64 / 1024.0,
+                sum(|p| p.rss) as f64 / 1024.0 / n as f64,
+                sum(|p| p.pss) as f64 / 1024.0 / n as f64,
+            ));
+        }
+        Err(e) => out.note(format!("shared-mapping row skipped: {e}")),
+    }
+}
+
+/// The scaling rows (issue 18 item 4): exact lookup, code prefix and word
+/// search top 10 (borrowed, both descriptions read) on catalogs of 10k, 50k,
+/// 187k and a synthetic 1M codes, each with the growth fitted over the curve.
+fn scaling_rows(fx: &Fixture, out: &mut Out) {
+    use procode_benches::scaling::{
+        catalog, fitted_growth, lookups, sample, synthetic, SAMPLE_SIZES, SYNTHETIC_SIZE,
+    };
+    eprintln!("report: scaling curves (building 10k, 50k and 1M catalogs) ...");
+    let mut sets: Vec<(usize, Catalog, Vec<_>)> = Vec::new();
+    for n in SAMPLE_SIZES {
+        let entries = sample(&fx.entries, n);
+        let l = lookups(&entries);
+        sets.push((entries.len(), catalog(entries), l));
+    }
+    sets.push((fx.entries.len(), fx.catalog.clone(), lookups(&fx.entries)));
+    let big = synthetic(&fx.entries, SYNTHETIC_SIZE);
+    let l = lookups(&big);
+    sets.push((big.len(), catalog(big), l));
+    let opts = top();
+    let mut buf = String::with_capacity(512);
+    let mut curves: [Vec<(f64, f64)>; 3] = Default::default();
+    for (size, cat, l) in &sets {
+        let n = l.len();
+        let read = |q: &str, buf: &mut String| {
+            for e in &cat.search_refs(q, &opts).unwrap().entries {
+                read_both(e, buf);
+            }
+        };
+        let figs = [
+            fast(|i| {
+                let (c, s) = &l[i % n];
+                black_box(cat.lookup_code_ref(c, *s, None).unwrap());
+            }),
+            fast(|_| read("E11", &mut buf)),
+            fast(|_| read("diab mell", &mut buf)),
+        ];
+        for (c, f) in curves.iter_mut().zip(figs) {
+            c.push((*size as f64, f));
+        }
+    }
+    let names = [
+        "exact lookup_ref",
+        "code prefix \"E11\" top 10, borrowed, descriptions read",
+        "word search \"diab mell\" top 10, borrowed, descriptions read",
+    ];
+    for (name, curve) in names.iter().zip(&curves) {
+        let growth = fitted_growth(curve);
+        for &(size, t) in curve {
+            out.row(
+                Row::ns(
+                    format!("scaling: {name}, {size:.0} codes (fitted growth: {growth})"),
+                    t,
+                )
+                .target("(info; issue 18 item 4)", None),
+            );
+        }
+    }
+}
+
+/// Only the rows of issue 18 items 1, 4 and 5 (borrowed lookups, Python
+/// against sqlite3, memory, scaling), one JSON object a line:
+/// `report --lookup-rows`. Each family is printed when done, with the load
+/// average then.
+fn lookup_report() {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    eprintln!("report: loading the large catalog and building the peers ...");
+    let fx = Fixture::load();
+    println!("{}", json!({ "loadavg_start": load.trim() }));
+    let print = |out: &mut Out| {
+        for r in out.rows.drain(..) {
+            println!("{}", r.json());
+        }
+        for n in out.notes.drain(..) {
+            println!("{}", json!({ "note": n }));
+        }
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        println!("{}", json!({ "loadavg": load.trim() }));
+    };
+    let mut out = Out::default();
+    lookup_rows(&fx, &mut out);
+    borrowed_rows(&fx, &mut out);
+    print(&mut out);
+    python_catalog_rows(&mut out);
+    print(&mut out);
+    memory_rows(&fx, &mut out);
+    print(&mut out);
+    scaling_rows(&fx, &mut out);
+    print(&mut out);
+}
+
+/// The Python rows of issue 18 item 1: `benches/python/catalog_vs_sqlite.py`
+/// (procode's catalog against `sqlite3`, both from Python, in one run).
+fn python_catalog_rows(out: &mut Out) {
+    let figs = venv_python().and_then(|(python, root)| {
+        let data = procode_benches::data_dir().display().to_string();
+        procode_benches::python_json(
+            &python,
+            &root.join("benches/python/catalog_vs_sqlite.py"),
+            &[data],
+        )
+    });
+    let figs = match figs {
+        Ok(v) => v,
+        Err(why) => return out.note(format!("Python catalog rows skipped: {why}")),
+    };
+    let keys = figs
+        .as_object()
+        .map(|o| o.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    for key in keys
+        .iter()
+        .filter(|k| figs[k.as_str()].is_number() && k.as_str() != "codes")
+    {
+        let Some(base) = key.strip_suffix(" sqlite") else {
+            continue;
+        };
+        let Some(peer) = num(&figs, key) else {
+            continue;
+        };
+        for (suffix, what) in [
+            ("", "entries, fields not read"),
+            (" read", "both descriptions read"),
+        ] {
+            let Some(ours) = num(&figs, &format!("{base}{suffix}")) else {
+                continue;
+            };
+            out.row(
+                Row::ns(format!("Python {base} ({what})"), ours)
+                    .vs_ns("sqlite3 from Python", peer)
+                    .target("peer ≥ 5× slower", Some(peer / ours >= 5.0)),
+            );
+        }
+    }
+}

@@ -1,9 +1,10 @@
 //! The code catalog: open, look up, search, and the entries found.
 
 use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
 
 use procode::billing::{CodeLine, EditOp, LineChanges};
-use procode::{Catalog, CatalogError, Classified, Entry, ErrorKind, SearchOptions};
+use procode::{Catalog, CatalogError, Classified, Entry, EntryRef, ErrorKind, SearchOptions};
 
 use crate::error::{procode_result, Error};
 use crate::ffi::{
@@ -34,7 +35,18 @@ impl procode_catalog {
 /// accessors return live as long as the entry.
 #[derive(Clone)]
 pub struct procode_entry {
-    entry: Entry,
+    /// The fixed fields, and where the descriptions are (in the catalog's
+    /// index, kept alive by the entry).
+    view: EntryRef<'static>,
+    /// The whole entry, decoded on first use.
+    full: OnceLock<Entry>,
+    /// Its strings as C strings, made when a string is first read.
+    strings: OnceLock<EntryStrings>,
+}
+
+/// The C strings of an entry.
+#[derive(Clone)]
+struct EntryStrings {
     code: CString,
     display_code: CString,
     description: CString,
@@ -44,17 +56,40 @@ pub struct procode_entry {
 }
 
 impl procode_entry {
-    fn new(entry: Entry) -> procode_entry {
-        let date = |d: Option<chrono::NaiveDate>| d.map(|d| cstring(d.to_string()));
+    /// A borrowed entry (descriptions decoded when first read).
+    fn from_ref(entry: &EntryRef<'_>) -> procode_entry {
         procode_entry {
+            view: entry.detach(),
+            full: OnceLock::new(),
+            strings: OnceLock::new(),
+        }
+    }
+
+    /// The whole entry.
+    pub(crate) fn entry(&self) -> Result<&Entry, Error> {
+        if let Some(e) = self.full.get() {
+            return Ok(e);
+        }
+        let e = self.view.to_owned()?;
+        Ok(self.full.get_or_init(|| e))
+    }
+
+    /// Its strings.
+    fn strings(&self) -> Result<&EntryStrings, Error> {
+        if let Some(s) = self.strings.get() {
+            return Ok(s);
+        }
+        let entry = self.entry()?;
+        let date = |d: Option<chrono::NaiveDate>| d.map(|d| cstring(d.to_string()));
+        let s = EntryStrings {
             code: cstring(entry.code.as_str()),
             display_code: cstring(entry.display_code()),
             description: cstring(entry.description.as_str()),
             short_description: cstring(entry.short_description.as_str()),
             effective: date(entry.effective),
             terminated: date(entry.terminated),
-            entry,
-        }
+        };
+        Ok(self.strings.get_or_init(|| s))
     }
 }
 
@@ -75,7 +110,7 @@ pub struct procode_results {
 type CSpan = (usize, usize, CString, Option<CString>, bool);
 
 impl procode_results {
-    fn new(found: procode::SearchResults) -> procode_results {
+    fn new(found: procode::SearchRefs<'_>) -> procode_results {
         let spans = found
             .spans
             .iter()
@@ -99,7 +134,7 @@ impl procode_results {
             mode: found.mode.as_str(),
             notice: found.notice.map(|n| (n.code(), cstring(n.message()))),
             spans,
-            entries: found.entries.into_iter().map(procode_entry::new).collect(),
+            entries: found.entries.iter().map(procode_entry::from_ref).collect(),
         }
     }
 }
@@ -374,10 +409,10 @@ pub unsafe extern "C" fn procode_catalog_lookup(
         out_arg(out, "out")?;
         let entry = cat
             .inner
-            .require(code, system, as_of)
+            .require_ref(code, system, as_of)
             .map_err(|e| missing_as(e, procode_result::PROCODE_NOT_FOUND))?;
         // SAFETY: checked non-NULL; writable (caller contract).
-        unsafe { write_out(out, boxed(procode_entry::new(entry))) };
+        unsafe { write_out(out, boxed(procode_entry::from_ref(&entry))) };
         Ok(())
     })
 }
@@ -459,7 +494,7 @@ pub unsafe extern "C" fn procode_catalog_search_page(
             .limit(limit)
             .billable_only(billable_only != 0)
             .as_of(as_of);
-        let found = cat.inner.search(query, &opts)?;
+        let found = cat.inner.search_refs(query, &opts)?;
         // SAFETY: checked non-NULL; writable (caller contract).
         unsafe { write_out(out, boxed(procode_results::new(found))) };
         Ok(())
@@ -676,11 +711,11 @@ pub unsafe extern "C" fn procode_entry_free(entry: *mut procode_entry) {
 /// Reads a borrowed string field of an entry (NULL for a NULL entry).
 unsafe fn entry_str(
     entry: *const procode_entry,
-    f: impl FnOnce(&procode_entry) -> *const c_char,
+    f: impl FnOnce(&EntryStrings) -> *const c_char,
 ) -> *const c_char {
     // SAFETY: caller contract.
     call_or(std::ptr::null(), || {
-        Ok(f(unsafe { ref_arg(entry, "entry") }?))
+        Ok(f(unsafe { ref_arg(entry, "entry") }?.strings()?))
     })
 }
 
@@ -720,7 +755,10 @@ pub unsafe extern "C" fn procode_entry_display_code(entry: *const procode_entry)
 #[no_mangle]
 pub unsafe extern "C" fn procode_entry_system(entry: *const procode_entry) -> *const c_char {
     // SAFETY: caller contract.
-    unsafe { entry_str(entry, |e| static_cstr(e.entry.system.as_str())) }
+    call_or(std::ptr::null(), || {
+        let e = unsafe { ref_arg(entry, "entry") }?;
+        Ok(static_cstr(e.view.system().as_str()))
+    })
 }
 
 /// The long description (UTF-8); NULL when `entry` is NULL.
@@ -797,7 +835,7 @@ pub unsafe extern "C" fn procode_entry_terminated(entry: *const procode_entry) -
 pub unsafe extern "C" fn procode_entry_billable(entry: *const procode_entry) -> bool {
     // SAFETY: caller contract.
     call_or(false, || {
-        Ok(unsafe { ref_arg(entry, "entry") }?.entry.billable)
+        Ok(unsafe { ref_arg(entry, "entry") }?.view.billable())
     })
 }
 
@@ -819,7 +857,7 @@ pub unsafe extern "C" fn procode_entry_to_json(
         // SAFETY: caller contract.
         let e = unsafe { ref_arg(entry, "entry") }?;
         out_arg(out_json, "out_json")?;
-        let json = json_out(&e.entry)?;
+        let json = json_out(e.entry()?)?;
         // SAFETY: checked non-NULL; writable (caller contract).
         unsafe { write_out(out_json, json) };
         Ok(())
@@ -855,7 +893,7 @@ pub unsafe extern "C" fn procode_entry_add_op(
         // SAFETY: caller contract.
         let e = unsafe { ref_arg(entry, "entry") }?;
         // SAFETY: caller contract.
-        let op = unsafe { add_op(&e.entry, changes_json) }?;
+        let op = unsafe { add_op(e.entry()?, changes_json) }?;
         out_arg(out_op_json, "out_op_json")?;
         let json = json_out(&op)?;
         // SAFETY: checked non-NULL; writable (caller contract).

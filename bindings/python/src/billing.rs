@@ -225,7 +225,7 @@ impl PyCodeLine {
         rate: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         finish_line(
-            CodeLine::from_entry(&entry.inner),
+            CodeLine::from_entry(entry.entry()?),
             id,
             description,
             units,
@@ -428,7 +428,7 @@ impl PyEditBatch {
         let mut c = LineChanges::default();
         if let Some(code) = code.filter(|c| !c.is_none()) {
             let change = if let Ok(e) = code.cast::<PyEntry>() {
-                CodeChange::from_entry(&e.get().inner)
+                CodeChange::from_entry(e.get().entry()?)
             } else if let Ok(s) = code.cast::<PyString>() {
                 let text = s.to_cow()?;
                 let system = system.ok_or_else(|| {

@@ -1,9 +1,12 @@
 //! `Catalog` and `Entry`, plus the source descriptions `Catalog.build` reads.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use procode::import::{Column, ColumnMapping, IcdSet, StdFile};
-use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder, SearchOptions, Sources, Verify};
+use procode::{
+    Catalog, Code, CodeSystem, Entry, EntryRef, IndexBuilder, SearchOptions, Sources, Verify,
+};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString};
@@ -12,21 +15,57 @@ use crate::convert::{self, int_in_range, opt_date, opt_system};
 use crate::errors::{invalid_argument, invalid_code, PyResultExt};
 
 /// One code of one code system, as the catalog knows it (immutable).
+///
+/// Made from a lookup or search, it holds the entry's fixed fields and a
+/// reference into the catalog's index: its descriptions are decoded when
+/// first read (and `datetime.date`s built when a date is read).
 #[pyclass(module = "procode._native", name = "Entry", frozen, eq)]
 #[derive(Clone)]
 pub struct PyEntry {
-    pub inner: Entry,
+    /// The fixed fields, and where the descriptions are.
+    view: EntryRef<'static>,
+    /// The whole entry, decoded when a description is first read.
+    full: OnceLock<Entry>,
+}
+
+impl PyEntry {
+    /// An entry held whole.
+    pub fn from_entry(entry: Entry) -> PyEntry {
+        PyEntry {
+            view: EntryRef::from(entry.clone()),
+            full: OnceLock::from(entry),
+        }
+    }
+
+    /// A borrowed entry, kept alive with its catalog's index.
+    pub fn from_ref(entry: &EntryRef<'_>) -> PyEntry {
+        PyEntry {
+            view: entry.detach(),
+            full: OnceLock::new(),
+        }
+    }
+
+    /// The whole entry (its descriptions decoded on first use).
+    pub fn entry(&self) -> PyResult<&Entry> {
+        if let Some(e) = self.full.get() {
+            return Ok(e);
+        }
+        let e = self.view.to_owned().py()?;
+        Ok(self.full.get_or_init(|| e))
+    }
 }
 
 /// Equal when every field Python sees is equal: the Rust-only HCPCS action
 /// code is not part of a Python entry (so a pickled copy equals its original).
 impl PartialEq for PyEntry {
     fn eq(&self, other: &Self) -> bool {
-        if self.inner.action == other.inner.action {
-            return self.inner == other.inner;
+        let (Ok(a), Ok(b)) = (self.entry(), other.entry()) else {
+            return false;
+        };
+        if a.action == b.action {
+            return a == b;
         }
-        let mut a = self.inner.clone();
-        let mut b = other.inner.clone();
+        let (mut a, mut b) = (a.clone(), b.clone());
         a.action = None;
         b.action = None;
         a == b
@@ -54,67 +93,67 @@ impl PyEntry {
             .with_effective(opt_date(effective, "effective")?)
             .with_terminated(opt_date(terminated, "terminated")?)
             .with_billable(billable);
-        Ok(PyEntry { inner })
+        Ok(PyEntry::from_entry(inner))
     }
 
     /// The normalised code (`F411`; ICD-10-CM without its dot).
     #[getter]
     fn code(&self) -> &str {
-        self.inner.code.as_str()
+        self.view.code().as_str()
     }
 
     /// The code as people write it (`F41.1`).
     #[getter]
     fn display_code(&self) -> String {
-        self.inner.display_code()
+        self.view.display_code()
     }
 
     /// The code system (`hcpcs`, `icd10cm`, ...).
     #[getter]
     fn system(&self) -> &'static str {
-        self.inner.system.as_str()
+        self.view.system().as_str()
     }
 
     /// The long description.
     #[getter]
-    fn description(&self) -> &str {
-        &self.inner.description
+    fn description(&self) -> PyResult<&str> {
+        Ok(&self.entry()?.description)
     }
 
     /// The short description.
     #[getter]
-    fn short_description(&self) -> &str {
-        &self.inner.short_description
+    fn short_description(&self) -> PyResult<&str> {
+        Ok(&self.entry()?.short_description)
     }
 
     /// First day the code is valid, when known.
     #[getter]
     fn effective(&self) -> Option<chrono::NaiveDate> {
-        self.inner.effective
+        self.view.effective()
     }
 
     /// Last day the code is valid, when it is terminated.
     #[getter]
     fn terminated(&self) -> Option<chrono::NaiveDate> {
-        self.inner.terminated
+        self.view.terminated()
     }
 
     /// Whether the code may be billed (ICD-10 headers such as F41 may not).
     #[getter]
     fn billable(&self) -> bool {
-        self.inner.billable
+        self.view.billable()
     }
 
     /// Whether the code is valid on a date of service.
     fn is_valid_on(&self, date: &Bound<'_, PyAny>) -> PyResult<bool> {
-        Ok(self.inner.is_valid_on(convert::date(date, "date")?))
+        Ok(self.view.is_valid_on(convert::date(date, "date")?))
     }
 
     /// The JSON form: `code`, `system`, `description`, `short_description`,
     /// `effective`, `terminated` (ISO dates or None) and `billable`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        let e = &self.inner;
+        let e = self.entry()?;
         d.set_item("code", e.code.as_str())?;
         d.set_item("system", e.system.as_str())?;
         d.set_item("description", &e.description)?;
@@ -128,13 +167,13 @@ impl PyEntry {
     fn __hash__(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.inner.code.hash(&mut h);
-        self.inner.system.hash(&mut h);
+        self.view.code().hash(&mut h);
+        self.view.system().hash(&mut h);
         h.finish()
     }
 
-    fn __repr__(&self) -> String {
-        let e = &self.inner;
+    fn __repr__(&self) -> PyResult<String> {
+        let e = self.entry()?;
         let mut s = format!(
             "<Entry {} {} {:?}",
             e.system.as_str(),
@@ -148,7 +187,7 @@ impl PyEntry {
             s.push_str(&format!(" terminated {t}"));
         }
         s.push('>');
-        s
+        Ok(s)
     }
 }
 
@@ -339,7 +378,7 @@ pub struct PySearchResults {
 }
 
 impl PySearchResults {
-    fn new(py: Python<'_>, found: procode::SearchResults) -> PyResult<PySearchResults> {
+    fn new(py: Python<'_>, found: procode::SearchRefs<'_>) -> PyResult<PySearchResults> {
         let spans = found
             .spans
             .iter()
@@ -362,7 +401,11 @@ impl PySearchResults {
             notice: found.notice.map(|n| n.code()),
             notice_message: found.notice.map(|n| n.message()),
             spans,
-            entries: entries_to_list(py, found.entries)?,
+            entries: found
+                .entries
+                .iter()
+                .map(|e| Py::new(py, PyEntry::from_ref(e)))
+                .collect::<PyResult<_>>()?,
         })
     }
 }
@@ -404,7 +447,7 @@ impl PySearchResults {
 fn entries_to_list(py: Python<'_>, entries: Vec<Entry>) -> PyResult<Vec<Py<PyEntry>>> {
     entries
         .into_iter()
-        .map(|inner| Py::new(py, PyEntry { inner }))
+        .map(|inner| Py::new(py, PyEntry::from_entry(inner)))
         .collect()
 }
 
@@ -542,7 +585,11 @@ impl PyCatalog {
         for p in hcpcs_xlsx {
             sources.hcpcs_xlsx(p);
         }
-        sources.entries(entries.iter().map(|e| e.inner.clone()));
+        let mut owned = Vec::with_capacity(entries.len());
+        for e in &entries {
+            owned.push(e.entry()?.clone());
+        }
+        sources.entries(owned);
         let inner = py
             .detach(|| -> procode::Result<Catalog> {
                 let mut b = IndexBuilder::new();
@@ -572,8 +619,10 @@ impl PyCatalog {
     ) -> PyResult<Option<PyEntry>> {
         let system = opt_system(system)?;
         let as_of = opt_date(as_of, "as_of")?;
-        let e = py.detach(|| self.inner.lookup(code, system, as_of)).py()?;
-        Ok(e.map(|inner| PyEntry { inner }))
+        let e = py
+            .detach(|| self.inner.lookup_ref(code, system, as_of))
+            .py()?;
+        Ok(e.as_ref().map(PyEntry::from_ref))
     }
 
     /// Why a code is or is not valid on a date of service: a dict with
@@ -710,7 +759,7 @@ impl PyCatalog {
             .offset(usize::try_from(offset).unwrap_or(usize::MAX))
             .billable_only(billable_only)
             .as_of(opt_date(as_of, "as_of")?);
-        let found = py.detach(|| self.inner.search(query, &opts)).py()?;
+        let found = py.detach(|| self.inner.search_refs(query, &opts)).py()?;
         PySearchResults::new(py, found)
     }
 
@@ -763,7 +812,7 @@ impl PyCatalog {
     /// `catalog["G0438"]`: the entry, or `UnknownCode` (a `KeyError`).
     fn __getitem__(&self, py: Python<'_>, code: &str) -> PyResult<PyEntry> {
         let inner = py.detach(|| self.inner.require(code, None, None)).py()?;
-        Ok(PyEntry { inner })
+        Ok(PyEntry::from_entry(inner))
     }
 
     fn __contains__(&self, py: Python<'_>, code: &str) -> PyResult<bool> {

@@ -44,8 +44,9 @@ pub use procode_index::text;
 pub use procode_index::{code, date, entry, import, release, synonyms, weights};
 
 pub use catalog::{
-    Catalog, Child, CodeNote, CodeTree, Level, LevelKind, MatchSpan, Overlay, SearchMode,
-    SearchNotice, SearchOptions, SearchResults, SeventhCharacter, MAX_QUERY_WORDS, SMALL_WORDS,
+    Catalog, Child, CodeNote, CodeTree, EntryRef, Level, LevelKind, MatchSpan, Overlay, SearchMode,
+    SearchNotice, SearchOptions, SearchRefs, SearchResults, SeventhCharacter, MAX_QUERY_WORDS,
+    SMALL_WORDS,
 };
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};

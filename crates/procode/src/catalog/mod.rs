@@ -11,6 +11,7 @@
 //!   [`Catalog::seventh_characters`], [`Catalog::tree`]).
 
 mod diff;
+pub(crate) mod entry_ref;
 mod overlay;
 mod search;
 pub(crate) mod structure;
@@ -29,6 +30,7 @@ use crate::index::reader::{Checks, Index, Storage};
 use crate::index::{IndexBuilder, Verify};
 
 pub use diff::{diff, CatalogDiff, Change, DiffOptions};
+pub use entry_ref::{EntryRef, SearchRefs};
 pub use overlay::Overlay;
 pub use search::{
     MatchSpan, SearchMode, SearchNotice, SearchOptions, SearchResults, MAX_QUERY_WORDS, SMALL_WORDS,
@@ -319,8 +321,21 @@ impl Catalog {
         system: Option<CodeSystem>,
         as_of: Option<NaiveDate>,
     ) -> Result<Entry> {
+        self.require_ref(code, system, as_of)?.to_owned()
+    }
+
+    /// [`Catalog::require`], borrowed (see [`EntryRef`]).
+    ///
+    /// # Errors
+    /// As [`Catalog::require`].
+    pub fn require_ref(
+        &self,
+        code: &str,
+        system: Option<CodeSystem>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<EntryRef<'_>> {
         let code = Code::parse(code)?;
-        self.find(&code, system, as_of)?
+        self.find_ref(&code, system, as_of)?
             .ok_or(CatalogError::NotInCatalog {
                 code,
                 system,
@@ -334,18 +349,43 @@ impl Catalog {
         system: Option<CodeSystem>,
         as_of: Option<NaiveDate>,
     ) -> Result<Option<Entry>> {
+        self.find_ref(code, system, as_of)?
+            .map(|e| e.to_owned())
+            .transpose()
+    }
+
+    fn find_ref(
+        &self,
+        code: &Code,
+        system: Option<CodeSystem>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<EntryRef<'_>>> {
         if let Some(system) = system {
-            return self.lookup_code(code, system, as_of);
+            return self.lookup_code_ref(code, system, as_of);
         }
         // Only systems whose codes can have this shape need a look.
         for s in CodeSystem::ALL {
             if code.fits(s) {
-                if let Some(e) = self.lookup_code(code, s, as_of)? {
+                if let Some(e) = self.lookup_code_ref(code, s, as_of)? {
                     return Ok(Some(e));
                 }
             }
         }
         Ok(None)
+    }
+
+    /// [`Catalog::lookup`], borrowed: the entry's fixed fields, its
+    /// descriptions decoded only when read (see [`EntryRef`]).
+    ///
+    /// # Errors
+    /// As [`Catalog::lookup`].
+    pub fn lookup_ref(
+        &self,
+        code: &str,
+        system: Option<CodeSystem>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<EntryRef<'_>>> {
+        self.find_ref(&Code::parse(code)?, system, as_of)
     }
 
     /// Exact lookup of a parsed code in one system.
@@ -358,9 +398,24 @@ impl Catalog {
         system: CodeSystem,
         as_of: Option<NaiveDate>,
     ) -> Result<Option<Entry>> {
+        self.lookup_code_ref(code, system, as_of)?
+            .map(|e| e.to_owned())
+            .transpose()
+    }
+
+    /// [`Catalog::lookup_code`], borrowed (see [`EntryRef`]).
+    ///
+    /// # Errors
+    /// Those of a damaged index.
+    pub fn lookup_code_ref(
+        &self,
+        code: &Code,
+        system: CodeSystem,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<EntryRef<'_>>> {
         let e = match self.base_id(code, system)? {
-            Some(id) => Some(self.index.entry_on(id, as_of)?),
-            None => self.overlay.get(code, system).cloned(),
+            Some(id) => Some(self.index.entry_ref_on(id, as_of)?),
+            None => self.overlay.get(code, system).map(EntryRef::of_entry),
         };
         Ok(e.filter(|e| as_of.is_none_or(|d| e.is_valid_on(d))))
     }

@@ -47,7 +47,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::NaiveDate;
 use fst::{IntoStreamer, Streamer};
 
-use super::Catalog;
+use super::{Catalog, EntryRef};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
@@ -1765,6 +1765,18 @@ impl Catalog {
     /// The entries whose code starts with `prefix` (the code itself first,
     /// then its descendants, in code order): one page, and how many in all.
     fn code_prefix(&self, prefix: &Code, opts: &SearchOptions) -> Result<(Vec<Entry>, usize)> {
+        let (refs, total) = self.code_prefix_refs(prefix, opts)?;
+        let entries = refs.iter().map(EntryRef::to_owned).collect::<Result<_>>()?;
+        Ok((entries, total))
+    }
+
+    /// The page of codes starting with `prefix` (code, then system order)
+    /// the options ask for, borrowed, and how many there are in all.
+    pub(super) fn code_prefix_refs(
+        &self,
+        prefix: &Code,
+        opts: &SearchOptions,
+    ) -> Result<(Vec<EntryRef<'_>>, usize)> {
         let lo = prefix.as_bytes().to_vec();
         let mut hi = lo.clone();
         // Codes are ASCII letters and digits, so the last byte can be bumped.
@@ -1772,48 +1784,69 @@ impl Catalog {
             *last += 1;
         }
         let keep_sys = |tag: u8| opts.system.is_none_or(|s| s.to_u8() == tag);
-        let mut found: Vec<(Code, CodeSystem, Option<u32>, Option<Entry>)> = Vec::new();
-        let mut stream = self.index.codes()?.range().ge(&lo).lt(&hi).into_stream();
-        while let Some((key, id)) = stream.next() {
-            if !keep_sys(key.last().copied().unwrap_or(0)) {
-                continue;
-            }
-            let id = id as u32;
-            if opts.billable_only && self.index.tag_flags(id)?.1 & format::F_BILLABLE == 0 {
-                continue;
-            }
-            if let Some(d) = opts.as_of {
-                if !self.index.meta(id)?.valid_on(d) {
-                    continue;
+        let keep = |id: u32| -> Result<bool> {
+            let (tag, flags) = self.index.tag_flags(id)?;
+            Ok(keep_sys(tag)
+                && (!opts.billable_only || flags & format::F_BILLABLE != 0)
+                && match opts.as_of {
+                    Some(d) => self.index.meta(id)?.valid_on(d),
+                    None => true,
+                })
+        };
+        let all = self.index.code_range(&lo)?;
+        let mut kept = Vec::new();
+        let ids = if opts.system.is_none() && !opts.billable_only && opts.as_of.is_none() {
+            all
+        } else {
+            for &id in all {
+                if keep(id)? {
+                    kept.push(id);
                 }
             }
-            let code = self.index.code(id)?;
-            let system =
-                CodeSystem::from_u8(key.last().copied().unwrap_or(0)).unwrap_or(CodeSystem::Custom);
-            found.push((code, system, Some(id), None));
-        }
-        if !self.overlay.custom.is_empty() {
-            let range = (
-                Bound::Included(lo.as_slice()),
-                Bound::Excluded(hi.as_slice()),
-            );
-            for e in self.overlay.custom.range::<[u8], _>(range).map(|(_, e)| e) {
-                if keep_sys(e.system.to_u8())
-                    && opts.as_of.is_none_or(|d| e.is_valid_on(d))
-                    && (!opts.billable_only || e.billable)
-                {
-                    found.push((e.code, e.system, None, Some(e.clone())));
-                }
-            }
-            // (code, system) order is the order of the code keys.
-            found.sort_by_key(|f| (f.0, f.1));
-        }
-        let total = found.len();
+            &kept[..]
+        };
+        let range = (
+            Bound::Included(lo.as_slice()),
+            Bound::Excluded(hi.as_slice()),
+        );
+        let customs: Vec<&Entry> = match self.overlay.custom.is_empty() {
+            true => Vec::new(),
+            false => self
+                .overlay
+                .custom
+                .range::<[u8], _>(range)
+                .map(|(_, e)| e)
+                .filter(|e| {
+                    keep_sys(e.system.to_u8())
+                        && opts.as_of.is_none_or(|d| e.is_valid_on(d))
+                        && (!opts.billable_only || e.billable)
+                })
+                .collect(),
+        };
+        let total = ids.len() + customs.len();
         let mut out = Vec::with_capacity(opts.limit.min(total));
+        if customs.is_empty() {
+            for &id in ids.iter().skip(opts.offset).take(opts.limit) {
+                out.push(self.index.entry_ref_on(id, opts.as_of)?);
+            }
+            return Ok((out, total));
+        }
+        // (code, system) order is the order of the code keys.
+        let mut found: Vec<(Code, CodeSystem, Option<u32>, Option<&Entry>)> = Vec::new();
+        for &id in ids {
+            let f = self.index.fixed(id)?;
+            found.push((f.code, f.system, Some(id), None));
+        }
+        found.extend(
+            customs
+                .into_iter()
+                .map(|e| (e.code, e.system, None, Some(e))),
+        );
+        found.sort_by_key(|f| (f.0, f.1));
         for (_, _, id, e) in found.into_iter().skip(opts.offset).take(opts.limit) {
             match (id, e) {
-                (Some(id), _) => out.push(self.index.entry_on(id, opts.as_of)?),
-                (None, Some(e)) => out.push(e),
+                (Some(id), _) => out.push(self.index.entry_ref_on(id, opts.as_of)?),
+                (None, Some(e)) => out.push(EntryRef::of_entry(e)),
                 (None, None) => {}
             }
         }
@@ -2094,7 +2127,7 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
 
 /// The notice for a CPT-shaped query: five digits (or four and F, T or U)
 /// under any system; two digits under the modifier system.
-fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<SearchNotice> {
+pub(super) fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<SearchNotice> {
     let q = query.trim().as_bytes();
     let digits = |b: &[u8]| b.iter().all(u8::is_ascii_digit);
     if q.len() == 5

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 
+use crate::catalog::entry_ref::{EntryRef, Fixed};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
@@ -94,6 +95,10 @@ pub(crate) struct Index {
     /// Its checksum, and whether it matched and the section's own layout
     /// reads (checked on first use).
     tabular_check: (u64, OnceLock<bool>),
+    /// The current entries in code-key order, read from the code fst on
+    /// the first code-prefix search: a prefix's matches are then one slice,
+    /// counted without a walk.
+    code_order: OnceLock<CodeOrder>,
 }
 
 impl fmt::Debug for Index {
@@ -195,6 +200,67 @@ impl Meta {
     }
 }
 
+/// The current entries' ids in code-key order, with every
+/// [`CodeOrder::STEP`]th code packed for a binary search that touches no
+/// record until the last few probes.
+struct CodeOrder {
+    ids: Vec<u32>,
+    samples: Vec<u128>,
+}
+
+/// A code's bytes as a number ordered as the bytes are (codes hold no NUL,
+/// so zero padding keeps a code before the longer codes it starts).
+fn packed(code: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = code.len().min(16);
+    b[..n].copy_from_slice(&code[..n]);
+    u128::from_be_bytes(b)
+}
+
+impl CodeOrder {
+    const STEP: usize = 32;
+
+    fn read(codes: &fst::Map<Section>) -> CodeOrder {
+        let mut ids = Vec::with_capacity(codes.len());
+        let mut samples = Vec::with_capacity(codes.len() / CodeOrder::STEP + 1);
+        let mut stream = codes.stream();
+        while let Some((key, id)) = fst::Streamer::next(&mut stream) {
+            if ids.len() % CodeOrder::STEP == 0 {
+                // A key is the code, a NUL and the system tag.
+                samples.push(packed(
+                    key.get(..key.len().saturating_sub(2)).unwrap_or(&[]),
+                ));
+            }
+            ids.push(u32::try_from(id).unwrap_or(u32::MAX));
+        }
+        CodeOrder { ids, samples }
+    }
+
+    /// How many entries have a code before `bound` (compared as packed).
+    fn position(&self, index: &Index, bound: &[u8]) -> Result<usize> {
+        let b = packed(bound);
+        let s = self.samples.partition_point(|&c| c < b);
+        if s == 0 {
+            return Ok(0);
+        }
+        let from = (s - 1) * CodeOrder::STEP;
+        let to = (s * CodeOrder::STEP).min(self.ids.len());
+        let block = self.ids.get(from..to).unwrap_or(&[]);
+        let mut err = None;
+        let at = block.partition_point(|&id| match index.code_bytes(id) {
+            Ok(c) => packed(c) < b,
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(from + at),
+        }
+    }
+}
+
 impl Index {
     pub(crate) fn open(store: Storage, checks: Checks) -> Result<Index> {
         let store = Arc::new(store);
@@ -266,6 +332,7 @@ impl Index {
             tokens_utf8: OnceLock::new(),
             tabular,
             tabular_check: (sums[8], OnceLock::new()),
+            code_order: OnceLock::new(),
         })
     }
 
@@ -347,6 +414,39 @@ impl Index {
         self.checked(1, &self.words)
     }
 
+    /// The ids of the current entries whose code starts with `prefix`, in
+    /// code-key order (code, then system).
+    pub(crate) fn code_range(&self, prefix: &[u8]) -> Result<&[u32]> {
+        let codes = self.codes()?;
+        let order = self.code_order.get_or_init(|| CodeOrder::read(codes));
+        let hi = match prefix.iter().rposition(|&b| b < u8::MAX) {
+            Some(i) => {
+                let mut hi = prefix[..=i].to_vec();
+                hi[i] += 1;
+                Some(hi)
+            }
+            None => None,
+        };
+        let a = order.position(self, prefix)?;
+        let b = match hi {
+            Some(hi) => order.position(self, &hi)?,
+            None => order.ids.len(),
+        };
+        order
+            .ids
+            .get(a..b)
+            .ok_or_else(|| corrupt("the code index is out of order"))
+    }
+
+    /// The normalised code bytes of entry `id`.
+    fn code_bytes(&self, id: u32) -> Result<&[u8]> {
+        let r = self.record(id)?;
+        let off = u32_at(r, 4).unwrap_or(0) as usize;
+        self.sec(&self.text)
+            .get(off..off + usize::from(r[3]))
+            .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
+    }
+
     fn record(&self, id: u32) -> Result<&[u8]> {
         let at = id as usize * format::ENTRY_LEN;
         self.sec(&self.entries)
@@ -412,17 +512,18 @@ impl Index {
         })
     }
 
-    /// Decodes one description at `*pos` (token count, then token ids),
-    /// advancing `*pos`.
-    fn read_text(&self, blob: &[u8], pos: &mut usize) -> Result<String> {
+    /// Appends the description at `*pos` (token count, then token ids) to
+    /// `out`, advancing `*pos` past it.
+    pub(crate) fn write_text(&self, pos: &mut usize, out: &mut String) -> Result<()> {
         let bad = || corrupt("description text is malformed");
         if !self.tokens_are_utf8() {
             return Err(corrupt("the token dictionary is not UTF-8"));
         }
+        let blob = self.sec(&self.text);
         let offs = self.sec(&self.token_offsets);
         let toks = self.sec(&self.tokens);
         let n = text::get_varint(blob, pos).ok_or_else(bad)?;
-        let mut out = String::with_capacity((n as usize).min(1024) * 8);
+        out.reserve((n as usize).min(1024) * 8);
         for _ in 0..n {
             let t = text::get_varint(blob, pos).ok_or_else(bad)? as usize;
             let at = t.checked_mul(4).ok_or_else(bad)?;
@@ -437,16 +538,75 @@ impl Index {
             // a file that procode only ever replaces by rename).
             out.push_str(unsafe { std::str::from_utf8_unchecked(tok) });
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// Moves `*pos` past the description there without decoding it.
+    pub(crate) fn skip_text(&self, pos: &mut usize) -> Result<()> {
+        let bad = || corrupt("description text is malformed");
+        let blob = self.sec(&self.text);
+        let n = text::get_varint(blob, pos).ok_or_else(bad)?;
+        for _ in 0..n {
+            text::get_varint(blob, pos).ok_or_else(bad)?;
+        }
+        Ok(())
+    }
+
+    /// The fixed fields of entry `id` (for a current version with history,
+    /// its own first day), without decoding its descriptions.
+    pub(crate) fn fixed(&self, id: u32) -> Result<Fixed> {
+        let r = self.record(id)?;
+        let (flags, action) = (r[1], r[2]);
+        let (meta, at) = self.meta_at(id)?;
+        let short_same = flags & format::F_SHORT_SAME != 0;
+        let mut effective = meta.effective;
+        if flags & format::F_HISTORY != 0 {
+            effective = Some(self.history(id, at, short_same)?.0);
+        }
+        Ok(Fixed {
+            code: self.code(id)?,
+            system: meta.system,
+            effective,
+            terminated: meta.terminated,
+            billable: flags & format::F_BILLABLE != 0,
+            action: (flags & format::F_ACTION != 0).then_some(char::from(action)),
+            at,
+            short_same,
+        })
+    }
+
+    /// The history of current entry `id` whose descriptions start at `at`:
+    /// its own first day and its older versions' ids (oldest first).
+    fn history(&self, id: u32, at: usize, short_same: bool) -> Result<(NaiveDate, Vec<u32>)> {
+        let bad = || corrupt(format!("entry {id} has a malformed history"));
+        let mut pos = at;
+        self.skip_text(&mut pos)?;
+        if !short_same {
+            self.skip_text(&mut pos)?;
+        }
+        let blob = self.sec(&self.text);
+        let start = i32_at(blob, pos)
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .ok_or_else(bad)?;
+        pos += 4;
+        let n = text::get_varint(blob, &mut pos).ok_or_else(bad)?;
+        if n == 0 || n >= u64::from(self.entry_count) {
+            return Err(bad());
+        }
+        let mut older = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let o = text::get_varint(blob, &mut pos)
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|&v| v < self.entry_count && v != id)
+                .ok_or_else(bad)?;
+            older.push(o);
+        }
+        Ok((start, older))
     }
 
     /// The code of an entry, without decoding its descriptions.
     pub(crate) fn code(&self, id: u32) -> Result<Code> {
-        let r = self.record(id)?;
-        let off = u32_at(r, 4).unwrap_or(0) as usize;
-        let blob = self.sec(&self.text);
-        blob.get(off..off + usize::from(r[3]))
-            .and_then(Code::from_normalised)
+        Code::from_normalised(self.code_bytes(id)?)
             .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
@@ -495,103 +655,77 @@ impl Index {
 
     /// The full entry. For a current version with history, its dates are
     /// those of the version (its own first day, the code's last day).
-    pub(crate) fn entry(&self, id: u32) -> Result<Entry> {
-        Ok(self.entry_and_history(id)?.0)
+    pub(crate) fn entry(self: &Arc<Self>, id: u32) -> Result<Entry> {
+        self.entry_ref(id)?.to_owned()
     }
 
-    /// The entry and, for a current version with history, its older
-    /// versions' ids (oldest first).
-    fn entry_and_history(&self, id: u32) -> Result<(Entry, Vec<u32>)> {
-        let r = self.record(id)?;
-        let (meta, mut pos) = self.meta_at(id)?;
-        let flags = r[1];
-        let code = self.code(id)?;
-        let blob = self.sec(&self.text);
-        let description = self.read_text(blob, &mut pos)?;
-        let short_description = if flags & format::F_SHORT_SAME != 0 {
-            description.clone()
-        } else {
-            self.read_text(blob, &mut pos)?
-        };
-        let mut effective = meta.effective;
-        let mut older = Vec::new();
-        if flags & format::F_HISTORY != 0 {
-            let bad = || corrupt(format!("entry {id} has a malformed history"));
-            let start = i32_at(blob, pos)
-                .and_then(NaiveDate::from_num_days_from_ce_opt)
-                .ok_or_else(bad)?;
-            pos += 4;
-            effective = Some(start);
-            let n = text::get_varint(blob, &mut pos).ok_or_else(bad)?;
-            if n == 0 || n >= u64::from(self.entry_count) {
-                return Err(bad());
-            }
-            for _ in 0..n {
-                let o = text::get_varint(blob, &mut pos)
-                    .and_then(|v| u32::try_from(v).ok())
-                    .filter(|&v| v < self.entry_count && v != id)
-                    .ok_or_else(bad)?;
-                older.push(o);
-            }
-        }
-        let entry = Entry::from_descriptions(code, meta.system, description, short_description)
-            .with_effective(effective)
-            .with_terminated(meta.terminated)
-            .with_billable(flags & format::F_BILLABLE != 0)
-            .with_action((flags & format::F_ACTION != 0).then_some(char::from(r[2])));
-        Ok((entry, older))
+    /// The borrowed entry `id` (see [`Index::entry`]).
+    pub(crate) fn entry_ref(self: &Arc<Self>, id: u32) -> Result<EntryRef<'_>> {
+        Ok(EntryRef::indexed(self, self.fixed(id)?))
     }
 
     /// Every version of the code of current entry `id`, oldest first (the
-    /// entry alone when it has no history).
-    pub(crate) fn versions(&self, id: u32) -> Result<Vec<Entry>> {
-        let (current, older) = self.entry_and_history(id)?;
+    /// entry alone when it has no history), borrowed.
+    fn version_refs(self: &Arc<Self>, id: u32) -> Result<Vec<EntryRef<'_>>> {
+        let current = self.fixed(id)?;
+        let older = match self.record(id)?[1] & format::F_HISTORY {
+            0 => Vec::new(),
+            _ => self.history(id, current.at, current.short_same)?.1,
+        };
         let mut out = Vec::with_capacity(older.len() + 1);
         for o in older {
-            let e = self.entry(o)?;
+            let e = self.fixed(o)?;
             if e.code != current.code || e.system != current.system || !self.is_superseded(o)? {
                 return Err(corrupt(format!(
                     "entry {id} names entry {o} as an older version of itself, but it is not"
                 )));
             }
-            out.push(e);
+            out.push(EntryRef::indexed(self, e));
         }
-        out.push(current);
+        out.push(EntryRef::indexed(self, current));
         Ok(out)
+    }
+
+    /// Every version of the code of current entry `id`, oldest first (the
+    /// entry alone when it has no history).
+    pub(crate) fn versions(self: &Arc<Self>, id: u32) -> Result<Vec<Entry>> {
+        self.version_refs(id)?
+            .iter()
+            .map(EntryRef::to_owned)
+            .collect()
     }
 
     /// The validity dates (first day, last day) and billable flag of the
     /// version of current entry `id` in force on `date` (the one
-    /// [`Index::entry_on`] picks), without decoding its descriptions when the
-    /// code has a single version.
+    /// [`Index::entry_on`] picks), without decoding its descriptions.
     pub(crate) fn status_on(
-        &self,
+        self: &Arc<Self>,
         id: u32,
         date: Option<NaiveDate>,
     ) -> Result<(Option<NaiveDate>, Option<NaiveDate>, bool)> {
-        let flags = self.record(id)?[1];
-        if flags & format::F_HISTORY != 0 {
-            let e = self.entry_on(id, date)?;
-            return Ok((e.effective, e.terminated, e.billable));
-        }
-        let meta = self.meta(id)?;
-        Ok((
-            meta.effective,
-            meta.terminated,
-            flags & format::F_BILLABLE != 0,
-        ))
+        let e = self.entry_ref_on(id, date)?;
+        Ok((e.effective(), e.terminated(), e.billable()))
     }
 
     /// The version of the code of current entry `id` in force on `date`:
     /// without a date, or when no version is valid on it, the current one.
-    pub(crate) fn entry_on(&self, id: u32, date: Option<NaiveDate>) -> Result<Entry> {
+    pub(crate) fn entry_on(self: &Arc<Self>, id: u32, date: Option<NaiveDate>) -> Result<Entry> {
+        self.entry_ref_on(id, date)?.to_owned()
+    }
+
+    /// The borrowed version of [`Index::entry_on`].
+    pub(crate) fn entry_ref_on(
+        self: &Arc<Self>,
+        id: u32,
+        date: Option<NaiveDate>,
+    ) -> Result<EntryRef<'_>> {
         let Some(d) = date else {
-            return self.entry(id);
+            return self.entry_ref(id);
         };
         if self.record(id)?[1] & format::F_HISTORY == 0 {
-            return self.entry(id);
+            return self.entry_ref(id);
         }
-        let mut versions = self.versions(id)?;
+        let mut versions = self.version_refs(id)?;
         let pick = versions
             .iter()
             .rposition(|v| v.is_valid_on(d))

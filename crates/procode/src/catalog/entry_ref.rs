@@ -1,0 +1,371 @@
+//! Borrowed entries: the fixed fields of an entry read from the index
+//! record, its descriptions decoded only when asked for.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::search::{self, MatchSpan, SearchMode, SearchNotice, SearchOptions};
+use super::Catalog;
+use crate::code::{Code, CodeSystem};
+use crate::entry::Entry;
+use crate::error::Result;
+use crate::index::reader::Index;
+
+/// Where the descriptions of an [`EntryRef`] are read from.
+#[derive(Clone, Debug)]
+enum Text<'a> {
+    /// The index (borrowed, or kept alive by a detached reference): the
+    /// long description starts at `at` in its text section.
+    Index {
+        index: Cow<'a, Arc<Index>>,
+        at: usize,
+        short_same: bool,
+    },
+    /// An entry held elsewhere (an overlay's custom code).
+    Entry(&'a Entry),
+    /// An entry owned by the reference (a ranked word-search result, or a
+    /// detached custom code).
+    Owned(Arc<Entry>),
+}
+
+/// One entry of a catalog, borrowed: the code, system, validity dates,
+/// billable flag and action code are read from the index's fixed record
+/// when the reference is made; the two descriptions are decoded only when
+/// asked for — into a caller's buffer ([`EntryRef::write_description`]) or
+/// a new `String` ([`EntryRef::description`]). [`EntryRef::to_owned`] makes
+/// the owned [`Entry`] the owned API returns (field for field the same).
+///
+/// Made by [`Catalog::lookup_ref`](crate::Catalog::lookup_ref),
+/// [`Catalog::lookup_code_ref`](crate::Catalog::lookup_code_ref) and
+/// [`Catalog::search_refs`](crate::Catalog::search_refs).
+///
+/// # Example
+/// ```
+/// use procode::{Catalog, Code, CodeSystem, Entry};
+/// # fn main() -> procode::Result<()> {
+/// let cat = Catalog::build([Entry::new(Code::parse("X1").unwrap(), CodeSystem::Custom, "Intake")])?;
+/// let e = cat.lookup_ref("x1", None, None)?.unwrap();
+/// assert_eq!(e.code().as_str(), "X1");
+/// let mut buf = String::new();
+/// e.write_description(&mut buf)?;
+/// assert_eq!(buf, "Intake");
+/// assert_eq!(e.to_owned()?, cat.lookup("x1", None, None)?.unwrap());
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct EntryRef<'a> {
+    code: Code,
+    system: CodeSystem,
+    effective: Option<NaiveDate>,
+    terminated: Option<NaiveDate>,
+    billable: bool,
+    action: Option<char>,
+    text: Text<'a>,
+}
+
+/// A reference owning `e` (the borrowed form of an entry made by hand).
+impl From<Entry> for EntryRef<'static> {
+    fn from(e: Entry) -> EntryRef<'static> {
+        EntryRef::owning(e)
+    }
+}
+
+/// The fixed fields of an index record, as [`Index`] reads them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fixed {
+    pub(crate) code: Code,
+    pub(crate) system: CodeSystem,
+    pub(crate) effective: Option<NaiveDate>,
+    pub(crate) terminated: Option<NaiveDate>,
+    pub(crate) billable: bool,
+    pub(crate) action: Option<char>,
+    /// Where the long description starts in the text section.
+    pub(crate) at: usize,
+    /// Whether the short description is the long one.
+    pub(crate) short_same: bool,
+}
+
+impl<'a> EntryRef<'a> {
+    /// A reference into `index` over a record's fixed fields.
+    pub(crate) fn indexed(index: &'a Arc<Index>, f: Fixed) -> EntryRef<'a> {
+        EntryRef {
+            code: f.code,
+            system: f.system,
+            effective: f.effective,
+            terminated: f.terminated,
+            billable: f.billable,
+            action: f.action,
+            text: Text::Index {
+                index: Cow::Borrowed(index),
+                at: f.at,
+                short_same: f.short_same,
+            },
+        }
+    }
+
+    /// A reference to an entry held elsewhere.
+    pub(crate) fn of_entry(e: &'a Entry) -> EntryRef<'a> {
+        EntryRef::with_text(e, Text::Entry(e))
+    }
+
+    /// A reference owning its entry.
+    pub(crate) fn owning(e: Entry) -> EntryRef<'static> {
+        let e = Arc::new(e);
+        let text = Text::Owned(Arc::clone(&e));
+        EntryRef::with_text(&e, text)
+    }
+
+    /// The fixed fields of `e` with `text`.
+    fn with_text(e: &Entry, text: Text<'a>) -> EntryRef<'a> {
+        EntryRef {
+            code: e.code,
+            system: e.system,
+            effective: e.effective,
+            terminated: e.terminated,
+            billable: e.billable,
+            action: e.action,
+            text,
+        }
+    }
+
+    /// Where the descriptions are in the index, or the entry holding them.
+    fn place(&self) -> std::result::Result<(&Index, usize, bool), &Entry> {
+        match &self.text {
+            Text::Index {
+                index,
+                at,
+                short_same,
+            } => Ok((index, *at, *short_same)),
+            Text::Entry(e) => Err(e),
+            Text::Owned(e) => Err(e),
+        }
+    }
+
+    /// The normalised code (ICD-10-CM without its dot).
+    pub fn code(&self) -> &Code {
+        &self.code
+    }
+
+    /// The code system.
+    pub fn system(&self) -> CodeSystem {
+        self.system
+    }
+
+    /// First day the code (this version of it) is valid, when known.
+    pub fn effective(&self) -> Option<NaiveDate> {
+        self.effective
+    }
+
+    /// Last day the code (this version of it) is valid, when terminated.
+    pub fn terminated(&self) -> Option<NaiveDate> {
+        self.terminated
+    }
+
+    /// Whether the code may be billed.
+    pub fn billable(&self) -> bool {
+        self.billable
+    }
+
+    /// The CMS HCPCS action code, where the source has one.
+    pub fn action(&self) -> Option<char> {
+        self.action
+    }
+
+    /// Whether the code is valid on a date of service (as
+    /// [`Entry::is_valid_on`]).
+    pub fn is_valid_on(&self, date: NaiveDate) -> bool {
+        self.effective.is_none_or(|e| e <= date) && self.terminated.is_none_or(|t| date <= t)
+    }
+
+    /// The code as people write it (`F41.1` for ICD-10-CM).
+    pub fn display_code(&self) -> String {
+        self.code.display_for(self.system)
+    }
+
+    /// Appends the long description to `out` (decoded from the index:
+    /// reuse one buffer to read many entries without allocating).
+    ///
+    /// # Errors
+    /// [`CatalogError::Corrupt`](crate::CatalogError::Corrupt) for a
+    /// damaged index.
+    pub fn write_description(&self, out: &mut String) -> Result<()> {
+        match self.place() {
+            Ok((index, mut at, _)) => index.write_text(&mut at, out),
+            Err(e) => {
+                out.push_str(&e.description);
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends the short description to `out` (see
+    /// [`EntryRef::write_description`]).
+    ///
+    /// # Errors
+    /// As [`EntryRef::write_description`].
+    pub fn write_short_description(&self, out: &mut String) -> Result<()> {
+        let (index, mut at, short_same) = match self.place() {
+            Ok(p) => p,
+            Err(e) => {
+                out.push_str(&e.short_description);
+                return Ok(());
+            }
+        };
+        if !short_same {
+            index.skip_text(&mut at)?;
+        }
+        index.write_text(&mut at, out)
+    }
+
+    /// The long description, decoded into a new `String`.
+    ///
+    /// # Errors
+    /// As [`EntryRef::write_description`].
+    pub fn description(&self) -> Result<String> {
+        let mut s = String::new();
+        self.write_description(&mut s)?;
+        Ok(s)
+    }
+
+    /// The short description, decoded into a new `String`.
+    ///
+    /// # Errors
+    /// As [`EntryRef::write_description`].
+    pub fn short_description(&self) -> Result<String> {
+        let mut s = String::new();
+        self.write_short_description(&mut s)?;
+        Ok(s)
+    }
+
+    /// The owned entry (what [`Catalog::lookup`](crate::Catalog::lookup)
+    /// returns for the same code).
+    ///
+    /// # Errors
+    /// As [`EntryRef::write_description`].
+    pub fn to_owned(&self) -> Result<Entry> {
+        let (index, mut at, short_same) = match self.place() {
+            Ok(p) => p,
+            Err(e) => return Ok(e.clone()),
+        };
+        let mut description = String::new();
+        index.write_text(&mut at, &mut description)?;
+        let short_description = if short_same {
+            description.clone()
+        } else {
+            let mut s = String::new();
+            index.write_text(&mut at, &mut s)?;
+            s
+        };
+        Ok(
+            Entry::from_descriptions(self.code, self.system, description, short_description)
+                .with_effective(self.effective)
+                .with_terminated(self.terminated)
+                .with_billable(self.billable)
+                .with_action(self.action),
+        )
+    }
+
+    /// The same reference, keeping the index (or the entry) alive by
+    /// itself: for holding results beyond the catalog borrow (a binding's
+    /// result objects). Cheap: one reference count.
+    pub fn detach(&self) -> EntryRef<'static> {
+        let text = match &self.text {
+            Text::Index {
+                index,
+                at,
+                short_same,
+            } => Text::Index {
+                index: Cow::Owned(Arc::clone(index)),
+                at: *at,
+                short_same: *short_same,
+            },
+            Text::Entry(e) => Text::Owned(Arc::new((*e).clone())),
+            Text::Owned(e) => Text::Owned(Arc::clone(e)),
+        };
+        EntryRef {
+            code: self.code,
+            system: self.system,
+            effective: self.effective,
+            terminated: self.terminated,
+            billable: self.billable,
+            action: self.action,
+            text,
+        }
+    }
+}
+
+/// The results of [`Catalog::search_refs`]: [`SearchResults`](crate::SearchResults) with
+/// borrowed entries. A code-prefix page reads its entries from the index
+/// (descriptions decoded when read); a ranked word or typo page holds the
+/// entries ranking decoded (it reads their descriptions to rank and to
+/// place the match spans).
+#[derive(Debug, Clone)]
+pub struct SearchRefs<'a> {
+    /// How the results were found.
+    pub mode: SearchMode,
+    /// The entries of this page, best first (code order for code-shaped
+    /// queries).
+    pub entries: Vec<EntryRef<'a>>,
+    /// How many entries match in all (every page).
+    pub total: usize,
+    /// How many results were skipped before this page.
+    pub offset: usize,
+    /// Per entry (same order): the description's matched words.
+    pub spans: Vec<Vec<MatchSpan>>,
+    /// Something to tell the user (a CPT-shaped query), if any.
+    pub notice: Option<SearchNotice>,
+}
+
+impl Catalog {
+    /// [`Catalog::search`], borrowed: the same page, total, mode, spans and
+    /// notice, with [`EntryRef`]s (see [`SearchRefs`]).
+    ///
+    /// # Example
+    /// ```
+    /// use procode::{Catalog, SearchOptions};
+    /// # fn main() -> procode::Result<()> {
+    /// let cat = Catalog::embedded()?;
+    /// let opts = SearchOptions::default().limit(3);
+    /// let hits = cat.search_refs("G04", &opts)?;
+    /// let owned = cat.search("G04", &opts)?;
+    /// assert_eq!(hits.entries.len(), owned.len());
+    /// let mut buf = String::new();
+    /// for (r, e) in hits.entries.iter().zip(owned.iter()) {
+    ///     buf.clear();
+    ///     r.write_description(&mut buf)?;
+    ///     assert_eq!(buf, e.description);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Catalog::search`].
+    pub fn search_refs(&self, query: &str, opts: &SearchOptions) -> Result<SearchRefs<'_>> {
+        if opts.limit > 0 {
+            if let Some(prefix) = Code::from_search_query(query, opts.system) {
+                let (entries, total) = self.code_prefix_refs(&prefix, opts)?;
+                if total > 0 {
+                    return Ok(SearchRefs {
+                        mode: SearchMode::CodePrefix,
+                        spans: vec![Vec::new(); entries.len()],
+                        entries,
+                        total,
+                        offset: opts.offset,
+                        notice: search::cpt_notice(query, opts.system),
+                    });
+                }
+            }
+        }
+        let found = self.search(query, opts)?;
+        Ok(SearchRefs {
+            mode: found.mode,
+            entries: found.entries.into_iter().map(EntryRef::owning).collect(),
+            total: found.total,
+            offset: found.offset,
+            spans: found.spans,
+            notice: found.notice,
+        })
+    }
+}
