@@ -21,7 +21,7 @@
 //! | `extension` | -25 | the title names an ICD-10-CM 7th character other than the default: "subsequent encounter", "sequela" or "open fracture" (the initial encounter for a closed fracture, A, first: a fracture not said to be open is coded closed) |
 //! | `other` | -10 | the title starts with "Other" (a residual category) |
 //! | `leading` | 15 | the title's first word is matched (the item itself, not an attachment to it) |
-//! | `unmatched_word` | -3 | per title word no query word matched (parenthesised words, small words and the words of "unspecified", "NOS", "not otherwise specified", "site not specified", "without complication(s)", "initial encounter" do not count), at most 12 words |
+//! | `unmatched_word` | -3 | per title word no query word matched (parenthesised words, small words and the words "unspecified", "NOS", "not", "otherwise", "specified", "site", "without", "initial" and "encounter" do not count), at most 12 words |
 //! | `favourite` | 60 | the practice marked the code as a favourite |
 //!
 //! Ties go to the shorter title, then the code. Code-shaped queries are not

@@ -443,9 +443,9 @@ impl TitleWords {
 
 /// The general code a biller picks when the query names only the condition
 /// ("Anxiety disorder, unspecified", "Bronchitis, NOS", "not otherwise
-/// specified", E11.9 "without complications", B27.90 "without
-/// complication", N39.0 "Urinary tract
-/// infection, site not specified", "not specified as acute or chronic").
+/// specified", E11.9 "without complications", B27.90 "without complication",
+/// N39.0 "Urinary tract infection, site not specified", "not specified as
+/// acute or chronic").
 const GENERAL: TitleWords = TitleWords {
     single: &["unspecified", "nos", "otherwise"],
     pairs: &[
