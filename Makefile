@@ -1,4 +1,5 @@
-# procode: every check of the project. `make test` is what CI runs (.ci/run).
+# procode: every check of the project. `make test` is what CI runs (.ci/run);
+# each step is timed (bash `time`) so a CI log shows where its minutes go.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
@@ -15,22 +16,22 @@ data:
 	data/unpack.sh
 
 test-rust: data
-	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	time $(CARGO) fmt --all -- --check
+	time $(CARGO) clippy --workspace --all-targets -- -D warnings
 	# The core's lean default build: the workspace turns on its `arrow`
 	# feature (procode::batch) through the Python bindings and the benches.
-	$(CARGO) clippy -p procode --all-targets -- -D warnings
+	time $(CARGO) clippy -p procode --all-targets -- -D warnings
 	# Public items documented, no broken or private intra-doc links.
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
-	$(CARGO) test --workspace
-	CARGO=$(CARGO) scripts/check-packages.sh
-	CARGO=$(CARGO) scripts/check-consumer.sh
+	time RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+	time $(CARGO) test --workspace
+	time CARGO=$(CARGO) scripts/check-packages.sh
+	time CARGO=$(CARGO) scripts/check-consumer.sh
 
 # The Python package: builds it into .venv, runs pytest and mypy stubtest.
 test-python: data
-	bash bindings/python/run-tests.sh
+	time bash bindings/python/run-tests.sh
 	# `pip install .` from a fresh clone into a new virtualenv, nothing else.
-	SHARE_TARGET=1 DEV_PROFILE=1 scripts/check-pip-install.sh
+	time SHARE_TARGET=1 DEV_PROFILE=1 scripts/check-pip-install.sh
 
 # The release wheel as published: stripped, abi3, manylinux2014 (zig from
 # PyPI's ziglang), checked and smoke-tested in a new virtualenv; in
@@ -49,11 +50,11 @@ check-install: wheel
 # when its binaries are missing), runs the concurrency and kill tests,
 # stops the server. About a minute; figures in target/postgres/figures.json.
 test-postgres: data
-	bash examples/postgres/run-tests.sh
+	time bash examples/postgres/run-tests.sh
 
 # The C ABI: header as C99/C++17, C tests and example under valgrind.
 test-c: data
-	CARGO=$(CARGO) bindings/c/run-tests.sh
+	time CARGO=$(CARGO) bindings/c/run-tests.sh
 
 # The C library: header, libprocode.a, libprocode.so (with SONAME) and the
 # pkg-config files procode.pc / procode-static.pc under $(PREFIX).
@@ -63,7 +64,7 @@ install:
 # The C tests and example with the C side built under AddressSanitizer +
 # UndefinedBehaviorSanitizer (+ LeakSanitizer); reuses the debug static lib.
 test-sanitizers: data
-	CARGO=$(CARGO) bindings/c/run-tests.sh asan
+	time CARGO=$(CARGO) bindings/c/run-tests.sh asan
 
 # 30 s of every fuzz target (nightly + cargo-fuzz; not part of `make test`).
 # The full run is FUZZ_SECONDS=600. See RELIABILITY.md.

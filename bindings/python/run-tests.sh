@@ -15,7 +15,7 @@ fi
 # shellcheck disable=SC1091
 source "$venv/bin/activate"
 
-python -m pip install --quiet --disable-pip-version-check \
+time python -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.5,<2" "pytest>=7" "mypy>=1.8" \
     "pyx12==4.0.0" "fhir.resources==8.3.0" \
     "pyarrow==26.0.1" "polars==2.1.0" "duckdb==2.0.1" "pandas==2.3.3" "pyspark==4.3.0"
@@ -55,7 +55,7 @@ rm -rf "$unpacked"
 mkdir -p "$unpacked"
 tar xzf "$sdist" -C "$unpacked"
 find "$unpacked" -type f -exec touch {} +
-CARGO_TARGET_DIR="$root/target" MATURIN_PEP517_ARGS="--profile dev" \
+time CARGO_TARGET_DIR="$root/target" MATURIN_PEP517_ARGS="--profile dev" \
     python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
     --force-reinstall --no-deps "$(ls -d "$unpacked"/procode-*/)"
 
