@@ -60,11 +60,28 @@ elif [[ "${VALGRIND:-1}" != 0 ]]; then
        --errors-for-leak-kinds=definite,indirect)
 fi
 
+# The programs run side by side, as many at a time as there are cores
+# (JOBS=n to choose): under valgrind each is single-threaded and slow. Each
+# writes its log and exit status; they are reported in order below.
+jobs_max="${JOBS:-$(nproc)}"
+rm -f "$out"/*.status
+for name in "${progs[@]}"; do
+  while (($(jobs -rp | wc -l) >= jobs_max)); do
+    wait -n || true
+  done
+  (
+    status=0
+    (cd "$out" && "${run[@]}" "./$name") >"$out/$name.log" 2>&1 || status=$?
+    echo "$status" >"$out/$name.status"
+  ) &
+done
+wait
+
 passed=0
 failed=0
 for name in "${progs[@]}"; do
   log="$out/$name.log"
-  if (cd "$out" && "${run[@]}" "./$name") >"$log" 2>&1; then
+  if [[ "$(cat "$out/$name.status" 2>/dev/null)" == 0 ]]; then
     passed=$((passed + 1))
     echo "ok   $name ($(grep -E 'passed, [0-9]+ failed' "$log" | tail -1 || echo 'ran'))"
     grep -E 'ERROR SUMMARY|All heap blocks|definitely lost|indirectly lost' "$log" \
