@@ -643,15 +643,8 @@ fn diff_between_two_index_files_and_two_dates() {
         .count();
     assert_eq!(flips, 15);
     // Two dates of the embedded catalog, as a table.
-    let out = procode(&[
-        "diff",
-        "--from",
-        "2026-09-30",
-        "--to",
-        "2026-10-01",
-        "--system",
-        "icd10cm",
-    ]);
+    let dates = ["diff", "--from", "2026-09-30", "--to", "2026-10-01"];
+    let out = procode(&[&dates[..], &["--system", "icd10cm"]].concat());
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -665,30 +658,13 @@ fn diff_between_two_index_files_and_two_dates() {
     assert!(text.contains("revised  Z29.14"), "{text}");
     // A practice's codes only.
     let codes = &dir.write("codes.txt", "# our diagnoses\nD69.1\nF41.1\n\nT52.8X1A\n");
-    let v = ok_json(&[
-        "diff",
-        "--from",
-        "2026-09-30",
-        "--to",
-        "2026-10-01",
-        "--codes",
-        codes,
-        "--json",
-    ]);
+    let v = ok_json(&[&dates[..], &["--codes", codes, "--json"]].concat());
     assert_eq!(
         v["counts"],
         serde_json::json!({"added": 0, "deleted": 1, "changed": 1})
     );
     std::fs::write(codes, "D69.1\nG04#\n").unwrap();
-    let out = procode(&[
-        "diff",
-        "--from",
-        "2026-09-30",
-        "--to",
-        "2026-10-01",
-        "--codes",
-        codes,
-    ]);
+    let out = procode(&[&dates[..], &["--codes", codes]].concat());
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("codes.txt:2"));
     let out = procode(&["diff"]);
