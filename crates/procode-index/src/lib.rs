@@ -60,13 +60,18 @@ macro_rules! as_str_impls {
     )+};
     (serde: $($t:ty),+ $(,)?) => {$(
         impl ::serde::Serialize for $t {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                s: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
         impl<'de> ::serde::Deserialize<'de> for $t {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                d: D,
+            ) -> ::core::result::Result<Self, D::Error> {
                 let s = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
                 s.parse().map_err(::serde::de::Error::custom)
             }
