@@ -44,13 +44,8 @@ impl CodeSource for Parts<'_> {
         self.cat.entry_on(code, system, date)
     }
 
-    fn status(
-        &self,
-        code: &Code,
-        system: CodeSystem,
-        date: Option<NaiveDate>,
-    ) -> Option<CodeStatus> {
-        self.cat.status(code, system, date)
+    fn status(&self, code: &Code, system: CodeSystem, on: Option<NaiveDate>) -> Option<CodeStatus> {
+        self.cat.status(code, system, on)
     }
 
     fn structure(&self) -> Result<Option<TabularView<'_>>, CatalogError> {

@@ -10,14 +10,74 @@ fn procode(args: &[&str]) -> Output {
         .expect("run procode")
 }
 
-fn ok_json(args: &[&str]) -> serde_json::Value {
+/// Runs `procode`, which must succeed (its stderr in the message if not).
+fn ok(args: &[&str]) -> Output {
     let out = procode(args);
     assert!(
         out.status.success(),
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+fn ok_json(args: &[&str]) -> serde_json::Value {
+    serde_json::from_slice(&ok(args).stdout).expect("JSON on stdout")
+}
+
+/// The JSON on stdout of a run that must fail (a refused document lists
+/// its problems there).
+fn refused_json(args: &[&str]) -> serde_json::Value {
+    let out = procode(args);
+    assert!(!out.status.success(), "{args:?}");
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+/// The string `field` of every item of the JSON array `v`.
+fn each<'a>(v: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    v.as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|x| x[field].as_str().expect("a string field"))
+        .collect()
+}
+
+/// The item of the JSON array `v` whose `code` is `code`.
+fn with_code<'a>(v: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    v.as_array()
+        .expect("a JSON array")
+        .iter()
+        .find(|p| p["code"] == code)
+        .unwrap_or_else(|| panic!("{code} in {v}"))
+}
+
+/// A test's own scratch directory, removed when the test ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("procode-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create the scratch directory");
+        Scratch(dir)
+    }
+
+    /// The path of the file `name` in the directory.
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().expect("a UTF-8 path").to_owned()
+    }
+
+    /// Writes `contents` to the file `name`; its path.
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, contents).expect("write a scratch file");
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn data_dir() -> PathBuf {
@@ -175,30 +235,20 @@ fn errors_go_to_stderr_with_a_failure_status() {
 
 #[test]
 fn build_writes_an_index_that_search_uses() {
-    let dir = std::env::temp_dir().join(format!("procode-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let idx = dir.join("pcs.idx");
-    let out = procode(&[
+    let dir = Scratch::new("cli");
+    let idx = &dir.path("pcs.idx");
+    let data = data_dir();
+    let data = data.to_str().unwrap();
+    ok(&[
         "build",
         "--out",
-        idx.to_str().unwrap(),
+        idx,
         "--data-dir",
-        data_dir().to_str().unwrap(),
+        data,
         "--include",
         "icd10pcs,pos",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v = ok_json(&[
-        "lookup",
-        "0DTJ4ZZ",
-        "--json",
-        "--catalog",
-        idx.to_str().unwrap(),
-    ]);
+    let v = ok_json(&["lookup", "0DTJ4ZZ", "--json", "--catalog", idx]);
     assert_eq!(v["system"], "icd10pcs");
     let v = ok_json(&[
         "search",
@@ -207,18 +257,17 @@ fn build_writes_an_index_that_search_uses() {
         "pos",
         "--json",
         "--catalog",
-        idx.to_str().unwrap(),
+        idx,
     ]);
     assert_eq!(v["results"][0]["code"], "11");
     // A damaged index is refused with a clear message.
-    let mut bytes = std::fs::read(&idx).unwrap();
+    let mut bytes = std::fs::read(idx).unwrap();
     let n = bytes.len();
     bytes.truncate(n / 2);
-    std::fs::write(&idx, bytes).unwrap();
-    let out = procode(&["search", "office", "--catalog", idx.to_str().unwrap()]);
+    std::fs::write(idx, bytes).unwrap();
+    let out = procode(&["search", "office", "--catalog", idx]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("truncated"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 const INVOICE: &str = r#"{
@@ -238,74 +287,49 @@ const INVOICE: &str = r#"{
 
 #[test]
 fn check_reports_readiness_of_a_document() {
-    let dir = std::env::temp_dir().join(format!("procode-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ready = dir.join("ready.json");
-    std::fs::write(&ready, INVOICE).unwrap();
-    let out = procode(&["check", ready.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = Scratch::new("check");
+    let ready = dir.write("ready.json", INVOICE);
+    let out = ok(&["check", &ready]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("ready"));
 
     // A header diagnosis and an unassigned place of service: rejected, named.
     let mut v: serde_json::Value = serde_json::from_str(INVOICE).unwrap();
     v["lines"][0]["diagnoses"] = serde_json::json!(["F41"]);
     v["lines"][0]["place_of_service"] = serde_json::json!("30");
-    let bad = dir.join("bad.json");
-    std::fs::write(&bad, v.to_string()).unwrap();
-    let out = procode(&["check", bad.to_str().unwrap(), "--json"]);
-    assert!(!out.status.success());
-    let problems: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = problems
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["code"].as_str().unwrap())
-        .collect();
+    let bad = dir.write("bad.json", v.to_string());
+    let problems = refused_json(&["check", &bad, "--json"]);
+    let codes = each(&problems, "code");
     assert!(codes.contains(&"DIAGNOSIS_NOT_BILLABLE"), "{codes:?}");
     assert!(codes.contains(&"INVALID_PLACE_OF_SERVICE"), "{codes:?}");
     assert!(problems[0]["line_id"] == "L1");
 
-    let garbage = dir.join("garbage.json");
-    std::fs::write(&garbage, "{\"kind\": \"invoice\"").unwrap();
-    let out = procode(&["check", garbage.to_str().unwrap()]);
+    let garbage = dir.write("garbage.json", "{\"kind\": \"invoice\"");
+    let out = procode(&["check", &garbage]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a procode document"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn build_accepts_cms_originals_and_mapped_files() {
     let data = data_dir();
-    let dir = std::env::temp_dir().join(format!("procode-build-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let custom = dir.join("custom.csv");
-    std::fs::write(
-        &custom,
+    let dir = Scratch::new("build");
+    let custom = dir.write(
+        "custom.csv",
         "Code,Name\nINTAKE1,\"Intake call, new client\"\nGRP2,Group session\n",
-    )
-    .unwrap();
-    let idx = dir.join("mix.idx");
-    let out = procode(&[
+    );
+    let idx = &dir.path("mix.idx");
+    ok(&[
         "build",
         "--out",
-        idx.to_str().unwrap(),
+        idx,
         "--order",
         &format!("cm={}", data.join("cms/icd10cm_order_2026.txt").display()),
         "--hcpcs-xlsx",
         data.join("cms/HCPC2025_OCT_ANWEB.xlsx").to_str().unwrap(),
         "--mapped",
-        &format!("{}:custom:Code:Name", custom.display()),
+        &format!("{custom}:custom:Code:Name"),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let cat = ["--catalog", idx.to_str().unwrap(), "--json"];
+    let cat = ["--catalog", idx, "--json"];
     let v = ok_json(&[&["lookup", "INTAKE1"][..], &cat[..]].concat());
     assert_eq!(v["description"], "Intake call, new client");
     assert_eq!(v["system"], "custom");
@@ -314,33 +338,18 @@ fn build_accepts_cms_originals_and_mapped_files() {
     let v = ok_json(&[&["lookup", "F41.1"][..], &cat[..]].concat());
     assert_eq!(v["description"], "Generalized anxiety disorder");
     // Bad mapping: a clear error naming the column.
-    let out = procode(&[
-        "build",
-        "--out",
-        idx.to_str().unwrap(),
-        "--mapped",
-        &format!("{}:custom:Kode:Name", custom.display()),
-    ]);
+    let mapped = format!("{custom}:custom:Kode:Name");
+    let out = procode(&["build", "--out", idx, "--mapped", &mapped]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Kode"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn claim_exports_three_formats_and_refuses_with_every_problem() {
-    let dir = std::env::temp_dir().join(format!("procode-claim-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let doc = dir.join("inv.json");
-    let ctx = dir.join("ctx.json");
-    std::fs::write(&doc, procode::claim::EXAMPLE_INVOICE).unwrap();
-    std::fs::write(&ctx, procode::claim::EXAMPLE_CONTEXT).unwrap();
-    let (d, c) = (doc.to_str().unwrap(), ctx.to_str().unwrap());
-    let out = procode(&["claim", "--format", "x12", d, "--context", c]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = Scratch::new("claim");
+    let d = &dir.write("inv.json", procode::claim::EXAMPLE_INVOICE);
+    let c = &dir.write("ctx.json", procode::claim::EXAMPLE_CONTEXT);
+    let out = ok(&["claim", "--format", "x12", d, "--context", c]);
     let x12 = String::from_utf8(out.stdout).unwrap();
     assert!(x12.starts_with("ISA*00*") && x12.trim_end().ends_with("IEA*1*000000001~"));
     assert!(x12.contains("~CLM*INV-7*145.5***11:B:1*Y*A*Y*Y~"));
@@ -352,7 +361,7 @@ fn claim_exports_three_formats_and_refuses_with_every_problem() {
     let bad = procode::claim::EXAMPLE_CONTEXT
         .replace("1245319599", "1245319590")
         .replace("12 Harbor Street", "PO Box 12");
-    std::fs::write(&ctx, bad).unwrap();
+    std::fs::write(c, bad).unwrap();
     let out = procode(&["claim", d, "--context", c, "--json"]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -369,7 +378,6 @@ fn claim_exports_three_formats_and_refuses_with_every_problem() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("problem(s)"));
     let out = procode(&["claim", "--format", "ub04", d, "--context", c]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown claim format"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Issue 12, items 1-4 from the command line: incomplete documents are
@@ -377,17 +385,10 @@ fn claim_exports_three_formats_and_refuses_with_every_problem() {
 /// impossible documents are input errors (exit status 2), naming the field.
 #[test]
 fn claim_and_check_refuse_bad_documents_with_status_1() {
-    let dir = std::env::temp_dir().join(format!("procode-defects-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ctx = dir.join("ctx.json");
-    std::fs::write(&ctx, procode::claim::EXAMPLE_CONTEXT).unwrap();
-    let c = ctx.to_str().unwrap();
+    let dir = Scratch::new("defects");
+    let c = &dir.write("ctx.json", procode::claim::EXAMPLE_CONTEXT);
     let example: serde_json::Value = serde_json::from_str(procode::claim::EXAMPLE_INVOICE).unwrap();
-    let write = |name: &str, v: &serde_json::Value| {
-        let p = dir.join(name);
-        std::fs::write(&p, v.to_string()).unwrap();
-        p.to_str().unwrap().to_owned()
-    };
+    let write = |name: &str, v: &serde_json::Value| dir.write(name, v.to_string());
     let status = |args: &[&str], needle: &str, code: i32| {
         let out = procode(args);
         let (stdout, stderr) = (
@@ -451,31 +452,21 @@ fn claim_and_check_refuse_bad_documents_with_status_1() {
         &["lookup", "T52.8X1A", "--as-of", "2026-12-01"],
         "terminated",
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn check_shows_severity_and_exits_1_only_for_errors_unless_strict() {
-    let dir = std::env::temp_dir().join(format!("procode-check15-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("check15");
     let write = |name: &str, dx: serde_json::Value, code: &str, system: &str| {
         let mut v: serde_json::Value = serde_json::from_str(INVOICE).unwrap();
         v["lines"][0]["diagnoses"] = dx;
         v["lines"][0]["code"] = serde_json::json!(code);
         v["lines"][0]["system"] = serde_json::json!(system);
-        let p = dir.join(name);
-        std::fs::write(&p, v.to_string()).unwrap();
-        p.to_str().unwrap().to_owned()
+        dir.write(name, v.to_string())
     };
     // A warning only (CODE_FIRST_NOTE): status 0, and 1 with --strict.
     let warn = write("warn.json", serde_json::json!(["J12.82"]), "H0004", "hcpcs");
-    let out = procode(&["check", &warn, "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&["check", &warn, "--json"]);
     assert_eq!(v[0]["code"], "CODE_FIRST_NOTE");
     assert_eq!(v[0]["severity"], "warning");
     assert_eq!(v[0]["detail"]["kind"], "code_first_note");
@@ -488,53 +479,25 @@ fn check_shows_severity_and_exits_1_only_for_errors_unless_strict() {
         "H0004",
         "hcpcs",
     );
-    let out = procode(&["check", &err, "--json"]);
-    assert!(!out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let find = |c: &str| {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["code"] == c)
-            .unwrap_or_else(|| panic!("{c} in {v}"))
-            .clone()
-    };
-    let x = find("EXCLUDES1_CONFLICT");
+    let v = refused_json(&["check", &err, "--json"]);
+    let x = with_code(&v, "EXCLUDES1_CONFLICT");
     assert_eq!(x["severity"], "error");
     assert_eq!(x["detail"]["note"], "diabetes mellitus (E08-E13)");
     assert_eq!(x["detail"]["note_at"], "E74");
-    let m = find("MANIFESTATION_FIRST");
+    let m = with_code(&v, "MANIFESTATION_FIRST");
     assert_eq!(m["detail"]["code"], "F0280");
     // ADD_ON_WITHOUT_PRIMARY with an edits file built from the CMS xlsx.
-    let edits = dir.join("aoc.ncci");
+    let edits = &dir.path("aoc.ncci");
     let xlsx = data_dir().join("cms/AOC_V2026Q2-MCR.xlsx");
-    let out = procode(&[
-        "build-edits",
-        "--addon",
-        xlsx.to_str().unwrap(),
-        "--out",
-        edits.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let xlsx = xlsx.to_str().unwrap();
+    let out = ok(&["build-edits", "--addon", xlsx, "--out", edits]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("9000 add-on code edits"));
     let aoc = write("aoc.json", serde_json::json!(["I46.9"]), "99292", "cpt");
-    let out = procode(&["check", &aoc, "--json", "--edits", edits.to_str().unwrap()]);
-    assert!(!out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let a = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["code"] == "ADD_ON_WITHOUT_PRIMARY")
-        .unwrap_or_else(|| panic!("{v}"));
+    let v = refused_json(&["check", &aoc, "--json", "--edits", edits]);
+    let a = with_code(&v, "ADD_ON_WITHOUT_PRIMARY");
     assert_eq!(a["detail"]["add_on"], "99292");
     assert_eq!(a["detail"]["edit_type"], 1);
     assert_eq!(a["detail"]["primaries"], serde_json::json!(["99291"]));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -566,12 +529,7 @@ fn lookup_says_why_a_code_is_not_valid_on_a_date() {
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verdict"], "header");
-    let kids: Vec<&str> = v["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap())
-        .collect();
+    let kids = each(&v["codes"], "code");
     assert_eq!(kids, ["D6911", "D6919"]);
     // Valid on a FY2026 date: the FY2026 version.
     let v = ok_json(&[
@@ -593,23 +551,13 @@ fn lookup_says_why_a_code_is_not_valid_on_a_date() {
 #[test]
 fn info_lists_releases_and_check_warns_outside_them() {
     let v = ok_json(&["info", "--json", "--as-of", "2026-12-01"]);
-    let names: Vec<&str> = v["releases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let names = each(&v["releases"], "name");
     assert!(names.contains(&"ICD-10-CM FY2027"), "{names:?}");
     assert!(names.contains(&"HCPCS 2025 October quarter"), "{names:?}");
     let fy27 = &v["releases"][names.iter().position(|n| *n == "ICD-10-CM FY2027").unwrap()];
     assert_eq!(fy27["valid_from"], "2026-10-01");
     assert_eq!(fy27["valid_through"], "2027-09-30");
-    let gaps: Vec<&str> = v["not_current"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["system"].as_str().unwrap())
-        .collect();
+    let gaps = each(&v["not_current"], "system");
     assert_eq!(gaps, ["hcpcs", "modifier"]);
     let text = String::from_utf8(procode(&["info"]).stdout).unwrap();
     assert!(
@@ -625,44 +573,25 @@ fn info_lists_releases_and_check_warns_outside_them() {
         "{err}"
     );
     // `check` of a ready document with only warnings exits 0; --strict 1.
-    let dir = std::env::temp_dir().join(format!("procode-info-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ready = dir.join("ready.json");
-    std::fs::write(&ready, INVOICE).unwrap();
-    let out = procode(&["check", ready.to_str().unwrap(), "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let problems: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dir = Scratch::new("info");
+    let ready = dir.write("ready.json", INVOICE);
+    let problems = ok_json(&["check", &ready, "--json"]);
     let all = problems.as_array().unwrap();
     assert!(!all.is_empty());
     for p in all {
         assert_eq!(p["code"], "CODE_SET_NOT_CURRENT");
         assert_eq!(p["severity"], "warning");
     }
-    let out = procode(&["check", ready.to_str().unwrap(), "--strict"]);
+    let out = procode(&["check", &ready, "--strict"]);
     assert!(!out.status.success());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn tree_shows_the_structure_of_a_code() {
     let v = ok_json(&["tree", "F41", "--json"]);
-    let ids: Vec<&str> = v["ancestors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_str().unwrap())
-        .collect();
+    let ids = each(&v["ancestors"], "id");
     assert_eq!(ids, ["5", "F40-F48"]);
-    let kids: Vec<&str> = v["children"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["code"].as_str().unwrap())
-        .collect();
+    let kids = each(&v["children"], "code");
     assert_eq!(kids, ["F41.0", "F41.1", "F41.3", "F41.8", "F41.9"]);
     assert!(v["notes"]
         .as_array()
@@ -670,12 +599,7 @@ fn tree_shows_the_structure_of_a_code() {
         .iter()
         .any(|n| n["kind"] == "excludes2" && n["at"] == "F41"));
     let v = ok_json(&["tree", "S00.00", "--json"]);
-    let chars: Vec<&str> = v["seventh_characters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["character"].as_str().unwrap())
-        .collect();
+    let chars = each(&v["seventh_characters"], "character");
     assert_eq!(chars, ["A", "D", "S"]);
     let out = procode(&["tree", "F41.1"]);
     assert!(out.status.success());
@@ -688,40 +612,25 @@ fn tree_shows_the_structure_of_a_code() {
 #[test]
 fn diff_between_two_index_files_and_two_dates() {
     let data = data_dir();
-    let dir = std::env::temp_dir().join(format!("procode-diff-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (old, new) = (dir.join("fy2026.idx"), dir.join("fy2027.idx"));
+    let dir = Scratch::new("diff");
+    let (old, new) = (&dir.path("fy2026.idx"), &dir.path("fy2027.idx"));
     let tsv = format!("icd10cm={}", data.join("icd10cm.tsv").display());
     let order = format!("cm={}", data.join("cms/icd10cm_order_2026.txt").display());
     let addenda = format!(
         "cm={}",
         data.join("cms/icd10cm_order_addenda_2027.txt").display()
     );
-    for args in [
-        vec!["build", "--out", old.to_str().unwrap(), "--tsv", &tsv],
-        vec![
-            "build",
-            "--out",
-            new.to_str().unwrap(),
-            "--order",
-            &order,
-            "--addenda",
-            &addenda,
-        ],
-    ] {
-        let out = procode(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let v = ok_json(&[
-        "diff",
-        old.to_str().unwrap(),
-        new.to_str().unwrap(),
-        "--json",
+    ok(&["build", "--out", old, "--tsv", &tsv]);
+    ok(&[
+        "build",
+        "--out",
+        new,
+        "--order",
+        &order,
+        "--addenda",
+        &addenda,
     ]);
+    let v = ok_json(&["diff", old, new, "--json"]);
     assert_eq!(
         v["counts"],
         serde_json::json!({"added": 238, "deleted": 21, "changed": 19})
@@ -734,15 +643,8 @@ fn diff_between_two_index_files_and_two_dates() {
         .count();
     assert_eq!(flips, 15);
     // Two dates of the embedded catalog, as a table.
-    let out = procode(&[
-        "diff",
-        "--from",
-        "2026-09-30",
-        "--to",
-        "2026-10-01",
-        "--system",
-        "icd10cm",
-    ]);
+    let dates = ["diff", "--from", "2026-09-30", "--to", "2026-10-01"];
+    let out = procode(&[&dates[..], &["--system", "icd10cm"]].concat());
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -755,37 +657,18 @@ fn diff_between_two_index_files_and_two_dates() {
     );
     assert!(text.contains("revised  Z29.14"), "{text}");
     // A practice's codes only.
-    let codes = dir.join("codes.txt");
-    std::fs::write(&codes, "# our diagnoses\nD69.1\nF41.1\n\nT52.8X1A\n").unwrap();
-    let v = ok_json(&[
-        "diff",
-        "--from",
-        "2026-09-30",
-        "--to",
-        "2026-10-01",
-        "--codes",
-        codes.to_str().unwrap(),
-        "--json",
-    ]);
+    let codes = &dir.write("codes.txt", "# our diagnoses\nD69.1\nF41.1\n\nT52.8X1A\n");
+    let v = ok_json(&[&dates[..], &["--codes", codes, "--json"]].concat());
     assert_eq!(
         v["counts"],
         serde_json::json!({"added": 0, "deleted": 1, "changed": 1})
     );
-    std::fs::write(&codes, "D69.1\nG04#\n").unwrap();
-    let out = procode(&[
-        "diff",
-        "--from",
-        "2026-09-30",
-        "--to",
-        "2026-10-01",
-        "--codes",
-        codes.to_str().unwrap(),
-    ]);
+    std::fs::write(codes, "D69.1\nG04#\n").unwrap();
+    let out = procode(&[&dates[..], &["--codes", codes]].concat());
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("codes.txt:2"));
     let out = procode(&["diff"]);
     assert!(!out.status.success());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Issue 17: `--system` and `--format` list their values in `--help` (the

@@ -7,8 +7,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// The longest code procode stores (practice custom codes included).
 pub const MAX_CODE_LEN: usize = 15;
 
@@ -119,11 +117,7 @@ impl CodeSystem {
     }
 }
 
-impl fmt::Display for CodeSystem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::as_str_impls!(display: CodeSystem, Code);
 
 impl FromStr for CodeSystem {
     type Err = CodeError;
@@ -143,18 +137,7 @@ impl FromStr for CodeSystem {
     }
 }
 
-impl Serialize for CodeSystem {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for CodeSystem {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::as_str_impls!(serde: CodeSystem, Code);
 
 /// Why a string is not a valid code or code system.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -403,12 +386,6 @@ impl fmt::Debug for Code {
     }
 }
 
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl FromStr for Code {
     type Err = CodeError;
     fn from_str(s: &str) -> Result<Self, CodeError> {
@@ -426,19 +403,6 @@ impl TryFrom<&str> for Code {
 impl AsRef<str> for Code {
     fn as_ref(&self) -> &str {
         self.as_str()
-    }
-}
-
-impl Serialize for Code {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Code {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Code::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 

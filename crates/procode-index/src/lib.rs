@@ -43,6 +43,42 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+/// The trait impls of a type named by its `as_str()`, written once for the
+/// code systems, codes, currencies, synonym kinds, problem codes, …:
+/// `display: T, …` writes `Display` as `as_str()`; `serde: T, …` writes
+/// `Serialize` as `as_str()` and `Deserialize` through the type's `FromStr`
+/// (its error's message becomes the serde error). Not part of the API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! as_str_impls {
+    (display: $($t:ty),+ $(,)?) => {$(
+        impl ::core::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+    (serde: $($t:ty),+ $(,)?) => {$(
+        impl ::serde::Serialize for $t {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                s: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $t {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                d: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                let s = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(::serde::de::Error::custom)
+            }
+        }
+    )+};
+}
+
 pub mod code;
 pub mod date;
 pub mod entry;

@@ -97,11 +97,7 @@ impl SynonymKind {
     }
 }
 
-impl fmt::Display for SynonymKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::as_str_impls!(display: SynonymKind);
 
 /// A synonym file that cannot be used: what is wrong and on which line
 /// (1-based, counting comment lines).

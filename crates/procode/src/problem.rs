@@ -230,11 +230,7 @@ impl Severity {
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+procode_index::as_str_impls!(display: Severity);
 
 impl ProblemCode {
     /// The severity of problems with this code: [`Severity::Warning`] for
@@ -286,11 +282,7 @@ impl ProblemCode {
     }
 }
 
-impl fmt::Display for ProblemCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+procode_index::as_str_impls!(display: ProblemCode);
 
 /// One readiness problem. In JSON it also carries its `severity`
 /// (`"error"` or `"warning"`, from its code; ignored when read back).

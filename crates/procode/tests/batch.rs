@@ -9,12 +9,13 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::{
-    Date32Builder, Decimal128Builder, GenericListBuilder, Int64Builder, LargeStringBuilder,
-    ListBuilder, StringBuilder, StringDictionaryBuilder, StringViewBuilder,
+    Date32Builder, Decimal128Builder, GenericListBuilder, GenericStringBuilder, Int64Builder,
+    LargeStringBuilder, StringDictionaryBuilder, StringViewBuilder,
 };
 use arrow_array::types::Int32Type;
 use arrow_array::{
-    Array, ArrayRef, Date32Array, Date64Array, Float64Array, Int32Array, RecordBatch, StringArray,
+    Array, ArrayRef, Date32Array, Date64Array, Float64Array, Int32Array, OffsetSizeTrait,
+    RecordBatch, StringArray,
 };
 use chrono::{Datelike, NaiveDate};
 use procode::batch::{self, validate_codes, BatchError, CodeVerdict, Scrub};
@@ -335,21 +336,16 @@ fn text(values: Vec<Option<&str>>, layout: Layout) -> ArrayRef {
 
 fn list(values: Vec<Option<&Vec<String>>>, layout: Layout) -> ArrayRef {
     if layout.large_lists {
-        let mut b = GenericListBuilder::<i64, _>::new(LargeStringBuilder::new());
-        for v in values {
-            match v {
-                Some(items) => {
-                    for i in items {
-                        b.values().append_value(i);
-                    }
-                    b.append(true);
-                }
-                None => b.append(false),
-            }
-        }
-        return Arc::new(b.finish());
+        list_of::<i64>(values)
+    } else {
+        list_of::<i32>(values)
     }
-    let mut b = ListBuilder::new(StringBuilder::new());
+}
+
+/// A list-of-strings column with `O` offsets (`i32`: `List<Utf8>`, `i64`:
+/// `LargeList<LargeUtf8>`).
+fn list_of<O: OffsetSizeTrait>(values: Vec<Option<&Vec<String>>>) -> ArrayRef {
+    let mut b = GenericListBuilder::<O, _>::new(GenericStringBuilder::<O>::new());
     for v in values {
         match v {
             Some(items) => {
@@ -911,64 +907,21 @@ fn validate_codes_gives_the_verdict_of_each_row() {
     let p = pools();
     let terminated = &p.terminated[0];
     let dos = day(2025, 6, 1);
+    use CodeVerdict::{Malformed, NotBillable, NotEffective, Unknown, Valid};
+    let on = Some(dos);
     let cases: Vec<Case> = vec![
-        (
-            Some("F41.1"),
-            Some("icd10cm"),
-            Some(dos),
-            Some(CodeVerdict::Valid),
-        ),
-        (
-            Some("f411"),
-            Some("ICD10CM"),
-            None,
-            Some(CodeVerdict::Valid),
-        ),
-        (
-            Some("F41"),
-            Some("icd10cm"),
-            Some(dos),
-            Some(CodeVerdict::NotBillable),
-        ),
-        (
-            Some(&p.unknown_icd),
-            Some("icd10cm"),
-            Some(dos),
-            Some(CodeVerdict::Unknown),
-        ),
-        (
-            Some(terminated),
-            Some("hcpcs"),
-            Some(dos),
-            Some(CodeVerdict::NotEffective),
-        ),
-        (
-            Some(terminated),
-            Some("hcpcs"),
-            None,
-            Some(CodeVerdict::Valid),
-        ),
-        (
-            Some("G0444"),
-            Some("hcpcs"),
-            Some(dos),
-            Some(CodeVerdict::Valid),
-        ),
-        (
-            Some("99213"),
-            Some("hcpcs"),
-            Some(dos),
-            Some(CodeVerdict::Malformed),
-        ),
-        (
-            Some("GT"),
-            Some("modifier"),
-            Some(dos),
-            Some(CodeVerdict::Valid),
-        ),
-        (Some("11"), Some("pos"), Some(dos), Some(CodeVerdict::Valid)),
-        (None, Some("hcpcs"), Some(dos), None),
-        (Some("G0444"), None, Some(dos), None),
+        (Some("F41.1"), Some("icd10cm"), on, Some(Valid)),
+        (Some("f411"), Some("ICD10CM"), None, Some(Valid)),
+        (Some("F41"), Some("icd10cm"), on, Some(NotBillable)),
+        (Some(&p.unknown_icd), Some("icd10cm"), on, Some(Unknown)),
+        (Some(terminated), Some("hcpcs"), on, Some(NotEffective)),
+        (Some(terminated), Some("hcpcs"), None, Some(Valid)),
+        (Some("G0444"), Some("hcpcs"), on, Some(Valid)),
+        (Some("99213"), Some("hcpcs"), on, Some(Malformed)),
+        (Some("GT"), Some("modifier"), on, Some(Valid)),
+        (Some("11"), Some("pos"), on, Some(Valid)),
+        (None, Some("hcpcs"), on, None),
+        (Some("G0444"), None, on, None),
     ];
     let codes = StringArray::from(cases.iter().map(|c| c.0).collect::<Vec<_>>());
     let systems = StringArray::from(cases.iter().map(|c| c.1).collect::<Vec<_>>());

@@ -541,13 +541,8 @@ impl CodeSource for Unmemoised<'_> {
         self.0.entry_on(code, system, date)
     }
 
-    fn status(
-        &self,
-        code: &Code,
-        system: CodeSystem,
-        date: Option<NaiveDate>,
-    ) -> Option<CodeStatus> {
-        self.0.status(code, system, date)
+    fn status(&self, code: &Code, system: CodeSystem, on: Option<NaiveDate>) -> Option<CodeStatus> {
+        self.0.status(code, system, on)
     }
 
     fn references(&self) -> References<'_> {

@@ -146,13 +146,7 @@ impl Claim<'_, '_> {
     /// `EXCLUDES1_CONFLICT`: each unordered pair of the claim's diagnoses
     /// once, the first code's note first.
     fn excludes1(&self, out: &mut Vec<Problem>) -> Result<(), CatalogError> {
-        let Claim {
-            lines,
-            view,
-            dxs,
-            keys,
-            all,
-        } = *self;
+        let (dxs, keys, all) = (self.dxs, self.keys, self.all);
         for i in 0..dxs.len() {
             for j in i + 1..dxs.len() {
                 let (a, b) = (&dxs[i], &dxs[j]);
@@ -163,8 +157,9 @@ impl Claim<'_, '_> {
                 let Some((code, excluded, x)) = hit else {
                     continue;
                 };
-                let owner = place_name(view, x.owner)?;
-                let line = lines
+                let owner = place_name(self.view, x.owner)?;
+                let line = self
+                    .lines
                     .iter()
                     .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
                 out.push(Problem {

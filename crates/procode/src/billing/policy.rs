@@ -102,11 +102,7 @@ impl DocumentKind {
     }
 }
 
-impl fmt::Display for DocumentKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+procode_index::as_str_impls!(display: DocumentKind);
 
 /// A document named by kind and the host's id, as in "invoice INV-7".
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -468,11 +464,7 @@ impl EditPolicy {
 /// lists as expected) of the named enums, written once.
 macro_rules! named_enum {
     ($($t:ident: $what:literal, expected $expected:literal;)+) => {$(
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+        procode_index::as_str_impls!(display: $t);
 
         impl FromStr for $t {
             type Err = UnknownName;

@@ -46,17 +46,12 @@ pub trait CodeSource {
     }
 
     /// The validity dates and billable flag of the version of a code in
-    /// force on `date` (as [`CodeSource::entry_on`] picks it; without a
-    /// date, [`CodeSource::entry`]'s). All that readiness needs of most
+    /// force on the date `on` (as [`CodeSource::entry_on`] picks it;
+    /// without a date, [`CodeSource::entry`]'s). All that readiness needs of most
     /// codes; by default read from the entry, and a
     /// [`Catalog`](crate::Catalog) answers without decoding descriptions.
-    fn status(
-        &self,
-        code: &Code,
-        system: CodeSystem,
-        date: Option<NaiveDate>,
-    ) -> Option<CodeStatus> {
-        let e = match date {
+    fn status(&self, code: &Code, system: CodeSystem, on: Option<NaiveDate>) -> Option<CodeStatus> {
+        let e = match on {
             Some(d) => self.entry_on(code, system, d),
             None => self.entry(code, system),
         };
@@ -118,13 +113,8 @@ impl<T: CodeSource + ?Sized> CodeSource for &T {
         (**self).entry_on(code, system, date)
     }
 
-    fn status(
-        &self,
-        code: &Code,
-        system: CodeSystem,
-        date: Option<NaiveDate>,
-    ) -> Option<CodeStatus> {
-        (**self).status(code, system, date)
+    fn status(&self, code: &Code, system: CodeSystem, on: Option<NaiveDate>) -> Option<CodeStatus> {
+        (**self).status(code, system, on)
     }
 
     fn references(&self) -> References<'_> {
@@ -153,13 +143,8 @@ impl CodeSource for Catalog {
         self.entry_in_force(code, system, Some(date))
     }
 
-    fn status(
-        &self,
-        code: &Code,
-        system: CodeSystem,
-        date: Option<NaiveDate>,
-    ) -> Option<CodeStatus> {
-        self.validity_in_force(code, system, date)
+    fn status(&self, code: &Code, system: CodeSystem, on: Option<NaiveDate>) -> Option<CodeStatus> {
+        self.validity_in_force(code, system, on)
             .map(|(effective, terminated, billable)| CodeStatus {
                 effective,
                 terminated,

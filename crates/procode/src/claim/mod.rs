@@ -52,7 +52,6 @@ mod context;
 mod fhir;
 mod x12;
 
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
@@ -161,11 +160,7 @@ impl ClaimFormat {
     }
 }
 
-impl fmt::Display for ClaimFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+procode_index::as_str_impls!(display: ClaimFormat);
 
 impl FromStr for ClaimFormat {
     type Err = ClaimError;
