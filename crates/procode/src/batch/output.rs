@@ -108,7 +108,7 @@ fn bucket_of(d: &ProblemDetail) -> u64 {
 /// Builds the problems batch: one per worker thread, the problems of each
 /// claim appended as soon as they are found (nothing of a claim outlives
 /// its check), their details written as JSON through the worker's
-/// [`Details`].
+/// [`Details`] (which outlive the batch).
 pub(crate) struct ProblemsBuilder {
     claim_id: StringBuilder,
     line_id: StringBuilder,
@@ -116,7 +116,6 @@ pub(crate) struct ProblemsBuilder {
     severity: StringBuilder,
     message: StringBuilder,
     detail: StringBuilder,
-    details: Details,
 }
 
 impl ProblemsBuilder {
@@ -134,19 +133,24 @@ impl ProblemsBuilder {
             severity: col(7),
             message: col(128),
             detail: col(128),
-            details: Details::default(),
         }
     }
 
-    /// Appends the problems of one claim.
-    pub(crate) fn append(&mut self, (claim_id, problems): (String, Vec<Problem>)) {
-        for p in problems {
-            self.claim_id.append_value(&claim_id);
+    /// Appends the problems of one claim (emptying `problems`, whose room
+    /// serves the next claim), their details written through `details`.
+    pub(crate) fn append(
+        &mut self,
+        claim_id: &str,
+        problems: &mut Vec<Problem>,
+        details: &mut Details,
+    ) {
+        for p in problems.drain(..) {
+            self.claim_id.append_value(claim_id);
             self.line_id.append_option(p.line_id.as_deref());
             self.problem.append_value(p.code.as_str());
             self.severity.append_value(p.code.severity().as_str());
             self.message.append_value(&p.message);
-            let detail = p.detail.as_ref().map(|d| self.details.json(d));
+            let detail = p.detail.as_ref().map(|d| details.json(d));
             self.detail.append_option(detail);
         }
     }

@@ -137,6 +137,8 @@ pub use policy::{
     PolicyError, PolicyRule, SessionState,
 };
 pub use rates::{FeeEntry, FeeSchedule, Pricing, RateContext, RateError};
+#[cfg(feature = "arrow")]
+pub(crate) use readiness::readiness_into;
 pub(crate) use readiness::Fx;
 pub use readiness::{readiness, readiness_with, CodeSource, CodeStatus, References};
 pub use revision::{Revised, Revisioned, StaleDocument};
