@@ -33,8 +33,11 @@ pub(crate) struct MemoMaps {
     status: Statuses,
 }
 
-type Seen = HashMap<(CodeSystem, Code), Option<Entry>, BuildHasherDefault<Fx>>;
-type Statuses = HashMap<(CodeSystem, Code), Option<CodeStatus>, BuildHasherDefault<Fx>>;
+/// A code as its [`Code::ordinal`] (one number: hashed in two multiplies)
+/// and its system.
+type Key = (u128, CodeSystem);
+type Seen = HashMap<Key, Option<Entry>, BuildHasherDefault<Fx>>;
+type Statuses = HashMap<Key, Option<CodeStatus>, BuildHasherDefault<Fx>>;
 
 impl<'a, S: CodeSource + ?Sized> Memo<'a, S> {
     /// `source` remembering its answers in `maps` (which hold only answers
@@ -49,7 +52,8 @@ impl<'a, S: CodeSource + ?Sized> Memo<'a, S> {
 
 impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
     fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
-        if let Some(e) = self.maps.borrow().seen.get(&(system, *code)) {
+        let key = (code.ordinal(), system);
+        if let Some(e) = self.maps.borrow().seen.get(&key) {
             return e.clone();
         }
         let e = self.source.entry(code, system);
@@ -58,7 +62,7 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         if seen.len() >= MAX_CODES {
             seen.clear();
         }
-        seen.insert((system, *code), e.clone());
+        seen.insert(key, e.clone());
         e
     }
 
@@ -78,7 +82,8 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         system: CodeSystem,
         date: Option<NaiveDate>,
     ) -> Option<CodeStatus> {
-        let current = self.maps.borrow().status.get(&(system, *code)).copied();
+        let key = (code.ordinal(), system);
+        let current = self.maps.borrow().status.get(&key).copied();
         let current = match current {
             Some(s) => s,
             None => {
@@ -88,7 +93,7 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
                 if map.len() >= MAX_CODES {
                     map.clear();
                 }
-                map.insert((system, *code), s);
+                map.insert(key, s);
                 s
             }
         };
