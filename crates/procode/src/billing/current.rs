@@ -134,7 +134,8 @@ pub(crate) fn push_date(m: &mut String, d: NaiveDate) {
             k = k.saturating_sub(1);
         }
     }
-    m.extend(text.iter().map(|&b| char::from(b)));
+    // Ten ASCII digits and dashes: always UTF-8.
+    m.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 #[cfg(test)]
