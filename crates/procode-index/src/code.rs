@@ -209,6 +209,28 @@ impl Code {
     pub fn parse(input: &str) -> Result<Code, CodeError> {
         let mut bytes = [0u8; MAX_CODE_LEN];
         let mut len = 0usize;
+        // Nearly every code is letters, digits and dots: copied byte by
+        // byte; anything else (spaces, other characters, too long) takes
+        // the full path below, which also words the errors.
+        for &b in input.as_bytes() {
+            if b == b'.' {
+                continue;
+            }
+            if !b.is_ascii_alphanumeric() || len == MAX_CODE_LEN {
+                len = usize::MAX;
+                break;
+            }
+            bytes[len] = b.to_ascii_uppercase();
+            len += 1;
+        }
+        if (1..=MAX_CODE_LEN).contains(&len) {
+            return Ok(Code {
+                len: len as u8,
+                bytes,
+            });
+        }
+        let mut bytes = [0u8; MAX_CODE_LEN];
+        let mut len = 0usize;
         for (position, ch) in input.chars().enumerate() {
             if ch == '.' || ch.is_whitespace() {
                 continue;

@@ -9,12 +9,14 @@ use arrow_array::{Array, RecordBatch};
 use chrono::NaiveDate;
 
 use super::input::{Amounts, Dates, IdRef, Ids, Ints, Lists, Text, TEXT_TYPES};
+use super::memo::MemoMaps;
+use super::output::{Details, ProblemsBuilder};
 use super::{
     BatchError, CLAIM_ID, CODE, COLUMNS, DATE_OF_SERVICE, DIAGNOSES, KNOWN_COLUMNS, LINE_ID,
     MODIFIERS, PAYER_ID, PLACE_OF_SERVICE, RATE, REQUIRED, SYSTEM, UNITS,
 };
 use crate::billing::{
-    readiness, CodeLine, CodeSource, Currency, Invoice, LineError, Money, Problem, Rate,
+    readiness_into, CodeLine, CodeSource, Currency, Invoice, LineError, Money, Problem, Rate,
 };
 use crate::code::{Code, CodeSystem};
 
@@ -141,12 +143,14 @@ impl ClaimLines {
     }
 
     /// Reads rows `range` of `cols` (all of this claim; `first_row` is the
-    /// stream row of `range.start`) into lines.
+    /// stream row of `range.start`) into lines, reusing the room of the
+    /// `spare` lines of claims already checked.
     pub(crate) fn read(
         &mut self,
         cols: &Columns<'_>,
         range: std::ops::Range<usize>,
         first_row: u64,
+        spare: &mut Vec<CodeLine>,
     ) -> Result<(), BatchError> {
         self.lines.reserve(range.len());
         for i in range.clone() {
@@ -161,7 +165,7 @@ impl ClaimLines {
                     ),
                 });
             }
-            let line = read_line(cols, i, row)?;
+            let line = read_line(cols, i, row, spare)?;
             if self.has_line(&line.id) {
                 return Err(BatchError::DuplicateLine {
                     claim_id: self.claim_id.clone(),
@@ -218,14 +222,47 @@ impl ClaimLines {
     }
 }
 
-/// Every problem of one claim: the core's readiness of its document.
+/// What a scrub's worker keeps from claim to claim and from batch to
+/// batch: its lookup memo, the JSON of the details it has written, the
+/// lines of the claims it has checked (their id strings and code vectors
+/// serve the next claim's lines) and its problems vector. All bounded: the
+/// memo and the details forget past their caps, the spare lines are those
+/// of the longest claim at most.
+#[derive(Default)]
+pub(crate) struct Worker {
+    /// The code lookups of the worker's claims.
+    pub(crate) memo: MemoMaps,
+    /// What the checks reuse.
+    pub(crate) scratch: Scratch,
+}
+
+/// The reused room of a [`Worker`] (all but its memo).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    details: Details,
+    /// Lines of checked claims, for [`ClaimLines::read`] to refill.
+    pub(crate) spare: Vec<CodeLine>,
+    problems: Vec<Problem>,
+}
+
+/// Every problem of one claim, the core's readiness of its document,
+/// appended to `out`; the claim's lines go back to `scratch`.
 pub(crate) fn check_claim<S: CodeSource + ?Sized>(
     claim: ClaimLines,
     source: &S,
-) -> (String, Vec<Problem>) {
-    let doc = claim.into_document();
-    let problems = readiness(&doc, source, None);
-    (doc.id, problems)
+    scratch: &mut Scratch,
+    out: &mut ProblemsBuilder,
+) {
+    let mut doc = claim.into_document();
+    readiness_into(
+        &doc,
+        source,
+        source.references(),
+        None,
+        &mut scratch.problems,
+    );
+    out.append(&doc.id, &mut scratch.problems, &mut scratch.details);
+    scratch.spare.append(&mut doc.lines);
 }
 
 fn required<T>(v: Option<T>, column: &'static str, row: u64) -> Result<T, BatchError> {
@@ -257,7 +294,14 @@ fn code_for(
 /// document: every code has the shape of its system, the rate is a valid
 /// amount. Zero units and more than four modifiers are left to readiness
 /// (`INVALID_UNITS`, `TOO_MANY_MODIFIERS`), as for a document read from JSON.
-fn read_line(cols: &Columns<'_>, i: usize, row: u64) -> Result<CodeLine, BatchError> {
+/// The line takes the id string and code vectors of a `spare` line when
+/// there is one (their room, not their contents).
+fn read_line(
+    cols: &Columns<'_>,
+    i: usize,
+    row: u64,
+    spare: &mut Vec<CodeLine>,
+) -> Result<CodeLine, BatchError> {
     let line_id = required(cols.line_id.get(i), LINE_ID, row)?;
     if line_id.is_empty() {
         return Err(BatchError::BadValue {
@@ -276,14 +320,26 @@ fn read_line(cols: &Columns<'_>, i: usize, row: u64) -> Result<CodeLine, BatchEr
                 problem: e.to_string(),
             })?;
     let code = required(cols.code.get(i), CODE, row)?;
-    let mut line = CodeLine::manual(system, code, String::new())
+    // A manual line without a description allocates nothing.
+    let fresh = CodeLine::manual(system, code, String::new())
         .map_err(|e| line_error(CODE, row, e))?
-        .with_id(line_id.to_text())
         .with_date_of_service(required(
             cols.date_of_service.get(i, DATE_OF_SERVICE, row)?,
             DATE_OF_SERVICE,
             row,
         )?);
+    let mut line = match spare.pop() {
+        Some(mut old) => CodeLine {
+            id: std::mem::take(&mut old.id),
+            modifiers: std::mem::take(&mut old.modifiers),
+            diagnoses: std::mem::take(&mut old.diagnoses),
+            ..fresh
+        },
+        None => fresh,
+    };
+    line_id.write_into(&mut line.id);
+    line.modifiers.clear();
+    line.diagnoses.clear();
     let units = required(cols.units.get(i), UNITS, row)?;
     line.units = u32::try_from(units).map_err(|_| BatchError::BadValue {
         column: UNITS,
@@ -291,10 +347,10 @@ fn read_line(cols: &Columns<'_>, i: usize, row: u64) -> Result<CodeLine, BatchEr
         problem: format!("{units} units: give a whole number from 0 to {}", u32::MAX),
     })?;
     if let Some(m) = &cols.modifiers {
-        line.modifiers = m.codes(i, CodeSystem::Modifier, MODIFIERS, row)?;
+        m.codes_into(i, CodeSystem::Modifier, MODIFIERS, row, &mut line.modifiers)?;
     }
     if let Some(d) = &cols.diagnoses {
-        line.diagnoses = d.codes(i, CodeSystem::Icd10Cm, DIAGNOSES, row)?;
+        d.codes_into(i, CodeSystem::Icd10Cm, DIAGNOSES, row, &mut line.diagnoses)?;
     }
     if let Some(pos) = cols.place_of_service.as_ref().and_then(|p| p.get(i)) {
         line.place_of_service = Some(code_for(CodeSystem::Pos, pos, PLACE_OF_SERVICE, row)?);

@@ -174,6 +174,19 @@ impl IdRef<'_> {
         }
     }
 
+    /// Writes the id's text (as [`IdRef::to_text`]) into `to`, emptied
+    /// first (its room is reused).
+    pub(crate) fn write_into(self, to: &mut String) {
+        use std::fmt::Write as _;
+        to.clear();
+        match self {
+            IdRef::Str(s) => to.push_str(s),
+            IdRef::Int(n) => {
+                let _ = write!(to, "{n}");
+            }
+        }
+    }
+
     /// Whether the id is empty (an empty string; integers never are).
     pub(crate) fn is_empty(self) -> bool {
         matches!(self, IdRef::Str(s) if s.trim().is_empty())
@@ -300,45 +313,49 @@ impl<'a> Lists<'a> {
         Err(bad())
     }
 
-    /// The items of row `i` as codes of `system` (none for a null list); a
-    /// null item or a code without the shape of `system` is an error.
-    pub(crate) fn codes(
+    /// The items of row `i` as codes of `system` (none for a null list),
+    /// written into `to` (emptied first, its room reused); a null item or a
+    /// code without the shape of `system` is an error.
+    pub(crate) fn codes_into(
         &self,
         i: usize,
         system: CodeSystem,
         column: &'static str,
         row: u64,
-    ) -> Result<Vec<Code>, BatchError> {
+        to: &mut Vec<Code>,
+    ) -> Result<(), BatchError> {
+        to.clear();
         let (values, range): (&Text<'a>, Range<usize>) = match self {
             Lists::Small(l, t) => {
                 if l.is_null(i) {
-                    return Ok(Vec::new());
+                    return Ok(());
                 }
                 let o = l.value_offsets();
                 (t, o[i] as usize..o[i + 1] as usize)
             }
             Lists::Large(l, t) => {
                 if l.is_null(i) {
-                    return Ok(Vec::new());
+                    return Ok(());
                 }
                 let o = l.value_offsets();
                 (t, o[i] as usize..o[i + 1] as usize)
             }
         };
-        range
-            .map(|k| {
-                let text = values.get(k).ok_or_else(|| BatchError::BadValue {
-                    column,
-                    row,
-                    problem: "a null item in the list: leave it out".to_owned(),
-                })?;
+        for k in range {
+            let text = values.get(k).ok_or_else(|| BatchError::BadValue {
+                column,
+                row,
+                problem: "a null item in the list: leave it out".to_owned(),
+            })?;
+            to.push(
                 Code::parse_for(system, text).map_err(|e| BatchError::BadValue {
                     column,
                     row,
                     problem: e.to_string(),
-                })
-            })
-            .collect()
+                })?,
+            );
+        }
+        Ok(())
     }
 }
 

@@ -1,5 +1,7 @@
 //! A lookup memo for one worker thread: claims repeat the same few thousand
-//! codes, and a catalog lookup decodes the entry each time.
+//! codes, and a catalog lookup decodes the entry each time. The answers
+//! ([`MemoMaps`]) belong to the worker and outlive a record batch, so a
+//! stream of batches looks each code up once, not once per batch.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,38 +17,52 @@ use crate::entry::Entry;
 /// The memo forgets everything past this many codes (bounded memory).
 const MAX_CODES: usize = 65_536;
 
-/// `source` with its answers remembered. Only for sources whose answer for
-/// a code never changes (a catalog, a map), which is what readiness assumes.
+/// `source` with its answers remembered in `maps`. Only for sources whose
+/// answer for a code never changes (a catalog, a map), which is what
+/// readiness assumes; the maps must only ever be used with one source.
 pub(crate) struct Memo<'a, S: ?Sized> {
     source: &'a S,
-    seen: RefCell<Seen>,
-    status: RefCell<Statuses>,
+    maps: RefCell<&'a mut MemoMaps>,
 }
 
-type Seen = HashMap<(CodeSystem, Code), Option<Entry>, BuildHasherDefault<Fx>>;
-type Statuses = HashMap<(CodeSystem, Code), Option<CodeStatus>, BuildHasherDefault<Fx>>;
+/// The answers a [`Memo`] has remembered: owned by a scrub's worker, lent
+/// to the memo of each batch.
+#[derive(Default)]
+pub(crate) struct MemoMaps {
+    seen: Seen,
+    status: Statuses,
+}
+
+/// A code as its [`Code::ordinal`] (one number: hashed in two multiplies)
+/// and its system.
+type Key = (u128, CodeSystem);
+type Seen = HashMap<Key, Option<Entry>, BuildHasherDefault<Fx>>;
+type Statuses = HashMap<Key, Option<CodeStatus>, BuildHasherDefault<Fx>>;
 
 impl<'a, S: CodeSource + ?Sized> Memo<'a, S> {
-    pub(crate) fn new(source: &'a S) -> Memo<'a, S> {
+    /// `source` remembering its answers in `maps` (which hold only answers
+    /// of this same source).
+    pub(crate) fn new(source: &'a S, maps: &'a mut MemoMaps) -> Memo<'a, S> {
         Memo {
             source,
-            seen: RefCell::new(HashMap::default()),
-            status: RefCell::new(HashMap::default()),
+            maps: RefCell::new(maps),
         }
     }
 }
 
 impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
     fn entry(&self, code: &Code, system: CodeSystem) -> Option<Entry> {
-        if let Some(e) = self.seen.borrow().get(&(system, *code)) {
+        let key = (code.ordinal(), system);
+        if let Some(e) = self.maps.borrow().seen.get(&key) {
             return e.clone();
         }
         let e = self.source.entry(code, system);
-        let mut seen = self.seen.borrow_mut();
+        let mut maps = self.maps.borrow_mut();
+        let seen = &mut maps.seen;
         if seen.len() >= MAX_CODES {
             seen.clear();
         }
-        seen.insert((system, *code), e.clone());
+        seen.insert(key, e.clone());
         e
     }
 
@@ -66,16 +82,18 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         system: CodeSystem,
         date: Option<NaiveDate>,
     ) -> Option<CodeStatus> {
-        let current = self.status.borrow().get(&(system, *code)).copied();
+        let key = (code.ordinal(), system);
+        let current = self.maps.borrow().status.get(&key).copied();
         let current = match current {
             Some(s) => s,
             None => {
                 let s = self.source.status(code, system, None);
-                let mut map = self.status.borrow_mut();
+                let mut maps = self.maps.borrow_mut();
+                let map = &mut maps.status;
                 if map.len() >= MAX_CODES {
                     map.clear();
                 }
-                map.insert((system, *code), s);
+                map.insert(key, s);
                 s
             }
         };

@@ -128,7 +128,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use crate::billing::CodeSource;
 #[cfg(doc)]
 use crate::billing::ProblemCode;
-use document::{check_claim, ClaimLines, Columns};
+use document::{check_claim, ClaimLines, Columns, Worker};
 use memo::Memo;
 use output::ProblemsBuilder;
 
@@ -236,6 +236,9 @@ pub struct Scrub<S> {
     seen: HashSet<u128>,
     rows: u64,
     failed: Option<BatchError>,
+    /// What each worker thread keeps from batch to batch (lookups, detail
+    /// JSON, reused room); one per thread used so far.
+    workers: Vec<Worker>,
 }
 
 impl<S: CodeSource + Sync> Scrub<S> {
@@ -248,6 +251,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
             seen: HashSet::new(),
             rows: 0,
             failed: None,
+            workers: Vec::new(),
         }
     }
 
@@ -306,10 +310,14 @@ impl<S: CodeSource + Sync> Scrub<S> {
         batch: Option<&RecordBatch>,
         last: bool,
     ) -> Result<ProblemsBuilder, BatchError> {
+        if self.workers.is_empty() {
+            self.workers.push(Worker::default());
+        }
         let Some(batch) = batch else {
             let mut out = ProblemsBuilder::for_lines(0);
             if let Some(p) = self.pending.take() {
-                out.append(check_claim(p, &self.source));
+                let Worker { memo, scratch } = &mut self.workers[0];
+                check_claim(p, &Memo::new(&self.source, memo), scratch, &mut out);
             }
             return Ok(out);
         };
@@ -342,7 +350,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
         }
         let first = starts.first().copied().unwrap_or(n);
         if let Some(p) = self.pending.as_mut() {
-            p.read(&cols, 0..first, base)?;
+            p.read(&cols, 0..first, base, &mut self.workers[0].scratch.spare)?;
         }
         let mut ranges: Vec<Range<usize>> = starts
             .iter()
@@ -359,7 +367,8 @@ impl<S: CodeSource + Sync> Scrub<S> {
         if let Some(r) = tail {
             let id = cols.claim_id(r.start, base + r.start as u64)?;
             let mut claim = ClaimLines::start(&cols, r.start, id.to_text().into_owned());
-            claim.read(&cols, r.clone(), base + r.start as u64)?;
+            let spare = &mut self.workers[0].scratch.spare;
+            claim.read(&cols, r.clone(), base + r.start as u64, spare)?;
             self.pending = Some(claim);
         }
         self.rows += n as u64;
@@ -369,36 +378,48 @@ impl<S: CodeSource + Sync> Scrub<S> {
     /// Reads and checks the complete claims: `first` (already read) and
     /// those of `ranges`, in order, across threads.
     fn check_all(
-        &self,
+        &mut self,
         first: Option<ClaimLines>,
         ranges: &[Range<usize>],
         cols: &Columns<'_>,
         base: u64,
     ) -> Result<ProblemsBuilder, BatchError> {
         let lines: usize = ranges.iter().map(|r| r.len()).sum();
-        let run = |chunk: &[Range<usize>], out: &mut ProblemsBuilder| -> Result<(), BatchError> {
-            // One memo per thread: lookups repeat across claims.
-            let memo = Memo::new(&self.source);
-            for r in chunk {
-                let row = base + r.start as u64;
-                let id = cols.claim_id(r.start, row)?;
-                let mut claim = ClaimLines::start(cols, r.start, id.to_text().into_owned());
-                claim.read(cols, r.clone(), row)?;
-                out.append(check_claim(claim, &memo));
-            }
-            Ok(())
-        };
         let threads = self
             .thread_count()
             .min(lines / MIN_LINES_PER_THREAD)
             .min(ranges.len())
             .max(1);
+        if self.workers.len() < threads {
+            self.workers.resize_with(threads, Worker::default);
+        }
+        let source = &self.source;
+        let run = |chunk: &[Range<usize>],
+                   out: &mut ProblemsBuilder,
+                   worker: &mut Worker|
+         -> Result<(), BatchError> {
+            // One memo per thread: lookups repeat across claims.
+            let Worker { memo, scratch } = worker;
+            let memo = Memo::new(source, memo);
+            for r in chunk {
+                let row = base + r.start as u64;
+                let id = cols.claim_id(r.start, row)?;
+                let mut claim = ClaimLines::start(cols, r.start, id.to_text().into_owned());
+                claim.read(cols, r.clone(), row, &mut scratch.spare)?;
+                check_claim(claim, &memo, scratch, out);
+            }
+            Ok(())
+        };
         let mut out = ProblemsBuilder::for_lines(lines.div_ceil(threads) + 1);
+        let Some((mine, others)) = self.workers.split_first_mut() else {
+            return Ok(out);
+        };
         if let Some(c) = first {
-            out.append(check_claim(c, &self.source));
+            let Worker { memo, scratch } = &mut *mine;
+            check_claim(c, &Memo::new(source, memo), scratch, &mut out);
         }
         if threads == 1 {
-            run(ranges, &mut out)?;
+            run(ranges, &mut out, mine)?;
             return Ok(out);
         }
         // Contiguous chunks of about equal line counts, checked in parallel;
@@ -423,15 +444,17 @@ impl<S: CodeSource + Sync> Scrub<S> {
         let results: Vec<Result<ProblemsBuilder, BatchError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = rest
                 .iter()
-                .map(|c| {
-                    scope.spawn(|| {
+                .zip(others.iter_mut())
+                .map(|(c, worker)| {
+                    let run = &run;
+                    scope.spawn(move || {
                         let mut b = ProblemsBuilder::for_lines(per);
-                        run(c, &mut b).map(|()| b)
+                        run(c, &mut b, worker).map(|()| b)
                     })
                 })
                 .collect();
             // The first chunk on this thread, into `out` itself.
-            let mine = run(head, &mut out);
+            let mine = run(head, &mut out, mine);
             let mut all = vec![mine.map(|()| ProblemsBuilder::for_lines(0))];
             all.extend(handles.into_iter().map(|h| match h.join() {
                 Ok(r) => r,

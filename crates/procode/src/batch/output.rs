@@ -26,14 +26,18 @@ pub(crate) fn schema() -> SchemaRef {
     .clone()
 }
 
-/// The JSON of the problem details one worker has written: claims of a
-/// batch share many (the release window of a system on a date, the MUE of
-/// a code on a date), and writing JSON costs more than finding it again.
-/// Bounded: forgets everything past [`MAX_DETAILS`].
+/// The JSON of the problem details one worker has written: claims share
+/// many (the release window of a system on a date, the Excludes1 note of a
+/// pair of diagnoses), and writing JSON costs more than finding it again.
+/// Details that name the claim's own lines (NCCI PTP conflicts, MUEs) are
+/// written each time: they seldom repeat, and keeping them would only push
+/// out those that do. Bounded: forgets everything past [`MAX_DETAILS`].
 #[derive(Default)]
 pub(crate) struct Details {
     seen: HashMap<u64, Vec<Written>, BuildHasherDefault<Fx>>,
     held: usize,
+    /// The JSON of the last detail written without being kept.
+    once: String,
 }
 
 /// A detail and its JSON.
@@ -45,7 +49,10 @@ const MAX_DETAILS: usize = 16_384;
 impl Details {
     /// The JSON of `d`: remembered, or written (and remembered).
     pub(crate) fn json(&mut self, d: &ProblemDetail) -> &str {
-        let key = bucket_of(d);
+        let Some(key) = bucket_of(d) else {
+            self.once = to_json(d);
+            return &self.once;
+        };
         let found = self
             .seen
             .get(&key)
@@ -58,10 +65,7 @@ impl Details {
         let k = match found {
             Some(k) => k,
             None => {
-                let j = serde_json::to_string(d).unwrap_or_else(|e| {
-                    serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
-                });
-                bucket.push((d.clone(), j));
+                bucket.push((d.clone(), to_json(d)));
                 self.held += 1;
                 bucket.len() - 1
             }
@@ -70,23 +74,21 @@ impl Details {
     }
 }
 
+/// The JSON of a detail.
+fn to_json(d: &ProblemDetail) -> String {
+    serde_json::to_string(d).unwrap_or_else(|e| {
+        serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
+    })
+}
+
 /// A cheap hash of the fields that tell most details apart (the rest is
-/// compared in full on a hit).
-fn bucket_of(d: &ProblemDetail) -> u64 {
+/// compared in full on a hit); `None` for the details not worth keeping
+/// (those naming the claim's lines).
+fn bucket_of(d: &ProblemDetail) -> Option<u64> {
     let mut h = Fx::default();
     std::mem::discriminant(d).hash(&mut h);
     match d {
-        ProblemDetail::PtpConflict {
-            date_of_service,
-            column1_line,
-            ..
-        } => (date_of_service, column1_line).hash(&mut h),
-        ProblemDetail::MueExceeded {
-            code,
-            date_of_service,
-            units,
-            ..
-        } => (code, date_of_service, units).hash(&mut h),
+        ProblemDetail::PtpConflict { .. } | ProblemDetail::MueExceeded { .. } => return None,
         ProblemDetail::Excludes1Conflict { code, excluded, .. } => (code, excluded).hash(&mut h),
         ProblemDetail::AddOnWithoutPrimary {
             add_on,
@@ -102,13 +104,13 @@ fn bucket_of(d: &ProblemDetail) -> u64 {
             ..
         } => (system, date_of_service).hash(&mut h),
     }
-    h.finish()
+    Some(h.finish())
 }
 
 /// Builds the problems batch: one per worker thread, the problems of each
 /// claim appended as soon as they are found (nothing of a claim outlives
 /// its check), their details written as JSON through the worker's
-/// [`Details`].
+/// [`Details`] (which outlive the batch).
 pub(crate) struct ProblemsBuilder {
     claim_id: StringBuilder,
     line_id: StringBuilder,
@@ -116,7 +118,6 @@ pub(crate) struct ProblemsBuilder {
     severity: StringBuilder,
     message: StringBuilder,
     detail: StringBuilder,
-    details: Details,
 }
 
 impl ProblemsBuilder {
@@ -134,19 +135,24 @@ impl ProblemsBuilder {
             severity: col(7),
             message: col(128),
             detail: col(128),
-            details: Details::default(),
         }
     }
 
-    /// Appends the problems of one claim.
-    pub(crate) fn append(&mut self, (claim_id, problems): (String, Vec<Problem>)) {
-        for p in problems {
-            self.claim_id.append_value(&claim_id);
+    /// Appends the problems of one claim (emptying `problems`, whose room
+    /// serves the next claim), their details written through `details`.
+    pub(crate) fn append(
+        &mut self,
+        claim_id: &str,
+        problems: &mut Vec<Problem>,
+        details: &mut Details,
+    ) {
+        for p in problems.drain(..) {
+            self.claim_id.append_value(claim_id);
             self.line_id.append_option(p.line_id.as_deref());
             self.problem.append_value(p.code.as_str());
             self.severity.append_value(p.code.severity().as_str());
             self.message.append_value(&p.message);
-            let detail = p.detail.as_ref().map(|d| self.details.json(d));
+            let detail = p.detail.as_ref().map(|d| details.json(d));
             self.detail.append_option(detail);
         }
     }

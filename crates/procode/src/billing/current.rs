@@ -115,7 +115,7 @@ fn gap_message(system: CodeSystem, date: NaiveDate, newest: &Release) -> String 
 
 /// Appends `d` as its `Display` does (`2025-03-01`), without the
 /// formatting machinery for the four-digit years of real claims.
-fn push_date(m: &mut String, d: NaiveDate) {
+pub(crate) fn push_date(m: &mut String, d: NaiveDate) {
     use chrono::Datelike;
     let y = d.year();
     if !(0..=9999).contains(&y) {
@@ -124,16 +124,18 @@ fn push_date(m: &mut String, d: NaiveDate) {
         let _ = write!(m, "{d}");
         return;
     }
-    let digits = |n: u32, k: usize| {
-        (0..k)
-            .rev()
-            .map(move |i| char::from(b'0' + ((n / 10u32.pow(i as u32)) % 10) as u8))
-    };
-    m.extend(digits(y as u32, 4));
-    m.push('-');
-    m.extend(digits(d.month(), 2));
-    m.push('-');
-    m.extend(digits(d.day(), 2));
+    // `YYYY-MM-DD`, each field's digits written from the right.
+    let mut text = *b"0000-00-00";
+    for (mut n, at) in [(y as u32, 3), (d.month(), 6), (d.day(), 9)] {
+        let mut k = at;
+        while n > 0 {
+            text[k] = b'0' + (n % 10) as u8;
+            n /= 10;
+            k = k.saturating_sub(1);
+        }
+    }
+    // Ten ASCII digits and dashes: always UTF-8.
+    m.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 #[cfg(test)]

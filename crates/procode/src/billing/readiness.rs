@@ -316,6 +316,22 @@ where
     S: CodeSource + ?Sized,
 {
     let mut out = Vec::new();
+    readiness_into(doc, source, refs, pricing, &mut out);
+    out
+}
+
+/// [`readiness_with`] appending to `out` (a batch reuses one vector for
+/// every claim instead of growing a new one per claim).
+pub(crate) fn readiness_into<D, S>(
+    doc: &D,
+    source: &S,
+    refs: References<'_>,
+    pricing: Option<Pricing<'_>>,
+    out: &mut Vec<Problem>,
+) where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
     let lines = doc.lines();
     if lines.is_empty() {
         out.push(Problem {
@@ -328,7 +344,7 @@ where
     let mut known = Known::new(source, lines.len());
     for line in lines {
         let dos = line.date_of_service.or(doc.date());
-        check_line(line, dos, &mut known, &mut out);
+        check_line(line, dos, &mut known, out);
         let resolvable = pricing.is_some_and(|p| p.rate_for(doc, line).is_some());
         if line.rate.is_none() && !resolvable {
             let shown = line.code.display_for(line.system);
@@ -340,7 +356,7 @@ where
         }
     }
     let facts = line_facts(lines, doc.date());
-    super::coding::check_coding(&facts, source, refs, &mut out);
+    super::coding::check_coding(&facts, source, refs, out);
     if let Some(edits) = refs.edits {
         match edits.check_facts(&facts) {
             Ok(found) => out.extend(found),
@@ -355,8 +371,7 @@ where
             }),
         }
     }
-    super::current::check(doc, source, &mut out);
-    out
+    super::current::check(doc, source, out);
 }
 
 /// What the checks read of a document's lines (a line without a date of

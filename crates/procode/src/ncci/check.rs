@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use super::format;
 use super::reader::{u32_at, NcciEdits, RawRecord};
 use super::{ModifierIndicator, MueAdjudication};
-use crate::billing::Fx;
+use crate::billing::{push_date, Fx};
 use crate::code::{Code, CodeSystem};
 use crate::error::NcciError;
 use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
@@ -51,10 +51,14 @@ struct Item<'a> {
     pairs: &'a [u8],
 }
 
-fn when(dos: Option<NaiveDate>) -> String {
+/// Appends "on {date}", or "on the same day" for undated lines.
+fn push_when(m: &mut String, dos: Option<NaiveDate>) {
     match dos {
-        Some(d) => format!("on {d}"),
-        None => "on the same day".to_owned(),
+        Some(d) => {
+            m.push_str("on ");
+            push_date(m, d);
+        }
+        None => m.push_str("on the same day"),
     }
 }
 
@@ -253,25 +257,33 @@ impl NcciEdits {
         units: u64,
         lines: Vec<String>,
     ) -> Result<Problem, NcciError> {
+        use std::fmt::Write as _;
         let rationale = self.rationale(m.rationale)?.to_owned();
-        let scope = if m.mai.per_line() {
-            format!("MAI 1: per line, line {}", lines.join(", "))
+        // "{units} units of {code} on {date} exceed its MUE of {mue}
+        // ({scope}; {rationale})", written into one allocation.
+        let mut message = String::with_capacity(160 + rationale.len());
+        let _ = write!(message, "{units} units of {code} ");
+        push_when(&mut message, dos);
+        let _ = write!(message, " exceed its MUE of {} (", m.units);
+        if m.mai.per_line() {
+            message.push_str("MAI 1: per line, line ");
         } else {
-            format!(
-                "MAI {}: per date of service, line{} {}",
-                m.mai,
-                if lines.len() == 1 { "" } else { "s" },
-                lines.join(", ")
-            )
-        };
+            let plural = if lines.len() == 1 { "" } else { "s" };
+            let _ = write!(message, "MAI {}: per date of service, line{plural} ", m.mai);
+        }
+        for (k, id) in lines.iter().enumerate() {
+            if k > 0 {
+                message.push_str(", ");
+            }
+            message.push_str(id);
+        }
+        message.push_str("; ");
+        message.push_str(&rationale);
+        message.push(')');
         Ok(Problem {
             code: ProblemCode::MueExceeded,
             line_id: lines.first().cloned(),
-            message: format!(
-                "{units} units of {code} {} exceed its MUE of {} ({scope}; {rationale})",
-                when(dos),
-                m.units
-            ),
+            message,
             detail: Some(ProblemDetail::MueExceeded {
                 code,
                 date_of_service: dos,
@@ -342,12 +354,7 @@ fn ptp_problem(
         "{c2} (line {}) is not billable with {c1} (line {}) ",
         b.line.id, a.line.id
     );
-    match dos {
-        Some(d) => {
-            let _ = write!(message, "on {d}");
-        }
-        None => message.push_str("on the same day"),
-    }
+    push_when(&mut message, dos);
     let _ = write!(
         message,
         ": NCCI PTP edit, column 1 {c1} / column 2 {c2} ({}); ",
