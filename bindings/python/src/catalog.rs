@@ -20,12 +20,26 @@ use crate::errors::{invalid_argument, invalid_code, PyResultExt};
 /// reference into the catalog's index: its descriptions are decoded when
 /// first read (and `datetime.date`s built when a date is read).
 #[pyclass(module = "procode._native", name = "Entry", frozen, eq)]
-#[derive(Clone)]
 pub struct PyEntry {
     /// The fixed fields, and where the descriptions are.
     view: EntryRef<'static>,
-    /// The whole entry, decoded when a description is first read.
+    /// The whole entry, decoded when first needed whole.
     full: OnceLock<Entry>,
+    /// The long and short descriptions as Python strings, each decoded
+    /// when first read.
+    texts: [OnceLock<Py<PyString>>; 2],
+}
+
+/// A copy decodes its descriptions again when they are read (the Python
+/// strings are not shared).
+impl Clone for PyEntry {
+    fn clone(&self) -> PyEntry {
+        PyEntry {
+            view: self.view.clone(),
+            full: self.full.clone(),
+            texts: Default::default(),
+        }
+    }
 }
 
 impl PyEntry {
@@ -34,6 +48,7 @@ impl PyEntry {
         PyEntry {
             view: EntryRef::from(entry.clone()),
             full: OnceLock::from(entry),
+            texts: Default::default(),
         }
     }
 
@@ -42,6 +57,7 @@ impl PyEntry {
         PyEntry {
             view: entry.detach(),
             full: OnceLock::new(),
+            texts: Default::default(),
         }
     }
 
@@ -52,6 +68,23 @@ impl PyEntry {
         }
         let e = self.view.to_owned().py()?;
         Ok(self.full.get_or_init(|| e))
+    }
+
+    /// Description `which` (0 long, 1 short) as a Python string: decoded
+    /// alone (not the whole entry) on first read, the same string after.
+    fn text(&self, py: Python<'_>, which: usize) -> PyResult<Py<PyString>> {
+        let slot = &self.texts[which];
+        if let Some(s) = slot.get() {
+            return Ok(s.clone_ref(py));
+        }
+        let mut buf = String::with_capacity(128);
+        match which {
+            0 => self.view.write_description(&mut buf),
+            _ => self.view.write_short_description(&mut buf),
+        }
+        .py()?;
+        let s = PyString::new(py, &buf).unbind();
+        Ok(slot.get_or_init(|| s).clone_ref(py))
     }
 }
 
@@ -116,14 +149,14 @@ impl PyEntry {
 
     /// The long description.
     #[getter]
-    fn description(&self) -> PyResult<&str> {
-        Ok(&self.entry()?.description)
+    fn description(&self, py: Python<'_>) -> PyResult<Py<PyString>> {
+        self.text(py, 0)
     }
 
     /// The short description.
     #[getter]
-    fn short_description(&self) -> PyResult<&str> {
-        Ok(&self.entry()?.short_description)
+    fn short_description(&self, py: Python<'_>) -> PyResult<Py<PyString>> {
+        self.text(py, 1)
     }
 
     /// First day the code is valid, when known.
@@ -358,7 +391,10 @@ impl PyMatchSpan {
 /// CPT-shaped query: `"cpt_not_shipped"` or `"cpt_modifier_not_shipped"`).
 #[pyclass(module = "procode._native", name = "SearchResults", frozen, sequence)]
 pub struct PySearchResults {
-    entries: Vec<Py<PyEntry>>,
+    /// The page's entries, borrowed from the index.
+    refs: Vec<EntryRef<'static>>,
+    /// Their Python objects, each made when first read.
+    entries: Vec<OnceLock<Py<PyEntry>>>,
     /// How many results there are in all.
     #[pyo3(get)]
     total: usize,
@@ -378,7 +414,7 @@ pub struct PySearchResults {
 }
 
 impl PySearchResults {
-    fn new(py: Python<'_>, found: procode::SearchRefs<'_>) -> PyResult<PySearchResults> {
+    fn new(found: procode::SearchRefs<'_>) -> PyResult<PySearchResults> {
         let spans = found
             .spans
             .iter()
@@ -401,11 +437,8 @@ impl PySearchResults {
             notice: found.notice.map(|n| n.code()),
             notice_message: found.notice.map(|n| n.message()),
             spans,
-            entries: found
-                .entries
-                .iter()
-                .map(|e| Py::new(py, PyEntry::from_ref(e)))
-                .collect::<PyResult<_>>()?,
+            entries: found.entries.iter().map(|_| OnceLock::new()).collect(),
+            refs: found.entries.iter().map(EntryRef::detach).collect(),
         })
     }
 }
@@ -424,7 +457,17 @@ impl PySearchResults {
                 "index {index} is out of range: the page has {n} results"
             )));
         }
-        Ok(self.entries[i as usize].clone_ref(py))
+        let (Some(slot), Some(e)) = (self.entries.get(i as usize), self.refs.get(i as usize))
+        else {
+            return Err(pyo3::exceptions::PyIndexError::new_err(
+                "index out of range",
+            ));
+        };
+        if let Some(p) = slot.get() {
+            return Ok(p.clone_ref(py));
+        }
+        let p = Py::new(py, PyEntry::from_ref(e))?;
+        Ok(slot.get_or_init(|| p).clone_ref(py))
     }
 
     /// Per entry (same order), the matched parts of its description.
@@ -612,16 +655,15 @@ impl PyCatalog {
     #[pyo3(signature = (code, system=None, as_of=None))]
     fn lookup(
         &self,
-        py: Python<'_>,
         code: &str,
         system: Option<&str>,
         as_of: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<PyEntry>> {
         let system = opt_system(system)?;
         let as_of = opt_date(as_of, "as_of")?;
-        let e = py
-            .detach(|| self.inner.lookup_ref(code, system, as_of))
-            .py()?;
+        // Bounded work (a few hundred nanoseconds): the GIL is kept, as
+        // releasing and taking it back would cost as much again.
+        let e = self.inner.lookup_ref(code, system, as_of).py()?;
         Ok(e.as_ref().map(PyEntry::from_ref))
     }
 
@@ -760,7 +802,7 @@ impl PyCatalog {
             .billable_only(billable_only)
             .as_of(opt_date(as_of, "as_of")?);
         let found = py.detach(|| self.inner.search_refs(query, &opts)).py()?;
-        PySearchResults::new(py, found)
+        PySearchResults::new(found)
     }
 
     /// The ICD-10-CM structure around `code` as a dict (`code`,
@@ -816,7 +858,7 @@ impl PyCatalog {
     }
 
     fn __contains__(&self, py: Python<'_>, code: &str) -> PyResult<bool> {
-        match self.lookup(py, code, None, None) {
+        match self.lookup(code, None, None) {
             Ok(e) => Ok(e.is_some()),
             Err(e) if e.is_instance_of::<PyValueError>(py) => Ok(false),
             Err(e) => Err(e),

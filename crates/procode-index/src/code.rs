@@ -309,6 +309,7 @@ impl Code {
 
     /// Builds a code from bytes that are already normalised (as stored in an
     /// index file). Returns `None` when they are not.
+    #[inline]
     pub fn from_normalised(b: &[u8]) -> Option<Code> {
         if b.is_empty()
             || b.len() > MAX_CODE_LEN

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::search::{self, MatchSpan, SearchMode, SearchNotice, SearchOptions};
+use super::search::{Found, MatchSpan, SearchMode, SearchNotice, SearchOptions, SearchResults};
 use super::Catalog;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
@@ -318,6 +318,25 @@ pub struct SearchRefs<'a> {
     pub notice: Option<SearchNotice>,
 }
 
+impl SearchRefs<'_> {
+    /// The owned results (what [`Catalog::search`] returns for the same
+    /// query).
+    pub(crate) fn into_owned(self) -> Result<SearchResults> {
+        Ok(SearchResults {
+            mode: self.mode,
+            entries: self
+                .entries
+                .iter()
+                .map(EntryRef::to_owned)
+                .collect::<Result<_>>()?,
+            total: self.total,
+            offset: self.offset,
+            spans: self.spans,
+            notice: self.notice,
+        })
+    }
+}
+
 impl Catalog {
     /// [`Catalog::search`], borrowed: the same page, total, mode, spans and
     /// notice, with [`EntryRef`]s (see [`SearchRefs`]).
@@ -343,29 +362,16 @@ impl Catalog {
     /// # Errors
     /// As [`Catalog::search`].
     pub fn search_refs(&self, query: &str, opts: &SearchOptions) -> Result<SearchRefs<'_>> {
-        if opts.limit > 0 {
-            if let Some(prefix) = Code::from_search_query(query, opts.system) {
-                let (entries, total) = self.code_prefix_refs(&prefix, opts)?;
-                if total > 0 {
-                    return Ok(SearchRefs {
-                        mode: SearchMode::CodePrefix,
-                        spans: vec![Vec::new(); entries.len()],
-                        entries,
-                        total,
-                        offset: opts.offset,
-                        notice: search::cpt_notice(query, opts.system),
-                    });
-                }
-            }
-        }
-        let found = self.search(query, opts)?;
-        Ok(SearchRefs {
-            mode: found.mode,
-            entries: found.entries.into_iter().map(EntryRef::owning).collect(),
-            total: found.total,
-            offset: found.offset,
-            spans: found.spans,
-            notice: found.notice,
+        Ok(match self.find_page(query, opts)? {
+            Found::Codes(page) => page,
+            Found::Ranked(found) => SearchRefs {
+                mode: found.mode,
+                entries: found.entries.into_iter().map(EntryRef::owning).collect(),
+                total: found.total,
+                offset: found.offset,
+                spans: found.spans,
+                notice: found.notice,
+            },
         })
     }
 }

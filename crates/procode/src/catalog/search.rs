@@ -47,7 +47,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::NaiveDate;
 use fst::{IntoStreamer, Streamer};
 
-use super::{Catalog, EntryRef};
+use super::{Catalog, EntryRef, SearchRefs};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
@@ -250,6 +250,15 @@ impl SearchResults {
             notice,
         }
     }
+}
+
+/// What [`Catalog::find_page`] found: a page of codes read from the index
+/// (borrowed), or a ranked page (whose entries ranking decoded).
+pub(super) enum Found<'a> {
+    /// A code-shaped query's page, in code order.
+    Codes(SearchRefs<'a>),
+    /// A word or typo search's page, or no result.
+    Ranked(SearchResults),
 }
 
 impl std::ops::Deref for SearchResults {
@@ -1002,23 +1011,45 @@ impl Catalog {
     /// [`CatalogError::QueryTooLong`] for more than [`MAX_QUERY_WORDS`]
     /// words; a damaged index's errors.
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
+        match self.find_page(query, opts)? {
+            Found::Ranked(found) => Ok(found),
+            Found::Codes(page) => page.into_owned(),
+        }
+    }
+
+    /// The one search behind [`Catalog::search`] and
+    /// [`Catalog::search_refs`]: a code-shaped query's page of codes,
+    /// borrowed from the index, or a ranked page (words, then typos).
+    pub(super) fn find_page(&self, query: &str, opts: &SearchOptions) -> Result<Found<'_>> {
         let notice = cpt_notice(query, opts.system);
         if opts.limit == 0 {
-            return Ok(SearchResults::empty(SearchMode::None, opts.offset, notice));
+            let none = SearchResults::empty(SearchMode::None, opts.offset, notice);
+            return Ok(Found::Ranked(none));
         }
         if let Some(prefix) = Code::from_search_query(query, opts.system) {
-            let (entries, total) = self.code_prefix(&prefix, opts)?;
+            let (entries, total) = self.code_prefix_refs(&prefix, opts)?;
             if total > 0 {
-                return Ok(SearchResults {
+                return Ok(Found::Codes(SearchRefs {
                     mode: SearchMode::CodePrefix,
                     spans: vec![Vec::new(); entries.len()],
                     entries,
                     total,
                     offset: opts.offset,
                     notice,
-                });
+                }));
             }
         }
+        self.search_words(query, opts, notice).map(Found::Ranked)
+    }
+
+    /// The ranked search of a query that is not a code (or matches no
+    /// code): its words, then its words with typos.
+    fn search_words(
+        &self,
+        query: &str,
+        opts: &SearchOptions,
+        notice: Option<SearchNotice>,
+    ) -> Result<SearchResults> {
         let words = query_words(query);
         if words.is_empty() {
             return Ok(SearchResults::empty(SearchMode::None, opts.offset, notice));
@@ -1762,14 +1793,6 @@ impl Catalog {
         Ok(WordHits { any, tiers })
     }
 
-    /// The entries whose code starts with `prefix` (the code itself first,
-    /// then its descendants, in code order): one page, and how many in all.
-    fn code_prefix(&self, prefix: &Code, opts: &SearchOptions) -> Result<(Vec<Entry>, usize)> {
-        let (refs, total) = self.code_prefix_refs(prefix, opts)?;
-        let entries = refs.iter().map(EntryRef::to_owned).collect::<Result<_>>()?;
-        Ok((entries, total))
-    }
-
     /// The page of codes starting with `prefix` (code, then system order)
     /// the options ask for, borrowed, and how many there are in all.
     pub(super) fn code_prefix_refs(
@@ -1777,12 +1800,7 @@ impl Catalog {
         prefix: &Code,
         opts: &SearchOptions,
     ) -> Result<(Vec<EntryRef<'_>>, usize)> {
-        let lo = prefix.as_bytes().to_vec();
-        let mut hi = lo.clone();
-        // Codes are ASCII letters and digits, so the last byte can be bumped.
-        if let Some(last) = hi.last_mut() {
-            *last += 1;
-        }
+        let lo = prefix.as_bytes();
         let keep_sys = |tag: u8| opts.system.is_none_or(|s| s.to_u8() == tag);
         let keep = |id: u32| -> Result<bool> {
             let (tag, flags) = self.index.tag_flags(id)?;
@@ -1793,7 +1811,7 @@ impl Catalog {
                     None => true,
                 })
         };
-        let all = self.index.code_range(&lo)?;
+        let all = self.index.code_range(lo)?;
         let mut kept = Vec::new();
         let ids = if opts.system.is_none() && !opts.billable_only && opts.as_of.is_none() {
             all
@@ -1805,23 +1823,26 @@ impl Catalog {
             }
             &kept[..]
         };
-        let range = (
-            Bound::Included(lo.as_slice()),
-            Bound::Excluded(hi.as_slice()),
-        );
         let customs: Vec<&Entry> = match self.overlay.custom.is_empty() {
             true => Vec::new(),
-            false => self
-                .overlay
-                .custom
-                .range::<[u8], _>(range)
-                .map(|(_, e)| e)
-                .filter(|e| {
-                    keep_sys(e.system.to_u8())
-                        && opts.as_of.is_none_or(|d| e.is_valid_on(d))
-                        && (!opts.billable_only || e.billable)
-                })
-                .collect(),
+            false => {
+                let mut hi = lo.to_vec();
+                // Codes are ASCII letters and digits, so the last byte can be bumped.
+                if let Some(last) = hi.last_mut() {
+                    *last += 1;
+                }
+                let range = (Bound::Included(lo), Bound::Excluded(hi.as_slice()));
+                self.overlay
+                    .custom
+                    .range::<[u8], _>(range)
+                    .map(|(_, e)| e)
+                    .filter(|e| {
+                        keep_sys(e.system.to_u8())
+                            && opts.as_of.is_none_or(|d| e.is_valid_on(d))
+                            && (!opts.billable_only || e.billable)
+                    })
+                    .collect()
+            }
         };
         let total = ids.len() + customs.len();
         let mut out = Vec::with_capacity(opts.limit.min(total));

@@ -186,6 +186,117 @@ fn i32_at(b: &[u8], at: usize) -> Option<i32> {
     Some(i32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
+/// [`text::get_varint`] with its one- and two-byte cases inline (token
+/// numbers are ranked by frequency: nearly all take one or two bytes).
+#[inline(always)]
+fn varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    match buf.get(*pos..*pos + 2) {
+        Some(&[a, _]) if a < 0x80 => {
+            *pos += 1;
+            Some(u64::from(a))
+        }
+        Some(&[a, b]) if b < 0x80 => {
+            *pos += 2;
+            Some(u64::from(a & 0x7f) | u64::from(b) << 7)
+        }
+        _ => text::get_varint(buf, pos),
+    }
+}
+
+/// The position after the `n` varints that start at `at` (`None` when the
+/// bytes end first). A varint ends at its first byte below 0x80: they are
+/// counted eight bytes at a time.
+#[inline]
+fn skip_varints(buf: &[u8], mut at: usize, n: u64) -> Option<usize> {
+    let mut left = n;
+    while let Some(w) = buf.get(at..at + 8) {
+        let w = u64::from_le_bytes(w.try_into().ok()?);
+        let ends = u64::from((!w & 0x8080_8080_8080_8080).count_ones());
+        // The last varint ends in this word (or the word runs past it).
+        if ends >= left {
+            break;
+        }
+        left -= ends;
+        at += 8;
+    }
+    while left > 0 {
+        let b = *buf.get(at)?;
+        at += 1;
+        left -= u64::from(b < 0x80);
+    }
+    Some(at)
+}
+
+/// How many bytes a short token is copied with: one 16-byte load and
+/// store (no `memcpy` call), of which only the token's own bytes are kept.
+const TOKEN_COPY: usize = 16;
+
+/// Appends the `n` tokens whose numbers (varints) start at `p` in `blob`
+/// to `out` (`offs` the token offsets, `toks` the token bytes) and returns
+/// the position after them; `None` when something is out of range (`out`
+/// then holds whole tokens only). Only whole tokens are ever appended, so
+/// `out` is as valid UTF-8 as the tokens are.
+#[inline]
+fn decode_tokens(
+    blob: &[u8],
+    mut p: usize,
+    n: u64,
+    offs: &[u8],
+    toks: &[u8],
+    out: &mut Vec<u8>,
+) -> Option<usize> {
+    out.reserve((n as usize).min(1024) * 8 + TOKEN_COPY);
+    // The length is kept here and stored back at the end (bytes past the
+    // stored length are only ever spare capacity).
+    let mut len = out.len();
+    for _ in 0..n {
+        let t = match blob.get(p) {
+            Some(&a) if a < 0x80 => {
+                p += 1;
+                u32::from(a)
+            }
+            _ => {
+                let mut q = p;
+                let v = varint(blob, &mut q).and_then(|v| u32::try_from(v).ok())?;
+                p = q;
+                v
+            }
+        };
+        let at = (t as usize).checked_mul(4)?;
+        let w = offs.get(at..at.checked_add(8)?)?;
+        let a = u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize;
+        let b = u32::from_le_bytes([w[4], w[5], w[6], w[7]]) as usize;
+        if out.capacity() - len < TOKEN_COPY {
+            // SAFETY: bytes `..len` are initialised (whole tokens written).
+            unsafe { out.set_len(len) };
+            out.reserve(TOKEN_COPY);
+        }
+        match toks.get(a..a.wrapping_add(TOKEN_COPY)) {
+            Some(wide) if b.wrapping_sub(a) <= TOKEN_COPY => {
+                // SAFETY: `wide` has `TOKEN_COPY` readable bytes and `out`
+                // room for `TOKEN_COPY` more after `len` (checked above):
+                // an unaligned 16-byte load and store. The token is bytes
+                // `a..b` (`a <= b <= a + TOKEN_COPY`), the start of `wide`.
+                unsafe {
+                    let v = wide.as_ptr().cast::<u128>().read_unaligned();
+                    out.as_mut_ptr().add(len).cast::<u128>().write_unaligned(v);
+                }
+                len += b - a;
+            }
+            _ => {
+                let tok = toks.get(a..b)?;
+                // SAFETY: as above.
+                unsafe { out.set_len(len) };
+                out.extend_from_slice(tok);
+                len = out.len();
+            }
+        }
+    }
+    // SAFETY: bytes `..len` are initialised: whole tokens, written above.
+    unsafe { out.set_len(len) };
+    Some(p)
+}
+
 /// The entry-record fields search filters need, without decoding text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Meta {
@@ -236,9 +347,8 @@ impl CodeOrder {
         CodeOrder { ids, samples }
     }
 
-    /// How many entries have a code before `bound` (compared as packed).
-    fn position(&self, index: &Index, bound: &[u8]) -> Result<usize> {
-        let b = packed(bound);
+    /// How many entries have a code before `b` (a [`packed`] code).
+    fn position(&self, index: &Index, b: u128) -> Result<usize> {
         let s = self.samples.partition_point(|&c| c < b);
         if s == 0 {
             return Ok(0);
@@ -336,10 +446,12 @@ impl Index {
         })
     }
 
+    #[inline]
     fn bytes(&self) -> &[u8] {
         self.store.as_ref().as_ref()
     }
 
+    #[inline]
     fn sec(&self, r: &Range<usize>) -> &[u8] {
         self.bytes().get(r.clone()).unwrap_or(&[])
     }
@@ -419,17 +531,16 @@ impl Index {
     pub(crate) fn code_range(&self, prefix: &[u8]) -> Result<&[u32]> {
         let codes = self.codes()?;
         let order = self.code_order.get_or_init(|| CodeOrder::read(codes));
-        let hi = match prefix.iter().rposition(|&b| b < u8::MAX) {
+        let a = order.position(self, packed(prefix))?;
+        // The first key after every key starting with `prefix`: its last
+        // byte below 0xFF bumped (codes never hold 0xFF, nor 16 bytes).
+        let b = match prefix.iter().take(16).rposition(|&b| b < u8::MAX) {
             Some(i) => {
-                let mut hi = prefix[..=i].to_vec();
+                let mut hi = [0u8; 16];
+                hi[..=i].copy_from_slice(&prefix[..=i]);
                 hi[i] += 1;
-                Some(hi)
+                order.position(self, u128::from_be_bytes(hi))?
             }
-            None => None,
-        };
-        let a = order.position(self, prefix)?;
-        let b = match hi {
-            Some(hi) => order.position(self, &hi)?,
             None => order.ids.len(),
         };
         order
@@ -440,17 +551,31 @@ impl Index {
 
     /// The normalised code bytes of entry `id`.
     fn code_bytes(&self, id: u32) -> Result<&[u8]> {
-        let r = self.record(id)?;
+        self.code_bytes_of(id, self.record(id)?)
+    }
+
+    /// [`Index::code_bytes`] of entry `id` whose record is `r`.
+    #[inline]
+    fn code_bytes_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<&[u8]> {
         let off = u32_at(r, 4).unwrap_or(0) as usize;
         self.sec(&self.text)
             .get(off..off + usize::from(r[3]))
             .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
-    fn record(&self, id: u32) -> Result<&[u8]> {
+    /// The code of entry `id` whose record is `r`.
+    #[inline]
+    fn code_in(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<Code> {
+        Code::from_normalised(self.code_bytes_of(id, r)?)
+            .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
+    }
+
+    #[inline]
+    fn record(&self, id: u32) -> Result<&[u8; format::ENTRY_LEN]> {
         let at = id as usize * format::ENTRY_LEN;
         self.sec(&self.entries)
             .get(at..at + format::ENTRY_LEN)
+            .and_then(|r| r.try_into().ok())
             .ok_or_else(|| corrupt(format!("entry id {id} is out of range")))
     }
 
@@ -466,7 +591,12 @@ impl Index {
 
     /// The record's metadata and where its descriptions start in the text.
     fn meta_at(&self, id: u32) -> Result<(Meta, usize)> {
-        let r = self.record(id)?;
+        self.meta_of(id, self.record(id)?)
+    }
+
+    /// [`Index::meta_at`] of entry `id` whose record is `r`.
+    #[inline]
+    fn meta_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<(Meta, usize)> {
         let system = CodeSystem::from_u8(r[0])
             .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {}", r[0])))?;
         let flags = r[1];
@@ -522,22 +652,15 @@ impl Index {
         let blob = self.sec(&self.text);
         let offs = self.sec(&self.token_offsets);
         let toks = self.sec(&self.tokens);
-        let n = text::get_varint(blob, pos).ok_or_else(bad)?;
-        out.reserve((n as usize).min(1024) * 8);
-        for _ in 0..n {
-            let t = text::get_varint(blob, pos).ok_or_else(bad)? as usize;
-            let at = t.checked_mul(4).ok_or_else(bad)?;
-            let (Some(a), Some(b)) = (u32_at(offs, at), u32_at(offs, at + 4)) else {
-                return Err(bad());
-            };
-            let tok = toks.get(a as usize..b as usize).ok_or_else(bad)?;
-            // SAFETY: `tokens_are_utf8` checked that the dictionary is UTF-8
-            // and that every offset (so `a` and `b`) is on a character
-            // boundary, so the token is valid UTF-8. The bytes are immutable
-            // for the index's lifetime (owned, static, or a read-only map of
-            // a file that procode only ever replaces by rename).
-            out.push_str(unsafe { std::str::from_utf8_unchecked(tok) });
-        }
+        let n = varint(blob, pos).ok_or_else(bad)?;
+        // SAFETY: only whole tokens are appended, and `tokens_are_utf8`
+        // checked that the dictionary is UTF-8 and that every offset is on a
+        // character boundary, so each token is valid UTF-8 and so is `out`
+        // after every append (an error part-way leaves whole tokens). The
+        // bytes are immutable for the index's lifetime (owned, static, or a
+        // read-only map of a file that procode only ever replaces by rename).
+        let out = unsafe { out.as_mut_vec() };
+        *pos = decode_tokens(blob, *pos, n, offs, toks, out).ok_or_else(bad)?;
         Ok(())
     }
 
@@ -545,26 +668,26 @@ impl Index {
     pub(crate) fn skip_text(&self, pos: &mut usize) -> Result<()> {
         let bad = || corrupt("description text is malformed");
         let blob = self.sec(&self.text);
-        let n = text::get_varint(blob, pos).ok_or_else(bad)?;
-        for _ in 0..n {
-            text::get_varint(blob, pos).ok_or_else(bad)?;
-        }
+        let n = varint(blob, pos).ok_or_else(bad)?;
+        *pos = skip_varints(blob, *pos, n).ok_or_else(bad)?;
         Ok(())
     }
 
     /// The fixed fields of entry `id` (for a current version with history,
     /// its own first day), without decoding its descriptions.
     pub(crate) fn fixed(&self, id: u32) -> Result<Fixed> {
+        // The record is read once: its code, dates and descriptions follow
+        // one another in the text.
         let r = self.record(id)?;
         let (flags, action) = (r[1], r[2]);
-        let (meta, at) = self.meta_at(id)?;
+        let (meta, at) = self.meta_of(id, r)?;
         let short_same = flags & format::F_SHORT_SAME != 0;
         let mut effective = meta.effective;
         if flags & format::F_HISTORY != 0 {
             effective = Some(self.history(id, at, short_same)?.0);
         }
         Ok(Fixed {
-            code: self.code(id)?,
+            code: self.code_in(id, r)?,
             system: meta.system,
             effective,
             terminated: meta.terminated,
@@ -602,12 +725,6 @@ impl Index {
             older.push(o);
         }
         Ok((start, older))
-    }
-
-    /// The code of an entry, without decoding its descriptions.
-    pub(crate) fn code(&self, id: u32) -> Result<Code> {
-        Code::from_normalised(self.code_bytes(id)?)
-            .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
     /// Appends the dictionary numbers of the tokens of entry `id`'s long
