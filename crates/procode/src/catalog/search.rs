@@ -417,6 +417,7 @@ fn counts_as_title_word(w: &str) -> bool {
             w,
             "unspecified"
                 | "nos"
+                | "uncomplicated"
                 | "without"
                 | "not"
                 | "otherwise"
@@ -445,9 +446,10 @@ impl TitleWords {
 /// ("Anxiety disorder, unspecified", "Bronchitis, NOS", "not otherwise
 /// specified", E11.9 "without complications", B27.90 "without complication",
 /// N39.0 "Urinary tract infection, site not specified", "not specified as
-/// acute or chronic").
+/// acute or chronic", F11.20 "Opioid dependence, uncomplicated", J45.909
+/// "Unspecified asthma, uncomplicated").
 const GENERAL: TitleWords = TitleWords {
-    single: &["unspecified", "nos", "otherwise"],
+    single: &["unspecified", "nos", "otherwise", "uncomplicated"],
     pairs: &[
         ("without", "complications"),
         ("without", "complication"),
@@ -470,6 +472,73 @@ const FACT_GENERAL: u8 = 2;
 const FACT_TERMINATED: u8 = 4;
 const FACT_OTHER: u8 = 8;
 const FACT_EXTENSION: u8 = 16;
+const FACT_PREGNANCY_NEWBORN: u8 = 32;
+
+/// Words that name a pregnancy, a birth or a newborn: a query with one of
+/// them (or a word of four letters or more that one starts with, "preg")
+/// means the codes of ICD-10-CM chapters 15 and 16 (O, P), which otherwise
+/// rank below the codes for the condition itself (`hiv` → B20 before O98.719
+/// "Human immunodeficiency virus [HIV] disease complicating pregnancy,
+/// unspecified trimester"; the pregnancy is what a biller would name).
+const PREGNANCY_NEWBORN_WORDS: &[&str] = &[
+    "abortion",
+    "amniotic",
+    "antenatal",
+    "antepartum",
+    "baby",
+    "birth",
+    "caesarean",
+    "cesarean",
+    "childbirth",
+    "delivery",
+    "eclampsia",
+    "ectopic",
+    "fetal",
+    "fetus",
+    "gestation",
+    "gestational",
+    "gravid",
+    "gravidarum",
+    "infant",
+    "intrapartum",
+    "labor",
+    "labour",
+    "lactation",
+    "maternal",
+    "miscarriage",
+    "neonatal",
+    "neonate",
+    "newborn",
+    "obstetric",
+    "perinatal",
+    "peripartum",
+    "placenta",
+    "placental",
+    "postnatal",
+    "postpartum",
+    "preeclampsia",
+    "pregnancy",
+    "pregnant",
+    "prenatal",
+    "preterm",
+    "puerperal",
+    "puerperium",
+    "trimester",
+];
+
+/// Whether a query word names a pregnancy, a birth or a newborn (see
+/// [`PREGNANCY_NEWBORN_WORDS`]).
+fn names_pregnancy_newborn(q: &str) -> bool {
+    PREGNANCY_NEWBORN_WORDS
+        .iter()
+        .any(|w| q.starts_with(w) || (q.len() >= 4 && w.starts_with(q)))
+}
+
+/// Whether an ICD-10-CM code is in chapter 15 (O: pregnancy, childbirth and
+/// the puerperium) or 16 (P: conditions of the perinatal period).
+fn pregnancy_newborn_code(system: CodeSystem, code: &[u8]) -> bool {
+    system == CodeSystem::Icd10Cm && matches!(code.first(), Some(b'O' | b'P'))
+}
 
 /// A dense set of entry ids.
 #[derive(Clone, Debug)]
@@ -679,6 +748,8 @@ struct Scorer<'a> {
     /// most query words that can match in a title.
     slots_max: i32,
     in_title_max: u32,
+    /// The facts that count for this variant (see [`Variant::fact_mask`]).
+    mask: u8,
 }
 
 impl<'a> Scorer<'a> {
@@ -719,6 +790,7 @@ impl<'a> Scorer<'a> {
             nos_cover: vec![None; facts.nos_terms.len()],
             slots_max,
             in_title_max,
+            mask: v.fact_mask(),
         }
     }
 
@@ -727,8 +799,9 @@ impl<'a> Scorer<'a> {
     /// the "X NOS" default whenever the entry has one.
     fn bound(&mut self, id: u32, f: &EntryFacts) -> i32 {
         let (m, w) = (self.m, self.w);
-        let stat = static_score(f.flags, f.words, 0, false, w).max(static_score(
-            f.flags,
+        let flags = f.flags & self.mask;
+        let stat = static_score(flags, f.words, 0, false, w).max(static_score(
+            flags,
             f.words,
             self.in_title_max,
             false,
@@ -764,7 +837,7 @@ impl<'a> Scorer<'a> {
                 .count() as u32;
             score += slot_score(s, self.tiers.iter().copied(), w);
         }
-        score += static_score(f.flags, f.words, in_title, false, w);
+        score += static_score(f.flags & self.mask, f.words, in_title, false, w);
         self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
         if m.phrase.get(self.phrase_at) == Some(&id) {
             score += w.phrase;
@@ -916,6 +989,21 @@ impl Variant {
     /// Whether a slot matches through the synonym list.
     fn via_synonym(&self) -> bool {
         self.slots.iter().any(|s| s.synonym.is_some())
+    }
+
+    /// The entry facts that count for this variant: all of them, except the
+    /// pregnancy or newborn chapter when a word names one.
+    fn fact_mask(&self) -> u8 {
+        let named = self
+            .slots
+            .iter()
+            .flat_map(|s| &s.words)
+            .any(|q| names_pregnancy_newborn(q));
+        if named {
+            !FACT_PREGNANCY_NEWBORN
+        } else {
+            !0
+        }
     }
 }
 
@@ -1425,6 +1513,13 @@ impl Catalog {
                     }
                     if extension.has(id) {
                         flags |= FACT_EXTENSION;
+                    }
+                    if CodeSystem::from_u8(tag).is_some_and(|s| {
+                        self.index
+                            .code_bytes(id)
+                            .is_ok_and(|c| pregnancy_newborn_code(s, c))
+                    }) {
+                        flags |= FACT_PREGNANCY_NEWBORN;
                     }
                     toks.clear();
                     self.index.title_tokens(id, &mut toks)?;
@@ -1989,6 +2084,9 @@ fn static_score(flags: u8, words: u8, in_title: u32, lead: bool, w: &SearchWeigh
     if flags & FACT_EXTENSION != 0 {
         score += w.extension;
     }
+    if flags & FACT_PREGNANCY_NEWBORN != 0 {
+        score += w.pregnancy_newborn;
+    }
     if lead {
         score += w.leading;
     } else if flags & FACT_OTHER != 0 {
@@ -2039,6 +2137,10 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
     if e.terminated.is_some() {
         flags |= FACT_TERMINATED;
     }
+    if pregnancy_newborn_code(e.system, e.code.as_bytes()) {
+        flags |= FACT_PREGNANCY_NEWBORN;
+    }
+    flags &= v.fact_mask();
     let infos: Vec<TokenInfo> = crate::text::tokens(&e.description)
         .map(TokenInfo::of)
         .collect();

@@ -439,7 +439,7 @@ impl Index {
     }
 
     /// The normalised code bytes of entry `id`.
-    fn code_bytes(&self, id: u32) -> Result<&[u8]> {
+    pub(crate) fn code_bytes(&self, id: u32) -> Result<&[u8]> {
         let r = self.record(id)?;
         let off = u32_at(r, 4).unwrap_or(0) as usize;
         self.sec(&self.text)
