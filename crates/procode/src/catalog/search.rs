@@ -1126,6 +1126,28 @@ impl Catalog {
                 ..found
             });
         }
+        // Two words written as one ("preeclampsia" for "pre-eclampsia"),
+        // when the titles found have them side by side.
+        if let Some((split, cuts)) = self.split_compounds(&words, opts.system)? {
+            let found = self.run(&self.variants(&split, opts.system), opts)?;
+            let side_by_side = |e: &Entry| {
+                let mut ws = Vec::new();
+                let mut buf = String::new();
+                for_each_word(&e.description, &mut buf, |x| ws.push(x.to_owned()));
+                cuts.iter().all(|&i| {
+                    let (a, b) = (&split[i], &split[i + 1]);
+                    ws.windows(2)
+                        .any(|p| p[0] == *a && p[1].starts_with(b.as_str()))
+                })
+            };
+            if found.total > 0 && found.entries.iter().any(side_by_side) {
+                return Ok(SearchResults {
+                    mode: SearchMode::Words,
+                    notice,
+                    ..found
+                });
+            }
+        }
         // Typos: first only in the words that match nothing as typed, then
         // in every word that may be misspelt.
         let synonym_terms: HashSet<&str> = variants
@@ -1946,6 +1968,55 @@ impl Catalog {
             }
         }
         Ok((out, total))
+    }
+
+    /// For a query that finds nothing: the query with each word that is two
+    /// words of the catalog written as one cut in two ("preeclampsia" for
+    /// the titles' "pre-eclampsia", "wellchild", "reevaluation"; the second
+    /// part may be unfinished in the last word) and where the cuts are (the
+    /// first part's position), or `None` when no word is. Words of a listed
+    /// synonym term are left as typed.
+    #[allow(clippy::type_complexity)]
+    fn split_compounds(
+        &self,
+        words: &[String],
+        system: Option<CodeSystem>,
+    ) -> Result<Option<(Vec<String>, Vec<usize>)>> {
+        let spans = self.synonym_spans(words, system);
+        let mut out = Vec::with_capacity(words.len() + 1);
+        let mut cuts = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            let listed = spans.iter().any(|(s, l, _, _)| (*s..s + l).contains(&i));
+            let cut = if !listed && w.len() >= 5 && w.bytes().all(|b| b.is_ascii_alphabetic()) {
+                self.compound_cut(w, i + 1 == words.len())?
+            } else {
+                None
+            };
+            match cut {
+                Some(k) => {
+                    cuts.push(out.len());
+                    out.push(w[..k].to_owned());
+                    out.push(w[k..].to_owned());
+                }
+                None => out.push(w.clone()),
+            }
+        }
+        Ok((!cuts.is_empty()).then_some((out, cuts)))
+    }
+
+    /// Where `word` cuts into a whole word of the catalog and a second whole
+    /// word of at least three letters (or, when `last`, the start of one),
+    /// the first part as short as can be.
+    fn compound_cut(&self, word: &str, last: bool) -> Result<Option<usize>> {
+        let table = self.word_table()?;
+        let whole = |w: &str| table.exact(w.as_bytes()).iter().any(Option::is_some);
+        for k in 1..word.len().saturating_sub(2) {
+            let (a, b) = word.split_at(k);
+            if whole(a) && (whole(b) || (last && b.len() >= 4 && self.has_prefix(b)?)) {
+                return Ok(Some(k));
+            }
+        }
+        Ok(None)
     }
 
     /// Whether some word of the catalog starts with `word`.
