@@ -19,6 +19,7 @@
 //! | `nos_default` | 40 | the ICD-10-CM tabular list sends the condition the query names to this code: an inclusion or includes term "X NOS" of the code, or of its category when the code is that category's general billable code (E11 "diabetes NOS" → E11.9), and the query's words cover every word of X (as prefixes, or within the typo budget of a typo search) |
 //! | `terminated` | -40 | the code has a termination date (searches without a date of service still find it, below current codes) |
 //! | `extension` | -25 | the title names an ICD-10-CM 7th character other than the default: "subsequent encounter", "sequela" or "open fracture" (the initial encounter for a closed fracture, A, first: a fracture not said to be open is coded closed) |
+//! | `pregnancy_newborn` | -30 | the code is in ICD-10-CM chapter 15 (O: pregnancy, childbirth, the puerperium) or 16 (P: the perinatal period) and no query word names a pregnancy, a birth or a newborn (`hiv` → B20 before O98.719 "… complicating pregnancy, unspecified trimester") |
 //! | `other` | -10 | the title starts with "Other" (a residual category) |
 //! | `leading` | 15 | the title's first word is matched (the item itself, not an attachment to it) |
 //! | `unmatched_word` | -3 | per title word no query word matched (parenthesised words, small words and the words "unspecified", "NOS", "not", "otherwise", "specified", "site", "without", "initial" and "encounter" do not count), at most 12 words |
@@ -61,6 +62,9 @@ pub struct SearchWeights {
     /// The title says "subsequent encounter", "sequela" or "open fracture"
     /// (an ICD-10-CM 7th character other than the default A).
     pub extension: i32,
+    /// The code is for a pregnancy or a newborn (ICD-10-CM O and P codes)
+    /// and no query word names one.
+    pub pregnancy_newborn: i32,
     /// The title starts with "Other".
     pub other: i32,
     /// The title's first word is matched.
@@ -86,6 +90,7 @@ impl Default for SearchWeights {
             nos_default: 40,
             terminated: -40,
             extension: -25,
+            pregnancy_newborn: -30,
             other: -10,
             leading: 15,
             unmatched_word: -3,
@@ -95,7 +100,7 @@ impl Default for SearchWeights {
 }
 
 /// The names of the weights, in table order.
-pub const WEIGHT_NAMES: [&str; 16] = [
+pub const WEIGHT_NAMES: [&str; 17] = [
     "title_exact",
     "title_prefix",
     "extra_exact",
@@ -108,6 +113,7 @@ pub const WEIGHT_NAMES: [&str; 16] = [
     "nos_default",
     "terminated",
     "extension",
+    "pregnancy_newborn",
     "other",
     "leading",
     "unmatched_word",
@@ -218,6 +224,7 @@ impl SearchWeights {
             "nos_default" => &mut self.nos_default,
             "terminated" => &mut self.terminated,
             "extension" => &mut self.extension,
+            "pregnancy_newborn" => &mut self.pregnancy_newborn,
             "other" => &mut self.other,
             "leading" => &mut self.leading,
             "unmatched_word" => &mut self.unmatched_word,

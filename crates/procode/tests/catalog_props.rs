@@ -186,6 +186,7 @@ fn model_words(all: &[Entry], query: &str, o: &SearchOptions) -> Vec<Entry> {
         if has("unspecified")
             || has("nos")
             || has("otherwise")
+            || has("uncomplicated")
             || (has("without") && (has("complications") || has("complication")))
             || (has("not") && has("specified"))
         {

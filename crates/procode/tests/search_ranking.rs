@@ -133,6 +133,62 @@ fn injuries_list_the_initial_encounter_for_a_closed_fracture_first() {
 }
 
 #[test]
+fn pregnancy_and_newborn_codes_wait_for_a_word_that_names_one() {
+    let c = cat();
+    // Without such a word the condition's own codes come first: before the
+    // change "hiv" listed O98.719 "... complicating pregnancy, unspecified
+    // trimester" first, "obesity" O99.210 second.
+    for q in ["hiv", "anemia", "obesity", "afib", "uti"] {
+        let got = codes(&c, q, &icd(3));
+        assert!(
+            got.iter().all(|x| !x.starts_with(['O', 'P'])),
+            "{q}: {got:?}"
+        );
+    }
+    assert!(codes(&c, "hiv", &icd(3)).contains(&"B20".to_owned()));
+    // With one (or the start of one), the chapter's codes.
+    for (q, stem) in [
+        ("hiv pregnancy", "O9871"),
+        ("anemia in pregnancy", "O9901"),
+        ("obesity preg", "O9921"),
+        ("neonatal jaundice", "P59"),
+    ] {
+        let got = codes(&c, q, &icd(3));
+        assert!(got[0].starts_with(stem), "{q}: {got:?}");
+    }
+}
+
+#[test]
+fn uncomplicated_marks_the_general_code() {
+    let c = cat();
+    for (q, want) in [
+        ("opioid dependence", "F1120"),
+        ("alcohol dependence", "F1020"),
+        ("asthma", "J45909"),
+    ] {
+        assert_eq!(codes(&c, q, &icd(3))[0], want, "{q}");
+    }
+}
+
+#[test]
+fn two_words_written_as_one_find_the_hyphenated_title() {
+    let c = cat();
+    // ICD-10-CM writes "Pre-eclampsia"; billers type "preeclampsia".
+    let got = codes(&c, "preeclampsia", &icd(3));
+    assert!(got.iter().all(|x| x.starts_with("O1")), "{got:?}");
+    let r = c.search("preeclampsia", &icd(1)).unwrap();
+    assert_eq!(r.mode, SearchMode::Words);
+    assert!(r[0].description.to_lowercase().contains("pre-eclampsia"));
+    let hcpcs = SearchOptions::default().system(CodeSystem::Hcpcs).limit(3);
+    assert_eq!(codes(&c, "reevaluation", &hcpcs)[0], "S9152");
+    // A cut whose parts are not side by side in the titles found is no
+    // compound: "astma" is not "as" + "tma" (M31.11 "... [HSCT-TMA]") but a
+    // typo of asthma.
+    let r = c.search("astma", &icd(3)).unwrap();
+    assert_eq!((r.mode, r[0].code.as_str()), (SearchMode::Typo, "J45909"));
+}
+
+#[test]
 fn synonyms_expand_and_rank_below_direct_title_matches() {
     let c = cat();
     let hcpcs = SearchOptions::default().system(CodeSystem::Hcpcs).limit(5);
@@ -141,6 +197,10 @@ fn synonyms_expand_and_rank_below_direct_title_matches() {
         ("high blood pressure", icd(3), "I10"),
         ("toradol", hcpcs, "J1885"),
         ("zofran", hcpcs, "J2405"),
+        ("lovenox", hcpcs, "J1650"),
+        ("nexplanon", hcpcs, "J7307"),
+        ("medrol", hcpcs, "J7509"),
+        ("hep c", icd(3), "B1920"),
         ("copd", icd(3), "J449"),
     ] {
         let got = codes(&c, q, &o);

@@ -426,6 +426,7 @@ fn counts_as_title_word(w: &str) -> bool {
             w,
             "unspecified"
                 | "nos"
+                | "uncomplicated"
                 | "without"
                 | "not"
                 | "otherwise"
@@ -454,9 +455,10 @@ impl TitleWords {
 /// ("Anxiety disorder, unspecified", "Bronchitis, NOS", "not otherwise
 /// specified", E11.9 "without complications", B27.90 "without complication",
 /// N39.0 "Urinary tract infection, site not specified", "not specified as
-/// acute or chronic").
+/// acute or chronic", F11.20 "Opioid dependence, uncomplicated", J45.909
+/// "Unspecified asthma, uncomplicated").
 const GENERAL: TitleWords = TitleWords {
-    single: &["unspecified", "nos", "otherwise"],
+    single: &["unspecified", "nos", "otherwise", "uncomplicated"],
     pairs: &[
         ("without", "complications"),
         ("without", "complication"),
@@ -479,6 +481,73 @@ const FACT_GENERAL: u8 = 2;
 const FACT_TERMINATED: u8 = 4;
 const FACT_OTHER: u8 = 8;
 const FACT_EXTENSION: u8 = 16;
+const FACT_PREGNANCY_NEWBORN: u8 = 32;
+
+/// Words that name a pregnancy, a birth or a newborn: a query with one of
+/// them (or a word of four letters or more that one starts with, "preg")
+/// means the codes of ICD-10-CM chapters 15 and 16 (O, P), which otherwise
+/// rank below the codes for the condition itself (`hiv` → B20 before O98.719
+/// "Human immunodeficiency virus [HIV] disease complicating pregnancy,
+/// unspecified trimester"; the pregnancy is what a biller would name).
+const PREGNANCY_NEWBORN_WORDS: &[&str] = &[
+    "abortion",
+    "amniotic",
+    "antenatal",
+    "antepartum",
+    "baby",
+    "birth",
+    "caesarean",
+    "cesarean",
+    "childbirth",
+    "delivery",
+    "eclampsia",
+    "ectopic",
+    "fetal",
+    "fetus",
+    "gestation",
+    "gestational",
+    "gravid",
+    "gravidarum",
+    "infant",
+    "intrapartum",
+    "labor",
+    "labour",
+    "lactation",
+    "maternal",
+    "miscarriage",
+    "neonatal",
+    "neonate",
+    "newborn",
+    "obstetric",
+    "perinatal",
+    "peripartum",
+    "placenta",
+    "placental",
+    "postnatal",
+    "postpartum",
+    "preeclampsia",
+    "pregnancy",
+    "pregnant",
+    "prenatal",
+    "preterm",
+    "puerperal",
+    "puerperium",
+    "trimester",
+];
+
+/// Whether a query word names a pregnancy, a birth or a newborn (see
+/// [`PREGNANCY_NEWBORN_WORDS`]).
+fn names_pregnancy_newborn(q: &str) -> bool {
+    PREGNANCY_NEWBORN_WORDS
+        .iter()
+        .any(|w| q.starts_with(w) || (q.len() >= 4 && w.starts_with(q)))
+}
+
+/// Whether an ICD-10-CM code is in chapter 15 (O: pregnancy, childbirth and
+/// the puerperium) or 16 (P: conditions of the perinatal period).
+fn pregnancy_newborn_code(system: CodeSystem, code: &[u8]) -> bool {
+    system == CodeSystem::Icd10Cm && matches!(code.first(), Some(b'O' | b'P'))
+}
 
 /// A dense set of entry ids.
 #[derive(Clone, Debug)]
@@ -688,6 +757,8 @@ struct Scorer<'a> {
     /// most query words that can match in a title.
     slots_max: i32,
     in_title_max: u32,
+    /// The facts that count for this variant (see [`Variant::fact_mask`]).
+    mask: u8,
 }
 
 impl<'a> Scorer<'a> {
@@ -728,6 +799,7 @@ impl<'a> Scorer<'a> {
             nos_cover: vec![None; facts.nos_terms.len()],
             slots_max,
             in_title_max,
+            mask: v.fact_mask(),
         }
     }
 
@@ -736,8 +808,9 @@ impl<'a> Scorer<'a> {
     /// the "X NOS" default whenever the entry has one.
     fn bound(&mut self, id: u32, f: &EntryFacts) -> i32 {
         let (m, w) = (self.m, self.w);
-        let stat = static_score(f.flags, f.words, 0, false, w).max(static_score(
-            f.flags,
+        let flags = f.flags & self.mask;
+        let stat = static_score(flags, f.words, 0, false, w).max(static_score(
+            flags,
             f.words,
             self.in_title_max,
             false,
@@ -773,7 +846,7 @@ impl<'a> Scorer<'a> {
                 .count() as u32;
             score += slot_score(s, self.tiers.iter().copied(), w);
         }
-        score += static_score(f.flags, f.words, in_title, false, w);
+        score += static_score(f.flags & self.mask, f.words, in_title, false, w);
         self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
         if m.phrase.get(self.phrase_at) == Some(&id) {
             score += w.phrase;
@@ -926,6 +999,21 @@ impl Variant {
     fn via_synonym(&self) -> bool {
         self.slots.iter().any(|s| s.synonym.is_some())
     }
+
+    /// The entry facts that count for this variant: all of them, except the
+    /// pregnancy or newborn chapter when a word names one.
+    fn fact_mask(&self) -> u8 {
+        let named = self
+            .slots
+            .iter()
+            .flat_map(|s| &s.words)
+            .any(|q| names_pregnancy_newborn(q));
+        if named {
+            !FACT_PREGNANCY_NEWBORN
+        } else {
+            !0
+        }
+    }
 }
 
 /// A ranked candidate: score, entry, variant that found it.
@@ -1068,6 +1156,28 @@ impl Catalog {
                 notice,
                 ..found
             });
+        }
+        // Two words written as one ("preeclampsia" for "pre-eclampsia"),
+        // when the titles found have them side by side.
+        if let Some((split, cuts)) = self.split_compounds(&words, opts.system)? {
+            let found = self.run(&self.variants(&split, opts.system), opts)?;
+            let side_by_side = |e: &Entry| {
+                let mut ws = Vec::new();
+                let mut buf = String::new();
+                for_each_word(&e.description, &mut buf, |x| ws.push(x.to_owned()));
+                cuts.iter().all(|&i| {
+                    let (a, b) = (&split[i], &split[i + 1]);
+                    ws.windows(2)
+                        .any(|p| p[0] == *a && p[1].starts_with(b.as_str()))
+                })
+            };
+            if found.total > 0 && found.entries.iter().any(side_by_side) {
+                return Ok(SearchResults {
+                    mode: SearchMode::Words,
+                    notice,
+                    ..found
+                });
+            }
         }
         // Typos: first only in the words that match nothing as typed, then
         // in every word that may be misspelt.
@@ -1456,6 +1566,13 @@ impl Catalog {
                     }
                     if extension.has(id) {
                         flags |= FACT_EXTENSION;
+                    }
+                    if CodeSystem::from_u8(tag).is_some_and(|s| {
+                        self.index
+                            .code_bytes(id)
+                            .is_ok_and(|c| pregnancy_newborn_code(s, c))
+                    }) {
+                        flags |= FACT_PREGNANCY_NEWBORN;
                     }
                     toks.clear();
                     self.index.title_tokens(id, &mut toks)?;
@@ -1874,6 +1991,55 @@ impl Catalog {
         Ok((out, total))
     }
 
+    /// For a query that finds nothing: the query with each word that is two
+    /// words of the catalog written as one cut in two ("preeclampsia" for
+    /// the titles' "pre-eclampsia", "wellchild", "reevaluation"; the second
+    /// part may be unfinished in the last word) and where the cuts are (the
+    /// first part's position), or `None` when no word is. Words of a listed
+    /// synonym term are left as typed.
+    #[allow(clippy::type_complexity)]
+    fn split_compounds(
+        &self,
+        words: &[String],
+        system: Option<CodeSystem>,
+    ) -> Result<Option<(Vec<String>, Vec<usize>)>> {
+        let spans = self.synonym_spans(words, system);
+        let mut out = Vec::with_capacity(words.len() + 1);
+        let mut cuts = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            let listed = spans.iter().any(|(s, l, _, _)| (*s..s + l).contains(&i));
+            let cut = if !listed && w.len() >= 5 && w.bytes().all(|b| b.is_ascii_alphabetic()) {
+                self.compound_cut(w, i + 1 == words.len())?
+            } else {
+                None
+            };
+            match cut {
+                Some(k) => {
+                    cuts.push(out.len());
+                    out.push(w[..k].to_owned());
+                    out.push(w[k..].to_owned());
+                }
+                None => out.push(w.clone()),
+            }
+        }
+        Ok((!cuts.is_empty()).then_some((out, cuts)))
+    }
+
+    /// Where `word` cuts into a whole word of the catalog and a second whole
+    /// word of at least three letters (or, when `last`, the start of one),
+    /// the first part as short as can be.
+    fn compound_cut(&self, word: &str, last: bool) -> Result<Option<usize>> {
+        let table = self.word_table()?;
+        let whole = |w: &str| table.exact(w.as_bytes()).iter().any(Option::is_some);
+        for k in 1..word.len().saturating_sub(2) {
+            let (a, b) = word.split_at(k);
+            if whole(a) && (whole(b) || (last && b.len() >= 4 && self.has_prefix(b)?)) {
+                return Ok(Some(k));
+            }
+        }
+        Ok(None)
+    }
+
     /// Whether some word of the catalog starts with `word`.
     fn has_prefix(&self, word: &str) -> Result<bool> {
         let lo = word.as_bytes();
@@ -2010,6 +2176,9 @@ fn static_score(flags: u8, words: u8, in_title: u32, lead: bool, w: &SearchWeigh
     if flags & FACT_EXTENSION != 0 {
         score += w.extension;
     }
+    if flags & FACT_PREGNANCY_NEWBORN != 0 {
+        score += w.pregnancy_newborn;
+    }
     if lead {
         score += w.leading;
     } else if flags & FACT_OTHER != 0 {
@@ -2060,6 +2229,10 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
     if e.terminated.is_some() {
         flags |= FACT_TERMINATED;
     }
+    if pregnancy_newborn_code(e.system, e.code.as_bytes()) {
+        flags |= FACT_PREGNANCY_NEWBORN;
+    }
+    flags &= v.fact_mask();
     let infos: Vec<TokenInfo> = crate::text::tokens(&e.description)
         .map(TokenInfo::of)
         .collect();

@@ -550,7 +550,7 @@ impl Index {
     }
 
     /// The normalised code bytes of entry `id`.
-    fn code_bytes(&self, id: u32) -> Result<&[u8]> {
+    pub(crate) fn code_bytes(&self, id: u32) -> Result<&[u8]> {
         self.code_bytes_of(id, self.record(id)?)
     }
 
