@@ -376,12 +376,12 @@ pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
             .iter()
             .filter_map(|&i| words.words.get(i as usize))
         {
-            if (qmask & !w.mask).count_ones() > k || (!prefix && (w.mask & !qmask).count_ones() > k)
-            {
+            let stem = words.stem(w);
+            if !letters_may_match(qmask, q.len(), stem, w.mask, k, prefix) {
                 continue;
             }
             let mut s = aut.start();
-            let alive = words.stem(w).iter().all(|&b| {
+            let alive = stem.iter().all(|&b| {
                 s = aut.accept(&s, b);
                 aut.can_match(&s)
             });
@@ -480,12 +480,27 @@ pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
 /// match misses at most `k` of the query's letters and, whole, holds at most
 /// `k` letters the query lacks.
 fn may_match(q: &[u8], w: &[u8], k: u8, prefix: bool) -> bool {
-    let (m, l, k) = (q.len(), w.len(), usize::from(k));
-    if l + k < m || (!prefix && l > m + k) {
+    let (m, l) = (q.len(), w.len());
+    if l + usize::from(k) < m || (!prefix && l > m + usize::from(k)) {
         return false;
     }
-    let (qm, wm) = (letter_mask(q), letter_mask(w));
-    (qm & !wm).count_ones() as usize <= k && (prefix || (wm & !qm).count_ones() as usize <= k)
+    letters_may_match(letter_mask(q), m, w, letter_mask(w), u32::from(k), prefix)
+}
+
+/// The letter filter of [`may_match`], given the query's letter set `qmask`
+/// and length `m`, and the word's letter set `wmask`. In prefix mode the
+/// matching prefix `p` has `m - k ..= m + k` bytes, so the word's first `m +
+/// k` bytes hold all but `k` of the query's letters, and its first `m - k`
+/// bytes (a part of `p`) at most `k` letters the query lacks.
+#[inline]
+fn letters_may_match(qmask: u32, m: usize, w: &[u8], wmask: u32, k: u32, prefix: bool) -> bool {
+    if !prefix {
+        return (qmask & !wmask).count_ones() <= k && (wmask & !qmask).count_ones() <= k;
+    }
+    let ku = k as usize;
+    let head = w.get(..m + ku).map_or(wmask, letter_mask);
+    let lead = letter_mask(w.get(..m.saturating_sub(ku)).unwrap_or(w));
+    (qmask & !head).count_ones() <= k && (lead & !qmask).count_ones() <= k
 }
 
 /// Whether `w` is `q` with its first letter substituted, deleted, preceded

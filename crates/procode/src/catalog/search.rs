@@ -313,6 +313,17 @@ struct Facts {
     /// The posting lists of at least [`DENSE_SHARE`] of the entry count in
     /// bytes, as dense sets: a candidate is looked up in them, not sought.
     dense: procode_index::index::FastMap<u64, Bits>,
+    /// Per system tag, its entries (ascending).
+    by_system: Vec<Vec<u32>>,
+}
+
+impl Facts {
+    /// The base entries of `system`, ascending.
+    fn system_ids(&self, system: CodeSystem) -> &[u32] {
+        self.by_system
+            .get(usize::from(system.to_u8()))
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// A posting list of at least `n / DENSE_SHARE` bytes (`n` entries) is also
@@ -1030,7 +1041,10 @@ impl Catalog {
             });
         }
         let variants = self.variants(&words, opts.system);
-        let found = self.run(&variants, opts)?;
+        // One cache for every pass: the typo passes look the same words up
+        // again.
+        let mut cache = TermCache::default();
+        let found = self.run(&variants, opts, &mut cache)?;
         if found.total > 0 {
             return Ok(SearchResults {
                 mode: SearchMode::Words,
@@ -1067,7 +1081,7 @@ impl Catalog {
                     slots: direct_slots(&words, typo, mode),
                     phrase: words.join(" "),
                 };
-                let found = self.run(std::slice::from_ref(&direct), opts)?;
+                let found = self.run(std::slice::from_ref(&direct), opts, &mut cache)?;
                 if found.total > 0 {
                     return Ok(SearchResults {
                         mode: SearchMode::Typo,
@@ -1186,7 +1200,12 @@ impl Catalog {
     }
 
     /// Ranks the matches of every variant and cuts the page.
-    fn run(&self, variants: &[Variant], opts: &SearchOptions) -> Result<SearchResults> {
+    fn run(
+        &self,
+        variants: &[Variant],
+        opts: &SearchOptions,
+        cache: &mut TermCache,
+    ) -> Result<SearchResults> {
         let facts = self.facts()?;
         let keep = opts.offset.saturating_add(opts.limit);
         let mut acc = Ranked {
@@ -1194,9 +1213,8 @@ impl Catalog {
             seen: (variants.len() > 1).then(|| Bits::new(self.index.len())),
             total: 0,
         };
-        let mut cache = TermCache::default();
         for (vi, v) in variants.iter().enumerate() {
-            if let Some(m) = self.variant_hits(v, facts, &mut cache)? {
+            if let Some(m) = self.variant_hits(v, facts, opts, cache)? {
                 self.rank_variant(v, vi, &m, facts, opts, keep, &mut acc)?;
             }
         }
@@ -1223,11 +1241,15 @@ impl Catalog {
 
     /// A variant's words' matches, the words with the shortest posting lists
     /// first (later words are only looked up for the candidates the earlier
-    /// ones left); `None` when some word matches nothing.
+    /// ones left); `None` when some word matches nothing. The candidates are
+    /// only entries the options' system and billable filters keep: a small
+    /// system's entries are the first candidates when they are fewer than
+    /// the first word's ids, else the first word's ids are filtered.
     fn variant_hits(
         &self,
         v: &Variant,
         facts: &Facts,
+        opts: &SearchOptions,
         cache: &mut TermCache,
     ) -> Result<Option<VariantHits>> {
         let mut slot_words: Vec<Vec<usize>> = Vec::with_capacity(v.slots.len());
@@ -1251,14 +1273,32 @@ impl Catalog {
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by_key(|&k| cache.0[terms[k]].1.bytes);
         let mut hits: Vec<Option<WordHits>> = (0..keys.len()).map(|_| None).collect();
+        let kept = |id: &u32| {
+            facts.entries.get(*id as usize).is_some_and(|f| {
+                opts.system.is_none_or(|s| s.to_u8() == f.tag)
+                    && (!opts.billable_only || f.flags & FACT_BILLABLE != 0)
+            })
+        };
+        let filtered = opts.system.is_some() || opts.billable_only;
         let mut cand: Option<Vec<u32>> = None;
+        if let (Some(sys), Some(&first)) = (opts.system, order.first()) {
+            let ids = facts.system_ids(sys);
+            // (A list holds about one id a byte.)
+            if ids.len() < cache.0[terms[first]].1.bytes {
+                cand = Some(ids.iter().copied().filter(kept).collect());
+            }
+        }
         for &k in &order {
             let wt = &cache.0[terms[k]].1;
             let h = match &cand {
                 Some(c) if c.is_empty() => return Ok(None),
                 c => self.word_hits(wt, c.as_deref(), facts)?,
             };
-            cand = Some(h.any.clone());
+            let mut any = h.any.clone();
+            if cand.is_none() && filtered {
+                any.retain(kept);
+            }
+            cand = Some(any);
             hits[k] = Some(h);
         }
         let Some(cand) = cand.filter(|c| !c.is_empty()) else {
@@ -1443,6 +1483,16 @@ impl Catalog {
                     });
                 }
                 let tokens = infos.into_iter().map(|i| i.word).collect();
+                let mut by_system: Vec<Vec<u32>> = Vec::new();
+                for (id, f) in entries.iter().enumerate() {
+                    let tag = usize::from(f.tag);
+                    if by_system.len() <= tag {
+                        by_system.resize(tag + 1, Vec::new());
+                    }
+                    if let Some(ids) = by_system.get_mut(tag) {
+                        ids.push(id as u32);
+                    }
+                }
                 let (nos_terms, nos) = self.nos_defaults(&entries)?;
                 let mut nos_bits = Bits::new(n);
                 for &id in nos.keys() {
@@ -1455,6 +1505,7 @@ impl Catalog {
                     nos,
                     nos_bits,
                     dense: self.dense_sets()?,
+                    by_system,
                 })
             };
             build().map_err(|e| e.to_string())
