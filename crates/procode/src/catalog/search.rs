@@ -630,14 +630,21 @@ fn retain_absent(ids: &mut Vec<u32>, gone: &[u32]) {
     });
 }
 
-/// The query words' terms looked up so far in one search, by (word, typo
-/// mode, whole words only).
+/// The query words' terms looked up so far in one search (one system
+/// filter), by (word, typo mode, whole words only).
 #[derive(Default)]
 struct TermCache(Vec<((String, TypoMode, bool), WordTerms)>);
 
 impl TermCache {
     /// The index of `word`'s terms, looked up on first use.
-    fn get(&mut self, cat: &Catalog, word: &str, typo: TypoMode, whole: bool) -> Result<usize> {
+    fn get(
+        &mut self,
+        cat: &Catalog,
+        word: &str,
+        typo: TypoMode,
+        whole: bool,
+        system: Option<CodeSystem>,
+    ) -> Result<usize> {
         if let Some(at) = self
             .0
             .iter()
@@ -645,7 +652,7 @@ impl TermCache {
         {
             return Ok(at);
         }
-        let terms = cat.word_terms(word, typo, whole)?;
+        let terms = cat.word_terms(word, typo, whole, system)?;
         self.0.push(((word.to_owned(), typo, whole), terms));
         Ok(self.0.len() - 1)
     }
@@ -1268,7 +1275,7 @@ impl Catalog {
         }
         let mut terms = Vec::with_capacity(keys.len());
         for &(word, typo, whole) in &keys {
-            terms.push(cache.get(self, word, typo, whole)?);
+            terms.push(cache.get(self, word, typo, whole, opts.system)?);
         }
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by_key(|&k| cache.0[terms[k]].1.bytes);
@@ -1598,8 +1605,25 @@ impl Catalog {
     fn word_table(&self) -> Result<&fuzzy::WordTable> {
         let r = self.search.word_table.get_or_init(|| {
             let words = self.index.words().map_err(|e| e.to_string())?;
-            fuzzy::WordTable::build(words.as_fst())
-                .map_err(|m| format!("the word index is malformed: {m}"))
+            let mut table = fuzzy::WordTable::build(words.as_fst())
+                .map_err(|m| format!("the word index is malformed: {m}"))?;
+            // Each word's systems, for typo search under a system filter.
+            let n = self.index.len();
+            let mut tag_bits = Vec::with_capacity(n as usize);
+            for id in 0..n {
+                let (tag, _) = self.index.tag_flags(id).map_err(|e| e.to_string())?;
+                tag_bits.push(1u32.checked_shl(u32::from(tag)).unwrap_or(u32::MAX));
+            }
+            table
+                .set_systems(|t| -> Result<u32> {
+                    let mut m = 0;
+                    Cursor::new(self.index.posting_bytes(u64::from(t))?)?.for_each_rest(n, |id| {
+                        m |= tag_bits.get(id as usize).copied().unwrap_or(u32::MAX);
+                    })?;
+                    Ok(m)
+                })
+                .map_err(|e| e.to_string())?;
+            Ok(table)
         });
         r.as_ref()
             .map_err(|m| CatalogError::Corrupt { what: m.clone() })
@@ -1666,8 +1690,15 @@ impl Catalog {
 
     /// A query word's matches in the base index by tier: as typed (whole word
     /// or prefix; title, short description, inclusion terms) and, with
-    /// `typo`, within the typo budget.
-    fn word_terms(&self, word: &str, typo: TypoMode, whole_only: bool) -> Result<WordTerms> {
+    /// `typo`, within the typo budget (only words some entry of `system`
+    /// holds: the others' entries are filtered out anyway).
+    fn word_terms(
+        &self,
+        word: &str,
+        typo: TypoMode,
+        whole_only: bool,
+        system: Option<CodeSystem>,
+    ) -> Result<WordTerms> {
         let words = self.index.words()?;
         let mut by_tier: Vec<(Tier, Vec<u64>)> = Vec::new();
         let mut push = |tier: Tier, t: u64| match by_tier.iter_mut().find(|(k, _)| *k == tier) {
@@ -1719,6 +1750,7 @@ impl Catalog {
                 table,
                 word,
                 typo == TypoMode::Prefix,
+                system.map(CodeSystem::to_u8),
                 &mut near,
             );
             near.sort_unstable();
