@@ -511,7 +511,8 @@ impl Bits {
     }
     /// The ids set, ascending.
     fn to_vec(&self) -> Vec<u32> {
-        let mut out = Vec::new();
+        let ones: u32 = self.0.iter().map(|w| w.count_ones()).sum();
+        let mut out = Vec::with_capacity(ones as usize);
         for (i, &w) in self.0.iter().enumerate() {
             let mut w = w;
             while w != 0 {
@@ -606,8 +607,7 @@ fn union_runs(mut ids: Vec<u32>, runs: usize, n: u32) -> Vec<u32> {
     if runs <= 1 {
         return ids;
     }
-    let log = usize::BITS - (runs - 1).leading_zeros();
-    if ids.len().saturating_mul(log as usize) <= n as usize / 64 {
+    if !merged_densely(ids.len(), runs, n) {
         ids.sort();
         ids.dedup();
         return ids;
@@ -617,6 +617,13 @@ fn union_runs(mut ids: Vec<u32>, runs: usize, n: u32) -> Vec<u32> {
         bits.set(id);
     }
     bits.to_vec()
+}
+
+/// Whether [`union_runs`] merges `count` ids in `runs` runs (of `n`
+/// entries) through a dense set rather than by sorting.
+fn merged_densely(count: usize, runs: usize, n: u32) -> bool {
+    let log = usize::BITS - runs.saturating_sub(1).leading_zeros();
+    runs > 1 && count.saturating_mul(log as usize) > n as usize / 64
 }
 
 /// Removes from ascending `ids` those in ascending `gone` (one merge pass).
@@ -1827,17 +1834,32 @@ impl Catalog {
     }
 
     /// A word's matches by tier: every id of its terms' lists, merged
-    /// through a dense set when a tier has several terms (no sorting).
+    /// through a dense set when a tier has several terms (no sorting); the
+    /// lists of a tier that [`union_runs`] would merge through a dense set
+    /// are decoded straight into it.
     fn all_word_hits(&self, wt: &WordTerms) -> Result<WordHits> {
         let n = self.index.len();
         let mut tiers = Vec::with_capacity(wt.by_tier.len());
         let mut any: Vec<u32> = Vec::new();
         for (tier, terms) in &wt.by_tier {
-            let mut ids: Vec<u32> = Vec::new();
+            let mut lists = Vec::with_capacity(terms.len());
             for &t in terms {
-                Cursor::new(self.index.posting_bytes(t)?)?.append_rest(n, &mut ids)?;
+                lists.push(Cursor::new(self.index.posting_bytes(t)?)?);
             }
-            let ids = union_runs(ids, terms.len(), n);
+            let count: usize = lists.iter().map(Cursor::len).sum();
+            let ids = if merged_densely(count, terms.len(), n) {
+                let mut bits = Bits::new(n);
+                for mut c in lists {
+                    c.for_each_rest(n, |id| bits.set(id))?;
+                }
+                bits.to_vec()
+            } else {
+                let mut ids: Vec<u32> = Vec::with_capacity(count);
+                for mut c in lists {
+                    c.append_rest(n, &mut ids)?;
+                }
+                union_runs(ids, terms.len(), n)
+            };
             any.extend_from_slice(&ids);
             tiers.push((*tier, ids));
         }
