@@ -375,7 +375,9 @@ pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
     system: Option<u8>,
     out: &mut Vec<u64>,
 ) {
-    let sys_bit = system.and_then(|t| 1u32.checked_shl(u32::from(t))).unwrap_or(u32::MAX);
+    let sys_bit = system
+        .and_then(|t| 1u32.checked_shl(u32::from(t)))
+        .unwrap_or(u32::MAX);
     let q = word.as_bytes();
     let Some(&q0) = q.first() else {
         return;

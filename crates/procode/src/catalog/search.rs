@@ -1624,9 +1624,12 @@ impl Catalog {
             table
                 .set_systems(|t| -> Result<u32> {
                     let mut m = 0;
-                    Cursor::new(self.index.posting_bytes(u64::from(t))?)?.for_each_rest(n, |id| {
-                        m |= tag_bits.get(id as usize).copied().unwrap_or(u32::MAX);
-                    })?;
+                    Cursor::new(self.index.posting_bytes(u64::from(t))?)?.for_each_rest(
+                        n,
+                        |id| {
+                            m |= tag_bits.get(id as usize).copied().unwrap_or(u32::MAX);
+                        },
+                    )?;
                     Ok(m)
                 })
                 .map_err(|e| e.to_string())?;
