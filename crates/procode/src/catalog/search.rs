@@ -1055,10 +1055,7 @@ impl Catalog {
             });
         }
         let variants = self.variants(&words, opts.system);
-        // One cache for every pass: the typo passes look the same words up
-        // again.
-        let mut cache = TermCache::default();
-        let found = self.run(&variants, opts, &mut cache)?;
+        let found = self.run(&variants, opts)?;
         if found.total > 0 {
             return Ok(SearchResults {
                 mode: SearchMode::Words,
@@ -1089,13 +1086,15 @@ impl Catalog {
         if eligible.iter().any(|&e| e) {
             passes.push(eligible);
         }
+        // One cache for the typo passes: they look the same words up again.
+        let mut cache = TermCache::default();
         for mode in [TypoMode::Whole, TypoMode::Prefix] {
             for typo in &passes {
                 let direct = Variant {
                     slots: direct_slots(&words, typo, mode),
                     phrase: words.join(" "),
                 };
-                let found = self.run(std::slice::from_ref(&direct), opts, &mut cache)?;
+                let found = self.run_cached(std::slice::from_ref(&direct), opts, &mut cache)?;
                 if found.total > 0 {
                     return Ok(SearchResults {
                         mode: SearchMode::Typo,
@@ -1214,7 +1213,13 @@ impl Catalog {
     }
 
     /// Ranks the matches of every variant and cuts the page.
-    fn run(
+    fn run(&self, variants: &[Variant], opts: &SearchOptions) -> Result<SearchResults> {
+        self.run_cached(variants, opts, &mut TermCache::default())
+    }
+
+    /// [`Catalog::run`] with the terms of the words looked up so far in this
+    /// search (same system filter).
+    fn run_cached(
         &self,
         variants: &[Variant],
         opts: &SearchOptions,
