@@ -167,7 +167,7 @@ pub(crate) fn prefix_mode(word: &str) -> bool {
 #[cfg(test)]
 pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec<u64>) {
     let words = WordTable::build(fst).unwrap();
-    typo_terms_indexed(fst, &words, word, prefix_mode(word), out);
+    typo_terms_indexed(fst, &words, word, prefix_mode(word), None, out);
 }
 
 /// The keys whose first letter is the typo: the query's first letter
@@ -230,6 +230,9 @@ struct TableWord {
     /// The term ids of the word's keys: plain, short-only, extra-only
     /// ([`NO_TERM`]: no such key).
     terms: [u32; 3],
+    /// The system tags (bit `tag`) of the entries holding the word; all bits
+    /// until [`WordTable::set_systems`] is called.
+    systems: u32,
 }
 
 /// No key of this kind (see [`TableWord::terms`]).
@@ -281,6 +284,7 @@ impl WordTable {
                     len: stem.len() as u32,
                     mask: letter_mask(stem),
                     terms: [NO_TERM; 3],
+                    systems: u32::MAX,
                 });
             }
             if let Some(w) = t.words.last_mut() {
@@ -300,6 +304,25 @@ impl WordTable {
         t.by_len = by_len;
         t.starts = starts;
         Ok(t)
+    }
+
+    /// Sets each word's system tags to the union of `systems_of` its terms
+    /// (a bit per tag of the entries of the term's posting list).
+    ///
+    /// # Errors
+    /// The first error of `systems_of`.
+    pub(crate) fn set_systems<E>(
+        &mut self,
+        mut systems_of: impl FnMut(u32) -> Result<u32, E>,
+    ) -> Result<(), E> {
+        for w in &mut self.words {
+            let mut m = 0;
+            for &t in w.terms.iter().filter(|&&t| t != NO_TERM) {
+                m |= systems_of(t)?;
+            }
+            w.systems = m;
+        }
+        Ok(())
     }
 
     fn stem(&self, w: &TableWord) -> &[u8] {
@@ -341,14 +364,20 @@ impl WordTable {
 /// typo rules (the same rules as [`typo_matches_with`]): the words that keep
 /// the query's first letter from `words` (built from the same fst), checked
 /// with the automaton; those whose first letter is the typo by following
-/// the fst.
+/// the fst. With `system` (a tag below 32), the words of the table that no
+/// entry of that system holds are left out (their terms would find no
+/// entry the search keeps).
 pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
     fst: &Fst<D>,
     words: &WordTable,
     word: &str,
     prefix: bool,
+    system: Option<u8>,
     out: &mut Vec<u64>,
 ) {
+    let sys_bit = system
+        .and_then(|t| 1u32.checked_shl(u32::from(t)))
+        .unwrap_or(u32::MAX);
     let q = word.as_bytes();
     let Some(&q0) = q.first() else {
         return;
@@ -376,12 +405,15 @@ pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
             .iter()
             .filter_map(|&i| words.words.get(i as usize))
         {
-            if (qmask & !w.mask).count_ones() > k || (!prefix && (w.mask & !qmask).count_ones() > k)
-            {
+            let stem = words.stem(w);
+            if w.systems & sys_bit == 0 {
+                continue;
+            }
+            if !letters_may_match(qmask, q.len(), stem, w.mask, k, prefix) {
                 continue;
             }
             let mut s = aut.start();
-            let alive = words.stem(w).iter().all(|&b| {
+            let alive = stem.iter().all(|&b| {
                 s = aut.accept(&s, b);
                 aut.can_match(&s)
             });
@@ -480,12 +512,27 @@ pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
 /// match misses at most `k` of the query's letters and, whole, holds at most
 /// `k` letters the query lacks.
 fn may_match(q: &[u8], w: &[u8], k: u8, prefix: bool) -> bool {
-    let (m, l, k) = (q.len(), w.len(), usize::from(k));
-    if l + k < m || (!prefix && l > m + k) {
+    let (m, l) = (q.len(), w.len());
+    if l + usize::from(k) < m || (!prefix && l > m + usize::from(k)) {
         return false;
     }
-    let (qm, wm) = (letter_mask(q), letter_mask(w));
-    (qm & !wm).count_ones() as usize <= k && (prefix || (wm & !qm).count_ones() as usize <= k)
+    letters_may_match(letter_mask(q), m, w, letter_mask(w), u32::from(k), prefix)
+}
+
+/// The letter filter of [`may_match`], given the query's letter set `qmask`
+/// and length `m`, and the word's letter set `wmask`. In prefix mode the
+/// matching prefix `p` has `m - k ..= m + k` bytes, so the word's first `m +
+/// k` bytes hold all but `k` of the query's letters, and its first `m - k`
+/// bytes (a part of `p`) at most `k` letters the query lacks.
+#[inline]
+fn letters_may_match(qmask: u32, m: usize, w: &[u8], wmask: u32, k: u32, prefix: bool) -> bool {
+    if !prefix {
+        return (qmask & !wmask).count_ones() <= k && (wmask & !qmask).count_ones() <= k;
+    }
+    let ku = k as usize;
+    let head = w.get(..m + ku).map_or(wmask, letter_mask);
+    let lead = letter_mask(w.get(..m.saturating_sub(ku)).unwrap_or(w));
+    (qmask & !head).count_ones() <= k && (lead & !qmask).count_ones() <= k
 }
 
 /// Whether `w` is `q` with its first letter substituted, deleted, preceded
@@ -696,7 +743,7 @@ mod typo_terms_tests {
             let q: String = (0..n).map(|_| alpha[rnd(6) as usize] as char).collect();
             let prefix = round % 2 == 0;
             let mut got = Vec::new();
-            typo_terms_indexed(map.as_fst(), &table, &q, prefix, &mut got);
+            typo_terms_indexed(map.as_fst(), &table, &q, prefix, None, &mut got);
             got.sort_unstable();
             got.dedup();
             let want: Vec<u64> = keys

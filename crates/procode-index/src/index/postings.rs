@@ -134,7 +134,15 @@ impl<'a> Cursor<'a> {
         let data = self.data;
         let mut prev = 0u64;
         for (k, slot) in self.buf.iter_mut().take(len).enumerate() {
-            let v = get_varint(data, &mut pos).ok_or_else(malformed)?;
+            // Most deltas are one byte: read those here, not through the
+            // general (out-of-line) decoder.
+            let v = match data.get(pos) {
+                Some(&b) if b < 0x80 => {
+                    pos += 1;
+                    u64::from(b)
+                }
+                _ => get_varint(data, &mut pos).ok_or_else(malformed)?,
+            };
             let id = if k == 0 {
                 v
             } else if v > 0 {

@@ -322,6 +322,17 @@ struct Facts {
     /// The posting lists of at least [`DENSE_SHARE`] of the entry count in
     /// bytes, as dense sets: a candidate is looked up in them, not sought.
     dense: procode_index::index::FastMap<u64, Bits>,
+    /// Per system tag, its entries (ascending).
+    by_system: Vec<Vec<u32>>,
+}
+
+impl Facts {
+    /// The base entries of `system`, ascending.
+    fn system_ids(&self, system: CodeSystem) -> &[u32] {
+        self.by_system
+            .get(usize::from(system.to_u8()))
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// A posting list of at least `n / DENSE_SHARE` bytes (`n` entries) is also
@@ -578,7 +589,8 @@ impl Bits {
     }
     /// The ids set, ascending.
     fn to_vec(&self) -> Vec<u32> {
-        let mut out = Vec::new();
+        let ones: u32 = self.0.iter().map(|w| w.count_ones()).sum();
+        let mut out = Vec::with_capacity(ones as usize);
         for (i, &w) in self.0.iter().enumerate() {
             let mut w = w;
             while w != 0 {
@@ -673,8 +685,7 @@ fn union_runs(mut ids: Vec<u32>, runs: usize, n: u32) -> Vec<u32> {
     if runs <= 1 {
         return ids;
     }
-    let log = usize::BITS - (runs - 1).leading_zeros();
-    if ids.len().saturating_mul(log as usize) <= n as usize / 64 {
+    if !merged_densely(ids.len(), runs, n) {
         ids.sort();
         ids.dedup();
         return ids;
@@ -684,6 +695,13 @@ fn union_runs(mut ids: Vec<u32>, runs: usize, n: u32) -> Vec<u32> {
         bits.set(id);
     }
     bits.to_vec()
+}
+
+/// Whether [`union_runs`] merges `count` ids in `runs` runs (of `n`
+/// entries) through a dense set rather than by sorting.
+fn merged_densely(count: usize, runs: usize, n: u32) -> bool {
+    let log = usize::BITS - runs.saturating_sub(1).leading_zeros();
+    runs > 1 && count.saturating_mul(log as usize) > n as usize / 64
 }
 
 /// Removes from ascending `ids` those in ascending `gone` (one merge pass).
@@ -697,14 +715,21 @@ fn retain_absent(ids: &mut Vec<u32>, gone: &[u32]) {
     });
 }
 
-/// The query words' terms looked up so far in one search, by (word, typo
-/// mode, whole words only).
+/// The query words' terms looked up so far in one search (one system
+/// filter), by (word, typo mode, whole words only).
 #[derive(Default)]
 struct TermCache(Vec<((String, TypoMode, bool), WordTerms)>);
 
 impl TermCache {
     /// The index of `word`'s terms, looked up on first use.
-    fn get(&mut self, cat: &Catalog, word: &str, typo: TypoMode, whole: bool) -> Result<usize> {
+    fn get(
+        &mut self,
+        cat: &Catalog,
+        word: &str,
+        typo: TypoMode,
+        whole: bool,
+        system: Option<CodeSystem>,
+    ) -> Result<usize> {
         if let Some(at) = self
             .0
             .iter()
@@ -712,7 +737,7 @@ impl TermCache {
         {
             return Ok(at);
         }
-        let terms = cat.word_terms(word, typo, whole)?;
+        let terms = cat.word_terms(word, typo, whole, system)?;
         self.0.push(((word.to_owned(), typo, whole), terms));
         Ok(self.0.len() - 1)
     }
@@ -1202,13 +1227,15 @@ impl Catalog {
         if eligible.iter().any(|&e| e) {
             passes.push(eligible);
         }
+        // One cache for the typo passes: they look the same words up again.
+        let mut cache = TermCache::default();
         for mode in [TypoMode::Whole, TypoMode::Prefix] {
             for typo in &passes {
                 let direct = Variant {
                     slots: direct_slots(&words, typo, mode),
                     phrase: words.join(" "),
                 };
-                let found = self.run(std::slice::from_ref(&direct), opts)?;
+                let found = self.run_cached(std::slice::from_ref(&direct), opts, &mut cache)?;
                 if found.total > 0 {
                     return Ok(SearchResults {
                         mode: SearchMode::Typo,
@@ -1328,6 +1355,17 @@ impl Catalog {
 
     /// Ranks the matches of every variant and cuts the page.
     fn run(&self, variants: &[Variant], opts: &SearchOptions) -> Result<SearchResults> {
+        self.run_cached(variants, opts, &mut TermCache::default())
+    }
+
+    /// [`Catalog::run`] with the terms of the words looked up so far in this
+    /// search (same system filter).
+    fn run_cached(
+        &self,
+        variants: &[Variant],
+        opts: &SearchOptions,
+        cache: &mut TermCache,
+    ) -> Result<SearchResults> {
         let facts = self.facts()?;
         let keep = opts.offset.saturating_add(opts.limit);
         let mut acc = Ranked {
@@ -1335,9 +1373,8 @@ impl Catalog {
             seen: (variants.len() > 1).then(|| Bits::new(self.index.len())),
             total: 0,
         };
-        let mut cache = TermCache::default();
         for (vi, v) in variants.iter().enumerate() {
-            if let Some(m) = self.variant_hits(v, facts, &mut cache)? {
+            if let Some(m) = self.variant_hits(v, facts, opts, cache)? {
                 self.rank_variant(v, vi, &m, facts, opts, keep, &mut acc)?;
             }
         }
@@ -1364,11 +1401,15 @@ impl Catalog {
 
     /// A variant's words' matches, the words with the shortest posting lists
     /// first (later words are only looked up for the candidates the earlier
-    /// ones left); `None` when some word matches nothing.
+    /// ones left); `None` when some word matches nothing. The candidates are
+    /// only entries the options' system and billable filters keep: a small
+    /// system's entries are the first candidates when they are fewer than
+    /// the first word's ids, else the first word's ids are filtered.
     fn variant_hits(
         &self,
         v: &Variant,
         facts: &Facts,
+        opts: &SearchOptions,
         cache: &mut TermCache,
     ) -> Result<Option<VariantHits>> {
         let mut slot_words: Vec<Vec<usize>> = Vec::with_capacity(v.slots.len());
@@ -1387,19 +1428,37 @@ impl Catalog {
         }
         let mut terms = Vec::with_capacity(keys.len());
         for &(word, typo, whole) in &keys {
-            terms.push(cache.get(self, word, typo, whole)?);
+            terms.push(cache.get(self, word, typo, whole, opts.system)?);
         }
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by_key(|&k| cache.0[terms[k]].1.bytes);
         let mut hits: Vec<Option<WordHits>> = (0..keys.len()).map(|_| None).collect();
+        let kept = |id: &u32| {
+            facts.entries.get(*id as usize).is_some_and(|f| {
+                opts.system.is_none_or(|s| s.to_u8() == f.tag)
+                    && (!opts.billable_only || f.flags & FACT_BILLABLE != 0)
+            })
+        };
+        let filtered = opts.system.is_some() || opts.billable_only;
         let mut cand: Option<Vec<u32>> = None;
+        if let (Some(sys), Some(&first)) = (opts.system, order.first()) {
+            let ids = facts.system_ids(sys);
+            // (A list holds about one id a byte.)
+            if ids.len() < cache.0[terms[first]].1.bytes {
+                cand = Some(ids.iter().copied().filter(kept).collect());
+            }
+        }
         for &k in &order {
             let wt = &cache.0[terms[k]].1;
             let h = match &cand {
                 Some(c) if c.is_empty() => return Ok(None),
                 c => self.word_hits(wt, c.as_deref(), facts)?,
             };
-            cand = Some(h.any.clone());
+            let mut any = h.any.clone();
+            if cand.is_none() && filtered {
+                any.retain(kept);
+            }
+            cand = Some(any);
             hits[k] = Some(h);
         }
         let Some(cand) = cand.filter(|c| !c.is_empty()) else {
@@ -1591,6 +1650,16 @@ impl Catalog {
                     });
                 }
                 let tokens = infos.into_iter().map(|i| i.word).collect();
+                let mut by_system: Vec<Vec<u32>> = Vec::new();
+                for (id, f) in entries.iter().enumerate() {
+                    let tag = usize::from(f.tag);
+                    if by_system.len() <= tag {
+                        by_system.resize(tag + 1, Vec::new());
+                    }
+                    if let Some(ids) = by_system.get_mut(tag) {
+                        ids.push(id as u32);
+                    }
+                }
                 let (nos_terms, nos) = self.nos_defaults(&entries)?;
                 let mut nos_bits = Bits::new(n);
                 for &id in nos.keys() {
@@ -1603,6 +1672,7 @@ impl Catalog {
                     nos,
                     nos_bits,
                     dense: self.dense_sets()?,
+                    by_system,
                 })
             };
             build().map_err(|e| e.to_string())
@@ -1695,8 +1765,28 @@ impl Catalog {
     fn word_table(&self) -> Result<&fuzzy::WordTable> {
         let r = self.search.word_table.get_or_init(|| {
             let words = self.index.words().map_err(|e| e.to_string())?;
-            fuzzy::WordTable::build(words.as_fst())
-                .map_err(|m| format!("the word index is malformed: {m}"))
+            let mut table = fuzzy::WordTable::build(words.as_fst())
+                .map_err(|m| format!("the word index is malformed: {m}"))?;
+            // Each word's systems, for typo search under a system filter.
+            let n = self.index.len();
+            let mut tag_bits = Vec::with_capacity(n as usize);
+            for id in 0..n {
+                let (tag, _) = self.index.tag_flags(id).map_err(|e| e.to_string())?;
+                tag_bits.push(1u32.checked_shl(u32::from(tag)).unwrap_or(u32::MAX));
+            }
+            table
+                .set_systems(|t| -> Result<u32> {
+                    let mut m = 0;
+                    Cursor::new(self.index.posting_bytes(u64::from(t))?)?.for_each_rest(
+                        n,
+                        |id| {
+                            m |= tag_bits.get(id as usize).copied().unwrap_or(u32::MAX);
+                        },
+                    )?;
+                    Ok(m)
+                })
+                .map_err(|e| e.to_string())?;
+            Ok(table)
         });
         r.as_ref()
             .map_err(|m| CatalogError::Corrupt { what: m.clone() })
@@ -1763,8 +1853,15 @@ impl Catalog {
 
     /// A query word's matches in the base index by tier: as typed (whole word
     /// or prefix; title, short description, inclusion terms) and, with
-    /// `typo`, within the typo budget.
-    fn word_terms(&self, word: &str, typo: TypoMode, whole_only: bool) -> Result<WordTerms> {
+    /// `typo`, within the typo budget (only words some entry of `system`
+    /// holds: the others' entries are filtered out anyway).
+    fn word_terms(
+        &self,
+        word: &str,
+        typo: TypoMode,
+        whole_only: bool,
+        system: Option<CodeSystem>,
+    ) -> Result<WordTerms> {
         let words = self.index.words()?;
         let mut by_tier: Vec<(Tier, Vec<u64>)> = Vec::new();
         let mut push = |tier: Tier, t: u64| match by_tier.iter_mut().find(|(k, _)| *k == tier) {
@@ -1816,6 +1913,7 @@ impl Catalog {
                 table,
                 word,
                 typo == TypoMode::Prefix,
+                system.map(CodeSystem::to_u8),
                 &mut near,
             );
             near.sort_unstable();
@@ -1892,17 +1990,32 @@ impl Catalog {
     }
 
     /// A word's matches by tier: every id of its terms' lists, merged
-    /// through a dense set when a tier has several terms (no sorting).
+    /// through a dense set when a tier has several terms (no sorting); the
+    /// lists of a tier that [`union_runs`] would merge through a dense set
+    /// are decoded straight into it.
     fn all_word_hits(&self, wt: &WordTerms) -> Result<WordHits> {
         let n = self.index.len();
         let mut tiers = Vec::with_capacity(wt.by_tier.len());
         let mut any: Vec<u32> = Vec::new();
         for (tier, terms) in &wt.by_tier {
-            let mut ids: Vec<u32> = Vec::new();
+            let mut lists = Vec::with_capacity(terms.len());
             for &t in terms {
-                Cursor::new(self.index.posting_bytes(t)?)?.append_rest(n, &mut ids)?;
+                lists.push(Cursor::new(self.index.posting_bytes(t)?)?);
             }
-            let ids = union_runs(ids, terms.len(), n);
+            let count: usize = lists.iter().map(Cursor::len).sum();
+            let ids = if merged_densely(count, terms.len(), n) {
+                let mut bits = Bits::new(n);
+                for mut c in lists {
+                    c.for_each_rest(n, |id| bits.set(id))?;
+                }
+                bits.to_vec()
+            } else {
+                let mut ids: Vec<u32> = Vec::with_capacity(count);
+                for mut c in lists {
+                    c.append_rest(n, &mut ids)?;
+                }
+                union_runs(ids, terms.len(), n)
+            };
             any.extend_from_slice(&ids);
             tiers.push((*tier, ids));
         }
