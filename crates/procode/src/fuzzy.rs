@@ -167,7 +167,16 @@ pub(crate) fn prefix_mode(word: &str) -> bool {
 #[cfg(test)]
 pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec<u64>) {
     let words = WordTable::build(fst).unwrap();
-    typo_terms_indexed(fst, &words, word, prefix_mode(word), None, out);
+    typo_terms_and_words(
+        fst,
+        &words,
+        word,
+        prefix_mode(word),
+        None,
+        out,
+        &mut Vec::new(),
+        0,
+    );
 }
 
 /// The keys whose first letter is the typo: the query's first letter
@@ -209,7 +218,7 @@ fn first_letter_terms<D: AsRef<[u8]>>(fst: &Fst<D>, q: &[u8], prefix: bool, out:
 /// at most `k` letters the query lacks: one edit changes one position. The
 /// words those counts and their length leave are checked with the automaton,
 /// so the result is exactly the set of words within the budget (see
-/// [`typo_terms_indexed`]).
+/// [`typo_terms_and_words`]).
 #[derive(Debug, Default)]
 pub(crate) struct WordTable {
     bytes: Vec<u8>,
@@ -366,14 +375,40 @@ impl WordTable {
 /// with the automaton; those whose first letter is the typo by following
 /// the fst. With `system` (a tag below 32), the words of the table that no
 /// entry of that system holds are left out (their terms would find no
-/// entry the search keeps).
-pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
+/// entry the search keeps). Also collects in `fixes` the first `max_fixes`
+/// words of the table that matched (whole words when not `prefix`: the
+/// corrections of a misspelt word).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn typo_terms_and_words<D: AsRef<[u8]>>(
     fst: &Fst<D>,
     words: &WordTable,
     word: &str,
     prefix: bool,
     system: Option<u8>,
     out: &mut Vec<u64>,
+    fixes: &mut Vec<String>,
+    max_fixes: usize,
+) {
+    for_each_typo_word(words, word, prefix, system, |w, stem| {
+        let terms = w.terms.iter().filter(|&&v| v != NO_TERM);
+        out.extend(terms.map(|&v| u64::from(v)));
+        if fixes.len() < max_fixes {
+            fixes.push(String::from_utf8_lossy(stem).into_owned());
+        }
+    });
+    first_letter_terms(fst, word.as_bytes(), prefix, out);
+}
+
+/// Calls `f` with each word of `words` (and its bytes) that keeps `word`'s
+/// first letter and matches it under the typo rules, whole or (`prefix`)
+/// by a prefix; with `system` (a tag below 32), only the words some entry
+/// of that system holds.
+fn for_each_typo_word(
+    words: &WordTable,
+    word: &str,
+    prefix: bool,
+    system: Option<u8>,
+    mut f: impl FnMut(&TableWord, &[u8]),
 ) {
     let sys_bit = system
         .and_then(|t| 1u32.checked_shl(u32::from(t)))
@@ -382,48 +417,47 @@ pub(crate) fn typo_terms_indexed<D: AsRef<[u8]>>(
     let Some(&q0) = q.first() else {
         return;
     };
-    if let Some(aut) = Typo::new(word, max_edits(word), prefix) {
-        let k = u32::from(aut.max);
-        let m = q.len() as u32;
-        let qmask = letter_mask(q);
-        let group = words
-            .starts
-            .get(usize::from(q0)..usize::from(q0) + 2)
-            .and_then(|r| words.by_len.get(r[0] as usize..r[1] as usize))
-            .unwrap_or(&[]);
-        let len = |i: &u32| words.words.get(*i as usize).map_or(0, |w| w.len);
-        // Whole words are within k letters of the query's length; a word
-        // whose prefix matches is at least that long.
-        let lo = group.partition_point(|i| len(i) + k < m);
-        let hi = if prefix {
-            group.len()
-        } else {
-            group.partition_point(|i| len(i) <= m + k)
-        };
-        let candidates = group.get(lo..hi).unwrap_or(&[]);
-        for w in candidates
-            .iter()
-            .filter_map(|&i| words.words.get(i as usize))
-        {
-            let stem = words.stem(w);
-            if w.systems & sys_bit == 0 {
-                continue;
-            }
-            if !letters_may_match(qmask, q.len(), stem, w.mask, k, prefix) {
-                continue;
-            }
-            let mut s = aut.start();
-            let alive = stem.iter().all(|&b| {
-                s = aut.accept(&s, b);
-                aut.can_match(&s)
-            });
-            if alive && aut.is_match(&s) {
-                let terms = w.terms.iter().filter(|&&v| v != NO_TERM);
-                out.extend(terms.map(|&v| u64::from(v)));
-            }
+    let Some(aut) = Typo::new(word, max_edits(word), prefix) else {
+        return;
+    };
+    let k = u32::from(aut.max);
+    let m = q.len() as u32;
+    let qmask = letter_mask(q);
+    let group = words
+        .starts
+        .get(usize::from(q0)..usize::from(q0) + 2)
+        .and_then(|r| words.by_len.get(r[0] as usize..r[1] as usize))
+        .unwrap_or(&[]);
+    let len = |i: &u32| words.words.get(*i as usize).map_or(0, |w| w.len);
+    // Whole words are within k letters of the query's length; a word
+    // whose prefix matches is at least that long.
+    let lo = group.partition_point(|i| len(i) + k < m);
+    let hi = if prefix {
+        group.len()
+    } else {
+        group.partition_point(|i| len(i) <= m + k)
+    };
+    let candidates = group.get(lo..hi).unwrap_or(&[]);
+    for w in candidates
+        .iter()
+        .filter_map(|&i| words.words.get(i as usize))
+    {
+        let stem = words.stem(w);
+        if w.systems & sys_bit == 0 {
+            continue;
+        }
+        if !letters_may_match(qmask, q.len(), stem, w.mask, k, prefix) {
+            continue;
+        }
+        let mut s = aut.start();
+        let alive = stem.iter().all(|&b| {
+            s = aut.accept(&s, b);
+            aut.can_match(&s)
+        });
+        if alive && aut.is_match(&s) {
+            f(w, stem);
         }
     }
-    first_letter_terms(fst, q, prefix, out);
 }
 
 /// Follows `path` exactly from `node`; then takes every key below (prefix
@@ -743,7 +777,16 @@ mod typo_terms_tests {
             let q: String = (0..n).map(|_| alpha[rnd(6) as usize] as char).collect();
             let prefix = round % 2 == 0;
             let mut got = Vec::new();
-            typo_terms_indexed(map.as_fst(), &table, &q, prefix, None, &mut got);
+            typo_terms_and_words(
+                map.as_fst(),
+                &table,
+                &q,
+                prefix,
+                None,
+                &mut got,
+                &mut Vec::new(),
+                0,
+            );
             got.sort_unstable();
             got.dedup();
             let want: Vec<u64> = keys

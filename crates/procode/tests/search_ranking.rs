@@ -252,6 +252,11 @@ fn accents_apostrophes_hyphens_and_case_fold_alike() {
 #[test]
 fn typos_help_and_never_outrank_exact_matches() {
     let c = cat();
+    // A corrected word earns the whole-title bonus its correct spelling
+    // would: "hypertention" → I10, whose inclusion term is "hypertension"
+    // (was I15.9 "Secondary hypertension, unspecified" first).
+    let r = c.search("hypertention", &icd(3)).unwrap();
+    assert_eq!((r.mode, r[0].code.as_str()), (SearchMode::Typo, "I10"));
     for (q, word) in [
         ("diabetis", "diabet"),
         ("astma", "asthma"),

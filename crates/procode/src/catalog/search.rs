@@ -487,6 +487,9 @@ const OTHER_EXTENSION: TitleWords = TitleWords {
     pairs: &[("subsequent", "encounter"), ("open", "fracture")],
 };
 
+/// The most corrections of one misspelt word tried as a whole-title phrase.
+const TYPO_PHRASES: usize = 8;
+
 const FACT_BILLABLE: u8 = 1;
 const FACT_GENERAL: u8 = 2;
 const FACT_TERMINATED: u8 = 4;
@@ -639,6 +642,9 @@ impl Tier {
 struct WordTerms {
     by_tier: Vec<(Tier, Vec<u64>)>,
     bytes: usize,
+    /// A misspelt word's corrections: whole words within its typo budget
+    /// (whole-word typo mode only; at most [`TYPO_PHRASES`]).
+    fixes: Vec<String>,
 }
 
 /// One query word's matches in the base index (ascending ids), by tier.
@@ -1466,6 +1472,24 @@ impl Catalog {
         };
         let hits: Vec<WordHits> = hits.into_iter().flatten().collect();
         let mut phrase = self.phrase_ids(&v.phrase)?;
+        // The phrase with a misspelt word corrected ("hypertention" → I10's
+        // inclusion term "hypertension"), one word at a time.
+        let said: Vec<&str> = v.phrase.split(' ').collect();
+        let mut fixed = false;
+        for (k, &(word, _, _)) in keys.iter().enumerate() {
+            for fix in &cache.0[terms[k]].1.fixes {
+                let alt: Vec<&str> = said
+                    .iter()
+                    .map(|&w| if w == word { fix.as_str() } else { w })
+                    .collect();
+                phrase.extend(self.phrase_ids(&alt.join(" "))?);
+                fixed = true;
+            }
+        }
+        if fixed {
+            phrase.sort_unstable();
+            phrase.dedup();
+        }
         if v.via_synonym() {
             // A header is findable by its own title as typed, not through a
             // synonym: "gerd" → K21.9 before the header K21 "Gastro-esophageal
@@ -1906,15 +1930,22 @@ impl Catalog {
                 }
             }
         }
+        let mut fixes = Vec::new();
         if typo.on() {
             let mut near = Vec::new();
-            fuzzy::typo_terms_indexed(
+            fuzzy::typo_terms_and_words(
                 words.as_fst(),
                 table,
                 word,
                 typo == TypoMode::Prefix,
                 system.map(CodeSystem::to_u8),
                 &mut near,
+                &mut fixes,
+                if typo == TypoMode::Whole {
+                    TYPO_PHRASES
+                } else {
+                    0
+                },
             );
             near.sort_unstable();
             near.dedup();
@@ -1932,7 +1963,11 @@ impl Catalog {
                 bytes += self.index.posting_bytes(t)?.len();
             }
         }
-        Ok(WordTerms { by_tier, bytes })
+        Ok(WordTerms {
+            by_tier,
+            bytes,
+            fixes,
+        })
     }
 
     /// A word's matches by tier: every id of its terms' lists, or (with
