@@ -184,6 +184,9 @@ fn two_words_written_as_one_find_the_hyphenated_title() {
 fn synonyms_expand_and_rank_below_direct_title_matches() {
     let c = cat();
     let hcpcs = SearchOptions::default().system(CodeSystem::Hcpcs).limit(5);
+    let modifier = SearchOptions::default()
+        .system(CodeSystem::Modifier)
+        .limit(5);
     for (q, o, want) in [
         ("htn", icd(3), "I10"),
         ("high blood pressure", icd(3), "I10"),
@@ -193,6 +196,9 @@ fn synonyms_expand_and_rank_below_direct_title_matches() {
         ("nexplanon", hcpcs, "J7307"),
         ("medrol", hcpcs, "J7509"),
         ("hep c", icd(3), "B1920"),
+        ("not medically necessary", modifier, "GZ"),
+        ("chiropractic", modifier, "AT"),
+        ("urine drug test", hcpcs, "G0480"),
         ("copd", icd(3), "J449"),
     ] {
         let got = codes(&c, q, &o);
