@@ -1474,13 +1474,14 @@ impl Catalog {
         let mut phrase = self.phrase_ids(&v.phrase)?;
         // The phrase with a misspelt word corrected ("hypertention" → I10's
         // inclusion term "hypertension"), one word at a time.
-        let said: Vec<&str> = v.phrase.split(' ').collect();
+        // (Nothing is built for a search without corrections.)
         let mut fixed = false;
         for (k, &(word, _, _)) in keys.iter().enumerate() {
             for fix in &cache.0[terms[k]].1.fixes {
-                let alt: Vec<&str> = said
-                    .iter()
-                    .map(|&w| if w == word { fix.as_str() } else { w })
+                let alt: Vec<&str> = v
+                    .phrase
+                    .split(' ')
+                    .map(|w| if w == word { fix.as_str() } else { w })
                     .collect();
                 phrase.extend(self.phrase_ids(&alt.join(" "))?);
                 fixed = true;
