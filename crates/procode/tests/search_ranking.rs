@@ -88,6 +88,12 @@ fn an_unqualified_condition_goes_to_the_tabular_lists_nos_default() {
     ] {
         assert_eq!(codes(&c, q, &icd(3))[0], want, "{q}");
     }
+    // A billable code's own "X NOS" term counts even when its title does not
+    // say "unspecified": M81.0 "Age-related osteoporosis without current
+    // pathological fracture" holds "Osteoporosis NOS", so a partly typed
+    // "osteopor" finds it before the M80 fracture codes (whose titles say
+    // "unspecified site").
+    assert_eq!(codes(&c, "osteopor", &icd(3))[0], "M810");
     // A qualifier the default does not carry still wins.
     assert_eq!(codes(&c, "type 1 diab", &icd(3))[0], "E109");
     // The rule is a weight: at zero, the diabetes family's order falls back

@@ -1770,7 +1770,9 @@ impl Catalog {
             if key.last() != Some(&tag) || f.flags & FACT_BILLABLE == 0 {
                 continue;
             }
-            let len = key.len() - 1;
+            // The code's length: a key is the code, a zero byte, the tag
+            // (see `format::CodeKey`).
+            let len = key.len().saturating_sub(2);
             if len == lo.len() {
                 return Ok(vec![id]);
             }
