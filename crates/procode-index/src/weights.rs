@@ -21,8 +21,8 @@
 //! | `extension` | -25 | the title names an ICD-10-CM 7th character other than the default: "subsequent encounter", "sequela" or "open fracture" (the initial encounter for a closed fracture, A, first: a fracture not said to be open is coded closed) |
 //! | `pregnancy_newborn` | -30 | the code is in ICD-10-CM chapter 15 (O: pregnancy, childbirth, the puerperium) or 16 (P: the perinatal period) and no query word names a pregnancy, a birth or a newborn (`hiv` → B20 before O98.719 "… complicating pregnancy, unspecified trimester") |
 //! | `other` | -10 | the title starts with "Other" (a residual category) |
-//! | `leading` | 15 | the title's first word is matched (the item itself, not an attachment to it) |
-//! | `unmatched_word` | -3 | per title word no query word matched (parenthesised words, small words and the words "unspecified", "NOS", "not", "otherwise", "specified", "site", "without", "initial" and "encounter" do not count), at most 12 words |
+//! | `leading` | 15 | the title's first word is matched (the item itself, not an attachment to it; in a drug title that opens with its route, "Injection, ketorolac …", the drug's name) |
+//! | `unmatched_word` | -3 | per title word no query word matched (parenthesised words, small words and the words "unspecified", "NOS", "not", "otherwise", "specified", "site", "without", "initial" and "encounter", and a drug title's opening route "Injection," or "Infusion," do not count), at most 12 words |
 //! | `favourite` | 60 | the practice marked the code as a favourite |
 //!
 //! Ties go to the shorter title, then the code. Code-shaped queries are not

@@ -240,6 +240,25 @@ fn synonyms_expand_and_rank_below_direct_title_matches() {
 }
 
 #[test]
+fn a_drug_name_finds_the_drug_before_devices_and_other_forms() {
+    // HCPCS drug titles open with their route ("Injection, azithromycin,
+    // 500 mg"): the drug is the item, so it counts as the title's first word
+    // and the route is not a word the query left unmatched. Before, a title
+    // that merely started with the drug's name came first (Q0144
+    // "Azithromycin dihydrate, oral, …" for `zithromax`, J8540
+    // "Dexamethasone, oral, 0.25 mg" for `decadron`).
+    let c = cat();
+    let hcpcs = SearchOptions::default().system(CodeSystem::Hcpcs).limit(3);
+    for (q, want) in [
+        ("zithromax", "J0456"),
+        ("decadron", "J1100"),
+        ("ondansteron", "J2405"),
+    ] {
+        assert_eq!(codes(&c, q, &hcpcs)[0], want, "{q}");
+    }
+}
+
+#[test]
 fn accents_apostrophes_hyphens_and_case_fold_alike() {
     let c = cat();
     let a = codes(&c, "Ménière", &icd(5));

@@ -358,6 +358,8 @@ struct TokenInfo {
     /// Parentheses closed and opened before the word, and after it.
     lead: (u8, u8),
     tail: (u8, u8),
+    /// A comma follows the word ("Injection, ketorolac …").
+    comma: bool,
 }
 
 impl TokenInfo {
@@ -372,6 +374,7 @@ impl TokenInfo {
             word: tok[start..end].to_ascii_lowercase(),
             lead: parens(&tok[..start]),
             tail: parens(&tok[end..]),
+            comma: tok[end..].contains(','),
         }
     }
 }
@@ -396,10 +399,21 @@ fn parens(seps: &str) -> (u8, u8) {
 
 /// A title's word count (words outside parentheses other than small words,
 /// "unspecified" and "NOS"), first word, and whether that is "Other".
+///
+/// A title opening with its route ("Injection, ketorolac tromethamine, per
+/// 15 mg", "Infusion, …": the HCPCS drug codes) names the drug next: the
+/// drug is the title's first word, and the route does not count as a word
+/// left unmatched, so `heparin` lists J1644 before E1520 "Heparin infusion
+/// pump".
 struct TitleFacts {
     words: u8,
     first: u32,
     first_is_other: bool,
+}
+
+/// A title's opening route word (see [`TitleFacts`]), followed by a comma.
+fn is_route(info: &TokenInfo) -> bool {
+    info.comma && matches!(info.word.as_str(), "injection" | "infusion")
 }
 
 impl TitleFacts {
@@ -408,15 +422,18 @@ impl TitleFacts {
         let mut words = 0u8;
         let mut first = u32::MAX;
         let mut first_is_other = false;
+        let mut seen = false;
         let step = |depth: u8, (c, o): (u8, u8)| depth.saturating_sub(c).saturating_add(o);
         for (t, info) in tokens {
             depth = step(depth, info.lead);
             if !info.word.is_empty() {
-                if first == u32::MAX {
+                let route = !seen && is_route(info);
+                seen = true;
+                if first == u32::MAX && !route {
                     first = t;
                     first_is_other = info.word == "other";
                 }
-                if depth == 0 && counts_as_title_word(&info.word) {
+                if depth == 0 && !route && counts_as_title_word(&info.word) {
                     words = words.saturating_add(1);
                 }
             }
