@@ -65,6 +65,12 @@ fn main() {
             println!("cargo:rerun-if-changed={}", path.display());
         }
     }
+    // The shipped synonym list is compiled in (procode-index includes it):
+    // a line it cannot take fails the build here, with its line number,
+    // rather than leaving the library without synonyms.
+    if let Err(e) = procode_index::synonyms::SynonymList::shipped() {
+        panic!("procode: the shipped synonym list (crates/procode-index/search/synonyms.tsv) is invalid: {e}");
+    }
     let bytes = build_embedded(&dir, files);
     std::fs::write(&target, bytes).expect("write OUT_DIR/embedded.idx");
 }
