@@ -93,6 +93,8 @@ pub mod weights;
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
 pub use entry::{Entry, ShownEntry};
-pub use error::{CatalogError, Classified, ErrorKind, ImportError, Result, UnknownName};
+pub use error::{
+    CatalogError, Classified, ColumnError, ErrorKind, ImportError, Result, RowError, UnknownName,
+};
 pub use index::{IndexBuilder, Verify, MAX_DESCRIPTION_LEN};
 pub use release::Release;

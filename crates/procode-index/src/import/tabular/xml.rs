@@ -15,7 +15,7 @@ use super::model::{
     Tabular,
 };
 use crate::code::{Code, CodeSystem};
-use crate::error::ImportError;
+use crate::error::{ImportError, RowError};
 
 /// The root element.
 const ROOT: &str = "ICD10CM.tabular";
@@ -107,12 +107,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Tabular, ImportError> {
 }
 
 fn row(file: &str, line: u64, column: &str, problem: impl Into<String>) -> ImportError {
-    ImportError::BadRow {
-        file: file.to_owned(),
-        line,
-        column: column.to_owned(),
-        problem: problem.into(),
-    }
+    ImportError::BadRow(RowError::new(file, line, column, problem))
 }
 
 /// The local name of an element as text.
