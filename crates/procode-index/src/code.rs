@@ -123,11 +123,8 @@ impl FromStr for CodeSystem {
     type Err = CodeError;
 
     fn from_str(s: &str) -> Result<Self, CodeError> {
-        let t = s.trim();
-        CodeSystem::ALL
-            .into_iter()
-            .find(|sys| sys.as_str().eq_ignore_ascii_case(t))
-            .or_else(|| match t.to_ascii_lowercase().as_str() {
+        crate::by_name(CodeSystem::ALL, CodeSystem::as_str, s)
+            .or_else(|| match s.trim().to_ascii_lowercase().as_str() {
                 "icd-10-cm" | "icd10-cm" => Some(CodeSystem::Icd10Cm),
                 "icd-10-pcs" | "icd10-pcs" => Some(CodeSystem::Icd10Pcs),
                 "hcpcs2" | "hcpcs-ii" => Some(CodeSystem::Hcpcs),
