@@ -6,7 +6,8 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use procode::{Catalog, SearchOptions, Verify};
 use procode_benches::{
     build_from_tsvs, parse_tsvs, Fixture, Sqlite, LARGE, PREFIX_QUERIES, SMALL, TOP, TYPO_QUERIES,
@@ -27,52 +28,42 @@ fn benches(c: &mut Criterion) {
     {
         let mut g = c.benchmark_group("lookup");
         let n = fx.lookups.len();
-        g.bench_function("procode lookup(&str)", |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % n;
-                let (code, sys) = &fx.lookups[i];
-                black_box(fx.catalog.lookup(code, Some(*sys), None).unwrap())
-            })
+        let lookups =
+            |g: &mut BenchmarkGroup<'_, WallTime>, name: &str, f: &mut dyn FnMut(usize)| {
+                g.bench_function(name, |b| {
+                    let mut i = 0;
+                    b.iter(|| {
+                        i = (i + 1) % n;
+                        f(i)
+                    })
+                });
+            };
+        lookups(&mut g, "procode lookup(&str)", &mut |i| {
+            let (code, sys) = &fx.lookups[i];
+            black_box(fx.catalog.lookup(code, Some(*sys), None).unwrap());
         });
-        g.bench_function("procode lookup_code(&Code)", |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % n;
-                let (code, sys) = &fx.parsed_lookups[i];
-                black_box(fx.catalog.lookup_code(code, *sys, None).unwrap())
-            })
+        lookups(&mut g, "procode lookup_code(&Code)", &mut |i| {
+            let (code, sys) = &fx.parsed_lookups[i];
+            black_box(fx.catalog.lookup_code(code, *sys, None).unwrap());
         });
-        g.bench_function("procode lookup_ref(&str)", |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % n;
-                let (code, sys) = &fx.lookups[i];
-                black_box(fx.catalog.lookup_ref(code, Some(*sys), None).unwrap())
-            })
+        lookups(&mut g, "procode lookup_ref(&str)", &mut |i| {
+            let (code, sys) = &fx.lookups[i];
+            black_box(fx.catalog.lookup_ref(code, Some(*sys), None).unwrap());
         });
-        g.bench_function("procode lookup_ref + both descriptions", |b| {
-            let mut i = 0;
-            let mut buf = String::with_capacity(512);
-            b.iter(|| {
-                i = (i + 1) % n;
-                let (code, sys) = &fx.lookups[i];
-                let e = fx
-                    .catalog
-                    .lookup_ref(code, Some(*sys), None)
-                    .unwrap()
-                    .unwrap();
-                read_both(&e, &mut buf);
-                black_box(&buf);
-            })
+        let mut buf = String::with_capacity(512);
+        lookups(&mut g, "procode lookup_ref + both descriptions", &mut |i| {
+            let (code, sys) = &fx.lookups[i];
+            let e = fx
+                .catalog
+                .lookup_ref(code, Some(*sys), None)
+                .unwrap()
+                .unwrap();
+            read_both(&e, &mut buf);
+            black_box(&buf);
         });
-        g.bench_function("sqlite primary key", |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % n;
-                let (code, sys) = &fx.lookups[i];
-                black_box(fx.sqlite.lookup(code, *sys))
-            })
+        lookups(&mut g, "sqlite primary key", &mut |i| {
+            let (code, sys) = &fx.lookups[i];
+            black_box(fx.sqlite.lookup(code, *sys));
         });
         g.finish();
     }

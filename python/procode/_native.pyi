@@ -10,6 +10,8 @@ from typing import Any, Literal, NoReturn, Optional, Sequence, Union
 from typing_extensions import Self, final
 
 __version__: str
+# The core's sample ready invoice as JSON (procode::claim::EXAMPLE_INVOICE).
+EXAMPLE_INVOICE: str
 __all__ = [
     "AmountTooLarge",
     "ArrowBatches",
@@ -61,6 +63,7 @@ __all__ = [
     "UnknownCode",
     "UnknownLine",
     "__version__",
+    "EXAMPLE_INVOICE",
     "claim_lines_schema",
     "claim_problems",
     "document_from_dict",

@@ -8,23 +8,6 @@ import pytest
 
 import procode
 
-INVOICE = """{
-  "kind": "invoice", "id": "INV-7", "session_id": "S-1", "date": "2025-03-03", "state": "sent",
-  "price": {"amount": "150.00", "currency": "USD"}, "payer_id": "60054",
-  "lines": [
-    {"id": "L1", "system": "hcpcs", "code": "H0004", "provenance": "catalog",
-     "official_description": "Behavioral health counseling and therapy, per 15 minutes",
-     "description": "Counseling, per 15 minutes", "units": 4, "modifiers": ["HO"],
-     "diagnoses": ["F411"], "place_of_service": "11", "date_of_service": "2025-03-03",
-     "rate": {"per_unit": "30", "source": {"kind": "override"}}},
-    {"id": "L2", "system": "hcpcs", "code": "G0444", "provenance": "catalog",
-     "description": "Depression screen", "units": 1, "modifiers": [],
-     "diagnoses": ["F411", "Z1331"], "place_of_service": "11", "date_of_service": "2025-03-03",
-     "rate": {"per_unit": "25.50", "source": {"kind": "override"}}}
-  ],
-  "next_line": 3, "payments": [], "version": 1, "sent_version": 1, "audit": []
-}"""
-
 PTP = (
     "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n"
     "H0004\tG0444\t9999-12-31\t0\tMutually exclusive procedures\n"
@@ -45,7 +28,7 @@ def edits(tmp_path: pathlib.Path) -> pathlib.Path:
 def test_readiness_reports_ncci_problems_once_edits_are_attached(
     catalog: procode.Catalog, edits: pathlib.Path
 ) -> None:
-    invoice = procode.document_from_json(INVOICE)
+    invoice = procode.document_from_json(procode.EXAMPLE_INVOICE)
     assert procode.readiness(invoice, catalog) == []
     assert not catalog.has_ncci
     with_ncci = catalog.with_ncci(edits)

@@ -19,6 +19,9 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::Hierarchy::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The core's sample ready invoice (H0004 with modifier HO, G0444), as
+    // JSON: for the docs and tests, as `procode::claim::EXAMPLE_INVOICE`.
+    m.add("EXAMPLE_INVOICE", procode::claim::EXAMPLE_INVOICE)?;
     m.add_class::<catalog::PyCatalog>()?;
     m.add_class::<catalog::PyEntry>()?;
     m.add_class::<catalog::PySearchResults>()?;

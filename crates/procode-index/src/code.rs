@@ -123,11 +123,8 @@ impl FromStr for CodeSystem {
     type Err = CodeError;
 
     fn from_str(s: &str) -> Result<Self, CodeError> {
-        let t = s.trim();
-        CodeSystem::ALL
-            .into_iter()
-            .find(|sys| sys.as_str().eq_ignore_ascii_case(t))
-            .or_else(|| match t.to_ascii_lowercase().as_str() {
+        crate::by_name(CodeSystem::ALL, CodeSystem::as_str, s)
+            .or_else(|| match s.trim().to_ascii_lowercase().as_str() {
                 "icd-10-cm" | "icd10-cm" => Some(CodeSystem::Icd10Cm),
                 "icd-10-pcs" | "icd10-pcs" => Some(CodeSystem::Icd10Pcs),
                 "hcpcs2" | "hcpcs-ii" => Some(CodeSystem::Hcpcs),
@@ -476,19 +473,23 @@ mod tests {
 
     #[test]
     fn shapes_per_system() {
-        assert!(Code::parse_for(CodeSystem::Hcpcs, "g0438").is_ok());
-        assert!(Code::parse_for(CodeSystem::Hcpcs, "99213").is_err());
-        assert!(Code::parse_for(CodeSystem::Cpt, "99213").is_ok());
-        assert!(Code::parse_for(CodeSystem::Cpt, "0001U").is_ok());
-        assert!(Code::parse_for(CodeSystem::Cpt, "0001X").is_err());
-        assert!(Code::parse_for(CodeSystem::Icd10Cm, "QA0").is_ok());
-        assert!(Code::parse_for(CodeSystem::Icd10Cm, "E11.65").is_ok());
-        assert!(Code::parse_for(CodeSystem::Icd10Cm, "11").is_err());
-        assert!(Code::parse_for(CodeSystem::Icd10Pcs, "0DTJ4ZZ").is_ok());
-        assert!(Code::parse_for(CodeSystem::Modifier, "gt").is_ok());
-        assert!(Code::parse_for(CodeSystem::Modifier, "GTX").is_err());
-        assert!(Code::parse_for(CodeSystem::Pos, "11").is_ok());
-        assert!(Code::parse_for(CodeSystem::Pos, "1A").is_err());
+        // (system, codes of its shape, codes that are not)
+        let cases: [(CodeSystem, &[&str], &[&str]); 6] = [
+            (CodeSystem::Hcpcs, &["g0438"], &["99213"]),
+            (CodeSystem::Cpt, &["99213", "0001U"], &["0001X"]),
+            (CodeSystem::Icd10Cm, &["QA0", "E11.65"], &["11"]),
+            (CodeSystem::Icd10Pcs, &["0DTJ4ZZ"], &[]),
+            (CodeSystem::Modifier, &["gt"], &["GTX"]),
+            (CodeSystem::Pos, &["11"], &["1A"]),
+        ];
+        for (system, valid, invalid) in cases {
+            for text in valid {
+                assert!(Code::parse_for(system, text).is_ok(), "{system} {text}");
+            }
+            for text in invalid {
+                assert!(Code::parse_for(system, text).is_err(), "{system} {text}");
+            }
+        }
         let e = Code::parse_for(CodeSystem::Pos, "1A").unwrap_err();
         assert!(e.to_string().contains("two digits"), "{e}");
     }

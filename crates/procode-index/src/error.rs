@@ -10,6 +10,70 @@ use crate::code::{Code, CodeError, CodeSystem};
 /// A convenient alias for catalog results.
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
+/// A field of a source row that cannot be read, with where it is: the
+/// `BadRow` of every error of reading a tabular source (catalog sources
+/// [`ImportError`], NCCI tables, fee schedules), so the position and its
+/// message are written once.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: column {column}: {problem}")]
+#[non_exhaustive]
+pub struct RowError {
+    /// The file (path or name given to the reader).
+    pub file: String,
+    /// 1-based line number (0 for a row not read from a file).
+    pub line: u64,
+    /// The column (name, or 1-based number / character range).
+    pub column: String,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
+impl RowError {
+    /// The field `column` on line `line` of `file`, and what is wrong with it.
+    pub fn new(
+        file: impl Into<String>,
+        line: u64,
+        column: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> RowError {
+        RowError {
+            file: file.into(),
+            line,
+            column: column.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// A required column missing from a source's header: the `MissingColumn` of
+/// every error of reading a tabular source, like [`RowError`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: missing column {column:?} in the header (found: {found})")]
+#[non_exhaustive]
+pub struct ColumnError {
+    /// The file.
+    pub file: String,
+    /// The column looked for.
+    pub column: String,
+    /// The header as found.
+    pub found: String,
+}
+
+impl ColumnError {
+    /// Column `column` is not in the header `found` of `file`.
+    pub fn new(
+        file: impl Into<String>,
+        column: impl Into<String>,
+        found: impl Into<String>,
+    ) -> ColumnError {
+        ColumnError {
+            file: file.into(),
+            column: column.into(),
+            found: found.into(),
+        }
+    }
+}
+
 /// A problem in a source file, with where it is.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -23,27 +87,11 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// A row that cannot be imported.
-    #[error("{file}:{line}: column {column}: {problem}")]
-    BadRow {
-        /// The file (path or name given to the importer).
-        file: String,
-        /// 1-based line number.
-        line: u64,
-        /// The column (name, or 1-based number / character range).
-        column: String,
-        /// What is wrong and how to fix it.
-        problem: String,
-    },
+    #[error(transparent)]
+    BadRow(RowError),
     /// A required column is missing from the header.
-    #[error("{file}: missing column {column:?} in the header (found: {found})")]
-    MissingColumn {
-        /// The file.
-        file: String,
-        /// The column looked for.
-        column: String,
-        /// The header as found.
-        found: String,
-    },
+    #[error(transparent)]
+    MissingColumn(ColumnError),
     /// The same code twice in one system.
     #[error("{file}:{line}: duplicate {system} code {code} (first seen on line {first_line})")]
     DuplicateCode {
@@ -394,8 +442,8 @@ impl Classified for ImportError {
     fn kind(&self) -> ErrorKind {
         match self {
             ImportError::Io { .. }
-            | ImportError::BadRow { .. }
-            | ImportError::MissingColumn { .. }
+            | ImportError::BadRow(_)
+            | ImportError::MissingColumn(_)
             | ImportError::DuplicateCode { .. }
             | ImportError::BadFile { .. }
             | ImportError::AddendaConflict { .. }

@@ -79,6 +79,21 @@ macro_rules! as_str_impls {
     )+};
 }
 
+/// The value of `all` whose `as_str()` is `name`, ignoring ASCII case and
+/// surrounding white space: the one name match of the `FromStr` impls of
+/// types named by their `as_str()` (code systems, currencies, verify
+/// levels). Not part of the API.
+#[doc(hidden)]
+pub fn by_name<T: Copy>(
+    all: impl IntoIterator<Item = T>,
+    as_str: impl Fn(T) -> &'static str,
+    name: &str,
+) -> Option<T> {
+    let name = name.trim();
+    all.into_iter()
+        .find(|&v| as_str(v).eq_ignore_ascii_case(name))
+}
+
 pub mod code;
 pub mod date;
 pub mod entry;
@@ -93,6 +108,8 @@ pub mod weights;
 pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
 pub use entry::{Entry, ShownEntry};
-pub use error::{CatalogError, Classified, ErrorKind, ImportError, Result, UnknownName};
+pub use error::{
+    CatalogError, Classified, ColumnError, ErrorKind, ImportError, Result, RowError, UnknownName,
+};
 pub use index::{IndexBuilder, Verify, MAX_DESCRIPTION_LEN};
 pub use release::Release;

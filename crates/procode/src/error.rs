@@ -12,7 +12,7 @@ use crate::claim::ClaimError;
 use crate::code::Code;
 
 pub use procode_index::error::{
-    CatalogError, Classified, ErrorKind, ImportError, Result, UnknownName,
+    CatalogError, Classified, ColumnError, ErrorKind, ImportError, Result, RowError, UnknownName,
 };
 
 /// Errors of loading, building, opening and querying CMS NCCI edit tables
@@ -29,27 +29,11 @@ pub enum NcciError {
         source: std::io::Error,
     },
     /// A row of an edit table that cannot be loaded.
-    #[error("{file}:{line}: column {column}: {problem}")]
-    BadRow {
-        /// The file (path or name given to the loader).
-        file: String,
-        /// 1-based line number.
-        line: u64,
-        /// The column name.
-        column: String,
-        /// What is wrong and how to fix it.
-        problem: String,
-    },
+    #[error(transparent)]
+    BadRow(RowError),
     /// A required column is missing from the header.
-    #[error("{file}: missing column {column:?} in the header (found: {found})")]
-    MissingColumn {
-        /// The file.
-        file: String,
-        /// The column looked for.
-        column: String,
-        /// The header as found.
-        found: String,
-    },
+    #[error(transparent)]
+    MissingColumn(ColumnError),
     /// A whole-file problem: empty, not text, unreadable gzip.
     #[error("{file}: {problem}")]
     BadFile {
@@ -134,8 +118,8 @@ impl Classified for NcciError {
     fn kind(&self) -> ErrorKind {
         match self {
             NcciError::Io { .. } => ErrorKind::NcciIo,
-            NcciError::BadRow { .. }
-            | NcciError::MissingColumn { .. }
+            NcciError::BadRow(_)
+            | NcciError::MissingColumn(_)
             | NcciError::BadFile { .. }
             | NcciError::DuplicateEdit { .. }
             | NcciError::DuplicateMue { .. }
@@ -237,10 +221,10 @@ impl Classified for RateError {
     fn kind(&self) -> ErrorKind {
         match self {
             RateError::Io { .. } => ErrorKind::FeeScheduleIo,
-            RateError::MissingColumn { .. }
+            RateError::MissingColumn(_)
             | RateError::UnknownColumn { .. }
             | RateError::Json(_)
-            | RateError::BadRow { .. }
+            | RateError::BadRow(_)
             | RateError::Malformed { .. }
             | RateError::Overlap { .. }
             | RateError::BadEntry { .. } => ErrorKind::InvalidFeeSchedule,

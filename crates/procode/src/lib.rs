@@ -52,7 +52,8 @@ pub use code::{Code, CodeError, CodeSystem, MAX_CODE_LEN};
 pub use date::{parse_date, DateError};
 pub use entry::{Entry, ShownEntry};
 pub use error::{
-    CatalogError, Classified, ErrorKind, ImportError, NcciError, Refusal, Result, UnknownName,
+    CatalogError, Classified, ColumnError, ErrorKind, ImportError, NcciError, Refusal, Result,
+    RowError, UnknownName,
 };
 pub use import::Sources;
 pub use index::{IndexBuilder, Verify};

@@ -6,7 +6,7 @@ mod claim_follow;
 
 use billing_common::{at, catalog, day, entry, json, usd};
 // Every document readiness rejects here also goes through the claim checks.
-use claim_follow::readiness;
+use claim_follow::{codes_of, readiness};
 use procode::billing::*;
 use procode::CodeSystem;
 
@@ -190,12 +190,8 @@ fn every_problem_at_once_is_listed_with_its_line() {
         .unwrap();
     let inv = invoice(vec![clean_line(), bad]);
     let problems = readiness(&inv, catalog(), None);
-    let got: Vec<_> = problems
-        .iter()
-        .map(|p| (p.code.as_str(), p.line_id.as_deref()))
-        .collect();
     assert_eq!(
-        got,
+        codes_of(&problems),
         [
             ("UNKNOWN_CODE", Some("L2")),
             ("UNKNOWN_MODIFIER", Some("L2")),

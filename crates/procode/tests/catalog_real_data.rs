@@ -315,36 +315,15 @@ fn spec_examples_rank_sensibly() {
 fn within_typos(query_word: &str, e: &Entry) -> bool {
     let mut all = words(&e.description);
     all.extend(words(&e.short_description));
+    // The optimal-string-alignment distance (strsim's), a reference
+    // independent of the search's automaton.
+    let osa = strsim::osa_distance;
     all.iter().any(|w| {
         osa(query_word, w) <= if query_word.len() >= 8 { 2 } else { 1 }
             || (query_word.len() >= 4
                 && (1..=w.len())
                     .any(|n| osa(query_word, &w[..n]) <= if query_word.len() >= 8 { 2 } else { 1 }))
     })
-}
-
-/// Optimal-string-alignment distance, the reference for the automaton.
-fn osa(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[test]

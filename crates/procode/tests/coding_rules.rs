@@ -44,6 +44,15 @@ fn problems_of(inv: &Invoice, source: &Catalog, code: ProblemCode) -> Vec<Proble
         .collect()
 }
 
+/// The one problem `code` of an invoice, checked to be there once with
+/// `severity`.
+fn only_problem(inv: &Invoice, source: &Catalog, code: ProblemCode, severity: Severity) -> Problem {
+    let mut p = problems_of(inv, source, code);
+    assert_eq!(p.len(), 1, "{p:#?}");
+    assert_eq!(p[0].severity(), severity);
+    p.remove(0)
+}
+
 /// (chapter, code, excluded, note owner, note text): one Excludes1 pair per
 /// chapter, picked from the tabular XML; the code sits under the note, the
 /// excluded code under its target (a code, or a category with "-").
@@ -199,9 +208,12 @@ fn excludes1_pairs_from_twenty_chapters_fire_with_their_note() {
             vec![dx_line("1", &[b]), dx_line("2", &[a])],
         ] {
             let inv = invoice(lines.clone());
-            let p = problems_of(&inv, cat, ProblemCode::Excludes1Conflict);
-            assert_eq!(p.len(), 1, "{a} + {b}: {p:#?}");
-            assert_eq!(p[0].severity(), Severity::Error);
+            let p = [only_problem(
+                &inv,
+                cat,
+                ProblemCode::Excludes1Conflict,
+                Severity::Error,
+            )];
             match &p[0].detail {
                 Some(ProblemDetail::Excludes1Conflict {
                     code: c,
@@ -235,52 +247,29 @@ fn excludes1_pairs_from_twenty_chapters_fire_with_their_note() {
 #[test]
 fn excludes1_range_and_category_targets() {
     let cat = catalog();
+    let conflicts = |dx: &[&str]| {
+        problems_of(
+            &invoice(vec![dx_line("1", dx)]),
+            cat,
+            ProblemCode::Excludes1Conflict,
+        )
+    };
     // E74 "Excludes1: diabetes mellitus (E08-E13)": a range of categories.
-    let p = problems_of(
-        &invoice(vec![dx_line("1", &["E74.00", "E11.9"])]),
-        cat,
-        ProblemCode::Excludes1Conflict,
-    );
+    let p = conflicts(&["E74.00", "E11.9"]);
     assert_eq!(p.len(), 1, "{p:#?}");
     assert!(p[0].message.contains("(E08-E13)"), "{}", p[0].message);
     // E09, E10 and E13 are inside the range too; E14 does not exist, E15 is not in it.
     for inside in ["E09.9", "E10.9", "E13.9", "E08.9"] {
-        assert_eq!(
-            problems_of(
-                &invoice(vec![dx_line("1", &["E74.00", inside])]),
-                cat,
-                ProblemCode::Excludes1Conflict
-            )
-            .len(),
-            1,
-            "{inside}"
-        );
+        assert_eq!(conflicts(&["E74.00", inside]).len(), 1, "{inside}");
     }
-    assert!(problems_of(
-        &invoice(vec![dx_line("1", &["E74.00", "E03.9"])]),
-        cat,
-        ProblemCode::Excludes1Conflict
-    )
-    .is_empty());
+    assert!(conflicts(&["E74.00", "E03.9"]).is_empty());
     // E13 "Excludes1: … (E10.-)": a category with all its descendants.
-    let p = problems_of(
-        &invoice(vec![dx_line("1", &["E13.9", "E10.65"])]),
-        cat,
-        ProblemCode::Excludes1Conflict,
-    );
+    let p = conflicts(&["E13.9", "E10.65"]);
     assert_eq!(p.len(), 1, "{p:#?}");
     assert!(p[0].message.contains("E10.-"), "{}", p[0].message);
     // A note on a section or chapter applies to every code below it: K73
     // "Excludes1: viral hepatitis (chronic) (B15-B19)".
-    assert_eq!(
-        problems_of(
-            &invoice(vec![dx_line("1", &["K73.0", "B18.2"])]),
-            cat,
-            ProblemCode::Excludes1Conflict
-        )
-        .len(),
-        1
-    );
+    assert_eq!(conflicts(&["K73.0", "B18.2"]).len(), 1);
 }
 
 #[test]
@@ -301,9 +290,12 @@ fn manifestation_first_fires_second_does_not() {
     let cat = catalog();
     // F02.80 Dementia in other diseases classified elsewhere; G30.9 Alzheimer's.
     let first = invoice(vec![dx_line("1", &["F02.80", "G30.9"])]);
-    let p = problems_of(&first, cat, ProblemCode::ManifestationFirst);
-    assert_eq!(p.len(), 1, "{p:#?}");
-    assert_eq!(p[0].severity(), Severity::Error);
+    let p = [only_problem(
+        &first,
+        cat,
+        ProblemCode::ManifestationFirst,
+        Severity::Error,
+    )];
     assert_eq!(p[0].line_id.as_deref(), Some("1"));
     assert_eq!(
         p[0].detail,
@@ -336,10 +328,8 @@ fn code_first_note_is_a_warning_and_conditional_notes_are_silent() {
     // J12.82 Pneumonia due to coronavirus disease 2019: "Code first
     // COVID-19 (U07.1)".
     let alone = invoice(vec![dx_line("1", &["J12.82"])]);
-    let p = problems_of(&alone, cat, ProblemCode::CodeFirstNote);
-    assert_eq!(p.len(), 1, "{p:#?}");
-    assert_eq!(p[0].severity(), Severity::Warning);
-    match &p[0].detail {
+    let p = only_problem(&alone, cat, ProblemCode::CodeFirstNote, Severity::Warning);
+    match &p.detail {
         Some(ProblemDetail::CodeFirstNote {
             code: c,
             note,
@@ -401,14 +391,16 @@ fn cpt(id: &str, c: &str, date: NaiveDate) -> CodeLine {
 
 #[test]
 fn add_on_without_primary_fires_and_clears_with_a_primary() {
-    let cat = addon_catalog();
     let d = day(2026, 1, 15);
     // 99292 (critical care, each additional 30 minutes): type 1, primary 99291.
     let alone = invoice_on(d, vec![cpt("1", "99292", d)]);
-    let p = problems_of(&alone, cat, ProblemCode::AddOnWithoutPrimary);
-    assert_eq!(p.len(), 1, "{p:#?}");
-    assert_eq!(p[0].severity(), Severity::Error);
-    match &p[0].detail {
+    let p = only_problem(
+        &alone,
+        addon_catalog(),
+        ProblemCode::AddOnWithoutPrimary,
+        Severity::Error,
+    );
+    match &p.detail {
         Some(ProblemDetail::AddOnWithoutPrimary {
             add_on,
             edit_type,
@@ -457,9 +449,12 @@ fn type_3_is_a_warning_and_type_2_is_silent() {
     let d = day(2026, 1, 15);
     // 0984T: type 3, primaries 36221… effective 2025-10-01.
     let inv = invoice_on(d, vec![cpt("1", "0984T", d)]);
-    let p = problems_of(&inv, cat, ProblemCode::AddOnPrimaryNotListed);
-    assert_eq!(p.len(), 1, "{p:#?}");
-    assert_eq!(p[0].severity(), Severity::Warning);
+    only_problem(
+        &inv,
+        cat,
+        ProblemCode::AddOnPrimaryNotListed,
+        Severity::Warning,
+    );
     assert_eq!(missing_primaries(d, vec![cpt("1", "0984T", d)]), 0);
     let with = invoice_on(d, vec![cpt("1", "36221", d), cpt("2", "0984T", d)]);
     assert!(problems_of(&with, cat, ProblemCode::AddOnPrimaryNotListed).is_empty());

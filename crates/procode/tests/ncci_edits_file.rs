@@ -9,7 +9,7 @@ use std::io::Write;
 use chrono::NaiveDate;
 use procode::billing::CodeLine;
 use procode::ncci::{NcciBuilder, NcciEdits, Verify};
-use procode::{Code, CodeSystem, NcciError};
+use procode::{Code, CodeSystem, ColumnError, NcciError, RowError};
 
 const PTP_HEAD: &str = "column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n";
 const MUE_HEAD: &str = "code\tmue\tmai\trationale\teffective_date\n";
@@ -76,12 +76,12 @@ fn bad_rows_name_line_and_column() {
     ];
     for (body, line, column) in cases {
         match ptp_err(&body) {
-            NcciError::BadRow {
+            NcciError::BadRow(RowError {
                 file,
                 line: l,
                 column: c,
                 ..
-            } => {
+            }) => {
                 assert_eq!(
                     (file.as_str(), l, c.as_str()),
                     ("user.tsv", line, column),
@@ -93,7 +93,7 @@ fn bad_rows_name_line_and_column() {
     }
     assert!(matches!(
         ptp_err("column1\tcolumn2\tdeletion_date\trationale\n"),
-        NcciError::MissingColumn { column, .. } if column == "modifier_indicator"
+        NcciError::MissingColumn(ColumnError { column, .. }) if column == "modifier_indicator"
     ));
     assert!(matches!(ptp_err(""), NcciError::BadFile { .. }));
     let mut b = NcciBuilder::new();
@@ -106,7 +106,7 @@ fn bad_rows_name_line_and_column() {
             .read_mue("m.tsv", format!("{MUE_HEAD}{row}\n").as_bytes())
             .unwrap_err();
         assert!(
-            matches!(e, NcciError::BadRow { line: 2, ref column, .. } if column == bad),
+            matches!(e, NcciError::BadRow(RowError { line: 2, ref column, .. }) if column == bad),
             "{e}"
         );
     }

@@ -8,8 +8,8 @@ mod common;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use claim_follow::readiness;
-use procode::billing::{CodeLine, ProblemCode, ProblemDetail};
+use claim_follow::{codes_of, readiness};
+use procode::billing::{CodeLine, Problem, ProblemCode, ProblemDetail};
 use procode::ncci::{ModifierIndicator, MueAdjudication, NcciBuilder, NcciEdits, PtpEdit, Verify};
 use procode::{Code, CodeSystem, NcciError};
 
@@ -18,16 +18,12 @@ fn edits_bytes() -> &'static [u8] {
     static B: OnceLock<Vec<u8>> = OnceLock::new();
     B.get_or_init(|| {
         let dir = common::data_dir();
-        let ptp = dir.join("ncci_ptp_practitioner.tsv.gz");
-        let mue = dir.join("mue_practitioner.tsv");
-        assert!(
-            ptp.is_file() && mue.is_file(),
-            "the NCCI tables are missing in {}: expected ncci_ptp_practitioner.tsv.gz and mue_practitioner.tsv",
-            dir.display()
-        );
+        // A missing table is an error naming the file.
         let mut b = NcciBuilder::new();
-        b.load_ptp(&ptp).expect("the PTP table loads");
-        b.load_mue(&mue).expect("the MUE table loads");
+        let ptp = b.load_ptp(dir.join("ncci_ptp_practitioner.tsv.gz"));
+        ptp.unwrap_or_else(|e| panic!("the PTP table loads: {e}"));
+        let mue = b.load_mue(dir.join("mue_practitioner.tsv"));
+        mue.unwrap_or_else(|e| panic!("the MUE table loads: {e}"));
         b.build().expect("the edits file builds")
     })
 }
@@ -58,12 +54,6 @@ fn line(id: &str, c: &str, units: u32, modifiers: &[&str], dos: NaiveDate) -> Co
     l.units = units;
     l.modifiers = modifiers.iter().map(|m| code(m)).collect();
     l
-}
-
-fn codes_of(p: &[procode::billing::Problem]) -> Vec<(&'static str, Option<&str>)> {
-    p.iter()
-        .map(|p| (p.code.as_str(), p.line_id.as_deref()))
-        .collect()
 }
 
 const DOS: fn() -> NaiveDate = || day(2025, 3, 3);
@@ -322,25 +312,18 @@ fn readiness_reports_edits_attached_to_the_catalog() {
         line("L3", "99291", 2, &[], DOS()),
     ];
     let doc = invoice(&lines);
-    let without = readiness(&doc, catalog, None);
-    assert!(without.iter().all(|p| !matches!(
-        p.code,
-        ProblemCode::NcciPtpConflict | ProblemCode::MueExceeded
-    )));
+    let ncci_of = |problems: Vec<Problem>| -> Vec<Problem> {
+        let ncci = [ProblemCode::NcciPtpConflict, ProblemCode::MueExceeded];
+        problems
+            .into_iter()
+            .filter(|p| ncci.contains(&p.code))
+            .collect()
+    };
+    assert!(ncci_of(readiness(&doc, catalog, None)).is_empty());
     let with = catalog.with_ncci(edits().clone());
     let p = readiness(&doc, &with, None);
-    let ncci: Vec<_> = p
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.code,
-                ProblemCode::NcciPtpConflict | ProblemCode::MueExceeded
-            )
-        })
-        .map(|p| (p.code.as_str(), p.line_id.as_deref()))
-        .collect();
     assert_eq!(
-        ncci,
+        codes_of(&ncci_of(p.clone())),
         [
             ("NCCI_PTP_CONFLICT", Some("L2")),
             ("NCCI_PTP_CONFLICT", Some("L3")),

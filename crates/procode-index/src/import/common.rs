@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::code::{Code, CodeSystem};
 use crate::date::{parse_date, ymd, DateError};
-use crate::error::ImportError;
+use crate::error::{ColumnError, ImportError, RowError};
 use crate::index::FastMap;
 
 /// Opens the source file at `path` for reading; also the name its errors
@@ -28,11 +28,7 @@ pub(crate) fn column_index(file: &str, header: &[&str], want: &str) -> Result<us
     header
         .iter()
         .position(|h| *h == want)
-        .ok_or_else(|| ImportError::MissingColumn {
-            file: file.to_owned(),
-            column: want.to_owned(),
-            found: header.join(", "),
-        })
+        .ok_or_else(|| ImportError::MissingColumn(ColumnError::new(file, want, header.join(", "))))
 }
 
 /// Builds an [`ImportError::BadRow`].
@@ -42,12 +38,7 @@ pub(crate) fn bad_row(
     column: impl Into<String>,
     problem: impl Into<String>,
 ) -> ImportError {
-    ImportError::BadRow {
-        file: file.to_owned(),
-        line,
-        column: column.into(),
-        problem: problem.into(),
-    }
+    ImportError::BadRow(RowError::new(file, line, column, problem))
 }
 
 /// Parses a code of `system` from a field, or explains (with the file, line and

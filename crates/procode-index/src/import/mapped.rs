@@ -37,7 +37,7 @@ use chrono::NaiveDate;
 
 use crate::code::CodeSystem;
 use crate::entry::Entry;
-use crate::error::ImportError;
+use crate::error::{ColumnError, ImportError};
 use crate::import::common::{
     bad_row, clean_description, csv_error, open_source, parse_code_field, parse_iso_date,
     parse_yyyymmdd, DuplicateCheck,
@@ -390,14 +390,14 @@ impl Resolver<'_> {
         match c {
             Column::Index(i) => match self.width {
                 Some(w) if *i < w => Ok(*i),
-                _ => Err(ImportError::MissingColumn {
-                    file: self.file.to_owned(),
-                    column: format!(
+                _ => Err(ImportError::MissingColumn(ColumnError::new(
+                    self.file,
+                    format!(
                         "index {i} (0-based; the file has {} columns)",
                         self.width.unwrap_or(0)
                     ),
-                    found: self.found(),
-                }),
+                    self.found(),
+                ))),
             },
             Column::Name(n) => {
                 let Some(header) = self.header else {
@@ -419,11 +419,11 @@ impl Resolver<'_> {
                     .collect();
                 match matches.as_slice() {
                     [i] => Ok(*i),
-                    [] => Err(ImportError::MissingColumn {
-                        file: self.file.to_owned(),
-                        column: n.clone(),
-                        found: self.found(),
-                    }),
+                    [] => Err(ImportError::MissingColumn(ColumnError::new(
+                        self.file,
+                        n.as_str(),
+                        self.found(),
+                    ))),
                     _ => Err(ImportError::BadFile {
                         file: self.file.to_owned(),
                         problem: format!(

@@ -78,9 +78,7 @@ impl FromStr for Verify {
     type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Verify, UnknownName> {
-        [Verify::Full, Verify::Lazy]
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+        crate::by_name([Verify::Full, Verify::Lazy], Verify::as_str, s)
             .ok_or_else(|| UnknownName::new("verify level", s, "full or lazy"))
     }
 }

@@ -120,10 +120,7 @@ impl FromStr for Currency {
     type Err = MoneyError;
 
     fn from_str(s: &str) -> Result<Self, MoneyError> {
-        let t = s.trim();
-        Currency::ALL
-            .into_iter()
-            .find(|c| c.as_str().eq_ignore_ascii_case(t))
+        procode_index::by_name(Currency::ALL, Currency::as_str, s)
             .ok_or_else(|| MoneyError::UnknownCurrency { code: s.to_owned() })
     }
 }

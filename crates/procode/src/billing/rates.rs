@@ -12,6 +12,7 @@ use super::json::{parse_json, JsonError};
 use super::line::{CodeLine, Rate, RateSource, MAX_MODIFIERS};
 use super::money::{self, decimal_string, Currency, Money};
 use crate::code::{Code, CodeSystem};
+use crate::error::{ColumnError, RowError};
 
 /// Why a fee schedule could not be loaded or extended.
 #[derive(Debug, thiserror::Error)]
@@ -26,15 +27,8 @@ pub enum RateError {
         source: std::io::Error,
     },
     /// A required column is missing from the header.
-    #[error("{file}: missing column {column:?} in the header (found: {found}); expected columns code, modifiers, rate, effective, terminated")]
-    MissingColumn {
-        /// The file.
-        file: String,
-        /// The column.
-        column: &'static str,
-        /// The header as found.
-        found: String,
-    },
+    #[error("{0}; expected columns code, modifiers, rate, effective, terminated")]
+    MissingColumn(ColumnError),
     /// A header column procode does not know (a misspelt `modifiers` would
     /// otherwise price every row without its modifiers).
     #[error("{file}: unknown column {column:?} in the header; the columns are code, modifiers, rate, effective, terminated (and description, which is ignored)")]
@@ -48,17 +42,8 @@ pub enum RateError {
     #[error(transparent)]
     Json(#[from] JsonError),
     /// A row that cannot be read.
-    #[error("{file}:{line}: column {column}: {problem}")]
-    BadRow {
-        /// The file.
-        file: String,
-        /// 1-based line number.
-        line: u64,
-        /// The column name.
-        column: String,
-        /// What is wrong and how to fix it.
-        problem: String,
-    },
+    #[error(transparent)]
+    BadRow(RowError),
     /// The file is not valid CSV/TSV (e.g. a row with more fields than the header).
     #[error("{file}:{line}: {problem}")]
     Malformed {
@@ -398,10 +383,8 @@ impl Columns {
         };
         let found = headers.iter().collect::<Vec<_>>().join(", ");
         let required = |name: &'static str| {
-            col(name).ok_or_else(|| RateError::MissingColumn {
-                file: file_name.to_owned(),
-                column: name,
-                found: found.clone(),
+            col(name).ok_or_else(|| {
+                RateError::MissingColumn(ColumnError::new(file_name, name, found.as_str()))
             })
         };
         let code = required("code")?;
@@ -440,11 +423,8 @@ impl Columns {
         line: u64,
     ) -> Result<Option<FeeEntry>, RateError> {
         let field = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim();
-        let bad = |column: &str, problem: String| RateError::BadRow {
-            file: file_name.to_owned(),
-            line,
-            column: column.to_owned(),
-            problem,
+        let bad = |column: &str, problem: String| {
+            RateError::BadRow(RowError::new(file_name, line, column, problem))
         };
         let code_text = field(Some(self.code));
         if code_text.is_empty() && rec.iter().all(|f| f.trim().is_empty()) {

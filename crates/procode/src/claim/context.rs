@@ -684,12 +684,8 @@ struct Checker {
 
 impl Checker {
     fn push(&mut self, code: ProblemCode, field: &str, message: String) {
-        self.out.push(Problem {
-            code,
-            line_id: None,
-            message: format!("{field}: {message}"),
-            detail: None,
-        });
+        self.out
+            .push(Problem::new(code, None, format!("{field}: {message}")));
     }
 
     /// A required text: present after transliteration, at most `max`

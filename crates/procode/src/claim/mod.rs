@@ -503,12 +503,8 @@ struct Problems(Vec<Problem>);
 
 impl Problems {
     fn push(&mut self, code: ProblemCode, line_id: Option<&str>, message: String) {
-        self.0.push(Problem {
-            code,
-            line_id: line_id.map(str::to_owned),
-            message,
-            detail: None,
-        })
+        self.0
+            .push(Problem::new(code, line_id.map(str::to_owned), message))
     }
 }
 
@@ -701,12 +697,11 @@ where
             if problems.is_empty() {
                 // Every way `assess` declines to build a claim reports a
                 // problem; this keeps the refusal explained regardless.
-                problems.push(Problem {
-                    code: ProblemCode::NotBillable,
-                    line_id: None,
-                    message: format!("{}: the claim could not be assembled", doc.document()),
-                    detail: None,
-                });
+                problems.push(Problem::new(
+                    ProblemCode::NotBillable,
+                    None,
+                    format!("{}: the claim could not be assembled", doc.document()),
+                ));
             }
             Err(ClaimError::NotReady {
                 document: doc.document().to_string(),

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::error::NcciError;
+use crate::error::{ColumnError, NcciError, RowError};
 
 /// The sheet's header names, in the TSV's column order.
 const SHEET_COLUMNS: [&str; 8] = [
@@ -28,11 +28,13 @@ fn julian(file: &str, row: usize, column: &str, s: &str) -> Result<String, NcciE
     if s.is_empty() {
         return Ok(String::new());
     }
-    let bad = || NcciError::BadRow {
-        file: file.to_owned(),
-        line: row as u64,
-        column: column.to_owned(),
-        problem: format!("{s:?} is not a CMS Julian date (YYYYDDD)"),
+    let bad = || {
+        NcciError::BadRow(RowError::new(
+            file,
+            row as u64,
+            column,
+            format!("{s:?} is not a CMS Julian date (YYYYDDD)"),
+        ))
     };
     if s.len() != 7 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
@@ -66,11 +68,7 @@ pub(super) fn xlsx_to_tsv(path: &Path) -> Result<String, NcciError> {
     let mut cols = [0usize; 8];
     for (slot, want) in cols.iter_mut().zip(SHEET_COLUMNS) {
         *slot = header.iter().position(|c| norm(c) == want).ok_or_else(|| {
-            NcciError::MissingColumn {
-                file: file.clone(),
-                column: want.to_owned(),
-                found: header.join(", "),
-            }
+            NcciError::MissingColumn(ColumnError::new(file.as_str(), want, header.join(", ")))
         })?;
     }
     let mut out = String::from(

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use super::format;
 use super::{Mue, PtpEdit};
 use crate::code::Code;
-use crate::error::NcciError;
+use crate::error::{ColumnError, NcciError, RowError};
 use crate::index::FastMap;
 
 type Result<T> = std::result::Result<T, NcciError>;
@@ -369,16 +369,16 @@ fn read_table(
             } else {
                 format!("{}", fields.len())
             };
-            return Err(NcciError::BadRow {
-                file: name.to_owned(),
-                line: line_no,
+            return Err(NcciError::BadRow(RowError::new(
+                name,
+                line_no,
                 column,
-                problem: format!(
+                format!(
                     "{} tab-separated fields, the header has {}",
                     fields.len(),
                     names.len()
                 ),
-            });
+            )));
         }
         row(
             line_no,
@@ -413,14 +413,9 @@ fn header_columns(
         .collect();
     let mut cols = Vec::with_capacity(required.len() + optional.len());
     for c in required {
-        let i = names
-            .iter()
-            .position(|n| n == c)
-            .ok_or_else(|| NcciError::MissingColumn {
-                file: name.to_owned(),
-                column: (*c).to_owned(),
-                found: header.replace('\t', ", "),
-            })?;
+        let i = names.iter().position(|n| n == c).ok_or_else(|| {
+            NcciError::MissingColumn(ColumnError::new(name, *c, header.replace('\t', ", ")))
+        })?;
         cols.push(Some(i));
     }
     for c in optional {
@@ -449,12 +444,7 @@ fn one_two_three(file: &str, line: u64, column: &str, field: &[u8], what: &str) 
 }
 
 fn bad_row(file: &str, line: u64, column: &str, problem: String) -> NcciError {
-    NcciError::BadRow {
-        file: file.to_owned(),
-        line,
-        column: column.to_owned(),
-        problem,
-    }
+    NcciError::BadRow(RowError::new(file, line, column, problem))
 }
 
 fn text<'a>(file: &str, line: u64, column: &str, b: &'a [u8]) -> Result<&'a str> {
@@ -846,12 +836,12 @@ impl NcciBuilder {
             edit.edit_type == super::AddOnType::ContractorDefined,
         );
         if (t1 && edit.primary.is_none()) || (t2 && edit.primary.is_some()) {
-            return Err(NcciError::BadRow {
-                file: "(added)".into(),
-                line: 0,
-                column: "primary_code".into(),
-                problem: "edit type 1 needs a primary code and type 2 has none".into(),
-            });
+            return Err(NcciError::BadRow(RowError::new(
+                "(added)",
+                0,
+                "primary_code",
+                "edit type 1 needs a primary code and type 2 has none",
+            )));
         }
         self.addons.push(AddOnRow {
             add_on: code8(&edit.add_on),

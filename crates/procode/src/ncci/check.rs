@@ -95,10 +95,9 @@ impl NcciEdits {
         let mut out = Vec::new();
         // Lines of one date of service, in line order within the day.
         items.sort_by_key(|it| it.dos);
-        for day in items.chunk_by(|a, b| a.dos == b.dos) {
-            let codes = Codes::of(day);
-            self.ptp_day(day, &codes, &mut out)?;
-            self.mue_day(day, &codes, &mut out)?;
+        for day in items.chunk_by(|a, b| a.dos == b.dos).map(Day::of) {
+            self.ptp_day(&day, &mut out)?;
+            self.mue_day(&day, &mut out)?;
         }
         if out.len() < 2 {
             return Ok(out);
@@ -114,15 +113,8 @@ impl NcciEdits {
         Ok(out)
     }
 
-    fn ptp_day(
-        &self,
-        day: &[Item<'_>],
-        codes: &Codes,
-        out: &mut Vec<Problem>,
-    ) -> Result<(), NcciError> {
-        let Some(dos) = day.first().map(|it| it.dos) else {
-            return Ok(());
-        };
+    fn ptp_day(&self, day: &Day<'_, '_>, out: &mut Vec<Problem>) -> Result<(), NcciError> {
+        let (dos, codes, day) = (day.dos, &day.codes, day.items);
         let dos_days = dos.map(|d| d.num_days_from_ce());
         // (column-1 line, column-2 line, problem), put in line order below.
         let mut found: Vec<(usize, usize, Problem)> = Vec::new();
@@ -199,15 +191,8 @@ impl NcciEdits {
         Ok(strict.or(loose))
     }
 
-    fn mue_day(
-        &self,
-        day: &[Item<'_>],
-        codes: &Codes,
-        out: &mut Vec<Problem>,
-    ) -> Result<(), NcciError> {
-        let Some(dos) = day.first().map(|it| it.dos) else {
-            return Ok(());
-        };
+    fn mue_day(&self, day: &Day<'_, '_>, out: &mut Vec<Problem>) -> Result<(), NcciError> {
+        let (dos, codes, day) = (day.dos, &day.codes, day.items);
         // (the day index of the line reported, problem), in line order below.
         let mut found: Vec<(usize, Problem)> = Vec::new();
         for g in &codes.groups {
@@ -388,6 +373,26 @@ struct Group {
     id: u32,
     start: usize,
     end: usize,
+}
+
+/// The lines of one date of service, as the PTP and MUE checks read them.
+struct Day<'d, 'a> {
+    /// The lines, in line order.
+    items: &'d [Item<'a>],
+    /// Their date of service (`None`: undated lines).
+    dos: Option<NaiveDate>,
+    /// The lines grouped by code.
+    codes: Codes,
+}
+
+impl<'d, 'a> Day<'d, 'a> {
+    fn of(items: &'d [Item<'a>]) -> Day<'d, 'a> {
+        Day {
+            items,
+            dos: items.first().and_then(|it| it.dos),
+            codes: Codes::of(items),
+        }
+    }
 }
 
 /// A day's lines grouped by code, the groups sorted by code id.

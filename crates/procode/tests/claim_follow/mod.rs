@@ -65,3 +65,11 @@ where
         }
     }
 }
+
+/// Each problem's code and line id, in order.
+pub fn codes_of(problems: &[Problem]) -> Vec<(&'static str, Option<&str>)> {
+    problems
+        .iter()
+        .map(|p| (p.code.as_str(), p.line_id.as_deref()))
+        .collect()
+}

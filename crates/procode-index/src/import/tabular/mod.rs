@@ -118,7 +118,7 @@ pub use model::{
 };
 pub use resolve::{KindCounts, TabularReport, UnresolvedNote};
 
-use crate::error::ImportError;
+use crate::error::{ImportError, RowError};
 
 /// Reads the tabular list XML from `bytes` (`file` names it in errors).
 pub fn read_tabular(file: &str, bytes: &[u8]) -> Result<Tabular, ImportError> {
@@ -127,14 +127,12 @@ pub fn read_tabular(file: &str, bytes: &[u8]) -> Result<Tabular, ImportError> {
         Err(e) => {
             let at = e.valid_up_to();
             let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
-            return Err(ImportError::BadRow {
-                file: file.to_owned(),
+            return Err(ImportError::BadRow(RowError::new(
+                file,
                 line,
-                column: "XML".to_owned(),
-                problem: format!(
-                    "the file is not valid UTF-8 at byte {at}: the tabular list XML is UTF-8"
-                ),
-            });
+                "XML",
+                format!("the file is not valid UTF-8 at byte {at}: the tabular list XML is UTF-8"),
+            )));
         }
     };
     let mut t = xml::parse(file, text)?;

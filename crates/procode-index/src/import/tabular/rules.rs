@@ -5,15 +5,10 @@
 use super::model::{CodeFirstRule, Condition, Note, NoteBlock, NoteKind, SeventhRule, Tabular};
 use super::resolve::ordinal;
 use crate::code::{Code, CodeSystem};
-use crate::error::ImportError;
+use crate::error::{ImportError, RowError};
 
 fn row(t: &Tabular, line: u64, column: &str, problem: impl Into<String>) -> ImportError {
-    ImportError::BadRow {
-        file: t.file.clone(),
-        line,
-        column: column.to_owned(),
-        problem: problem.into(),
-    }
+    ImportError::BadRow(RowError::new(t.file.as_str(), line, column, problem))
 }
 
 /// Runs every derivation in order.

@@ -15,7 +15,7 @@ use super::model::{
     Tabular,
 };
 use crate::code::{Code, CodeSystem};
-use crate::error::ImportError;
+use crate::error::{ImportError, RowError};
 
 /// The root element.
 const ROOT: &str = "ICD10CM.tabular";
@@ -67,23 +67,17 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Tabular, ImportError> {
     };
     let mut b = Builder::default();
     p.document(&mut b)?;
-    let Builder {
-        version,
-        chapters,
-        sections,
-        nodes,
-        seven_defs,
-        index,
-        section_refs,
-    } = b;
-    let version = version.ok_or_else(|| p.bad_file("no <version> element in <ICD10CM.tabular>"))?;
-    if chapters.is_empty() {
+    let version = b
+        .version
+        .ok_or_else(|| p.bad_file("no <version> element in <ICD10CM.tabular>"))?;
+    if b.chapters.is_empty() {
         return Err(p.bad_file("no <chapter> in the file: is this the ICD-10-CM tabular list?"));
     }
     // Every section named in a sectionIndex must exist.
-    let mut missing: Vec<(&String, u64)> = section_refs
+    let mut missing: Vec<(&String, u64)> = b
+        .section_refs
         .iter()
-        .filter(|(id, _)| !sections.iter().any(|s| &s.id == *id))
+        .filter(|(id, _)| !b.sections.iter().any(|s| &s.id == *id))
         .map(|(id, v)| (id, v.2))
         .collect();
     missing.sort_by_key(|m| m.1);
@@ -98,21 +92,16 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Tabular, ImportError> {
     Ok(Tabular {
         file: file.to_owned(),
         version,
-        chapters,
-        sections,
-        nodes,
-        seven_defs,
-        index,
+        chapters: b.chapters,
+        sections: b.sections,
+        nodes: b.nodes,
+        seven_defs: b.seven_defs,
+        index: b.index,
     })
 }
 
 fn row(file: &str, line: u64, column: &str, problem: impl Into<String>) -> ImportError {
-    ImportError::BadRow {
-        file: file.to_owned(),
-        line,
-        column: column.to_owned(),
-        problem: problem.into(),
-    }
+    ImportError::BadRow(RowError::new(file, line, column, problem))
 }
 
 /// The local name of an element as text.
@@ -142,6 +131,24 @@ impl<'a> Parser<'a> {
     fn err(&mut self, column: &str, problem: impl Into<String>) -> ImportError {
         let line = self.line();
         row(self.file, line, column, problem)
+    }
+
+    /// An element `name` that `parent` may not hold, naming what it may
+    /// (`expected`) when that is short enough to say.
+    fn unknown(&mut self, name: &str, parent: &str, expected: Option<&str>) -> ImportError {
+        let mut problem = format!("unknown element <{name}> in <{parent}>");
+        if let Some(expected) = expected {
+            problem.push_str(&format!(" (expected {expected})"));
+        }
+        self.err(name, problem)
+    }
+
+    /// An element `name` before the `first` ones `parent` must start with.
+    fn out_of_order(&mut self, name: &str, parent: &str, first: &str) -> ImportError {
+        self.err(
+            name,
+            format!("<{parent}> must start with {first}, found <{name}>"),
+        )
     }
 
     fn bad_file(&self, problem: &str) -> ImportError {
@@ -368,10 +375,7 @@ impl<'a> Parser<'a> {
                 "introduction" => self.introduction()?,
                 "chapter" => self.chapter(b)?,
                 other => {
-                    return Err(self.err(
-                        other,
-                        format!("unknown element <{other}> in <{ROOT}> (expected version, introduction or chapter)"),
-                    ))
+                    return Err(self.unknown(other, ROOT, Some("version, introduction or chapter")))
                 }
             }
         }
@@ -383,10 +387,7 @@ impl<'a> Parser<'a> {
         while let Item::Open(e) = self.child("introduction")? {
             let name = tag_name(&e).into_owned();
             if name != "introSection" {
-                return Err(self.err(
-                    &name,
-                    format!("unknown element <{name}> in <introduction> (expected introSection)"),
-                ));
+                return Err(self.unknown(&name, "introduction", Some("introSection")));
             }
             self.attributes(&e, ["type"])?;
             while let Item::Open(e) = self.child("introSection")? {
@@ -400,9 +401,10 @@ impl<'a> Parser<'a> {
                         self.notes_of("instruction")?;
                     }
                     other => {
-                        return Err(self.err(
+                        return Err(self.unknown(
                             other,
-                            format!("unknown element <{other}> in <introSection> (expected title or instruction)"),
+                            "introSection",
+                            Some("title or instruction"),
                         ))
                     }
                 }
@@ -417,10 +419,7 @@ impl<'a> Parser<'a> {
         while let Item::Open(e) = self.child(parent)? {
             let name = tag_name(&e).into_owned();
             if name != "note" {
-                return Err(self.err(
-                    &name,
-                    format!("unknown element <{name}> in <{parent}> (expected note)"),
-                ));
+                return Err(self.unknown(&name, parent, Some("note")));
             }
             self.no_attributes(&e)?;
             let line = self.line();
@@ -479,18 +478,9 @@ impl<'a> Parser<'a> {
                 "section" if header_done => self.section(b, index, &e)?,
                 other if header_done => match NoteKind::from_element(other) {
                     Some(kind) => notes.push(self.note_block(kind)?),
-                    None => {
-                        return Err(
-                            self.err(other, format!("unknown element <{other}> in <chapter>"))
-                        )
-                    }
+                    None => return Err(self.unknown(other, "chapter", None)),
                 },
-                other => {
-                    return Err(self.err(
-                        other,
-                        format!("<chapter> must start with <name> and <desc>, found <{other}>"),
-                    ))
-                }
+                other => return Err(self.out_of_order(other, "chapter", "<name> and <desc>")),
             }
         }
         let (Some(number), Some((title, first, last))) = (number, title) else {
@@ -550,10 +540,7 @@ impl<'a> Parser<'a> {
         while let Item::Open(e) = self.child("sectionIndex")? {
             let name = tag_name(&e).into_owned();
             if name != "sectionRef" {
-                return Err(self.err(
-                    &name,
-                    format!("unknown element <{name}> in <sectionIndex> (expected sectionRef)"),
-                ));
+                return Err(self.unknown(&name, "sectionIndex", Some("sectionRef")));
             }
             let line = self.line();
             let [first, last, id] = self.attributes(&e, ["first", "last", "id"])?;
@@ -658,18 +645,9 @@ impl<'a> Parser<'a> {
                         let block = self.note_block(kind)?;
                         b.sections[index].notes.push(block);
                     }
-                    None => {
-                        return Err(
-                            self.err(other, format!("unknown element <{other}> in <section>"))
-                        )
-                    }
+                    None => return Err(self.unknown(other, "section", None)),
                 },
-                other => {
-                    return Err(self.err(
-                        other,
-                        format!("<section> must start with <desc>, found <{other}>"),
-                    ))
-                }
+                other => return Err(self.out_of_order(other, "section", "<desc>")),
             }
         }
         if !has_desc {
@@ -786,10 +764,7 @@ impl<'a> Parser<'a> {
                 }
                 Item::Open(e) => {
                     let name = tag_name(&e).into_owned();
-                    return Err(self.err(
-                        &name,
-                        format!("<diag> must start with <name> and <desc>, found <{name}>"),
-                    ));
+                    return Err(self.out_of_order(&name, "diag", "<name> and <desc>"));
                 }
                 Item::Close => {
                     return Err(row(
@@ -851,9 +826,7 @@ impl<'a> Parser<'a> {
                         let block = self.note_block(kind)?;
                         b.nodes[id as usize].notes.push(block);
                     }
-                    None => {
-                        return Err(self.err(other, format!("unknown element <{other}> in <diag>")))
-                    }
+                    None => return Err(self.unknown(other, "diag", None)),
                 },
             }
         }
@@ -880,12 +853,7 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if name != "extension" {
-                return Err(self.err(
-                    &name,
-                    format!(
-                        "unknown element <{name}> in <sevenChrDef> (expected extension or note)"
-                    ),
-                ));
+                return Err(self.unknown(&name, "sevenChrDef", Some("extension or note")));
             }
             let [ch] = self.attributes(&e, ["char"])?;
             let ch = match ch.as_deref().map(str::as_bytes) {
@@ -952,7 +920,7 @@ impl<'a> Parser<'a> {
                     let name = tag_name(&e).into_owned();
                     self.no_attributes(&e)?;
                     if !allowed(&top).contains(&name.as_str()) {
-                        return Err(self.err(&name, format!("unknown element <{name}> in <{top}>")));
+                        return Err(self.unknown(&name, &top, None));
                     }
                     if name == "heading" || name == "value" {
                         self.text(&name)?;
