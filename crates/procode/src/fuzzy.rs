@@ -1,149 +1,100 @@
-//! A Damerau–Levenshtein (optimal string alignment) automaton over bytes, for
-//! typo-tolerant word search with `fst`.
+//! Typo tolerance for word search: a bit-parallel Damerau–Levenshtein
+//! (optimal string alignment) distance over bytes (Hyyrö's extension of
+//! Myers' algorithm), the index's words in memory, and the typo rules.
 
 use fst::raw::{Fst, Node, Output};
-use fst::Automaton;
 
 use crate::index::format::{EXTRA_ONLY, SHORT_ONLY};
 
-/// The longest query word the automaton accepts.
+/// The longest query word typo matching accepts.
 pub(crate) const MAX_FUZZY_LEN: usize = 31;
 
-/// Matches keys within `max` edits (insertion, deletion, substitution or
-/// transposition of two neighbours) of the query. In prefix mode a key also
-/// matches when one of its prefixes is within `max` edits.
+/// Matches words within `max` edits (insertion, deletion, substitution or
+/// transposition of two neighbours) of the query. In prefix mode a word
+/// also matches when one of its prefixes is within `max` edits.
 ///
-/// Only the diagonal band of the edit-distance table that can stay within
-/// `max` is computed, so a step costs `2 * max + 1` cells whatever the length.
+/// The distance of the query to every prefix of the word is computed a
+/// column at a time, the query's rows as the bits of a word (Myers'
+/// bit-vector algorithm with Hyyrö's transposition term, "A bit-vector
+/// algorithm for computing Levenshtein and Damerau edit distances", 2003):
+/// a few word operations per byte of the word, whatever the budget.
 #[derive(Debug)]
-pub(crate) struct Typo<'a> {
-    query: &'a [u8],
+pub(crate) struct Typo {
+    /// Per byte, the query positions holding it (bit `i`: position `i`).
+    peq: [u32; 256],
+    m: u32,
     max: u8,
     prefix: bool,
 }
 
-/// The widest band kept: `2 * max + 1` cells for `max` up to 3.
-const BAND: usize = 7;
-
-/// The automaton's state: the band of the last two rows of the edit-distance
-/// table around the diagonal (cell `t` of row `i` is column `i + t - max`;
-/// cells above `max` are clamped to `max + 1`), their minima, the last byte
-/// read, the depth, and whether a prefix already matched.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct TypoState {
-    prev: [u8; BAND],
-    cur: [u8; BAND],
-    min_prev: u8,
-    min_cur: u8,
-    last: u8,
-    depth: u8,
-    matched: bool,
-}
-
-impl<'a> Typo<'a> {
+impl Typo {
     /// `None` when the query is empty or longer than [`MAX_FUZZY_LEN`], or the
     /// budget is over three edits.
-    pub(crate) fn new(query: &'a str, max: u8, prefix: bool) -> Option<Typo<'a>> {
+    pub(crate) fn new(query: &str, max: u8, prefix: bool) -> Option<Typo> {
         let q = query.as_bytes();
-        (!q.is_empty() && q.len() <= MAX_FUZZY_LEN && max <= 3).then_some(Typo {
-            query: q,
+        if q.is_empty() || q.len() > MAX_FUZZY_LEN || max > 3 {
+            return None;
+        }
+        let mut peq = [0u32; 256];
+        for (i, &b) in q.iter().enumerate() {
+            peq[usize::from(b)] |= 1 << i;
+        }
+        Some(Typo {
+            peq,
+            m: q.len() as u32,
             max,
             prefix,
         })
     }
 
-    /// Row `i`'s cell for the last query column, if inside the band.
-    fn last_cell(&self, row: &[u8; BAND], i: usize) -> u8 {
-        let k = usize::from(self.max);
-        let m = self.query.len();
-        if m + k >= i && i + k >= m {
-            row[m + k - i]
+    /// Whether `word` (or, in prefix mode, one of its prefixes) is within
+    /// the budget of the query.
+    pub(crate) fn matches(&self, word: &[u8]) -> bool {
+        let k = u32::from(self.max);
+        let m = self.m;
+        if !self.prefix && (word.len() as u32 + k < m || word.len() as u32 > m + k) {
+            return false;
+        }
+        let last = 1u32 << (m - 1);
+        let mut vp = u32::MAX >> (32 - m);
+        let mut vn = 0u32;
+        let (mut d0_prev, mut pm_prev) = (0u32, 0u32);
+        let mut score = m;
+        if self.prefix && score <= k {
+            return true;
+        }
+        // In prefix mode, a matching prefix has at most m + k bytes.
+        let n = if self.prefix {
+            word.len().min((m + k) as usize)
         } else {
-            self.max + 1
-        }
-    }
-}
-
-impl Automaton for Typo<'_> {
-    type State = TypoState;
-
-    fn start(&self) -> TypoState {
-        let k = usize::from(self.max);
-        let inf = self.max + 1;
-        let mut cur = [inf; BAND];
-        let mut min = inf;
-        for (t, c) in cur.iter_mut().enumerate().take(2 * k + 1) {
-            if t >= k && t - k <= self.query.len() {
-                *c = ((t - k) as u8).min(inf);
-                min = min.min(*c);
-            }
-        }
-        let s = TypoState {
-            prev: [inf; BAND],
-            cur,
-            min_prev: inf,
-            min_cur: min,
-            last: 0,
-            depth: 0,
-            matched: false,
+            word.len()
         };
-        TypoState {
-            matched: self.prefix && self.last_cell(&s.cur, 0) <= self.max,
-            ..s
-        }
-    }
-
-    fn is_match(&self, s: &TypoState) -> bool {
-        s.matched || self.last_cell(&s.cur, usize::from(s.depth)) <= self.max
-    }
-
-    fn can_match(&self, s: &TypoState) -> bool {
-        s.matched || s.min_cur <= self.max || s.min_prev < self.max
-    }
-
-    fn accept(&self, s: &TypoState, b: u8) -> TypoState {
-        let q = self.query;
-        let m = q.len();
-        let k = usize::from(self.max);
-        let inf = self.max + 1;
-        let i = usize::from(s.depth) + 1;
-        let mut next = [inf; BAND];
-        let mut min = inf;
-        for t in 0..=2 * k {
-            // Column j = i + t - k of row i.
-            if i + t < k {
-                continue;
+        for (j, &b) in word.iter().take(n).enumerate() {
+            let pm = self.peq[usize::from(b)];
+            let tr = ((!d0_prev & pm) << 1) & pm_prev;
+            let d0 = (((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn | tr;
+            let hp = vn | !(d0 | vp);
+            let hn = d0 & vp;
+            if hp & last != 0 {
+                score += 1;
+            } else if hn & last != 0 {
+                score -= 1;
             }
-            let j = i + t - k;
-            if j > m {
-                break;
-            }
-            let v = if j == 0 {
-                (i as u8).min(inf)
-            } else {
-                let cost = u8::from(q[j - 1] != b);
-                let up = if t < 2 * k { s.cur[t + 1] } else { inf };
-                let left = if t > 0 { next[t - 1] } else { inf };
-                let mut v = (up + 1).min(left + 1).min(s.cur[t] + cost);
-                if i > 1 && j > 1 && q[j - 1] == s.last && q[j - 2] == b {
-                    v = v.min(s.prev[t] + 1);
+            if self.prefix {
+                if score <= k {
+                    return true;
                 }
-                v.min(inf)
-            };
-            next[t] = v;
-            min = min.min(v);
+            } else if score > k + (n - j - 1) as u32 {
+                // Each further byte lowers the distance by one at most.
+                return false;
+            }
+            let x = (hp << 1) | 1;
+            vn = x & d0;
+            vp = (hn << 1) | !(x | d0);
+            d0_prev = d0;
+            pm_prev = pm;
         }
-        let depth = s.depth.saturating_add(1).min(250);
-        let matched = s.matched || (self.prefix && self.last_cell(&next, i) <= self.max);
-        TypoState {
-            prev: s.cur,
-            cur: next,
-            min_prev: s.min_cur,
-            min_cur: min,
-            last: b,
-            depth,
-            matched,
-        }
+        !self.prefix && score <= k
     }
 }
 
@@ -449,12 +400,7 @@ fn for_each_typo_word(
         if !letters_may_match(qmask, q.len(), stem, w.mask, k, prefix) {
             continue;
         }
-        let mut s = aut.start();
-        let alive = stem.iter().all(|&b| {
-            s = aut.accept(&s, b);
-            aut.can_match(&s)
-        });
-        if alive && aut.is_match(&s) {
+        if aut.matches(stem) {
             f(w, stem);
         }
     }
@@ -519,24 +465,12 @@ pub(crate) fn typo_matches(query: &str, word: &str) -> bool {
 /// [`typo_matches`] with prefix mode given.
 pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
     let (q, w) = (query.as_bytes(), word.as_bytes());
-    if q.first() == w.first() {
-        if let Some(a) = Typo::new(query, max_edits(query), prefix) {
-            if !may_match(q, w, a.max, prefix) {
-                // (With the first letter kept, no edit of it can match
-                // either: see `first_letter_typo`.)
-                return false;
-            }
-            let mut s = a.start();
-            for &b in w {
-                if !a.can_match(&s) {
-                    return false;
-                }
-                s = a.accept(&s, b);
-            }
-            if a.is_match(&s) {
-                return true;
-            }
-        }
+    let max = max_edits(query);
+    if q.first() == w.first() && !q.is_empty() && q.len() <= MAX_FUZZY_LEN {
+        // (With the first letter kept, an edit of it is one edit the
+        // distance counts too: see `first_letter_typo`.)
+        return may_match(q, w, max, prefix)
+            && Typo::new(query, max, prefix).is_some_and(|a| a.matches(w));
     }
     first_letter_typo(q, w, prefix)
 }
@@ -606,15 +540,7 @@ mod tests {
     use super::*;
 
     fn run(q: &str, max: u8, prefix: bool, key: &str) -> bool {
-        let a = Typo::new(q, max, prefix).unwrap();
-        let mut s = a.start();
-        for &b in key.as_bytes() {
-            if !a.can_match(&s) {
-                return false;
-            }
-            s = a.accept(&s, b);
-        }
-        a.is_match(&s)
+        Typo::new(q, max, prefix).unwrap().matches(key.as_bytes())
     }
 
     #[test]
@@ -703,28 +629,42 @@ mod reference_tests {
     }
 
     #[test]
-    fn automaton_agrees_with_the_reference_distance() {
+    fn distance_agrees_with_the_reference() {
         let mut rnd = xorshift(0x2545_f491_4f6c_dd1d);
-        for _ in 0..20_000 {
+        for round in 0..30_000 {
             let alpha = b"abcd";
-            let ql = 1 + rnd(9) as usize;
-            let kl = rnd(11) as usize;
+            // Short random words, and longer ones a few random edits away
+            // from the query (near the budget, up to the longest query).
+            let ql = if round % 2 == 0 {
+                1 + rnd(9) as usize
+            } else {
+                1 + rnd(MAX_FUZZY_LEN as u64) as usize
+            };
             let q: Vec<u8> = (0..ql).map(|_| alpha[rnd(4) as usize]).collect();
-            let w: Vec<u8> = (0..kl).map(|_| alpha[rnd(4) as usize]).collect();
-            let max = rnd(3) as u8;
+            let w: Vec<u8> = if round % 2 == 0 {
+                let kl = rnd(11) as usize;
+                (0..kl).map(|_| alpha[rnd(4) as usize]).collect()
+            } else {
+                let mut w = q.clone();
+                for _ in 0..rnd(5) {
+                    let at = rnd(w.len() as u64 + 1) as usize;
+                    let c = alpha[rnd(4) as usize];
+                    match rnd(4) {
+                        0 if at < w.len() => w[at] = c,
+                        1 if at < w.len() => drop(w.remove(at)),
+                        2 if at + 1 < w.len() => w.swap(at, at + 1),
+                        _ => w.insert(at, c),
+                    }
+                }
+                if rnd(2) == 0 {
+                    w.extend((0..rnd(6)).map(|_| alpha[rnd(4) as usize]));
+                }
+                w
+            };
+            let max = rnd(4) as u8;
             let qs = std::str::from_utf8(&q).unwrap();
             for prefix in [false, true] {
-                let a = Typo::new(qs, max, prefix).unwrap();
-                let mut s = a.start();
-                let mut alive = true;
-                for &b in &w {
-                    if !a.can_match(&s) {
-                        alive = false;
-                        break;
-                    }
-                    s = a.accept(&s, b);
-                }
-                let got = alive && a.is_match(&s);
+                let got = Typo::new(qs, max, prefix).unwrap().matches(&w);
                 let want = if prefix {
                     (0..=w.len()).any(|n| osa(&q, &w[..n]) <= usize::from(max))
                 } else {
