@@ -18,7 +18,7 @@ pub(crate) const MAX_FUZZY_LEN: usize = 31;
 /// bit-vector algorithm with Hyyrö's transposition term, "A bit-vector
 /// algorithm for computing Levenshtein and Damerau edit distances", 2003):
 /// a few word operations per byte of the word, whatever the budget.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Typo {
     /// Per byte, the query positions holding it (bit `i`: position `i`).
     peq: [u32; 256],
@@ -114,7 +114,7 @@ pub(crate) fn prefix_mode(word: &str) -> bool {
 }
 
 /// Collects the values of every word-index key that matches `word` under the
-/// typo rules — the same rules as [`typo_matches`].
+/// typo rules — the same rules as [`TypoWord::matches`].
 #[cfg(test)]
 pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec<u64>) {
     let words = WordTable::build(fst).unwrap();
@@ -321,7 +321,7 @@ impl WordTable {
 }
 
 /// Collects the values of every word-index key that matches `word` under the
-/// typo rules (the same rules as [`typo_matches_with`]): the words that keep
+/// typo rules (the same rules as [`TypoWord::matches`]): the words that keep
 /// the query's first letter from `words` (built from the same fst), checked
 /// with the automaton; those whose first letter is the typo by following
 /// the fst. With `system` (a tag below 32), the words of the table that no
@@ -456,13 +456,15 @@ fn collect_all<'f, D: AsRef<[u8]>>(
     }
 }
 
-/// Whether an index word matches a query word under the typo rules (used for
-/// overlay entries, which are matched without an fst).
+/// Whether an index word matches a query word under the typo rules (the
+/// reference the tests hold [`TypoWord`] and the word scan to).
+#[cfg(test)]
 pub(crate) fn typo_matches(query: &str, word: &str) -> bool {
     typo_matches_with(query, word, prefix_mode(query))
 }
 
 /// [`typo_matches`] with prefix mode given.
+#[cfg(test)]
 pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
     let (q, w) = (query.as_bytes(), word.as_bytes());
     let max = max_edits(query);
@@ -475,16 +477,69 @@ pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
     first_letter_typo(q, w, prefix)
 }
 
+/// A query word's typo rules prepared once for many words (its letters
+/// and distance table), as the typo scan and match spans apply them.
+#[derive(Debug, Clone)]
+pub(crate) struct TypoWord {
+    q: Vec<u8>,
+    qmask: u32,
+    max: u8,
+    prefix: bool,
+    /// `None` when the query is empty or too long for typos that keep its
+    /// first letter.
+    typo: Option<Typo>,
+}
+
+impl TypoWord {
+    /// The rules for `query`, with prefix mode given.
+    pub(crate) fn new(query: &str, prefix: bool) -> TypoWord {
+        let max = max_edits(query);
+        TypoWord {
+            q: query.as_bytes().to_vec(),
+            qmask: letter_mask(query.as_bytes()),
+            max,
+            prefix,
+            typo: Typo::new(query, max, prefix),
+        }
+    }
+
+    /// Whether `w` matches the query under the typo rules.
+    pub(crate) fn matches(&self, w: &[u8]) -> bool {
+        let q = self.q.as_slice();
+        match &self.typo {
+            Some(a) if q.first() == w.first() => {
+                length_may_match(q.len(), w.len(), self.max, self.prefix)
+                    && letters_may_match(
+                        self.qmask,
+                        q.len(),
+                        w,
+                        letter_mask(w),
+                        u32::from(self.max),
+                        self.prefix,
+                    )
+                    && a.matches(w)
+            }
+            _ => first_letter_typo(q, w, self.prefix),
+        }
+    }
+}
+
+/// Whether a word of `l` bytes can be within `k` edits of a query of `m`
+/// (one of its prefixes, in prefix mode).
+#[inline]
+fn length_may_match(m: usize, l: usize, k: u8, prefix: bool) -> bool {
+    !(l + usize::from(k) < m || (!prefix && l > m + usize::from(k)))
+}
+
 /// Whether `w` can be within `k` edits of `q` (one of its prefixes, in
 /// prefix mode) by its length and letters, the filter of [`WordTable`]: a
 /// match misses at most `k` of the query's letters and, whole, holds at most
 /// `k` letters the query lacks.
+#[cfg(test)]
 fn may_match(q: &[u8], w: &[u8], k: u8, prefix: bool) -> bool {
-    let (m, l) = (q.len(), w.len());
-    if l + usize::from(k) < m || (!prefix && l > m + usize::from(k)) {
-        return false;
-    }
-    letters_may_match(letter_mask(q), m, w, letter_mask(w), u32::from(k), prefix)
+    let m = q.len();
+    length_may_match(m, w.len(), k, prefix)
+        && letters_may_match(letter_mask(q), m, w, letter_mask(w), u32::from(k), prefix)
 }
 
 /// The letter filter of [`may_match`], given the query's letter set `qmask`
@@ -734,7 +789,11 @@ mod typo_terms_tests {
                 .enumerate()
                 .filter(|(_, k)| !k.starts_with('\u{3}'))
                 .filter(|(_, k)| {
-                    typo_matches_with(&q, k.trim_end_matches(['\u{1}', '\u{2}']), prefix)
+                    let w = k.trim_end_matches(['\u{1}', '\u{2}']);
+                    let want = typo_matches_with(&q, w, prefix);
+                    let rules = TypoWord::new(&q, prefix);
+                    assert_eq!(rules.matches(w.as_bytes()), want, "{q:?} vs {w:?}");
+                    want
                 })
                 .map(|(i, _)| i as u64)
                 .collect();

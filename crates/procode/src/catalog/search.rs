@@ -994,11 +994,12 @@ impl TypoMode {
         self != TypoMode::Off
     }
 
-    fn matches(self, q: &str, word: &str) -> bool {
+    /// The typo rules of query word `q` in this mode (`None` when off).
+    fn rules(self, q: &str) -> Option<fuzzy::TypoWord> {
         match self {
-            TypoMode::Off => false,
-            TypoMode::Whole => fuzzy::typo_matches_with(q, word, false),
-            TypoMode::Prefix => fuzzy::typo_matches(q, word),
+            TypoMode::Off => None,
+            TypoMode::Whole => Some(fuzzy::TypoWord::new(q, false)),
+            TypoMode::Prefix => Some(fuzzy::TypoWord::new(q, fuzzy::prefix_mode(q))),
         }
     }
 }
@@ -1012,9 +1013,21 @@ struct Slot {
     /// The synonym term the user typed and the expansion, for a synonym slot.
     synonym: Option<(String, String)>,
     typo: TypoMode,
+    /// Per word, its typo rules prepared (empty when `typo` is off).
+    fuzzy: Vec<fuzzy::TypoWord>,
     /// Whether the words match whole words only (a synonym's expansion, a
     /// number the user has finished typing), not as prefixes.
     whole: bool,
+}
+
+impl Slot {
+    /// Whether word `i` of the slot matches `word` within the typo budget
+    /// (never when the slot's typo mode is off).
+    fn typo_match(&self, i: usize, word: &str) -> bool {
+        self.fuzzy
+            .get(i)
+            .is_some_and(|m| m.matches(word.as_bytes()))
+    }
 }
 
 /// The query as typed, or with synonym terms replaced by expansions.
@@ -1317,6 +1330,7 @@ impl Catalog {
                             covers: len,
                             synonym: Some((term.to_owned(), exp.to_owned())),
                             typo: TypoMode::Off,
+                            fuzzy: Vec::new(),
                             whole: true,
                         });
                     }
@@ -1329,6 +1343,7 @@ impl Catalog {
                             covers: 1,
                             synonym: None,
                             typo: TypoMode::Off,
+                            fuzzy: Vec::new(),
                             whole: finished_number(words, k),
                         });
                     }
@@ -2192,20 +2207,20 @@ impl Catalog {
     /// Whether some word of the catalog starts with `word`.
     fn has_prefix(&self, word: &str) -> Result<bool> {
         let lo = word.as_bytes();
-        let mut hi = lo.to_vec();
-        if let Some(last) = hi.last_mut() {
-            *last += 1;
-        }
-        if self
-            .index
-            .words()?
-            .range()
-            .ge(lo)
-            .lt(&hi)
-            .into_stream()
-            .next()
-            .is_some()
-        {
+        let indexed = if lo.first().is_some_and(u8::is_ascii_alphanumeric) {
+            // A key starting with a word starts with a letter or digit: the
+            // words in memory hold them all (a binary search).
+            self.word_table()?.with_prefix(lo).next().is_some()
+        } else {
+            let mut hi = lo.to_vec();
+            if let Some(last) = hi.last_mut() {
+                *last += 1;
+            }
+            let words = self.index.words()?;
+            let mut keys = words.range().ge(lo).lt(&hi).into_stream();
+            keys.next().is_some()
+        };
+        if indexed {
             return Ok(true);
         }
         let mut buf = String::new();
@@ -2250,7 +2265,8 @@ fn covers_nos(v: &Variant, term: &[String]) -> bool {
         v.slots.iter().any(|s| {
             s.words
                 .iter()
-                .any(|q| tw.starts_with(q.as_str()) || s.typo.matches(q, tw))
+                .enumerate()
+                .any(|(i, q)| tw.starts_with(q.as_str()) || s.typo_match(i, tw))
         })
     })
 }
@@ -2264,12 +2280,16 @@ fn direct_slots(words: &[String], typo: &[bool], mode: TypoMode) -> Vec<Slot> {
         .zip(typo)
         .enumerate()
         .filter(|(_, (w, _))| all_small || !SMALL_WORDS.contains(&w.as_str()))
-        .map(|(i, (w, &t))| Slot {
-            words: vec![w.clone()],
-            covers: 1,
-            synonym: None,
-            typo: if t { mode } else { TypoMode::Off },
-            whole: finished_number(words, i),
+        .map(|(i, (w, &t))| {
+            let typo = if t { mode } else { TypoMode::Off };
+            Slot {
+                words: vec![w.clone()],
+                covers: 1,
+                synonym: None,
+                typo,
+                fuzzy: typo.rules(w).into_iter().collect(),
+                whole: finished_number(words, i),
+            }
         })
         .collect()
 }
@@ -2304,7 +2324,8 @@ fn leads_with(v: &Variant, first: &str) -> bool {
     v.slots.iter().any(|s| {
         s.words
             .iter()
-            .any(|q| first.starts_with(q.as_str()) || s.typo.matches(q, first))
+            .enumerate()
+            .any(|(i, q)| first.starts_with(q.as_str()) || s.typo_match(i, first))
     })
 }
 
@@ -2349,12 +2370,12 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
     let mut in_title = 0;
     for s in &v.slots {
         let mut tiers = Vec::with_capacity(s.words.len());
-        for q in &s.words {
+        for (i, q) in s.words.iter().enumerate() {
             let t = if long.iter().any(|x| x == q) {
                 Tier::TitleExact
             } else if long.iter().chain(&short).any(|x| x.starts_with(q.as_str())) {
                 Tier::TitlePrefix
-            } else if long.iter().chain(&short).any(|x| s.typo.matches(q, x)) {
+            } else if long.iter().chain(&short).any(|x| s.typo_match(i, x)) {
                 Tier::Typo
             } else {
                 return None;
@@ -2420,9 +2441,8 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
                 .find(|q| word.starts_with(q.as_str()))
                 .map(|_| false)
                 .or_else(|| {
-                    s.words
-                        .iter()
-                        .any(|q| s.typo.matches(q, word))
+                    (0..s.words.len())
+                        .any(|i| s.typo_match(i, word))
                         .then_some(true)
                 });
             if let Some(typo) = hit {
