@@ -132,28 +132,47 @@ pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec
 
 /// The keys whose first letter is the typo: the query's first letter
 /// substituted or preceded by an inserted letter (any first byte, then the
-/// rest exactly), deleted, or swapped with the second.
-fn first_letter_terms<D: AsRef<[u8]>>(fst: &Fst<D>, q: &[u8], prefix: bool, out: &mut Vec<u64>) {
+/// rest exactly: one range of `words` by their bytes after the first),
+/// deleted, or swapped with the second (a range of `words`, or the fst for a
+/// path that does not start with a letter or digit, which no word does).
+fn first_letter_terms<D: AsRef<[u8]>>(
+    fst: &Fst<D>,
+    words: &WordTable,
+    q: &[u8],
+    prefix: bool,
+    out: &mut Vec<u64>,
+) {
     let Some(&q0) = q.first() else {
         return;
     };
-    let root = fst.root();
-    for t in root.transitions() {
-        if !t.inp.is_ascii_alphanumeric() {
-            continue; // phrase keys, not words
+    let terms = |w: &TableWord| w.terms.into_iter().filter(|&v| v != NO_TERM).map(u64::from);
+    // Substituted (another first byte, then the rest of the query).
+    for w in words.with_tail(&q[1..], prefix) {
+        if words.stem(w).first() != Some(&q0) {
+            out.extend(terms(w));
         }
-        let node = fst.node(t.addr);
-        if t.inp != q0 {
-            follow_then_collect(fst, node, t.out, &q[1..], prefix, out);
-        }
-        follow_then_collect(fst, node, t.out, q, prefix, out);
     }
+    // Inserted before (any first byte, then the query).
+    for w in words.with_tail(q, prefix) {
+        out.extend(terms(w));
+    }
+    let mut collect = |path: &[u8]| {
+        if !path.first().is_some_and(u8::is_ascii_alphanumeric) {
+            follow_then_collect(fst, fst.root(), Output::zero(), path, prefix, out);
+        } else if prefix {
+            for (_, keys) in words.with_prefix(path) {
+                out.extend(keys.into_iter().flatten());
+            }
+        } else {
+            out.extend(words.exact(path).into_iter().flatten());
+        }
+    };
     if q.len() > 1 {
-        follow_then_collect(fst, root, Output::zero(), &q[1..], prefix, out);
+        collect(&q[1..]);
         if q[0] != q[1] {
             let mut swapped = q.to_vec();
             swapped.swap(0, 1);
-            follow_then_collect(fst, root, Output::zero(), &swapped, prefix, out);
+            collect(&swapped);
         }
     }
 }
@@ -179,6 +198,10 @@ pub(crate) struct WordTable {
     /// `by_len[starts[b]..starts[b + 1]]`.
     by_len: Vec<u32>,
     starts: Vec<u32>,
+    /// Indices of `words` in the order of their bytes after the first
+    /// (then key order): the words whose first letter is a typo of the
+    /// query's are one range of it.
+    by_tail: Vec<u32>,
 }
 
 /// One word of [`WordTable`].
@@ -263,6 +286,9 @@ impl WordTable {
         }
         t.by_len = by_len;
         t.starts = starts;
+        let mut by_tail: Vec<u32> = (0..t.words.len() as u32).collect();
+        by_tail.sort_by(|&a, &b| t.tail(a).cmp(t.tail(b)).then(a.cmp(&b)));
+        t.by_tail = by_tail;
         Ok(t)
     }
 
@@ -289,6 +315,38 @@ impl WordTable {
         self.bytes
             .get(w.off as usize..(w.off + w.len) as usize)
             .unwrap_or(&[])
+    }
+
+    /// Word `i`'s bytes after the first.
+    fn tail(&self, i: u32) -> &[u8] {
+        self.words
+            .get(i as usize)
+            .map_or(&[][..], |w| self.stem(w))
+            .get(1..)
+            .unwrap_or(&[])
+    }
+
+    /// The words whose bytes after the first are `tail` (or, with
+    /// `prefix`, start with it).
+    fn with_tail<'s>(
+        &'s self,
+        tail: &'s [u8],
+        prefix: bool,
+    ) -> impl Iterator<Item = &'s TableWord> + 's {
+        let from = self.by_tail.partition_point(|&i| self.tail(i) < tail);
+        self.by_tail
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(move |&&i| {
+                let t = self.tail(i);
+                if prefix {
+                    t.starts_with(tail)
+                } else {
+                    t == tail
+                }
+            })
+            .filter_map(|&i| self.words.get(i as usize))
     }
 
     /// The keys of the word `word` itself (all `None` when no key is it).
@@ -347,7 +405,7 @@ pub(crate) fn typo_terms_and_words<D: AsRef<[u8]>>(
             fixes.push(String::from_utf8_lossy(stem).into_owned());
         }
     });
-    first_letter_terms(fst, word.as_bytes(), prefix, out);
+    first_letter_terms(fst, words, word.as_bytes(), prefix, out);
 }
 
 /// Calls `f` with each word of `words` (and its bytes) that keeps `word`'s
