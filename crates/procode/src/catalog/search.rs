@@ -1389,15 +1389,21 @@ impl Catalog {
     ) -> Result<SearchResults> {
         let facts = self.facts()?;
         let keep = opts.offset.saturating_add(opts.limit);
-        let mut acc = Ranked {
-            pool: Vec::new(),
-            seen: (variants.len() > 1).then(|| Bits::new(self.index.len())),
-            total: 0,
-        };
+        let mut found = Vec::with_capacity(variants.len());
         for (vi, v) in variants.iter().enumerate() {
             if let Some(m) = self.variant_hits(v, facts, opts, cache)? {
-                self.rank_variant(v, vi, &m, facts, opts, keep, &mut acc)?;
+                found.push((vi, v, m));
             }
+        }
+        // An entry is counted once however many variants find it (no set
+        // to build when only one variant finds anything).
+        let mut acc = Ranked {
+            pool: Vec::new(),
+            seen: (found.len() > 1).then(|| Bits::new(self.index.len())),
+            total: 0,
+        };
+        for (vi, v, m) in &found {
+            self.rank_variant(v, *vi, m, facts, opts, keep, &mut acc)?;
         }
         // Best variant per entry (an entry of the best `keep` is in the heap
         // of the variant that scores it best).
