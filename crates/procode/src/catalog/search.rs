@@ -2447,8 +2447,9 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
                 .find(|q| word.starts_with(q.as_str()))
                 .map(|_| false)
                 .or_else(|| {
-                    (0..s.words.len())
-                        .any(|i| s.typo_match(i, word))
+                    s.fuzzy
+                        .iter()
+                        .any(|m| m.matches(word.as_bytes()))
                         .then_some(true)
                 });
             if let Some(typo) = hit {
@@ -2468,6 +2469,21 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
         }
         word.clear();
     };
+    if description.is_ascii() {
+        // (The same walk a byte at a time: a character is a byte.)
+        for (i, &b) in description.as_bytes().iter().enumerate() {
+            if b.is_ascii_alphanumeric() {
+                if word.is_empty() {
+                    start = i;
+                }
+                word.push(char::from(b.to_ascii_lowercase()));
+            } else if !crate::text::is_apostrophe(char::from(b)) {
+                flush(&mut word, start, i);
+            }
+        }
+        flush(&mut word, start, description.len());
+        return out;
+    }
     let mut count = 0usize;
     for (i, c) in description.chars().enumerate() {
         count = i + 1;
