@@ -10,6 +10,7 @@
 //! # every dev-set query's instructions, one profile each (in set order):
 //! valgrind --tool=callgrind --toggle-collect='search_cpu::calls' \
 //!   --dump-after='search_cpu::calls' --callgrind-out-file=cg.%p $B dev 10
+//! # (then: grep summary cg.<pid>.<i>, divided by 10)
 //! # the answers (`{:?}` of every `SearchResults`) of the probe searches:
 //! $B dump benches/examples/search_probe.txt > before.txt
 //! ```
@@ -21,8 +22,10 @@
 //! shipped synonym list's terms and the queries of each FILE (one a line,
 //! under no filter, `icd10cm` and `hcpcs`) to the embedded catalog, each
 //! with six option sets (limit 10, 3 and 50, offset 10, billable only, a
-//! date of service), and prints one line per search. `dev-queries` prints
-//! the development set's queries and systems, tab-separated.
+//! date of service), and prints one line per search. `dev N` runs `loop`
+//! of each development-set query in turn (one profile each with
+//! `--dump-after`, files `cg.<pid>.1` … in the set's order); `dev-queries`
+//! prints those queries and their systems, tab-separated.
 
 use std::hint::black_box;
 
