@@ -186,7 +186,7 @@ fn first_letter_terms<D: AsRef<[u8]>>(
 /// A word within `k` edits of the query (or, in prefix mode, one of whose
 /// prefixes is) misses at most `k` of the query's letters and, whole, holds
 /// at most `k` letters the query lacks: one edit changes one position. The
-/// words those counts and their length leave are checked with the automaton,
+/// words those counts and their length leave are checked with [`Typo`],
 /// so the result is exactly the set of words within the budget (see
 /// [`typo_terms_and_words`]).
 #[derive(Debug, Default)]
@@ -381,8 +381,8 @@ impl WordTable {
 /// Collects the values of every word-index key that matches `word` under the
 /// typo rules (the same rules as [`TypoWord::matches`]): the words that keep
 /// the query's first letter from `words` (built from the same fst), checked
-/// with the automaton; those whose first letter is the typo by following
-/// the fst. With `system` (a tag below 32), the words of the table that no
+/// with [`Typo`]; those whose first letter is the typo by their bytes after
+/// the first (see `first_letter_terms`). With `system` (a tag below 32), the words of the table that no
 /// entry of that system holds are left out (their terms would find no
 /// entry the search keeps). Also collects in `fixes` the first `max_fixes`
 /// words of the table that matched (whole words when not `prefix`: the
@@ -618,7 +618,7 @@ fn letters_may_match(qmask: u32, m: usize, w: &[u8], wmask: u32, k: u32, prefix:
 
 /// Whether `w` is `q` with its first letter substituted, deleted, preceded
 /// by an inserted letter or swapped with the second (edits that keep the
-/// first letter are the automaton's), compared in place; as a prefix of `w`
+/// first letter are [`Typo`]'s), compared in place; as a prefix of `w`
 /// in prefix mode.
 fn first_letter_typo(q: &[u8], w: &[u8], prefix: bool) -> bool {
     let eq = |v: &[u8], x: &[u8]| if prefix { x.starts_with(v) } else { x == v };

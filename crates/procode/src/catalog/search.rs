@@ -28,7 +28,8 @@
 //! (`fuzzy::WordTable`, built on the first search: a binary search and a
 //! run of neighbours for a prefix, no fst stream; for a typo, the words of
 //! the same first letter, length and nearly the same letters, checked with
-//! the automaton). The rarest query word's posting lists are decoded once
+//! a bit-parallel edit distance, and one range of the words ordered by
+//! their bytes after the first for a misspelt first letter). The rarest query word's posting lists are decoded once
 //! (merged through a dense set, no sorting); the other words are only
 //! sought for the candidates left — by leapfrog through the skip table, or
 //! by a bit test in the dense set kept for each long list — and a candidate
