@@ -1,149 +1,100 @@
-//! A Damerau–Levenshtein (optimal string alignment) automaton over bytes, for
-//! typo-tolerant word search with `fst`.
+//! Typo tolerance for word search: a bit-parallel Damerau–Levenshtein
+//! (optimal string alignment) distance over bytes (Hyyrö's extension of
+//! Myers' algorithm), the index's words in memory, and the typo rules.
 
 use fst::raw::{Fst, Node, Output};
-use fst::Automaton;
 
 use crate::index::format::{EXTRA_ONLY, SHORT_ONLY};
 
-/// The longest query word the automaton accepts.
+/// The longest query word typo matching accepts.
 pub(crate) const MAX_FUZZY_LEN: usize = 31;
 
-/// Matches keys within `max` edits (insertion, deletion, substitution or
-/// transposition of two neighbours) of the query. In prefix mode a key also
-/// matches when one of its prefixes is within `max` edits.
+/// Matches words within `max` edits (insertion, deletion, substitution or
+/// transposition of two neighbours) of the query. In prefix mode a word
+/// also matches when one of its prefixes is within `max` edits.
 ///
-/// Only the diagonal band of the edit-distance table that can stay within
-/// `max` is computed, so a step costs `2 * max + 1` cells whatever the length.
-#[derive(Debug)]
-pub(crate) struct Typo<'a> {
-    query: &'a [u8],
+/// The distance of the query to every prefix of the word is computed a
+/// column at a time, the query's rows as the bits of a word (Myers'
+/// bit-vector algorithm with Hyyrö's transposition term, "A bit-vector
+/// algorithm for computing Levenshtein and Damerau edit distances", 2003):
+/// a few word operations per byte of the word, whatever the budget.
+#[derive(Debug, Clone)]
+pub(crate) struct Typo {
+    /// Per byte, the query positions holding it (bit `i`: position `i`).
+    peq: [u32; 256],
+    m: u32,
     max: u8,
     prefix: bool,
 }
 
-/// The widest band kept: `2 * max + 1` cells for `max` up to 3.
-const BAND: usize = 7;
-
-/// The automaton's state: the band of the last two rows of the edit-distance
-/// table around the diagonal (cell `t` of row `i` is column `i + t - max`;
-/// cells above `max` are clamped to `max + 1`), their minima, the last byte
-/// read, the depth, and whether a prefix already matched.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct TypoState {
-    prev: [u8; BAND],
-    cur: [u8; BAND],
-    min_prev: u8,
-    min_cur: u8,
-    last: u8,
-    depth: u8,
-    matched: bool,
-}
-
-impl<'a> Typo<'a> {
+impl Typo {
     /// `None` when the query is empty or longer than [`MAX_FUZZY_LEN`], or the
     /// budget is over three edits.
-    pub(crate) fn new(query: &'a str, max: u8, prefix: bool) -> Option<Typo<'a>> {
+    pub(crate) fn new(query: &str, max: u8, prefix: bool) -> Option<Typo> {
         let q = query.as_bytes();
-        (!q.is_empty() && q.len() <= MAX_FUZZY_LEN && max <= 3).then_some(Typo {
-            query: q,
+        if q.is_empty() || q.len() > MAX_FUZZY_LEN || max > 3 {
+            return None;
+        }
+        let mut peq = [0u32; 256];
+        for (i, &b) in q.iter().enumerate() {
+            peq[usize::from(b)] |= 1 << i;
+        }
+        Some(Typo {
+            peq,
+            m: q.len() as u32,
             max,
             prefix,
         })
     }
 
-    /// Row `i`'s cell for the last query column, if inside the band.
-    fn last_cell(&self, row: &[u8; BAND], i: usize) -> u8 {
-        let k = usize::from(self.max);
-        let m = self.query.len();
-        if m + k >= i && i + k >= m {
-            row[m + k - i]
+    /// Whether `word` (or, in prefix mode, one of its prefixes) is within
+    /// the budget of the query.
+    pub(crate) fn matches(&self, word: &[u8]) -> bool {
+        let k = u32::from(self.max);
+        let m = self.m;
+        if !self.prefix && (word.len() as u32 + k < m || word.len() as u32 > m + k) {
+            return false;
+        }
+        let last = 1u32 << (m - 1);
+        let mut vp = u32::MAX >> (32 - m);
+        let mut vn = 0u32;
+        let (mut d0_prev, mut pm_prev) = (0u32, 0u32);
+        let mut score = m;
+        if self.prefix && score <= k {
+            return true;
+        }
+        // In prefix mode, a matching prefix has at most m + k bytes.
+        let n = if self.prefix {
+            word.len().min((m + k) as usize)
         } else {
-            self.max + 1
-        }
-    }
-}
-
-impl Automaton for Typo<'_> {
-    type State = TypoState;
-
-    fn start(&self) -> TypoState {
-        let k = usize::from(self.max);
-        let inf = self.max + 1;
-        let mut cur = [inf; BAND];
-        let mut min = inf;
-        for (t, c) in cur.iter_mut().enumerate().take(2 * k + 1) {
-            if t >= k && t - k <= self.query.len() {
-                *c = ((t - k) as u8).min(inf);
-                min = min.min(*c);
-            }
-        }
-        let s = TypoState {
-            prev: [inf; BAND],
-            cur,
-            min_prev: inf,
-            min_cur: min,
-            last: 0,
-            depth: 0,
-            matched: false,
+            word.len()
         };
-        TypoState {
-            matched: self.prefix && self.last_cell(&s.cur, 0) <= self.max,
-            ..s
-        }
-    }
-
-    fn is_match(&self, s: &TypoState) -> bool {
-        s.matched || self.last_cell(&s.cur, usize::from(s.depth)) <= self.max
-    }
-
-    fn can_match(&self, s: &TypoState) -> bool {
-        s.matched || s.min_cur <= self.max || s.min_prev < self.max
-    }
-
-    fn accept(&self, s: &TypoState, b: u8) -> TypoState {
-        let q = self.query;
-        let m = q.len();
-        let k = usize::from(self.max);
-        let inf = self.max + 1;
-        let i = usize::from(s.depth) + 1;
-        let mut next = [inf; BAND];
-        let mut min = inf;
-        for t in 0..=2 * k {
-            // Column j = i + t - k of row i.
-            if i + t < k {
-                continue;
+        for (j, &b) in word.iter().take(n).enumerate() {
+            let pm = self.peq[usize::from(b)];
+            let tr = ((!d0_prev & pm) << 1) & pm_prev;
+            let d0 = (((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn | tr;
+            let hp = vn | !(d0 | vp);
+            let hn = d0 & vp;
+            if hp & last != 0 {
+                score += 1;
+            } else if hn & last != 0 {
+                score -= 1;
             }
-            let j = i + t - k;
-            if j > m {
-                break;
-            }
-            let v = if j == 0 {
-                (i as u8).min(inf)
-            } else {
-                let cost = u8::from(q[j - 1] != b);
-                let up = if t < 2 * k { s.cur[t + 1] } else { inf };
-                let left = if t > 0 { next[t - 1] } else { inf };
-                let mut v = (up + 1).min(left + 1).min(s.cur[t] + cost);
-                if i > 1 && j > 1 && q[j - 1] == s.last && q[j - 2] == b {
-                    v = v.min(s.prev[t] + 1);
+            if self.prefix {
+                if score <= k {
+                    return true;
                 }
-                v.min(inf)
-            };
-            next[t] = v;
-            min = min.min(v);
+            } else if score > k + (n - j - 1) as u32 {
+                // Each further byte lowers the distance by one at most.
+                return false;
+            }
+            let x = (hp << 1) | 1;
+            vn = x & d0;
+            vp = (hn << 1) | !(x | d0);
+            d0_prev = d0;
+            pm_prev = pm;
         }
-        let depth = s.depth.saturating_add(1).min(250);
-        let matched = s.matched || (self.prefix && self.last_cell(&next, i) <= self.max);
-        TypoState {
-            prev: s.cur,
-            cur: next,
-            min_prev: s.min_cur,
-            min_cur: min,
-            last: b,
-            depth,
-            matched,
-        }
+        !self.prefix && score <= k
     }
 }
 
@@ -163,7 +114,7 @@ pub(crate) fn prefix_mode(word: &str) -> bool {
 }
 
 /// Collects the values of every word-index key that matches `word` under the
-/// typo rules — the same rules as [`typo_matches`].
+/// typo rules — the same rules as [`TypoWord::matches`].
 #[cfg(test)]
 pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec<u64>) {
     let words = WordTable::build(fst).unwrap();
@@ -181,28 +132,47 @@ pub(crate) fn typo_terms<D: AsRef<[u8]>>(fst: &Fst<D>, word: &str, out: &mut Vec
 
 /// The keys whose first letter is the typo: the query's first letter
 /// substituted or preceded by an inserted letter (any first byte, then the
-/// rest exactly), deleted, or swapped with the second.
-fn first_letter_terms<D: AsRef<[u8]>>(fst: &Fst<D>, q: &[u8], prefix: bool, out: &mut Vec<u64>) {
+/// rest exactly: one range of `words` by their bytes after the first),
+/// deleted, or swapped with the second (a range of `words`, or the fst for a
+/// path that does not start with a letter or digit, which no word does).
+fn first_letter_terms<D: AsRef<[u8]>>(
+    fst: &Fst<D>,
+    words: &WordTable,
+    q: &[u8],
+    prefix: bool,
+    out: &mut Vec<u64>,
+) {
     let Some(&q0) = q.first() else {
         return;
     };
-    let root = fst.root();
-    for t in root.transitions() {
-        if !t.inp.is_ascii_alphanumeric() {
-            continue; // phrase keys, not words
+    let terms = |w: &TableWord| w.terms.into_iter().filter(|&v| v != NO_TERM).map(u64::from);
+    // Substituted (another first byte, then the rest of the query).
+    for w in words.with_tail(&q[1..], prefix) {
+        if words.stem(w).first() != Some(&q0) {
+            out.extend(terms(w));
         }
-        let node = fst.node(t.addr);
-        if t.inp != q0 {
-            follow_then_collect(fst, node, t.out, &q[1..], prefix, out);
-        }
-        follow_then_collect(fst, node, t.out, q, prefix, out);
     }
+    // Inserted before (any first byte, then the query).
+    for w in words.with_tail(q, prefix) {
+        out.extend(terms(w));
+    }
+    let mut collect = |path: &[u8]| {
+        if !path.first().is_some_and(u8::is_ascii_alphanumeric) {
+            follow_then_collect(fst, fst.root(), Output::zero(), path, prefix, out);
+        } else if prefix {
+            for (_, keys) in words.with_prefix(path) {
+                out.extend(keys.into_iter().flatten());
+            }
+        } else {
+            out.extend(words.exact(path).into_iter().flatten());
+        }
+    };
     if q.len() > 1 {
-        follow_then_collect(fst, root, Output::zero(), &q[1..], prefix, out);
+        collect(&q[1..]);
         if q[0] != q[1] {
             let mut swapped = q.to_vec();
             swapped.swap(0, 1);
-            follow_then_collect(fst, root, Output::zero(), &swapped, prefix, out);
+            collect(&swapped);
         }
     }
 }
@@ -216,7 +186,7 @@ fn first_letter_terms<D: AsRef<[u8]>>(fst: &Fst<D>, q: &[u8], prefix: bool, out:
 /// A word within `k` edits of the query (or, in prefix mode, one of whose
 /// prefixes is) misses at most `k` of the query's letters and, whole, holds
 /// at most `k` letters the query lacks: one edit changes one position. The
-/// words those counts and their length leave are checked with the automaton,
+/// words those counts and their length leave are checked with [`Typo`],
 /// so the result is exactly the set of words within the budget (see
 /// [`typo_terms_and_words`]).
 #[derive(Debug, Default)]
@@ -228,6 +198,10 @@ pub(crate) struct WordTable {
     /// `by_len[starts[b]..starts[b + 1]]`.
     by_len: Vec<u32>,
     starts: Vec<u32>,
+    /// Indices of `words` in the order of their bytes after the first
+    /// (then key order): the words whose first letter is a typo of the
+    /// query's are one range of it.
+    by_tail: Vec<u32>,
 }
 
 /// One word of [`WordTable`].
@@ -312,6 +286,9 @@ impl WordTable {
         }
         t.by_len = by_len;
         t.starts = starts;
+        let mut by_tail: Vec<u32> = (0..t.words.len() as u32).collect();
+        by_tail.sort_by(|&a, &b| t.tail(a).cmp(t.tail(b)).then(a.cmp(&b)));
+        t.by_tail = by_tail;
         Ok(t)
     }
 
@@ -338,6 +315,38 @@ impl WordTable {
         self.bytes
             .get(w.off as usize..(w.off + w.len) as usize)
             .unwrap_or(&[])
+    }
+
+    /// Word `i`'s bytes after the first.
+    fn tail(&self, i: u32) -> &[u8] {
+        self.words
+            .get(i as usize)
+            .map_or(&[][..], |w| self.stem(w))
+            .get(1..)
+            .unwrap_or(&[])
+    }
+
+    /// The words whose bytes after the first are `tail` (or, with
+    /// `prefix`, start with it).
+    fn with_tail<'s>(
+        &'s self,
+        tail: &'s [u8],
+        prefix: bool,
+    ) -> impl Iterator<Item = &'s TableWord> + 's {
+        let from = self.by_tail.partition_point(|&i| self.tail(i) < tail);
+        self.by_tail
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(move |&&i| {
+                let t = self.tail(i);
+                if prefix {
+                    t.starts_with(tail)
+                } else {
+                    t == tail
+                }
+            })
+            .filter_map(|&i| self.words.get(i as usize))
     }
 
     /// The keys of the word `word` itself (all `None` when no key is it).
@@ -370,10 +379,10 @@ impl WordTable {
 }
 
 /// Collects the values of every word-index key that matches `word` under the
-/// typo rules (the same rules as [`typo_matches_with`]): the words that keep
+/// typo rules (the same rules as [`TypoWord::matches`]): the words that keep
 /// the query's first letter from `words` (built from the same fst), checked
-/// with the automaton; those whose first letter is the typo by following
-/// the fst. With `system` (a tag below 32), the words of the table that no
+/// with [`Typo`]; those whose first letter is the typo by their bytes after
+/// the first (see `first_letter_terms`). With `system` (a tag below 32), the words of the table that no
 /// entry of that system holds are left out (their terms would find no
 /// entry the search keeps). Also collects in `fixes` the first `max_fixes`
 /// words of the table that matched (whole words when not `prefix`: the
@@ -396,7 +405,7 @@ pub(crate) fn typo_terms_and_words<D: AsRef<[u8]>>(
             fixes.push(String::from_utf8_lossy(stem).into_owned());
         }
     });
-    first_letter_terms(fst, word.as_bytes(), prefix, out);
+    first_letter_terms(fst, words, word.as_bytes(), prefix, out);
 }
 
 /// Calls `f` with each word of `words` (and its bytes) that keeps `word`'s
@@ -449,12 +458,7 @@ fn for_each_typo_word(
         if !letters_may_match(qmask, q.len(), stem, w.mask, k, prefix) {
             continue;
         }
-        let mut s = aut.start();
-        let alive = stem.iter().all(|&b| {
-            s = aut.accept(&s, b);
-            aut.can_match(&s)
-        });
-        if alive && aut.is_match(&s) {
+        if aut.matches(stem) {
             f(w, stem);
         }
     }
@@ -510,47 +514,90 @@ fn collect_all<'f, D: AsRef<[u8]>>(
     }
 }
 
-/// Whether an index word matches a query word under the typo rules (used for
-/// overlay entries, which are matched without an fst).
+/// Whether an index word matches a query word under the typo rules (the
+/// reference the tests hold [`TypoWord`] and the word scan to).
+#[cfg(test)]
 pub(crate) fn typo_matches(query: &str, word: &str) -> bool {
     typo_matches_with(query, word, prefix_mode(query))
 }
 
 /// [`typo_matches`] with prefix mode given.
+#[cfg(test)]
 pub(crate) fn typo_matches_with(query: &str, word: &str, prefix: bool) -> bool {
     let (q, w) = (query.as_bytes(), word.as_bytes());
-    if q.first() == w.first() {
-        if let Some(a) = Typo::new(query, max_edits(query), prefix) {
-            if !may_match(q, w, a.max, prefix) {
-                // (With the first letter kept, no edit of it can match
-                // either: see `first_letter_typo`.)
-                return false;
-            }
-            let mut s = a.start();
-            for &b in w {
-                if !a.can_match(&s) {
-                    return false;
-                }
-                s = a.accept(&s, b);
-            }
-            if a.is_match(&s) {
-                return true;
-            }
-        }
+    let max = max_edits(query);
+    if q.first() == w.first() && !q.is_empty() && q.len() <= MAX_FUZZY_LEN {
+        // (With the first letter kept, an edit of it is one edit the
+        // distance counts too: see `first_letter_typo`.)
+        return may_match(q, w, max, prefix)
+            && Typo::new(query, max, prefix).is_some_and(|a| a.matches(w));
     }
     first_letter_typo(q, w, prefix)
+}
+
+/// A query word's typo rules prepared once for many words (its letters
+/// and distance table), as the typo scan and match spans apply them.
+#[derive(Debug, Clone)]
+pub(crate) struct TypoWord {
+    q: Vec<u8>,
+    qmask: u32,
+    max: u8,
+    prefix: bool,
+    /// `None` when the query is empty or too long for typos that keep its
+    /// first letter.
+    typo: Option<Typo>,
+}
+
+impl TypoWord {
+    /// The rules for `query`, with prefix mode given.
+    pub(crate) fn new(query: &str, prefix: bool) -> TypoWord {
+        let max = max_edits(query);
+        TypoWord {
+            q: query.as_bytes().to_vec(),
+            qmask: letter_mask(query.as_bytes()),
+            max,
+            prefix,
+            typo: Typo::new(query, max, prefix),
+        }
+    }
+
+    /// Whether `w` matches the query under the typo rules.
+    pub(crate) fn matches(&self, w: &[u8]) -> bool {
+        let q = self.q.as_slice();
+        match &self.typo {
+            Some(a) if q.first() == w.first() => {
+                length_may_match(q.len(), w.len(), self.max, self.prefix)
+                    && letters_may_match(
+                        self.qmask,
+                        q.len(),
+                        w,
+                        letter_mask(w),
+                        u32::from(self.max),
+                        self.prefix,
+                    )
+                    && a.matches(w)
+            }
+            _ => first_letter_typo(q, w, self.prefix),
+        }
+    }
+}
+
+/// Whether a word of `l` bytes can be within `k` edits of a query of `m`
+/// (one of its prefixes, in prefix mode).
+#[inline]
+fn length_may_match(m: usize, l: usize, k: u8, prefix: bool) -> bool {
+    !(l + usize::from(k) < m || (!prefix && l > m + usize::from(k)))
 }
 
 /// Whether `w` can be within `k` edits of `q` (one of its prefixes, in
 /// prefix mode) by its length and letters, the filter of [`WordTable`]: a
 /// match misses at most `k` of the query's letters and, whole, holds at most
 /// `k` letters the query lacks.
+#[cfg(test)]
 fn may_match(q: &[u8], w: &[u8], k: u8, prefix: bool) -> bool {
-    let (m, l) = (q.len(), w.len());
-    if l + usize::from(k) < m || (!prefix && l > m + usize::from(k)) {
-        return false;
-    }
-    letters_may_match(letter_mask(q), m, w, letter_mask(w), u32::from(k), prefix)
+    let m = q.len();
+    length_may_match(m, w.len(), k, prefix)
+        && letters_may_match(letter_mask(q), m, w, letter_mask(w), u32::from(k), prefix)
 }
 
 /// The letter filter of [`may_match`], given the query's letter set `qmask`
@@ -571,7 +618,7 @@ fn letters_may_match(qmask: u32, m: usize, w: &[u8], wmask: u32, k: u32, prefix:
 
 /// Whether `w` is `q` with its first letter substituted, deleted, preceded
 /// by an inserted letter or swapped with the second (edits that keep the
-/// first letter are the automaton's), compared in place; as a prefix of `w`
+/// first letter are [`Typo`]'s), compared in place; as a prefix of `w`
 /// in prefix mode.
 fn first_letter_typo(q: &[u8], w: &[u8], prefix: bool) -> bool {
     let eq = |v: &[u8], x: &[u8]| if prefix { x.starts_with(v) } else { x == v };
@@ -606,15 +653,7 @@ mod tests {
     use super::*;
 
     fn run(q: &str, max: u8, prefix: bool, key: &str) -> bool {
-        let a = Typo::new(q, max, prefix).unwrap();
-        let mut s = a.start();
-        for &b in key.as_bytes() {
-            if !a.can_match(&s) {
-                return false;
-            }
-            s = a.accept(&s, b);
-        }
-        a.is_match(&s)
+        Typo::new(q, max, prefix).unwrap().matches(key.as_bytes())
     }
 
     #[test]
@@ -703,28 +742,42 @@ mod reference_tests {
     }
 
     #[test]
-    fn automaton_agrees_with_the_reference_distance() {
+    fn distance_agrees_with_the_reference() {
         let mut rnd = xorshift(0x2545_f491_4f6c_dd1d);
-        for _ in 0..20_000 {
+        for round in 0..30_000 {
             let alpha = b"abcd";
-            let ql = 1 + rnd(9) as usize;
-            let kl = rnd(11) as usize;
+            // Short random words, and longer ones a few random edits away
+            // from the query (near the budget, up to the longest query).
+            let ql = if round % 2 == 0 {
+                1 + rnd(9) as usize
+            } else {
+                1 + rnd(MAX_FUZZY_LEN as u64) as usize
+            };
             let q: Vec<u8> = (0..ql).map(|_| alpha[rnd(4) as usize]).collect();
-            let w: Vec<u8> = (0..kl).map(|_| alpha[rnd(4) as usize]).collect();
-            let max = rnd(3) as u8;
+            let w: Vec<u8> = if round % 2 == 0 {
+                let kl = rnd(11) as usize;
+                (0..kl).map(|_| alpha[rnd(4) as usize]).collect()
+            } else {
+                let mut w = q.clone();
+                for _ in 0..rnd(5) {
+                    let at = rnd(w.len() as u64 + 1) as usize;
+                    let c = alpha[rnd(4) as usize];
+                    match rnd(4) {
+                        0 if at < w.len() => w[at] = c,
+                        1 if at < w.len() => drop(w.remove(at)),
+                        2 if at + 1 < w.len() => w.swap(at, at + 1),
+                        _ => w.insert(at, c),
+                    }
+                }
+                if rnd(2) == 0 {
+                    w.extend((0..rnd(6)).map(|_| alpha[rnd(4) as usize]));
+                }
+                w
+            };
+            let max = rnd(4) as u8;
             let qs = std::str::from_utf8(&q).unwrap();
             for prefix in [false, true] {
-                let a = Typo::new(qs, max, prefix).unwrap();
-                let mut s = a.start();
-                let mut alive = true;
-                for &b in &w {
-                    if !a.can_match(&s) {
-                        alive = false;
-                        break;
-                    }
-                    s = a.accept(&s, b);
-                }
-                let got = alive && a.is_match(&s);
+                let got = Typo::new(qs, max, prefix).unwrap().matches(&w);
                 let want = if prefix {
                     (0..=w.len()).any(|n| osa(&q, &w[..n]) <= usize::from(max))
                 } else {
@@ -794,7 +847,11 @@ mod typo_terms_tests {
                 .enumerate()
                 .filter(|(_, k)| !k.starts_with('\u{3}'))
                 .filter(|(_, k)| {
-                    typo_matches_with(&q, k.trim_end_matches(['\u{1}', '\u{2}']), prefix)
+                    let w = k.trim_end_matches(['\u{1}', '\u{2}']);
+                    let want = typo_matches_with(&q, w, prefix);
+                    let rules = TypoWord::new(&q, prefix);
+                    assert_eq!(rules.matches(w.as_bytes()), want, "{q:?} vs {w:?}");
+                    want
                 })
                 .map(|(i, _)| i as u64)
                 .collect();

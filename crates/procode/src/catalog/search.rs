@@ -28,7 +28,8 @@
 //! (`fuzzy::WordTable`, built on the first search: a binary search and a
 //! run of neighbours for a prefix, no fst stream; for a typo, the words of
 //! the same first letter, length and nearly the same letters, checked with
-//! the automaton). The rarest query word's posting lists are decoded once
+//! a bit-parallel edit distance, and one range of the words ordered by
+//! their bytes after the first for a misspelt first letter). The rarest query word's posting lists are decoded once
 //! (merged through a dense set, no sorting); the other words are only
 //! sought for the candidates left — by leapfrog through the skip table, or
 //! by a bit test in the dense set kept for each long list — and a candidate
@@ -1013,11 +1014,12 @@ impl TypoMode {
         self != TypoMode::Off
     }
 
-    fn matches(self, q: &str, word: &str) -> bool {
+    /// The typo rules of query word `q` in this mode (`None` when off).
+    fn rules(self, q: &str) -> Option<fuzzy::TypoWord> {
         match self {
-            TypoMode::Off => false,
-            TypoMode::Whole => fuzzy::typo_matches_with(q, word, false),
-            TypoMode::Prefix => fuzzy::typo_matches(q, word),
+            TypoMode::Off => None,
+            TypoMode::Whole => Some(fuzzy::TypoWord::new(q, false)),
+            TypoMode::Prefix => Some(fuzzy::TypoWord::new(q, fuzzy::prefix_mode(q))),
         }
     }
 }
@@ -1031,9 +1033,21 @@ struct Slot {
     /// The synonym term the user typed and the expansion, for a synonym slot.
     synonym: Option<(String, String)>,
     typo: TypoMode,
+    /// Per word, its typo rules prepared (empty when `typo` is off).
+    fuzzy: Vec<fuzzy::TypoWord>,
     /// Whether the words match whole words only (a synonym's expansion, a
     /// number the user has finished typing), not as prefixes.
     whole: bool,
+}
+
+impl Slot {
+    /// Whether word `i` of the slot matches `word` within the typo budget
+    /// (never when the slot's typo mode is off).
+    fn typo_match(&self, i: usize, word: &str) -> bool {
+        self.fuzzy
+            .get(i)
+            .is_some_and(|m| m.matches(word.as_bytes()))
+    }
 }
 
 /// The query as typed, or with synonym terms replaced by expansions.
@@ -1336,6 +1350,7 @@ impl Catalog {
                             covers: len,
                             synonym: Some((term.to_owned(), exp.to_owned())),
                             typo: TypoMode::Off,
+                            fuzzy: Vec::new(),
                             whole: true,
                         });
                     }
@@ -1348,6 +1363,7 @@ impl Catalog {
                             covers: 1,
                             synonym: None,
                             typo: TypoMode::Off,
+                            fuzzy: Vec::new(),
                             whole: finished_number(words, k),
                         });
                     }
@@ -1393,15 +1409,21 @@ impl Catalog {
     ) -> Result<SearchResults> {
         let facts = self.facts()?;
         let keep = opts.offset.saturating_add(opts.limit);
-        let mut acc = Ranked {
-            pool: Vec::new(),
-            seen: (variants.len() > 1).then(|| Bits::new(self.index.len())),
-            total: 0,
-        };
+        let mut found = Vec::with_capacity(variants.len());
         for (vi, v) in variants.iter().enumerate() {
             if let Some(m) = self.variant_hits(v, facts, opts, cache)? {
-                self.rank_variant(v, vi, &m, facts, opts, keep, &mut acc)?;
+                found.push((vi, v, m));
             }
+        }
+        // An entry is counted once however many variants find it (no set
+        // to build when only one variant finds anything).
+        let mut acc = Ranked {
+            pool: Vec::new(),
+            seen: (found.len() > 1).then(|| Bits::new(self.index.len())),
+            total: 0,
+        };
+        for (vi, v, m) in &found {
+            self.rank_variant(v, *vi, m, facts, opts, keep, &mut acc)?;
         }
         // Best variant per entry (an entry of the best `keep` is in the heap
         // of the variant that scores it best).
@@ -2213,20 +2235,20 @@ impl Catalog {
     /// Whether some word of the catalog starts with `word`.
     fn has_prefix(&self, word: &str) -> Result<bool> {
         let lo = word.as_bytes();
-        let mut hi = lo.to_vec();
-        if let Some(last) = hi.last_mut() {
-            *last += 1;
-        }
-        if self
-            .index
-            .words()?
-            .range()
-            .ge(lo)
-            .lt(&hi)
-            .into_stream()
-            .next()
-            .is_some()
-        {
+        let indexed = if lo.first().is_some_and(u8::is_ascii_alphanumeric) {
+            // A key starting with a word starts with a letter or digit: the
+            // words in memory hold them all (a binary search).
+            self.word_table()?.with_prefix(lo).next().is_some()
+        } else {
+            let mut hi = lo.to_vec();
+            if let Some(last) = hi.last_mut() {
+                *last += 1;
+            }
+            let words = self.index.words()?;
+            let mut keys = words.range().ge(lo).lt(&hi).into_stream();
+            keys.next().is_some()
+        };
+        if indexed {
             return Ok(true);
         }
         let mut buf = String::new();
@@ -2271,7 +2293,8 @@ fn covers_nos(v: &Variant, term: &[String]) -> bool {
         v.slots.iter().any(|s| {
             s.words
                 .iter()
-                .any(|q| tw.starts_with(q.as_str()) || s.typo.matches(q, tw))
+                .enumerate()
+                .any(|(i, q)| tw.starts_with(q.as_str()) || s.typo_match(i, tw))
         })
     })
 }
@@ -2285,12 +2308,16 @@ fn direct_slots(words: &[String], typo: &[bool], mode: TypoMode) -> Vec<Slot> {
         .zip(typo)
         .enumerate()
         .filter(|(_, (w, _))| all_small || !SMALL_WORDS.contains(&w.as_str()))
-        .map(|(i, (w, &t))| Slot {
-            words: vec![w.clone()],
-            covers: 1,
-            synonym: None,
-            typo: if t { mode } else { TypoMode::Off },
-            whole: finished_number(words, i),
+        .map(|(i, (w, &t))| {
+            let typo = if t { mode } else { TypoMode::Off };
+            Slot {
+                words: vec![w.clone()],
+                covers: 1,
+                synonym: None,
+                typo,
+                fuzzy: typo.rules(w).into_iter().collect(),
+                whole: finished_number(words, i),
+            }
         })
         .collect()
 }
@@ -2325,7 +2352,8 @@ fn leads_with(v: &Variant, first: &str) -> bool {
     v.slots.iter().any(|s| {
         s.words
             .iter()
-            .any(|q| first.starts_with(q.as_str()) || s.typo.matches(q, first))
+            .enumerate()
+            .any(|(i, q)| first.starts_with(q.as_str()) || s.typo_match(i, first))
     })
 }
 
@@ -2370,12 +2398,12 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
     let mut in_title = 0;
     for s in &v.slots {
         let mut tiers = Vec::with_capacity(s.words.len());
-        for q in &s.words {
+        for (i, q) in s.words.iter().enumerate() {
             let t = if long.iter().any(|x| x == q) {
                 Tier::TitleExact
             } else if long.iter().chain(&short).any(|x| x.starts_with(q.as_str())) {
                 Tier::TitlePrefix
-            } else if long.iter().chain(&short).any(|x| s.typo.matches(q, x)) {
+            } else if long.iter().chain(&short).any(|x| s.typo_match(i, x)) {
                 Tier::Typo
             } else {
                 return None;
@@ -2441,9 +2469,9 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
                 .find(|q| word.starts_with(q.as_str()))
                 .map(|_| false)
                 .or_else(|| {
-                    s.words
+                    s.fuzzy
                         .iter()
-                        .any(|q| s.typo.matches(q, word))
+                        .any(|m| m.matches(word.as_bytes()))
                         .then_some(true)
                 });
             if let Some(typo) = hit {
@@ -2463,6 +2491,21 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
         }
         word.clear();
     };
+    if description.is_ascii() {
+        // (The same walk a byte at a time: a character is a byte.)
+        for (i, &b) in description.as_bytes().iter().enumerate() {
+            if b.is_ascii_alphanumeric() {
+                if word.is_empty() {
+                    start = i;
+                }
+                word.push(char::from(b.to_ascii_lowercase()));
+            } else if !crate::text::is_apostrophe(char::from(b)) {
+                flush(&mut word, start, i);
+            }
+        }
+        flush(&mut word, start, description.len());
+        return out;
+    }
     let mut count = 0usize;
     for (i, c) in description.chars().enumerate() {
         count = i + 1;
