@@ -259,6 +259,8 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
         source,
         source.references(),
         None,
+        // The per-thread memo remembers every status.
+        true,
         &mut scratch.problems,
     );
     out.append(&doc.id, &mut scratch.problems, &mut scratch.details);

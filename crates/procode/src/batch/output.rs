@@ -50,7 +50,7 @@ impl Details {
     /// The JSON of `d`: remembered, or written (and remembered).
     pub(crate) fn json(&mut self, d: &ProblemDetail) -> &str {
         let Some(key) = bucket_of(d) else {
-            self.once = to_json(d);
+            write_json(d, &mut self.once);
             return &self.once;
         };
         let found = self
@@ -76,9 +76,17 @@ impl Details {
 
 /// The JSON of a detail.
 fn to_json(d: &ProblemDetail) -> String {
-    serde_json::to_string(d).unwrap_or_else(|e| {
-        serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
-    })
+    let mut s = String::new();
+    write_json(d, &mut s);
+    s
+}
+
+/// Writes the JSON of a detail into `to` (emptied first, its room reused).
+fn write_json(d: &ProblemDetail, to: &mut String) {
+    to.clear();
+    if let Err(e) = d.write_json(to) {
+        *to = serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string();
+    }
 }
 
 /// A cheap hash of the fields that tell most details apart (the rest is

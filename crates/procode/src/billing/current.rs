@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use super::documents::BillingDocument;
 use super::{CodeSource, Problem, ProblemCode, ProblemDetail};
 use crate::code::CodeSystem;
+use crate::problem::push_date;
 use crate::release::Release;
 
 /// Whether `releases` (of every system) cover `date` for `system`: `None`
@@ -111,31 +112,6 @@ fn gap_message(system: CodeSystem, date: NaiveDate, newest: &Release) -> String 
     }
     m.push(')');
     m
-}
-
-/// Appends `d` as its `Display` does (`2025-03-01`), without the
-/// formatting machinery for the four-digit years of real claims.
-pub(crate) fn push_date(m: &mut String, d: NaiveDate) {
-    use chrono::Datelike;
-    let y = d.year();
-    if !(0..=9999).contains(&y) {
-        use std::fmt::Write;
-        // Writing to a String cannot fail.
-        let _ = write!(m, "{d}");
-        return;
-    }
-    // `YYYY-MM-DD`, each field's digits written from the right.
-    let mut text = *b"0000-00-00";
-    for (mut n, at) in [(y as u32, 3), (d.month(), 6), (d.day(), 9)] {
-        let mut k = at;
-        while n > 0 {
-            text[k] = b'0' + (n % 10) as u8;
-            n /= 10;
-            k = k.saturating_sub(1);
-        }
-    }
-    // Ten ASCII digits and dashes: always UTF-8.
-    m.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 #[cfg(test)]

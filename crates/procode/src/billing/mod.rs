@@ -119,7 +119,6 @@ mod revision;
 pub use crate::catalog::structure::DiagnosisMemo;
 pub use crate::problem::{Problem, ProblemCode, ProblemDetail, Severity};
 pub use audit::{AuditEntry, AuditLog};
-pub(crate) use current::push_date;
 pub use current::release_gap;
 pub use documents::{
     BillingDocument, Document, DocumentError, Invoice, Payment, Service, Session, Transition,
