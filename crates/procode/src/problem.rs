@@ -583,23 +583,20 @@ pub(crate) fn push_date(m: &mut String, d: NaiveDate) {
         let _ = write!(m, "{d}");
         return;
     }
-    let (y, mo, day) = (y as u32, d.month(), d.day());
-    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-    m.reserve(10);
-    for c in [
-        digit(y / 1000),
-        digit(y / 100),
-        digit(y / 10),
-        digit(y),
-        '-',
-        digit(mo / 10),
-        digit(mo),
-        '-',
-        digit(day / 10),
-        digit(day),
-    ] {
-        m.push(c);
-    }
+    let (y, mo, day) = (y as usize, d.month() as usize, d.day() as usize);
+    m.push_str(two_digits(y / 100));
+    m.push_str(two_digits(y % 100));
+    m.push('-');
+    m.push_str(two_digits(mo));
+    m.push('-');
+    m.push_str(two_digits(day));
+}
+
+/// `n` (below 100) as two digits.
+fn two_digits(n: usize) -> &'static str {
+    const PAIRS: &str = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+    let at = (n % 100) * 2;
+    PAIRS.get(at..at + 2).unwrap_or("00")
 }
 
 impl fmt::Display for Problem {

@@ -10,13 +10,14 @@ use chrono::NaiveDate;
 
 use super::input::{Amounts, Dates, IdRef, Ids, Ints, Lists, Text, TEXT_TYPES};
 use super::memo::MemoMaps;
-use super::output::{Details, ProblemsBuilder};
+use super::output::{Details, Gaps, ProblemsBuilder};
 use super::{
     BatchError, CLAIM_ID, CODE, COLUMNS, DATE_OF_SERVICE, DIAGNOSES, KNOWN_COLUMNS, LINE_ID,
     MODIFIERS, PAYER_ID, PLACE_OF_SERVICE, RATE, REQUIRED, SYSTEM, UNITS,
 };
 use crate::billing::{
-    readiness_into, CodeLine, CodeSource, Currency, Invoice, LineError, Money, Problem, Rate,
+    gaps, readiness_into, Batched, CodeLine, CodeSource, Currency, Invoice, LineError, Money,
+    Problem, Rate,
 };
 use crate::code::{Code, CodeSystem};
 
@@ -243,6 +244,8 @@ pub(crate) struct Scratch {
     /// Lines of checked claims, for [`ClaimLines::read`] to refill.
     pub(crate) spare: Vec<CodeLine>,
     problems: Vec<Problem>,
+    /// The `CODE_SET_NOT_CURRENT` problems written so far.
+    gaps: Gaps,
 }
 
 /// Every problem of one claim, the core's readiness of its document,
@@ -254,16 +257,25 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
     out: &mut ProblemsBuilder,
 ) {
     let mut doc = claim.into_document();
+    let batched = Batched {
+        // The per-thread memo remembers every status.
+        source_remembers: true,
+        // Written below from the worker's copy of each (system, date)'s.
+        caller_reports_gaps: true,
+    };
     readiness_into(
         &doc,
         source,
         source.references(),
         None,
-        // The per-thread memo remembers every status.
-        true,
+        batched,
         &mut scratch.problems,
     );
     out.append(&doc.id, &mut scratch.problems, &mut scratch.details);
+    // Readiness's last check, in its order.
+    gaps(&doc, source, |line, system, date, newest| {
+        out.append_gap(&doc.id, &line.id, system, date, newest, &mut scratch.gaps);
+    });
     scratch.spare.append(&mut doc.lines);
 }
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::documents::BillingDocument;
-use super::{CodeSource, Problem, ProblemCode, ProblemDetail};
+use super::{CodeLine, CodeSource, Problem, ProblemCode, ProblemDetail};
 use crate::code::CodeSystem;
 use crate::problem::push_date;
 use crate::release::Release;
@@ -48,6 +48,24 @@ where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
 {
+    gaps(doc, source, |line, system, date, newest| {
+        out.push(gap_problem(&line.id, system, date, newest));
+    });
+}
+
+/// The rule of [`check`]: `each` is called, in order, with the first line
+/// of each code system and date of service of `doc` outside every release
+/// window of the system that `source` records, the system, the date and
+/// the newest release of the system. A batch scrub writes these problems
+/// itself (their message and detail depend on the system and date only).
+pub(crate) fn gaps<'d, D, S>(
+    doc: &'d D,
+    source: &'d S,
+    mut each: impl FnMut(&'d CodeLine, CodeSystem, NaiveDate, &'d Release),
+) where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
     let releases = source.releases();
     if releases.is_empty() {
         return;
@@ -68,22 +86,32 @@ where
                 continue;
             }
             seen.push((system, date));
-            let Some(newest) = release_gap(releases, system, date) else {
-                continue;
-            };
-            out.push(Problem {
-                code: ProblemCode::CodeSetNotCurrent,
-                line_id: Some(line.id.clone()),
-                message: gap_message(system, date, newest),
-                detail: Some(ProblemDetail::CodeSetNotCurrent {
-                    system,
-                    date_of_service: date,
-                    newest: newest.name.clone(),
-                    newest_valid_from: newest.valid_from,
-                    newest_valid_through: newest.valid_through,
-                }),
-            });
+            if let Some(newest) = release_gap(releases, system, date) {
+                each(line, system, date, newest);
+            }
         }
+    }
+}
+
+/// The `CODE_SET_NOT_CURRENT` problem of line `line_id`: no release of
+/// `system` covers `date`, `newest` is the newest held.
+pub(crate) fn gap_problem(
+    line_id: &str,
+    system: CodeSystem,
+    date: NaiveDate,
+    newest: &Release,
+) -> Problem {
+    Problem {
+        code: ProblemCode::CodeSetNotCurrent,
+        line_id: Some(line_id.to_owned()),
+        message: gap_message(system, date, newest),
+        detail: Some(ProblemDetail::CodeSetNotCurrent {
+            system,
+            date_of_service: date,
+            newest: newest.name.clone(),
+            newest_valid_from: newest.valid_from,
+            newest_valid_through: newest.valid_through,
+        }),
     }
 }
 

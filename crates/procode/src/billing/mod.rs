@@ -138,7 +138,9 @@ pub use policy::{
 };
 pub use rates::{FeeEntry, FeeSchedule, Pricing, RateContext, RateError};
 #[cfg(feature = "arrow")]
-pub(crate) use readiness::readiness_into;
+pub(crate) use current::{gap_problem, gaps};
+#[cfg(feature = "arrow")]
+pub(crate) use readiness::{readiness_into, Batched};
 pub(crate) use readiness::Fx;
 pub use readiness::{readiness, readiness_with, CodeSource, CodeStatus, References};
 pub use revision::{Revised, Revisioned, StaleDocument};

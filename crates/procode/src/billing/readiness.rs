@@ -316,21 +316,32 @@ where
     S: CodeSource + ?Sized,
 {
     let mut out = Vec::new();
-    readiness_into(doc, source, refs, pricing, false, &mut out);
+    readiness_into(doc, source, refs, pricing, Batched::default(), &mut out);
     out
 }
 
+/// How a batch scrub runs [`readiness_into`] (the default: as
+/// [`readiness_with`] does).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Batched {
+    /// The source keeps its own answers (a batch's per-thread memo): the
+    /// call asks it directly instead of keeping a list of the statuses it
+    /// asked for (the same answers either way).
+    pub(crate) source_remembers: bool,
+    /// The caller reports the `CODE_SET_NOT_CURRENT` problems itself, after
+    /// the others, from [`super::current::gaps`] (the last check).
+    pub(crate) caller_reports_gaps: bool,
+}
+
 /// [`readiness_with`] appending to `out` (a batch reuses one vector for
-/// every claim instead of growing a new one per claim). `remembers`: the
-/// source keeps its own answers (a batch's per-thread memo), so the call
-/// asks it directly instead of keeping a list of the statuses it asked for
-/// (the same answers either way).
+/// every claim instead of growing a new one per claim), run as `batched`
+/// says.
 pub(crate) fn readiness_into<D, S>(
     doc: &D,
     source: &S,
     refs: References<'_>,
     pricing: Option<Pricing<'_>>,
-    remembers: bool,
+    batched: Batched,
     out: &mut Vec<Problem>,
 ) where
     D: BillingDocument + ?Sized,
@@ -345,7 +356,12 @@ pub(crate) fn readiness_into<D, S>(
             detail: None,
         });
     }
-    let mut known = Known::new(source, if remembers { 0 } else { lines.len() });
+    let listed = if batched.source_remembers {
+        0
+    } else {
+        lines.len()
+    };
+    let mut known = Known::new(source, listed);
     for line in lines {
         let dos = line.date_of_service.or(doc.date());
         check_line(line, dos, &mut known, out);
@@ -375,7 +391,9 @@ pub(crate) fn readiness_into<D, S>(
             }),
         }
     }
-    super::current::check(doc, source, out);
+    if !batched.caller_reports_gaps {
+        super::current::check(doc, source, out);
+    }
 }
 
 /// What the checks read of a document's lines (a line without a date of
