@@ -133,12 +133,20 @@ pub(crate) struct ClaimLines {
 const INDEXED_FROM: usize = 32;
 
 impl ClaimLines {
-    /// A claim starting at row `i` of `cols` (nothing read yet).
-    pub(crate) fn start(cols: &Columns<'_>, i: usize, claim_id: String) -> ClaimLines {
+    /// A claim starting at row `i` of `cols` (nothing read yet), its lines
+    /// kept in the room of `scratch`'s vector of a checked claim.
+    pub(crate) fn start(
+        cols: &Columns<'_>,
+        i: usize,
+        claim_id: String,
+        scratch: &mut Scratch,
+    ) -> ClaimLines {
+        let mut lines = std::mem::take(&mut scratch.room);
+        lines.clear();
         ClaimLines {
             claim_id,
             payer_id: cols.payer(i).map(str::to_owned),
-            lines: Vec::new(),
+            lines,
             ids: None,
         }
     }
@@ -244,6 +252,8 @@ pub(crate) struct Scratch {
     /// Lines of checked claims, for [`ClaimLines::read`] to refill.
     pub(crate) spare: Vec<CodeLine>,
     problems: Vec<Problem>,
+    /// The emptied line vector of the last claim checked, for the next.
+    room: Vec<CodeLine>,
     /// The `CODE_SET_NOT_CURRENT` problems written so far.
     gaps: Gaps,
 }
@@ -277,6 +287,7 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
         out.append_gap(&doc.id, &line.id, system, date, newest, &mut scratch.gaps);
     });
     scratch.spare.append(&mut doc.lines);
+    scratch.room = std::mem::take(&mut doc.lines);
 }
 
 fn required<T>(v: Option<T>, column: &'static str, row: u64) -> Result<T, BatchError> {
@@ -325,14 +336,21 @@ fn read_line(
         });
     }
     let system_text = required(cols.system.get(i), SYSTEM, row)?;
-    let system: CodeSystem =
-        system_text
+    // A system named as `CodeSystem::as_str` names it (nearly every row)
+    // is found by comparing names; any other spelling is parsed.
+    let named = CodeSystem::ALL
+        .into_iter()
+        .find(|s| s.as_str() == system_text);
+    let system: CodeSystem = match named {
+        Some(s) => s,
+        None => system_text
             .parse()
             .map_err(|e: crate::CodeError| BatchError::BadValue {
                 column: SYSTEM,
                 row,
                 problem: e.to_string(),
-            })?;
+            })?,
+    };
     let code = required(cols.code.get(i), CODE, row)?;
     // A manual line without a description allocates nothing.
     let fresh = CodeLine::manual(system, code, String::new())
