@@ -70,7 +70,9 @@ pub(crate) fn gaps<'d, D, S>(
     if releases.is_empty() {
         return;
     }
-    let mut seen: Vec<(CodeSystem, NaiveDate)> = Vec::new();
+    // Each line names up to four systems (its code's, modifiers, diagnoses,
+    // place of service), mostly on the claim's one date.
+    let mut seen: Vec<(CodeSystem, NaiveDate)> = Vec::with_capacity(8);
     for line in doc.lines() {
         let Some(date) = doc.date_of_service(line) else {
             continue;
