@@ -60,8 +60,10 @@ fn main() {
                 .map(|c| c.as_any().downcast_ref().expect("utf8"))
                 .collect();
             for i in 0..r.num_rows() {
-                let row: Vec<Option<&str>> =
-                    cols.iter().map(|c| c.is_valid(i).then(|| c.value(i))).collect();
+                let row: Vec<Option<&str>> = cols
+                    .iter()
+                    .map(|c| c.is_valid(i).then(|| c.value(i)))
+                    .collect();
                 row.hash(&mut h);
                 if round == 0 {
                     if let Some(o) = out.as_mut() {

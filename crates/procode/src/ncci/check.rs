@@ -10,9 +10,9 @@ use super::format;
 use super::reader::{u32_at, NcciEdits, RawRecord};
 use super::{ModifierIndicator, MueAdjudication};
 use crate::billing::Fx;
-use crate::problem::{push_date, push_u64};
 use crate::code::{Code, CodeSystem};
 use crate::error::NcciError;
+use crate::problem::{push_date, push_u64};
 use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// The NCCI-associated modifiers that may clear a PTP edit with modifier
