@@ -52,6 +52,11 @@ impl<V: Clone> CodeMemo<V> {
     ) -> Result<Vec<V>, E> {
         let mut out: Vec<Option<V>> = {
             let seen = self.read();
+            // Nearly always every code is held: one vector, no second pass.
+            let held: Option<Vec<V>> = codes.iter().map(|c| seen.get(c).cloned()).collect();
+            if let Some(all) = held {
+                return Ok(all);
+            }
             codes.iter().map(|c| seen.get(c).cloned()).collect()
         };
         let mut fresh = Vec::new();

@@ -10,13 +10,14 @@ use chrono::NaiveDate;
 
 use super::input::{Amounts, Dates, IdRef, Ids, Ints, Lists, Text, TEXT_TYPES};
 use super::memo::MemoMaps;
-use super::output::{Details, ProblemsBuilder};
+use super::output::{Details, Gaps, ProblemsBuilder};
 use super::{
     BatchError, CLAIM_ID, CODE, COLUMNS, DATE_OF_SERVICE, DIAGNOSES, KNOWN_COLUMNS, LINE_ID,
     MODIFIERS, PAYER_ID, PLACE_OF_SERVICE, RATE, REQUIRED, SYSTEM, UNITS,
 };
 use crate::billing::{
-    readiness_into, CodeLine, CodeSource, Currency, Invoice, LineError, Money, Problem, Rate,
+    gaps, readiness_into, Batched, CodeLine, CodeSource, Currency, Invoice, LineError, Money,
+    Problem, Rate,
 };
 use crate::code::{Code, CodeSystem};
 
@@ -132,12 +133,20 @@ pub(crate) struct ClaimLines {
 const INDEXED_FROM: usize = 32;
 
 impl ClaimLines {
-    /// A claim starting at row `i` of `cols` (nothing read yet).
-    pub(crate) fn start(cols: &Columns<'_>, i: usize, claim_id: String) -> ClaimLines {
+    /// A claim starting at row `i` of `cols` (nothing read yet), its lines
+    /// kept in the room of `scratch`'s vector of a checked claim.
+    pub(crate) fn start(
+        cols: &Columns<'_>,
+        i: usize,
+        claim_id: String,
+        scratch: &mut Scratch,
+    ) -> ClaimLines {
+        let mut lines = std::mem::take(&mut scratch.room);
+        lines.clear();
         ClaimLines {
             claim_id,
             payer_id: cols.payer(i).map(str::to_owned),
-            lines: Vec::new(),
+            lines,
             ids: None,
         }
     }
@@ -243,6 +252,10 @@ pub(crate) struct Scratch {
     /// Lines of checked claims, for [`ClaimLines::read`] to refill.
     pub(crate) spare: Vec<CodeLine>,
     problems: Vec<Problem>,
+    /// The emptied line vector of the last claim checked, for the next.
+    room: Vec<CodeLine>,
+    /// The `CODE_SET_NOT_CURRENT` problems written so far.
+    gaps: Gaps,
 }
 
 /// Every problem of one claim, the core's readiness of its document,
@@ -254,15 +267,27 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
     out: &mut ProblemsBuilder,
 ) {
     let mut doc = claim.into_document();
+    let batched = Batched {
+        // The per-thread memo remembers every status.
+        source_remembers: true,
+        // Written below from the worker's copy of each (system, date)'s.
+        caller_reports_gaps: true,
+    };
     readiness_into(
         &doc,
         source,
         source.references(),
         None,
+        batched,
         &mut scratch.problems,
     );
     out.append(&doc.id, &mut scratch.problems, &mut scratch.details);
+    // Readiness's last check, in its order.
+    gaps(&doc, source, |line, system, date, newest| {
+        out.append_gap(&doc.id, &line.id, system, date, newest, &mut scratch.gaps);
+    });
     scratch.spare.append(&mut doc.lines);
+    scratch.room = std::mem::take(&mut doc.lines);
 }
 
 fn required<T>(v: Option<T>, column: &'static str, row: u64) -> Result<T, BatchError> {
@@ -311,14 +336,21 @@ fn read_line(
         });
     }
     let system_text = required(cols.system.get(i), SYSTEM, row)?;
-    let system: CodeSystem =
-        system_text
+    // A system named as `CodeSystem::as_str` names it (nearly every row)
+    // is found by comparing names; any other spelling is parsed.
+    let named = CodeSystem::ALL
+        .into_iter()
+        .find(|s| s.as_str() == system_text);
+    let system: CodeSystem = match named {
+        Some(s) => s,
+        None => system_text
             .parse()
             .map_err(|e: crate::CodeError| BatchError::BadValue {
                 column: SYSTEM,
                 row,
                 problem: e.to_string(),
-            })?;
+            })?,
+    };
     let code = required(cols.code.get(i), CODE, row)?;
     // A manual line without a description allocates nothing.
     let fresh = CodeLine::manual(system, code, String::new())

@@ -366,9 +366,9 @@ impl<S: CodeSource + Sync> Scrub<S> {
         let out = self.check_all(done, &ranges, &cols, base)?;
         if let Some(r) = tail {
             let id = cols.claim_id(r.start, base + r.start as u64)?;
-            let mut claim = ClaimLines::start(&cols, r.start, id.to_text().into_owned());
-            let spare = &mut self.workers[0].scratch.spare;
-            claim.read(&cols, r.clone(), base + r.start as u64, spare)?;
+            let scratch = &mut self.workers[0].scratch;
+            let mut claim = ClaimLines::start(&cols, r.start, id.to_text().into_owned(), scratch);
+            claim.read(&cols, r.clone(), base + r.start as u64, &mut scratch.spare)?;
             self.pending = Some(claim);
         }
         self.rows += n as u64;
@@ -404,7 +404,8 @@ impl<S: CodeSource + Sync> Scrub<S> {
             for r in chunk {
                 let row = base + r.start as u64;
                 let id = cols.claim_id(r.start, row)?;
-                let mut claim = ClaimLines::start(cols, r.start, id.to_text().into_owned());
+                let mut claim =
+                    ClaimLines::start(cols, r.start, id.to_text().into_owned(), scratch);
                 claim.read(cols, r.clone(), row, &mut scratch.spare)?;
                 check_claim(claim, &memo, scratch, out);
             }

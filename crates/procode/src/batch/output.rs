@@ -8,8 +8,12 @@ use arrow_array::builder::StringBuilder;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
+use chrono::NaiveDate;
+
 use super::BatchError;
-use crate::billing::{Fx, Problem, ProblemDetail};
+use crate::billing::{gap_problem, Fx, Problem, ProblemCode, ProblemDetail};
+use crate::code::CodeSystem;
+use crate::release::Release;
 
 pub(crate) fn schema() -> SchemaRef {
     static S: OnceLock<SchemaRef> = OnceLock::new();
@@ -50,7 +54,7 @@ impl Details {
     /// The JSON of `d`: remembered, or written (and remembered).
     pub(crate) fn json(&mut self, d: &ProblemDetail) -> &str {
         let Some(key) = bucket_of(d) else {
-            self.once = to_json(d);
+            write_json(d, &mut self.once);
             return &self.once;
         };
         let found = self
@@ -76,9 +80,17 @@ impl Details {
 
 /// The JSON of a detail.
 fn to_json(d: &ProblemDetail) -> String {
-    serde_json::to_string(d).unwrap_or_else(|e| {
-        serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string()
-    })
+    let mut s = String::new();
+    write_json(d, &mut s);
+    s
+}
+
+/// Writes the JSON of a detail into `to` (emptied first, its room reused).
+fn write_json(d: &ProblemDetail, to: &mut String) {
+    to.clear();
+    if let Err(e) = d.write_json(to) {
+        *to = serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string();
+    }
 }
 
 /// A cheap hash of the fields that tell most details apart (the rest is
@@ -106,6 +118,27 @@ fn bucket_of(d: &ProblemDetail) -> Option<u64> {
     }
     Some(h.finish())
 }
+
+/// The message and detail JSON of the `CODE_SET_NOT_CURRENT` problems one
+/// worker has written, by code system and date of service: a batch of old
+/// claims reports one on most claims, and they depend on the system, the
+/// date and the newest release held only. Each is the core's problem
+/// ([`gap_problem`]) written once. Bounded: forgets everything past
+/// [`MAX_GAPS`].
+#[derive(Default)]
+pub(crate) struct Gaps {
+    seen: HashMap<(CodeSystem, NaiveDate), Gap, BuildHasherDefault<Fx>>,
+}
+
+/// One written `CODE_SET_NOT_CURRENT` problem and the release it names.
+struct Gap {
+    newest: Release,
+    message: String,
+    detail: String,
+}
+
+/// How many (system, date) problems a [`Gaps`] holds at most.
+const MAX_GAPS: usize = 16_384;
 
 /// Builds the problems batch: one per worker thread, the problems of each
 /// claim appended as soon as they are found (nothing of a claim outlives
@@ -155,6 +188,48 @@ impl ProblemsBuilder {
             let detail = p.detail.as_ref().map(|d| details.json(d));
             self.detail.append_option(detail);
         }
+    }
+
+    /// Appends the `CODE_SET_NOT_CURRENT` problem of line `line_id` of claim
+    /// `claim_id` (see [`crate::billing::release_gap`]): `gap_problem`'s, its
+    /// message and detail written once per system and date by `gaps`.
+    pub(crate) fn append_gap(
+        &mut self,
+        claim_id: &str,
+        line_id: &str,
+        system: CodeSystem,
+        date: NaiveDate,
+        newest: &Release,
+        gaps: &mut Gaps,
+    ) {
+        let key = (system, date);
+        let held = gaps.seen.get(&key).is_some_and(|g| g.newest == *newest);
+        if !held {
+            if gaps.seen.len() >= MAX_GAPS {
+                gaps.seen.clear();
+            }
+            let p = gap_problem(line_id, system, date, newest);
+            let mut detail = String::new();
+            if let Some(d) = &p.detail {
+                write_json(d, &mut detail);
+            }
+            let gap = Gap {
+                newest: newest.clone(),
+                message: p.message,
+                detail,
+            };
+            gaps.seen.insert(key, gap);
+        }
+        let Some(gap) = gaps.seen.get(&key) else {
+            return;
+        };
+        let code = ProblemCode::CodeSetNotCurrent;
+        self.claim_id.append_value(claim_id);
+        self.line_id.append_value(line_id);
+        self.problem.append_value(code.as_str());
+        self.severity.append_value(code.severity().as_str());
+        self.message.append_value(&gap.message);
+        self.detail.append_value(&gap.detail);
     }
 
     /// Appends the problems `other` holds, after this builder's.

@@ -100,7 +100,7 @@ fn check_diagnoses(
     out: &mut Vec<Problem>,
 ) -> Result<(), CatalogError> {
     // The claim's distinct diagnoses in order of first appearance.
-    let mut dxs: Vec<Code> = Vec::new();
+    let mut dxs: Vec<Code> = Vec::with_capacity(lines.iter().map(|l| l.diagnoses.len()).sum());
     for l in lines {
         for d in l.diagnoses {
             if !dxs.contains(d) {

@@ -4,8 +4,9 @@
 use chrono::NaiveDate;
 
 use super::documents::BillingDocument;
-use super::{CodeSource, Problem, ProblemCode, ProblemDetail};
+use super::{CodeLine, CodeSource, Problem, ProblemCode, ProblemDetail};
 use crate::code::CodeSystem;
+use crate::problem::push_date;
 use crate::release::Release;
 
 /// Whether `releases` (of every system) cover `date` for `system`: `None`
@@ -47,11 +48,31 @@ where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
 {
+    gaps(doc, source, |line, system, date, newest| {
+        out.push(gap_problem(&line.id, system, date, newest));
+    });
+}
+
+/// The rule of [`check`]: `each` is called, in order, with the first line
+/// of each code system and date of service of `doc` outside every release
+/// window of the system that `source` records, the system, the date and
+/// the newest release of the system. A batch scrub writes these problems
+/// itself (their message and detail depend on the system and date only).
+pub(crate) fn gaps<'d, D, S>(
+    doc: &'d D,
+    source: &'d S,
+    mut each: impl FnMut(&'d CodeLine, CodeSystem, NaiveDate, &'d Release),
+) where
+    D: BillingDocument + ?Sized,
+    S: CodeSource + ?Sized,
+{
     let releases = source.releases();
     if releases.is_empty() {
         return;
     }
-    let mut seen: Vec<(CodeSystem, NaiveDate)> = Vec::new();
+    // Each line names up to four systems (its code's, modifiers, diagnoses,
+    // place of service), mostly on the claim's one date.
+    let mut seen: Vec<(CodeSystem, NaiveDate)> = Vec::with_capacity(8);
     for line in doc.lines() {
         let Some(date) = doc.date_of_service(line) else {
             continue;
@@ -67,22 +88,32 @@ where
                 continue;
             }
             seen.push((system, date));
-            let Some(newest) = release_gap(releases, system, date) else {
-                continue;
-            };
-            out.push(Problem {
-                code: ProblemCode::CodeSetNotCurrent,
-                line_id: Some(line.id.clone()),
-                message: gap_message(system, date, newest),
-                detail: Some(ProblemDetail::CodeSetNotCurrent {
-                    system,
-                    date_of_service: date,
-                    newest: newest.name.clone(),
-                    newest_valid_from: newest.valid_from,
-                    newest_valid_through: newest.valid_through,
-                }),
-            });
+            if let Some(newest) = release_gap(releases, system, date) {
+                each(line, system, date, newest);
+            }
         }
+    }
+}
+
+/// The `CODE_SET_NOT_CURRENT` problem of line `line_id`: no release of
+/// `system` covers `date`, `newest` is the newest held.
+pub(crate) fn gap_problem(
+    line_id: &str,
+    system: CodeSystem,
+    date: NaiveDate,
+    newest: &Release,
+) -> Problem {
+    Problem {
+        code: ProblemCode::CodeSetNotCurrent,
+        line_id: Some(line_id.to_owned()),
+        message: gap_message(system, date, newest),
+        detail: Some(ProblemDetail::CodeSetNotCurrent {
+            system,
+            date_of_service: date,
+            newest: newest.name.clone(),
+            newest_valid_from: newest.valid_from,
+            newest_valid_through: newest.valid_through,
+        }),
     }
 }
 
@@ -111,31 +142,6 @@ fn gap_message(system: CodeSystem, date: NaiveDate, newest: &Release) -> String 
     }
     m.push(')');
     m
-}
-
-/// Appends `d` as its `Display` does (`2025-03-01`), without the
-/// formatting machinery for the four-digit years of real claims.
-pub(crate) fn push_date(m: &mut String, d: NaiveDate) {
-    use chrono::Datelike;
-    let y = d.year();
-    if !(0..=9999).contains(&y) {
-        use std::fmt::Write;
-        // Writing to a String cannot fail.
-        let _ = write!(m, "{d}");
-        return;
-    }
-    // `YYYY-MM-DD`, each field's digits written from the right.
-    let mut text = *b"0000-00-00";
-    for (mut n, at) in [(y as u32, 3), (d.month(), 6), (d.day(), 9)] {
-        let mut k = at;
-        while n > 0 {
-            text[k] = b'0' + (n % 10) as u8;
-            n /= 10;
-            k = k.saturating_sub(1);
-        }
-    }
-    // Ten ASCII digits and dashes: always UTF-8.
-    m.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 #[cfg(test)]

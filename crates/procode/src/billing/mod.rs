@@ -119,8 +119,9 @@ mod revision;
 pub use crate::catalog::structure::DiagnosisMemo;
 pub use crate::problem::{Problem, ProblemCode, ProblemDetail, Severity};
 pub use audit::{AuditEntry, AuditLog};
-pub(crate) use current::push_date;
 pub use current::release_gap;
+#[cfg(feature = "arrow")]
+pub(crate) use current::{gap_problem, gaps};
 pub use documents::{
     BillingDocument, Document, DocumentError, Invoice, Payment, Service, Session, Transition,
     TransitionError,
@@ -138,8 +139,8 @@ pub use policy::{
     PolicyError, PolicyRule, SessionState,
 };
 pub use rates::{FeeEntry, FeeSchedule, Pricing, RateContext, RateError};
-#[cfg(feature = "arrow")]
-pub(crate) use readiness::readiness_into;
 pub(crate) use readiness::Fx;
 pub use readiness::{readiness, readiness_with, CodeSource, CodeStatus, References};
+#[cfg(feature = "arrow")]
+pub(crate) use readiness::{readiness_into, Batched};
 pub use revision::{Revised, Revisioned, StaleDocument};

@@ -316,17 +316,32 @@ where
     S: CodeSource + ?Sized,
 {
     let mut out = Vec::new();
-    readiness_into(doc, source, refs, pricing, &mut out);
+    readiness_into(doc, source, refs, pricing, Batched::default(), &mut out);
     out
 }
 
+/// How a batch scrub runs [`readiness_into`] (the default: as
+/// [`readiness_with`] does).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Batched {
+    /// The source keeps its own answers (a batch's per-thread memo): the
+    /// call asks it directly instead of keeping a list of the statuses it
+    /// asked for (the same answers either way).
+    pub(crate) source_remembers: bool,
+    /// The caller reports the `CODE_SET_NOT_CURRENT` problems itself, after
+    /// the others, from [`super::current::gaps`] (the last check).
+    pub(crate) caller_reports_gaps: bool,
+}
+
 /// [`readiness_with`] appending to `out` (a batch reuses one vector for
-/// every claim instead of growing a new one per claim).
+/// every claim instead of growing a new one per claim), run as `batched`
+/// says.
 pub(crate) fn readiness_into<D, S>(
     doc: &D,
     source: &S,
     refs: References<'_>,
     pricing: Option<Pricing<'_>>,
+    batched: Batched,
     out: &mut Vec<Problem>,
 ) where
     D: BillingDocument + ?Sized,
@@ -341,7 +356,12 @@ pub(crate) fn readiness_into<D, S>(
             detail: None,
         });
     }
-    let mut known = Known::new(source, lines.len());
+    let listed = if batched.source_remembers {
+        0
+    } else {
+        lines.len()
+    };
+    let mut known = Known::new(source, listed);
     for line in lines {
         let dos = line.date_of_service.or(doc.date());
         check_line(line, dos, &mut known, out);
@@ -371,7 +391,9 @@ pub(crate) fn readiness_into<D, S>(
             }),
         }
     }
-    super::current::check(doc, source, out);
+    if !batched.caller_reports_gaps {
+        super::current::check(doc, source, out);
+    }
 }
 
 /// What the checks read of a document's lines (a line without a date of
@@ -559,9 +581,12 @@ fn check_diagnosis<S: CodeSource + ?Sized>(
 /// The code statuses one readiness call has asked for: a claim points at
 /// the same few diagnoses and place of service from many lines. A short
 /// list scanned in order while it is short (most claims: no table to
-/// allocate, hash or free), a hash table past [`KNOWN_LISTED`] codes.
+/// allocate, hash or free), a hash table past [`KNOWN_LISTED`] codes. Made
+/// for no lines, it keeps nothing and asks the source each time (a source
+/// that remembers its answers itself).
 struct Known<'a, S: ?Sized> {
     source: &'a S,
+    direct: bool,
     listed: Vec<(Key, Option<CodeStatus>)>,
     seen: HashMap<Key, Option<CodeStatus>, BuildHasherDefault<Fx>>,
 }
@@ -577,10 +602,12 @@ const KNOWN_LISTED: usize = 24;
 
 impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
     /// A memo sized for a document of `lines` lines (each asks for its
-    /// code, a modifier or two, its diagnoses and its place of service).
+    /// code, a modifier or two, its diagnoses and its place of service);
+    /// none for no lines.
     fn new(source: &'a S, lines: usize) -> Self {
         Known {
             source,
+            direct: lines == 0,
             listed: Vec::with_capacity(lines.saturating_mul(4).min(KNOWN_LISTED)),
             seen: HashMap::default(),
         }
@@ -592,6 +619,9 @@ impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
         system: CodeSystem,
         date: Option<NaiveDate>,
     ) -> Option<CodeStatus> {
+        if self.direct {
+            return self.source.status(code, system, date);
+        }
         let day = date.map_or(i32::MIN, |d| chrono::Datelike::num_days_from_ce(&d));
         let key = (sort_key(code), day, system);
         if self.seen.is_empty() {

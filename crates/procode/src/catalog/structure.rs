@@ -714,8 +714,10 @@ pub(crate) fn billable_below<S: crate::billing::CodeSource + ?Sized>(
             if c == *code {
                 return;
             }
-            if let Some(e) = source.entry(&c, CodeSystem::Icd10Cm) {
-                if e.billable && as_of.is_none_or(|d| e.is_valid_on(d)) {
+            // The status is the entry's dates and billable flag, without
+            // its descriptions (a header can have thousands of codes below).
+            if let Some(s) = source.status(&c, CodeSystem::Icd10Cm, None) {
+                if s.billable && as_of.is_none_or(|d| s.is_valid_on(d)) {
                     out.push(c);
                 }
             }

@@ -9,9 +9,10 @@ use chrono::{Datelike, NaiveDate};
 use super::format;
 use super::reader::{u32_at, NcciEdits, RawRecord};
 use super::{ModifierIndicator, MueAdjudication};
-use crate::billing::{push_date, Fx};
+use crate::billing::Fx;
 use crate::code::{Code, CodeSystem};
 use crate::error::NcciError;
+use crate::problem::{push_date, push_u64};
 use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// The NCCI-associated modifiers that may clear a PTP edit with modifier
@@ -242,19 +243,26 @@ impl NcciEdits {
         units: u64,
         lines: Vec<String>,
     ) -> Result<Problem, NcciError> {
-        use std::fmt::Write as _;
         let rationale = self.rationale(m.rationale)?.to_owned();
         // "{units} units of {code} on {date} exceed its MUE of {mue}
-        // ({scope}; {rationale})", written into one allocation.
+        // ({scope}; {rationale})", written into one allocation without the
+        // formatting machinery.
         let mut message = String::with_capacity(160 + rationale.len());
-        let _ = write!(message, "{units} units of {code} ");
+        push_u64(&mut message, units);
+        message.push_str(" units of ");
+        message.push_str(code.as_str());
+        message.push(' ');
         push_when(&mut message, dos);
-        let _ = write!(message, " exceed its MUE of {} (", m.units);
+        message.push_str(" exceed its MUE of ");
+        push_u64(&mut message, u64::from(m.units));
+        message.push_str(" (");
         if m.mai.per_line() {
             message.push_str("MAI 1: per line, line ");
         } else {
-            let plural = if lines.len() == 1 { "" } else { "s" };
-            let _ = write!(message, "MAI {}: per date of service, line{plural} ", m.mai);
+            message.push_str("MAI ");
+            push_u64(&mut message, u64::from(m.mai.as_u8()));
+            message.push_str(": per date of service, line");
+            message.push_str(if lines.len() == 1 { " " } else { "s " });
         }
         for (k, id) in lines.iter().enumerate() {
             if k > 0 {
