@@ -24,7 +24,14 @@ fn read_both(e: &procode::EntryRef<'_>, buf: &mut String) {
 fn benches(c: &mut Criterion) {
     let fx = Fixture::load();
     let opts = SearchOptions::default().limit(TOP);
+    lookup_group(c, &fx);
+    prefix_groups(c, &fx, &opts);
+    word_groups(c, &fx, &opts);
+    build_and_open_groups(c, &fx);
+}
 
+/// Exact lookups, owned and borrowed, beside the SQLite primary key.
+fn lookup_group(c: &mut Criterion, fx: &Fixture) {
     {
         let mut g = c.benchmark_group("lookup");
         let n = fx.lookups.len();
@@ -67,16 +74,19 @@ fn benches(c: &mut Criterion) {
         });
         g.finish();
     }
+}
 
+/// Code-prefix searches beside an SQLite range and sorted vectors.
+fn prefix_groups(c: &mut Criterion, fx: &Fixture, opts: &SearchOptions) {
     for (query, prefix) in PREFIX_QUERIES {
         let mut g = c.benchmark_group(format!("prefix {prefix}"));
         g.bench_function("procode search", |b| {
-            b.iter(|| black_box(fx.catalog.search(black_box(query), &opts).unwrap()))
+            b.iter(|| black_box(fx.catalog.search(black_box(query), opts).unwrap()))
         });
         g.bench_function("procode search_refs + both descriptions", |b| {
             let mut buf = String::with_capacity(512);
             b.iter(|| {
-                let found = fx.catalog.search_refs(black_box(query), &opts).unwrap();
+                let found = fx.catalog.search_refs(black_box(query), opts).unwrap();
                 for e in &found.entries {
                     read_both(e, &mut buf);
                     black_box(&buf);
@@ -94,11 +104,14 @@ fn benches(c: &mut Criterion) {
         });
         g.finish();
     }
+}
 
+/// Word searches beside SQLite FTS5, and typo searches.
+fn word_groups(c: &mut Criterion, fx: &Fixture, opts: &SearchOptions) {
     for query in WORD_QUERIES {
         let mut g = c.benchmark_group(format!("words {query}"));
         g.bench_function("procode search", |b| {
-            b.iter(|| black_box(fx.catalog.search(black_box(query), &opts).unwrap()))
+            b.iter(|| black_box(fx.catalog.search(black_box(query), opts).unwrap()))
         });
         let expr = Sqlite::match_expr(query);
         g.bench_function("sqlite fts5", |b| {
@@ -111,12 +124,15 @@ fn benches(c: &mut Criterion) {
         let mut g = c.benchmark_group("typo");
         for query in TYPO_QUERIES {
             g.bench_function(*query, |b| {
-                b.iter(|| black_box(fx.catalog.search(black_box(query), &opts).unwrap()))
+                b.iter(|| black_box(fx.catalog.search(black_box(query), opts).unwrap()))
             });
         }
         g.finish();
     }
+}
 
+/// Building the index beside SQLite + FTS5; opening it beside parsing the TSVs again.
+fn build_and_open_groups(c: &mut Criterion, fx: &Fixture) {
     {
         let mut g = c.benchmark_group("build");
         g.sample_size(10);
