@@ -426,19 +426,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
         // Contiguous chunks of about equal line counts, checked in parallel;
         // joined in order, so the output does not depend on the threads.
         let per = lines.div_ceil(threads);
-        let mut chunks: Vec<&[Range<usize>]> = Vec::with_capacity(threads);
-        let (mut from, mut acc) = (0, 0);
-        for (k, r) in ranges.iter().enumerate() {
-            acc += r.len();
-            if acc >= per {
-                chunks.push(&ranges[from..=k]);
-                from = k + 1;
-                acc = 0;
-            }
-        }
-        if from < ranges.len() {
-            chunks.push(&ranges[from..]);
-        }
+        let chunks = chunks_of_lines(ranges, per, threads);
         let Some((head, rest)) = chunks.split_first() else {
             return Ok(out);
         };
@@ -482,3 +470,23 @@ impl<S: CodeSource + Sync> Scrub<S> {
 
 /// Below this many lines a thread is not worth starting.
 const MIN_LINES_PER_THREAD: usize = 512;
+
+/// `ranges` (the claims' line ranges, in order) cut into contiguous chunks
+/// of about `per` lines each (at most `threads` chunks when `per` is the
+/// lines divided by the threads).
+fn chunks_of_lines(ranges: &[Range<usize>], per: usize, threads: usize) -> Vec<&[Range<usize>]> {
+    let mut chunks: Vec<&[Range<usize>]> = Vec::with_capacity(threads);
+    let (mut from, mut acc) = (0, 0);
+    for (k, r) in ranges.iter().enumerate() {
+        acc += r.len();
+        if acc >= per {
+            chunks.push(&ranges[from..=k]);
+            from = k + 1;
+            acc = 0;
+        }
+    }
+    if from < ranges.len() {
+        chunks.push(&ranges[from..]);
+    }
+    chunks
+}

@@ -1221,27 +1221,13 @@ impl Catalog {
                 ..found
             });
         }
-        // Two words written as one ("preeclampsia" for "pre-eclampsia"),
-        // when the titles found have them side by side.
-        if let Some((split, cuts)) = self.split_compounds(&words, opts.system)? {
-            let found = self.run(&self.variants(&split, opts.system), opts)?;
-            let side_by_side = |e: &Entry| {
-                let mut ws = Vec::new();
-                let mut buf = String::new();
-                for_each_word(&e.description, &mut buf, |x| ws.push(x.to_owned()));
-                cuts.iter().all(|&i| {
-                    let (a, b) = (&split[i], &split[i + 1]);
-                    ws.windows(2)
-                        .any(|p| p[0] == *a && p[1].starts_with(b.as_str()))
-                })
-            };
-            if found.total > 0 && found.entries.iter().any(side_by_side) {
-                return Ok(SearchResults {
-                    mode: SearchMode::Words,
-                    notice,
-                    ..found
-                });
-            }
+        // Two words written as one ("preeclampsia" for "pre-eclampsia").
+        if let Some(found) = self.search_compounds(&words, opts)? {
+            return Ok(SearchResults {
+                mode: SearchMode::Words,
+                notice,
+                ..found
+            });
         }
         // Typos: first only in the words that match nothing as typed, then
         // in every word that may be misspelt.
@@ -1285,6 +1271,31 @@ impl Catalog {
             }
         }
         Ok(SearchResults::empty(SearchMode::None, opts.offset, notice))
+    }
+
+    /// The query with two words written as one split ("preeclampsia" →
+    /// "pre eclampsia"), kept only when a title found has the two words side
+    /// by side; `None` when nothing splits or nothing is kept.
+    fn search_compounds(
+        &self,
+        words: &[String],
+        opts: &SearchOptions,
+    ) -> Result<Option<SearchResults>> {
+        let Some((split, cuts)) = self.split_compounds(words, opts.system)? else {
+            return Ok(None);
+        };
+        let found = self.run(&self.variants(&split, opts.system), opts)?;
+        let side_by_side = |e: &Entry| {
+            let mut ws = Vec::new();
+            let mut buf = String::new();
+            for_each_word(&e.description, &mut buf, |x| ws.push(x.to_owned()));
+            cuts.iter().all(|&i| {
+                let (a, b) = (&split[i], &split[i + 1]);
+                ws.windows(2)
+                    .any(|p| p[0] == *a && p[1].starts_with(b.as_str()))
+            })
+        };
+        Ok((found.total > 0 && found.entries.iter().any(side_by_side)).then_some(found))
     }
 
     /// The synonym terms of the query (longest first, left to right): start,
@@ -1452,6 +1463,11 @@ impl Catalog {
     /// only entries the options' system and billable filters keep: a small
     /// system's entries are the first candidates when they are fewer than
     /// the first word's ids, else the first word's ids are filtered.
+    ///
+    /// About 100 lines, kept whole on purpose: the words' posting lists, the
+    /// candidate set and the term cache are threaded through one pass (the
+    /// hot path of every word search); split, each part would take and hand
+    /// back the same half-dozen borrowed buffers.
     fn variant_hits(
         &self,
         v: &Variant,
@@ -1663,6 +1679,10 @@ impl Catalog {
     }
 
     /// The per-entry facts of the base index, computed on first use.
+    ///
+    /// About 85 lines, kept whole on purpose: one pass over the entries
+    /// computes every fact (flags, title facts, systems) so the index is
+    /// read once; the rules it applies each live in their own function.
     fn facts(&self) -> Result<&Facts> {
         let r = self.search.facts.get_or_init(|| {
             let build = || -> Result<Facts> {
@@ -1923,6 +1943,10 @@ impl Catalog {
     /// or prefix; title, short description, inclusion terms) and, with
     /// `typo`, within the typo budget (only words some entry of `system`
     /// holds: the others' entries are filtered out anyway).
+    ///
+    /// About 90 lines, kept whole on purpose: the as-typed and typo lookups
+    /// fill one per-tier list in one walk of the word table, in the order the
+    /// ranking reads it.
     fn word_terms(
         &self,
         word: &str,

@@ -577,6 +577,10 @@ impl NcciBuilder {
     /// Loads a PTP table from uncompressed TSV bytes; `name` names the source
     /// in errors. Nothing is added when an error is returned.
     pub fn read_ptp(&mut self, name: &str, reader: impl Read) -> Result<u64> {
+        // About 90 lines, kept whole on purpose: the per-row closure shares
+        // the last-row caches (first column, rationale, dates) that make the
+        // PTP table parse fast; the field rules are `parse_code`,
+        // `parse_date` and `RawCodes`.
         let source = self.source(name)?;
         let before = self.rows.len();
         let mut last_date: (Vec<u8>, i32) = (vec![b'\n'], 0);
