@@ -47,7 +47,9 @@
 /// code systems, codes, currencies, synonym kinds, problem codes, …:
 /// `display: T, …` writes `Display` as `as_str()`; `serde: T, …` writes
 /// `Serialize` as `as_str()` and `Deserialize` through the type's `FromStr`
-/// (its error's message becomes the serde error). Not part of the API.
+/// (its error's message becomes the serde error). Not part of the API:
+/// exported (and hidden from the docs) only because the `procode` crate
+/// uses it for its own types.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! as_str_impls {
@@ -82,7 +84,8 @@ macro_rules! as_str_impls {
 /// The value of `all` whose `as_str()` is `name`, ignoring ASCII case and
 /// surrounding white space: the one name match of the `FromStr` impls of
 /// types named by their `as_str()` (code systems, currencies, verify
-/// levels). Not part of the API.
+/// levels). Not part of the API: public (and hidden from the docs) only
+/// because the `procode` crate uses it for its own types.
 #[doc(hidden)]
 pub fn by_name<T: Copy>(
     all: impl IntoIterator<Item = T>,
