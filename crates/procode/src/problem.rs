@@ -459,6 +459,8 @@ pub enum ProblemDetail {
     },
 }
 
+// Only the batch scrub (feature `arrow`) writes details by hand.
+#[cfg(feature = "arrow")]
 impl ProblemDetail {
     /// Appends the detail's JSON to `out`: exactly what `serde_json`
     /// writes for it (`serde_json::to_string`), with the details a batch
@@ -528,6 +530,7 @@ impl ProblemDetail {
 /// Appends `s` as a JSON string: as is between quotes when nothing in it
 /// needs an escape (codes, line ids, rationales), else as `serde_json`
 /// escapes it.
+#[cfg(feature = "arrow")]
 fn push_json_str(out: &mut String, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
         out.push('"');
@@ -543,6 +546,7 @@ fn push_json_str(out: &mut String, s: &str) {
 }
 
 /// Appends a date as JSON (a string as `NaiveDate` serialises, or `null`).
+#[cfg(feature = "arrow")]
 fn push_json_date(out: &mut String, d: Option<NaiveDate>) {
     match d {
         Some(d) => {
@@ -639,6 +643,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "arrow")]
     fn details_written_by_hand_are_serde_json_byte_for_byte() {
         let odd = [
             "CMS Policy",
