@@ -88,7 +88,7 @@ fn to_json(d: &ProblemDetail) -> String {
 /// Writes the JSON of a detail into `to` (emptied first, its room reused).
 fn write_json(d: &ProblemDetail, to: &mut String) {
     to.clear();
-    if let Err(e) = d.write_json(to) {
+    if let Err(e) = super::detail_json::write_json(d, to) {
         *to = serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string();
     }
 }
