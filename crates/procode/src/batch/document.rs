@@ -336,21 +336,15 @@ fn read_line(
         });
     }
     let system_text = required(cols.system.get(i), SYSTEM, row)?;
-    // A system named as `CodeSystem::as_str` names it (nearly every row)
-    // is found by comparing names; any other spelling is parsed.
-    let named = CodeSystem::ALL
-        .into_iter()
-        .find(|s| s.as_str() == system_text);
-    let system: CodeSystem = match named {
-        Some(s) => s,
-        None => system_text
+    // `FromStr` tries the `as_str` names first, without allocating.
+    let system: CodeSystem =
+        system_text
             .parse()
             .map_err(|e: crate::CodeError| BatchError::BadValue {
                 column: SYSTEM,
                 row,
                 problem: e.to_string(),
-            })?,
-    };
+            })?;
     let code = required(cols.code.get(i), CODE, row)?;
     // A manual line without a description allocates nothing.
     let fresh = CodeLine::manual(system, code, String::new())
