@@ -138,6 +138,20 @@ pub fn code_key(code: &Code, system: CodeSystem) -> CodeKey {
     }
 }
 
+/// The code bytes of a code-fst key (see [`CodeKey`]): the key without its
+/// zero byte and system tag; empty for a key too short to be one.
+///
+/// # Example
+/// ```
+/// use procode_index::index::format::{code_key, key_code};
+/// use procode_index::{Code, CodeSystem};
+/// let k = code_key(&Code::parse("F41.1").unwrap(), CodeSystem::Icd10Cm);
+/// assert_eq!(key_code(k.as_bytes()), b"F411");
+/// ```
+pub fn key_code(key: &[u8]) -> &[u8] {
+    key.get(..key.len().saturating_sub(2)).unwrap_or(&[])
+}
+
 impl CodeKey {
     /// The key's bytes.
     pub fn as_bytes(&self) -> &[u8] {

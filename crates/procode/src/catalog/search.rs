@@ -29,9 +29,10 @@
 //! run of neighbours for a prefix, no fst stream; for a typo, the words of
 //! the same first letter, length and nearly the same letters, checked with
 //! a bit-parallel edit distance, and one range of the words ordered by
-//! their bytes after the first for a misspelt first letter). The rarest query word's posting lists are decoded once
-//! (merged through a dense set, no sorting); the other words are only
-//! sought for the candidates left — by leapfrog through the skip table, or
+//! their bytes after the first for a misspelt first letter). The rarest
+//! query word's posting lists are decoded once (merged through a dense set,
+//! no sorting); the other words are only sought for the candidates left —
+//! by leapfrog through the skip table, or
 //! by a bit test in the dense set kept for each long list — and a candidate
 //! found by one of a word's terms is not sought in the others. Each
 //! candidate is scored with monotone cursors (no per-candidate search), and
@@ -406,8 +407,8 @@ fn parens(seps: &str) -> (u8, u8) {
 /// A title opening with its route ("Injection, ketorolac tromethamine, per
 /// 15 mg", "Infusion, …": the HCPCS drug codes) names the drug next: the
 /// drug is the title's first word, and the route does not count as a word
-/// left unmatched, so `heparin` lists J1644 before E1520 "Heparin infusion
-/// pump".
+/// left unmatched, so `zithromax` lists J0456 "Injection, azithromycin,
+/// 500 mg" before Q0144 "Azithromycin dihydrate, oral, …".
 struct TitleFacts {
     words: u8,
     first: u32,
@@ -1831,9 +1832,7 @@ impl Catalog {
             if key.last() != Some(&tag) || f.flags & FACT_BILLABLE == 0 {
                 continue;
             }
-            // The code's length: a key is the code, a zero byte, the tag
-            // (see `format::CodeKey`).
-            let len = key.len().saturating_sub(2);
+            let len = format::key_code(key).len();
             if len == lo.len() {
                 return Ok(vec![id]);
             }

@@ -337,10 +337,7 @@ impl CodeOrder {
         let mut stream = codes.stream();
         while let Some((key, id)) = fst::Streamer::next(&mut stream) {
             if ids.len() % CodeOrder::STEP == 0 {
-                // A key is the code, a NUL and the system tag.
-                samples.push(packed(
-                    key.get(..key.len().saturating_sub(2)).unwrap_or(&[]),
-                ));
+                samples.push(packed(format::key_code(key)));
             }
             ids.push(u32::try_from(id).unwrap_or(u32::MAX));
         }
