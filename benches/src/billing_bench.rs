@@ -33,7 +33,10 @@ fn line(catalog: &Catalog, code: &str, dx: &str) -> CodeLine {
 impl BillingFixture {
     /// Builds the fixture on real codes of `catalog`.
     pub fn new(catalog: &Catalog) -> BillingFixture {
-        let at = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+        // A date of service inside the newest HCPCS quarter held (October
+        // 2025) and an ICD-10-CM fiscal year held, so the code sets are
+        // current and readiness has nothing to say (see `tests/fixtures.rs`).
+        let at = Utc.with_ymd_and_hms(2025, 11, 1, 9, 0, 0).unwrap();
         let editor = Editor::new("bench", at);
         let price = Money::parse("120", "USD").expect("money");
         let mut svc = Service::new("SVC-1", "Counseling", price).with_paid_in_advance(true);
@@ -44,7 +47,7 @@ impl BillingFixture {
             &editor,
         )
         .expect("service codes");
-        let day = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+        let day = NaiveDate::from_ymd_opt(2025, 11, 3).unwrap();
         let req = BookingRequest::new("S-1", "C-9", day).with_invoice_id("INV-7");
         let encounter = Encounter::book(&svc, req, Pricing::none()).expect("booking");
         let mut batch = EditBatch::new();
