@@ -953,7 +953,8 @@ size_t procode_results_offset(const procode_results *results);
 const char *procode_results_mode(const procode_results *results);
 
 // The notice of the search, machine-readable (`"cpt_not_shipped"`,
-// `"cpt_modifier_not_shipped"`), or NULL when there is none.
+// `"cpt_modifier_not_shipped"`, or `"not_every_word"` when the results match
+// all the query's words but one), or NULL when there is none.
 //
 // Ownership: static; never free it.
 //

@@ -92,6 +92,9 @@ def test_search_results_page_total_mode_spans(catalog):
     cpt = catalog.search("99213")
     assert cpt.notice == "cpt_not_shipped" and "CPT" in (cpt.notice_message or "")
     assert catalog.search("25", system="modifier").notice == "cpt_modifier_not_shipped"
+    partial = catalog.search("hyaluronic acid knee", system="hcpcs")
+    assert partial.notice == "not_every_word" and partial.mode == "words"
+    assert partial.total > 0 and all(e.code.startswith("J73") for e in partial)
 
 
 def test_host_synonyms_and_weights(catalog, tmp_path):

@@ -539,7 +539,8 @@ pub unsafe extern "C" fn procode_results_mode(results: *const procode_results) -
 }
 
 /// The notice of the search, machine-readable (`"cpt_not_shipped"`,
-/// `"cpt_modifier_not_shipped"`), or NULL when there is none.
+/// `"cpt_modifier_not_shipped"`, or `"not_every_word"` when the results match
+/// all the query's words but one), or NULL when there is none.
 ///
 /// Ownership: static; never free it.
 ///

@@ -388,7 +388,8 @@ impl PyMatchSpan {
 /// One page of search results: a sequence of entries (best first) with
 /// `total` (every page), `offset`, `mode` (`"exact"`, `"words"`, `"typo"`
 /// or `"none"`), `spans` (per entry, what matched) and `notice` (for a
-/// CPT-shaped query: `"cpt_not_shipped"` or `"cpt_modifier_not_shipped"`).
+/// CPT-shaped query: `"cpt_not_shipped"` or `"cpt_modifier_not_shipped"`;
+/// `"not_every_word"` when the results match all the query's words but one).
 #[pyclass(module = "procode._native", name = "SearchResults", frozen, sequence)]
 pub struct PySearchResults {
     /// The page's entries, borrowed from the index.

@@ -238,7 +238,7 @@ fn entry_json(e: &Entry) -> serde_json::Value {
 
 /// A search's results as JSON: the page of entries (each with its
 /// `display_code` and match `spans`), `total`, `offset`, `mode` and the
-/// `notice` of a CPT-shaped query.
+/// `notice` (a CPT-shaped query, or results that match all words but one).
 fn search_json(hits: &procode::SearchResults) -> serde_json::Value {
     let results: Vec<_> = hits
         .iter()

@@ -435,3 +435,36 @@ fn host_synonyms_and_weights_are_data_with_typed_errors() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_query_no_code_fully_matches_answers_with_all_its_words_but_one() {
+    let c = cat();
+    let hcpcs = SearchOptions::default().system(CodeSystem::Hcpcs).limit(10);
+    // "knee" is in no hyaluronan title: the query without it finds them,
+    // and says so.
+    let r = c.search("hyaluronic acid knee", &hcpcs).unwrap();
+    assert_eq!(r.mode, SearchMode::Words);
+    assert_eq!(r.notice, Some(SearchNotice::NotEveryWord));
+    assert_eq!(r.notice.map(|n| n.code()), Some("not_every_word"));
+    assert!(r.total > 0 && r.total == c.search("hyaluronic acid", &hcpcs).unwrap().total);
+    assert!(
+        r.iter().all(|e| e.code.as_str().starts_with("J73")),
+        "{:?}",
+        r.iter().map(|e| e.code.as_str()).collect::<Vec<_>>()
+    );
+    // The word left out is the one whose absence leaves the fewest entries:
+    // the more specific words are kept ("right side" narrows nothing away).
+    let knee = codes(&c, "knee pain right side", &icd(3));
+    assert_eq!(knee.first().map(String::as_str), Some("M25561"));
+    // A query every word of which matches carries no notice, and one word
+    // alone is never dropped.
+    assert_eq!(c.search("hyaluronic acid", &hcpcs).unwrap().notice, None);
+    let none = c.search("zz9q", &hcpcs).unwrap();
+    assert_eq!(
+        (none.mode, none.total, none.notice),
+        (SearchMode::None, 0, None)
+    );
+    // Two words neither of which matches anything: still nothing.
+    let none = c.search("zz9q qq9z", &hcpcs).unwrap();
+    assert_eq!((none.mode, none.total), (SearchMode::None, 0));
+}

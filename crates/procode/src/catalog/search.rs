@@ -14,6 +14,9 @@
 //! 3. Only when that finds nothing, words of four or more letters without
 //!    digits that are not synonym terms may be misspelt (one edit, two from
 //!    eight letters).
+//! 4. Only when that finds nothing either, the query without one of its
+//!    words (the one whose absence leaves the fewest entries), with the
+//!    notice [`SearchNotice::NotEveryWord`].
 //!
 //! Results are ranked by the weights of [`SearchWeights`] (documented there,
 //! in one table): how each word matched (title word > inclusion term >
@@ -196,15 +199,19 @@ pub enum SearchNotice {
     /// The query looks like a CPT modifier (two digits, under the modifier
     /// system): CPT modifiers are not shipped with procode.
     CptModifierNotShipped,
+    /// No entry matches every word of the query, as typed or misspelt: the
+    /// results match all its words but one (the spans show which matched).
+    NotEveryWord,
 }
 
 impl SearchNotice {
     /// A stable machine-readable name: `cpt_not_shipped`,
-    /// `cpt_modifier_not_shipped`.
+    /// `cpt_modifier_not_shipped`, `not_every_word`.
     pub fn code(self) -> &'static str {
         match self {
             SearchNotice::CptNotShipped => "cpt_not_shipped",
             SearchNotice::CptModifierNotShipped => "cpt_modifier_not_shipped",
+            SearchNotice::NotEveryWord => "not_every_word",
         }
     }
 
@@ -216,6 +223,9 @@ impl SearchNotice {
             }
             SearchNotice::CptModifierNotShipped => {
                 "this looks like a CPT modifier; CPT (AMA) modifiers are not shipped with procode (only HCPCS Level II modifiers): load your licensed CPT modifier list as custom codes (Overlay::add_custom)"
+            }
+            SearchNotice::NotEveryWord => {
+                "no code matches every word of the query: these match all its words but one (the matched words are highlighted); check the word left out, or search for fewer words"
             }
         }
     }
@@ -1271,7 +1281,47 @@ impl Catalog {
                 }
             }
         }
+        // No entry has every word, as typed or misspelt ("hyaluronic acid
+        // knee"): the entries of all the words but one, said in the notice.
+        if let Some(found) = self.search_all_but_one(&words, opts)? {
+            return Ok(SearchResults {
+                mode: SearchMode::Words,
+                notice: notice.or(Some(SearchNotice::NotEveryWord)),
+                ..found
+            });
+        }
         Ok(SearchResults::empty(SearchMode::None, opts.offset, notice))
+    }
+
+    /// The query without one of its words, tried only when no entry matches
+    /// every word: of the words a query must match (not [`SMALL_WORDS`]),
+    /// the one whose absence leaves the fewest entries is left out (the
+    /// words kept are then the most specific ones: "hyaluronic acid knee"
+    /// keeps "hyaluronic acid"); ties drop the later word. `None` for fewer
+    /// than two such words, or when no single drop finds anything.
+    fn search_all_but_one(
+        &self,
+        words: &[String],
+        opts: &SearchOptions,
+    ) -> Result<Option<SearchResults>> {
+        let required: Vec<usize> = (0..words.len())
+            .filter(|&i| !SMALL_WORDS.contains(&words[i].as_str()))
+            .collect();
+        if required.len() < 2 {
+            return Ok(None);
+        }
+        let mut best: Option<SearchResults> = None;
+        for &drop in required.iter().rev() {
+            let rest: Vec<String> = (0..words.len())
+                .filter(|&i| i != drop)
+                .map(|i| words[i].clone())
+                .collect();
+            let found = self.run(&self.variants(&rest, opts.system), opts)?;
+            if found.total > 0 && best.as_ref().is_none_or(|b| found.total < b.total) {
+                best = Some(found);
+            }
+        }
+        Ok(best)
     }
 
     /// The query with two words written as one split ("preeclampsia" →
