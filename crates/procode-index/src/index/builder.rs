@@ -370,8 +370,8 @@ fn build_index(
     let extra = extra_texts(entries, &prepared.superseded, search_terms);
     // Two threads, three steps, each pair of about equal cost: the tokens
     // (and words) of every description beside the entry order and the
-    // phrase keys; the word terms beside the records and text; the word fst
-    // beside the posting lists and the code fst.
+    // phrase keys; the word terms beside the code fst; (after the keys are
+    // sorted) the word fst beside the records, text and posting lists.
     let ((tokens, dict), (order, id_of, phrases)) = both(
         parallel,
         || {
@@ -388,19 +388,22 @@ fn build_index(
             (order, id_of, phrases)
         },
     );
-    let (words, body) = both(
+    let (words, codes) = both(
         parallel,
         || WordIndex::build(&prepared, &order, &tokens, dict, &extra),
-        || Body::write(&prepared, &order, &id_of, &tokens),
-    );
-    let body = body?;
-    let terms = words.into_terms(phrases, parallel);
-    let (word_fst, (postings, codes)) = both(
-        parallel,
-        || terms.fst(),
-        || (terms.postings(), code_section(&prepared, &id_of, &packed)),
+        || code_section(&prepared, &id_of, &packed),
     );
     let codes = codes?;
+    let terms = words.into_terms(phrases, parallel);
+    let (word_fst, (body, postings)) = both(
+        parallel,
+        || terms.fst(),
+        || {
+            let body = Body::write(&prepared, &order, &id_of, &tokens);
+            (body, terms.postings())
+        },
+    );
+    let body = body?;
     let word_fst = word_fst?;
     let superseded = prepared.superseded.iter().filter(|&&s| s).count();
     let releases = release::encode(releases);
@@ -720,65 +723,69 @@ impl Body {
     }
 }
 
-/// The word index while it is built: every word term's posting list.
+/// The word index while it is built: every id's word terms.
 struct WordIndex<'t> {
     tokens: &'t Tokens,
     dict: WordDict,
-    /// By [`Term`]: the ids of the entries holding the term, ascending.
-    lists: Vec<Vec<u32>>,
+    /// The word terms ([`Term`]) of each id.
+    postings: Inverted,
     /// Scratch space: the word being cut, an entry's terms.
     word: String,
     entry_terms: Vec<Term>,
 }
 
+/// The word terms of the word index: the words by number and, by
+/// [`Term`], the ids of the entries holding each.
+struct Words {
+    dict: WordDict,
+    lists: Lists,
+}
+
 impl WordIndex<'_> {
     /// The word terms of the current entries, in id order.
-    fn build<'t>(
+    fn build(
         prepared: &Prepared<'_>,
         order: &[u32],
-        tokens: &'t Tokens,
+        tokens: &Tokens,
         dict: WordDict,
         extra: &[Vec<&str>],
-    ) -> WordIndex<'t> {
+    ) -> Words {
         let mut index = WordIndex {
             tokens,
             dict,
-            lists: Vec::new(),
+            postings: Inverted::default(),
             word: String::new(),
             entry_terms: Vec::new(),
         };
-        for (id, &i) in order.iter().enumerate() {
+        for &i in order {
             let i = i as usize;
-            if prepared.superseded[i] {
-                continue;
+            if !prepared.superseded[i] {
+                let older: &[usize] = prepared.history.get(&i).map_or(&[], |h| &h.1);
+                index.index_words(prepared.entries, i, older, &extra[i]);
             }
-            let older: &[usize] = prepared.history.get(&i).map_or(&[], |h| &h.1);
-            index.index_words(prepared.entries, i, older, &extra[i], id as u32);
+            index.postings.end_id();
         }
-        index
+        let lists = index.postings.invert(index.dict.ids.len() * 3);
+        Words {
+            dict: index.dict,
+            lists,
+        }
     }
 
-    /// Adds entry `id` (entry `i`) to the postings of every word of its
-    /// descriptions (and of the long titles of its `older` versions, so
+    /// Adds the terms of every word of entry `i`'s descriptions to the
+    /// current id's (and of the long titles of its `older` versions, so
     /// that a code is found by the title it had on an earlier date).
     /// A short-description word the long one lacks gets its own key (the
     /// word and [`format::SHORT_ONLY`]): it matches as a prefix but never
     /// counts as an exact match. Words of the extra search texts that no
     /// description has get keys with [`format::EXTRA_ONLY`] likewise.
-    fn index_words(
-        &mut self,
-        entries: &[Entry],
-        i: usize,
-        older: &[usize],
-        extra: &[&str],
-        id: u32,
-    ) {
+    fn index_words(&mut self, entries: &[Entry], i: usize, older: &[usize], extra: &[&str]) {
         let WordIndex {
             tokens,
             dict,
             word,
             entry_terms,
-            lists,
+            postings,
         } = self;
         let e = &entries[i];
         entry_terms.clear();
@@ -811,29 +818,31 @@ impl WordIndex<'_> {
         }
         entry_terms.sort_unstable();
         entry_terms.dedup();
-        lists.resize_with(dict.ids.len() * 3, Vec::new);
-        for &Term(t) in entry_terms.iter() {
-            lists[t as usize].push(id);
-        }
+        postings.terms.extend(entry_terms.iter().map(|t| t.0));
     }
+}
 
+impl Words {
     /// Every term's key (see [`Kind`]; the phrase keys of `phrases` too)
     /// with its posting list, in key order. Word keys and phrase keys are
     /// sorted apart (on two threads when `parallel`) and merged: a word's
     /// keys sort together, the word alone first and its marker bytes after
     /// (they sort below every letter and digit), so sorting the words sorts
     /// their keys.
-    fn into_terms(self, phrases: PhraseIndex, parallel: bool) -> Terms {
-        let WordIndex { dict, lists, .. } = self;
+    fn into_terms(self, phrases: Phrases, parallel: bool) -> Terms {
+        let Words { dict, lists } = self;
         let mut words: Vec<Box<str>> = vec![Box::from(""); dict.ids.len()];
         for (w, n) in dict.ids {
             words[n as usize] = w;
         }
-        let mut phrase_lists = phrases.lists;
-        let mut keyed: Vec<(Box<str>, Vec<u32>)> = phrases
-            .ids
+        let Phrases {
+            ids: phrase_ids,
+            lists: phrase_lists,
+        } = phrases;
+        let mut keyed: Vec<(Box<str>, Posting)> = phrase_ids
             .into_iter()
-            .map(|(key, n)| (key, std::mem::take(&mut phrase_lists[n as usize])))
+            .filter(|&(_, n)| !phrase_lists.get(n as usize).is_empty())
+            .map(|(key, n)| (key, Posting::Phrase(n)))
             .collect();
         let mut by_word: Vec<u32> = (0..words.len() as u32).collect();
         both(
@@ -841,28 +850,94 @@ impl WordIndex<'_> {
             || by_word.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize])),
             || keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0)),
         );
-        let mut lists = lists;
         let mut word_keys = Vec::with_capacity(by_word.len());
         for &w in &by_word {
             for kind in [Kind::Title, Kind::ShortOnly, Kind::ExtraOnly] {
                 let Term(t) = Term::word(w, kind);
-                let Some(ids) = lists.get_mut(t as usize).filter(|l| !l.is_empty()) else {
+                if lists.get(t as usize).is_empty() {
                     continue;
-                };
+                }
                 let word = &words[w as usize];
                 let key: Box<str> = match kind {
                     Kind::Title => word.clone(),
                     Kind::ShortOnly => format!("{word}{}", char::from(format::SHORT_ONLY)).into(),
                     Kind::ExtraOnly => format!("{word}{}", char::from(format::EXTRA_ONLY)).into(),
                 };
-                word_keys.push((key, std::mem::take(ids)));
+                word_keys.push((key, Posting::Word(t)));
             }
         }
-        keyed.retain(|(_, ids)| !ids.is_empty());
         Terms {
             keys: merge_sorted(word_keys, keyed),
+            words: lists,
+            phrases: phrase_lists,
         }
     }
+}
+
+/// Posting lists gathered id after id and turned around at the end: the
+/// terms of every id go into one array (no vector per term), then a
+/// counting sort by term lays out each term's ids, ascending, one list
+/// after the other.
+#[derive(Default)]
+struct Inverted {
+    /// Each id's terms, id after id.
+    terms: Vec<u32>,
+    /// Where each id's terms end in `terms` (the id is the place).
+    ends: Vec<usize>,
+}
+
+impl Inverted {
+    /// Closes the current id: the terms pushed since the last one are its.
+    fn end_id(&mut self) {
+        self.ends.push(self.terms.len());
+    }
+
+    /// Every term's ids, for terms `0..n_terms` (every term pushed is below).
+    fn invert(&self, n_terms: usize) -> Lists {
+        let mut starts = vec![0usize; n_terms + 1];
+        for &t in &self.terms {
+            starts[t as usize + 1] += 1;
+        }
+        for k in 1..starts.len() {
+            starts[k] += starts[k - 1];
+        }
+        let mut next = starts.clone();
+        let mut ids = vec![0u32; self.terms.len()];
+        let mut from = 0;
+        for (id, &end) in self.ends.iter().enumerate() {
+            for &t in &self.terms[from..end] {
+                let at = &mut next[t as usize];
+                ids[*at] = id as u32;
+                *at += 1;
+            }
+            from = end;
+        }
+        Lists { starts, ids }
+    }
+}
+
+/// Posting lists by term number: term `t`'s ids are
+/// `ids[starts[t]..starts[t + 1]]`, ascending.
+struct Lists {
+    starts: Vec<usize>,
+    ids: Vec<u32>,
+}
+
+impl Lists {
+    /// Term `t`'s ids (none for a term past the end).
+    fn get(&self, t: usize) -> &[u32] {
+        match (self.starts.get(t), self.starts.get(t + 1)) {
+            (Some(&a), Some(&b)) => &self.ids[a..b],
+            _ => &[],
+        }
+    }
+}
+
+/// Where a key's posting list is: a word term's or a phrase's.
+#[derive(Debug, Clone, Copy)]
+enum Posting {
+    Word(u32),
+    Phrase(u32),
 }
 
 /// Two lists sorted by key, merged into one (the first list's item first on
@@ -887,8 +962,8 @@ fn merge_sorted<T>(a: Vec<(Box<str>, T)>, b: Vec<(Box<str>, T)>) -> Vec<(Box<str
 struct PhraseIndex {
     /// Phrase keys (the [`format::PHRASE`] marker, then the form) by number.
     ids: FastMap<Box<str>, u32>,
-    /// By phrase number: the ids of the entries holding the phrase, ascending.
-    lists: Vec<Vec<u32>>,
+    /// The phrase numbers of each id.
+    postings: Inverted,
     /// Scratch space: a phrase key, the forms of a text, an entry's phrases.
     key: String,
     scratch: text::PhraseScratch,
@@ -898,23 +973,28 @@ struct PhraseIndex {
 impl PhraseIndex {
     /// The phrase keys of the current entries' titles and extra search
     /// texts, in id order.
-    fn build(prepared: &Prepared<'_>, order: &[u32], extra: &[Vec<&str>]) -> PhraseIndex {
+    fn build(prepared: &Prepared<'_>, order: &[u32], extra: &[Vec<&str>]) -> Phrases {
         let mut index = PhraseIndex::default();
-        for (id, &i) in order.iter().enumerate() {
+        for &i in order {
             let i = i as usize;
             if !prepared.superseded[i] {
-                index.add(&prepared.entries[i].description, &extra[i], id as u32);
+                index.add(&prepared.entries[i].description, &extra[i]);
             }
+            index.postings.end_id();
         }
-        index
+        let lists = index.postings.invert(index.ids.len());
+        Phrases {
+            ids: index.ids,
+            lists,
+        }
     }
 
-    /// Adds entry `id` to the postings of the phrase forms of its `title`
-    /// and `extra` texts.
-    fn add(&mut self, title: &str, extra: &[&str], id: u32) {
+    /// Gives the current id the phrase forms of its `title` and `extra`
+    /// texts.
+    fn add(&mut self, title: &str, extra: &[&str]) {
         let PhraseIndex {
             ids,
-            lists,
+            postings,
             key,
             scratch,
             entry,
@@ -930,7 +1010,6 @@ impl PhraseIndex {
                     Some(&n) => n,
                     None => {
                         ids.insert(key.as_str().into(), next);
-                        lists.push(Vec::new());
                         next
                     }
                 };
@@ -939,10 +1018,15 @@ impl PhraseIndex {
         }
         entry.sort_unstable();
         entry.dedup();
-        for &n in entry.iter() {
-            lists[n as usize].push(id);
-        }
+        postings.terms.extend_from_slice(entry);
     }
+}
+
+/// The phrase keys of the word index: the keys by number and, by number,
+/// the ids of the entries holding each.
+struct Phrases {
+    ids: FastMap<Box<str>, u32>,
+    lists: Lists,
 }
 
 /// An entry's fixed record (`effective` is its first day as stored): system
@@ -980,7 +1064,9 @@ fn record(
 /// Every key of the word index (word terms and phrase keys) with its
 /// posting list, in key order: a key's number in the word fst is its place.
 struct Terms {
-    keys: Vec<(Box<str>, Vec<u32>)>,
+    keys: Vec<(Box<str>, Posting)>,
+    words: Lists,
+    phrases: Lists,
 }
 
 /// The posting-offsets and postings sections.
@@ -1003,8 +1089,12 @@ impl Terms {
     fn postings(&self) -> Postings {
         let mut offsets = Vec::with_capacity((self.keys.len() + 1) * 4);
         let mut bytes = Vec::new();
-        for (_, ids) in &self.keys {
+        for &(_, list) in &self.keys {
             offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            let ids = match list {
+                Posting::Word(t) => self.words.get(t as usize),
+                Posting::Phrase(n) => self.phrases.get(n as usize),
+            };
             postings::encode(ids, &mut bytes);
         }
         offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
