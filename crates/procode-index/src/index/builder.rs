@@ -533,7 +533,7 @@ struct Tokens {
     provisional: Vec<u32>,
     /// Where each stored description starts in `provisional`, plus the end.
     starts: Vec<usize>,
-    /// Where each entry's descriptions start in `starts`.
+    /// Where each entry's descriptions start in `starts`, plus the end.
     first_desc: Vec<usize>,
     /// By stored description: whether all its tokens are clean.
     clean: Vec<bool>,
@@ -569,7 +569,7 @@ impl Tokens {
         let mut provisional: Vec<u32> = Vec::new();
         let mut starts: Vec<usize> = Vec::with_capacity(entries.len() * 2 + 1);
         let mut clean: Vec<bool> = Vec::with_capacity(entries.len() * 2);
-        let mut first_desc: Vec<usize> = Vec::with_capacity(entries.len());
+        let mut first_desc: Vec<usize> = Vec::with_capacity(entries.len() + 1);
         let mut lower = String::new();
         for e in entries {
             first_desc.push(starts.len());
@@ -600,6 +600,7 @@ impl Tokens {
             }
         }
         starts.push(provisional.len());
+        first_desc.push(clean.len());
         let mut ranked: Vec<u32> = (0..counts.len() as u32).collect();
         ranked.sort_unstable_by(|&a, &b| {
             let (x, y) = (counts[a as usize], counts[b as usize]);
@@ -624,6 +625,11 @@ impl Tokens {
             offsets,
             bytes,
         }
+    }
+
+    /// How many descriptions entry `i` stores (see [`stored_descriptions`]).
+    fn descriptions(&self, i: usize) -> usize {
+        self.first_desc[i + 1] - self.first_desc[i]
     }
 
     /// Entry `i`'s `k`th stored description as provisional token numbers.
@@ -700,6 +706,10 @@ impl Body {
                 flags |= format::F_HISTORY;
             }
             let effective = prepared.effective[i as usize];
+            let stored = tokens.descriptions(i as usize);
+            if stored == 1 {
+                flags |= format::F_SHORT_SAME;
+            }
             body.records
                 .extend_from_slice(&record(e, effective, text_off, flags));
             body.text.extend_from_slice(e.code.as_bytes());
@@ -707,7 +717,7 @@ impl Body {
                 body.text
                     .extend_from_slice(&d.num_days_from_ce().to_le_bytes());
             }
-            for k in 0..stored_descriptions(e).count() {
+            for k in 0..stored {
                 tokens.write_description(i as usize, k, &mut body.text);
             }
             if let Some((own_start, older)) = history {
@@ -723,11 +733,11 @@ impl Body {
     }
 }
 
-/// The word index while it is built: every id's word terms.
+/// The word index while it is built: every entry's word terms.
 struct WordIndex<'t> {
     tokens: &'t Tokens,
     dict: WordDict,
-    /// The word terms ([`Term`]) of each id.
+    /// The word terms ([`Term`]) of each entry.
     postings: Inverted,
     /// Scratch space: the word being cut, an entry's terms.
     word: String,
@@ -742,7 +752,7 @@ struct Words {
 }
 
 impl WordIndex<'_> {
-    /// The word terms of the current entries, in id order.
+    /// The word terms of the current entries.
     fn build(
         prepared: &Prepared<'_>,
         order: &[u32],
@@ -757,23 +767,21 @@ impl WordIndex<'_> {
             word: String::new(),
             entry_terms: Vec::new(),
         };
-        for &i in order {
-            let i = i as usize;
+        for i in 0..prepared.entries.len() {
             if !prepared.superseded[i] {
                 let older: &[usize] = prepared.history.get(&i).map_or(&[], |h| &h.1);
                 index.index_words(prepared.entries, i, older, &extra[i]);
             }
-            index.postings.end_id();
+            index.postings.end_entry();
         }
-        let lists = index.postings.invert(index.dict.ids.len() * 3);
+        let lists = index.postings.invert(index.dict.ids.len() * 3, order);
         Words {
             dict: index.dict,
             lists,
         }
     }
 
-    /// Adds the terms of every word of entry `i`'s descriptions to the
-    /// current id's (and of the long titles of its `older` versions, so
+    /// Adds the terms of every word of entry `i`'s descriptions to its (and of the long titles of its `older` versions, so
     /// that a code is found by the title it had on an earlier date).
     /// A short-description word the long one lacks gets its own key (the
     /// word and [`format::SHORT_ONLY`]): it matches as a prefix but never
@@ -874,26 +882,37 @@ impl Words {
     }
 }
 
-/// Posting lists gathered id after id and turned around at the end: the
-/// terms of every id go into one array (no vector per term), then a
-/// counting sort by term lays out each term's ids, ascending, one list
-/// after the other.
-#[derive(Default)]
+/// Posting lists gathered entry after entry (in input order, so the
+/// entries and their tokens are read front to back) and turned around at
+/// the end: the terms of every entry go into one array (no vector per
+/// term), then a counting sort by term, walking the entries in id order,
+/// lays out each term's ids, ascending, one list after the other.
 struct Inverted {
-    /// Each id's terms, id after id.
+    /// Each entry's terms, entry after entry.
     terms: Vec<u32>,
-    /// Where each id's terms end in `terms` (the id is the place).
+    /// Entry `i`'s terms are `terms[ends[i]..ends[i + 1]]`.
     ends: Vec<usize>,
 }
 
+impl Default for Inverted {
+    fn default() -> Inverted {
+        Inverted {
+            terms: Vec::new(),
+            ends: vec![0],
+        }
+    }
+}
+
 impl Inverted {
-    /// Closes the current id: the terms pushed since the last one are its.
-    fn end_id(&mut self) {
+    /// Closes the current entry: the terms pushed since the last one are
+    /// its.
+    fn end_entry(&mut self) {
         self.ends.push(self.terms.len());
     }
 
-    /// Every term's ids, for terms `0..n_terms` (every term pushed is below).
-    fn invert(&self, n_terms: usize) -> Lists {
+    /// Every term's ids, for terms `0..n_terms` (every term pushed is
+    /// below); `order[id]` is the entry of id `id`.
+    fn invert(&self, n_terms: usize, order: &[u32]) -> Lists {
         let mut starts = vec![0usize; n_terms + 1];
         for &t in &self.terms {
             starts[t as usize + 1] += 1;
@@ -903,14 +922,13 @@ impl Inverted {
         }
         let mut next = starts.clone();
         let mut ids = vec![0u32; self.terms.len()];
-        let mut from = 0;
-        for (id, &end) in self.ends.iter().enumerate() {
-            for &t in &self.terms[from..end] {
+        for (id, &i) in order.iter().enumerate() {
+            let i = i as usize;
+            for &t in &self.terms[self.ends[i]..self.ends[i + 1]] {
                 let at = &mut next[t as usize];
                 ids[*at] = id as u32;
                 *at += 1;
             }
-            from = end;
         }
         Lists { starts, ids }
     }
@@ -962,7 +980,7 @@ fn merge_sorted<T>(a: Vec<(Box<str>, T)>, b: Vec<(Box<str>, T)>) -> Vec<(Box<str
 struct PhraseIndex {
     /// Phrase keys (the [`format::PHRASE`] marker, then the form) by number.
     ids: FastMap<Box<str>, u32>,
-    /// The phrase numbers of each id.
+    /// The phrase numbers of each entry.
     postings: Inverted,
     /// Scratch space: a phrase key, the forms of a text, an entry's phrases.
     key: String,
@@ -972,24 +990,23 @@ struct PhraseIndex {
 
 impl PhraseIndex {
     /// The phrase keys of the current entries' titles and extra search
-    /// texts, in id order.
+    /// texts.
     fn build(prepared: &Prepared<'_>, order: &[u32], extra: &[Vec<&str>]) -> Phrases {
         let mut index = PhraseIndex::default();
-        for &i in order {
-            let i = i as usize;
+        for (i, e) in prepared.entries.iter().enumerate() {
             if !prepared.superseded[i] {
-                index.add(&prepared.entries[i].description, &extra[i]);
+                index.add(&e.description, &extra[i]);
             }
-            index.postings.end_id();
+            index.postings.end_entry();
         }
-        let lists = index.postings.invert(index.ids.len());
+        let lists = index.postings.invert(index.ids.len(), order);
         Phrases {
             ids: index.ids,
             lists,
         }
     }
 
-    /// Gives the current id the phrase forms of its `title` and `extra`
+    /// Gives the current entry the phrase forms of its `title` and `extra`
     /// texts.
     fn add(&mut self, title: &str, extra: &[&str]) {
         let PhraseIndex {
@@ -1029,8 +1046,10 @@ struct Phrases {
     lists: Lists,
 }
 
-/// An entry's fixed record (`effective` is its first day as stored): system
-/// tag, flags, action code, code length and the offset of its text.
+/// An entry's fixed record (`effective` is its first day as stored; `flags`
+/// has the entry's flags not read from `e`: superseded, history and
+/// whether the short description is the long one): system tag, flags,
+/// action code, code length and the offset of its text.
 fn record(
     e: &Entry,
     effective: Option<NaiveDate>,
@@ -1039,7 +1058,6 @@ fn record(
 ) -> [u8; format::ENTRY_LEN] {
     for (set, flag) in [
         (e.billable, format::F_BILLABLE),
-        (e.short_description == e.description, format::F_SHORT_SAME),
         (effective.is_some(), format::F_EFFECTIVE),
         (e.terminated.is_some(), format::F_TERMINATED),
         (e.action.is_some(), format::F_ACTION),
