@@ -559,11 +559,37 @@ fn token_is_clean(tok: &str) -> (bool, &str) {
     (clean, &tok[..alnum])
 }
 
+/// The first 15 bytes of a token (zero-padded) as one integer that sorts
+/// like them, with the token's length (up to 15) in its lowest byte: for a
+/// token of at most 15 bytes, a key no other token shares; for a longer one
+/// a key that orders it among the others by its first 15 bytes. `text[at..]`
+/// starts with the token, `len` bytes long.
+fn token_key(text: &[u8], at: usize, len: usize) -> u128 {
+    let mut b = [0u8; 16];
+    let take = len.min(15);
+    match text.get(at..at + 16) {
+        // Most tokens have 16 bytes of text from their start: one load.
+        Some(chunk) => {
+            b.copy_from_slice(chunk);
+            let keep = u128::MAX << (8 * (16 - take));
+            let key = u128::from_be_bytes(b) & keep;
+            return key | len.min(255) as u128 & 0xff;
+        }
+        None => b[..take].copy_from_slice(&text[at..at + take]),
+    }
+    b[15] = len.min(255) as u8;
+    u128::from_be_bytes(b)
+}
+
 impl Tokens {
     fn new(entries: &[Entry], dict: &mut WordDict) -> Tokens {
         // One hash lookup per token: provisional numbers first, ranks after.
-        let mut seen: FastMap<&str, u32> = FastMap::default();
-        let mut counts: Vec<(u32, &str)> = Vec::new();
+        // Tokens of up to 15 bytes (nearly all) are looked up by their key
+        // alone, without reading the text of the token seen first.
+        let mut short: FastMap<u128, u32> = FastMap::default();
+        let mut long: FastMap<&str, u32> = FastMap::default();
+        let mut counts: Vec<u32> = Vec::new();
+        let mut token_text: Vec<(u128, &str)> = Vec::new();
         let mut token_clean: Vec<bool> = Vec::new();
         let mut word_of: Vec<u32> = Vec::new();
         let mut provisional: Vec<u32> = Vec::new();
@@ -576,11 +602,19 @@ impl Tokens {
             for d in stored_descriptions(e) {
                 starts.push(provisional.len());
                 let mut all_clean = true;
+                let mut at = 0;
                 for t in text::tokens(d) {
                     let next = counts.len() as u32;
-                    let n = *seen.entry(t).or_insert(next);
+                    let key = token_key(d.as_bytes(), at, t.len());
+                    at += t.len();
+                    let n = if t.len() <= 15 {
+                        *short.entry(key).or_insert(next)
+                    } else {
+                        *long.entry(t).or_insert(next)
+                    };
                     if n == next {
-                        counts.push((0, t));
+                        counts.push(0);
+                        token_text.push((key, t));
                         let (is_clean, alnum) = token_is_clean(t);
                         token_clean.push(is_clean);
                         word_of.push(if alnum.is_empty() {
@@ -592,7 +626,7 @@ impl Tokens {
                             dict.id(&lower)
                         });
                     }
-                    counts[n as usize].0 += 1;
+                    counts[n as usize] += 1;
                     all_clean &= token_clean[n as usize];
                     provisional.push(n);
                 }
@@ -601,18 +635,26 @@ impl Tokens {
         }
         starts.push(provisional.len());
         first_desc.push(clean.len());
-        let mut ranked: Vec<u32> = (0..counts.len() as u32).collect();
-        ranked.sort_unstable_by(|&a, &b| {
-            let (x, y) = (counts[a as usize], counts[b as usize]);
-            y.0.cmp(&x.0).then(x.1.cmp(y.1))
+        // Most frequent first, then in byte order (the keys order by the
+        // first 15 bytes; only tokens alike in those are compared whole).
+        let mut ranked: Vec<(std::cmp::Reverse<u32>, u128, u32)> = counts
+            .iter()
+            .zip(&token_text)
+            .enumerate()
+            .map(|(p, (&c, &(key, _)))| (std::cmp::Reverse(c), key & !0xff, p as u32))
+            .collect();
+        ranked.sort_unstable_by(|x, y| {
+            (x.0, x.1)
+                .cmp(&(y.0, y.1))
+                .then_with(|| token_text[x.2 as usize].1.cmp(token_text[y.2 as usize].1))
         });
         let mut rank_of = vec![0u32; counts.len()];
         let mut offsets = Vec::with_capacity((ranked.len() + 1) * 4);
         let mut bytes = Vec::new();
-        for (r, &p) in ranked.iter().enumerate() {
+        for (r, &(_, _, p)) in ranked.iter().enumerate() {
             rank_of[p as usize] = r as u32;
             offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            bytes.extend_from_slice(counts[p as usize].1.as_bytes());
+            bytes.extend_from_slice(token_text[p as usize].1.as_bytes());
         }
         offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
         Tokens {
