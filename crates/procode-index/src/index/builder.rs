@@ -270,8 +270,15 @@ struct Prepared<'e> {
 /// Groups the versions of each (code, system): one version is a plain entry;
 /// several must have ranges that do not overlap, ordered by date.
 fn prepare<'e>(entries: &'e [Entry], packed: &[(u128, u8)]) -> Result<Prepared<'e>> {
-    let mut by_key: Vec<usize> = (0..entries.len()).collect();
-    by_key.sort_unstable_by_key(|&i| (packed[i], entries[i].effective, i));
+    // The keys are gathered first: sorting them in place reads no entry.
+    let mut keys: Vec<_> = packed
+        .iter()
+        .zip(entries)
+        .enumerate()
+        .map(|(i, (&code, e))| (code, e.effective, i))
+        .collect();
+    keys.sort_unstable();
+    let by_key: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
     let mut out = Prepared {
         entries,
         effective: entries.iter().map(|e| e.effective).collect(),
@@ -366,28 +373,30 @@ fn build_index(
         .iter()
         .map(|e| (pack_code(&e.code), e.system.to_u8()))
         .collect();
-    let prepared = prepare(entries, &packed)?;
-    let extra = extra_texts(entries, &prepared.superseded, search_terms);
     // Two threads, three steps, each pair of about equal cost: the tokens
-    // (and words) of every description beside the entry order and the
-    // phrase keys; the word terms beside the code fst; (after the keys are
-    // sorted) the word fst beside the records, text and posting lists.
-    let ((tokens, dict), (order, id_of, phrases)) = both(
+    // (and words) of every description beside the versions, the entry
+    // order and the phrase keys; the word terms beside the code fst; (after
+    // the keys are sorted) the word fst beside the records, text and
+    // posting lists.
+    let ((tokens, dict), grouped) = both(
         parallel,
         || {
             let mut dict = WordDict::default();
             (Tokens::new(entries, &mut dict), dict)
         },
-        || {
+        || -> Result<_> {
+            let prepared = prepare(entries, &packed)?;
+            let extra = extra_texts(entries, &prepared.superseded, search_terms);
             let order = entry_order(&prepared, &packed);
             let mut id_of = vec![0u32; order.len()];
             for (id, &i) in order.iter().enumerate() {
                 id_of[i as usize] = id as u32;
             }
             let phrases = PhraseIndex::build(&prepared, &order, &extra);
-            (order, id_of, phrases)
+            Ok((prepared, extra, order, id_of, phrases))
         },
     );
+    let (prepared, extra, order, id_of, phrases) = grouped?;
     let (words, codes) = both(
         parallel,
         || WordIndex::build(&prepared, &order, &tokens, dict, &extra),
