@@ -14,7 +14,9 @@
 //! Modes (each followed by a repetition count): `tsv` (`build_from_tsvs`:
 //! parse the TSVs and build, two threads, the report's row), `tsv1` (the
 //! same on one thread), `parse` (parse only), `build` / `build1` (build
-//! from entries parsed once before the loop, two threads / one thread).
+//! from entries parsed once before the loop, two threads / one thread),
+//! `compare` (the report's build row and its SQLite + FTS5 peer, rounds
+//! interleaved, medians and their ratio, with the load average).
 
 use std::hint::black_box;
 
@@ -24,7 +26,9 @@ use procode::import::tabular::{encode, read_tabular_path, NoteKind};
 use procode::import::tsv::StdFile;
 use procode::import::{with_history, IcdSet};
 use procode::{CodeSystem, IndexBuilder};
-use procode_benches::{data_dir, parse_tsvs, LARGE};
+use std::time::Instant;
+
+use procode_benches::{build_from_tsvs, data_dir, parse_tsvs, Sqlite, LARGE};
 
 /// 64-bit FNV-1a of `bytes`.
 fn digest(bytes: &[u8]) -> u64 {
@@ -100,6 +104,41 @@ fn full_builder(dir: &Path) -> IndexBuilder {
     b
 }
 
+/// The median of `times` (sorted in place), in ms.
+fn median_ms(times: &mut [f64]) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2] * 1e3
+}
+
+/// The 1-minute load average, as `/proc/loadavg` gives it.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// `rounds` rounds of the report's build row and its peer, interleaved.
+fn compare(dir: &Path, rounds: usize) {
+    let (mut ours, mut peer) = (Vec::new(), Vec::new());
+    let before = load();
+    for _ in 0..rounds.max(1) {
+        let t = Instant::now();
+        black_box(build_from_tsvs(dir, LARGE));
+        ours.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        black_box(Sqlite::build_in_memory(&parse_tsvs(dir, LARGE)));
+        peer.push(t.elapsed().as_secs_f64());
+    }
+    let (ours, peer) = (median_ms(&mut ours), median_ms(&mut peer));
+    println!(
+        "build from the TSVs {ours:.1} ms, SQLite table + FTS5 {peer:.1} ms, ratio {:.2}x \
+         (load {before} -> {})",
+        peer / ours,
+        load()
+    );
+}
+
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
     let n: usize = std::env::args()
@@ -128,6 +167,10 @@ fn main() {
                 digest(&bytes)
             );
         }
+        return;
+    }
+    if mode == "compare" {
+        compare(&dir, n);
         return;
     }
     let entries = if mode.starts_with("build") {
