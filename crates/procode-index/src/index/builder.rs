@@ -375,9 +375,9 @@ fn build_index(
         .collect();
     // Two threads, three steps, each pair of about equal cost: the tokens
     // (and words) of every description beside the versions, the entry
-    // order and the phrase keys; the word terms beside the code fst; (after
-    // the keys are sorted) the word fst beside the records, text and
-    // posting lists.
+    // order and the phrase keys; the word terms beside the code fst and the
+    // token dictionary's order; (after the keys are sorted) the word fst
+    // beside the records, text and posting lists.
     let ((tokens, dict), grouped) = both(
         parallel,
         || {
@@ -397,10 +397,10 @@ fn build_index(
         },
     );
     let (prepared, extra, order, id_of, phrases) = grouped?;
-    let (words, codes) = both(
+    let (words, (codes, ranks)) = both(
         parallel,
         || WordIndex::build(&prepared, &order, &tokens, dict, &extra),
-        || code_section(&prepared, &id_of, &packed),
+        || (code_section(&prepared, &id_of, &packed), tokens.rank()),
     );
     let codes = codes?;
     let terms = words.into_terms(phrases, parallel);
@@ -408,7 +408,7 @@ fn build_index(
         parallel,
         || terms.fst(),
         || {
-            let body = Body::write(&prepared, &order, &id_of, &tokens);
+            let body = Body::write(&prepared, &order, &id_of, &tokens, &ranks);
             (body, terms.postings())
         },
     );
@@ -425,8 +425,8 @@ fn build_index(
             &postings.bytes,
             &body.records,
             &body.text,
-            &tokens.offsets,
-            &tokens.bytes,
+            &ranks.offsets,
+            &ranks.bytes,
             tabular,
             &releases,
         ],
@@ -535,8 +535,10 @@ const NO_WORD: u32 = u32::MAX;
 /// a description whose tokens are all *clean* (their separators plain ASCII
 /// without apostrophes) has exactly the tokens' letters-and-digits parts,
 /// lower-cased, as its words ([`text::for_each_word`] cuts it there), so
-/// each distinct token is folded and looked up once.
-struct Tokens {
+/// each distinct token is folded and looked up once. The dictionary's
+/// order ([`Tokens::rank`]) is only needed by the records, so it is worked
+/// out apart, beside the word terms.
+struct Tokens<'e> {
     /// Every stored description's tokens as provisional (first-seen)
     /// numbers, description after description, entry after entry.
     provisional: Vec<u32>,
@@ -548,6 +550,14 @@ struct Tokens {
     clean: Vec<bool>,
     /// By provisional number: the token's word ([`NO_WORD`] for none).
     word_of: Vec<u32>,
+    /// By provisional number: how many times the token occurs.
+    counts: Vec<u32>,
+    /// By provisional number: the token's [`token_key`] and text.
+    token_text: Vec<(u128, &'e str)>,
+}
+
+/// The token dictionary in its order.
+struct Ranks {
     /// The dictionary rank of each provisional number.
     rank_of: Vec<u32>,
     /// The token-offsets section.
@@ -590,8 +600,8 @@ fn token_key(text: &[u8], at: usize, len: usize) -> u128 {
     u128::from_be_bytes(b)
 }
 
-impl Tokens {
-    fn new(entries: &[Entry], dict: &mut WordDict) -> Tokens {
+impl<'e> Tokens<'e> {
+    fn new(entries: &'e [Entry], dict: &mut WordDict) -> Tokens<'e> {
         // One hash lookup per token: provisional numbers first, ranks after.
         // Tokens of up to 15 bytes (nearly all) are looked up by their key
         // alone, without reading the text of the token seen first.
@@ -644,11 +654,27 @@ impl Tokens {
         }
         starts.push(provisional.len());
         first_desc.push(clean.len());
+        Tokens {
+            provisional,
+            starts,
+            first_desc,
+            clean,
+            word_of,
+            counts,
+            token_text,
+        }
+    }
+
+    /// The dictionary's order: most frequent first, then in byte order.
+    fn rank(&self) -> Ranks {
+        let Tokens {
+            counts, token_text, ..
+        } = self;
         // Most frequent first, then in byte order (the keys order by the
         // first 15 bytes; only tokens alike in those are compared whole).
         let mut ranked: Vec<(std::cmp::Reverse<u32>, u128, u32)> = counts
             .iter()
-            .zip(&token_text)
+            .zip(token_text)
             .enumerate()
             .map(|(p, (&c, &(key, _)))| (std::cmp::Reverse(c), key & !0xff, p as u32))
             .collect();
@@ -666,12 +692,7 @@ impl Tokens {
             bytes.extend_from_slice(token_text[p as usize].1.as_bytes());
         }
         offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        Tokens {
-            provisional,
-            starts,
-            first_desc,
-            clean,
-            word_of,
+        Ranks {
             rank_of,
             offsets,
             bytes,
@@ -691,11 +712,11 @@ impl Tokens {
 
     /// Appends entry `i`'s `k`th stored description to `out`: the token
     /// count, then each token's rank, as varints.
-    fn write_description(&self, i: usize, k: usize, out: &mut Vec<u8>) {
+    fn write_description(&self, ranks: &Ranks, i: usize, k: usize, out: &mut Vec<u8>) {
         let toks = self.description(i, k);
         text::put_varint(out, toks.len() as u64);
         for &t in toks {
-            text::put_varint(out, u64::from(self.rank_of[t as usize]));
+            text::put_varint(out, u64::from(ranks.rank_of[t as usize]));
         }
     }
 
@@ -734,6 +755,7 @@ impl Body {
         order: &[u32],
         id_of: &[u32],
         tokens: &Tokens,
+        ranks: &Ranks,
     ) -> Result<Body> {
         let entries = prepared.entries;
         let mut body = Body {
@@ -769,7 +791,7 @@ impl Body {
                     .extend_from_slice(&d.num_days_from_ce().to_le_bytes());
             }
             for k in 0..stored {
-                tokens.write_description(i as usize, k, &mut body.text);
+                tokens.write_description(ranks, i as usize, k, &mut body.text);
             }
             if let Some((own_start, older)) = history {
                 body.text
@@ -786,7 +808,7 @@ impl Body {
 
 /// The word index while it is built: every entry's word terms.
 struct WordIndex<'t> {
-    tokens: &'t Tokens,
+    tokens: &'t Tokens<'t>,
     dict: WordDict,
     /// The word terms ([`Term`]) of each entry.
     postings: Inverted,
