@@ -840,10 +840,10 @@ impl WordIndex<'_> {
             word: String::new(),
             entry_terms: Vec::new(),
         };
-        for i in 0..prepared.entries.len() {
-            if !prepared.superseded[i] {
+        for (i, (&superseded, extra)) in prepared.superseded.iter().zip(extra).enumerate() {
+            if !superseded {
                 let older: &[usize] = prepared.history.get(&i).map_or(&[], |h| &h.1);
-                index.index_words(prepared.entries, i, older, &extra[i]);
+                index.index_words(prepared.entries, i, older, extra);
             }
             index.postings.end_entry();
         }
