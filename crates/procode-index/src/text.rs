@@ -130,8 +130,6 @@ pub fn phrase_forms(text: &str) -> Vec<String> {
 /// Scratch buffers of [`for_each_phrase_form`], reused from text to text.
 #[derive(Debug, Default)]
 pub struct PhraseScratch {
-    kept: String,
-    word: String,
     full: String,
 }
 
@@ -145,8 +143,7 @@ pub fn for_each_phrase_form(text: &str, scratch: &mut PhraseScratch, mut f: impl
     if min_words_without_parentheses(text, MAX_PHRASE_WORDS + 4) > MAX_PHRASE_WORDS + 3 {
         return;
     }
-    without_parentheses_into(text, &mut scratch.kept);
-    fold_into(&scratch.kept, &mut scratch.word, &mut scratch.full);
+    fold_without_parentheses_into(text, &mut scratch.full);
     let full = scratch.full.as_str();
     if full.is_empty() {
         return;
@@ -160,6 +157,66 @@ pub fn for_each_phrase_form(text: &str, scratch: &mut PhraseScratch, mut f: impl
             if words(head) <= MAX_PHRASE_WORDS {
                 f(head);
             }
+        }
+    }
+}
+
+/// [`fold`]`(&`[`without_parentheses`]`(text))` into `out` (cleared
+/// first) in one pass over `text`, without the copy: the words of `text`
+/// outside brackets, folded as [`for_each_word`] folds them, joined by one
+/// space. A bracket is a separator either way (an opening one starts what is
+/// left out, a closing one leaves a space), so a word never runs across one;
+/// ASCII bytes, nearly every byte of a title, take no char decoding.
+fn fold_without_parentheses_into(text: &str, out: &mut String) {
+    out.clear();
+    let mut depth = 0usize;
+    // Whether the last character kept was part of a word: the next word
+    // character continues it, else it starts a new word after a space.
+    let mut in_word = false;
+    fn start_word(out: &mut String, in_word: &mut bool) {
+        if !*in_word && !out.is_empty() {
+            out.push(' ');
+        }
+        *in_word = true;
+    }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            i += 1;
+            match b {
+                b'(' | b'[' => {
+                    depth += 1;
+                    in_word = false;
+                }
+                b')' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    in_word = false;
+                }
+                _ if depth > 0 => {}
+                _ if b.is_ascii_alphanumeric() => {
+                    start_word(out, &mut in_word);
+                    out.push(char::from(b.to_ascii_lowercase()));
+                }
+                _ if is_apostrophe(char::from(b)) => {}
+                _ => in_word = false,
+            }
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
+        if depth > 0 || is_apostrophe(c) {
+            continue;
+        }
+        match plain_letters(c) {
+            Some(plain) => {
+                start_word(out, &mut in_word);
+                out.push_str(plain);
+            }
+            None => in_word = false,
         }
     }
 }
@@ -362,6 +419,27 @@ mod tests {
             ("open (never closed", "open "),
         ] {
             assert_eq!(without_parentheses(text), kept, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn folding_without_parentheses_in_one_pass_is_the_two_steps() {
+        let mut out = String::new();
+        for s in [
+            "Essential (primary) hypertension",
+            "Crohn's disease, unspecified, without complications",
+            "Ménière's disease (of) right ear [bilateral]",
+            "a (b (c) d) e f-g h’i j`k",
+            "a(b)c a)b c]d(e",
+            "open (never closed",
+            "x '(y)' z ' w ’ Straße Œdema α-thal",
+            "'leading' apostrophe’s `quoted`",
+            "(all) [bracketed]",
+            "  ",
+            "",
+        ] {
+            fold_without_parentheses_into(s, &mut out);
+            assert_eq!(out, fold(&without_parentheses(s)), "{s:?}");
         }
     }
 

@@ -270,8 +270,15 @@ struct Prepared<'e> {
 /// Groups the versions of each (code, system): one version is a plain entry;
 /// several must have ranges that do not overlap, ordered by date.
 fn prepare<'e>(entries: &'e [Entry], packed: &[(u128, u8)]) -> Result<Prepared<'e>> {
-    let mut by_key: Vec<usize> = (0..entries.len()).collect();
-    by_key.sort_unstable_by_key(|&i| (packed[i], entries[i].effective, i));
+    // The keys are gathered first: sorting them in place reads no entry.
+    let mut keys: Vec<_> = packed
+        .iter()
+        .zip(entries)
+        .enumerate()
+        .map(|(i, (&code, e))| (code, e.effective, i))
+        .collect();
+    keys.sort_unstable();
+    let by_key: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
     let mut out = Prepared {
         entries,
         effective: entries.iter().map(|e| e.effective).collect(),
@@ -366,41 +373,46 @@ fn build_index(
         .iter()
         .map(|e| (pack_code(&e.code), e.system.to_u8()))
         .collect();
-    let prepared = prepare(entries, &packed)?;
-    let extra = extra_texts(entries, &prepared.superseded, search_terms);
     // Two threads, three steps, each pair of about equal cost: the tokens
-    // (and words) of every description beside the entry order and the
-    // phrase keys; the word terms beside the records and text; the word fst
-    // beside the posting lists and the code fst.
-    let ((tokens, dict), (order, id_of, phrases)) = both(
+    // (and words) of every description beside the versions, the entry
+    // order and the phrase keys; the word terms beside the code fst and the
+    // token dictionary's order; (after the keys are sorted) the word fst
+    // beside the records, text and posting lists.
+    let ((tokens, dict), grouped) = both(
         parallel,
         || {
             let mut dict = WordDict::default();
             (Tokens::new(entries, &mut dict), dict)
         },
-        || {
+        || -> Result<_> {
+            let prepared = prepare(entries, &packed)?;
+            let extra = extra_texts(entries, &prepared.superseded, search_terms);
             let order = entry_order(&prepared, &packed);
             let mut id_of = vec![0u32; order.len()];
             for (id, &i) in order.iter().enumerate() {
                 id_of[i as usize] = id as u32;
             }
             let phrases = PhraseIndex::build(&prepared, &order, &extra);
-            (order, id_of, phrases)
+            Ok((prepared, extra, order, id_of, phrases))
         },
     );
-    let (words, body) = both(
+    let (prepared, extra, order, id_of, phrases) = grouped?;
+    let (words, (codes, ranks)) = both(
         parallel,
         || WordIndex::build(&prepared, &order, &tokens, dict, &extra),
-        || Body::write(&prepared, &order, &id_of, &tokens),
-    );
-    let body = body?;
-    let terms = words.into_terms(phrases, parallel);
-    let (word_fst, (postings, codes)) = both(
-        parallel,
-        || terms.fst(),
-        || (terms.postings(), code_section(&prepared, &id_of, &packed)),
+        || (code_section(&prepared, &id_of, &packed), tokens.rank()),
     );
     let codes = codes?;
+    let terms = words.into_terms(phrases, parallel);
+    let (word_fst, (body, postings)) = both(
+        parallel,
+        || terms.fst(),
+        || {
+            let body = Body::write(&prepared, &order, &id_of, &tokens, &ranks);
+            (body, terms.postings())
+        },
+    );
+    let body = body?;
     let word_fst = word_fst?;
     let superseded = prepared.superseded.iter().filter(|&&s| s).count();
     let releases = release::encode(releases);
@@ -413,8 +425,8 @@ fn build_index(
             &postings.bytes,
             &body.records,
             &body.text,
-            &tokens.offsets,
-            &tokens.bytes,
+            &ranks.offsets,
+            &ranks.bytes,
             tabular,
             &releases,
         ],
@@ -523,19 +535,29 @@ const NO_WORD: u32 = u32::MAX;
 /// a description whose tokens are all *clean* (their separators plain ASCII
 /// without apostrophes) has exactly the tokens' letters-and-digits parts,
 /// lower-cased, as its words ([`text::for_each_word`] cuts it there), so
-/// each distinct token is folded and looked up once.
-struct Tokens {
+/// each distinct token is folded and looked up once. The dictionary's
+/// order ([`Tokens::rank`]) is only needed by the records, so it is worked
+/// out apart, beside the word terms.
+struct Tokens<'e> {
     /// Every stored description's tokens as provisional (first-seen)
     /// numbers, description after description, entry after entry.
     provisional: Vec<u32>,
     /// Where each stored description starts in `provisional`, plus the end.
     starts: Vec<usize>,
-    /// Where each entry's descriptions start in `starts`.
+    /// Where each entry's descriptions start in `starts`, plus the end.
     first_desc: Vec<usize>,
     /// By stored description: whether all its tokens are clean.
     clean: Vec<bool>,
     /// By provisional number: the token's word ([`NO_WORD`] for none).
     word_of: Vec<u32>,
+    /// By provisional number: how many times the token occurs.
+    counts: Vec<u32>,
+    /// By provisional number: the token's [`token_key`] and text.
+    token_text: Vec<(u128, &'e str)>,
+}
+
+/// The token dictionary in its order.
+struct Ranks {
     /// The dictionary rank of each provisional number.
     rank_of: Vec<u32>,
     /// The token-offsets section.
@@ -556,28 +578,62 @@ fn token_is_clean(tok: &str) -> (bool, &str) {
     (clean, &tok[..alnum])
 }
 
-impl Tokens {
-    fn new(entries: &[Entry], dict: &mut WordDict) -> Tokens {
+/// The first 15 bytes of a token (zero-padded) as one integer that sorts
+/// like them, with the token's length (up to 15) in its lowest byte: for a
+/// token of at most 15 bytes, a key no other token shares; for a longer one
+/// a key that orders it among the others by its first 15 bytes. `text[at..]`
+/// starts with the token, `len` bytes long.
+fn token_key(text: &[u8], at: usize, len: usize) -> u128 {
+    let mut b = [0u8; 16];
+    let take = len.min(15);
+    match text.get(at..at + 16) {
+        // Most tokens have 16 bytes of text from their start: one load.
+        Some(chunk) => {
+            b.copy_from_slice(chunk);
+            let keep = u128::MAX << (8 * (16 - take));
+            let key = u128::from_be_bytes(b) & keep;
+            return key | len.min(255) as u128 & 0xff;
+        }
+        None => b[..take].copy_from_slice(&text[at..at + take]),
+    }
+    b[15] = len.min(255) as u8;
+    u128::from_be_bytes(b)
+}
+
+impl<'e> Tokens<'e> {
+    fn new(entries: &'e [Entry], dict: &mut WordDict) -> Tokens<'e> {
         // One hash lookup per token: provisional numbers first, ranks after.
-        let mut seen: FastMap<&str, u32> = FastMap::default();
-        let mut counts: Vec<(u32, &str)> = Vec::new();
+        // Tokens of up to 15 bytes (nearly all) are looked up by their key
+        // alone, without reading the text of the token seen first.
+        let mut short: FastMap<u128, u32> = FastMap::default();
+        let mut long: FastMap<&str, u32> = FastMap::default();
+        let mut counts: Vec<u32> = Vec::new();
+        let mut token_text: Vec<(u128, &str)> = Vec::new();
         let mut token_clean: Vec<bool> = Vec::new();
         let mut word_of: Vec<u32> = Vec::new();
         let mut provisional: Vec<u32> = Vec::new();
         let mut starts: Vec<usize> = Vec::with_capacity(entries.len() * 2 + 1);
         let mut clean: Vec<bool> = Vec::with_capacity(entries.len() * 2);
-        let mut first_desc: Vec<usize> = Vec::with_capacity(entries.len());
+        let mut first_desc: Vec<usize> = Vec::with_capacity(entries.len() + 1);
         let mut lower = String::new();
         for e in entries {
             first_desc.push(starts.len());
             for d in stored_descriptions(e) {
                 starts.push(provisional.len());
                 let mut all_clean = true;
+                let mut at = 0;
                 for t in text::tokens(d) {
                     let next = counts.len() as u32;
-                    let n = *seen.entry(t).or_insert(next);
+                    let key = token_key(d.as_bytes(), at, t.len());
+                    at += t.len();
+                    let n = if t.len() <= 15 {
+                        *short.entry(key).or_insert(next)
+                    } else {
+                        *long.entry(t).or_insert(next)
+                    };
                     if n == next {
-                        counts.push((0, t));
+                        counts.push(0);
+                        token_text.push((key, t));
                         let (is_clean, alnum) = token_is_clean(t);
                         token_clean.push(is_clean);
                         word_of.push(if alnum.is_empty() {
@@ -589,7 +645,7 @@ impl Tokens {
                             dict.id(&lower)
                         });
                     }
-                    counts[n as usize].0 += 1;
+                    counts[n as usize] += 1;
                     all_clean &= token_clean[n as usize];
                     provisional.push(n);
                 }
@@ -597,30 +653,55 @@ impl Tokens {
             }
         }
         starts.push(provisional.len());
-        let mut ranked: Vec<u32> = (0..counts.len() as u32).collect();
-        ranked.sort_unstable_by(|&a, &b| {
-            let (x, y) = (counts[a as usize], counts[b as usize]);
-            y.0.cmp(&x.0).then(x.1.cmp(y.1))
-        });
-        let mut rank_of = vec![0u32; counts.len()];
-        let mut offsets = Vec::with_capacity((ranked.len() + 1) * 4);
-        let mut bytes = Vec::new();
-        for (r, &p) in ranked.iter().enumerate() {
-            rank_of[p as usize] = r as u32;
-            offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            bytes.extend_from_slice(counts[p as usize].1.as_bytes());
-        }
-        offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        first_desc.push(clean.len());
         Tokens {
             provisional,
             starts,
             first_desc,
             clean,
             word_of,
+            counts,
+            token_text,
+        }
+    }
+
+    /// The dictionary's order: most frequent first, then in byte order.
+    fn rank(&self) -> Ranks {
+        let Tokens {
+            counts, token_text, ..
+        } = self;
+        // Most frequent first, then in byte order (the keys order by the
+        // first 15 bytes; only tokens alike in those are compared whole).
+        let mut ranked: Vec<(std::cmp::Reverse<u32>, u128, u32)> = counts
+            .iter()
+            .zip(token_text)
+            .enumerate()
+            .map(|(p, (&c, &(key, _)))| (std::cmp::Reverse(c), key & !0xff, p as u32))
+            .collect();
+        ranked.sort_unstable_by(|x, y| {
+            (x.0, x.1)
+                .cmp(&(y.0, y.1))
+                .then_with(|| token_text[x.2 as usize].1.cmp(token_text[y.2 as usize].1))
+        });
+        let mut rank_of = vec![0u32; counts.len()];
+        let mut offsets = Vec::with_capacity((ranked.len() + 1) * 4);
+        let mut bytes = Vec::new();
+        for (r, &(_, _, p)) in ranked.iter().enumerate() {
+            rank_of[p as usize] = r as u32;
+            offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(token_text[p as usize].1.as_bytes());
+        }
+        offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        Ranks {
             rank_of,
             offsets,
             bytes,
         }
+    }
+
+    /// How many descriptions entry `i` stores (see [`stored_descriptions`]).
+    fn descriptions(&self, i: usize) -> usize {
+        self.first_desc[i + 1] - self.first_desc[i]
     }
 
     /// Entry `i`'s `k`th stored description as provisional token numbers.
@@ -631,11 +712,11 @@ impl Tokens {
 
     /// Appends entry `i`'s `k`th stored description to `out`: the token
     /// count, then each token's rank, as varints.
-    fn write_description(&self, i: usize, k: usize, out: &mut Vec<u8>) {
+    fn write_description(&self, ranks: &Ranks, i: usize, k: usize, out: &mut Vec<u8>) {
         let toks = self.description(i, k);
         text::put_varint(out, toks.len() as u64);
         for &t in toks {
-            text::put_varint(out, u64::from(self.rank_of[t as usize]));
+            text::put_varint(out, u64::from(ranks.rank_of[t as usize]));
         }
     }
 
@@ -674,6 +755,7 @@ impl Body {
         order: &[u32],
         id_of: &[u32],
         tokens: &Tokens,
+        ranks: &Ranks,
     ) -> Result<Body> {
         let entries = prepared.entries;
         let mut body = Body {
@@ -697,6 +779,10 @@ impl Body {
                 flags |= format::F_HISTORY;
             }
             let effective = prepared.effective[i as usize];
+            let stored = tokens.descriptions(i as usize);
+            if stored == 1 {
+                flags |= format::F_SHORT_SAME;
+            }
             body.records
                 .extend_from_slice(&record(e, effective, text_off, flags));
             body.text.extend_from_slice(e.code.as_bytes());
@@ -704,8 +790,8 @@ impl Body {
                 body.text
                     .extend_from_slice(&d.num_days_from_ce().to_le_bytes());
             }
-            for k in 0..stored_descriptions(e).count() {
-                tokens.write_description(i as usize, k, &mut body.text);
+            for k in 0..stored {
+                tokens.write_description(ranks, i as usize, k, &mut body.text);
             }
             if let Some((own_start, older)) = history {
                 body.text
@@ -720,65 +806,67 @@ impl Body {
     }
 }
 
-/// The word index while it is built: every word term's posting list.
+/// The word index while it is built: every entry's word terms.
 struct WordIndex<'t> {
-    tokens: &'t Tokens,
+    tokens: &'t Tokens<'t>,
     dict: WordDict,
-    /// By [`Term`]: the ids of the entries holding the term, ascending.
-    lists: Vec<Vec<u32>>,
+    /// The word terms ([`Term`]) of each entry.
+    postings: Inverted,
     /// Scratch space: the word being cut, an entry's terms.
     word: String,
     entry_terms: Vec<Term>,
 }
 
+/// The word terms of the word index: the words by number and, by
+/// [`Term`], the ids of the entries holding each.
+struct Words {
+    dict: WordDict,
+    lists: Lists,
+}
+
 impl WordIndex<'_> {
-    /// The word terms of the current entries, in id order.
-    fn build<'t>(
+    /// The word terms of the current entries.
+    fn build(
         prepared: &Prepared<'_>,
         order: &[u32],
-        tokens: &'t Tokens,
+        tokens: &Tokens,
         dict: WordDict,
         extra: &[Vec<&str>],
-    ) -> WordIndex<'t> {
+    ) -> Words {
         let mut index = WordIndex {
             tokens,
             dict,
-            lists: Vec::new(),
+            postings: Inverted::default(),
             word: String::new(),
             entry_terms: Vec::new(),
         };
-        for (id, &i) in order.iter().enumerate() {
-            let i = i as usize;
-            if prepared.superseded[i] {
-                continue;
+        for (i, (&superseded, extra)) in prepared.superseded.iter().zip(extra).enumerate() {
+            if !superseded {
+                let older: &[usize] = prepared.history.get(&i).map_or(&[], |h| &h.1);
+                index.index_words(prepared.entries, i, older, extra);
             }
-            let older: &[usize] = prepared.history.get(&i).map_or(&[], |h| &h.1);
-            index.index_words(prepared.entries, i, older, &extra[i], id as u32);
+            index.postings.end_entry();
         }
-        index
+        let lists = index.postings.invert(index.dict.ids.len() * 3, order);
+        Words {
+            dict: index.dict,
+            lists,
+        }
     }
 
-    /// Adds entry `id` (entry `i`) to the postings of every word of its
-    /// descriptions (and of the long titles of its `older` versions, so
+    /// Adds the terms of every word of entry `i`'s descriptions to its (and of the long titles of its `older` versions, so
     /// that a code is found by the title it had on an earlier date).
     /// A short-description word the long one lacks gets its own key (the
     /// word and [`format::SHORT_ONLY`]): it matches as a prefix but never
     /// counts as an exact match. Words of the extra search texts that no
     /// description has get keys with [`format::EXTRA_ONLY`] likewise.
-    fn index_words(
-        &mut self,
-        entries: &[Entry],
-        i: usize,
-        older: &[usize],
-        extra: &[&str],
-        id: u32,
-    ) {
+    fn index_words(&mut self, entries: &[Entry], i: usize, older: &[usize], extra: &[&str]) {
         let WordIndex {
             tokens,
             dict,
             word,
             entry_terms,
-            lists,
+            postings,
         } = self;
         let e = &entries[i];
         entry_terms.clear();
@@ -811,29 +899,31 @@ impl WordIndex<'_> {
         }
         entry_terms.sort_unstable();
         entry_terms.dedup();
-        lists.resize_with(dict.ids.len() * 3, Vec::new);
-        for &Term(t) in entry_terms.iter() {
-            lists[t as usize].push(id);
-        }
+        postings.terms.extend(entry_terms.iter().map(|t| t.0));
     }
+}
 
+impl Words {
     /// Every term's key (see [`Kind`]; the phrase keys of `phrases` too)
     /// with its posting list, in key order. Word keys and phrase keys are
     /// sorted apart (on two threads when `parallel`) and merged: a word's
     /// keys sort together, the word alone first and its marker bytes after
     /// (they sort below every letter and digit), so sorting the words sorts
     /// their keys.
-    fn into_terms(self, phrases: PhraseIndex, parallel: bool) -> Terms {
-        let WordIndex { dict, lists, .. } = self;
+    fn into_terms(self, phrases: Phrases, parallel: bool) -> Terms {
+        let Words { dict, lists } = self;
         let mut words: Vec<Box<str>> = vec![Box::from(""); dict.ids.len()];
         for (w, n) in dict.ids {
             words[n as usize] = w;
         }
-        let mut phrase_lists = phrases.lists;
-        let mut keyed: Vec<(Box<str>, Vec<u32>)> = phrases
-            .ids
+        let Phrases {
+            ids: phrase_ids,
+            lists: phrase_lists,
+        } = phrases;
+        let mut keyed: Vec<(Box<str>, Posting)> = phrase_ids
             .into_iter()
-            .map(|(key, n)| (key, std::mem::take(&mut phrase_lists[n as usize])))
+            .filter(|&(_, n)| !phrase_lists.get(n as usize).is_empty())
+            .map(|(key, n)| (key, Posting::Phrase(n)))
             .collect();
         let mut by_word: Vec<u32> = (0..words.len() as u32).collect();
         both(
@@ -841,28 +931,104 @@ impl WordIndex<'_> {
             || by_word.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize])),
             || keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0)),
         );
-        let mut lists = lists;
         let mut word_keys = Vec::with_capacity(by_word.len());
         for &w in &by_word {
             for kind in [Kind::Title, Kind::ShortOnly, Kind::ExtraOnly] {
                 let Term(t) = Term::word(w, kind);
-                let Some(ids) = lists.get_mut(t as usize).filter(|l| !l.is_empty()) else {
+                if lists.get(t as usize).is_empty() {
                     continue;
-                };
+                }
                 let word = &words[w as usize];
                 let key: Box<str> = match kind {
                     Kind::Title => word.clone(),
                     Kind::ShortOnly => format!("{word}{}", char::from(format::SHORT_ONLY)).into(),
                     Kind::ExtraOnly => format!("{word}{}", char::from(format::EXTRA_ONLY)).into(),
                 };
-                word_keys.push((key, std::mem::take(ids)));
+                word_keys.push((key, Posting::Word(t)));
             }
         }
-        keyed.retain(|(_, ids)| !ids.is_empty());
         Terms {
             keys: merge_sorted(word_keys, keyed),
+            words: lists,
+            phrases: phrase_lists,
         }
     }
+}
+
+/// Posting lists gathered entry after entry (in input order, so the
+/// entries and their tokens are read front to back) and turned around at
+/// the end: the terms of every entry go into one array (no vector per
+/// term), then a counting sort by term, walking the entries in id order,
+/// lays out each term's ids, ascending, one list after the other.
+struct Inverted {
+    /// Each entry's terms, entry after entry.
+    terms: Vec<u32>,
+    /// Entry `i`'s terms are `terms[ends[i]..ends[i + 1]]`.
+    ends: Vec<usize>,
+}
+
+impl Default for Inverted {
+    fn default() -> Inverted {
+        Inverted {
+            terms: Vec::new(),
+            ends: vec![0],
+        }
+    }
+}
+
+impl Inverted {
+    /// Closes the current entry: the terms pushed since the last one are
+    /// its.
+    fn end_entry(&mut self) {
+        self.ends.push(self.terms.len());
+    }
+
+    /// Every term's ids, for terms `0..n_terms` (every term pushed is
+    /// below); `order[id]` is the entry of id `id`.
+    fn invert(&self, n_terms: usize, order: &[u32]) -> Lists {
+        let mut starts = vec![0usize; n_terms + 1];
+        for &t in &self.terms {
+            starts[t as usize + 1] += 1;
+        }
+        for k in 1..starts.len() {
+            starts[k] += starts[k - 1];
+        }
+        let mut next = starts.clone();
+        let mut ids = vec![0u32; self.terms.len()];
+        for (id, &i) in order.iter().enumerate() {
+            let i = i as usize;
+            for &t in &self.terms[self.ends[i]..self.ends[i + 1]] {
+                let at = &mut next[t as usize];
+                ids[*at] = id as u32;
+                *at += 1;
+            }
+        }
+        Lists { starts, ids }
+    }
+}
+
+/// Posting lists by term number: term `t`'s ids are
+/// `ids[starts[t]..starts[t + 1]]`, ascending.
+struct Lists {
+    starts: Vec<usize>,
+    ids: Vec<u32>,
+}
+
+impl Lists {
+    /// Term `t`'s ids (none for a term past the end).
+    fn get(&self, t: usize) -> &[u32] {
+        match (self.starts.get(t), self.starts.get(t + 1)) {
+            (Some(&a), Some(&b)) => &self.ids[a..b],
+            _ => &[],
+        }
+    }
+}
+
+/// Where a key's posting list is: a word term's or a phrase's.
+#[derive(Debug, Clone, Copy)]
+enum Posting {
+    Word(u32),
+    Phrase(u32),
 }
 
 /// Two lists sorted by key, merged into one (the first list's item first on
@@ -887,8 +1053,8 @@ fn merge_sorted<T>(a: Vec<(Box<str>, T)>, b: Vec<(Box<str>, T)>) -> Vec<(Box<str
 struct PhraseIndex {
     /// Phrase keys (the [`format::PHRASE`] marker, then the form) by number.
     ids: FastMap<Box<str>, u32>,
-    /// By phrase number: the ids of the entries holding the phrase, ascending.
-    lists: Vec<Vec<u32>>,
+    /// The phrase numbers of each entry.
+    postings: Inverted,
     /// Scratch space: a phrase key, the forms of a text, an entry's phrases.
     key: String,
     scratch: text::PhraseScratch,
@@ -897,24 +1063,28 @@ struct PhraseIndex {
 
 impl PhraseIndex {
     /// The phrase keys of the current entries' titles and extra search
-    /// texts, in id order.
-    fn build(prepared: &Prepared<'_>, order: &[u32], extra: &[Vec<&str>]) -> PhraseIndex {
+    /// texts.
+    fn build(prepared: &Prepared<'_>, order: &[u32], extra: &[Vec<&str>]) -> Phrases {
         let mut index = PhraseIndex::default();
-        for (id, &i) in order.iter().enumerate() {
-            let i = i as usize;
+        for (i, e) in prepared.entries.iter().enumerate() {
             if !prepared.superseded[i] {
-                index.add(&prepared.entries[i].description, &extra[i], id as u32);
+                index.add(&e.description, &extra[i]);
             }
+            index.postings.end_entry();
         }
-        index
+        let lists = index.postings.invert(index.ids.len(), order);
+        Phrases {
+            ids: index.ids,
+            lists,
+        }
     }
 
-    /// Adds entry `id` to the postings of the phrase forms of its `title`
-    /// and `extra` texts.
-    fn add(&mut self, title: &str, extra: &[&str], id: u32) {
+    /// Gives the current entry the phrase forms of its `title` and `extra`
+    /// texts.
+    fn add(&mut self, title: &str, extra: &[&str]) {
         let PhraseIndex {
             ids,
-            lists,
+            postings,
             key,
             scratch,
             entry,
@@ -930,7 +1100,6 @@ impl PhraseIndex {
                     Some(&n) => n,
                     None => {
                         ids.insert(key.as_str().into(), next);
-                        lists.push(Vec::new());
                         next
                     }
                 };
@@ -939,14 +1108,21 @@ impl PhraseIndex {
         }
         entry.sort_unstable();
         entry.dedup();
-        for &n in entry.iter() {
-            lists[n as usize].push(id);
-        }
+        postings.terms.extend_from_slice(entry);
     }
 }
 
-/// An entry's fixed record (`effective` is its first day as stored): system
-/// tag, flags, action code, code length and the offset of its text.
+/// The phrase keys of the word index: the keys by number and, by number,
+/// the ids of the entries holding each.
+struct Phrases {
+    ids: FastMap<Box<str>, u32>,
+    lists: Lists,
+}
+
+/// An entry's fixed record (`effective` is its first day as stored; `flags`
+/// has the entry's flags not read from `e`: superseded, history and
+/// whether the short description is the long one): system tag, flags,
+/// action code, code length and the offset of its text.
 fn record(
     e: &Entry,
     effective: Option<NaiveDate>,
@@ -955,7 +1131,6 @@ fn record(
 ) -> [u8; format::ENTRY_LEN] {
     for (set, flag) in [
         (e.billable, format::F_BILLABLE),
-        (e.short_description == e.description, format::F_SHORT_SAME),
         (effective.is_some(), format::F_EFFECTIVE),
         (e.terminated.is_some(), format::F_TERMINATED),
         (e.action.is_some(), format::F_ACTION),
@@ -980,7 +1155,9 @@ fn record(
 /// Every key of the word index (word terms and phrase keys) with its
 /// posting list, in key order: a key's number in the word fst is its place.
 struct Terms {
-    keys: Vec<(Box<str>, Vec<u32>)>,
+    keys: Vec<(Box<str>, Posting)>,
+    words: Lists,
+    phrases: Lists,
 }
 
 /// The posting-offsets and postings sections.
@@ -1003,8 +1180,12 @@ impl Terms {
     fn postings(&self) -> Postings {
         let mut offsets = Vec::with_capacity((self.keys.len() + 1) * 4);
         let mut bytes = Vec::new();
-        for (_, ids) in &self.keys {
+        for &(_, list) in &self.keys {
             offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            let ids = match list {
+                Posting::Word(t) => self.words.get(t as usize),
+                Posting::Phrase(n) => self.phrases.get(n as usize),
+            };
             postings::encode(ids, &mut bytes);
         }
         offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
