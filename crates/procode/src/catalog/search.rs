@@ -674,21 +674,6 @@ struct WordHits {
     tiers: Vec<(Tier, Vec<u32>)>,
 }
 
-impl WordHits {
-    /// How the word matched entry `id`, for ids asked in ascending order:
-    /// `at` holds the position reached in each tier's list.
-    #[inline]
-    fn tier_at(&self, at: &mut [usize], id: u32) -> Option<Tier> {
-        for ((t, ids), p) in self.tiers.iter().zip(at.iter_mut()) {
-            *p = advance_to(ids, *p, id);
-            if ids.get(*p) == Some(&id) {
-                return Some(*t);
-            }
-        }
-        None
-    }
-}
-
 /// The first position at or after `from` of ascending `ids` whose id is at
 /// least `id`: a few steps, then a binary search for long jumps.
 #[inline]
@@ -729,17 +714,6 @@ fn union_runs(mut ids: Vec<u32>, runs: usize, n: u32) -> Vec<u32> {
 fn merged_densely(count: usize, runs: usize, n: u32) -> bool {
     let log = usize::BITS - runs.saturating_sub(1).leading_zeros();
     runs > 1 && count.saturating_mul(log as usize) > n as usize / 64
-}
-
-/// Removes from ascending `ids` those in ascending `gone` (one merge pass).
-fn retain_absent(ids: &mut Vec<u32>, gone: &[u32]) {
-    let mut g = 0;
-    ids.retain(|&id| {
-        while gone.get(g).is_some_and(|&x| x < id) {
-            g += 1;
-        }
-        gone.get(g) != Some(&id)
-    });
 }
 
 /// The query words' terms looked up so far in one search (one system
@@ -789,15 +763,72 @@ struct Ranked {
     total: usize,
 }
 
-/// Scores one variant's candidates, visited in ascending id order.
+/// No tier: the word does not match the candidate (see [`Scorer::codes`]).
+const NO_TIER: u8 = 5;
+
+impl Tier {
+    /// The tier's code in [`Scorer::codes`] (its rank, best first).
+    fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Per candidate of ascending `cand`, the best tier of `h` holding it (its
+/// [`Tier::code`]), or [`NO_TIER`]: one merge of each tier's list with the
+/// candidates (a galloping walk when the list is much the longer).
+fn tier_codes(h: &WordHits, cand: &[u32]) -> Vec<u8> {
+    let mut codes = vec![NO_TIER; cand.len()];
+    // (The tiers are in tier order: the first to hold a candidate is its best.)
+    for (t, ids) in &h.tiers {
+        let t = t.code();
+        if ids.len() > 8 * cand.len() {
+            let mut p = 0;
+            for (c, &id) in codes.iter_mut().zip(cand) {
+                p = advance_to(ids, p, id);
+                match ids.get(p) {
+                    Some(&x) if x == id => {
+                        if *c == NO_TIER {
+                            *c = t;
+                        }
+                    }
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+            continue;
+        }
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&a), Some(&b)) = (ids.get(i), cand.get(j)) {
+            if a < b {
+                i += 1;
+            } else if a > b {
+                j += 1;
+            } else {
+                if let Some(c) = codes.get_mut(j).filter(|c| **c == NO_TIER) {
+                    *c = t;
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    codes
+}
+
+/// Scores one variant's candidates, visited in ascending id order (by
+/// their position in the variant's candidates).
 struct Scorer<'a> {
     v: &'a Variant,
     m: &'a VariantHits,
     facts: &'a Facts,
     w: &'a SearchWeights,
-    /// Per word hits, per tier: the position reached.
-    at: Vec<Vec<usize>>,
-    tiers: Vec<Option<Tier>>,
+    /// Per word hits, per candidate position: the word's best tier there
+    /// ([`Tier::code`], [`NO_TIER`] when it does not match).
+    codes: Vec<Vec<u8>>,
+    /// Per tier code: its weight (none: 0), and whether it is a match in
+    /// the title.
+    tier_weight: [i32; 6],
+    in_title: [u32; 6],
     phrase_at: usize,
     /// Whether each dictionary token's word is one the query's words match
     /// (the title's first word), computed when first needed.
@@ -805,98 +836,71 @@ struct Scorer<'a> {
     /// Whether the variant covers each "X NOS" term, computed when first
     /// needed.
     nos_cover: Vec<Option<bool>>,
-    /// The most the slots can score (each word at its best tier), and the
-    /// most query words that can match in a title.
-    slots_max: i32,
-    in_title_max: u32,
     /// The facts that count for this variant (see [`Variant::fact_mask`]).
     mask: u8,
 }
 
 impl<'a> Scorer<'a> {
     fn new(v: &'a Variant, m: &'a VariantHits, facts: &'a Facts, w: &'a SearchWeights) -> Self {
-        let mut slots_max = 0;
-        let mut in_title_max = 0u32;
-        for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
-            let best: Vec<Option<Tier>> = idxs
-                .iter()
-                .map(|&i| {
-                    let tiers = m.hits.get(i).map(|h| h.tiers.as_slice()).unwrap_or(&[]);
-                    if tiers.iter().any(|(t, ids)| {
-                        !ids.is_empty()
-                            && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
-                    }) {
-                        in_title_max += 1;
-                    }
-                    // The best weight the word can have (none: 0).
-                    tiers
-                        .iter()
-                        .filter(|(_, ids)| !ids.is_empty())
-                        .map(|(t, _)| *t)
-                        .max_by_key(|t| t.weight(w))
-                        .filter(|t| t.weight(w) > 0)
-                })
-                .collect();
-            slots_max += slot_score(s, best.into_iter(), w);
+        let tiers = [
+            Tier::TitleExact,
+            Tier::TitlePrefix,
+            Tier::ExtraExact,
+            Tier::ExtraPrefix,
+            Tier::Typo,
+        ];
+        let mut tier_weight = [0; 6];
+        let mut in_title = [0; 6];
+        for t in tiers {
+            let c = usize::from(t.code());
+            tier_weight[c] = t.weight(w);
+            in_title[c] = u32::from(matches!(
+                t,
+                Tier::TitleExact | Tier::TitlePrefix | Tier::Typo
+            ));
         }
         Scorer {
             v,
             m,
             facts,
             w,
-            at: m.hits.iter().map(|h| vec![0; h.tiers.len()]).collect(),
-            tiers: Vec::new(),
+            codes: m.hits.iter().map(|h| tier_codes(h, &m.cand)).collect(),
+            tier_weight,
+            in_title,
             phrase_at: 0,
             leads: Default::default(),
             nos_cover: vec![None; facts.nos_terms.len()],
-            slots_max,
-            in_title_max,
             mask: v.fact_mask(),
         }
     }
 
-    /// An upper bound of [`Scorer::base`] for candidate `id` (ids asked in
-    /// ascending order), from its facts alone: each word at its best tier,
-    /// the "X NOS" default whenever the entry has one.
-    fn bound(&mut self, id: u32, f: &EntryFacts) -> i32 {
-        let (m, w) = (self.m, self.w);
-        let flags = f.flags & self.mask;
-        let stat = static_score(flags, f.words, 0, false, w).max(static_score(
-            flags,
-            f.words,
-            self.in_title_max,
-            false,
-            w,
-        ));
-        let mut score = self.slots_max + stat;
-        self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
-        if m.phrase.get(self.phrase_at) == Some(&id) {
-            score += w.phrase;
-        }
-        if self.facts.nos_bits.has(id) {
-            score += w.nos_default.max(0);
-        }
-        score
-    }
-
-    /// The score of candidate `id` without the lead of its title's first
-    /// word (see [`Scorer::lead`]) and without favourites.
-    fn base(&mut self, id: u32, f: &EntryFacts) -> i32 {
+    /// The score of candidate `id` (at position `pos` of the candidates,
+    /// asked in ascending order) without the lead of its title's first word
+    /// (see [`Scorer::lead`]) and without favourites.
+    #[inline]
+    fn base(&mut self, pos: usize, id: u32, f: &EntryFacts) -> i32 {
         let (v, m, w) = (self.v, self.m, self.w);
         let mut score = 0;
         let mut in_title = 0u32;
         for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
-            self.tiers.clear();
+            // (The arithmetic of [`slot_score`], on tier codes.)
+            let mut sum = 0i32;
             for &i in idxs {
-                let t = m.hits.get(i).and_then(|h| h.tier_at(&mut self.at[i], id));
-                self.tiers.push(t);
+                let c = self
+                    .codes
+                    .get(i)
+                    .and_then(|c| c.get(pos))
+                    .map_or(usize::from(NO_TIER), |&c| usize::from(c));
+                sum += self.tier_weight.get(c).copied().unwrap_or(0);
+                in_title += self.in_title.get(c).copied().unwrap_or(0);
             }
-            in_title += self
-                .tiers
-                .iter()
-                .filter(|t| matches!(t, Some(Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)))
-                .count() as u32;
-            score += slot_score(s, self.tiers.iter().copied(), w);
+            let k = idxs.len() as i32;
+            let per_word = if k > 0 { sum / k } else { 0 };
+            score += if s.synonym.is_some() {
+                s.covers as i32 * (per_word + w.synonym)
+            } else {
+                per_word
+            };
         }
         score += static_score(f.flags & self.mask, f.words, in_title, false, w);
         self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
@@ -924,6 +928,7 @@ impl<'a> Scorer<'a> {
     }
 
     /// What matching the title's first word adds, at most.
+    #[inline]
     fn lead_gain(&self, f: &EntryFacts) -> i32 {
         if f.first == u32::MAX {
             return 0;
@@ -951,6 +956,7 @@ impl<'a> Scorer<'a> {
         }
     }
 
+    #[inline]
     fn other(&self, f: &EntryFacts) -> i32 {
         if f.flags & FACT_OTHER != 0 {
             self.w.other
@@ -959,7 +965,6 @@ impl<'a> Scorer<'a> {
         }
     }
 }
-
 /// The page of `scored` (sorted: score, shorter description, code) the
 /// options ask for, with its spans.
 fn page(
@@ -1585,7 +1590,7 @@ impl Catalog {
         let mut scorer = Scorer::new(v, m, facts, w);
         let mut heap: BinaryHeap<Reverse<(i32, Reverse<u32>)>> =
             BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
-        for &id in &m.cand {
+        for (pos, &id) in m.cand.iter().enumerate() {
             let Some(f) = facts.entries.get(id as usize) else {
                 continue;
             };
@@ -1608,19 +1613,15 @@ impl Catalog {
                 0
             };
             // Ids come in increasing order and ties go to the lower id, so a
-            // full heap only takes a strictly better score: a candidate
-            // whose bound cannot is not scored, and the title's first word
-            // is looked at only when it could decide.
+            // full heap only takes a strictly better score: the title's
+            // first word is looked at only when it could decide.
             let min = if heap.len() >= keep {
                 heap.peek().map(|r| r.0 .0)
             } else {
                 None
             };
             let gain = scorer.lead_gain(f);
-            if min.is_some_and(|min| scorer.bound(id, f) + fav + gain <= min) {
-                continue;
-            }
-            let base = scorer.base(id, f) + fav;
+            let base = scorer.base(pos, id, f) + fav;
             if min.is_some_and(|min| base + gain <= min) {
                 continue;
             }
@@ -2044,51 +2045,69 @@ impl Catalog {
         let Some(only) = only else {
             return self.all_word_hits(wt);
         };
-        // The candidates not found yet: an id found by a better tier (or an
-        // earlier term of its tier) is not looked for again.
-        let mut left: Vec<u32> = only.to_vec();
-        let mut tiers = Vec::with_capacity(wt.by_tier.len());
-        for (tier, terms) in &wt.by_tier {
-            let mut ids: Vec<u32> = Vec::new();
+        // Per candidate, the index of the first tier that holds it (an id
+        // found by a better tier, or an earlier term of its tier, is not
+        // looked for again); the tiers' lists are read off it in id order.
+        let mut found = vec![u8::MAX; only.len()];
+        let mut left = only.len();
+        for (ti, (_, terms)) in wt.by_tier.iter().enumerate() {
+            let ti = ti as u8;
             for &t in terms {
-                if left.is_empty() {
+                if left == 0 {
                     break;
                 }
-                let before = ids.len();
-                match facts.dense.get(&t) {
-                    Some(bits) => ids.extend(left.iter().filter(|&&id| bits.has(id))),
-                    None => self.seek_each(t, &left, &mut ids)?,
-                }
-                if ids.len() > before {
-                    retain_absent(&mut left, &ids[before..]);
-                }
+                left -= match facts.dense.get(&t) {
+                    Some(bits) => {
+                        let mut hit = 0;
+                        for (f, &id) in found.iter_mut().zip(only) {
+                            if *f == u8::MAX && bits.has(id) {
+                                *f = ti;
+                                hit += 1;
+                            }
+                        }
+                        hit
+                    }
+                    None => self.seek_each(t, only, &mut found, ti)?,
+                };
             }
-            ids.sort_unstable();
-            tiers.push((*tier, ids));
         }
-        let mut any: Vec<u32> = only.to_vec();
-        retain_absent(&mut any, &left);
+        let mut tiers: Vec<(Tier, Vec<u32>)> =
+            wt.by_tier.iter().map(|(t, _)| (*t, Vec::new())).collect();
+        let mut any: Vec<u32> = Vec::with_capacity(only.len() - left);
+        for (&f, &id) in found.iter().zip(only) {
+            if let Some((_, ids)) = tiers.get_mut(usize::from(f)) {
+                ids.push(id);
+                any.push(id);
+            }
+        }
         Ok(WordHits { any, tiers })
     }
 
-    /// Appends the ids of ascending `ids_in` that term `t`'s list holds, by
-    /// leapfrog: the list seeks the next id, the ids skip to the list's, so
-    /// a short list costs its own length, not the number of ids.
-    fn seek_each(&self, t: u64, ids_in: &[u32], out: &mut Vec<u32>) -> Result<()> {
+    /// Marks with `tier` the ids of ascending `ids` not marked yet in
+    /// `found` that term `t`'s list holds, by leapfrog: the list seeks the
+    /// next id, the ids skip to the list's, so a short list costs its own
+    /// length, not the number of ids. Returns how many it marked.
+    fn seek_each(&self, t: u64, ids: &[u32], found: &mut [u8], tier: u8) -> Result<usize> {
         let n = self.index.len();
         let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+        let mut marked = 0;
         let mut i = 0;
-        while let Some(&id) = ids_in.get(i) {
+        while let (Some(&id), Some(f)) = (ids.get(i), found.get_mut(i)) {
+            if *f != u8::MAX {
+                i += 1;
+                continue;
+            }
             match c.seek(id, n)? {
                 Some(x) if x == id => {
-                    out.push(id);
+                    *f = tier;
+                    marked += 1;
                     i += 1;
                 }
-                Some(x) => i = advance_to(ids_in, i, x),
+                Some(x) => i = advance_to(ids, i, x),
                 None => break,
             }
         }
-        Ok(())
+        Ok(marked)
     }
 
     /// A word's matches by tier: every id of its terms' lists, merged
