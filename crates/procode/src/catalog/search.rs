@@ -829,7 +829,13 @@ struct Scorer<'a> {
     /// the title.
     tier_weight: [i32; 6],
     in_title: [u32; 6],
-    phrase_at: usize,
+    /// Per fact flags (masked): what they add to the score (the flag part
+    /// of [`static_score`], no lead).
+    flag_score: [i32; 64],
+    /// The most the slots can score (each word at its best tier), and the
+    /// most query words that can match in a title.
+    slots_max: i32,
+    in_title_max: u32,
     /// Whether each dictionary token's word is one the query's words match
     /// (the title's first word), computed when first needed.
     leads: procode_index::index::FastMap<u32, bool>,
@@ -859,6 +865,34 @@ impl<'a> Scorer<'a> {
                 Tier::TitleExact | Tier::TitlePrefix | Tier::Typo
             ));
         }
+        let mut slots_max = 0;
+        let mut in_title_max = 0u32;
+        for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
+            let best: Vec<Option<Tier>> = idxs
+                .iter()
+                .map(|&i| {
+                    let tiers = m.hits.get(i).map(|h| h.tiers.as_slice()).unwrap_or(&[]);
+                    if tiers.iter().any(|(t, ids)| {
+                        !ids.is_empty()
+                            && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
+                    }) {
+                        in_title_max += 1;
+                    }
+                    // The best weight the word can have (none: 0).
+                    tiers
+                        .iter()
+                        .filter(|(_, ids)| !ids.is_empty())
+                        .map(|(t, _)| *t)
+                        .max_by_key(|t| t.weight(w))
+                        .filter(|t| t.weight(w) > 0)
+                })
+                .collect();
+            slots_max += slot_score(s, best.into_iter(), w);
+        }
+        let mut flag_score = [0; 64];
+        for (flags, x) in (0u8..).zip(flag_score.iter_mut()) {
+            *x = static_score(flags, 0, 0, false, w);
+        }
         Scorer {
             v,
             m,
@@ -867,18 +901,42 @@ impl<'a> Scorer<'a> {
             codes: m.hits.iter().map(|h| tier_codes(h, &m.cand)).collect(),
             tier_weight,
             in_title,
-            phrase_at: 0,
+            flag_score,
+            slots_max,
+            in_title_max,
             leads: Default::default(),
             nos_cover: vec![None; facts.nos_terms.len()],
             mask: v.fact_mask(),
         }
     }
 
-    /// The score of candidate `id` (at position `pos` of the candidates,
-    /// asked in ascending order) without the lead of its title's first word
-    /// (see [`Scorer::lead`]) and without favourites.
+    /// An upper bound of [`Scorer::base`] for candidate `id`, from its
+    /// facts alone (`phrase`: its title or an inclusion term is the
+    /// variant's phrase): each word at its best tier, the "X NOS" default
+    /// whenever the entry has one.
     #[inline]
-    fn base(&mut self, pos: usize, id: u32, f: &EntryFacts) -> i32 {
+    fn bound(&self, id: u32, f: &EntryFacts, phrase: bool) -> i32 {
+        let w = self.w;
+        let flags = usize::from(f.flags & self.mask);
+        let words = u32::from(f.words);
+        let unmatched = |in_title: u32| w.unmatched_word * words.saturating_sub(in_title).min(12) as i32;
+        let mut score = self.slots_max
+            + self.flag_score.get(flags).copied().unwrap_or(0)
+            + unmatched(0).max(unmatched(self.in_title_max));
+        if phrase {
+            score += w.phrase;
+        }
+        if self.facts.nos_bits.has(id) {
+            score += w.nos_default.max(0);
+        }
+        score
+    }
+
+    /// The score of candidate `id` (at position `pos` of the candidates;
+    /// `phrase` as for [`Scorer::bound`]) without the lead of its title's
+    /// first word (see [`Scorer::lead`]) and without favourites.
+    #[inline]
+    fn base(&mut self, pos: usize, id: u32, f: &EntryFacts, phrase: bool) -> i32 {
         let (v, m, w) = (self.v, self.m, self.w);
         let mut score = 0;
         let mut in_title = 0u32;
@@ -903,8 +961,7 @@ impl<'a> Scorer<'a> {
             };
         }
         score += static_score(f.flags & self.mask, f.words, in_title, false, w);
-        self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
-        if m.phrase.get(self.phrase_at) == Some(&id) {
+        if phrase {
             score += w.phrase;
         }
         if self.facts.nos_bits.has(id) && self.covers_nos(id) {
@@ -1588,9 +1645,12 @@ impl Catalog {
     ) -> Result<()> {
         let w = &self.search.weights;
         let mut scorer = Scorer::new(v, m, facts, w);
-        let mut heap: BinaryHeap<Reverse<(i32, Reverse<u32>)>> =
-            BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
-        for (pos, &id) in m.cand.iter().enumerate() {
+        // First every candidate the options keep is counted and bounded
+        // from its facts (ascending ids: the phrase's ids are merged in).
+        let mut bounded: Vec<(i32, u32)> = Vec::with_capacity(m.cand.len());
+        let mut phrase = vec![false; m.cand.len()];
+        let mut phrase_at = 0;
+        for ((pos, &id), ph) in (0u32..).zip(&m.cand).zip(phrase.iter_mut()) {
             let Some(f) = facts.entries.get(id as usize) else {
                 continue;
             };
@@ -1607,29 +1667,49 @@ impl Catalog {
             if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
                 acc.total += 1;
             }
-            let fav = if self.favourite_ids.binary_search(&id).is_ok() {
-                w.favourite
-            } else {
-                0
+            phrase_at = advance_to(&m.phrase, phrase_at, id);
+            *ph = m.phrase.get(phrase_at) == Some(&id);
+            let bound = scorer.bound(id, f, *ph) + self.favourite(id) + scorer.lead_gain(f);
+            bounded.push((bound, pos));
+        }
+        // Then the candidates of the best bounds are scored first, and the
+        // others only when their bound can still enter the best `keep`
+        // (score, then the lower id): few are scored at all.
+        let by_bound = |a: &(i32, u32), b: &(i32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        if bounded.len() > keep {
+            bounded.select_nth_unstable_by(keep - 1, by_bound);
+        }
+        let mut heap: BinaryHeap<Reverse<(i32, Reverse<u32>)>> =
+            BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
+        for &(bound, pos) in &bounded {
+            let pos = pos as usize;
+            let (Some(&id), Some(&ph)) = (m.cand.get(pos), phrase.get(pos)) else {
+                continue;
             };
-            // Ids come in increasing order and ties go to the lower id, so a
-            // full heap only takes a strictly better score: the title's
-            // first word is looked at only when it could decide.
+            let Some(f) = facts.entries.get(id as usize) else {
+                continue;
+            };
             let min = if heap.len() >= keep {
-                heap.peek().map(|r| r.0 .0)
+                heap.peek().map(|r| r.0)
             } else {
                 None
             };
+            let enters =
+                |s: i32| min.is_none_or(|(ms, Reverse(mid))| s > ms || (s == ms && id < mid));
+            if !enters(bound) {
+                continue;
+            }
             let gain = scorer.lead_gain(f);
-            let base = scorer.base(pos, id, f) + fav;
-            if min.is_some_and(|min| base + gain <= min) {
+            let base = scorer.base(pos, id, f, ph) + self.favourite(id);
+            // (The title's first word is looked at only when it could decide.)
+            if !enters(base + gain) {
                 continue;
             }
             let score = base + scorer.lead(f);
-            if let Some(min) = min {
-                if score <= min {
-                    continue;
-                }
+            if !enters(score) {
+                continue;
+            }
+            if min.is_some() {
                 heap.pop();
             }
             heap.push(Reverse((score, Reverse(id))));
@@ -1639,6 +1719,16 @@ impl Catalog {
                 .map(|Reverse((s, Reverse(id)))| (s, id, vi)),
         );
         Ok(())
+    }
+
+    /// The favourite weight of base entry `id` (0 when not a favourite).
+    #[inline]
+    fn favourite(&self, id: u32) -> i32 {
+        if self.favourite_ids.binary_search(&id).is_ok() {
+            self.search.weights.favourite
+        } else {
+            0
+        }
     }
 
     /// Scores the overlay's custom entries (by brute force: an overlay is
