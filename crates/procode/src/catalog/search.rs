@@ -690,6 +690,55 @@ fn advance_to(ids: &[u32], from: usize, id: u32) -> usize {
         .map_or(0, |rest| rest.partition_point(|&x| x < id))
 }
 
+/// The `k`-th largest of `values` (`i32::MIN` when there are fewer than
+/// `k`): a small sorted buffer when `k` is small, a selection otherwise.
+fn kth_largest(values: impl ExactSizeIterator<Item = i32>, k: usize) -> i32 {
+    if k == 0 || values.len() < k {
+        return i32::MIN;
+    }
+    if k > 32 {
+        let mut all: Vec<i32> = values.collect();
+        let (_, kth, _) = all.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
+        return *kth;
+    }
+    // The best `k` so far, ascending: a value enters when above the least.
+    let mut top: Vec<i32> = Vec::with_capacity(k);
+    for x in values {
+        if top.len() < k {
+            let at = top.partition_point(|&y| y < x);
+            top.insert(at, x);
+        } else if top.first().is_some_and(|&least| x > least) {
+            let at = top.partition_point(|&y| y < x);
+            top.insert(at, x);
+            top.remove(0);
+        }
+    }
+    top.first().copied().unwrap_or(i32::MIN)
+}
+
+/// The union of ascending `a` and `b` (each without repeats), ascending
+/// and without repeats.
+fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    if a.is_empty() {
+        return b.to_vec();
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        if x <= y {
+            out.push(x);
+            i += 1;
+            j += usize::from(x == y);
+        } else {
+            out.push(y);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(a.get(i..).unwrap_or(&[]));
+    out.extend_from_slice(b.get(j..).unwrap_or(&[]));
+    out
+}
+
 /// The ids of `runs` ascending runs (`ids`, one after the other), ascending
 /// and without repeats: merged by a sort (which merges runs) when they are
 /// few against the entry count `n`, through a dense set otherwise.
@@ -919,7 +968,8 @@ impl<'a> Scorer<'a> {
         let w = self.w;
         let flags = usize::from(f.flags & self.mask);
         let words = u32::from(f.words);
-        let unmatched = |in_title: u32| w.unmatched_word * words.saturating_sub(in_title).min(12) as i32;
+        let unmatched =
+            |in_title: u32| w.unmatched_word * words.saturating_sub(in_title).min(12) as i32;
         let mut score = self.slots_max
             + self.flag_score.get(flags).copied().unwrap_or(0)
             + unmatched(0).max(unmatched(self.in_title_max));
@@ -1675,13 +1725,11 @@ impl Catalog {
         // Then the candidates of the best bounds are scored first, and the
         // others only when their bound can still enter the best `keep`
         // (score, then the lower id): few are scored at all.
-        let by_bound = |a: &(i32, u32), b: &(i32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-        if bounded.len() > keep {
-            bounded.select_nth_unstable_by(keep - 1, by_bound);
-        }
+        let least = kth_largest(bounded.iter().map(|b| b.0), keep);
         let mut heap: BinaryHeap<Reverse<(i32, Reverse<u32>)>> =
             BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
-        for &(bound, pos) in &bounded {
+        let seeds = bounded.iter().filter(|b| b.0 >= least);
+        for &(bound, pos) in seeds.chain(bounded.iter().filter(|b| b.0 < least)) {
             let pos = pos as usize;
             let (Some(&id), Some(&ph)) = (m.cand.get(pos), phrase.get(pos)) else {
                 continue;
@@ -2207,7 +2255,6 @@ impl Catalog {
     fn all_word_hits(&self, wt: &WordTerms) -> Result<WordHits> {
         let n = self.index.len();
         let mut tiers = Vec::with_capacity(wt.by_tier.len());
-        let mut any: Vec<u32> = Vec::new();
         for (tier, terms) in &wt.by_tier {
             let mut lists = Vec::with_capacity(terms.len());
             for &t in terms {
@@ -2227,10 +2274,20 @@ impl Catalog {
                 }
                 union_runs(ids, terms.len(), n)
             };
-            any.extend_from_slice(&ids);
             tiers.push((*tier, ids));
         }
-        let any = union_runs(any, tiers.len(), n);
+        // (Few tiers: merged list by list, in one linear pass each.)
+        let any = if tiers.len() <= 4 {
+            tiers
+                .iter()
+                .fold(Vec::new(), |acc, (_, ids)| union_sorted(&acc, ids))
+        } else {
+            let mut any: Vec<u32> = Vec::new();
+            for (_, ids) in &tiers {
+                any.extend_from_slice(ids);
+            }
+            union_runs(any, tiers.len(), n)
+        };
         Ok(WordHits { any, tiers })
     }
 
