@@ -2188,12 +2188,23 @@ impl Catalog {
         // looked for again); the tiers' lists are read off it in id order.
         let mut found = vec![u8::MAX; only.len()];
         let mut left = only.len();
+        // The candidates not found yet lie at positions lo..hi.
+        let (mut lo, mut hi) = (0, only.len());
         for (ti, (_, terms)) in wt.by_tier.iter().enumerate() {
             let ti = ti as u8;
             for &t in terms {
-                if left == 0 {
+                while found.get(lo).is_some_and(|&f| f != u8::MAX) {
+                    lo += 1;
+                }
+                while hi > lo && found.get(hi - 1).is_some_and(|&f| f != u8::MAX) {
+                    hi -= 1;
+                }
+                if left == 0 || lo >= hi {
                     break;
                 }
+                let (Some(only), Some(found)) = (only.get(lo..hi), found.get_mut(lo..hi)) else {
+                    break;
+                };
                 left -= match facts.dense.get(&t) {
                     Some(bits) => {
                         let mut hit = 0;
@@ -2205,7 +2216,7 @@ impl Catalog {
                         }
                         hit
                     }
-                    None => self.seek_each(t, only, &mut found, ti)?,
+                    None => self.seek_each(t, only, found, ti)?,
                 };
             }
         }
