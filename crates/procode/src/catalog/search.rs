@@ -938,9 +938,19 @@ impl<'a> Scorer<'a> {
                 .collect();
             slots_max += slot_score(s, best.into_iter(), w);
         }
+        // Each flag adds its weight (see [`static_score`]): a set of flags
+        // adds its lowest flag's weight to the rest's.
+        let mut bit = [0; 6];
+        for (b, x) in bit.iter_mut().enumerate() {
+            *x = static_score(1 << b, 0, 0, false, w);
+        }
         let mut flag_score = [0; 64];
-        for (flags, x) in (0u8..).zip(flag_score.iter_mut()) {
-            *x = static_score(flags, 0, 0, false, w);
+        for x in 1..64usize {
+            let rest = flag_score.get(x & (x - 1)).copied().unwrap_or(0);
+            let low = bit.get(x.trailing_zeros() as usize).copied().unwrap_or(0);
+            if let Some(s) = flag_score.get_mut(x) {
+                *s = rest + low;
+            }
         }
         Scorer {
             v,
@@ -1717,8 +1727,10 @@ impl Catalog {
             if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
                 acc.total += 1;
             }
-            phrase_at = advance_to(&m.phrase, phrase_at, id);
-            *ph = m.phrase.get(phrase_at) == Some(&id);
+            if !m.phrase.is_empty() {
+                phrase_at = advance_to(&m.phrase, phrase_at, id);
+                *ph = m.phrase.get(phrase_at) == Some(&id);
+            }
             let bound = scorer.bound(id, f, *ph) + self.favourite(id) + scorer.lead_gain(f);
             bounded.push((bound, pos));
         }
