@@ -34,12 +34,13 @@
 //! no sorting); the other words are only sought for the candidates left —
 //! by leapfrog through the skip table, or
 //! by a bit test in the dense set kept for each long list — and a candidate
-//! found by one of a word's terms is not sought in the others. Each
-//! candidate is scored with monotone cursors (no per-candidate search), and
-//! once `offset + limit` results are held, a candidate whose bound (each
-//! word at its best tier, from its facts alone) cannot beat the weakest is
-//! not scored. The total is exact: every candidate the filters pass is
-//! counted. Only the page's entries are decoded.
+//! found by one of a word's terms is not sought in the others. Every
+//! candidate the filters pass is counted (the total is exact) and bounded
+//! from its facts alone (each word at its best tier); the candidates of the
+//! `offset + limit` best bounds are scored first, the others only when their
+//! bound can still enter the page (a word's tier per candidate is read from
+//! an array merged once per variant, no search). Only the page's entries
+//! are decoded.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
