@@ -26,6 +26,38 @@ fn codes(c: &Catalog, q: &str, o: &SearchOptions) -> Vec<String> {
         .collect()
 }
 
+/// A favourite far down the ranking: with a weight that outweighs every
+/// other, it is the first result (the ranking's bounds count the favourite
+/// weight, so it is scored however late its id comes); with weight 0 the
+/// answer is the one without favourites; the total never changes.
+#[test]
+fn a_favourite_outweighing_every_other_weight_comes_first() {
+    let c = cat();
+    let opts = SearchOptions::default().limit(100);
+    let plain = c.search("diab mell", &opts).unwrap();
+    let last = plain.entries.last().expect("a hundred results").clone();
+    let mut overlay = procode::Overlay::new();
+    overlay.add_favourite(last.system, last.code);
+    let fav = c.with_overlay(overlay).unwrap();
+
+    let mut heavy = SearchWeights::default();
+    heavy.favourite = 100_000;
+    let first = fav
+        .with_search_weights(heavy)
+        .search("diab mell", &SearchOptions::default().limit(3))
+        .unwrap();
+    assert_eq!(first.entries[0].code, last.code);
+    assert_eq!(first.total, plain.total);
+
+    let mut none = SearchWeights::default();
+    none.favourite = 0;
+    let same = fav
+        .with_search_weights(none)
+        .search("diab mell", &opts)
+        .unwrap();
+    assert_eq!(same, plain);
+}
+
 #[test]
 fn billable_codes_come_before_headers_and_the_general_code_first() {
     let c = cat();

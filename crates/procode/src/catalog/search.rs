@@ -37,12 +37,13 @@
 //! no sorting); the other words are only sought for the candidates left —
 //! by leapfrog through the skip table, or
 //! by a bit test in the dense set kept for each long list — and a candidate
-//! found by one of a word's terms is not sought in the others. Each
-//! candidate is scored with monotone cursors (no per-candidate search), and
-//! once `offset + limit` results are held, a candidate whose bound (each
-//! word at its best tier, from its facts alone) cannot beat the weakest is
-//! not scored. The total is exact: every candidate the filters pass is
-//! counted. Only the page's entries are decoded.
+//! found by one of a word's terms is not sought in the others. Every
+//! candidate the filters pass is counted (the total is exact) and bounded
+//! from its facts alone (each word at its best tier); the candidates of the
+//! `offset + limit` best bounds are scored first, the others only when their
+//! bound can still enter the page (a word's tier per candidate is read from
+//! an array merged once per variant, no search). Only the page's entries
+//! are decoded.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -684,21 +685,6 @@ struct WordHits {
     tiers: Vec<(Tier, Vec<u32>)>,
 }
 
-impl WordHits {
-    /// How the word matched entry `id`, for ids asked in ascending order:
-    /// `at` holds the position reached in each tier's list.
-    #[inline]
-    fn tier_at(&self, at: &mut [usize], id: u32) -> Option<Tier> {
-        for ((t, ids), p) in self.tiers.iter().zip(at.iter_mut()) {
-            *p = advance_to(ids, *p, id);
-            if ids.get(*p) == Some(&id) {
-                return Some(*t);
-            }
-        }
-        None
-    }
-}
-
 /// The first position at or after `from` of ascending `ids` whose id is at
 /// least `id`: a few steps, then a binary search for long jumps.
 #[inline]
@@ -713,6 +699,55 @@ fn advance_to(ids: &[u32], from: usize, id: u32) -> usize {
     p + ids
         .get(p..)
         .map_or(0, |rest| rest.partition_point(|&x| x < id))
+}
+
+/// The `k`-th largest of `values` (`i32::MIN` when there are fewer than
+/// `k`): a small sorted buffer when `k` is small, a selection otherwise.
+fn kth_largest(values: impl ExactSizeIterator<Item = i32>, k: usize) -> i32 {
+    if k == 0 || values.len() < k {
+        return i32::MIN;
+    }
+    if k > 32 {
+        let mut all: Vec<i32> = values.collect();
+        let (_, kth, _) = all.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
+        return *kth;
+    }
+    // The best `k` so far, ascending: a value enters when above the least.
+    let mut top: Vec<i32> = Vec::with_capacity(k);
+    for x in values {
+        if top.len() < k {
+            let at = top.partition_point(|&y| y < x);
+            top.insert(at, x);
+        } else if top.first().is_some_and(|&least| x > least) {
+            let at = top.partition_point(|&y| y < x);
+            top.insert(at, x);
+            top.remove(0);
+        }
+    }
+    top.first().copied().unwrap_or(i32::MIN)
+}
+
+/// The union of ascending `a` and `b` (each without repeats), ascending
+/// and without repeats.
+fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    if a.is_empty() {
+        return b.to_vec();
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        if x <= y {
+            out.push(x);
+            i += 1;
+            j += usize::from(x == y);
+        } else {
+            out.push(y);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(a.get(i..).unwrap_or(&[]));
+    out.extend_from_slice(b.get(j..).unwrap_or(&[]));
+    out
 }
 
 /// The ids of `runs` ascending runs (`ids`, one after the other), ascending
@@ -739,17 +774,6 @@ fn union_runs(mut ids: Vec<u32>, runs: usize, n: u32) -> Vec<u32> {
 fn merged_densely(count: usize, runs: usize, n: u32) -> bool {
     let log = usize::BITS - runs.saturating_sub(1).leading_zeros();
     runs > 1 && count.saturating_mul(log as usize) > n as usize / 64
-}
-
-/// Removes from ascending `ids` those in ascending `gone` (one merge pass).
-fn retain_absent(ids: &mut Vec<u32>, gone: &[u32]) {
-    let mut g = 0;
-    ids.retain(|&id| {
-        while gone.get(g).is_some_and(|&x| x < id) {
-            g += 1;
-        }
-        gone.get(g) != Some(&id)
-    });
 }
 
 /// The query words' terms looked up so far in one search (one system
@@ -799,32 +823,108 @@ struct Ranked {
     total: usize,
 }
 
-/// Scores one variant's candidates, visited in ascending id order.
+/// No tier: the word does not match the candidate (see [`Scorer::codes`]).
+const NO_TIER: u8 = 5;
+
+impl Tier {
+    /// The tier's code in [`Scorer::codes`] (its rank, best first).
+    fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Per candidate of ascending `cand`, the best tier of `h` holding it (its
+/// [`Tier::code`]), or [`NO_TIER`]: one merge of each tier's list with the
+/// candidates (a galloping walk when the list is much the longer).
+fn tier_codes(h: &WordHits, cand: &[u32]) -> Vec<u8> {
+    let mut codes = vec![NO_TIER; cand.len()];
+    // (The tiers are in tier order: the first to hold a candidate is its best.)
+    for (t, ids) in &h.tiers {
+        let t = t.code();
+        if ids.len() > 8 * cand.len() {
+            let mut p = 0;
+            for (c, &id) in codes.iter_mut().zip(cand) {
+                p = advance_to(ids, p, id);
+                match ids.get(p) {
+                    Some(&x) if x == id => {
+                        if *c == NO_TIER {
+                            *c = t;
+                        }
+                    }
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+            continue;
+        }
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&a), Some(&b)) = (ids.get(i), cand.get(j)) {
+            if a < b {
+                i += 1;
+            } else if a > b {
+                j += 1;
+            } else {
+                if let Some(c) = codes.get_mut(j).filter(|c| **c == NO_TIER) {
+                    *c = t;
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    codes
+}
+
+/// Scores one variant's candidates, visited in ascending id order (by
+/// their position in the variant's candidates).
 struct Scorer<'a> {
     v: &'a Variant,
     m: &'a VariantHits,
     facts: &'a Facts,
     w: &'a SearchWeights,
-    /// Per word hits, per tier: the position reached.
-    at: Vec<Vec<usize>>,
-    tiers: Vec<Option<Tier>>,
-    phrase_at: usize,
+    /// Per word hits, per candidate position: the word's best tier there
+    /// ([`Tier::code`], [`NO_TIER`] when it does not match).
+    codes: Vec<Vec<u8>>,
+    /// Per tier code: its weight (none: 0), and whether it is a match in
+    /// the title.
+    tier_weight: [i32; 6],
+    in_title: [u32; 6],
+    /// Per fact flags (masked): what they add to the score (the flag part
+    /// of [`static_score`], no lead).
+    flag_score: [i32; 64],
+    /// The most the slots can score (each word at its best tier), and the
+    /// most query words that can match in a title.
+    slots_max: i32,
+    in_title_max: u32,
     /// Whether each dictionary token's word is one the query's words match
     /// (the title's first word), computed when first needed.
     leads: procode_index::index::FastMap<u32, bool>,
     /// Whether the variant covers each "X NOS" term, computed when first
     /// needed.
     nos_cover: Vec<Option<bool>>,
-    /// The most the slots can score (each word at its best tier), and the
-    /// most query words that can match in a title.
-    slots_max: i32,
-    in_title_max: u32,
     /// The facts that count for this variant (see [`Variant::fact_mask`]).
     mask: u8,
 }
 
 impl<'a> Scorer<'a> {
     fn new(v: &'a Variant, m: &'a VariantHits, facts: &'a Facts, w: &'a SearchWeights) -> Self {
+        let tiers = [
+            Tier::TitleExact,
+            Tier::TitlePrefix,
+            Tier::ExtraExact,
+            Tier::ExtraPrefix,
+            Tier::Typo,
+        ];
+        let mut tier_weight = [0; 6];
+        let mut in_title = [0; 6];
+        for t in tiers {
+            let c = usize::from(t.code());
+            tier_weight[c] = t.weight(w);
+            in_title[c] = u32::from(matches!(
+                t,
+                Tier::TitleExact | Tier::TitlePrefix | Tier::Typo
+            ));
+        }
         let mut slots_max = 0;
         let mut in_title_max = 0u32;
         for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
@@ -849,38 +949,52 @@ impl<'a> Scorer<'a> {
                 .collect();
             slots_max += slot_score(s, best.into_iter(), w);
         }
+        // Each flag adds its weight (see [`static_score`]): a set of flags
+        // adds its lowest flag's weight to the rest's.
+        let mut bit = [0; 6];
+        for (b, x) in bit.iter_mut().enumerate() {
+            *x = static_score(1 << b, 0, 0, false, w);
+        }
+        let mut flag_score = [0; 64];
+        for x in 1..64usize {
+            let rest = flag_score.get(x & (x - 1)).copied().unwrap_or(0);
+            let low = bit.get(x.trailing_zeros() as usize).copied().unwrap_or(0);
+            if let Some(s) = flag_score.get_mut(x) {
+                *s = rest + low;
+            }
+        }
         Scorer {
             v,
             m,
             facts,
             w,
-            at: m.hits.iter().map(|h| vec![0; h.tiers.len()]).collect(),
-            tiers: Vec::new(),
-            phrase_at: 0,
-            leads: Default::default(),
-            nos_cover: vec![None; facts.nos_terms.len()],
+            codes: m.hits.iter().map(|h| tier_codes(h, &m.cand)).collect(),
+            tier_weight,
+            in_title,
+            flag_score,
             slots_max,
             in_title_max,
+            leads: Default::default(),
+            nos_cover: vec![None; facts.nos_terms.len()],
             mask: v.fact_mask(),
         }
     }
 
-    /// An upper bound of [`Scorer::base`] for candidate `id` (ids asked in
-    /// ascending order), from its facts alone: each word at its best tier,
-    /// the "X NOS" default whenever the entry has one.
-    fn bound(&mut self, id: u32, f: &EntryFacts) -> i32 {
-        let (m, w) = (self.m, self.w);
-        let flags = f.flags & self.mask;
-        let stat = static_score(flags, f.words, 0, false, w).max(static_score(
-            flags,
-            f.words,
-            self.in_title_max,
-            false,
-            w,
-        ));
-        let mut score = self.slots_max + stat;
-        self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
-        if m.phrase.get(self.phrase_at) == Some(&id) {
+    /// An upper bound of [`Scorer::base`] for candidate `id`, from its
+    /// facts alone (`phrase`: its title or an inclusion term is the
+    /// variant's phrase): each word at its best tier, the "X NOS" default
+    /// whenever the entry has one.
+    #[inline]
+    fn bound(&self, id: u32, f: &EntryFacts, phrase: bool) -> i32 {
+        let w = self.w;
+        let flags = usize::from(f.flags & self.mask);
+        let words = u32::from(f.words);
+        let unmatched =
+            |in_title: u32| w.unmatched_word * words.saturating_sub(in_title).min(12) as i32;
+        let mut score = self.slots_max
+            + self.flag_score.get(flags).copied().unwrap_or(0)
+            + unmatched(0).max(unmatched(self.in_title_max));
+        if phrase {
             score += w.phrase;
         }
         if self.facts.nos_bits.has(id) {
@@ -889,28 +1003,36 @@ impl<'a> Scorer<'a> {
         score
     }
 
-    /// The score of candidate `id` without the lead of its title's first
-    /// word (see [`Scorer::lead`]) and without favourites.
-    fn base(&mut self, id: u32, f: &EntryFacts) -> i32 {
+    /// The score of candidate `id` (at position `pos` of the candidates;
+    /// `phrase` as for [`Scorer::bound`]) without the lead of its title's
+    /// first word (see [`Scorer::lead`]) and without favourites.
+    #[inline]
+    fn base(&mut self, pos: usize, id: u32, f: &EntryFacts, phrase: bool) -> i32 {
         let (v, m, w) = (self.v, self.m, self.w);
         let mut score = 0;
         let mut in_title = 0u32;
         for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
-            self.tiers.clear();
+            // (The arithmetic of [`slot_score`], on tier codes.)
+            let mut sum = 0i32;
             for &i in idxs {
-                let t = m.hits.get(i).and_then(|h| h.tier_at(&mut self.at[i], id));
-                self.tiers.push(t);
+                let c = self
+                    .codes
+                    .get(i)
+                    .and_then(|c| c.get(pos))
+                    .map_or(usize::from(NO_TIER), |&c| usize::from(c));
+                sum += self.tier_weight.get(c).copied().unwrap_or(0);
+                in_title += self.in_title.get(c).copied().unwrap_or(0);
             }
-            in_title += self
-                .tiers
-                .iter()
-                .filter(|t| matches!(t, Some(Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)))
-                .count() as u32;
-            score += slot_score(s, self.tiers.iter().copied(), w);
+            let k = idxs.len() as i32;
+            let per_word = if k > 0 { sum / k } else { 0 };
+            score += if s.synonym.is_some() {
+                s.covers as i32 * (per_word + w.synonym)
+            } else {
+                per_word
+            };
         }
         score += static_score(f.flags & self.mask, f.words, in_title, false, w);
-        self.phrase_at = advance_to(&m.phrase, self.phrase_at, id);
-        if m.phrase.get(self.phrase_at) == Some(&id) {
+        if phrase {
             score += w.phrase;
         }
         if self.facts.nos_bits.has(id) && self.covers_nos(id) {
@@ -934,6 +1056,7 @@ impl<'a> Scorer<'a> {
     }
 
     /// What matching the title's first word adds, at most.
+    #[inline]
     fn lead_gain(&self, f: &EntryFacts) -> i32 {
         if f.first == u32::MAX {
             return 0;
@@ -961,6 +1084,7 @@ impl<'a> Scorer<'a> {
         }
     }
 
+    #[inline]
     fn other(&self, f: &EntryFacts) -> i32 {
         if f.flags & FACT_OTHER != 0 {
             self.w.other
@@ -969,7 +1093,6 @@ impl<'a> Scorer<'a> {
         }
     }
 }
-
 /// The page of `scored` (sorted: score, shorter description, code) the
 /// options ask for, with its spans.
 fn page(
@@ -1633,9 +1756,12 @@ impl Catalog {
     ) -> Result<()> {
         let w = &self.search.weights;
         let mut scorer = Scorer::new(v, m, facts, w);
-        let mut heap: BinaryHeap<Reverse<(i32, Reverse<u32>)>> =
-            BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
-        for &id in &m.cand {
+        // First every candidate the options keep is counted and bounded
+        // from its facts (ascending ids: the phrase's ids are merged in).
+        let mut bounded: Vec<(i32, u32)> = Vec::with_capacity(m.cand.len());
+        let mut phrase = vec![false; m.cand.len()];
+        let mut phrase_at = 0;
+        for ((pos, &id), ph) in (0u32..).zip(&m.cand).zip(phrase.iter_mut()) {
             let Some(f) = facts.entries.get(id as usize) else {
                 continue;
             };
@@ -1652,33 +1778,49 @@ impl Catalog {
             if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
                 acc.total += 1;
             }
-            let fav = if self.favourite_ids.binary_search(&id).is_ok() {
-                w.favourite
-            } else {
-                0
+            if !m.phrase.is_empty() {
+                phrase_at = advance_to(&m.phrase, phrase_at, id);
+                *ph = m.phrase.get(phrase_at) == Some(&id);
+            }
+            let bound = scorer.bound(id, f, *ph) + self.favourite(id) + scorer.lead_gain(f);
+            bounded.push((bound, pos));
+        }
+        // Then the candidates of the best bounds are scored first, and the
+        // others only when their bound can still enter the best `keep`
+        // (score, then the lower id): few are scored at all.
+        let least = kth_largest(bounded.iter().map(|b| b.0), keep);
+        let mut heap: BinaryHeap<Reverse<(i32, Reverse<u32>)>> =
+            BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
+        let seeds = bounded.iter().filter(|b| b.0 >= least);
+        for &(bound, pos) in seeds.chain(bounded.iter().filter(|b| b.0 < least)) {
+            let pos = pos as usize;
+            let (Some(&id), Some(&ph)) = (m.cand.get(pos), phrase.get(pos)) else {
+                continue;
             };
-            // Ids come in increasing order and ties go to the lower id, so a
-            // full heap only takes a strictly better score: a candidate
-            // whose bound cannot is not scored, and the title's first word
-            // is looked at only when it could decide.
+            let Some(f) = facts.entries.get(id as usize) else {
+                continue;
+            };
             let min = if heap.len() >= keep {
-                heap.peek().map(|r| r.0 .0)
+                heap.peek().map(|r| r.0)
             } else {
                 None
             };
-            let gain = scorer.lead_gain(f);
-            if min.is_some_and(|min| scorer.bound(id, f) + fav + gain <= min) {
+            let enters =
+                |s: i32| min.is_none_or(|(ms, Reverse(mid))| s > ms || (s == ms && id < mid));
+            if !enters(bound) {
                 continue;
             }
-            let base = scorer.base(id, f) + fav;
-            if min.is_some_and(|min| base + gain <= min) {
+            let gain = scorer.lead_gain(f);
+            let base = scorer.base(pos, id, f, ph) + self.favourite(id);
+            // (The title's first word is looked at only when it could decide.)
+            if !enters(base + gain) {
                 continue;
             }
             let score = base + scorer.lead(f);
-            if let Some(min) = min {
-                if score <= min {
-                    continue;
-                }
+            if !enters(score) {
+                continue;
+            }
+            if min.is_some() {
                 heap.pop();
             }
             heap.push(Reverse((score, Reverse(id))));
@@ -1688,6 +1830,16 @@ impl Catalog {
                 .map(|Reverse((s, Reverse(id)))| (s, id, vi)),
         );
         Ok(())
+    }
+
+    /// The favourite weight of base entry `id` (0 when not a favourite).
+    #[inline]
+    fn favourite(&self, id: u32) -> i32 {
+        if self.favourite_ids.binary_search(&id).is_ok() {
+            self.search.weights.favourite
+        } else {
+            0
+        }
     }
 
     /// Scores the overlay's custom entries (by brute force: an overlay is
@@ -2094,51 +2246,80 @@ impl Catalog {
         let Some(only) = only else {
             return self.all_word_hits(wt);
         };
-        // The candidates not found yet: an id found by a better tier (or an
-        // earlier term of its tier) is not looked for again.
-        let mut left: Vec<u32> = only.to_vec();
-        let mut tiers = Vec::with_capacity(wt.by_tier.len());
-        for (tier, terms) in &wt.by_tier {
-            let mut ids: Vec<u32> = Vec::new();
+        // Per candidate, the index of the first tier that holds it (an id
+        // found by a better tier, or an earlier term of its tier, is not
+        // looked for again); the tiers' lists are read off it in id order.
+        let mut found = vec![u8::MAX; only.len()];
+        let mut left = only.len();
+        // The candidates not found yet lie at positions lo..hi.
+        let (mut lo, mut hi) = (0, only.len());
+        for (ti, (_, terms)) in wt.by_tier.iter().enumerate() {
+            let ti = ti as u8;
             for &t in terms {
-                if left.is_empty() {
+                while found.get(lo).is_some_and(|&f| f != u8::MAX) {
+                    lo += 1;
+                }
+                while hi > lo && found.get(hi - 1).is_some_and(|&f| f != u8::MAX) {
+                    hi -= 1;
+                }
+                if left == 0 || lo >= hi {
                     break;
                 }
-                let before = ids.len();
-                match facts.dense.get(&t) {
-                    Some(bits) => ids.extend(left.iter().filter(|&&id| bits.has(id))),
-                    None => self.seek_each(t, &left, &mut ids)?,
-                }
-                if ids.len() > before {
-                    retain_absent(&mut left, &ids[before..]);
-                }
+                let (Some(only), Some(found)) = (only.get(lo..hi), found.get_mut(lo..hi)) else {
+                    break;
+                };
+                left -= match facts.dense.get(&t) {
+                    Some(bits) => {
+                        let mut hit = 0;
+                        for (f, &id) in found.iter_mut().zip(only) {
+                            if *f == u8::MAX && bits.has(id) {
+                                *f = ti;
+                                hit += 1;
+                            }
+                        }
+                        hit
+                    }
+                    None => self.seek_each(t, only, found, ti)?,
+                };
             }
-            ids.sort_unstable();
-            tiers.push((*tier, ids));
         }
-        let mut any: Vec<u32> = only.to_vec();
-        retain_absent(&mut any, &left);
+        let mut tiers: Vec<(Tier, Vec<u32>)> =
+            wt.by_tier.iter().map(|(t, _)| (*t, Vec::new())).collect();
+        let mut any: Vec<u32> = Vec::with_capacity(only.len() - left);
+        for (&f, &id) in found.iter().zip(only) {
+            if let Some((_, ids)) = tiers.get_mut(usize::from(f)) {
+                ids.push(id);
+                any.push(id);
+            }
+        }
         Ok(WordHits { any, tiers })
     }
 
-    /// Appends the ids of ascending `ids_in` that term `t`'s list holds, by
-    /// leapfrog: the list seeks the next id, the ids skip to the list's, so
-    /// a short list costs its own length, not the number of ids.
-    fn seek_each(&self, t: u64, ids_in: &[u32], out: &mut Vec<u32>) -> Result<()> {
+    /// Marks with `tier` the ids of ascending `ids` not marked yet in
+    /// `found` that term `t`'s list holds, by leapfrog: the list seeks the
+    /// next id, the ids skip to the list's, so a short list costs its own
+    /// length, not the number of ids. Returns how many it marked.
+    fn seek_each(&self, t: u64, ids: &[u32], found: &mut [u8], tier: u8) -> Result<usize> {
         let n = self.index.len();
         let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+        let mut marked = 0;
         let mut i = 0;
-        while let Some(&id) = ids_in.get(i) {
+        while let (Some(&id), Some(f)) = (ids.get(i), found.get_mut(i)) {
+            if *f != u8::MAX {
+                i += 1;
+                continue;
+            }
             match c.seek(id, n)? {
                 Some(x) if x == id => {
-                    out.push(id);
+                    *f = tier;
+                    marked += 1;
                     i += 1;
                 }
-                Some(x) => i = advance_to(ids_in, i, x),
+                Some(x) => i = advance_to(ids, i, x),
                 None => break,
             }
         }
-        Ok(())
+        Ok(marked)
     }
 
     /// A word's matches by tier: every id of its terms' lists, merged
@@ -2148,7 +2329,6 @@ impl Catalog {
     fn all_word_hits(&self, wt: &WordTerms) -> Result<WordHits> {
         let n = self.index.len();
         let mut tiers = Vec::with_capacity(wt.by_tier.len());
-        let mut any: Vec<u32> = Vec::new();
         for (tier, terms) in &wt.by_tier {
             let mut lists = Vec::with_capacity(terms.len());
             for &t in terms {
@@ -2168,10 +2348,20 @@ impl Catalog {
                 }
                 union_runs(ids, terms.len(), n)
             };
-            any.extend_from_slice(&ids);
             tiers.push((*tier, ids));
         }
-        let any = union_runs(any, tiers.len(), n);
+        // (Few tiers: merged list by list, in one linear pass each.)
+        let any = if tiers.len() <= 4 {
+            tiers
+                .iter()
+                .fold(Vec::new(), |acc, (_, ids)| union_sorted(&acc, ids))
+        } else {
+            let mut any: Vec<u32> = Vec::new();
+            for (_, ids) in &tiers {
+                any.extend_from_slice(ids);
+            }
+            union_runs(any, tiers.len(), n)
+        };
         Ok(WordHits { any, tiers })
     }
 
