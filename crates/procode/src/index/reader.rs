@@ -297,6 +297,31 @@ fn decode_tokens(
     Some(p)
 }
 
+/// How an entry's short description is stored (after its long one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Short {
+    /// Not stored: it is the long one.
+    Same,
+    /// Stored whole.
+    Own,
+    /// Stored as the number of the long one's first tokens it starts with,
+    /// then the rest ([`format::F_SHORT_PREFIX`]).
+    Prefix,
+}
+
+impl Short {
+    /// How a record with `flags` stores its short description.
+    fn of(flags: u8) -> Short {
+        if flags & format::F_SHORT_SAME != 0 {
+            Short::Same
+        } else if flags & format::F_SHORT_PREFIX != 0 {
+            Short::Prefix
+        } else {
+            Short::Own
+        }
+    }
+}
+
 /// The entry-record fields search filters need, without decoding text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Meta {
@@ -554,9 +579,9 @@ impl Index {
     /// [`Index::code_bytes`] of entry `id` whose record is `r`.
     #[inline]
     fn code_bytes_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<&[u8]> {
-        let off = u32_at(r, 4).unwrap_or(0) as usize;
+        let off = u32_at(r, 2).unwrap_or(0) as usize;
         self.sec(&self.text)
-            .get(off..off + usize::from(r[3]))
+            .get(off..off + format::tag_and_len(r[0]).1)
             .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
@@ -579,7 +604,7 @@ impl Index {
     /// The system tag and flags of entry `id`'s record.
     pub(crate) fn tag_flags(&self, id: u32) -> Result<(u8, u8)> {
         let r = self.record(id)?;
-        Ok((r[0], r[1]))
+        Ok((format::tag_and_len(r[0]).0, r[1]))
     }
 
     pub(crate) fn meta(&self, id: u32) -> Result<Meta> {
@@ -594,11 +619,12 @@ impl Index {
     /// [`Index::meta_at`] of entry `id` whose record is `r`.
     #[inline]
     fn meta_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<(Meta, usize)> {
-        let system = CodeSystem::from_u8(r[0])
-            .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {}", r[0])))?;
+        let (tag, code_len) = format::tag_and_len(r[0]);
+        let system = CodeSystem::from_u8(tag)
+            .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {tag}")))?;
         let flags = r[1];
         let blob = self.sec(&self.text);
-        let mut pos = u32_at(r, 4).unwrap_or(0) as usize + usize::from(r[3]);
+        let mut pos = u32_at(r, 2).unwrap_or(0) as usize + code_len;
         let mut date = |flag: u8| -> Result<Option<NaiveDate>> {
             if flags & flag == 0 {
                 return Ok(None);
@@ -610,6 +636,10 @@ impl Index {
         };
         let effective = date(format::F_EFFECTIVE)?;
         let terminated = date(format::F_TERMINATED)?;
+        if flags & format::F_ACTION != 0 {
+            // The action code's byte (read by `fixed`).
+            pos += 1;
+        }
         Ok((
             Meta {
                 system,
@@ -670,40 +700,94 @@ impl Index {
         Ok(())
     }
 
+    /// Appends the short description of the entry whose long description
+    /// starts at `at` and whose short one is stored as `short` says to `out`.
+    pub(crate) fn write_short(&self, at: usize, short: Short, out: &mut String) -> Result<()> {
+        let mut pos = at;
+        match short {
+            Short::Same => self.write_text(&mut pos, out),
+            Short::Own => {
+                self.skip_text(&mut pos)?;
+                self.write_text(&mut pos, out)
+            }
+            Short::Prefix => {
+                let bad = || corrupt("description text is malformed");
+                if !self.tokens_are_utf8() {
+                    return Err(corrupt("the token dictionary is not UTF-8"));
+                }
+                let blob = self.sec(&self.text);
+                let offs = self.sec(&self.token_offsets);
+                let toks = self.sec(&self.tokens);
+                let n = varint(blob, &mut pos).ok_or_else(bad)?;
+                let long = pos;
+                pos = skip_varints(blob, pos, n).ok_or_else(bad)?;
+                let shared = varint(blob, &mut pos).filter(|&k| (1..=n).contains(&k));
+                let shared = shared.ok_or_else(bad)?;
+                let rest = varint(blob, &mut pos).ok_or_else(bad)?;
+                // SAFETY: as in `write_text`: only whole tokens are appended.
+                let out = unsafe { out.as_mut_vec() };
+                decode_tokens(blob, long, shared, offs, toks, out).ok_or_else(bad)?;
+                decode_tokens(blob, pos, rest, offs, toks, out).ok_or_else(bad)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Moves `*pos` from the start of an entry's short description (stored
+    /// as `short` says) past it.
+    fn skip_short(&self, pos: &mut usize, short: Short) -> Result<()> {
+        match short {
+            Short::Same => Ok(()),
+            Short::Own => self.skip_text(pos),
+            Short::Prefix => {
+                let bad = || corrupt("description text is malformed");
+                varint(self.sec(&self.text), pos).ok_or_else(bad)?;
+                self.skip_text(pos)
+            }
+        }
+    }
+
     /// The fixed fields of entry `id` (for a current version with history,
     /// its own first day), without decoding its descriptions.
     pub(crate) fn fixed(&self, id: u32) -> Result<Fixed> {
         // The record is read once: its code, dates and descriptions follow
         // one another in the text.
         let r = self.record(id)?;
-        let (flags, action) = (r[1], r[2]);
+        let flags = r[1];
         let (meta, at) = self.meta_of(id, r)?;
-        let short_same = flags & format::F_SHORT_SAME != 0;
+        let short = Short::of(flags);
         let mut effective = meta.effective;
         if flags & format::F_HISTORY != 0 {
-            effective = Some(self.history(id, at, short_same)?.0);
+            effective = Some(self.history(id, at, short)?.0);
         }
+        let action = match flags & format::F_ACTION {
+            0 => None,
+            _ => Some(char::from(
+                *self
+                    .sec(&self.text)
+                    .get(at.wrapping_sub(1))
+                    .ok_or_else(|| corrupt(format!("entry {id} has a malformed action code")))?,
+            )),
+        };
         Ok(Fixed {
             code: self.code_in(id, r)?,
             system: meta.system,
             effective,
             terminated: meta.terminated,
             billable: flags & format::F_BILLABLE != 0,
-            action: (flags & format::F_ACTION != 0).then_some(char::from(action)),
+            action,
             at,
-            short_same,
+            short,
         })
     }
 
     /// The history of current entry `id` whose descriptions start at `at`:
     /// its own first day and its older versions' ids (oldest first).
-    fn history(&self, id: u32, at: usize, short_same: bool) -> Result<(NaiveDate, Vec<u32>)> {
+    fn history(&self, id: u32, at: usize, short: Short) -> Result<(NaiveDate, Vec<u32>)> {
         let bad = || corrupt(format!("entry {id} has a malformed history"));
         let mut pos = at;
         self.skip_text(&mut pos)?;
-        if !short_same {
-            self.skip_text(&mut pos)?;
-        }
+        self.skip_short(&mut pos, short)?;
         let blob = self.sec(&self.text);
         let start = i32_at(blob, pos)
             .and_then(NaiveDate::from_num_days_from_ce_opt)
@@ -784,7 +868,7 @@ impl Index {
         let current = self.fixed(id)?;
         let older = match self.record(id)?[1] & format::F_HISTORY {
             0 => Vec::new(),
-            _ => self.history(id, current.at, current.short_same)?.1,
+            _ => self.history(id, current.at, current.short)?.1,
         };
         let mut out = Vec::with_capacity(older.len() + 1);
         for o in older {
