@@ -236,7 +236,12 @@ const TOKEN_COPY: usize = 16;
 /// the position after them; `None` when something is out of range (`out`
 /// then holds whole tokens only). Only whole tokens are ever appended, so
 /// `out` is as valid UTF-8 as the tokens are.
-#[inline]
+///
+/// Room for `n` short tokens is reserved once (a description has at most
+/// [`crate::index::MAX_DESCRIPTION_LEN`] tokens: more is malformed), so the loop
+/// checks no capacity: per token, a one- to three-byte number read inline,
+/// its two offsets and one 16-byte copy.
+#[inline(always)]
 fn decode_tokens(
     blob: &[u8],
     mut p: usize,
@@ -245,50 +250,65 @@ fn decode_tokens(
     toks: &[u8],
     out: &mut Vec<u8>,
 ) -> Option<usize> {
-    out.reserve((n as usize).min(1024) * 8 + TOKEN_COPY);
+    if n > crate::index::MAX_DESCRIPTION_LEN as u64 {
+        return None;
+    }
+    let n = n as usize;
+    out.reserve((n + 1) * TOKEN_COPY);
     // The length is kept here and stored back at the end (bytes past the
     // stored length are only ever spare capacity).
     let mut len = out.len();
-    for _ in 0..n {
-        let t = match blob.get(p) {
-            Some(&a) if a < 0x80 => {
+    // Room for `TOKEN_COPY` bytes per token left stays reserved after
+    // `len`: each short token takes at most that, and a long one reserves
+    // it again.
+    let mut dst = out.as_mut_ptr();
+    for i in 0..n {
+        // Token numbers are below 2^32 (the slow path checks), so `t * 4 + 8`
+        // cannot overflow.
+        let t: usize = match blob.get(p..p + 3) {
+            Some(&[a, _, _]) if a < 0x80 => {
                 p += 1;
-                u32::from(a)
+                usize::from(a)
+            }
+            Some(&[a, b, _]) if b < 0x80 => {
+                p += 2;
+                usize::from(a & 0x7f) | usize::from(b) << 7
+            }
+            Some(&[a, b, c]) if c < 0x80 => {
+                p += 3;
+                usize::from(a & 0x7f) | usize::from(b & 0x7f) << 7 | usize::from(c) << 14
             }
             _ => {
                 let mut q = p;
-                let v = varint(blob, &mut q).and_then(|v| u32::try_from(v).ok())?;
+                let v = text::get_varint(blob, &mut q)?;
                 p = q;
-                v
+                u32::try_from(v).ok()? as usize
             }
         };
-        let at = (t as usize).checked_mul(4)?;
-        let w = offs.get(at..at.checked_add(8)?)?;
+        let w = offs.get(t * 4..t * 4 + 8)?;
         let a = u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize;
         let b = u32::from_le_bytes([w[4], w[5], w[6], w[7]]) as usize;
-        if out.capacity() - len < TOKEN_COPY {
-            // SAFETY: bytes `..len` are initialised (whole tokens written).
-            unsafe { out.set_len(len) };
-            out.reserve(TOKEN_COPY);
-        }
         match toks.get(a..a.wrapping_add(TOKEN_COPY)) {
             Some(wide) if b.wrapping_sub(a) <= TOKEN_COPY => {
                 // SAFETY: `wide` has `TOKEN_COPY` readable bytes and `out`
-                // room for `TOKEN_COPY` more after `len` (checked above):
-                // an unaligned 16-byte load and store. The token is bytes
-                // `a..b` (`a <= b <= a + TOKEN_COPY`), the start of `wide`.
+                // (whose buffer `dst` is) room for `TOKEN_COPY` more after
+                // `len` (reserved for every token left): an unaligned
+                // 16-byte load and store. The token is bytes `a..b`
+                // (`a <= b <= a + TOKEN_COPY`), the start of `wide`.
                 unsafe {
                     let v = wide.as_ptr().cast::<u128>().read_unaligned();
-                    out.as_mut_ptr().add(len).cast::<u128>().write_unaligned(v);
+                    dst.add(len).cast::<u128>().write_unaligned(v);
                 }
                 len += b - a;
             }
             _ => {
                 let tok = toks.get(a..b)?;
-                // SAFETY: as above.
+                // SAFETY: bytes `..len` are initialised (whole tokens written).
                 unsafe { out.set_len(len) };
                 out.extend_from_slice(tok);
+                out.reserve((n - i) * TOKEN_COPY);
                 len = out.len();
+                dst = out.as_mut_ptr();
             }
         }
     }
