@@ -228,8 +228,12 @@ fn skip_varints(buf: &[u8], mut at: usize, n: u64) -> Option<usize> {
 }
 
 /// How many bytes a short token is copied with: one 16-byte load and
-/// store (no `memcpy` call), of which only the token's own bytes are kept.
+/// store (no `memcpy` call), of which only the token's own bytes are kept;
+/// a token of up to twice that takes two.
 const TOKEN_COPY: usize = 16;
+/// Room reserved in the output per token: a short token or one of up to
+/// two [`TOKEN_COPY`]s.
+const TOKEN_ROOM: usize = 2 * TOKEN_COPY;
 
 /// Appends the `n` tokens whose numbers (varints) start at `p` in `blob`
 /// to `out` (`offs` the token offsets, `toks` the token bytes) and returns
@@ -254,13 +258,13 @@ fn decode_tokens(
         return None;
     }
     let n = n as usize;
-    out.reserve((n + 1) * TOKEN_COPY);
+    out.reserve((n + 1) * TOKEN_ROOM);
     // The length is kept here and stored back at the end (bytes past the
     // stored length are only ever spare capacity).
     let mut len = out.len();
-    // Room for `TOKEN_COPY` bytes per token left stays reserved after
-    // `len`: each short token takes at most that, and a long one reserves
-    // it again.
+    // Room for `TOKEN_ROOM` bytes per token left stays reserved after
+    // `len`: each token copied by 16-byte moves takes at most that, and a
+    // longer one reserves it again.
     let mut dst = out.as_mut_ptr();
     for i in 0..n {
         // Token numbers are below 2^32 (the slow path checks), so `t * 4 + 8`
@@ -291,7 +295,7 @@ fn decode_tokens(
         match toks.get(a..a.wrapping_add(TOKEN_COPY)) {
             Some(wide) if b.wrapping_sub(a) <= TOKEN_COPY => {
                 // SAFETY: `wide` has `TOKEN_COPY` readable bytes and `out`
-                // (whose buffer `dst` is) room for `TOKEN_COPY` more after
+                // (whose buffer `dst` is) room for `TOKEN_ROOM` more after
                 // `len` (reserved for every token left): an unaligned
                 // 16-byte load and store. The token is bytes `a..b`
                 // (`a <= b <= a + TOKEN_COPY`), the start of `wide`.
@@ -301,12 +305,25 @@ fn decode_tokens(
                 }
                 len += b - a;
             }
+            _ if b.wrapping_sub(a) <= TOKEN_ROOM && a.wrapping_add(TOKEN_ROOM) <= toks.len() => {
+                // SAFETY: as above with two 16-byte moves: bytes
+                // `a..a + TOKEN_ROOM` of `toks` are readable (checked) and
+                // `out` has `TOKEN_ROOM` bytes of room after `len`; the token
+                // is bytes `a..b`, `b <= a + TOKEN_ROOM`.
+                unsafe {
+                    let src = toks.as_ptr().add(a).cast::<u128>();
+                    let to = dst.add(len).cast::<u128>();
+                    to.write_unaligned(src.read_unaligned());
+                    to.add(1).write_unaligned(src.add(1).read_unaligned());
+                }
+                len += b - a;
+            }
             _ => {
                 let tok = toks.get(a..b)?;
                 // SAFETY: bytes `..len` are initialised (whole tokens written).
                 unsafe { out.set_len(len) };
                 out.extend_from_slice(tok);
-                out.reserve((n - i) * TOKEN_COPY);
+                out.reserve((n - i) * TOKEN_ROOM);
                 len = out.len();
                 dst = out.as_mut_ptr();
             }
