@@ -402,8 +402,9 @@ fn a_bad_count_of_shared_tokens_is_corrupt() {
     let mut b = IndexBuilder::new();
     b.add(e.clone());
     let good = b.build().unwrap();
-    // One entry: its text is the code, the long description (count 2, two
-    // one-byte token numbers), the count of shared tokens (1), the rest.
+    // One entry: its text is the code, the long description (byte length
+    // 2: two one-byte token numbers), the count of shared tokens (1), the
+    // rest.
     let text = section(&good, 6);
     let shared = text.start + 2 + 3;
     assert_eq!(good[shared], 1, "the layout this test expects");

@@ -641,11 +641,15 @@ impl Tokens {
     }
 
     /// Appends entry `i`'s `k`th stored description, without its first
-    /// `skip` tokens, to `out`: the token count, then each token's rank, as
-    /// varints.
+    /// `skip` tokens, to `out`: the byte length of the token numbers, then
+    /// each token's rank, as varints.
     fn write_description(&self, i: usize, k: usize, skip: usize, out: &mut Vec<u8>) {
         let toks = self.description(i, k).get(skip..).unwrap_or(&[]);
-        text::put_varint(out, toks.len() as u64);
+        let len: usize = toks
+            .iter()
+            .map(|&t| text::varint_len(u64::from(self.rank_of[t as usize])))
+            .sum();
+        text::put_varint(out, len as u64);
         for &t in toks {
             text::put_varint(out, u64::from(self.rank_of[t as usize]));
         }

@@ -32,7 +32,8 @@ pub const MAGIC: [u8; 8] = *b"PRCDIDX\x1a";
 /// tag and the code length share a byte; the action code moved to the text)
 /// and stores a short description that starts with the long one's tokens as
 /// their count and the rest ([`F_SHORT_PREFIX`]): 0.63 MB less on the large
-/// catalog.
+/// catalog. A description starts with the byte length of its token numbers
+/// (it was their count): skipping one is a single step.
 pub const VERSION: u32 = 3;
 /// Bytes per fixed entry record: the system tag (low four bits) and the code
 /// length (high four bits) in one byte, the flags, the offset of the entry's
@@ -63,7 +64,7 @@ pub const F_SUPERSEDED: u8 = 64;
 /// Entry flag: the short description starts with the first tokens of the
 /// long one (and is not the long one): it is stored as the number of those
 /// tokens (a varint, at least 1 and at most the long one's token count),
-/// then the rest as any description is (token count, token numbers).
+/// then the rest as any description is (byte length, token numbers).
 pub const F_SHORT_PREFIX: u8 = 128;
 
 /// The sections of an index file.
@@ -88,9 +89,9 @@ pub(crate) enum SectionKind {
     /// Per entry: code bytes, effective and termination dates (i32 LE days from
     /// 0001-01-01, each only when its flag is set), the action code (one
     /// byte, when flagged), then the description and (unless flagged equal)
-    /// the short description as token-id varints (a token count, then the
-    /// numbers; see [`F_SHORT_PREFIX`] for a short one that starts with the
-    /// long one's tokens).
+    /// the short description as token-id varints (the byte length of the
+    /// numbers, then the numbers; see [`F_SHORT_PREFIX`] for a short one that
+    /// starts with the long one's tokens).
     Text = 6,
     /// u32 LE offsets into `Tokens`, one per token plus one.
     TokenOffsets = 7,

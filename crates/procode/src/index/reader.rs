@@ -203,30 +203,6 @@ fn varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     }
 }
 
-/// The position after the `n` varints that start at `at` (`None` when the
-/// bytes end first). A varint ends at its first byte below 0x80: they are
-/// counted eight bytes at a time.
-#[inline]
-fn skip_varints(buf: &[u8], mut at: usize, n: u64) -> Option<usize> {
-    let mut left = n;
-    while let Some(w) = buf.get(at..at + 8) {
-        let w = u64::from_le_bytes(w.try_into().ok()?);
-        let ends = u64::from((!w & 0x8080_8080_8080_8080).count_ones());
-        // The last varint ends in this word (or the word runs past it).
-        if ends >= left {
-            break;
-        }
-        left -= ends;
-        at += 8;
-    }
-    while left > 0 {
-        let b = *buf.get(at)?;
-        at += 1;
-        left -= u64::from(b < 0x80);
-    }
-    Some(at)
-}
-
 /// How many bytes a short token is copied with: one 16-byte load and
 /// store (no `memcpy` call), of which only the token's own bytes are kept;
 /// a token of up to twice that takes two.
@@ -235,29 +211,32 @@ const TOKEN_COPY: usize = 16;
 /// two [`TOKEN_COPY`]s.
 const TOKEN_ROOM: usize = 2 * TOKEN_COPY;
 
-/// Appends the `n` tokens whose numbers (varints) start at `p` in `blob`
-/// to `out` (`offs` the token offsets, `toks` the token bytes) and returns
-/// the position after them; `None` when something is out of range (`out`
-/// then holds whole tokens only). Only whole tokens are ever appended, so
-/// `out` is as valid UTF-8 as the tokens are.
+/// Appends the tokens whose numbers (varints) start at `p` in `blob` and
+/// end before `end`, at most `n` of them, to `out` (`offs` the token
+/// offsets, `toks` the token bytes) and returns the position after them and
+/// how many there were; `None` when something is out of range (`out` then
+/// holds whole tokens only). Only whole tokens are ever appended, so `out`
+/// is as valid UTF-8 as the tokens are.
 ///
-/// Room for `n` short tokens is reserved once (a description has at most
-/// [`crate::index::MAX_DESCRIPTION_LEN`] tokens: more is malformed), so the loop
-/// checks no capacity: per token, a one- to three-byte number read inline,
-/// its two offsets and one 16-byte copy.
+/// Room for every token is reserved once (each number takes a byte at
+/// least, and a description has at most
+/// [`crate::index::MAX_DESCRIPTION_LEN`] tokens: more is malformed), so the
+/// loop checks no capacity: per token, a one- to three-byte number read
+/// inline, its two offsets and one 16-byte copy.
 #[inline(always)]
 fn decode_tokens(
     blob: &[u8],
     mut p: usize,
-    n: u64,
+    end: usize,
+    n: usize,
     offs: &[u8],
     toks: &[u8],
     out: &mut Vec<u8>,
-) -> Option<usize> {
-    if n > crate::index::MAX_DESCRIPTION_LEN as u64 {
+) -> Option<(usize, usize)> {
+    let n = n.min(end.checked_sub(p)?);
+    if n > crate::index::MAX_DESCRIPTION_LEN {
         return None;
     }
-    let n = n as usize;
     out.reserve((n + 1) * TOKEN_ROOM);
     // The length is kept here and stored back at the end (bytes past the
     // stored length are only ever spare capacity).
@@ -266,7 +245,8 @@ fn decode_tokens(
     // `len`: each token copied by 16-byte moves takes at most that, and a
     // longer one reserves it again.
     let mut dst = out.as_mut_ptr();
-    for i in 0..n {
+    let mut i = 0;
+    while i < n && p < end {
         // Token numbers are below 2^32 (the slow path checks), so `t * 4 + 8`
         // cannot overflow.
         let t: usize = match blob.get(p..p + 3) {
@@ -328,10 +308,11 @@ fn decode_tokens(
                 dst = out.as_mut_ptr();
             }
         }
+        i += 1;
     }
     // SAFETY: bytes `..len` are initialised: whole tokens, written above.
     unsafe { out.set_len(len) };
-    Some(p)
+    Some((p, i))
 }
 
 /// How an entry's short description is stored (after its long one).
@@ -716,7 +697,7 @@ impl Index {
         let blob = self.sec(&self.text);
         let offs = self.sec(&self.token_offsets);
         let toks = self.sec(&self.tokens);
-        let n = varint(blob, pos).ok_or_else(bad)?;
+        let (start, end) = Index::text_span(blob, *pos).ok_or_else(bad)?;
         // SAFETY: only whole tokens are appended, and `tokens_are_utf8`
         // checked that the dictionary is UTF-8 and that every offset is on a
         // character boundary, so each token is valid UTF-8 and so is `out`
@@ -724,16 +705,29 @@ impl Index {
         // bytes are immutable for the index's lifetime (owned, static, or a
         // read-only map of a file that procode only ever replaces by rename).
         let out = unsafe { out.as_mut_vec() };
-        *pos = decode_tokens(blob, *pos, n, offs, toks, out).ok_or_else(bad)?;
+        let (at, _) = decode_tokens(blob, start, end, usize::MAX, offs, toks, out)
+            .filter(|&(at, _)| at == end)
+            .ok_or_else(bad)?;
+        *pos = at;
         Ok(())
+    }
+
+    /// Where the token numbers of the description at `at` start and end
+    /// (it is their byte length, then the numbers); `None` when it runs past
+    /// the text.
+    #[inline(always)]
+    fn text_span(blob: &[u8], at: usize) -> Option<(usize, usize)> {
+        let mut p = at;
+        let len = usize::try_from(varint(blob, &mut p)?).ok()?;
+        let end = p.checked_add(len).filter(|&e| e <= blob.len())?;
+        Some((p, end))
     }
 
     /// Moves `*pos` past the description there without decoding it.
     pub(crate) fn skip_text(&self, pos: &mut usize) -> Result<()> {
         let bad = || corrupt("description text is malformed");
-        let blob = self.sec(&self.text);
-        let n = varint(blob, pos).ok_or_else(bad)?;
-        *pos = skip_varints(blob, *pos, n).ok_or_else(bad)?;
+        let (_, end) = Index::text_span(self.sec(&self.text), *pos).ok_or_else(bad)?;
+        *pos = end;
         Ok(())
     }
 
@@ -755,16 +749,21 @@ impl Index {
                 let blob = self.sec(&self.text);
                 let offs = self.sec(&self.token_offsets);
                 let toks = self.sec(&self.tokens);
-                let n = varint(blob, &mut pos).ok_or_else(bad)?;
-                let long = pos;
-                pos = skip_varints(blob, pos, n).ok_or_else(bad)?;
-                let shared = varint(blob, &mut pos).filter(|&k| (1..=n).contains(&k));
-                let shared = shared.ok_or_else(bad)?;
-                let rest = varint(blob, &mut pos).ok_or_else(bad)?;
+                let (long, long_end) = Index::text_span(blob, pos).ok_or_else(bad)?;
+                pos = long_end;
+                let shared = varint(blob, &mut pos)
+                    .and_then(|k| usize::try_from(k).ok())
+                    .filter(|&k| k >= 1)
+                    .ok_or_else(bad)?;
+                let (rest, rest_end) = Index::text_span(blob, pos).ok_or_else(bad)?;
                 // SAFETY: as in `write_text`: only whole tokens are appended.
                 let out = unsafe { out.as_mut_vec() };
-                decode_tokens(blob, long, shared, offs, toks, out).ok_or_else(bad)?;
-                decode_tokens(blob, pos, rest, offs, toks, out).ok_or_else(bad)?;
+                decode_tokens(blob, long, long_end, shared, offs, toks, out)
+                    .filter(|&(_, k)| k == shared)
+                    .ok_or_else(bad)?;
+                decode_tokens(blob, rest, rest_end, usize::MAX, offs, toks, out)
+                    .filter(|&(at, _)| at == rest_end)
+                    .ok_or_else(bad)?;
                 Ok(())
             }
         }
@@ -849,11 +848,12 @@ impl Index {
     /// description to `out`.
     pub(crate) fn title_tokens(&self, id: u32, out: &mut Vec<u32>) -> Result<()> {
         let bad = || corrupt("description text is malformed");
-        let (_, mut pos) = self.meta_at(id)?;
+        let (_, at) = self.meta_at(id)?;
         let blob = self.sec(&self.text);
-        let n = text::get_varint(blob, &mut pos).ok_or_else(bad)?;
-        for _ in 0..n {
-            let t = text::get_varint(blob, &mut pos).ok_or_else(bad)?;
+        let (mut pos, end) = Index::text_span(blob, at).ok_or_else(bad)?;
+        let numbers = blob.get(..end).ok_or_else(bad)?;
+        while pos < end {
+            let t = text::get_varint(numbers, &mut pos).ok_or_else(bad)?;
             out.push(u32::try_from(t).map_err(|_| bad())?);
         }
         Ok(())
