@@ -222,9 +222,11 @@ const TOKEN_ROOM: usize = 2 * TOKEN_COPY;
 /// least, and a description has at most
 /// [`crate::index::MAX_DESCRIPTION_LEN`] tokens: more is malformed), so the
 /// loop checks no capacity: per token, a one- to three-byte number read
-/// inline, its two offsets and one 16-byte copy.
+/// inline, its two offsets and one 16-byte copy. `COUNTED`: whether `n`
+/// can stop the loop before `end` (without it, `n` is ignored and the loop
+/// tests one bound a token).
 #[inline(always)]
-fn decode_tokens(
+fn decode_tokens<const COUNTED: bool>(
     blob: &[u8],
     mut p: usize,
     end: usize,
@@ -233,7 +235,8 @@ fn decode_tokens(
     toks: &[u8],
     out: &mut Vec<u8>,
 ) -> Option<(usize, usize)> {
-    let n = n.min(end.checked_sub(p)?);
+    let left = end.checked_sub(p)?;
+    let n = if COUNTED { n.min(left) } else { left };
     if n > crate::index::MAX_DESCRIPTION_LEN {
         return None;
     }
@@ -246,7 +249,7 @@ fn decode_tokens(
     // longer one reserves it again.
     let mut dst = out.as_mut_ptr();
     let mut i = 0;
-    while i < n && p < end {
+    while p < end && (!COUNTED || i < n) {
         // Token numbers are below 2^32 (the slow path checks), so `t * 4 + 8`
         // cannot overflow.
         let t: usize = match blob.get(p..p + 3) {
@@ -705,7 +708,7 @@ impl Index {
         // bytes are immutable for the index's lifetime (owned, static, or a
         // read-only map of a file that procode only ever replaces by rename).
         let out = unsafe { out.as_mut_vec() };
-        let (at, _) = decode_tokens(blob, start, end, usize::MAX, offs, toks, out)
+        let (at, _) = decode_tokens::<false>(blob, start, end, 0, offs, toks, out)
             .filter(|&(at, _)| at == end)
             .ok_or_else(bad)?;
         *pos = at;
@@ -758,10 +761,10 @@ impl Index {
                 let (rest, rest_end) = Index::text_span(blob, pos).ok_or_else(bad)?;
                 // SAFETY: as in `write_text`: only whole tokens are appended.
                 let out = unsafe { out.as_mut_vec() };
-                decode_tokens(blob, long, long_end, shared, offs, toks, out)
+                decode_tokens::<true>(blob, long, long_end, shared, offs, toks, out)
                     .filter(|&(_, k)| k == shared)
                     .ok_or_else(bad)?;
-                decode_tokens(blob, rest, rest_end, usize::MAX, offs, toks, out)
+                decode_tokens::<false>(blob, rest, rest_end, 0, offs, toks, out)
                     .filter(|&(at, _)| at == rest_end)
                     .ok_or_else(bad)?;
                 Ok(())
