@@ -308,16 +308,18 @@ impl Code {
     /// index file). Returns `None` when they are not.
     #[inline]
     pub fn from_normalised(b: &[u8]) -> Option<Code> {
-        if b.is_empty()
-            || b.len() > MAX_CODE_LEN
-            || !b
-                .iter()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        {
+        if b.is_empty() || b.len() > MAX_CODE_LEN {
             return None;
         }
+        // Checked and copied in one pass (no `memcpy` call for a few bytes:
+        // every entry an index read makes goes through here).
         let mut bytes = [0u8; MAX_CODE_LEN];
-        bytes[..b.len()].copy_from_slice(b);
+        for (d, &c) in bytes.iter_mut().zip(b) {
+            if !(c.is_ascii_uppercase() || c.is_ascii_digit()) {
+                return None;
+            }
+            *d = c;
+        }
         Some(Code {
             len: b.len() as u8,
             bytes,

@@ -334,6 +334,11 @@ pub fn tokens(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// How many bytes [`put_varint`] writes for `v`.
+pub fn varint_len(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+}
+
 /// Appends `v` as an unsigned LEB128 varint.
 pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -483,5 +488,24 @@ mod tests {
         assert_eq!(get_varint(&buf, &mut pos), None);
         assert_eq!(get_varint(&[0x80, 0x80], &mut 0), None);
         assert_eq!(get_varint(&[0xff; 11], &mut 0), None);
+    }
+
+    #[test]
+    fn varint_len_is_what_put_varint_writes() {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            1 << 21,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
+            let mut buf = Vec::new();
+            put_varint(&mut buf, v);
+            assert_eq!(varint_len(v), buf.len(), "{v}");
+        }
     }
 }

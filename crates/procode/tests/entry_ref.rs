@@ -202,3 +202,42 @@ fn search_refs_merge_custom_codes_into_code_order() {
     let custom = cat.lookup_ref("G04XA", None, None).unwrap().unwrap();
     assert_eq!(custom.description().unwrap(), "Custom before");
 }
+
+/// A filtered code-prefix page keeps only the ids it shows and counts the
+/// rest: its total and its pages are those of the whole filtered range,
+/// read from the unfiltered page (every page of the range, in order).
+#[test]
+fn filtered_code_prefix_pages_count_the_whole_range() {
+    let cat = full_catalog();
+    let all = cat
+        .search_refs("E11", &SearchOptions::default().limit(100_000))
+        .unwrap();
+    let want: Vec<String> = all
+        .entries
+        .iter()
+        .filter(|e| e.system() == CodeSystem::Icd10Cm)
+        .map(|e| e.code().as_str().to_owned())
+        .collect();
+    assert!(want.len() > 20, "{}", want.len());
+    assert!(
+        all.entries
+            .iter()
+            .any(|e| e.system() != CodeSystem::Icd10Cm),
+        "the range mixes systems (HCPCS E11xx)"
+    );
+    for (offset, limit) in [(0, 10), (7, 10), (want.len() - 3, 10), (want.len(), 5)] {
+        let opts = SearchOptions::default()
+            .system(CodeSystem::Icd10Cm)
+            .offset(offset)
+            .limit(limit);
+        let page = cat.search_refs("E11", &opts).unwrap();
+        assert_eq!(page.total, want.len(), "offset {offset}");
+        let got: Vec<String> = page
+            .entries
+            .iter()
+            .map(|e| e.code().as_str().to_owned())
+            .collect();
+        let end = (offset + limit).min(want.len());
+        assert_eq!(got, want[offset..end], "offset {offset}");
+    }
+}

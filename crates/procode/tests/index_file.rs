@@ -171,12 +171,13 @@ fn every_flipped_byte_is_a_typed_error() {
 #[test]
 fn unsupported_versions_are_named() {
     let mut bytes = small_index();
-    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
+    // Version 2 (before the six-byte records) is no longer read.
+    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
     // Without re-sealing: the version is named all the same.
     match open_err(bytes.clone()) {
         CatalogError::UnsupportedVersion {
-            found: 3,
-            supported: 2,
+            found: 2,
+            supported: 3,
         } => {}
         e => panic!("{e:?}"),
     }
@@ -184,8 +185,8 @@ fn unsupported_versions_are_named() {
     reseal(&mut bytes);
     match open_err(bytes) {
         CatalogError::UnsupportedVersion {
-            found: 3,
-            supported: 2,
+            found: 2,
+            supported: 3,
         } => {}
         e => panic!("{e:?}"),
     }
@@ -317,5 +318,117 @@ fn every_truncation_is_an_error_in_lazy_mode() {
             ),
             "length {len}: {r:?}"
         );
+    }
+}
+
+/// The byte range of section `kind` from the section table.
+fn section(bytes: &[u8], kind: u32) -> std::ops::Range<usize> {
+    let n = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    (0..n)
+        .map(|i| 48 + 32 * i)
+        .find(|&at| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) == kind)
+        .map(|at| {
+            let w = |o: usize| u64::from_le_bytes(bytes[at + o..at + o + 8].try_into().unwrap());
+            w(8) as usize..(w(8) + w(16)) as usize
+        })
+        .unwrap()
+}
+
+/// Every way a short description is stored (the long one itself, its own
+/// tokens, the long one's first tokens and a rest, a strict prefix of the
+/// long one) and the action code read back as written.
+#[test]
+fn short_descriptions_and_action_codes_read_back_in_every_form() {
+    let hcpcs = |code: &str, long: &str, short: &str, action: Option<char>| {
+        Entry::from_descriptions(
+            procode::Code::parse(code).unwrap(),
+            CodeSystem::Hcpcs,
+            long.to_owned(),
+            short.to_owned(),
+        )
+        .with_action(action)
+    };
+    let entries = vec![
+        hcpcs(
+            "A0001",
+            "Ambulance service, basic",
+            "Ambulance service, basic",
+            Some('A'),
+        ),
+        hcpcs(
+            "A0002",
+            "Ambulance service, basic life support",
+            "Amb svc bls",
+            None,
+        ),
+        hcpcs(
+            "A0003",
+            "Ambulance service, advanced life support",
+            "Ambulance service, als",
+            Some('C'),
+        ),
+        hcpcs(
+            "A0004",
+            "Ambulance service, neonatal transport",
+            "Ambulance service",
+            Some('N'),
+        ),
+        hcpcs("A0005", "Oxygen tubing", "Oxygen tubing, each", None),
+    ];
+    let cat = Catalog::build(entries.clone()).unwrap();
+    for e in &entries {
+        let got = cat.lookup(e.code.as_str(), Some(e.system), None).unwrap();
+        assert_eq!(got.as_ref(), Some(e));
+        let r = cat
+            .lookup_ref(e.code.as_str(), Some(e.system), None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.short_description().unwrap(), e.short_description);
+        assert_eq!(r.action(), e.action);
+    }
+}
+
+/// A short description stored as the long one's first tokens names how
+/// many: a count of none or of more tokens than the long one has is a
+/// typed error, never a panic or a wrong text.
+#[test]
+fn a_bad_count_of_shared_tokens_is_corrupt() {
+    let e = Entry::from_descriptions(
+        procode::Code::parse("X1").unwrap(),
+        CodeSystem::Custom,
+        "Alpha beta".to_owned(),
+        "Alpha gamma".to_owned(),
+    );
+    let mut b = IndexBuilder::new();
+    b.add(e.clone());
+    let good = b.build().unwrap();
+    // One entry: its text is the code, the long description (byte length
+    // 2: two one-byte token numbers), the count of shared tokens (1), the
+    // rest.
+    let text = section(&good, 6);
+    let shared = text.start + 2 + 3;
+    assert_eq!(good[shared], 1, "the layout this test expects");
+    let cat = Catalog::from_bytes(good.clone()).unwrap();
+    let r = cat.lookup_ref("X1", None, None).unwrap().unwrap();
+    assert_eq!(r.to_owned().unwrap(), e);
+    for count in [0u8, 3, 0x7f] {
+        let mut bad = good.clone();
+        bad[shared] = count;
+        let sum = xxhash_rust::xxh3::xxh3_64(&bad[text.clone()]);
+        let n = u32::from_le_bytes(bad[12..16].try_into().unwrap()) as usize;
+        let at = (0..n)
+            .map(|i| 48 + 32 * i)
+            .find(|&at| u32::from_le_bytes(bad[at..at + 4].try_into().unwrap()) == 6)
+            .unwrap();
+        bad[at + 24..at + 32].copy_from_slice(&sum.to_le_bytes());
+        reseal(&mut bad);
+        let cat = Catalog::from_bytes(bad).unwrap();
+        let r = cat.lookup_ref("X1", None, None).unwrap().unwrap();
+        assert_eq!(r.description().unwrap(), "Alpha beta");
+        match r.short_description() {
+            Err(CatalogError::Corrupt { .. }) => {}
+            other => panic!("count {count}: {other:?}"),
+        }
+        assert!(matches!(r.to_owned(), Err(CatalogError::Corrupt { .. })));
     }
 }

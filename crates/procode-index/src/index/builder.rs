@@ -710,11 +710,32 @@ impl<'e> Tokens<'e> {
         &self.provisional[self.starts[slot]..self.starts[slot + 1]]
     }
 
-    /// Appends entry `i`'s `k`th stored description to `out`: the token
-    /// count, then each token's rank, as varints.
-    fn write_description(&self, ranks: &Ranks, i: usize, k: usize, out: &mut Vec<u8>) {
-        let toks = self.description(i, k);
-        text::put_varint(out, toks.len() as u64);
+    /// How many first tokens entry `i`'s short description shares with its
+    /// long one when it stores one of its own (0 when it does not).
+    fn shared_prefix(&self, i: usize) -> usize {
+        if self.descriptions(i) < 2 {
+            return 0;
+        }
+        let (long, short) = (self.description(i, 0), self.description(i, 1));
+        long.iter().zip(short).take_while(|(a, b)| a == b).count()
+    }
+
+    /// Appends entry `i`'s `k`th stored description, without its first
+    /// `skip` tokens, to `out`: the byte length of the token numbers, then
+    /// each token's rank, as varints.
+    fn write_description(
+        &self,
+        ranks: &Ranks,
+        i: usize,
+        (k, skip): (usize, usize),
+        out: &mut Vec<u8>,
+    ) {
+        let toks = self.description(i, k).get(skip..).unwrap_or(&[]);
+        let len: usize = toks
+            .iter()
+            .map(|&t| text::varint_len(u64::from(ranks.rank_of[t as usize])))
+            .sum();
+        text::put_varint(out, len as u64);
         for &t in toks {
             text::put_varint(out, u64::from(ranks.rank_of[t as usize]));
         }
@@ -783,6 +804,10 @@ impl Body {
             if stored == 1 {
                 flags |= format::F_SHORT_SAME;
             }
+            let shared = tokens.shared_prefix(i as usize);
+            if shared > 0 {
+                flags |= format::F_SHORT_PREFIX;
+            }
             body.records
                 .extend_from_slice(&record(e, effective, text_off, flags));
             body.text.extend_from_slice(e.code.as_bytes());
@@ -790,8 +815,16 @@ impl Body {
                 body.text
                     .extend_from_slice(&d.num_days_from_ce().to_le_bytes());
             }
-            for k in 0..stored {
-                tokens.write_description(ranks, i as usize, k, &mut body.text);
+            if let Some(a) = e.action {
+                // A printable ASCII character (`check_entry`).
+                body.text.push(a as u8);
+            }
+            tokens.write_description(ranks, i as usize, (0, 0), &mut body.text);
+            if stored > 1 {
+                if shared > 0 {
+                    text::put_varint(&mut body.text, shared as u64);
+                }
+                tokens.write_description(ranks, i as usize, (1, shared), &mut body.text);
             }
             if let Some((own_start, older)) = history {
                 body.text
@@ -1119,10 +1152,13 @@ struct Phrases {
     lists: Lists,
 }
 
+// The system tag and the code length share the record's first byte.
+const _: () = assert!(crate::code::MAX_CODE_LEN <= 15 && CodeSystem::ALL.len() < 16);
+
 /// An entry's fixed record (`effective` is its first day as stored; `flags`
-/// has the entry's flags not read from `e`: superseded, history and
-/// whether the short description is the long one): system tag, flags,
-/// action code, code length and the offset of its text.
+/// has the entry's flags not read from `e`: superseded, history and how the
+/// short description is stored): system tag and code length, flags and the
+/// offset of its text.
 fn record(
     e: &Entry,
     effective: Option<NaiveDate>,
@@ -1141,10 +1177,8 @@ fn record(
     }
     let off = text_off.to_le_bytes();
     [
-        e.system.to_u8(),
+        e.system.to_u8() | (e.code.as_bytes().len() as u8) << 4,
         flags,
-        e.action.map_or(0, |c| c as u8),
-        e.code.as_bytes().len() as u8,
         off[0],
         off[1],
         off[2],

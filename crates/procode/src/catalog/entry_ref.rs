@@ -11,7 +11,7 @@ use super::Catalog;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::Result;
-use crate::index::reader::Index;
+use crate::index::reader::{Index, Short};
 
 /// Where the descriptions of an [`EntryRef`] are read from.
 #[derive(Clone, Debug)]
@@ -21,7 +21,7 @@ enum Text<'a> {
     Index {
         index: Cow<'a, Arc<Index>>,
         at: usize,
-        short_same: bool,
+        short: Short,
     },
     /// An entry held elsewhere (an overlay's custom code).
     Entry(&'a Entry),
@@ -83,8 +83,8 @@ pub(crate) struct Fixed {
     pub(crate) action: Option<char>,
     /// Where the long description starts in the text section.
     pub(crate) at: usize,
-    /// Whether the short description is the long one.
-    pub(crate) short_same: bool,
+    /// How the short description is stored.
+    pub(crate) short: Short,
 }
 
 impl<'a> EntryRef<'a> {
@@ -100,7 +100,7 @@ impl<'a> EntryRef<'a> {
             text: Text::Index {
                 index: Cow::Borrowed(index),
                 at: f.at,
-                short_same: f.short_same,
+                short: f.short,
             },
         }
     }
@@ -131,13 +131,9 @@ impl<'a> EntryRef<'a> {
     }
 
     /// Where the descriptions are in the index, or the entry holding them.
-    fn place(&self) -> std::result::Result<(&Index, usize, bool), &Entry> {
+    fn place(&self) -> std::result::Result<(&Index, usize, Short), &Entry> {
         match &self.text {
-            Text::Index {
-                index,
-                at,
-                short_same,
-            } => Ok((index, *at, *short_same)),
+            Text::Index { index, at, short } => Ok((index, *at, *short)),
             Text::Entry(e) => Err(e),
             Text::Owned(e) => Err(e),
         }
@@ -206,17 +202,14 @@ impl<'a> EntryRef<'a> {
     /// # Errors
     /// As [`EntryRef::write_description`].
     pub fn write_short_description(&self, out: &mut String) -> Result<()> {
-        let (index, mut at, short_same) = match self.place() {
+        let (index, at, short) = match self.place() {
             Ok(p) => p,
             Err(e) => {
                 out.push_str(&e.short_description);
                 return Ok(());
             }
         };
-        if !short_same {
-            index.skip_text(&mut at)?;
-        }
-        index.write_text(&mut at, out)
+        index.write_short(at, short, out)
     }
 
     /// The long description, decoded into a new `String`.
@@ -245,17 +238,18 @@ impl<'a> EntryRef<'a> {
     /// # Errors
     /// As [`EntryRef::write_description`].
     pub fn to_owned(&self) -> Result<Entry> {
-        let (index, mut at, short_same) = match self.place() {
+        let (index, at, short) = match self.place() {
             Ok(p) => p,
             Err(e) => return Ok(e.clone()),
         };
         let mut description = String::new();
-        index.write_text(&mut at, &mut description)?;
-        let short_description = if short_same {
+        let mut pos = at;
+        index.write_text(&mut pos, &mut description)?;
+        let short_description = if short == Short::Same {
             description.clone()
         } else {
             let mut s = String::new();
-            index.write_text(&mut at, &mut s)?;
+            index.write_short(at, short, &mut s)?;
             s
         };
         Ok(
@@ -272,14 +266,10 @@ impl<'a> EntryRef<'a> {
     /// result objects). Cheap: one reference count.
     pub fn detach(&self) -> EntryRef<'static> {
         let text = match &self.text {
-            Text::Index {
-                index,
-                at,
-                short_same,
-            } => Text::Index {
+            Text::Index { index, at, short } => Text::Index {
                 index: Cow::Owned(Arc::clone(index)),
                 at: *at,
-                short_same: *short_same,
+                short: *short,
             },
             Text::Entry(e) => Text::Owned(Arc::new((*e).clone())),
             Text::Owned(e) => Text::Owned(Arc::clone(e)),

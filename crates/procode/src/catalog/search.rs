@@ -2385,15 +2385,28 @@ impl Catalog {
         };
         let all = self.index.code_range(lo)?;
         let mut kept = Vec::new();
-        let ids = if opts.system.is_none() && !opts.billable_only && opts.as_of.is_none() {
-            all
+        // Without custom codes to merge in, only the page's ids are kept
+        // (the rest of the range is counted): a filtered page allocates for
+        // offset + limit ids, not for the whole range.
+        let room = match self.overlay.custom.is_empty() {
+            true => opts.offset.saturating_add(opts.limit),
+            false => usize::MAX,
+        };
+        let (ids, matched) = if opts.system.is_none() && !opts.billable_only && opts.as_of.is_none()
+        {
+            (all, all.len())
         } else {
+            let mut matched = 0usize;
+            kept.reserve(room.min(all.len()));
             for &id in all {
                 if keep(id)? {
-                    kept.push(id);
+                    if kept.len() < room {
+                        kept.push(id);
+                    }
+                    matched += 1;
                 }
             }
-            &kept[..]
+            (&kept[..], matched)
         };
         let customs: Vec<&Entry> = match self.overlay.custom.is_empty() {
             true => Vec::new(),
@@ -2416,7 +2429,7 @@ impl Catalog {
                     .collect()
             }
         };
-        let total = ids.len() + customs.len();
+        let total = matched + customs.len();
         let mut out = Vec::with_capacity(opts.limit.min(total));
         if customs.is_empty() {
             for &id in ids.iter().skip(opts.offset).take(opts.limit) {

@@ -203,98 +203,144 @@ fn varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     }
 }
 
-/// The position after the `n` varints that start at `at` (`None` when the
-/// bytes end first). A varint ends at its first byte below 0x80: they are
-/// counted eight bytes at a time.
-#[inline]
-fn skip_varints(buf: &[u8], mut at: usize, n: u64) -> Option<usize> {
-    let mut left = n;
-    while let Some(w) = buf.get(at..at + 8) {
-        let w = u64::from_le_bytes(w.try_into().ok()?);
-        let ends = u64::from((!w & 0x8080_8080_8080_8080).count_ones());
-        // The last varint ends in this word (or the word runs past it).
-        if ends >= left {
-            break;
-        }
-        left -= ends;
-        at += 8;
-    }
-    while left > 0 {
-        let b = *buf.get(at)?;
-        at += 1;
-        left -= u64::from(b < 0x80);
-    }
-    Some(at)
-}
-
 /// How many bytes a short token is copied with: one 16-byte load and
-/// store (no `memcpy` call), of which only the token's own bytes are kept.
+/// store (no `memcpy` call), of which only the token's own bytes are kept;
+/// a token of up to twice that takes two.
 const TOKEN_COPY: usize = 16;
+/// Room reserved in the output per token: a short token or one of up to
+/// two [`TOKEN_COPY`]s.
+const TOKEN_ROOM: usize = 2 * TOKEN_COPY;
 
-/// Appends the `n` tokens whose numbers (varints) start at `p` in `blob`
-/// to `out` (`offs` the token offsets, `toks` the token bytes) and returns
-/// the position after them; `None` when something is out of range (`out`
-/// then holds whole tokens only). Only whole tokens are ever appended, so
-/// `out` is as valid UTF-8 as the tokens are.
-#[inline]
-fn decode_tokens(
+/// Appends the tokens whose numbers (varints) start at `p` in `blob` and
+/// end before `end`, at most `n` of them, to `out` (`offs` the token
+/// offsets, `toks` the token bytes) and returns the position after them and
+/// how many there were; `None` when something is out of range (`out` then
+/// holds whole tokens only). Only whole tokens are ever appended, so `out`
+/// is as valid UTF-8 as the tokens are.
+///
+/// Room for every token is reserved once (each number takes a byte at
+/// least, and a description has at most
+/// [`crate::index::MAX_DESCRIPTION_LEN`] tokens: more is malformed), so the
+/// loop checks no capacity: per token, a one- to three-byte number read
+/// inline, its two offsets and one 16-byte copy. `COUNTED`: whether `n`
+/// can stop the loop before `end` (without it, `n` is ignored and the loop
+/// tests one bound a token).
+#[inline(always)]
+fn decode_tokens<const COUNTED: bool>(
     blob: &[u8],
     mut p: usize,
-    n: u64,
+    end: usize,
+    n: usize,
     offs: &[u8],
     toks: &[u8],
     out: &mut Vec<u8>,
-) -> Option<usize> {
-    out.reserve((n as usize).min(1024) * 8 + TOKEN_COPY);
+) -> Option<(usize, usize)> {
+    let left = end.checked_sub(p)?;
+    let n = if COUNTED { n.min(left) } else { left };
+    if n > crate::index::MAX_DESCRIPTION_LEN {
+        return None;
+    }
+    out.reserve((n + 1) * TOKEN_ROOM);
     // The length is kept here and stored back at the end (bytes past the
     // stored length are only ever spare capacity).
     let mut len = out.len();
-    for _ in 0..n {
-        let t = match blob.get(p) {
-            Some(&a) if a < 0x80 => {
+    // Room for `TOKEN_ROOM` bytes per token left stays reserved after
+    // `len`: each token copied by 16-byte moves takes at most that, and a
+    // longer one reserves it again.
+    let mut dst = out.as_mut_ptr();
+    let mut i = 0;
+    while p < end && (!COUNTED || i < n) {
+        // Token numbers are below 2^32 (the slow path checks), so `t * 4 + 8`
+        // cannot overflow.
+        let t: usize = match blob.get(p..p + 3) {
+            Some(&[a, _, _]) if a < 0x80 => {
                 p += 1;
-                u32::from(a)
+                usize::from(a)
+            }
+            Some(&[a, b, _]) if b < 0x80 => {
+                p += 2;
+                usize::from(a & 0x7f) | usize::from(b) << 7
+            }
+            Some(&[a, b, c]) if c < 0x80 => {
+                p += 3;
+                usize::from(a & 0x7f) | usize::from(b & 0x7f) << 7 | usize::from(c) << 14
             }
             _ => {
                 let mut q = p;
-                let v = varint(blob, &mut q).and_then(|v| u32::try_from(v).ok())?;
+                let v = text::get_varint(blob, &mut q)?;
                 p = q;
-                v
+                u32::try_from(v).ok()? as usize
             }
         };
-        let at = (t as usize).checked_mul(4)?;
-        let w = offs.get(at..at.checked_add(8)?)?;
+        let w = offs.get(t * 4..t * 4 + 8)?;
         let a = u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize;
         let b = u32::from_le_bytes([w[4], w[5], w[6], w[7]]) as usize;
-        if out.capacity() - len < TOKEN_COPY {
-            // SAFETY: bytes `..len` are initialised (whole tokens written).
-            unsafe { out.set_len(len) };
-            out.reserve(TOKEN_COPY);
-        }
         match toks.get(a..a.wrapping_add(TOKEN_COPY)) {
             Some(wide) if b.wrapping_sub(a) <= TOKEN_COPY => {
                 // SAFETY: `wide` has `TOKEN_COPY` readable bytes and `out`
-                // room for `TOKEN_COPY` more after `len` (checked above):
-                // an unaligned 16-byte load and store. The token is bytes
-                // `a..b` (`a <= b <= a + TOKEN_COPY`), the start of `wide`.
+                // (whose buffer `dst` is) room for `TOKEN_ROOM` more after
+                // `len` (reserved for every token left): an unaligned
+                // 16-byte load and store. The token is bytes `a..b`
+                // (`a <= b <= a + TOKEN_COPY`), the start of `wide`.
                 unsafe {
                     let v = wide.as_ptr().cast::<u128>().read_unaligned();
-                    out.as_mut_ptr().add(len).cast::<u128>().write_unaligned(v);
+                    dst.add(len).cast::<u128>().write_unaligned(v);
+                }
+                len += b - a;
+            }
+            _ if b.wrapping_sub(a) <= TOKEN_ROOM && a.wrapping_add(TOKEN_ROOM) <= toks.len() => {
+                // SAFETY: as above with two 16-byte moves: bytes
+                // `a..a + TOKEN_ROOM` of `toks` are readable (checked) and
+                // `out` has `TOKEN_ROOM` bytes of room after `len`; the token
+                // is bytes `a..b`, `b <= a + TOKEN_ROOM`.
+                unsafe {
+                    let src = toks.as_ptr().add(a).cast::<u128>();
+                    let to = dst.add(len).cast::<u128>();
+                    to.write_unaligned(src.read_unaligned());
+                    to.add(1).write_unaligned(src.add(1).read_unaligned());
                 }
                 len += b - a;
             }
             _ => {
                 let tok = toks.get(a..b)?;
-                // SAFETY: as above.
+                // SAFETY: bytes `..len` are initialised (whole tokens written).
                 unsafe { out.set_len(len) };
                 out.extend_from_slice(tok);
+                out.reserve((n - i) * TOKEN_ROOM);
                 len = out.len();
+                dst = out.as_mut_ptr();
             }
         }
+        i += 1;
     }
     // SAFETY: bytes `..len` are initialised: whole tokens, written above.
     unsafe { out.set_len(len) };
-    Some(p)
+    Some((p, i))
+}
+
+/// How an entry's short description is stored (after its long one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Short {
+    /// Not stored: it is the long one.
+    Same,
+    /// Stored whole.
+    Own,
+    /// Stored as the number of the long one's first tokens it starts with,
+    /// then the rest ([`format::F_SHORT_PREFIX`]).
+    Prefix,
+}
+
+impl Short {
+    /// How a record with `flags` stores its short description.
+    fn of(flags: u8) -> Short {
+        if flags & format::F_SHORT_SAME != 0 {
+            Short::Same
+        } else if flags & format::F_SHORT_PREFIX != 0 {
+            Short::Prefix
+        } else {
+            Short::Own
+        }
+    }
 }
 
 /// The entry-record fields search filters need, without decoding text.
@@ -554,9 +600,9 @@ impl Index {
     /// [`Index::code_bytes`] of entry `id` whose record is `r`.
     #[inline]
     fn code_bytes_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<&[u8]> {
-        let off = u32_at(r, 4).unwrap_or(0) as usize;
+        let off = u32_at(r, 2).unwrap_or(0) as usize;
         self.sec(&self.text)
-            .get(off..off + usize::from(r[3]))
+            .get(off..off + format::tag_and_len(r[0]).1)
             .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
@@ -579,7 +625,7 @@ impl Index {
     /// The system tag and flags of entry `id`'s record.
     pub(crate) fn tag_flags(&self, id: u32) -> Result<(u8, u8)> {
         let r = self.record(id)?;
-        Ok((r[0], r[1]))
+        Ok((format::tag_and_len(r[0]).0, r[1]))
     }
 
     pub(crate) fn meta(&self, id: u32) -> Result<Meta> {
@@ -594,11 +640,12 @@ impl Index {
     /// [`Index::meta_at`] of entry `id` whose record is `r`.
     #[inline]
     fn meta_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<(Meta, usize)> {
-        let system = CodeSystem::from_u8(r[0])
-            .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {}", r[0])))?;
+        let (tag, code_len) = format::tag_and_len(r[0]);
+        let system = CodeSystem::from_u8(tag)
+            .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {tag}")))?;
         let flags = r[1];
         let blob = self.sec(&self.text);
-        let mut pos = u32_at(r, 4).unwrap_or(0) as usize + usize::from(r[3]);
+        let mut pos = u32_at(r, 2).unwrap_or(0) as usize + code_len;
         let mut date = |flag: u8| -> Result<Option<NaiveDate>> {
             if flags & flag == 0 {
                 return Ok(None);
@@ -610,6 +657,10 @@ impl Index {
         };
         let effective = date(format::F_EFFECTIVE)?;
         let terminated = date(format::F_TERMINATED)?;
+        if flags & format::F_ACTION != 0 {
+            // The action code's byte (read by `fixed`).
+            pos += 1;
+        }
         Ok((
             Meta {
                 system,
@@ -649,7 +700,7 @@ impl Index {
         let blob = self.sec(&self.text);
         let offs = self.sec(&self.token_offsets);
         let toks = self.sec(&self.tokens);
-        let n = varint(blob, pos).ok_or_else(bad)?;
+        let (start, end) = Index::text_span(blob, *pos).ok_or_else(bad)?;
         // SAFETY: only whole tokens are appended, and `tokens_are_utf8`
         // checked that the dictionary is UTF-8 and that every offset is on a
         // character boundary, so each token is valid UTF-8 and so is `out`
@@ -657,17 +708,82 @@ impl Index {
         // bytes are immutable for the index's lifetime (owned, static, or a
         // read-only map of a file that procode only ever replaces by rename).
         let out = unsafe { out.as_mut_vec() };
-        *pos = decode_tokens(blob, *pos, n, offs, toks, out).ok_or_else(bad)?;
+        let (at, _) = decode_tokens::<false>(blob, start, end, 0, offs, toks, out)
+            .filter(|&(at, _)| at == end)
+            .ok_or_else(bad)?;
+        *pos = at;
         Ok(())
+    }
+
+    /// Where the token numbers of the description at `at` start and end
+    /// (it is their byte length, then the numbers); `None` when it runs past
+    /// the text.
+    #[inline(always)]
+    fn text_span(blob: &[u8], at: usize) -> Option<(usize, usize)> {
+        let mut p = at;
+        let len = usize::try_from(varint(blob, &mut p)?).ok()?;
+        let end = p.checked_add(len).filter(|&e| e <= blob.len())?;
+        Some((p, end))
     }
 
     /// Moves `*pos` past the description there without decoding it.
     pub(crate) fn skip_text(&self, pos: &mut usize) -> Result<()> {
         let bad = || corrupt("description text is malformed");
-        let blob = self.sec(&self.text);
-        let n = varint(blob, pos).ok_or_else(bad)?;
-        *pos = skip_varints(blob, *pos, n).ok_or_else(bad)?;
+        let (_, end) = Index::text_span(self.sec(&self.text), *pos).ok_or_else(bad)?;
+        *pos = end;
         Ok(())
+    }
+
+    /// Appends the short description of the entry whose long description
+    /// starts at `at` and whose short one is stored as `short` says to `out`.
+    pub(crate) fn write_short(&self, at: usize, short: Short, out: &mut String) -> Result<()> {
+        let mut pos = at;
+        match short {
+            Short::Same => self.write_text(&mut pos, out),
+            Short::Own => {
+                self.skip_text(&mut pos)?;
+                self.write_text(&mut pos, out)
+            }
+            Short::Prefix => {
+                let bad = || corrupt("description text is malformed");
+                if !self.tokens_are_utf8() {
+                    return Err(corrupt("the token dictionary is not UTF-8"));
+                }
+                let blob = self.sec(&self.text);
+                let offs = self.sec(&self.token_offsets);
+                let toks = self.sec(&self.tokens);
+                let (long, long_end) = Index::text_span(blob, pos).ok_or_else(bad)?;
+                pos = long_end;
+                let shared = varint(blob, &mut pos)
+                    .and_then(|k| usize::try_from(k).ok())
+                    .filter(|&k| k >= 1)
+                    .ok_or_else(bad)?;
+                let (rest, rest_end) = Index::text_span(blob, pos).ok_or_else(bad)?;
+                // SAFETY: as in `write_text`: only whole tokens are appended.
+                let out = unsafe { out.as_mut_vec() };
+                decode_tokens::<true>(blob, long, long_end, shared, offs, toks, out)
+                    .filter(|&(_, k)| k == shared)
+                    .ok_or_else(bad)?;
+                decode_tokens::<false>(blob, rest, rest_end, 0, offs, toks, out)
+                    .filter(|&(at, _)| at == rest_end)
+                    .ok_or_else(bad)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Moves `*pos` from the start of an entry's short description (stored
+    /// as `short` says) past it.
+    fn skip_short(&self, pos: &mut usize, short: Short) -> Result<()> {
+        match short {
+            Short::Same => Ok(()),
+            Short::Own => self.skip_text(pos),
+            Short::Prefix => {
+                let bad = || corrupt("description text is malformed");
+                varint(self.sec(&self.text), pos).ok_or_else(bad)?;
+                self.skip_text(pos)
+            }
+        }
     }
 
     /// The fixed fields of entry `id` (for a current version with history,
@@ -676,34 +792,41 @@ impl Index {
         // The record is read once: its code, dates and descriptions follow
         // one another in the text.
         let r = self.record(id)?;
-        let (flags, action) = (r[1], r[2]);
+        let flags = r[1];
         let (meta, at) = self.meta_of(id, r)?;
-        let short_same = flags & format::F_SHORT_SAME != 0;
+        let short = Short::of(flags);
         let mut effective = meta.effective;
         if flags & format::F_HISTORY != 0 {
-            effective = Some(self.history(id, at, short_same)?.0);
+            effective = Some(self.history(id, at, short)?.0);
         }
+        let action = match flags & format::F_ACTION {
+            0 => None,
+            _ => Some(char::from(
+                *self
+                    .sec(&self.text)
+                    .get(at.wrapping_sub(1))
+                    .ok_or_else(|| corrupt(format!("entry {id} has a malformed action code")))?,
+            )),
+        };
         Ok(Fixed {
             code: self.code_in(id, r)?,
             system: meta.system,
             effective,
             terminated: meta.terminated,
             billable: flags & format::F_BILLABLE != 0,
-            action: (flags & format::F_ACTION != 0).then_some(char::from(action)),
+            action,
             at,
-            short_same,
+            short,
         })
     }
 
     /// The history of current entry `id` whose descriptions start at `at`:
     /// its own first day and its older versions' ids (oldest first).
-    fn history(&self, id: u32, at: usize, short_same: bool) -> Result<(NaiveDate, Vec<u32>)> {
+    fn history(&self, id: u32, at: usize, short: Short) -> Result<(NaiveDate, Vec<u32>)> {
         let bad = || corrupt(format!("entry {id} has a malformed history"));
         let mut pos = at;
         self.skip_text(&mut pos)?;
-        if !short_same {
-            self.skip_text(&mut pos)?;
-        }
+        self.skip_short(&mut pos, short)?;
         let blob = self.sec(&self.text);
         let start = i32_at(blob, pos)
             .and_then(NaiveDate::from_num_days_from_ce_opt)
@@ -728,11 +851,12 @@ impl Index {
     /// description to `out`.
     pub(crate) fn title_tokens(&self, id: u32, out: &mut Vec<u32>) -> Result<()> {
         let bad = || corrupt("description text is malformed");
-        let (_, mut pos) = self.meta_at(id)?;
+        let (_, at) = self.meta_at(id)?;
         let blob = self.sec(&self.text);
-        let n = text::get_varint(blob, &mut pos).ok_or_else(bad)?;
-        for _ in 0..n {
-            let t = text::get_varint(blob, &mut pos).ok_or_else(bad)?;
+        let (mut pos, end) = Index::text_span(blob, at).ok_or_else(bad)?;
+        let numbers = blob.get(..end).ok_or_else(bad)?;
+        while pos < end {
+            let t = text::get_varint(numbers, &mut pos).ok_or_else(bad)?;
             out.push(u32::try_from(t).map_err(|_| bad())?);
         }
         Ok(())
@@ -784,7 +908,7 @@ impl Index {
         let current = self.fixed(id)?;
         let older = match self.record(id)?[1] & format::F_HISTORY {
             0 => Vec::new(),
-            _ => self.history(id, current.at, current.short_same)?.1,
+            _ => self.history(id, current.at, current.short)?.1,
         };
         let mut out = Vec::with_capacity(older.len() + 1);
         for o in older {
