@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use procode::{
-    Catalog, Code, CodeSystem, Entry, Overlay, SearchMode, SearchOptions, SearchWeights,
-    SynonymList, SMALL_WORDS,
+    Catalog, Code, CodeSystem, Entry, Overlay, SearchMode, SearchNotice, SearchOptions,
+    SearchWeights, SynonymList, SMALL_WORDS,
 };
 use proptest::prelude::*;
 
@@ -152,6 +152,31 @@ fn folded_words(text: &str) -> Vec<String> {
 /// billable, general, terminated, first title word matched, unmatched title
 /// words, whole-title phrase), then shorter description, then code, then
 /// system.
+/// When no entry has every word: the query without the required word whose
+/// absence leaves the fewest entries (ties: the later word), as the model
+/// ranks it; nothing when no single drop finds anything.
+fn model_all_but_one(all: &[Entry], query: &str, o: &SearchOptions) -> Vec<Entry> {
+    let q = procode::text::query_words(query);
+    let every = o.offset(0).limit(usize::MAX);
+    let mut best: Option<(usize, String)> = None;
+    for drop in (0..q.len()).rev() {
+        if SMALL_WORDS.contains(&q[drop].as_str()) {
+            continue;
+        }
+        let rest: Vec<&str> = (0..q.len())
+            .filter(|&i| i != drop)
+            .map(|i| q[i].as_str())
+            .collect();
+        let rest = rest.join(" ");
+        let n = model_words(all, &rest, &every).len();
+        if n > 0 && best.as_ref().is_none_or(|b| n < b.0) {
+            best = Some((n, rest));
+        }
+    }
+    best.map(|(_, rest)| model_words(all, &rest, o))
+        .unwrap_or_default()
+}
+
 fn model_words(all: &[Entry], query: &str, o: &SearchOptions) -> Vec<Entry> {
     let w = SearchWeights::default();
     let q = procode::text::query_words(query);
@@ -246,6 +271,10 @@ fn check_search(cat: &Catalog, all: &[Entry], q: &str, o: &SearchOptions) -> Vec
                 .map(|c| c.to_ascii_uppercase())
                 .collect();
             assert_eq!(r.entries, model_code_prefix(all, &prefix, o), "query {q:?}");
+        }
+        SearchMode::Words if r.notice == Some(SearchNotice::NotEveryWord) => {
+            assert!(model_words(all, q, o).is_empty(), "query {q:?}");
+            assert_eq!(r.entries, model_all_but_one(all, q, o), "query {q:?}");
         }
         SearchMode::Words => assert_eq!(r.entries, model_words(all, q, o), "query {q:?}"),
         SearchMode::Typo => assert!(model_words(all, q, o).is_empty(), "query {q:?}"),
