@@ -23,6 +23,10 @@ const MAX_CODES: usize = 65_536;
 pub(crate) struct Memo<'a, S: ?Sized> {
     source: &'a S,
     maps: RefCell<&'a mut MemoMaps>,
+    /// The source's ICD-10-CM structure once read (readiness asks for it
+    /// once or twice a claim; a view is a few slices, but reading it checks
+    /// the section each time).
+    structure: std::cell::OnceCell<Option<crate::import::tabular::TabularView<'a>>>,
 }
 
 /// The answers a [`Memo`] has remembered: owned by a scrub's worker, lent
@@ -46,6 +50,7 @@ impl<'a, S: CodeSource + ?Sized> Memo<'a, S> {
         Memo {
             source,
             maps: RefCell::new(maps),
+            structure: std::cell::OnceCell::new(),
         }
     }
 }
@@ -83,18 +88,19 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         date: Option<NaiveDate>,
     ) -> Option<CodeStatus> {
         let key = (code.ordinal(), system);
-        let current = self.maps.borrow().status.get(&key).copied();
-        let current = match current {
-            Some(s) => s,
-            None => {
-                let s = self.source.status(code, system, None);
-                let mut maps = self.maps.borrow_mut();
-                let map = &mut maps.status;
-                if map.len() >= MAX_CODES {
-                    map.clear();
+        let current = {
+            let mut maps = self.maps.borrow_mut();
+            let map = &mut maps.status;
+            match map.get(&key) {
+                Some(s) => *s,
+                None => {
+                    let s = self.source.status(code, system, None);
+                    if map.len() >= MAX_CODES {
+                        map.clear();
+                    }
+                    map.insert(key, s);
+                    s
                 }
-                map.insert(key, s);
-                s
             }
         };
         // As for entries: the current version answers whenever it is valid
@@ -114,7 +120,12 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
     fn structure(
         &self,
     ) -> Result<Option<crate::import::tabular::TabularView<'_>>, crate::error::CatalogError> {
-        self.source.structure()
+        if let Some(view) = self.structure.get() {
+            return Ok(*view);
+        }
+        // An error is not kept: each claim reports it as readiness does.
+        let view = self.source.structure()?;
+        Ok(*self.structure.get_or_init(|| view))
     }
 
     fn diagnosis_memo(&self) -> Option<&crate::billing::DiagnosisMemo> {
