@@ -384,7 +384,12 @@ impl Code {
     pub fn display_for(&self, system: CodeSystem) -> String {
         let s = self.as_str();
         if system == CodeSystem::Icd10Cm && s.len() > 3 {
-            format!("{}.{}", &s[..3], &s[3..])
+            let (head, tail) = s.split_at(3);
+            let mut d = String::with_capacity(s.len() + 1);
+            d.push_str(head);
+            d.push('.');
+            d.push_str(tail);
+            d
         } else {
             s.to_owned()
         }

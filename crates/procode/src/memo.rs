@@ -53,8 +53,14 @@ impl<V: Clone> CodeMemo<V> {
         let mut out: Vec<Option<V>> = {
             let seen = self.read();
             // Nearly always every code is held: one vector, no second pass.
-            let held: Option<Vec<V>> = codes.iter().map(|c| seen.get(c).cloned()).collect();
-            if let Some(all) = held {
+            let mut all = Vec::with_capacity(codes.len());
+            for c in codes {
+                match seen.get(c) {
+                    Some(v) => all.push(v.clone()),
+                    None => break,
+                }
+            }
+            if all.len() == codes.len() {
                 return Ok(all);
             }
             codes.iter().map(|c| seen.get(c).cloned()).collect()

@@ -189,7 +189,10 @@ impl IdRef<'_> {
 
     /// Whether the id is empty (an empty string; integers never are).
     pub(crate) fn is_empty(self) -> bool {
-        matches!(self, IdRef::Str(s) if s.trim().is_empty())
+        // An id starting with a visible ASCII character is not blank (no
+        // trimming to find out).
+        matches!(self, IdRef::Str(s)
+            if !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty())
     }
 
     /// Whether the id equals a string already read.

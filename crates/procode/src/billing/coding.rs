@@ -99,11 +99,16 @@ fn check_diagnoses(
     memo: Option<&crate::billing::DiagnosisMemo>,
     out: &mut Vec<Problem>,
 ) -> Result<(), CatalogError> {
-    // The claim's distinct diagnoses in order of first appearance.
-    let mut dxs: Vec<Code> = Vec::with_capacity(lines.iter().map(|l| l.diagnoses.len()).sum());
+    // The claim's distinct diagnoses in order of first appearance, and
+    // their sort keys (one number each: cheap to compare).
+    let pointers = lines.iter().map(|l| l.diagnoses.len()).sum();
+    let mut dxs: Vec<Code> = Vec::with_capacity(pointers);
+    let mut keys: Vec<u128> = Vec::with_capacity(pointers);
     for l in lines {
         for d in l.diagnoses {
-            if !dxs.contains(d) {
+            let k = sort_key(d);
+            if !keys.contains(&k) {
+                keys.push(k);
                 dxs.push(*d);
             }
         }
@@ -118,7 +123,6 @@ fn check_diagnoses(
             .map(|d| dx_facts(view, d).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?,
     };
-    let keys: Vec<u128> = dxs.iter().map(sort_key).collect();
     let claim = Claim {
         lines,
         view,
@@ -197,7 +201,8 @@ impl Claim<'_, '_> {
             let Some(first) = l.diagnoses.first() else {
                 continue;
             };
-            let Some(k) = dxs.iter().position(|d| d == first) else {
+            let first_key = sort_key(first);
+            let Some(k) = keys.iter().position(|d| *d == first_key) else {
                 continue;
             };
             let f = &all[k];
@@ -214,11 +219,11 @@ impl Claim<'_, '_> {
                 continue;
             }
             for cf in &f.code_first {
-                let mut others = dxs.iter().zip(keys).filter(|(d, _)| *d != first);
+                let mut others = keys.iter().filter(|k| **k != first_key);
                 let satisfied = if cf.unresolved {
                     dxs.len() > 1
                 } else {
-                    others.any(|(_, k)| cf.ranges.iter().any(|r| r.contains(*k)))
+                    others.any(|k| cf.ranges.iter().any(|r| r.contains(*k)))
                 };
                 if satisfied {
                     continue;
