@@ -162,8 +162,8 @@ impl ClaimLines {
         spare: &mut Vec<CodeLine>,
     ) -> Result<(), BatchError> {
         self.lines.reserve(range.len());
-        // The lines of a claim nearly always name one system.
-        let mut last_system = None;
+        // The lines of a claim nearly always name one system and date.
+        let mut recent = Recent::default();
         for i in range.clone() {
             let row = first_row + (i - range.start) as u64;
             if cols.payer(i) != self.payer_id.as_deref() {
@@ -176,7 +176,7 @@ impl ClaimLines {
                     ),
                 });
             }
-            let line = read_line(cols, i, row, spare, &mut last_system)?;
+            let line = read_line(cols, i, row, spare, &mut recent)?;
             if self.has_line(&line.id) {
                 return Err(BatchError::DuplicateLine {
                     claim_id: self.claim_id.clone(),
@@ -292,6 +292,15 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
     scratch.room = std::mem::take(&mut doc.lines);
 }
 
+/// The system text and the date of service last read (see [`read_line`]).
+#[derive(Default)]
+struct Recent<'a> {
+    /// The text and the system it names.
+    system: Option<(&'a str, CodeSystem)>,
+    /// Days from 1970 and the date.
+    day: Option<(i64, NaiveDate)>,
+}
+
 fn required<T>(v: Option<T>, column: &'static str, row: u64) -> Result<T, BatchError> {
     v.ok_or(BatchError::Null { column, row })
 }
@@ -324,14 +333,14 @@ fn code_for(
 /// The line takes the id string and code vectors of a `spare` line when
 /// there is one (their room, not their contents).
 ///
-/// `last_system` is the system text last read and its system: a row that
-/// names the same text is not parsed again.
+/// `recent` holds the system text and the date last read: a row that
+/// repeats them is not parsed again.
 fn read_line<'a>(
     cols: &Columns<'a>,
     i: usize,
     row: u64,
     spare: &mut Vec<CodeLine>,
-    last_system: &mut Option<(&'a str, CodeSystem)>,
+    recent: &mut Recent<'a>,
 ) -> Result<CodeLine, BatchError> {
     let line_id = required(cols.line_id.get(i), LINE_ID, row)?;
     if line_id.is_empty() {
@@ -342,7 +351,7 @@ fn read_line<'a>(
         });
     }
     let system_text = required(cols.system.get(i), SYSTEM, row)?;
-    let system = match *last_system {
+    let system = match recent.system {
         Some((text, system)) if text == system_text => system,
         _ => {
             // `FromStr` tries the `as_str` names first, without allocating.
@@ -354,7 +363,7 @@ fn read_line<'a>(
                         row,
                         problem: e.to_string(),
                     })?;
-            *last_system = Some((system_text, system));
+            recent.system = Some((system_text, system));
             system
         }
     };
@@ -363,7 +372,8 @@ fn read_line<'a>(
     let fresh = CodeLine::manual(system, code, String::new())
         .map_err(|e| line_error(CODE, row, e))?
         .with_date_of_service(required(
-            cols.date_of_service.get(i, DATE_OF_SERVICE, row)?,
+            cols.date_of_service
+                .get_remembered(i, DATE_OF_SERVICE, row, &mut recent.day)?,
             DATE_OF_SERVICE,
             row,
         )?);

@@ -28,6 +28,7 @@
 //! A code the tabular list does not hold (an FY2027 code) is checked with the
 //! notes of its longest prefix the list holds.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -93,17 +94,56 @@ fn unreadable(code: ProblemCode, what: &str, e: &dyn std::fmt::Display) -> Probl
     }
 }
 
+/// The vectors [`check_diagnoses`] fills for each claim, kept per thread
+/// (a scrub's worker checks claim after claim): emptied before use and
+/// after (no facts are held between calls).
+#[derive(Default)]
+struct DxRoom {
+    dxs: Vec<Code>,
+    keys: Vec<u128>,
+    all: Vec<Arc<DxFacts>>,
+}
+
+thread_local! {
+    static DX_ROOM: RefCell<DxRoom> = RefCell::default();
+}
+
 fn check_diagnoses(
     lines: &[LineFacts<'_>],
     view: &TabularView<'_>,
     memo: Option<&crate::billing::DiagnosisMemo>,
     out: &mut Vec<Problem>,
 ) -> Result<(), CatalogError> {
+    let done = DX_ROOM
+        .try_with(|room| match room.try_borrow_mut() {
+            Ok(mut room) => {
+                let r = diagnoses_in(lines, view, memo, &mut room, out);
+                room.all.clear();
+                Some(r)
+            }
+            Err(_) => None,
+        })
+        .ok()
+        .flatten();
+    match done {
+        Some(r) => r,
+        // The thread's room is in use or gone: fresh room.
+        None => diagnoses_in(lines, view, memo, &mut DxRoom::default(), out),
+    }
+}
+
+fn diagnoses_in(
+    lines: &[LineFacts<'_>],
+    view: &TabularView<'_>,
+    memo: Option<&crate::billing::DiagnosisMemo>,
+    room: &mut DxRoom,
+    out: &mut Vec<Problem>,
+) -> Result<(), CatalogError> {
     // The claim's distinct diagnoses in order of first appearance, and
     // their sort keys (one number each: cheap to compare).
-    let pointers = lines.iter().map(|l| l.diagnoses.len()).sum();
-    let mut dxs: Vec<Code> = Vec::with_capacity(pointers);
-    let mut keys: Vec<u128> = Vec::with_capacity(pointers);
+    let DxRoom { dxs, keys, all } = room;
+    dxs.clear();
+    keys.clear();
     for l in lines {
         for d in l.diagnoses {
             let k = sort_key(d);
@@ -116,19 +156,21 @@ fn check_diagnoses(
     if dxs.is_empty() {
         return Ok(());
     }
-    let all = match memo {
-        Some(m) => m.facts(view, &dxs)?,
-        None => dxs
-            .iter()
-            .map(|d| dx_facts(view, d).map(Arc::new))
-            .collect::<Result<Vec<_>, _>>()?,
-    };
+    match memo {
+        Some(m) => m.facts_into(view, dxs, all)?,
+        None => {
+            all.clear();
+            for d in dxs.iter() {
+                all.push(Arc::new(dx_facts(view, d)?));
+            }
+        }
+    }
     let claim = Claim {
         lines,
         view,
-        dxs: &dxs,
-        keys: &keys,
-        all: &all,
+        dxs,
+        keys,
+        all,
     };
     claim.excludes1(out)?;
     claim.sequencing(out)

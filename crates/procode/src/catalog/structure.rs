@@ -401,15 +401,16 @@ impl DiagnosisMemo {
         self.len() == 0
     }
 
-    /// The facts of `codes` (in order), decoding from `view` those it does
-    /// not hold yet and keeping them.
-    pub(crate) fn facts(
+    /// The facts of `codes` (in order) into `out` (emptied first),
+    /// decoding from `view` those it does not hold yet and keeping them.
+    pub(crate) fn facts_into(
         &self,
         view: &TabularView<'_>,
         codes: &[Code],
-    ) -> Result<Vec<Arc<DxFacts>>> {
+        out: &mut Vec<Arc<DxFacts>>,
+    ) -> Result<()> {
         self.seen
-            .answers(codes, |code| dx_facts(view, code).map(Arc::new))
+            .answers_into(codes, |code| dx_facts(view, code).map(Arc::new), out)
     }
 }
 

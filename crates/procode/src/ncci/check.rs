@@ -60,6 +60,8 @@ struct Item {
 #[derive(Default)]
 struct Scratch {
     codes: Vec<Code>,
+    /// The edits file's ids of `codes`.
+    ids: Vec<Option<u32>>,
     items: Vec<Item>,
     /// Indexes into a day's items, by code id then line order.
     order: Vec<usize>,
@@ -146,10 +148,10 @@ impl NcciEdits {
         let billed = |l: &&LineFacts<'_>| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt);
         s.codes.clear();
         s.codes.extend(lines.iter().filter(billed).map(|l| l.code));
-        let ids = self.code_ids(&s.codes)?;
+        self.code_ids_into(&s.codes, &mut s.ids)?;
         s.items.clear();
         let billed_lines = lines.iter().enumerate().filter(|(_, l)| billed(l));
-        for ((k, line), id) in billed_lines.zip(ids) {
+        for ((k, line), &id) in billed_lines.zip(&s.ids) {
             if let Some(id) = id {
                 // Every code's pair rows are checked readable first.
                 self.pairs_of(id)?;
