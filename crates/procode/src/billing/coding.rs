@@ -193,39 +193,82 @@ impl Claim<'_, '_> {
     /// once, the first code's note first.
     fn excludes1(&self, out: &mut Vec<Problem>) -> Result<(), CatalogError> {
         let (dxs, keys, all) = (self.dxs, self.keys, self.all);
-        for i in 0..dxs.len() {
-            for j in i + 1..dxs.len() {
-                let (a, b) = (&dxs[i], &dxs[j]);
-                let hit = all[i]
-                    .exclusion_of(keys[j])
-                    .map(|x| (a, b, x))
-                    .or_else(|| all[j].exclusion_of(keys[i]).map(|x| (b, a, x)));
-                let Some((code, excluded, x)) = hit else {
-                    continue;
-                };
-                let owner = place_name(self.view, x.owner)?;
-                let line = self
-                    .lines
-                    .iter()
-                    .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
-                out.push(Problem {
-                code: ProblemCode::Excludes1Conflict,
-                line_id: line.map(|l| l.id.to_owned()),
-                message: format!(
-                    "diagnoses {} and {} are never coded together: Excludes1 note at {owner}: \"{}\"",
-                    dotted(code),
-                    dotted(excluded),
-                    x.text
-                ),
-                detail: Some(ProblemDetail::Excludes1Conflict {
-                    code: *code,
-                    excluded: *excluded,
-                    note: x.text.clone(),
-                    note_at: owner,
-                }),
-            });
+        let n = dxs.len();
+        if n > 64 {
+            // Past a word of pair bits: every pair in turn.
+            for i in 0..n {
+                for j in i + 1..n {
+                    self.excludes1_pair(i, j, out)?;
+                }
+            }
+            return Ok(());
+        }
+        // Which pairs some note holds, as bits: `pairs[i]` has bit j (j > i)
+        // when one of the two diagnoses excludes the other. Nearly every
+        // pair excludes nothing, and only those that do are looked at again.
+        let mut pairs = [0u64; 64];
+        for (i, f) in all.iter().enumerate() {
+            let held = f.excluded_among(keys);
+            let mut m = held;
+            while m != 0 {
+                let j = m.trailing_zeros() as usize;
+                m &= m - 1;
+                match j.cmp(&i) {
+                    std::cmp::Ordering::Greater => pairs[i] |= 1 << j,
+                    std::cmp::Ordering::Less => pairs[j] |= 1 << i,
+                    std::cmp::Ordering::Equal => {}
+                }
             }
         }
+        for (i, &row) in pairs.iter().enumerate().take(n) {
+            let mut m = row;
+            while m != 0 {
+                let j = m.trailing_zeros() as usize;
+                m &= m - 1;
+                self.excludes1_pair(i, j, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The `EXCLUDES1_CONFLICT` of the claim's diagnoses `i` and `j`
+    /// (`i < j`), if any: `i`'s note first.
+    fn excludes1_pair(
+        &self,
+        i: usize,
+        j: usize,
+        out: &mut Vec<Problem>,
+    ) -> Result<(), CatalogError> {
+        let (dxs, keys, all) = (self.dxs, self.keys, self.all);
+        let (a, b) = (&dxs[i], &dxs[j]);
+        let hit = all[i]
+            .exclusion_of(keys[j])
+            .map(|x| (a, b, x))
+            .or_else(|| all[j].exclusion_of(keys[i]).map(|x| (b, a, x)));
+        let Some((code, excluded, x)) = hit else {
+            return Ok(());
+        };
+        let owner = place_name(self.view, x.owner)?;
+        let line = self
+            .lines
+            .iter()
+            .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
+        out.push(Problem {
+            code: ProblemCode::Excludes1Conflict,
+            line_id: line.map(|l| l.id.to_owned()),
+            message: format!(
+                "diagnoses {} and {} are never coded together: Excludes1 note at {owner}: \"{}\"",
+                dotted(code),
+                dotted(excluded),
+                x.text
+            ),
+            detail: Some(ProblemDetail::Excludes1Conflict {
+                code: *code,
+                excluded: *excluded,
+                note: x.text.clone(),
+                note_at: owner,
+            }),
+        });
         Ok(())
     }
 
