@@ -45,22 +45,48 @@ impl<V: Clone> CodeMemo<V> {
     ///
     /// # Errors
     /// The first error of `fill` (nothing is kept then).
+    #[cfg(test)]
     pub(crate) fn answers<E>(
         &self,
         codes: &[Code],
-        mut fill: impl FnMut(&Code) -> Result<V, E>,
+        fill: impl FnMut(&Code) -> Result<V, E>,
     ) -> Result<Vec<V>, E> {
-        let mut out: Vec<Option<V>> = {
+        let mut out = Vec::new();
+        self.answers_into(codes, fill, &mut out)?;
+        Ok(out)
+    }
+
+    /// The answers for `codes` (in order) into `out` (emptied first, its
+    /// room reused): those held, and `fill`'s for the others, which are
+    /// then kept. The lock is not held while `fill` runs.
+    ///
+    /// # Errors
+    /// The first error of `fill` (nothing is kept then, and `out` is left
+    /// empty).
+    pub(crate) fn answers_into<E>(
+        &self,
+        codes: &[Code],
+        mut fill: impl FnMut(&Code) -> Result<V, E>,
+        out: &mut Vec<V>,
+    ) -> Result<(), E> {
+        out.clear();
+        let mut slots: Vec<Option<V>> = {
             let seen = self.read();
-            // Nearly always every code is held: one vector, no second pass.
-            let held: Option<Vec<V>> = codes.iter().map(|c| seen.get(c).cloned()).collect();
-            if let Some(all) = held {
-                return Ok(all);
+            // Nearly always every code is held: no second pass.
+            for c in codes {
+                match seen.get(c) {
+                    Some(v) => out.push(v.clone()),
+                    None => break,
+                }
             }
+            if out.len() == codes.len() {
+                return Ok(());
+            }
+            out.clear();
             codes.iter().map(|c| seen.get(c).cloned()).collect()
         };
         let mut fresh = Vec::new();
-        for (slot, code) in out.iter_mut().zip(codes) {
+        for (slot, code) in slots.iter_mut().zip(codes) {
             if slot.is_none() {
                 let v = fill(code)?;
                 fresh.push((*code, v.clone()));
@@ -74,7 +100,8 @@ impl<V: Clone> CodeMemo<V> {
             }
             seen.extend(fresh);
         }
-        Ok(out.into_iter().flatten().collect())
+        out.extend(slots.into_iter().flatten());
+        Ok(())
     }
 }
 

@@ -154,14 +154,16 @@ impl ClaimLines {
     /// Reads rows `range` of `cols` (all of this claim; `first_row` is the
     /// stream row of `range.start`) into lines, reusing the room of the
     /// `spare` lines of claims already checked.
-    pub(crate) fn read(
+    pub(crate) fn read<'a>(
         &mut self,
-        cols: &Columns<'_>,
+        cols: &Columns<'a>,
         range: std::ops::Range<usize>,
         first_row: u64,
         spare: &mut Vec<CodeLine>,
     ) -> Result<(), BatchError> {
         self.lines.reserve(range.len());
+        // The lines of a claim nearly always name one system and date.
+        let mut recent = Recent::default();
         for i in range.clone() {
             let row = first_row + (i - range.start) as u64;
             if cols.payer(i) != self.payer_id.as_deref() {
@@ -174,7 +176,7 @@ impl ClaimLines {
                     ),
                 });
             }
-            let line = read_line(cols, i, row, spare)?;
+            let line = read_line(cols, i, row, spare, &mut recent)?;
             if self.has_line(&line.id) {
                 return Err(BatchError::DuplicateLine {
                     claim_id: self.claim_id.clone(),
@@ -290,6 +292,15 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
     scratch.room = std::mem::take(&mut doc.lines);
 }
 
+/// The system text and the date of service last read (see [`read_line`]).
+#[derive(Default)]
+struct Recent<'a> {
+    /// The text and the system it names.
+    system: Option<(&'a str, CodeSystem)>,
+    /// Days from 1970 and the date.
+    day: Option<(i64, NaiveDate)>,
+}
+
 fn required<T>(v: Option<T>, column: &'static str, row: u64) -> Result<T, BatchError> {
     v.ok_or(BatchError::Null { column, row })
 }
@@ -321,11 +332,15 @@ fn code_for(
 /// (`INVALID_UNITS`, `TOO_MANY_MODIFIERS`), as for a document read from JSON.
 /// The line takes the id string and code vectors of a `spare` line when
 /// there is one (their room, not their contents).
-fn read_line(
-    cols: &Columns<'_>,
+///
+/// `recent` holds the system text and the date last read: a row that
+/// repeats them is not parsed again.
+fn read_line<'a>(
+    cols: &Columns<'a>,
     i: usize,
     row: u64,
     spare: &mut Vec<CodeLine>,
+    recent: &mut Recent<'a>,
 ) -> Result<CodeLine, BatchError> {
     let line_id = required(cols.line_id.get(i), LINE_ID, row)?;
     if line_id.is_empty() {
@@ -336,21 +351,29 @@ fn read_line(
         });
     }
     let system_text = required(cols.system.get(i), SYSTEM, row)?;
-    // `FromStr` tries the `as_str` names first, without allocating.
-    let system: CodeSystem =
-        system_text
-            .parse()
-            .map_err(|e: crate::CodeError| BatchError::BadValue {
-                column: SYSTEM,
-                row,
-                problem: e.to_string(),
-            })?;
+    let system = match recent.system {
+        Some((text, system)) if text == system_text => system,
+        _ => {
+            // `FromStr` tries the `as_str` names first, without allocating.
+            let system: CodeSystem =
+                system_text
+                    .parse()
+                    .map_err(|e: crate::CodeError| BatchError::BadValue {
+                        column: SYSTEM,
+                        row,
+                        problem: e.to_string(),
+                    })?;
+            recent.system = Some((system_text, system));
+            system
+        }
+    };
     let code = required(cols.code.get(i), CODE, row)?;
     // A manual line without a description allocates nothing.
     let fresh = CodeLine::manual(system, code, String::new())
         .map_err(|e| line_error(CODE, row, e))?
         .with_date_of_service(required(
-            cols.date_of_service.get(i, DATE_OF_SERVICE, row)?,
+            cols.date_of_service
+                .get_remembered(i, DATE_OF_SERVICE, row, &mut recent.day)?,
             DATE_OF_SERVICE,
             row,
         )?);

@@ -189,7 +189,10 @@ impl IdRef<'_> {
 
     /// Whether the id is empty (an empty string; integers never are).
     pub(crate) fn is_empty(self) -> bool {
-        matches!(self, IdRef::Str(s) if s.trim().is_empty())
+        // An id starting with a visible ASCII character is not blank (no
+        // trimming to find out).
+        matches!(self, IdRef::Str(s)
+            if !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty())
     }
 
     /// Whether the id equals a string already read.
@@ -290,6 +293,35 @@ impl<'a> Dates<'a> {
                 })
                 .transpose(),
         }
+    }
+}
+
+impl Dates<'_> {
+    /// [`Dates::get`] remembering the last day read in `last` (days from
+    /// 1970 and the date): the lines of a claim nearly always share their
+    /// date of service.
+    pub(crate) fn get_remembered(
+        &self,
+        i: usize,
+        column: &'static str,
+        row: u64,
+        last: &mut Option<(i64, NaiveDate)>,
+    ) -> Result<Option<NaiveDate>, BatchError> {
+        let days = match self {
+            Dates::D32(a) if a.is_valid(i) => i64::from(a.value(i)),
+            Dates::D64(a) if a.is_valid(i) => a.value(i).div_euclid(86_400_000),
+            _ => return self.get(i, column, row),
+        };
+        if let Some((d, date)) = *last {
+            if d == days {
+                return Ok(Some(date));
+            }
+        }
+        let date = self.get(i, column, row)?;
+        if let Some(date) = date {
+            *last = Some((days, date));
+        }
+        Ok(date)
     }
 }
 

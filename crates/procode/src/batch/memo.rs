@@ -23,6 +23,10 @@ const MAX_CODES: usize = 65_536;
 pub(crate) struct Memo<'a, S: ?Sized> {
     source: &'a S,
     maps: RefCell<&'a mut MemoMaps>,
+    /// The source's ICD-10-CM structure once read (readiness asks for it
+    /// once or twice a claim; a view is a few slices, but reading it checks
+    /// the section each time).
+    structure: std::cell::OnceCell<Option<crate::import::tabular::TabularView<'a>>>,
 }
 
 /// The answers a [`Memo`] has remembered: owned by a scrub's worker, lent
@@ -37,7 +41,39 @@ pub(crate) struct MemoMaps {
 /// and its system.
 type Key = (u128, CodeSystem);
 type Seen = HashMap<Key, Option<Entry>, BuildHasherDefault<Fx>>;
-type Statuses = HashMap<Key, Option<CodeStatus>, BuildHasherDefault<Fx>>;
+/// Statuses by [`status_key`]: looked up for every code of every line.
+type Statuses = HashMap<u128, Option<CodeStatus>, BuildHasherDefault<WordHash>>;
+
+/// A code and its system as one number: the code's [`Code::ordinal`]
+/// (its bytes, big-endian, in the top fifteen bytes) with the system in
+/// the low byte, which the ordinal leaves zero.
+fn status_key(code: &Code, system: CodeSystem) -> u128 {
+    code.ordinal() | u128::from(system as u8)
+}
+
+/// The hasher of [`Statuses`]: one folded multiply of the key's two
+/// halves (the keys are the caller's own codes; they only pick a bucket).
+#[derive(Default)]
+pub(crate) struct WordHash(u64);
+
+impl std::hash::Hasher for WordHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by `Statuses` (its keys are written with `write_u128`).
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        let (hi, lo) = ((i >> 64) as u64, i as u64);
+        let m = u128::from(hi ^ lo.rotate_left(29) ^ self.0) * u128::from(0x9e37_79b9_7f4a_7c15u64);
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    }
+}
 
 impl<'a, S: CodeSource + ?Sized> Memo<'a, S> {
     /// `source` remembering its answers in `maps` (which hold only answers
@@ -46,6 +82,7 @@ impl<'a, S: CodeSource + ?Sized> Memo<'a, S> {
         Memo {
             source,
             maps: RefCell::new(maps),
+            structure: std::cell::OnceCell::new(),
         }
     }
 }
@@ -82,19 +119,20 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         system: CodeSystem,
         date: Option<NaiveDate>,
     ) -> Option<CodeStatus> {
-        let key = (code.ordinal(), system);
-        let current = self.maps.borrow().status.get(&key).copied();
-        let current = match current {
-            Some(s) => s,
-            None => {
-                let s = self.source.status(code, system, None);
-                let mut maps = self.maps.borrow_mut();
-                let map = &mut maps.status;
-                if map.len() >= MAX_CODES {
-                    map.clear();
+        let key = status_key(code, system);
+        let current = {
+            let mut maps = self.maps.borrow_mut();
+            let map = &mut maps.status;
+            match map.get(&key) {
+                Some(s) => *s,
+                None => {
+                    let s = self.source.status(code, system, None);
+                    if map.len() >= MAX_CODES {
+                        map.clear();
+                    }
+                    map.insert(key, s);
+                    s
                 }
-                map.insert(key, s);
-                s
             }
         };
         // As for entries: the current version answers whenever it is valid
@@ -114,7 +152,12 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
     fn structure(
         &self,
     ) -> Result<Option<crate::import::tabular::TabularView<'_>>, crate::error::CatalogError> {
-        self.source.structure()
+        if let Some(view) = self.structure.get() {
+            return Ok(*view);
+        }
+        // An error is not kept: each claim reports it as readiness does.
+        let view = self.source.structure()?;
+        Ok(*self.structure.get_or_init(|| view))
     }
 
     fn diagnosis_memo(&self) -> Option<&crate::billing::DiagnosisMemo> {

@@ -1,5 +1,6 @@
 //! The problems record batch.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
@@ -203,25 +204,28 @@ impl ProblemsBuilder {
         gaps: &mut Gaps,
     ) {
         let key = (system, date);
-        let held = gaps.seen.get(&key).is_some_and(|g| g.newest == *newest);
-        if !held {
-            if gaps.seen.len() >= MAX_GAPS {
-                gaps.seen.clear();
-            }
+        if gaps.seen.len() >= MAX_GAPS && !gaps.seen.contains_key(&key) {
+            gaps.seen.clear();
+        }
+        let written = || {
             let p = gap_problem(line_id, system, date, newest);
             let mut detail = String::new();
             if let Some(d) = &p.detail {
                 write_json(d, &mut detail);
             }
-            let gap = Gap {
+            Gap {
                 newest: newest.clone(),
                 message: p.message,
                 detail,
-            };
-            gaps.seen.insert(key, gap);
-        }
-        let Some(gap) = gaps.seen.get(&key) else {
-            return;
+            }
+        };
+        let gap = match gaps.seen.entry(key) {
+            Entry::Occupied(e) if e.get().newest == *newest => e.into_mut(),
+            Entry::Occupied(mut e) => {
+                e.insert(written());
+                e.into_mut()
+            }
+            Entry::Vacant(e) => e.insert(written()),
         };
         let code = ProblemCode::CodeSetNotCurrent;
         self.claim_id.append_value(claim_id);

@@ -28,6 +28,7 @@
 //! A code the tabular list does not hold (an FY2027 code) is checked with the
 //! notes of its longest prefix the list holds.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -93,17 +94,61 @@ fn unreadable(code: ProblemCode, what: &str, e: &dyn std::fmt::Display) -> Probl
     }
 }
 
+/// The vectors [`check_diagnoses`] fills for each claim, kept per thread
+/// (a scrub's worker checks claim after claim): emptied before use and
+/// after (no facts are held between calls).
+#[derive(Default)]
+struct DxRoom {
+    dxs: Vec<Code>,
+    keys: Vec<u128>,
+    all: Vec<Arc<DxFacts>>,
+}
+
+thread_local! {
+    static DX_ROOM: RefCell<DxRoom> = RefCell::default();
+}
+
 fn check_diagnoses(
     lines: &[LineFacts<'_>],
     view: &TabularView<'_>,
     memo: Option<&crate::billing::DiagnosisMemo>,
     out: &mut Vec<Problem>,
 ) -> Result<(), CatalogError> {
-    // The claim's distinct diagnoses in order of first appearance.
-    let mut dxs: Vec<Code> = Vec::with_capacity(lines.iter().map(|l| l.diagnoses.len()).sum());
+    let done = DX_ROOM
+        .try_with(|room| match room.try_borrow_mut() {
+            Ok(mut room) => {
+                let r = diagnoses_in(lines, view, memo, &mut room, out);
+                room.all.clear();
+                Some(r)
+            }
+            Err(_) => None,
+        })
+        .ok()
+        .flatten();
+    match done {
+        Some(r) => r,
+        // The thread's room is in use or gone: fresh room.
+        None => diagnoses_in(lines, view, memo, &mut DxRoom::default(), out),
+    }
+}
+
+fn diagnoses_in(
+    lines: &[LineFacts<'_>],
+    view: &TabularView<'_>,
+    memo: Option<&crate::billing::DiagnosisMemo>,
+    room: &mut DxRoom,
+    out: &mut Vec<Problem>,
+) -> Result<(), CatalogError> {
+    // The claim's distinct diagnoses in order of first appearance, and
+    // their sort keys (one number each: cheap to compare).
+    let DxRoom { dxs, keys, all } = room;
+    dxs.clear();
+    keys.clear();
     for l in lines {
         for d in l.diagnoses {
-            if !dxs.contains(d) {
+            let k = sort_key(d);
+            if !keys.contains(&k) {
+                keys.push(k);
                 dxs.push(*d);
             }
         }
@@ -111,20 +156,21 @@ fn check_diagnoses(
     if dxs.is_empty() {
         return Ok(());
     }
-    let all = match memo {
-        Some(m) => m.facts(view, &dxs)?,
-        None => dxs
-            .iter()
-            .map(|d| dx_facts(view, d).map(Arc::new))
-            .collect::<Result<Vec<_>, _>>()?,
-    };
-    let keys: Vec<u128> = dxs.iter().map(sort_key).collect();
+    match memo {
+        Some(m) => m.facts_into(view, dxs, all)?,
+        None => {
+            all.clear();
+            for d in dxs.iter() {
+                all.push(Arc::new(dx_facts(view, d)?));
+            }
+        }
+    }
     let claim = Claim {
         lines,
         view,
-        dxs: &dxs,
-        keys: &keys,
-        all: &all,
+        dxs,
+        keys,
+        all,
     };
     claim.excludes1(out)?;
     claim.sequencing(out)
@@ -147,39 +193,82 @@ impl Claim<'_, '_> {
     /// once, the first code's note first.
     fn excludes1(&self, out: &mut Vec<Problem>) -> Result<(), CatalogError> {
         let (dxs, keys, all) = (self.dxs, self.keys, self.all);
-        for i in 0..dxs.len() {
-            for j in i + 1..dxs.len() {
-                let (a, b) = (&dxs[i], &dxs[j]);
-                let hit = all[i]
-                    .exclusion_of(keys[j])
-                    .map(|x| (a, b, x))
-                    .or_else(|| all[j].exclusion_of(keys[i]).map(|x| (b, a, x)));
-                let Some((code, excluded, x)) = hit else {
-                    continue;
-                };
-                let owner = place_name(self.view, x.owner)?;
-                let line = self
-                    .lines
-                    .iter()
-                    .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
-                out.push(Problem {
-                code: ProblemCode::Excludes1Conflict,
-                line_id: line.map(|l| l.id.to_owned()),
-                message: format!(
-                    "diagnoses {} and {} are never coded together: Excludes1 note at {owner}: \"{}\"",
-                    dotted(code),
-                    dotted(excluded),
-                    x.text
-                ),
-                detail: Some(ProblemDetail::Excludes1Conflict {
-                    code: *code,
-                    excluded: *excluded,
-                    note: x.text.clone(),
-                    note_at: owner,
-                }),
-            });
+        let n = dxs.len();
+        if n > 64 {
+            // Past a word of pair bits: every pair in turn.
+            for i in 0..n {
+                for j in i + 1..n {
+                    self.excludes1_pair(i, j, out)?;
+                }
+            }
+            return Ok(());
+        }
+        // Which pairs some note holds, as bits: `pairs[i]` has bit j (j > i)
+        // when one of the two diagnoses excludes the other. Nearly every
+        // pair excludes nothing, and only those that do are looked at again.
+        let mut pairs = [0u64; 64];
+        for (i, f) in all.iter().enumerate() {
+            let held = f.excluded_among(keys);
+            let mut m = held;
+            while m != 0 {
+                let j = m.trailing_zeros() as usize;
+                m &= m - 1;
+                match j.cmp(&i) {
+                    std::cmp::Ordering::Greater => pairs[i] |= 1 << j,
+                    std::cmp::Ordering::Less => pairs[j] |= 1 << i,
+                    std::cmp::Ordering::Equal => {}
+                }
             }
         }
+        for (i, &row) in pairs.iter().enumerate().take(n) {
+            let mut m = row;
+            while m != 0 {
+                let j = m.trailing_zeros() as usize;
+                m &= m - 1;
+                self.excludes1_pair(i, j, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The `EXCLUDES1_CONFLICT` of the claim's diagnoses `i` and `j`
+    /// (`i < j`), if any: `i`'s note first.
+    fn excludes1_pair(
+        &self,
+        i: usize,
+        j: usize,
+        out: &mut Vec<Problem>,
+    ) -> Result<(), CatalogError> {
+        let (dxs, keys, all) = (self.dxs, self.keys, self.all);
+        let (a, b) = (&dxs[i], &dxs[j]);
+        let hit = all[i]
+            .exclusion_of(keys[j])
+            .map(|x| (a, b, x))
+            .or_else(|| all[j].exclusion_of(keys[i]).map(|x| (b, a, x)));
+        let Some((code, excluded, x)) = hit else {
+            return Ok(());
+        };
+        let owner = place_name(self.view, x.owner)?;
+        let line = self
+            .lines
+            .iter()
+            .find(|l| l.diagnoses.contains(a) && l.diagnoses.contains(b));
+        out.push(Problem {
+            code: ProblemCode::Excludes1Conflict,
+            line_id: line.map(|l| l.id.to_owned()),
+            message: format!(
+                "diagnoses {} and {} are never coded together: Excludes1 note at {owner}: \"{}\"",
+                dotted(code),
+                dotted(excluded),
+                x.text
+            ),
+            detail: Some(ProblemDetail::Excludes1Conflict {
+                code: *code,
+                excluded: *excluded,
+                note: x.text.clone(),
+                note_at: owner,
+            }),
+        });
         Ok(())
     }
 
@@ -197,7 +286,8 @@ impl Claim<'_, '_> {
             let Some(first) = l.diagnoses.first() else {
                 continue;
             };
-            let Some(k) = dxs.iter().position(|d| d == first) else {
+            let first_key = sort_key(first);
+            let Some(k) = keys.iter().position(|d| *d == first_key) else {
                 continue;
             };
             let f = &all[k];
@@ -214,11 +304,11 @@ impl Claim<'_, '_> {
                 continue;
             }
             for cf in &f.code_first {
-                let mut others = dxs.iter().zip(keys).filter(|(d, _)| *d != first);
+                let mut others = keys.iter().filter(|k| **k != first_key);
                 let satisfied = if cf.unresolved {
                     dxs.len() > 1
                 } else {
-                    others.any(|(_, k)| cf.ranges.iter().any(|r| r.contains(*k)))
+                    others.any(|k| cf.ranges.iter().any(|r| r.contains(*k)))
                 };
                 if satisfied {
                     continue;

@@ -378,8 +378,9 @@ pub(crate) fn readiness_into<D, S>(
     let facts = line_facts(lines, doc.date());
     super::coding::check_coding(&facts, source, refs, out);
     if let Some(edits) = refs.edits {
-        match edits.check_facts(&facts) {
-            Ok(found) => out.extend(found),
+        // Nothing is appended on an error.
+        match edits.check_facts_into(&facts, out) {
+            Ok(()) => {}
             // Only a file opened with `Verify::Lazy` can fail here. Fail
             // closed: a claim is never called ready when its edits could
             // not be read.

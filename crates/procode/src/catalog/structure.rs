@@ -239,6 +239,32 @@ pub(crate) struct DxFacts {
     pub(crate) manifestation: bool,
     /// Every range of `exclusions`, merged: sorted, disjoint, not touching.
     excluded: Vec<KeyRange>,
+    /// The first characters of the codes `excluded` spans, see
+    /// [`first_chars`].
+    excluded_first: u32,
+}
+
+/// The bit of a code's first character (the top byte of its sort key) in
+/// a [`DxFacts::excluded_first`] mask: one per letter, one for all else.
+fn first_char_bit(top: u8) -> u32 {
+    if top.is_ascii_uppercase() {
+        1 << (top - b'A')
+    } else {
+        1 << 26
+    }
+}
+
+/// The first characters a code in one of `ranges` can have: every one from
+/// the first character of a range's first code through that of its last.
+fn first_chars(ranges: &[KeyRange]) -> u32 {
+    let mut mask = 0;
+    for r in ranges {
+        let (a, z) = ((r.lo >> 120) as u8, (r.hi >> 120) as u8);
+        for c in a..=z {
+            mask |= first_char_bit(c);
+        }
+    }
+    mask
 }
 
 impl DxFacts {
@@ -246,12 +272,33 @@ impl DxFacts {
     /// binary search; most pairs of a claim's diagnoses exclude nothing, and
     /// only a hit needs the notes in order).
     pub(crate) fn excludes(&self, key: u128) -> bool {
+        // A code is within a range only if its first character is within
+        // the range's first characters: most pairs of a claim's diagnoses
+        // start with letters no note of the other names.
+        if self.excluded_first & first_char_bit((key >> 120) as u8) == 0 {
+            return false;
+        }
         match (self.excluded.first(), self.excluded.last()) {
             (Some(first), Some(last)) if first.lo <= key && key <= last.hi => {}
             _ => return false,
         }
         let after = self.excluded.partition_point(|r| r.lo <= key);
         after > 0 && self.excluded[after - 1].hi >= key
+    }
+
+    /// Which of `keys` (at most the first 64) some Excludes1 note in force
+    /// holds, as bits (bit `j` for `keys[j]`).
+    pub(crate) fn excluded_among(&self, keys: &[u128]) -> u64 {
+        if self.excluded.is_empty() {
+            return 0;
+        }
+        let mut held = 0;
+        for (j, &k) in keys.iter().take(64).enumerate() {
+            if self.excludes(k) {
+                held |= 1 << j;
+            }
+        }
+        held
     }
 
     /// The first Excludes1 note in force that holds the code of `key`.
@@ -332,6 +379,7 @@ pub(crate) fn dx_facts(view: &TabularView<'_>, code: &Code) -> Result<DxFacts> {
             .flat_map(|x| x.ranges.iter().copied())
             .collect(),
     );
+    f.excluded_first = first_chars(&f.excluded);
     Ok(f)
 }
 
@@ -401,15 +449,16 @@ impl DiagnosisMemo {
         self.len() == 0
     }
 
-    /// The facts of `codes` (in order), decoding from `view` those it does
-    /// not hold yet and keeping them.
-    pub(crate) fn facts(
+    /// The facts of `codes` (in order) into `out` (emptied first),
+    /// decoding from `view` those it does not hold yet and keeping them.
+    pub(crate) fn facts_into(
         &self,
         view: &TabularView<'_>,
         codes: &[Code],
-    ) -> Result<Vec<Arc<DxFacts>>> {
+        out: &mut Vec<Arc<DxFacts>>,
+    ) -> Result<()> {
         self.seen
-            .answers(codes, |code| dx_facts(view, code).map(Arc::new))
+            .answers_into(codes, |code| dx_facts(view, code).map(Arc::new), out)
     }
 }
 
@@ -812,6 +861,45 @@ mod tests {
                     r.contains(code),
                     "{code} in {first}-{last}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_character_filter_never_hides_a_code_a_range_holds() {
+        let codes: Vec<Code> = [
+            "A00", "E079", "E0800", "E13", "F41", "F4110", "K740A", "R51", "Z9989", "ZZZZZZZ", "E",
+            "1", "99214", "G0444", "0DT70ZZ",
+        ]
+        .iter()
+        .map(|s| c(s))
+        .collect();
+        let sets: [&[(&str, &str)]; 5] = [
+            &[("E08", "E13")],
+            &[("F41", "F41"), ("R00", "R99")],
+            &[("A00", "ZZZZZZZ")],
+            &[("1", "99214"), ("K740", "K740A")],
+            &[("0DT70ZZ", "E079")],
+        ];
+        for set in sets {
+            let ranges: Vec<KeyRange> = set
+                .iter()
+                .map(|(a, z)| {
+                    KeyRange::of(&CodeRange {
+                        first: c(a),
+                        last: c(z),
+                    })
+                })
+                .collect();
+            let f = DxFacts {
+                excluded: merged(ranges.clone()),
+                excluded_first: first_chars(&merged(ranges.clone())),
+                ..DxFacts::default()
+            };
+            for code in &codes {
+                let k = sort_key(code);
+                let held = ranges.iter().any(|r| r.contains(k));
+                assert_eq!(f.excludes(k), held, "{code} in {set:?}");
             }
         }
     }

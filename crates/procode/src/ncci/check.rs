@@ -1,6 +1,7 @@
 //! The claim checks: PTP conflicts between lines of one date of service, and
 //! units over the MUE.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -43,14 +44,44 @@ pub fn is_ncci_modifier(m: &Code) -> bool {
     b.len() == 2 && NCCI_MODIFIERS.iter().any(|x| x.as_bytes() == b)
 }
 
-/// A line taking part in the checks.
-struct Item<'a> {
-    line: &'a LineFacts<'a>,
+/// A line taking part in the checks: its index among the lines checked,
+/// its date of service and its code's id in the edits file.
+#[derive(Clone, Copy)]
+struct Item {
+    line: usize,
     dos: Option<NaiveDate>,
     id: u32,
-    /// The code's pair rows as column 1.
-    pairs: &'a [u8],
 }
+
+/// What one check reuses: the vectors of a claim's codes, lines and
+/// findings, kept per thread so that a scrub's worker (or a host checking
+/// claim after claim) allocates none of them per claim once warm. Every
+/// vector is emptied before use; none holds anything between calls.
+#[derive(Default)]
+struct Scratch {
+    codes: Vec<Code>,
+    /// The edits file's ids of `codes`.
+    ids: Vec<Option<u32>>,
+    items: Vec<Item>,
+    /// Indexes into a day's items, by code id then line order.
+    order: Vec<usize>,
+    /// A day's codes: runs of `order`, sorted by code id.
+    groups: Vec<Group>,
+    /// (index of a group, pair record reference), see [`partners`].
+    partners: Vec<(usize, u32)>,
+    /// PTP conflicts of a day: (column-1 item, column-2 item, problem).
+    ptp: Vec<(usize, usize, Problem)>,
+    /// MUE problems of a day: (item reported, problem).
+    mue: Vec<(usize, Problem)>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
+/// Claims with at most this many lines put their NCCI problems in line
+/// order by scanning the lines (no table of line positions).
+const SCANNED_UP_TO: usize = 16;
 
 /// Appends "on {date}", or "on the same day" for undated lines.
 fn push_when(m: &mut String, dos: Option<NaiveDate>) {
@@ -77,59 +108,134 @@ impl NcciEdits {
     /// # Errors
     /// Those of a damaged edits file.
     pub fn check_facts(&self, lines: &[LineFacts<'_>]) -> Result<Vec<Problem>, NcciError> {
-        let billed: Vec<&LineFacts<'_>> = lines
-            .iter()
-            .filter(|l| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt))
-            .collect();
-        let codes: Vec<Code> = billed.iter().map(|l| l.code).collect();
-        let mut items: Vec<Item<'_>> = Vec::with_capacity(billed.len());
-        for (line, id) in billed.into_iter().zip(self.code_ids(&codes)?) {
+        let mut out = Vec::new();
+        self.check_facts_into(lines, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`NcciEdits::check_facts`] appending to `out`; on an error nothing
+    /// is appended.
+    pub(crate) fn check_facts_into(
+        &self,
+        lines: &[LineFacts<'_>],
+        out: &mut Vec<Problem>,
+    ) -> Result<(), NcciError> {
+        let start = out.len();
+        let done = SCRATCH
+            .try_with(|s| match s.try_borrow_mut() {
+                Ok(mut s) => Some(self.check_with(lines, &mut s, out)),
+                Err(_) => None,
+            })
+            .ok()
+            .flatten();
+        let done = match done {
+            Some(r) => r,
+            // The thread's room is in use or gone: fresh room.
+            None => self.check_with(lines, &mut Scratch::default(), out),
+        };
+        if done.is_err() {
+            out.truncate(start);
+        }
+        done
+    }
+
+    fn check_with(
+        &self,
+        lines: &[LineFacts<'_>],
+        s: &mut Scratch,
+        out: &mut Vec<Problem>,
+    ) -> Result<(), NcciError> {
+        let billed = |l: &&LineFacts<'_>| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt);
+        s.codes.clear();
+        s.codes.extend(lines.iter().filter(billed).map(|l| l.code));
+        self.code_ids_into(&s.codes, &mut s.ids)?;
+        s.items.clear();
+        let billed_lines = lines.iter().enumerate().filter(|(_, l)| billed(l));
+        for ((k, line), &id) in billed_lines.zip(&s.ids) {
             if let Some(id) = id {
-                items.push(Item {
-                    line,
+                // Every code's pair rows are checked readable first.
+                self.pairs_of(id)?;
+                s.items.push(Item {
+                    line: k,
                     dos: line.date_of_service,
                     id,
-                    pairs: self.pairs_of(id)?,
                 });
             }
         }
-        let mut out = Vec::new();
+        let start = out.len();
         // Lines of one date of service, in line order within the day.
-        items.sort_by_key(|it| it.dos);
-        for day in items.chunk_by(|a, b| a.dos == b.dos).map(Day::of) {
-            self.ptp_day(&day, &mut out)?;
-            self.mue_day(&day, &mut out)?;
+        s.items.sort_by_key(|it| it.dos);
+        let mut from = 0;
+        while from < s.items.len() {
+            let dos = s.items[from].dos;
+            let to = from
+                + s.items[from..]
+                    .iter()
+                    .take_while(|it| it.dos == dos)
+                    .count();
+            let day = Day {
+                lines,
+                items: &s.items[from..to],
+                dos,
+            };
+            group_codes(day.items, &mut s.order, &mut s.groups);
+            let codes = Codes {
+                groups: &s.groups,
+                order: &s.order,
+            };
+            self.ptp_day(&day, &codes, &mut s.partners, &mut s.ptp, out)?;
+            self.mue_day(&day, &codes, &mut s.mue, out)?;
+            from = to;
         }
-        if out.len() < 2 {
-            return Ok(out);
+        let found = &mut out[start..];
+        if found.len() < 2 {
+            return Ok(());
         }
-        // Report in line order, whatever the dates (PTP conflicts first).
+        // Report in line order, whatever the dates (PTP conflicts first):
+        // the position of the first line of each id.
+        let not_ptp = |p: &Problem| p.code != ProblemCode::NcciPtpConflict;
+        if lines.len() <= SCANNED_UP_TO {
+            let pos = |p: &Problem| {
+                p.line_id
+                    .as_deref()
+                    .and_then(|id| lines.iter().position(|l| l.id == id))
+            };
+            found.sort_by_key(|p| (not_ptp(p), pos(p)));
+            return Ok(());
+        }
         let mut first: HashMap<&str, usize, BuildHasherDefault<Fx>> =
             HashMap::with_capacity_and_hasher(lines.len(), Default::default());
         for (i, l) in lines.iter().enumerate() {
             first.entry(l.id).or_insert(i);
         }
         let pos = |p: &Problem| p.line_id.as_deref().and_then(|id| first.get(id).copied());
-        out.sort_by_cached_key(|p| (p.code != ProblemCode::NcciPtpConflict, pos(p)));
-        Ok(out)
+        found.sort_by_cached_key(|p| (not_ptp(p), pos(p)));
+        Ok(())
     }
 
-    fn ptp_day(&self, day: &Day<'_, '_>, out: &mut Vec<Problem>) -> Result<(), NcciError> {
-        let (dos, codes, day) = (day.dos, &day.codes, day.items);
+    fn ptp_day(
+        &self,
+        day: &Day<'_, '_>,
+        codes: &Codes<'_>,
+        partners_found: &mut Vec<(usize, u32)>,
+        found: &mut Vec<(usize, usize, Problem)>,
+        out: &mut Vec<Problem>,
+    ) -> Result<(), NcciError> {
+        let dos = day.dos;
         let dos_days = dos.map(|d| d.num_days_from_ce());
         // (column-1 line, column-2 line, problem), put in line order below.
-        let mut found: Vec<(usize, usize, Problem)> = Vec::new();
-        let mut found_partners: Vec<(&Group, u32)> = Vec::new();
-        for a_group in &codes.groups {
+        found.clear();
+        for a_group in codes.groups {
             let Some(&first) = codes.lines(a_group).first() else {
                 continue;
             };
-            let pairs = day[first].pairs;
+            let pairs = self.pairs_of(day.items[first].id)?;
             if pairs.is_empty() {
                 continue;
             }
-            partners(pairs, codes, &mut found_partners);
-            for &(b_group, reference) in &found_partners {
+            partners(pairs, codes.groups, partners_found);
+            for &(b, reference) in partners_found.iter() {
+                let b_group = &codes.groups[b];
                 let Some(r) = self.strictest(reference, dos_days)? else {
                     continue;
                 };
@@ -138,15 +244,15 @@ impl NcciEdits {
                 let (Some(&a0), Some(&b0)) = (a_lines.first(), b_lines.first()) else {
                     continue;
                 };
-                let edit = self.edit_of(day[a0].line.code, day[b0].line.code, r)?;
+                let edit = self.edit_of(day.line(a0).code, day.line(b0).code, r)?;
                 for &i in a_lines {
                     for &j in b_lines {
                         // The same code twice: one order is enough.
                         if i == j || (a_group.id == b_group.id && j < i) {
                             continue;
                         }
-                        let (a, b) = (&day[i], &day[j]);
-                        if can_clear && b.line.modifiers.iter().any(is_ncci_modifier) {
+                        let (a, b) = (day.line(i), day.line(j));
+                        if can_clear && b.modifiers.iter().any(is_ncci_modifier) {
                             continue;
                         }
                         found.push((i, j, ptp_problem(a, b, dos, can_clear, edit.clone())));
@@ -156,7 +262,7 @@ impl NcciEdits {
         }
         // As line against line would find them: column-1 line, then column 2.
         found.sort_by_key(|(i, j, _)| (*i, *j));
-        out.extend(found.into_iter().map(|(_, _, p)| p));
+        out.extend(found.drain(..).map(|(_, _, p)| p));
         Ok(())
     }
 
@@ -192,11 +298,17 @@ impl NcciEdits {
         Ok(strict.or(loose))
     }
 
-    fn mue_day(&self, day: &Day<'_, '_>, out: &mut Vec<Problem>) -> Result<(), NcciError> {
-        let (dos, codes, day) = (day.dos, &day.codes, day.items);
+    fn mue_day(
+        &self,
+        day: &Day<'_, '_>,
+        codes: &Codes<'_>,
+        found: &mut Vec<(usize, Problem)>,
+        out: &mut Vec<Problem>,
+    ) -> Result<(), NcciError> {
+        let dos = day.dos;
         // (the day index of the line reported, problem), in line order below.
-        let mut found: Vec<(usize, Problem)> = Vec::new();
-        for g in &codes.groups {
+        found.clear();
+        for g in codes.groups {
             let g_lines = codes.lines(g);
             let Some(&first) = g_lines.first() else {
                 continue;
@@ -209,30 +321,31 @@ impl NcciEdits {
                     continue;
                 }
             }
-            let code: Code = day[first].line.code;
+            let code: Code = day.line(first).code;
             let mut report = |at: usize, units: u64, lines: Vec<String>| -> Result<(), NcciError> {
                 found.push((at, self.mue_problem(&m, code, dos, units, lines)?));
                 Ok(())
             };
             if m.mai == MueAdjudication::Line {
                 for &i in g_lines {
-                    let units = u64::from(day[i].line.units);
+                    let units = u64::from(day.line(i).units);
                     if units > u64::from(m.units) {
-                        report(i, units, vec![day[i].line.id.to_owned()])?;
+                        report(i, units, vec![day.line(i).id.to_owned()])?;
                     }
                 }
                 continue;
             }
-            let units: u64 = g_lines.iter().map(|&i| u64::from(day[i].line.units)).sum();
+            let units: u64 = g_lines.iter().map(|&i| u64::from(day.line(i).units)).sum();
             if units > u64::from(m.units) {
-                let ids = g_lines.iter().map(|&i| day[i].line.id.to_owned()).collect();
+                let ids = g_lines.iter().map(|&i| day.line(i).id.to_owned()).collect();
                 report(first, units, ids)?;
             }
         }
         found.sort_by_key(|(at, _)| *at);
-        out.extend(found.into_iter().map(|(_, p)| p));
+        out.extend(found.drain(..).map(|(_, p)| p));
         Ok(())
     }
+
     /// The `MUE_EXCEEDED` problem of `units` of `code` on `lines` over the
     /// MUE `m`.
     fn mue_problem(
@@ -290,17 +403,18 @@ impl NcciEdits {
     }
 }
 
-/// The code groups of the day that a code with edit rows `pairs` has edits
-/// with, and the pair's record reference, into `out` (emptied first): one
-/// merge of the two id-sorted lists, each step a galloping search forward
-/// in the edit rows, so a code with thousands of rows costs a few probes
-/// per code of the day and a code with few rows little more than a scan.
-fn partners<'c>(pairs: &[u8], codes: &'c Codes, out: &mut Vec<(&'c Group, u32)>) {
+/// The code groups of the day (`groups`, sorted by code id) that a code
+/// with edit rows `pairs` has edits with, as (group index, the pair's
+/// record reference), into `out` (emptied first): one merge of the two
+/// id-sorted lists, each step a galloping search forward in the edit rows,
+/// so a code with thousands of rows costs a few probes per code of the day
+/// and a code with few rows little more than a scan.
+fn partners(pairs: &[u8], groups: &[Group], out: &mut Vec<(usize, u32)>) {
     out.clear();
     let rows = pairs.len() / format::PAIR_LEN;
     let id_at = |row: usize| u32_at(pairs, row * format::PAIR_LEN).unwrap_or(u32::MAX);
     let mut at = 0usize;
-    for g in &codes.groups {
+    for (k, g) in groups.iter().enumerate() {
         // Gallop: the first row at or after `at` whose id is not below g.id.
         let mut step = 1usize;
         let mut hi = at;
@@ -323,7 +437,7 @@ fn partners<'c>(pairs: &[u8], codes: &'c Codes, out: &mut Vec<(&'c Group, u32)>)
         }
         if id_at(at) == g.id {
             if let Some(reference) = u32_at(pairs, at * format::PAIR_LEN + 4) {
-                out.push((g, reference));
+                out.push((k, reference));
             }
         }
     }
@@ -332,20 +446,20 @@ fn partners<'c>(pairs: &[u8], codes: &'c Codes, out: &mut Vec<(&'c Group, u32)>)
 /// The problem of a PTP conflict between lines `a` (column 1) and `b`
 /// (column 2).
 fn ptp_problem(
-    a: &Item<'_>,
-    b: &Item<'_>,
+    a: &LineFacts<'_>,
+    b: &LineFacts<'_>,
     dos: Option<NaiveDate>,
     can_clear: bool,
     edit: super::PtpEdit,
 ) -> Problem {
     use std::fmt::Write as _;
-    let (c1, c2) = (a.line.code, b.line.code);
+    let (c1, c2) = (a.code, b.code);
     // One string, written once (`format!` of the parts allocated three).
     let mut message = String::with_capacity(320);
     let _ = write!(
         message,
         "{c2} (line {}) is not billable with {c1} (line {}) ",
-        b.line.id, a.line.id
+        b.id, a.id
     );
     push_when(&mut message, dos);
     let _ = write!(
@@ -357,18 +471,18 @@ fn ptp_problem(
         let _ = write!(
             message,
             "modifier indicator 1: an NCCI-associated modifier (59, XE, XS, XP, XU, …) on line {} allows the pair when the services are distinct",
-            b.line.id
+            b.id
         );
     } else {
         message.push_str("modifier indicator 0: no modifier allows the pair");
     }
     Problem {
         code: ProblemCode::NcciPtpConflict,
-        line_id: Some(b.line.id.to_owned()),
+        line_id: Some(b.id.to_owned()),
         message,
         detail: Some(ProblemDetail::PtpConflict {
-            column1_line: a.line.id.to_owned(),
-            column2_line: b.line.id.to_owned(),
+            column1_line: a.id.to_owned(),
+            column2_line: b.id.to_owned(),
             date_of_service: dos,
             modifier_can_clear: can_clear,
             edit,
@@ -385,49 +499,48 @@ struct Group {
 
 /// The lines of one date of service, as the PTP and MUE checks read them.
 struct Day<'d, 'a> {
-    /// The lines, in line order.
-    items: &'d [Item<'a>],
+    /// Every line checked.
+    lines: &'d [LineFacts<'a>],
+    /// The day's lines, in line order.
+    items: &'d [Item],
     /// Their date of service (`None`: undated lines).
     dos: Option<NaiveDate>,
-    /// The lines grouped by code.
-    codes: Codes,
 }
 
 impl<'d, 'a> Day<'d, 'a> {
-    fn of(items: &'d [Item<'a>]) -> Day<'d, 'a> {
-        Day {
-            items,
-            dos: items.first().and_then(|it| it.dos),
-            codes: Codes::of(items),
-        }
+    /// The line of item `i` of the day.
+    fn line(&self, i: usize) -> &'d LineFacts<'a> {
+        &self.lines[self.items[i].line]
     }
 }
 
 /// A day's lines grouped by code, the groups sorted by code id.
-struct Codes {
-    groups: Vec<Group>,
+struct Codes<'s> {
+    groups: &'s [Group],
     /// Indexes into the day, by code id then line order.
-    order: Vec<usize>,
+    order: &'s [usize],
 }
 
-impl Codes {
-    fn of(day: &[Item<'_>]) -> Codes {
-        let mut order: Vec<usize> = (0..day.len()).collect();
-        order.sort_by_key(|&i| (day[i].id, i));
-        let mut groups: Vec<Group> = Vec::new();
-        for (k, &i) in order.iter().enumerate() {
-            match groups.last_mut() {
-                Some(g) if g.id == day[i].id => g.end = k + 1,
-                _ => groups.push(Group {
-                    id: day[i].id,
-                    start: k,
-                    end: k + 1,
-                }),
-            }
+/// Groups the items of a day by code into `order` and `groups` (both
+/// emptied first).
+fn group_codes(day: &[Item], order: &mut Vec<usize>, groups: &mut Vec<Group>) {
+    order.clear();
+    order.extend(0..day.len());
+    order.sort_by_key(|&i| (day[i].id, i));
+    groups.clear();
+    for (k, &i) in order.iter().enumerate() {
+        match groups.last_mut() {
+            Some(g) if g.id == day[i].id => g.end = k + 1,
+            _ => groups.push(Group {
+                id: day[i].id,
+                start: k,
+                end: k + 1,
+            }),
         }
-        Codes { groups, order }
     }
+}
 
+impl Codes<'_> {
     /// The day indexes of a group's lines, in line order.
     fn lines(&self, g: &Group) -> &[usize] {
         self.order.get(g.start..g.end).unwrap_or(&[])

@@ -55,7 +55,7 @@ struct Inner {
     size: u64,
     codes_sum: u64,
     codes_ok: OnceLock<bool>,
-    /// The code ids the checks have looked up (see [`NcciEdits::code_ids`]).
+    /// The code ids the checks have looked up (see [`NcciEdits::code_ids_into`]).
     /// Code → id in the file (`None`: no edit names the code).
     ids: crate::memo::CodeMemo<Option<u32>>,
 }
@@ -253,8 +253,11 @@ impl NcciEdits {
     /// claims repeat the same few thousand codes, so the ids looked up are
     /// kept (shared by the clones and threads of this file) and a repeated
     /// code costs a hash probe instead of an fst walk.
-    pub(crate) fn code_ids(&self, codes: &[Code]) -> Result<Vec<Option<u32>>> {
-        self.inner.ids.answers(codes, |code| self.code_id(code))
+    /// They are written into `out` (emptied first, its room reused).
+    pub(crate) fn code_ids_into(&self, codes: &[Code], out: &mut Vec<Option<u32>>) -> Result<()> {
+        self.inner
+            .ids
+            .answers_into(codes, |code| self.code_id(code), out)
     }
 
     /// The record reference of the pair (column-1 id, column-2 id).
