@@ -15,14 +15,12 @@
 //! from there (building it under valgrind would take minutes). Prints the
 //! rows, a hash of them and the best thread CPU time per line.
 
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 
-use arrow_array::{Array, StringArray};
 use procode::batch::Scrub;
 use procode::ncci::NcciEdits;
 use procode::Catalog;
-use procode_benches::{build_edits, data_dir, ClaimLines, CodePools};
+use procode_benches::{build_edits, data_dir, hash_output, ClaimLines, CodePools};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -50,30 +48,11 @@ fn main() {
         }
         results.push(s.finish().expect("scrubs"));
         best = best.min(cpu_seconds() - t);
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        rows = 0;
-        for r in &results {
-            rows += r.num_rows();
-            let cols: Vec<&StringArray> = r
-                .columns()
-                .iter()
-                .map(|c| c.as_any().downcast_ref().expect("utf8"))
-                .collect();
-            for i in 0..r.num_rows() {
-                let row: Vec<Option<&str>> = cols
-                    .iter()
-                    .map(|c| c.is_valid(i).then(|| c.value(i)))
-                    .collect();
-                row.hash(&mut h);
-                if round == 0 {
-                    if let Some(o) = out.as_mut() {
-                        let text: Vec<&str> = row.iter().map(|v| v.unwrap_or("\\N")).collect();
-                        writeln!(o, "{}", text.join("\t")).expect("dump");
-                    }
-                }
-            }
-        }
-        hash = h.finish();
+        let dump = out
+            .as_mut()
+            .filter(|_| round == 0)
+            .map(|o| o as &mut dyn Write);
+        (rows, hash) = hash_output(&results, dump).expect("dump");
     }
     println!(
         "{lines} lines, {rows} problems, output hash {hash:016x}, best {:.3} µs/line of thread CPU over {rounds} rounds",

@@ -33,17 +33,15 @@
 //! output row to (tab-separated), to compare the output of two builds.
 //! Prints the rows and a hash of them.
 
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
-use arrow_array::{
-    Array, ArrayRef, Date32Array, Decimal128Array, Int32Array, RecordBatch, StringArray,
-};
+use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Int32Array, RecordBatch, StringArray};
 use procode::batch::Scrub;
 use procode::ncci::NcciEdits;
 use procode::Catalog;
+use procode_benches::hash_output;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -59,30 +57,11 @@ fn main() {
     for round in 0..rounds {
         let mut s = Scrub::new(&cat).threads(1);
         let results = [s.push(&batch).expect("scrubs"), s.finish().expect("scrubs")];
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        rows = 0;
-        for r in &results {
-            rows += r.num_rows();
-            let cols: Vec<&StringArray> = r
-                .columns()
-                .iter()
-                .map(|c| c.as_any().downcast_ref().expect("utf8"))
-                .collect();
-            for i in 0..r.num_rows() {
-                let row: Vec<Option<&str>> = cols
-                    .iter()
-                    .map(|c| c.is_valid(i).then(|| c.value(i)))
-                    .collect();
-                row.hash(&mut h);
-                if round == 0 {
-                    if let Some(o) = out.as_mut() {
-                        let text: Vec<&str> = row.iter().map(|v| v.unwrap_or("\\N")).collect();
-                        writeln!(o, "{}", text.join("\t")).expect("dump");
-                    }
-                }
-            }
-        }
-        hash = h.finish();
+        let dump = out
+            .as_mut()
+            .filter(|_| round == 0)
+            .map(|o| o as &mut dyn Write);
+        (rows, hash) = hash_output(&results, dump).expect("dump");
     }
     println!(
         "{} lines, {rows} problems, output hash {hash:016x}",

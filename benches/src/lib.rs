@@ -14,7 +14,9 @@ pub use billing_bench::BillingFixture;
 mod readiness_bench;
 pub use readiness_bench::{readiness_counts, readiness_fixture, EntriesOnly, Parts};
 mod scrub_bench;
-pub use scrub_bench::{python_json, scrub_memory_probe, status_kib, ClaimLines, CodePools};
+pub use scrub_bench::{
+    hash_output, python_json, scrub_memory_probe, status_kib, ClaimLines, CodePools,
+};
 
 pub mod fts;
 pub mod memory;

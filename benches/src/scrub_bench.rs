@@ -307,3 +307,41 @@ pub fn python_json(
     let last = text.lines().last().unwrap_or("");
     serde_json::from_str(last).map_err(|e| format!("{}: {e}: {last:?}", script.display()))
 }
+
+/// The scrub's output rows, batch after batch, hashed in order (every column
+/// as text or null) and, when `dump` is given, written to it tab-separated
+/// (`\N` for null): how the scrub examples show two builds give the same
+/// problems. Returns the row count and the hash.
+pub fn hash_output(
+    results: &[RecordBatch],
+    mut dump: Option<&mut dyn std::io::Write>,
+) -> std::io::Result<(usize, u64)> {
+    use arrow_array::{Array, StringArray};
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut rows = 0;
+    for r in results {
+        rows += r.num_rows();
+        let cols: Vec<&StringArray> = r
+            .columns()
+            .iter()
+            .map(|c| {
+                c.as_any()
+                    .downcast_ref::<StringArray>()
+                    .expect("the problems batch's columns are text")
+            })
+            .collect();
+        for i in 0..r.num_rows() {
+            let row: Vec<Option<&str>> = cols
+                .iter()
+                .map(|c| c.is_valid(i).then(|| c.value(i)))
+                .collect();
+            row.hash(&mut h);
+            if let Some(o) = dump.as_mut() {
+                let text: Vec<&str> = row.iter().map(|v| v.unwrap_or("\\N")).collect();
+                writeln!(o, "{}", text.join("\t"))?;
+            }
+        }
+    }
+    Ok((rows, h.finish()))
+}
