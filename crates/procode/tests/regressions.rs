@@ -78,7 +78,13 @@ fn xlsx_with_a_malformed_cell_reference_is_an_error() {
     match procode::import::read_hcpcs_xlsx_bytes("crash.xlsx", bytes) {
         Err(procode::ImportError::BadFile { file, problem }) => {
             assert_eq!(file, "crash.xlsx");
-            assert!(problem.contains("malformed"), "{problem}");
+            // With overflow checks calamine panics and procode says the
+            // file is malformed; without them (release) calamine's own
+            // error comes through.
+            assert!(
+                problem.contains("malformed") || !cfg!(debug_assertions),
+                "{problem}"
+            );
         }
         other => panic!("{other:?}"),
     }

@@ -694,12 +694,7 @@ impl Index {
     /// `out`, advancing `*pos` past it.
     pub(crate) fn write_text(&self, pos: &mut usize, out: &mut String) -> Result<()> {
         let bad = || corrupt("description text is malformed");
-        if !self.tokens_are_utf8() {
-            return Err(corrupt("the token dictionary is not UTF-8"));
-        }
-        let blob = self.sec(&self.text);
-        let offs = self.sec(&self.token_offsets);
-        let toks = self.sec(&self.tokens);
+        let (blob, offs, toks) = self.text_sections()?;
         let (start, end) = Index::text_span(blob, *pos).ok_or_else(bad)?;
         // SAFETY: only whole tokens are appended, and `tokens_are_utf8`
         // checked that the dictionary is UTF-8 and that every offset is on a
@@ -713,6 +708,20 @@ impl Index {
             .ok_or_else(bad)?;
         *pos = at;
         Ok(())
+    }
+
+    /// The text, token-offset and token sections, once the token dictionary
+    /// is known to be UTF-8 (what decoding a description relies on).
+    #[inline(always)]
+    fn text_sections(&self) -> Result<(&[u8], &[u8], &[u8])> {
+        if !self.tokens_are_utf8() {
+            return Err(corrupt("the token dictionary is not UTF-8"));
+        }
+        Ok((
+            self.sec(&self.text),
+            self.sec(&self.token_offsets),
+            self.sec(&self.tokens),
+        ))
     }
 
     /// Where the token numbers of the description at `at` start and end
@@ -746,12 +755,7 @@ impl Index {
             }
             Short::Prefix => {
                 let bad = || corrupt("description text is malformed");
-                if !self.tokens_are_utf8() {
-                    return Err(corrupt("the token dictionary is not UTF-8"));
-                }
-                let blob = self.sec(&self.text);
-                let offs = self.sec(&self.token_offsets);
-                let toks = self.sec(&self.tokens);
+                let (blob, offs, toks) = self.text_sections()?;
                 let (long, long_end) = Index::text_span(blob, pos).ok_or_else(bad)?;
                 pos = long_end;
                 let shared = varint(blob, &mut pos)
