@@ -22,10 +22,10 @@ use std::hint::black_box;
 
 use std::path::Path;
 
-use procode::import::tabular::{encode, read_tabular_path, NoteKind};
+use procode::import::tabular::read_tabular_path;
 use procode::import::tsv::StdFile;
 use procode::import::{with_history, IcdSet};
-use procode::{CodeSystem, IndexBuilder};
+use procode::IndexBuilder;
 use std::time::Instant;
 
 use procode_benches::{build_from_tsvs, data_dir, parse_tsvs, Sqlite, LARGE};
@@ -91,16 +91,7 @@ fn full_builder(dir: &Path) -> IndexBuilder {
         b.release(r);
     }
     let tabular = read_tabular_path(&cms.join("icd10cm_tabular_2026.xml")).expect("tabular");
-    for node in tabular.nodes() {
-        for block in &node.notes {
-            if matches!(block.kind, NoteKind::InclusionTerm | NoteKind::Includes) {
-                for note in &block.notes {
-                    b.add_search_terms(CodeSystem::Icd10Cm, node.code, note.text.as_str());
-                }
-            }
-        }
-    }
-    b.tabular(encode(&tabular));
+    b.add_tabular(&tabular);
     b
 }
 

@@ -11,7 +11,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use procode_index::import::tabular::{encode, read_tabular_path, NoteKind};
+use procode_index::import::tabular::read_tabular_path;
 use procode_index::import::{load_data_dir, with_history, IcdSet, StdFile};
 use procode_index::{CodeSystem, IndexBuilder, Release};
 
@@ -166,28 +166,15 @@ fn unpack(src: &Path, target: &Path) -> std::io::Result<()> {
 
 /// The ICD-10-CM tabular structure of the embedded catalog, from the CDC
 /// tabular list XML (FY2026): the hierarchy, the notes with their resolved
-/// targets and the 7th-character rules, in the index's tabular section; and
-/// its inclusion terms (and `includes` notes, which list terms the same way:
-/// "high blood pressure" under I10) in the word index, so that a query
-/// matching one ("plantar fasciitis") finds its code (M72.2), ranked below an
-/// equal match in the code's own title.
+/// targets and the 7th-character rules, in the index's tabular section, and
+/// its inclusion terms as search text (`IndexBuilder::add_tabular`).
 fn add_tabular(dir: &Path, builder: &mut IndexBuilder) {
     let path = dir.join(ICD10CM_TABULAR);
     let tabular = match read_tabular_path(&path) {
         Ok(t) => t,
         Err(e) => panic!("procode: cannot read {}: {e}", path.display()),
     };
-    for node in tabular.nodes() {
-        for block in &node.notes {
-            if !matches!(block.kind, NoteKind::InclusionTerm | NoteKind::Includes) {
-                continue;
-            }
-            for note in &block.notes {
-                builder.add_search_terms(CodeSystem::Icd10Cm, node.code, note.text.as_str());
-            }
-        }
-    }
-    builder.tabular(encode(&tabular));
+    builder.add_tabular(&tabular);
 }
 
 /// ICD-10-CM: the FY2026 order file brought forward to the current release

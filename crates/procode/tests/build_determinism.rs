@@ -7,7 +7,7 @@
 
 mod common;
 
-use procode::import::tabular::{encode, read_tabular_path, NoteKind};
+use procode::import::tabular::read_tabular_path;
 use procode::import::tsv::{load_data_dir, StdFile};
 use procode::import::{with_history, IcdSet};
 use procode::{Catalog, CodeSystem, IndexBuilder, SearchOptions};
@@ -39,16 +39,7 @@ fn full_builder() -> IndexBuilder {
         b.release(r);
     }
     let tabular = read_tabular_path(&cms.join("icd10cm_tabular_2026.xml")).expect("tabular");
-    for node in tabular.nodes() {
-        for block in &node.notes {
-            if matches!(block.kind, NoteKind::InclusionTerm | NoteKind::Includes) {
-                for note in &block.notes {
-                    b.add_search_terms(CodeSystem::Icd10Cm, node.code, note.text.as_str());
-                }
-            }
-        }
-    }
-    b.tabular(encode(&tabular));
+    b.add_tabular(&tabular);
     b
 }
 

@@ -69,6 +69,27 @@ impl IndexBuilder {
         self
     }
 
+    /// Takes the ICD-10-CM tabular list: its structure into the tabular
+    /// section ([`IndexBuilder::tabular`]) and each code's inclusion terms and
+    /// `includes` notes (which list terms the same way: "high blood pressure"
+    /// under I10) as search text of the code ([`IndexBuilder::add_search_terms`]),
+    /// so that a query matching one ("plantar fasciitis") finds its code
+    /// (M72.2), ranked below an equal match in the code's own title.
+    pub fn add_tabular(&mut self, t: &crate::import::tabular::Tabular) -> &mut IndexBuilder {
+        use crate::import::tabular::NoteKind;
+        for node in t.nodes() {
+            let terms = node
+                .notes
+                .iter()
+                .filter(|b| matches!(b.kind, NoteKind::InclusionTerm | NoteKind::Includes))
+                .flat_map(|b| b.notes.iter());
+            for note in terms {
+                self.add_search_terms(CodeSystem::Icd10Cm, node.code, note.text.as_str());
+            }
+        }
+        self.tabular(crate::import::tabular::encode(t))
+    }
+
     /// Stores the ICD-10-CM tabular structure (hierarchy, notes, 7th-character
     /// rules), serialised by
     /// [`tabular::encode`](crate::import::tabular::encode), in the index's
