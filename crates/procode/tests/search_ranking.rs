@@ -126,6 +126,13 @@ fn an_unqualified_condition_goes_to_the_tabular_lists_nos_default() {
     // "osteopor" finds it before the M80 fracture codes (whose titles say
     // "unspecified site").
     assert_eq!(codes(&c, "osteopor", &icd(3))[0], "M810");
+    // A term of the condition's name and only parenthesised nonessential
+    // modifiers is the same default: I10 includes "hypertension (arterial)
+    // (benign) (essential) (malignant) (primary) (systemic)", so a partly
+    // typed "hypert" finds I10 among the first three, ahead of the other
+    // "hypert…" conditions' unspecified codes (hypertrophy, hypertensive …).
+    let top = codes(&c, "hypert", &icd(3));
+    assert!(top.contains(&"I10".to_owned()), "hypert: {top:?}");
     // A qualifier the default does not carry still wins.
     assert_eq!(codes(&c, "type 1 diab", &icd(3))[0], "E109");
     // The rule is a weight: at zero, the diabetes family's order falls back

@@ -23,7 +23,9 @@
 //! synonym > typo), billable codes before headers, the general
 //! "unspecified" code, the ICD-10-CM tabular list's default for an
 //! unqualified condition (an "X NOS" inclusion term: E11 "diabetes NOS"
-//! sends `diab` to E11.9), whole-title matches, the title's first word, few
+//! sends `diab` to E11.9; or X followed only by parenthesised nonessential
+//! modifiers: I10 "hypertension (arterial) (benign) …" sends `hypert` to
+//! I10), whole-title matches, the title's first word, few
 //! unmatched title words; then shorter title, then code.
 //!
 //! # Cost
@@ -1971,8 +1973,9 @@ impl Catalog {
     }
 
     /// The ICD-10-CM tabular list's defaults: every inclusion or includes
-    /// term "X NOS" (the words of X, folded, parenthesised words and small
-    /// words left out) and the entries it sends an unqualified X to: the code
+    /// term "X NOS" or "X (a) (b)" (the words of X, folded, parenthesised
+    /// words and small words left out) and the entries it sends an
+    /// unqualified X to: the code
     /// holding the term when billable, else (a category) its general billable
     /// codes of the shortest length below it (E11 "diabetes NOS" → E11.9).
     fn nos_defaults(&self, entries: &[EntryFacts]) -> Result<NosDefaults> {
@@ -2544,22 +2547,43 @@ type NosDefaults = (
     procode_index::index::FastMap<u32, Vec<u32>>,
 );
 
-/// The words of X in an inclusion term "X NOS" (folded; parenthesised and
-/// small words left out), or `None` for any other term.
+/// The words of X in an inclusion term "X NOS" or "X (a) (b)" (folded;
+/// parenthesised and small words left out), or `None` for any other term.
 fn nos_words(text: &str) -> Option<Vec<String>> {
     let t = text.trim_end().as_bytes();
-    if !(t.len() > 3 && t[t.len() - 3..].eq_ignore_ascii_case(b"nos")) {
+    let nos = t.len() > 3 && t[t.len() - 3..].eq_ignore_ascii_case(b"nos");
+    if !nos && !only_modifiers_follow(text) {
         return None;
     }
     let mut words: Vec<String> = Vec::new();
     let mut buf = String::new();
     let kept = crate::text::without_parentheses(text);
     for_each_word(&kept, &mut buf, |w| words.push(w.to_owned()));
-    if words.pop().as_deref() != Some("nos") {
+    if nos && words.pop().as_deref() != Some("nos") {
         return None;
     }
     words.retain(|w| !SMALL_WORDS.contains(&w.as_str()));
     (!words.is_empty()).then_some(words)
+}
+
+/// Whether `text` is "X (a) (b)": words, then only parenthesised
+/// nonessential modifiers (I10's "hypertension (arterial) (benign)").
+fn only_modifiers_follow(text: &str) -> bool {
+    let t = text.trim_end();
+    let Some(open) = t.find('(') else {
+        return false;
+    };
+    let (head, mut rest) = t.split_at(open);
+    if head.trim().is_empty() || head.contains(')') {
+        return false;
+    }
+    while let Some(r) = rest.trim_start().strip_prefix('(') {
+        let Some(close) = r.find(')') else {
+            return false;
+        };
+        rest = &r[close + 1..];
+    }
+    rest.trim().is_empty()
 }
 
 /// Whether every word of an "X NOS" term is matched by a word of the
@@ -2823,4 +2847,39 @@ pub(super) fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<Sear
         return Some(SearchNotice::CptModifierNotShipped);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nos_words;
+
+    #[test]
+    fn nos_terms_are_x_nos_or_x_with_only_nonessential_modifiers() {
+        let words = |t: &str| nos_words(t).map(|w| w.join(" "));
+        assert_eq!(words("Diabetes NOS").as_deref(), Some("diabetes"));
+        assert_eq!(
+            words("hypertension (arterial) (benign) (essential) (malignant) (primary) (systemic)")
+                .as_deref(),
+            Some("hypertension")
+        );
+        assert_eq!(
+            words("Carditis (acute)(chronic)").as_deref(),
+            Some("carditis")
+        );
+        assert_eq!(
+            words("Anxiety (reaction) state NOS").as_deref(),
+            Some("anxiety state")
+        );
+        // Words after a modifier, a modifier first, an unclosed one, no
+        // modifier at all: not a default.
+        for t in [
+            "Migraine (with aura) without headache",
+            "(acute) bronchitis",
+            "Bronchitis (acute",
+            "high blood pressure",
+            "NOS",
+        ] {
+            assert_eq!(words(t), None, "{t}");
+        }
+    }
 }
