@@ -1687,11 +1687,12 @@ impl Catalog {
         }
         for &k in &order {
             let wt = &cache.0[terms[k]].1;
-            let h = match &cand {
+            let mut h = match &cand {
                 Some(c) if c.is_empty() => return Ok(None),
                 c => self.word_hits(wt, c.as_deref(), facts)?,
             };
-            let mut any = h.any.clone();
+            // (The ids become the candidates: the ranking reads the tiers.)
+            let mut any = std::mem::take(&mut h.any);
             if cand.is_none() && filtered {
                 any.retain(kept);
             }
@@ -1761,29 +1762,50 @@ impl Catalog {
         let mut bounded: Vec<(i32, u32)> = Vec::with_capacity(m.cand.len());
         let mut phrase = vec![false; m.cand.len()];
         let mut phrase_at = 0;
-        for ((pos, &id), ph) in (0u32..).zip(&m.cand).zip(phrase.iter_mut()) {
-            let Some(f) = facts.entries.get(id as usize) else {
-                continue;
-            };
-            if opts.system.is_some_and(|s| s.to_u8() != f.tag)
-                || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
-            {
-                continue;
-            }
-            if let Some(d) = opts.as_of {
-                if !self.index.meta(id)?.valid_on(d) {
+        // The same pass without what the usual search lacks (a date, other
+        // variants finding the same entries, the phrase, favourites).
+        let plain = opts.as_of.is_none()
+            && acc.seen.is_none()
+            && m.phrase.is_empty()
+            && self.favourite_ids.is_empty();
+        if plain {
+            for (pos, &id) in (0u32..).zip(&m.cand) {
+                let Some(f) = facts.entries.get(id as usize) else {
+                    continue;
+                };
+                if opts.system.is_some_and(|s| s.to_u8() != f.tag)
+                    || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
+                {
                     continue;
                 }
+                bounded.push((scorer.bound(id, f, false) + scorer.lead_gain(f), pos));
             }
-            if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
-                acc.total += 1;
+            acc.total += bounded.len();
+        } else {
+            for ((pos, &id), ph) in (0u32..).zip(&m.cand).zip(phrase.iter_mut()) {
+                let Some(f) = facts.entries.get(id as usize) else {
+                    continue;
+                };
+                if opts.system.is_some_and(|s| s.to_u8() != f.tag)
+                    || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
+                {
+                    continue;
+                }
+                if let Some(d) = opts.as_of {
+                    if !self.index.meta(id)?.valid_on(d) {
+                        continue;
+                    }
+                }
+                if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
+                    acc.total += 1;
+                }
+                if !m.phrase.is_empty() {
+                    phrase_at = advance_to(&m.phrase, phrase_at, id);
+                    *ph = m.phrase.get(phrase_at) == Some(&id);
+                }
+                let bound = scorer.bound(id, f, *ph) + self.favourite(id) + scorer.lead_gain(f);
+                bounded.push((bound, pos));
             }
-            if !m.phrase.is_empty() {
-                phrase_at = advance_to(&m.phrase, phrase_at, id);
-                *ph = m.phrase.get(phrase_at) == Some(&id);
-            }
-            let bound = scorer.bound(id, f, *ph) + self.favourite(id) + scorer.lead_gain(f);
-            bounded.push((bound, pos));
         }
         // Then the candidates of the best bounds are scored first, and the
         // others only when their bound can still enter the best `keep`
