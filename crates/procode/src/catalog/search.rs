@@ -1815,6 +1815,11 @@ impl Catalog {
             BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
         let seeds = bounded.iter().filter(|b| b.0 >= least);
         for &(bound, pos) in seeds.chain(bounded.iter().filter(|b| b.0 < least)) {
+            // (A bound below the least score of a full page is passed over
+            // before anything is read.)
+            if heap.len() >= keep && heap.peek().is_some_and(|r| bound < r.0 .0) {
+                continue;
+            }
             let pos = pos as usize;
             let (Some(&id), Some(&ph)) = (m.cand.get(pos), phrase.get(pos)) else {
                 continue;
@@ -1832,13 +1837,13 @@ impl Catalog {
             if !enters(bound) {
                 continue;
             }
-            let gain = scorer.lead_gain(f);
-            let base = scorer.base(pos, id, f, ph) + self.favourite(id);
-            // (The title's first word is looked at only when it could decide.)
-            if !enters(base + gain) {
+            // (The title's first word, a cached look-up, comes first: it
+            // often leaves the bound too low to score the words.)
+            let lead = scorer.lead(f);
+            if !enters(bound - scorer.lead_gain(f) + lead) {
                 continue;
             }
-            let score = base + scorer.lead(f);
+            let score = scorer.base(pos, id, f, ph) + self.favourite(id) + lead;
             if !enters(score) {
                 continue;
             }
@@ -2764,7 +2769,12 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
             let hit = s
                 .words
                 .iter()
-                .find(|q| word.starts_with(q.as_str()))
+                .find(|q| {
+                    // (The first bytes first: most words start otherwise.)
+                    let first = q.as_bytes().first();
+                    first.is_none_or(|b| word.as_bytes().first() == Some(b))
+                        && word.starts_with(q.as_str())
+                })
                 .map(|_| false)
                 .or_else(|| {
                     s.fuzzy
