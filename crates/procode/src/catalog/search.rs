@@ -41,9 +41,10 @@
 //! candidate the filters pass is counted (the total is exact) and bounded
 //! from its facts alone (each word at its best tier); the candidates of the
 //! `offset + limit` best bounds are scored first, the others only when their
-//! bound can still enter the page (a word's tier per candidate is read from
-//! an array merged once per variant, no search). Only the page's entries
-//! are decoded.
+//! bound can still enter the page — and, before its words are scored, when
+//! the bound with its title's first word looked up (cached per token) still
+//! can (a word's tier per candidate is read from an array merged once per
+//! variant, no search). Only the page's entries are decoded.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
