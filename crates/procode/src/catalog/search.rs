@@ -43,9 +43,10 @@
 //! candidate the filters pass is counted (the total is exact) and bounded
 //! from its facts alone (each word at its best tier); the candidates of the
 //! `offset + limit` best bounds are scored first, the others only when their
-//! bound can still enter the page (a word's tier per candidate is read from
-//! an array merged once per variant, no search). Only the page's entries
-//! are decoded.
+//! bound can still enter the page — and, before its words are scored, when
+//! the bound with its title's first word looked up (cached per token) still
+//! can (a word's tier per candidate is read from an array merged once per
+//! variant, no search). Only the page's entries are decoded.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -1689,11 +1690,12 @@ impl Catalog {
         }
         for &k in &order {
             let wt = &cache.0[terms[k]].1;
-            let h = match &cand {
+            let mut h = match &cand {
                 Some(c) if c.is_empty() => return Ok(None),
                 c => self.word_hits(wt, c.as_deref(), facts)?,
             };
-            let mut any = h.any.clone();
+            // (The ids become the candidates: the ranking reads the tiers.)
+            let mut any = std::mem::take(&mut h.any);
             if cand.is_none() && filtered {
                 any.retain(kept);
             }
@@ -1763,29 +1765,50 @@ impl Catalog {
         let mut bounded: Vec<(i32, u32)> = Vec::with_capacity(m.cand.len());
         let mut phrase = vec![false; m.cand.len()];
         let mut phrase_at = 0;
-        for ((pos, &id), ph) in (0u32..).zip(&m.cand).zip(phrase.iter_mut()) {
-            let Some(f) = facts.entries.get(id as usize) else {
-                continue;
-            };
-            if opts.system.is_some_and(|s| s.to_u8() != f.tag)
-                || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
-            {
-                continue;
-            }
-            if let Some(d) = opts.as_of {
-                if !self.index.meta(id)?.valid_on(d) {
+        // The same pass without what the usual search lacks (a date, other
+        // variants finding the same entries, the phrase, favourites).
+        let plain = opts.as_of.is_none()
+            && acc.seen.is_none()
+            && m.phrase.is_empty()
+            && self.favourite_ids.is_empty();
+        if plain {
+            for (pos, &id) in (0u32..).zip(&m.cand) {
+                let Some(f) = facts.entries.get(id as usize) else {
+                    continue;
+                };
+                if opts.system.is_some_and(|s| s.to_u8() != f.tag)
+                    || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
+                {
                     continue;
                 }
+                bounded.push((scorer.bound(id, f, false) + scorer.lead_gain(f), pos));
             }
-            if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
-                acc.total += 1;
+            acc.total += bounded.len();
+        } else {
+            for ((pos, &id), ph) in (0u32..).zip(&m.cand).zip(phrase.iter_mut()) {
+                let Some(f) = facts.entries.get(id as usize) else {
+                    continue;
+                };
+                if opts.system.is_some_and(|s| s.to_u8() != f.tag)
+                    || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
+                {
+                    continue;
+                }
+                if let Some(d) = opts.as_of {
+                    if !self.index.meta(id)?.valid_on(d) {
+                        continue;
+                    }
+                }
+                if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
+                    acc.total += 1;
+                }
+                if !m.phrase.is_empty() {
+                    phrase_at = advance_to(&m.phrase, phrase_at, id);
+                    *ph = m.phrase.get(phrase_at) == Some(&id);
+                }
+                let bound = scorer.bound(id, f, *ph) + self.favourite(id) + scorer.lead_gain(f);
+                bounded.push((bound, pos));
             }
-            if !m.phrase.is_empty() {
-                phrase_at = advance_to(&m.phrase, phrase_at, id);
-                *ph = m.phrase.get(phrase_at) == Some(&id);
-            }
-            let bound = scorer.bound(id, f, *ph) + self.favourite(id) + scorer.lead_gain(f);
-            bounded.push((bound, pos));
         }
         // Then the candidates of the best bounds are scored first, and the
         // others only when their bound can still enter the best `keep`
@@ -1795,6 +1818,11 @@ impl Catalog {
             BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
         let seeds = bounded.iter().filter(|b| b.0 >= least);
         for &(bound, pos) in seeds.chain(bounded.iter().filter(|b| b.0 < least)) {
+            // (A bound below the least score of a full page is passed over
+            // before anything is read.)
+            if heap.len() >= keep && heap.peek().is_some_and(|r| bound < r.0 .0) {
+                continue;
+            }
             let pos = pos as usize;
             let (Some(&id), Some(&ph)) = (m.cand.get(pos), phrase.get(pos)) else {
                 continue;
@@ -1812,13 +1840,13 @@ impl Catalog {
             if !enters(bound) {
                 continue;
             }
-            let gain = scorer.lead_gain(f);
-            let base = scorer.base(pos, id, f, ph) + self.favourite(id);
-            // (The title's first word is looked at only when it could decide.)
-            if !enters(base + gain) {
+            // (The title's first word, a cached look-up, comes first: it
+            // often leaves the bound too low to score the words.)
+            let lead = scorer.lead(f);
+            if !enters(bound - scorer.lead_gain(f) + lead) {
                 continue;
             }
-            let score = base + scorer.lead(f);
+            let score = scorer.base(pos, id, f, ph) + self.favourite(id) + lead;
             if !enters(score) {
                 continue;
             }
@@ -2766,7 +2794,12 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
             let hit = s
                 .words
                 .iter()
-                .find(|q| word.starts_with(q.as_str()))
+                .find(|q| {
+                    // (The first bytes first: most words start otherwise.)
+                    let first = q.as_bytes().first();
+                    first.is_none_or(|b| word.as_bytes().first() == Some(b))
+                        && word.starts_with(q.as_str())
+                })
                 .map(|_| false)
                 .or_else(|| {
                     s.fuzzy
