@@ -320,11 +320,14 @@ pub fn tokens(text: &str) -> impl Iterator<Item = &str> {
         if start >= bytes.len() {
             return None;
         }
-        let mut i = start + 1;
-        while i < bytes.len() {
-            if bytes[i].is_ascii_alphanumeric() && !bytes[i - 1].is_ascii_alphanumeric() {
-                break;
-            }
+        // The token ends where a letter or digit follows a byte that is
+        // neither: past the run of letters and digits it starts with (if
+        // any), then past the separators after it. One test per byte.
+        let mut i = start;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        while i < bytes.len() && !bytes[i].is_ascii_alphanumeric() {
             i += 1;
         }
         // Boundaries sit before an ASCII byte, so they are char boundaries.
@@ -393,6 +396,43 @@ mod tests {
         }
         let t: Vec<&str> = tokens("Cholera due, to").collect();
         assert_eq!(t, ["Cholera ", "due, ", "to"]);
+    }
+
+    /// [`tokens`] cuts where its definition says: before every letter or
+    /// digit that follows a byte that is neither (checked byte by byte).
+    #[test]
+    fn tokens_cut_before_each_word_start() {
+        fn by_definition(text: &str) -> Vec<&str> {
+            let b = text.as_bytes();
+            let mut out = Vec::new();
+            let mut start = 0;
+            for i in 1..=b.len() {
+                if i == b.len()
+                    || (b[i].is_ascii_alphanumeric() && !b[i - 1].is_ascii_alphanumeric())
+                {
+                    out.push(&text[start..i]);
+                    start = i;
+                }
+            }
+            out
+        }
+        for s in [
+            "Cholera due to Vibrio cholerae 01, biovar cholerae",
+            "  leading, spaces",
+            "trailing, spaces  ",
+            "Telehealth Provided Other than in Patient’s Home",
+            "Ménière's disease; α-thal, Sjögren",
+            "",
+            "a",
+            "é",
+            ",",
+            "a,b",
+            "--x--y--",
+            "(parenthetical) – dash",
+            "ABC123def 4-5/6",
+        ] {
+            assert_eq!(tokens(s).collect::<Vec<_>>(), by_definition(s), "{s:?}");
+        }
     }
 
     #[test]
