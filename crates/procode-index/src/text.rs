@@ -196,8 +196,13 @@ fn fold_without_parentheses_into(text: &str, out: &mut String) {
                 }
                 _ if depth > 0 => {}
                 _ if b.is_ascii_alphanumeric() => {
+                    // The whole run of letters and digits at once.
+                    let run = alnum_run_end(bytes, i);
                     start_word(out, &mut in_word);
-                    out.push(char::from(b.to_ascii_lowercase()));
+                    let from = out.len();
+                    out.push_str(&text[i - 1..run]);
+                    out[from..].make_ascii_lowercase();
+                    i = run;
                 }
                 _ if is_apostrophe(char::from(b)) => {}
                 _ => in_word = false,
@@ -266,6 +271,14 @@ pub fn without_parentheses_into(text: &str, kept: &mut String) {
     }
 }
 
+/// Where the run of ASCII letters and digits at `bytes[from..]` ends.
+fn alnum_run_end(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|b| !b.is_ascii_alphanumeric())
+        .map_or(bytes.len(), |n| from + n)
+}
+
 /// A lower bound of the number of words [`for_each_word`] cuts from
 /// [`without_parentheses`]`(text)`, counted on the bytes of `text`: runs of
 /// ASCII letters and digits outside brackets, apart by an ASCII separator
@@ -276,7 +289,11 @@ fn min_words_without_parentheses(text: &str, enough: usize) -> usize {
     let mut words = 0;
     let mut apart = true;
     let mut depth = 0usize;
-    for &b in text.as_bytes() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        i += 1;
         match b {
             b'(' | b'[' => depth += 1,
             b')' | b']' => {
@@ -290,6 +307,8 @@ fn min_words_without_parentheses(text: &str, enough: usize) -> usize {
                     return words;
                 }
                 apart = false;
+                // The rest of the run changes nothing.
+                i = alnum_run_end(bytes, i);
             }
             _ if b.is_ascii() && !is_apostrophe(char::from(b)) => apart = true,
             _ => {}
@@ -320,11 +339,14 @@ pub fn tokens(text: &str) -> impl Iterator<Item = &str> {
         if start >= bytes.len() {
             return None;
         }
-        let mut i = start + 1;
-        while i < bytes.len() {
-            if bytes[i].is_ascii_alphanumeric() && !bytes[i - 1].is_ascii_alphanumeric() {
-                break;
-            }
+        // The token ends where a letter or digit follows a byte that is
+        // neither: past the run of letters and digits it starts with (if
+        // any), then past the separators after it. One test per byte.
+        let mut i = start;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        while i < bytes.len() && !bytes[i].is_ascii_alphanumeric() {
             i += 1;
         }
         // Boundaries sit before an ASCII byte, so they are char boundaries.
@@ -393,6 +415,43 @@ mod tests {
         }
         let t: Vec<&str> = tokens("Cholera due, to").collect();
         assert_eq!(t, ["Cholera ", "due, ", "to"]);
+    }
+
+    /// [`tokens`] cuts where its definition says: before every letter or
+    /// digit that follows a byte that is neither (checked byte by byte).
+    #[test]
+    fn tokens_cut_before_each_word_start() {
+        fn by_definition(text: &str) -> Vec<&str> {
+            let b = text.as_bytes();
+            let mut out = Vec::new();
+            let mut start = 0;
+            for i in 1..=b.len() {
+                if i == b.len()
+                    || (b[i].is_ascii_alphanumeric() && !b[i - 1].is_ascii_alphanumeric())
+                {
+                    out.push(&text[start..i]);
+                    start = i;
+                }
+            }
+            out
+        }
+        for s in [
+            "Cholera due to Vibrio cholerae 01, biovar cholerae",
+            "  leading, spaces",
+            "trailing, spaces  ",
+            "Telehealth Provided Other than in Patient’s Home",
+            "Ménière's disease; α-thal, Sjögren",
+            "",
+            "a",
+            "é",
+            ",",
+            "a,b",
+            "--x--y--",
+            "(parenthetical) – dash",
+            "ABC123def 4-5/6",
+        ] {
+            assert_eq!(tokens(s).collect::<Vec<_>>(), by_definition(s), "{s:?}");
+        }
     }
 
     #[test]

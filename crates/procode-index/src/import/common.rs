@@ -144,6 +144,13 @@ impl DuplicateCheck {
         DuplicateCheck::default()
     }
 
+    /// An empty check with room for `n` codes.
+    pub(crate) fn with_capacity(n: usize) -> DuplicateCheck {
+        DuplicateCheck {
+            seen: FastMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
     /// Records `code` of `system` seen on `line` of `file`; an error when the
     /// same code of the same system was seen before.
     pub(crate) fn check(

@@ -65,7 +65,13 @@ impl IndexBuilder {
 
     /// Adds many entries.
     pub fn extend(&mut self, entries: impl IntoIterator<Item = Entry>) -> &mut IndexBuilder {
-        self.entries.extend(entries);
+        if self.entries.is_empty() {
+            // Collecting a `Vec`'s own iterator keeps its buffer: a parsed
+            // catalog (18 MB of entries) is not copied.
+            self.entries = entries.into_iter().collect();
+        } else {
+            self.entries.extend(entries);
+        }
         self
     }
 
@@ -292,13 +298,16 @@ struct Prepared<'e> {
 /// several must have ranges that do not overlap, ordered by date.
 fn prepare<'e>(entries: &'e [Entry], packed: &[(u128, u8)]) -> Result<Prepared<'e>> {
     // The keys are gathered first: sorting them in place reads no entry.
+    // They are distinct (the index is one), so a stable sort gives the
+    // same order; it merges the runs the input is made of (code-set files
+    // sorted by code) instead of partitioning from scratch.
     let mut keys: Vec<_> = packed
         .iter()
         .zip(entries)
         .enumerate()
         .map(|(i, (&code, e))| (code, e.effective, i))
         .collect();
-    keys.sort_unstable();
+    keys.sort();
     let by_key: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
     let mut out = Prepared {
         entries,
@@ -358,20 +367,44 @@ fn both<A: Send, B: Send>(
 }
 
 /// Entry ids follow the search tie-break order: shorter description, then
-/// code (then first day, then input order). Codes are packed into integers
+/// code and system (then first day, then input order). Codes are packed into integers
 /// so sorting never calls memcmp. `order[id]` is the entry of id `id`.
-/// The keys are gathered first: sorting them in place reads no entry.
+///
+/// The keys are distinct (the entry index is one), so any sort gives this
+/// order; this one sorts by (code, system, first day, index) first, a stable sort
+/// that merges the runs the input is made of (code-set files sorted by
+/// code), then by description length with a stable counting sort.
 fn entry_order(prepared: &Prepared<'_>, packed: &[(u128, u8)]) -> Vec<u32> {
-    let mut keys: Vec<_> = prepared
-        .entries
+    let mut by_code: Vec<((u128, u8), Option<NaiveDate>, u32)> = packed
         .iter()
-        .zip(packed)
         .zip(&prepared.effective)
         .enumerate()
-        .map(|(i, ((e, &code), &effective))| (e.description.len(), code, effective, i as u32))
+        .map(|(i, (&code, &effective))| (code, effective, i as u32))
         .collect();
-    keys.sort_unstable();
-    keys.into_iter().map(|k| k.3).collect()
+    by_code.sort();
+    // Read in input order: the counting sort then reads no entry.
+    let lens: Vec<usize> = prepared
+        .entries
+        .iter()
+        .map(|e| e.description.len())
+        .collect();
+    let mut next = vec![0usize; lens.iter().max().map_or(0, |&n| n + 1)];
+    for &len in &lens {
+        next[len] += 1;
+    }
+    let mut at = 0;
+    for slot in &mut next {
+        let n = *slot;
+        *slot = at;
+        at += n;
+    }
+    let mut order = vec![0u32; lens.len()];
+    for &(_, _, i) in &by_code {
+        let slot = &mut next[lens[i as usize]];
+        order[*slot] = i;
+        *slot += 1;
+    }
+    order
 }
 
 fn build_index(
