@@ -4,9 +4,9 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
-use crate::catalog::entry_ref::{EntryRef, Fixed};
+use crate::catalog::entry_ref::{Day, EntryRef, Fixed, MAX_DAY, MIN_DAY};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
@@ -434,7 +434,6 @@ impl Short {
 /// The entry-record fields search filters need, without decoding text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Meta {
-    pub(crate) system: CodeSystem,
     pub(crate) effective: Option<NaiveDate>,
     pub(crate) terminated: Option<NaiveDate>,
 }
@@ -481,6 +480,31 @@ impl CodeOrder {
     /// How many entries have a code before `b` (a [`packed`] code).
     fn position(&self, index: &Index, b: u128) -> Result<usize> {
         let s = self.samples.partition_point(|&c| c < b);
+        self.position_in_step(index, b, s)
+    }
+
+    /// [`CodeOrder::position`] of a code `b` that comes after the codes of
+    /// the first `lo` entries (the end of a prefix's range, `lo` its
+    /// start): the samples are searched by a gallop from there, a probe or
+    /// two for a short range instead of a search of them all.
+    fn position_after(&self, index: &Index, b: u128, lo: usize) -> Result<usize> {
+        let n = self.samples.len();
+        // The samples of the entries before `lo` are all before `b`.
+        let mut from = lo.div_ceil(CodeOrder::STEP).min(n);
+        let (mut to, mut step) = (from, 1);
+        while to < n && self.samples[to] < b {
+            from = to + 1;
+            to += step;
+            step *= 2;
+        }
+        let to = to.min(n);
+        let s = from + self.samples[from..to].partition_point(|&c| c < b);
+        self.position_in_step(index, b, s)
+    }
+
+    /// [`CodeOrder::position`] once the samples before `b` are counted
+    /// (`s`): a search of the step of ids before sample `s`.
+    fn position_in_step(&self, index: &Index, b: u128, s: usize) -> Result<usize> {
         if s == 0 {
             return Ok(0);
         }
@@ -488,8 +512,8 @@ impl CodeOrder {
         let to = (s * CodeOrder::STEP).min(self.ids.len());
         let block = self.ids.get(from..to).unwrap_or(&[]);
         let mut err = None;
-        let at = block.partition_point(|&id| match index.code_bytes(id) {
-            Ok(c) => packed(c) < b,
+        let at = block.partition_point(|&id| match index.packed_code(id) {
+            Ok(c) => c < b,
             Err(e) => {
                 err = Some(e);
                 false
@@ -679,7 +703,7 @@ impl Index {
                 let mut hi = [0u8; 16];
                 hi[..=i].copy_from_slice(&prefix[..=i]);
                 hi[i] += 1;
-                order.position(self, u128::from_be_bytes(hi))?
+                order.position_after(self, u128::from_be_bytes(hi), a)?
             }
             None => order.ids.len(),
         };
@@ -694,19 +718,31 @@ impl Index {
         self.code_bytes_of(id, self.record(id)?)
     }
 
+    /// The code of entry `id` as a [`packed`] number (what the code order
+    /// compares).
+    #[inline]
+    fn packed_code(&self, id: u32) -> Result<u128> {
+        let r = self.record(id)?;
+        let off = u32::from_le_bytes([r[2], r[3], r[4], r[5]]) as usize;
+        let len = format::tag_and_len(r[0]).1;
+        match self
+            .sec(&self.text)
+            .get(off..)
+            .and_then(<[u8]>::first_chunk)
+        {
+            // One 16-byte load (the text goes on after the code), the
+            // bytes past the code (`len` < 16) masked off.
+            Some(w) => Ok(u128::from_be_bytes(*w) & !(u128::MAX >> (8 * len))),
+            None => Ok(packed(self.code_bytes_of(id, r)?)),
+        }
+    }
+
     /// [`Index::code_bytes`] of entry `id` whose record is `r`.
     #[inline]
     fn code_bytes_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<&[u8]> {
         let off = u32_at(r, 2).unwrap_or(0) as usize;
         self.sec(&self.text)
             .get(off..off + format::tag_and_len(r[0]).1)
-            .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
-    }
-
-    /// The code of entry `id` whose record is `r`.
-    #[inline]
-    fn code_in(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<Code> {
-        Code::from_normalised(self.code_bytes_of(id, r)?)
             .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
@@ -738,8 +774,9 @@ impl Index {
     #[inline]
     fn meta_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<(Meta, usize)> {
         let (tag, code_len) = format::tag_and_len(r[0]);
-        let system = CodeSystem::from_u8(tag)
-            .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {tag}")))?;
+        if CodeSystem::from_u8(tag).is_none() {
+            return Err(corrupt(format!("entry {id} has unknown system tag {tag}")));
+        }
         let flags = r[1];
         let blob = self.sec(&self.text);
         let mut pos = u32_at(r, 2).unwrap_or(0) as usize + code_len;
@@ -760,7 +797,6 @@ impl Index {
         }
         Ok((
             Meta {
-                system,
                 effective,
                 terminated,
             },
@@ -886,35 +922,82 @@ impl Index {
     /// The fixed fields of entry `id` (for a current version with history,
     /// its own first day), without decoding its descriptions.
     pub(crate) fn fixed(&self, id: u32) -> Result<Fixed> {
-        // The record is read once: its code, dates and descriptions follow
-        // one another in the text.
-        let r = self.record(id)?;
+        self.fixed_of(id, self.record(id)?)
+    }
+
+    /// [`Index::fixed`] of entry `id` whose record is `r`. The record is
+    /// read once: its code, dates, action code and descriptions follow one
+    /// another in the text.
+    #[inline(always)]
+    fn fixed_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<Fixed> {
+        let (tag, code_len) = format::tag_and_len(r[0]);
         let flags = r[1];
-        let (meta, at) = self.meta_of(id, r)?;
-        let short = Short::of(flags);
-        let mut effective = meta.effective;
-        if flags & format::F_HISTORY != 0 {
-            effective = Some(self.history(id, at, short)?.0);
-        }
+        let off = u32::from_le_bytes([r[2], r[3], r[4], r[5]]) as usize;
+        let system = CodeSystem::from_u8(tag)
+            .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {tag}")))?;
+        let text = self.sec(&self.text);
+        let code = text
+            .get(off..off + code_len)
+            .and_then(Code::from_normalised)
+            .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))?;
+        let mut at = off + code_len;
+        // Kept as day numbers (see `Day`): checked here, converted when read.
+        let mut date = |flag: u8| -> Result<Option<Day>> {
+            if flags & flag == 0 {
+                return Ok(None);
+            }
+            let d = i32_at(text, at).filter(|d| (MIN_DAY..=MAX_DAY).contains(d));
+            at += 4;
+            d.map(Some)
+                .ok_or_else(|| corrupt(format!("entry {id} has an invalid date")))
+        };
+        let mut effective = date(format::F_EFFECTIVE)?;
+        let terminated = date(format::F_TERMINATED)?;
         let action = match flags & format::F_ACTION {
             0 => None,
-            _ => Some(char::from(
-                *self
-                    .sec(&self.text)
-                    .get(at.wrapping_sub(1))
-                    .ok_or_else(|| corrupt(format!("entry {id} has a malformed action code")))?,
-            )),
+            _ => {
+                let a = text
+                    .get(at)
+                    .ok_or_else(|| corrupt(format!("entry {id} has a malformed action code")))?;
+                at += 1;
+                Some(char::from(*a))
+            }
         };
+        let short = Short::of(flags);
+        if flags & format::F_HISTORY != 0 {
+            effective = Some(self.history(id, at, short)?.0.num_days_from_ce());
+        }
         Ok(Fixed {
-            code: self.code_in(id, r)?,
-            system: meta.system,
+            code,
+            system,
             effective,
-            terminated: meta.terminated,
+            terminated,
             billable: flags & format::F_BILLABLE != 0,
             action,
             at,
             short,
         })
+    }
+
+    /// Appends the borrowed entries `ids`, each the version in force on
+    /// `date` (as [`Index::entry_ref_on`] picks it), to `out`: a page of
+    /// codes, each record read once and each reference made in place.
+    pub(crate) fn refs_on<'a>(
+        self: &'a Arc<Self>,
+        ids: &[u32],
+        date: Option<NaiveDate>,
+        out: &mut Vec<EntryRef<'a>>,
+    ) -> Result<()> {
+        out.reserve(ids.len());
+        for &id in ids {
+            let r = self.record(id)?;
+            if date.is_some() && r[1] & format::F_HISTORY != 0 {
+                out.push(self.entry_ref_on(id, date)?);
+            } else {
+                out.push(EntryRef::indexed(self, self.fixed_of(id, r)?));
+            }
+        }
+        Ok(())
     }
 
     /// The history of current entry `id` whose descriptions start at `at`:
