@@ -76,22 +76,30 @@ impl From<Entry> for EntryRef<'static> {
 /// `num_days_from_ce`: 0001-01-01 is day 1), always within chrono's range
 /// ([`MIN_DAY`]`..=`[`MAX_DAY`]). An index stores dates so; a reference
 /// keeps them so until they are asked for (a page of codes reads none).
-pub(crate) type Day = i32;
+/// Shown (`Debug`) as the date.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Day(pub(crate) i32);
 /// The day number of `NaiveDate::MIN`.
-pub(crate) const MIN_DAY: Day = -95_746_129;
+pub(crate) const MIN_DAY: i32 = -95_746_129;
 /// The day number of `NaiveDate::MAX`.
-pub(crate) const MAX_DAY: Day = 95_745_399;
+pub(crate) const MAX_DAY: i32 = 95_745_399;
+
+impl std::fmt::Debug for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&date_of(*self), f)
+    }
+}
 
 /// The date of day `d` (in range: see [`Day`]).
 #[inline]
 fn date_of(d: Day) -> NaiveDate {
-    NaiveDate::from_num_days_from_ce_opt(d).unwrap_or(NaiveDate::MIN)
+    NaiveDate::from_num_days_from_ce_opt(d.0).unwrap_or(NaiveDate::MIN)
 }
 
 /// The day number of `d`.
 #[inline]
-fn day_of(d: NaiveDate) -> Day {
-    d.num_days_from_ce()
+pub(crate) fn day_of(d: NaiveDate) -> Day {
+    Day(d.num_days_from_ce())
 }
 
 /// The fixed fields of an index record, as [`Index`] reads them.
@@ -395,11 +403,12 @@ mod tests {
 
     #[test]
     fn day_numbers_span_exactly_the_dates_chrono_has() {
-        assert_eq!(day_of(NaiveDate::MIN), MIN_DAY);
-        assert_eq!(day_of(NaiveDate::MAX), MAX_DAY);
+        assert_eq!(day_of(NaiveDate::MIN), Day(MIN_DAY));
+        assert_eq!(day_of(NaiveDate::MAX), Day(MAX_DAY));
         assert!(NaiveDate::from_num_days_from_ce_opt(MIN_DAY - 1).is_none());
         assert!(NaiveDate::from_num_days_from_ce_opt(MAX_DAY + 1).is_none());
         let d = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
         assert_eq!(date_of(day_of(d)), d);
+        assert_eq!(format!("{:?}", Some(day_of(d))), format!("{:?}", Some(d)));
     }
 }

@@ -4,9 +4,9 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
-use crate::catalog::entry_ref::{Day, EntryRef, Fixed, MAX_DAY, MIN_DAY};
+use crate::catalog::entry_ref::{day_of, Day, EntryRef, Fixed, MAX_DAY, MIN_DAY};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
@@ -946,7 +946,9 @@ impl Index {
             if flags & flag == 0 {
                 return Ok(None);
             }
-            let d = i32_at(text, at).filter(|d| (MIN_DAY..=MAX_DAY).contains(d));
+            let d = i32_at(text, at)
+                .filter(|d| (MIN_DAY..=MAX_DAY).contains(d))
+                .map(Day);
             at += 4;
             d.map(Some)
                 .ok_or_else(|| corrupt(format!("entry {id} has an invalid date")))
@@ -965,7 +967,7 @@ impl Index {
         };
         let short = Short::of(flags);
         if flags & format::F_HISTORY != 0 {
-            effective = Some(self.history(id, at, short)?.0.num_days_from_ce());
+            effective = Some(day_of(self.history(id, at, short)?.0));
         }
         Ok(Fixed {
             code,
