@@ -388,6 +388,86 @@ fn short_descriptions_and_action_codes_read_back_in_every_form() {
     }
 }
 
+/// Every way a token is decoded gives back the text: tokens with one-,
+/// two- and three-byte numbers (a dictionary of more than 16,384 tokens:
+/// the first ones copied from their slots, the later ones through their
+/// offsets), tokens longer than a slot (15 bytes) and longer than two
+/// 16-byte copies (32 bytes, which turns the wide copies off), in long
+/// descriptions, short ones of their own and short ones that start with
+/// the long one's tokens; through a page of codes, an exact lookup and
+/// the owned entries.
+#[test]
+fn every_token_path_reads_back_the_description() {
+    let word = |i: usize| {
+        // Distinct words (base 26 letters): each a token of its own.
+        let mut w = String::from("w");
+        let mut n = i;
+        loop {
+            w.push(char::from(b'a' + (n % 26) as u8));
+            n /= 26;
+            if n == 0 {
+                break w;
+            }
+        }
+    };
+    // Without and with a token longer than 32 bytes.
+    for long_word in [
+        "Hypercholesterolemically",
+        "Pneumonoultramicroscopicsilicovolcanoconiosis",
+    ] {
+        every_token_path_on(long_word, &word);
+    }
+}
+
+fn every_token_path_on(long_word: &str, word: &dyn Fn(usize) -> String) {
+    let mut entries = Vec::new();
+    for i in 0..6_000 {
+        let long = format!(
+            "{} {} {}; with {}",
+            word(3 * i),
+            word(3 * i + 1),
+            word(3 * i + 2),
+            if i % 7 == 0 {
+                long_word
+            } else {
+                "unspecifiedness"
+            }
+        );
+        let short = match i % 3 {
+            0 => long.clone(),
+            1 => format!("{} {} other", word(3 * i), word(3 * i + 1)),
+            _ => format!("Short {}", word(i)),
+        };
+        entries.push(Entry::from_descriptions(
+            procode::Code::parse(&format!("X{i:05}")).unwrap(),
+            CodeSystem::Custom,
+            long,
+            short,
+        ));
+    }
+    let cat = Catalog::build(entries.clone()).unwrap();
+    let mut buf = String::new();
+    for e in &entries {
+        let r = cat
+            .lookup_ref(e.code.as_str(), Some(e.system), None)
+            .unwrap()
+            .unwrap();
+        buf.clear();
+        r.write_description(&mut buf).unwrap();
+        r.write_short_description(&mut buf).unwrap();
+        assert_eq!(buf, format!("{}{}", e.description, e.short_description));
+        assert_eq!(&r.to_owned().unwrap(), e);
+    }
+    let opts = procode::SearchOptions::default().limit(50);
+    let page = cat.search_refs("X0012", &opts).unwrap();
+    assert_eq!(page.total, 10);
+    for (r, e) in page.entries.iter().zip(&entries[120..130]) {
+        assert_eq!(r.code(), &e.code);
+        assert_eq!(r.description().unwrap(), e.description);
+        assert_eq!(r.short_description().unwrap(), e.short_description);
+    }
+}
+
 /// A short description stored as the long one's first tokens names how
 /// many: a count of none or of more tokens than the long one has is a
 /// typed error, never a panic or a wrong text.

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::search::{Found, MatchSpan, SearchMode, SearchNotice, SearchOptions, SearchResults};
 use super::Catalog;
@@ -58,8 +58,8 @@ enum Text<'a> {
 pub struct EntryRef<'a> {
     code: Code,
     system: CodeSystem,
-    effective: Option<NaiveDate>,
-    terminated: Option<NaiveDate>,
+    effective: Option<Day>,
+    terminated: Option<Day>,
     billable: bool,
     action: Option<char>,
     text: Text<'a>,
@@ -72,13 +72,43 @@ impl From<Entry> for EntryRef<'static> {
     }
 }
 
+/// A date as its day number from the common era (chrono's
+/// `num_days_from_ce`: 0001-01-01 is day 1), always within chrono's range
+/// ([`MIN_DAY`]`..=`[`MAX_DAY`]). An index stores dates so; a reference
+/// keeps them so until they are asked for (a page of codes reads none).
+/// Shown (`Debug`) as the date.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Day(pub(crate) i32);
+/// The day number of `NaiveDate::MIN`.
+pub(crate) const MIN_DAY: i32 = -95_746_129;
+/// The day number of `NaiveDate::MAX`.
+pub(crate) const MAX_DAY: i32 = 95_745_399;
+
+impl std::fmt::Debug for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&date_of(*self), f)
+    }
+}
+
+/// The date of day `d` (in range: see [`Day`]).
+#[inline]
+fn date_of(d: Day) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(d.0).unwrap_or(NaiveDate::MIN)
+}
+
+/// The day number of `d`.
+#[inline]
+pub(crate) fn day_of(d: NaiveDate) -> Day {
+    Day(d.num_days_from_ce())
+}
+
 /// The fixed fields of an index record, as [`Index`] reads them.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fixed {
     pub(crate) code: Code,
     pub(crate) system: CodeSystem,
-    pub(crate) effective: Option<NaiveDate>,
-    pub(crate) terminated: Option<NaiveDate>,
+    pub(crate) effective: Option<Day>,
+    pub(crate) terminated: Option<Day>,
     pub(crate) billable: bool,
     pub(crate) action: Option<char>,
     /// Where the long description starts in the text section.
@@ -122,8 +152,8 @@ impl<'a> EntryRef<'a> {
         EntryRef {
             code: e.code,
             system: e.system,
-            effective: e.effective,
-            terminated: e.terminated,
+            effective: e.effective.map(day_of),
+            terminated: e.terminated.map(day_of),
             billable: e.billable,
             action: e.action,
             text,
@@ -151,12 +181,12 @@ impl<'a> EntryRef<'a> {
 
     /// First day the code (this version of it) is valid, when known.
     pub fn effective(&self) -> Option<NaiveDate> {
-        self.effective
+        self.effective.map(date_of)
     }
 
     /// Last day the code (this version of it) is valid, when terminated.
     pub fn terminated(&self) -> Option<NaiveDate> {
-        self.terminated
+        self.terminated.map(date_of)
     }
 
     /// Whether the code may be billed.
@@ -172,7 +202,8 @@ impl<'a> EntryRef<'a> {
     /// Whether the code is valid on a date of service (as
     /// [`Entry::is_valid_on`]).
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
-        self.effective.is_none_or(|e| e <= date) && self.terminated.is_none_or(|t| date <= t)
+        let d = day_of(date);
+        self.effective.is_none_or(|e| e <= d) && self.terminated.is_none_or(|t| d <= t)
     }
 
     /// The code as people write it (`F41.1` for ICD-10-CM).
@@ -254,8 +285,8 @@ impl<'a> EntryRef<'a> {
         };
         Ok(
             Entry::from_descriptions(self.code, self.system, description, short_description)
-                .with_effective(self.effective)
-                .with_terminated(self.terminated)
+                .with_effective(self.effective())
+                .with_terminated(self.terminated())
                 .with_billable(self.billable)
                 .with_action(self.action),
         )
@@ -363,5 +394,21 @@ impl Catalog {
                 notice: found.notice,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_span_exactly_the_dates_chrono_has() {
+        assert_eq!(day_of(NaiveDate::MIN), Day(MIN_DAY));
+        assert_eq!(day_of(NaiveDate::MAX), Day(MAX_DAY));
+        assert!(NaiveDate::from_num_days_from_ce_opt(MIN_DAY - 1).is_none());
+        assert!(NaiveDate::from_num_days_from_ce_opt(MAX_DAY + 1).is_none());
+        let d = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        assert_eq!(date_of(day_of(d)), d);
+        assert_eq!(format!("{:?}", Some(day_of(d))), format!("{:?}", Some(d)));
     }
 }

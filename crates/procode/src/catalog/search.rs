@@ -2463,9 +2463,9 @@ impl Catalog {
         let total = matched + customs.len();
         let mut out = Vec::with_capacity(opts.limit.min(total));
         if customs.is_empty() {
-            for &id in ids.iter().skip(opts.offset).take(opts.limit) {
-                out.push(self.index.entry_ref_on(id, opts.as_of)?);
-            }
+            let from = opts.offset.min(ids.len());
+            let page = &ids[from..ids.len().min(from.saturating_add(opts.limit))];
+            self.index.refs_on(page, opts.as_of, &mut out)?;
             return Ok((out, total));
         }
         // (code, system) order is the order of the code keys.

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 
-use crate::catalog::entry_ref::{EntryRef, Fixed};
+use crate::catalog::entry_ref::{day_of, Day, EntryRef, Fixed, MAX_DAY, MIN_DAY};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
@@ -88,8 +88,10 @@ pub(crate) struct Index {
     /// Checksums of the two fst sections still to verify on first use.
     pending: [(u64, OnceLock<bool>); 2],
     /// Whether the token dictionary is valid UTF-8 cut on character
-    /// boundaries (checked once, before the first description is decoded).
-    tokens_utf8: OnceLock<bool>,
+    /// boundaries, and its most frequent tokens in slots (checked and
+    /// built once, before the first description is decoded); `None` when
+    /// the dictionary is malformed.
+    dictionary: OnceLock<Option<HotTokens>>,
     /// The tabular-structure section (empty when the index holds none).
     tabular: Range<usize>,
     /// Its checksum, and whether it matched and the section's own layout
@@ -203,38 +205,112 @@ fn varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     }
 }
 
-/// How many bytes a short token is copied with: one 16-byte load and
-/// store (no `memcpy` call), of which only the token's own bytes are kept;
-/// a token of up to twice that takes two.
+/// How many bytes a token is copied with at once: one 16-byte load and
+/// store (no `memcpy` call), of which only the token's own bytes are kept.
 const TOKEN_COPY: usize = 16;
-/// Room reserved in the output per token: a short token or one of up to
-/// two [`TOKEN_COPY`]s.
+/// Room reserved in the output per token: two [`TOKEN_COPY`]s, which hold
+/// any token but the rare longer ones (no token of the bundled code sets
+/// is longer than 30 bytes).
 const TOKEN_ROOM: usize = 2 * TOKEN_COPY;
+/// How many of the dictionary's first (most frequent) tokens get a slot
+/// ([`HotTokens`]): those with one- and two-byte numbers, 99% of the
+/// tokens of the large catalog's descriptions (256 KB of slots).
+const HOT: usize = 1 << 14;
+/// The last byte of a slot holds the token's length, or this for a token
+/// too long for the slot (read through its offsets).
+const NO_SLOT: u8 = u8::MAX;
 
-/// Appends the tokens whose numbers (varints) start at `p` in `blob` and
-/// end before `end`, at most `n` of them, to `out` (`offs` the token
-/// offsets, `toks` the token bytes) and returns the position after them and
-/// how many there were; `None` when something is out of range (`out` then
-/// holds whole tokens only). Only whole tokens are ever appended, so `out`
-/// is as valid UTF-8 as the tokens are.
+/// The dictionary's most frequent tokens, each zero padded in a slot of
+/// [`TOKEN_COPY`] bytes whose last byte is its length, built once when
+/// the dictionary is checked: a token of up to 15 bytes with a one- or
+/// two-byte number is copied from its slot with one 16-byte move, without
+/// reading its offsets. The index's own sections stay shared between the
+/// processes that map the file; the slots (256 KB for the large catalog,
+/// less for a smaller dictionary) are the process's own.
+pub(crate) struct HotTokens {
+    /// Token `t`'s slot (for `t` below the dictionary's first [`HOT`]).
+    slots: Box<[[u8; TOKEN_COPY]]>,
+    /// Where a token may be copied with two [`TOKEN_COPY`] moves from the
+    /// token bytes: below this offset (0 when some token is longer than
+    /// [`TOKEN_ROOM`], so that none is).
+    copy_end: usize,
+}
+
+impl HotTokens {
+    /// Checks the dictionary (`offs` the token offsets, `toks` the token
+    /// bytes) — valid UTF-8, every offset in order and on a character
+    /// boundary — and fills the slots of its first tokens; `None` when
+    /// the dictionary is malformed.
+    fn read(offs: &[u8], toks: &[u8]) -> Option<HotTokens> {
+        let text = std::str::from_utf8(toks).ok()?;
+        let mut prev = 0usize;
+        let mut longest = 0usize;
+        for (i, o) in offs.chunks_exact(4).enumerate() {
+            let o = u32::from_le_bytes([o[0], o[1], o[2], o[3]]) as usize;
+            if o < prev || !text.is_char_boundary(o) {
+                return None;
+            }
+            if i > 0 {
+                longest = longest.max(o - prev);
+            }
+            prev = o;
+        }
+        let n = (offs.len() / 4).saturating_sub(1).min(HOT);
+        let mut slots = vec![[0u8; TOKEN_COPY]; n].into_boxed_slice();
+        for (t, slot) in slots.iter_mut().enumerate() {
+            let (a, b) = (u32_at(offs, t * 4)?, u32_at(offs, t * 4 + 4)?);
+            let tok = toks.get(a as usize..b as usize)?;
+            match tok.len() < TOKEN_COPY {
+                true => {
+                    slot[..tok.len()].copy_from_slice(tok);
+                    slot[TOKEN_COPY - 1] = tok.len() as u8;
+                }
+                false => slot[TOKEN_COPY - 1] = NO_SLOT,
+            }
+        }
+        let copy_end = match longest <= TOKEN_ROOM {
+            true => (toks.len() + 1).saturating_sub(TOKEN_ROOM),
+            false => 0,
+        };
+        Some(HotTokens { slots, copy_end })
+    }
+}
+
+/// What decoding a description reads: the text section, the checked
+/// token dictionary (offsets and bytes) and its hot tokens.
+#[derive(Clone, Copy)]
+struct Dict<'a> {
+    text: &'a [u8],
+    offs: &'a [u8],
+    toks: &'a [u8],
+    hot: &'a HotTokens,
+}
+
+/// Appends the tokens whose numbers (varints) start at `p` in the text and
+/// end before `end`, at most `n` of them, to `out` and returns the position
+/// after them and how many there were; `None` when something is out of
+/// range (`out` then holds whole tokens only). Only whole tokens are ever
+/// appended, so `out` is as valid UTF-8 as the dictionary's tokens are.
 ///
 /// Room for every token is reserved once (each number takes a byte at
 /// least, and a description has at most
 /// [`crate::index::MAX_DESCRIPTION_LEN`] tokens: more is malformed), so the
-/// loop checks no capacity: per token, a one- to three-byte number read
-/// inline, its two offsets and one 16-byte copy. `COUNTED`: whether `n`
-/// can stop the loop before `end` (without it, `n` is ignored and the loop
-/// tests one bound a token).
+/// loop checks no capacity. Per token: its number's first byte (the loop's
+/// bound is the description's end, so no other check); a hot token
+/// ([`HotTokens`]) is then two 16-byte moves from its slot; any other
+/// reads its number (one to three bytes inline), its two offsets, and is
+/// copied with two 16-byte moves. `COUNTED`: whether `n` can stop the
+/// loop before `end` (without it, `n` is ignored).
 #[inline(always)]
 fn decode_tokens<const COUNTED: bool>(
-    blob: &[u8],
+    d: Dict<'_>,
     mut p: usize,
     end: usize,
     n: usize,
-    offs: &[u8],
-    toks: &[u8],
     out: &mut Vec<u8>,
 ) -> Option<(usize, usize)> {
+    // The numbers end at `end`: indexing below `nums.len()` needs no check.
+    let nums = d.text.get(..end)?;
     let left = end.checked_sub(p)?;
     let n = if COUNTED { n.min(left) } else { left };
     if n > crate::index::MAX_DESCRIPTION_LEN {
@@ -248,68 +324,80 @@ fn decode_tokens<const COUNTED: bool>(
     // `len`: each token copied by 16-byte moves takes at most that, and a
     // longer one reserves it again.
     let mut dst = out.as_mut_ptr();
+    let (offs, toks, hot) = (d.offs, d.toks, d.hot);
     let mut i = 0;
-    while p < end && (!COUNTED || i < n) {
-        // Token numbers are below 2^32 (the slow path checks), so `t * 4 + 8`
-        // cannot overflow.
-        let t: usize = match blob.get(p..p + 3) {
-            Some(&[a, _, _]) if a < 0x80 => {
-                p += 1;
-                usize::from(a)
-            }
-            Some(&[a, b, _]) if b < 0x80 => {
+    while p < nums.len() && (!COUNTED || i < n) {
+        let a = nums[p];
+        // Token numbers are below 2^32 (the slow path checks), so
+        // `t * 4 + 8` cannot overflow.
+        let t: usize = if a < 0x80 {
+            p += 1;
+            usize::from(a)
+        } else {
+            // A number's bytes all lie before `end`.
+            let b = *nums.get(p + 1)?;
+            if b < 0x80 {
                 p += 2;
                 usize::from(a & 0x7f) | usize::from(b) << 7
-            }
-            Some(&[a, b, c]) if c < 0x80 => {
-                p += 3;
-                usize::from(a & 0x7f) | usize::from(b & 0x7f) << 7 | usize::from(c) << 14
-            }
-            _ => {
-                let mut q = p;
-                let v = text::get_varint(blob, &mut q)?;
-                p = q;
-                u32::try_from(v).ok()? as usize
+            } else {
+                match nums.get(p + 2) {
+                    Some(&c) if c < 0x80 => {
+                        p += 3;
+                        usize::from(a & 0x7f) | usize::from(b & 0x7f) << 7 | usize::from(c) << 14
+                    }
+                    _ => {
+                        let mut q = p;
+                        let v = text::get_varint(nums, &mut q)?;
+                        p = q;
+                        u32::try_from(v).ok()? as usize
+                    }
+                }
             }
         };
+        if let Some(slot) = hot.slots.get(t) {
+            let l = slot[TOKEN_COPY - 1];
+            if l != NO_SLOT {
+                // SAFETY: `slot` has `TOKEN_COPY` readable bytes and `out`
+                // (whose buffer `dst` is) room for `TOKEN_ROOM` more after
+                // `len`: an unaligned 16-byte load and store. The token is
+                // the slot's first `l` bytes (`l < TOKEN_COPY`).
+                unsafe {
+                    let v = slot.as_ptr().cast::<u128>().read_unaligned();
+                    dst.add(len).cast::<u128>().write_unaligned(v);
+                }
+                len += usize::from(l);
+                i += 1;
+                continue;
+            }
+        }
         let w = offs.get(t * 4..t * 4 + 8)?;
         let a = u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize;
         let b = u32::from_le_bytes([w[4], w[5], w[6], w[7]]) as usize;
-        match toks.get(a..a.wrapping_add(TOKEN_COPY)) {
-            Some(wide) if b.wrapping_sub(a) <= TOKEN_COPY => {
-                // SAFETY: `wide` has `TOKEN_COPY` readable bytes and `out`
-                // (whose buffer `dst` is) room for `TOKEN_ROOM` more after
-                // `len` (reserved for every token left): an unaligned
-                // 16-byte load and store. The token is bytes `a..b`
-                // (`a <= b <= a + TOKEN_COPY`), the start of `wide`.
-                unsafe {
-                    let v = wide.as_ptr().cast::<u128>().read_unaligned();
-                    dst.add(len).cast::<u128>().write_unaligned(v);
-                }
-                len += b - a;
+        if a < hot.copy_end {
+            // SAFETY: `copy_end` (see `HotTokens::read`) is 0 unless every
+            // token is at most `TOKEN_ROOM` bytes long and the offsets are
+            // in order and within `toks` (checked before any description
+            // is decoded), and `a + TOKEN_ROOM <= toks.len()` for any
+            // `a < copy_end`: bytes `a..a + TOKEN_ROOM` of `toks` are
+            // readable, and `out` has `TOKEN_ROOM` bytes of room after
+            // `len`: two unaligned 16-byte loads and stores. The token is
+            // bytes `a..b`, `a <= b <= a + TOKEN_ROOM`.
+            unsafe {
+                let src = toks.as_ptr().add(a).cast::<u128>();
+                let to = dst.add(len).cast::<u128>();
+                to.write_unaligned(src.read_unaligned());
+                to.add(1).write_unaligned(src.add(1).read_unaligned());
             }
-            _ if b.wrapping_sub(a) <= TOKEN_ROOM && a.wrapping_add(TOKEN_ROOM) <= toks.len() => {
-                // SAFETY: as above with two 16-byte moves: bytes
-                // `a..a + TOKEN_ROOM` of `toks` are readable (checked) and
-                // `out` has `TOKEN_ROOM` bytes of room after `len`; the token
-                // is bytes `a..b`, `b <= a + TOKEN_ROOM`.
-                unsafe {
-                    let src = toks.as_ptr().add(a).cast::<u128>();
-                    let to = dst.add(len).cast::<u128>();
-                    to.write_unaligned(src.read_unaligned());
-                    to.add(1).write_unaligned(src.add(1).read_unaligned());
-                }
-                len += b - a;
-            }
-            _ => {
-                let tok = toks.get(a..b)?;
-                // SAFETY: bytes `..len` are initialised (whole tokens written).
-                unsafe { out.set_len(len) };
-                out.extend_from_slice(tok);
-                out.reserve((n - i) * TOKEN_ROOM);
-                len = out.len();
-                dst = out.as_mut_ptr();
-            }
+            len += b - a;
+        } else {
+            let tok = toks.get(a..b)?;
+            // SAFETY: bytes `..len` are initialised (whole tokens written).
+            unsafe { out.set_len(len) };
+            out.extend_from_slice(tok);
+            // Room again for every token left (each has a byte at least).
+            out.reserve((end - p + 1) * TOKEN_ROOM);
+            len = out.len();
+            dst = out.as_mut_ptr();
         }
         i += 1;
     }
@@ -346,7 +434,6 @@ impl Short {
 /// The entry-record fields search filters need, without decoding text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Meta {
-    pub(crate) system: CodeSystem,
     pub(crate) effective: Option<NaiveDate>,
     pub(crate) terminated: Option<NaiveDate>,
 }
@@ -393,6 +480,31 @@ impl CodeOrder {
     /// How many entries have a code before `b` (a [`packed`] code).
     fn position(&self, index: &Index, b: u128) -> Result<usize> {
         let s = self.samples.partition_point(|&c| c < b);
+        self.position_in_step(index, b, s)
+    }
+
+    /// [`CodeOrder::position`] of a code `b` that comes after the codes of
+    /// the first `lo` entries (the end of a prefix's range, `lo` its
+    /// start): the samples are searched by a gallop from there, a probe or
+    /// two for a short range instead of a search of them all.
+    fn position_after(&self, index: &Index, b: u128, lo: usize) -> Result<usize> {
+        let n = self.samples.len();
+        // The samples of the entries before `lo` are all before `b`.
+        let mut from = lo.div_ceil(CodeOrder::STEP).min(n);
+        let (mut to, mut step) = (from, 1);
+        while to < n && self.samples[to] < b {
+            from = to + 1;
+            to += step;
+            step *= 2;
+        }
+        let to = to.min(n);
+        let s = from + self.samples[from..to].partition_point(|&c| c < b);
+        self.position_in_step(index, b, s)
+    }
+
+    /// [`CodeOrder::position`] once the samples before `b` are counted
+    /// (`s`): a search of the step of ids before sample `s`.
+    fn position_in_step(&self, index: &Index, b: u128, s: usize) -> Result<usize> {
         if s == 0 {
             return Ok(0);
         }
@@ -400,8 +512,8 @@ impl CodeOrder {
         let to = (s * CodeOrder::STEP).min(self.ids.len());
         let block = self.ids.get(from..to).unwrap_or(&[]);
         let mut err = None;
-        let at = block.partition_point(|&id| match index.code_bytes(id) {
-            Ok(c) => packed(c) < b,
+        let at = block.partition_point(|&id| match index.packed_code(id) {
+            Ok(c) => c < b,
             Err(e) => {
                 err = Some(e);
                 false
@@ -482,7 +594,7 @@ impl Index {
             size: file_len,
             store,
             pending: [(sums[0], lazy_check(checks)), (sums[1], lazy_check(checks))],
-            tokens_utf8: OnceLock::new(),
+            dictionary: OnceLock::new(),
             tabular,
             tabular_check: (sums[8], OnceLock::new()),
             code_order: OnceLock::new(),
@@ -494,9 +606,18 @@ impl Index {
         self.store.as_ref().as_ref()
     }
 
-    #[inline]
+    /// The bytes of one of this index's sections (`r` one of its section
+    /// ranges: `self.text`, `self.entries`, …).
+    #[inline(always)]
     fn sec(&self, r: &Range<usize>) -> &[u8] {
-        self.bytes().get(r.clone()).unwrap_or(&[])
+        let b = self.bytes();
+        debug_assert!(r.start <= r.end && r.end <= b.len());
+        // SAFETY: every range passed here is one of the index's section
+        // ranges, which `format::parse` checked when the index was opened
+        // (`start <= end <= ` the storage's length) and nothing changes
+        // after; the storage's bytes are immutable. (Unchecked: every
+        // description decoded reads three sections, every record two.)
+        unsafe { b.get_unchecked(r.clone()) }
     }
 
     pub(crate) fn len(&self) -> u32 {
@@ -582,7 +703,7 @@ impl Index {
                 let mut hi = [0u8; 16];
                 hi[..=i].copy_from_slice(&prefix[..=i]);
                 hi[i] += 1;
-                order.position(self, u128::from_be_bytes(hi))?
+                order.position_after(self, u128::from_be_bytes(hi), a)?
             }
             None => order.ids.len(),
         };
@@ -597,19 +718,31 @@ impl Index {
         self.code_bytes_of(id, self.record(id)?)
     }
 
+    /// The code of entry `id` as a [`packed`] number (what the code order
+    /// compares).
+    #[inline]
+    fn packed_code(&self, id: u32) -> Result<u128> {
+        let r = self.record(id)?;
+        let off = u32::from_le_bytes([r[2], r[3], r[4], r[5]]) as usize;
+        let len = format::tag_and_len(r[0]).1;
+        match self
+            .sec(&self.text)
+            .get(off..)
+            .and_then(<[u8]>::first_chunk)
+        {
+            // One 16-byte load (the text goes on after the code), the
+            // bytes past the code (`len` < 16) masked off.
+            Some(w) => Ok(u128::from_be_bytes(*w) & !(u128::MAX >> (8 * len))),
+            None => Ok(packed(self.code_bytes_of(id, r)?)),
+        }
+    }
+
     /// [`Index::code_bytes`] of entry `id` whose record is `r`.
     #[inline]
     fn code_bytes_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<&[u8]> {
         let off = u32_at(r, 2).unwrap_or(0) as usize;
         self.sec(&self.text)
             .get(off..off + format::tag_and_len(r[0]).1)
-            .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
-    }
-
-    /// The code of entry `id` whose record is `r`.
-    #[inline]
-    fn code_in(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<Code> {
-        Code::from_normalised(self.code_bytes_of(id, r)?)
             .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))
     }
 
@@ -641,8 +774,9 @@ impl Index {
     #[inline]
     fn meta_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<(Meta, usize)> {
         let (tag, code_len) = format::tag_and_len(r[0]);
-        let system = CodeSystem::from_u8(tag)
-            .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {tag}")))?;
+        if CodeSystem::from_u8(tag).is_none() {
+            return Err(corrupt(format!("entry {id} has unknown system tag {tag}")));
+        }
         let flags = r[1];
         let blob = self.sec(&self.text);
         let mut pos = u32_at(r, 2).unwrap_or(0) as usize + code_len;
@@ -663,7 +797,6 @@ impl Index {
         }
         Ok((
             Meta {
-                system,
                 effective,
                 terminated,
             },
@@ -671,57 +804,53 @@ impl Index {
         ))
     }
 
+    /// The checked token dictionary (see [`Index::dictionary`]), or `None`
+    /// when it is not valid UTF-8 cut on character boundaries in order.
+    fn hot_tokens(&self) -> Option<&HotTokens> {
+        self.dictionary
+            .get_or_init(|| HotTokens::read(self.sec(&self.token_offsets), self.sec(&self.tokens)))
+            .as_ref()
+    }
+
     /// Whether every token of the dictionary is valid UTF-8: the whole
     /// dictionary is, and every offset is in order and on a character boundary.
     fn tokens_are_utf8(&self) -> bool {
-        *self.tokens_utf8.get_or_init(|| {
-            let Ok(toks) = std::str::from_utf8(self.sec(&self.tokens)) else {
-                return false;
-            };
-            let mut prev = 0usize;
-            for o in self.sec(&self.token_offsets).chunks_exact(4) {
-                let o = u32::from_le_bytes([o[0], o[1], o[2], o[3]]) as usize;
-                if o < prev || !toks.is_char_boundary(o) {
-                    return false;
-                }
-                prev = o;
-            }
-            true
-        })
+        self.hot_tokens().is_some()
     }
 
     /// Appends the description at `*pos` (token count, then token ids) to
     /// `out`, advancing `*pos` past it.
     pub(crate) fn write_text(&self, pos: &mut usize, out: &mut String) -> Result<()> {
         let bad = || corrupt("description text is malformed");
-        let (blob, offs, toks) = self.text_sections()?;
-        let (start, end) = Index::text_span(blob, *pos).ok_or_else(bad)?;
-        // SAFETY: only whole tokens are appended, and `tokens_are_utf8`
+        let d = self.dict()?;
+        let (start, end) = Index::text_span(d.text, *pos).ok_or_else(bad)?;
+        // SAFETY: only whole tokens are appended, and `dict` (`HotTokens::read`)
         // checked that the dictionary is UTF-8 and that every offset is on a
         // character boundary, so each token is valid UTF-8 and so is `out`
         // after every append (an error part-way leaves whole tokens). The
         // bytes are immutable for the index's lifetime (owned, static, or a
         // read-only map of a file that procode only ever replaces by rename).
         let out = unsafe { out.as_mut_vec() };
-        let (at, _) = decode_tokens::<false>(blob, start, end, 0, offs, toks, out)
+        let (at, _) = decode_tokens::<false>(d, start, end, 0, out)
             .filter(|&(at, _)| at == end)
             .ok_or_else(bad)?;
         *pos = at;
         Ok(())
     }
 
-    /// The text, token-offset and token sections, once the token dictionary
-    /// is known to be UTF-8 (what decoding a description relies on).
+    /// The text section and the checked token dictionary (what decoding a
+    /// description reads).
     #[inline(always)]
-    fn text_sections(&self) -> Result<(&[u8], &[u8], &[u8])> {
-        if !self.tokens_are_utf8() {
+    fn dict(&self) -> Result<Dict<'_>> {
+        let Some(hot) = self.hot_tokens() else {
             return Err(corrupt("the token dictionary is not UTF-8"));
-        }
-        Ok((
-            self.sec(&self.text),
-            self.sec(&self.token_offsets),
-            self.sec(&self.tokens),
-        ))
+        };
+        Ok(Dict {
+            text: self.sec(&self.text),
+            offs: self.sec(&self.token_offsets),
+            toks: self.sec(&self.tokens),
+            hot,
+        })
     }
 
     /// Where the token numbers of the description at `at` start and end
@@ -755,20 +884,20 @@ impl Index {
             }
             Short::Prefix => {
                 let bad = || corrupt("description text is malformed");
-                let (blob, offs, toks) = self.text_sections()?;
-                let (long, long_end) = Index::text_span(blob, pos).ok_or_else(bad)?;
+                let d = self.dict()?;
+                let (long, long_end) = Index::text_span(d.text, pos).ok_or_else(bad)?;
                 pos = long_end;
-                let shared = varint(blob, &mut pos)
+                let shared = varint(d.text, &mut pos)
                     .and_then(|k| usize::try_from(k).ok())
                     .filter(|&k| k >= 1)
                     .ok_or_else(bad)?;
-                let (rest, rest_end) = Index::text_span(blob, pos).ok_or_else(bad)?;
+                let (rest, rest_end) = Index::text_span(d.text, pos).ok_or_else(bad)?;
                 // SAFETY: as in `write_text`: only whole tokens are appended.
                 let out = unsafe { out.as_mut_vec() };
-                decode_tokens::<true>(blob, long, long_end, shared, offs, toks, out)
+                decode_tokens::<true>(d, long, long_end, shared, out)
                     .filter(|&(_, k)| k == shared)
                     .ok_or_else(bad)?;
-                decode_tokens::<false>(blob, rest, rest_end, 0, offs, toks, out)
+                decode_tokens::<false>(d, rest, rest_end, 0, out)
                     .filter(|&(at, _)| at == rest_end)
                     .ok_or_else(bad)?;
                 Ok(())
@@ -793,35 +922,84 @@ impl Index {
     /// The fixed fields of entry `id` (for a current version with history,
     /// its own first day), without decoding its descriptions.
     pub(crate) fn fixed(&self, id: u32) -> Result<Fixed> {
-        // The record is read once: its code, dates and descriptions follow
-        // one another in the text.
-        let r = self.record(id)?;
+        self.fixed_of(id, self.record(id)?)
+    }
+
+    /// [`Index::fixed`] of entry `id` whose record is `r`. The record is
+    /// read once: its code, dates, action code and descriptions follow one
+    /// another in the text.
+    #[inline(always)]
+    fn fixed_of(&self, id: u32, r: &[u8; format::ENTRY_LEN]) -> Result<Fixed> {
+        let (tag, code_len) = format::tag_and_len(r[0]);
         let flags = r[1];
-        let (meta, at) = self.meta_of(id, r)?;
-        let short = Short::of(flags);
-        let mut effective = meta.effective;
-        if flags & format::F_HISTORY != 0 {
-            effective = Some(self.history(id, at, short)?.0);
-        }
+        let off = u32::from_le_bytes([r[2], r[3], r[4], r[5]]) as usize;
+        let system = CodeSystem::from_u8(tag)
+            .ok_or_else(|| corrupt(format!("entry {id} has unknown system tag {tag}")))?;
+        let text = self.sec(&self.text);
+        let code = text
+            .get(off..off + code_len)
+            .and_then(Code::from_normalised)
+            .ok_or_else(|| corrupt(format!("entry {id} has a malformed code")))?;
+        let mut at = off + code_len;
+        // Kept as day numbers (see `Day`): checked here, converted when read.
+        let mut date = |flag: u8| -> Result<Option<Day>> {
+            if flags & flag == 0 {
+                return Ok(None);
+            }
+            let d = i32_at(text, at)
+                .filter(|d| (MIN_DAY..=MAX_DAY).contains(d))
+                .map(Day);
+            at += 4;
+            d.map(Some)
+                .ok_or_else(|| corrupt(format!("entry {id} has an invalid date")))
+        };
+        let mut effective = date(format::F_EFFECTIVE)?;
+        let terminated = date(format::F_TERMINATED)?;
         let action = match flags & format::F_ACTION {
             0 => None,
-            _ => Some(char::from(
-                *self
-                    .sec(&self.text)
-                    .get(at.wrapping_sub(1))
-                    .ok_or_else(|| corrupt(format!("entry {id} has a malformed action code")))?,
-            )),
+            _ => {
+                let a = text
+                    .get(at)
+                    .ok_or_else(|| corrupt(format!("entry {id} has a malformed action code")))?;
+                at += 1;
+                Some(char::from(*a))
+            }
         };
+        let short = Short::of(flags);
+        if flags & format::F_HISTORY != 0 {
+            effective = Some(day_of(self.history(id, at, short)?.0));
+        }
         Ok(Fixed {
-            code: self.code_in(id, r)?,
-            system: meta.system,
+            code,
+            system,
             effective,
-            terminated: meta.terminated,
+            terminated,
             billable: flags & format::F_BILLABLE != 0,
             action,
             at,
             short,
         })
+    }
+
+    /// Appends the borrowed entries `ids`, each the version in force on
+    /// `date` (as [`Index::entry_ref_on`] picks it), to `out`: a page of
+    /// codes, each record read once and each reference made in place.
+    pub(crate) fn refs_on<'a>(
+        self: &'a Arc<Self>,
+        ids: &[u32],
+        date: Option<NaiveDate>,
+        out: &mut Vec<EntryRef<'a>>,
+    ) -> Result<()> {
+        out.reserve(ids.len());
+        for &id in ids {
+            let r = self.record(id)?;
+            if date.is_some() && r[1] & format::F_HISTORY != 0 {
+                out.push(self.entry_ref_on(id, date)?);
+            } else {
+                out.push(EntryRef::indexed(self, self.fixed_of(id, r)?));
+            }
+        }
+        Ok(())
     }
 
     /// The history of current entry `id` whose descriptions start at `at`:
