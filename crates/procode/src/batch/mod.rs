@@ -110,6 +110,7 @@
 //! assert_eq!(col("severity"), "error");
 //! ```
 
+mod column;
 mod detail_json;
 mod document;
 mod error;
