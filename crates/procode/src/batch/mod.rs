@@ -369,7 +369,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
         if let Some(r) = tail {
             let id = cols.claim_id(r.start, base + r.start as u64)?;
             let scratch = &mut self.workers[0].scratch;
-            let mut claim = ClaimLines::start(&cols, r.start, id.to_text().into_owned(), scratch);
+            let mut claim = ClaimLines::start(&cols, r.start, id, scratch);
             claim.read(&cols, r.clone(), base + r.start as u64, &mut scratch.spare)?;
             self.pending = Some(claim);
         }
@@ -406,8 +406,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
             for r in chunk {
                 let row = base + r.start as u64;
                 let id = cols.claim_id(r.start, row)?;
-                let mut claim =
-                    ClaimLines::start(cols, r.start, id.to_text().into_owned(), scratch);
+                let mut claim = ClaimLines::start(cols, r.start, id, scratch);
                 claim.read(cols, r.clone(), row, &mut scratch.spare)?;
                 check_claim(claim, &memo, scratch, out);
             }
