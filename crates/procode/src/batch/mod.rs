@@ -63,7 +63,10 @@
 //!
 //! [`Scrub`] consumes record batches one at a time ([`Scrub::push`], then
 //! [`Scrub::finish`]), so memory stays bounded by a batch whatever the size
-//! of the input. Claims complete within a batch are checked in parallel
+//! of the input. The room of the output's columns is recycled: when the
+//! caller drops a problems batch, its vectors go back to a small
+//! process-wide pool (two per column at most) for the next scrub to write
+//! into. Claims complete within a batch are checked in parallel
 //! across [`Scrub::threads`] threads (all cores by default); the output is
 //! the same for any thread count.
 //!
