@@ -10,10 +10,12 @@
 //! from a small process-wide pool and go back to it when the last Arrow
 //! array holding them is dropped (wherever that happens: Python, another
 //! thread): the next scrub writes into pages already mapped. The pool
-//! keeps at most [`KEEP`] vectors per column, none larger than
-//! [`KEEP_BYTES`], so what it holds is bounded by a few outputs.
+//! keeps at most [`KEEP`] vectors per column and [`POOL_BYTES`] in all
+//! (the room of two outputs of about 100,000 lines), so what a process
+//! keeps after a scrub is bounded whatever the batches' sizes.
 
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arrow_array::StringArray;
@@ -23,8 +25,11 @@ use arrow_buffer::{
 
 /// The vectors the pool keeps per column.
 const KEEP: usize = 2;
-/// The largest vector (in bytes) the pool keeps.
-const KEEP_BYTES: usize = 256 << 20;
+/// The bytes the pool keeps in all (the room of its vectors).
+const POOL_BYTES: usize = 128 << 20;
+
+/// The bytes the pool holds now.
+static POOLED: AtomicUsize = AtomicUsize::new(0);
 
 /// Recycled vectors of one kind, for one column.
 type Pool<T> = Mutex<Vec<Vec<T>>>;
@@ -42,22 +47,39 @@ fn take<T>(pool: &'static Pool<T>, n: usize) -> Vec<T> {
         .lock()
         .ok()
         .and_then(|mut p| p.pop())
+        .inspect(|v| {
+            POOLED.fetch_sub(room(v), Ordering::Relaxed);
+        })
         .unwrap_or_default();
     v.clear();
     v.reserve(n);
     v
 }
 
-/// Gives `v` back to `pool` (or frees it: the pool is full, `v` is too
-/// large or has no room).
+/// The bytes of room of `v`.
+fn room<T>(v: &Vec<T>) -> usize {
+    v.capacity().saturating_mul(std::mem::size_of::<T>())
+}
+
+/// Gives `v` back to `pool` (or frees it: the column's slot or the pool is
+/// full, or `v` has no room).
 fn give<T>(pool: &'static Pool<T>, v: Vec<T>) {
-    let bytes = v.capacity().saturating_mul(std::mem::size_of::<T>());
-    if bytes == 0 || bytes > KEEP_BYTES {
+    let bytes = room(&v);
+    if bytes == 0 {
         return;
     }
     if let Ok(mut p) = pool.lock() {
-        if p.len() < KEEP {
-            p.push(v);
+        let counted = POOLED
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                held.checked_add(bytes).filter(|&n| n <= POOL_BYTES)
+            })
+            .is_ok();
+        if counted {
+            if p.len() < KEEP {
+                p.push(v);
+            } else {
+                POOLED.fetch_sub(bytes, Ordering::Relaxed);
+            }
         }
     }
 }

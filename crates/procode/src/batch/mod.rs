@@ -65,8 +65,8 @@
 //! [`Scrub::finish`]), so memory stays bounded by a batch whatever the size
 //! of the input. The room of the output's columns is recycled: when the
 //! caller drops a problems batch, its vectors go back to a small
-//! process-wide pool (two per column at most) for the next scrub to write
-//! into. Claims complete within a batch are checked in parallel
+//! process-wide pool (two per column and 128 MiB in all at most) for the
+//! next scrub to write into. Claims complete within a batch are checked in parallel
 //! across [`Scrub::threads`] threads (all cores by default); the output is
 //! the same for any thread count.
 //!
