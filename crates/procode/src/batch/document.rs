@@ -133,19 +133,28 @@ pub(crate) struct ClaimLines {
 const INDEXED_FROM: usize = 32;
 
 impl ClaimLines {
-    /// A claim starting at row `i` of `cols` (nothing read yet), its lines
-    /// kept in the room of `scratch`'s vector of a checked claim.
+    /// The claim `id` starting at row `i` of `cols` (nothing read yet), its
+    /// id, payer and lines written into the room of `scratch`'s strings
+    /// and vector of a checked claim.
     pub(crate) fn start(
         cols: &Columns<'_>,
         i: usize,
-        claim_id: String,
+        id: IdRef<'_>,
         scratch: &mut Scratch,
     ) -> ClaimLines {
         let mut lines = std::mem::take(&mut scratch.room);
         lines.clear();
+        let mut claim_id = std::mem::take(&mut scratch.claim_id);
+        id.write_into(&mut claim_id);
+        let payer_id = cols.payer(i).map(|p| {
+            let mut payer = std::mem::take(&mut scratch.payer_id);
+            payer.clear();
+            payer.push_str(p);
+            payer
+        });
         ClaimLines {
             claim_id,
-            payer_id: cols.payer(i).map(str::to_owned),
+            payer_id,
             lines,
             ids: None,
         }
@@ -176,55 +185,64 @@ impl ClaimLines {
                     ),
                 });
             }
-            let line = read_line(cols, i, row, spare, &mut recent)?;
-            if self.has_line(&line.id) {
+            read_line(cols, i, row, spare, &mut recent, &mut self.lines)?;
+            let Some((line, before)) = self.lines.split_last() else {
+                continue;
+            };
+            let duplicate = match &self.ids {
+                Some(ids) => ids.contains(&line.id),
+                None => before.iter().any(|l| l.id == line.id),
+            };
+            if duplicate {
+                let line_id = self.lines.pop().map(|l| l.id).unwrap_or_default();
                 return Err(BatchError::DuplicateLine {
                     claim_id: self.claim_id.clone(),
-                    line_id: line.id,
+                    line_id,
                     row,
                 });
             }
             if let Some(ids) = &mut self.ids {
                 ids.insert(line.id.clone());
-            } else if self.lines.len() >= INDEXED_FROM {
-                self.ids = Some(
-                    self.lines
-                        .iter()
-                        .map(|l| l.id.clone())
-                        .chain([line.id.clone()])
-                        .collect(),
-                );
+            } else if self.lines.len() > INDEXED_FROM {
+                self.ids = Some(self.lines.iter().map(|l| l.id.clone()).collect());
             }
-            self.lines.push(line);
         }
         Ok(())
-    }
-
-    fn has_line(&self, id: &str) -> bool {
-        match &self.ids {
-            Some(ids) => ids.contains(id),
-            None => self.lines.iter().any(|l| l.id == id),
-        }
     }
 
     /// The claim as a document: a draft invoice in US dollars whose id is the
     /// claim id, dated the earliest date of service, with the payer and the
     /// lines as read. Its service price is zero (rates come from the `rate`
     /// column; no fee schedule is consulted).
-    pub(crate) fn into_document(self) -> Invoice {
+    ///
+    /// `reuse` is the document of a claim checked before (made here, and
+    /// only read since): its id, session, date, payer and lines are
+    /// replaced, and every other field is what [`Invoice::new`] made and
+    /// would make again.
+    pub(crate) fn into_document(self, reuse: Option<Invoice>) -> Invoice {
         let date = self
             .lines
             .iter()
             .filter_map(|l| l.date_of_service)
             .min()
             .unwrap_or(NaiveDate::MIN);
-        let mut inv = Invoice::new(
-            self.claim_id.clone(),
-            self.claim_id,
-            date,
-            Money::zero(Currency::Usd),
-            self.payer_id,
-        );
+        let mut inv = match reuse {
+            Some(mut inv) => {
+                inv.session_id.clear();
+                inv.session_id.push_str(&self.claim_id);
+                inv.id = self.claim_id;
+                inv.date = date;
+                inv.payer_id = self.payer_id;
+                inv
+            }
+            None => Invoice::new(
+                self.claim_id.clone(),
+                self.claim_id,
+                date,
+                Money::zero(Currency::Usd),
+                self.payer_id,
+            ),
+        };
         inv.next_line = u32::try_from(self.lines.len())
             .unwrap_or(u32::MAX)
             .saturating_add(1);
@@ -258,6 +276,12 @@ pub(crate) struct Scratch {
     room: Vec<CodeLine>,
     /// The `CODE_SET_NOT_CURRENT` problems written so far.
     gaps: Gaps,
+    /// The document of the last claim checked, for the next
+    /// ([`ClaimLines::into_document`]).
+    doc: Option<Invoice>,
+    /// The emptied id and payer strings of a checked claim, for the next.
+    claim_id: String,
+    payer_id: String,
 }
 
 /// Every problem of one claim, the core's readiness of its document,
@@ -268,7 +292,7 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
     scratch: &mut Scratch,
     out: &mut ProblemsBuilder,
 ) {
-    let mut doc = claim.into_document();
+    let mut doc = claim.into_document(scratch.doc.take());
     let batched = Batched {
         // The per-thread memo remembers every status.
         source_remembers: true,
@@ -290,6 +314,11 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
     });
     scratch.spare.append(&mut doc.lines);
     scratch.room = std::mem::take(&mut doc.lines);
+    scratch.claim_id = std::mem::take(&mut doc.id);
+    if let Some(p) = doc.payer_id.take() {
+        scratch.payer_id = p;
+    }
+    scratch.doc = Some(doc);
 }
 
 /// The system text and the date of service last read (see [`read_line`]).
@@ -326,12 +355,13 @@ fn code_for(
     })
 }
 
-/// Row `i` as a code line, with the checks a line gets when it enters a
-/// document: every code has the shape of its system, the rate is a valid
-/// amount. Zero units and more than four modifiers are left to readiness
-/// (`INVALID_UNITS`, `TOO_MANY_MODIFIERS`), as for a document read from JSON.
-/// The line takes the id string and code vectors of a `spare` line when
-/// there is one (their room, not their contents).
+/// Row `i` as a code line pushed onto `lines`, with the checks a line gets
+/// when it enters a document: every code has the shape of its system, the
+/// rate is a valid amount. Zero units and more than four modifiers are left
+/// to readiness (`INVALID_UNITS`, `TOO_MANY_MODIFIERS`), as for a document
+/// read from JSON. The line is a `spare` line remade in place when there is
+/// one (its strings' and vectors' room, not their contents). On an error
+/// nothing is pushed.
 ///
 /// `recent` holds the system text and the date last read: a row that
 /// repeats them is not parsed again.
@@ -341,7 +371,8 @@ fn read_line<'a>(
     row: u64,
     spare: &mut Vec<CodeLine>,
     recent: &mut Recent<'a>,
-) -> Result<CodeLine, BatchError> {
+    lines: &mut Vec<CodeLine>,
+) -> Result<(), BatchError> {
     let line_id = required(cols.line_id.get(i), LINE_ID, row)?;
     if line_id.is_empty() {
         return Err(BatchError::BadValue {
@@ -368,27 +399,41 @@ fn read_line<'a>(
         }
     };
     let code = required(cols.code.get(i), CODE, row)?;
-    // A manual line without a description allocates nothing.
-    let fresh = CodeLine::manual(system, code, String::new())
-        .map_err(|e| line_error(CODE, row, e))?
-        .with_date_of_service(required(
-            cols.date_of_service
-                .get_remembered(i, DATE_OF_SERVICE, row, &mut recent.day)?,
-            DATE_OF_SERVICE,
-            row,
-        )?);
-    let mut line = match spare.pop() {
-        Some(mut old) => CodeLine {
-            id: std::mem::take(&mut old.id),
-            modifiers: std::mem::take(&mut old.modifiers),
-            diagnoses: std::mem::take(&mut old.diagnoses),
-            ..fresh
-        },
-        None => fresh,
+    // A manual line without a description (as `CodeLine::manual` makes it).
+    let line = match spare.pop() {
+        Some(mut old) => old.remake_manual(system, code).map(|()| old),
+        None => CodeLine::manual(system, code, String::new()),
+    }
+    .map_err(|e| line_error(CODE, row, e))?;
+    lines.push(line);
+    let read = fill_line(cols, i, row, recent, line_id, lines.last_mut());
+    if read.is_err() {
+        // The line goes back to the spares: nothing pushed.
+        spare.extend(lines.pop());
+    }
+    read
+}
+
+/// The fields of row `i` past its code, written into `line` (the line
+/// [`read_line`] just pushed).
+fn fill_line<'a>(
+    cols: &Columns<'a>,
+    i: usize,
+    row: u64,
+    recent: &mut Recent<'a>,
+    line_id: IdRef<'_>,
+    line: Option<&mut CodeLine>,
+) -> Result<(), BatchError> {
+    let Some(line) = line else {
+        return Ok(());
     };
+    line.date_of_service = Some(required(
+        cols.date_of_service
+            .get_remembered(i, DATE_OF_SERVICE, row, &mut recent.day)?,
+        DATE_OF_SERVICE,
+        row,
+    )?);
     line_id.write_into(&mut line.id);
-    line.modifiers.clear();
-    line.diagnoses.clear();
     let units = required(cols.units.get(i), UNITS, row)?;
     line.units = u32::try_from(units).map_err(|_| BatchError::BadValue {
         column: UNITS,
@@ -410,5 +455,5 @@ fn read_line<'a>(
                 Some(Rate::overridden(per_unit).map_err(|e| line_error(RATE, row, e.into()))?);
         }
     }
-    Ok(line)
+    Ok(())
 }

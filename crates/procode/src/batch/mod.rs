@@ -63,7 +63,10 @@
 //!
 //! [`Scrub`] consumes record batches one at a time ([`Scrub::push`], then
 //! [`Scrub::finish`]), so memory stays bounded by a batch whatever the size
-//! of the input. Claims complete within a batch are checked in parallel
+//! of the input. The room of the output's columns is recycled: when the
+//! caller drops a problems batch, its vectors go back to a small
+//! process-wide pool (two per column and 128 MiB in all at most) for the
+//! next scrub to write into. Claims complete within a batch are checked in parallel
 //! across [`Scrub::threads`] threads (all cores by default); the output is
 //! the same for any thread count.
 //!
@@ -110,6 +113,7 @@
 //! assert_eq!(col("severity"), "error");
 //! ```
 
+mod column;
 mod detail_json;
 mod document;
 mod error;
@@ -368,7 +372,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
         if let Some(r) = tail {
             let id = cols.claim_id(r.start, base + r.start as u64)?;
             let scratch = &mut self.workers[0].scratch;
-            let mut claim = ClaimLines::start(&cols, r.start, id.to_text().into_owned(), scratch);
+            let mut claim = ClaimLines::start(&cols, r.start, id, scratch);
             claim.read(&cols, r.clone(), base + r.start as u64, &mut scratch.spare)?;
             self.pending = Some(claim);
         }
@@ -405,8 +409,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
             for r in chunk {
                 let row = base + r.start as u64;
                 let id = cols.claim_id(r.start, row)?;
-                let mut claim =
-                    ClaimLines::start(cols, r.start, id.to_text().into_owned(), scratch);
+                let mut claim = ClaimLines::start(cols, r.start, id, scratch);
                 claim.read(cols, r.clone(), row, &mut scratch.spare)?;
                 check_claim(claim, &memo, scratch, out);
             }

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
-use arrow_array::builder::StringBuilder;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
 use chrono::NaiveDate;
 
+use super::column::TextColumn;
 use super::BatchError;
 use crate::billing::{gap_problem, Fx, Problem, ProblemCode, ProblemDetail};
 use crate::code::CodeSystem;
@@ -144,14 +144,15 @@ const MAX_GAPS: usize = 16_384;
 /// Builds the problems batch: one per worker thread, the problems of each
 /// claim appended as soon as they are found (nothing of a claim outlives
 /// its check), their details written as JSON through the worker's
-/// [`Details`] (which outlive the batch).
+/// [`Details`] (which outlive the batch). The columns are plain vectors
+/// from a recycling pool ([`TextColumn`]), lent to the Arrow arrays.
 pub(crate) struct ProblemsBuilder {
-    claim_id: StringBuilder,
-    line_id: StringBuilder,
-    problem: StringBuilder,
-    severity: StringBuilder,
-    message: StringBuilder,
-    detail: StringBuilder,
+    claim_id: TextColumn,
+    line_id: TextColumn,
+    problem: TextColumn,
+    severity: TextColumn,
+    message: TextColumn,
+    detail: TextColumn,
 }
 
 impl ProblemsBuilder {
@@ -161,14 +162,14 @@ impl ProblemsBuilder {
         // About two problems a line at most in real batches, most messages
         // and details under 128 bytes (the columns grow past that).
         let rows = lines.saturating_mul(2);
-        let col = |bytes: usize| StringBuilder::with_capacity(rows, rows.saturating_mul(bytes));
+        let col = |slot: usize, bytes: usize| TextColumn::new(slot, rows, bytes);
         ProblemsBuilder {
-            claim_id: col(16),
-            line_id: col(4),
-            problem: col(20),
-            severity: col(7),
-            message: col(128),
-            detail: col(128),
+            claim_id: col(0, 16),
+            line_id: col(1, 4),
+            problem: col(2, 20),
+            severity: col(3, 7),
+            message: col(4, 128),
+            detail: col(5, 128),
         }
     }
 
@@ -181,13 +182,13 @@ impl ProblemsBuilder {
         details: &mut Details,
     ) {
         for p in problems.drain(..) {
-            self.claim_id.append_value(claim_id);
-            self.line_id.append_option(p.line_id.as_deref());
-            self.problem.append_value(p.code.as_str());
-            self.severity.append_value(p.code.severity().as_str());
-            self.message.append_value(&p.message);
+            self.claim_id.push(claim_id);
+            self.line_id.push_option(p.line_id.as_deref());
+            self.problem.push(p.code.as_str());
+            self.severity.push(p.code.severity().as_str());
+            self.message.push(&p.message);
             let detail = p.detail.as_ref().map(|d| details.json(d));
-            self.detail.append_option(detail);
+            self.detail.push_option(detail);
         }
     }
 
@@ -228,40 +229,49 @@ impl ProblemsBuilder {
             Entry::Vacant(e) => e.insert(written()),
         };
         let code = ProblemCode::CodeSetNotCurrent;
-        self.claim_id.append_value(claim_id);
-        self.line_id.append_value(line_id);
-        self.problem.append_value(code.as_str());
-        self.severity.append_value(code.severity().as_str());
-        self.message.append_value(&gap.message);
-        self.detail.append_value(&gap.detail);
+        self.claim_id.push(claim_id);
+        self.line_id.push(line_id);
+        self.problem.push(code.as_str());
+        self.severity.push(code.severity().as_str());
+        self.message.push(&gap.message);
+        self.detail.push(&gap.detail);
     }
 
     /// Appends the problems `other` holds, after this builder's.
-    pub(crate) fn extend(&mut self, mut other: ProblemsBuilder) {
-        let pairs = [
-            (&mut self.claim_id, other.claim_id.finish()),
-            (&mut self.line_id, other.line_id.finish()),
-            (&mut self.problem, other.problem.finish()),
-            (&mut self.severity, other.severity.finish()),
-            (&mut self.message, other.message.finish()),
-            (&mut self.detail, other.detail.finish()),
-        ];
-        for (to, from) in pairs {
-            for v in from.iter() {
-                to.append_option(v);
-            }
-        }
+    pub(crate) fn extend(&mut self, other: ProblemsBuilder) {
+        let ProblemsBuilder {
+            claim_id,
+            line_id,
+            problem,
+            severity,
+            message,
+            detail,
+        } = other;
+        self.claim_id.extend(claim_id);
+        self.line_id.extend(line_id);
+        self.problem.extend(problem);
+        self.severity.extend(severity);
+        self.message.extend(message);
+        self.detail.extend(detail);
     }
 
     pub(crate) fn finish(&mut self) -> Result<RecordBatch, BatchError> {
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.claim_id.finish()),
-            Arc::new(self.line_id.finish()),
-            Arc::new(self.problem.finish()),
-            Arc::new(self.severity.finish()),
-            Arc::new(self.message.finish()),
-            Arc::new(self.detail.finish()),
-        ];
+        let columns = [
+            &mut self.claim_id,
+            &mut self.line_id,
+            &mut self.problem,
+            &mut self.severity,
+            &mut self.message,
+            &mut self.detail,
+        ]
+        .map(|c| c.finish().map(|a| Arc::new(a) as ArrayRef));
+        let Some(columns) = columns.into_iter().collect::<Option<Vec<ArrayRef>>>() else {
+            return Err(BatchError::Stream {
+                message: "the problems of one record batch passed 2 GiB in a column: \
+                          push smaller batches"
+                    .to_owned(),
+            });
+        };
         RecordBatch::try_new(schema(), columns).map_err(|e: ArrowError| BatchError::Stream {
             message: format!("building the problems batch: {e}"),
         })

@@ -71,8 +71,11 @@ pub(crate) fn gaps<'d, D, S>(
         return;
     }
     // Each line names up to four systems (its code's, modifiers, diagnoses,
-    // place of service), mostly on the claim's one date.
-    let mut seen: Vec<(CodeSystem, NaiveDate)> = Vec::with_capacity(8);
+    // place of service), mostly on the claim's one date: the first few
+    // (system, date) pairs are kept on the stack, any more in a vector.
+    let mut few = [(CodeSystem::Icd10Cm, NaiveDate::MIN); 8];
+    let mut held = 0;
+    let mut more: Vec<(CodeSystem, NaiveDate)> = Vec::new();
     for line in doc.lines() {
         let Some(date) = doc.date_of_service(line) else {
             continue;
@@ -84,10 +87,17 @@ pub(crate) fn gaps<'d, D, S>(
             line.place_of_service.map(|_| CodeSystem::Pos),
         ];
         for system in systems.into_iter().flatten() {
-            if seen.contains(&(system, date)) {
+            let key = (system, date);
+            if few[..held].contains(&key) || more.contains(&key) {
                 continue;
             }
-            seen.push((system, date));
+            match few.get_mut(held) {
+                Some(slot) => {
+                    *slot = key;
+                    held += 1;
+                }
+                None => more.push(key),
+            }
             if let Some(newest) = release_gap(releases, system, date) {
                 each(line, system, date, newest);
             }

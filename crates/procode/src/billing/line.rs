@@ -267,6 +267,14 @@ pub struct CodeLine {
     pub rate: Option<Rate>,
 }
 
+/// The code of a line typed by hand: it must have the shape of its system.
+fn manual_code(system: CodeSystem, code: &str) -> Result<Code, LineError> {
+    Code::parse_for(system, code).map_err(|source| LineError::InvalidCode {
+        field: "code",
+        source,
+    })
+}
+
 impl CodeLine {
     /// A line for a catalog entry: provenance `catalog`, official and shown
     /// description from the entry, one unit, no id yet.
@@ -304,10 +312,7 @@ impl CodeLine {
         code: &str,
         description: impl Into<String>,
     ) -> Result<CodeLine, LineError> {
-        let code = Code::parse_for(system, code).map_err(|source| LineError::InvalidCode {
-            field: "code",
-            source,
-        })?;
+        let code = manual_code(system, code)?;
         Ok(CodeLine {
             id: String::new(),
             system,
@@ -322,6 +327,31 @@ impl CodeLine {
             date_of_service: None,
             rate: None,
         })
+    }
+
+    /// Makes this line what [`CodeLine::manual`] makes of `system`, `code`
+    /// and an empty description, in place: its id, description and code
+    /// vectors are emptied, not freed, so a batch reading line after line
+    /// reuses their room. On an error the line is left as it was.
+    pub(crate) fn remake_manual(
+        &mut self,
+        system: CodeSystem,
+        code: &str,
+    ) -> Result<(), LineError> {
+        let code = manual_code(system, code)?;
+        self.id.clear();
+        self.system = system;
+        self.code = code;
+        self.provenance = Provenance::Manual;
+        self.official_description = None;
+        self.description.clear();
+        self.units = 1;
+        self.modifiers.clear();
+        self.diagnoses.clear();
+        self.place_of_service = None;
+        self.date_of_service = None;
+        self.rate = None;
+        Ok(())
     }
 
     /// This line with `changes` applied, checked like an edit checks it:
@@ -751,5 +781,40 @@ impl LineChanges {
             None => {}
         }
         (l, re_resolve)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_remade_in_place_equals_a_new_manual_line() {
+        let entry = Entry::new(
+            Code::parse("G0438").expect("a code"),
+            CodeSystem::Hcpcs,
+            "Wellness",
+        );
+        let mut line = CodeLine::from_entry(&entry);
+        line.id.push_str("L9");
+        line.units = 4;
+        line.modifiers.push(Code::parse("25").expect("a modifier"));
+        line.diagnoses
+            .push(Code::parse("F411").expect("a diagnosis"));
+        line.place_of_service = Some(Code::parse("11").expect("a POS"));
+        line.date_of_service = chrono::NaiveDate::from_ymd_opt(2026, 1, 2);
+        line.rate = Some(Rate::overridden(Decimal::new(3000, 2)).expect("a rate"));
+        let before = line.clone();
+        // A code without the shape of its system leaves the line as it was.
+        assert!(line.remake_manual(CodeSystem::Hcpcs, "99213").is_err());
+        assert_eq!(line, before);
+        for (system, code) in [(CodeSystem::Hcpcs, "h0004"), (CodeSystem::Cpt, "99213")] {
+            line.remake_manual(system, code)
+                .expect("a code of its system");
+            assert_eq!(
+                line,
+                CodeLine::manual(system, code, String::new()).expect("the same")
+            );
+        }
     }
 }
