@@ -368,6 +368,15 @@ struct EntryFacts {
     first: u32,
 }
 
+impl EntryFacts {
+    /// Whether the options' system and billable filters keep the entry.
+    #[inline]
+    fn kept_by(&self, opts: &SearchOptions) -> bool {
+        opts.system.is_none_or(|s| s.to_u8() == self.tag)
+            && (!opts.billable_only || self.flags & FACT_BILLABLE != 0)
+    }
+}
+
 /// A description token's word and parentheses: separators before the word
 /// (first token only), the word, separators after it.
 #[derive(Debug)]
@@ -1674,10 +1683,10 @@ impl Catalog {
         order.sort_by_key(|&k| cache.0[terms[k]].1.bytes);
         let mut hits: Vec<Option<WordHits>> = (0..keys.len()).map(|_| None).collect();
         let kept = |id: &u32| {
-            facts.entries.get(*id as usize).is_some_and(|f| {
-                opts.system.is_none_or(|s| s.to_u8() == f.tag)
-                    && (!opts.billable_only || f.flags & FACT_BILLABLE != 0)
-            })
+            facts
+                .entries
+                .get(*id as usize)
+                .is_some_and(|f| f.kept_by(opts))
         };
         let filtered = opts.system.is_some() || opts.billable_only;
         let mut cand: Option<Vec<u32>> = None;
@@ -1773,27 +1782,17 @@ impl Catalog {
             && self.favourite_ids.is_empty();
         if plain {
             for (pos, &id) in (0u32..).zip(&m.cand) {
-                let Some(f) = facts.entries.get(id as usize) else {
+                let Some(f) = facts.entries.get(id as usize).filter(|f| f.kept_by(opts)) else {
                     continue;
                 };
-                if opts.system.is_some_and(|s| s.to_u8() != f.tag)
-                    || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
-                {
-                    continue;
-                }
                 bounded.push((scorer.bound(id, f, false) + scorer.lead_gain(f), pos));
             }
             acc.total += bounded.len();
         } else {
             for ((pos, &id), ph) in (0u32..).zip(&m.cand).zip(phrase.iter_mut()) {
-                let Some(f) = facts.entries.get(id as usize) else {
+                let Some(f) = facts.entries.get(id as usize).filter(|f| f.kept_by(opts)) else {
                     continue;
                 };
-                if opts.system.is_some_and(|s| s.to_u8() != f.tag)
-                    || (opts.billable_only && f.flags & FACT_BILLABLE == 0)
-                {
-                    continue;
-                }
                 if let Some(d) = opts.as_of {
                     if !self.index.meta(id)?.valid_on(d) {
                         continue;
