@@ -110,14 +110,17 @@ pub const MAX_PHRASE_WORDS: usize = 6;
 /// the text folded with parenthesised words left out (ICD-10-CM puts
 /// nonessential modifiers in parentheses: "Essential (primary) hypertension"
 /// is "essential hypertension"), and that again without a trailing
-/// "unspecified", "NOS" or "not otherwise specified" ("Insomnia, unspecified"
-/// is "insomnia"). Forms of more than [`MAX_PHRASE_WORDS`] words are left out.
+/// "unspecified", "NOS", "not otherwise specified" or "uncomplicated"
+/// ("Insomnia, unspecified" is "insomnia"; F10.20 "Alcohol dependence,
+/// uncomplicated" is "alcohol dependence"). Forms of more than
+/// [`MAX_PHRASE_WORDS`] words are left out.
 ///
 /// # Example
 /// ```
 /// use procode_index::text::phrase_forms;
 /// assert_eq!(phrase_forms("Insomnia, unspecified"), ["insomnia unspecified", "insomnia"]);
 /// assert_eq!(phrase_forms("Hypertension (arterial) (benign)"), ["hypertension"]);
+/// assert_eq!(phrase_forms("Alcohol dependence, uncomplicated"), ["alcohol dependence uncomplicated", "alcohol dependence"]);
 /// ```
 pub fn phrase_forms(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -152,7 +155,12 @@ pub fn for_each_phrase_form(text: &str, scratch: &mut PhraseScratch, mut f: impl
     if words(full) <= MAX_PHRASE_WORDS {
         f(full);
     }
-    for tail in [" unspecified", " nos", " not otherwise specified"] {
+    for tail in [
+        " unspecified",
+        " nos",
+        " not otherwise specified",
+        " uncomplicated",
+    ] {
         if let Some(head) = full.strip_suffix(tail) {
             if words(head) <= MAX_PHRASE_WORDS {
                 f(head);

@@ -13,7 +13,7 @@
 //! | `extra_prefix` | 50 | a query word starts a word of an inclusion term |
 //! | `typo` | 25 | a query word is within the typo budget of a word (only when nothing matches as typed) |
 //! | `synonym` | -12 | per query word matched through the synonym list, added to the weight of the match of the expansion's words |
-//! | `phrase` | 60 | the whole query (or its synonym expansion, or in a typo search the query with a misspelt word corrected) is the title or an inclusion term, leaving out parenthesised words and a trailing ", unspecified" |
+//! | `phrase` | 60 | the whole query (or its synonym expansion, or in a typo search the query with a misspelt word corrected) is the title or an inclusion term, leaving out parenthesised words and a trailing ", unspecified", "NOS", "not otherwise specified" or ", uncomplicated" |
 //! | `billable` | 45 | the code is billable (headers stay findable, below their billable codes) |
 //! | `general` | 25 | the title says "unspecified", "NOS", "not otherwise specified", "without complication(s)" or "not specified": the general code a biller picks when the query names only the condition |
 //! | `nos_default` | 40 | the ICD-10-CM tabular list sends the condition the query names to this code: an inclusion or includes term "X NOS" of the code, or of its category when the code is that category's general billable code (E11 "diabetes NOS" → E11.9), and the query's words cover every word of X (as prefixes, or within the typo budget of a typo search) |

@@ -278,6 +278,32 @@ fn synonyms_expand_and_rank_below_direct_title_matches() {
     assert!(direct.spans[0].iter().all(|s| s.via.is_none()));
 }
 
+/// A synonym whose expansion is a code's whole title outranks titles that
+/// hold the query's own words scattered: the DSM-5 "use disorder" names the
+/// abuse (mild) and dependence (moderate, severe) codes, whose titles end in
+/// ", uncomplicated" (a general title's tail, left out of its phrase like ",
+/// unspecified"), ahead of F10.99 "Alcohol use, unspecified with unspecified
+/// alcohol-induced disorder"; "peripheral neuropathy" is G62.9
+/// "Polyneuropathy, unspecified" (ICD-10-CM index), not the autonomic
+/// neuropathies whose titles say both words.
+#[test]
+fn a_synonym_naming_a_whole_title_beats_scattered_words() {
+    let c = cat();
+    for (q, want) in [
+        ("alcohol use disorder", &["F1010", "F1020"][..]),
+        ("opioid use disorder", &["F1110", "F1120"]),
+        ("cannabis use disorder", &["F1210", "F1220"]),
+        ("alcohol dependence", &["F1020"]),
+        ("peripheral neuropathy", &["G629"]),
+        ("osteopenia", &["M8580"]),
+    ] {
+        let got = codes(&c, q, &icd(want.len()));
+        let mut sorted = got.clone();
+        sorted.sort();
+        assert_eq!(sorted, want, "{q}: {got:?}");
+    }
+}
+
 #[test]
 fn a_drug_name_finds_the_drug_before_devices_and_other_forms() {
     // HCPCS drug titles open with their route ("Injection, azithromycin,
