@@ -3,7 +3,7 @@
 //! real NCCI tables; stream boundaries, threads and column layouts; typed
 //! errors naming column and row; `validate_codes`.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, OnceLock};

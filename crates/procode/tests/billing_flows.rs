@@ -2,7 +2,7 @@
 //! modifier, place-of-service and ICD-10-CM codes. After every refusal the
 //! documents are compared with their state before: nothing may change.
 
-mod billing_common;
+use crate::billing_common;
 
 use billing_common::{
     aetna_schedule, at, catalog, counseling_line, day, entry, json, screening_line, set_units,

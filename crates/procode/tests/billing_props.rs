@@ -2,7 +2,7 @@
 //! or void invoice, refused steps change nothing, totals always equal the
 //! sum of line amounts, and every document survives a JSON round trip.
 
-mod billing_common;
+use crate::billing_common;
 
 use billing_common::{at, day, entry, usd};
 use procode::billing::*;

@@ -1,7 +1,7 @@
 //! Fee schedules: CSV/TSV loading and its errors, resolution order with the
 //! source of every rate, and rounding.
 
-mod billing_common;
+use crate::billing_common;
 
 use billing_common::{at, day, entry, money, usd};
 use procode::billing::*;

@@ -1,8 +1,8 @@
 //! Insurance readiness on real codes: one test per problem code, and a
 //! clean invoice with none.
 
-mod billing_common;
-mod claim_follow;
+use crate::billing_common;
+use crate::claim_follow;
 
 use billing_common::{at, catalog, day, entry, json, usd};
 // Every document readiness rejects here also goes through the claim checks.

@@ -1,7 +1,7 @@
 //! Regressions of issue 12 ("never a panic, never a silent accept") on the
 //! Rust surface, one test per item; each test names its item.
 
-mod billing_common;
+use crate::billing_common;
 
 use billing_common::{aetna_schedule, at, catalog, day, entry, set_units, updated, usd};
 use procode::billing::*;

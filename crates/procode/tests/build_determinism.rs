@@ -5,7 +5,7 @@
 //! descriptions, older versions of ICD-10-CM codes (FY2026 brought forward
 //! by the FY2027 addenda) and the tabular list's inclusion terms.
 
-mod common;
+use crate::common;
 
 use procode::import::tabular::read_tabular_path;
 use procode::import::tsv::{load_data_dir, StdFile};

@@ -1,7 +1,7 @@
 //! The catalog on the real code sets: every code round-trips, code-prefix and
 //! word searches equal a brute-force scan, typos are forgiven, dates filter.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::OnceLock;

@@ -7,7 +7,7 @@
 //! back from its own JSON; an export succeeds exactly when the claim check
 //! finds no problem.
 
-mod billing_common;
+use crate::billing_common;
 
 use billing_common::{at, catalog};
 use procode::billing::*;

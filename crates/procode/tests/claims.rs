@@ -2,7 +2,7 @@
 //! context problem code. (The Python suite runs the same outputs through
 //! pyx12 and fhir.resources.)
 
-mod billing_common;
+use crate::billing_common;
 
 use billing_common::catalog;
 use procode::billing::{Document, ProblemCode};

@@ -2,7 +2,7 @@
 //! from the CDC tabular list, add-on code edits from the CMS file,
 //! manifestation and code-first sequencing, severities.
 
-mod billing_common;
+use crate::billing_common;
 
 use std::sync::OnceLock;
 

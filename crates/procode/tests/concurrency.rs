@@ -1,9 +1,8 @@
 //! Many threads sharing one catalog, each with its own documents: searches,
 //! lookups, edits and readiness checks interleave without changing answers.
 
-#[path = "billing_common/mod.rs"]
-mod billing_common;
-mod claim_follow;
+use crate::billing_common;
+use crate::claim_follow;
 
 use billing_common::{at, catalog, day, entry, usd};
 use claim_follow::readiness;

@@ -4,7 +4,7 @@
 //! history, on dates either side of each version change) and of the full
 //! catalog, code-prefix pages with every filter, overlays and word searches.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::full_catalog;

@@ -4,7 +4,7 @@
 //! 2026-10-01; the import is checked against the addenda's footer; the new
 //! code shapes parse, look up and are found.
 
-mod billing_common;
+use crate::billing_common;
 
 use std::collections::{BTreeMap, HashSet};
 

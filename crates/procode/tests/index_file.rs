@@ -1,7 +1,7 @@
 //! Index files: written and reopened by memory map; truncated, corrupted and
 //! foreign files give typed errors, never a panic.
 
-mod common;
+use crate::common;
 
 use common::{all_entries, reseal};
 use procode::{Catalog, CatalogError, CodeSystem, Entry, IndexBuilder, SearchOptions, Verify};

@@ -2,7 +2,7 @@
 //! are typed errors on open (or, lazily verified, on the lookup that meets
 //! the damage), never panics.
 
-mod claim_follow;
+use crate::claim_follow;
 
 use std::io::Write;
 

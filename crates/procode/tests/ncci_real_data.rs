@@ -2,8 +2,8 @@
 //! PTP edits, and `mue_practitioner.tsv`). The edits file is built once per
 //! test binary.
 
-mod claim_follow;
-mod common;
+use crate::claim_follow;
+use crate::common;
 
 use std::sync::OnceLock;
 

@@ -3,9 +3,8 @@
 //! for the field at fault — never the client id, payer id, service name,
 //! line descriptions or the editing user of the document.
 
-#[path = "billing_common/mod.rs"]
-mod billing_common;
-mod claim_follow;
+use crate::billing_common;
+use crate::claim_follow;
 
 use billing_common::{at, catalog, day, usd};
 use claim_follow::readiness;

@@ -1,7 +1,7 @@
 //! Inputs found by fuzzing (`fuzz/`), kept as regression tests: each must give
 //! an answer or a typed error, never a panic.
 
-mod common;
+use crate::common;
 
 use common::reseal;
 use procode::{Catalog, Code, CodeSystem, Entry, IndexBuilder, SearchOptions, Verify};

@@ -3,7 +3,7 @@
 //! document no longer has is `StaleDocument` and changes nothing. Walked on
 //! real HCPCS and ICD-10-CM codes from the catalog.
 
-mod billing_common;
+use crate::billing_common;
 
 use billing_common::{at, counseling_line, day, json, screening_line, usd};
 use procode::billing::*;

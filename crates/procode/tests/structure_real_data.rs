@@ -4,7 +4,7 @@
 //! are exactly the codes below it, every code that takes a 7th character
 //! accepts exactly its `sevenChrDef` characters.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 

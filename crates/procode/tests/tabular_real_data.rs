@@ -2,7 +2,7 @@
 //! (`cms/icd10cm_tabular_2026.xml`), checked against SOURCES.md and the CMS
 //! order file (`icd10cm.tsv`).
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
