@@ -94,25 +94,26 @@ impl CodeSystem {
         }
     }
 
-    /// Whether a normalised code has the shape this system requires.
-    fn accepts(self, c: &[u8]) -> bool {
-        let alnum = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    /// Whether a code has the shape this system requires. A [`Code`] holds
+    /// only upper-case ASCII letters and digits (every constructor checks
+    /// it), so only its length and the classes of some positions are left
+    /// to test.
+    #[inline]
+    fn accepts(self, code: &Code) -> bool {
+        let c = code.as_bytes();
+        let letter_first = || c.first().is_some_and(u8::is_ascii_uppercase);
         match self {
-            CodeSystem::Hcpcs => {
-                c.len() == 5 && c[0].is_ascii_uppercase() && c[1..].iter().all(alnum)
-            }
+            CodeSystem::Hcpcs => c.len() == 5 && letter_first(),
             CodeSystem::Cpt => {
                 c.len() == 5
                     && c[..4].iter().all(u8::is_ascii_digit)
                     && matches!(c[4], b'0'..=b'9' | b'F' | b'M' | b'T' | b'U')
             }
-            CodeSystem::Icd10Cm => {
-                (3..=7).contains(&c.len()) && c[0].is_ascii_uppercase() && c.iter().all(alnum)
-            }
-            CodeSystem::Icd10Pcs => (c.len() == 7 || c.len() == 3) && c.iter().all(alnum),
-            CodeSystem::Modifier => c.len() == 2 && c.iter().all(alnum),
+            CodeSystem::Icd10Cm => (3..=7).contains(&c.len()) && letter_first(),
+            CodeSystem::Icd10Pcs => c.len() == 7 || c.len() == 3,
+            CodeSystem::Modifier => c.len() == 2,
             CodeSystem::Pos => c.len() == 2 && c.iter().all(u8::is_ascii_digit),
-            CodeSystem::Custom => !c.is_empty() && c.iter().all(alnum),
+            CodeSystem::Custom => !c.is_empty(),
         }
     }
 }
@@ -332,7 +333,7 @@ impl Code {
     /// Parses a code and checks that it has the shape `system` requires.
     pub fn parse_for(system: CodeSystem, input: &str) -> Result<Code, CodeError> {
         let code = Code::parse(input)?;
-        if system.accepts(code.as_bytes()) {
+        if system.accepts(&code) {
             Ok(code)
         } else {
             Err(CodeError::WrongShape {
@@ -345,7 +346,7 @@ impl Code {
 
     /// Whether this code has the shape `system` requires.
     pub fn fits(&self, system: CodeSystem) -> bool {
-        system.accepts(self.as_bytes())
+        system.accepts(self)
     }
 
     /// Builds a code from bytes that are already normalised (as stored in an
