@@ -372,12 +372,14 @@ impl Code {
     }
 
     /// The normalised code.
+    #[inline]
     pub fn as_str(&self) -> &str {
         // Only ASCII letters and digits are ever stored.
         std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 
     /// The normalised code as bytes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]
     }
@@ -418,6 +420,7 @@ impl Code {
     /// assert!(c("F41").ordinal() < c("F411").ordinal());
     /// assert!(c("F411").ordinal() < c("F42").ordinal());
     /// ```
+    #[inline]
     pub fn ordinal(&self) -> u128 {
         let mut word = [0u8; 16];
         word[..MAX_CODE_LEN].copy_from_slice(&self.bytes);

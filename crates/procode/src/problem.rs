@@ -459,6 +459,12 @@ pub enum ProblemDetail {
     },
 }
 
+/// Appends a code (as [`Code::as_str`], without checking its bytes again:
+/// a code holds ASCII letters and digits only).
+pub(crate) fn push_code(out: &mut String, code: &Code) {
+    out.extend(code.as_bytes().iter().map(|&b| char::from(b)));
+}
+
 /// Appends `n` in decimal (as `Display` writes it).
 pub(crate) fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];

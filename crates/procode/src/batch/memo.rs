@@ -13,6 +13,7 @@ use crate::billing::Fx;
 use crate::billing::{CodeSource, CodeStatus, References};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
+use crate::memo::WordHash;
 
 /// The memo forgets everything past this many codes (bounded memory).
 const MAX_CODES: usize = 65_536;
@@ -49,30 +50,6 @@ type Statuses = HashMap<u128, Option<CodeStatus>, BuildHasherDefault<WordHash>>;
 /// the low byte, which the ordinal leaves zero.
 fn status_key(code: &Code, system: CodeSystem) -> u128 {
     code.ordinal() | u128::from(system as u8)
-}
-
-/// The hasher of [`Statuses`]: one folded multiply of the key's two
-/// halves (the keys are the caller's own codes; they only pick a bucket).
-#[derive(Default)]
-pub(crate) struct WordHash(u64);
-
-impl std::hash::Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Not used by `Statuses` (its keys are written with `write_u128`).
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_u128(&mut self, i: u128) {
-        let (hi, lo) = ((i >> 64) as u64, i as u64);
-        let m = u128::from(hi ^ lo.rotate_left(29) ^ self.0) * u128::from(0x9e37_79b9_7f4a_7c15u64);
-        self.0 = (m as u64) ^ ((m >> 64) as u64);
-    }
 }
 
 impl<'a, S: CodeSource + ?Sized> Memo<'a, S> {
