@@ -204,13 +204,20 @@ pub struct Code {
 
 impl Code {
     /// Parses and normalises any code: upper-cases it and drops dots and spaces.
+    #[inline]
     pub fn parse(input: &str) -> Result<Code, CodeError> {
         // Most codes are up to eight letters and digits (HCPCS, CPT,
         // modifiers, places of service, undotted ICD-10-CM): checked and
-        // upper-cased eight bytes at a time.
-        if let Some(code) = Code::parse_word(input.as_bytes()) {
-            return Ok(code);
+        // upper-cased eight bytes at a time, inline in the caller.
+        match Code::parse_word(input.as_bytes()) {
+            Some(code) => Ok(code),
+            None => Code::parse_bytes(input),
         }
+    }
+
+    /// [`Code::parse`] of what [`Code::parse_word`] does not take.
+    #[inline(never)]
+    fn parse_bytes(input: &str) -> Result<Code, CodeError> {
         let mut bytes = [0u8; MAX_CODE_LEN];
         let mut len = 0usize;
         // Nearly every code is letters, digits and dots: copied byte by
@@ -331,16 +338,23 @@ impl Code {
     }
 
     /// Parses a code and checks that it has the shape `system` requires.
+    #[inline]
     pub fn parse_for(system: CodeSystem, input: &str) -> Result<Code, CodeError> {
         let code = Code::parse(input)?;
         if system.accepts(&code) {
             Ok(code)
         } else {
-            Err(CodeError::WrongShape {
-                input: input.to_owned(),
-                system,
-                expected: system.expected_shape(),
-            })
+            Err(Code::wrong_shape(system, input))
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wrong_shape(system: CodeSystem, input: &str) -> CodeError {
+        CodeError::WrongShape {
+            input: input.to_owned(),
+            system,
+            expected: system.expected_shape(),
         }
     }
 

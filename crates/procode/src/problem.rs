@@ -462,7 +462,11 @@ pub enum ProblemDetail {
 /// Appends a code (as [`Code::as_str`], without checking its bytes again:
 /// a code holds ASCII letters and digits only).
 pub(crate) fn push_code(out: &mut String, code: &Code) {
-    out.extend(code.as_bytes().iter().map(|&b| char::from(b)));
+    let b = code.as_bytes();
+    out.reserve(b.len());
+    for &c in b {
+        out.push(char::from(c));
+    }
 }
 
 /// Appends `n` in decimal (as `Display` writes it).
