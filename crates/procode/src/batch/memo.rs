@@ -220,10 +220,10 @@ mod tests {
     #[test]
     fn the_status_table_holds_what_it_was_given_until_its_cap() {
         let status = |k: u128| {
-            (k % 3 != 0).then_some(CodeStatus {
+            (!k.is_multiple_of(3)).then_some(CodeStatus {
                 effective: None,
                 terminated: None,
-                billable: k % 2 == 0,
+                billable: k.is_multiple_of(2),
             })
         };
         let mut t = Statuses::default();
