@@ -180,6 +180,28 @@ pub enum CodeError {
     },
 }
 
+/// `bytes` (1 to 8 of them) as a little-endian word, zero past them: two
+/// overlapping loads (the bytes they share are the same), no `memcpy`
+/// call for a few bytes.
+#[inline]
+fn little_endian_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let at = |k: usize| u64::from(bytes.get(k).copied().unwrap_or(0));
+    match n {
+        4..=8 => {
+            let four = |from: usize| {
+                bytes
+                    .get(from..from + 4)
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                    .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+            };
+            four(0) | four(n - 4) << (8 * (n - 4))
+        }
+        2 | 3 => at(0) | at(1) << 8 | at(n - 2) << (8 * (n - 2)) | at(n - 1) << (8 * (n - 1)),
+        _ => at(0),
+    }
+}
+
 /// A normalised code: 1 to 15 upper-case ASCII letters and digits.
 ///
 /// Stored inline (no allocation, `Copy`). Ordering is byte order of the
@@ -284,9 +306,7 @@ impl Code {
         if n == 0 || n > 8 {
             return None;
         }
-        let mut word = [0u8; 8];
-        word[..n].copy_from_slice(input);
-        let w = u64::from_le_bytes(word);
+        let w = little_endian_word(input);
         // The high bit of each byte of the input (the bytes past it are 0).
         let lanes = HIGH >> (8 * (8 - n));
         if w & HIGH != 0 {
@@ -497,6 +517,20 @@ impl AsRef<str> for Code {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_word_of_a_few_bytes_is_their_little_endian_value() {
+        let bytes: Vec<u8> = (1..=8u8).map(|b| b * 31).collect();
+        for n in 1..=8 {
+            let mut word = [0u8; 8];
+            word[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(
+                little_endian_word(&bytes[..n]),
+                u64::from_le_bytes(word),
+                "{n}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]
