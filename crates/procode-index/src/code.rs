@@ -94,25 +94,26 @@ impl CodeSystem {
         }
     }
 
-    /// Whether a normalised code has the shape this system requires.
-    fn accepts(self, c: &[u8]) -> bool {
-        let alnum = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    /// Whether a code has the shape this system requires. A [`Code`] holds
+    /// only upper-case ASCII letters and digits (every constructor checks
+    /// it), so only its length and the classes of some positions are left
+    /// to test.
+    #[inline]
+    fn accepts(self, code: &Code) -> bool {
+        let c = code.as_bytes();
+        let letter_first = || c.first().is_some_and(u8::is_ascii_uppercase);
         match self {
-            CodeSystem::Hcpcs => {
-                c.len() == 5 && c[0].is_ascii_uppercase() && c[1..].iter().all(alnum)
-            }
+            CodeSystem::Hcpcs => c.len() == 5 && letter_first(),
             CodeSystem::Cpt => {
                 c.len() == 5
                     && c[..4].iter().all(u8::is_ascii_digit)
                     && matches!(c[4], b'0'..=b'9' | b'F' | b'M' | b'T' | b'U')
             }
-            CodeSystem::Icd10Cm => {
-                (3..=7).contains(&c.len()) && c[0].is_ascii_uppercase() && c.iter().all(alnum)
-            }
-            CodeSystem::Icd10Pcs => (c.len() == 7 || c.len() == 3) && c.iter().all(alnum),
-            CodeSystem::Modifier => c.len() == 2 && c.iter().all(alnum),
+            CodeSystem::Icd10Cm => (3..=7).contains(&c.len()) && letter_first(),
+            CodeSystem::Icd10Pcs => c.len() == 7 || c.len() == 3,
+            CodeSystem::Modifier => c.len() == 2,
             CodeSystem::Pos => c.len() == 2 && c.iter().all(u8::is_ascii_digit),
-            CodeSystem::Custom => !c.is_empty() && c.iter().all(alnum),
+            CodeSystem::Custom => !c.is_empty(),
         }
     }
 }
@@ -179,6 +180,28 @@ pub enum CodeError {
     },
 }
 
+/// `bytes` (1 to 8 of them) as a little-endian word, zero past them: two
+/// overlapping loads (the bytes they share are the same), no `memcpy`
+/// call for a few bytes.
+#[inline]
+fn little_endian_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let at = |k: usize| u64::from(bytes.get(k).copied().unwrap_or(0));
+    match n {
+        4..=8 => {
+            let four = |from: usize| {
+                bytes
+                    .get(from..from + 4)
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                    .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+            };
+            four(0) | four(n - 4) << (8 * (n - 4))
+        }
+        2 | 3 => at(0) | at(1) << 8 | at(n - 2) << (8 * (n - 2)) | at(n - 1) << (8 * (n - 1)),
+        _ => at(0),
+    }
+}
+
 /// A normalised code: 1 to 15 upper-case ASCII letters and digits.
 ///
 /// Stored inline (no allocation, `Copy`). Ordering is byte order of the
@@ -203,13 +226,20 @@ pub struct Code {
 
 impl Code {
     /// Parses and normalises any code: upper-cases it and drops dots and spaces.
+    #[inline]
     pub fn parse(input: &str) -> Result<Code, CodeError> {
         // Most codes are up to eight letters and digits (HCPCS, CPT,
         // modifiers, places of service, undotted ICD-10-CM): checked and
-        // upper-cased eight bytes at a time.
-        if let Some(code) = Code::parse_word(input.as_bytes()) {
-            return Ok(code);
+        // upper-cased eight bytes at a time, inline in the caller.
+        match Code::parse_word(input.as_bytes()) {
+            Some(code) => Ok(code),
+            None => Code::parse_bytes(input),
         }
+    }
+
+    /// [`Code::parse`] of what [`Code::parse_word`] does not take.
+    #[inline(never)]
+    fn parse_bytes(input: &str) -> Result<Code, CodeError> {
         let mut bytes = [0u8; MAX_CODE_LEN];
         let mut len = 0usize;
         // Nearly every code is letters, digits and dots: copied byte by
@@ -276,9 +306,7 @@ impl Code {
         if n == 0 || n > 8 {
             return None;
         }
-        let mut word = [0u8; 8];
-        word[..n].copy_from_slice(input);
-        let w = u64::from_le_bytes(word);
+        let w = little_endian_word(input);
         // The high bit of each byte of the input (the bytes past it are 0).
         let lanes = HIGH >> (8 * (8 - n));
         if w & HIGH != 0 {
@@ -330,22 +358,29 @@ impl Code {
     }
 
     /// Parses a code and checks that it has the shape `system` requires.
+    #[inline]
     pub fn parse_for(system: CodeSystem, input: &str) -> Result<Code, CodeError> {
         let code = Code::parse(input)?;
-        if system.accepts(code.as_bytes()) {
+        if system.accepts(&code) {
             Ok(code)
         } else {
-            Err(CodeError::WrongShape {
-                input: input.to_owned(),
-                system,
-                expected: system.expected_shape(),
-            })
+            Err(Code::wrong_shape(system, input))
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wrong_shape(system: CodeSystem, input: &str) -> CodeError {
+        CodeError::WrongShape {
+            input: input.to_owned(),
+            system,
+            expected: system.expected_shape(),
         }
     }
 
     /// Whether this code has the shape `system` requires.
     pub fn fits(&self, system: CodeSystem) -> bool {
-        system.accepts(self.as_bytes())
+        system.accepts(self)
     }
 
     /// Builds a code from bytes that are already normalised (as stored in an
@@ -371,12 +406,14 @@ impl Code {
     }
 
     /// The normalised code.
+    #[inline]
     pub fn as_str(&self) -> &str {
         // Only ASCII letters and digits are ever stored.
         std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 
     /// The normalised code as bytes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]
     }
@@ -417,6 +454,7 @@ impl Code {
     /// assert!(c("F41").ordinal() < c("F411").ordinal());
     /// assert!(c("F411").ordinal() < c("F42").ordinal());
     /// ```
+    #[inline]
     pub fn ordinal(&self) -> u128 {
         let mut word = [0u8; 16];
         word[..MAX_CODE_LEN].copy_from_slice(&self.bytes);
@@ -479,6 +517,20 @@ impl AsRef<str> for Code {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_word_of_a_few_bytes_is_their_little_endian_value() {
+        let bytes: Vec<u8> = (1..=8u8).map(|b| b * 31).collect();
+        for n in 1..=8 {
+            let mut word = [0u8; 8];
+            word[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(
+                little_endian_word(&bytes[..n]),
+                u64::from_le_bytes(word),
+                "{n}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

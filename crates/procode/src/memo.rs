@@ -3,17 +3,48 @@
 //! claims repeat the same few thousand codes, so an answer decoded once is
 //! kept and a repeated code costs a hash probe.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-use procode_index::index::FastMap;
 
 use crate::code::Code;
 
 /// Code → answer, forgetting everything once it would pass `cap` codes
 /// (bounded memory whatever codes callers send).
 pub(crate) struct CodeMemo<V> {
-    seen: RwLock<FastMap<Code, V>>,
+    seen: RwLock<Answers<V>>,
     cap: usize,
+}
+
+/// Answers by their code's [`Code::ordinal`] (one number: hashed in one
+/// multiply, compared in one instruction).
+type Answers<V> = HashMap<u128, V, BuildHasherDefault<WordHash>>;
+
+/// The hasher of maps keyed by a code's [`Code::ordinal`] (a memo's
+/// codes, a batch scrub's statuses): one folded multiply of the key's two
+/// halves (the keys are the caller's own codes; they only pick a bucket).
+#[derive(Default)]
+pub(crate) struct WordHash(u64);
+
+impl std::hash::Hasher for WordHash {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by the memos (their keys are written with `write_u128`).
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    #[inline]
+    fn write_u128(&mut self, i: u128) {
+        let (hi, lo) = ((i >> 64) as u64, i as u64);
+        let m = u128::from(hi ^ lo.rotate_left(29) ^ self.0) * u128::from(0x9e37_79b9_7f4a_7c15u64);
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    }
 }
 
 impl<V: Clone> CodeMemo<V> {
@@ -32,11 +63,11 @@ impl<V: Clone> CodeMemo<V> {
 
     // A panic while the lock is held cannot leave the map half-updated (an
     // insert either happened or not): a poisoned lock is used as it is.
-    fn read(&self) -> RwLockReadGuard<'_, FastMap<Code, V>> {
+    fn read(&self) -> RwLockReadGuard<'_, Answers<V>> {
         self.seen.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, FastMap<Code, V>> {
+    fn write(&self) -> RwLockWriteGuard<'_, Answers<V>> {
         self.seen.write().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -74,7 +105,7 @@ impl<V: Clone> CodeMemo<V> {
             let seen = self.read();
             // Nearly always every code is held: no second pass.
             for c in codes {
-                match seen.get(c) {
+                match seen.get(&c.ordinal()) {
                     Some(v) => out.push(v.clone()),
                     None => break,
                 }
@@ -83,13 +114,16 @@ impl<V: Clone> CodeMemo<V> {
                 return Ok(());
             }
             out.clear();
-            codes.iter().map(|c| seen.get(c).cloned()).collect()
+            codes
+                .iter()
+                .map(|c| seen.get(&c.ordinal()).cloned())
+                .collect()
         };
         let mut fresh = Vec::new();
         for (slot, code) in slots.iter_mut().zip(codes) {
             if slot.is_none() {
                 let v = fill(code)?;
-                fresh.push((*code, v.clone()));
+                fresh.push((code.ordinal(), v.clone()));
                 *slot = Some(v);
             }
         }

@@ -459,6 +459,16 @@ pub enum ProblemDetail {
     },
 }
 
+/// Appends a code (as [`Code::as_str`], without checking its bytes again:
+/// a code holds ASCII letters and digits only).
+pub(crate) fn push_code(out: &mut String, code: &Code) {
+    let b = code.as_bytes();
+    out.reserve(b.len());
+    for &c in b {
+        out.push(char::from(c));
+    }
+}
+
 /// Appends `n` in decimal (as `Display` writes it).
 pub(crate) fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -502,6 +512,111 @@ fn two_digits(n: usize) -> &'static str {
     const PAIRS: &str = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
     let at = (n % 100) * 2;
     PAIRS.get(at..at + 2).unwrap_or("00")
+}
+
+/// The strings of problems already written out, for the next problems to
+/// be written into: a batch scrub reports problems by the ten thousand and
+/// drops each as soon as its row is written ([`Problem::recycle`]), so the
+/// checks that make them by the thousand (`MUE_EXCEEDED`,
+/// `EXCLUDES1_CONFLICT`) take their strings from here instead of the
+/// allocator. Per thread and small: at most [`SPARE_STRINGS`] strings of at
+/// most [`SPARE_BYTES`] bytes each, emptied; a host that never recycles
+/// finds it empty and gets new strings.
+#[derive(Default)]
+struct Spare {
+    strings: Vec<String>,
+    lists: Vec<Vec<String>>,
+}
+
+/// How many strings (and lists) a thread keeps at most.
+const SPARE_STRINGS: usize = 64;
+/// Longer strings go back to the allocator.
+const SPARE_BYTES: usize = 1024;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::default();
+}
+
+/// An empty string: a recycled one when the thread holds one.
+pub(crate) fn spare_string() -> String {
+    SPARE
+        .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.strings.pop()))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// `text` in a string: a recycled one when the thread holds one.
+pub(crate) fn spare_copy(text: &str) -> String {
+    let mut s = spare_string();
+    s.push_str(text);
+    s
+}
+
+/// An empty list of strings: a recycled one when the thread holds one.
+pub(crate) fn spare_list() -> Vec<String> {
+    SPARE
+        .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.lists.pop()))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+#[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+impl Problem {
+    /// Drops this problem, keeping its strings' room for the next problems
+    /// this thread makes (see [`spare_string`]). For a caller that has
+    /// written the problem out and has no more use for it.
+    pub(crate) fn recycle(self) {
+        let Problem {
+            line_id,
+            message,
+            detail,
+            ..
+        } = self;
+        let _ = SPARE.try_with(|s| {
+            let Ok(mut s) = s.try_borrow_mut() else {
+                return;
+            };
+            let mut keep = |mut t: String| {
+                if s.strings.len() < SPARE_STRINGS && t.capacity() <= SPARE_BYTES {
+                    t.clear();
+                    s.strings.push(t);
+                }
+            };
+            keep(message);
+            if let Some(id) = line_id {
+                keep(id);
+            }
+            let mut list = None;
+            match detail {
+                Some(ProblemDetail::MueExceeded {
+                    mut lines,
+                    rationale,
+                    ..
+                }) => {
+                    keep(rationale);
+                    for l in lines.drain(..) {
+                        keep(l);
+                    }
+                    list = Some(lines);
+                }
+                Some(
+                    ProblemDetail::Excludes1Conflict { note, note_at, .. }
+                    | ProblemDetail::CodeFirstNote { note, note_at, .. },
+                ) => {
+                    keep(note);
+                    keep(note_at);
+                }
+                _ => {}
+            }
+            if let Some(l) = list {
+                if s.lists.len() < SPARE_STRINGS && l.capacity() <= SPARE_STRINGS {
+                    s.lists.push(l);
+                }
+            }
+        });
+    }
 }
 
 impl fmt::Display for Problem {

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::problem::{push_date, push_u64, ProblemDetail};
+use crate::problem::{push_code, push_date, push_u64, ProblemDetail};
 
 /// Appends the JSON of detail `d` to `out`: exactly what `serde_json`
 /// writes for it (`serde_json::to_string`), with the details a batch
@@ -25,8 +25,10 @@ pub(crate) fn write_json(d: &ProblemDetail, out: &mut String) -> Result<(), serd
             lines,
             rationale,
         } => {
-            out.push_str("{\"kind\":\"mue_exceeded\",\"code\":");
-            push_json_str(out, code.as_str());
+            // A code needs no escape.
+            out.push_str("{\"kind\":\"mue_exceeded\",\"code\":\"");
+            push_code(out, code);
+            out.push('"');
             out.push_str(",\"date_of_service\":");
             push_json_date(out, *date_of_service);
             out.push_str(",\"mue\":");

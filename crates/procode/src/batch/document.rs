@@ -215,19 +215,22 @@ impl ClaimLines {
     /// lines as read. Its service price is zero (rates come from the `rate`
     /// column; no fee schedule is consulted).
     ///
-    /// `reuse` is the document of a claim checked before (made here, and
-    /// only read since): its id, session, date, payer and lines are
-    /// replaced, and every other field is what [`Invoice::new`] made and
-    /// would make again.
-    pub(crate) fn into_document(self, reuse: Option<Invoice>) -> Invoice {
+    /// `reuse` holds the document of a claim checked before (made here,
+    /// and only read since), or none: its id, session, date, payer and
+    /// lines are replaced in place, and every other field is what
+    /// [`Invoice::new`] made and would make again. Returns the document.
+    pub(crate) fn into_document(self, reuse: &mut Option<Invoice>) -> &mut Invoice {
         let date = self
             .lines
             .iter()
             .filter_map(|l| l.date_of_service)
             .min()
             .unwrap_or(NaiveDate::MIN);
-        let mut inv = match reuse {
-            Some(mut inv) => {
+        let next_line = u32::try_from(self.lines.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        let inv = match reuse {
+            Some(inv) => {
                 inv.session_id.clear();
                 inv.session_id.push_str(&self.claim_id);
                 inv.id = self.claim_id;
@@ -235,17 +238,15 @@ impl ClaimLines {
                 inv.payer_id = self.payer_id;
                 inv
             }
-            None => Invoice::new(
+            None => reuse.insert(Invoice::new(
                 self.claim_id.clone(),
                 self.claim_id,
                 date,
                 Money::zero(Currency::Usd),
                 self.payer_id,
-            ),
+            )),
         };
-        inv.next_line = u32::try_from(self.lines.len())
-            .unwrap_or(u32::MAX)
-            .saturating_add(1);
+        inv.next_line = next_line;
         inv.lines = self.lines;
         inv
     }
@@ -292,33 +293,36 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
     scratch: &mut Scratch,
     out: &mut ProblemsBuilder,
 ) {
-    let mut doc = claim.into_document(scratch.doc.take());
+    let Scratch {
+        details,
+        spare,
+        problems,
+        room,
+        gaps: written,
+        doc,
+        claim_id,
+        payer_id,
+    } = scratch;
+    // The document is made in place (an `Invoice` is large to move).
+    let doc = claim.into_document(doc);
     let batched = Batched {
         // The per-thread memo remembers every status.
         source_remembers: true,
         // Written below from the worker's copy of each (system, date)'s.
         caller_reports_gaps: true,
     };
-    readiness_into(
-        &doc,
-        source,
-        source.references(),
-        None,
-        batched,
-        &mut scratch.problems,
-    );
-    out.append(&doc.id, &mut scratch.problems, &mut scratch.details);
+    readiness_into(&*doc, source, source.references(), None, batched, problems);
+    out.append(&doc.id, problems, details);
     // Readiness's last check, in its order.
-    gaps(&doc, source, |line, system, date, newest| {
-        out.append_gap(&doc.id, &line.id, system, date, newest, &mut scratch.gaps);
+    gaps(&*doc, source, |line, system, date, newest| {
+        out.append_gap(&doc.id, &line.id, system, date, newest, written);
     });
-    scratch.spare.append(&mut doc.lines);
-    scratch.room = std::mem::take(&mut doc.lines);
-    scratch.claim_id = std::mem::take(&mut doc.id);
+    spare.append(&mut doc.lines);
+    *room = std::mem::take(&mut doc.lines);
+    *claim_id = std::mem::take(&mut doc.id);
     if let Some(p) = doc.payer_id.take() {
-        scratch.payer_id = p;
+        *payer_id = p;
     }
-    scratch.doc = Some(doc);
 }
 
 /// The system text and the date of service last read (see [`read_line`]).

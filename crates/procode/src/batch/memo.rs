@@ -13,6 +13,7 @@ use crate::billing::Fx;
 use crate::billing::{CodeSource, CodeStatus, References};
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
+use crate::memo::WordHash;
 
 /// The memo forgets everything past this many codes (bounded memory).
 const MAX_CODES: usize = 65_536;
@@ -41,37 +42,83 @@ pub(crate) struct MemoMaps {
 /// and its system.
 type Key = (u128, CodeSystem);
 type Seen = HashMap<Key, Option<Entry>, BuildHasherDefault<Fx>>;
-/// Statuses by [`status_key`]: looked up for every code of every line.
-type Statuses = HashMap<u128, Option<CodeStatus>, BuildHasherDefault<WordHash>>;
-
 /// A code and its system as one number: the code's [`Code::ordinal`]
 /// (its bytes, big-endian, in the top fifteen bytes) with the system in
-/// the low byte, which the ordinal leaves zero.
+/// the low byte, which the ordinal leaves zero. Never zero (a code's first
+/// byte is not).
+#[inline]
 fn status_key(code: &Code, system: CodeSystem) -> u128 {
     code.ordinal() | u128::from(system as u8)
 }
 
-/// The hasher of [`Statuses`]: one folded multiply of the key's two
-/// halves (the keys are the caller's own codes; they only pick a bucket).
+/// Statuses by [`status_key`], looked up for every code of every line: an
+/// open-addressing table (linear probing, key 0 for an empty slot, at most
+/// half full), a multiply and a compare or two a lookup.
 #[derive(Default)]
-pub(crate) struct WordHash(u64);
+struct Statuses {
+    slots: Vec<(u128, Option<CodeStatus>)>,
+    len: usize,
+}
 
-impl std::hash::Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        self.0
+impl Statuses {
+    /// The first slot to probe for `key` in a table of `n` slots (a power
+    /// of two).
+    #[inline]
+    fn home(key: u128, n: usize) -> usize {
+        use std::hash::Hasher;
+        let mut h = WordHash::default();
+        h.write_u128(key);
+        (h.finish() as usize) & (n - 1)
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        // Not used by `Statuses` (its keys are written with `write_u128`).
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    /// The status held for `key` (`None`: not held).
+    #[inline]
+    fn get(&self, key: u128) -> Option<Option<CodeStatus>> {
+        let n = self.slots.len();
+        if n == 0 {
+            return None;
+        }
+        let mut at = Self::home(key, n);
+        loop {
+            let (k, s) = self.slots[at];
+            if k == key {
+                return Some(s);
+            }
+            if k == 0 {
+                return None;
+            }
+            at = (at + 1) & (n - 1);
         }
     }
 
-    fn write_u128(&mut self, i: u128) {
-        let (hi, lo) = ((i >> 64) as u64, i as u64);
-        let m = u128::from(hi ^ lo.rotate_left(29) ^ self.0) * u128::from(0x9e37_79b9_7f4a_7c15u64);
-        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    /// Holds `status` for `key` (not held yet); forgets everything past
+    /// [`MAX_CODES`].
+    fn insert(&mut self, key: u128, status: Option<CodeStatus>) {
+        if self.len >= MAX_CODES {
+            self.slots.iter_mut().for_each(|s| s.0 = 0);
+            self.len = 0;
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            let n = (self.slots.len() * 2).max(1024);
+            let old = std::mem::replace(&mut self.slots, vec![(0, None); n]);
+            self.len = 0;
+            for (k, s) in old {
+                if k != 0 {
+                    self.put(k, s);
+                }
+            }
+        }
+        self.put(key, status);
+    }
+
+    fn put(&mut self, key: u128, status: Option<CodeStatus>) {
+        let n = self.slots.len();
+        let mut at = Self::home(key, n);
+        while self.slots[at].0 != 0 {
+            at = (at + 1) & (n - 1);
+        }
+        self.slots[at] = (key, status);
+        self.len += 1;
     }
 }
 
@@ -123,13 +170,10 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         let current = {
             let mut maps = self.maps.borrow_mut();
             let map = &mut maps.status;
-            match map.get(&key) {
-                Some(s) => *s,
+            match map.get(key) {
+                Some(s) => s,
                 None => {
                     let s = self.source.status(code, system, None);
-                    if map.len() >= MAX_CODES {
-                        map.clear();
-                    }
                     map.insert(key, s);
                     s
                 }
@@ -166,5 +210,41 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
 
     fn releases(&self) -> &[crate::Release] {
         self.source.releases()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_table_holds_what_it_was_given_until_its_cap() {
+        let status = |k: u128| {
+            (!k.is_multiple_of(3)).then_some(CodeStatus {
+                effective: None,
+                terminated: None,
+                billable: k.is_multiple_of(2),
+            })
+        };
+        let mut t = Statuses::default();
+        assert_eq!(t.get(7), None);
+        // Keys that share their low bits (and so their first slots) too.
+        let keys: Vec<u128> = (1..5_000u128).map(|k| k << 64 | k).collect();
+        for &k in &keys {
+            assert_eq!(t.get(k), None);
+            t.insert(k, status(k));
+        }
+        for &k in &keys {
+            assert_eq!(t.get(k), Some(status(k)), "{k}");
+        }
+        assert_eq!(t.get(5_000 << 64 | 5_000), None);
+        // Past the cap it forgets everything, then holds the new key.
+        let mut t = Statuses::default();
+        for k in 1..=MAX_CODES as u128 {
+            t.insert(k, status(k));
+        }
+        assert_eq!(t.get(1), Some(status(1)));
+        t.insert(u128::MAX, None);
+        assert_eq!((t.get(1), t.get(u128::MAX), t.len), (None, Some(None), 1));
     }
 }

@@ -123,6 +123,7 @@ mod output;
 mod validate;
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::sync::Arc;
@@ -133,6 +134,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use crate::billing::CodeSource;
 #[cfg(doc)]
 use crate::billing::ProblemCode;
+use crate::memo::WordHash;
 use document::{check_claim, ClaimLines, Columns, Worker};
 use memo::Memo;
 use output::ProblemsBuilder;
@@ -238,7 +240,9 @@ pub struct Scrub<S> {
     source: S,
     threads: usize,
     pending: Option<ClaimLines>,
-    seen: HashSet<u128>,
+    /// The 128-bit hashes of the claim ids seen (already uniform: hashed
+    /// again in one multiply).
+    seen: HashSet<u128, BuildHasherDefault<WordHash>>,
     rows: u64,
     failed: Option<BatchError>,
     /// What each worker thread keeps from batch to batch (lookups, detail
@@ -253,7 +257,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
             source,
             threads: 0,
             pending: None,
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             rows: 0,
             failed: None,
             workers: Vec::new(),

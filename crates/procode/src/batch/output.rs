@@ -134,12 +134,21 @@ pub(crate) struct Gaps {
 /// One written `CODE_SET_NOT_CURRENT` problem and the release it names.
 struct Gap {
     newest: Release,
+    /// The address of the source's release it was written from: the
+    /// source's releases do not move or change while a scrub holds it, so
+    /// the same address is the same release (compared in full otherwise).
+    newest_at: usize,
     message: String,
     detail: String,
 }
 
 /// How many (system, date) problems a [`Gaps`] holds at most.
 const MAX_GAPS: usize = 16_384;
+
+/// Where a release is (its identity, see [`Gap::newest_at`]).
+fn address(r: &Release) -> usize {
+    std::ptr::from_ref(r) as usize
+}
 
 /// Builds the problems batch: one per worker thread, the problems of each
 /// claim appended as soon as they are found (nothing of a claim outlives
@@ -189,6 +198,8 @@ impl ProblemsBuilder {
             self.message.push(&p.message);
             let detail = p.detail.as_ref().map(|d| details.json(d));
             self.detail.push_option(detail);
+            // Written: its strings serve the next problems.
+            p.recycle();
         }
     }
 
@@ -216,12 +227,17 @@ impl ProblemsBuilder {
             }
             Gap {
                 newest: newest.clone(),
+                newest_at: address(newest),
                 message: p.message,
                 detail,
             }
         };
         let gap = match gaps.seen.entry(key) {
-            Entry::Occupied(e) if e.get().newest == *newest => e.into_mut(),
+            Entry::Occupied(e)
+                if e.get().newest_at == address(newest) || e.get().newest == *newest =>
+            {
+                e.into_mut()
+            }
             Entry::Occupied(mut e) => {
                 e.insert(written());
                 e.into_mut()

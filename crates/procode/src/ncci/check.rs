@@ -13,7 +13,7 @@ use super::{ModifierIndicator, MueAdjudication};
 use crate::billing::Fx;
 use crate::code::{Code, CodeSystem};
 use crate::error::NcciError;
-use crate::problem::{push_date, push_u64};
+use crate::problem::{push_code, push_date, push_u64, spare_copy, spare_list, spare_string};
 use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// The NCCI-associated modifiers that may clear a PTP edit with modifier
@@ -330,14 +330,17 @@ impl NcciEdits {
                 for &i in g_lines {
                     let units = u64::from(day.line(i).units);
                     if units > u64::from(m.units) {
-                        report(i, units, vec![day.line(i).id.to_owned()])?;
+                        let mut ids = spare_list();
+                        ids.push(spare_copy(day.line(i).id));
+                        report(i, units, ids)?;
                     }
                 }
                 continue;
             }
             let units: u64 = g_lines.iter().map(|&i| u64::from(day.line(i).units)).sum();
             if units > u64::from(m.units) {
-                let ids = g_lines.iter().map(|&i| day.line(i).id.to_owned()).collect();
+                let mut ids = spare_list();
+                ids.extend(g_lines.iter().map(|&i| spare_copy(day.line(i).id)));
                 report(first, units, ids)?;
             }
         }
@@ -356,14 +359,17 @@ impl NcciEdits {
         units: u64,
         lines: Vec<String>,
     ) -> Result<Problem, NcciError> {
-        let rationale = self.rationale(m.rationale)?.to_owned();
+        // Strings from the thread's spares: a batch scrub reports MUEs by
+        // the ten thousand and recycles each once written.
+        let rationale = spare_copy(self.rationale(m.rationale)?);
         // "{units} units of {code} on {date} exceed its MUE of {mue}
         // ({scope}; {rationale})", written into one allocation without the
         // formatting machinery.
-        let mut message = String::with_capacity(160 + rationale.len());
+        let mut message = spare_string();
+        message.reserve(160 + rationale.len());
         push_u64(&mut message, units);
         message.push_str(" units of ");
-        message.push_str(code.as_str());
+        push_code(&mut message, &code);
         message.push(' ');
         push_when(&mut message, dos);
         message.push_str(" exceed its MUE of ");
@@ -388,7 +394,7 @@ impl NcciEdits {
         message.push(')');
         Ok(Problem {
             code: ProblemCode::MueExceeded,
-            line_id: lines.first().cloned(),
+            line_id: lines.first().map(|l| spare_copy(l)),
             message,
             detail: Some(ProblemDetail::MueExceeded {
                 code,
