@@ -181,7 +181,8 @@ pub unsafe fn call(
 /// Puts a `METH_FASTCALL | METH_KEYWORDS` method running `fast` on `cls`
 /// in place of the PyO3 method `name` (same text signature and docstring),
 /// which is kept in `slow` for the calls `fast` declines. Once per process
-/// (the method definition lives as long as the type).
+/// (the method definition lives as long as the type): a second call does
+/// nothing.
 pub fn install(
     cls: &Bound<'_, PyType>,
     name: &'static CStr,
@@ -189,6 +190,11 @@ pub fn install(
     slow: &'static PyOnceLock<Py<PyAny>>,
 ) -> PyResult<()> {
     let py = cls.py();
+    if slow.get(py).is_some() {
+        // Set up already (the type is made once per process): `cls.name` is
+        // the fast method, which must not become its own fallback.
+        return Ok(());
+    }
     let key = name.to_str().map_err(|e| {
         pyo3::exceptions::PySystemError::new_err(format!("procode: method name: {e}"))
     })?;
