@@ -38,6 +38,85 @@ def test_lookup_missing_and_as_of(catalog):
     assert catalog.lookup("G0438", as_of=dt.date(2025, 6, 1)) is not None
 
 
+def test_lookup_every_call_shape_answers_alike(catalog):
+    # lookup(code), lookup(code, system) and lookup(code, system=...) take a
+    # vectorcall fast path; every other shape the PyO3 method: same answers.
+    awv = catalog.lookup("G0438")
+    assert awv is not None and awv.code == "G0438"
+    keyword = "".join(["sys", "tem"])  # a keyword name that is not interned
+
+    class Text(str):
+        pass
+
+    for got in [
+        catalog.lookup("G0438", "hcpcs"),
+        catalog.lookup("G0438", system="hcpcs"),
+        catalog.lookup("G0438", None),
+        catalog.lookup("G0438", system=None),
+        catalog.lookup("G0438", **{keyword: "hcpcs"}),
+        catalog.lookup(code="G0438"),
+        catalog.lookup(code="G0438", system="hcpcs"),
+        catalog.lookup(system="hcpcs", code="G0438"),
+        catalog.lookup("G0438", "hcpcs", None),
+        catalog.lookup("G0438", as_of=dt.date(2025, 6, 1)),
+        catalog.lookup(Text("g0438"), Text("HCPCS")),
+        catalog.lookup(" " * 40 + "g04.38" + " " * 40, system="  hcpcs  "),
+        procode.Catalog.lookup(catalog, "G0438", system="hcpcs"),
+    ]:
+        assert got == awv
+    assert catalog.lookup("G0438", system="icd10cm") is None
+    assert catalog.lookup("ZZZZ") is None
+
+
+def test_lookup_refuses_bad_calls_as_before(catalog):
+    with pytest.raises(TypeError, match="'int' object is not an instance of 'str'"):
+        catalog.lookup(5)
+    with pytest.raises(TypeError, match="'int' object is not an instance of 'str'"):
+        catalog.lookup("G0438", system=5)
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'code'"):
+        catalog.lookup()
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'code'"):
+        catalog.lookup(system="hcpcs")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'sys'"):
+        catalog.lookup("G0438", sys="hcpcs")
+    with pytest.raises(TypeError, match="multiple values for argument 'system'"):
+        catalog.lookup("G0438", "hcpcs", system="hcpcs")
+    with pytest.raises(TypeError, match="from 1 to 3 positional arguments but 4 were given"):
+        catalog.lookup("G0438", "hcpcs", None, None)
+    with pytest.raises(TypeError):
+        procode.Catalog.lookup("G0438", "hcpcs")
+    with pytest.raises(ValueError, match="unknown code system"):
+        catalog.lookup("G0438", system="loinc")
+    with pytest.raises(procode.InvalidCode, match="invalid character"):
+        catalog.lookup("G04\u00e9")
+    with pytest.raises(UnicodeEncodeError):
+        catalog.lookup("G04\udc80")
+    with pytest.raises(procode.InvalidCode, match="too long"):
+        catalog.lookup("G" * 40)
+
+
+def test_lookup_keeps_no_reference_to_its_arguments(catalog):
+    import sys
+
+    code, system = "".join(["G04", "38"]), "".join(["hc", "pcs"])
+    before = (sys.getrefcount(code), sys.getrefcount(system), sys.getrefcount(catalog))
+    for _ in range(1000):
+        catalog.lookup(code, system=system)
+        catalog.lookup(code, system)
+        catalog.lookup(code, system, None)
+        with pytest.raises(TypeError):
+            catalog.lookup(code, system, sys=1)
+    assert (sys.getrefcount(code), sys.getrefcount(system), sys.getrefcount(catalog)) == before
+
+
+def test_lookup_keeps_its_signature_and_doc():
+    import inspect
+
+    params = list(inspect.signature(procode.Catalog.lookup).parameters)
+    assert params == ["self", "code", "system", "as_of"]
+    assert procode.Catalog.lookup.__doc__.startswith("Exact lookup")
+
+
 def test_header_is_not_billable(catalog):
     f41 = catalog.lookup("F41", system="icd10cm")
     assert f41 is not None and not f41.billable

@@ -22,6 +22,88 @@ pub fn opt_system(name: Option<&str>) -> PyResult<Option<CodeSystem>> {
     name.map(system).transpose()
 }
 
+/// The longest string [`with_str`] reads without allocating: codes and code
+/// system names are shorter.
+const SHORT_STR: usize = 32;
+
+/// Calls `f` with the text of `obj`, a `str` argument named `name`: what a
+/// `&str` parameter of a `#[pyfunction]` gives, without its cost on the hot
+/// calls (a code, a system name). Under the stable ABI of Python 3.9 PyO3
+/// reads a `str` by encoding it into a new `bytes` object and copying that
+/// into a new `String`; a short ASCII string (every code and system name) is
+/// read here into a buffer on the stack instead (`PyUnicode_AsUCS4`, stable
+/// ABI). Anything else (longer, non-ASCII, not a `str`) takes PyO3's path,
+/// with its error for a value that is not a `str`.
+pub fn with_str<R>(
+    obj: &Bound<'_, PyAny>,
+    name: &str,
+    f: impl FnOnce(&str) -> PyResult<R>,
+) -> PyResult<R> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        let mut wide: [pyo3::ffi::Py_UCS4; SHORT_STR] = [0; SHORT_STR];
+        // SAFETY: `s` is a live `str` (the GIL is held); `AsUCS4` writes at
+        // most `SHORT_STR` code points into `wide` (it fails, returning
+        // NULL, when the string is longer).
+        let (len, copied) = unsafe {
+            let len = pyo3::ffi::PyUnicode_GetLength(s.as_ptr());
+            let fits = usize::try_from(len).is_ok_and(|n| n <= SHORT_STR);
+            (
+                len,
+                fits && !pyo3::ffi::PyUnicode_AsUCS4(
+                    s.as_ptr(),
+                    wide.as_mut_ptr(),
+                    SHORT_STR as pyo3::ffi::Py_ssize_t,
+                    0,
+                )
+                .is_null(),
+            )
+        };
+        if copied {
+            let wide = &wide[..usize::try_from(len).unwrap_or(0)];
+            let mut bytes = [0u8; SHORT_STR];
+            let mut any = 0;
+            for (b, &c) in bytes.iter_mut().zip(wide) {
+                *b = c as u8;
+                any |= c;
+            }
+            if any < 0x80 {
+                // SAFETY: every byte is a code point below 0x80: ASCII,
+                // which is valid UTF-8.
+                return f(unsafe { std::str::from_utf8_unchecked(&bytes[..wide.len()]) });
+            }
+        } else if PyErr::occurred(obj.py()) {
+            // A failed `GetLength`/`AsUCS4` (not expected of a `str`): PyO3's
+            // path below reads the string or raises its own error.
+            drop(PyErr::take(obj.py()));
+        }
+    }
+    let text = obj
+        .extract::<std::borrow::Cow<'_, str>>()
+        .map_err(|e| argument_error(obj.py(), name, e))?;
+    f(&text)
+}
+
+/// An optional `str` argument (`None` is absent), as [`with_str`].
+pub fn with_opt_str<R>(
+    obj: Option<&Bound<'_, PyAny>>,
+    name: &str,
+    f: impl FnOnce(Option<&str>) -> PyResult<R>,
+) -> PyResult<R> {
+    match obj {
+        Some(o) if !o.is_none() => with_str(o, name, |s| f(Some(s))),
+        _ => f(None),
+    }
+}
+
+/// The error PyO3 raises for an argument it cannot convert: the error, with
+/// the note `while processing 'name'` (Python 3.11 and later).
+fn argument_error(py: Python<'_>, name: &str, error: PyErr) -> PyErr {
+    let note = format!("while processing '{name}'");
+    // As PyO3: an interpreter without notes keeps the bare error.
+    drop(error.value(py).call_method1("add_note", (note,)));
+    error
+}
+
 /// A `datetime.date` (a `datetime.datetime`, a string or anything else is a
 /// `TypeError`: a date of service is a calendar day).
 pub fn date(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<NaiveDate> {

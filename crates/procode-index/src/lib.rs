@@ -87,11 +87,19 @@ macro_rules! as_str_impls {
 /// levels). Not part of the API: public (and hidden from the docs) only
 /// because the `procode` crate uses it for its own types.
 #[doc(hidden)]
+///
+/// A name spelled exactly as `as_str()` is found first, without trimming
+/// or folding (the common case: a host passing `"hcpcs"` per lookup); the
+/// names of each type differ ignoring case, so this finds the value the
+/// full match would.
 pub fn by_name<T: Copy>(
-    all: impl IntoIterator<Item = T>,
+    all: impl IntoIterator<Item = T> + Clone,
     as_str: impl Fn(T) -> &'static str,
     name: &str,
 ) -> Option<T> {
+    if let Some(v) = all.clone().into_iter().find(|&v| as_str(v) == name) {
+        return Some(v);
+    }
     let name = name.trim();
     all.into_iter()
         .find(|&v| as_str(v).eq_ignore_ascii_case(name))
