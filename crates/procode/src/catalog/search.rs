@@ -2783,61 +2783,12 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
 /// The words of `description` a variant's words matched, as character spans.
 fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
     let mut out = Vec::new();
-    let mut word = String::new();
-    let mut start = 0usize;
-    let mut flush = |word: &mut String, start: usize, end: usize| {
-        if word.is_empty() {
-            return;
-        }
-        for s in &v.slots {
-            let hit = s
-                .words
-                .iter()
-                .find(|q| {
-                    // (The first bytes first: most words start otherwise.)
-                    let first = q.as_bytes().first();
-                    first.is_none_or(|b| word.as_bytes().first() == Some(b))
-                        && word.starts_with(q.as_str())
-                })
-                .map(|_| false)
-                .or_else(|| {
-                    s.fuzzy
-                        .iter()
-                        .any(|m| m.matches(word.as_bytes()))
-                        .then_some(true)
-                });
-            if let Some(typo) = hit {
-                let (term, via) = match &s.synonym {
-                    Some((t, x)) => (t.clone(), Some(x.clone())),
-                    None => (s.words[0].clone(), None),
-                };
-                out.push(MatchSpan {
-                    start,
-                    end,
-                    term,
-                    via,
-                    typo,
-                });
-                break;
-            }
-        }
-        word.clear();
-    };
     if description.is_ascii() {
-        // (The same walk a byte at a time: a character is a byte.)
-        for (i, &b) in description.as_bytes().iter().enumerate() {
-            if b.is_ascii_alphanumeric() {
-                if word.is_empty() {
-                    start = i;
-                }
-                word.push(char::from(b.to_ascii_lowercase()));
-            } else if !crate::text::is_apostrophe(char::from(b)) {
-                flush(&mut word, start, i);
-            }
-        }
-        flush(&mut word, start, description.len());
+        ascii_spans(description.as_bytes(), v, &mut out);
         return out;
     }
+    let mut word = String::new();
+    let mut start = 0usize;
     let mut count = 0usize;
     for (i, c) in description.chars().enumerate() {
         count = i + 1;
@@ -2857,11 +2808,101 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
             }
             word.push_str(p);
         } else {
-            flush(&mut word, start, i);
+            span_of_word(word.as_bytes(), v, start, i, &mut out);
+            word.clear();
         }
     }
-    flush(&mut word, start, count);
+    span_of_word(word.as_bytes(), v, start, count, &mut out);
     out
+}
+
+/// [`spans_of`] of an ASCII description (a character is a byte): a word is
+/// a run of letters, digits and apostrophes holding a letter or digit; it is
+/// compared where it lies, case folded byte by byte, and copied (folded,
+/// without apostrophes) only when it holds an apostrophe or a slot may match
+/// it within the typo budget.
+fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
+    let apostrophe = |b: u8| crate::text::is_apostrophe(char::from(b));
+    let typo = v.slots.iter().any(|s| !s.fuzzy.is_empty());
+    let mut word = Vec::new();
+    let mut i = 0;
+    while i < d.len() {
+        let Some(start) = d
+            .get(i..)
+            .and_then(|r| r.iter().position(u8::is_ascii_alphanumeric))
+            .map(|p| i + p)
+        else {
+            break;
+        };
+        let mut end = start;
+        let mut plain = true;
+        while let Some(&b) = d.get(end) {
+            if b.is_ascii_alphanumeric() {
+                end += 1;
+            } else if apostrophe(b) {
+                plain = false;
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        let run = d.get(start..end).unwrap_or(&[]);
+        if plain && !typo {
+            span_of_word(run, v, start, end, out);
+        } else {
+            word.clear();
+            word.extend(
+                run.iter()
+                    .filter(|b| b.is_ascii_alphanumeric())
+                    .map(u8::to_ascii_lowercase),
+            );
+            span_of_word(&word, v, start, end, out);
+        }
+        i = end;
+    }
+}
+
+/// The span of one description word (`word`: its letters and digits, case
+/// folded only where a query word can match: a query word is folded, so
+/// it matches a prefix of `word` compared byte by byte after folding)
+/// between characters `start` and `end`, when a slot matches it: the first
+/// slot one of whose words it starts with, or whose typo rules it meets.
+fn span_of_word(word: &[u8], v: &Variant, start: usize, end: usize, out: &mut Vec<MatchSpan>) {
+    let Some(&first) = word.first() else {
+        return;
+    };
+    let first = first.to_ascii_lowercase();
+    for s in &v.slots {
+        let hit = s
+            .words
+            .iter()
+            .find(|q| {
+                let q = q.as_bytes();
+                // (The first bytes first: most words start otherwise.)
+                q.first().is_none_or(|&b| b == first)
+                    && word.len() >= q.len()
+                    && word
+                        .iter()
+                        .zip(q)
+                        .all(|(a, b)| a.to_ascii_lowercase() == *b)
+            })
+            .map(|_| false)
+            .or_else(|| s.fuzzy.iter().any(|m| m.matches(word)).then_some(true));
+        if let Some(typo) = hit {
+            let (term, via) = match &s.synonym {
+                Some((t, x)) => (t.clone(), Some(x.clone())),
+                None => (s.words[0].clone(), None),
+            };
+            out.push(MatchSpan {
+                start,
+                end,
+                term,
+                via,
+                typo,
+            });
+            return;
+        }
+    }
 }
 
 /// The notice for a CPT-shaped query: five digits (or four and F, T or U)
