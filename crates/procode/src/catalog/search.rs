@@ -691,10 +691,21 @@ struct WordTerms {
     fixes: Vec<String>,
 }
 
-/// One query word's matches in the base index (ascending ids), by tier.
+/// One query word's matches in the base index (ascending ids), and the
+/// tiers holding them.
 struct WordHits {
     any: Vec<u32>,
-    tiers: Vec<(Tier, Vec<u32>)>,
+    /// The word's tiers (in tier order), and whether each holds an id.
+    tiers: Vec<(Tier, bool)>,
+    /// How to tell an id's best tier: per id of `any` its [`Tier::code`]
+    /// (a word sought for candidates), or each tier's ids.
+    codes: TierIds,
+}
+
+/// See [`WordHits::codes`].
+enum TierIds {
+    Codes(Vec<u8>),
+    Lists(Vec<(Tier, Vec<u32>)>),
 }
 
 /// The first position at or after `from` of ascending `ids` whose id is at
@@ -762,6 +773,22 @@ fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
+/// Of `codes` (one per id of ascending `ids`), those of the ids of `kept`
+/// (ascending, a subset of `ids`; [`NO_TIER`] for an id `ids` lacks): one
+/// walk of `kept`, `ids` skipped ahead (by a binary search for long jumps).
+fn codes_of(codes: &[u8], ids: &[u32], kept: &[u32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(kept.len());
+    let mut p = 0;
+    for &id in kept {
+        p = advance_to(ids, p, id);
+        out.push(match (ids.get(p), codes.get(p)) {
+            (Some(&x), Some(&c)) if x == id => c,
+            _ => NO_TIER,
+        });
+    }
+    out
+}
+
 /// The ids of `runs` ascending runs (`ids`, one after the other), ascending
 /// and without repeats: merged by a sort (which merges runs) when they are
 /// few against the entry count `n`, through a dense set otherwise.
@@ -816,11 +843,14 @@ impl TermCache {
     }
 }
 
-/// A variant's matches: per distinct slot word its hits, per slot the
-/// indices of its words' hits, the candidates (ascending) and the entries
-/// whose title or inclusion term is the variant's phrase (ascending).
+/// A variant's matches: per distinct slot word its hits, and per
+/// candidate the word's best tier there ([`Tier::code`], [`NO_TIER`] when
+/// it does not match), per slot the indices of its words' hits, the
+/// candidates (ascending) and the entries whose title or inclusion term is
+/// the variant's phrase (ascending).
 struct VariantHits {
     hits: Vec<WordHits>,
+    codes: Vec<Vec<u8>>,
     slot_words: Vec<Vec<usize>>,
     cand: Vec<u32>,
     phrase: Vec<u32>,
@@ -845,13 +875,13 @@ impl Tier {
     }
 }
 
-/// Per candidate of ascending `cand`, the best tier of `h` holding it (its
-/// [`Tier::code`]), or [`NO_TIER`]: one merge of each tier's list with the
-/// candidates (a galloping walk when the list is much the longer).
-fn tier_codes(h: &WordHits, cand: &[u32]) -> Vec<u8> {
+/// Per id of ascending `cand`, the best of `tiers` (in tier order) holding
+/// it (its [`Tier::code`]), or [`NO_TIER`]: one merge of each tier's list
+/// with the ids (a galloping walk when the list is much the longer).
+fn tier_codes(tiers: &[(Tier, Vec<u32>)], cand: &[u32]) -> Vec<u8> {
     let mut codes = vec![NO_TIER; cand.len()];
     // (The tiers are in tier order: the first to hold a candidate is its best.)
-    for (t, ids) in &h.tiers {
+    for (t, ids) in tiers {
         let t = t.code();
         if ids.len() > 8 * cand.len() {
             let mut p = 0;
@@ -896,7 +926,7 @@ struct Scorer<'a> {
     w: &'a SearchWeights,
     /// Per word hits, per candidate position: the word's best tier there
     /// ([`Tier::code`], [`NO_TIER`] when it does not match).
-    codes: Vec<Vec<u8>>,
+    codes: &'a [Vec<u8>],
     /// Per tier code: its weight (none: 0), and whether it is a match in
     /// the title.
     tier_weight: [i32; 6],
@@ -944,16 +974,15 @@ impl<'a> Scorer<'a> {
                 .iter()
                 .map(|&i| {
                     let tiers = m.hits.get(i).map(|h| h.tiers.as_slice()).unwrap_or(&[]);
-                    if tiers.iter().any(|(t, ids)| {
-                        !ids.is_empty()
-                            && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
+                    if tiers.iter().any(|&(t, some)| {
+                        some && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
                     }) {
                         in_title_max += 1;
                     }
                     // The best weight the word can have (none: 0).
                     tiers
                         .iter()
-                        .filter(|(_, ids)| !ids.is_empty())
+                        .filter(|(_, some)| *some)
                         .map(|(t, _)| *t)
                         .max_by_key(|t| t.weight(w))
                         .filter(|t| t.weight(w) > 0)
@@ -980,7 +1009,7 @@ impl<'a> Scorer<'a> {
             m,
             facts,
             w,
-            codes: m.hits.iter().map(|h| tier_codes(h, &m.cand)).collect(),
+            codes: &m.codes,
             tier_weight,
             in_title,
             flag_score,
@@ -1697,24 +1726,46 @@ impl Catalog {
                 cand = Some(ids.iter().copied().filter(kept).collect());
             }
         }
+        // Per word sought so far, how to tell its tiers, and (for codes per
+        // candidate) the candidates after it: `sets[i]`.
+        let mut codes: Vec<Option<(usize, TierIds)>> = (0..keys.len()).map(|_| None).collect();
+        let mut sets: Vec<Vec<u32>> = Vec::with_capacity(keys.len());
         for &k in &order {
             let wt = &cache.0[terms[k]].1;
             let mut h = match &cand {
                 Some(c) if c.is_empty() => return Ok(None),
                 c => self.word_hits(wt, c.as_deref(), facts)?,
             };
-            // (The ids become the candidates: the ranking reads the tiers.)
+            // (The ids become the candidates: the ranking reads the codes.)
             let mut any = std::mem::take(&mut h.any);
+            let own = std::mem::replace(&mut h.codes, TierIds::Codes(Vec::new()));
+            // (A word's ids are all read only when it comes first: by lists.)
             if cand.is_none() && filtered {
                 any.retain(kept);
             }
-            cand = Some(any);
+            if let Some(prev) = cand.replace(any) {
+                sets.push(prev);
+            }
+            codes[k] = Some((sets.len(), own));
             hits[k] = Some(h);
         }
         let Some(cand) = cand.filter(|c| !c.is_empty()) else {
             return Ok(None);
         };
         let hits: Vec<WordHits> = hits.into_iter().flatten().collect();
+        // (A word sought before the last ones left fewer candidates has its
+        // codes read for those left.)
+        let codes: Vec<Vec<u8>> = codes
+            .into_iter()
+            .flatten()
+            .map(|(at, own)| match (own, sets.get(at)) {
+                (TierIds::Lists(tiers), _) => tier_codes(&tiers, &cand),
+                (TierIds::Codes(own), Some(ids)) if ids.len() != cand.len() => {
+                    codes_of(&own, ids, &cand)
+                }
+                (TierIds::Codes(own), _) => own,
+            })
+            .collect();
         let mut phrase = self.phrase_ids(&v.phrase)?;
         // The phrase with a misspelt word corrected ("hypertention" → I10's
         // inclusion term "hypertension"), one word at a time.
@@ -1748,6 +1799,7 @@ impl Catalog {
         }
         Ok(Some(VariantHits {
             hits,
+            codes,
             slot_words,
             cand,
             phrase,
@@ -2313,16 +2365,21 @@ impl Catalog {
                 };
             }
         }
-        let mut tiers: Vec<(Tier, Vec<u32>)> =
-            wt.by_tier.iter().map(|(t, _)| (*t, Vec::new())).collect();
+        let mut tiers: Vec<(Tier, bool)> = wt.by_tier.iter().map(|(t, _)| (*t, false)).collect();
         let mut any: Vec<u32> = Vec::with_capacity(only.len() - left);
+        let mut codes: Vec<u8> = Vec::with_capacity(only.len() - left);
         for (&f, &id) in found.iter().zip(only) {
-            if let Some((_, ids)) = tiers.get_mut(usize::from(f)) {
-                ids.push(id);
+            if let Some((t, some)) = tiers.get_mut(usize::from(f)) {
+                *some = true;
                 any.push(id);
+                codes.push(t.code());
             }
         }
-        Ok(WordHits { any, tiers })
+        Ok(WordHits {
+            any,
+            tiers,
+            codes: TierIds::Codes(codes),
+        })
     }
 
     /// Marks with `tier` the ids of ascending `ids` not marked yet in
@@ -2392,7 +2449,11 @@ impl Catalog {
             }
             union_runs(any, tiers.len(), n)
         };
-        Ok(WordHits { any, tiers })
+        Ok(WordHits {
+            any,
+            tiers: tiers.iter().map(|(t, ids)| (*t, !ids.is_empty())).collect(),
+            codes: TierIds::Lists(tiers),
+        })
     }
 
     /// The page of codes starting with `prefix` (code, then system order)
