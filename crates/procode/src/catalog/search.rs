@@ -2877,20 +2877,41 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
     out
 }
 
+/// Per ASCII byte: [`ALNUM`], [`APOSTROPHE`] (see
+/// [`crate::text::is_apostrophe`]) or 0 (a separator).
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            ALNUM
+        } else if c == b'\'' || c == b'`' {
+            APOSTROPHE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+const ALNUM: u8 = 1;
+const APOSTROPHE: u8 = 2;
+
 /// [`spans_of`] of an ASCII description (a character is a byte): a word is
 /// a run of letters, digits and apostrophes holding a letter or digit; it is
 /// compared where it lies, case folded byte by byte, and copied (folded,
 /// without apostrophes) only when it holds an apostrophe or a slot may match
 /// it within the typo budget.
 fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
-    let apostrophe = |b: u8| crate::text::is_apostrophe(char::from(b));
+    let class = |b: u8| ASCII_CLASS.get(usize::from(b)).copied().unwrap_or(0);
     let typo = v.slots.iter().any(|s| !s.fuzzy.is_empty());
     let mut word = Vec::new();
     let mut i = 0;
     while i < d.len() {
         let Some(start) = d
             .get(i..)
-            .and_then(|r| r.iter().position(u8::is_ascii_alphanumeric))
+            .and_then(|r| r.iter().position(|&b| class(b) == ALNUM))
             .map(|p| i + p)
         else {
             break;
@@ -2898,13 +2919,13 @@ fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
         let mut end = start;
         let mut plain = true;
         while let Some(&b) = d.get(end) {
-            if b.is_ascii_alphanumeric() {
-                end += 1;
-            } else if apostrophe(b) {
-                plain = false;
-                end += 1;
-            } else {
-                break;
+            match class(b) {
+                ALNUM => end += 1,
+                0 => break,
+                _ => {
+                    plain = false;
+                    end += 1;
+                }
             }
         }
         let run = d.get(start..end).unwrap_or(&[]);
@@ -2985,7 +3006,21 @@ pub(super) fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<Sear
 
 #[cfg(test)]
 mod tests {
-    use super::nos_words;
+    use super::{nos_words, ALNUM, APOSTROPHE, ASCII_CLASS};
+
+    #[test]
+    fn ascii_classes_are_the_word_rules() {
+        for b in 0u8..128 {
+            let want = if b.is_ascii_alphanumeric() {
+                ALNUM
+            } else if crate::text::is_apostrophe(char::from(b)) {
+                APOSTROPHE
+            } else {
+                0
+            };
+            assert_eq!(ASCII_CLASS[usize::from(b)], want, "byte {b}");
+        }
+    }
 
     #[test]
     fn nos_terms_are_x_nos_or_x_with_only_nonessential_modifiers() {
