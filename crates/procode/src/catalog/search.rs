@@ -596,9 +596,11 @@ const PREGNANCY_NEWBORN_WORDS: &[&str] = &[
 /// Whether a query word names a pregnancy, a birth or a newborn (see
 /// [`PREGNANCY_NEWBORN_WORDS`]).
 fn names_pregnancy_newborn(q: &str) -> bool {
-    PREGNANCY_NEWBORN_WORDS
-        .iter()
-        .any(|w| q.starts_with(w) || (q.len() >= 4 && w.starts_with(q)))
+    // (Either way the first bytes agree: most words start otherwise.)
+    let first = q.as_bytes().first();
+    PREGNANCY_NEWBORN_WORDS.iter().any(|w| {
+        w.as_bytes().first() == first && (q.starts_with(w) || (q.len() >= 4 && w.starts_with(q)))
+    })
 }
 
 /// Whether an ICD-10-CM code is in chapter 15 (O: pregnancy, childbirth and
@@ -917,6 +919,9 @@ fn tier_codes(tiers: &[(Tier, Vec<u32>)], cand: &[u32]) -> Vec<u8> {
     codes
 }
 
+/// The slots of [`Scorer::leads`].
+const LEAD_SLOTS: usize = 64;
+
 /// Scores one variant's candidates, visited in ascending id order (by
 /// their position in the variant's candidates).
 struct Scorer<'a> {
@@ -938,9 +943,11 @@ struct Scorer<'a> {
     /// most query words that can match in a title.
     slots_max: i32,
     in_title_max: u32,
-    /// Whether each dictionary token's word is one the query's words match
-    /// (the title's first word), computed when first needed.
-    leads: procode_index::index::FastMap<u32, bool>,
+    /// Whether a dictionary token's word is one the query's words match
+    /// (the title's first word), computed when needed and kept in the
+    /// slot of the token's low bits (`u32::MAX`: empty): titles of a page
+    /// start with few distinct words.
+    leads: [(u32, bool); LEAD_SLOTS],
     /// Whether the variant covers each "X NOS" term, computed when first
     /// needed.
     nos_cover: Vec<Option<bool>>,
@@ -1015,7 +1022,7 @@ impl<'a> Scorer<'a> {
             flag_score,
             slots_max,
             in_title_max,
-            leads: Default::default(),
+            leads: [(u32::MAX, false); LEAD_SLOTS],
             nos_cover: vec![None; facts.nos_terms.len()],
             mask: v.fact_mask(),
         }
@@ -1112,12 +1119,20 @@ impl<'a> Scorer<'a> {
             return 0;
         }
         let (facts, v) = (self.facts, self.v);
-        let lead = *self.leads.entry(f.first).or_insert_with(|| {
-            facts
-                .tokens
-                .get(f.first as usize)
-                .is_some_and(|tw| leads_with(v, tw))
-        });
+        let slot = self.leads.get_mut(f.first as usize % LEAD_SLOTS);
+        let lead = match slot {
+            Some(&mut (t, lead)) if t == f.first => lead,
+            slot => {
+                let lead = facts
+                    .tokens
+                    .get(f.first as usize)
+                    .is_some_and(|tw| leads_with(v, tw));
+                if let Some(slot) = slot {
+                    *slot = (f.first, lead);
+                }
+                lead
+            }
+        };
         if lead {
             self.w.leading - self.other(f)
         } else {
