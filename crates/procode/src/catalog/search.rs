@@ -2944,15 +2944,21 @@ fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
             }
         }
         let run = d.get(start..end).unwrap_or(&[]);
-        if plain && !typo {
+        // (Typo rules read the word folded: a copy unless it is already.)
+        if plain && (!typo || !run.iter().any(u8::is_ascii_uppercase)) {
             span_of_word(run, v, start, end, out);
         } else {
             word.clear();
-            word.extend(
-                run.iter()
-                    .filter(|b| b.is_ascii_alphanumeric())
-                    .map(u8::to_ascii_lowercase),
-            );
+            if plain {
+                word.extend_from_slice(run);
+                word.make_ascii_lowercase();
+            } else {
+                word.extend(
+                    run.iter()
+                        .filter(|&&b| class(b) == ALNUM)
+                        .map(u8::to_ascii_lowercase),
+                );
+            }
             span_of_word(&word, v, start, end, out);
         }
         i = end;
