@@ -45,8 +45,10 @@
 //! `offset + limit` best bounds are scored first, the others only when their
 //! bound can still enter the page — and, before its words are scored, when
 //! the bound with its title's first word looked up (cached per token) still
-//! can (a word's tier per candidate is read from an array merged once per
-//! variant, no search). Only the page's entries are decoded.
+//! can (a word's tier per candidate is read from an array: for a word
+//! sought, the marks its seeking wrote; for the first word, its tiers'
+//! lists merged once with the candidates). Only the page's entries are
+//! decoded.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
