@@ -45,8 +45,10 @@
 //! `offset + limit` best bounds are scored first, the others only when their
 //! bound can still enter the page — and, before its words are scored, when
 //! the bound with its title's first word looked up (cached per token) still
-//! can (a word's tier per candidate is read from an array merged once per
-//! variant, no search). Only the page's entries are decoded.
+//! can (a word's tier per candidate is read from an array: for a word
+//! sought, the marks its seeking wrote; for the first word, its tiers'
+//! lists merged once with the candidates). Only the page's entries are
+//! decoded.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -596,9 +598,11 @@ const PREGNANCY_NEWBORN_WORDS: &[&str] = &[
 /// Whether a query word names a pregnancy, a birth or a newborn (see
 /// [`PREGNANCY_NEWBORN_WORDS`]).
 fn names_pregnancy_newborn(q: &str) -> bool {
-    PREGNANCY_NEWBORN_WORDS
-        .iter()
-        .any(|w| q.starts_with(w) || (q.len() >= 4 && w.starts_with(q)))
+    // (Either way the first bytes agree: most words start otherwise.)
+    let first = q.as_bytes().first();
+    PREGNANCY_NEWBORN_WORDS.iter().any(|w| {
+        w.as_bytes().first() == first && (q.starts_with(w) || (q.len() >= 4 && w.starts_with(q)))
+    })
 }
 
 /// Whether an ICD-10-CM code is in chapter 15 (O: pregnancy, childbirth and
@@ -691,10 +695,21 @@ struct WordTerms {
     fixes: Vec<String>,
 }
 
-/// One query word's matches in the base index (ascending ids), by tier.
+/// One query word's matches in the base index (ascending ids), and the
+/// tiers holding them.
 struct WordHits {
     any: Vec<u32>,
-    tiers: Vec<(Tier, Vec<u32>)>,
+    /// The word's tiers (in tier order), and whether each holds an id.
+    tiers: Vec<(Tier, bool)>,
+    /// How to tell an id's best tier: per id of `any` its [`Tier::code`]
+    /// (a word sought for candidates), or each tier's ids.
+    codes: TierIds,
+}
+
+/// See [`WordHits::codes`].
+enum TierIds {
+    Codes(Vec<u8>),
+    Lists(Vec<(Tier, Vec<u32>)>),
 }
 
 /// The first position at or after `from` of ascending `ids` whose id is at
@@ -762,6 +777,22 @@ fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
+/// Of `codes` (one per id of ascending `ids`), those of the ids of `kept`
+/// (ascending, a subset of `ids`; [`NO_TIER`] for an id `ids` lacks): one
+/// walk of `kept`, `ids` skipped ahead (by a binary search for long jumps).
+fn codes_of(codes: &[u8], ids: &[u32], kept: &[u32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(kept.len());
+    let mut p = 0;
+    for &id in kept {
+        p = advance_to(ids, p, id);
+        out.push(match (ids.get(p), codes.get(p)) {
+            (Some(&x), Some(&c)) if x == id => c,
+            _ => NO_TIER,
+        });
+    }
+    out
+}
+
 /// The ids of `runs` ascending runs (`ids`, one after the other), ascending
 /// and without repeats: merged by a sort (which merges runs) when they are
 /// few against the entry count `n`, through a dense set otherwise.
@@ -816,11 +847,14 @@ impl TermCache {
     }
 }
 
-/// A variant's matches: per distinct slot word its hits, per slot the
-/// indices of its words' hits, the candidates (ascending) and the entries
-/// whose title or inclusion term is the variant's phrase (ascending).
+/// A variant's matches: per distinct slot word its hits, and per
+/// candidate the word's best tier there ([`Tier::code`], [`NO_TIER`] when
+/// it does not match), per slot the indices of its words' hits, the
+/// candidates (ascending) and the entries whose title or inclusion term is
+/// the variant's phrase (ascending).
 struct VariantHits {
     hits: Vec<WordHits>,
+    codes: Vec<Vec<u8>>,
     slot_words: Vec<Vec<usize>>,
     cand: Vec<u32>,
     phrase: Vec<u32>,
@@ -845,13 +879,13 @@ impl Tier {
     }
 }
 
-/// Per candidate of ascending `cand`, the best tier of `h` holding it (its
-/// [`Tier::code`]), or [`NO_TIER`]: one merge of each tier's list with the
-/// candidates (a galloping walk when the list is much the longer).
-fn tier_codes(h: &WordHits, cand: &[u32]) -> Vec<u8> {
+/// Per id of ascending `cand`, the best of `tiers` (in tier order) holding
+/// it (its [`Tier::code`]), or [`NO_TIER`]: one merge of each tier's list
+/// with the ids (a galloping walk when the list is much the longer).
+fn tier_codes(tiers: &[(Tier, Vec<u32>)], cand: &[u32]) -> Vec<u8> {
     let mut codes = vec![NO_TIER; cand.len()];
     // (The tiers are in tier order: the first to hold a candidate is its best.)
-    for (t, ids) in &h.tiers {
+    for (t, ids) in tiers {
         let t = t.code();
         if ids.len() > 8 * cand.len() {
             let mut p = 0;
@@ -887,6 +921,9 @@ fn tier_codes(h: &WordHits, cand: &[u32]) -> Vec<u8> {
     codes
 }
 
+/// The slots of [`Scorer::leads`].
+const LEAD_SLOTS: usize = 64;
+
 /// Scores one variant's candidates, visited in ascending id order (by
 /// their position in the variant's candidates).
 struct Scorer<'a> {
@@ -896,7 +933,7 @@ struct Scorer<'a> {
     w: &'a SearchWeights,
     /// Per word hits, per candidate position: the word's best tier there
     /// ([`Tier::code`], [`NO_TIER`] when it does not match).
-    codes: Vec<Vec<u8>>,
+    codes: &'a [Vec<u8>],
     /// Per tier code: its weight (none: 0), and whether it is a match in
     /// the title.
     tier_weight: [i32; 6],
@@ -908,9 +945,11 @@ struct Scorer<'a> {
     /// most query words that can match in a title.
     slots_max: i32,
     in_title_max: u32,
-    /// Whether each dictionary token's word is one the query's words match
-    /// (the title's first word), computed when first needed.
-    leads: procode_index::index::FastMap<u32, bool>,
+    /// Whether a dictionary token's word is one the query's words match
+    /// (the title's first word), computed when needed and kept in the
+    /// slot of the token's low bits (`u32::MAX`: empty): titles of a page
+    /// start with few distinct words.
+    leads: [(u32, bool); LEAD_SLOTS],
     /// Whether the variant covers each "X NOS" term, computed when first
     /// needed.
     nos_cover: Vec<Option<bool>>,
@@ -944,16 +983,15 @@ impl<'a> Scorer<'a> {
                 .iter()
                 .map(|&i| {
                     let tiers = m.hits.get(i).map(|h| h.tiers.as_slice()).unwrap_or(&[]);
-                    if tiers.iter().any(|(t, ids)| {
-                        !ids.is_empty()
-                            && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
+                    if tiers.iter().any(|&(t, some)| {
+                        some && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
                     }) {
                         in_title_max += 1;
                     }
                     // The best weight the word can have (none: 0).
                     tiers
                         .iter()
-                        .filter(|(_, ids)| !ids.is_empty())
+                        .filter(|(_, some)| *some)
                         .map(|(t, _)| *t)
                         .max_by_key(|t| t.weight(w))
                         .filter(|t| t.weight(w) > 0)
@@ -980,13 +1018,13 @@ impl<'a> Scorer<'a> {
             m,
             facts,
             w,
-            codes: m.hits.iter().map(|h| tier_codes(h, &m.cand)).collect(),
+            codes: &m.codes,
             tier_weight,
             in_title,
             flag_score,
             slots_max,
             in_title_max,
-            leads: Default::default(),
+            leads: [(u32::MAX, false); LEAD_SLOTS],
             nos_cover: vec![None; facts.nos_terms.len()],
             mask: v.fact_mask(),
         }
@@ -1083,12 +1121,20 @@ impl<'a> Scorer<'a> {
             return 0;
         }
         let (facts, v) = (self.facts, self.v);
-        let lead = *self.leads.entry(f.first).or_insert_with(|| {
-            facts
-                .tokens
-                .get(f.first as usize)
-                .is_some_and(|tw| leads_with(v, tw))
-        });
+        let slot = self.leads.get_mut(f.first as usize % LEAD_SLOTS);
+        let lead = match slot {
+            Some(&mut (t, lead)) if t == f.first => lead,
+            slot => {
+                let lead = facts
+                    .tokens
+                    .get(f.first as usize)
+                    .is_some_and(|tw| leads_with(v, tw));
+                if let Some(slot) = slot {
+                    *slot = (f.first, lead);
+                }
+                lead
+            }
+        };
         if lead {
             self.w.leading - self.other(f)
         } else {
@@ -1697,24 +1743,46 @@ impl Catalog {
                 cand = Some(ids.iter().copied().filter(kept).collect());
             }
         }
+        // Per word sought so far, how to tell its tiers, and (for codes per
+        // candidate) the candidates after it: `sets[i]`.
+        let mut codes: Vec<Option<(usize, TierIds)>> = (0..keys.len()).map(|_| None).collect();
+        let mut sets: Vec<Vec<u32>> = Vec::with_capacity(keys.len());
         for &k in &order {
             let wt = &cache.0[terms[k]].1;
             let mut h = match &cand {
                 Some(c) if c.is_empty() => return Ok(None),
                 c => self.word_hits(wt, c.as_deref(), facts)?,
             };
-            // (The ids become the candidates: the ranking reads the tiers.)
+            // (The ids become the candidates: the ranking reads the codes.)
             let mut any = std::mem::take(&mut h.any);
+            let own = std::mem::replace(&mut h.codes, TierIds::Codes(Vec::new()));
+            // (A word's ids are all read only when it comes first: by lists.)
             if cand.is_none() && filtered {
                 any.retain(kept);
             }
-            cand = Some(any);
+            if let Some(prev) = cand.replace(any) {
+                sets.push(prev);
+            }
+            codes[k] = Some((sets.len(), own));
             hits[k] = Some(h);
         }
         let Some(cand) = cand.filter(|c| !c.is_empty()) else {
             return Ok(None);
         };
         let hits: Vec<WordHits> = hits.into_iter().flatten().collect();
+        // (A word sought before the last ones left fewer candidates has its
+        // codes read for those left.)
+        let codes: Vec<Vec<u8>> = codes
+            .into_iter()
+            .flatten()
+            .map(|(at, own)| match (own, sets.get(at)) {
+                (TierIds::Lists(tiers), _) => tier_codes(&tiers, &cand),
+                (TierIds::Codes(own), Some(ids)) if ids.len() != cand.len() => {
+                    codes_of(&own, ids, &cand)
+                }
+                (TierIds::Codes(own), _) => own,
+            })
+            .collect();
         let mut phrase = self.phrase_ids(&v.phrase)?;
         // The phrase with a misspelt word corrected ("hypertention" → I10's
         // inclusion term "hypertension"), one word at a time.
@@ -1748,6 +1816,7 @@ impl Catalog {
         }
         Ok(Some(VariantHits {
             hits,
+            codes,
             slot_words,
             cand,
             phrase,
@@ -2313,16 +2382,21 @@ impl Catalog {
                 };
             }
         }
-        let mut tiers: Vec<(Tier, Vec<u32>)> =
-            wt.by_tier.iter().map(|(t, _)| (*t, Vec::new())).collect();
+        let mut tiers: Vec<(Tier, bool)> = wt.by_tier.iter().map(|(t, _)| (*t, false)).collect();
         let mut any: Vec<u32> = Vec::with_capacity(only.len() - left);
+        let mut codes: Vec<u8> = Vec::with_capacity(only.len() - left);
         for (&f, &id) in found.iter().zip(only) {
-            if let Some((_, ids)) = tiers.get_mut(usize::from(f)) {
-                ids.push(id);
+            if let Some((t, some)) = tiers.get_mut(usize::from(f)) {
+                *some = true;
                 any.push(id);
+                codes.push(t.code());
             }
         }
-        Ok(WordHits { any, tiers })
+        Ok(WordHits {
+            any,
+            tiers,
+            codes: TierIds::Codes(codes),
+        })
     }
 
     /// Marks with `tier` the ids of ascending `ids` not marked yet in
@@ -2392,7 +2466,11 @@ impl Catalog {
             }
             union_runs(any, tiers.len(), n)
         };
-        Ok(WordHits { any, tiers })
+        Ok(WordHits {
+            any,
+            tiers: tiers.iter().map(|(t, ids)| (*t, !ids.is_empty())).collect(),
+            codes: TierIds::Lists(tiers),
+        })
     }
 
     /// The page of codes starting with `prefix` (code, then system order)
@@ -2783,61 +2861,12 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
 /// The words of `description` a variant's words matched, as character spans.
 fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
     let mut out = Vec::new();
-    let mut word = String::new();
-    let mut start = 0usize;
-    let mut flush = |word: &mut String, start: usize, end: usize| {
-        if word.is_empty() {
-            return;
-        }
-        for s in &v.slots {
-            let hit = s
-                .words
-                .iter()
-                .find(|q| {
-                    // (The first bytes first: most words start otherwise.)
-                    let first = q.as_bytes().first();
-                    first.is_none_or(|b| word.as_bytes().first() == Some(b))
-                        && word.starts_with(q.as_str())
-                })
-                .map(|_| false)
-                .or_else(|| {
-                    s.fuzzy
-                        .iter()
-                        .any(|m| m.matches(word.as_bytes()))
-                        .then_some(true)
-                });
-            if let Some(typo) = hit {
-                let (term, via) = match &s.synonym {
-                    Some((t, x)) => (t.clone(), Some(x.clone())),
-                    None => (s.words[0].clone(), None),
-                };
-                out.push(MatchSpan {
-                    start,
-                    end,
-                    term,
-                    via,
-                    typo,
-                });
-                break;
-            }
-        }
-        word.clear();
-    };
     if description.is_ascii() {
-        // (The same walk a byte at a time: a character is a byte.)
-        for (i, &b) in description.as_bytes().iter().enumerate() {
-            if b.is_ascii_alphanumeric() {
-                if word.is_empty() {
-                    start = i;
-                }
-                word.push(char::from(b.to_ascii_lowercase()));
-            } else if !crate::text::is_apostrophe(char::from(b)) {
-                flush(&mut word, start, i);
-            }
-        }
-        flush(&mut word, start, description.len());
+        ascii_spans(description.as_bytes(), v, &mut out);
         return out;
     }
+    let mut word = String::new();
+    let mut start = 0usize;
     let mut count = 0usize;
     for (i, c) in description.chars().enumerate() {
         count = i + 1;
@@ -2857,11 +2886,128 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
             }
             word.push_str(p);
         } else {
-            flush(&mut word, start, i);
+            span_of_word(word.as_bytes(), v, start, i, &mut out);
+            word.clear();
         }
     }
-    flush(&mut word, start, count);
+    span_of_word(word.as_bytes(), v, start, count, &mut out);
     out
+}
+
+/// Per ASCII byte: [`ALNUM`], [`APOSTROPHE`] (see
+/// [`crate::text::is_apostrophe`]) or 0 (a separator).
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            ALNUM
+        } else if c == b'\'' || c == b'`' {
+            APOSTROPHE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+const ALNUM: u8 = 1;
+const APOSTROPHE: u8 = 2;
+
+/// [`spans_of`] of an ASCII description (a character is a byte): a word is
+/// a run of letters, digits and apostrophes holding a letter or digit; it is
+/// compared where it lies, case folded byte by byte, and copied (folded,
+/// without apostrophes) only when it holds an apostrophe or a slot may match
+/// it within the typo budget.
+fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
+    let class = |b: u8| ASCII_CLASS.get(usize::from(b)).copied().unwrap_or(0);
+    let typo = v.slots.iter().any(|s| !s.fuzzy.is_empty());
+    let mut word = Vec::new();
+    let mut i = 0;
+    while i < d.len() {
+        let Some(start) = d
+            .get(i..)
+            .and_then(|r| r.iter().position(|&b| class(b) == ALNUM))
+            .map(|p| i + p)
+        else {
+            break;
+        };
+        let mut end = start;
+        let mut plain = true;
+        while let Some(&b) = d.get(end) {
+            match class(b) {
+                ALNUM => end += 1,
+                0 => break,
+                _ => {
+                    plain = false;
+                    end += 1;
+                }
+            }
+        }
+        let run = d.get(start..end).unwrap_or(&[]);
+        // (Typo rules read the word folded: a copy unless it is already.)
+        if plain && (!typo || !run.iter().any(u8::is_ascii_uppercase)) {
+            span_of_word(run, v, start, end, out);
+        } else {
+            word.clear();
+            if plain {
+                word.extend_from_slice(run);
+                word.make_ascii_lowercase();
+            } else {
+                word.extend(
+                    run.iter()
+                        .filter(|&&b| class(b) == ALNUM)
+                        .map(u8::to_ascii_lowercase),
+                );
+            }
+            span_of_word(&word, v, start, end, out);
+        }
+        i = end;
+    }
+}
+
+/// The span of one description word (`word`: its letters and digits, case
+/// folded only where a query word can match: a query word is folded, so
+/// it matches a prefix of `word` compared byte by byte after folding)
+/// between characters `start` and `end`, when a slot matches it: the first
+/// slot one of whose words it starts with, or whose typo rules it meets.
+fn span_of_word(word: &[u8], v: &Variant, start: usize, end: usize, out: &mut Vec<MatchSpan>) {
+    let Some(&first) = word.first() else {
+        return;
+    };
+    let first = first.to_ascii_lowercase();
+    for s in &v.slots {
+        let hit = s
+            .words
+            .iter()
+            .find(|q| {
+                let q = q.as_bytes();
+                // (The first bytes first: most words start otherwise.)
+                q.first().is_none_or(|&b| b == first)
+                    && word.len() >= q.len()
+                    && word
+                        .iter()
+                        .zip(q)
+                        .all(|(a, b)| a.to_ascii_lowercase() == *b)
+            })
+            .map(|_| false)
+            .or_else(|| s.fuzzy.iter().any(|m| m.matches(word)).then_some(true));
+        if let Some(typo) = hit {
+            let (term, via) = match &s.synonym {
+                Some((t, x)) => (t.clone(), Some(x.clone())),
+                None => (s.words[0].clone(), None),
+            };
+            out.push(MatchSpan {
+                start,
+                end,
+                term,
+                via,
+                typo,
+            });
+            return;
+        }
+    }
 }
 
 /// The notice for a CPT-shaped query: five digits (or four and F, T or U)
@@ -2883,7 +3029,21 @@ pub(super) fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<Sear
 
 #[cfg(test)]
 mod tests {
-    use super::nos_words;
+    use super::{nos_words, ALNUM, APOSTROPHE, ASCII_CLASS};
+
+    #[test]
+    fn ascii_classes_are_the_word_rules() {
+        for b in 0u8..128 {
+            let want = if b.is_ascii_alphanumeric() {
+                ALNUM
+            } else if crate::text::is_apostrophe(char::from(b)) {
+                APOSTROPHE
+            } else {
+                0
+            };
+            assert_eq!(ASCII_CLASS[usize::from(b)], want, "byte {b}");
+        }
+    }
 
     #[test]
     fn nos_terms_are_x_nos_or_x_with_only_nonessential_modifiers() {
