@@ -42,29 +42,13 @@ mod search_ranking;
 mod structure_real_data;
 mod tabular_real_data;
 
+#[path = "support/test_files.rs"]
+mod test_files;
+
 /// With `autotests = false` a file of `tests/` that no `mod` line above
 /// names would never compile or run: every one is named.
 #[test]
 fn every_test_file_is_a_module_of_this_binary() {
-    let here = include_str!("all.rs");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    let mut files = 0;
-    for entry in std::fs::read_dir(&dir).expect("tests/ lists") {
-        let path = entry.expect("tests/ lists").path();
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        if path.extension().is_some_and(|e| e == "rs") && stem != "all" {
-            files += 1;
-            assert!(
-                here.contains(&format!("\nmod {stem};\n")),
-                "tests/{stem}.rs is not a module of tests/all.rs: add `mod {stem};`"
-            );
-        }
-    }
-    assert!(
-        files > 20,
-        "only {files} test files found in {}",
-        dir.display()
-    );
+    test_files::assert_every_test_file_is_a_module(include_str!("all.rs"), &dir, 21);
 }
