@@ -421,16 +421,22 @@ impl Code {
     /// The code as people write it in `system`: ICD-10-CM codes longer than three
     /// characters get their dot (`F411` → `F41.1`); every other code is unchanged.
     pub fn display_for(&self, system: CodeSystem) -> String {
+        let mut d = String::with_capacity(usize::from(self.len) + 1);
+        self.push_display_for(system, &mut d);
+        d
+    }
+
+    /// Appends [`Code::display_for`]`(system)` to `out` (no allocation of
+    /// its own: for messages written piece by piece).
+    pub fn push_display_for(&self, system: CodeSystem, out: &mut String) {
         let s = self.as_str();
-        if system == CodeSystem::Icd10Cm && s.len() > 3 {
-            let (head, tail) = s.split_at(3);
-            let mut d = String::with_capacity(s.len() + 1);
-            d.push_str(head);
-            d.push('.');
-            d.push_str(tail);
-            d
-        } else {
-            s.to_owned()
+        match s.split_at_checked(3) {
+            Some((head, tail)) if system == CodeSystem::Icd10Cm && !tail.is_empty() => {
+                out.push_str(head);
+                out.push('.');
+                out.push_str(tail);
+            }
+            _ => out.push_str(s),
         }
     }
 }
@@ -517,6 +523,8 @@ impl AsRef<str> for Code {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_word_of_a_few_bytes_is_their_little_endian_value() {
         let bytes: Vec<u8> = (1..=8u8).map(|b| b * 31).collect();
@@ -530,8 +538,6 @@ mod tests {
             );
         }
     }
-
-    use super::*;
 
     #[test]
     fn the_word_path_parses_as_the_byte_loop_does() {

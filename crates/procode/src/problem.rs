@@ -459,16 +459,6 @@ pub enum ProblemDetail {
     },
 }
 
-/// Appends a code (as [`Code::as_str`], without checking its bytes again:
-/// a code holds ASCII letters and digits only).
-pub(crate) fn push_code(out: &mut String, code: &Code) {
-    let b = code.as_bytes();
-    out.reserve(b.len());
-    for &c in b {
-        out.push(char::from(c));
-    }
-}
-
 /// Appends `n` in decimal (as `Display` writes it).
 pub(crate) fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::problem::{push_code, push_date, push_u64, ProblemDetail};
+use crate::problem::{push_date, push_u64, ProblemDetail};
 
 /// Appends the JSON of detail `d` to `out`: exactly what `serde_json`
 /// writes for it (`serde_json::to_string`), with the details a batch
@@ -27,7 +27,7 @@ pub(crate) fn write_json(d: &ProblemDetail, out: &mut String) -> Result<(), serd
         } => {
             // A code needs no escape.
             out.push_str("{\"kind\":\"mue_exceeded\",\"code\":\"");
-            push_code(out, code);
+            out.push_str(code.as_str());
             out.push('"');
             out.push_str(",\"date_of_service\":");
             push_json_date(out, *date_of_service);

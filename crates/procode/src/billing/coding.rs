@@ -46,24 +46,6 @@ fn dotted(c: &Code) -> String {
     c.display_for(CodeSystem::Icd10Cm)
 }
 
-/// Appends [`dotted`]`(c)` to `m`.
-fn push_dotted(m: &mut String, c: &Code) {
-    let s = c.as_bytes();
-    match s.split_at_checked(3) {
-        Some((head, tail)) if !tail.is_empty() => {
-            push_ascii(m, head);
-            m.push('.');
-            push_ascii(m, tail);
-        }
-        _ => push_ascii(m, s),
-    }
-}
-
-/// Appends a code's bytes (ASCII letters and digits) to `m`.
-fn push_ascii(m: &mut String, b: &[u8]) {
-    m.extend(b.iter().map(|&b| char::from(b)));
-}
-
 /// Every coding-rule problem of `lines` (see the module documentation),
 /// appended to `out`: the diagnosis rules with the source's ICD-10-CM
 /// structure, the add-on rules with the add-on code edits of `refs`.
@@ -278,9 +260,9 @@ impl Claim<'_, '_> {
         let mut message = spare_string();
         message.reserve(80 + owner.len() + x.text.len());
         message.push_str("diagnoses ");
-        push_dotted(&mut message, code);
+        code.push_display_for(CodeSystem::Icd10Cm, &mut message);
         message.push_str(" and ");
-        push_dotted(&mut message, excluded);
+        excluded.push_display_for(CodeSystem::Icd10Cm, &mut message);
         message.push_str(" are never coded together: Excludes1 note at ");
         message.push_str(&owner);
         message.push_str(": \"");

@@ -13,7 +13,7 @@ use super::{ModifierIndicator, MueAdjudication};
 use crate::billing::Fx;
 use crate::code::{Code, CodeSystem};
 use crate::error::NcciError;
-use crate::problem::{push_code, push_date, push_u64, spare_copy, spare_list, spare_string};
+use crate::problem::{push_date, push_u64, spare_copy, spare_list, spare_string};
 use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// The NCCI-associated modifiers that may clear a PTP edit with modifier
@@ -369,7 +369,7 @@ impl NcciEdits {
         message.reserve(160 + rationale.len());
         push_u64(&mut message, units);
         message.push_str(" units of ");
-        push_code(&mut message, &code);
+        message.push_str(code.as_str());
         message.push(' ');
         push_when(&mut message, dos);
         message.push_str(" exceed its MUE of ");
