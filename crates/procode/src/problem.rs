@@ -461,6 +461,12 @@ pub enum ProblemDetail {
 
 /// Appends `n` in decimal (as `Display` writes it).
 pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    // Units, MUEs and MAIs are nearly always one or two digits.
+    if n < 100 {
+        let pair = two_digits(n as usize);
+        out.push_str(if n < 10 { &pair[1..] } else { pair });
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut k = digits.len();
     loop {
@@ -534,6 +540,34 @@ pub(crate) fn spare_string() -> String {
         .ok()
         .flatten()
         .unwrap_or_default()
+}
+
+/// An empty string with room for at least `bytes` bytes: a recycled one
+/// that has the room when the thread holds one among its last few (the
+/// pool holds short ids beside long messages: a message written into an
+/// id's string would grow it again), else a recycled one grown, else new.
+pub(crate) fn spare_string_for(bytes: usize) -> String {
+    /// How many of the most recent spares are looked at.
+    const LOOK: usize = 8;
+    let mut s = SPARE
+        .try_with(|s| {
+            s.try_borrow_mut().ok().and_then(|mut s| {
+                let n = s.strings.len();
+                let fits = s.strings[n.saturating_sub(LOOK)..]
+                    .iter()
+                    .rposition(|t| t.capacity() >= bytes)
+                    .map(|k| k + n.saturating_sub(LOOK));
+                match fits {
+                    Some(k) => Some(s.strings.swap_remove(k)),
+                    None => s.strings.pop(),
+                }
+            })
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    s.reserve(bytes);
+    s
 }
 
 /// `text` in a string: a recycled one when the thread holds one.
@@ -646,6 +680,33 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("a date")
+    }
+
+    #[test]
+    fn every_small_number_is_pushed_as_displayed() {
+        let mut big = vec![u64::MAX, u64::MAX - 1, 1 << 32, 10_000_000_000_000_000_000];
+        big.extend(0..1_200);
+        for n in big {
+            let mut s = String::from("x");
+            push_u64(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+    }
+
+    #[test]
+    fn a_spare_string_has_the_room_asked_for_and_nothing_in_it() {
+        for (kept, asked) in [(1usize, 200usize), (300, 200), (0, 0), (5, 1000)] {
+            let mut p = Problem {
+                code: ProblemCode::MueExceeded,
+                line_id: Some("x".repeat(kept)),
+                message: "m".to_owned(),
+                detail: None,
+            };
+            p.line_id.as_mut().expect("an id").shrink_to_fit();
+            p.recycle();
+            let s = spare_string_for(asked);
+            assert!(s.is_empty() && s.capacity() >= asked, "{kept} {asked}");
+        }
     }
 
     #[test]

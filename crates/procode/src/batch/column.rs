@@ -121,7 +121,9 @@ fn lend<T: ArrowNativeType + std::panic::RefUnwindSafe>(
 pub(crate) struct TextColumn {
     slot: usize,
     offsets: Vec<i32>,
-    values: Vec<u8>,
+    /// A string (the room of a pooled byte vector): details are written
+    /// straight into it.
+    values: String,
     nulls: Vec<usize>,
     /// Set when the values passed `i32::MAX` bytes (reported by
     /// [`TextColumn::finish`]).
@@ -134,11 +136,13 @@ impl TextColumn {
     pub(crate) fn new(slot: usize, rows: usize, bytes: usize) -> TextColumn {
         let slot = slot % POOLED_COLUMNS;
         let (mut offsets, values) = if rows == 0 {
-            (Vec::new(), Vec::new())
+            (Vec::new(), String::new())
         } else {
             (
                 take(&OFFSETS[slot], rows + 1),
-                take(&VALUES[slot], rows.saturating_mul(bytes)),
+                // An emptied vector: nothing to check.
+                String::from_utf8(take(&VALUES[slot], rows.saturating_mul(bytes)))
+                    .unwrap_or_default(),
             )
         };
         offsets.push(0);
@@ -159,7 +163,20 @@ impl TextColumn {
     /// Appends a value.
     #[inline]
     pub(crate) fn push(&mut self, v: &str) {
-        self.values.extend_from_slice(v.as_bytes());
+        self.values.push_str(v);
+        self.end_row();
+    }
+
+    /// Appends the value `write` appends to the string it is given (the
+    /// column's own: no copy).
+    #[inline]
+    pub(crate) fn push_written(&mut self, write: impl FnOnce(&mut String)) {
+        let start = self.values.len();
+        write(&mut self.values);
+        // `write` only appends; were the string ever shorter, the rows
+        // before would be cut: the column is then refused (as past 2 GiB),
+        // never made into an array with offsets past its values.
+        self.overflow |= self.values.len() < start;
         self.end_row();
     }
 
@@ -186,7 +203,7 @@ impl TextColumn {
     /// Appends the rows of `other`, which goes back to the pool.
     pub(crate) fn extend(&mut self, other: TextColumn) {
         let (rows, base) = (self.len(), self.values.len());
-        self.values.extend_from_slice(&other.values);
+        self.values.push_str(&other.values);
         for &end in other.offsets.iter().skip(1) {
             let at = usize::try_from(end).unwrap_or(0) + base;
             self.overflow |= at > i32::MAX as usize;
@@ -213,7 +230,10 @@ impl TextColumn {
         });
         self.nulls.clear();
         let offsets = lend(std::mem::take(&mut self.offsets), &OFFSETS[self.slot]);
-        let values = lend(std::mem::take(&mut self.values), &VALUES[self.slot]);
+        let values = lend(
+            std::mem::take(&mut self.values).into_bytes(),
+            &VALUES[self.slot],
+        );
         self.offsets.push(0);
         // SAFETY: `offsets` starts at 0 and never decreases (each is the
         // length of `values` after a row, all under 2 GiB: no overflow),
@@ -230,7 +250,10 @@ impl TextColumn {
 impl Drop for TextColumn {
     fn drop(&mut self) {
         give(&OFFSETS[self.slot], std::mem::take(&mut self.offsets));
-        give(&VALUES[self.slot], std::mem::take(&mut self.values));
+        give(
+            &VALUES[self.slot],
+            std::mem::take(&mut self.values).into_bytes(),
+        );
     }
 }
 

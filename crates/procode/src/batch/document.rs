@@ -403,13 +403,24 @@ fn read_line<'a>(
         }
     };
     let code = required(cols.code.get(i), CODE, row)?;
-    // A manual line without a description (as `CodeLine::manual` makes it).
-    let line = match spare.pop() {
-        Some(mut old) => old.remake_manual(system, code).map(|()| old),
-        None => CodeLine::manual(system, code, String::new()),
-    }
-    .map_err(|e| line_error(CODE, row, e))?;
-    lines.push(line);
+    // A manual line without a description (as `CodeLine::manual` makes it),
+    // remade where it lies once pushed (a line is large to move).
+    let made = match spare.pop() {
+        Some(old) => {
+            lines.push(old);
+            let made = match lines.last_mut() {
+                Some(line) => line.remake_manual(system, code),
+                None => Ok(()),
+            };
+            if made.is_err() {
+                // Back to the spares: nothing pushed.
+                spare.extend(lines.pop());
+            }
+            made
+        }
+        None => CodeLine::manual(system, code, String::new()).map(|line| lines.push(line)),
+    };
+    made.map_err(|e| line_error(CODE, row, e))?;
     let read = fill_line(cols, i, row, recent, line_id, lines.last_mut());
     if read.is_err() {
         // The line goes back to the spares: nothing pushed.

@@ -10,8 +10,9 @@ use arrow_array::types::{
     Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{
-    Array, GenericListArray, LargeStringArray, PrimitiveArray, StringArray, StringViewArray,
+    Array, GenericListArray, GenericStringArray, OffsetSizeTrait, PrimitiveArray, StringViewArray,
 };
+use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -45,8 +46,8 @@ fn wrong(column: &'static str, found: &DataType, expected: &'static str) -> Batc
 
 /// A string column of any of the string layouts.
 pub(crate) enum Text<'a> {
-    Utf8(&'a StringArray),
-    Large(&'a LargeStringArray),
+    Utf8(Strings<'a, i32>),
+    Large(Strings<'a, i64>),
     View(&'a StringViewArray),
     Dict {
         dict: &'a dyn Array,
@@ -62,10 +63,10 @@ impl<'a> Text<'a> {
         expected: &'static str,
     ) -> Result<Text<'a>, BatchError> {
         if let Some(a) = array.as_string_opt::<i32>() {
-            return Ok(Text::Utf8(a));
+            return Ok(Text::Utf8(Strings::of(a)));
         }
         if let Some(a) = array.as_string_opt::<i64>() {
-            return Ok(Text::Large(a));
+            return Ok(Text::Large(Strings::of(a)));
         }
         if let Some(a) = array.as_string_view_opt() {
             return Ok(Text::View(a));
@@ -90,10 +91,23 @@ impl<'a> Text<'a> {
     }
 
     /// The value of row `i`, `None` when null.
+    #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&'a str> {
+        // Not recursive (the dictionary's values are read out of line), so
+        // it can be inlined where lines are read.
         match self {
-            Text::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
-            Text::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::Utf8(a) => a.get(i),
+            Text::Large(a) => a.get(i),
+            _ => self.get_other(i),
+        }
+    }
+
+    /// [`Text::get`] of the other layouts.
+    #[inline(never)]
+    fn get_other(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Text::Utf8(a) => a.get(i),
+            Text::Large(a) => a.get(i),
             Text::View(a) => a.is_valid(i).then(|| a.value(i)),
             Text::Dict { dict, keys, values } => {
                 if dict.is_null(i) {
@@ -102,6 +116,39 @@ impl<'a> Text<'a> {
                 values.get(*keys.get(i)?)
             }
         }
+    }
+}
+
+/// A utf8 or large_utf8 column read through its offsets: a row's value is
+/// two offsets and a slice (every line reads several strings).
+pub(crate) struct Strings<'a, O> {
+    offsets: &'a [O],
+    values: &'a [u8],
+    nulls: Option<&'a NullBuffer>,
+}
+
+impl<'a, O: OffsetSizeTrait> Strings<'a, O> {
+    fn of(a: &'a GenericStringArray<O>) -> Strings<'a, O> {
+        Strings {
+            offsets: a.value_offsets(),
+            values: a.value_data(),
+            nulls: a.nulls(),
+        }
+    }
+
+    /// The value of row `i`, `None` when null (or past the end).
+    #[inline]
+    fn get(&self, i: usize) -> Option<&'a str> {
+        if self.nulls.is_some_and(|n| i >= n.len() || n.is_null(i)) {
+            return None;
+        }
+        let from = self.offsets.get(i)?.as_usize();
+        let to = self.offsets.get(i + 1)?.as_usize();
+        let bytes = self.values.get(from..to)?;
+        // SAFETY: the bytes between two consecutive offsets of a string
+        // array are one whole UTF-8 value (the array's invariant, checked
+        // when it is built or imported, on which its own `value` relies).
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
     }
 }
 
@@ -468,5 +515,43 @@ impl<'a> Amounts<'a> {
                 })
                 .transpose(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Array, LargeStringArray, StringArray};
+
+    #[test]
+    fn strings_read_through_offsets_equal_arrow_values_sliced_or_not() {
+        let rows = [
+            Some("G0444"),
+            None,
+            Some(""),
+            Some("héllo"),
+            None,
+            Some("F41.1"),
+        ];
+        let small = StringArray::from(rows.to_vec());
+        let large = LargeStringArray::from(rows.to_vec());
+        let no_nulls = StringArray::from(vec!["a", "bc", "", "déf"]);
+        for (from, len) in [(0, 6), (1, 4), (3, 3), (6, 0)] {
+            let a = small.slice(from, len);
+            let b = large.slice(from, len);
+            let (ta, tb) = (
+                Text::new(&a, "c", TEXT_TYPES).expect("utf8"),
+                Text::new(&b, "c", TEXT_TYPES).expect("large_utf8"),
+            );
+            for i in 0..len {
+                let want = a.is_valid(i).then(|| a.value(i));
+                assert_eq!((ta.get(i), tb.get(i)), (want, want), "{from} {len} {i}");
+            }
+            // Past the end: nothing (never a panic).
+            assert_eq!((ta.get(len), tb.get(len + 5)), (None, None));
+        }
+        let t = Text::new(&no_nulls, "c", TEXT_TYPES).expect("utf8");
+        let got: Vec<Option<&str>> = (0..5).map(|i| t.get(i)).collect();
+        assert_eq!(got, [Some("a"), Some("bc"), Some(""), Some("déf"), None]);
     }
 }

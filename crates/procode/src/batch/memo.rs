@@ -160,6 +160,7 @@ impl<S: CodeSource + ?Sized> CodeSource for Memo<'_, S> {
         }
     }
 
+    #[inline]
     fn status(
         &self,
         code: &Code,

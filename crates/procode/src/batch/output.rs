@@ -41,8 +41,6 @@ pub(crate) fn schema() -> SchemaRef {
 pub(crate) struct Details {
     seen: HashMap<u64, Vec<Written>, BuildHasherDefault<Fx>>,
     held: usize,
-    /// The JSON of the last detail written without being kept.
-    once: String,
 }
 
 /// A detail and its JSON.
@@ -52,11 +50,13 @@ type Written = (ProblemDetail, String);
 const MAX_DETAILS: usize = 16_384;
 
 impl Details {
-    /// The JSON of `d`: remembered, or written (and remembered).
-    pub(crate) fn json(&mut self, d: &ProblemDetail) -> &str {
+    /// Appends the JSON of `d` to `column`: remembered, or written (and
+    /// remembered); a detail not worth keeping is written straight into
+    /// the column.
+    pub(crate) fn push_json(&mut self, d: &ProblemDetail, column: &mut TextColumn) {
         let Some(key) = bucket_of(d) else {
-            write_json(d, &mut self.once);
-            return &self.once;
+            column.push_written(|s| append_json(d, s));
+            return;
         };
         let found = self
             .seen
@@ -75,7 +75,7 @@ impl Details {
                 bucket.len() - 1
             }
         };
-        &bucket[k].1
+        column.push(&bucket[k].1);
     }
 }
 
@@ -89,8 +89,15 @@ fn to_json(d: &ProblemDetail) -> String {
 /// Writes the JSON of a detail into `to` (emptied first, its room reused).
 fn write_json(d: &ProblemDetail, to: &mut String) {
     to.clear();
+    append_json(d, to);
+}
+
+/// Appends the JSON of a detail to `to`.
+fn append_json(d: &ProblemDetail, to: &mut String) {
+    let start = to.len();
     if let Err(e) = super::detail_json::write_json(d, to) {
-        *to = serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string();
+        to.truncate(start);
+        to.push_str(&serde_json::json!({ "unserialisable_detail": e.to_string() }).to_string());
     }
 }
 
@@ -196,8 +203,10 @@ impl ProblemsBuilder {
             self.problem.push(p.code.as_str());
             self.severity.push(p.code.severity().as_str());
             self.message.push(&p.message);
-            let detail = p.detail.as_ref().map(|d| details.json(d));
-            self.detail.push_option(detail);
+            match &p.detail {
+                Some(d) => details.push_json(d, &mut self.detail),
+                None => self.detail.push_option(None),
+            }
             // Written: its strings serve the next problems.
             p.recycle();
         }

@@ -40,7 +40,9 @@ use crate::code::{Code, CodeSystem};
 use crate::error::CatalogError;
 use crate::import::tabular::{Place, TabularView};
 use crate::ncci::{AddOnEdit, AddOnType};
-use crate::problem::{spare_copy, spare_string, LineFacts, Problem, ProblemCode, ProblemDetail};
+use crate::problem::{
+    spare_copy, spare_string_for, LineFacts, Problem, ProblemCode, ProblemDetail,
+};
 
 fn dotted(c: &Code) -> String {
     c.display_for(CodeSystem::Icd10Cm)
@@ -257,8 +259,7 @@ impl Claim<'_, '_> {
         // Excludes1 note at {owner}: \"{text}\"", written into one
         // allocation without the formatting machinery (a batch scrub
         // reports thousands).
-        let mut message = spare_string();
-        message.reserve(80 + owner.len() + x.text.len());
+        let mut message = spare_string_for(80 + owner.len() + x.text.len());
         message.push_str("diagnoses ");
         code.push_display_for(CodeSystem::Icd10Cm, &mut message);
         message.push_str(" and ");

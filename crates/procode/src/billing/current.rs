@@ -71,14 +71,33 @@ pub(crate) fn gaps<'d, D, S>(
         return;
     }
     // Each line names up to four systems (its code's, modifiers, diagnoses,
-    // place of service), mostly on the claim's one date: the first few
-    // (system, date) pairs are kept on the stack, any more in a vector.
-    let mut few = [(CodeSystem::Icd10Cm, NaiveDate::MIN); 8];
+    // place of service), mostly on the claim's one date: each date met is
+    // kept with the systems met on it as bits (a system's `u8` value is
+    // below 8), the first few dates on the stack, any more in a vector.
+    let mut few = [(NaiveDate::MIN, 0u8); 4];
     let mut held = 0;
-    let mut more: Vec<(CodeSystem, NaiveDate)> = Vec::new();
+    let mut more: Vec<(NaiveDate, u8)> = Vec::new();
     for line in doc.lines() {
         let Some(date) = doc.date_of_service(line) else {
             continue;
+        };
+        let met = match few[..held].iter_mut().find(|(d, _)| *d == date) {
+            Some((_, met)) => met,
+            None => match few.get_mut(held) {
+                Some(slot) => {
+                    *slot = (date, 0);
+                    held += 1;
+                    &mut slot.1
+                }
+                None => match more.iter().position(|(d, _)| *d == date) {
+                    Some(k) => &mut more[k].1,
+                    None => {
+                        more.push((date, 0));
+                        let k = more.len() - 1;
+                        &mut more[k].1
+                    }
+                },
+            },
         };
         let systems = [
             Some(line.system),
@@ -87,17 +106,11 @@ pub(crate) fn gaps<'d, D, S>(
             line.place_of_service.map(|_| CodeSystem::Pos),
         ];
         for system in systems.into_iter().flatten() {
-            let key = (system, date);
-            if few[..held].contains(&key) || more.contains(&key) {
+            let bit = 1u8 << (system as u8 & 7);
+            if *met & bit != 0 {
                 continue;
             }
-            match few.get_mut(held) {
-                Some(slot) => {
-                    *slot = key;
-                    held += 1;
-                }
-                None => more.push(key),
-            }
+            *met |= bit;
             if let Some(newest) = release_gap(releases, system, date) {
                 each(line, system, date, newest);
             }
@@ -157,6 +170,89 @@ fn gap_message(system: CodeSystem, date: NaiveDate, newest: &Release) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::billing::{Currency, Invoice, Money};
+    use crate::code::Code;
+    use crate::entry::Entry;
+
+    /// A source that knows no code, only releases.
+    struct Releases(Vec<Release>);
+
+    impl CodeSource for Releases {
+        fn entry(&self, _: &Code, _: CodeSystem) -> Option<Entry> {
+            None
+        }
+
+        fn releases(&self) -> &[Release] {
+            &self.0
+        }
+    }
+
+    #[test]
+    fn each_system_and_date_is_reported_once_on_its_first_line_whatever_the_dates() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+        let source = Releases(
+            [CodeSystem::Icd10Cm, CodeSystem::Hcpcs, CodeSystem::Pos]
+                .into_iter()
+                .filter_map(|s| Release::fiscal_year(s, 2025, "test"))
+                .collect(),
+        );
+        // Seven dates (more than are kept on the stack), covered or not,
+        // repeated out of order, on lines naming one to four systems.
+        let dates = [
+            day(2023, 1, 5),
+            day(2024, 12, 1),
+            day(2023, 1, 6),
+            day(2022, 7, 1),
+            day(2026, 2, 2),
+            day(2021, 3, 3),
+            day(2020, 4, 4),
+        ];
+        let mut inv = Invoice::new("C", "C", day(2019, 1, 1), Money::zero(Currency::Usd), None);
+        for k in 0..40usize {
+            let mut line =
+                CodeLine::manual(CodeSystem::Hcpcs, "G0444", String::new()).expect("a line");
+            line.id = format!("L{k}");
+            line.date_of_service = (k % 9 != 8).then(|| dates[(k * 5 + k / 7) % dates.len()]);
+            if k % 3 == 0 {
+                line.modifiers.push(Code::parse("25").expect("a code"));
+            }
+            if k % 4 != 1 {
+                line.diagnoses.push(Code::parse("F411").expect("a code"));
+            }
+            if k % 5 != 2 {
+                line.place_of_service = Some(Code::parse("11").expect("a code"));
+            }
+            inv.lines.push(line);
+        }
+        let mut got = Vec::new();
+        gaps(&inv, &source, |line, system, date, newest| {
+            got.push((line.id.clone(), system, date, newest.name.clone()));
+        });
+        // As the rule reads: the first line of each (system, date) in line
+        // order, systems in a line's order, when no release covers it.
+        let mut want = Vec::new();
+        let mut seen = Vec::new();
+        for line in &inv.lines {
+            let date = line.date_of_service.unwrap_or(inv.date);
+            let systems = [
+                Some(line.system),
+                (!line.modifiers.is_empty()).then_some(CodeSystem::Modifier),
+                (!line.diagnoses.is_empty()).then_some(CodeSystem::Icd10Cm),
+                line.place_of_service.map(|_| CodeSystem::Pos),
+            ];
+            for system in systems.into_iter().flatten() {
+                if seen.contains(&(system, date)) {
+                    continue;
+                }
+                seen.push((system, date));
+                if let Some(r) = release_gap(&source.0, system, date) {
+                    want.push((line.id.clone(), system, date, r.name.clone()));
+                }
+            }
+        }
+        assert!(want.len() > 12, "{want:?}");
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn the_gap_message_reads_as_formatted() {

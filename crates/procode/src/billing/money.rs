@@ -161,6 +161,12 @@ pub enum MoneyError {
 
 /// Checks that an amount is between zero and [`MAX_AMOUNT`].
 pub(crate) fn check_amount(amount: Decimal) -> Result<(), MoneyError> {
+    // A non-negative amount whose digits, read as a whole number, are at
+    // most the ceiling's is within it whatever its scale (a batch scrub
+    // checks every line's rate: no decimal comparison for those).
+    if !amount.is_sign_negative() && amount.mantissa() <= MAX_AMOUNT.mantissa() {
+        return Ok(());
+    }
     if amount.is_sign_negative() && !amount.is_zero() {
         Err(MoneyError::Negative { amount })
     } else if amount > MAX_AMOUNT {
@@ -350,6 +356,33 @@ mod tests {
     #[test]
     fn max_amount_is_one_trillion() {
         assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000u64));
+    }
+
+    #[test]
+    fn the_amount_check_agrees_with_comparing_decimals_at_every_scale() {
+        // The whole-number shortcut of `check_amount` against the plain
+        // comparisons, around zero and the ceiling, at several scales.
+        let plain = |a: Decimal| !(a.is_sign_negative() && !a.is_zero()) && a <= MAX_AMOUNT;
+        for m in [
+            0i128,
+            1,
+            -1,
+            999_999_999_999,
+            1_000_000_000_000,
+            1_000_000_000_001,
+            10_000_000_000_000,
+            10_000_000_000_001,
+            1_000_000_000_000_000_000,
+            1_000_000_000_000_000_001,
+            79_228_162_514_264_337_593_543_950_335,
+            -79_228_162_514_264_337_593_543_950_335,
+        ] {
+            for scale in [0, 1, 2, 4, 6, 12, 28] {
+                let a = Decimal::from_i128_with_scale(m, scale);
+                assert_eq!(check_amount(a).is_ok(), plain(a), "{a}");
+            }
+        }
+        assert!(check_amount(Decimal::from_parts(0, 0, 0, true, 2)).is_ok());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::{ModifierIndicator, MueAdjudication};
 use crate::billing::Fx;
 use crate::code::{Code, CodeSystem};
 use crate::error::NcciError;
-use crate::problem::{push_date, push_u64, spare_copy, spare_list, spare_string};
+use crate::problem::{push_date, push_u64, spare_copy, spare_list, spare_string_for};
 use crate::problem::{LineFacts, Problem, ProblemCode, ProblemDetail};
 
 /// The NCCI-associated modifiers that may clear a PTP edit with modifier
@@ -365,8 +365,7 @@ impl NcciEdits {
         // "{units} units of {code} on {date} exceed its MUE of {mue}
         // ({scope}; {rationale})", written into one allocation without the
         // formatting machinery.
-        let mut message = spare_string();
-        message.reserve(160 + rationale.len());
+        let mut message = spare_string_for(160 + rationale.len());
         push_u64(&mut message, units);
         message.push_str(" units of ");
         message.push_str(code.as_str());
