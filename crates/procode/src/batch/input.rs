@@ -9,9 +9,7 @@ use arrow_array::types::{
     Date32Type, Date64Type, Decimal128Type, Decimal32Type, Decimal64Type, Int16Type, Int32Type,
     Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
-use arrow_array::{
-    Array, GenericListArray, GenericStringArray, OffsetSizeTrait, PrimitiveArray, StringViewArray,
-};
+use arrow_array::{Array, GenericStringArray, OffsetSizeTrait, PrimitiveArray, StringViewArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use chrono::NaiveDate;
@@ -372,10 +370,24 @@ impl Dates<'_> {
     }
 }
 
-/// A list-of-strings column.
-pub(crate) enum Lists<'a> {
-    Small(&'a GenericListArray<i32>, Text<'a>),
-    Large(&'a GenericListArray<i64>, Text<'a>),
+/// A list-of-strings column: the list offsets and nulls read directly
+/// (every line reads its modifiers and diagnoses), the items a [`Text`].
+pub(crate) struct Lists<'a> {
+    offsets: ListOffsets<'a>,
+    nulls: Option<&'a NullBuffer>,
+    values: Text<'a>,
+}
+
+/// The offsets of a `list` or `large_list` column.
+enum ListOffsets<'a> {
+    Small(&'a [i32]),
+    Large(&'a [i64]),
+}
+
+/// The items `offsets[i]..offsets[i + 1]` (`None` past the end).
+#[inline]
+fn items<O: OffsetSizeTrait>(offsets: &[O], i: usize) -> Option<Range<usize>> {
+    Some(offsets.get(i)?.as_usize()..offsets.get(i + 1)?.as_usize())
 }
 
 impl<'a> Lists<'a> {
@@ -383,11 +395,19 @@ impl<'a> Lists<'a> {
         let bad = || wrong(column, array.data_type(), LIST_TYPES);
         if let Some(l) = array.as_list_opt::<i32>() {
             let t = Text::new(l.values().as_ref(), column, LIST_TYPES).map_err(|_| bad())?;
-            return Ok(Lists::Small(l, t));
+            return Ok(Lists {
+                offsets: ListOffsets::Small(l.value_offsets()),
+                nulls: l.nulls(),
+                values: t,
+            });
         }
         if let Some(l) = array.as_list_opt::<i64>() {
             let t = Text::new(l.values().as_ref(), column, LIST_TYPES).map_err(|_| bad())?;
-            return Ok(Lists::Large(l, t));
+            return Ok(Lists {
+                offsets: ListOffsets::Large(l.value_offsets()),
+                nulls: l.nulls(),
+                values: t,
+            });
         }
         Err(bad())
     }
@@ -404,24 +424,15 @@ impl<'a> Lists<'a> {
         to: &mut Vec<Code>,
     ) -> Result<(), BatchError> {
         to.clear();
-        let (values, range): (&Text<'a>, Range<usize>) = match self {
-            Lists::Small(l, t) => {
-                if l.is_null(i) {
-                    return Ok(());
-                }
-                let o = l.value_offsets();
-                (t, o[i] as usize..o[i + 1] as usize)
-            }
-            Lists::Large(l, t) => {
-                if l.is_null(i) {
-                    return Ok(());
-                }
-                let o = l.value_offsets();
-                (t, o[i] as usize..o[i + 1] as usize)
-            }
+        if self.nulls.is_some_and(|n| i >= n.len() || n.is_null(i)) {
+            return Ok(());
+        }
+        let range = match self.offsets {
+            ListOffsets::Small(o) => items(o, i),
+            ListOffsets::Large(o) => items(o, i),
         };
-        for k in range {
-            let text = values.get(k).ok_or_else(|| BatchError::BadValue {
+        for k in range.unwrap_or_default() {
+            let text = self.values.get(k).ok_or_else(|| BatchError::BadValue {
                 column,
                 row,
                 problem: "a null item in the list: leave it out".to_owned(),
@@ -553,5 +564,47 @@ mod tests {
         let t = Text::new(&no_nulls, "c", TEXT_TYPES).expect("utf8");
         let got: Vec<Option<&str>> = (0..5).map(|i| t.get(i)).collect();
         assert_eq!(got, [Some("a"), Some("bc"), Some(""), Some("déf"), None]);
+    }
+
+    #[test]
+    fn list_items_are_read_through_offsets_sliced_or_not() {
+        use arrow_array::builder::{LargeListBuilder, ListBuilder, StringBuilder};
+        let rows: [Option<&[&str]>; 5] = [
+            Some(&["F41.1", "e119"]),
+            None,
+            Some(&[]),
+            Some(&["Z00.00"]),
+            Some(&["I10", "J45.909", "M5416"]),
+        ];
+        let mut small = ListBuilder::new(StringBuilder::new());
+        let mut large = LargeListBuilder::new(StringBuilder::new());
+        for r in rows {
+            for s in r.unwrap_or_default() {
+                small.values().append_value(s);
+                large.values().append_value(s);
+            }
+            small.append(r.is_some());
+            large.append(r.is_some());
+        }
+        let (small, large) = (small.finish(), large.finish());
+        for (from, len) in [(0, 5), (1, 4), (3, 2)] {
+            let (a, b) = (small.slice(from, len), large.slice(from, len));
+            for l in [
+                Lists::new(&a, "diagnoses").expect("a list"),
+                Lists::new(&b, "diagnoses").expect("a large list"),
+            ] {
+                for (i, want) in rows[from..from + len].iter().enumerate() {
+                    let mut got = vec![Code::parse("X1").expect("a code")];
+                    l.codes_into(i, CodeSystem::Icd10Cm, "diagnoses", 0, &mut got)
+                        .expect("codes");
+                    let want: Vec<Code> = want
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|s| Code::parse(s).expect("a code"))
+                        .collect();
+                    assert_eq!(got, want, "{from} {len} {i}");
+                }
+            }
+        }
     }
 }

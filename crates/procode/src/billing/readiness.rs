@@ -614,6 +614,7 @@ impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
         }
     }
 
+    #[inline]
     fn status(
         &mut self,
         code: &Code,
@@ -623,6 +624,17 @@ impl<'a, S: CodeSource + ?Sized> Known<'a, S> {
         if self.direct {
             return self.source.status(code, system, date);
         }
+        self.listed_status(code, system, date)
+    }
+
+    /// [`Known::status`] from the list or table.
+    #[inline(never)]
+    fn listed_status(
+        &mut self,
+        code: &Code,
+        system: CodeSystem,
+        date: Option<NaiveDate>,
+    ) -> Option<CodeStatus> {
         let day = date.map_or(i32::MIN, |d| chrono::Datelike::num_days_from_ce(&d));
         let key = (sort_key(code), day, system);
         if self.seen.is_empty() {
