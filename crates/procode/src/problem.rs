@@ -461,10 +461,13 @@ pub enum ProblemDetail {
 
 /// Appends `n` in decimal (as `Display` writes it).
 pub(crate) fn push_u64(out: &mut String, mut n: u64) {
-    // Units, MUEs and MAIs are nearly always one or two digits.
+    // Units, MUEs and MAIs are nearly always one or two digits: pushed as
+    // characters (no copy call for a byte or two).
     if n < 100 {
-        let pair = two_digits(n as usize);
-        out.push_str(if n < 10 { &pair[1..] } else { pair });
+        if n >= 10 {
+            out.push(char::from(b'0' + (n / 10) as u8));
+        }
+        out.push(char::from(b'0' + (n % 10) as u8));
         return;
     }
     let mut digits = [0u8; 20];
