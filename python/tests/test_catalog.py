@@ -39,8 +39,8 @@ def test_lookup_missing_and_as_of(catalog):
 
 
 def test_lookup_every_call_shape_answers_alike(catalog):
-    # lookup(code), lookup(code, system) and lookup(code, system=...) take a
-    # vectorcall fast path; every other shape the PyO3 method: same answers.
+    # Every shape of call (positional, keyword, a str subclass, padded or
+    # lower-case text, the unbound method) gives the same answer.
     awv = catalog.lookup("G0438")
     assert awv is not None and awv.code == "G0438"
     keyword = "".join(["sys", "tem"])  # a keyword name that is not interned

@@ -3,8 +3,6 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use pyo3::sync::PyOnceLock;
-
 use procode::import::{Column, ColumnMapping, IcdSet, StdFile};
 use procode::{
     Catalog, Code, CodeSystem, Entry, EntryRef, IndexBuilder, SearchOptions, Sources, Verify,
@@ -13,9 +11,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString};
 
-use crate::convert::{self, int_in_range, opt_date, opt_system, with_opt_str, with_str};
+use crate::convert::{self, int_in_range, opt_date, opt_system};
 use crate::errors::{invalid_argument, invalid_code, PyResultExt};
-use crate::fastcall;
 
 /// One code of one code system, as the catalog knows it (immutable).
 ///
@@ -656,22 +653,14 @@ impl PyCatalog {
     /// Exact lookup (`"f41.1"`, `"F411"`, `" F41.1 "` are the same code).
     /// Without `system`, the first system holding the code answers. With
     /// `as_of` (a `datetime.date`), a code not valid that day is not found.
-    ///
-    /// (Its common calls, `lookup(code)` and `lookup(code, system)` with
-    /// `system` given by position or keyword, take [`lookup_fast`]; the
-    /// others this method.)
     #[pyo3(signature = (code, system=None, as_of=None))]
     fn lookup(
         &self,
-        code: &Bound<'_, PyAny>,
-        system: Option<&Bound<'_, PyAny>>,
+        code: &str,
+        system: Option<&str>,
         as_of: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<PyEntry>> {
-        with_str(code, "code", |code| {
-            with_opt_str(system, "system", |system| {
-                self.find(code, opt_system(system)?, opt_date(as_of, "as_of")?)
-            })
-        })
+        self.find(code, opt_system(system)?, opt_date(as_of, "as_of")?)
     }
 
     /// Why a code is or is not valid on a date of service: a dict with
@@ -913,59 +902,6 @@ impl PyCatalog {
         let e = self.inner.lookup_ref(code, system, as_of).py()?;
         Ok(e.as_ref().map(PyEntry::from_ref))
     }
-}
-
-/// The PyO3 `Catalog.lookup`, for the calls [`lookup_fast`] leaves to it.
-static LOOKUP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// Gives `Catalog.lookup` the vectorcall convention (see [`fastcall`]): the
-/// lookup a host makes per code should not pay for a tuple and a dict.
-pub fn install_fast_methods(py: Python<'_>) -> PyResult<()> {
-    fastcall::install(&py.get_type::<PyCatalog>(), c"lookup", lookup_fast, &LOOKUP)
-}
-
-/// `Catalog.lookup` as CPython calls it: `(code)`, `(code, system)` and
-/// `(code, system=...)` here (the same conversions, in the same order, as
-/// the PyO3 method); any other call (with `as_of`, a wrong count, an unknown
-/// keyword) goes to the PyO3 method.
-unsafe extern "C" fn lookup_fast(
-    slf: *mut pyo3::ffi::PyObject,
-    args: *const *mut pyo3::ffi::PyObject,
-    nargs: pyo3::ffi::Py_ssize_t,
-    kwnames: *mut pyo3::ffi::PyObject,
-) -> *mut pyo3::ffi::PyObject {
-    fn body<'py>(call: &fastcall::Args<'_, 'py>) -> fastcall::Outcome<'py> {
-        let py = call.receiver().py();
-        let mut keywords = call.keywords();
-        let system_by_name = match (keywords.next(), keywords.next()) {
-            (None, _) => false,
-            (Some(k), None) if fastcall::is_keyword(&k, pyo3::intern!(py, "system")) => true,
-            _ => return Ok(None),
-        };
-        drop(keywords);
-        // `system` is argument 1 either way: the second positional one, or
-        // the value of the one keyword.
-        let shape_ok = matches!((call.positional(), system_by_name), (1, _) | (2, false));
-        let (Some(code), true) = (call.get(0), shape_ok) else {
-            return Ok(None);
-        };
-        let system = call.get(1);
-        let Ok(cat) = call.receiver().cast::<PyCatalog>() else {
-            return Ok(None);
-        };
-        let found = with_str(&code, "code", |code| {
-            with_opt_str(system.as_deref(), "system", |system| {
-                cat.get().find(code, opt_system(system)?, None)
-            })
-        })?;
-        Ok(Some(match found {
-            Some(e) => Bound::new(py, e)?.into_any(),
-            None => py.None().into_bound(py),
-        }))
-    }
-    // SAFETY: CPython calls this `METH_FASTCALL | METH_KEYWORDS` method
-    // with such arguments (`fastcall::install`).
-    unsafe { fastcall::call(&LOOKUP, slf, args, nargs, kwnames, body) }
 }
 
 /// Builds an NCCI edits file at `path` from CMS practitioner tables: `ptp`
