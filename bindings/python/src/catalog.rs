@@ -9,10 +9,11 @@ use procode::{
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyString};
+use pyo3::types::{PyDict, PyInt, PyIterator, PyList, PyString};
 
 use crate::convert::{self, int_in_range, opt_date, opt_system};
 use crate::errors::{invalid_argument, invalid_code, PyResultExt};
+use crate::kept::Kept;
 
 /// One code of one code system, as the catalog knows it (immutable).
 ///
@@ -23,23 +24,12 @@ use crate::errors::{invalid_argument, invalid_code, PyResultExt};
 pub struct PyEntry {
     /// The fixed fields, and where the descriptions are.
     view: EntryRef<'static>,
-    /// The whole entry, decoded when first needed whole.
-    full: OnceLock<Entry>,
+    /// The whole entry, decoded when first needed whole (boxed: a result
+    /// page's entries are made by the ten, and most never need it).
+    full: OnceLock<Box<Entry>>,
     /// The long and short descriptions as Python strings, each decoded
     /// when first read.
-    texts: [OnceLock<Py<PyString>>; 2],
-}
-
-/// A copy decodes its descriptions again when they are read (the Python
-/// strings are not shared).
-impl Clone for PyEntry {
-    fn clone(&self) -> PyEntry {
-        PyEntry {
-            view: self.view.clone(),
-            full: self.full.clone(),
-            texts: Default::default(),
-        }
-    }
+    texts: [Kept<PyString>; 2],
 }
 
 impl PyEntry {
@@ -47,7 +37,7 @@ impl PyEntry {
     pub fn from_entry(entry: Entry) -> PyEntry {
         PyEntry {
             view: EntryRef::from(entry.clone()),
-            full: OnceLock::from(entry),
+            full: OnceLock::from(Box::new(entry)),
             texts: Default::default(),
         }
     }
@@ -66,26 +56,63 @@ impl PyEntry {
         if let Some(e) = self.full.get() {
             return Ok(e);
         }
-        let e = self.view.to_owned().py()?;
+        let e = Box::new(self.view.to_owned().py()?);
         Ok(self.full.get_or_init(|| e))
     }
 
     /// Description `which` (0 long, 1 short) as a Python string: decoded
     /// alone (not the whole entry) on first read, the same string after.
-    fn text(&self, py: Python<'_>, which: usize) -> PyResult<Py<PyString>> {
+    /// A short description the index records as the long one is the long
+    /// one's string (one decode for both).
+    fn text<'py>(&self, py: Python<'py>, which: usize) -> PyResult<Bound<'py, PyString>> {
         let slot = &self.texts[which];
-        if let Some(s) = slot.get() {
-            return Ok(s.clone_ref(py));
+        if let Some(s) = slot.get(py) {
+            return Ok(s);
         }
-        let mut buf = String::with_capacity(128);
-        match which {
-            0 => self.view.write_description(&mut buf),
-            _ => self.view.write_short_description(&mut buf),
-        }
-        .py()?;
-        let s = PyString::new(py, &buf).unbind();
-        Ok(slot.get_or_init(|| s).clone_ref(py))
+        let same = self.view.short_is_description();
+        let s = match (self.full.get(), which == 0 || same) {
+            // An entry held whole: its text, as is.
+            (Some(e), true) => PyString::new(py, &e.description),
+            (Some(e), false) => PyString::new(py, &e.short_description),
+            (None, true) => decoded(py, |buf| self.view.write_description(buf))?,
+            (None, false) => decoded(py, |buf| self.view.write_short_description(buf))?,
+        };
+        let s = if same {
+            self.texts[1 - which].offer(s)
+        } else {
+            s
+        };
+        Ok(slot.offer(s))
     }
+}
+
+/// Runs `write` (a description's decoding) into a buffer kept per thread,
+/// and makes a Python string of what it wrote: reading descriptions one
+/// after another allocates nothing on the Rust side.
+fn decoded<'py>(
+    py: Python<'py>,
+    write: impl FnOnce(&mut String) -> procode::Result<()>,
+) -> PyResult<Bound<'py, PyString>> {
+    /// Past this capacity the buffer is not kept (an index's descriptions
+    /// are at most 64 KiB; most are under 200 bytes).
+    const KEEP: usize = 4096;
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUF.with(|cell| {
+        let mut own = String::new();
+        // Borrowed already only if `write` could call back in here, which
+        // it cannot; a fresh buffer then all the same.
+        let mut kept = cell.try_borrow_mut().ok();
+        let buf = kept.as_deref_mut().unwrap_or(&mut own);
+        buf.clear();
+        let written = write(buf).py();
+        let s = written.map(|()| PyString::new(py, buf));
+        if buf.capacity() > KEEP {
+            *buf = String::new();
+        }
+        s
+    })
 }
 
 /// Equal when every field Python sees is equal: the Rust-only HCPCS action
@@ -149,13 +176,13 @@ impl PyEntry {
 
     /// The long description.
     #[getter]
-    fn description(&self, py: Python<'_>) -> PyResult<Py<PyString>> {
+    fn description<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         self.text(py, 0)
     }
 
     /// The short description.
     #[getter]
-    fn short_description(&self, py: Python<'_>) -> PyResult<Py<PyString>> {
+    fn short_description<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         self.text(py, 1)
     }
 
@@ -395,7 +422,7 @@ pub struct PySearchResults {
     /// The page's entries, borrowed from the index.
     refs: Vec<EntryRef<'static>>,
     /// Their Python objects, each made when first read.
-    entries: Vec<OnceLock<Py<PyEntry>>>,
+    entries: Vec<Kept<PyEntry>>,
     /// How many results there are in all.
     #[pyo3(get)]
     total: usize,
@@ -415,6 +442,19 @@ pub struct PySearchResults {
 }
 
 impl PySearchResults {
+    /// Entry `i` of the page (in range), made on first use.
+    fn entry<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyEntry>> {
+        let (Some(slot), Some(e)) = (self.entries.get(i), self.refs.get(i)) else {
+            return Err(pyo3::exceptions::PyIndexError::new_err(
+                "index out of range",
+            ));
+        };
+        if let Some(p) = slot.get(py) {
+            return Ok(p);
+        }
+        Ok(slot.offer(Bound::new(py, PyEntry::from_ref(e))?))
+    }
+
     fn new(found: procode::SearchRefs<'_>) -> PyResult<PySearchResults> {
         let spans = found
             .spans
@@ -438,7 +478,7 @@ impl PySearchResults {
             notice: found.notice.map(|n| n.code()),
             notice_message: found.notice.map(|n| n.message()),
             spans,
-            entries: found.entries.iter().map(|_| OnceLock::new()).collect(),
+            entries: found.entries.iter().map(|_| Kept::default()).collect(),
             refs: found.entries.iter().map(EntryRef::detach).collect(),
         })
     }
@@ -450,7 +490,7 @@ impl PySearchResults {
         self.entries.len()
     }
 
-    fn __getitem__(&self, py: Python<'_>, index: isize) -> PyResult<Py<PyEntry>> {
+    fn __getitem__<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyEntry>> {
         let n = self.entries.len() as isize;
         let i = if index < 0 { index + n } else { index };
         if i < 0 || i >= n {
@@ -458,17 +498,17 @@ impl PySearchResults {
                 "index {index} is out of range: the page has {n} results"
             )));
         }
-        let (Some(slot), Some(e)) = (self.entries.get(i as usize), self.refs.get(i as usize))
-        else {
-            return Err(pyo3::exceptions::PyIndexError::new_err(
-                "index out of range",
-            ));
-        };
-        if let Some(p) = slot.get() {
-            return Ok(p.clone_ref(py));
-        }
-        let p = Py::new(py, PyEntry::from_ref(e))?;
-        Ok(slot.get_or_init(|| p).clone_ref(py))
+        self.entry(py, i as usize)
+    }
+
+    /// The entries in order (each the object `results[i]` gives), through
+    /// a list's iterator: no index object made and no `IndexError` raised
+    /// per page, as iterating through `__getitem__` would.
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyIterator>> {
+        let items = (0..self.entries.len())
+            .map(|i| self.entry(py, i))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)?.try_iter()
     }
 
     /// Per entry (same order), the matched parts of its description.

@@ -10,6 +10,7 @@ mod catalog;
 mod claims;
 mod convert;
 mod errors;
+mod kept;
 mod scrub;
 
 use pyo3::prelude::*;
