@@ -438,7 +438,8 @@ pub struct PySearchResults {
     /// The notice's message, or None.
     #[pyo3(get)]
     notice_message: Option<&'static str>,
-    spans: Vec<Vec<PyMatchSpan>>,
+    /// Per entry, what matched (made into `MatchSpan`s when read).
+    spans: Vec<Vec<procode::MatchSpan>>,
 }
 
 impl PySearchResults {
@@ -456,28 +457,13 @@ impl PySearchResults {
     }
 
     fn new(found: procode::SearchRefs<'_>) -> PyResult<PySearchResults> {
-        let spans = found
-            .spans
-            .iter()
-            .map(|ss| {
-                ss.iter()
-                    .map(|s| PyMatchSpan {
-                        start: s.start,
-                        end: s.end,
-                        term: s.term.clone(),
-                        via: s.via.clone(),
-                        typo: s.typo,
-                    })
-                    .collect()
-            })
-            .collect();
         Ok(PySearchResults {
             total: found.total,
             offset: found.offset,
             mode: found.mode.as_str(),
             notice: found.notice.map(|n| n.code()),
             notice_message: found.notice.map(|n| n.message()),
-            spans,
+            spans: found.spans,
             entries: found.entries.iter().map(|_| Kept::default()).collect(),
             refs: found.entries.iter().map(EntryRef::detach).collect(),
         })
@@ -514,7 +500,20 @@ impl PySearchResults {
     /// Per entry (same order), the matched parts of its description.
     #[getter]
     fn spans(&self) -> Vec<Vec<PyMatchSpan>> {
-        self.spans.clone()
+        self.spans
+            .iter()
+            .map(|ss| {
+                ss.iter()
+                    .map(|s| PyMatchSpan {
+                        start: s.start,
+                        end: s.end,
+                        term: s.term.clone(),
+                        via: s.via.clone(),
+                        typo: s.typo,
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     fn __repr__(&self) -> String {
