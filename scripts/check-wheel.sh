@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the release wheel of the Python package as it is published (`make
-# wheel`): stripped, abi3 (one wheel for CPython 3.9+), manylinux2014, linked
+# wheel`): stripped, abi3 (one wheel for CPython 3.10+), manylinux2014, linked
 # with zig (the `ziglang` package from PyPI) against glibc 2.17, and checks
 # it: the tag, no debug sections, no glibc symbol newer than 2.17, only
 # libraries manylinux allows; then installs it into a new virtualenv and
@@ -24,7 +24,7 @@ fi
 "$tools/bin/pip" install --quiet --disable-pip-version-check "maturin>=1.5,<2" "ziglang>=0.13"
 rm -rf "$out"
 start=$(date +%s)
-# abi3 comes from PyO3's abi3-py39 feature (Cargo.toml); --strip drops the
+# abi3 comes from PyO3's abi3-py310 feature (Cargo.toml); --strip drops the
 # symbols and debug info; zig links against the manylinux2014 glibc.
 PATH="$tools/bin:$PATH" maturin build --quiet --release --strip --zig \
   --compatibility manylinux2014 --out "$out" >"$root/target/wheel.log" 2>&1 || {
@@ -36,8 +36,8 @@ wheel="$(ls "$out"/procode-*.whl)"
 name="$(basename "$wheel")"
 fail=0
 case "$name" in
-  procode-*-cp39-abi3-*manylinux2014_x86_64*.whl | procode-*-cp39-abi3-*manylinux2014_aarch64*.whl) ;;
-  *) echo "wheel $name: not tagged cp39-abi3 manylinux2014" >&2; fail=1 ;;
+  procode-*-cp310-abi3-*manylinux2014_x86_64*.whl | procode-*-cp310-abi3-*manylinux2014_aarch64*.whl) ;;
+  *) echo "wheel $name: not tagged cp310-abi3 manylinux2014" >&2; fail=1 ;;
 esac
 
 unpacked="$out/unpacked"

@@ -5,7 +5,7 @@ import datetime
 import os
 import pathlib
 from decimal import Decimal
-from typing import Any, Literal, NoReturn, Optional, Sequence, Union
+from typing import Any, Iterator, Literal, NoReturn, Optional, Sequence, Union
 
 from typing_extensions import Self, final
 
@@ -167,6 +167,7 @@ class MatchSpan:
 class SearchResults:
     def __len__(self) -> int: ...
     def __getitem__(self, index: int, /) -> Entry: ...
+    def __iter__(self) -> Iterator[Entry]: ...
     @property
     def total(self) -> int: ...
     @property

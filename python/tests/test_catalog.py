@@ -39,8 +39,8 @@ def test_lookup_missing_and_as_of(catalog):
 
 
 def test_lookup_every_call_shape_answers_alike(catalog):
-    # lookup(code), lookup(code, system) and lookup(code, system=...) take a
-    # vectorcall fast path; every other shape the PyO3 method: same answers.
+    # Every shape of call (positional, keyword, a str subclass, padded or
+    # lower-case text, the unbound method) gives the same answer.
     awv = catalog.lookup("G0438")
     assert awv is not None and awv.code == "G0438"
     keyword = "".join(["sys", "tem"])  # a keyword name that is not interned
@@ -212,6 +212,45 @@ def test_entry_value_semantics(catalog):
     }
     awv = catalog.lookup("G0438")
     assert awv.to_dict()["effective"] == "2011-01-01"
+
+
+def test_descriptions_read_in_either_order_are_kept(catalog):
+    # F41.1 and 11 (pos) store their short description as the long one,
+    # G0438 and A0021 their own.
+    for code, system in [("F411", "icd10cm"), ("11", "pos"), ("G0438", "hcpcs"), ("A0021", "hcpcs")]:
+        long_first = catalog.lookup(code, system=system)
+        short_first = catalog.lookup(code, system=system)
+        short = short_first.short_description
+        long = short_first.description
+        assert (long_first.description, long_first.short_description) == (long, short)
+        assert long_first.to_dict()["description"] == long
+        assert long_first.to_dict()["short_description"] == short
+        # Read once, then the same string.
+        assert long_first.description is long_first.description
+        assert short_first.short_description is short_first.short_description
+    assert catalog.lookup("F411").short_description == "Generalized anxiety disorder"
+    assert catalog.lookup("G0438").short_description != catalog.lookup("G0438").description
+    # Entries made by hand hold their texts.
+    same = procode.Entry("X1", "custom", "Intake assessment")
+    own = procode.Entry("X2", "custom", "Group session", short_description="Group")
+    assert (same.short_description, same.description) == ("Intake assessment",) * 2
+    assert (own.short_description, own.description) == ("Group", "Group session")
+
+
+def test_iterating_a_page_gives_its_entries(catalog):
+    page = catalog.search("G04", limit=10)
+    assert len(page) == 10
+    listed = list(page)
+    assert [e.code for e in listed] == [page[i].code for i in range(len(page))]
+    # The same objects as indexing, each made once.
+    assert all(e is page[i] for i, e in enumerate(page))
+    assert all(e is page[i - len(page)] for i, e in enumerate(listed))
+    assert [e.description for e in page] == [e.description for e in catalog.search("G04", limit=10)]
+    assert list(catalog.search("G04", limit=0)) == []
+    it = iter(page)
+    assert next(it) is page[0]
+    with pytest.raises(IndexError):
+        page[len(page)]
 
 
 def test_len_and_repr(catalog):

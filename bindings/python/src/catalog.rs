@@ -3,19 +3,17 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use pyo3::sync::PyOnceLock;
-
 use procode::import::{Column, ColumnMapping, IcdSet, StdFile};
 use procode::{
     Catalog, Code, CodeSystem, Entry, EntryRef, IndexBuilder, SearchOptions, Sources, Verify,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyString};
+use pyo3::types::{PyDict, PyInt, PyIterator, PyList, PyString};
 
-use crate::convert::{self, int_in_range, opt_date, opt_system, with_opt_str, with_str};
+use crate::convert::{self, int_in_range, opt_date, opt_system};
 use crate::errors::{invalid_argument, invalid_code, PyResultExt};
-use crate::fastcall;
+use crate::kept::Kept;
 
 /// One code of one code system, as the catalog knows it (immutable).
 ///
@@ -26,23 +24,12 @@ use crate::fastcall;
 pub struct PyEntry {
     /// The fixed fields, and where the descriptions are.
     view: EntryRef<'static>,
-    /// The whole entry, decoded when first needed whole.
-    full: OnceLock<Entry>,
+    /// The whole entry, decoded when first needed whole (boxed: a result
+    /// page's entries are made by the ten, and most never need it).
+    full: OnceLock<Box<Entry>>,
     /// The long and short descriptions as Python strings, each decoded
     /// when first read.
-    texts: [OnceLock<Py<PyString>>; 2],
-}
-
-/// A copy decodes its descriptions again when they are read (the Python
-/// strings are not shared).
-impl Clone for PyEntry {
-    fn clone(&self) -> PyEntry {
-        PyEntry {
-            view: self.view.clone(),
-            full: self.full.clone(),
-            texts: Default::default(),
-        }
-    }
+    texts: [Kept<PyString>; 2],
 }
 
 impl PyEntry {
@@ -50,7 +37,7 @@ impl PyEntry {
     pub fn from_entry(entry: Entry) -> PyEntry {
         PyEntry {
             view: EntryRef::from(entry.clone()),
-            full: OnceLock::from(entry),
+            full: OnceLock::from(Box::new(entry)),
             texts: Default::default(),
         }
     }
@@ -69,26 +56,63 @@ impl PyEntry {
         if let Some(e) = self.full.get() {
             return Ok(e);
         }
-        let e = self.view.to_owned().py()?;
+        let e = Box::new(self.view.to_owned().py()?);
         Ok(self.full.get_or_init(|| e))
     }
 
     /// Description `which` (0 long, 1 short) as a Python string: decoded
     /// alone (not the whole entry) on first read, the same string after.
-    fn text(&self, py: Python<'_>, which: usize) -> PyResult<Py<PyString>> {
+    /// A short description the index records as the long one is the long
+    /// one's string (one decode for both).
+    fn text<'py>(&self, py: Python<'py>, which: usize) -> PyResult<Bound<'py, PyString>> {
         let slot = &self.texts[which];
-        if let Some(s) = slot.get() {
-            return Ok(s.clone_ref(py));
+        if let Some(s) = slot.get(py) {
+            return Ok(s);
         }
-        let mut buf = String::with_capacity(128);
-        match which {
-            0 => self.view.write_description(&mut buf),
-            _ => self.view.write_short_description(&mut buf),
-        }
-        .py()?;
-        let s = PyString::new(py, &buf).unbind();
-        Ok(slot.get_or_init(|| s).clone_ref(py))
+        let same = self.view.short_is_description();
+        let s = match (self.full.get(), which == 0 || same) {
+            // An entry held whole: its text, as is.
+            (Some(e), true) => PyString::new(py, &e.description),
+            (Some(e), false) => PyString::new(py, &e.short_description),
+            (None, true) => decoded(py, |buf| self.view.write_description(buf))?,
+            (None, false) => decoded(py, |buf| self.view.write_short_description(buf))?,
+        };
+        let s = if same {
+            self.texts[1 - which].offer(s)
+        } else {
+            s
+        };
+        Ok(slot.offer(s))
     }
+}
+
+/// Runs `write` (a description's decoding) into a buffer kept per thread,
+/// and makes a Python string of what it wrote: reading descriptions one
+/// after another allocates nothing on the Rust side.
+fn decoded<'py>(
+    py: Python<'py>,
+    write: impl FnOnce(&mut String) -> procode::Result<()>,
+) -> PyResult<Bound<'py, PyString>> {
+    /// Past this capacity the buffer is not kept (an index's descriptions
+    /// are at most 64 KiB; most are under 200 bytes).
+    const KEEP: usize = 4096;
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUF.with(|cell| {
+        let mut own = String::new();
+        // Borrowed already only if `write` could call back in here, which
+        // it cannot; a fresh buffer then all the same.
+        let mut kept = cell.try_borrow_mut().ok();
+        let buf = kept.as_deref_mut().unwrap_or(&mut own);
+        buf.clear();
+        let written = write(buf).py();
+        let s = written.map(|()| PyString::new(py, buf));
+        if buf.capacity() > KEEP {
+            *buf = String::new();
+        }
+        s
+    })
 }
 
 /// Equal when every field Python sees is equal: the Rust-only HCPCS action
@@ -152,13 +176,13 @@ impl PyEntry {
 
     /// The long description.
     #[getter]
-    fn description(&self, py: Python<'_>) -> PyResult<Py<PyString>> {
+    fn description<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         self.text(py, 0)
     }
 
     /// The short description.
     #[getter]
-    fn short_description(&self, py: Python<'_>) -> PyResult<Py<PyString>> {
+    fn short_description<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         self.text(py, 1)
     }
 
@@ -398,7 +422,7 @@ pub struct PySearchResults {
     /// The page's entries, borrowed from the index.
     refs: Vec<EntryRef<'static>>,
     /// Their Python objects, each made when first read.
-    entries: Vec<OnceLock<Py<PyEntry>>>,
+    entries: Vec<Kept<PyEntry>>,
     /// How many results there are in all.
     #[pyo3(get)]
     total: usize,
@@ -414,13 +438,69 @@ pub struct PySearchResults {
     /// The notice's message, or None.
     #[pyo3(get)]
     notice_message: Option<&'static str>,
-    spans: Vec<Vec<PyMatchSpan>>,
+    /// Per entry, what matched (made into `MatchSpan`s when read).
+    spans: Vec<Vec<procode::MatchSpan>>,
 }
 
 impl PySearchResults {
+    /// Entry `i` of the page (in range), made on first use.
+    fn entry<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyEntry>> {
+        let (Some(slot), Some(e)) = (self.entries.get(i), self.refs.get(i)) else {
+            return Err(pyo3::exceptions::PyIndexError::new_err(
+                "index out of range",
+            ));
+        };
+        if let Some(p) = slot.get(py) {
+            return Ok(p);
+        }
+        Ok(slot.offer(Bound::new(py, PyEntry::from_ref(e))?))
+    }
+
     fn new(found: procode::SearchRefs<'_>) -> PyResult<PySearchResults> {
-        let spans = found
-            .spans
+        Ok(PySearchResults {
+            total: found.total,
+            offset: found.offset,
+            mode: found.mode.as_str(),
+            notice: found.notice.map(|n| n.code()),
+            notice_message: found.notice.map(|n| n.message()),
+            spans: found.spans,
+            entries: found.entries.iter().map(|_| Kept::default()).collect(),
+            refs: found.entries.iter().map(EntryRef::detach).collect(),
+        })
+    }
+}
+
+#[pymethods]
+impl PySearchResults {
+    fn __len__(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyEntry>> {
+        let n = self.entries.len() as isize;
+        let i = if index < 0 { index + n } else { index };
+        if i < 0 || i >= n {
+            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                "index {index} is out of range: the page has {n} results"
+            )));
+        }
+        self.entry(py, i as usize)
+    }
+
+    /// The entries in order (each the object `results[i]` gives), through
+    /// a list's iterator: no index object made and no `IndexError` raised
+    /// per page, as iterating through `__getitem__` would.
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyIterator>> {
+        let items = (0..self.entries.len())
+            .map(|i| self.entry(py, i))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)?.try_iter()
+    }
+
+    /// Per entry (same order), the matched parts of its description.
+    #[getter]
+    fn spans(&self) -> Vec<Vec<PyMatchSpan>> {
+        self.spans
             .iter()
             .map(|ss| {
                 ss.iter()
@@ -433,51 +513,7 @@ impl PySearchResults {
                     })
                     .collect()
             })
-            .collect();
-        Ok(PySearchResults {
-            total: found.total,
-            offset: found.offset,
-            mode: found.mode.as_str(),
-            notice: found.notice.map(|n| n.code()),
-            notice_message: found.notice.map(|n| n.message()),
-            spans,
-            entries: found.entries.iter().map(|_| OnceLock::new()).collect(),
-            refs: found.entries.iter().map(EntryRef::detach).collect(),
-        })
-    }
-}
-
-#[pymethods]
-impl PySearchResults {
-    fn __len__(&self) -> usize {
-        self.entries.len()
-    }
-
-    fn __getitem__(&self, py: Python<'_>, index: isize) -> PyResult<Py<PyEntry>> {
-        let n = self.entries.len() as isize;
-        let i = if index < 0 { index + n } else { index };
-        if i < 0 || i >= n {
-            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
-                "index {index} is out of range: the page has {n} results"
-            )));
-        }
-        let (Some(slot), Some(e)) = (self.entries.get(i as usize), self.refs.get(i as usize))
-        else {
-            return Err(pyo3::exceptions::PyIndexError::new_err(
-                "index out of range",
-            ));
-        };
-        if let Some(p) = slot.get() {
-            return Ok(p.clone_ref(py));
-        }
-        let p = Py::new(py, PyEntry::from_ref(e))?;
-        Ok(slot.get_or_init(|| p).clone_ref(py))
-    }
-
-    /// Per entry (same order), the matched parts of its description.
-    #[getter]
-    fn spans(&self) -> Vec<Vec<PyMatchSpan>> {
-        self.spans.clone()
+            .collect()
     }
 
     fn __repr__(&self) -> String {
@@ -656,22 +692,14 @@ impl PyCatalog {
     /// Exact lookup (`"f41.1"`, `"F411"`, `" F41.1 "` are the same code).
     /// Without `system`, the first system holding the code answers. With
     /// `as_of` (a `datetime.date`), a code not valid that day is not found.
-    ///
-    /// (Its common calls, `lookup(code)` and `lookup(code, system)` with
-    /// `system` given by position or keyword, take [`lookup_fast`]; the
-    /// others this method.)
     #[pyo3(signature = (code, system=None, as_of=None))]
     fn lookup(
         &self,
-        code: &Bound<'_, PyAny>,
-        system: Option<&Bound<'_, PyAny>>,
+        code: &str,
+        system: Option<&str>,
         as_of: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<PyEntry>> {
-        with_str(code, "code", |code| {
-            with_opt_str(system, "system", |system| {
-                self.find(code, opt_system(system)?, opt_date(as_of, "as_of")?)
-            })
-        })
+        self.find(code, opt_system(system)?, opt_date(as_of, "as_of")?)
     }
 
     /// Why a code is or is not valid on a date of service: a dict with
@@ -913,59 +941,6 @@ impl PyCatalog {
         let e = self.inner.lookup_ref(code, system, as_of).py()?;
         Ok(e.as_ref().map(PyEntry::from_ref))
     }
-}
-
-/// The PyO3 `Catalog.lookup`, for the calls [`lookup_fast`] leaves to it.
-static LOOKUP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// Gives `Catalog.lookup` the vectorcall convention (see [`fastcall`]): the
-/// lookup a host makes per code should not pay for a tuple and a dict.
-pub fn install_fast_methods(py: Python<'_>) -> PyResult<()> {
-    fastcall::install(&py.get_type::<PyCatalog>(), c"lookup", lookup_fast, &LOOKUP)
-}
-
-/// `Catalog.lookup` as CPython calls it: `(code)`, `(code, system)` and
-/// `(code, system=...)` here (the same conversions, in the same order, as
-/// the PyO3 method); any other call (with `as_of`, a wrong count, an unknown
-/// keyword) goes to the PyO3 method.
-unsafe extern "C" fn lookup_fast(
-    slf: *mut pyo3::ffi::PyObject,
-    args: *const *mut pyo3::ffi::PyObject,
-    nargs: pyo3::ffi::Py_ssize_t,
-    kwnames: *mut pyo3::ffi::PyObject,
-) -> *mut pyo3::ffi::PyObject {
-    fn body<'py>(call: &fastcall::Args<'_, 'py>) -> fastcall::Outcome<'py> {
-        let py = call.receiver().py();
-        let mut keywords = call.keywords();
-        let system_by_name = match (keywords.next(), keywords.next()) {
-            (None, _) => false,
-            (Some(k), None) if fastcall::is_keyword(&k, pyo3::intern!(py, "system")) => true,
-            _ => return Ok(None),
-        };
-        drop(keywords);
-        // `system` is argument 1 either way: the second positional one, or
-        // the value of the one keyword.
-        let shape_ok = matches!((call.positional(), system_by_name), (1, _) | (2, false));
-        let (Some(code), true) = (call.get(0), shape_ok) else {
-            return Ok(None);
-        };
-        let system = call.get(1);
-        let Ok(cat) = call.receiver().cast::<PyCatalog>() else {
-            return Ok(None);
-        };
-        let found = with_str(&code, "code", |code| {
-            with_opt_str(system.as_deref(), "system", |system| {
-                cat.get().find(code, opt_system(system)?, None)
-            })
-        })?;
-        Ok(Some(match found {
-            Some(e) => Bound::new(py, e)?.into_any(),
-            None => py.None().into_bound(py),
-        }))
-    }
-    // SAFETY: CPython calls this `METH_FASTCALL | METH_KEYWORDS` method
-    // with such arguments (`fastcall::install`).
-    unsafe { fastcall::call(&LOOKUP, slf, args, nargs, kwnames, body) }
 }
 
 /// Builds an NCCI edits file at `path` from CMS practitioner tables: `ptp`

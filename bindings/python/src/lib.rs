@@ -10,7 +10,7 @@ mod catalog;
 mod claims;
 mod convert;
 mod errors;
-mod fastcall;
+mod kept;
 mod scrub;
 
 use pyo3::prelude::*;
@@ -24,7 +24,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // JSON: for the docs and tests, as `procode::claim::EXAMPLE_INVOICE`.
     m.add("EXAMPLE_INVOICE", procode::claim::EXAMPLE_INVOICE)?;
     m.add_class::<catalog::PyCatalog>()?;
-    catalog::install_fast_methods(m.py())?;
     m.add_class::<catalog::PyEntry>()?;
     m.add_class::<catalog::PySearchResults>()?;
     m.add_class::<catalog::PyMatchSpan>()?;

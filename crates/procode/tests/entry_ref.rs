@@ -26,6 +26,10 @@ fn read(r: &EntryRef<'_>) -> Entry {
     r.write_short_description(&mut short).unwrap();
     assert_eq!(long, r.description().unwrap());
     assert_eq!(short, r.short_description().unwrap());
+    // Known to be the long one without decoding: then it is.
+    if r.short_is_description() {
+        assert_eq!(short, long, "{:?}", r.code());
+    }
     let e = Entry::from_descriptions(*r.code(), r.system(), long, short)
         .with_effective(r.effective())
         .with_terminated(r.terminated())
@@ -36,6 +40,38 @@ fn read(r: &EntryRef<'_>) -> Entry {
     // A detached reference reads the same.
     assert_eq!(r.detach().to_owned().unwrap(), e);
     e
+}
+
+#[test]
+fn a_short_description_stored_as_the_long_one_is_known_without_decoding() {
+    let x = |code: &str| Code::parse(code).unwrap();
+    let entries = [
+        Entry::new(x("X1"), CodeSystem::Custom, "Intake assessment"),
+        Entry::new(x("X2"), CodeSystem::Custom, "Group session").with_short_description("Group"),
+        Entry::new(x("X3"), CodeSystem::Custom, "Group session, extended")
+            .with_short_description("Group session"),
+    ];
+    let cat = Catalog::build(entries.clone()).unwrap();
+    let known = |code: &str| {
+        let r = cat.lookup_ref(code, None, None).unwrap().unwrap();
+        assert_eq!(read(&r), cat.lookup(code, None, None).unwrap().unwrap());
+        r.short_is_description()
+    };
+    assert!(known("X1"));
+    assert!(!known("X2"));
+    assert!(!known("X3"));
+    // An entry held whole compares its texts.
+    let owned: Vec<bool> = entries
+        .iter()
+        .map(|e| EntryRef::from(e.clone()).short_is_description())
+        .collect();
+    assert_eq!(owned, [true, false, false]);
+    // The embedded catalog has both kinds.
+    let cat = Catalog::embedded().unwrap();
+    let f411 = cat.lookup_ref("F41.1", None, None).unwrap().unwrap();
+    let g0438 = cat.lookup_ref("G0438", None, None).unwrap().unwrap();
+    assert!(f411.short_is_description());
+    assert!(!g0438.short_is_description());
 }
 
 fn check_lookups(cat: &Catalog, entries: &[Entry], dates: &[Option<NaiveDate>]) -> usize {

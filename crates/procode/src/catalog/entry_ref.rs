@@ -243,6 +243,18 @@ impl<'a> EntryRef<'a> {
         index.write_short(at, short, out)
     }
 
+    /// Whether the short description is known, without decoding either,
+    /// to be the long one: an index records it so (`false` for an index
+    /// entry that stores its short description apart, even if the texts
+    /// are equal); an entry held whole compares them. A reader of both
+    /// descriptions can then decode one.
+    pub fn short_is_description(&self) -> bool {
+        match self.place() {
+            Ok((_, _, short)) => short == Short::Same,
+            Err(e) => e.short_description == e.description,
+        }
+    }
+
     /// The long description, decoded into a new `String`.
     ///
     /// # Errors
