@@ -3068,7 +3068,39 @@ pub(super) fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<Sear
 
 #[cfg(test)]
 mod tests {
-    use super::{nos_words, ALNUM, APOSTROPHE, ASCII_CLASS};
+    use super::{kth_largest, nos_words, ALNUM, APOSTROPHE, ASCII_CLASS};
+
+    #[test]
+    fn kth_largest_is_the_kth_of_the_values_sorted_down() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for len in [0usize, 1, 5, 10, 31, 32, 33, 100, 645] {
+            let values: Vec<i32> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // (Few distinct values, as bounds are; i32::MIN too.)
+                    match x % 9 {
+                        0 => i32::MIN,
+                        r => r as i32 * 100 - 400,
+                    }
+                })
+                .collect();
+            let mut down = values.clone();
+            down.sort_unstable_by(|a, b| b.cmp(a));
+            for k in [0usize, 1, 2, 10, 32, 33, 50] {
+                let want = match k {
+                    0 => i32::MIN,
+                    k => down.get(k - 1).copied().unwrap_or(i32::MIN),
+                };
+                assert_eq!(
+                    kth_largest(values.iter().copied(), k),
+                    want,
+                    "len {len} k {k}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn ascii_classes_are_the_word_rules() {
