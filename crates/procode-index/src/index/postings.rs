@@ -136,10 +136,15 @@ impl<'a> Cursor<'a> {
         for (k, slot) in self.buf.iter_mut().take(len).enumerate() {
             // Most deltas are one byte: read those here, not through the
             // general (out-of-line) decoder.
-            let v = match data.get(pos) {
-                Some(&b) if b < 0x80 => {
+            let v = match (data.get(pos), data.get(pos + 1)) {
+                (Some(&b), _) if b < 0x80 => {
                     pos += 1;
                     u64::from(b)
+                }
+                // (In a long list's sparse parts most are two bytes.)
+                (Some(&b), Some(&c)) if c < 0x80 => {
+                    pos += 2;
+                    u64::from(b & 0x7f) | u64::from(c) << 7
                 }
                 _ => get_varint(data, &mut pos).ok_or_else(malformed)?,
             };

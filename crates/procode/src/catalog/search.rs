@@ -739,19 +739,26 @@ fn kth_largest(values: impl ExactSizeIterator<Item = i32>, k: usize) -> i32 {
         let (_, kth, _) = all.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
         return *kth;
     }
-    // The best `k` so far, ascending: a value enters when above the least.
-    let mut top: Vec<i32> = Vec::with_capacity(k);
+    // The best `k` so far, ascending (`top[..k]`): a value enters when
+    // above the least, which drops out.
+    let mut top = [i32::MIN; 32];
+    let Some(top) = top.get_mut(..k) else {
+        return i32::MIN;
+    };
     for x in values {
-        if top.len() < k {
-            let at = top.partition_point(|&y| y < x);
-            top.insert(at, x);
-        } else if top.first().is_some_and(|&least| x > least) {
-            let at = top.partition_point(|&y| y < x);
-            top.insert(at, x);
-            top.remove(0);
+        if x > top[0] {
+            let mut at = 0;
+            while let Some(&next) = top.get(at + 1) {
+                if next >= x {
+                    break;
+                }
+                top[at] = next;
+                at += 1;
+            }
+            top[at] = x;
         }
     }
-    top.first().copied().unwrap_or(i32::MIN)
+    top[0]
 }
 
 /// The union of ascending `a` and `b` (each without repeats), ascending
@@ -1672,8 +1679,11 @@ impl Catalog {
         // of the variant that scores it best).
         let mut pool = acc.pool;
         pool.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut taken = HashSet::new();
-        pool.retain(|p| taken.insert(p.1));
+        if found.len() > 1 {
+            // (Only several variants can find an entry twice.)
+            let mut taken = HashSet::new();
+            pool.retain(|p| taken.insert(p.1));
+        }
         pool.truncate(keep);
         let mut scored: Vec<Scored> = Vec::with_capacity(pool.len());
         for (score, id, variant) in pool {
@@ -2923,6 +2933,26 @@ const APOSTROPHE: u8 = 2;
 fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
     let class = |b: u8| ASCII_CLASS.get(usize::from(b)).copied().unwrap_or(0);
     let typo = v.slots.iter().any(|s| !s.fuzzy.is_empty());
+    // Without typo rules a word can match only when its first letter
+    // (folded) starts a slot word: the others are passed over unread.
+    let mut firsts = [false; 128];
+    for q in v.slots.iter().flat_map(|s| &s.words) {
+        match q.as_bytes().first() {
+            Some(&b) => {
+                if let Some(f) = firsts.get_mut(usize::from(b)) {
+                    *f = true;
+                }
+            }
+            // (An empty slot word matches every word.)
+            None => firsts = [true; 128],
+        }
+    }
+    let may_match = |b: u8| {
+        typo || firsts
+            .get(usize::from(b.to_ascii_lowercase()))
+            .copied()
+            .unwrap_or(true)
+    };
     let mut word = Vec::new();
     let mut i = 0;
     while i < d.len() {
@@ -2935,6 +2965,15 @@ fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
         };
         let mut end = start;
         let mut plain = true;
+        if d.get(start).is_some_and(|&b| !may_match(b)) {
+            // (Passed over: only where the word ends is needed.)
+            end += d
+                .get(start..)
+                .and_then(|r| r.iter().position(|&b| class(b) == 0))
+                .unwrap_or(d.len() - start);
+            i = end;
+            continue;
+        }
         while let Some(&b) = d.get(end) {
             match class(b) {
                 ALNUM => end += 1,
@@ -3029,7 +3068,39 @@ pub(super) fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<Sear
 
 #[cfg(test)]
 mod tests {
-    use super::{nos_words, ALNUM, APOSTROPHE, ASCII_CLASS};
+    use super::{kth_largest, nos_words, ALNUM, APOSTROPHE, ASCII_CLASS};
+
+    #[test]
+    fn kth_largest_is_the_kth_of_the_values_sorted_down() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for len in [0usize, 1, 5, 10, 31, 32, 33, 100, 645] {
+            let values: Vec<i32> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // (Few distinct values, as bounds are; i32::MIN too.)
+                    match x % 9 {
+                        0 => i32::MIN,
+                        r => r as i32 * 100 - 400,
+                    }
+                })
+                .collect();
+            let mut down = values.clone();
+            down.sort_unstable_by(|a, b| b.cmp(a));
+            for k in [0usize, 1, 2, 10, 32, 33, 50] {
+                let want = match k {
+                    0 => i32::MIN,
+                    k => down.get(k - 1).copied().unwrap_or(i32::MIN),
+                };
+                assert_eq!(
+                    kth_largest(values.iter().copied(), k),
+                    want,
+                    "len {len} k {k}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn ascii_classes_are_the_word_rules() {
