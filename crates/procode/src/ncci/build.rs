@@ -194,115 +194,118 @@ fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read + Send>> {
     })
 }
 
-/// How many bytes [`read_ahead`] reads per chunk.
-const READ_AHEAD_CHUNK: usize = 1 << 18;
+/// How many bytes a block of [`LineBlocks`] holds at least (a longer line
+/// makes its block longer).
+const BLOCK: usize = 1 << 18;
 
-/// Reads `r` to its end in chunks sent to `tx` (an error is sent as the last
-/// item); stops early when the receiving side is gone.
-fn read_ahead(mut r: impl Read, tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
-    loop {
-        let mut chunk = vec![0u8; READ_AHEAD_CHUNK];
-        let mut filled = 0;
-        let res = loop {
-            match r.read(&mut chunk[filled..]) {
-                Ok(0) => break Ok(()),
-                Ok(n) => {
-                    filled += n;
-                    if filled == chunk.len() {
-                        break Ok(());
+/// A reader cut into blocks of whole lines: every block but the last ends
+/// with a line feed, so the lines of a block are parsed in place (no copy
+/// per line) and no line is split between two blocks.
+struct LineBlocks<R> {
+    r: R,
+    /// The bytes after the last line feed of the block given before.
+    carry: Vec<u8>,
+    /// The reader is at its end.
+    end: bool,
+    /// A read error met after some whole lines: given on the next call,
+    /// once those lines are parsed (as a line-by-line reader would).
+    err: Option<std::io::Error>,
+    /// The least block size ([`BLOCK`]; smaller in tests).
+    block: usize,
+}
+
+impl<R: Read> LineBlocks<R> {
+    fn new(r: R) -> LineBlocks<R> {
+        LineBlocks {
+            r,
+            carry: Vec::new(),
+            end: false,
+            err: None,
+            block: BLOCK,
+        }
+    }
+
+    /// Writes the next block into `buf` and returns its length (0 at the
+    /// end of the input). `buf` keeps its length (at least the block size,
+    /// zeroed once when it grows); the bytes after the block are stale.
+    fn fill(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+        if let Some(e) = self.err.take() {
+            return Err(e);
+        }
+        let mut n = self.carry.len();
+        if buf.len() < self.block.max(n + 1) {
+            buf.resize(self.block.max(2 * n + 1), 0);
+        }
+        buf[..n].copy_from_slice(&self.carry);
+        self.carry.clear();
+        loop {
+            while !self.end && n < buf.len() {
+                match self.r.read(&mut buf[n..]) {
+                    Ok(0) => self.end = true,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        // The whole lines before the error first; the
+                        // partial line after them is never parsed.
+                        return match memchr::memrchr(b'\n', &buf[..n]) {
+                            Some(i) => {
+                                self.err = Some(e);
+                                self.end = true;
+                                Ok(i + 1)
+                            }
+                            None => Err(e),
+                        };
                     }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
             }
-        };
-        chunk.truncate(filled);
-        let done = filled < READ_AHEAD_CHUNK || res.is_err();
-        if filled > 0 && tx.send(Ok(chunk)).is_err() {
-            return;
-        }
-        if let Err(e) = res {
-            let _ = tx.send(Err(e));
-            return;
-        }
-        if done {
-            return;
-        }
-    }
-}
-
-/// A reader over the chunks [`read_ahead`] sends.
-struct ChannelReader {
-    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    chunk: Vec<u8>,
-    pos: usize,
-}
-
-impl ChannelReader {
-    fn new(rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>) -> ChannelReader {
-        ChannelReader {
-            rx,
-            chunk: Vec::new(),
-            pos: 0,
-        }
-    }
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos == self.chunk.len() {
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => {
-                    self.chunk = chunk;
-                    self.pos = 0;
+            if self.end {
+                return Ok(n);
+            }
+            match memchr::memrchr(b'\n', &buf[..n]) {
+                Some(i) => {
+                    self.carry.extend_from_slice(&buf[i + 1..n]);
+                    return Ok(i + 1);
                 }
-                Ok(Err(e)) => return Err(e),
-                // The sender is done: the end of the input.
-                Err(_) => return Ok(0),
+                // A line longer than the block: read on into a larger one.
+                None => {
+                    let len = buf.len();
+                    buf.resize(2 * len, 0);
+                }
             }
         }
-        let n = out.len().min(self.chunk.len() - self.pos);
-        out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
 }
 
-/// Splits one TSV line (without its line ending) into field ranges. Eight
-/// bytes are tested for a tab at a time (a PTP line is about 70 bytes with
-/// four tabs); only a word that may hold one is looked at byte by byte.
-fn split_fields(line: &[u8], out: &mut Vec<std::ops::Range<usize>>) {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const TABS: u64 = u64::from_ne_bytes([b'\t'; 8]);
-    out.clear();
-    let mut start = 0;
-    let mut tabs_in = |from: usize, bytes: &[u8], out: &mut Vec<std::ops::Range<usize>>| {
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\t' {
-                out.push(start..from + i);
-                start = from + i + 1;
+/// A block of whole lines read ahead on another thread, or its read error.
+type Block = std::io::Result<(Vec<u8>, usize)>;
+
+/// Reads `r` in blocks of whole lines sent to `tx`, into the buffers `spare`
+/// gives back (fresh ones while none has come back); an error is sent as
+/// the last item. Stops early when the receiving side is gone.
+fn read_ahead(
+    r: impl Read,
+    tx: &std::sync::mpsc::SyncSender<Block>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    let mut blocks = LineBlocks::new(r);
+    loop {
+        let mut buf = spare.try_recv().unwrap_or_default();
+        match blocks.fill(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                if tx.send(Ok((buf, n))).is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
             }
         }
-    };
-    let mut words = line.chunks_exact(8);
-    let mut at = 0;
-    for w in &mut words {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(w);
-        // Zero bytes of `x` are tabs of `w`; the test never misses one (it
-        // may flag a word without, which the byte loop then skips).
-        let x = u64::from_ne_bytes(word) ^ TABS;
-        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
-            tabs_in(at, w, out);
-        }
-        at += 8;
     }
-    tabs_in(at, words.remainder(), out);
-    out.push(start..line.len());
 }
 
-/// The fields of one row.
+/// The fields of one row: byte ranges of `line` (the row's whole block).
 struct Fields<'a> {
     line: &'a [u8],
     ranges: &'a [std::ops::Range<usize>],
@@ -311,84 +314,126 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// The field of the `k`-th column asked for (required, then optional).
+    #[inline]
     fn col(&self, k: usize) -> Option<&'a [u8]> {
         let i = self.cols.get(k).copied().flatten()?;
         self.line.get(self.ranges.get(i)?.clone())
     }
 
     /// The field of a required column.
+    #[inline]
     fn req(&self, k: usize) -> &'a [u8] {
         self.col(k).unwrap_or(&[])
     }
 }
 
+/// Calls `each(block, line, fields)` for every line of the blocks `next`
+/// writes (see [`LineBlocks::fill`]; 0 is the end): `line` is the line's
+/// range in `block` without its line ending (`\n`, or `\r\n`; the last
+/// line may have none) and `fields` its tab-separated fields, as ranges of
+/// `block`. Tabs and line feeds are found in one pass over each block.
+fn for_each_line<E>(
+    mut next: impl FnMut(&mut Vec<u8>) -> std::result::Result<usize, E>,
+    mut each: impl FnMut(
+        &[u8],
+        std::ops::Range<usize>,
+        &[std::ops::Range<usize>],
+    ) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut buf = Vec::new();
+    let mut fields: Vec<std::ops::Range<usize>> = Vec::with_capacity(16);
+    loop {
+        let n = next(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let block = &buf[..n];
+        let (mut start, mut field) = (0, 0);
+        fields.clear();
+        for at in memchr::memchr2_iter(b'\t', b'\n', block) {
+            if block[at] == b'\t' {
+                fields.push(field..at);
+                field = at + 1;
+                continue;
+            }
+            let end = if at > field && block[at - 1] == b'\r' {
+                at - 1
+            } else {
+                at
+            };
+            fields.push(field..end);
+            each(block, start..end, &fields)?;
+            fields.clear();
+            start = at + 1;
+            field = start;
+        }
+        if start < n {
+            fields.push(field..n);
+            each(block, start..n, &fields)?;
+        }
+    }
+}
+
 /// Reads a table line by line: the header, then `row(line_no, fields)` for
-/// every row. Line endings `\n` and `\r\n` are accepted.
+/// every row. Line endings `\n` and `\r\n` are accepted. `next` writes the
+/// table's blocks of whole lines (see [`LineBlocks::fill`]).
 fn read_table(
     name: &str,
-    reader: impl Read,
+    next: impl FnMut(&mut Vec<u8>) -> std::io::Result<usize>,
     required: &[&str],
     optional: &[&str],
     mut row: impl FnMut(u64, &Fields<'_>) -> Result<()>,
 ) -> Result<u64> {
-    let mut r = BufReader::with_capacity(1 << 16, reader);
-    let mut buf = Vec::with_capacity(256);
     let bad_file = |problem: String| NcciError::BadFile {
         file: name.to_owned(),
         problem,
     };
-    let read = |r: &mut BufReader<_>, buf: &mut Vec<u8>| -> Result<bool> {
-        buf.clear();
-        let n = r
-            .read_until(b'\n', buf)
-            .map_err(|e| bad_file(format!("cannot read: {e}")))?;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
+    let mut next = next;
+    let mut header: Option<(Vec<String>, Vec<Option<usize>>)> = None;
+    let mut line_no = 1u64;
+    let mut rows = 0u64;
+    for_each_line(
+        |buf| next(buf).map_err(|e| bad_file(format!("cannot read: {e}"))),
+        |block, line, fields| {
+            let Some((names, cols)) = &header else {
+                header = Some(header_columns(name, &block[line], required, optional)?);
+                return Ok(());
+            };
+            line_no += 1;
+            if fields.len() != names.len() {
+                let column = if fields.len() < names.len() {
+                    names[fields.len()].clone()
+                } else {
+                    format!("{}", fields.len())
+                };
+                return Err(NcciError::BadRow(RowError::new(
+                    name,
+                    line_no,
+                    column,
+                    format!(
+                        "{} tab-separated fields, the header has {}",
+                        fields.len(),
+                        names.len()
+                    ),
+                )));
             }
-        }
-        Ok(n > 0)
-    };
-    if !read(&mut r, &mut buf)? {
+            row(
+                line_no,
+                &Fields {
+                    line: block,
+                    ranges: fields,
+                    cols,
+                },
+            )?;
+            rows += 1;
+            Ok(())
+        },
+    )?;
+    if header.is_none() {
         return Err(bad_file(format!(
             "empty file: expected a header line with the columns {}",
             required.join(", ")
         )));
-    }
-    let (names, cols) = header_columns(name, &buf, required, optional)?;
-    let mut line_no = 1u64;
-    let mut fields = Vec::with_capacity(names.len());
-    let mut rows = 0u64;
-    while read(&mut r, &mut buf)? {
-        line_no += 1;
-        split_fields(&buf, &mut fields);
-        if fields.len() != names.len() {
-            let column = if fields.len() < names.len() {
-                names[fields.len()].clone()
-            } else {
-                format!("{}", fields.len())
-            };
-            return Err(NcciError::BadRow(RowError::new(
-                name,
-                line_no,
-                column,
-                format!(
-                    "{} tab-separated fields, the header has {}",
-                    fields.len(),
-                    names.len()
-                ),
-            )));
-        }
-        row(
-            line_no,
-            &Fields {
-                line: &buf,
-                ranges: &fields,
-                cols: &cols,
-            },
-        )?;
-        rows += 1;
     }
     Ok(rows)
 }
@@ -558,10 +603,24 @@ impl NcciBuilder {
         let r = open_maybe_gzip(path)?;
         // The PTP table is millions of rows: decompress on a second thread
         // while this one parses.
+        // Blocks of whole lines come over one channel; their buffers go back
+        // over the other to be filled again (no fresh pages per block).
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel(4);
-            s.spawn(move || read_ahead(r, &tx));
-            self.read_ptp(&path.display().to_string(), ChannelReader::new(rx))
+            let (back, spare) = std::sync::mpsc::channel();
+            s.spawn(move || read_ahead(r, &tx, &spare));
+            self.ptp_from(&path.display().to_string(), move |buf| match rx.recv() {
+                Ok(Ok((block, n))) => {
+                    let used = std::mem::replace(buf, block);
+                    if !used.is_empty() {
+                        let _ = back.send(used);
+                    }
+                    Ok(n)
+                }
+                Ok(Err(e)) => Err(e),
+                // The sender is done: the end of the input.
+                Err(_) => Ok(0),
+            })
         })
     }
 
@@ -577,6 +636,17 @@ impl NcciBuilder {
     /// Loads a PTP table from uncompressed TSV bytes; `name` names the source
     /// in errors. Nothing is added when an error is returned.
     pub fn read_ptp(&mut self, name: &str, reader: impl Read) -> Result<u64> {
+        let mut blocks = LineBlocks::new(reader);
+        self.ptp_from(name, |buf| blocks.fill(buf))
+    }
+
+    /// Loads a PTP table from the blocks of whole lines `next` writes (see
+    /// [`LineBlocks::fill`]).
+    fn ptp_from(
+        &mut self,
+        name: &str,
+        next: impl FnMut(&mut Vec<u8>) -> std::io::Result<usize>,
+    ) -> Result<u64> {
         // About 90 lines, kept whole on purpose: the per-row closure shares
         // the last-row caches (first column, rationale, dates) that make the
         // PTP table parse fast; the field rules are `parse_code`,
@@ -590,7 +660,7 @@ impl NcciBuilder {
         let mut last_c1: (Vec<u8>, u32) = (vec![b'\n'], 0);
         let mut last_rationale: (Vec<u8>, u32) = (vec![b'\n'], 0);
         let mut seen = RawCodes::new();
-        let res = read_table(name, reader, &PTP_COLUMNS, &[], |line, f| {
+        let res = read_table(name, next, &PTP_COLUMNS, &[], |line, f| {
             let at = |k: usize| f.req(k);
             // A code or rationale is numbered only once its row is good.
             let c1 = if at(0) == last_c1.0.as_slice() {
@@ -677,9 +747,10 @@ impl NcciBuilder {
     pub fn read_mue(&mut self, name: &str, reader: impl Read) -> Result<u64> {
         let source = self.source(name)?;
         let mut added: Vec<u32> = Vec::new();
+        let mut blocks = LineBlocks::new(reader);
         let res = read_table(
             name,
-            reader,
+            |buf| blocks.fill(buf),
             &MUE_COLUMNS,
             &["effective_date"],
             |line, f| {
@@ -806,14 +877,21 @@ impl NcciBuilder {
     pub fn read_addon(&mut self, name: &str, reader: impl Read) -> Result<u64> {
         let before = self.addons.len();
         let mut rows = Vec::new();
-        let res = read_table(name, reader, &ADDON_COLUMNS, &[], |line, f| {
-            let (mut row, note) = addon_row(name, line, f)?;
-            if !note.is_empty() {
-                row.note = self.rationale_id(note);
-            }
-            rows.push(row);
-            Ok(())
-        });
+        let mut blocks = LineBlocks::new(reader);
+        let res = read_table(
+            name,
+            |buf| blocks.fill(buf),
+            &ADDON_COLUMNS,
+            &[],
+            |line, f| {
+                let (mut row, note) = addon_row(name, line, f)?;
+                if !note.is_empty() {
+                    row.note = self.rationale_id(note);
+                }
+                rows.push(row);
+                Ok(())
+            },
+        );
         match res {
             Ok(n) => {
                 self.addons.extend(rows);
@@ -1176,10 +1254,67 @@ fn addon_table(b: &NcciBuilder, rat_rank: &[u32]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    /// The eight-bytes-at-a-time split finds every tab, wherever it falls
-    /// in a word, as a plain byte loop does.
+    /// A reader that gives at most `step` bytes a call.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// The fields of each line as a line-by-line reader gives them: lines
+    /// end at `\n` (then a `\r` before it is dropped too), the last line
+    /// may have no line feed (and keeps a final `\r`), fields are split at
+    /// every tab.
+    fn reference(input: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        let mut rest = input;
+        while !rest.is_empty() {
+            let line = match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    let line = &rest[..i];
+                    rest = &rest[i + 1..];
+                    line.strip_suffix(b"\r").unwrap_or(line)
+                }
+                None => std::mem::take(&mut rest),
+            };
+            out.push(line.split(|&b| b == b'\t').map(<[u8]>::to_vec).collect());
+        }
+        out
+    }
+
+    /// Every line and field of `input` read through blocks of at least
+    /// `block` bytes from a reader giving `step` bytes a call.
+    fn through_blocks(input: &[u8], block: usize, step: usize) -> Vec<Vec<Vec<u8>>> {
+        let mut blocks = LineBlocks::new(Trickle { bytes: input, step });
+        blocks.block = block;
+        let mut got = Vec::new();
+        for_each_line(
+            |buf| blocks.fill(buf),
+            |b, line, fields| {
+                assert_eq!(fields.first().map(|f| f.start), Some(line.start));
+                assert_eq!(fields.last().map(|f| f.end), Some(line.end));
+                got.push(fields.iter().map(|f| b[f.clone()].to_vec()).collect());
+                Ok::<(), std::io::Error>(())
+            },
+        )
+        .expect("no read error");
+        got
+    }
+
+    /// Lines and fields come out of the blocks exactly as a line-by-line
+    /// reader splitting at every tab gives them, wherever a block ends
+    /// (lines longer than a block, `\r\n`, no final line feed, empty
+    /// lines and fields, non-ASCII text).
     #[test]
-    fn fields_split_at_every_tab() {
+    fn blocks_give_the_lines_and_fields_of_a_line_by_line_reader() {
         let mut lines: Vec<Vec<u8>> = vec![
             b"0001A\t0591T\t2023-12-31\t1\tCPT Manual or CMS manual coding instruction".to_vec(),
             b"".to_vec(),
@@ -1187,8 +1322,10 @@ mod tests {
             b"\t\t\t\t\t\t\t\t\t".to_vec(),
             b"no tabs at all in this line, longer than eight bytes".to_vec(),
             "\u{e9}\t\u{2019}\tx".as_bytes().to_vec(),
+            b"a\t\r".to_vec(),
+            b"\r".to_vec(),
+            b"mid\rline\tx".to_vec(),
         ];
-        // A tab at every position of a 20-byte line, and two tabs in one word.
         for at in 0..20 {
             let mut l = vec![b'x'; 20];
             l[at] = b'\t';
@@ -1196,13 +1333,87 @@ mod tests {
             l[(at + 3) % 20] = b'\t';
             lines.push(l);
         }
-        let mut ranges = Vec::new();
-        for line in &lines {
-            split_fields(line, &mut ranges);
-            let got: Vec<&[u8]> = ranges.iter().map(|r| &line[r.clone()]).collect();
-            let plain: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
-            assert_eq!(got, plain, "{:?}", String::from_utf8_lossy(line));
+        let mut inputs: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"\n".to_vec(),
+            b"\n\n".to_vec(),
+            b"\r\n".to_vec(),
+            b"a\r".to_vec(),
+            b"h\nlast\tline\r".to_vec(),
+        ];
+        for ending in [&b"\n"[..], b"\r\n"] {
+            let mut joined = lines.join(ending);
+            inputs.push(joined.clone());
+            joined.extend_from_slice(ending);
+            inputs.push(joined);
         }
+        for input in &inputs {
+            let want = reference(input);
+            for block in [1, 2, 3, 5, 8, 13, 64, BLOCK] {
+                for step in [1, 3, 7, 1 << 20] {
+                    assert_eq!(
+                        through_blocks(input, block, step),
+                        want,
+                        "block {block}, step {step}, input {:?}",
+                        String::from_utf8_lossy(input)
+                    );
+                }
+            }
+        }
+    }
+
+    /// A reader that gives its bytes, then an error.
+    struct Failing<'a>(&'a [u8]);
+
+    impl Read for Failing<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("the disk is gone"));
+            }
+            let n = out.len().min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// A read error comes after the whole lines read before it (their row
+    /// errors first), as from a line-by-line reader; the partial line
+    /// before it is never parsed.
+    #[test]
+    fn a_read_error_comes_after_the_whole_lines_before_it() {
+        let mut blocks = LineBlocks::new(Failing(b"h\ta\n1\t2\npartial"));
+        let mut got = Vec::new();
+        let res = for_each_line(
+            |buf| blocks.fill(buf),
+            |b, line, _| {
+                got.push(b[line].to_vec());
+                Ok(())
+            },
+        );
+        assert_eq!(got, [b"h\ta".to_vec(), b"1\t2".to_vec()]);
+        assert_eq!(
+            res.map_err(|e| e.to_string()),
+            Err("the disk is gone".into())
+        );
+        let mue = "code\tmue\tmai\trationale\n99291\tx\t2\tCode\npartial";
+        let err = NcciBuilder::new()
+            .read_mue("mue.tsv", Failing(mue.as_bytes()))
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert!(
+            err.as_ref()
+                .is_err_and(|e| e.starts_with("mue.tsv:2: column mue:")),
+            "{err:?}"
+        );
+        let err = NcciBuilder::new()
+            .read_mue("mue.tsv", Failing(b"code\tmue\tmai\trationale\n"))
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert!(
+            err.as_ref() == Err(&"mue.tsv: cannot read: the disk is gone".to_owned()),
+            "{err:?}"
+        );
     }
 
     /// The code-field cache keeps fields of different lengths apart and
