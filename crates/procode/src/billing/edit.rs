@@ -316,6 +316,7 @@ impl Applied {
         *lines = self.lines;
         *next_line = self.next_line;
         let mut ids = Vec::with_capacity(self.changes.len());
+        audit.reserve(self.changes.len());
         for c in self.changes {
             ids.push(c.line_id.clone());
             audit.push(AuditEntry {
@@ -436,10 +437,24 @@ pub(crate) fn apply<D: BillingDocument + ?Sized>(
     batch: &EditBatch,
     editor: &Editor<'_>,
 ) -> Result<Applied, EditError> {
+    apply_with_ids(doc, next_line, batch, &[], editor)
+}
+
+/// [`apply`] with the ids [`assigned_ids`] gave the batch's adds without
+/// an id: the same as applying the batch [`assign_ids`] returns, without
+/// copying the batch first.
+pub(crate) fn apply_with_ids<D: BillingDocument + ?Sized>(
+    doc: &D,
+    next_line: u32,
+    batch: &EditBatch,
+    ids: &[String],
+    editor: &Editor<'_>,
+) -> Result<Applied, EditError> {
     let mut staged = Staging {
         doc,
         document: doc.document(),
         pricing: editor.pricing,
+        ids: ids.iter(),
         applied: Applied {
             lines: doc.lines().to_vec(),
             next_line,
@@ -462,6 +477,9 @@ struct Staging<'d, 'p, D: ?Sized> {
     doc: &'d D,
     document: DocumentRef,
     pricing: Pricing<'p>,
+    /// The ids assigned to the adds without an id, in batch order (none
+    /// left: such an add takes the next free id of the document).
+    ids: std::slice::Iter<'d, String>,
     applied: Applied,
 }
 
@@ -488,6 +506,11 @@ impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
     fn add(&mut self, line: &CodeLine) -> Result<(), EditError> {
         let a = &mut self.applied;
         let mut line = line.clone();
+        if line.id.trim().is_empty() {
+            if let Some(id) = self.ids.next() {
+                line.id.clone_from(id);
+            }
+        }
         if line.id.trim().is_empty() {
             let ids: HashSet<&str> = a.lines.iter().map(|l| l.id.as_str()).collect();
             line.id = fresh_id(&mut a.next_line, &|id| ids.contains(id));
@@ -521,8 +544,7 @@ impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
 
     fn edit(&mut self, line_id: &str, changes: &LineChanges) -> Result<(), EditError> {
         let idx = self.position(line_id)?;
-        let before = self.applied.lines[idx].clone();
-        let (mut after, re_resolve) = changes.apply_to(&before);
+        let (mut after, re_resolve) = changes.apply_to(&self.applied.lines[idx]);
         after.validate().map_err(|e| self.invalid(line_id, e))?;
         if re_resolve || after.rate.is_none() {
             resolve_rate(
@@ -530,14 +552,15 @@ impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
                 self.doc,
                 self.pricing,
                 &mut after,
-                before.rate.as_ref(),
+                self.applied.lines[idx].rate.as_ref(),
             )?;
         }
-        if after == before {
+        if after == self.applied.lines[idx] {
             // Nothing changes: a true no-op.
             return Ok(());
         }
-        self.applied.lines[idx] = after.clone();
+        // The line before the edit moves into the change (no copy of it).
+        let before = std::mem::replace(&mut self.applied.lines[idx], after.clone());
         self.applied.changes.push(Change {
             action: EditAction::Edit,
             line_id: line_id.to_owned(),
@@ -560,12 +583,13 @@ impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
     }
 }
 
-/// Gives every add without an id a fresh id free in all of `docs`, so one
-/// batch can be applied to a session and its invoice alike.
-pub(crate) fn assign_ids(batch: &EditBatch, docs: &[(&[CodeLine], u32)]) -> EditBatch {
+/// The ids to give the batch's adds without an id, in batch order: each
+/// the next `L<n>` free in all of `docs` and among the batch's own adds, so
+/// one batch can be applied to a session and its invoice alike.
+pub(crate) fn assigned_ids(batch: &EditBatch, docs: &[(&[CodeLine], u32)]) -> Vec<String> {
     let mut next = docs.iter().map(|d| d.1).max().unwrap_or(1);
     let mut added: HashSet<String> = HashSet::new();
-    let mut out = EditBatch::new();
+    let mut ids = Vec::new();
     for op in batch.ops() {
         match op {
             EditOp::Add(line) if line.id.trim().is_empty() => {
@@ -574,11 +598,27 @@ pub(crate) fn assign_ids(batch: &EditBatch, docs: &[(&[CodeLine], u32)]) -> Edit
                 };
                 let id = fresh_id(&mut next, &taken);
                 added.insert(id.clone());
-                out.push(EditOp::Add(line.clone().with_id(id)));
+                ids.push(id);
             }
             EditOp::Add(line) => {
                 added.insert(line.id.clone());
-                out.push(op.clone());
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// The batch with every add without an id given its id from
+/// [`assigned_ids`].
+pub(crate) fn assign_ids(batch: &EditBatch, docs: &[(&[CodeLine], u32)]) -> EditBatch {
+    let mut ids = assigned_ids(batch, docs).into_iter();
+    let mut out = EditBatch::new();
+    for op in batch.ops() {
+        match op {
+            EditOp::Add(line) if line.id.trim().is_empty() => {
+                let id = ids.next().unwrap_or_default();
+                out.push(EditOp::Add(line.clone().with_id(id)));
             }
             _ => out.push(op.clone()),
         }

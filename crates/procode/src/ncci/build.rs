@@ -143,6 +143,7 @@ impl RawCodes {
     /// The field as a nonzero integer (its bytes, zero padded, and its
     /// length with the top bit in the last byte), or `None` when it is
     /// longer than seven bytes (not cached).
+    #[inline]
     fn key(raw: &[u8]) -> Option<u64> {
         if raw.len() > 7 {
             return None;
@@ -157,6 +158,7 @@ impl RawCodes {
         (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 50) as usize & (RawCodes::SLOTS - 1)
     }
 
+    #[inline]
     fn get(&self, key: u64) -> Option<u32> {
         let (k, id) = self.slots[RawCodes::slot(key)];
         (k == key).then_some(id)
@@ -325,6 +327,67 @@ impl<'a> Fields<'a> {
     fn req(&self, k: usize) -> &'a [u8] {
         self.col(k).unwrap_or(&[])
     }
+
+    /// The field of the `k`-th column as one nonzero integer when it has
+    /// at most 15 bytes: its bytes, zero padded, and its length with the top
+    /// bit in the last byte (two fields have the same key exactly when
+    /// they are equal). Read with one 16-byte load where the block allows.
+    #[inline]
+    fn key(&self, k: usize) -> Option<u128> {
+        let i = self.cols.get(k).copied().flatten()?;
+        let r = self.ranges.get(i)?.clone();
+        let len = r.len();
+        if len > 15 {
+            return None;
+        }
+        let bytes = match self.line.get(r.start..r.start + 16) {
+            Some(w) => {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(w);
+                u128::from_le_bytes(b) & ((1u128 << (8 * len)) - 1)
+            }
+            None => {
+                let mut b = [0u8; 16];
+                b[..len].copy_from_slice(self.line.get(r)?);
+                u128::from_le_bytes(b)
+            }
+        };
+        Some(bytes | (0x80 | len as u128) << 120)
+    }
+}
+
+/// A direct-mapped cache of the dates of a table by their field's
+/// [`Fields::key`] (a PTP table has a few thousand distinct deletion
+/// dates, met again and again). A clash replaces the older date.
+struct DateCache {
+    slots: Vec<(u128, i32)>,
+}
+
+impl DateCache {
+    /// Slots of the cache (a power of two).
+    const SLOTS: usize = 1 << 12;
+
+    fn new() -> DateCache {
+        DateCache {
+            slots: vec![(0, 0); DateCache::SLOTS],
+        }
+    }
+
+    #[inline]
+    fn slot(key: u128) -> usize {
+        let folded = (key as u64) ^ ((key >> 64) as u64);
+        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize & (DateCache::SLOTS - 1)
+    }
+
+    #[inline]
+    fn get(&self, key: u128) -> Option<i32> {
+        let (k, days) = self.slots[DateCache::slot(key)];
+        (k == key).then_some(days)
+    }
+
+    fn put(&mut self, key: u128, days: i32) {
+        self.slots[DateCache::slot(key)] = (key, days);
+    }
 }
 
 /// Calls `each(block, line, fields)` for every line of the blocks `next`
@@ -350,11 +413,11 @@ fn for_each_line<E>(
         let block = &buf[..n];
         let (mut start, mut field) = (0, 0);
         fields.clear();
-        for at in memchr::memchr2_iter(b'\t', b'\n', block) {
+        separators(block, |at| {
             if block[at] == b'\t' {
                 fields.push(field..at);
                 field = at + 1;
-                continue;
+                return Ok(());
             }
             let end = if at > field && block[at - 1] == b'\r' {
                 at - 1
@@ -366,12 +429,51 @@ fn for_each_line<E>(
             fields.clear();
             start = at + 1;
             field = start;
-        }
+            Ok(())
+        })?;
         if start < n {
             fields.push(field..n);
             each(block, start..n, &fields)?;
         }
     }
+}
+
+/// Calls `at(i)` for the position `i` of every tab and line feed of
+/// `bytes`, in order. Eight bytes are tested at a time (a PTP line is about
+/// 60 bytes with four tabs): a word's separators come out of one mask, a
+/// bit each, without a call or a test per byte.
+#[inline]
+fn separators<E>(
+    bytes: &[u8],
+    mut at: impl FnMut(usize) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
+    const TABS: u64 = u64::from_le_bytes([b'\t'; 8]);
+    const FEEDS: u64 = u64::from_le_bytes([b'\n'; 8]);
+    /// The high bit of every zero byte of `x` (exact: no false bit).
+    #[inline(always)]
+    fn zeros(x: u64) -> u64 {
+        !(((x & LOW7) + LOW7) | x | LOW7)
+    }
+    let mut words = bytes.chunks_exact(8);
+    let mut base = 0;
+    for w in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        let x = u64::from_le_bytes(word);
+        let mut m = zeros(x ^ TABS) | zeros(x ^ FEEDS);
+        while m != 0 {
+            at(base + (m.trailing_zeros() / 8) as usize)?;
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == b'\t' || b == b'\n' {
+            at(base + i)?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads a table line by line: the header, then `row(line_no, fields)` for
@@ -653,17 +755,23 @@ impl NcciBuilder {
         // `parse_date` and `RawCodes`.
         let source = self.source(name)?;
         let before = self.rows.len();
-        let mut last_date: (Vec<u8>, i32) = (vec![b'\n'], 0);
+        let mut dates = DateCache::new();
         // The table is sorted by its first column and has a handful of
         // rationales: the previous row's field, when the same, is not parsed
         // again. (A field never holds a line feed: nothing matches at first.)
-        let mut last_c1: (Vec<u8>, u32) = (vec![b'\n'], 0);
+        // The first column is compared by its key when it has one.
+        let mut last_c1: (Option<u128>, Vec<u8>, u32) = (None, vec![b'\n'], 0);
         let mut last_rationale: (Vec<u8>, u32) = (vec![b'\n'], 0);
         let mut seen = RawCodes::new();
         let res = read_table(name, next, &PTP_COLUMNS, &[], |line, f| {
             let at = |k: usize| f.req(k);
             // A code or rationale is numbered only once its row is good.
-            let c1 = if at(0) == last_c1.0.as_slice() {
+            let c1_key = f.key(0);
+            let same_c1 = match c1_key {
+                Some(k) => last_c1.0 == Some(k),
+                None => at(0) == last_c1.1.as_slice(),
+            };
+            let c1 = if same_c1 {
                 None
             } else {
                 Some(parse_code(name, line, PTP_COLUMNS[0], at(0))?)
@@ -675,13 +783,16 @@ impl NcciBuilder {
                 Some(id) => Ok(id),
                 None => Err(parse_code(name, line, PTP_COLUMNS[1], at(1))?),
             };
-            let db = at(2);
-            let deleted = if db == last_date.0.as_slice() {
-                last_date.1
-            } else {
-                let d = parse_date(name, line, PTP_COLUMNS[2], db)?;
-                last_date = (db.to_vec(), d);
-                d
+            let date_key = f.key(2);
+            let deleted = match date_key.and_then(|k| dates.get(k)) {
+                Some(d) => d,
+                None => {
+                    let d = parse_date(name, line, PTP_COLUMNS[2], at(2))?;
+                    if let Some(k) = date_key {
+                        dates.put(k, d);
+                    }
+                    d
+                }
             };
             let indicator = match at(3) {
                 b"0" => 0,
@@ -708,7 +819,7 @@ impl NcciBuilder {
                 what: format!("{name} has more than 4 billion lines"),
             })?;
             if let Some(c1) = c1 {
-                last_c1 = (at(0).to_vec(), self.code_id(c1));
+                last_c1 = (c1_key, at(0).to_vec(), self.code_id(c1));
             }
             let column2 = c2.unwrap_or_else(|code| {
                 let id = self.code_id(code);
@@ -721,7 +832,7 @@ impl NcciBuilder {
                 last_rationale = (at(4).to_vec(), self.rationale_id(r));
             }
             let row = Row {
-                column1: last_c1.1,
+                column1: last_c1.2,
                 column2,
                 deleted,
                 indicator,
@@ -1357,6 +1468,87 @@ mod tests {
                         "block {block}, step {step}, input {:?}",
                         String::from_utf8_lossy(input)
                     );
+                }
+            }
+        }
+    }
+
+    /// The eight-bytes-at-a-time search finds every tab and line feed,
+    /// wherever it falls in a word, and nothing else (bytes that differ
+    /// from a separator by one bit, or have the high bit, included).
+    #[test]
+    fn separators_are_found_at_every_position() {
+        let mut inputs: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"\t\n\t\n\t\n\t\n\t".to_vec(),
+            (0u8..=255).collect(),
+            (0u8..=255).rev().collect(),
+            "\u{e9}\t\u{2019}\n\u{89}\u{8a}".as_bytes().to_vec(),
+        ];
+        for len in 0..20 {
+            for at in 0..len {
+                for sep in [b'\t', b'\n', 0x08, 0x0b, 0x89, 0x8a, 0x19, 0x1a] {
+                    let mut l = vec![b'x'; len];
+                    l[at] = sep;
+                    inputs.push(l.clone());
+                    l[(at + 3) % len] = b'\n';
+                    inputs.push(l);
+                }
+            }
+        }
+        for input in &inputs {
+            let mut got = Vec::new();
+            separators(input, |i| {
+                got.push(i);
+                Ok::<(), ()>(())
+            })
+            .expect("no error");
+            let want: Vec<usize> = (0..input.len())
+                .filter(|&i| input[i] == b'\t' || input[i] == b'\n')
+                .collect();
+            assert_eq!(got, want, "{input:?}");
+        }
+    }
+
+    /// Two fields have the same key exactly when they are equal, whether
+    /// the key is read with a 16-byte load or near the block's end; fields
+    /// longer than 15 bytes have none, and no key is zero.
+    #[test]
+    fn field_keys_tell_fields_apart_exactly() {
+        let words: [&[u8]; 9] = [
+            b"",
+            b"\0",
+            b"A",
+            b"A\0",
+            b"9999-12-31",
+            b"9999-12-3",
+            b"2023-12-31",
+            b"123456789012345",
+            b"1234567890123456",
+        ];
+        let mut keyed = Vec::new();
+        for w in words {
+            for pad in [0usize, 1, 20] {
+                // The field at the block's start, then `pad` bytes after it.
+                let mut block = w.to_vec();
+                block.extend(std::iter::repeat_n(b'x', pad));
+                let ranges = [0..w.len()];
+                let cols = [Some(0)];
+                let f = Fields {
+                    line: &block,
+                    ranges: &ranges,
+                    cols: &cols,
+                };
+                let key = f.key(0);
+                assert_eq!(key.is_some(), w.len() <= 15, "{w:?}");
+                assert_ne!(key, Some(0));
+                keyed.push((w, key));
+            }
+        }
+        for (a, ka) in &keyed {
+            for (b, kb) in &keyed {
+                if ka.is_some() && kb.is_some() {
+                    assert_eq!(ka == kb, a == b, "{a:?} {b:?}");
                 }
             }
         }
