@@ -456,7 +456,12 @@ pub(crate) fn apply_with_ids<D: BillingDocument + ?Sized>(
         pricing: editor.pricing,
         ids: ids.iter(),
         applied: Applied {
-            lines: doc.lines().to_vec(),
+            // Room for the adds: no growth while they are pushed.
+            lines: {
+                let mut lines = Vec::with_capacity(doc.lines().len() + batch.ops().len());
+                lines.extend_from_slice(doc.lines());
+                lines
+            },
             next_line,
             changes: Vec::with_capacity(batch.ops().len()),
         },
@@ -588,21 +593,23 @@ impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
 /// one batch can be applied to a session and its invoice alike.
 pub(crate) fn assigned_ids(batch: &EditBatch, docs: &[(&[CodeLine], u32)]) -> Vec<String> {
     let mut next = docs.iter().map(|d| d.1).max().unwrap_or(1);
-    let mut added: HashSet<String> = HashSet::new();
-    let mut ids = Vec::new();
+    // The ids the batch's adds took so far: their own, and those given.
+    // (Looked through like the documents' lines: a batch is a handful of
+    // lines, and no set is built and hashed for each review.)
+    let mut own: Vec<&str> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
     for op in batch.ops() {
         match op {
             EditOp::Add(line) if line.id.trim().is_empty() => {
                 let taken = |id: &str| {
-                    added.contains(id) || docs.iter().any(|d| d.0.iter().any(|l| l.id == id))
+                    own.contains(&id)
+                        || ids.iter().any(|i| i == id)
+                        || docs.iter().any(|d| d.0.iter().any(|l| l.id == id))
                 };
                 let id = fresh_id(&mut next, &taken);
-                added.insert(id.clone());
                 ids.push(id);
             }
-            EditOp::Add(line) => {
-                added.insert(line.id.clone());
-            }
+            EditOp::Add(line) => own.push(&line.id),
             _ => {}
         }
     }

@@ -1206,6 +1206,8 @@ struct PairTables {
     multi: Vec<u8>,
     records: Vec<u8>,
     record_ids: FastMap<(i32, u8, u32), u32>,
+    /// The record [`PairTables::record`] gave last, and its id.
+    last_record: Option<((i32, u8, u32), u32)>,
 }
 
 impl PairTables {
@@ -1260,7 +1262,15 @@ impl PairTables {
     /// The id of a distinct (deletion date, indicator, rationale) record.
     fn record(&mut self, r: &Row) -> Result<u32> {
         let k = (r.deleted, r.indicator, r.rationale);
+        // Neighbouring rows mostly share their record: asked again, the
+        // last answer is given without a hash probe.
+        if let Some((last, id)) = self.last_record {
+            if last == k {
+                return Ok(id);
+            }
+        }
         if let Some(&id) = self.record_ids.get(&k) {
+            self.last_record = Some((k, id));
             return Ok(id);
         }
         let id = u32::try_from(self.record_ids.len())
@@ -1268,6 +1278,7 @@ impl PairTables {
             .filter(|&i| i < format::MULTI)
             .ok_or_else(|| too_large("more than 2^31 distinct edit records"))?;
         self.record_ids.insert(k, id);
+        self.last_record = Some((k, id));
         self.records.extend_from_slice(&r.deleted.to_le_bytes());
         self.records.extend_from_slice(&r.rationale.to_le_bytes());
         self.records.extend_from_slice(&[r.indicator, 0, 0, 0]);
