@@ -140,10 +140,19 @@ impl RawCodes {
         }
     }
 
+    /// The key of a field of up to seven bytes from its [`Fields::key`]:
+    /// [`RawCodes::key`] of the same bytes, worked out in registers (no
+    /// byte written to memory and read back as a word, which stalls).
+    #[inline]
+    fn from_field_key(key: u128) -> Option<u64> {
+        let len = (key >> 120) as u64 & 0x7f;
+        (len <= 7).then(|| key as u64 | (0x80 | len) << 56)
+    }
+
     /// The field as a nonzero integer (its bytes, zero padded, and its
     /// length with the top bit in the last byte), or `None` when it is
     /// longer than seven bytes (not cached).
-    #[inline]
+    #[cfg(test)]
     fn key(raw: &[u8]) -> Option<u64> {
         if raw.len() > 7 {
             return None;
@@ -778,7 +787,7 @@ impl NcciBuilder {
             };
             // Column 2 is numbered already (its field seen before) or is
             // a code to number once the row is good.
-            let c2_key = RawCodes::key(at(1));
+            let c2_key = f.key(1).and_then(RawCodes::from_field_key);
             let c2 = match c2_key.and_then(|k| seen.get(k)) {
                 Some(id) => Ok(id),
                 None => Err(parse_code(name, line, PTP_COLUMNS[1], at(1))?),
@@ -1633,5 +1642,28 @@ mod tests {
         seen.put(a, 7);
         assert_eq!(seen.get(a), Some(7));
         assert_eq!(seen.get(b), None);
+        // The key taken from a field's 16-byte key is the same.
+        for raw in [
+            &b""[..],
+            b"A",
+            b"A\0",
+            b"0591T",
+            b"1234567",
+            b"12345678",
+            b"123456789012345",
+        ] {
+            for pad in [0usize, 20] {
+                let mut block = raw.to_vec();
+                block.extend(std::iter::repeat_n(b'\t', pad));
+                let ranges = [0..raw.len()];
+                let f = Fields {
+                    line: &block,
+                    ranges: &ranges,
+                    cols: &[Some(0)],
+                };
+                let from_field = f.key(0).and_then(RawCodes::from_field_key);
+                assert_eq!(from_field, RawCodes::key(raw), "{raw:?}");
+            }
+        }
     }
 }
