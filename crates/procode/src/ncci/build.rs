@@ -146,7 +146,7 @@ impl RawCodes {
     #[inline]
     fn from_field_key(key: u128) -> Option<u64> {
         let len = (key >> 120) as u64 & 0x7f;
-        (len <= 7).then(|| key as u64 | (0x80 | len) << 56)
+        (len <= 7).then_some(key as u64 | (0x80 | len) << 56)
     }
 
     /// The field as a nonzero integer (its bytes, zero padded, and its
@@ -1552,11 +1552,11 @@ mod tests {
                 // The field at the block's start, then `pad` bytes after it.
                 let mut block = w.to_vec();
                 block.extend(std::iter::repeat_n(b'x', pad));
-                let ranges = [0..w.len()];
+                let range = 0..w.len();
                 let cols = [Some(0)];
                 let f = Fields {
                     line: &block,
-                    ranges: &ranges,
+                    ranges: std::slice::from_ref(&range),
                     cols: &cols,
                 };
                 let key = f.key(0);
@@ -1655,10 +1655,10 @@ mod tests {
             for pad in [0usize, 20] {
                 let mut block = raw.to_vec();
                 block.extend(std::iter::repeat_n(b'\t', pad));
-                let ranges = [0..raw.len()];
+                let range = 0..raw.len();
                 let f = Fields {
                     line: &block,
-                    ranges: &ranges,
+                    ranges: std::slice::from_ref(&range),
                     cols: &[Some(0)],
                 };
                 let from_field = f.key(0).and_then(RawCodes::from_field_key);
