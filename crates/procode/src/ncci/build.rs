@@ -287,24 +287,36 @@ impl<R: Read> LineBlocks<R> {
     }
 }
 
-/// A block of whole lines read ahead on another thread, or its read error.
-type Block = std::io::Result<(Vec<u8>, usize)>;
+impl<R: Read> LineBlocks<R> {
+    /// [`LineBlocks::fill`], then the positions of the block's tabs and
+    /// line feeds written into `seps` (see [`find_separators`]).
+    fn fill_scanned(&mut self, buf: &mut Vec<u8>, seps: &mut Vec<usize>) -> std::io::Result<usize> {
+        let n = self.fill(buf)?;
+        find_separators(&buf[..n], seps);
+        Ok(n)
+    }
+}
 
-/// Reads `r` in blocks of whole lines sent to `tx`, into the buffers `spare`
-/// gives back (fresh ones while none has come back); an error is sent as
-/// the last item. Stops early when the receiving side is gone.
+/// A block of whole lines read ahead on another thread, its length and the
+/// positions of its separators, or its read error.
+type Block = std::io::Result<(Vec<u8>, usize, Vec<usize>)>;
+
+/// Reads `r` in blocks of whole lines sent to `tx` with their separators
+/// found (the parsing thread then only walks them), into the buffers
+/// `spare` gives back (fresh ones while none has come back); an error is
+/// sent as the last item. Stops early when the receiving side is gone.
 fn read_ahead(
     r: impl Read,
     tx: &std::sync::mpsc::SyncSender<Block>,
-    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
+    spare: &std::sync::mpsc::Receiver<(Vec<u8>, Vec<usize>)>,
 ) {
     let mut blocks = LineBlocks::new(r);
     loop {
-        let mut buf = spare.try_recv().unwrap_or_default();
-        match blocks.fill(&mut buf) {
+        let (mut buf, mut seps) = spare.try_recv().unwrap_or_default();
+        match blocks.fill_scanned(&mut buf, &mut seps) {
             Ok(0) => return,
             Ok(n) => {
-                if tx.send(Ok((buf, n))).is_err() {
+                if tx.send(Ok((buf, n, seps))).is_err() {
                     return;
                 }
             }
@@ -400,12 +412,12 @@ impl DateCache {
 }
 
 /// Calls `each(block, line, fields)` for every line of the blocks `next`
-/// writes (see [`LineBlocks::fill`]; 0 is the end): `line` is the line's
-/// range in `block` without its line ending (`\n`, or `\r\n`; the last
-/// line may have none) and `fields` its tab-separated fields, as ranges of
-/// `block`. Tabs and line feeds are found in one pass over each block.
+/// writes with their separators (see [`LineBlocks::fill_scanned`]; 0 is the
+/// end): `line` is the line's range in `block` without its line ending
+/// (`\n`, or `\r\n`; the last line may have none) and `fields` its
+/// tab-separated fields, as ranges of `block`.
 fn for_each_line<E>(
-    mut next: impl FnMut(&mut Vec<u8>) -> std::result::Result<usize, E>,
+    mut next: impl FnMut(&mut Vec<u8>, &mut Vec<usize>) -> std::result::Result<usize, E>,
     mut each: impl FnMut(
         &[u8],
         std::ops::Range<usize>,
@@ -413,20 +425,21 @@ fn for_each_line<E>(
     ) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
     let mut buf = Vec::new();
+    let mut seps = Vec::new();
     let mut fields: Vec<std::ops::Range<usize>> = Vec::with_capacity(16);
     loop {
-        let n = next(&mut buf)?;
+        let n = next(&mut buf, &mut seps)?;
         if n == 0 {
             return Ok(());
         }
         let block = &buf[..n];
         let (mut start, mut field) = (0, 0);
         fields.clear();
-        separators(block, |at| {
+        for &at in &seps {
             if block[at] == b'\t' {
                 fields.push(field..at);
                 field = at + 1;
-                return Ok(());
+                continue;
             }
             let end = if at > field && block[at - 1] == b'\r' {
                 at - 1
@@ -438,13 +451,22 @@ fn for_each_line<E>(
             fields.clear();
             start = at + 1;
             field = start;
-            Ok(())
-        })?;
+        }
         if start < n {
             fields.push(field..n);
             each(block, start..n, &fields)?;
         }
     }
+}
+
+/// Writes the positions of every tab and line feed of `bytes` into `seps`
+/// (cleared first), in order.
+fn find_separators(bytes: &[u8], seps: &mut Vec<usize>) {
+    seps.clear();
+    let _ = separators(bytes, |at| {
+        seps.push(at);
+        Ok::<(), std::convert::Infallible>(())
+    });
 }
 
 /// Calls `at(i)` for the position `i` of every tab and line feed of
@@ -487,10 +509,11 @@ fn separators<E>(
 
 /// Reads a table line by line: the header, then `row(line_no, fields)` for
 /// every row. Line endings `\n` and `\r\n` are accepted. `next` writes the
-/// table's blocks of whole lines (see [`LineBlocks::fill`]).
+/// table's blocks of whole lines and their separators (see
+/// [`LineBlocks::fill_scanned`]).
 fn read_table(
     name: &str,
-    next: impl FnMut(&mut Vec<u8>) -> std::io::Result<usize>,
+    next: impl FnMut(&mut Vec<u8>, &mut Vec<usize>) -> std::io::Result<usize>,
     required: &[&str],
     optional: &[&str],
     mut row: impl FnMut(u64, &Fields<'_>) -> Result<()>,
@@ -504,7 +527,7 @@ fn read_table(
     let mut line_no = 1u64;
     let mut rows = 0u64;
     for_each_line(
-        |buf| next(buf).map_err(|e| bad_file(format!("cannot read: {e}"))),
+        |buf, seps| next(buf, seps).map_err(|e| bad_file(format!("cannot read: {e}"))),
         |block, line, fields| {
             let Some((names, cols)) = &header else {
                 header = Some(header_columns(name, &block[line], required, optional)?);
@@ -720,17 +743,22 @@ impl NcciBuilder {
             let (tx, rx) = std::sync::mpsc::sync_channel(4);
             let (back, spare) = std::sync::mpsc::channel();
             s.spawn(move || read_ahead(r, &tx, &spare));
-            self.ptp_from(&path.display().to_string(), move |buf| match rx.recv() {
-                Ok(Ok((block, n))) => {
-                    let used = std::mem::replace(buf, block);
-                    if !used.is_empty() {
-                        let _ = back.send(used);
+            self.ptp_from(&path.display().to_string(), move |buf, seps| {
+                match rx.recv() {
+                    Ok(Ok((block, n, found))) => {
+                        let used = (
+                            std::mem::replace(buf, block),
+                            std::mem::replace(seps, found),
+                        );
+                        if !used.0.is_empty() {
+                            let _ = back.send(used);
+                        }
+                        Ok(n)
                     }
-                    Ok(n)
+                    Ok(Err(e)) => Err(e),
+                    // The sender is done: the end of the input.
+                    Err(_) => Ok(0),
                 }
-                Ok(Err(e)) => Err(e),
-                // The sender is done: the end of the input.
-                Err(_) => Ok(0),
             })
         })
     }
@@ -748,15 +776,15 @@ impl NcciBuilder {
     /// in errors. Nothing is added when an error is returned.
     pub fn read_ptp(&mut self, name: &str, reader: impl Read) -> Result<u64> {
         let mut blocks = LineBlocks::new(reader);
-        self.ptp_from(name, |buf| blocks.fill(buf))
+        self.ptp_from(name, |buf, seps| blocks.fill_scanned(buf, seps))
     }
 
-    /// Loads a PTP table from the blocks of whole lines `next` writes (see
-    /// [`LineBlocks::fill`]).
+    /// Loads a PTP table from the blocks of whole lines `next` writes with
+    /// their separators (see [`LineBlocks::fill_scanned`]).
     fn ptp_from(
         &mut self,
         name: &str,
-        next: impl FnMut(&mut Vec<u8>) -> std::io::Result<usize>,
+        next: impl FnMut(&mut Vec<u8>, &mut Vec<usize>) -> std::io::Result<usize>,
     ) -> Result<u64> {
         // About 90 lines, kept whole on purpose: the per-row closure shares
         // the last-row caches (first column, rationale, dates) that make the
@@ -870,7 +898,7 @@ impl NcciBuilder {
         let mut blocks = LineBlocks::new(reader);
         let res = read_table(
             name,
-            |buf| blocks.fill(buf),
+            |buf, seps| blocks.fill_scanned(buf, seps),
             &MUE_COLUMNS,
             &["effective_date"],
             |line, f| {
@@ -1000,7 +1028,7 @@ impl NcciBuilder {
         let mut blocks = LineBlocks::new(reader);
         let res = read_table(
             name,
-            |buf| blocks.fill(buf),
+            |buf, seps| blocks.fill_scanned(buf, seps),
             &ADDON_COLUMNS,
             &[],
             |line, f| {
@@ -1428,7 +1456,7 @@ mod tests {
         blocks.block = block;
         let mut got = Vec::new();
         for_each_line(
-            |buf| blocks.fill(buf),
+            |buf, seps| blocks.fill_scanned(buf, seps),
             |b, line, fields| {
                 assert_eq!(fields.first().map(|f| f.start), Some(line.start));
                 assert_eq!(fields.last().map(|f| f.end), Some(line.end));
@@ -1574,6 +1602,41 @@ mod tests {
         }
     }
 
+    /// A bad row near the start of a large gzip PTP table ends the load
+    /// with its error while the read-ahead thread still has blocks to send
+    /// (it stops once the parser is gone: no hang), and nothing is added.
+    #[test]
+    fn a_bad_row_ends_a_threaded_load_early() {
+        use std::io::Write;
+        let path = std::env::temp_dir().join(format!(
+            "procode-ncci-bad-row-{}.tsv.gz",
+            std::process::id()
+        ));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut table =
+            String::from("column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n");
+        table.push_str("45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n");
+        table.push_str("45380\t45378\t9999-12-31\t7\tCPT Separate procedure definition\n");
+        for i in 0..200_000 {
+            table.push_str(&format!(
+                "{:05}\t45378\t9999-12-31\t0\tCPT Manual\n",
+                10_000 + i % 80_000
+            ));
+        }
+        gz.write_all(table.as_bytes()).expect("compresses");
+        std::fs::write(&path, gz.finish().expect("compresses")).expect("writes");
+        let mut b = NcciBuilder::new();
+        let res = b.load_ptp(&path).map_err(|e| e.to_string());
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            res.as_ref().is_err_and(|e| e.ends_with(
+                ":3: column modifier_indicator: modifier indicator \"7\": expected 0, 1 or 9"
+            )),
+            "{res:?}"
+        );
+        assert_eq!(b.ptp_rows(), 0);
+    }
+
     /// A reader that gives its bytes, then an error.
     struct Failing<'a>(&'a [u8]);
 
@@ -1597,7 +1660,7 @@ mod tests {
         let mut blocks = LineBlocks::new(Failing(b"h\ta\n1\t2\npartial"));
         let mut got = Vec::new();
         let res = for_each_line(
-            |buf| blocks.fill(buf),
+            |buf, seps| blocks.fill_scanned(buf, seps),
             |b, line, _| {
                 got.push(b[line].to_vec());
                 Ok(())
