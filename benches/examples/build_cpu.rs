@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo build --release -p procode-benches --example build_cpu
 //! B=target/release/examples/build_cpu
-//! $B digest     # FNV-1a digests of the large index and of build_determinism's
+//! $B digest     # FNV-1a digests of the large index, the NCCI edits file and build_determinism's
 //! /usr/bin/time -f '%U user %e wall' $B tsv 5     # 5 × parse + build (the report's row)
 //! valgrind --tool=callgrind --toggle-collect='build_cpu::run' $B tsv1 1
 //! ```
@@ -15,6 +15,8 @@
 //! parse the TSVs and build, two threads, the report's row), `tsv1` (the
 //! same on one thread), `parse` (parse only), `build` / `build1` (build
 //! from entries parsed once before the loop, two threads / one thread),
+//! `edits` (the report's NCCI edits build: load the PTP and MUE tables of
+//! the data directory and write the edits file in memory),
 //! `compare` (the report's build row and its SQLite + FTS5 peer, rounds
 //! interleaved, medians and their ratio, with the load average).
 
@@ -28,7 +30,7 @@ use procode::import::{with_history, IcdSet};
 use procode::IndexBuilder;
 use std::time::Instant;
 
-use procode_benches::{build_from_tsvs, data_dir, parse_tsvs, Sqlite, LARGE};
+use procode_benches::{build_edits, build_from_tsvs, data_dir, parse_tsvs, Sqlite, LARGE};
 
 /// 64-bit FNV-1a of `bytes`.
 fn digest(bytes: &[u8]) -> u64 {
@@ -52,6 +54,7 @@ fn run(mode: &str, n: usize, entries: &[procode::Entry]) -> usize {
                 total += black_box(parse_tsvs(&dir, LARGE)).len();
                 continue;
             }
+            "edits" => build_edits(&dir),
             "build" | "build1" => {
                 let mut b = IndexBuilder::new();
                 b.extend(entries.iter().cloned());
@@ -149,6 +152,12 @@ fn main() {
                 digest(&bytes)
             );
         }
+        let edits = build_edits(&dir);
+        println!(
+            "NCCI edits file: {} bytes, fnv {:016x}",
+            edits.len(),
+            digest(&edits)
+        );
         let mut b = full_builder(&dir);
         for parallel in [true, false] {
             let bytes = b.parallel(parallel).build().expect("builds");

@@ -11,12 +11,16 @@
 //!
 //! Modes: `all` (every check), `peer` (the catalog alone, entries only),
 //! `structure` (catalog statuses and the ICD-10-CM structure, no edits),
-//! `ncci` (the NCCI PTP and MUE check alone).
+//! `ncci` (the NCCI PTP and MUE check alone), `batch` (the report's billing
+//! row: a copy of the encounter, the 10-edit batch under booking review and
+//! readiness on the embedded catalog) and `copy` (the copy alone, which the
+//! report takes off).
 
 use std::hint::black_box;
 
 use procode::billing::readiness;
-use procode_benches::{readiness_fixture, EntriesOnly, Parts};
+use procode::Catalog;
+use procode_benches::{readiness_fixture, BillingFixture, EntriesOnly, Parts};
 
 fn main() {
     let (cat, inv) = readiness_fixture();
@@ -31,6 +35,8 @@ fn main() {
         structure: true,
     };
     let edits = cat.ncci().expect("edits attached");
+    let embedded = Catalog::embedded().expect("the embedded catalog");
+    let billing = BillingFixture::new(&embedded);
     let t = std::time::Instant::now();
     let mut problems = 0usize;
     for _ in 0..n {
@@ -39,7 +45,9 @@ fn main() {
             "peer" => readiness(black_box(&inv), &bare, None).len(),
             "structure" => readiness(black_box(&inv), &parts, None).len(),
             "ncci" => edits.check(black_box(&inv)).map_or(0, |p| p.len()),
-            other => panic!("unknown mode {other:?}: all, peer, structure or ncci"),
+            "batch" => black_box(&billing).run(&embedded),
+            "copy" => black_box(&billing).copy_only(),
+            other => panic!("unknown mode {other:?}: all, peer, structure, ncci, batch or copy"),
         };
     }
     eprintln!(

@@ -316,6 +316,7 @@ impl Applied {
         *lines = self.lines;
         *next_line = self.next_line;
         let mut ids = Vec::with_capacity(self.changes.len());
+        audit.reserve(self.changes.len());
         for c in self.changes {
             ids.push(c.line_id.clone());
             audit.push(AuditEntry {
@@ -436,12 +437,31 @@ pub(crate) fn apply<D: BillingDocument + ?Sized>(
     batch: &EditBatch,
     editor: &Editor<'_>,
 ) -> Result<Applied, EditError> {
+    apply_with_ids(doc, next_line, batch, &[], editor)
+}
+
+/// [`apply`] with the ids [`assigned_ids`] gave the batch's adds without
+/// an id: the same as applying the batch [`assign_ids`] returns, without
+/// copying the batch first.
+pub(crate) fn apply_with_ids<D: BillingDocument + ?Sized>(
+    doc: &D,
+    next_line: u32,
+    batch: &EditBatch,
+    ids: &[String],
+    editor: &Editor<'_>,
+) -> Result<Applied, EditError> {
     let mut staged = Staging {
         doc,
         document: doc.document(),
         pricing: editor.pricing,
+        ids: ids.iter(),
         applied: Applied {
-            lines: doc.lines().to_vec(),
+            // Room for the adds: no growth while they are pushed.
+            lines: {
+                let mut lines = Vec::with_capacity(doc.lines().len() + batch.ops().len());
+                lines.extend_from_slice(doc.lines());
+                lines
+            },
             next_line,
             changes: Vec::with_capacity(batch.ops().len()),
         },
@@ -462,6 +482,9 @@ struct Staging<'d, 'p, D: ?Sized> {
     doc: &'d D,
     document: DocumentRef,
     pricing: Pricing<'p>,
+    /// The ids assigned to the adds without an id, in batch order (none
+    /// left: such an add takes the next free id of the document).
+    ids: std::slice::Iter<'d, String>,
     applied: Applied,
 }
 
@@ -488,6 +511,11 @@ impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
     fn add(&mut self, line: &CodeLine) -> Result<(), EditError> {
         let a = &mut self.applied;
         let mut line = line.clone();
+        if line.id.trim().is_empty() {
+            if let Some(id) = self.ids.next() {
+                line.id.clone_from(id);
+            }
+        }
         if line.id.trim().is_empty() {
             let ids: HashSet<&str> = a.lines.iter().map(|l| l.id.as_str()).collect();
             line.id = fresh_id(&mut a.next_line, &|id| ids.contains(id));
@@ -521,8 +549,7 @@ impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
 
     fn edit(&mut self, line_id: &str, changes: &LineChanges) -> Result<(), EditError> {
         let idx = self.position(line_id)?;
-        let before = self.applied.lines[idx].clone();
-        let (mut after, re_resolve) = changes.apply_to(&before);
+        let (mut after, re_resolve) = changes.apply_to(&self.applied.lines[idx]);
         after.validate().map_err(|e| self.invalid(line_id, e))?;
         if re_resolve || after.rate.is_none() {
             resolve_rate(
@@ -530,14 +557,15 @@ impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
                 self.doc,
                 self.pricing,
                 &mut after,
-                before.rate.as_ref(),
+                self.applied.lines[idx].rate.as_ref(),
             )?;
         }
-        if after == before {
+        if after == self.applied.lines[idx] {
             // Nothing changes: a true no-op.
             return Ok(());
         }
-        self.applied.lines[idx] = after.clone();
+        // The line before the edit moves into the change (no copy of it).
+        let before = std::mem::replace(&mut self.applied.lines[idx], after.clone());
         self.applied.changes.push(Change {
             action: EditAction::Edit,
             line_id: line_id.to_owned(),
@@ -560,25 +588,44 @@ impl<D: BillingDocument + ?Sized> Staging<'_, '_, D> {
     }
 }
 
-/// Gives every add without an id a fresh id free in all of `docs`, so one
-/// batch can be applied to a session and its invoice alike.
-pub(crate) fn assign_ids(batch: &EditBatch, docs: &[(&[CodeLine], u32)]) -> EditBatch {
+/// The ids to give the batch's adds without an id, in batch order: each
+/// the next `L<n>` free in all of `docs` and among the batch's own adds, so
+/// one batch can be applied to a session and its invoice alike.
+pub(crate) fn assigned_ids(batch: &EditBatch, docs: &[(&[CodeLine], u32)]) -> Vec<String> {
     let mut next = docs.iter().map(|d| d.1).max().unwrap_or(1);
-    let mut added: HashSet<String> = HashSet::new();
-    let mut out = EditBatch::new();
+    // The ids the batch's adds took so far: their own, and those given.
+    // (Looked through like the documents' lines: a batch is a handful of
+    // lines, and no set is built and hashed for each review.)
+    let mut own: Vec<&str> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
     for op in batch.ops() {
         match op {
             EditOp::Add(line) if line.id.trim().is_empty() => {
                 let taken = |id: &str| {
-                    added.contains(id) || docs.iter().any(|d| d.0.iter().any(|l| l.id == id))
+                    own.contains(&id)
+                        || ids.iter().any(|i| i == id)
+                        || docs.iter().any(|d| d.0.iter().any(|l| l.id == id))
                 };
                 let id = fresh_id(&mut next, &taken);
-                added.insert(id.clone());
-                out.push(EditOp::Add(line.clone().with_id(id)));
+                ids.push(id);
             }
-            EditOp::Add(line) => {
-                added.insert(line.id.clone());
-                out.push(op.clone());
+            EditOp::Add(line) => own.push(&line.id),
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// The batch with every add without an id given its id from
+/// [`assigned_ids`].
+pub(crate) fn assign_ids(batch: &EditBatch, docs: &[(&[CodeLine], u32)]) -> EditBatch {
+    let mut ids = assigned_ids(batch, docs).into_iter();
+    let mut out = EditBatch::new();
+    for op in batch.ops() {
+        match op {
+            EditOp::Add(line) if line.id.trim().is_empty() => {
+                let id = ids.next().unwrap_or_default();
+                out.push(EditOp::Add(line.clone().with_id(id)));
             }
             _ => out.push(op.clone()),
         }

@@ -433,15 +433,15 @@ impl Encounter {
             invoice.state.into(),
             batch,
         )?;
-        let batch = edit::assign_ids(
+        let ids = edit::assigned_ids(
             batch,
             &[
                 (&self.session.lines, self.session.next_line),
                 (&invoice.lines, invoice.next_line),
             ],
         );
-        let s = edit::apply(&self.session, self.session.next_line, &batch, editor)?;
-        let i = edit::apply(invoice, invoice.next_line, &batch, editor)?;
+        let s = edit::apply_with_ids(&self.session, self.session.next_line, batch, &ids, editor)?;
+        let i = edit::apply_with_ids(invoice, invoice.next_line, batch, &ids, editor)?;
         invoice.check_total(&i.lines)?;
         let sess = &mut self.session;
         if !s.changes.is_empty() {

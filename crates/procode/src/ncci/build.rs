@@ -140,9 +140,19 @@ impl RawCodes {
         }
     }
 
+    /// The key of a field of up to seven bytes from its [`Fields::key`]:
+    /// [`RawCodes::key`] of the same bytes, worked out in registers (no
+    /// byte written to memory and read back as a word, which stalls).
+    #[inline]
+    fn from_field_key(key: u128) -> Option<u64> {
+        let len = (key >> 120) as u64 & 0x7f;
+        (len <= 7).then_some(key as u64 | (0x80 | len) << 56)
+    }
+
     /// The field as a nonzero integer (its bytes, zero padded, and its
     /// length with the top bit in the last byte), or `None` when it is
     /// longer than seven bytes (not cached).
+    #[cfg(test)]
     fn key(raw: &[u8]) -> Option<u64> {
         if raw.len() > 7 {
             return None;
@@ -157,6 +167,7 @@ impl RawCodes {
         (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 50) as usize & (RawCodes::SLOTS - 1)
     }
 
+    #[inline]
     fn get(&self, key: u64) -> Option<u32> {
         let (k, id) = self.slots[RawCodes::slot(key)];
         (k == key).then_some(id)
@@ -194,115 +205,130 @@ fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read + Send>> {
     })
 }
 
-/// How many bytes [`read_ahead`] reads per chunk.
-const READ_AHEAD_CHUNK: usize = 1 << 18;
+/// How many bytes a block of [`LineBlocks`] holds at least (a longer line
+/// makes its block longer).
+const BLOCK: usize = 1 << 18;
 
-/// Reads `r` to its end in chunks sent to `tx` (an error is sent as the last
-/// item); stops early when the receiving side is gone.
-fn read_ahead(mut r: impl Read, tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
-    loop {
-        let mut chunk = vec![0u8; READ_AHEAD_CHUNK];
-        let mut filled = 0;
-        let res = loop {
-            match r.read(&mut chunk[filled..]) {
-                Ok(0) => break Ok(()),
-                Ok(n) => {
-                    filled += n;
-                    if filled == chunk.len() {
-                        break Ok(());
+/// A reader cut into blocks of whole lines: every block but the last ends
+/// with a line feed, so the lines of a block are parsed in place (no copy
+/// per line) and no line is split between two blocks.
+struct LineBlocks<R> {
+    r: R,
+    /// The bytes after the last line feed of the block given before.
+    carry: Vec<u8>,
+    /// The reader is at its end.
+    end: bool,
+    /// A read error met after some whole lines: given on the next call,
+    /// once those lines are parsed (as a line-by-line reader would).
+    err: Option<std::io::Error>,
+    /// The least block size ([`BLOCK`]; smaller in tests).
+    block: usize,
+}
+
+impl<R: Read> LineBlocks<R> {
+    fn new(r: R) -> LineBlocks<R> {
+        LineBlocks {
+            r,
+            carry: Vec::new(),
+            end: false,
+            err: None,
+            block: BLOCK,
+        }
+    }
+
+    /// Writes the next block into `buf` and returns its length (0 at the
+    /// end of the input). `buf` keeps its length (at least the block size,
+    /// zeroed once when it grows); the bytes after the block are stale.
+    fn fill(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+        if let Some(e) = self.err.take() {
+            return Err(e);
+        }
+        let mut n = self.carry.len();
+        if buf.len() < self.block.max(n + 1) {
+            buf.resize(self.block.max(2 * n + 1), 0);
+        }
+        buf[..n].copy_from_slice(&self.carry);
+        self.carry.clear();
+        loop {
+            while !self.end && n < buf.len() {
+                match self.r.read(&mut buf[n..]) {
+                    Ok(0) => self.end = true,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        // The whole lines before the error first; the
+                        // partial line after them is never parsed.
+                        return match memchr::memrchr(b'\n', &buf[..n]) {
+                            Some(i) => {
+                                self.err = Some(e);
+                                self.end = true;
+                                Ok(i + 1)
+                            }
+                            None => Err(e),
+                        };
                     }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
             }
-        };
-        chunk.truncate(filled);
-        let done = filled < READ_AHEAD_CHUNK || res.is_err();
-        if filled > 0 && tx.send(Ok(chunk)).is_err() {
-            return;
-        }
-        if let Err(e) = res {
-            let _ = tx.send(Err(e));
-            return;
-        }
-        if done {
-            return;
-        }
-    }
-}
-
-/// A reader over the chunks [`read_ahead`] sends.
-struct ChannelReader {
-    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    chunk: Vec<u8>,
-    pos: usize,
-}
-
-impl ChannelReader {
-    fn new(rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>) -> ChannelReader {
-        ChannelReader {
-            rx,
-            chunk: Vec::new(),
-            pos: 0,
-        }
-    }
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos == self.chunk.len() {
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => {
-                    self.chunk = chunk;
-                    self.pos = 0;
+            if self.end {
+                return Ok(n);
+            }
+            match memchr::memrchr(b'\n', &buf[..n]) {
+                Some(i) => {
+                    self.carry.extend_from_slice(&buf[i + 1..n]);
+                    return Ok(i + 1);
                 }
-                Ok(Err(e)) => return Err(e),
-                // The sender is done: the end of the input.
-                Err(_) => return Ok(0),
+                // A line longer than the block: read on into a larger one.
+                None => {
+                    let len = buf.len();
+                    buf.resize(2 * len, 0);
+                }
             }
         }
-        let n = out.len().min(self.chunk.len() - self.pos);
-        out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
-        self.pos += n;
+    }
+}
+
+impl<R: Read> LineBlocks<R> {
+    /// [`LineBlocks::fill`], then the positions of the block's tabs and
+    /// line feeds written into `seps` (see [`find_separators`]).
+    fn fill_scanned(&mut self, buf: &mut Vec<u8>, seps: &mut Vec<usize>) -> std::io::Result<usize> {
+        let n = self.fill(buf)?;
+        find_separators(&buf[..n], seps);
         Ok(n)
     }
 }
 
-/// Splits one TSV line (without its line ending) into field ranges. Eight
-/// bytes are tested for a tab at a time (a PTP line is about 70 bytes with
-/// four tabs); only a word that may hold one is looked at byte by byte.
-fn split_fields(line: &[u8], out: &mut Vec<std::ops::Range<usize>>) {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const TABS: u64 = u64::from_ne_bytes([b'\t'; 8]);
-    out.clear();
-    let mut start = 0;
-    let mut tabs_in = |from: usize, bytes: &[u8], out: &mut Vec<std::ops::Range<usize>>| {
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\t' {
-                out.push(start..from + i);
-                start = from + i + 1;
+/// A block of whole lines read ahead on another thread, its length and the
+/// positions of its separators, or its read error.
+type Block = std::io::Result<(Vec<u8>, usize, Vec<usize>)>;
+
+/// Reads `r` in blocks of whole lines sent to `tx` with their separators
+/// found (the parsing thread then only walks them), into the buffers
+/// `spare` gives back (fresh ones while none has come back); an error is
+/// sent as the last item. Stops early when the receiving side is gone.
+fn read_ahead(
+    r: impl Read,
+    tx: &std::sync::mpsc::SyncSender<Block>,
+    spare: &std::sync::mpsc::Receiver<(Vec<u8>, Vec<usize>)>,
+) {
+    let mut blocks = LineBlocks::new(r);
+    loop {
+        let (mut buf, mut seps) = spare.try_recv().unwrap_or_default();
+        match blocks.fill_scanned(&mut buf, &mut seps) {
+            Ok(0) => return,
+            Ok(n) => {
+                if tx.send(Ok((buf, n, seps))).is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
             }
         }
-    };
-    let mut words = line.chunks_exact(8);
-    let mut at = 0;
-    for w in &mut words {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(w);
-        // Zero bytes of `x` are tabs of `w`; the test never misses one (it
-        // may flag a word without, which the byte loop then skips).
-        let x = u64::from_ne_bytes(word) ^ TABS;
-        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
-            tabs_in(at, w, out);
-        }
-        at += 8;
     }
-    tabs_in(at, words.remainder(), out);
-    out.push(start..line.len());
 }
 
-/// The fields of one row.
+/// The fields of one row: byte ranges of `line` (the row's whole block).
 struct Fields<'a> {
     line: &'a [u8],
     ranges: &'a [std::ops::Range<usize>],
@@ -311,84 +337,237 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// The field of the `k`-th column asked for (required, then optional).
+    #[inline]
     fn col(&self, k: usize) -> Option<&'a [u8]> {
         let i = self.cols.get(k).copied().flatten()?;
         self.line.get(self.ranges.get(i)?.clone())
     }
 
     /// The field of a required column.
+    #[inline]
     fn req(&self, k: usize) -> &'a [u8] {
         self.col(k).unwrap_or(&[])
     }
+
+    /// The field of the `k`-th column as one nonzero integer when it has
+    /// at most 15 bytes: its bytes, zero padded, and its length with the top
+    /// bit in the last byte (two fields have the same key exactly when
+    /// they are equal). Read with one 16-byte load where the block allows.
+    #[inline]
+    fn key(&self, k: usize) -> Option<u128> {
+        let i = self.cols.get(k).copied().flatten()?;
+        let r = self.ranges.get(i)?.clone();
+        let len = r.len();
+        if len > 15 {
+            return None;
+        }
+        let bytes = match self.line.get(r.start..r.start + 16) {
+            Some(w) => {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(w);
+                u128::from_le_bytes(b) & ((1u128 << (8 * len)) - 1)
+            }
+            None => {
+                let mut b = [0u8; 16];
+                b[..len].copy_from_slice(self.line.get(r)?);
+                u128::from_le_bytes(b)
+            }
+        };
+        Some(bytes | (0x80 | len as u128) << 120)
+    }
+}
+
+/// A direct-mapped cache of the dates of a table by their field's
+/// [`Fields::key`] (a PTP table has a few thousand distinct deletion
+/// dates, met again and again). A clash replaces the older date.
+struct DateCache {
+    slots: Vec<(u128, i32)>,
+}
+
+impl DateCache {
+    /// Slots of the cache (a power of two).
+    const SLOTS: usize = 1 << 12;
+
+    fn new() -> DateCache {
+        DateCache {
+            slots: vec![(0, 0); DateCache::SLOTS],
+        }
+    }
+
+    #[inline]
+    fn slot(key: u128) -> usize {
+        let folded = (key as u64) ^ ((key >> 64) as u64);
+        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize & (DateCache::SLOTS - 1)
+    }
+
+    #[inline]
+    fn get(&self, key: u128) -> Option<i32> {
+        let (k, days) = self.slots[DateCache::slot(key)];
+        (k == key).then_some(days)
+    }
+
+    fn put(&mut self, key: u128, days: i32) {
+        self.slots[DateCache::slot(key)] = (key, days);
+    }
+}
+
+/// Calls `each(block, line, fields)` for every line of the blocks `next`
+/// writes with their separators (see [`LineBlocks::fill_scanned`]; 0 is the
+/// end): `line` is the line's range in `block` without its line ending
+/// (`\n`, or `\r\n`; the last line may have none) and `fields` its
+/// tab-separated fields, as ranges of `block`.
+fn for_each_line<E>(
+    mut next: impl FnMut(&mut Vec<u8>, &mut Vec<usize>) -> std::result::Result<usize, E>,
+    mut each: impl FnMut(
+        &[u8],
+        std::ops::Range<usize>,
+        &[std::ops::Range<usize>],
+    ) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut buf = Vec::new();
+    let mut seps = Vec::new();
+    let mut fields: Vec<std::ops::Range<usize>> = Vec::with_capacity(16);
+    loop {
+        let n = next(&mut buf, &mut seps)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let block = &buf[..n];
+        let (mut start, mut field) = (0, 0);
+        fields.clear();
+        for &at in &seps {
+            if block[at] == b'\t' {
+                fields.push(field..at);
+                field = at + 1;
+                continue;
+            }
+            let end = if at > field && block[at - 1] == b'\r' {
+                at - 1
+            } else {
+                at
+            };
+            fields.push(field..end);
+            each(block, start..end, &fields)?;
+            fields.clear();
+            start = at + 1;
+            field = start;
+        }
+        if start < n {
+            fields.push(field..n);
+            each(block, start..n, &fields)?;
+        }
+    }
+}
+
+/// Writes the positions of every tab and line feed of `bytes` into `seps`
+/// (cleared first), in order.
+fn find_separators(bytes: &[u8], seps: &mut Vec<usize>) {
+    seps.clear();
+    let _ = separators(bytes, |at| {
+        seps.push(at);
+        Ok::<(), std::convert::Infallible>(())
+    });
+}
+
+/// Calls `at(i)` for the position `i` of every tab and line feed of
+/// `bytes`, in order. Eight bytes are tested at a time (a PTP line is about
+/// 60 bytes with four tabs): a word's separators come out of one mask, a
+/// bit each, without a call or a test per byte.
+#[inline]
+fn separators<E>(
+    bytes: &[u8],
+    mut at: impl FnMut(usize) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
+    const TABS: u64 = u64::from_le_bytes([b'\t'; 8]);
+    const FEEDS: u64 = u64::from_le_bytes([b'\n'; 8]);
+    /// The high bit of every zero byte of `x` (exact: no false bit).
+    #[inline(always)]
+    fn zeros(x: u64) -> u64 {
+        !(((x & LOW7) + LOW7) | x | LOW7)
+    }
+    let mut words = bytes.chunks_exact(8);
+    let mut base = 0;
+    for w in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        let x = u64::from_le_bytes(word);
+        let mut m = zeros(x ^ TABS) | zeros(x ^ FEEDS);
+        while m != 0 {
+            at(base + (m.trailing_zeros() / 8) as usize)?;
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == b'\t' || b == b'\n' {
+            at(base + i)?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads a table line by line: the header, then `row(line_no, fields)` for
-/// every row. Line endings `\n` and `\r\n` are accepted.
+/// every row. Line endings `\n` and `\r\n` are accepted. `next` writes the
+/// table's blocks of whole lines and their separators (see
+/// [`LineBlocks::fill_scanned`]).
 fn read_table(
     name: &str,
-    reader: impl Read,
+    next: impl FnMut(&mut Vec<u8>, &mut Vec<usize>) -> std::io::Result<usize>,
     required: &[&str],
     optional: &[&str],
     mut row: impl FnMut(u64, &Fields<'_>) -> Result<()>,
 ) -> Result<u64> {
-    let mut r = BufReader::with_capacity(1 << 16, reader);
-    let mut buf = Vec::with_capacity(256);
     let bad_file = |problem: String| NcciError::BadFile {
         file: name.to_owned(),
         problem,
     };
-    let read = |r: &mut BufReader<_>, buf: &mut Vec<u8>| -> Result<bool> {
-        buf.clear();
-        let n = r
-            .read_until(b'\n', buf)
-            .map_err(|e| bad_file(format!("cannot read: {e}")))?;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
+    let mut next = next;
+    let mut header: Option<(Vec<String>, Vec<Option<usize>>)> = None;
+    let mut line_no = 1u64;
+    let mut rows = 0u64;
+    for_each_line(
+        |buf, seps| next(buf, seps).map_err(|e| bad_file(format!("cannot read: {e}"))),
+        |block, line, fields| {
+            let Some((names, cols)) = &header else {
+                header = Some(header_columns(name, &block[line], required, optional)?);
+                return Ok(());
+            };
+            line_no += 1;
+            if fields.len() != names.len() {
+                let column = if fields.len() < names.len() {
+                    names[fields.len()].clone()
+                } else {
+                    format!("{}", fields.len())
+                };
+                return Err(NcciError::BadRow(RowError::new(
+                    name,
+                    line_no,
+                    column,
+                    format!(
+                        "{} tab-separated fields, the header has {}",
+                        fields.len(),
+                        names.len()
+                    ),
+                )));
             }
-        }
-        Ok(n > 0)
-    };
-    if !read(&mut r, &mut buf)? {
+            row(
+                line_no,
+                &Fields {
+                    line: block,
+                    ranges: fields,
+                    cols,
+                },
+            )?;
+            rows += 1;
+            Ok(())
+        },
+    )?;
+    if header.is_none() {
         return Err(bad_file(format!(
             "empty file: expected a header line with the columns {}",
             required.join(", ")
         )));
-    }
-    let (names, cols) = header_columns(name, &buf, required, optional)?;
-    let mut line_no = 1u64;
-    let mut fields = Vec::with_capacity(names.len());
-    let mut rows = 0u64;
-    while read(&mut r, &mut buf)? {
-        line_no += 1;
-        split_fields(&buf, &mut fields);
-        if fields.len() != names.len() {
-            let column = if fields.len() < names.len() {
-                names[fields.len()].clone()
-            } else {
-                format!("{}", fields.len())
-            };
-            return Err(NcciError::BadRow(RowError::new(
-                name,
-                line_no,
-                column,
-                format!(
-                    "{} tab-separated fields, the header has {}",
-                    fields.len(),
-                    names.len()
-                ),
-            )));
-        }
-        row(
-            line_no,
-            &Fields {
-                line: &buf,
-                ranges: &fields,
-                cols: &cols,
-            },
-        )?;
-        rows += 1;
     }
     Ok(rows)
 }
@@ -558,10 +737,29 @@ impl NcciBuilder {
         let r = open_maybe_gzip(path)?;
         // The PTP table is millions of rows: decompress on a second thread
         // while this one parses.
+        // Blocks of whole lines come over one channel; their buffers go back
+        // over the other to be filled again (no fresh pages per block).
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel(4);
-            s.spawn(move || read_ahead(r, &tx));
-            self.read_ptp(&path.display().to_string(), ChannelReader::new(rx))
+            let (back, spare) = std::sync::mpsc::channel();
+            s.spawn(move || read_ahead(r, &tx, &spare));
+            self.ptp_from(&path.display().to_string(), move |buf, seps| {
+                match rx.recv() {
+                    Ok(Ok((block, n, found))) => {
+                        let used = (
+                            std::mem::replace(buf, block),
+                            std::mem::replace(seps, found),
+                        );
+                        if !used.0.is_empty() {
+                            let _ = back.send(used);
+                        }
+                        Ok(n)
+                    }
+                    Ok(Err(e)) => Err(e),
+                    // The sender is done: the end of the input.
+                    Err(_) => Ok(0),
+                }
+            })
         })
     }
 
@@ -577,41 +775,61 @@ impl NcciBuilder {
     /// Loads a PTP table from uncompressed TSV bytes; `name` names the source
     /// in errors. Nothing is added when an error is returned.
     pub fn read_ptp(&mut self, name: &str, reader: impl Read) -> Result<u64> {
+        let mut blocks = LineBlocks::new(reader);
+        self.ptp_from(name, |buf, seps| blocks.fill_scanned(buf, seps))
+    }
+
+    /// Loads a PTP table from the blocks of whole lines `next` writes with
+    /// their separators (see [`LineBlocks::fill_scanned`]).
+    fn ptp_from(
+        &mut self,
+        name: &str,
+        next: impl FnMut(&mut Vec<u8>, &mut Vec<usize>) -> std::io::Result<usize>,
+    ) -> Result<u64> {
         // About 90 lines, kept whole on purpose: the per-row closure shares
         // the last-row caches (first column, rationale, dates) that make the
         // PTP table parse fast; the field rules are `parse_code`,
         // `parse_date` and `RawCodes`.
         let source = self.source(name)?;
         let before = self.rows.len();
-        let mut last_date: (Vec<u8>, i32) = (vec![b'\n'], 0);
+        let mut dates = DateCache::new();
         // The table is sorted by its first column and has a handful of
         // rationales: the previous row's field, when the same, is not parsed
         // again. (A field never holds a line feed: nothing matches at first.)
-        let mut last_c1: (Vec<u8>, u32) = (vec![b'\n'], 0);
+        // The first column is compared by its key when it has one.
+        let mut last_c1: (Option<u128>, Vec<u8>, u32) = (None, vec![b'\n'], 0);
         let mut last_rationale: (Vec<u8>, u32) = (vec![b'\n'], 0);
         let mut seen = RawCodes::new();
-        let res = read_table(name, reader, &PTP_COLUMNS, &[], |line, f| {
+        let res = read_table(name, next, &PTP_COLUMNS, &[], |line, f| {
             let at = |k: usize| f.req(k);
             // A code or rationale is numbered only once its row is good.
-            let c1 = if at(0) == last_c1.0.as_slice() {
+            let c1_key = f.key(0);
+            let same_c1 = match c1_key {
+                Some(k) => last_c1.0 == Some(k),
+                None => at(0) == last_c1.1.as_slice(),
+            };
+            let c1 = if same_c1 {
                 None
             } else {
                 Some(parse_code(name, line, PTP_COLUMNS[0], at(0))?)
             };
             // Column 2 is numbered already (its field seen before) or is
             // a code to number once the row is good.
-            let c2_key = RawCodes::key(at(1));
+            let c2_key = f.key(1).and_then(RawCodes::from_field_key);
             let c2 = match c2_key.and_then(|k| seen.get(k)) {
                 Some(id) => Ok(id),
                 None => Err(parse_code(name, line, PTP_COLUMNS[1], at(1))?),
             };
-            let db = at(2);
-            let deleted = if db == last_date.0.as_slice() {
-                last_date.1
-            } else {
-                let d = parse_date(name, line, PTP_COLUMNS[2], db)?;
-                last_date = (db.to_vec(), d);
-                d
+            let date_key = f.key(2);
+            let deleted = match date_key.and_then(|k| dates.get(k)) {
+                Some(d) => d,
+                None => {
+                    let d = parse_date(name, line, PTP_COLUMNS[2], at(2))?;
+                    if let Some(k) = date_key {
+                        dates.put(k, d);
+                    }
+                    d
+                }
             };
             let indicator = match at(3) {
                 b"0" => 0,
@@ -638,7 +856,7 @@ impl NcciBuilder {
                 what: format!("{name} has more than 4 billion lines"),
             })?;
             if let Some(c1) = c1 {
-                last_c1 = (at(0).to_vec(), self.code_id(c1));
+                last_c1 = (c1_key, at(0).to_vec(), self.code_id(c1));
             }
             let column2 = c2.unwrap_or_else(|code| {
                 let id = self.code_id(code);
@@ -651,7 +869,7 @@ impl NcciBuilder {
                 last_rationale = (at(4).to_vec(), self.rationale_id(r));
             }
             let row = Row {
-                column1: last_c1.1,
+                column1: last_c1.2,
                 column2,
                 deleted,
                 indicator,
@@ -677,9 +895,10 @@ impl NcciBuilder {
     pub fn read_mue(&mut self, name: &str, reader: impl Read) -> Result<u64> {
         let source = self.source(name)?;
         let mut added: Vec<u32> = Vec::new();
+        let mut blocks = LineBlocks::new(reader);
         let res = read_table(
             name,
-            reader,
+            |buf, seps| blocks.fill_scanned(buf, seps),
             &MUE_COLUMNS,
             &["effective_date"],
             |line, f| {
@@ -806,14 +1025,21 @@ impl NcciBuilder {
     pub fn read_addon(&mut self, name: &str, reader: impl Read) -> Result<u64> {
         let before = self.addons.len();
         let mut rows = Vec::new();
-        let res = read_table(name, reader, &ADDON_COLUMNS, &[], |line, f| {
-            let (mut row, note) = addon_row(name, line, f)?;
-            if !note.is_empty() {
-                row.note = self.rationale_id(note);
-            }
-            rows.push(row);
-            Ok(())
-        });
+        let mut blocks = LineBlocks::new(reader);
+        let res = read_table(
+            name,
+            |buf, seps| blocks.fill_scanned(buf, seps),
+            &ADDON_COLUMNS,
+            &[],
+            |line, f| {
+                let (mut row, note) = addon_row(name, line, f)?;
+                if !note.is_empty() {
+                    row.note = self.rationale_id(note);
+                }
+                rows.push(row);
+                Ok(())
+            },
+        );
         match res {
             Ok(n) => {
                 self.addons.extend(rows);
@@ -1017,6 +1243,8 @@ struct PairTables {
     multi: Vec<u8>,
     records: Vec<u8>,
     record_ids: FastMap<(i32, u8, u32), u32>,
+    /// The record [`PairTables::record`] gave last, and its id.
+    last_record: Option<((i32, u8, u32), u32)>,
 }
 
 impl PairTables {
@@ -1071,7 +1299,15 @@ impl PairTables {
     /// The id of a distinct (deletion date, indicator, rationale) record.
     fn record(&mut self, r: &Row) -> Result<u32> {
         let k = (r.deleted, r.indicator, r.rationale);
+        // Neighbouring rows mostly share their record: asked again, the
+        // last answer is given without a hash probe.
+        if let Some((last, id)) = self.last_record {
+            if last == k {
+                return Ok(id);
+            }
+        }
         if let Some(&id) = self.record_ids.get(&k) {
+            self.last_record = Some((k, id));
             return Ok(id);
         }
         let id = u32::try_from(self.record_ids.len())
@@ -1079,6 +1315,7 @@ impl PairTables {
             .filter(|&i| i < format::MULTI)
             .ok_or_else(|| too_large("more than 2^31 distinct edit records"))?;
         self.record_ids.insert(k, id);
+        self.last_record = Some((k, id));
         self.records.extend_from_slice(&r.deleted.to_le_bytes());
         self.records.extend_from_slice(&r.rationale.to_le_bytes());
         self.records.extend_from_slice(&[r.indicator, 0, 0, 0]);
@@ -1176,10 +1413,67 @@ fn addon_table(b: &NcciBuilder, rat_rank: &[u32]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    /// The eight-bytes-at-a-time split finds every tab, wherever it falls
-    /// in a word, as a plain byte loop does.
+    /// A reader that gives at most `step` bytes a call.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// The fields of each line as a line-by-line reader gives them: lines
+    /// end at `\n` (then a `\r` before it is dropped too), the last line
+    /// may have no line feed (and keeps a final `\r`), fields are split at
+    /// every tab.
+    fn reference(input: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        let mut rest = input;
+        while !rest.is_empty() {
+            let line = match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    let line = &rest[..i];
+                    rest = &rest[i + 1..];
+                    line.strip_suffix(b"\r").unwrap_or(line)
+                }
+                None => std::mem::take(&mut rest),
+            };
+            out.push(line.split(|&b| b == b'\t').map(<[u8]>::to_vec).collect());
+        }
+        out
+    }
+
+    /// Every line and field of `input` read through blocks of at least
+    /// `block` bytes from a reader giving `step` bytes a call.
+    fn through_blocks(input: &[u8], block: usize, step: usize) -> Vec<Vec<Vec<u8>>> {
+        let mut blocks = LineBlocks::new(Trickle { bytes: input, step });
+        blocks.block = block;
+        let mut got = Vec::new();
+        for_each_line(
+            |buf, seps| blocks.fill_scanned(buf, seps),
+            |b, line, fields| {
+                assert_eq!(fields.first().map(|f| f.start), Some(line.start));
+                assert_eq!(fields.last().map(|f| f.end), Some(line.end));
+                got.push(fields.iter().map(|f| b[f.clone()].to_vec()).collect());
+                Ok::<(), std::io::Error>(())
+            },
+        )
+        .expect("no read error");
+        got
+    }
+
+    /// Lines and fields come out of the blocks exactly as a line-by-line
+    /// reader splitting at every tab gives them, wherever a block ends
+    /// (lines longer than a block, `\r\n`, no final line feed, empty
+    /// lines and fields, non-ASCII text).
     #[test]
-    fn fields_split_at_every_tab() {
+    fn blocks_give_the_lines_and_fields_of_a_line_by_line_reader() {
         let mut lines: Vec<Vec<u8>> = vec![
             b"0001A\t0591T\t2023-12-31\t1\tCPT Manual or CMS manual coding instruction".to_vec(),
             b"".to_vec(),
@@ -1187,8 +1481,10 @@ mod tests {
             b"\t\t\t\t\t\t\t\t\t".to_vec(),
             b"no tabs at all in this line, longer than eight bytes".to_vec(),
             "\u{e9}\t\u{2019}\tx".as_bytes().to_vec(),
+            b"a\t\r".to_vec(),
+            b"\r".to_vec(),
+            b"mid\rline\tx".to_vec(),
         ];
-        // A tab at every position of a 20-byte line, and two tabs in one word.
         for at in 0..20 {
             let mut l = vec![b'x'; 20];
             l[at] = b'\t';
@@ -1196,13 +1492,203 @@ mod tests {
             l[(at + 3) % 20] = b'\t';
             lines.push(l);
         }
-        let mut ranges = Vec::new();
-        for line in &lines {
-            split_fields(line, &mut ranges);
-            let got: Vec<&[u8]> = ranges.iter().map(|r| &line[r.clone()]).collect();
-            let plain: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
-            assert_eq!(got, plain, "{:?}", String::from_utf8_lossy(line));
+        let mut inputs: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"\n".to_vec(),
+            b"\n\n".to_vec(),
+            b"\r\n".to_vec(),
+            b"a\r".to_vec(),
+            b"h\nlast\tline\r".to_vec(),
+        ];
+        for ending in [&b"\n"[..], b"\r\n"] {
+            let mut joined = lines.join(ending);
+            inputs.push(joined.clone());
+            joined.extend_from_slice(ending);
+            inputs.push(joined);
         }
+        for input in &inputs {
+            let want = reference(input);
+            for block in [1, 2, 3, 5, 8, 13, 64, BLOCK] {
+                for step in [1, 3, 7, 1 << 20] {
+                    assert_eq!(
+                        through_blocks(input, block, step),
+                        want,
+                        "block {block}, step {step}, input {:?}",
+                        String::from_utf8_lossy(input)
+                    );
+                }
+            }
+        }
+    }
+
+    /// The eight-bytes-at-a-time search finds every tab and line feed,
+    /// wherever it falls in a word, and nothing else (bytes that differ
+    /// from a separator by one bit, or have the high bit, included).
+    #[test]
+    fn separators_are_found_at_every_position() {
+        let mut inputs: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"\t\n\t\n\t\n\t\n\t".to_vec(),
+            (0u8..=255).collect(),
+            (0u8..=255).rev().collect(),
+            "\u{e9}\t\u{2019}\n\u{89}\u{8a}".as_bytes().to_vec(),
+        ];
+        for len in 0..20 {
+            for at in 0..len {
+                for sep in [b'\t', b'\n', 0x08, 0x0b, 0x89, 0x8a, 0x19, 0x1a] {
+                    let mut l = vec![b'x'; len];
+                    l[at] = sep;
+                    inputs.push(l.clone());
+                    l[(at + 3) % len] = b'\n';
+                    inputs.push(l);
+                }
+            }
+        }
+        for input in &inputs {
+            let mut got = Vec::new();
+            separators(input, |i| {
+                got.push(i);
+                Ok::<(), ()>(())
+            })
+            .expect("no error");
+            let want: Vec<usize> = (0..input.len())
+                .filter(|&i| input[i] == b'\t' || input[i] == b'\n')
+                .collect();
+            assert_eq!(got, want, "{input:?}");
+        }
+    }
+
+    /// Two fields have the same key exactly when they are equal, whether
+    /// the key is read with a 16-byte load or near the block's end; fields
+    /// longer than 15 bytes have none, and no key is zero.
+    #[test]
+    fn field_keys_tell_fields_apart_exactly() {
+        let words: [&[u8]; 9] = [
+            b"",
+            b"\0",
+            b"A",
+            b"A\0",
+            b"9999-12-31",
+            b"9999-12-3",
+            b"2023-12-31",
+            b"123456789012345",
+            b"1234567890123456",
+        ];
+        let mut keyed = Vec::new();
+        for w in words {
+            for pad in [0usize, 1, 20] {
+                // The field at the block's start, then `pad` bytes after it.
+                let mut block = w.to_vec();
+                block.extend(std::iter::repeat_n(b'x', pad));
+                let range = 0..w.len();
+                let cols = [Some(0)];
+                let f = Fields {
+                    line: &block,
+                    ranges: std::slice::from_ref(&range),
+                    cols: &cols,
+                };
+                let key = f.key(0);
+                assert_eq!(key.is_some(), w.len() <= 15, "{w:?}");
+                assert_ne!(key, Some(0));
+                keyed.push((w, key));
+            }
+        }
+        for (a, ka) in &keyed {
+            for (b, kb) in &keyed {
+                if ka.is_some() && kb.is_some() {
+                    assert_eq!(ka == kb, a == b, "{a:?} {b:?}");
+                }
+            }
+        }
+    }
+
+    /// A bad row near the start of a large gzip PTP table ends the load
+    /// with its error while the read-ahead thread still has blocks to send
+    /// (it stops once the parser is gone: no hang), and nothing is added.
+    #[test]
+    fn a_bad_row_ends_a_threaded_load_early() {
+        use std::io::Write;
+        let path = std::env::temp_dir().join(format!(
+            "procode-ncci-bad-row-{}.tsv.gz",
+            std::process::id()
+        ));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut table =
+            String::from("column1\tcolumn2\tdeletion_date\tmodifier_indicator\trationale\n");
+        table.push_str("45380\t45378\t9999-12-31\t0\tCPT Separate procedure definition\n");
+        table.push_str("45380\t45378\t9999-12-31\t7\tCPT Separate procedure definition\n");
+        for i in 0..200_000 {
+            table.push_str(&format!(
+                "{:05}\t45378\t9999-12-31\t0\tCPT Manual\n",
+                10_000 + i % 80_000
+            ));
+        }
+        gz.write_all(table.as_bytes()).expect("compresses");
+        std::fs::write(&path, gz.finish().expect("compresses")).expect("writes");
+        let mut b = NcciBuilder::new();
+        let res = b.load_ptp(&path).map_err(|e| e.to_string());
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            res.as_ref().is_err_and(|e| e.ends_with(
+                ":3: column modifier_indicator: modifier indicator \"7\": expected 0, 1 or 9"
+            )),
+            "{res:?}"
+        );
+        assert_eq!(b.ptp_rows(), 0);
+    }
+
+    /// A reader that gives its bytes, then an error.
+    struct Failing<'a>(&'a [u8]);
+
+    impl Read for Failing<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("the disk is gone"));
+            }
+            let n = out.len().min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// A read error comes after the whole lines read before it (their row
+    /// errors first), as from a line-by-line reader; the partial line
+    /// before it is never parsed.
+    #[test]
+    fn a_read_error_comes_after_the_whole_lines_before_it() {
+        let mut blocks = LineBlocks::new(Failing(b"h\ta\n1\t2\npartial"));
+        let mut got = Vec::new();
+        let res = for_each_line(
+            |buf, seps| blocks.fill_scanned(buf, seps),
+            |b, line, _| {
+                got.push(b[line].to_vec());
+                Ok(())
+            },
+        );
+        assert_eq!(got, [b"h\ta".to_vec(), b"1\t2".to_vec()]);
+        assert_eq!(
+            res.map_err(|e| e.to_string()),
+            Err("the disk is gone".into())
+        );
+        let mue = "code\tmue\tmai\trationale\n99291\tx\t2\tCode\npartial";
+        let err = NcciBuilder::new()
+            .read_mue("mue.tsv", Failing(mue.as_bytes()))
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert!(
+            err.as_ref()
+                .is_err_and(|e| e.starts_with("mue.tsv:2: column mue:")),
+            "{err:?}"
+        );
+        let err = NcciBuilder::new()
+            .read_mue("mue.tsv", Failing(b"code\tmue\tmai\trationale\n"))
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert!(
+            err.as_ref() == Err(&"mue.tsv: cannot read: the disk is gone".to_owned()),
+            "{err:?}"
+        );
     }
 
     /// The code-field cache keeps fields of different lengths apart and
@@ -1219,5 +1705,28 @@ mod tests {
         seen.put(a, 7);
         assert_eq!(seen.get(a), Some(7));
         assert_eq!(seen.get(b), None);
+        // The key taken from a field's 16-byte key is the same.
+        for raw in [
+            &b""[..],
+            b"A",
+            b"A\0",
+            b"0591T",
+            b"1234567",
+            b"12345678",
+            b"123456789012345",
+        ] {
+            for pad in [0usize, 20] {
+                let mut block = raw.to_vec();
+                block.extend(std::iter::repeat_n(b'\t', pad));
+                let range = 0..raw.len();
+                let f = Fields {
+                    line: &block,
+                    ranges: std::slice::from_ref(&range),
+                    cols: &[Some(0)],
+                };
+                let from_field = f.key(0).and_then(RawCodes::from_field_key);
+                assert_eq!(from_field, RawCodes::key(raw), "{raw:?}");
+            }
+        }
     }
 }
