@@ -99,13 +99,7 @@ pub(crate) fn gaps<'d, D, S>(
                 },
             },
         };
-        let systems = [
-            Some(line.system),
-            (!line.modifiers.is_empty()).then_some(CodeSystem::Modifier),
-            (!line.diagnoses.is_empty()).then_some(CodeSystem::Icd10Cm),
-            line.place_of_service.map(|_| CodeSystem::Pos),
-        ];
-        for system in systems.into_iter().flatten() {
+        for system in line_systems(line).into_iter().flatten() {
             let bit = 1u8 << (system as u8 & 7);
             if *met & bit != 0 {
                 continue;
@@ -116,6 +110,17 @@ pub(crate) fn gaps<'d, D, S>(
             }
         }
     }
+}
+
+/// The code systems a line names, in its order: its code's, then the
+/// modifiers', the diagnoses' and the place of service's when it has them.
+fn line_systems(line: &CodeLine) -> [Option<CodeSystem>; 4] {
+    [
+        Some(line.system),
+        (!line.modifiers.is_empty()).then_some(CodeSystem::Modifier),
+        (!line.diagnoses.is_empty()).then_some(CodeSystem::Icd10Cm),
+        line.place_of_service.map(|_| CodeSystem::Pos),
+    ]
 }
 
 /// The `CODE_SET_NOT_CURRENT` problem of line `line_id`: no release of
@@ -234,13 +239,7 @@ mod tests {
         let mut seen = Vec::new();
         for line in &inv.lines {
             let date = line.date_of_service.unwrap_or(inv.date);
-            let systems = [
-                Some(line.system),
-                (!line.modifiers.is_empty()).then_some(CodeSystem::Modifier),
-                (!line.diagnoses.is_empty()).then_some(CodeSystem::Icd10Cm),
-                line.place_of_service.map(|_| CodeSystem::Pos),
-            ];
-            for system in systems.into_iter().flatten() {
+            for system in line_systems(line).into_iter().flatten() {
                 if seen.contains(&(system, date)) {
                     continue;
                 }
