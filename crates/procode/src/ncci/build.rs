@@ -123,23 +123,61 @@ impl std::fmt::Debug for NcciBuilder {
     }
 }
 
-/// A direct-mapped cache of code fields as they are in a file (up to seven
-/// bytes) and their code ids: a PTP table names the same few thousand codes
-/// millions of times. A clash replaces the older field.
-struct RawCodes {
-    slots: Vec<(u64, u32)>,
+/// A direct-mapped cache: `2^BITS` slots of (key, value), a key's slot
+/// picked by a multiplicative hash; a clash replaces the older entry. Keys
+/// are never zero (the empty slot's key).
+struct DirectMapped<K, V, const BITS: u32> {
+    slots: Vec<(K, V)>,
 }
 
-impl RawCodes {
-    /// Slots of the cache (a power of two).
-    const SLOTS: usize = 1 << 14;
+/// A [`DirectMapped`] key: folded to 64 bits for its hash.
+trait SlotKey: Copy + Eq + Default {
+    fn fold(self) -> u64;
+}
 
-    fn new() -> RawCodes {
-        RawCodes {
-            slots: vec![(0, 0); RawCodes::SLOTS],
+impl SlotKey for u64 {
+    #[inline]
+    fn fold(self) -> u64 {
+        self
+    }
+}
+
+impl SlotKey for u128 {
+    #[inline]
+    fn fold(self) -> u64 {
+        (self as u64) ^ ((self >> 64) as u64)
+    }
+}
+
+impl<K: SlotKey, V: Copy + Default, const BITS: u32> DirectMapped<K, V, BITS> {
+    fn new() -> Self {
+        DirectMapped {
+            slots: vec![(K::default(), V::default()); 1 << BITS],
         }
     }
 
+    #[inline]
+    fn slot(key: K) -> usize {
+        (key.fold().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize
+    }
+
+    #[inline]
+    fn get(&self, key: K) -> Option<V> {
+        let (k, v) = self.slots[Self::slot(key)];
+        (k == key).then_some(v)
+    }
+
+    fn put(&mut self, key: K, v: V) {
+        self.slots[Self::slot(key)] = (key, v);
+    }
+}
+
+/// A direct-mapped cache of code fields as they are in a file (up to seven
+/// bytes) and their code ids: a PTP table names the same few thousand codes
+/// millions of times.
+type RawCodes = DirectMapped<u64, u32, 14>;
+
+impl RawCodes {
     /// The key of a field of up to seven bytes from its [`Fields::key`]:
     /// [`RawCodes::key`] of the same bytes, worked out in registers (no
     /// byte written to memory and read back as a word, which stalls).
@@ -161,20 +199,6 @@ impl RawCodes {
         b[..raw.len()].copy_from_slice(raw);
         b[7] = 0x80 | raw.len() as u8;
         Some(u64::from_le_bytes(b))
-    }
-
-    fn slot(key: u64) -> usize {
-        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 50) as usize & (RawCodes::SLOTS - 1)
-    }
-
-    #[inline]
-    fn get(&self, key: u64) -> Option<u32> {
-        let (k, id) = self.slots[RawCodes::slot(key)];
-        (k == key).then_some(id)
-    }
-
-    fn put(&mut self, key: u64, id: u32) {
-        self.slots[RawCodes::slot(key)] = (key, id);
     }
 }
 
@@ -379,37 +403,8 @@ impl<'a> Fields<'a> {
 
 /// A direct-mapped cache of the dates of a table by their field's
 /// [`Fields::key`] (a PTP table has a few thousand distinct deletion
-/// dates, met again and again). A clash replaces the older date.
-struct DateCache {
-    slots: Vec<(u128, i32)>,
-}
-
-impl DateCache {
-    /// Slots of the cache (a power of two).
-    const SLOTS: usize = 1 << 12;
-
-    fn new() -> DateCache {
-        DateCache {
-            slots: vec![(0, 0); DateCache::SLOTS],
-        }
-    }
-
-    #[inline]
-    fn slot(key: u128) -> usize {
-        let folded = (key as u64) ^ ((key >> 64) as u64);
-        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize & (DateCache::SLOTS - 1)
-    }
-
-    #[inline]
-    fn get(&self, key: u128) -> Option<i32> {
-        let (k, days) = self.slots[DateCache::slot(key)];
-        (k == key).then_some(days)
-    }
-
-    fn put(&mut self, key: u128, days: i32) {
-        self.slots[DateCache::slot(key)] = (key, days);
-    }
-}
+/// dates, met again and again).
+type DateCache = DirectMapped<u128, i32, 12>;
 
 /// Calls `each(block, line, fields)` for every line of the blocks `next`
 /// writes with their separators (see [`LineBlocks::fill_scanned`]; 0 is the
