@@ -448,12 +448,12 @@ fn lookup_rows(fx: &Fixture, out: &mut Out) {
         black_box(fx.sqlite.lookup(c, *s));
     });
     out.row(
-        Row::ns(format!("exact lookup ({n} codes, rotating)"), ours)
+        Row::ns(format!("exact lookup, owned ({n} codes, rotating)"), ours)
             .vs_ns("SQLite primary key", peer)
-            .target(
-                "≤ 250 ns; peer ≥ 5× slower",
-                Some(ours <= 250.0 && peer / ours >= 5.0),
-            ),
+            // Issue 18 item 1: a lookup returns a view into the index
+            // (`lookup_ref`, the SPEC row below); the owned `Entry`, both
+            // descriptions decoded into `String`s, stays for convenience.
+            .target("(info; the SPEC row is lookup_ref below)", None),
     );
 }
 
