@@ -536,15 +536,6 @@ thread_local! {
     static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::default();
 }
 
-/// An empty string: a recycled one when the thread holds one.
-pub(crate) fn spare_string() -> String {
-    SPARE
-        .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.strings.pop()))
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
 /// An empty string with room for at least `bytes` bytes: a recycled one
 /// that has the room when the thread holds one among its last few (the
 /// pool holds short ids beside long messages: a message written into an
@@ -575,7 +566,7 @@ pub(crate) fn spare_string_for(bytes: usize) -> String {
 
 /// `text` in a string: a recycled one when the thread holds one.
 pub(crate) fn spare_copy(text: &str) -> String {
-    let mut s = spare_string();
+    let mut s = spare_string_for(text.len());
     s.push_str(text);
     s
 }
@@ -592,7 +583,7 @@ pub(crate) fn spare_list() -> Vec<String> {
 #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
 impl Problem {
     /// Drops this problem, keeping its strings' room for the next problems
-    /// this thread makes (see [`spare_string`]). For a caller that has
+    /// this thread makes (see [`spare_string_for`]). For a caller that has
     /// written the problem out and has no more use for it.
     pub(crate) fn recycle(self) {
         let Problem {
