@@ -143,6 +143,50 @@ fn an_unqualified_condition_goes_to_the_tabular_lists_nos_default() {
 }
 
 #[test]
+fn an_eponym_alone_names_its_disease() {
+    // "Parkinson's disease NOS" (G20.A1) and "Crohn's disease NOS" (K50.90)
+    // are the tabular list's defaults; billers type the eponym alone. Before
+    // this rule G20.A1 was fourth (the four G20 codes tied on every other
+    // rule and went by title length) and K50.913 "with fistula" came first.
+    let c = cat();
+    for (q, want) in [
+        ("parkinsons", "G20A1"),
+        ("Parkinson's", "G20A1"),
+        ("crohns", "K5090"),
+    ] {
+        assert_eq!(codes(&c, q, &icd(3))[0], want, "{q}");
+    }
+    // Only an eponym's disease drops its last word: "Sickle-cell disease
+    // NOS" (D57.1) does not make "sickle cell" a whole name of it.
+    assert_ne!(codes(&c, "sickle cell", &icd(3))[0], "D571");
+}
+
+#[test]
+fn an_unspecified_x_title_is_the_whole_of_x() {
+    // ICD-10-CM titles the general code "Unspecified X" as often as "X,
+    // unspecified": H10.9 "Unspecified conjunctivitis", H40.9 "Unspecified
+    // glaucoma", H26.9 "Unspecified cataract" are what an unqualified X
+    // names, ahead of the header titled X (H10 "Conjunctivitis" came first
+    // before this rule; H40.9 and H26.9 were not in the first three).
+    let c = cat();
+    for (q, want) in [
+        ("conjunctivitis", "H109"),
+        ("glaucoma", "H409"),
+        ("cataract", "H269"),
+        ("hemorrhoids", "K649"),
+    ] {
+        assert_eq!(codes(&c, q, &icd(3))[0], want, "{q}");
+    }
+    // A header keeps its own exact title's place below them.
+    let top = codes(&c, "glaucoma", &icd(3));
+    assert!(top.contains(&"H40".to_owned()), "glaucoma: {top:?}");
+    // The rule is the whole-title weight: at zero it no longer lifts H26.9.
+    let w = SearchWeights::parse("phrase\t0\n").unwrap();
+    let off = c.with_search_weights(w);
+    assert_ne!(codes(&off, "cataract", &icd(3))[0], "H269");
+}
+
+#[test]
 fn inclusion_terms_and_includes_notes_find_their_code() {
     let c = cat();
     // M72.2's title is "Plantar fascial fibromatosis"; "Plantar fasciitis" is

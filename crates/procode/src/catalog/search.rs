@@ -1794,10 +1794,20 @@ impl Catalog {
             })
             .collect();
         let mut phrase = self.phrase_ids(&v.phrase)?;
+        // A billable "Unspecified X" (H40.9 "Unspecified glaucoma") is the
+        // whole of what an unqualified X names, as "X, unspecified" is.
+        let mut general = self.phrase_ids(&unspecified_form(&v.phrase))?;
+        general.retain(|&id| {
+            facts
+                .entries
+                .get(id as usize)
+                .is_some_and(|f| f.flags & FACT_BILLABLE != 0)
+        });
+        let mut merge = !general.is_empty();
+        phrase.append(&mut general);
         // The phrase with a misspelt word corrected ("hypertention" → I10's
         // inclusion term "hypertension"), one word at a time.
         // (Nothing is built for a search without corrections.)
-        let mut fixed = false;
         for (k, &(word, _, _)) in keys.iter().enumerate() {
             for fix in &cache.0[terms[k]].1.fixes {
                 let alt: Vec<&str> = v
@@ -1806,10 +1816,10 @@ impl Catalog {
                     .map(|w| if w == word { fix.as_str() } else { w })
                     .collect();
                 phrase.extend(self.phrase_ids(&alt.join(" "))?);
-                fixed = true;
+                merge = true;
             }
         }
-        if fixed {
+        if merge {
             phrase.sort_unstable();
             phrase.dedup();
         }
@@ -2101,7 +2111,7 @@ impl Catalog {
             let words: Vec<Vec<String>> = blocks
                 .iter()
                 .flat_map(|b| b.notes.iter())
-                .filter_map(|(text, _)| nos_words(text))
+                .flat_map(|(text, _)| nos_word_lists(text))
                 .collect();
             if words.is_empty() {
                 continue;
@@ -2681,6 +2691,41 @@ fn nos_words(text: &str) -> Option<Vec<String>> {
     (!words.is_empty()).then_some(words)
 }
 
+/// The word lists an "X NOS" term sends to its code ([`nos_words`]), and,
+/// when X is an eponymous disease or syndrome ("Parkinson's disease NOS",
+/// "Crohn's disease NOS"), X without that last word too: billers name it by
+/// the eponym alone (`parkinsons` → G20.A1, `crohns` → K50.90).
+fn nos_word_lists(text: &str) -> Vec<Vec<String>> {
+    let Some(words) = nos_words(text) else {
+        return Vec::new();
+    };
+    let eponym = words.len() >= 2
+        && matches!(
+            words.last().map(String::as_str),
+            Some("disease" | "syndrome")
+        )
+        && possessive_before_last_word(text);
+    let alone = eponym.then(|| words[..words.len() - 1].to_vec());
+    std::iter::once(words).chain(alone).collect()
+}
+
+/// Whether the word before the last of `text` (parenthesised words and a
+/// final "NOS" left out) is a possessive: "Parkinson's", "Chagas'".
+fn possessive_before_last_word(text: &str) -> bool {
+    let kept = crate::text::without_parentheses(text);
+    let mut t = kept.trim_end();
+    if t.len() > 4 && t[t.len() - 4..].eq_ignore_ascii_case(" nos") {
+        t = t[..t.len() - 4].trim_end();
+    }
+    let Some((head, _last)) = t.rsplit_once(' ') else {
+        return false;
+    };
+    let head = head.trim_end().to_lowercase();
+    ["'s", "\u{2019}s", "s'", "s\u{2019}"]
+        .iter()
+        .any(|p| head.ends_with(p))
+}
+
 /// Whether `text` is "X (a) (b)": words, then only parenthesised
 /// nonessential modifiers (I10's "hypertension (arterial) (benign)").
 fn only_modifiers_follow(text: &str) -> bool {
@@ -2801,6 +2846,16 @@ fn static_score(flags: u8, words: u8, in_title: u32, lead: bool, w: &SearchWeigh
     score + w.unmatched_word * unmatched
 }
 
+/// The phrase form of a title "Unspecified X" (ICD-10-CM's other way of
+/// naming X's general code: H10.9 "Unspecified conjunctivitis", J45.909
+/// "Unspecified asthma, uncomplicated") for the query phrase X. A billable
+/// code with that form counts as the query's whole title, as "X,
+/// unspecified" does (see [`crate::text::phrase_forms`]); a header does
+/// not.
+fn unspecified_form(phrase: &str) -> String {
+    format!("unspecified {phrase}")
+}
+
 /// An overlay entry's score for a variant, by the rules of the base index
 /// applied to its text, or `None` when a slot word does not match.
 fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> Option<i32> {
@@ -2857,8 +2912,9 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
         .get(t.first as usize)
         .is_some_and(|i| leads_with(v, &i.word));
     score += static_score(flags, t.words, in_title, lead, w);
-    if (e.billable || !v.via_synonym())
-        && crate::text::phrase_forms(&e.description).contains(&v.phrase)
+    let forms = crate::text::phrase_forms(&e.description);
+    if (e.billable || !v.via_synonym()) && forms.contains(&v.phrase)
+        || e.billable && forms.contains(&unspecified_form(&v.phrase))
     {
         score += w.phrase;
     }
