@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 
+use crate::ncci::MueExceeded;
 use crate::problem::{push_date, push_u64, ProblemDetail};
 
 /// Appends the JSON of detail `d` to `out`: exactly what `serde_json`
@@ -24,30 +25,18 @@ pub(crate) fn write_json(d: &ProblemDetail, out: &mut String) -> Result<(), serd
             units,
             lines,
             rationale,
-        } => {
-            // A code needs no escape.
-            out.push_str("{\"kind\":\"mue_exceeded\",\"code\":\"");
-            out.push_str(code.as_str());
-            out.push('"');
-            out.push_str(",\"date_of_service\":");
-            push_json_date(out, *date_of_service);
-            out.push_str(",\"mue\":");
-            push_u64(out, u64::from(*mue));
-            out.push_str(",\"mai\":");
-            push_u64(out, u64::from(mai.as_u8()));
-            out.push_str(",\"units\":");
-            push_u64(out, *units);
-            out.push_str(",\"lines\":[");
-            for (k, l) in lines.iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                push_json_str(out, l);
-            }
-            out.push_str("],\"rationale\":");
-            push_json_str(out, rationale);
-            out.push('}');
-        }
+        } => push_mue_json(
+            out,
+            &MueExceeded {
+                code: *code,
+                date_of_service: *date_of_service,
+                mue: *mue,
+                mai: *mai,
+                units: *units,
+                rationale,
+            },
+            lines.iter().map(String::as_str),
+        ),
         ProblemDetail::CodeSetNotCurrent {
             system,
             date_of_service,
@@ -70,6 +59,37 @@ pub(crate) fn write_json(d: &ProblemDetail, out: &mut String) -> Result<(), serd
         other => out.push_str(&serde_json::to_string(other)?),
     }
     Ok(())
+}
+
+/// Appends the JSON of the `MUE_EXCEEDED` detail of `m` on `lines`: what
+/// `serde_json` writes for [`ProblemDetail::MueExceeded`].
+pub(crate) fn push_mue_json<'l>(
+    out: &mut String,
+    m: &MueExceeded<'_>,
+    lines: impl Iterator<Item = &'l str>,
+) {
+    // A code needs no escape.
+    out.push_str("{\"kind\":\"mue_exceeded\",\"code\":\"");
+    out.push_str(m.code.as_str());
+    out.push('"');
+    out.push_str(",\"date_of_service\":");
+    push_json_date(out, m.date_of_service);
+    out.push_str(",\"mue\":");
+    push_u64(out, u64::from(m.mue));
+    out.push_str(",\"mai\":");
+    push_u64(out, u64::from(m.mai.as_u8()));
+    out.push_str(",\"units\":");
+    push_u64(out, m.units);
+    out.push_str(",\"lines\":[");
+    for (k, l) in lines.enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        push_json_str(out, l);
+    }
+    out.push_str("],\"rationale\":");
+    push_json_str(out, m.rationale);
+    out.push('}');
 }
 
 /// Appends `s` as a JSON string: as is between quotes when nothing in it

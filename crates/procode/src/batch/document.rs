@@ -20,6 +20,7 @@ use crate::billing::{
     Problem, Rate,
 };
 use crate::code::{Code, CodeSystem};
+use crate::ncci::{MueExceeded, MueLines, NcciOut};
 
 /// The columns of one record batch, typed and checked against the format.
 pub(crate) struct Columns<'a> {
@@ -321,7 +322,13 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
         // Written below from the worker's copy of each (system, date)'s.
         caller_reports_gaps: true,
     };
-    readiness_into(&*doc, source, source.references(), None, batched, problems);
+    let mut rows = Rows {
+        claim_id: &doc.id,
+        problems,
+        details,
+        out,
+    };
+    readiness_into(&*doc, source, source.references(), None, batched, &mut rows);
     out.append(&doc.id, problems, details);
     // Readiness's last check, in its order.
     gaps(&*doc, source, |line, system, date, newest| {
@@ -332,6 +339,27 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
     *claim_id = std::mem::take(&mut doc.id);
     if let Some(p) = doc.payer_id.take() {
         *payer_id = p;
+    }
+}
+
+/// Where a claim's readiness reports: its problems into a vector, appended
+/// to the output in order; its `MUE_EXCEEDED` problems (thousands a batch)
+/// written straight into the output, after the problems before them.
+struct Rows<'r> {
+    claim_id: &'r str,
+    problems: &'r mut Vec<Problem>,
+    details: &'r mut Details,
+    out: &'r mut ProblemsBuilder,
+}
+
+impl NcciOut for Rows<'_> {
+    fn problems(&mut self) -> &mut Vec<Problem> {
+        self.problems
+    }
+
+    fn mue(&mut self, m: &MueExceeded<'_>, lines: MueLines<'_>) {
+        self.out.append(self.claim_id, self.problems, self.details);
+        self.out.append_mue(self.claim_id, m, lines);
     }
 }
 
