@@ -9,9 +9,9 @@ use crate::problem::{push_date, push_u64, ProblemDetail};
 
 /// Appends the JSON of detail `d` to `out`: exactly what `serde_json`
 /// writes for it (`serde_json::to_string`), with the details a batch
-/// scrub reports by the ten thousand (`MUE_EXCEEDED`,
-/// `CODE_SET_NOT_CURRENT`) written straight into `out`, without
-/// serde's map machinery; the others through `serde_json`.
+/// scrub reports by the thousand (`MUE_EXCEEDED`,
+/// `CODE_SET_NOT_CURRENT`, `EXCLUDES1_CONFLICT`) written straight into
+/// `out`, without serde's map machinery; the others through `serde_json`.
 ///
 /// # Errors
 /// Those of `serde_json` (none for these types in practice).
@@ -54,6 +54,23 @@ pub(crate) fn write_json(d: &ProblemDetail, out: &mut String) -> Result<(), serd
             push_json_date(out, Some(*newest_valid_from));
             out.push_str(",\"newest_valid_through\":");
             push_json_date(out, *newest_valid_through);
+            out.push('}');
+        }
+        ProblemDetail::Excludes1Conflict {
+            code,
+            excluded,
+            note,
+            note_at,
+        } => {
+            // Codes need no escape.
+            out.push_str("{\"kind\":\"excludes1_conflict\",\"code\":\"");
+            out.push_str(code.as_str());
+            out.push_str("\",\"excluded\":\"");
+            out.push_str(excluded.as_str());
+            out.push_str("\",\"note\":");
+            push_json_str(out, note);
+            out.push_str(",\"note_at\":");
+            push_json_str(out, note_at);
             out.push('}');
         }
         other => out.push_str(&serde_json::to_string(other)?),
@@ -182,12 +199,15 @@ mod tests {
         details.push(ProblemDetail::ManifestationFirst {
             code: Code::parse("F02").expect("a code"),
         });
-        details.push(ProblemDetail::Excludes1Conflict {
-            code: Code::parse("F411").expect("a code"),
-            excluded: Code::parse("F410").expect("a code"),
-            note: odd[3].to_owned(),
-            note_at: "section F40-F48".to_owned(),
-        });
+        for (k, text) in odd.iter().enumerate() {
+            details.push(ProblemDetail::Excludes1Conflict {
+                code: Code::parse("F411").expect("a code"),
+                excluded: Code::parse(["F410", "S72001A", "Z0000", "E1165", "I10"][k])
+                    .expect("a code"),
+                note: (*text).to_owned(),
+                note_at: odd[(k + 1) % odd.len()].to_owned(),
+            });
+        }
         for d in &details {
             let mut mine = String::from("prefix ");
             write_json(d, &mut mine).expect("writes");
