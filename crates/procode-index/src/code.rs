@@ -183,8 +183,10 @@ pub enum CodeError {
 /// `bytes` (1 to 8 of them) as a little-endian word, zero past them: two
 /// overlapping loads (the bytes they share are the same), no `memcpy`
 /// call for a few bytes.
+/// (A code's text of up to 8 bytes is one word: callers that remember
+/// parsed codes key them with it.)
 #[inline]
-fn little_endian_word(bytes: &[u8]) -> u64 {
+pub fn little_endian_word(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     let at = |k: usize| u64::from(bytes.get(k).copied().unwrap_or(0));
     match n {

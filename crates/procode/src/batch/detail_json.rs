@@ -4,13 +4,14 @@
 
 use chrono::NaiveDate;
 
+use crate::ncci::MueExceeded;
 use crate::problem::{push_date, push_u64, ProblemDetail};
 
 /// Appends the JSON of detail `d` to `out`: exactly what `serde_json`
 /// writes for it (`serde_json::to_string`), with the details a batch
-/// scrub reports by the ten thousand (`MUE_EXCEEDED`,
-/// `CODE_SET_NOT_CURRENT`) written straight into `out`, without
-/// serde's map machinery; the others through `serde_json`.
+/// scrub reports by the thousand (`MUE_EXCEEDED`,
+/// `CODE_SET_NOT_CURRENT`, `EXCLUDES1_CONFLICT`) written straight into
+/// `out`, without serde's map machinery; the others through `serde_json`.
 ///
 /// # Errors
 /// Those of `serde_json` (none for these types in practice).
@@ -24,30 +25,18 @@ pub(crate) fn write_json(d: &ProblemDetail, out: &mut String) -> Result<(), serd
             units,
             lines,
             rationale,
-        } => {
-            // A code needs no escape.
-            out.push_str("{\"kind\":\"mue_exceeded\",\"code\":\"");
-            out.push_str(code.as_str());
-            out.push('"');
-            out.push_str(",\"date_of_service\":");
-            push_json_date(out, *date_of_service);
-            out.push_str(",\"mue\":");
-            push_u64(out, u64::from(*mue));
-            out.push_str(",\"mai\":");
-            push_u64(out, u64::from(mai.as_u8()));
-            out.push_str(",\"units\":");
-            push_u64(out, *units);
-            out.push_str(",\"lines\":[");
-            for (k, l) in lines.iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                push_json_str(out, l);
-            }
-            out.push_str("],\"rationale\":");
-            push_json_str(out, rationale);
-            out.push('}');
-        }
+        } => push_mue_json(
+            out,
+            &MueExceeded {
+                code: *code,
+                date_of_service: *date_of_service,
+                mue: *mue,
+                mai: *mai,
+                units: *units,
+                rationale,
+            },
+            lines.iter().map(String::as_str),
+        ),
         ProblemDetail::CodeSetNotCurrent {
             system,
             date_of_service,
@@ -67,9 +56,57 @@ pub(crate) fn write_json(d: &ProblemDetail, out: &mut String) -> Result<(), serd
             push_json_date(out, *newest_valid_through);
             out.push('}');
         }
+        ProblemDetail::Excludes1Conflict {
+            code,
+            excluded,
+            note,
+            note_at,
+        } => {
+            // Codes need no escape.
+            out.push_str("{\"kind\":\"excludes1_conflict\",\"code\":\"");
+            out.push_str(code.as_str());
+            out.push_str("\",\"excluded\":\"");
+            out.push_str(excluded.as_str());
+            out.push_str("\",\"note\":");
+            push_json_str(out, note);
+            out.push_str(",\"note_at\":");
+            push_json_str(out, note_at);
+            out.push('}');
+        }
         other => out.push_str(&serde_json::to_string(other)?),
     }
     Ok(())
+}
+
+/// Appends the JSON of the `MUE_EXCEEDED` detail of `m` on `lines`: what
+/// `serde_json` writes for [`ProblemDetail::MueExceeded`].
+pub(crate) fn push_mue_json<'l>(
+    out: &mut String,
+    m: &MueExceeded<'_>,
+    lines: impl Iterator<Item = &'l str>,
+) {
+    // A code needs no escape.
+    out.push_str("{\"kind\":\"mue_exceeded\",\"code\":\"");
+    out.push_str(m.code.as_str());
+    out.push('"');
+    out.push_str(",\"date_of_service\":");
+    push_json_date(out, m.date_of_service);
+    out.push_str(",\"mue\":");
+    push_u64(out, u64::from(m.mue));
+    out.push_str(",\"mai\":");
+    push_u64(out, u64::from(m.mai.as_u8()));
+    out.push_str(",\"units\":");
+    push_u64(out, m.units);
+    out.push_str(",\"lines\":[");
+    for (k, l) in lines.enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        push_json_str(out, l);
+    }
+    out.push_str("],\"rationale\":");
+    push_json_str(out, m.rationale);
+    out.push('}');
 }
 
 /// Appends `s` as a JSON string: as is between quotes when nothing in it
@@ -162,12 +199,15 @@ mod tests {
         details.push(ProblemDetail::ManifestationFirst {
             code: Code::parse("F02").expect("a code"),
         });
-        details.push(ProblemDetail::Excludes1Conflict {
-            code: Code::parse("F411").expect("a code"),
-            excluded: Code::parse("F410").expect("a code"),
-            note: odd[3].to_owned(),
-            note_at: "section F40-F48".to_owned(),
-        });
+        for (k, text) in odd.iter().enumerate() {
+            details.push(ProblemDetail::Excludes1Conflict {
+                code: Code::parse("F411").expect("a code"),
+                excluded: Code::parse(["F410", "S72001A", "Z0000", "E1165", "I10"][k])
+                    .expect("a code"),
+                note: (*text).to_owned(),
+                note_at: odd[(k + 1) % odd.len()].to_owned(),
+            });
+        }
         for d in &details {
             let mut mine = String::from("prefix ");
             write_json(d, &mut mine).expect("writes");

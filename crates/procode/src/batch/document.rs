@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use arrow_array::{Array, RecordBatch};
 use chrono::NaiveDate;
 
-use super::input::{Amounts, Dates, IdRef, Ids, Ints, Lists, Text, TEXT_TYPES};
+use super::input::{Amounts, Dates, IdRef, Ids, Ints, Lists, ParsedCodes, Text, TEXT_TYPES};
 use super::memo::MemoMaps;
 use super::output::{Details, Gaps, ProblemsBuilder};
 use super::{
@@ -20,6 +20,7 @@ use crate::billing::{
     Problem, Rate,
 };
 use crate::code::{Code, CodeSystem};
+use crate::ncci::{MueExceeded, MueLines, NcciOut};
 
 /// The columns of one record batch, typed and checked against the format.
 pub(crate) struct Columns<'a> {
@@ -161,15 +162,17 @@ impl ClaimLines {
     }
 
     /// Reads rows `range` of `cols` (all of this claim; `first_row` is the
-    /// stream row of `range.start`) into lines, reusing the room of the
-    /// `spare` lines of claims already checked.
+    /// stream row of `range.start`) into lines, reusing what `reading`
+    /// holds: the room of the lines of claims already checked, the codes
+    /// parsed so far.
     pub(crate) fn read<'a>(
         &mut self,
         cols: &Columns<'a>,
         range: std::ops::Range<usize>,
         first_row: u64,
-        spare: &mut Vec<CodeLine>,
+        reading: &mut Reading,
     ) -> Result<(), BatchError> {
+        let Reading { spare, parsed } = reading;
         self.lines.reserve(range.len());
         // The lines of a claim nearly always name one system and date.
         let mut recent = Recent::default();
@@ -185,7 +188,7 @@ impl ClaimLines {
                     ),
                 });
             }
-            read_line(cols, i, row, spare, &mut recent, &mut self.lines)?;
+            read_line(cols, i, row, (spare, parsed), &mut recent, &mut self.lines)?;
             let Some((line, before)) = self.lines.split_last() else {
                 continue;
             };
@@ -270,8 +273,8 @@ pub(crate) struct Worker {
 #[derive(Default)]
 pub(crate) struct Scratch {
     details: Details,
-    /// Lines of checked claims, for [`ClaimLines::read`] to refill.
-    pub(crate) spare: Vec<CodeLine>,
+    /// What [`ClaimLines::read`] reuses.
+    pub(crate) reading: Reading,
     problems: Vec<Problem>,
     /// The emptied line vector of the last claim checked, for the next.
     room: Vec<CodeLine>,
@@ -285,6 +288,14 @@ pub(crate) struct Scratch {
     payer_id: String,
 }
 
+/// What reading lines reuses: the lines of checked claims, to refill, and
+/// the codes parsed so far.
+#[derive(Default)]
+pub(crate) struct Reading {
+    spare: Vec<CodeLine>,
+    parsed: ParsedCodes,
+}
+
 /// Every problem of one claim, the core's readiness of its document,
 /// appended to `out`; the claim's lines go back to `scratch`.
 pub(crate) fn check_claim<S: CodeSource + ?Sized>(
@@ -295,7 +306,7 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
 ) {
     let Scratch {
         details,
-        spare,
+        reading,
         problems,
         room,
         gaps: written,
@@ -311,17 +322,44 @@ pub(crate) fn check_claim<S: CodeSource + ?Sized>(
         // Written below from the worker's copy of each (system, date)'s.
         caller_reports_gaps: true,
     };
-    readiness_into(&*doc, source, source.references(), None, batched, problems);
+    let mut rows = Rows {
+        claim_id: &doc.id,
+        problems,
+        details,
+        out,
+    };
+    readiness_into(&*doc, source, source.references(), None, batched, &mut rows);
     out.append(&doc.id, problems, details);
     // Readiness's last check, in its order.
     gaps(&*doc, source, |line, system, date, newest| {
         out.append_gap(&doc.id, &line.id, system, date, newest, written);
     });
-    spare.append(&mut doc.lines);
+    reading.spare.append(&mut doc.lines);
     *room = std::mem::take(&mut doc.lines);
     *claim_id = std::mem::take(&mut doc.id);
     if let Some(p) = doc.payer_id.take() {
         *payer_id = p;
+    }
+}
+
+/// Where a claim's readiness reports: its problems into a vector, appended
+/// to the output in order; its `MUE_EXCEEDED` problems (thousands a batch)
+/// written straight into the output, after the problems before them.
+struct Rows<'r> {
+    claim_id: &'r str,
+    problems: &'r mut Vec<Problem>,
+    details: &'r mut Details,
+    out: &'r mut ProblemsBuilder,
+}
+
+impl NcciOut for Rows<'_> {
+    fn problems(&mut self) -> &mut Vec<Problem> {
+        self.problems
+    }
+
+    fn mue(&mut self, m: &MueExceeded<'_>, lines: MueLines<'_>) {
+        self.out.append(self.claim_id, self.problems, self.details);
+        self.out.append_mue(self.claim_id, m, lines);
     }
 }
 
@@ -351,12 +389,15 @@ fn code_for(
     text: &str,
     column: &'static str,
     row: u64,
+    parsed: &mut ParsedCodes,
 ) -> Result<Code, BatchError> {
-    Code::parse_for(system, text).map_err(|e| BatchError::BadValue {
-        column,
-        row,
-        problem: e.to_string(),
-    })
+    parsed
+        .parse(system, text, Code::parse_for)
+        .map_err(|e| BatchError::BadValue {
+            column,
+            row,
+            problem: e.to_string(),
+        })
 }
 
 /// Row `i` as a code line pushed onto `lines`, with the checks a line gets
@@ -364,8 +405,8 @@ fn code_for(
 /// rate is a valid amount. Zero units and more than four modifiers are left
 /// to readiness (`INVALID_UNITS`, `TOO_MANY_MODIFIERS`), as for a document
 /// read from JSON. The line is a `spare` line remade in place when there is
-/// one (its strings' and vectors' room, not their contents). On an error
-/// nothing is pushed.
+/// one (its strings' and vectors' room, not their contents); its codes are
+/// read through `parsed`. On an error nothing is pushed.
 ///
 /// `recent` holds the system text and the date last read: a row that
 /// repeats them is not parsed again.
@@ -373,7 +414,7 @@ fn read_line<'a>(
     cols: &Columns<'a>,
     i: usize,
     row: u64,
-    spare: &mut Vec<CodeLine>,
+    (spare, parsed): (&mut Vec<CodeLine>, &mut ParsedCodes),
     recent: &mut Recent<'a>,
     lines: &mut Vec<CodeLine>,
 ) -> Result<(), BatchError> {
@@ -409,7 +450,9 @@ fn read_line<'a>(
         Some(old) => {
             lines.push(old);
             let made = match lines.last_mut() {
-                Some(line) => line.remake_manual(system, code),
+                Some(line) => {
+                    line.remake_manual(system, code, |s, t| parsed.parse(s, t, Code::parse_for))
+                }
                 None => Ok(()),
             };
             if made.is_err() {
@@ -421,7 +464,7 @@ fn read_line<'a>(
         None => CodeLine::manual(system, code, String::new()).map(|line| lines.push(line)),
     };
     made.map_err(|e| line_error(CODE, row, e))?;
-    let read = fill_line(cols, i, row, recent, line_id, lines.last_mut());
+    let read = fill_line(cols, i, row, recent, line_id, lines.last_mut(), parsed);
     if read.is_err() {
         // The line goes back to the spares: nothing pushed.
         spare.extend(lines.pop());
@@ -438,6 +481,7 @@ fn fill_line<'a>(
     recent: &mut Recent<'a>,
     line_id: IdRef<'_>,
     line: Option<&mut CodeLine>,
+    parsed: &mut ParsedCodes,
 ) -> Result<(), BatchError> {
     let Some(line) = line else {
         return Ok(());
@@ -456,13 +500,33 @@ fn fill_line<'a>(
         problem: format!("{units} units: give a whole number from 0 to {}", u32::MAX),
     })?;
     if let Some(m) = &cols.modifiers {
-        m.codes_into(i, CodeSystem::Modifier, MODIFIERS, row, &mut line.modifiers)?;
+        m.codes_into(
+            i,
+            CodeSystem::Modifier,
+            MODIFIERS,
+            row,
+            &mut line.modifiers,
+            parsed,
+        )?;
     }
     if let Some(d) = &cols.diagnoses {
-        d.codes_into(i, CodeSystem::Icd10Cm, DIAGNOSES, row, &mut line.diagnoses)?;
+        d.codes_into(
+            i,
+            CodeSystem::Icd10Cm,
+            DIAGNOSES,
+            row,
+            &mut line.diagnoses,
+            parsed,
+        )?;
     }
     if let Some(pos) = cols.place_of_service.as_ref().and_then(|p| p.get(i)) {
-        line.place_of_service = Some(code_for(CodeSystem::Pos, pos, PLACE_OF_SERVICE, row)?);
+        line.place_of_service = Some(code_for(
+            CodeSystem::Pos,
+            pos,
+            PLACE_OF_SERVICE,
+            row,
+            parsed,
+        )?);
     }
     if let Some(r) = &cols.rate {
         if let Some(per_unit) = r.get(i, RATE, row)? {

@@ -359,7 +359,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
         }
         let first = starts.first().copied().unwrap_or(n);
         if let Some(p) = self.pending.as_mut() {
-            p.read(&cols, 0..first, base, &mut self.workers[0].scratch.spare)?;
+            p.read(&cols, 0..first, base, &mut self.workers[0].scratch.reading)?;
         }
         let mut ranges: Vec<Range<usize>> = starts
             .iter()
@@ -377,7 +377,12 @@ impl<S: CodeSource + Sync> Scrub<S> {
             let id = cols.claim_id(r.start, base + r.start as u64)?;
             let scratch = &mut self.workers[0].scratch;
             let mut claim = ClaimLines::start(&cols, r.start, id, scratch);
-            claim.read(&cols, r.clone(), base + r.start as u64, &mut scratch.spare)?;
+            claim.read(
+                &cols,
+                r.clone(),
+                base + r.start as u64,
+                &mut scratch.reading,
+            )?;
             self.pending = Some(claim);
         }
         self.rows += n as u64;
@@ -414,7 +419,7 @@ impl<S: CodeSource + Sync> Scrub<S> {
                 let row = base + r.start as u64;
                 let id = cols.claim_id(r.start, row)?;
                 let mut claim = ClaimLines::start(cols, r.start, id, scratch);
-                claim.read(cols, r.clone(), row, &mut scratch.spare)?;
+                claim.read(cols, r.clone(), row, &mut scratch.reading)?;
                 check_claim(claim, &memo, scratch, out);
             }
             Ok(())

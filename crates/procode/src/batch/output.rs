@@ -14,6 +14,7 @@ use super::column::TextColumn;
 use super::BatchError;
 use crate::billing::{gap_problem, Fx, Problem, ProblemCode, ProblemDetail};
 use crate::code::CodeSystem;
+use crate::ncci::{MueExceeded, MueLines};
 use crate::release::Release;
 
 pub(crate) fn schema() -> SchemaRef {
@@ -210,6 +211,22 @@ impl ProblemsBuilder {
             // Written: its strings serve the next problems.
             p.recycle();
         }
+    }
+
+    /// Appends the `MUE_EXCEEDED` problem `m` on `lines` of claim
+    /// `claim_id`: its message and detail written straight into their
+    /// columns (the check's message writer, the detail as `serde_json`
+    /// writes it), no [`Problem`] made.
+    pub(crate) fn append_mue(&mut self, claim_id: &str, m: &MueExceeded<'_>, lines: MueLines<'_>) {
+        let code = ProblemCode::MueExceeded;
+        self.claim_id.push(claim_id);
+        self.line_id.push_option(lines.ids().next());
+        self.problem.push(code.as_str());
+        self.severity.push(code.severity().as_str());
+        self.message
+            .push_written(|s| m.push_message(s, lines.ids()));
+        self.detail
+            .push_written(|s| super::detail_json::push_mue_json(s, m, lines.ids()));
     }
 
     /// Appends the `CODE_SET_NOT_CURRENT` problem of line `line_id` of claim

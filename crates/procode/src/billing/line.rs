@@ -269,7 +269,17 @@ pub struct CodeLine {
 
 /// The code of a line typed by hand: it must have the shape of its system.
 fn manual_code(system: CodeSystem, code: &str) -> Result<Code, LineError> {
-    Code::parse_for(system, code).map_err(|source| LineError::InvalidCode {
+    manual_code_by(system, code, Code::parse_for)
+}
+
+/// [`manual_code`] with `parse` for [`Code::parse_for`] (which it must
+/// answer as: a batch's memo of it).
+fn manual_code_by(
+    system: CodeSystem,
+    code: &str,
+    parse: impl FnOnce(CodeSystem, &str) -> Result<Code, CodeError>,
+) -> Result<Code, LineError> {
+    parse(system, code).map_err(|source| LineError::InvalidCode {
         field: "code",
         source,
     })
@@ -332,15 +342,18 @@ impl CodeLine {
     /// Makes this line what [`CodeLine::manual`] makes of `system`, `code`
     /// and an empty description, in place: its id, description and code
     /// vectors are emptied, not freed, so a batch reading line after line
-    /// reuses their room. On an error the line is left as it was. (Only
-    /// the Arrow batch reads lines so; the lean build keeps it for its test.)
+    /// reuses their room. On an error the line is left as it was. The
+    /// code is read with `parse`, which answers as [`Code::parse_for`] (the
+    /// batch passes its memo of it). (Only the Arrow batch reads lines so;
+    /// the lean build keeps it for its test.)
     #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     pub(crate) fn remake_manual(
         &mut self,
         system: CodeSystem,
         code: &str,
+        parse: impl FnOnce(CodeSystem, &str) -> Result<Code, CodeError>,
     ) -> Result<(), LineError> {
-        let code = manual_code(system, code)?;
+        let code = manual_code_by(system, code, parse)?;
         self.id.clear();
         self.system = system;
         self.code = code;
@@ -808,10 +821,12 @@ mod tests {
         line.rate = Some(Rate::overridden(Decimal::new(3000, 2)).expect("a rate"));
         let before = line.clone();
         // A code without the shape of its system leaves the line as it was.
-        assert!(line.remake_manual(CodeSystem::Hcpcs, "99213").is_err());
+        assert!(line
+            .remake_manual(CodeSystem::Hcpcs, "99213", Code::parse_for)
+            .is_err());
         assert_eq!(line, before);
         for (system, code) in [(CodeSystem::Hcpcs, "h0004"), (CodeSystem::Cpt, "99213")] {
-            line.remake_manual(system, code)
+            line.remake_manual(system, code, Code::parse_for)
                 .expect("a code of its system");
             assert_eq!(
                 line,

@@ -11,7 +11,7 @@ use crate::catalog::Catalog;
 use crate::code::{Code, CodeSystem};
 use crate::entry::Entry;
 use crate::import::tabular::TabularView;
-use crate::ncci::NcciEdits;
+use crate::ncci::{NcciEdits, NcciOut};
 use crate::problem::{LineFacts, Problem, ProblemCode};
 use chrono::NaiveDate;
 
@@ -333,20 +333,22 @@ pub(crate) struct Batched {
     pub(crate) caller_reports_gaps: bool,
 }
 
-/// [`readiness_with`] appending to `out` (a batch reuses one vector for
-/// every claim instead of growing a new one per claim), run as `batched`
-/// says.
+/// [`readiness_with`] reporting to `out`: a vector of problems (a batch
+/// reuses one for every claim instead of growing a new one per claim), or
+/// a batch's output, which takes the `MUE_EXCEEDED` problems as their facts
+/// ([`NcciOut`]); run as `batched` says.
 pub(crate) fn readiness_into<D, S>(
     doc: &D,
     source: &S,
     refs: References<'_>,
     pricing: Option<Pricing<'_>>,
     batched: Batched,
-    out: &mut Vec<Problem>,
+    to: &mut impl NcciOut,
 ) where
     D: BillingDocument + ?Sized,
     S: CodeSource + ?Sized,
 {
+    let out = to.problems();
     let lines = doc.lines();
     if lines.is_empty() {
         out.push(Problem {
@@ -378,13 +380,13 @@ pub(crate) fn readiness_into<D, S>(
     let facts = line_facts(lines, doc.date());
     super::coding::check_coding(&facts, source, refs, out);
     if let Some(edits) = refs.edits {
-        // Nothing is appended on an error.
-        match edits.check_facts_into(&facts, out) {
+        // Nothing is reported on an error.
+        match edits.check_facts_into(&facts, to) {
             Ok(()) => {}
             // Only a file opened with `Verify::Lazy` can fail here. Fail
             // closed: a claim is never called ready when its edits could
             // not be read.
-            Err(e) => out.push(Problem {
+            Err(e) => to.problems().push(Problem {
                 code: ProblemCode::NcciEditsUnreadable,
                 line_id: None,
                 message: format!("the NCCI edits could not be checked: {e}"),
@@ -393,7 +395,7 @@ pub(crate) fn readiness_into<D, S>(
         }
     }
     if !batched.caller_reports_gaps {
-        super::current::check(doc, source, out);
+        super::current::check(doc, source, to.problems());
     }
 }
 

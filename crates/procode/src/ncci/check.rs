@@ -71,8 +71,168 @@ struct Scratch {
     partners: Vec<(usize, u32)>,
     /// PTP conflicts of a day: (column-1 item, column-2 item, problem).
     ptp: Vec<(usize, usize, Problem)>,
-    /// MUE problems of a day: (item reported, problem).
-    mue: Vec<(usize, Problem)>,
+    /// MUEs exceeded on a day: (item reported, what).
+    mue: Vec<(usize, MueFound)>,
+    /// The lines (indexes into the lines checked) the MUEs found report.
+    mue_lines: Vec<usize>,
+    /// What the claim's days found, in the order reported.
+    found: Vec<Found>,
+}
+
+/// A finding of the check, in the order of its problems: a PTP conflict's
+/// problem, or an MUE exceeded (its problem made only when reported).
+enum Found {
+    Ptp(Problem),
+    Mue(MueFound),
+}
+
+/// An MUE exceeded: the edit, the code and units, and the lines reported
+/// (`Scratch::mue_lines[lines]`).
+struct MueFound {
+    mue: super::reader::RawMue,
+    code: Code,
+    dos: Option<NaiveDate>,
+    units: u64,
+    lines: std::ops::Range<usize>,
+}
+
+/// The id of the line finding `f` is reported on (`mue_lines` and `lines`
+/// as [`MueFound::lines`] indexes them).
+fn found_line_id<'f>(
+    f: &'f Found,
+    mue_lines: &[usize],
+    lines: &'f [LineFacts<'f>],
+) -> Option<&'f str> {
+    match f {
+        Found::Ptp(p) => p.line_id.as_deref(),
+        Found::Mue(m) => {
+            let k = mue_lines.get(m.lines.start).copied()?;
+            lines.get(k).map(|l| l.id)
+        }
+    }
+}
+
+/// Where the PTP and MUE checks report, in order: the problems in a
+/// vector, each `MUE_EXCEEDED` problem as its facts ([`MueExceeded`]),
+/// which a vector of problems turns into the problem
+/// ([`MueExceeded::problem`]) and a batch scrub writes straight into its
+/// output (one message writer, [`MueExceeded::push_message`]).
+pub(crate) trait NcciOut {
+    /// The vector the problems go to.
+    fn problems(&mut self) -> &mut Vec<Problem>;
+    /// An `MUE_EXCEEDED` problem on `lines`, after every problem pushed
+    /// so far.
+    fn mue(&mut self, m: &MueExceeded<'_>, lines: MueLines<'_>);
+}
+
+impl NcciOut for Vec<Problem> {
+    fn problems(&mut self) -> &mut Vec<Problem> {
+        self
+    }
+
+    fn mue(&mut self, m: &MueExceeded<'_>, lines: MueLines<'_>) {
+        self.push(m.problem(lines.ids()));
+    }
+}
+
+/// An `MUE_EXCEEDED` problem's facts but its lines: `units` of `code`
+/// over the MUE.
+pub(crate) struct MueExceeded<'a> {
+    /// The code.
+    pub(crate) code: Code,
+    /// The date of service (`None`: undated lines).
+    pub(crate) date_of_service: Option<NaiveDate>,
+    /// The MUE (units).
+    pub(crate) mue: u32,
+    /// Its adjudication indicator.
+    pub(crate) mai: MueAdjudication,
+    /// The units billed.
+    pub(crate) units: u64,
+    /// The MUE's rationale.
+    pub(crate) rationale: &'a str,
+}
+
+/// The lines an `MUE_EXCEEDED` problem reports: of the lines checked,
+/// those at the indexes `at`, in line order.
+#[derive(Clone, Copy)]
+pub(crate) struct MueLines<'a> {
+    lines: &'a [LineFacts<'a>],
+    at: &'a [usize],
+}
+
+impl<'a> MueLines<'a> {
+    /// Their ids.
+    pub(crate) fn ids(self) -> impl ExactSizeIterator<Item = &'a str> + Clone {
+        let lines = self.lines;
+        self.at
+            .iter()
+            .map(move |&k| lines.get(k).map_or("", |l| l.id))
+    }
+}
+
+impl MueExceeded<'_> {
+    /// Appends the problem's message on the lines `ids`: "{units} units of
+    /// {code} on {date} exceed its MUE of {mue} ({scope}, line(s) {ids};
+    /// {rationale})", without the formatting machinery.
+    pub(crate) fn push_message<'l>(
+        &self,
+        message: &mut String,
+        ids: impl ExactSizeIterator<Item = &'l str>,
+    ) {
+        push_u64(message, self.units);
+        message.push_str(" units of ");
+        message.push_str(self.code.as_str());
+        message.push(' ');
+        push_when(message, self.date_of_service);
+        message.push_str(" exceed its MUE of ");
+        push_u64(message, u64::from(self.mue));
+        message.push_str(" (");
+        if self.mai.per_line() {
+            message.push_str("MAI 1: per line, line ");
+        } else {
+            message.push_str("MAI ");
+            push_u64(message, u64::from(self.mai.as_u8()));
+            message.push_str(": per date of service, line");
+            message.push_str(if ids.len() == 1 { " " } else { "s " });
+        }
+        for (k, id) in ids.enumerate() {
+            if k > 0 {
+                message.push_str(", ");
+            }
+            message.push_str(id);
+        }
+        message.push_str("; ");
+        message.push_str(self.rationale);
+        message.push(')');
+    }
+
+    /// The `MUE_EXCEEDED` problem on the lines `ids`.
+    pub(crate) fn problem<'l>(
+        &self,
+        ids: impl ExactSizeIterator<Item = &'l str> + Clone,
+    ) -> Problem {
+        // Strings from the thread's spares: a host may report MUEs by the
+        // ten thousand and recycle each once written.
+        let rationale = spare_copy(self.rationale);
+        let mut lines = spare_list();
+        lines.extend(ids.clone().map(spare_copy));
+        let mut message = spare_string_for(160 + rationale.len());
+        self.push_message(&mut message, ids);
+        Problem {
+            code: ProblemCode::MueExceeded,
+            line_id: lines.first().map(|l| spare_copy(l)),
+            message,
+            detail: Some(ProblemDetail::MueExceeded {
+                code: self.code,
+                date_of_service: self.date_of_service,
+                mue: self.mue,
+                mai: self.mai,
+                units: self.units,
+                lines,
+                rationale,
+            }),
+        }
+    }
 }
 
 thread_local! {
@@ -113,14 +273,14 @@ impl NcciEdits {
         Ok(out)
     }
 
-    /// [`NcciEdits::check_facts`] appending to `out`; on an error nothing
-    /// is appended.
+    /// [`NcciEdits::check_facts`] reporting to `out`; on an error nothing
+    /// is reported.
     pub(crate) fn check_facts_into(
         &self,
         lines: &[LineFacts<'_>],
-        out: &mut Vec<Problem>,
+        out: &mut impl NcciOut,
     ) -> Result<(), NcciError> {
-        let start = out.len();
+        let start = out.problems().len();
         let done = SCRATCH
             .try_with(|s| match s.try_borrow_mut() {
                 Ok(mut s) => Some(self.check_with(lines, &mut s, out)),
@@ -134,7 +294,7 @@ impl NcciEdits {
             None => self.check_with(lines, &mut Scratch::default(), out),
         };
         if done.is_err() {
-            out.truncate(start);
+            out.problems().truncate(start);
         }
         done
     }
@@ -143,7 +303,7 @@ impl NcciEdits {
         &self,
         lines: &[LineFacts<'_>],
         s: &mut Scratch,
-        out: &mut Vec<Problem>,
+        out: &mut impl NcciOut,
     ) -> Result<(), NcciError> {
         let billed = |l: &&LineFacts<'_>| matches!(l.system, CodeSystem::Hcpcs | CodeSystem::Cpt);
         s.codes.clear();
@@ -162,7 +322,8 @@ impl NcciEdits {
                 });
             }
         }
-        let start = out.len();
+        s.found.clear();
+        s.mue_lines.clear();
         // Lines of one date of service, in line order within the day.
         s.items.sort_by_key(|it| it.dos);
         let mut from = 0;
@@ -183,34 +344,80 @@ impl NcciEdits {
                 groups: &s.groups,
                 order: &s.order,
             };
-            self.ptp_day(&day, &codes, &mut s.partners, &mut s.ptp, out)?;
-            self.mue_day(&day, &codes, &mut s.mue, out)?;
+            self.ptp_day(&day, &codes, &mut s.partners, &mut s.ptp, &mut s.found)?;
+            self.mue_day(&day, &codes, &mut s.mue, &mut s.mue_lines, &mut s.found)?;
             from = to;
         }
-        let found = &mut out[start..];
-        if found.len() < 2 {
-            return Ok(());
+        let Scratch {
+            found, mue_lines, ..
+        } = s;
+        if found.len() >= 2 {
+            // Report in line order, whatever the dates (PTP conflicts
+            // first): the position of the first line of each id.
+            let not_ptp =
+                |f: &Found| !matches!(f, Found::Ptp(p) if p.code == ProblemCode::NcciPtpConflict);
+            if lines.len() <= SCANNED_UP_TO {
+                let pos = |f: &Found| {
+                    found_line_id(f, mue_lines, lines)
+                        .and_then(|id| lines.iter().position(|l| l.id == id))
+                };
+                found.sort_by_key(|f| (not_ptp(f), pos(f)));
+            } else {
+                let mut first: HashMap<&str, usize, BuildHasherDefault<Fx>> =
+                    HashMap::with_capacity_and_hasher(lines.len(), Default::default());
+                for (i, l) in lines.iter().enumerate() {
+                    first.entry(l.id).or_insert(i);
+                }
+                let pos = |f: &Found| {
+                    found_line_id(f, mue_lines, lines).and_then(|id| first.get(id).copied())
+                };
+                found.sort_by_cached_key(|f| (not_ptp(f), pos(f)));
+            }
         }
-        // Report in line order, whatever the dates (PTP conflicts first):
-        // the position of the first line of each id.
-        let not_ptp = |p: &Problem| p.code != ProblemCode::NcciPtpConflict;
-        if lines.len() <= SCANNED_UP_TO {
-            let pos = |p: &Problem| {
-                p.line_id
-                    .as_deref()
-                    .and_then(|id| lines.iter().position(|l| l.id == id))
-            };
-            found.sort_by_key(|p| (not_ptp(p), pos(p)));
-            return Ok(());
+        // Every rationale reported is read before anything is reported (a
+        // damaged file reports nothing); the same bytes read the same
+        // again below.
+        let mut last: Option<(u32, &str)> = None;
+        for f in found.iter() {
+            if let Found::Mue(m) = f {
+                self.rationale_of(m.mue.rationale, &mut last)?;
+            }
         }
-        let mut first: HashMap<&str, usize, BuildHasherDefault<Fx>> =
-            HashMap::with_capacity_and_hasher(lines.len(), Default::default());
-        for (i, l) in lines.iter().enumerate() {
-            first.entry(l.id).or_insert(i);
+        for f in found.drain(..) {
+            match f {
+                Found::Ptp(p) => out.problems().push(p),
+                Found::Mue(m) => {
+                    let rationale = self.rationale_of(m.mue.rationale, &mut last)?;
+                    let facts = MueExceeded {
+                        code: m.code,
+                        date_of_service: m.dos,
+                        mue: m.mue.units,
+                        mai: m.mue.mai,
+                        units: m.units,
+                        rationale,
+                    };
+                    let at = mue_lines.get(m.lines).unwrap_or(&[]);
+                    out.mue(&facts, MueLines { lines, at });
+                }
+            }
         }
-        let pos = |p: &Problem| p.line_id.as_deref().and_then(|id| first.get(id).copied());
-        found.sort_by_cached_key(|p| (not_ptp(p), pos(p)));
         Ok(())
+    }
+
+    /// Rationale `id`, read again only when it is not the `last` read.
+    fn rationale_of<'e>(
+        &'e self,
+        id: u32,
+        last: &mut Option<(u32, &'e str)>,
+    ) -> Result<&'e str, NcciError> {
+        match *last {
+            Some((at, text)) if at == id => Ok(text),
+            _ => {
+                let text = self.rationale(id)?;
+                *last = Some((id, text));
+                Ok(text)
+            }
+        }
     }
 
     fn ptp_day(
@@ -219,7 +426,7 @@ impl NcciEdits {
         codes: &Codes<'_>,
         partners_found: &mut Vec<(usize, u32)>,
         found: &mut Vec<(usize, usize, Problem)>,
-        out: &mut Vec<Problem>,
+        out: &mut Vec<Found>,
     ) -> Result<(), NcciError> {
         let dos = day.dos;
         let dos_days = dos.map(|d| d.num_days_from_ce());
@@ -262,7 +469,7 @@ impl NcciEdits {
         }
         // As line against line would find them: column-1 line, then column 2.
         found.sort_by_key(|(i, j, _)| (*i, *j));
-        out.extend(found.drain(..).map(|(_, _, p)| p));
+        out.extend(found.drain(..).map(|(_, _, p)| Found::Ptp(p)));
         Ok(())
     }
 
@@ -302,11 +509,12 @@ impl NcciEdits {
         &self,
         day: &Day<'_, '_>,
         codes: &Codes<'_>,
-        found: &mut Vec<(usize, Problem)>,
-        out: &mut Vec<Problem>,
+        found: &mut Vec<(usize, MueFound)>,
+        mue_lines: &mut Vec<usize>,
+        out: &mut Vec<Found>,
     ) -> Result<(), NcciError> {
         let dos = day.dos;
-        // (the day index of the line reported, problem), in line order below.
+        // (the day index of the line reported, what), in line order below.
         found.clear();
         for g in codes.groups {
             let g_lines = codes.lines(g);
@@ -322,89 +530,37 @@ impl NcciEdits {
                 }
             }
             let code: Code = day.line(first).code;
-            let mut report = |at: usize, units: u64, lines: Vec<String>| -> Result<(), NcciError> {
-                found.push((at, self.mue_problem(&m, code, dos, units, lines)?));
-                Ok(())
+            let mut report = |at: usize, units: u64, lines: &[usize]| {
+                let from = mue_lines.len();
+                mue_lines.extend(lines.iter().map(|&i| day.items[i].line));
+                found.push((
+                    at,
+                    MueFound {
+                        mue: m,
+                        code,
+                        dos,
+                        units,
+                        lines: from..mue_lines.len(),
+                    },
+                ));
             };
             if m.mai == MueAdjudication::Line {
                 for &i in g_lines {
                     let units = u64::from(day.line(i).units);
                     if units > u64::from(m.units) {
-                        let mut ids = spare_list();
-                        ids.push(spare_copy(day.line(i).id));
-                        report(i, units, ids)?;
+                        report(i, units, &[i]);
                     }
                 }
                 continue;
             }
             let units: u64 = g_lines.iter().map(|&i| u64::from(day.line(i).units)).sum();
             if units > u64::from(m.units) {
-                let mut ids = spare_list();
-                ids.extend(g_lines.iter().map(|&i| spare_copy(day.line(i).id)));
-                report(first, units, ids)?;
+                report(first, units, g_lines);
             }
         }
         found.sort_by_key(|(at, _)| *at);
-        out.extend(found.drain(..).map(|(_, p)| p));
+        out.extend(found.drain(..).map(|(_, m)| Found::Mue(m)));
         Ok(())
-    }
-
-    /// The `MUE_EXCEEDED` problem of `units` of `code` on `lines` over the
-    /// MUE `m`.
-    fn mue_problem(
-        &self,
-        m: &super::reader::RawMue,
-        code: Code,
-        dos: Option<NaiveDate>,
-        units: u64,
-        lines: Vec<String>,
-    ) -> Result<Problem, NcciError> {
-        // Strings from the thread's spares: a batch scrub reports MUEs by
-        // the ten thousand and recycles each once written.
-        let rationale = spare_copy(self.rationale(m.rationale)?);
-        // "{units} units of {code} on {date} exceed its MUE of {mue}
-        // ({scope}; {rationale})", written into one allocation without the
-        // formatting machinery.
-        let mut message = spare_string_for(160 + rationale.len());
-        push_u64(&mut message, units);
-        message.push_str(" units of ");
-        message.push_str(code.as_str());
-        message.push(' ');
-        push_when(&mut message, dos);
-        message.push_str(" exceed its MUE of ");
-        push_u64(&mut message, u64::from(m.units));
-        message.push_str(" (");
-        if m.mai.per_line() {
-            message.push_str("MAI 1: per line, line ");
-        } else {
-            message.push_str("MAI ");
-            push_u64(&mut message, u64::from(m.mai.as_u8()));
-            message.push_str(": per date of service, line");
-            message.push_str(if lines.len() == 1 { " " } else { "s " });
-        }
-        for (k, id) in lines.iter().enumerate() {
-            if k > 0 {
-                message.push_str(", ");
-            }
-            message.push_str(id);
-        }
-        message.push_str("; ");
-        message.push_str(&rationale);
-        message.push(')');
-        Ok(Problem {
-            code: ProblemCode::MueExceeded,
-            line_id: lines.first().map(|l| spare_copy(l)),
-            message,
-            detail: Some(ProblemDetail::MueExceeded {
-                code,
-                date_of_service: dos,
-                mue: m.units,
-                mai: m.mai,
-                units,
-                lines,
-                rationale,
-            }),
-        })
     }
 }
 

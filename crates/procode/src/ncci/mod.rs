@@ -133,7 +133,10 @@ pub use crate::error::NcciError;
 pub use crate::index::Verify;
 pub use addon::{AddOnEdit, AddOnType};
 pub use build::NcciBuilder;
+pub(crate) use check::NcciOut;
 pub use check::{is_ncci_modifier, NCCI_MODIFIERS};
+#[cfg(feature = "arrow")]
+pub(crate) use check::{MueExceeded, MueLines};
 pub use reader::NcciEdits;
 
 /// The date CMS uses for "not deleted".
