@@ -945,12 +945,16 @@ struct Scorer<'a> {
     /// the title.
     tier_weight: [i32; 6],
     in_title: [u32; 6],
-    /// Per fact flags (masked): what they add to the score (the flag part
-    /// of [`static_score`], no lead).
-    flag_score: [i32; 64],
-    /// The most the slots can score (each word at its best tier), and the
-    /// most query words that can match in a title.
-    slots_max: i32,
+    /// Per fact flags (masked) and whether the title has a first word
+    /// (bit 6): the most the slots can score (each word at its best tier),
+    /// plus what the flags add (the flag part of [`static_score`]), plus
+    /// what matching the first word can add ([`Scorer::lead_gain`]).
+    flag_bound: [i32; 128],
+    /// Per count of title words (below 64): the most the unmatched ones
+    /// can take away, at best (no query word, or as many as can be, in
+    /// the title).
+    unmatched_bound: [i32; 64],
+    /// The most query words that can match in a title.
     in_title_max: u32,
     /// Whether a dictionary token's word is one the query's words match
     /// (the title's first word), computed when needed and kept in the
@@ -1020,6 +1024,24 @@ impl<'a> Scorer<'a> {
                 *s = rest + low;
             }
         }
+        // (The mask only ever clears the pregnancy-newborn flag, so the
+        // "Other" flag of the masked flags is the entry's.)
+        let mut flag_bound = [0; 128];
+        for (x, b) in flag_bound.iter_mut().enumerate() {
+            let flags = x & 63;
+            let gain = if x >> 6 == 0 {
+                0
+            } else if flags & usize::from(FACT_OTHER) != 0 {
+                (w.leading - w.other).max(0)
+            } else {
+                w.leading.max(0)
+            };
+            *b = slots_max + flag_score.get(flags).copied().unwrap_or(0) + gain;
+        }
+        let mut unmatched_bound = [0; 64];
+        for (words, b) in (0u32..).zip(unmatched_bound.iter_mut()) {
+            *b = unmatched_at_best(words, in_title_max, w);
+        }
         Scorer {
             v,
             m,
@@ -1028,8 +1050,8 @@ impl<'a> Scorer<'a> {
             codes: &m.codes,
             tier_weight,
             in_title,
-            flag_score,
-            slots_max,
+            flag_bound,
+            unmatched_bound,
             in_title_max,
             leads: [(u32::MAX, false); LEAD_SLOTS],
             nos_cover: vec![None; facts.nos_terms.len()],
@@ -1037,20 +1059,21 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    /// An upper bound of [`Scorer::base`] for candidate `id`, from its
-    /// facts alone (`phrase`: its title or an inclusion term is the
-    /// variant's phrase): each word at its best tier, the "X NOS" default
-    /// whenever the entry has one.
+    /// An upper bound of [`Scorer::base`] plus [`Scorer::lead`] for
+    /// candidate `id`, from its facts alone (`phrase`: its title or an
+    /// inclusion term is the variant's phrase): each word at its best tier,
+    /// the title's first word matched ([`Scorer::lead_gain`]), the "X NOS"
+    /// default whenever the entry has one. Two table reads (see
+    /// [`Scorer::flag_bound`]).
     #[inline]
     fn bound(&self, id: u32, f: &EntryFacts, phrase: bool) -> i32 {
         let w = self.w;
-        let flags = usize::from(f.flags & self.mask);
-        let words = u32::from(f.words);
-        let unmatched =
-            |in_title: u32| w.unmatched_word * words.saturating_sub(in_title).min(12) as i32;
-        let mut score = self.slots_max
-            + self.flag_score.get(flags).copied().unwrap_or(0)
-            + unmatched(0).max(unmatched(self.in_title_max));
+        let at = usize::from(f.flags & self.mask & 63) | usize::from(f.first != u32::MAX) << 6;
+        let unmatched = match self.unmatched_bound.get(usize::from(f.words)) {
+            Some(&u) => u,
+            None => unmatched_at_best(u32::from(f.words), self.in_title_max, w),
+        };
+        let mut score = self.flag_bound.get(at).copied().unwrap_or(0) + unmatched;
         if phrase {
             score += w.phrase;
         }
@@ -1861,24 +1884,29 @@ impl Catalog {
         // First every candidate the options keep is counted and bounded
         // from its facts (ascending ids: the phrase's ids are merged in).
         let mut bounded: Vec<(i32, u32)> = Vec::with_capacity(m.cand.len());
-        let mut phrase = vec![false; m.cand.len()];
-        let mut phrase_at = 0;
         // The same pass without what the usual search lacks (a date, other
         // variants finding the same entries, the phrase, favourites).
         let plain = opts.as_of.is_none()
             && acc.seen.is_none()
             && m.phrase.is_empty()
             && self.favourite_ids.is_empty();
+        // Per candidate, whether its title is the phrase (none without one).
+        let mut phrase = if m.phrase.is_empty() {
+            Vec::new()
+        } else {
+            vec![false; m.cand.len()]
+        };
+        let mut phrase_at = 0;
         if plain {
             for (pos, &id) in (0u32..).zip(&m.cand) {
                 let Some(f) = facts.entries.get(id as usize).filter(|f| f.kept_by(opts)) else {
                     continue;
                 };
-                bounded.push((scorer.bound(id, f, false) + scorer.lead_gain(f), pos));
+                bounded.push((scorer.bound(id, f, false), pos));
             }
             acc.total += bounded.len();
         } else {
-            for ((pos, &id), ph) in (0u32..).zip(&m.cand).zip(phrase.iter_mut()) {
+            for (pos, &id) in (0u32..).zip(&m.cand) {
                 let Some(f) = facts.entries.get(id as usize).filter(|f| f.kept_by(opts)) else {
                     continue;
                 };
@@ -1890,11 +1918,13 @@ impl Catalog {
                 if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
                     acc.total += 1;
                 }
-                if !m.phrase.is_empty() {
+                let mut ph = false;
+                if let Some(p) = phrase.get_mut(pos as usize) {
                     phrase_at = advance_to(&m.phrase, phrase_at, id);
-                    *ph = m.phrase.get(phrase_at) == Some(&id);
+                    ph = m.phrase.get(phrase_at) == Some(&id);
+                    *p = ph;
                 }
-                let bound = scorer.bound(id, f, *ph) + self.favourite(id) + scorer.lead_gain(f);
+                let bound = scorer.bound(id, f, ph) + self.favourite(id);
                 bounded.push((bound, pos));
             }
         }
@@ -1912,9 +1942,10 @@ impl Catalog {
                 continue;
             }
             let pos = pos as usize;
-            let (Some(&id), Some(&ph)) = (m.cand.get(pos), phrase.get(pos)) else {
+            let Some(&id) = m.cand.get(pos) else {
                 continue;
             };
+            let ph = phrase.get(pos).copied().unwrap_or(false);
             let Some(f) = facts.entries.get(id as usize) else {
                 continue;
             };
@@ -2804,6 +2835,15 @@ fn slot_score(s: &Slot, tiers: impl Iterator<Item = Option<Tier>>, w: &SearchWei
     } else {
         per_word
     }
+}
+
+/// What a title of `words` counted words loses for those left unmatched,
+/// at best: with no query word in the title, or with `in_title_max` of
+/// them (the weight may be of either sign).
+fn unmatched_at_best(words: u32, in_title_max: u32, w: &SearchWeights) -> i32 {
+    let unmatched =
+        |in_title: u32| w.unmatched_word * words.saturating_sub(in_title).min(12) as i32;
+    unmatched(0).max(unmatched(in_title_max))
 }
 
 /// Whether a title's first word (`first`, folded) is one the variant's
