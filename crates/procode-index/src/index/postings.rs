@@ -238,6 +238,65 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Of `targets` (ascending, no repeats), sets `marks[i]` to `mark` for
+    /// each position `i` whose mark is `unmarked` and whose id the list
+    /// holds (the others are neither looked for nor changed); returns how
+    /// many it marked and leaves the cursor past the ids it compared. A
+    /// target seeks its block through the skip table (a short list costs
+    /// its own length, not the number of targets); the targets that follow
+    /// are merged with the rest of the block decoded.
+    ///
+    /// # Errors
+    /// As [`Cursor::advance`].
+    pub fn mark(
+        &mut self,
+        targets: &[u32],
+        marks: &mut [u8],
+        unmarked: u8,
+        mark: u8,
+        n: u32,
+    ) -> Result<usize> {
+        let len = targets.len().min(marks.len());
+        let want = |marks: &[u8], i: usize| marks.get(i) == Some(&unmarked);
+        let mut marked = 0;
+        let mut i = 0;
+        loop {
+            while i < len && !want(marks, i) {
+                i += 1;
+            }
+            let Some(&t) = targets.get(i).filter(|_| i < len) else {
+                return Ok(marked);
+            };
+            let Some(x) = self.seek(t, n)? else {
+                return Ok(marked);
+            };
+            i = skip_below(targets, i, x);
+            if i < len && targets.get(i) == Some(&x) && want(marks, i) {
+                marks[i] = mark;
+                marked += 1;
+                i += 1;
+            }
+            // The rest of the block against the targets that follow.
+            let block = self.buf.get(self.at..self.len).unwrap_or(&[]);
+            let mut j = 0;
+            while let (Some(&b), Some(&t)) = (block.get(j), targets.get(i).filter(|_| i < len)) {
+                if !want(marks, i) {
+                    i += 1;
+                } else if t < b {
+                    i = skip_below(targets, i, b);
+                } else if t > b {
+                    j += 1;
+                } else {
+                    marks[i] = mark;
+                    marked += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+            self.at += j;
+        }
+    }
+
     /// Moves `next_block` to the last block starting at or before `target`,
     /// if that lies beyond it (a damaged skip table only stops the jump).
     fn jump_towards(&mut self, target: u32) {
@@ -269,6 +328,22 @@ impl<'a> Cursor<'a> {
             self.next_block = lo as u32;
         }
     }
+}
+
+/// The first position at or after `from` of ascending `ids` whose id is at
+/// least `id`: a few steps, then a binary search for long jumps.
+#[inline]
+pub fn skip_below(ids: &[u32], from: usize, id: u32) -> usize {
+    let mut p = from;
+    for _ in 0..8 {
+        match ids.get(p) {
+            Some(&x) if x < id => p += 1,
+            _ => return p,
+        }
+    }
+    p + ids
+        .get(p..)
+        .map_or(0, |rest| rest.partition_point(|&x| x < id))
 }
 
 /// The union of several posting lists (a query word's prefix matches),
@@ -364,6 +439,66 @@ mod tests {
             assert_eq!(rest, ids[ids.partition_point(|&i| i < mid)..]);
             assert_eq!(c.advance(n).unwrap(), None);
         }
+    }
+
+    #[test]
+    fn marking_finds_the_unmarked_targets_the_list_holds() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let n = 50_000u32;
+        for (len, targets_len) in [
+            (0usize, 10usize),
+            (5, 1000),
+            (300, 300),
+            (4000, 200),
+            (4000, 3000),
+            (20, 0),
+        ] {
+            let mut ids: Vec<u32> = (0..len).map(|_| rnd(u64::from(n)) as u32).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            // Targets: some of the list's ids, some others.
+            let mut targets: Vec<u32> = (0..targets_len)
+                .map(|k| match ids.get(rnd(ids.len().max(1) as u64) as usize) {
+                    Some(&id) if k % 2 == 0 => id,
+                    _ => rnd(u64::from(n)) as u32,
+                })
+                .collect();
+            targets.sort_unstable();
+            targets.dedup();
+            let mut bytes = Vec::new();
+            encode(&ids, &mut bytes);
+            // A third of the targets marked already.
+            let before: Vec<u8> = (0..targets.len())
+                .map(|_| if rnd(3) == 0 { 1 } else { 9 })
+                .collect();
+            let mut marks = before.clone();
+            let mut c = Cursor::new(&bytes).unwrap();
+            let marked = c.mark(&targets, &mut marks, 9, 4, n).unwrap();
+            let want: Vec<u8> = targets
+                .iter()
+                .zip(&before)
+                .map(|(t, &m)| {
+                    if m == 9 && ids.binary_search(t).is_ok() {
+                        4
+                    } else {
+                        m
+                    }
+                })
+                .collect();
+            assert_eq!(marks, want, "len {len} targets {targets_len}");
+            assert_eq!(marked, want.iter().filter(|&&m| m == 4).count());
+        }
+        // A damaged list is an error here too.
+        let mut bytes = Vec::new();
+        encode(&[3, 700], &mut bytes);
+        let mut c = Cursor::new(&bytes).unwrap();
+        assert!(c.mark(&[3, 700], &mut [0, 0], 0, 1, 500).is_err());
     }
 
     #[test]

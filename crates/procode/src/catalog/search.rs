@@ -64,7 +64,7 @@ use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
 use crate::fuzzy;
 use crate::index::format::{self, PHRASE};
-use crate::index::postings::Cursor;
+use crate::index::postings::{skip_below, Cursor};
 use crate::synonyms::SynonymList;
 use crate::text::{for_each_word, query_words};
 use crate::weights::SearchWeights;
@@ -712,22 +712,6 @@ enum TierIds {
     Lists(Vec<(Tier, Vec<u32>)>),
 }
 
-/// The first position at or after `from` of ascending `ids` whose id is at
-/// least `id`: a few steps, then a binary search for long jumps.
-#[inline]
-fn advance_to(ids: &[u32], from: usize, id: u32) -> usize {
-    let mut p = from;
-    for _ in 0..8 {
-        match ids.get(p) {
-            Some(&x) if x < id => p += 1,
-            _ => return p,
-        }
-    }
-    p + ids
-        .get(p..)
-        .map_or(0, |rest| rest.partition_point(|&x| x < id))
-}
-
 /// The `k`-th largest of `values` (`i32::MIN` when there are fewer than
 /// `k`): a small sorted buffer when `k` is small, a selection otherwise.
 fn kth_largest(values: impl ExactSizeIterator<Item = i32>, k: usize) -> i32 {
@@ -791,7 +775,7 @@ fn codes_of(codes: &[u8], ids: &[u32], kept: &[u32]) -> Vec<u8> {
     let mut out = Vec::with_capacity(kept.len());
     let mut p = 0;
     for &id in kept {
-        p = advance_to(ids, p, id);
+        p = skip_below(ids, p, id);
         out.push(match (ids.get(p), codes.get(p)) {
             (Some(&x), Some(&c)) if x == id => c,
             _ => NO_TIER,
@@ -897,7 +881,7 @@ fn tier_codes(tiers: &[(Tier, Vec<u32>)], cand: &[u32]) -> Vec<u8> {
         if ids.len() > 8 * cand.len() {
             let mut p = 0;
             for (c, &id) in codes.iter_mut().zip(cand) {
-                p = advance_to(ids, p, id);
+                p = skip_below(ids, p, id);
                 match ids.get(p) {
                     Some(&x) if x == id => {
                         if *c == NO_TIER {
@@ -928,7 +912,7 @@ fn tier_codes(tiers: &[(Tier, Vec<u32>)], cand: &[u32]) -> Vec<u8> {
     codes
 }
 
-/// The slots of [`Scorer::leads`].
+/// The slots of [`Scorer::leads`] and [`Scorer::nos_cover`].
 const LEAD_SLOTS: usize = 64;
 
 /// Scores one variant's candidates, visited in ascending id order (by
@@ -961,9 +945,10 @@ struct Scorer<'a> {
     /// slot of the token's low bits (`u32::MAX`: empty): titles of a page
     /// start with few distinct words.
     leads: [(u32, bool); LEAD_SLOTS],
-    /// Whether the variant covers each "X NOS" term, computed when first
-    /// needed.
-    nos_cover: Vec<Option<bool>>,
+    /// Whether the variant covers an "X NOS" term, computed when needed
+    /// and kept in the slot of the term's low bits (`u32::MAX`: empty), as
+    /// [`Scorer::leads`]: a search scores few entries that have a term.
+    nos_cover: [(u32, bool); LEAD_SLOTS],
     /// The facts that count for this variant (see [`Variant::fact_mask`]).
     mask: u8,
 }
@@ -1054,7 +1039,7 @@ impl<'a> Scorer<'a> {
             unmatched_bound,
             in_title_max,
             leads: [(u32::MAX, false); LEAD_SLOTS],
-            nos_cover: vec![None; facts.nos_terms.len()],
+            nos_cover: [(u32::MAX, false); LEAD_SLOTS],
             mask: v.fact_mask(),
         }
     }
@@ -1128,10 +1113,20 @@ impl<'a> Scorer<'a> {
             return false;
         };
         ks.iter().any(|&k| {
-            let k = k as usize;
-            self.nos_cover.get_mut(k).is_some_and(|c| {
-                *c.get_or_insert_with(|| facts.nos_terms.get(k).is_some_and(|t| covers_nos(v, t)))
-            })
+            let slot = self.nos_cover.get_mut(k as usize % LEAD_SLOTS);
+            match slot {
+                Some(&mut (t, cover)) if t == k => cover,
+                slot => {
+                    let cover = facts
+                        .nos_terms
+                        .get(k as usize)
+                        .is_some_and(|t| covers_nos(v, t));
+                    if let Some(slot) = slot {
+                        *slot = (k, cover);
+                    }
+                    cover
+                }
+            }
         })
     }
 
@@ -1920,7 +1915,7 @@ impl Catalog {
                 }
                 let mut ph = false;
                 if let Some(p) = phrase.get_mut(pos as usize) {
-                    phrase_at = advance_to(&m.phrase, phrase_at, id);
+                    phrase_at = skip_below(&m.phrase, phrase_at, id);
                     ph = m.phrase.get(phrase_at) == Some(&id);
                     *p = ph;
                 }
@@ -2451,30 +2446,12 @@ impl Catalog {
     }
 
     /// Marks with `tier` the ids of ascending `ids` not marked yet in
-    /// `found` that term `t`'s list holds, by leapfrog: the list seeks the
-    /// next id, the ids skip to the list's, so a short list costs its own
-    /// length, not the number of ids. Returns how many it marked.
+    /// `found` that term `t`'s list holds (see [`Cursor::mark`]: a short
+    /// list costs its own length, not the number of ids). Returns how many
+    /// it marked.
     fn seek_each(&self, t: u64, ids: &[u32], found: &mut [u8], tier: u8) -> Result<usize> {
         let n = self.index.len();
-        let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
-        let mut marked = 0;
-        let mut i = 0;
-        while let (Some(&id), Some(f)) = (ids.get(i), found.get_mut(i)) {
-            if *f != u8::MAX {
-                i += 1;
-                continue;
-            }
-            match c.seek(id, n)? {
-                Some(x) if x == id => {
-                    *f = tier;
-                    marked += 1;
-                    i += 1;
-                }
-                Some(x) => i = advance_to(ids, i, x),
-                None => break,
-            }
-        }
-        Ok(marked)
+        Cursor::new(self.index.posting_bytes(t)?)?.mark(ids, found, u8::MAX, tier, n)
     }
 
     /// A word's matches by tier: every id of its terms' lists, merged
