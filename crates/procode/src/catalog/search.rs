@@ -1011,17 +1011,12 @@ impl<'a> Scorer<'a> {
         }
         // (The mask only ever clears the pregnancy-newborn flag, so the
         // "Other" flag of the masked flags is the entry's.)
+        let gain = [w.leading.max(0), (w.leading - w.other).max(0)];
         let mut flag_bound = [0; 128];
-        for (x, b) in flag_bound.iter_mut().enumerate() {
-            let flags = x & 63;
-            let gain = if x >> 6 == 0 {
-                0
-            } else if flags & usize::from(FACT_OTHER) != 0 {
-                (w.leading - w.other).max(0)
-            } else {
-                w.leading.max(0)
-            };
-            *b = slots_max + flag_score.get(flags).copied().unwrap_or(0) + gain;
+        let (without, with) = flag_bound.split_at_mut(64);
+        for (x, ((a, b), &fs)) in without.iter_mut().zip(with).zip(&flag_score).enumerate() {
+            *a = slots_max + fs;
+            *b = *a + gain[usize::from(x & usize::from(FACT_OTHER) != 0)];
         }
         let mut unmatched_bound = [0; 64];
         for (words, b) in (0u32..).zip(unmatched_bound.iter_mut()) {
@@ -2977,10 +2972,11 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
     out
 }
 
-/// Per ASCII byte: [`ALNUM`], [`APOSTROPHE`] (see
-/// [`crate::text::is_apostrophe`]) or 0 (a separator).
-const ASCII_CLASS: [u8; 128] = {
-    let mut t = [0u8; 128];
+/// Per byte: [`ALNUM`], [`APOSTROPHE`] (see [`crate::text::is_apostrophe`])
+/// or 0 (a separator; every byte past ASCII, which [`ascii_spans`] never
+/// reads: 256 entries, so a byte indexes the table without a check).
+const ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -3004,28 +3000,24 @@ const APOSTROPHE: u8 = 2;
 /// without apostrophes) only when it holds an apostrophe or a slot may match
 /// it within the typo budget.
 fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
-    let class = |b: u8| ASCII_CLASS.get(usize::from(b)).copied().unwrap_or(0);
+    let class = |b: u8| ASCII_CLASS[usize::from(b)];
     let typo = v.slots.iter().any(|s| !s.fuzzy.is_empty());
     // Without typo rules a word can match only when its first letter
     // (folded) starts a slot word: the others are passed over unread.
-    let mut firsts = [false; 128];
+    // (256 entries: a byte indexes them without a check; past ASCII, as
+    // with typo rules, every word may match.)
+    let mut firsts = [typo; 256];
+    if let Some(past) = firsts.get_mut(128..) {
+        past.fill(true);
+    }
     for q in v.slots.iter().flat_map(|s| &s.words) {
         match q.as_bytes().first() {
-            Some(&b) => {
-                if let Some(f) = firsts.get_mut(usize::from(b)) {
-                    *f = true;
-                }
-            }
+            Some(&b) => firsts[usize::from(b)] = true,
             // (An empty slot word matches every word.)
-            None => firsts = [true; 128],
+            None => firsts = [true; 256],
         }
     }
-    let may_match = |b: u8| {
-        typo || firsts
-            .get(usize::from(b.to_ascii_lowercase()))
-            .copied()
-            .unwrap_or(true)
-    };
+    let may_match = |b: u8| firsts[usize::from(b.to_ascii_lowercase())];
     let mut word = Vec::new();
     let mut i = 0;
     while i < d.len() {
