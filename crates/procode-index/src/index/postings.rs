@@ -125,41 +125,51 @@ impl<'a> Cursor<'a> {
             return Ok(false);
         }
         let block = POSTING_BLOCK as u32;
-        let mut pos = if b == 0 {
+        let pos = if b == 0 {
             0
         } else {
             self.skip(b as usize - 1).ok_or_else(malformed)?.1
         };
         let len = (self.count - b * block).min(block) as usize;
-        let data = self.data;
-        let mut prev = 0u64;
-        for (k, slot) in self.buf.iter_mut().take(len).enumerate() {
-            // Most deltas are one byte: read those here, not through the
-            // general (out-of-line) decoder.
-            let v = match (data.get(pos), data.get(pos + 1)) {
-                (Some(&b), _) if b < 0x80 => {
-                    pos += 1;
-                    u64::from(b)
+        let bytes = self.data.get(pos..).ok_or_else(malformed)?;
+        let mut p = 0;
+        // The first id is absolute, the others deltas (> 0): the ids rise,
+        // so the block is sound when no delta is zero and its last id is
+        // below `n` (checked once, after the block; a sum past `u32::MAX`
+        // saturates, which fails the check).
+        let first = get_varint(bytes, &mut p).ok_or_else(malformed)?;
+        let mut prev = u32::try_from(first).map_err(|_| malformed())?;
+        let (head, rest) = self.buf.split_at_mut(1);
+        if let Some(h) = head.first_mut() {
+            *h = prev;
+        }
+        let mut zero = false;
+        for slot in rest.iter_mut().take(len.saturating_sub(1)) {
+            // Most deltas are one byte, many two (a long list's sparse
+            // parts): read those here, not through the general decoder.
+            let v = match bytes.get(p) {
+                Some(&b) if b < 0x80 => {
+                    p += 1;
+                    u32::from(b)
                 }
-                // (In a long list's sparse parts most are two bytes.)
-                (Some(&b), Some(&c)) if c < 0x80 => {
-                    pos += 2;
-                    u64::from(b & 0x7f) | u64::from(c) << 7
-                }
-                _ => get_varint(data, &mut pos).ok_or_else(malformed)?,
+                Some(&b) => match bytes.get(p + 1) {
+                    Some(&c) if c < 0x80 => {
+                        p += 2;
+                        u32::from(b & 0x7f) | u32::from(c) << 7
+                    }
+                    _ => {
+                        let v = get_varint(bytes, &mut p).ok_or_else(malformed)?;
+                        u32::try_from(v).map_err(|_| malformed())?
+                    }
+                },
+                None => return Err(malformed()),
             };
-            let id = if k == 0 {
-                v
-            } else if v > 0 {
-                prev + v
-            } else {
-                return Err(malformed());
-            };
-            if id >= u64::from(n) {
-                return Err(malformed());
-            }
-            *slot = id as u32;
-            prev = id;
+            zero |= v == 0;
+            prev = prev.saturating_add(v);
+            *slot = prev;
+        }
+        if zero || prev >= n {
+            return Err(malformed());
         }
         self.next_block = b + 1;
         self.len = len;
