@@ -67,6 +67,7 @@ impl<'a> Cursor<'a> {
     /// # Errors
     /// [`CatalogError::Corrupt`] when the list's count or skip table does not
     /// fit in its bytes.
+    #[inline]
     pub fn new(list: &'a [u8]) -> Result<Cursor<'a>> {
         let mut pos = 0;
         let count = get_varint(list, &mut pos).ok_or_else(malformed)?;
@@ -248,65 +249,6 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Of `targets` (ascending, no repeats), sets `marks[i]` to `mark` for
-    /// each position `i` whose mark is `unmarked` and whose id the list
-    /// holds (the others are neither looked for nor changed); returns how
-    /// many it marked and leaves the cursor past the ids it compared. A
-    /// target seeks its block through the skip table (a short list costs
-    /// its own length, not the number of targets); the targets that follow
-    /// are merged with the rest of the block decoded.
-    ///
-    /// # Errors
-    /// As [`Cursor::advance`].
-    pub fn mark(
-        &mut self,
-        targets: &[u32],
-        marks: &mut [u8],
-        unmarked: u8,
-        mark: u8,
-        n: u32,
-    ) -> Result<usize> {
-        let len = targets.len().min(marks.len());
-        let want = |marks: &[u8], i: usize| marks.get(i) == Some(&unmarked);
-        let mut marked = 0;
-        let mut i = 0;
-        loop {
-            while i < len && !want(marks, i) {
-                i += 1;
-            }
-            let Some(&t) = targets.get(i).filter(|_| i < len) else {
-                return Ok(marked);
-            };
-            let Some(x) = self.seek(t, n)? else {
-                return Ok(marked);
-            };
-            i = skip_below(targets, i, x);
-            if i < len && targets.get(i) == Some(&x) && want(marks, i) {
-                marks[i] = mark;
-                marked += 1;
-                i += 1;
-            }
-            // The rest of the block against the targets that follow.
-            let block = self.buf.get(self.at..self.len).unwrap_or(&[]);
-            let mut j = 0;
-            while let (Some(&b), Some(&t)) = (block.get(j), targets.get(i).filter(|_| i < len)) {
-                if !want(marks, i) {
-                    i += 1;
-                } else if t < b {
-                    i = skip_below(targets, i, b);
-                } else if t > b {
-                    j += 1;
-                } else {
-                    marks[i] = mark;
-                    marked += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-            self.at += j;
-        }
-    }
-
     /// Moves `next_block` to the last block starting at or before `target`,
     /// if that lies beyond it (a damaged skip table only stops the jump).
     fn jump_towards(&mut self, target: u32) {
@@ -337,6 +279,67 @@ impl<'a> Cursor<'a> {
         if lo as u32 > self.next_block {
             self.next_block = lo as u32;
         }
+    }
+}
+
+/// Of `targets` (ascending, no repeats), sets `marks[i]` to `mark` for
+/// each position `i` whose mark is `unmarked` and whose id the posting
+/// list `list` holds (the others are neither looked for nor changed);
+/// returns how many it marked. (The cursor is built here, not moved
+/// in: it holds a block of ids.) A
+/// target seeks its block through the skip table (a short list costs
+/// its own length, not the number of targets); the targets that follow
+/// are merged with the rest of the block decoded.
+///
+/// # Errors
+/// As [`Cursor::advance`], and as [`Cursor::new`] for `list`.
+pub fn mark(
+    list: &[u8],
+    targets: &[u32],
+    marks: &mut [u8],
+    unmarked: u8,
+    mark: u8,
+    n: u32,
+) -> Result<usize> {
+    let mut c = Cursor::new(list)?;
+    let len = targets.len().min(marks.len());
+    let want = |marks: &[u8], i: usize| marks.get(i) == Some(&unmarked);
+    let mut marked = 0;
+    let mut i = 0;
+    loop {
+        while i < len && !want(marks, i) {
+            i += 1;
+        }
+        let Some(&t) = targets.get(i).filter(|_| i < len) else {
+            return Ok(marked);
+        };
+        let Some(x) = c.seek(t, n)? else {
+            return Ok(marked);
+        };
+        i = skip_below(targets, i, x);
+        if i < len && targets.get(i) == Some(&x) && want(marks, i) {
+            marks[i] = mark;
+            marked += 1;
+            i += 1;
+        }
+        // The rest of the block against the targets that follow.
+        let block = c.buf.get(c.at..c.len).unwrap_or(&[]);
+        let mut j = 0;
+        while let (Some(&b), Some(&t)) = (block.get(j), targets.get(i).filter(|_| i < len)) {
+            if !want(marks, i) {
+                i += 1;
+            } else if t < b {
+                i = skip_below(targets, i, b);
+            } else if t > b {
+                j += 1;
+            } else {
+                marks[i] = mark;
+                marked += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+        c.at += j;
     }
 }
 
@@ -488,8 +491,7 @@ mod tests {
                 .map(|_| if rnd(3) == 0 { 1 } else { 9 })
                 .collect();
             let mut marks = before.clone();
-            let mut c = Cursor::new(&bytes).unwrap();
-            let marked = c.mark(&targets, &mut marks, 9, 4, n).unwrap();
+            let marked = mark(&bytes, &targets, &mut marks, 9, 4, n).unwrap();
             let want: Vec<u8> = targets
                 .iter()
                 .zip(&before)
@@ -507,8 +509,7 @@ mod tests {
         // A damaged list is an error here too.
         let mut bytes = Vec::new();
         encode(&[3, 700], &mut bytes);
-        let mut c = Cursor::new(&bytes).unwrap();
-        assert!(c.mark(&[3, 700], &mut [0, 0], 0, 1, 500).is_err());
+        assert!(mark(&bytes, &[3, 700], &mut [0, 0], 0, 1, 500).is_err());
     }
 
     #[test]

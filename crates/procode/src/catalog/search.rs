@@ -64,7 +64,7 @@ use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
 use crate::fuzzy;
 use crate::index::format::{self, PHRASE};
-use crate::index::postings::{skip_below, Cursor};
+use crate::index::postings::{self, skip_below, Cursor};
 use crate::synonyms::SynonymList;
 use crate::text::{for_each_word, query_words};
 use crate::weights::SearchWeights;
@@ -2441,12 +2441,12 @@ impl Catalog {
     }
 
     /// Marks with `tier` the ids of ascending `ids` not marked yet in
-    /// `found` that term `t`'s list holds (see [`Cursor::mark`]: a short
+    /// `found` that term `t`'s list holds (see [`postings::mark`]: a short
     /// list costs its own length, not the number of ids). Returns how many
     /// it marked.
     fn seek_each(&self, t: u64, ids: &[u32], found: &mut [u8], tier: u8) -> Result<usize> {
         let n = self.index.len();
-        Cursor::new(self.index.posting_bytes(t)?)?.mark(ids, found, u8::MAX, tier, n)
+        postings::mark(self.index.posting_bytes(t)?, ids, found, u8::MAX, tier, n)
     }
 
     /// A word's matches by tier: every id of its terms' lists, merged
