@@ -138,7 +138,14 @@ impl<'a> Cursor<'a> {
         // so the block is sound when no delta is zero and its last id is
         // below `n` (checked once, after the block; a sum past `u32::MAX`
         // saturates, which fails the check).
-        let first = get_varint(bytes, &mut p).ok_or_else(malformed)?;
+        let first = match bytes.get(..3) {
+            // (A block's first id is absolute: three bytes for most.)
+            Some(&[x, y, z]) if x >= 0x80 && y >= 0x80 && z < 0x80 => {
+                p = 3;
+                u64::from(x & 0x7f) | u64::from(y & 0x7f) << 7 | u64::from(z) << 14
+            }
+            _ => get_varint(bytes, &mut p).ok_or_else(malformed)?,
+        };
         let mut prev = u32::try_from(first).map_err(|_| malformed())?;
         let (head, rest) = self.buf.split_at_mut(1);
         if let Some(h) = head.first_mut() {
