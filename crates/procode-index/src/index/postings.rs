@@ -67,6 +67,7 @@ impl<'a> Cursor<'a> {
     /// # Errors
     /// [`CatalogError::Corrupt`] when the list's count or skip table does not
     /// fit in its bytes.
+    #[inline]
     pub fn new(list: &'a [u8]) -> Result<Cursor<'a>> {
         let mut pos = 0;
         let count = get_varint(list, &mut pos).ok_or_else(malformed)?;
@@ -125,41 +126,58 @@ impl<'a> Cursor<'a> {
             return Ok(false);
         }
         let block = POSTING_BLOCK as u32;
-        let mut pos = if b == 0 {
+        let pos = if b == 0 {
             0
         } else {
             self.skip(b as usize - 1).ok_or_else(malformed)?.1
         };
         let len = (self.count - b * block).min(block) as usize;
-        let data = self.data;
-        let mut prev = 0u64;
-        for (k, slot) in self.buf.iter_mut().take(len).enumerate() {
-            // Most deltas are one byte: read those here, not through the
-            // general (out-of-line) decoder.
-            let v = match (data.get(pos), data.get(pos + 1)) {
-                (Some(&b), _) if b < 0x80 => {
-                    pos += 1;
-                    u64::from(b)
-                }
-                // (In a long list's sparse parts most are two bytes.)
-                (Some(&b), Some(&c)) if c < 0x80 => {
-                    pos += 2;
-                    u64::from(b & 0x7f) | u64::from(c) << 7
-                }
-                _ => get_varint(data, &mut pos).ok_or_else(malformed)?,
-            };
-            let id = if k == 0 {
-                v
-            } else if v > 0 {
-                prev + v
-            } else {
-                return Err(malformed());
-            };
-            if id >= u64::from(n) {
-                return Err(malformed());
+        let bytes = self.data.get(pos..).ok_or_else(malformed)?;
+        let mut p = 0;
+        // The first id is absolute, the others deltas (> 0): the ids rise,
+        // so the block is sound when no delta is zero and its last id is
+        // below `n` (checked once, after the block; a sum past `u32::MAX`
+        // saturates, which fails the check).
+        let first = match bytes.get(..3) {
+            // (A block's first id is absolute: three bytes for most.)
+            Some(&[x, y, z]) if x >= 0x80 && y >= 0x80 && z < 0x80 => {
+                p = 3;
+                u64::from(x & 0x7f) | u64::from(y & 0x7f) << 7 | u64::from(z) << 14
             }
-            *slot = id as u32;
-            prev = id;
+            _ => get_varint(bytes, &mut p).ok_or_else(malformed)?,
+        };
+        let mut prev = u32::try_from(first).map_err(|_| malformed())?;
+        let (head, rest) = self.buf.split_at_mut(1);
+        if let Some(h) = head.first_mut() {
+            *h = prev;
+        }
+        let mut zero = false;
+        for slot in rest.iter_mut().take(len.saturating_sub(1)) {
+            // Most deltas are one byte, many two (a long list's sparse
+            // parts): read those here, not through the general decoder.
+            let v = match bytes.get(p) {
+                Some(&b) if b < 0x80 => {
+                    p += 1;
+                    u32::from(b)
+                }
+                Some(&b) => match bytes.get(p + 1) {
+                    Some(&c) if c < 0x80 => {
+                        p += 2;
+                        u32::from(b & 0x7f) | u32::from(c) << 7
+                    }
+                    _ => {
+                        let v = get_varint(bytes, &mut p).ok_or_else(malformed)?;
+                        u32::try_from(v).map_err(|_| malformed())?
+                    }
+                },
+                None => return Err(malformed()),
+            };
+            zero |= v == 0;
+            prev = prev.saturating_add(v);
+            *slot = prev;
+        }
+        if zero || prev >= n {
+            return Err(malformed());
         }
         self.next_block = b + 1;
         self.len = len;
@@ -271,6 +289,83 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Of `targets` (ascending, no repeats), sets `marks[i]` to `mark` for
+/// each position `i` whose mark is `unmarked` and whose id the posting
+/// list `list` holds (the others are neither looked for nor changed);
+/// returns how many it marked. (The cursor is built here, not moved
+/// in: it holds a block of ids.) A
+/// target seeks its block through the skip table (a short list costs
+/// its own length, not the number of targets); the targets that follow
+/// are merged with the rest of the block decoded.
+///
+/// # Errors
+/// As [`Cursor::advance`], and as [`Cursor::new`] for `list`.
+pub fn mark(
+    list: &[u8],
+    targets: &[u32],
+    marks: &mut [u8],
+    unmarked: u8,
+    mark: u8,
+    n: u32,
+) -> Result<usize> {
+    let mut c = Cursor::new(list)?;
+    let len = targets.len().min(marks.len());
+    let want = |marks: &[u8], i: usize| marks.get(i) == Some(&unmarked);
+    let mut marked = 0;
+    let mut i = 0;
+    loop {
+        while i < len && !want(marks, i) {
+            i += 1;
+        }
+        let Some(&t) = targets.get(i).filter(|_| i < len) else {
+            return Ok(marked);
+        };
+        let Some(x) = c.seek(t, n)? else {
+            return Ok(marked);
+        };
+        i = skip_below(targets, i, x);
+        if i < len && targets.get(i) == Some(&x) && want(marks, i) {
+            marks[i] = mark;
+            marked += 1;
+            i += 1;
+        }
+        // The rest of the block against the targets that follow.
+        let block = c.buf.get(c.at..c.len).unwrap_or(&[]);
+        let mut j = 0;
+        while let (Some(&b), Some(&t)) = (block.get(j), targets.get(i).filter(|_| i < len)) {
+            if !want(marks, i) {
+                i += 1;
+            } else if t < b {
+                i = skip_below(targets, i, b);
+            } else if t > b {
+                j += 1;
+            } else {
+                marks[i] = mark;
+                marked += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+        c.at += j;
+    }
+}
+
+/// The first position at or after `from` of ascending `ids` whose id is at
+/// least `id`: a few steps, then a binary search for long jumps.
+#[inline]
+pub fn skip_below(ids: &[u32], from: usize, id: u32) -> usize {
+    let mut p = from;
+    for _ in 0..8 {
+        match ids.get(p) {
+            Some(&x) if x < id => p += 1,
+            _ => return p,
+        }
+    }
+    p + ids
+        .get(p..)
+        .map_or(0, |rest| rest.partition_point(|&x| x < id))
+}
+
 /// The union of several posting lists (a query word's prefix matches),
 /// walked in ascending id order.
 #[derive(Debug)]
@@ -364,6 +459,64 @@ mod tests {
             assert_eq!(rest, ids[ids.partition_point(|&i| i < mid)..]);
             assert_eq!(c.advance(n).unwrap(), None);
         }
+    }
+
+    #[test]
+    fn marking_finds_the_unmarked_targets_the_list_holds() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let n = 50_000u32;
+        for (len, targets_len) in [
+            (0usize, 10usize),
+            (5, 1000),
+            (300, 300),
+            (4000, 200),
+            (4000, 3000),
+            (20, 0),
+        ] {
+            let mut ids: Vec<u32> = (0..len).map(|_| rnd(u64::from(n)) as u32).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            // Targets: some of the list's ids, some others.
+            let mut targets: Vec<u32> = (0..targets_len)
+                .map(|k| match ids.get(rnd(ids.len().max(1) as u64) as usize) {
+                    Some(&id) if k % 2 == 0 => id,
+                    _ => rnd(u64::from(n)) as u32,
+                })
+                .collect();
+            targets.sort_unstable();
+            targets.dedup();
+            let mut bytes = Vec::new();
+            encode(&ids, &mut bytes);
+            // A third of the targets marked already.
+            let before: Vec<u8> = (0..targets.len())
+                .map(|_| if rnd(3) == 0 { 1 } else { 9 })
+                .collect();
+            let mut marks = before.clone();
+            let marked = mark(&bytes, &targets, &mut marks, 9, 4, n).unwrap();
+            let want: Vec<u8> = targets
+                .iter()
+                .zip(&before)
+                .map(|(t, &m)| {
+                    if m == 9 && ids.binary_search(t).is_ok() {
+                        4
+                    } else {
+                        m
+                    }
+                })
+                .collect();
+            assert_eq!(marks, want, "len {len} targets {targets_len}");
+            assert_eq!(marked, want.iter().filter(|&&m| m == 4).count());
+        }
+        // A damaged list is an error here too.
+        let mut bytes = Vec::new();
+        encode(&[3, 700], &mut bytes);
+        assert!(mark(&bytes, &[3, 700], &mut [0, 0], 0, 1, 500).is_err());
     }
 
     #[test]

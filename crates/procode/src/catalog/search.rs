@@ -64,7 +64,7 @@ use crate::entry::Entry;
 use crate::error::{CatalogError, Result};
 use crate::fuzzy;
 use crate::index::format::{self, PHRASE};
-use crate::index::postings::Cursor;
+use crate::index::postings::{self, skip_below, Cursor};
 use crate::synonyms::SynonymList;
 use crate::text::{for_each_word, query_words};
 use crate::weights::SearchWeights;
@@ -712,22 +712,6 @@ enum TierIds {
     Lists(Vec<(Tier, Vec<u32>)>),
 }
 
-/// The first position at or after `from` of ascending `ids` whose id is at
-/// least `id`: a few steps, then a binary search for long jumps.
-#[inline]
-fn advance_to(ids: &[u32], from: usize, id: u32) -> usize {
-    let mut p = from;
-    for _ in 0..8 {
-        match ids.get(p) {
-            Some(&x) if x < id => p += 1,
-            _ => return p,
-        }
-    }
-    p + ids
-        .get(p..)
-        .map_or(0, |rest| rest.partition_point(|&x| x < id))
-}
-
 /// The `k`-th largest of `values` (`i32::MIN` when there are fewer than
 /// `k`): a small sorted buffer when `k` is small, a selection otherwise.
 fn kth_largest(values: impl ExactSizeIterator<Item = i32>, k: usize) -> i32 {
@@ -791,7 +775,7 @@ fn codes_of(codes: &[u8], ids: &[u32], kept: &[u32]) -> Vec<u8> {
     let mut out = Vec::with_capacity(kept.len());
     let mut p = 0;
     for &id in kept {
-        p = advance_to(ids, p, id);
+        p = skip_below(ids, p, id);
         out.push(match (ids.get(p), codes.get(p)) {
             (Some(&x), Some(&c)) if x == id => c,
             _ => NO_TIER,
@@ -897,7 +881,7 @@ fn tier_codes(tiers: &[(Tier, Vec<u32>)], cand: &[u32]) -> Vec<u8> {
         if ids.len() > 8 * cand.len() {
             let mut p = 0;
             for (c, &id) in codes.iter_mut().zip(cand) {
-                p = advance_to(ids, p, id);
+                p = skip_below(ids, p, id);
                 match ids.get(p) {
                     Some(&x) if x == id => {
                         if *c == NO_TIER {
@@ -928,7 +912,7 @@ fn tier_codes(tiers: &[(Tier, Vec<u32>)], cand: &[u32]) -> Vec<u8> {
     codes
 }
 
-/// The slots of [`Scorer::leads`].
+/// The slots of [`Scorer::leads`] and [`Scorer::nos_cover`].
 const LEAD_SLOTS: usize = 64;
 
 /// Scores one variant's candidates, visited in ascending id order (by
@@ -945,21 +929,26 @@ struct Scorer<'a> {
     /// the title.
     tier_weight: [i32; 6],
     in_title: [u32; 6],
-    /// Per fact flags (masked): what they add to the score (the flag part
-    /// of [`static_score`], no lead).
-    flag_score: [i32; 64],
-    /// The most the slots can score (each word at its best tier), and the
-    /// most query words that can match in a title.
-    slots_max: i32,
+    /// Per fact flags (masked) and whether the title has a first word
+    /// (bit 6): the most the slots can score (each word at its best tier),
+    /// plus what the flags add (the flag part of [`static_score`]), plus
+    /// what matching the first word can add ([`Scorer::lead_gain`]).
+    flag_bound: [i32; 128],
+    /// Per count of title words (below 64): the most the unmatched ones
+    /// can take away, at best (no query word, or as many as can be, in
+    /// the title).
+    unmatched_bound: [i32; 64],
+    /// The most query words that can match in a title.
     in_title_max: u32,
     /// Whether a dictionary token's word is one the query's words match
     /// (the title's first word), computed when needed and kept in the
     /// slot of the token's low bits (`u32::MAX`: empty): titles of a page
     /// start with few distinct words.
     leads: [(u32, bool); LEAD_SLOTS],
-    /// Whether the variant covers each "X NOS" term, computed when first
-    /// needed.
-    nos_cover: Vec<Option<bool>>,
+    /// Whether the variant covers an "X NOS" term, computed when needed
+    /// and kept in the slot of the term's low bits (`u32::MAX`: empty), as
+    /// [`Scorer::leads`]: a search scores few entries that have a term.
+    nos_cover: [(u32, bool); LEAD_SLOTS],
     /// The facts that count for this variant (see [`Variant::fact_mask`]).
     mask: u8,
 }
@@ -1020,6 +1009,19 @@ impl<'a> Scorer<'a> {
                 *s = rest + low;
             }
         }
+        // (The mask only ever clears the pregnancy-newborn flag, so the
+        // "Other" flag of the masked flags is the entry's.)
+        let gain = [w.leading.max(0), (w.leading - w.other).max(0)];
+        let mut flag_bound = [0; 128];
+        let (without, with) = flag_bound.split_at_mut(64);
+        for (x, ((a, b), &fs)) in without.iter_mut().zip(with).zip(&flag_score).enumerate() {
+            *a = slots_max + fs;
+            *b = *a + gain[usize::from(x & usize::from(FACT_OTHER) != 0)];
+        }
+        let mut unmatched_bound = [0; 64];
+        for (words, b) in (0u32..).zip(unmatched_bound.iter_mut()) {
+            *b = unmatched_at_best(words, in_title_max, w);
+        }
         Scorer {
             v,
             m,
@@ -1028,29 +1030,30 @@ impl<'a> Scorer<'a> {
             codes: &m.codes,
             tier_weight,
             in_title,
-            flag_score,
-            slots_max,
+            flag_bound,
+            unmatched_bound,
             in_title_max,
             leads: [(u32::MAX, false); LEAD_SLOTS],
-            nos_cover: vec![None; facts.nos_terms.len()],
+            nos_cover: [(u32::MAX, false); LEAD_SLOTS],
             mask: v.fact_mask(),
         }
     }
 
-    /// An upper bound of [`Scorer::base`] for candidate `id`, from its
-    /// facts alone (`phrase`: its title or an inclusion term is the
-    /// variant's phrase): each word at its best tier, the "X NOS" default
-    /// whenever the entry has one.
+    /// An upper bound of [`Scorer::base`] plus [`Scorer::lead`] for
+    /// candidate `id`, from its facts alone (`phrase`: its title or an
+    /// inclusion term is the variant's phrase): each word at its best tier,
+    /// the title's first word matched ([`Scorer::lead_gain`]), the "X NOS"
+    /// default whenever the entry has one. Two table reads (see
+    /// [`Scorer::flag_bound`]).
     #[inline]
     fn bound(&self, id: u32, f: &EntryFacts, phrase: bool) -> i32 {
         let w = self.w;
-        let flags = usize::from(f.flags & self.mask);
-        let words = u32::from(f.words);
-        let unmatched =
-            |in_title: u32| w.unmatched_word * words.saturating_sub(in_title).min(12) as i32;
-        let mut score = self.slots_max
-            + self.flag_score.get(flags).copied().unwrap_or(0)
-            + unmatched(0).max(unmatched(self.in_title_max));
+        let at = usize::from(f.flags & self.mask & 63) | usize::from(f.first != u32::MAX) << 6;
+        let unmatched = match self.unmatched_bound.get(usize::from(f.words)) {
+            Some(&u) => u,
+            None => unmatched_at_best(u32::from(f.words), self.in_title_max, w),
+        };
+        let mut score = self.flag_bound.get(at).copied().unwrap_or(0) + unmatched;
         if phrase {
             score += w.phrase;
         }
@@ -1105,10 +1108,20 @@ impl<'a> Scorer<'a> {
             return false;
         };
         ks.iter().any(|&k| {
-            let k = k as usize;
-            self.nos_cover.get_mut(k).is_some_and(|c| {
-                *c.get_or_insert_with(|| facts.nos_terms.get(k).is_some_and(|t| covers_nos(v, t)))
-            })
+            let slot = self.nos_cover.get_mut(k as usize % LEAD_SLOTS);
+            match slot {
+                Some(&mut (t, cover)) if t == k => cover,
+                slot => {
+                    let cover = facts
+                        .nos_terms
+                        .get(k as usize)
+                        .is_some_and(|t| covers_nos(v, t));
+                    if let Some(slot) = slot {
+                        *slot = (k, cover);
+                    }
+                    cover
+                }
+            }
         })
     }
 
@@ -1861,24 +1874,29 @@ impl Catalog {
         // First every candidate the options keep is counted and bounded
         // from its facts (ascending ids: the phrase's ids are merged in).
         let mut bounded: Vec<(i32, u32)> = Vec::with_capacity(m.cand.len());
-        let mut phrase = vec![false; m.cand.len()];
-        let mut phrase_at = 0;
         // The same pass without what the usual search lacks (a date, other
         // variants finding the same entries, the phrase, favourites).
         let plain = opts.as_of.is_none()
             && acc.seen.is_none()
             && m.phrase.is_empty()
             && self.favourite_ids.is_empty();
+        // Per candidate, whether its title is the phrase (none without one).
+        let mut phrase = if m.phrase.is_empty() {
+            Vec::new()
+        } else {
+            vec![false; m.cand.len()]
+        };
+        let mut phrase_at = 0;
         if plain {
             for (pos, &id) in (0u32..).zip(&m.cand) {
                 let Some(f) = facts.entries.get(id as usize).filter(|f| f.kept_by(opts)) else {
                     continue;
                 };
-                bounded.push((scorer.bound(id, f, false) + scorer.lead_gain(f), pos));
+                bounded.push((scorer.bound(id, f, false), pos));
             }
             acc.total += bounded.len();
         } else {
-            for ((pos, &id), ph) in (0u32..).zip(&m.cand).zip(phrase.iter_mut()) {
+            for (pos, &id) in (0u32..).zip(&m.cand) {
                 let Some(f) = facts.entries.get(id as usize).filter(|f| f.kept_by(opts)) else {
                     continue;
                 };
@@ -1890,11 +1908,13 @@ impl Catalog {
                 if acc.seen.as_mut().is_none_or(|s| s.insert(id)) {
                     acc.total += 1;
                 }
-                if !m.phrase.is_empty() {
-                    phrase_at = advance_to(&m.phrase, phrase_at, id);
-                    *ph = m.phrase.get(phrase_at) == Some(&id);
+                let mut ph = false;
+                if let Some(p) = phrase.get_mut(pos as usize) {
+                    phrase_at = skip_below(&m.phrase, phrase_at, id);
+                    ph = m.phrase.get(phrase_at) == Some(&id);
+                    *p = ph;
                 }
-                let bound = scorer.bound(id, f, *ph) + self.favourite(id) + scorer.lead_gain(f);
+                let bound = scorer.bound(id, f, ph) + self.favourite(id);
                 bounded.push((bound, pos));
             }
         }
@@ -1912,9 +1932,10 @@ impl Catalog {
                 continue;
             }
             let pos = pos as usize;
-            let (Some(&id), Some(&ph)) = (m.cand.get(pos), phrase.get(pos)) else {
+            let Some(&id) = m.cand.get(pos) else {
                 continue;
             };
+            let ph = phrase.get(pos).copied().unwrap_or(false);
             let Some(f) = facts.entries.get(id as usize) else {
                 continue;
             };
@@ -2420,30 +2441,12 @@ impl Catalog {
     }
 
     /// Marks with `tier` the ids of ascending `ids` not marked yet in
-    /// `found` that term `t`'s list holds, by leapfrog: the list seeks the
-    /// next id, the ids skip to the list's, so a short list costs its own
-    /// length, not the number of ids. Returns how many it marked.
+    /// `found` that term `t`'s list holds (see [`postings::mark`]: a short
+    /// list costs its own length, not the number of ids). Returns how many
+    /// it marked.
     fn seek_each(&self, t: u64, ids: &[u32], found: &mut [u8], tier: u8) -> Result<usize> {
         let n = self.index.len();
-        let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
-        let mut marked = 0;
-        let mut i = 0;
-        while let (Some(&id), Some(f)) = (ids.get(i), found.get_mut(i)) {
-            if *f != u8::MAX {
-                i += 1;
-                continue;
-            }
-            match c.seek(id, n)? {
-                Some(x) if x == id => {
-                    *f = tier;
-                    marked += 1;
-                    i += 1;
-                }
-                Some(x) => i = advance_to(ids, i, x),
-                None => break,
-            }
-        }
-        Ok(marked)
+        postings::mark(self.index.posting_bytes(t)?, ids, found, u8::MAX, tier, n)
     }
 
     /// A word's matches by tier: every id of its terms' lists, merged
@@ -2806,6 +2809,15 @@ fn slot_score(s: &Slot, tiers: impl Iterator<Item = Option<Tier>>, w: &SearchWei
     }
 }
 
+/// What a title of `words` counted words loses for those left unmatched,
+/// at best: with no query word in the title, or with `in_title_max` of
+/// them (the weight may be of either sign).
+fn unmatched_at_best(words: u32, in_title_max: u32, w: &SearchWeights) -> i32 {
+    let unmatched =
+        |in_title: u32| w.unmatched_word * words.saturating_sub(in_title).min(12) as i32;
+    unmatched(0).max(unmatched(in_title_max))
+}
+
 /// Whether a title's first word (`first`, folded) is one the variant's
 /// words match: as a prefix, or within the typo budget of a typo slot.
 fn leads_with(v: &Variant, first: &str) -> bool {
@@ -2960,10 +2972,11 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
     out
 }
 
-/// Per ASCII byte: [`ALNUM`], [`APOSTROPHE`] (see
-/// [`crate::text::is_apostrophe`]) or 0 (a separator).
-const ASCII_CLASS: [u8; 128] = {
-    let mut t = [0u8; 128];
+/// Per byte: [`ALNUM`], [`APOSTROPHE`] (see [`crate::text::is_apostrophe`])
+/// or 0 (a separator; every byte past ASCII, which [`ascii_spans`] never
+/// reads: 256 entries, so a byte indexes the table without a check).
+const ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -2987,28 +3000,24 @@ const APOSTROPHE: u8 = 2;
 /// without apostrophes) only when it holds an apostrophe or a slot may match
 /// it within the typo budget.
 fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
-    let class = |b: u8| ASCII_CLASS.get(usize::from(b)).copied().unwrap_or(0);
+    let class = |b: u8| ASCII_CLASS[usize::from(b)];
     let typo = v.slots.iter().any(|s| !s.fuzzy.is_empty());
     // Without typo rules a word can match only when its first letter
     // (folded) starts a slot word: the others are passed over unread.
-    let mut firsts = [false; 128];
+    // (256 entries: a byte indexes them without a check; past ASCII, as
+    // with typo rules, every word may match.)
+    let mut firsts = [typo; 256];
+    if let Some(past) = firsts.get_mut(128..) {
+        past.fill(true);
+    }
     for q in v.slots.iter().flat_map(|s| &s.words) {
         match q.as_bytes().first() {
-            Some(&b) => {
-                if let Some(f) = firsts.get_mut(usize::from(b)) {
-                    *f = true;
-                }
-            }
+            Some(&b) => firsts[usize::from(b)] = true,
             // (An empty slot word matches every word.)
-            None => firsts = [true; 128],
+            None => firsts = [true; 256],
         }
     }
-    let may_match = |b: u8| {
-        typo || firsts
-            .get(usize::from(b.to_ascii_lowercase()))
-            .copied()
-            .unwrap_or(true)
-    };
+    let may_match = |b: u8| firsts[usize::from(b.to_ascii_lowercase())];
     let mut word = Vec::new();
     let mut i = 0;
     while i < d.len() {
