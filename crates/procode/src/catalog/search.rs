@@ -339,11 +339,26 @@ struct Facts {
     nos: procode_index::index::FastMap<u32, Vec<u32>>,
     /// The entries of `nos`.
     nos_bits: Bits,
-    /// The posting lists of at least [`DENSE_SHARE`] of the entry count in
-    /// bytes, as dense sets: a candidate is looked up in them, not sought.
-    dense: procode_index::index::FastMap<u64, Bits>,
+    /// The posting lists of at least [`DENSE_MIN`] ids, as dense sets: a
+    /// candidate is looked up in them, not sought.
+    dense: procode_index::index::FastMap<u64, Window>,
     /// Per system tag, its entries (ascending).
     by_system: Vec<Vec<u32>>,
+    /// Per base entry, what [`Scorer::bound`] reads, packed in two bytes
+    /// (see [`bound_key`]): the bound of every candidate is read from this
+    /// array, six times denser than `entries`.
+    bound_keys: Vec<u16>,
+}
+
+/// The bits of a [`Facts::bound_keys`] entry: its flags (six bits), whether
+/// the title has a first word (bit 6), its title word count (bits 7-12,
+/// at most 63: a larger count takes no more from the bound, see
+/// [`unmatched_at_best`]) and whether it has an "X NOS" term (bit 13).
+fn bound_key(f: &EntryFacts, nos: bool) -> u16 {
+    u16::from(f.flags & 63)
+        | u16::from(f.first != u32::MAX) << 6
+        | u16::from(f.words.min(63)) << 7
+        | u16::from(nos) << 13
 }
 
 impl Facts {
@@ -355,9 +370,47 @@ impl Facts {
     }
 }
 
-/// A posting list of at least `n / DENSE_SHARE` bytes (`n` entries) is also
-/// kept as a dense set of `n / 8` bytes, at most this many times its size.
-const DENSE_SHARE: usize = 64;
+/// A posting list of at least this many ids is also kept as a dense set
+/// ([`Window`]): a candidate is looked up in it with one bit test, without
+/// a branch, where seeking it in the list would decode and compare ids.
+/// (634 lists of the shipped catalog, about 7 MB.)
+const DENSE_MIN: usize = 256;
+
+/// The ids of a posting list as bits, from the word of its first id to the
+/// word of its last.
+#[derive(Debug)]
+struct Window {
+    /// The index of the first word.
+    from: usize,
+    words: Vec<u64>,
+}
+
+impl Window {
+    /// The window of ascending `ids`.
+    fn of(ids: &[u32]) -> Window {
+        let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else {
+            return Window {
+                from: 0,
+                words: Vec::new(),
+            };
+        };
+        let from = lo as usize / 64;
+        let mut words = vec![0u64; hi as usize / 64 + 1 - from];
+        for &id in ids {
+            if let Some(w) = words.get_mut(id as usize / 64 - from) {
+                *w |= 1 << (id % 64);
+            }
+        }
+        Window { from, words }
+    }
+
+    /// Whether `id` is in the set.
+    #[inline]
+    fn has(&self, id: u32) -> bool {
+        let w = (id as usize / 64).wrapping_sub(self.from);
+        self.words.get(w).is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+}
 
 /// One base entry's ranking facts.
 #[derive(Debug, Clone, Copy)]
@@ -1061,6 +1114,26 @@ impl<'a> Scorer<'a> {
             score += w.nos_default.max(0);
         }
         score
+    }
+
+    /// [`Scorer::bound`] without a phrase, from the candidate's
+    /// [`bound_key`]: three table reads.
+    #[inline]
+    fn bound_of_key(&self, key: u16) -> i32 {
+        let key = usize::from(key);
+        let at = key & (usize::from(self.mask & 63) | 64);
+        let flags = self.flag_bound.get(at).copied().unwrap_or(0);
+        let unmatched = self
+            .unmatched_bound
+            .get((key >> 7) & 63)
+            .copied()
+            .unwrap_or(0);
+        let nos = if key & (1 << 13) != 0 {
+            self.w.nos_default.max(0)
+        } else {
+            0
+        };
+        flags + unmatched + nos
     }
 
     /// The score of candidate `id` (at position `pos` of the candidates;
@@ -1888,11 +1961,12 @@ impl Catalog {
         };
         let mut phrase_at = 0;
         if plain {
+            // (The candidates are kept by the options already: see
+            // [`Catalog::variant_hits`].)
             for (pos, &id) in (0u32..).zip(&m.cand) {
-                let Some(f) = facts.entries.get(id as usize).filter(|f| f.kept_by(opts)) else {
-                    continue;
-                };
-                bounded.push((scorer.bound(id, f, false), pos));
+                if let Some(&key) = facts.bound_keys.get(id as usize) {
+                    bounded.push((scorer.bound_of_key(key), pos));
+                }
             }
             acc.total += bounded.len();
         } else {
@@ -1924,11 +1998,13 @@ impl Catalog {
         let least = kth_largest(bounded.iter().map(|b| b.0), keep);
         let mut heap: BinaryHeap<Reverse<(i32, Reverse<u32>)>> =
             BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
+        // The least of the page once it is full (score, id).
+        let mut floor: Option<(i32, Reverse<u32>)> = None;
         let seeds = bounded.iter().filter(|b| b.0 >= least);
         for &(bound, pos) in seeds.chain(bounded.iter().filter(|b| b.0 < least)) {
             // (A bound below the least score of a full page is passed over
             // before anything is read.)
-            if heap.len() >= keep && heap.peek().is_some_and(|r| bound < r.0 .0) {
+            if floor.is_some_and(|(ms, _)| bound < ms) {
                 continue;
             }
             let pos = pos as usize;
@@ -1939,11 +2015,7 @@ impl Catalog {
             let Some(f) = facts.entries.get(id as usize) else {
                 continue;
             };
-            let min = if heap.len() >= keep {
-                heap.peek().map(|r| r.0)
-            } else {
-                None
-            };
+            let min = floor;
             let enters =
                 |s: i32| min.is_none_or(|(ms, Reverse(mid))| s > ms || (s == ms && id < mid));
             if !enters(bound) {
@@ -1963,6 +2035,9 @@ impl Catalog {
                 heap.pop();
             }
             heap.push(Reverse((score, Reverse(id))));
+            if heap.len() >= keep {
+                floor = heap.peek().map(|r| r.0);
+            }
         }
         acc.pool.extend(
             heap.into_iter()
@@ -2093,7 +2168,12 @@ impl Catalog {
                 for &id in nos.keys() {
                     nos_bits.set(id);
                 }
+                let bound_keys = (0u32..)
+                    .zip(&entries)
+                    .map(|(id, f)| bound_key(f, nos_bits.has(id)))
+                    .collect();
                 Ok(Facts {
+                    bound_keys,
                     entries,
                     tokens,
                     nos_terms,
@@ -2221,16 +2301,17 @@ impl Catalog {
             .map_err(|m| CatalogError::Corrupt { what: m.clone() })
     }
 
-    /// The dense sets of the long posting lists (see [`DENSE_SHARE`]).
-    fn dense_sets(&self) -> Result<procode_index::index::FastMap<u64, Bits>> {
+    /// The dense sets of the long posting lists (see [`DENSE_MIN`]).
+    fn dense_sets(&self) -> Result<procode_index::index::FastMap<u64, Window>> {
         let n = self.index.len();
-        let min = (n as usize / DENSE_SHARE).max(64);
         let mut dense = procode_index::index::FastMap::default();
+        let mut ids = Vec::new();
         for t in 0..self.index.words()?.len() as u64 {
-            if self.index.posting_bytes(t)?.len() >= min {
-                let mut bits = Bits::new(n);
-                self.or_postings(t, &mut bits)?;
-                dense.insert(t, bits);
+            let mut c = Cursor::new(self.index.posting_bytes(t)?)?;
+            if c.len() >= DENSE_MIN {
+                ids.clear();
+                c.append_rest(n, &mut ids)?;
+                dense.insert(t, Window::of(&ids));
             }
         }
         Ok(dense)
@@ -2412,10 +2493,9 @@ impl Catalog {
                     Some(bits) => {
                         let mut hit = 0;
                         for (f, &id) in found.iter_mut().zip(only) {
-                            if *f == u8::MAX && bits.has(id) {
-                                *f = ti;
-                                hit += 1;
-                            }
+                            let new = *f == u8::MAX && bits.has(id);
+                            hit += usize::from(new);
+                            *f = if new { ti } else { *f };
                         }
                         hit
                     }
