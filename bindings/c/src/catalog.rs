@@ -120,7 +120,7 @@ impl procode_results {
                         (
                             s.start,
                             s.end,
-                            cstring(s.term.as_str()),
+                            cstring(&*s.term),
                             s.via.as_deref().map(cstring),
                             s.typo,
                         )

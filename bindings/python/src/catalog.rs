@@ -507,8 +507,8 @@ impl PySearchResults {
                     .map(|s| PyMatchSpan {
                         start: s.start,
                         end: s.end,
-                        term: s.term.clone(),
-                        via: s.via.clone(),
+                        term: s.term.to_string(),
+                        via: s.via.as_deref().map(str::to_owned),
                         typo: s.typo,
                     })
                     .collect()

@@ -251,8 +251,8 @@ fn search_json(hits: &procode::SearchResults) -> serde_json::Value {
                     serde_json::json!({
                         "start": s.start,
                         "end": s.end,
-                        "term": s.term,
-                        "via": s.via,
+                        "term": &*s.term,
+                        "via": s.via.as_deref(),
                         "typo": s.typo,
                     })
                 })

@@ -296,10 +296,7 @@ fn synonyms_expand_and_rank_below_direct_title_matches() {
     // The span says which term matched, through which expansion.
     let r = c.search("htn", &icd(1)).unwrap();
     let s = &r.spans[0][0];
-    assert_eq!(
-        (s.term.as_str(), s.via.as_deref()),
-        ("htn", Some("hypertension"))
-    );
+    assert_eq!((&*s.term, s.via.as_deref()), ("htn", Some("hypertension")));
     let d: Vec<char> = r[0].description.chars().collect();
     assert_eq!(
         d[s.start..s.end].iter().collect::<String>().to_lowercase(),

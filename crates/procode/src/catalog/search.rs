@@ -188,9 +188,10 @@ pub struct MatchSpan {
     pub end: usize,
     /// What the user typed that matched: the query word, or the synonym term
     /// (`high blood pressure`) when the match came through the synonym list.
-    pub term: String,
+    /// (Shared: the spans of one search that name the same term share it.)
+    pub term: Arc<str>,
     /// The synonym expansion that matched (`hypertension`), if any.
-    pub via: Option<String>,
+    pub via: Option<Arc<str>>,
     /// Whether the word matched only within the typo budget.
     pub typo: bool,
 }
@@ -1315,8 +1316,11 @@ impl TypoMode {
 struct Slot {
     words: Vec<String>,
     covers: usize,
-    /// The synonym term the user typed and the expansion, for a synonym slot.
-    synonym: Option<(String, String)>,
+    /// What the user typed that the slot stands for: the word, or the
+    /// synonym term (see [`MatchSpan::term`]).
+    term: Arc<str>,
+    /// The synonym expansion, for a synonym slot.
+    synonym: Option<Arc<str>>,
     typo: TypoMode,
     /// Per word, its typo rules prepared (empty when `typo` is off).
     fuzzy: Vec<fuzzy::TypoWord>,
@@ -1519,8 +1523,8 @@ impl Catalog {
         let synonym_terms: HashSet<&str> = variants
             .iter()
             .flat_map(|v| v.slots.iter())
-            .filter_map(|s| s.synonym.as_ref())
-            .flat_map(|(t, _)| t.split(' '))
+            .filter(|s| s.synonym.is_some())
+            .flat_map(|s| s.term.split(' '))
             .collect();
         let may_typo = |w: &str| {
             w.len() >= 4 && w.bytes().all(|b| b.is_ascii_alphabetic()) && !synonym_terms.contains(w)
@@ -1684,7 +1688,8 @@ impl Catalog {
                         slots.push(Slot {
                             words: ws,
                             covers: len,
-                            synonym: Some((term.to_owned(), exp.to_owned())),
+                            term: Arc::from(term),
+                            synonym: Some(Arc::from(exp)),
                             typo: TypoMode::Off,
                             fuzzy: Vec::new(),
                             whole: true,
@@ -1697,6 +1702,7 @@ impl Catalog {
                         slots.push(Slot {
                             words: vec![words[k].clone()],
                             covers: 1,
+                            term: Arc::from(words[k].as_str()),
                             synonym: None,
                             typo: TypoMode::Off,
                             fuzzy: Vec::new(),
@@ -2856,6 +2862,7 @@ fn direct_slots(words: &[String], typo: &[bool], mode: TypoMode) -> Vec<Slot> {
             Slot {
                 words: vec![w.clone()],
                 covers: 1,
+                term: Arc::from(w.as_str()),
                 synonym: None,
                 typo,
                 fuzzy: typo.rules(w).into_iter().collect(),
@@ -3178,15 +3185,11 @@ fn span_of_word(word: &[u8], v: &Variant, start: usize, end: usize, out: &mut Ve
             .map(|_| false)
             .or_else(|| s.fuzzy.iter().any(|m| m.matches(word)).then_some(true));
         if let Some(typo) = hit {
-            let (term, via) = match &s.synonym {
-                Some((t, x)) => (t.clone(), Some(x.clone())),
-                None => (s.words[0].clone(), None),
-            };
             out.push(MatchSpan {
                 start,
                 end,
-                term,
-                via,
+                term: Arc::clone(&s.term),
+                via: s.synonym.clone(),
                 typo,
             });
             return;
