@@ -384,6 +384,8 @@ struct Window {
     /// The index of the first word.
     from: usize,
     words: Vec<u64>,
+    /// How many ids it holds.
+    ones: usize,
 }
 
 impl Window {
@@ -393,6 +395,7 @@ impl Window {
             return Window {
                 from: 0,
                 words: Vec::new(),
+                ones: 0,
             };
         };
         let from = lo as usize / 64;
@@ -402,7 +405,11 @@ impl Window {
                 *w |= 1 << (id % 64);
             }
         }
-        Window { from, words }
+        Window {
+            from,
+            words,
+            ones: ids.len(),
+        }
     }
 
     /// Whether `id` is in the set.
@@ -2480,9 +2487,15 @@ impl Catalog {
         let mut left = only.len();
         // The candidates not found yet lie at positions lo..hi.
         let (mut lo, mut hi) = (0, only.len());
+        let mut order: Vec<(u64, Option<&Window>)> = Vec::new();
         for (ti, (_, terms)) in wt.by_tier.iter().enumerate() {
             let ti = ti as u8;
-            for &t in terms {
+            // (A tier's dense sets first, the largest first: they find the
+            // most, and the others are sought for fewer candidates.)
+            order.clear();
+            order.extend(terms.iter().map(|t| (*t, facts.dense.get(t))));
+            order.sort_by_key(|(_, d)| Reverse(d.map_or(0, |d| d.ones)));
+            for &(t, dense) in &order {
                 while found.get(lo).is_some_and(|&f| f != u8::MAX) {
                     lo += 1;
                 }
@@ -2495,7 +2508,7 @@ impl Catalog {
                 let (Some(only), Some(found)) = (only.get(lo..hi), found.get_mut(lo..hi)) else {
                     break;
                 };
-                left -= match facts.dense.get(&t) {
+                left -= match dense {
                     Some(bits) => {
                         let mut hit = 0;
                         for (f, &id) in found.iter_mut().zip(only) {
