@@ -762,15 +762,8 @@ struct WordHits {
     any: Vec<u32>,
     /// The word's tiers (in tier order), and whether each holds an id.
     tiers: Vec<(Tier, bool)>,
-    /// How to tell an id's best tier: per id of `any` its [`Tier::code`]
-    /// (a word sought for candidates), or each tier's ids.
-    codes: TierIds,
-}
-
-/// See [`WordHits::codes`].
-enum TierIds {
-    Codes(Vec<u8>),
-    Lists(Vec<(Tier, Vec<u32>)>),
+    /// Per id of `any`, its best tier's [`Tier::code`].
+    codes: Vec<u8>,
 }
 
 /// The `k`-th largest of `values` (`i32::MIN` when there are fewer than
@@ -806,27 +799,35 @@ fn kth_largest(values: impl ExactSizeIterator<Item = i32>, k: usize) -> i32 {
     top[0]
 }
 
-/// The union of ascending `a` and `b` (each without repeats), ascending
-/// and without repeats.
-fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+/// The union of ascending `a` (with per id its tier code, `codes`) and
+/// `b` (each without repeats), ascending and without repeats, with per id
+/// its code: `a`'s where it has the id, else `code`.
+fn union_with_codes(a: &[u32], codes: &[u8], b: &[u32], code: u8) -> (Vec<u32>, Vec<u8>) {
     if a.is_empty() {
-        return b.to_vec();
+        return (b.to_vec(), vec![code; b.len()]);
     }
     let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut out_codes = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
         if x <= y {
             out.push(x);
+            out_codes.push(codes.get(i).copied().unwrap_or(NO_TIER));
             i += 1;
             j += usize::from(x == y);
         } else {
             out.push(y);
+            out_codes.push(code);
             j += 1;
         }
     }
-    out.extend_from_slice(a.get(i..).unwrap_or(&[]));
-    out.extend_from_slice(b.get(j..).unwrap_or(&[]));
-    out
+    let (rest_a, rest_codes) = (a.get(i..).unwrap_or(&[]), codes.get(i..).unwrap_or(&[]));
+    out.extend_from_slice(rest_a);
+    out_codes.extend_from_slice(rest_codes);
+    let rest_b = b.get(j..).unwrap_or(&[]);
+    out.extend_from_slice(rest_b);
+    out_codes.resize(out.len(), code);
+    (out, out_codes)
 }
 
 /// Of `codes` (one per id of ascending `ids`), those of the ids of `kept`
@@ -929,48 +930,6 @@ impl Tier {
     fn code(self) -> u8 {
         self as u8
     }
-}
-
-/// Per id of ascending `cand`, the best of `tiers` (in tier order) holding
-/// it (its [`Tier::code`]), or [`NO_TIER`]: one merge of each tier's list
-/// with the ids (a galloping walk when the list is much the longer).
-fn tier_codes(tiers: &[(Tier, Vec<u32>)], cand: &[u32]) -> Vec<u8> {
-    let mut codes = vec![NO_TIER; cand.len()];
-    // (The tiers are in tier order: the first to hold a candidate is its best.)
-    for (t, ids) in tiers {
-        let t = t.code();
-        if ids.len() > 8 * cand.len() {
-            let mut p = 0;
-            for (c, &id) in codes.iter_mut().zip(cand) {
-                p = skip_below(ids, p, id);
-                match ids.get(p) {
-                    Some(&x) if x == id => {
-                        if *c == NO_TIER {
-                            *c = t;
-                        }
-                    }
-                    Some(_) => {}
-                    None => break,
-                }
-            }
-            continue;
-        }
-        let (mut i, mut j) = (0, 0);
-        while let (Some(&a), Some(&b)) = (ids.get(i), cand.get(j)) {
-            if a < b {
-                i += 1;
-            } else if a > b {
-                j += 1;
-            } else {
-                if let Some(c) = codes.get_mut(j).filter(|c| **c == NO_TIER) {
-                    *c = t;
-                }
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    codes
 }
 
 /// The slots of [`Scorer::leads`] and [`Scorer::nos_cover`].
@@ -1854,7 +1813,7 @@ impl Catalog {
         }
         // Per word sought so far, how to tell its tiers, and (for codes per
         // candidate) the candidates after it: `sets[i]`.
-        let mut codes: Vec<Option<(usize, TierIds)>> = (0..keys.len()).map(|_| None).collect();
+        let mut codes: Vec<Option<(usize, Vec<u8>)>> = (0..keys.len()).map(|_| None).collect();
         let mut sets: Vec<Vec<u32>> = Vec::with_capacity(keys.len());
         for &k in &order {
             let wt = &cache.0[terms[k]].1;
@@ -1864,9 +1823,11 @@ impl Catalog {
             };
             // (The ids become the candidates: the ranking reads the codes.)
             let mut any = std::mem::take(&mut h.any);
-            let own = std::mem::replace(&mut h.codes, TierIds::Codes(Vec::new()));
+            let mut own = std::mem::take(&mut h.codes);
             // (A word's ids are all read only when it comes first: by lists.)
             if cand.is_none() && filtered {
+                let mut keep = any.iter().map(|id| kept(id));
+                own.retain(|_| keep.next().unwrap_or(false));
                 any.retain(kept);
             }
             if let Some(prev) = cand.replace(any) {
@@ -1885,11 +1846,8 @@ impl Catalog {
             .into_iter()
             .flatten()
             .map(|(at, own)| match (own, sets.get(at)) {
-                (TierIds::Lists(tiers), _) => tier_codes(&tiers, &cand),
-                (TierIds::Codes(own), Some(ids)) if ids.len() != cand.len() => {
-                    codes_of(&own, ids, &cand)
-                }
-                (TierIds::Codes(own), _) => own,
+                (own, Some(ids)) if ids.len() != cand.len() => codes_of(&own, ids, &cand),
+                (own, _) => own,
             })
             .collect();
         let mut phrase = self.phrase_ids(&v.phrase)?;
@@ -2532,11 +2490,7 @@ impl Catalog {
                 codes.push(t.code());
             }
         }
-        Ok(WordHits {
-            any,
-            tiers,
-            codes: TierIds::Codes(codes),
-        })
+        Ok(WordHits { any, tiers, codes })
     }
 
     /// Marks with `tier` the ids of ascending `ids` not marked yet in
@@ -2576,22 +2530,16 @@ impl Catalog {
             };
             tiers.push((*tier, ids));
         }
-        // (Few tiers: merged list by list, in one linear pass each.)
-        let any = if tiers.len() <= 4 {
-            tiers
-                .iter()
-                .fold(Vec::new(), |acc, (_, ids)| union_sorted(&acc, ids))
-        } else {
-            let mut any: Vec<u32> = Vec::new();
-            for (_, ids) in &tiers {
-                any.extend_from_slice(ids);
-            }
-            union_runs(any, tiers.len(), n)
-        };
+        // (Merged tier by tier, in tier order, each id keeping the first
+        // tier that holds it.)
+        let (mut any, mut codes) = (Vec::new(), Vec::new());
+        for (t, ids) in &tiers {
+            (any, codes) = union_with_codes(&any, &codes, ids, t.code());
+        }
         Ok(WordHits {
             any,
             tiers: tiers.iter().map(|(t, ids)| (*t, !ids.is_empty())).collect(),
-            codes: TierIds::Lists(tiers),
+            codes,
         })
     }
 
