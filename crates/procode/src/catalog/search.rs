@@ -2480,16 +2480,32 @@ impl Catalog {
                 };
             }
         }
-        let mut tiers: Vec<(Tier, bool)> = wt.by_tier.iter().map(|(t, _)| (*t, false)).collect();
-        let mut any: Vec<u32> = Vec::with_capacity(only.len() - left);
-        let mut codes: Vec<u8> = Vec::with_capacity(only.len() - left);
-        for (&f, &id) in found.iter().zip(only) {
-            if let Some((t, some)) = tiers.get_mut(usize::from(f)) {
-                *some = true;
-                any.push(id);
-                codes.push(t.code());
-            }
+        // Per tier index (u8::MAX: none), its code, and the tiers found.
+        let mut code_of = [NO_TIER; 256];
+        for (c, (t, _)) in code_of.iter_mut().zip(&wt.by_tier) {
+            *c = t.code();
         }
+        let mut seen = 0u64;
+        for &f in &found {
+            seen |= 1 << (f & 63);
+        }
+        let tiers: Vec<(Tier, bool)> = (0..)
+            .zip(&wt.by_tier)
+            .map(|(i, (t, _))| (*t, seen & (1 << i) != 0))
+            .collect();
+        let (any, codes): (Vec<u32>, Vec<u8>) = if left == 0 {
+            // (Every candidate found: the common case, without a test each.)
+            (
+                only.to_vec(),
+                found.iter().map(|&f| code_of[usize::from(f)]).collect(),
+            )
+        } else {
+            only.iter()
+                .zip(&found)
+                .filter(|(_, &f)| f != u8::MAX)
+                .map(|(&id, &f)| (id, code_of[usize::from(f)]))
+                .unzip()
+        };
         Ok(WordHits { any, tiers, codes })
     }
 
