@@ -2454,13 +2454,19 @@ impl Catalog {
             order.extend(terms.iter().map(|t| (*t, facts.dense.get(t))));
             order.sort_by_key(|(_, d)| Reverse(d.map_or(0, |d| d.ones)));
             for &(t, dense) in &order {
-                while found.get(lo).is_some_and(|&f| f != u8::MAX) {
-                    lo += 1;
+                if left == 0 {
+                    break;
                 }
-                while hi > lo && found.get(hi - 1).is_some_and(|&f| f != u8::MAX) {
-                    hi -= 1;
-                }
-                if left == 0 || lo >= hi {
+                lo += found
+                    .get(lo..hi)
+                    .and_then(|f| f.iter().position(|&f| f == u8::MAX))
+                    .unwrap_or(hi - lo);
+                hi = lo
+                    + found
+                        .get(lo..hi)
+                        .and_then(|f| f.iter().rposition(|&f| f == u8::MAX))
+                        .map_or(0, |p| p + 1);
+                if lo >= hi {
                     break;
                 }
                 let (Some(only), Some(found)) = (only.get(lo..hi), found.get_mut(lo..hi)) else {
