@@ -762,8 +762,15 @@ struct WordHits {
     any: Vec<u32>,
     /// The word's tiers (in tier order), and whether each holds an id.
     tiers: Vec<(Tier, bool)>,
-    /// Per id of `any`, its best tier's [`Tier::code`].
-    codes: Vec<u8>,
+    /// How to tell an id's best tier: per id of `any` its [`Tier::code`],
+    /// or (a word read whole, of several tiers) each tier's ids.
+    codes: TierIds,
+}
+
+/// See [`WordHits::codes`].
+enum TierIds {
+    Codes(Vec<u8>),
+    Lists(Vec<(Tier, Vec<u32>)>),
 }
 
 /// The `k`-th largest of `values` (`i32::MIN` when there are fewer than
@@ -922,6 +929,29 @@ struct Ranked {
     total: usize,
 }
 
+/// The union of ascending `a` and `b` (each without repeats), ascending
+/// and without repeats.
+fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    if a.is_empty() {
+        return b.to_vec();
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        if x <= y {
+            out.push(x);
+            i += 1;
+            j += usize::from(x == y);
+        } else {
+            out.push(y);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(a.get(i..).unwrap_or(&[]));
+    out.extend_from_slice(b.get(j..).unwrap_or(&[]));
+    out
+}
+
 /// No tier: the word does not match the candidate (see [`Scorer::codes`]).
 const NO_TIER: u8 = 5;
 
@@ -930,6 +960,48 @@ impl Tier {
     fn code(self) -> u8 {
         self as u8
     }
+}
+
+/// Per id of ascending `cand`, the best of `tiers` (in tier order) holding
+/// it (its [`Tier::code`]), or [`NO_TIER`]: one merge of each tier's list
+/// with the ids (a galloping walk when the list is much the longer).
+fn tier_codes(tiers: &[(Tier, Vec<u32>)], cand: &[u32]) -> Vec<u8> {
+    let mut codes = vec![NO_TIER; cand.len()];
+    // (The tiers are in tier order: the first to hold a candidate is its best.)
+    for (t, ids) in tiers {
+        let t = t.code();
+        if ids.len() > 8 * cand.len() {
+            let mut p = 0;
+            for (c, &id) in codes.iter_mut().zip(cand) {
+                p = skip_below(ids, p, id);
+                match ids.get(p) {
+                    Some(&x) if x == id => {
+                        if *c == NO_TIER {
+                            *c = t;
+                        }
+                    }
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+            continue;
+        }
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&a), Some(&b)) = (ids.get(i), cand.get(j)) {
+            if a < b {
+                i += 1;
+            } else if a > b {
+                j += 1;
+            } else {
+                if let Some(c) = codes.get_mut(j).filter(|c| **c == NO_TIER) {
+                    *c = t;
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    codes
 }
 
 /// The slots of [`Scorer::leads`] and [`Scorer::nos_cover`].
@@ -1802,7 +1874,6 @@ impl Catalog {
                 .get(*id as usize)
                 .is_some_and(|f| f.kept_by(opts))
         };
-        let filtered = opts.system.is_some() || opts.billable_only;
         let mut cand: Option<Vec<u32>> = None;
         if let (Some(sys), Some(&first)) = (opts.system, order.first()) {
             let ids = facts.system_ids(sys);
@@ -1813,23 +1884,17 @@ impl Catalog {
         }
         // Per word sought so far, how to tell its tiers, and (for codes per
         // candidate) the candidates after it: `sets[i]`.
-        let mut codes: Vec<Option<(usize, Vec<u8>)>> = (0..keys.len()).map(|_| None).collect();
+        let mut codes: Vec<Option<(usize, TierIds)>> = (0..keys.len()).map(|_| None).collect();
         let mut sets: Vec<Vec<u32>> = Vec::with_capacity(keys.len());
         for &k in &order {
             let wt = &cache.0[terms[k]].1;
             let mut h = match &cand {
                 Some(c) if c.is_empty() => return Ok(None),
-                c => self.word_hits(wt, c.as_deref(), facts)?,
+                c => self.word_hits(wt, c.as_deref(), facts, opts)?,
             };
             // (The ids become the candidates: the ranking reads the codes.)
-            let mut any = std::mem::take(&mut h.any);
-            let mut own = std::mem::take(&mut h.codes);
-            // (A word's ids are all read only when it comes first: by lists.)
-            if cand.is_none() && filtered {
-                let mut keep = any.iter().map(|id| kept(id));
-                own.retain(|_| keep.next().unwrap_or(false));
-                any.retain(kept);
-            }
+            let any = std::mem::take(&mut h.any);
+            let own = std::mem::replace(&mut h.codes, TierIds::Codes(Vec::new()));
             if let Some(prev) = cand.replace(any) {
                 sets.push(prev);
             }
@@ -1846,8 +1911,11 @@ impl Catalog {
             .into_iter()
             .flatten()
             .map(|(at, own)| match (own, sets.get(at)) {
-                (own, Some(ids)) if ids.len() != cand.len() => codes_of(&own, ids, &cand),
-                (own, _) => own,
+                (TierIds::Lists(tiers), _) => tier_codes(&tiers, &cand),
+                (TierIds::Codes(own), Some(ids)) if ids.len() != cand.len() => {
+                    codes_of(&own, ids, &cand)
+                }
+                (TierIds::Codes(own), _) => own,
             })
             .collect();
         let mut phrase = self.phrase_ids(&v.phrase)?;
@@ -2434,9 +2502,15 @@ impl Catalog {
     /// A word's matches by tier: every id of its terms' lists, or (with
     /// `only`, ascending) just those of the given ids, found by seeking,
     /// which skips the blocks of long lists that hold none of them.
-    fn word_hits(&self, wt: &WordTerms, only: Option<&[u32]>, facts: &Facts) -> Result<WordHits> {
+    fn word_hits(
+        &self,
+        wt: &WordTerms,
+        only: Option<&[u32]>,
+        facts: &Facts,
+        opts: &SearchOptions,
+    ) -> Result<WordHits> {
         let Some(only) = only else {
-            return self.all_word_hits(wt);
+            return self.all_word_hits(wt, facts, opts);
         };
         // Per candidate, the index of the first tier that holds it (an id
         // found by a better tier, or an earlier term of its tier, is not
@@ -2512,7 +2586,11 @@ impl Catalog {
                 .map(|(&id, &f)| (id, code_of[usize::from(f)]))
                 .unzip()
         };
-        Ok(WordHits { any, tiers, codes })
+        Ok(WordHits {
+            any,
+            tiers,
+            codes: TierIds::Codes(codes),
+        })
     }
 
     /// Marks with `tier` the ids of ascending `ids` not marked yet in
@@ -2528,7 +2606,12 @@ impl Catalog {
     /// through a dense set when a tier has several terms (no sorting); the
     /// lists of a tier that [`union_runs`] would merge through a dense set
     /// are decoded straight into it.
-    fn all_word_hits(&self, wt: &WordTerms) -> Result<WordHits> {
+    fn all_word_hits(
+        &self,
+        wt: &WordTerms,
+        facts: &Facts,
+        opts: &SearchOptions,
+    ) -> Result<WordHits> {
         let n = self.index.len();
         let mut tiers = Vec::with_capacity(wt.by_tier.len());
         for (tier, terms) in &wt.by_tier {
@@ -2552,16 +2635,41 @@ impl Catalog {
             };
             tiers.push((*tier, ids));
         }
-        // (Merged tier by tier, in tier order, each id keeping the first
-        // tier that holds it.)
-        let (mut any, mut codes) = (Vec::new(), Vec::new());
-        for (t, ids) in &tiers {
-            (any, codes) = union_with_codes(&any, &codes, ids, t.code());
+        // Only the entries the options' system and billable filters keep
+        // (before the tiers are merged: the filters often keep few).
+        if opts.system.is_some() || opts.billable_only {
+            for (_, ids) in &mut tiers {
+                ids.retain(|&id| {
+                    facts
+                        .entries
+                        .get(id as usize)
+                        .is_some_and(|f| f.kept_by(opts))
+                });
+            }
         }
+        let tiers_found = tiers.iter().map(|(t, ids)| (*t, !ids.is_empty())).collect();
+        if tiers.len() <= 2 {
+            // (Merged with each id's code, the first tier holding it: one
+            // pass, where the candidates would be merged with each tier.)
+            let (mut any, mut codes) = (Vec::new(), Vec::new());
+            for (t, ids) in &tiers {
+                (any, codes) = union_with_codes(&any, &codes, ids, t.code());
+            }
+            return Ok(WordHits {
+                any,
+                tiers: tiers_found,
+                codes: TierIds::Codes(codes),
+            });
+        }
+        // (More tiers: merged list by list, and the codes read only for the
+        // candidates the other words leave, which are often few.)
+        let any = tiers
+            .iter()
+            .fold(Vec::new(), |acc, (_, ids)| union_sorted(&acc, ids));
         Ok(WordHits {
             any,
-            tiers: tiers.iter().map(|(t, ids)| (*t, !ids.is_empty())).collect(),
-            codes,
+            tiers: tiers_found,
+            codes: TierIds::Lists(tiers),
         })
     }
 
