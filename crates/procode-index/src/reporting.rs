@@ -39,14 +39,14 @@
 //! No priced code is a reporting code: G0444, G0442/G0443, G0436/G0437,
 //! G0121/G0105, G0438/G0439, DME and drugs are not.
 //!
-//! The rule reads the file's columns, so [`read_hcpcs_xlsx`] applies it to
-//! each row it imports. The normalised `hcpcs_level2.tsv` has no pricing
+//! The rule reads the file's columns, so the xlsx importer
+//! (`import::read_hcpcs_xlsx`, feature `xlsx`) applies it to each row it
+//! imports. The normalised `hcpcs_level2.tsv` has no pricing
 //! or BETOS column: its reporting codes come from `hcpcs_reporting.tsv`
 //! beside it ([`LIST_FILE`], read by [`read_reporting_list`]; the embedded
 //! catalog and [`load_data_dir`] use it), which is the rule applied to the
 //! same quarterly file.
 //!
-//! [`read_hcpcs_xlsx`]: crate::import::read_hcpcs_xlsx
 //! [`load_data_dir`]: crate::import::load_data_dir
 
 use std::collections::HashSet;
@@ -154,7 +154,7 @@ pub const LIST_FILE: &str = "hcpcs_reporting.tsv";
 const LIST_HEADER: &str = "code\tpricing_indicator\tbetos";
 
 /// Reads a list of reporting codes ([`LIST_FILE`]): UTF-8, tab-separated,
-/// the header `code	pricing_indicator	betos`, then one row per code with
+/// the header `code<TAB>pricing_indicator<TAB>betos`, then one row per code with
 /// the CMS file's `PRICE1` and `BETOS` for it; lines starting with `#` are
 /// comments. Every row must be a reporting code by [`is_reporting_code`]
 /// (the list is the rule applied to a quarterly file), each code once.

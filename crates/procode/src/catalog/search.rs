@@ -2917,8 +2917,9 @@ fn leads_with(v: &Variant, first: &str) -> bool {
 }
 
 /// The score of a candidate's properties: billable, general, terminated,
-/// reporting code, "Other", its first title word matched, and its title words left
-/// unmatched (`words` counted, `in_title` query words matched in the title).
+/// reporting code, "Other", its first title word matched, and its title
+/// words left unmatched (`words` counted, `in_title` query words matched in
+/// the title).
 fn static_score(flags: u8, words: u8, in_title: u32, lead: bool, w: &SearchWeights) -> i32 {
     let mut score = 0;
     if flags & FACT_BILLABLE != 0 {
