@@ -107,8 +107,9 @@ fn build_embedded(dir: &Path, files: &[StdFile]) -> Vec<u8> {
 const VENDORED: &[&str] = &[
     "hcpcs_level2.tsv",
     // The quality-data reporting codes among them (`load_data_dir` marks
-    // them; see `procode_index::reporting`).
-    procode_index::reporting::LIST_FILE,
+    // them; see `procode_index::reporting`): its `LIST_FILE`, spelt out for
+    // scripts/check-packages.sh (`main` fails on a missing list).
+    "hcpcs_reporting.tsv",
     "modifiers.tsv",
     "place_of_service.tsv",
     "icd10cm.tsv",
