@@ -22,8 +22,7 @@
 //!   `effective`, `TERM DT` → `terminated`; `ACT EFF DT` is checked but not
 //!   stored. `ACTION CD` → `action`.
 //! * `PRICE1` (pricing indicator) and `BETOS` → [`Entry::reporting`], by
-//!   [`is_reporting_code`](crate::reporting::is_reporting_code); a sheet
-//!   without either column marks no code.
+//!   [`is_reporting_code`]; a sheet without either column marks no code.
 //! * Rows whose cells are all empty carry no data and are skipped; every other
 //!   row becomes an entry or an error naming the sheet row and column.
 //!
