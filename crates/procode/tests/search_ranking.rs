@@ -678,7 +678,25 @@ fn a_reporting_code_is_still_found_by_its_code_and_its_words() {
     assert_eq!(r.entries[0].code.as_str(), "G8432", "{:?}", r.entries);
     let default = c.search("depression screening", &hcpcs(10)).unwrap();
     assert_eq!(r.total, default.total);
-    assert!(SearchWeights::parse("reporting_code\t-80\n").is_ok());
+    // A host may even favour them: the ranking's bounds count a positive
+    // weight, so no reporting code is cut off early.
+    let mut w = SearchWeights::default();
+    w.reporting_code = 10_000;
+    let favoured = c.with_search_weights(w);
+    let all = hcpcs(200);
+    let r = favoured.search("screening", &all).unwrap();
+    let reporting = r.entries.iter().filter(|e| e.reporting).count();
+    assert!(reporting > 0);
+    assert!(
+        r.entries[..reporting].iter().all(|e| e.reporting),
+        "{:?}",
+        r.entries
+    );
+    assert_eq!(r.total, c.search("screening", &all).unwrap().total);
+    assert_eq!(
+        SearchWeights::parse("reporting_code\t-80\n").map(|w| w.reporting_code),
+        Ok(-80)
+    );
 }
 
 fn codes_of(r: &procode::SearchResults) -> Vec<&str> {
