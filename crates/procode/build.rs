@@ -35,14 +35,15 @@ fn main() {
     let target = out.join("embedded.idx");
     let dir = data_dir(&out);
     let files = StdFile::DEFAULT_EMBEDDED;
-    let icd_files = std::iter::once(ICD10CM_ORDER)
+    let other_files = std::iter::once(procode_index::reporting::LIST_FILE)
+        .chain(std::iter::once(ICD10CM_ORDER))
         .chain(std::iter::once(ICD10CM_OWN_ADDENDA))
         .chain(ICD10CM_LATER_ADDENDA.iter().copied())
         .chain(std::iter::once(ICD10CM_TABULAR));
     let all: Vec<PathBuf> = files
         .iter()
         .map(|f| dir.join(f.file_name()))
-        .chain(icd_files.map(|f| dir.join(f)))
+        .chain(other_files.map(|f| dir.join(f)))
         .collect();
     for path in &all {
         if !path.is_file() {
@@ -105,6 +106,10 @@ fn build_embedded(dir: &Path, files: &[StdFile]) -> Vec<u8> {
 /// each compressed with zstd (`NAME.zst`).
 const VENDORED: &[&str] = &[
     "hcpcs_level2.tsv",
+    // The quality-data reporting codes among them (`load_data_dir` marks
+    // them; see `procode_index::reporting`): its `LIST_FILE`, spelt out for
+    // scripts/check-packages.sh (`main` fails on a missing list).
+    "hcpcs_reporting.tsv",
     "modifiers.tsv",
     "place_of_service.tsv",
     "icd10cm.tsv",

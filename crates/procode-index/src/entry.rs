@@ -51,6 +51,14 @@ pub struct Entry {
     /// change, …) where the source has one.
     #[serde(skip)]
     pub action: Option<char>,
+    /// Whether the code is a quality-data reporting code (HCPCS Level II
+    /// MIPS/PQRS codes such as G8432 "Depression screening not documented,
+    /// reason not given": reported on a claim for a quality measure, not a
+    /// service CMS pays; see [`crate::reporting`]). Word search ranks such a
+    /// code below a service that matches the query as well. Rust-only, like
+    /// the action code.
+    #[serde(skip)]
+    pub reporting: bool,
 }
 
 impl Entry {
@@ -78,6 +86,7 @@ impl Entry {
             terminated: None,
             billable: true,
             action: None,
+            reporting: false,
         }
     }
 
@@ -108,6 +117,13 @@ impl Entry {
     /// Sets the HCPCS action code.
     pub fn with_action(mut self, action: Option<char>) -> Entry {
         self.action = action;
+        self
+    }
+
+    /// Sets whether the code is a quality-data reporting code (see
+    /// [`Entry::reporting`]).
+    pub fn with_reporting(mut self, reporting: bool) -> Entry {
+        self.reporting = reporting;
         self
     }
 

@@ -19,6 +19,7 @@
 //! | [`import`] | the importers (TSV, CMS order files and addenda, mapped CSV, CMS HCPCS Excel) and [`import::Sources`] |
 //! | [`index`] | [`IndexBuilder`], the file format, its container and posting lists |
 //! | [`release`] | [`Release`]: a code set's release and its validity window |
+//! | [`reporting`] | which HCPCS codes are quality-data reporting codes (ranked below services) |
 //! | [`text`] | how descriptions are cut into words and tokens, varints |
 //! | [`error`] | [`ImportError`], [`CatalogError`], [`UnknownName`] |
 //!
@@ -112,6 +113,7 @@ pub mod error;
 pub mod import;
 pub mod index;
 pub mod release;
+pub mod reporting;
 pub mod synonyms;
 pub mod text;
 pub mod weights;

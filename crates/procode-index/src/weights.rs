@@ -20,6 +20,7 @@
 //! | `terminated` | -40 | the code has a termination date (searches without a date of service still find it, below current codes) |
 //! | `extension` | -25 | the title names an ICD-10-CM 7th character other than the default: "subsequent encounter", "sequela" or "open fracture" (the initial encounter for a closed fracture, A, first: a fracture not said to be open is coded closed) |
 //! | `pregnancy_newborn` | -30 | the code is in ICD-10-CM chapter 15 (O: pregnancy, childbirth, the puerperium) or 16 (P: the perinatal period) and no query word names a pregnancy, a birth or a newborn (`hiv` → B20 before O98.719 "… complicating pregnancy, unspecified trimester") |
+//! | `reporting_code` | -45 | the code is a quality-data reporting code (HCPCS G8432 "Depression screening not documented, reason not given": MIPS measure codes CMS does not pay for, see [`crate::reporting`]): a service that matches as well (G0444 "Annual depression screening, 5 to 15 minutes") comes first; the reporting code stays findable by its code and by its words |
 //! | `other` | -10 | the title starts with "Other" (a residual category) |
 //! | `leading` | 15 | the title's first word is matched (the item itself, not an attachment to it; in a drug title that opens with its route, "Injection, ketorolac …", the drug's name) |
 //! | `unmatched_word` | -3 | per title word no query word matched (parenthesised words, small words and the words "unspecified", "NOS", "not", "otherwise", "specified", "site", "without", "initial" and "encounter", and a drug title's opening route "Injection," or "Infusion," do not count), at most 12 words |
@@ -65,6 +66,8 @@ pub struct SearchWeights {
     /// The code is for a pregnancy or a newborn (ICD-10-CM O and P codes)
     /// and no query word names one.
     pub pregnancy_newborn: i32,
+    /// The code is a quality-data reporting code (`Entry::reporting`).
+    pub reporting_code: i32,
     /// The title starts with "Other".
     pub other: i32,
     /// The title's first word is matched.
@@ -91,6 +94,7 @@ impl Default for SearchWeights {
             terminated: -40,
             extension: -25,
             pregnancy_newborn: -30,
+            reporting_code: -45,
             other: -10,
             leading: 15,
             unmatched_word: -3,
@@ -100,7 +104,7 @@ impl Default for SearchWeights {
 }
 
 /// The names of the weights, in table order.
-pub const WEIGHT_NAMES: [&str; 17] = [
+pub const WEIGHT_NAMES: [&str; 18] = [
     "title_exact",
     "title_prefix",
     "extra_exact",
@@ -114,6 +118,7 @@ pub const WEIGHT_NAMES: [&str; 17] = [
     "terminated",
     "extension",
     "pregnancy_newborn",
+    "reporting_code",
     "other",
     "leading",
     "unmatched_word",
@@ -225,6 +230,7 @@ impl SearchWeights {
             "terminated" => &mut self.terminated,
             "extension" => &mut self.extension,
             "pregnancy_newborn" => &mut self.pregnancy_newborn,
+            "reporting_code" => &mut self.reporting_code,
             "other" => &mut self.other,
             "leading" => &mut self.leading,
             "unmatched_word" => &mut self.unmatched_word,

@@ -34,6 +34,7 @@ fn read(r: &EntryRef<'_>) -> Entry {
         .with_effective(r.effective())
         .with_terminated(r.terminated())
         .with_billable(r.billable())
+        .with_reporting(r.reporting())
         .with_action(r.action());
     assert_eq!(e, r.to_owned().unwrap());
     assert_eq!(r.display_code(), e.display_code());

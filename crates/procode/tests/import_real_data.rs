@@ -166,6 +166,11 @@ fn hcpcs_xlsx_gives_the_same_entries_as_the_tsvs() {
     ] {
         assert_same(got, want, "xlsx vs TSV");
     }
+    // The quality-data reporting codes: the xlsx importer applies the rule
+    // to PRICE1 and BETOS, the TSV import marks those `hcpcs_reporting.tsv`
+    // lists; the comparison above proves the vendored list is the rule's.
+    assert_eq!(codes.iter().filter(|e| e.reporting).count(), 1_827);
+    assert!(modifiers.iter().all(|e| !e.reporting));
     // The cells stored as numbers or left empty in the workbook.
     let c9088 = codes
         .iter()

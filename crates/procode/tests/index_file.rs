@@ -170,26 +170,76 @@ fn every_flipped_byte_is_a_typed_error() {
 
 #[test]
 fn unsupported_versions_are_named() {
-    let mut bytes = small_index();
-    // Version 2 (before the six-byte records) is no longer read.
-    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
-    // Without re-sealing: the version is named all the same.
-    match open_err(bytes.clone()) {
-        CatalogError::UnsupportedVersion {
-            found: 2,
-            supported: 3,
-        } => {}
-        e => panic!("{e:?}"),
+    for version in [2u32, 5] {
+        let mut bytes = small_index();
+        // Version 2 (before the six-byte records) is no longer read, nor a
+        // version newer than this library's.
+        bytes[8..12].copy_from_slice(&version.to_le_bytes());
+        // Without re-sealing: the version is named all the same.
+        match open_err(bytes.clone()) {
+            CatalogError::UnsupportedVersion {
+                found,
+                supported: 4,
+            } if found == version => {}
+            e => panic!("{e:?}"),
+        }
+        // Re-sealed, so only the version is wrong.
+        reseal(&mut bytes);
+        match open_err(bytes) {
+            CatalogError::UnsupportedVersion {
+                found,
+                supported: 4,
+            } if found == version => {}
+            e => panic!("{e:?}"),
+        }
     }
-    // Re-sealed, so only the version is wrong.
-    reseal(&mut bytes);
-    match open_err(bytes) {
-        CatalogError::UnsupportedVersion {
-            found: 2,
-            supported: 3,
-        } => {}
-        e => panic!("{e:?}"),
+}
+
+/// The reporting-code bit (format version 4) round-trips; a version 3 file,
+/// which has the same layout with the bit always zero, still opens.
+#[test]
+fn reporting_codes_round_trip_and_version_3_files_still_read() {
+    let code = |c: &str| procode::Code::parse(c).unwrap();
+    let entries = [
+        Entry::new(
+            code("G8432"),
+            CodeSystem::Hcpcs,
+            "Depression screening not documented, reason not given",
+        )
+        .with_reporting(true),
+        Entry::new(
+            code("G0444"),
+            CodeSystem::Hcpcs,
+            "Annual depression screening, 5 to 15 minutes",
+        ),
+    ];
+    let mut b = IndexBuilder::new();
+    b.extend(entries.iter().cloned());
+    let bytes = b.build().unwrap();
+    assert_eq!(bytes[8..12], 4u32.to_le_bytes());
+    let cat = Catalog::from_bytes(bytes).unwrap();
+    for e in &entries {
+        assert_eq!(
+            cat.lookup(e.code.as_str(), None, None).unwrap().as_ref(),
+            Some(e)
+        );
+        let r = cat
+            .lookup_ref(e.code.as_str(), None, None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.reporting(), e.reporting);
     }
+    // A version 3 writer never set the bit: the same file without it, as
+    // version 3, opens and has no reporting codes.
+    let mut v3 = IndexBuilder::new();
+    v3.extend(entries.iter().cloned().map(|e| e.with_reporting(false)));
+    let mut old = v3.build().unwrap();
+    old[8..12].copy_from_slice(&3u32.to_le_bytes());
+    reseal(&mut old);
+    let cat = Catalog::from_bytes(old).unwrap();
+    let g8432 = cat.lookup("G8432", None, None).unwrap().unwrap();
+    assert!(!g8432.reporting);
+    assert_eq!(g8432.description, entries[0].description);
 }
 
 #[test]

@@ -574,3 +574,128 @@ fn a_query_no_code_fully_matches_answers_with_all_its_words_but_one() {
     let none = c.search("zz9q qq9z", &hcpcs).unwrap();
     assert_eq!((none.mode, none.total), (SearchMode::None, 0));
 }
+
+fn hcpcs(limit: usize) -> SearchOptions {
+    SearchOptions::default()
+        .system(CodeSystem::Hcpcs)
+        .limit(limit)
+}
+
+/// The position of `code` in the results, and of the first quality-data
+/// reporting code.
+fn position_and_first_reporting(r: &procode::SearchResults, code: &str) -> (usize, usize) {
+    let at = r
+        .entries
+        .iter()
+        .position(|e| e.code.as_str() == code)
+        .unwrap_or_else(|| panic!("{code} not in {:?}", r.entries));
+    let first = r
+        .entries
+        .iter()
+        .position(|e| e.reporting)
+        .unwrap_or(usize::MAX);
+    (at, first)
+}
+
+/// The HCPCS MIPS quality-data codes (G8xxx, G9xxx, M1xxx …: "Depression
+/// screening not documented, reason not given") are not services: the
+/// priced service a preventive query names comes before every one of them.
+#[test]
+fn quality_reporting_codes_rank_below_the_service_a_query_names() {
+    let c = cat();
+    let r = c.search("depression screening", &hcpcs(10)).unwrap();
+    assert_eq!(r.entries[0].code.as_str(), "G0444", "{:?}", r.entries);
+    assert!(
+        r.entries[1..].iter().all(|e| e.reporting),
+        "{:?}",
+        r.entries
+    );
+    assert!(r.entries.iter().any(|e| e.code.as_str() == "G8432"));
+    for (query, services) in [
+        (
+            "colorectal cancer screening",
+            &["G0104", "G0105", "G0121"][..],
+        ),
+        ("alcohol screening", &["G0442"][..]),
+        ("obesity counseling", &["G0447"][..]),
+    ] {
+        let r = c.search(query, &hcpcs(20)).unwrap();
+        for s in services {
+            let (at, first) = position_and_first_reporting(&r, s);
+            assert!(
+                at < first,
+                "{query}: {s} at {at}, a reporting code at {first}"
+            );
+        }
+    }
+    // What is one and what is not (see `procode::reporting`).
+    for (code, reporting) in [
+        ("G8432", true),
+        ("G9903", true),
+        ("M1003", true),
+        ("G4000", true),
+        ("G0444", false),
+        ("G0442", false),
+        ("G0438", false),
+        ("G2211", false),
+        ("H0004", false),
+        ("E0114", false),
+        ("J1885", false),
+    ] {
+        let e = c
+            .lookup(code, Some(CodeSystem::Hcpcs), None)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{code}"));
+        assert_eq!(e.reporting, reporting, "{code}");
+    }
+}
+
+/// A reporting code stays findable: by its code, and by words that only
+/// reporting codes have; with the weight at zero the ranking is the one
+/// without it.
+#[test]
+fn a_reporting_code_is_still_found_by_its_code_and_its_words() {
+    let c = cat();
+    let exact = c
+        .search("G8432", &SearchOptions::default().limit(3))
+        .unwrap();
+    assert_eq!(exact.mode, SearchMode::CodePrefix);
+    assert_eq!(exact.entries[0].code.as_str(), "G8432");
+    let fall = c.search("fall risk", &hcpcs(10)).unwrap();
+    assert_eq!(codes_of(&fall), ["M1069", "M1070"]);
+    let phrase = c
+        .search("depression screening not documented", &hcpcs(3))
+        .unwrap();
+    assert_eq!(phrase.entries[0].code.as_str(), "G8432");
+
+    let mut w = SearchWeights::default();
+    w.reporting_code = 0;
+    let before = c.with_search_weights(w);
+    let r = before.search("depression screening", &hcpcs(10)).unwrap();
+    assert_eq!(r.entries[0].code.as_str(), "G8432", "{:?}", r.entries);
+    let default = c.search("depression screening", &hcpcs(10)).unwrap();
+    assert_eq!(r.total, default.total);
+    // A host may even favour them: the ranking's bounds count a positive
+    // weight, so no reporting code is cut off early.
+    let mut w = SearchWeights::default();
+    w.reporting_code = 10_000;
+    let favoured = c.with_search_weights(w);
+    let all = hcpcs(200);
+    let r = favoured.search("screening", &all).unwrap();
+    let reporting = r.entries.iter().filter(|e| e.reporting).count();
+    assert!(reporting > 0);
+    assert!(
+        r.entries[..reporting].iter().all(|e| e.reporting),
+        "{:?}",
+        r.entries
+    );
+    assert_eq!(r.total, c.search("screening", &all).unwrap().total);
+    assert_eq!(
+        SearchWeights::parse("reporting_code\t-80\n").map(|w| w.reporting_code),
+        Ok(-80)
+    );
+}
+
+fn codes_of(r: &procode::SearchResults) -> Vec<&str> {
+    r.entries.iter().map(|e| e.code.as_str()).collect()
+}

@@ -5,8 +5,9 @@
 //! The worksheet is the first one whose first row names the columns `HCPC`
 //! and `RECID`. Columns are found by their header names (case, `_` and extra
 //! spaces do not matter): `HCPC`, `RECID`, `LONG DESCRIPTION`,
-//! `SHORT DESCRIPTION`, `ADD DT`, `ACT EFF DT`, `TERM DT`, `ACTION CD`; the
-//! pricing, coverage and other CMS columns are not needed by the catalog.
+//! `SHORT DESCRIPTION`, `ADD DT`, `ACT EFF DT`, `TERM DT`, `ACTION CD`, and
+//! when present `PRICE1` and `BETOS`; the coverage and other CMS columns are
+//! not needed by the catalog.
 //!
 //! * RECID `3` rows become [`CodeSystem::Hcpcs`] entries, RECID `7` rows
 //!   [`CodeSystem::Modifier`] entries; any other RECID is an error (CMS's
@@ -20,6 +21,8 @@
 //! * Dates are `yyyymmdd` (text, number or Excel date cells): `ADD DT` →
 //!   `effective`, `TERM DT` → `terminated`; `ACT EFF DT` is checked but not
 //!   stored. `ACTION CD` → `action`.
+//! * `PRICE1` (pricing indicator) and `BETOS` → [`Entry::reporting`], by
+//!   [`is_reporting_code`]; a sheet without either column marks no code.
 //! * Rows whose cells are all empty carry no data and are skipped; every other
 //!   row becomes an entry or an error naming the sheet row and column.
 //!
@@ -38,6 +41,7 @@ use crate::import::common::{
     bad_row, clean_description, column_index, parse_action, parse_code_field, parse_yyyymmdd,
     DuplicateCheck,
 };
+use crate::reporting::is_reporting_code;
 
 /// Header names looked for (normalised: upper case, single spaces).
 const HCPC: &str = "HCPC";
@@ -51,6 +55,8 @@ const ACTION_CD: &str = "ACTION CD";
 const REQUIRED: [&str; 8] = [
     HCPC, RECID, LONG, SHORT, ADD_DT, ACT_EFF_DT, TERM_DT, ACTION_CD,
 ];
+const PRICE1: &str = "PRICE1";
+const BETOS: &str = "BETOS";
 
 /// Reads the CMS HCPCS quarterly Excel file at `path`.
 ///
@@ -140,11 +146,13 @@ fn read_sheet(
     for (slot, want) in columns.iter_mut().zip(REQUIRED) {
         *slot = column_index(&file, &names, want)?;
     }
+    let optional = |want: &str| names.iter().position(|h| *h == want);
     let layout = Sheet {
         file: &file,
         header,
         start_col: start_col as usize,
         columns,
+        reporting: optional(PRICE1).zip(optional(BETOS)),
     };
     let mut dups = DuplicateCheck::new();
     let mut entries = Vec::new();
@@ -169,6 +177,8 @@ struct Sheet<'a> {
     header: &'a [String],
     start_col: usize,
     columns: [usize; REQUIRED.len()],
+    /// Where `PRICE1` and `BETOS` are, when the sheet has both.
+    reporting: Option<(usize, usize)>,
 }
 
 /// One data row of a worksheet.
@@ -187,6 +197,7 @@ impl SheetRow<'_> {
             column_letters(self.sheet.start_col + i),
             REQUIRED
                 .iter()
+                .chain(&[PRICE1, BETOS])
                 .find(|w| header.get(i).is_some_and(|h| h == *w))
                 .copied()
                 .unwrap_or("")
@@ -252,7 +263,14 @@ impl SheetRow<'_> {
         } else {
             short
         };
+        let reporting = match self.sheet.reporting {
+            Some((price, betos)) if system == CodeSystem::Hcpcs => {
+                is_reporting_code(&code, &self.text(price)?, &self.text(betos)?)
+            }
+            _ => false,
+        };
         Ok(Entry::new(code, system, long)
+            .with_reporting(reporting)
             .with_short_description(short)
             .with_effective(effective)
             .with_terminated(terminated)

@@ -37,7 +37,7 @@
 //! assert!(err.to_string().starts_with("icd10cm.tsv:2: column billable: invalid billable flag"));
 //! ```
 
-mod common;
+pub(crate) mod common;
 #[cfg(feature = "xlsx")]
 pub mod hcpcs_xlsx;
 pub mod mapped;

@@ -140,9 +140,17 @@ impl StdFile {
 /// first bad file's, in the order given), are those of reading them one
 /// after the other.
 ///
+/// When [`StdFile::Hcpcs`] is read and the directory holds the list of
+/// quality-data reporting codes
+/// ([`reporting::LIST_FILE`](crate::reporting::LIST_FILE),
+/// `hcpcs_reporting.tsv`), the HCPCS entries it lists are marked
+/// [`Entry::reporting`] (the TSV has no column that says so; see
+/// [`crate::reporting`]). Without the list no entry is marked.
+///
 /// # Errors
-/// [`ImportError::Io`] when a file cannot be opened or read, and every error
-/// of [`read_std_tsv`].
+/// [`ImportError::Io`] when a file cannot be opened or read, every error
+/// of [`read_std_tsv`], and those of
+/// [`read_reporting_list`](crate::reporting::read_reporting_list).
 pub fn load_data_dir(dir: &Path, which: &[StdFile]) -> Result<Vec<Entry>, ImportError> {
     let mut files: Vec<StdFile> = Vec::with_capacity(which.len());
     for &file in which {
@@ -167,6 +175,15 @@ pub fn load_data_dir(dir: &Path, which: &[StdFile]) -> Result<Vec<Entry>, Import
     let mut entries = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
     for part in parts {
         entries.extend(part?);
+    }
+    let list = dir.join(crate::reporting::LIST_FILE);
+    if files.contains(&StdFile::Hcpcs) && list.is_file() {
+        let text = std::fs::read_to_string(&list).map_err(|source| ImportError::Io {
+            path: list.clone(),
+            source,
+        })?;
+        let codes = crate::reporting::read_reporting_list(&list.display().to_string(), &text)?;
+        crate::reporting::mark_reporting(&mut entries, &codes);
     }
     Ok(entries)
 }

@@ -1206,13 +1206,18 @@ struct Phrases {
     lists: Lists,
 }
 
-// The system tag and the code length share the record's first byte.
-const _: () = assert!(crate::code::MAX_CODE_LEN <= 15 && CodeSystem::ALL.len() < 16);
+// The system tag (three bits), the reporting bit and the code length share
+// the record's first byte.
+const _: () = assert!(
+    crate::code::MAX_CODE_LEN <= 15
+        && CodeSystem::ALL.len() < format::B_REPORTING as usize
+        && format::B_REPORTING == 8
+);
 
 /// An entry's fixed record (`effective` is its first day as stored; `flags`
 /// has the entry's flags not read from `e`: superseded, history and how the
-/// short description is stored): system tag and code length, flags and the
-/// offset of its text.
+/// short description is stored): system tag, reporting bit and code length,
+/// flags and the offset of its text.
 fn record(
     e: &Entry,
     effective: Option<NaiveDate>,
@@ -1231,7 +1236,9 @@ fn record(
     }
     let off = text_off.to_le_bytes();
     [
-        e.system.to_u8() | (e.code.as_bytes().len() as u8) << 4,
+        e.system.to_u8()
+            | if e.reporting { format::B_REPORTING } else { 0 }
+            | (e.code.as_bytes().len() as u8) << 4,
         flags,
         off[0],
         off[1],

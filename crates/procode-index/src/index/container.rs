@@ -89,8 +89,12 @@ impl FromStr for Verify {
 pub struct Layout<const N: usize> {
     /// The first eight bytes of every file of the format.
     pub magic: [u8; 8],
-    /// The format version written and read.
+    /// The format version written (and the newest read).
     pub version: u32,
+    /// The oldest format version read: a file of any version from it to
+    /// `version` is read with this layout (what changed since reads the
+    /// same in an older file, such as a record bit it always left zero).
+    pub oldest_version: u32,
     /// The section kinds, in file order, each with its name.
     pub kinds: [(u32, &'static str); N],
     /// How many of the kinds (the first ones) every file must hold. The
@@ -244,7 +248,7 @@ impl<const N: usize> Layout<N> {
         }
         let version = u32_at(b, 8).ok_or(Problem::Truncated(HEADER_LEN as u64, found))?;
         // The version first: another version may lay out the rest differently.
-        if version != self.version {
+        if !(self.oldest_version..=self.version).contains(&version) {
             return Err(Problem::Version(version));
         }
         if b.len() < HEADER_LEN {

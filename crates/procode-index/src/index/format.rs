@@ -33,12 +33,23 @@ pub const MAGIC: [u8; 8] = *b"PRCDIDX\x1a";
 /// and stores a short description that starts with the long one's tokens as
 /// their count and the rest ([`F_SHORT_PREFIX`]): 0.63 MB less on the large
 /// catalog. A description starts with the byte length of its token numbers
-/// (it was their count): skipping one is a single step.
-pub const VERSION: u32 = 3;
-/// Bytes per fixed entry record: the system tag (low four bits) and the code
-/// length (high four bits) in one byte, the flags, the offset of the entry's
-/// text (u32 LE).
+/// (it was their count): skipping one is a single step. Version 4 marks
+/// quality-data reporting codes with [`B_REPORTING`], a bit of the record's
+/// first byte that versions 3 left zero: version 3 files read as version 4
+/// files without reporting codes ([`OLDEST_VERSION`]).
+pub const VERSION: u32 = 4;
+/// The oldest format version this library reads.
+pub const OLDEST_VERSION: u32 = 3;
+/// Bytes per fixed entry record: the system tag (low three bits), the
+/// [`B_REPORTING`] bit and the code length (high four bits) in one byte, the
+/// flags, the offset of the entry's text (u32 LE).
 pub const ENTRY_LEN: usize = 6;
+
+/// Bit of an entry record's first byte (beside the system tag, which
+/// needs three bits: [`CodeSystem`] tags are 1 to 7): the entry is a
+/// quality-data reporting code (`Entry::reporting`, see
+/// [`crate::reporting`]). The flags byte has no bit left.
+pub const B_REPORTING: u8 = 8;
 
 /// Entry flag: the code is billable.
 pub const F_BILLABLE: u8 = 1;
@@ -82,9 +93,10 @@ pub(crate) enum SectionKind {
     /// Per term: entry ids ascending, in blocks with a skip table
     /// (see [`postings`](super::postings)).
     Postings = 4,
-    /// Fixed `ENTRY_LEN`-byte records, by entry id: system tag and code
-    /// length (one byte: tag in the low four bits), flags, offset of the
-    /// entry's text (u32 LE).
+    /// Fixed `ENTRY_LEN`-byte records, by entry id: system tag, the
+    /// [`B_REPORTING`] bit and code length (one byte: tag in the low three
+    /// bits, length in the high four), flags, offset of the entry's text
+    /// (u32 LE).
     Entries = 5,
     /// Per entry: code bytes, effective and termination dates (i32 LE days from
     /// 0001-01-01, each only when its flag is set), the action code (one
@@ -108,7 +120,7 @@ pub(crate) enum SectionKind {
 /// The system tag and code length of an entry record's first byte.
 #[inline]
 pub fn tag_and_len(b: u8) -> (u8, usize) {
-    (b & 0x0f, usize::from(b >> 4))
+    (b & 0x07, usize::from(b >> 4))
 }
 
 /// Ids per posting-list block (the layout of a list is described in
@@ -240,6 +252,7 @@ pub fn parse(bytes: &[u8], verify: Verify) -> Result<Parsed<10>, CatalogError> {
 pub const LAYOUT: Layout<10> = Layout {
     magic: MAGIC,
     version: VERSION,
+    oldest_version: OLDEST_VERSION,
     kinds: [
         (SectionKind::Codes as u32, "code index"),
         (SectionKind::Words as u32, "word index"),

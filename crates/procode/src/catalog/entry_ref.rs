@@ -61,6 +61,7 @@ pub struct EntryRef<'a> {
     effective: Option<Day>,
     terminated: Option<Day>,
     billable: bool,
+    reporting: bool,
     action: Option<char>,
     text: Text<'a>,
 }
@@ -110,6 +111,8 @@ pub(crate) struct Fixed {
     pub(crate) effective: Option<Day>,
     pub(crate) terminated: Option<Day>,
     pub(crate) billable: bool,
+    /// The entry is a quality-data reporting code.
+    pub(crate) reporting: bool,
     pub(crate) action: Option<char>,
     /// Where the long description starts in the text section.
     pub(crate) at: usize,
@@ -126,6 +129,7 @@ impl<'a> EntryRef<'a> {
             effective: f.effective,
             terminated: f.terminated,
             billable: f.billable,
+            reporting: f.reporting,
             action: f.action,
             text: Text::Index {
                 index: Cow::Borrowed(index),
@@ -155,6 +159,7 @@ impl<'a> EntryRef<'a> {
             effective: e.effective.map(day_of),
             terminated: e.terminated.map(day_of),
             billable: e.billable,
+            reporting: e.reporting,
             action: e.action,
             text,
         }
@@ -192,6 +197,12 @@ impl<'a> EntryRef<'a> {
     /// Whether the code may be billed.
     pub fn billable(&self) -> bool {
         self.billable
+    }
+
+    /// Whether the code is a quality-data reporting code (as
+    /// [`Entry::reporting`]).
+    pub fn reporting(&self) -> bool {
+        self.reporting
     }
 
     /// The CMS HCPCS action code, where the source has one.
@@ -300,6 +311,7 @@ impl<'a> EntryRef<'a> {
                 .with_effective(self.effective())
                 .with_terminated(self.terminated())
                 .with_billable(self.billable)
+                .with_reporting(self.reporting)
                 .with_action(self.action),
         )
     }
@@ -323,6 +335,7 @@ impl<'a> EntryRef<'a> {
             effective: self.effective,
             terminated: self.terminated,
             billable: self.billable,
+            reporting: self.reporting,
             action: self.action,
             text,
         }

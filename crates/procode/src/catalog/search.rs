@@ -603,6 +603,10 @@ const FACT_TERMINATED: u8 = 4;
 const FACT_OTHER: u8 = 8;
 const FACT_EXTENSION: u8 = 16;
 const FACT_PREGNANCY_NEWBORN: u8 = 32;
+/// A quality-data reporting code. Not among the six flags of a
+/// [`bound_key`] (nor of [`Scorer::bound`]'s tables): a bound counts it at
+/// its best, `reporting_code.max(0)`, for every candidate.
+const FACT_REPORTING: u8 = 64;
 
 /// Words that name a pregnancy, a birth or a newborn: a query with one of
 /// them (or a word of four letters or more that one starts with, "preg")
@@ -1107,7 +1111,7 @@ impl<'a> Scorer<'a> {
         let mut flag_bound = [0; 128];
         let (without, with) = flag_bound.split_at_mut(64);
         for (x, ((a, b), &fs)) in without.iter_mut().zip(with).zip(&flag_score).enumerate() {
-            *a = slots_max + fs;
+            *a = slots_max + fs + w.reporting_code.max(0);
             *b = *a + gain[usize::from(x & usize::from(FACT_OTHER) != 0)];
         }
         let mut unmatched_bound = [0; 64];
@@ -2168,6 +2172,9 @@ impl Catalog {
                     if extension.has(id) {
                         flags |= FACT_EXTENSION;
                     }
+                    if self.index.is_reporting(id)? {
+                        flags |= FACT_REPORTING;
+                    }
                     if CodeSystem::from_u8(tag).is_some_and(|s| {
                         self.index
                             .code_bytes(id)
@@ -3008,8 +3015,9 @@ fn leads_with(v: &Variant, first: &str) -> bool {
 }
 
 /// The score of a candidate's properties: billable, general, terminated,
-/// "Other", its first title word matched, and its title words left
-/// unmatched (`words` counted, `in_title` query words matched in the title).
+/// reporting code, "Other", its first title word matched, and its title
+/// words left unmatched (`words` counted, `in_title` query words matched in
+/// the title).
 fn static_score(flags: u8, words: u8, in_title: u32, lead: bool, w: &SearchWeights) -> i32 {
     let mut score = 0;
     if flags & FACT_BILLABLE != 0 {
@@ -3026,6 +3034,9 @@ fn static_score(flags: u8, words: u8, in_title: u32, lead: bool, w: &SearchWeigh
     }
     if flags & FACT_PREGNANCY_NEWBORN != 0 {
         score += w.pregnancy_newborn;
+    }
+    if flags & FACT_REPORTING != 0 {
+        score += w.reporting_code;
     }
     if lead {
         score += w.leading;
@@ -3089,6 +3100,9 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
     }
     if pregnancy_newborn_code(e.system, e.code.as_bytes()) {
         flags |= FACT_PREGNANCY_NEWBORN;
+    }
+    if e.reporting {
+        flags |= FACT_REPORTING;
     }
     flags &= v.fact_mask();
     let infos: Vec<TokenInfo> = crate::text::tokens(&e.description)

@@ -761,6 +761,12 @@ impl Index {
         Ok((format::tag_and_len(r[0]).0, r[1]))
     }
 
+    /// Whether entry `id` is a quality-data reporting code
+    /// ([`format::B_REPORTING`]).
+    pub(crate) fn is_reporting(&self, id: u32) -> Result<bool> {
+        Ok(self.record(id)?[0] & format::B_REPORTING != 0)
+    }
+
     pub(crate) fn meta(&self, id: u32) -> Result<Meta> {
         Ok(self.meta_at(id)?.0)
     }
@@ -975,6 +981,7 @@ impl Index {
             effective,
             terminated,
             billable: flags & format::F_BILLABLE != 0,
+            reporting: r[0] & format::B_REPORTING != 0,
             action,
             at,
             short,

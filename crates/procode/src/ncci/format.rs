@@ -73,6 +73,7 @@ pub(crate) enum SectionKind {
 pub(crate) const LAYOUT: crate::index::container::Layout<9> = crate::index::container::Layout {
     magic: MAGIC,
     version: VERSION,
+    oldest_version: VERSION,
     kinds: [
         (SectionKind::Codes as u32, "code index"),
         (SectionKind::CodePairs as u32, "code pair offsets"),
