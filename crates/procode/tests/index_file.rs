@@ -171,13 +171,13 @@ fn every_flipped_byte_is_a_typed_error() {
 #[test]
 fn unsupported_versions_are_named() {
     let mut bytes = small_index();
-    // Version 2 (before the six-byte records) is no longer read.
-    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    // Version 3 (before the bit-packed posting blocks) is no longer read.
+    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
     // Without re-sealing: the version is named all the same.
     match open_err(bytes.clone()) {
         CatalogError::UnsupportedVersion {
-            found: 2,
-            supported: 3,
+            found: 3,
+            supported: 4,
         } => {}
         e => panic!("{e:?}"),
     }
@@ -185,8 +185,8 @@ fn unsupported_versions_are_named() {
     reseal(&mut bytes);
     match open_err(bytes) {
         CatalogError::UnsupportedVersion {
-            found: 2,
-            supported: 3,
+            found: 3,
+            supported: 4,
         } => {}
         e => panic!("{e:?}"),
     }

@@ -33,8 +33,10 @@ pub const MAGIC: [u8; 8] = *b"PRCDIDX\x1a";
 /// and stores a short description that starts with the long one's tokens as
 /// their count and the rest ([`F_SHORT_PREFIX`]): 0.63 MB less on the large
 /// catalog. A description starts with the byte length of its token numbers
-/// (it was their count): skipping one is a single step.
-pub const VERSION: u32 = 3;
+/// (it was their count): skipping one is a single step. Version 4 bit-packs
+/// the posting lists' deltas at one width per block (see
+/// [`postings`](super::postings)), decoded without a branch per id.
+pub const VERSION: u32 = 4;
 /// Bytes per fixed entry record: the system tag (low four bits) and the code
 /// length (high four bits) in one byte, the flags, the offset of the entry's
 /// text (u32 LE).
