@@ -346,7 +346,16 @@ impl<'a> Cursor<'a> {
     /// # Errors
     /// As [`Cursor::advance`].
     pub fn append_rest(&mut self, n: u32, out: &mut Vec<u32>) -> Result<()> {
-        self.for_each_rest(n, |id| out.push(id))
+        if self.done {
+            return Ok(());
+        }
+        loop {
+            out.extend_from_slice(self.buf.get(self.at..self.len).unwrap_or(&[]));
+            self.at = self.len;
+            if !self.load_next(n)? {
+                return Ok(());
+            }
+        }
     }
 
     /// Calls `f` with every id not returned yet, ascending, leaving the
