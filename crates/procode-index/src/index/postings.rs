@@ -480,22 +480,29 @@ pub fn mark(
             i += 1;
         }
         // The rest of the block against the targets that follow.
+        // (The targets and their marks sliced alike: two bounds a step.)
         let block = c.buf.get(c.at..c.len).unwrap_or(&[]);
-        let mut j = 0;
-        while let (Some(&b), Some(&t)) = (block.get(j), targets.get(i).filter(|_| i < len)) {
-            if !want(marks, i) {
-                i += 1;
+        let (Some(rest), Some(rest_marks)) = (targets.get(i..len), marks.get_mut(i..len)) else {
+            return Ok(marked);
+        };
+        let rest_marks = &mut rest_marks[..rest.len()];
+        let (mut q, mut j) = (0, 0);
+        while q < rest.len() && j < block.len() {
+            let (t, b) = (rest[q], block[j]);
+            if rest_marks[q] != unmarked {
+                q += 1;
             } else if t < b {
-                i = skip_below(targets, i, b);
+                q = skip_below(rest, q, b);
             } else if t > b {
                 j += 1;
             } else {
-                marks[i] = mark;
+                rest_marks[q] = mark;
                 marked += 1;
-                i += 1;
+                q += 1;
                 j += 1;
             }
         }
+        i += q;
         c.at += j;
     }
 }
