@@ -69,34 +69,34 @@ pub fn encode(ids: &[u32], out: &mut Vec<u8>) {
             skips.extend_from_slice(&first.to_le_bytes());
             skips.extend_from_slice(&(data.len() as u32).to_le_bytes());
         }
-        let gaps = || {
-            block
-                .windows(2)
-                .map(|w| w[1].wrapping_sub(w[0]).wrapping_sub(1))
-        };
+        // The differences less one, and the bits the largest needs.
+        let mut gaps = [0u32; POSTING_BLOCK];
+        let mut widest = 0;
+        for (g, pair) in gaps.iter_mut().zip(block.windows(2)) {
+            *g = pair[1].wrapping_sub(pair[0]).wrapping_sub(1);
+            widest |= *g;
+        }
         let k = block.len() - 1;
         if k == 0 {
             continue;
         }
-        let widest = gaps().max().unwrap_or(0);
         let need = (32 - widest.leading_zeros()) as usize;
         let bytes = (k * need).div_ceil(8);
         // The width a reader derives from the bytes (at least `need`).
         let w = 8 * bytes / k;
+        // (Fewer than 32 bits wait before each delta: it fits the 64.)
         let mut acc = 0u64;
         let mut bits = 0;
-        for g in gaps() {
+        for &g in gaps.iter().take(k) {
             acc |= u64::from(g) << bits;
             bits += w;
-            while bits >= 8 {
-                data.push(acc as u8);
-                acc >>= 8;
-                bits -= 8;
+            if bits >= 32 {
+                data.extend_from_slice(&(acc as u32).to_le_bytes());
+                acc >>= 32;
+                bits -= 32;
             }
         }
-        if bits > 0 {
-            data.push(acc as u8);
-        }
+        data.extend_from_slice(&acc.to_le_bytes()[..bits.div_ceil(8)]);
     }
     out.extend_from_slice(&skips);
     out.extend_from_slice(&data);
