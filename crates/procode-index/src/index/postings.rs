@@ -2,7 +2,7 @@
 //! the builder writes them ([`encode`]) and as a search walks them
 //! ([`Cursor`], [`Union`]).
 //!
-//! A list of `n` ids (ascending) is stored in blocks of [`POSTING_BLOCK`]
+//! A list of `n` ids (ascending) is stored in blocks of `POSTING_BLOCK` (64)
 //! ids as
 //!
 //! ```text
@@ -22,14 +22,16 @@
 //! the end of the list). The builder picks the widest width that fits the
 //! bytes its largest difference needs, so a width read back is always the
 //! one written. A block decodes with no branch per id: eight ids at a time,
-//! each a load, a shift, a mask and an add ([`unpack`]), for a fixed width.
+//! each a load, a shift, a mask and an add (`unpack`), for a fixed width.
 //! Seeking jumps through the skip table.
 //!
-//! Damage is an error, never a wrong id: a block's width must be at most 32
-//! and its bytes exactly what its width needs, its first id above the last
-//! id the cursor decoded before it, and its last id below the entry count
-//! (the sum is taken in 64 bits, so it cannot wrap): the ids a cursor
-//! returns rise strictly and stay below the count.
+//! Damage is an error, never an id out of order or out of range: a block's
+//! width must be at most 32 and its bytes exactly what its width needs, its
+//! first id above the last id the cursor decoded before it, and its last id
+//! below the entry count (the sum is taken in 64 bits, so it cannot wrap):
+//! the ids a cursor returns rise strictly and stay below the count. (As with
+//! any encoding without a checksum of its own, damage that still reads as a
+//! sound list gives its ids; the file's section checksums catch that.)
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
