@@ -90,15 +90,20 @@ fn xlsx_with_a_malformed_cell_reference_is_an_error() {
     }
 }
 
-/// The file of the regression below, found in index format 2, in format 3:
-/// the entry record is six bytes (system tag and code length in one byte,
-/// no action-code byte). Its one entry ("GT", a modifier without an action
-/// code) has text that reads the same in both formats (two one-byte token
-/// numbers: a count of 2 then, a byte length of 2 now); the damaged word
-/// fst and its forged checksum are left as they were.
-fn as_format_3(mut b: Vec<u8>) -> Vec<u8> {
+/// The file of the regression below, found in index format 2, in format 4:
+/// the entry record is six bytes (format 3: system tag and code length in
+/// one byte, no action-code byte). Its one entry ("GT", a modifier without
+/// an action code) has text that reads the same in both formats (two
+/// one-byte token numbers: a count of 2 then, a byte length of 2 now); its
+/// posting lists hold that one id, which formats 2 and 4 write alike (a
+/// count of 1, the id; format 4 bit-packs only the gaps after a block's
+/// first id); the damaged word fst and its forged checksum are left as they
+/// were.
+fn as_format_4(mut b: Vec<u8>) -> Vec<u8> {
     assert_eq!(b[8..12], 2u32.to_le_bytes(), "a format 2 file");
-    b[8..12].copy_from_slice(&3u32.to_le_bytes());
+    b[8..12].copy_from_slice(&4u32.to_le_bytes());
+    let postings = section(&b, 4);
+    assert_eq!(b[postings], [1, 0, 1, 0], "two lists of the one id");
     let entries = section(&b, 5);
     assert_eq!(entries.len(), 8, "one eight-byte record");
     let r: [u8; 8] = b[entries.clone()].try_into().unwrap();
@@ -127,7 +132,7 @@ fn as_format_3(mut b: Vec<u8>) -> Vec<u8> {
 fn index_with_a_forged_word_fst_checksum_is_an_error() {
     // The fuzz target re-seals the header checksum before opening.
     let mut bytes =
-        as_format_3(include_bytes!("regressions/index_forged_word_fst_checksum.bin").to_vec());
+        as_format_4(include_bytes!("regressions/index_forged_word_fst_checksum.bin").to_vec());
     reseal(&mut bytes);
     let full = Catalog::from_bytes(bytes.clone());
     assert!(

@@ -33,13 +33,14 @@ pub const MAGIC: [u8; 8] = *b"PRCDIDX\x1a";
 /// and stores a short description that starts with the long one's tokens as
 /// their count and the rest ([`F_SHORT_PREFIX`]): 0.63 MB less on the large
 /// catalog. A description starts with the byte length of its token numbers
-/// (it was their count): skipping one is a single step. Version 4 marks
-/// quality-data reporting codes with [`B_REPORTING`], a bit of the record's
-/// first byte that versions 3 left zero: version 3 files read as version 4
-/// files without reporting codes ([`OLDEST_VERSION`]).
+/// (it was their count): skipping one is a single step. Version 4 bit-packs
+/// the posting lists' deltas at one width per block (see
+/// [`postings`](super::postings)), decoded without a branch per id, and
+/// marks quality-data reporting codes with [`B_REPORTING`], a bit of the
+/// record's first byte. Version 3 files (varint posting lists) are not read.
 pub const VERSION: u32 = 4;
 /// The oldest format version this library reads.
-pub const OLDEST_VERSION: u32 = 3;
+pub const OLDEST_VERSION: u32 = 4;
 /// Bytes per fixed entry record: the system tag (low three bits), the
 /// [`B_REPORTING`] bit and the code length (high four bits) in one byte, the
 /// flags, the offset of the entry's text (u32 LE).
