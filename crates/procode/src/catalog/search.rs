@@ -2006,11 +2006,11 @@ impl Catalog {
         if plain {
             // (The candidates are kept by the options already: see
             // [`Catalog::variant_hits`].)
-            for (pos, &id) in (0u32..).zip(&m.cand) {
-                if let Some(&key) = facts.bound_keys.get(id as usize) {
-                    bounded.push((scorer.bound_of_key(key), pos));
-                }
-            }
+            // (Every candidate has a key: its id is an entry's.)
+            bounded.extend((0u32..).zip(&m.cand).map(|(pos, &id)| {
+                let key = facts.bound_keys.get(id as usize).copied().unwrap_or(0);
+                (scorer.bound_of_key(key), pos)
+            }));
             acc.total += bounded.len();
         } else {
             for (pos, &id) in (0u32..).zip(&m.cand) {
