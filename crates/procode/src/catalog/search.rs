@@ -1034,8 +1034,6 @@ struct Scorer<'a> {
     /// can take away, at best (no query word, or as many as can be, in
     /// the title).
     unmatched_bound: [i32; 64],
-    /// The most query words that can match in a title.
-    in_title_max: u32,
     /// Whether a dictionary token's word is one the query's words match
     /// (the title's first word), computed when needed and kept in the
     /// slot of the token's low bits (`u32::MAX`: empty): titles of a page
@@ -1128,7 +1126,6 @@ impl<'a> Scorer<'a> {
             in_title,
             flag_bound,
             unmatched_bound,
-            in_title_max,
             leads: [(u32::MAX, false); LEAD_SLOTS],
             nos_cover: [(u32::MAX, false); LEAD_SLOTS],
             mask: v.fact_mask(),
@@ -1136,31 +1133,20 @@ impl<'a> Scorer<'a> {
     }
 
     /// An upper bound of [`Scorer::base`] plus [`Scorer::lead`] for
-    /// candidate `id`, from its facts alone (`phrase`: its title or an
-    /// inclusion term is the variant's phrase): each word at its best tier,
-    /// the title's first word matched ([`Scorer::lead_gain`]), the "X NOS"
-    /// default whenever the entry has one. Two table reads (see
-    /// [`Scorer::flag_bound`]).
+    /// candidate `id` (`phrase`: its title or an inclusion term is the
+    /// variant's phrase): [`Scorer::bound_of_key`] of its key, plus the
+    /// phrase weight.
     #[inline]
-    fn bound(&self, id: u32, f: &EntryFacts, phrase: bool) -> i32 {
-        let w = self.w;
-        let at = usize::from(f.flags & self.mask & 63) | usize::from(f.first != u32::MAX) << 6;
-        let unmatched = match self.unmatched_bound.get(usize::from(f.words)) {
-            Some(&u) => u,
-            None => unmatched_at_best(u32::from(f.words), self.in_title_max, w),
-        };
-        let mut score = self.flag_bound.get(at).copied().unwrap_or(0) + unmatched;
-        if phrase {
-            score += w.phrase;
-        }
-        if self.facts.nos_bits.has(id) {
-            score += w.nos_default.max(0);
-        }
-        score
+    fn bound(&self, id: u32, phrase: bool) -> i32 {
+        let key = self.facts.bound_keys.get(id as usize).copied().unwrap_or(0);
+        self.bound_of_key(key) + if phrase { self.w.phrase } else { 0 }
     }
 
-    /// [`Scorer::bound`] without a phrase, from the candidate's
-    /// [`bound_key`]: three table reads.
+    /// An upper bound of [`Scorer::base`] plus [`Scorer::lead`] for a
+    /// candidate without the phrase, from its facts alone, packed in its
+    /// [`bound_key`]: each word at its best tier, the title's first word
+    /// matched ([`Scorer::lead_gain`]), the "X NOS" default whenever the
+    /// entry has one. Three table reads (see [`Scorer::flag_bound`]).
     #[inline]
     fn bound_of_key(&self, key: u16) -> i32 {
         let key = usize::from(key);
@@ -2007,16 +1993,21 @@ impl Catalog {
             // (The candidates are kept by the options already: see
             // [`Catalog::variant_hits`].)
             // (Every candidate has a key: its id is an entry's.)
-            bounded.extend((0u32..).zip(&m.cand).map(|(pos, &id)| {
-                let key = facts.bound_keys.get(id as usize).copied().unwrap_or(0);
-                (scorer.bound_of_key(key), pos)
-            }));
+            bounded.extend(
+                (0u32..)
+                    .zip(&m.cand)
+                    .map(|(pos, &id)| (scorer.bound(id, false), pos)),
+            );
             acc.total += bounded.len();
         } else {
             for (pos, &id) in (0u32..).zip(&m.cand) {
-                let Some(f) = facts.entries.get(id as usize).filter(|f| f.kept_by(opts)) else {
+                if !facts
+                    .entries
+                    .get(id as usize)
+                    .is_some_and(|f| f.kept_by(opts))
+                {
                     continue;
-                };
+                }
                 if let Some(d) = opts.as_of {
                     if !self.index.meta(id)?.valid_on(d) {
                         continue;
@@ -2031,7 +2022,7 @@ impl Catalog {
                     ph = m.phrase.get(phrase_at) == Some(&id);
                     *p = ph;
                 }
-                let bound = scorer.bound(id, f, ph) + self.favourite(id);
+                let bound = scorer.bound(id, ph) + self.favourite(id);
                 bounded.push((bound, pos));
             }
         }
