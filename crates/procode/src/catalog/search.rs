@@ -810,6 +810,43 @@ fn kth_largest(values: impl ExactSizeIterator<Item = i32>, k: usize) -> i32 {
     top[0]
 }
 
+/// The bytes of `found` marks unfound (`u8::MAX`; a tier index is below
+/// 128), eight at a time: bit 7 of each.
+const UNFOUND: u64 = 0x8080_8080_8080_8080;
+
+/// The position of the first `u8::MAX` of `found` (tier indexes below
+/// 128), testing eight bytes at a time.
+fn first_unfound(found: &[u8]) -> Option<usize> {
+    let mut chunks = found.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let x = u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) & UNFOUND;
+        if x != 0 {
+            return Some(at + x.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == u8::MAX)
+        .map(|p| at + p)
+}
+
+/// The position of the last `u8::MAX` of `found`, as [`first_unfound`].
+fn last_unfound(found: &[u8]) -> Option<usize> {
+    let mut chunks = found.rchunks_exact(8);
+    let mut end = found.len();
+    for c in &mut chunks {
+        end -= 8;
+        let x = u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) & UNFOUND;
+        if x != 0 {
+            return Some(end + 7 - x.leading_zeros() as usize / 8);
+        }
+    }
+    chunks.remainder().iter().rposition(|&b| b == u8::MAX)
+}
+
 /// The union of ascending `a` (with per id its tier code, `codes`) and
 /// `b` (each without repeats), ascending and without repeats, with per id
 /// its code: `a`'s where it has the id, else `code`.
@@ -2518,6 +2555,8 @@ impl Catalog {
         // The candidates not found yet lie at positions lo..hi.
         let (mut lo, mut hi) = (0, only.len());
         let mut order: Vec<(u64, Option<&Window>)> = Vec::new();
+        // The tiers that found any.
+        let mut seen = 0u64;
         for (ti, (_, terms)) in wt.by_tier.iter().enumerate() {
             let ti = ti as u8;
             // (A tier's dense sets first, the largest first: they find the
@@ -2529,14 +2568,11 @@ impl Catalog {
                 if left == 0 {
                     break;
                 }
-                lo += found
-                    .get(lo..hi)
-                    .and_then(|f| f.iter().position(|&f| f == u8::MAX))
-                    .unwrap_or(hi - lo);
+                lo += found.get(lo..hi).and_then(first_unfound).unwrap_or(hi - lo);
                 hi = lo
                     + found
                         .get(lo..hi)
-                        .and_then(|f| f.iter().rposition(|&f| f == u8::MAX))
+                        .and_then(last_unfound)
                         .map_or(0, |p| p + 1);
                 if lo >= hi {
                     break;
@@ -2544,7 +2580,7 @@ impl Catalog {
                 let (Some(only), Some(found)) = (only.get(lo..hi), found.get_mut(lo..hi)) else {
                     break;
                 };
-                left -= match dense {
+                let hit = match dense {
                     Some(bits) => {
                         let mut hit = 0;
                         for (f, &id) in found.iter_mut().zip(only) {
@@ -2556,16 +2592,14 @@ impl Catalog {
                     }
                     None => self.seek_each(t, only, found, ti)?,
                 };
+                left -= hit;
+                seen |= u64::from(hit > 0) << (ti & 63);
             }
         }
         // Per tier index (u8::MAX: none), its code, and the tiers found.
         let mut code_of = [NO_TIER; 256];
         for (c, (t, _)) in code_of.iter_mut().zip(&wt.by_tier) {
             *c = t.code();
-        }
-        let mut seen = 0u64;
-        for &f in &found {
-            seen |= 1 << (f & 63);
         }
         let tiers: Vec<(Tier, bool)> = (0..)
             .zip(&wt.by_tier)
