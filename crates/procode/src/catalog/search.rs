@@ -810,11 +810,11 @@ fn kth_largest(values: impl ExactSizeIterator<Item = i32>, k: usize) -> i32 {
     top[0]
 }
 
-/// The bytes of `found` marks unfound (`u8::MAX`; a tier index is below
+/// The bytes of `found` marks unfound (`u8::MAX`; a tier code is below
 /// 128), eight at a time: bit 7 of each.
 const UNFOUND: u64 = 0x8080_8080_8080_8080;
 
-/// The position of the first `u8::MAX` of `found` (tier indexes below
+/// The position of the first `u8::MAX` of `found` (tier codes below
 /// 128), testing eight bytes at a time.
 fn first_unfound(found: &[u8]) -> Option<usize> {
     let mut chunks = found.chunks_exact(8);
@@ -2547,9 +2547,9 @@ impl Catalog {
         let Some(only) = only else {
             return self.all_word_hits(wt, facts, opts);
         };
-        // Per candidate, the index of the first tier that holds it (an id
+        // Per candidate, the code of the first tier that holds it (an id
         // found by a better tier, or an earlier term of its tier, is not
-        // looked for again); the tiers' lists are read off it in id order.
+        // looked for again; `u8::MAX`: none yet): the word's codes.
         let mut found = vec![u8::MAX; only.len()];
         let mut left = only.len();
         // The candidates not found yet lie at positions lo..hi.
@@ -2557,8 +2557,9 @@ impl Catalog {
         let mut order: Vec<(u64, Option<&Window>)> = Vec::new();
         // The tiers that found any.
         let mut seen = 0u64;
-        for (ti, (_, terms)) in wt.by_tier.iter().enumerate() {
-            let ti = ti as u8;
+        for (ti, (tier, terms)) in wt.by_tier.iter().enumerate() {
+            // (A candidate is marked with its tier's code, below 128.)
+            let code = tier.code();
             // (A tier's dense sets first, the largest first: they find the
             // most, and the others are sought for fewer candidates.)
             order.clear();
@@ -2586,20 +2587,15 @@ impl Catalog {
                         for (f, &id) in found.iter_mut().zip(only) {
                             let new = *f == u8::MAX && bits.has(id);
                             hit += usize::from(new);
-                            *f = if new { ti } else { *f };
+                            *f = if new { code } else { *f };
                         }
                         hit
                     }
-                    None => self.seek_each(t, only, found, ti)?,
+                    None => self.seek_each(t, only, found, code)?,
                 };
                 left -= hit;
                 seen |= u64::from(hit > 0) << (ti & 63);
             }
-        }
-        // Per tier index (u8::MAX: none), its code, and the tiers found.
-        let mut code_of = [NO_TIER; 256];
-        for (c, (t, _)) in code_of.iter_mut().zip(&wt.by_tier) {
-            *c = t.code();
         }
         let tiers: Vec<(Tier, bool)> = (0..)
             .zip(&wt.by_tier)
@@ -2607,15 +2603,12 @@ impl Catalog {
             .collect();
         let (any, codes): (Vec<u32>, Vec<u8>) = if left == 0 {
             // (Every candidate found: the common case, without a test each.)
-            (
-                only.to_vec(),
-                found.iter().map(|&f| code_of[usize::from(f)]).collect(),
-            )
+            (only.to_vec(), found)
         } else {
             only.iter()
                 .zip(&found)
                 .filter(|(_, &f)| f != u8::MAX)
-                .map(|(&id, &f)| (id, code_of[usize::from(f)]))
+                .map(|(&id, &f)| (id, f))
                 .unzip()
         };
         Ok(WordHits {
