@@ -750,10 +750,18 @@ impl Tier {
     }
 }
 
+/// The tiers a word's terms may fall in (see [`Tier`]).
+const TIERS: usize = 5;
+
 /// One query word's terms in the word index, by tier, and the size of
 /// their posting lists.
 struct WordTerms {
-    by_tier: Vec<(Tier, Vec<u64>)>,
+    /// The terms, tier by tier (best first; within a tier as found).
+    terms: Vec<u64>,
+    /// Per tier holding terms, in tier order: the tier and where its
+    /// terms end in `terms` (`tiers[..n_tiers]`).
+    tiers: [(Tier, usize); TIERS],
+    n_tiers: usize,
     bytes: usize,
     /// A misspelt word's corrections: whole words within its typo budget
     /// (whole-word typo mode only; at most [`TYPO_PHRASES`]).
@@ -769,6 +777,19 @@ struct WordHits {
     /// How to tell an id's best tier: per id of `any` its [`Tier::code`],
     /// or (a word read whole, of several tiers) each tier's ids.
     codes: TierIds,
+}
+
+impl WordTerms {
+    /// The word's tiers holding terms, in tier order, each with its terms.
+    fn by_tier(&self) -> impl ExactSizeIterator<Item = (Tier, &[u64])> + '_ {
+        let tiers = self.tiers.get(..self.n_tiers).unwrap_or(&[]);
+        let mut start = 0;
+        tiers.iter().map(move |&(tier, end)| {
+            let terms = self.terms.get(start..end).unwrap_or(&[]);
+            start = end;
+            (tier, terms)
+        })
+    }
 }
 
 /// See [`WordHits::codes`].
@@ -847,34 +868,32 @@ fn last_unfound(found: &[u8]) -> Option<usize> {
     chunks.remainder().iter().rposition(|&b| b == u8::MAX)
 }
 
-/// The union of ascending `a` (with per id its tier code, `codes`) and
-/// `b` (each without repeats), ascending and without repeats, with per id
-/// its code: `a`'s where it has the id, else `code`.
-fn union_with_codes(a: &[u32], codes: &[u8], b: &[u32], code: u8) -> (Vec<u32>, Vec<u8>) {
-    if a.is_empty() {
-        return (b.to_vec(), vec![code; b.len()]);
-    }
+/// The union of ascending `a` (the ids of the tier of code `code_a`) and
+/// `b` (those of the tier of code `code_b`, a worse one), each without
+/// repeats: ascending and without repeats, with per id its code, `a`'s
+/// where it has the id.
+fn union_tiers(a: &[u32], code_a: u8, b: &[u32], code_b: u8) -> (Vec<u32>, Vec<u8>) {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let mut out_codes = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
         if x <= y {
             out.push(x);
-            out_codes.push(codes.get(i).copied().unwrap_or(NO_TIER));
+            out_codes.push(code_a);
             i += 1;
             j += usize::from(x == y);
         } else {
             out.push(y);
-            out_codes.push(code);
+            out_codes.push(code_b);
             j += 1;
         }
     }
-    let (rest_a, rest_codes) = (a.get(i..).unwrap_or(&[]), codes.get(i..).unwrap_or(&[]));
+    let rest_a = a.get(i..).unwrap_or(&[]);
     out.extend_from_slice(rest_a);
-    out_codes.extend_from_slice(rest_codes);
+    out_codes.resize(out.len(), code_a);
     let rest_b = b.get(j..).unwrap_or(&[]);
     out.extend_from_slice(rest_b);
-    out_codes.resize(out.len(), code);
+    out_codes.resize(out.len(), code_b);
     (out, out_codes)
 }
 
@@ -2451,13 +2470,9 @@ impl Catalog {
         system: Option<CodeSystem>,
     ) -> Result<WordTerms> {
         let words = self.index.words()?;
-        let mut by_tier: Vec<(Tier, Vec<u64>)> = Vec::new();
-        let mut push = |tier: Tier, t: u64| match by_tier.iter_mut().find(|(k, _)| *k == tier) {
-            Some((_, v)) => v.push(t),
-            None => by_tier.push((tier, vec![t])),
-        };
+        // Each term with its tier, grouped by tier below.
+        let mut found: Vec<(Tier, u64)> = Vec::new();
         let lo = word.as_bytes();
-        let mut exact_terms = Vec::new();
         let table = self.word_table()?;
         if whole_only {
             // Only the word itself, with or without a marker: one lookup in
@@ -2469,8 +2484,7 @@ impl Catalog {
                 (Tier::ExtraExact, extra),
             ] {
                 if let Some(t) = t {
-                    exact_terms.push(t);
-                    push(tier, t);
+                    found.push((tier, t));
                 }
             }
         }
@@ -2489,13 +2503,13 @@ impl Catalog {
                 (inclusion, extra),
             ] {
                 if let Some(t) = t {
-                    exact_terms.push(t);
-                    push(tier, t);
+                    found.push((tier, t));
                 }
             }
         }
         let mut fixes = Vec::new();
         if typo.on() {
+            let mut exact_terms: Vec<u64> = found.iter().map(|&(_, t)| t).collect();
             let mut near = Vec::new();
             fuzzy::typo_terms_and_words(
                 words.as_fst(),
@@ -2516,19 +2530,33 @@ impl Catalog {
             exact_terms.sort_unstable();
             for t in near {
                 if exact_terms.binary_search(&t).is_err() {
-                    push(Tier::Typo, t);
+                    found.push((Tier::Typo, t));
                 }
             }
         }
-        by_tier.sort_by_key(|(t, _)| *t);
+        // (Stable: a tier's terms stay in the order found.)
+        found.sort_by_key(|&(t, _)| t);
+        let mut tiers = [(Tier::TitleExact, 0); TIERS];
+        let mut n_tiers = 0usize;
         let mut bytes = 0usize;
-        for (_, terms) in &by_tier {
-            for &t in terms {
-                bytes += self.index.posting_bytes(t)?.len();
+        let mut terms = Vec::with_capacity(found.len());
+        for &(tier, t) in &found {
+            bytes += self.index.posting_bytes(t)?.len();
+            terms.push(t);
+            match n_tiers.checked_sub(1).and_then(|i| tiers.get_mut(i)) {
+                Some(last) if last.0 == tier => last.1 = terms.len(),
+                _ => {
+                    if let Some(slot) = tiers.get_mut(n_tiers) {
+                        *slot = (tier, terms.len());
+                        n_tiers += 1;
+                    }
+                }
             }
         }
         Ok(WordTerms {
-            by_tier,
+            terms,
+            tiers,
+            n_tiers,
             bytes,
             fixes,
         })
@@ -2557,7 +2585,7 @@ impl Catalog {
         let mut order: Vec<(u64, Option<&Window>)> = Vec::new();
         // The tiers that found any.
         let mut seen = 0u64;
-        for (ti, (tier, terms)) in wt.by_tier.iter().enumerate() {
+        for (ti, (tier, terms)) in wt.by_tier().enumerate() {
             // (A candidate is marked with its tier's code, below 128.)
             let code = tier.code();
             // (A tier's dense sets first, the largest first: they find the
@@ -2598,8 +2626,8 @@ impl Catalog {
             }
         }
         let tiers: Vec<(Tier, bool)> = (0..)
-            .zip(&wt.by_tier)
-            .map(|(i, (t, _))| (*t, seen & (1 << i) != 0))
+            .zip(wt.by_tier())
+            .map(|(i, (t, _))| (t, seen & (1 << i) != 0))
             .collect();
         let (any, codes): (Vec<u32>, Vec<u8>) = if left == 0 {
             // (Every candidate found: the common case, without a test each.)
@@ -2638,8 +2666,8 @@ impl Catalog {
         opts: &SearchOptions,
     ) -> Result<WordHits> {
         let n = self.index.len();
-        let mut tiers = Vec::with_capacity(wt.by_tier.len());
-        for (tier, terms) in &wt.by_tier {
+        let mut tiers = Vec::with_capacity(wt.n_tiers);
+        for (tier, terms) in wt.by_tier() {
             let mut lists = Vec::with_capacity(terms.len());
             for &t in terms {
                 lists.push(Cursor::new(self.index.posting_bytes(t)?)?);
@@ -2658,7 +2686,7 @@ impl Catalog {
                 }
                 union_runs(ids, terms.len(), n)
             };
-            tiers.push((*tier, ids));
+            tiers.push((tier, ids));
         }
         // Only the entries the options' system and billable filters keep
         // (before the tiers are merged: the filters often keep few).
@@ -2676,10 +2704,15 @@ impl Catalog {
         if tiers.len() <= 2 {
             // (Merged with each id's code, the first tier holding it: one
             // pass, where the candidates would be merged with each tier.)
-            let (mut any, mut codes) = (Vec::new(), Vec::new());
-            for (t, ids) in &tiers {
-                (any, codes) = union_with_codes(&any, &codes, ids, t.code());
-            }
+            let mut two = tiers.into_iter();
+            let (any, codes) = match (two.next(), two.next()) {
+                (Some((ta, a)), Some((tb, b))) => union_tiers(&a, ta.code(), &b, tb.code()),
+                (Some((t, a)), None) => {
+                    let codes = vec![t.code(); a.len()];
+                    (a, codes)
+                }
+                _ => (Vec::new(), Vec::new()),
+            };
             return Ok(WordHits {
                 any,
                 tiers: tiers_found,
@@ -3339,7 +3372,41 @@ pub(super) fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<Sear
 
 #[cfg(test)]
 mod tests {
-    use super::{kth_largest, nos_words, ALNUM, APOSTROPHE, ASCII_CLASS};
+    use super::{
+        first_unfound, kth_largest, last_unfound, nos_words, union_tiers, ALNUM, APOSTROPHE,
+        ASCII_CLASS,
+    };
+
+    #[test]
+    fn unfound_marks_are_found_eight_at_a_time_and_in_the_tail() {
+        for len in [0usize, 1, 7, 8, 9, 16, 23, 64, 645] {
+            for (lo, hi) in [
+                (None, None),
+                (Some(0), Some(0)),
+                (Some(len / 3), Some(len - len / 4)),
+            ] {
+                let mut found = vec![3u8; len];
+                for p in [lo, hi].into_iter().flatten() {
+                    if let Some(f) = found.get_mut(p) {
+                        *f = u8::MAX;
+                    }
+                }
+                let first = found.iter().position(|&f| f == u8::MAX);
+                let last = found.iter().rposition(|&f| f == u8::MAX);
+                assert_eq!(first_unfound(&found), first, "len {len}");
+                assert_eq!(last_unfound(&found), last, "len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn two_tiers_merge_with_the_better_tiers_code() {
+        let (ids, codes) = union_tiers(&[2, 5, 9], 0, &[1, 5, 7, 11], 1);
+        assert_eq!(ids, [1, 2, 5, 7, 9, 11]);
+        assert_eq!(codes, [1, 0, 0, 1, 0, 1]);
+        assert_eq!(union_tiers(&[], 0, &[4], 2), (vec![4], vec![2]));
+        assert_eq!(union_tiers(&[4, 6], 1, &[], 2), (vec![4, 6], vec![1, 1]));
+    }
 
     #[test]
     fn kth_largest_is_the_kth_of_the_values_sorted_down() {
