@@ -1125,7 +1125,8 @@ impl<'a> Scorer<'a> {
         let mut slots_max = 0;
         let mut in_title_max = 0u32;
         for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
-            let best: Vec<Option<Tier>> = idxs
+            // (`slot_score` reads every word's best tier: no list needed.)
+            let best = idxs
                 .iter()
                 .map(|&i| {
                     let tiers = m.hits.get(i).map(|h| h.tiers.as_slice()).unwrap_or(&[]);
@@ -1141,9 +1142,8 @@ impl<'a> Scorer<'a> {
                         .map(|(t, _)| *t)
                         .max_by_key(|t| t.weight(w))
                         .filter(|t| t.weight(w) > 0)
-                })
-                .collect();
-            slots_max += slot_score(s, best.into_iter(), w);
+                });
+            slots_max += slot_score(s, best, w);
         }
         // Each flag adds its weight (see [`static_score`]): a set of flags
         // adds its lowest flag's weight to the rest's.

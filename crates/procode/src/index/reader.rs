@@ -900,6 +900,13 @@ impl Index {
                 let (rest, rest_end) = Index::text_span(d.text, pos).ok_or_else(bad)?;
                 // SAFETY: as in `write_text`: only whole tokens are appended.
                 let out = unsafe { out.as_mut_vec() };
+                // Room for both parts at once (each reserves its own only:
+                // the second would grow the buffer again). A token number
+                // takes a byte at least; a part of more tokens than a
+                // description holds is malformed (`decode_tokens` says so).
+                let most = crate::index::MAX_DESCRIPTION_LEN;
+                let tokens = shared.min(long_end - long).min(most) + (rest_end - rest).min(most);
+                out.reserve((tokens + 2) * TOKEN_ROOM);
                 decode_tokens::<true>(d, long, long_end, shared, out)
                     .filter(|&(_, k)| k == shared)
                     .ok_or_else(bad)?;
