@@ -2668,21 +2668,23 @@ impl Catalog {
         let n = self.index.len();
         let mut tiers = Vec::with_capacity(wt.n_tiers);
         for (tier, terms) in wt.by_tier() {
-            let mut lists = Vec::with_capacity(terms.len());
+            // (A list's cursor is opened twice, for its length and then to
+            // read it: no list of cursors is kept.)
+            let cursor = |t: u64| Cursor::new(self.index.posting_bytes(t)?);
+            let mut count = 0;
             for &t in terms {
-                lists.push(Cursor::new(self.index.posting_bytes(t)?)?);
+                count += cursor(t)?.len();
             }
-            let count: usize = lists.iter().map(Cursor::len).sum();
             let ids = if merged_densely(count, terms.len(), n) {
                 let mut bits = Bits::new(n);
-                for mut c in lists {
-                    c.for_each_rest(n, |id| bits.set(id))?;
+                for &t in terms {
+                    cursor(t)?.for_each_rest(n, |id| bits.set(id))?;
                 }
                 bits.to_vec()
             } else {
                 let mut ids: Vec<u32> = Vec::with_capacity(count);
-                for mut c in lists {
-                    c.append_rest(n, &mut ids)?;
+                for &t in terms {
+                    cursor(t)?.append_rest(n, &mut ids)?;
                 }
                 union_runs(ids, terms.len(), n)
             };
