@@ -798,37 +798,44 @@ enum TierIds {
     Lists(Vec<(Tier, Vec<u32>)>),
 }
 
-/// The `k`-th largest of `values` (`i32::MIN` when there are fewer than
-/// `k`): a small sorted buffer when `k` is small, a selection otherwise.
-fn kth_largest(values: impl ExactSizeIterator<Item = i32>, k: usize) -> i32 {
-    if k == 0 || values.len() < k {
-        return i32::MIN;
+/// How many of the best bounds [`best_bounds`] keeps apart, at most.
+const SEEDS: usize = 32;
+
+/// The `k`-th largest bound of `bounded` ((bound, position) pairs;
+/// `i32::MIN` when there are fewer than `k`) and how many of the best are
+/// in `top`: for `k` up to [`SEEDS`], `k` of them, the best `k` pairs
+/// ascending (of equal bounds the first; a slot no bound above `i32::MIN`
+/// took holds position `u32::MAX`); none otherwise (a selection finds the
+/// `k`-th).
+fn best_bounds(bounded: &[(i32, u32)], k: usize, top: &mut [(i32, u32); SEEDS]) -> (i32, usize) {
+    if k == 0 || bounded.len() < k {
+        return (i32::MIN, 0);
     }
-    if k > 32 {
-        let mut all: Vec<i32> = values.collect();
+    if k > SEEDS {
+        let mut all: Vec<i32> = bounded.iter().map(|b| b.0).collect();
         let (_, kth, _) = all.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
-        return *kth;
+        return (*kth, 0);
     }
-    // The best `k` so far, ascending (`top[..k]`): a value enters when
-    // above the least, which drops out.
-    let mut top = [i32::MIN; 32];
+    // The best `k` so far, ascending: a bound enters when above the least,
+    // which drops out.
     let Some(top) = top.get_mut(..k) else {
-        return i32::MIN;
+        return (i32::MIN, 0);
     };
-    for x in values {
-        if x > top[0] {
+    top.fill((i32::MIN, u32::MAX));
+    for &(x, pos) in bounded {
+        if x > top[0].0 {
             let mut at = 0;
             while let Some(&next) = top.get(at + 1) {
-                if next >= x {
+                if next.0 >= x {
                     break;
                 }
                 top[at] = next;
                 at += 1;
             }
-            top[at] = x;
+            top[at] = (x, pos);
         }
     }
-    top[0]
+    (top[0].0, k)
 }
 
 /// The bytes of `found` marks unfound (`u8::MAX`; a tier code is below
@@ -1126,23 +1133,21 @@ impl<'a> Scorer<'a> {
         let mut in_title_max = 0u32;
         for (s, idxs) in v.slots.iter().zip(&m.slot_words) {
             // (`slot_score` reads every word's best tier: no list needed.)
-            let best = idxs
-                .iter()
-                .map(|&i| {
-                    let tiers = m.hits.get(i).map(|h| h.tiers.as_slice()).unwrap_or(&[]);
-                    if tiers.iter().any(|&(t, some)| {
-                        some && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
-                    }) {
-                        in_title_max += 1;
-                    }
-                    // The best weight the word can have (none: 0).
-                    tiers
-                        .iter()
-                        .filter(|(_, some)| *some)
-                        .map(|(t, _)| *t)
-                        .max_by_key(|t| t.weight(w))
-                        .filter(|t| t.weight(w) > 0)
-                });
+            let best = idxs.iter().map(|&i| {
+                let tiers = m.hits.get(i).map(|h| h.tiers.as_slice()).unwrap_or(&[]);
+                if tiers.iter().any(|&(t, some)| {
+                    some && matches!(t, Tier::TitleExact | Tier::TitlePrefix | Tier::Typo)
+                }) {
+                    in_title_max += 1;
+                }
+                // The best weight the word can have (none: 0).
+                tiers
+                    .iter()
+                    .filter(|(_, some)| *some)
+                    .map(|(t, _)| *t)
+                    .max_by_key(|t| t.weight(w))
+                    .filter(|t| t.weight(w) > 0)
+            });
             slots_max += slot_score(s, best, w);
         }
         // Each flag adds its weight (see [`static_score`]): a set of flags
@@ -2085,13 +2090,39 @@ impl Catalog {
         // Then the candidates of the best bounds are scored first, and the
         // others only when their bound can still enter the best `keep`
         // (score, then the lower id): few are scored at all.
-        let least = kth_largest(bounded.iter().map(|b| b.0), keep);
+        // The seeds: the best `keep` bounds, kept apart while they are
+        // found for a small page (best first; a seed of the `keep`-th bound
+        // is marked `i32::MAX` in `bounded`, ascending by position, so the
+        // rest leave it), else every bound from the `keep`-th up. The rest:
+        // the other bounds.
+        let mut top = [(0, 0); SEEDS];
+        let (least, apart) = best_bounds(&bounded, keep, &mut top);
+        let apart = if least < i32::MAX { apart } else { 0 };
+        let top = top.get(..apart).unwrap_or(&[]);
+        for &(b, pos) in top.iter().filter(|t| t.0 == least) {
+            if let Ok(i) = bounded.binary_search_by_key(&pos, |x| x.1) {
+                if let Some(x) = bounded.get_mut(i).filter(|x| x.0 == b) {
+                    x.0 = i32::MAX;
+                }
+            }
+        }
+        let (scan, rest_below) = if apart > 0 {
+            (&[][..], least + 1)
+        } else {
+            (&bounded[..], least)
+        };
+        let seeds = top
+            .iter()
+            .rev()
+            .filter(|t| t.1 != u32::MAX)
+            .copied()
+            .chain(scan.iter().filter(|b| b.0 >= least).copied());
+        let rest = bounded.iter().filter(|b| b.0 < rest_below).copied();
         let mut heap: BinaryHeap<Reverse<(i32, Reverse<u32>)>> =
             BinaryHeap::with_capacity(keep.min(1 << 12) + 1);
         // The least of the page once it is full (score, id).
         let mut floor: Option<(i32, Reverse<u32>)> = None;
-        let seeds = bounded.iter().filter(|b| b.0 >= least);
-        for &(bound, pos) in seeds.chain(bounded.iter().filter(|b| b.0 < least)) {
+        for (bound, pos) in seeds.chain(rest) {
             // (A bound below the least score of a full page is passed over
             // before anything is read.)
             if floor.is_some_and(|(ms, _)| bound < ms) {
@@ -3375,7 +3406,7 @@ pub(super) fn cpt_notice(query: &str, system: Option<CodeSystem>) -> Option<Sear
 #[cfg(test)]
 mod tests {
     use super::{
-        first_unfound, kth_largest, last_unfound, nos_words, union_tiers, ALNUM, APOSTROPHE,
+        best_bounds, first_unfound, last_unfound, nos_words, union_tiers, ALNUM, APOSTROPHE,
         ASCII_CLASS,
     };
 
@@ -3411,7 +3442,7 @@ mod tests {
     }
 
     #[test]
-    fn kth_largest_is_the_kth_of_the_values_sorted_down() {
+    fn best_bounds_are_the_kth_and_the_best_k_of_the_bounds_sorted_down() {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         for len in [0usize, 1, 5, 10, 31, 32, 33, 100, 645] {
             let values: Vec<i32> = (0..len)
@@ -3433,11 +3464,30 @@ mod tests {
                     0 => i32::MIN,
                     k => down.get(k - 1).copied().unwrap_or(i32::MIN),
                 };
-                assert_eq!(
-                    kth_largest(values.iter().copied(), k),
-                    want,
-                    "len {len} k {k}"
-                );
+                let bounded: Vec<(i32, u32)> = (0..).zip(&values).map(|(i, &b)| (b, i)).collect();
+                let mut top = [(0, 0); super::SEEDS];
+                let (kth, apart) = best_bounds(&bounded, k, &mut top);
+                assert_eq!(kth, want, "len {len} k {k}");
+                if apart > 0 {
+                    assert_eq!(apart, k);
+                    // The best k, ascending, each where `bounded` has it
+                    // (a slot no bound took: i32::MIN, no position).
+                    let mut best: Vec<i32> = top[..k].iter().map(|t| t.0).collect();
+                    best.reverse();
+                    assert_eq!(best[..], down[..k], "len {len} k {k}");
+                    for &(b, i) in &top[..k] {
+                        match bounded.get(i as usize) {
+                            Some(x) => assert_eq!(x.0, b),
+                            None => assert_eq!((b, i), (i32::MIN, u32::MAX)),
+                        }
+                    }
+                    let mut idx: Vec<u32> = top[..k].iter().map(|t| t.1).collect();
+                    idx.retain(|&i| i != u32::MAX);
+                    let taken = idx.len();
+                    idx.sort_unstable();
+                    idx.dedup();
+                    assert_eq!(idx.len(), taken, "distinct positions");
+                }
             }
         }
     }
