@@ -1355,9 +1355,19 @@ fn page(
         .skip(opts.offset)
         .take(opts.limit)
         .collect();
+    // (One finder a variant: a page's entries mostly share one.)
+    let mut finder: Option<(usize, SpanFinder<'_>)> = None;
     let spans = page
         .iter()
-        .map(|s| spans_of(&s.entry.description, &variants[s.variant]))
+        .map(|s| {
+            if finder.as_ref().is_none_or(|(vi, _)| *vi != s.variant) {
+                finder = Some((s.variant, SpanFinder::new(&variants[s.variant])));
+            }
+            finder
+                .as_ref()
+                .map(|(_, f)| f.spans(&s.entry.description))
+                .unwrap_or_default()
+        })
         .collect();
     SearchResults {
         mode: if total > 0 {
@@ -3212,13 +3222,53 @@ fn overlay_score(e: &Entry, v: &Variant, favourite: bool, w: &SearchWeights) -> 
     Some(score)
 }
 
-/// The words of `description` a variant's words matched, as character spans.
-fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
-    let mut out = Vec::new();
-    if description.is_ascii() {
-        ascii_spans(description.as_bytes(), v, &mut out);
-        return out;
+/// Finds the words of descriptions a variant's words match.
+struct SpanFinder<'a> {
+    v: &'a Variant,
+    /// Whether a slot has typo rules.
+    typo: bool,
+    /// Per byte (folded): whether an ASCII word starting with it may match
+    /// (see [`ascii_spans`]).
+    firsts: [bool; 256],
+}
+
+impl<'a> SpanFinder<'a> {
+    fn new(v: &'a Variant) -> SpanFinder<'a> {
+        let typo = v.slots.iter().any(|s| !s.fuzzy.is_empty());
+        // Without typo rules a word can match only when its first letter
+        // (folded) starts a slot word: the others are passed over unread.
+        // (256 entries: a byte indexes them without a check; past ASCII,
+        // as with typo rules, every word may match.)
+        let mut firsts = [typo; 256];
+        if let Some(past) = firsts.get_mut(128..) {
+            past.fill(true);
+        }
+        for q in v.slots.iter().flat_map(|s| &s.words) {
+            match q.as_bytes().first() {
+                Some(&b) => firsts[usize::from(b)] = true,
+                // (An empty slot word matches every word.)
+                None => firsts = [true; 256],
+            }
+        }
+        SpanFinder { v, typo, firsts }
     }
+
+    /// The words of `description` the variant's words matched, as
+    /// character spans.
+    fn spans(&self, description: &str) -> Vec<MatchSpan> {
+        let mut out = Vec::new();
+        if description.is_ascii() {
+            ascii_spans(description.as_bytes(), self, &mut out);
+        } else {
+            spans_of(description, self.v, &mut out);
+        }
+        out
+    }
+}
+
+/// The words of `description` a variant's words matched, as character
+/// spans, appended to `out` (any description; see [`SpanFinder::spans`]).
+fn spans_of(description: &str, v: &Variant, out: &mut Vec<MatchSpan>) {
     let mut word = String::new();
     let mut start = 0usize;
     let mut count = 0usize;
@@ -3240,12 +3290,11 @@ fn spans_of(description: &str, v: &Variant) -> Vec<MatchSpan> {
             }
             word.push_str(p);
         } else {
-            span_of_word(word.as_bytes(), v, start, i, &mut out);
+            span_of_word(word.as_bytes(), v, start, i, out);
             word.clear();
         }
     }
-    span_of_word(word.as_bytes(), v, start, count, &mut out);
-    out
+    span_of_word(word.as_bytes(), v, start, count, out);
 }
 
 /// Per byte: [`ALNUM`], [`APOSTROPHE`] (see [`crate::text::is_apostrophe`])
@@ -3275,24 +3324,9 @@ const APOSTROPHE: u8 = 2;
 /// compared where it lies, case folded byte by byte, and copied (folded,
 /// without apostrophes) only when it holds an apostrophe or a slot may match
 /// it within the typo budget.
-fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
+fn ascii_spans(d: &[u8], f: &SpanFinder<'_>, out: &mut Vec<MatchSpan>) {
+    let (v, typo, firsts) = (f.v, f.typo, &f.firsts);
     let class = |b: u8| ASCII_CLASS[usize::from(b)];
-    let typo = v.slots.iter().any(|s| !s.fuzzy.is_empty());
-    // Without typo rules a word can match only when its first letter
-    // (folded) starts a slot word: the others are passed over unread.
-    // (256 entries: a byte indexes them without a check; past ASCII, as
-    // with typo rules, every word may match.)
-    let mut firsts = [typo; 256];
-    if let Some(past) = firsts.get_mut(128..) {
-        past.fill(true);
-    }
-    for q in v.slots.iter().flat_map(|s| &s.words) {
-        match q.as_bytes().first() {
-            Some(&b) => firsts[usize::from(b)] = true,
-            // (An empty slot word matches every word.)
-            None => firsts = [true; 256],
-        }
-    }
     let may_match = |b: u8| firsts[usize::from(b.to_ascii_lowercase())];
     let mut word = Vec::new();
     let mut i = 0;
@@ -3315,6 +3349,12 @@ fn ascii_spans(d: &[u8], v: &Variant, out: &mut Vec<MatchSpan>) {
             i = end;
             continue;
         }
+        // (Letters and digits to the first other byte; an apostrophe
+        // there, rarely, and the word goes on.)
+        end += d
+            .get(start..)
+            .and_then(|r| r.iter().position(|&b| class(b) != ALNUM))
+            .unwrap_or(d.len() - start);
         while let Some(&b) = d.get(end) {
             match class(b) {
                 ALNUM => end += 1,
