@@ -762,6 +762,9 @@ struct WordTerms {
     /// terms end in `terms` (`tiers[..n_tiers]`).
     tiers: [(Tier, usize); TIERS],
     n_tiers: usize,
+    /// Whether the word is a whole word of the index (in a title, a short
+    /// description or an inclusion term), not only the start of some.
+    whole: bool,
     bytes: usize,
     /// A misspelt word's corrections: whole words within its typo budget
     /// (whole-word typo mode only; at most [`TYPO_PHRASES`]).
@@ -1979,10 +1982,28 @@ impl Catalog {
                 (TierIds::Codes(own), _) => own,
             })
             .collect();
-        let mut phrase = self.phrase_ids(&v.phrase)?;
+        // (A title or inclusion term is made of whole words: a phrase with
+        // a word that is only the start of some names none, and is not
+        // looked up.)
+        let whole = |w: &str| {
+            keys.iter()
+                .position(|k| k.0 == w)
+                .and_then(|k| terms.get(k))
+                .is_none_or(|&t| cache.0.get(t).is_none_or(|c| c.1.whole))
+        };
+        let named = v.phrase.split(' ').all(whole);
+        let mut phrase = if named {
+            self.phrase_ids(&v.phrase)?
+        } else {
+            Vec::new()
+        };
         // A billable "Unspecified X" (H40.9 "Unspecified glaucoma") is the
         // whole of what an unqualified X names, as "X, unspecified" is.
-        let mut general = self.phrase_ids(&unspecified_form(&v.phrase))?;
+        let mut general = if named {
+            self.phrase_ids(&unspecified_form(&v.phrase))?
+        } else {
+            Vec::new()
+        };
         general.retain(|&id| {
             facts
                 .entries
@@ -2515,10 +2536,12 @@ impl Catalog {
         let mut found: Vec<(Tier, u64)> = Vec::new();
         let lo = word.as_bytes();
         let table = self.word_table()?;
+        let mut whole_word = false;
         if whole_only {
             // Only the word itself, with or without a marker: one lookup in
             // the table instead of a walk over every word it starts.
             let [plain, short, extra] = table.exact(lo);
+            whole_word = plain.is_some() || short.is_some() || extra.is_some();
             for (tier, t) in [
                 (Tier::TitleExact, plain),
                 (Tier::TitlePrefix, short),
@@ -2533,6 +2556,7 @@ impl Catalog {
         let prefixed = table.with_prefix(lo).filter(|_| !whole_only);
         for (stem, [plain, short, extra]) in prefixed {
             let whole = stem == lo;
+            whole_word |= whole && (plain.is_some() || short.is_some() || extra.is_some());
             let (title, inclusion) = if whole {
                 (Tier::TitleExact, Tier::ExtraExact)
             } else {
@@ -2598,6 +2622,7 @@ impl Catalog {
             terms,
             tiers,
             n_tiers,
+            whole: whole_word,
             bytes,
             fixes,
         })
