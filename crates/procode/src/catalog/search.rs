@@ -378,11 +378,12 @@ impl Facts {
 const DENSE_MIN: usize = 256;
 
 /// The ids of a posting list as bits, from the word of its first id to the
-/// word of its last.
+/// word of its last, then a word of none (read for any id outside).
 #[derive(Debug)]
 struct Window {
     /// The index of the first word.
     from: usize,
+    /// Never empty: the last word is 0.
     words: Vec<u64>,
     /// How many ids it holds.
     ones: usize,
@@ -394,12 +395,12 @@ impl Window {
         let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else {
             return Window {
                 from: 0,
-                words: Vec::new(),
+                words: vec![0],
                 ones: 0,
             };
         };
         let from = lo as usize / 64;
-        let mut words = vec![0u64; hi as usize / 64 + 1 - from];
+        let mut words = vec![0u64; hi as usize / 64 + 2 - from];
         for &id in ids {
             if let Some(w) = words.get_mut(id as usize / 64 - from) {
                 *w |= 1 << (id % 64);
@@ -412,11 +413,34 @@ impl Window {
         }
     }
 
-    /// Whether `id` is in the set.
-    #[inline]
-    fn has(&self, id: u32) -> bool {
-        let w = (id as usize / 64).wrapping_sub(self.from);
-        self.words.get(w).is_some_and(|w| w & (1 << (id % 64)) != 0)
+    /// Marks with `code` each of `ids` in the set whose mark in `found`
+    /// (same positions) is `u8::MAX` (`all_unmarked`: every one is);
+    /// returns how many it marked. No branch an id: an id outside the
+    /// window reads its last word, which holds none.
+    fn mark(&self, ids: &[u32], found: &mut [u8], code: u8, all_unmarked: bool) -> usize {
+        let (from, words) = (self.from, self.words.as_slice());
+        let Some(last) = words.len().checked_sub(1) else {
+            return 0;
+        };
+        let bit = |id: u32| {
+            let w = (id as usize / 64).wrapping_sub(from).min(last);
+            words.get(w).map_or(0, |w| (w >> (id % 64)) & 1)
+        };
+        let mut hit = 0;
+        if all_unmarked {
+            for (f, &id) in found.iter_mut().zip(ids) {
+                let new = bit(id);
+                hit += new as usize;
+                *f = if new != 0 { code } else { u8::MAX };
+            }
+        } else {
+            for (f, &id) in found.iter_mut().zip(ids) {
+                let new = bit(id) & u64::from(*f == u8::MAX);
+                hit += new as usize;
+                *f = if new != 0 { code } else { *f };
+            }
+        }
+        hit
     }
 }
 
@@ -2677,15 +2701,7 @@ impl Catalog {
                     break;
                 };
                 let hit = match dense {
-                    Some(bits) => {
-                        let mut hit = 0;
-                        for (f, &id) in found.iter_mut().zip(only) {
-                            let new = *f == u8::MAX && bits.has(id);
-                            hit += usize::from(new);
-                            *f = if new { code } else { *f };
-                        }
-                        hit
-                    }
+                    Some(bits) => bits.mark(only, found, code, left == found.len()),
                     None => self.seek_each(t, only, found, code)?,
                 };
                 left -= hit;
@@ -3496,6 +3512,36 @@ mod tests {
                 assert_eq!(last_unfound(&found), last, "len {len}");
             }
         }
+    }
+
+    #[test]
+    fn a_window_marks_the_unmarked_ids_it_holds_and_no_other() {
+        let held: Vec<u32> = vec![70, 71, 130, 500, 511, 512, 900];
+        let w = super::Window::of(&held);
+        let ids: Vec<u32> = vec![
+            0, 63, 64, 70, 71, 72, 130, 499, 500, 511, 512, 513, 900, 901, 5000,
+        ];
+        let want: Vec<bool> = ids.iter().map(|id| held.contains(id)).collect();
+        let mut found = vec![u8::MAX; ids.len()];
+        let hit = w.mark(&ids, &mut found, 2, true);
+        assert_eq!(hit, held.len());
+        for (f, &w) in found.iter().zip(&want) {
+            assert_eq!(*f, if w { 2 } else { u8::MAX });
+        }
+        // Marked ones keep their mark; the others held are marked now.
+        let mut found: Vec<u8> = (0..ids.len())
+            .map(|i| if i % 2 == 0 { 0 } else { u8::MAX })
+            .collect();
+        let before = found.clone();
+        let hit = w.mark(&ids, &mut found, 3, false);
+        let mut n = 0;
+        for ((f, b), &w) in found.iter().zip(&before).zip(&want) {
+            let new = *b == u8::MAX && w;
+            n += usize::from(new);
+            assert_eq!(*f, if new { 3 } else { *b });
+        }
+        assert_eq!(hit, n);
+        assert_eq!(super::Window::of(&[]).mark(&ids, &mut found, 1, false), 0);
     }
 
     #[test]
