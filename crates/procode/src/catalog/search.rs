@@ -1253,6 +1253,18 @@ impl<'a> Scorer<'a> {
         flags + unmatched + nos
     }
 
+    /// [`Scorer::bound`] of each of `cand` (without the phrase) with its
+    /// position, appended to `out`. (Not inlined: in a function of its
+    /// own the tables' addresses are read once, not once a candidate.)
+    #[inline(never)]
+    fn bound_each(&self, cand: &[u32], out: &mut Vec<(i32, u32)>) {
+        let keys = self.facts.bound_keys.as_slice();
+        out.extend((0u32..).zip(cand).map(|(pos, &id)| {
+            let key = keys.get(id as usize).copied().unwrap_or(0);
+            (self.bound_of_key(key), pos)
+        }));
+    }
+
     /// The score of candidate `id` (at position `pos` of the candidates;
     /// `phrase` as for [`Scorer::bound`]) without the lead of its title's
     /// first word (see [`Scorer::lead`]) and without favourites.
@@ -2109,11 +2121,7 @@ impl Catalog {
             // (The candidates are kept by the options already: see
             // [`Catalog::variant_hits`].)
             // (Every candidate has a key: its id is an entry's.)
-            bounded.extend(
-                (0u32..)
-                    .zip(&m.cand)
-                    .map(|(pos, &id)| (scorer.bound(id, false), pos)),
-            );
+            scorer.bound_each(&m.cand, &mut bounded);
             acc.total += bounded.len();
         } else {
             for (pos, &id) in (0u32..).zip(&m.cand) {
