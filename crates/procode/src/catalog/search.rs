@@ -774,8 +774,8 @@ impl Tier {
     }
 }
 
-/// The tiers a word's terms may fall in (see [`Tier`]).
-const TIERS: usize = 5;
+/// How many tiers there are (the last one's code, plus one).
+const TIERS: usize = Tier::Typo as usize + 1;
 
 /// One query word's terms in the word index, by tier, and the size of
 /// their posting lists.
@@ -1046,8 +1046,9 @@ fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
-/// No tier: the word does not match the candidate (see [`Scorer::codes`]).
-const NO_TIER: u8 = 5;
+/// No tier: the word does not match the candidate (see [`Scorer::codes`]):
+/// the code after the last tier's.
+const NO_TIER: u8 = TIERS as u8;
 
 impl Tier {
     /// The tier's code in [`Scorer::codes`] (its rank, best first).
@@ -1399,13 +1400,12 @@ fn page(
     let spans = page
         .iter()
         .map(|s| {
-            if finder.as_ref().is_none_or(|(vi, _)| *vi != s.variant) {
-                finder = Some((s.variant, SpanFinder::new(&variants[s.variant])));
+            if finder.as_ref().is_some_and(|(vi, _)| *vi != s.variant) {
+                finder = None;
             }
-            finder
-                .as_ref()
-                .map(|(_, f)| f.spans(&s.entry.description))
-                .unwrap_or_default()
+            let (_, f) =
+                finder.get_or_insert_with(|| (s.variant, SpanFinder::new(&variants[s.variant])));
+            f.spans(&s.entry.description)
         })
         .collect();
     SearchResults {
@@ -2162,11 +2162,10 @@ impl Catalog {
         let (least, apart) = best_bounds(&bounded, keep, &mut top);
         let apart = if least < i32::MAX { apart } else { 0 };
         let top = top.get(..apart).unwrap_or(&[]);
-        for &(b, pos) in top.iter().filter(|t| t.0 == least) {
-            if let Ok(i) = bounded.binary_search_by_key(&pos, |x| x.1) {
-                if let Some(x) = bounded.get_mut(i).filter(|x| x.0 == b) {
-                    x.0 = i32::MAX;
-                }
+        for &(_, pos) in top.iter().filter(|t| t.0 == least) {
+            let at = bounded.binary_search_by_key(&pos, |x| x.1).ok();
+            if let Some(x) = at.and_then(|i| bounded.get_mut(i)) {
+                x.0 = i32::MAX;
             }
         }
         let (scan, rest_below) = if apart > 0 {
@@ -2636,20 +2635,17 @@ impl Catalog {
         found.sort_by_key(|&(t, _)| t);
         let mut tiers = [(Tier::TitleExact, 0); TIERS];
         let mut n_tiers = 0usize;
-        let mut bytes = 0usize;
         let mut terms = Vec::with_capacity(found.len());
-        for &(tier, t) in &found {
-            bytes += self.index.posting_bytes(t)?.len();
-            terms.push(t);
-            match n_tiers.checked_sub(1).and_then(|i| tiers.get_mut(i)) {
-                Some(last) if last.0 == tier => last.1 = terms.len(),
-                _ => {
-                    if let Some(slot) = tiers.get_mut(n_tiers) {
-                        *slot = (tier, terms.len());
-                        n_tiers += 1;
-                    }
-                }
+        for group in found.chunk_by(|a, b| a.0 == b.0) {
+            terms.extend(group.iter().map(|&(_, t)| t));
+            if let (Some(&(tier, _)), Some(slot)) = (group.first(), tiers.get_mut(n_tiers)) {
+                *slot = (tier, terms.len());
+                n_tiers += 1;
             }
+        }
+        let mut bytes = 0usize;
+        for &t in &terms {
+            bytes += self.index.posting_bytes(t)?.len();
         }
         Ok(WordTerms {
             terms,
